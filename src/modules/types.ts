@@ -1,0 +1,84 @@
+// A module compares the wanted state with what the host reports and runs only the commands
+// needed, or reports "no change" with a reason (pyinfra's operation, Ansible's action+module).
+import type { JSONSchemaType, SchemaObject } from 'ajv';
+import type { ShellCommand } from '../transport/command.js';
+import type { ExecOptions, ExecResult, PutOptions } from '../transport/types.js';
+import type { HostFacts } from '../facts/types.js';
+
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+}
+
+export interface ModuleResult {
+  changed: boolean;
+  /** the module decided the task failed (assert, fail, uri status mismatch, ...) */
+  failed?: boolean;
+  /** one line a person reads: what was done, or why nothing was */
+  msg?: string;
+  /** values registered with `register:` (merged with changed/failed/msg) */
+  data?: Record<string, unknown>;
+  diff?: FileDiff[];
+  warnings?: string[];
+  /** set_fact: variables to set on the host */
+  facts?: Record<string, unknown>;
+  /** the module did nothing because of its own condition (creates/removes) */
+  skipped?: boolean;
+}
+
+/** What a module can do with its host. Commands run with the task's become/environment. */
+export interface ModuleContext {
+  host: string;
+  /** --check: report what would be done, change nothing */
+  check: boolean;
+  /** --diff: fill ModuleResult.diff for content changes */
+  diff: boolean;
+  /** facts gathered for this host (undefined when gather_facts: false and nothing asked) */
+  facts(): Promise<HostFacts>;
+  /** all variables visible to the task (already templated values are in args) */
+  vars: Readonly<Record<string, unknown>>;
+  /** run a command on the host; resolves also on non-zero exit */
+  exec(command: ShellCommand, options?: Omit<ExecOptions, 'become'> & { become?: boolean }): Promise<ExecResult>;
+  /** like exec, but throws ExecError when the exit code is not 0 */
+  run(command: ShellCommand, options?: Omit<ExecOptions, 'become'> & { become?: boolean }): Promise<ExecResult>;
+  /** write a file atomically with the task's become */
+  put(path: string, content: string | Buffer, options?: Omit<PutOptions, 'become'>): Promise<void>;
+  /** read a file from the controller (copy src, template src), relative to the playbook dir */
+  readLocalFile(path: string): Promise<string>;
+  /** render a template string with the task's variables (template module) */
+  renderTemplate(text: string): string;
+  /** a warning shown in the output and recap */
+  warn(message: string): void;
+  /** a progress note for long steps ("waiting for dpkg lock") */
+  progress(message: string): void;
+  signal?: AbortSignal;
+}
+
+export interface ModuleDoc {
+  /** one line */
+  short: string;
+  /** paragraphs */
+  description?: string;
+  /** name → description of each registered return value */
+  returns: Record<string, string>;
+  /** a YAML example task */
+  example: string;
+  notes?: string[];
+}
+
+export interface ModuleDefinition<A = Record<string, unknown>> {
+  name: string;
+  /** other names the module answers to, e.g. `ansible.builtin.copy` */
+  aliases?: string[];
+  /** JSON Schema of the arguments (draft-07, used by ajv and published in schemas/) */
+  schema: SchemaObject | JSONSchemaType<A>;
+  /** `command: ls -l` style: the string goes to this argument */
+  freeForm?: string;
+  /** runs on the controller only (debug, set_fact, assert, fail): no connection needed */
+  controllerOnly?: boolean;
+  /** the module may act on a changed host's facts: facts are refreshed before it runs if an earlier task changed something */
+  usesFacts?: boolean;
+  doc: ModuleDoc;
+  run(ctx: ModuleContext, args: A): Promise<ModuleResult>;
+}

@@ -1,0 +1,89 @@
+// The playbook as plain, documented data, after parse → schema → normalise → semantic rules.
+// What a task *is* lives here; how it went (results) lives in src/engine and src/report.
+import type { SourceLocation } from './diagnostic.js';
+
+/** A template string (may contain `{{ }}`), or any YAML value whose strings may be templates. */
+export type Templated = unknown;
+
+/** Keys shared by tasks and blocks (Ansible's "task keywords"). */
+export interface TaskKeywords {
+  name?: string;
+  /** raw `when` conditions, each a Jinja expression without braces; all must be true */
+  when?: Array<string | boolean>;
+  become?: boolean;
+  becomeUser?: string;
+  tags: string[];
+  ignoreErrors?: Templated;
+  noLog?: boolean;
+  /** per-task check mode override */
+  checkMode?: boolean;
+  runOnce?: boolean;
+  environment?: Record<string, Templated>;
+  vars?: Record<string, Templated>;
+  /** seconds */
+  timeout?: number;
+  /** where the task/block starts in its file */
+  location: SourceLocation;
+  /** dot path in its file, e.g. `0.tasks.3` */
+  path: string;
+}
+
+export interface TaskNode extends TaskKeywords {
+  kind: 'task';
+  /** canonical module name, e.g. `copy` (aliases such as `ansible.builtin.copy` resolved) */
+  module: string;
+  /** module arguments as written (templates unrendered). Free-form `command: ls -l` becomes `{ _raw_params: 'ls -l' }`. */
+  args: Record<string, Templated>;
+  loop?: Templated;
+  loopControl?: { loopVar: string; label?: string; indexVar?: string };
+  register?: string;
+  notify: string[];
+  changedWhen?: Array<string | boolean>;
+  failedWhen?: Array<string | boolean>;
+  until?: Array<string | boolean>;
+  retries?: number;
+  /** seconds between retries */
+  delay?: number;
+  /** for handlers: extra names this handler answers to */
+  listen?: string[];
+}
+
+export interface BlockNode extends TaskKeywords {
+  kind: 'block';
+  block: Array<TaskNode | BlockNode>;
+  rescue: Array<TaskNode | BlockNode>;
+  always: Array<TaskNode | BlockNode>;
+}
+
+export type Step = TaskNode | BlockNode;
+
+export type Serial = Array<number | string>;
+
+export interface Play {
+  name: string;
+  /** host pattern, e.g. `webservers:!staging` */
+  hosts: string;
+  vars: Record<string, Templated>;
+  /** vars_files already loaded (in order), each with its path for messages */
+  varsFiles: Array<{ file: string; vars: Record<string, Templated> }>;
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  /** batch sizes: numbers or percent strings like '30%'; empty = all hosts at once */
+  serial: Serial;
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  strategy: 'linear' | 'free';
+  tags: string[];
+  preTasks: Step[];
+  tasks: Step[];
+  postTasks: Step[];
+  handlers: TaskNode[];
+  location: SourceLocation;
+  path: string;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}

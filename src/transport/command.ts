@@ -1,0 +1,122 @@
+// Commands are built from parts that are either literal shell text, shell-quoted values, or
+// secrets. A secret is sent to the host but shown as `********` in every log, event, error and
+// report (pyinfra's QuoteString/MaskString idea).
+
+const MASK = '********';
+
+export class Secret {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return MASK;
+  }
+  toJSON(): string {
+    return MASK;
+  }
+}
+
+/** Literal shell text that must not be quoted (operators, redirections, sub-commands). */
+export class Raw {
+  constructor(readonly text: string) {}
+}
+
+type Part = string | Raw | Secret | ShellCommand;
+
+/** Quote a value for a POSIX shell. */
+export function quote(value: string): string {
+  if (value === '') return "''";
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export class ShellCommand {
+  /** literal text and values, in order; literal text is Raw */
+  constructor(readonly parts: readonly Part[]) {}
+
+  /** The text sent to the host. */
+  toShell(): string {
+    return this.parts.map((p) => render(p, false)).join('');
+  }
+
+  /** The text shown to people: secrets masked. */
+  toDisplay(): string {
+    return this.parts.map((p) => render(p, true)).join('');
+  }
+
+  /** Every secret value inside, for masking of output streams. */
+  secrets(): string[] {
+    const out: string[] = [];
+    for (const p of this.parts) {
+      if (p instanceof Secret) out.push(p.value);
+      else if (p instanceof ShellCommand) out.push(...p.secrets());
+    }
+    return out;
+  }
+
+  toString(): string {
+    return this.toDisplay();
+  }
+}
+
+function render(p: Part, display: boolean): string {
+  if (p instanceof Raw) return p.text;
+  if (p instanceof Secret) return display ? MASK : quote(p.value);
+  if (p instanceof ShellCommand) return display ? p.toDisplay() : p.toShell();
+  return quote(p);
+}
+
+/**
+ * Tagged template: literal text stays as written, every interpolated value is quoted
+ * (arrays become space-separated quoted words), Raw is inserted as is, Secret is quoted and
+ * masked, a nested ShellCommand is inserted unquoted.
+ *   sh`certbot certonly -d ${domain} --email ${email}`
+ */
+export function sh(strings: TemplateStringsArray, ...values: unknown[]): ShellCommand {
+  const parts: Part[] = [];
+  strings.forEach((s, i) => {
+    if (s) parts.push(new Raw(s));
+    if (i < values.length) pushValue(parts, values[i]);
+  });
+  return new ShellCommand(parts);
+}
+
+function pushValue(parts: Part[], v: unknown): void {
+  if (Array.isArray(v)) {
+    v.forEach((item, j) => {
+      if (j > 0) parts.push(new Raw(' '));
+      pushValue(parts, item);
+    });
+  } else if (v instanceof Raw || v instanceof Secret || v instanceof ShellCommand) {
+    parts.push(v);
+  } else if (typeof v === 'string') {
+    parts.push(v);
+  } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+    parts.push(String(v));
+  } else {
+    throw new TypeError(`sh: cannot interpolate ${typeof v}`);
+  }
+}
+
+export function raw(text: string): Raw {
+  return new Raw(text);
+}
+
+export function secret(value: string): Secret {
+  return new Secret(value);
+}
+
+/** A command given as plain text by the user (e.g. the `shell` module): sent as is. */
+export function rawCommand(text: string): ShellCommand {
+  return new ShellCommand([new Raw(text)]);
+}
+
+/** Replace every occurrence of each secret in text with the mask. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s.length === 0) continue;
+    out = out.split(s).join(MASK);
+  }
+  return out;
+}
+
+export { MASK };

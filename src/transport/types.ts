@@ -1,0 +1,93 @@
+// A transport only runs commands and moves files (Ansible's connection plugin, pyinfra's
+// connector). It knows nothing about modules, facts or playbooks.
+import type { ShellCommand } from './command.js';
+
+export interface BecomeOptions {
+  /** default root */
+  user?: string;
+  /** sudo password; never placed in argv, logs, events or errors */
+  password?: string;
+  /** only sudo is supported */
+  method?: 'sudo';
+}
+
+export interface ExecOptions {
+  /** run through sudo as this user */
+  become?: BecomeOptions;
+  /** written to the command's stdin, then stdin is closed */
+  stdin?: string | Buffer;
+  /** kill the remote command after this many ms (fails with `timedOut: true`) */
+  timeoutMs?: number;
+  /** environment for the command (exported in the remote shell, not via ssh env requests) */
+  env?: Record<string, string>;
+  /** working directory on the host */
+  cwd?: string;
+  /** extra secret strings to mask in output and errors */
+  secrets?: readonly string[];
+  /** live output (already masked) for `-vv` and "still alive" indicators */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+  /** abort signal: stops the remote command (Ctrl-C) */
+  signal?: AbortSignal;
+}
+
+/** The result of one remote command (zx's ProcessOutput). Also the payload of ExecError. */
+export interface ExecResult {
+  host: string;
+  /** the command as shown to people (secrets masked) */
+  command: string;
+  /** null when the channel closed without an exit status (then ok is false) */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** stdout/stderr were cut at the in-memory cap */
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+  /** exitCode === 0 */
+  ok: boolean;
+}
+
+export interface PutOptions {
+  /** octal string like '0644' */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  become?: BecomeOptions;
+}
+
+export interface Transport {
+  /** inventory name of the host */
+  readonly host: string;
+  /** Open the connection (idempotent). Throws UnreachableError. */
+  connect(): Promise<void>;
+  /** Run a command; resolves with the result even when the exit code is non-zero. Throws UnreachableError when the connection is lost. */
+  exec(command: ShellCommand, options?: ExecOptions): Promise<ExecResult>;
+  /** Atomically write a file: temp file in the same directory, mode/owner set, then rename. */
+  put(path: string, content: string | Buffer, options?: PutOptions): Promise<void>;
+  /** Read a file. Throws ExecError-like error when missing. */
+  get(path: string, options?: { become?: BecomeOptions }): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** How to reach a host, resolved from inventory variables, ~/.ssh/config and CLI flags. */
+export interface ConnectionSpec {
+  host: string;
+  connection: 'ssh' | 'local';
+  address: string;
+  port: number;
+  user: string;
+  privateKeyFiles: string[];
+  privateKeyPassphrase?: string;
+  password?: string;
+  agent?: string;
+  knownHostsFiles: string[];
+  hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  jump: Array<{ address: string; port: number; user: string }>;
+  connectTimeoutMs: number;
+  connectRetries: number;
+  keepaliveIntervalMs: number;
+  /** channels open at once on the connection */
+  maxChannels: number;
+  become: BecomeOptions & { enabled: boolean };
+}
