@@ -1,0 +1,103 @@
+// The one error boundary of runbook: argv → command → exit code. Only this file decides how
+// an error becomes an exit code; nothing else calls process.exit.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command, CommandIo } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { RunbookError, EXIT } from '../util/errors.js';
+
+export function version(): string {
+  const pkgPath = fileURLToPath(new URL('../../package.json', import.meta.url));
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `runbook ${version()} — agentless, declarative task runner over SSH
+
+Usage:
+  runbook <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Options:
+  -h, --help     show help (also: runbook <command> --help)
+  -V, --version  print the version
+
+Exit codes:
+  0    success: every host ok
+  1    usage or validation error (nothing was run)
+  2    some host failed
+  4    some host unreachable (and none failed)
+  130  interrupted (Ctrl-C)
+
+Examples:
+  runbook validate playbooks/allmon3.yml -i inventory.yml
+  runbook apply playbooks/allmon3.yml -i inventory.yml --limit node1
+  runbook lab up --full allmon,dms
+  runbook doc certbot
+`;
+}
+
+function defaultIo(): CommandIo {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export async function main(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+      const target = first === 'help' ? rest[0] : undefined;
+      const cmd = target ? findCommand(target) : undefined;
+      io.stdout.write(cmd ? cmd.help : mainHelp());
+      return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (first === '-V' || first === '--version' || first === 'version') {
+      io.stdout.write(`${version()}\n`);
+      return EXIT.ok;
+    }
+    const cmd = findCommand(first);
+    if (!cmd) {
+      const names = COMMANDS.map((c) => c.name);
+      const near = names.find((n) => n.startsWith(first.slice(0, 2)));
+      io.stderr.write(
+        `runbook: unknown command '${first}'.${near ? ` Did you mean '${near}'?` : ''} Run 'runbook --help' for the list.\n`,
+      );
+      return EXIT.usage;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(cmd.help);
+      return EXIT.ok;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      io.stderr.write(`runbook ${cmd.name}: ${msg}\nRun 'runbook ${cmd.name} --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    return await cmd.run(parsed, io);
+  } catch (e) {
+    if (e instanceof RunbookError) {
+      io.stderr.write(`${e.message.endsWith('\n') ? e.message : `${e.message}\n`}`);
+      return e.exitCode;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    // A bug in runbook, never the user's input: say so, and show the trace only on request.
+    io.stderr.write(
+      `runbook: internal error: ${err.message}\n` +
+        `This is a bug in runbook, not in your playbook. Please report it with the command you ran` +
+        (io.env.RUNBOOK_DEBUG ? ` and this trace:\n${err.stack ?? ''}\n` : ` (set RUNBOOK_DEBUG=1 for a trace).\n`),
+    );
+    return 70;
+  }
+}
