@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseYaml, readYamlFile } from './yaml.js';
+
+function errorsOf(source: string, limits?: Parameters<typeof parseYaml>[2]) {
+  const r = parseYaml(source, 'f.yml', limits);
+  if (r.ok) throw new Error(`expected failure, got ${JSON.stringify(r.yaml.value)}`);
+  return r.errors;
+}
+
+describe('parseYaml', () => {
+  it('parses plain data with YAML 1.2 core semantics', () => {
+    const r = parseYaml('a: yes\nb: 0644\nc: [1, "x", null, true]\n', 'f.yml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.yaml.value).toEqual({ a: 'yes', b: 644, c: [1, 'x', null, true] });
+    expect(Object.getPrototypeOf(r.yaml.value)).toBe(Object.prototype);
+  });
+
+  it('locates keys and values by dot path', () => {
+    const r = parseYaml('- name: x\n  tasks:\n    - copy:\n        mode: 644\n', 'f.yml');
+    if (!r.ok) throw new Error('parse failed');
+    expect(r.yaml.locate([0, 'tasks', 0, 'copy', 'mode'])).toEqual({ file: 'f.yml', line: 4, col: 9 });
+    expect(r.yaml.locateValue([0, 'tasks', 0, 'copy', 'mode'])).toEqual({ file: 'f.yml', line: 4, col: 15 });
+    expect(r.yaml.locate([0, 'tasks', 0])).toEqual({ file: 'f.yml', line: 3, col: 7 });
+    // a path that goes nowhere gives the deepest known position
+    expect(r.yaml.locate([0, 'tasks', 0, 'nope'])).toEqual({ file: 'f.yml', line: 3, col: 7 });
+  });
+
+  it('rejects a billion laughs alias bomb', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 10; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const cur = String.fromCharCode(97 + i);
+      lines.push(`${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
+    }
+    const errs = errorsOf(lines.join('\n') + '\n');
+    expect(errs[0]?.code).toBe('yaml-alias-limit');
+  });
+
+  it('rejects expansion bombs that use few aliases', () => {
+    const errs = errorsOf('a: &a [1,2,3,4,5,6,7,8,9,10]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n', { maxNodes: 500 });
+    expect(errs[0]?.code).toBe('yaml-alias-limit');
+  });
+
+  it.each([
+    ['python tag', 'a: !!python/object/apply:os.system ["ls"]\n', 'yaml-unknown-tag', 1, 4],
+    ['custom tag', 'a: !foo bar\n', 'yaml-unknown-tag', 1, 4],
+    ['merge key', 'x: &x {a: 1}\ny:\n  <<: *x\n', 'yaml-merge-key', 3, 3],
+    ['proto key', '__proto__: {polluted: 1}\n', 'yaml-forbidden-key', 1, 1],
+    ['constructor key', 'a:\n  constructor: 1\n', 'yaml-forbidden-key', 2, 3],
+    ['yaml 1.1', '%YAML 1.1\n---\na: yes\n', 'yaml-version', 1, 1],
+    ['duplicate key', 'a: 1\nb: 2\na: 3\n', 'duplicate-key', 3, 1],
+    ['multi doc', 'a: 1\n---\nb: 2\n', 'yaml-multiple-documents', 2, 1],
+    ['tab indent', 'a:\n\tb: 1\n', 'yaml-syntax', 2, 1],
+    ['unknown alias', 'a: *nope\n', 'yaml-unknown-alias', 1, 4],
+  ])('rejects %s', (_label, src, code, line, col) => {
+    const errs = errorsOf(src);
+    expect(errs.map((e) => e.code)).toContain(code);
+    const e = errs.find((x) => x.code === code);
+    expect(e?.location).toEqual({ file: 'f.yml', line, col });
+    expect(e?.fix).toBeTruthy();
+  });
+
+  it('rejects over-size input and deep nesting', () => {
+    expect(errorsOf('a: ' + 'x'.repeat(100) + '\n', { maxBytes: 50 })[0]?.code).toBe('yaml-too-large');
+    expect(errorsOf('a: ' + '['.repeat(100) + ']'.repeat(100) + '\n')[0]?.code).toBe('yaml-too-deep');
+    expect(errorsOf('['.repeat(100_000) + ']'.repeat(100_000))[0]?.code).toBe('yaml-too-deep');
+  });
+
+  it('reads files and reports a missing one as a diagnostic', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-yaml-'));
+    writeFileSync(join(dir, 'ok.yml'), 'x: 1\n');
+    const ok = await readYamlFile(join(dir, 'ok.yml'));
+    expect(ok.ok && ok.yaml.value).toEqual({ x: 1 });
+    const missing = await readYamlFile(join(dir, 'missing.yml'));
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.errors[0]?.code).toBe('file-not-found');
+    const big = await readYamlFile(join(dir, 'ok.yml'), { maxBytes: 2 });
+    expect(!big.ok && big.errors[0]?.code).toBe('yaml-too-large');
+  });
+});

@@ -1,0 +1,500 @@
+// The one YAML loader for every user file (playbooks, task files, vars files, inventories).
+// YAML is a large language and most of it is a liability for configuration: aliases can
+// explode in size, tags can ask for objects, `<<` merges hide where a value came from, and
+// `__proto__` keys poison plain objects. We accept YAML 1.2 core data only, with limits, and
+// turn every problem into a Diagnostic with a position and a fix instead of throwing.
+import { readFile, stat } from 'node:fs/promises';
+import {
+  Lexer,
+  LineCounter,
+  parseAllDocuments,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  isDocument,
+  Scalar,
+  type Document,
+  type Node as YamlNode,
+  type YAMLError,
+} from 'yaml';
+import type { Diagnostic, SourceLocation } from './diagnostic.js';
+
+export interface YamlLimits {
+  /** input size cap, checked before reading/parsing */
+  maxBytes: number;
+  /** number of `*alias` references in the file */
+  maxAliases: number;
+  /** nesting depth of mappings/sequences (aliases expanded) */
+  maxDepth: number;
+  /** number of values after aliases are expanded (catches "billion laughs" with few aliases) */
+  maxNodes: number;
+}
+
+export const DEFAULT_YAML_LIMITS: Readonly<YamlLimits> = {
+  maxBytes: 2 * 1024 * 1024,
+  maxAliases: 100,
+  maxDepth: 64,
+  maxNodes: 200_000,
+};
+
+export interface ParsedYaml {
+  file: string;
+  source: string;
+  /** plain data: objects, arrays, strings, numbers, booleans, null */
+  value: unknown;
+  /** best position for a dot path; for a mapping entry, the position of its key */
+  locate(path: ReadonlyArray<string | number>): SourceLocation;
+  /** best position for a dot path; for a mapping entry, the position of its value */
+  locateValue(path: ReadonlyArray<string | number>): SourceLocation;
+}
+
+export type YamlResult = { ok: true; yaml: ParsedYaml; warnings: Diagnostic[] } | { ok: false; errors: Diagnostic[] };
+
+/** Keys that would change an object's prototype or shadow its machinery. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The tags of the YAML 1.2 core schema; anything else asks for a type we do not want to build. */
+const CORE_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+class LimitExceeded extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+/**
+ * The parser composes nested collections recursively, and V8 can die outright (not throw) when
+ * it compiles a regular expression near the stack limit. So before composing we estimate the
+ * nesting with the (iterative) lexer and refuse anything beyond this, far above any real file.
+ */
+const SAFE_PARSE_DEPTH = 1000;
+
+/** Offset where an upper-bound estimate of nesting depth passes `limit`, or undefined. */
+function nestingBeyond(source: string, limit: number): number | undefined {
+  let offset = 0;
+  let flow = 0;
+  const indents: number[] = [];
+  let lineStart = true;
+  let onLine = 0;
+  for (const tok of new Lexer().lex(source)) {
+    if (tok === '\n' || tok === '\r\n') {
+      lineStart = true;
+      onLine = 0;
+    } else if (lineStart && /^[ ]+$/.test(tok)) {
+      while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= tok.length) indents.pop();
+      indents.push(tok.length);
+      lineStart = false;
+    } else {
+      if (lineStart && !tok.startsWith('\u0002') && !tok.startsWith('\u001f')) {
+        // content at column 0
+        indents.length = 0;
+        lineStart = false;
+      }
+      if (tok === '[' || tok === '{') flow++;
+      else if ((tok === ']' || tok === '}') && flow > 0) flow--;
+      else if (tok === '-' || tok === '?' || tok === ':') onLine++;
+    }
+    if (flow + indents.length + onLine > limit) return offset;
+    offset += tok.startsWith('\u0002') || tok.startsWith('\u001f') || tok.startsWith('\u0018') ? 0 : tok.length;
+  }
+  return undefined;
+}
+
+function limitsWith(partial: Partial<YamlLimits> | undefined): YamlLimits {
+  return { ...DEFAULT_YAML_LIMITS, ...(partial ?? {}) };
+}
+
+function dotPath(path: ReadonlyArray<string | number>): string {
+  return path.join('.');
+}
+
+/** Fixes for the parser's own error codes, in words a person can act on. */
+function fixForYamlError(code: string, message: string): string {
+  switch (code) {
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces; YAML does not allow tabs for indentation';
+    case 'MISSING_CHAR':
+      if (/quote/i.test(message)) return 'close the quoted string on the same value, or remove the opening quote';
+      return 'add the missing character (a closing bracket, brace or quote)';
+    case 'BAD_INDENT':
+      return 'align this line with its siblings; nested values need more indentation than their key';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'put a nested mapping on its own indented lines, or quote a value that contains ": "';
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'keys must fit on one line; check for a missing colon or a stray line break';
+    case 'RESOURCE_EXHAUSTION':
+      return 'reduce the nesting depth of the file';
+    case 'DUPLICATE_KEY':
+      return 'remove or rename one of the duplicate keys';
+    default:
+      return 'check the YAML syntax here: indentation, colons after keys, and matching quotes and brackets';
+  }
+}
+
+function describeYamlError(code: string, message: string): string {
+  if (code === 'RESOURCE_EXHAUSTION') return 'YAML nesting is too deep to parse';
+  // The parser's messages are already sentences; keep them, without the trailing excerpt.
+  return `YAML syntax error: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? message}`;
+}
+
+export function parseYaml(source: string, file: string, limits?: Partial<YamlLimits>): YamlResult {
+  const lim = limitsWith(limits);
+  const lineCounter = new LineCounter();
+  const at = (offset: number | undefined): SourceLocation => {
+    const pos = lineCounter.linePos(Math.max(0, Math.min(offset ?? 0, source.length)));
+    return { file, line: pos.line, col: pos.col };
+  };
+  const err = (code: string, offset: number | undefined, path: ReadonlyArray<string | number>, message: string, fix?: string): Diagnostic => ({
+    severity: 'error',
+    code,
+    location: at(offset),
+    path: dotPath(path),
+    message,
+    ...(fix !== undefined ? { fix } : {}),
+  });
+
+  const bytes = Buffer.byteLength(source, 'utf8');
+  if (bytes > lim.maxBytes) {
+    return {
+      ok: false,
+      errors: [
+        {
+          severity: 'error',
+          code: 'yaml-too-large',
+          location: { file, line: 1, col: 1 },
+          path: '',
+          message: `file is ${bytes} bytes, more than the limit of ${lim.maxBytes} bytes`,
+          fix: 'split the file (vars_files, import_tasks) or remove generated content',
+        },
+      ],
+    };
+  }
+
+  const tooDeepAt = nestingBeyond(source, SAFE_PARSE_DEPTH);
+  if (tooDeepAt !== undefined) {
+    return {
+      ok: false,
+      errors: [err('yaml-too-deep', tooDeepAt, [], `YAML nesting is deeper than ${lim.maxDepth} levels`, 'flatten the structure')],
+    };
+  }
+
+  let docs: Array<Document.Parsed>;
+  try {
+    const parsed = parseAllDocuments(source, {
+      lineCounter,
+      version: '1.2',
+      schema: 'core',
+      merge: false,
+      // we report duplicates ourselves, with the position of the first one
+      uniqueKeys: false,
+      prettyErrors: false,
+      keepSourceTokens: false,
+    });
+    // parseAllDocuments returns an EmptyStream (an array) or a list of documents
+    docs = (Array.isArray(parsed) ? parsed : [parsed]).filter((d): d is Document.Parsed => isDocument(d));
+  } catch (e) {
+    // The parser reports most trouble as errors; anything thrown is still user input's fault.
+    const tooDeep = e instanceof RangeError;
+    return {
+      ok: false,
+      errors: [
+        err(
+          tooDeep ? 'yaml-too-deep' : 'yaml-syntax',
+          0,
+          [],
+          tooDeep ? 'YAML nesting is too deep to parse' : `YAML could not be parsed: ${e instanceof Error ? e.message : String(e)}`,
+          tooDeep ? `keep nesting under ${lim.maxDepth} levels` : 'check the YAML syntax of the file',
+        ),
+      ],
+    };
+  }
+
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+
+  if (docs.length > 1) {
+    const second = docs[1];
+    errors.push(
+      err(
+        'yaml-multiple-documents',
+        second?.range[0],
+        [],
+        `file contains ${docs.length} YAML documents (separated by ---), but one is expected`,
+        'keep one document per file: remove the extra `---` separators, or move the rest into another file',
+      ),
+    );
+  }
+
+  const doc = docs[0];
+  if (doc === undefined) {
+    // empty stream: no document at all
+    return { ok: true, yaml: makeParsed(file, source, null, undefined, at), warnings };
+  }
+
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
+    errors.push(
+      err(
+        'yaml-version',
+        source.indexOf('%YAML'),
+        [],
+        `%YAML ${doc.directives.yaml.version} directive is not supported: runbook reads YAML 1.2 only`,
+        'remove the %YAML line (YAML 1.1 booleans like yes/no are still understood where a boolean is expected)',
+      ),
+    );
+  }
+
+  for (const e of doc.errors) {
+    const code = e.code === 'RESOURCE_EXHAUSTION' ? 'yaml-too-deep' : e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : 'yaml-syntax';
+    errors.push(err(code, e.pos[0], [], describeYamlError(e.code, e.message), fixForYamlError(e.code, e.message)));
+  }
+  for (const w of doc.warnings as YAMLError[]) {
+    // unresolved tags are reported as errors by the walk below
+    if (w.code === 'TAG_RESOLVE_FAILED') continue;
+    warnings.push({
+      severity: 'warning',
+      code: 'yaml-warning',
+      location: at(w.pos[0]),
+      path: '',
+      message: w.message.split('\n')[0] ?? w.message,
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
+
+  // Count alias references before expanding anything.
+  let aliasCount = 0;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (isAlias(n)) {
+      aliasCount++;
+      if (aliasCount > lim.maxAliases) {
+        return {
+          ok: false,
+          errors: [
+            err(
+              'yaml-alias-limit',
+              n.range?.[0],
+              [],
+              `too many YAML aliases (more than ${lim.maxAliases}); files that expand aliases like this are rejected as alias bombs`,
+              'write the values out instead of referring to anchors with *alias',
+            ),
+          ],
+        };
+      }
+    } else if (isMap(n) || isSeq(n)) {
+      for (const item of n.items) stack.push(item);
+    } else if (isPair(n)) {
+      stack.push(n.key, n.value);
+    }
+  }
+
+  let nodes = 0;
+  const walk = (node: unknown, path: Array<string | number>, depth: number, viaAlias: boolean): unknown => {
+    nodes++;
+    if (nodes > lim.maxNodes) {
+      throw new LimitExceeded(
+        err(
+          'yaml-alias-limit',
+          (node as YamlNode | null)?.range?.[0],
+          path,
+          `YAML expands to more than ${lim.maxNodes} values; aliases that multiply like this are rejected as an alias bomb`,
+          'write the values out instead of nesting *alias references',
+        ),
+      );
+    }
+    if (depth > lim.maxDepth) {
+      throw new LimitExceeded(
+        err('yaml-too-deep', (node as YamlNode | null)?.range?.[0], path, `YAML nesting is deeper than ${lim.maxDepth} levels`, 'flatten the structure'),
+      );
+    }
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (target === undefined) {
+        errors.push(err('yaml-unknown-alias', node.range?.[0], path, `alias *${node.source} refers to no anchor`, `define &${node.source} before using it, or remove the alias`));
+        return null;
+      }
+      return walk(target, path, depth, true);
+    }
+    const tag = (node as YamlNode).tag;
+    if (tag !== undefined && !CORE_TAGS.has(tag) && !viaAlias) {
+      const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+      const hint =
+        shown === '!vault'
+          ? 'Ansible Vault is not supported; pass secrets with -e or a vars file kept outside version control'
+          : shown === '!unsafe'
+            ? 'remove !unsafe; runbook renders templates in a single pass and never re-evaluates values from hosts'
+            : 'remove the tag; only plain YAML values (strings, numbers, booleans, null, lists, mappings) are allowed';
+      errors.push(err('yaml-unknown-tag', tagOffset(source, (node as YamlNode).range?.[0]), path, `YAML tag ${shown} is not allowed`, hint));
+      return null;
+    }
+    if (isScalar(node)) {
+      const v: unknown = node.value;
+      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+      if (typeof v === 'bigint') return Number(v);
+      errors.push(err('yaml-unknown-tag', node.range?.[0], path, 'YAML value of an unsupported type', 'use a plain string, number, boolean or null'));
+      return null;
+    }
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      node.items.forEach((item, i) => {
+        out.push(walk(item, [...path, i], depth + 1, viaAlias));
+      });
+      return out;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      const firstSeen = new Map<string, number | undefined>();
+      for (const pair of node.items) {
+        const keyNode = pair.key as YamlNode | null;
+        let key: string;
+        if (isScalar(keyNode) && (keyNode.value === null || ['string', 'number', 'boolean'].includes(typeof keyNode.value))) {
+          if (keyNode.tag !== undefined && !CORE_TAGS.has(keyNode.tag) && !viaAlias) {
+            errors.push(err('yaml-unknown-tag', keyNode.range?.[0], path, `YAML tag ${keyNode.tag} is not allowed on a key`, 'remove the tag'));
+            continue;
+          }
+          key = keyNode.value === null ? '' : String(keyNode.value);
+          if (key === '<<' && keyNode.type === Scalar.PLAIN) {
+            if (!viaAlias) {
+              errors.push(
+                err('yaml-merge-key', keyNode.range?.[0], [...path, key], 'YAML merge keys (<<) are not supported', 'write the keys out in this mapping instead of merging them from an anchor'),
+              );
+            }
+            continue;
+          }
+        } else {
+          if (!viaAlias) {
+            errors.push(err('yaml-complex-key', keyNode?.range?.[0] ?? node.range?.[0], path, 'mapping keys must be plain strings', 'use a simple string key'));
+          }
+          continue;
+        }
+        if (FORBIDDEN_KEYS.has(key)) {
+          if (!viaAlias) {
+            errors.push(err('yaml-forbidden-key', keyNode.range?.[0], [...path, key], `key \`${key}\` is not allowed`, `rename the key; \`${key}\` would tamper with object prototypes`));
+          }
+          continue;
+        }
+        if (firstSeen.has(key)) {
+          if (!viaAlias) {
+            const first = at(firstSeen.get(key));
+            errors.push(
+              err('duplicate-key', keyNode.range?.[0], [...path, key], `duplicate key \`${key}\` (first defined at line ${first.line}, column ${first.col})`, `remove one of the \`${key}\` entries; YAML keeps only one value per key`),
+            );
+          }
+          continue;
+        }
+        firstSeen.set(key, keyNode.range?.[0]);
+        // defineProperty: no setters run, whatever the key (forbidden keys are already out)
+        Object.defineProperty(out, key, { value: walk(pair.value, [...path, key], depth + 1, viaAlias), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    errors.push(err('yaml-syntax', (node as YamlNode).range?.[0], path, 'unsupported YAML node', 'use plain YAML values'));
+    return null;
+  };
+
+  let value: unknown;
+  try {
+    value = walk(doc.contents, [], 0, false);
+  } catch (e) {
+    if (e instanceof LimitExceeded) return { ok: false, errors: [e.diagnostic] };
+    if (e instanceof RangeError) {
+      return { ok: false, errors: [err('yaml-too-deep', 0, [], 'YAML nesting is too deep', `keep nesting under ${lim.maxDepth} levels`)] };
+    }
+    throw e;
+  }
+  if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
+  return { ok: true, yaml: makeParsed(file, source, value, doc, at), warnings };
+}
+
+/** The node's range starts after its tag; point at the `!` the user wrote instead. */
+function tagOffset(source: string, start: number | undefined): number | undefined {
+  if (start === undefined) return undefined;
+  let i = start;
+  while (i > 0 && /\s/.test(source[i - 1] ?? '')) i--;
+  let j = i;
+  while (j > 0 && /\S/.test(source[j - 1] ?? '')) j--;
+  return source[j] === '!' ? j : start;
+}
+
+function dedupe(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const k = `${d.code}:${d.location.line}:${d.location.col}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function makeParsed(
+  file: string,
+  source: string,
+  value: unknown,
+  doc: Document.Parsed | undefined,
+  at: (offset: number | undefined) => SourceLocation,
+): ParsedYaml {
+  /** Walk the AST along `path`; returns [key offset, value offset] of the deepest node found. */
+  const find = (path: ReadonlyArray<string | number>): { keyOffset: number; valueOffset: number } => {
+    let node: unknown = doc?.contents;
+    let keyOffset = (node as YamlNode | null)?.range?.[0] ?? 0;
+    let valueOffset = keyOffset;
+    for (const seg of path) {
+      if (isAlias(node) && doc !== undefined) node = node.resolve(doc);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (pair === undefined) break;
+        const k = pair.key as YamlNode;
+        keyOffset = k.range?.[0] ?? keyOffset;
+        const v = pair.value as YamlNode | null;
+        valueOffset = v?.range?.[0] ?? keyOffset;
+        node = v;
+      } else if (isSeq(node)) {
+        const idx = typeof seg === 'number' ? seg : Number(seg);
+        const item = Number.isInteger(idx) ? (node.items[idx] as YamlNode | undefined) : undefined;
+        if (item === undefined) break;
+        keyOffset = item.range?.[0] ?? keyOffset;
+        valueOffset = keyOffset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return { keyOffset, valueOffset };
+  };
+  return {
+    file,
+    source,
+    value,
+    locate: (path) => at(find(path).keyOffset),
+    locateValue: (path) => at(find(path).valueOffset),
+  };
+}
+
+/** Read and parse a YAML file; the size is checked before reading, and a missing file is a diagnostic. */
+export async function readYamlFile(file: string, limits?: Partial<YamlLimits>): Promise<YamlResult> {
+  const lim = limitsWith(limits);
+  const failure = (code: string, message: string, fix: string): YamlResult => ({
+    ok: false,
+    errors: [{ severity: 'error', code, location: { file, line: 1, col: 1 }, path: '', message, fix }],
+  });
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) return failure('file-not-readable', `${file} is not a regular file`, 'give the path of a YAML file');
+    if (st.size > lim.maxBytes) {
+      return failure('yaml-too-large', `file is ${st.size} bytes, more than the limit of ${lim.maxBytes} bytes`, 'split the file (vars_files, import_tasks) or remove generated content');
+    }
+    const source = await readFile(file, 'utf8');
+    return parseYaml(source.startsWith('\uFEFF') ? source.slice(1) : source, file, lim);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return failure('file-not-found', `file not found: ${file}`, 'check the path (relative paths are resolved from the including file or the current directory)');
+    if (code === 'EACCES') return failure('file-not-readable', `permission denied reading ${file}`, 'make the file readable by this user');
+    if (code === 'EISDIR') return failure('file-not-readable', `${file} is a directory`, 'give the path of a YAML file');
+    return failure('file-not-readable', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, 'check the path and permissions');
+  }
+}
