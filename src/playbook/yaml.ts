@@ -352,12 +352,13 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
       for (const pair of node.items) {
         const keyNode = pair.key as YamlNode | null;
         let key: string;
-        if (isScalar(keyNode) && (keyNode.value === null || ['string', 'number', 'boolean'].includes(typeof keyNode.value))) {
+        const kv: unknown = isScalar(keyNode) ? keyNode.value : undefined;
+        if (isScalar(keyNode) && (kv === null || typeof kv === 'string' || typeof kv === 'number' || typeof kv === 'boolean')) {
           if (keyNode.tag !== undefined && !CORE_TAGS.has(keyNode.tag) && !viaAlias) {
             errors.push(err('yaml-unknown-tag', keyNode.range?.[0], path, `YAML tag ${keyNode.tag} is not allowed on a key`, 'remove the tag'));
             continue;
           }
-          key = keyNode.value === null ? '' : String(keyNode.value);
+          key = kv === null ? '' : String(kv);
           if (key === '<<' && keyNode.type === Scalar.PLAIN) {
             if (!viaAlias) {
               errors.push(
