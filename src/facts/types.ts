@@ -27,4 +27,14 @@ export interface HostFacts {
   defaultIpv4?: string;
   user: string;
   pythonAvailable: boolean;
+  /** '12' for Debian 12.x */
+  distributionMajorVersion?: string;
+  /** what PID 1 is (`systemd`, `init`, `sh`, ...): tells a container from a booted host */
+  pid1Comm?: string;
+  /** addresses per network interface (loopback excluded) */
+  interfaces?: Record<string, { ipv4: string[]; ipv6: string[] }>;
+  /** which well-known tools are on PATH (apt-get, snap, systemctl, service, curl, python3, ...) */
+  commands?: string[];
+  /** /etc/os-release as key → value */
+  osRelease?: Record<string, string>;
 }

@@ -1,0 +1,57 @@
+// Several facts in one round trip: their commands run one after the other in one remote
+// shell, each section framed by marker lines, and each parser gets its own section and exit code.
+// This is how a module asks everything it needs about a host with a single command.
+import { ShellCommand, raw } from '../transport/command.js';
+import type { Fact } from './types.js';
+
+const START = '@@runbook-fact-start@@';
+const END = '@@runbook-fact-end@@';
+
+type FactValues<T extends readonly Fact<unknown>[]> = { [K in keyof T]: T[K] extends Fact<infer V> ? V : never };
+
+/** One command that runs every fact's command; parse with the returned fact's parser. */
+export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T): Fact<FactValues<T>> {
+  const parts: ShellCommand[] = [];
+  facts.forEach((f, i) => {
+    parts.push(
+      new ShellCommand([
+        raw(`printf '%s\\n' '${START}${i}'; { `),
+        f.command,
+        raw(`\n}; printf '\\n%s%s\\n' '${END}' "$?"`),
+      ]),
+    );
+  });
+  const command = new ShellCommand(parts.flatMap((p, i) => (i === 0 ? [p] : [raw('; '), p])));
+  return {
+    name: facts.map((f) => f.name).join('+'),
+    command,
+    parse(stdout, stderr, exitCode) {
+      const sections = splitSections(stdout, facts.length);
+      return facts.map((f, i) => {
+        const s = sections[i];
+        // A missing section means the remote shell died before reaching it.
+        if (!s) return f.parse('', stderr, exitCode === 0 ? null : exitCode);
+        return f.parse(s.stdout, stderr, s.exitCode);
+      }) as FactValues<T>;
+    },
+  };
+}
+
+export function splitSections(stdout: string, count: number): Array<{ stdout: string; exitCode: number } | undefined> {
+  const out: Array<{ stdout: string; exitCode: number } | undefined> = new Array<undefined>(count).fill(undefined);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const startMarker = `${START}${i}\n`;
+    const s = stdout.indexOf(startMarker, pos);
+    if (s < 0) break;
+    const bodyStart = s + startMarker.length;
+    const endMarker = `\n${END}`;
+    const e = stdout.indexOf(endMarker, bodyStart);
+    if (e < 0) break;
+    const nl = stdout.indexOf('\n', e + endMarker.length);
+    const code = Number(stdout.slice(e + endMarker.length, nl < 0 ? undefined : nl));
+    out[i] = { stdout: stdout.slice(bodyStart, e), exitCode: Number.isFinite(code) ? code : 1 };
+    pos = nl < 0 ? stdout.length : nl + 1;
+  }
+  return out;
+}

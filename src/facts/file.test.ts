@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync, symlinkSync, mkdirSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fileFact, parseFileState } from './file.js';
+import { combineFacts, splitSections } from './combine.js';
+import type { Fact } from './types.js';
+
+function runFact<T>(fact: Fact<T>): T {
+  let stdout = '';
+  let code = 0;
+  try {
+    stdout = execFileSync('sh', ['-c', fact.command.toShell()], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { stdout: string; status: number };
+    stdout = err.stdout;
+    code = err.status;
+  }
+  return fact.parse(stdout, '', code);
+}
+
+describe('file fact', () => {
+  it('parses stat output', () => {
+    const st = parseFileState('/x', 'stat:regular file|640|0|33|root|www-data|12|1700000000\nsum:abc\ncontent:\nhello\n', '', 0, { content: true });
+    expect(st).toEqual({ path: '/x', exists: true, type: 'file', mode: '0640', uid: 0, gid: 33, owner: 'root', group: 'www-data', size: 12, mtime: 1700000000, checksum: 'abc', content: 'hello\n' });
+    expect(parseFileState('/x', 'absent\n', '', 0)).toEqual({ path: '/x', exists: false });
+    expect(parseFileState('/x', '', 'stat: cannot stat: Permission denied', 1).error).toMatch(/Permission denied/);
+  });
+
+  it('probes real files, links, directories and missing paths in one combined command', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-fact-'));
+    const file = join(dir, "it's a file");
+    writeFileSync(file, 'line 1\nline 2\n');
+    chmodSync(file, 0o640);
+    symlinkSync(file, join(dir, 'link'));
+    mkdirSync(join(dir, 'sub'));
+    const [f, l, d, missing] = runFact(
+      combineFacts([fileFact(file, { checksum: 'sha256', content: true }), fileFact(join(dir, 'link')), fileFact(join(dir, 'sub')), fileFact(join(dir, 'nope'))] as const),
+    );
+    expect(f).toMatchObject({ exists: true, type: 'file', mode: '0640', size: 14, content: 'line 1\nline 2\n' });
+    expect(f.checksum).toBe(createHash('sha256').update('line 1\nline 2\n').digest('hex'));
+    expect(l).toMatchObject({ exists: true, type: 'link', linkTarget: file });
+    expect(d).toMatchObject({ exists: true, type: 'directory' });
+    expect(missing).toEqual({ path: join(dir, 'nope'), exists: false });
+  });
+
+  it('splits sections with exit codes and content without a trailing newline', () => {
+    const out = '@@runbook-fact-start@@0\nabc\n@@runbook-fact-end@@0\n@@runbook-fact-start@@1\n\n@@runbook-fact-end@@3\n';
+    expect(splitSections(out, 3)).toEqual([{ stdout: 'abc', exitCode: 0 }, { stdout: '', exitCode: 3 }, undefined]);
+  });
+
+  it('truncates content at maxContentBytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-fact-'));
+    writeFileSync(join(dir, 'big'), 'x'.repeat(100));
+    const st = runFact(fileFact(join(dir, 'big'), { content: true, maxContentBytes: 10 }));
+    expect(st.content).toBe('x'.repeat(10));
+    expect(st.contentTruncated).toBe(true);
+  });
+});

@@ -1,0 +1,108 @@
+// The state of one path: type, mode, owner, size, mtime, link target, and on request a
+// checksum and the content. One `stat` plus optional extras, so a module needs one round trip.
+import { sh, raw, ShellCommand } from '../transport/command.js';
+import type { Fact } from './types.js';
+
+export type FileType = 'file' | 'directory' | 'link' | 'other';
+
+export interface FileState {
+  path: string;
+  exists: boolean;
+  type?: FileType;
+  /** 4-digit octal, e.g. '0644' */
+  mode?: string;
+  uid?: number;
+  gid?: number;
+  owner?: string;
+  group?: string;
+  size?: number;
+  /** seconds since the epoch */
+  mtime?: number;
+  /** symlink target as stored in the link */
+  linkTarget?: string;
+  /** hex digest when asked for (regular files only) */
+  checksum?: string;
+  /** content when asked for (regular files only) */
+  content?: string;
+  /** content was cut at maxContentBytes */
+  contentTruncated?: boolean;
+  /** the probe could not read the path (permission denied...) */
+  error?: string;
+}
+
+export interface FileFactOptions {
+  checksum?: 'sha1' | 'sha256';
+  /** include the content (text) */
+  content?: boolean;
+  /** cap for content; the whole file when undefined */
+  maxContentBytes?: number;
+  /** stat the link target instead of the link (stat -L) */
+  follow?: boolean;
+}
+
+const STAT_FORMAT = '%F|%a|%u|%g|%U|%G|%s|%Y';
+
+export function fileFactCommand(path: string, opts: FileFactOptions = {}): ShellCommand {
+  const statFlag = opts.follow ? raw('-L ') : raw('');
+  // No `exit` anywhere: the command may run inside a combined probe (src/facts/combine.ts).
+  const extras: ShellCommand[] = [sh`if [ -L ${path} ]; then printf 'link:%s\\n' "$(readlink -- ${path})"; fi`];
+  if (opts.checksum) {
+    const tool = opts.checksum === 'sha1' ? 'sha1sum' : 'sha256sum';
+    extras.push(sh`if [ -f ${path} ]; then printf 'sum:%s\\n' "$(${raw(tool)} < ${path} | cut -d' ' -f1)"; fi`);
+  }
+  if (opts.content) {
+    const reader = opts.maxContentBytes !== undefined ? sh`head -c ${opts.maxContentBytes + 1} -- ${path}` : sh`cat -- ${path}`;
+    extras.push(sh`if [ -f ${path} ]; then echo content: && ${reader}; fi`);
+  }
+  const joined = new ShellCommand(extras.flatMap((e, i) => (i === 0 ? [e] : [raw('; '), e])));
+  return sh`if [ -e ${path} ] || [ -L ${path} ]; then stat ${statFlag}-c ${'stat:' + STAT_FORMAT} -- ${path} && { ${joined}; }; else echo absent; fi`;
+}
+
+export function parseFileState(path: string, stdout: string, stderr: string, exitCode: number | null, opts: FileFactOptions = {}): FileState {
+  if (exitCode !== 0) {
+    return { path, exists: true, error: (stderr.trim().split('\n').pop() ?? '') || `could not inspect ${path} (exit ${exitCode})` };
+  }
+  if (stdout.startsWith('absent')) return { path, exists: false };
+  const st: FileState = { path, exists: true };
+  let rest = stdout;
+  while (rest.length > 0) {
+    const nl = rest.indexOf('\n');
+    const line = nl < 0 ? rest : rest.slice(0, nl);
+    const after = nl < 0 ? '' : rest.slice(nl + 1);
+    if (line === 'content:') {
+      let content = after;
+      if (opts.maxContentBytes !== undefined && Buffer.byteLength(content) > opts.maxContentBytes) {
+        content = Buffer.from(content).subarray(0, opts.maxContentBytes).toString();
+        st.contentTruncated = true;
+      }
+      st.content = content;
+      break;
+    }
+    if (line.startsWith('stat:')) {
+      const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = '', mtime = ''] = line.slice(5).split('|');
+      st.type = kind.includes('regular') ? 'file' : kind === 'directory' ? 'directory' : kind === 'symbolic link' ? 'link' : 'other';
+      st.mode = mode.padStart(4, '0');
+      st.uid = Number(uid);
+      st.gid = Number(gid);
+      st.owner = owner;
+      st.group = group;
+      st.size = Number(size);
+      st.mtime = Number(mtime);
+    } else if (line.startsWith('link:')) {
+      st.linkTarget = line.slice(5);
+    } else if (line.startsWith('sum:')) {
+      st.checksum = line.slice(4);
+    }
+    rest = after;
+  }
+  return st;
+}
+
+/** The state of `path` on the host. */
+export function fileFact(path: string, opts: FileFactOptions = {}): Fact<FileState> {
+  return {
+    name: 'file',
+    command: fileFactCommand(path, opts),
+    parse: (stdout, stderr, exitCode) => parseFileState(path, stdout, stderr, exitCode, opts),
+  };
+}

@@ -1,0 +1,177 @@
+// Host facts in ONE round trip: a single shell command prints labelled sections (uname,
+// os-release, names, addresses, init system, package managers, user), and a pure parser turns
+// them into HostFacts. Every probe tolerates a missing tool: a minimal container still answers.
+import { rawCommand } from '../transport/command.js';
+import type { Transport } from '../transport/types.js';
+import { ExecError } from '../transport/errors.js';
+import type { Fact, HostFacts } from './types.js';
+
+const SCRIPT = [
+  "echo '@@uname'; uname -s; uname -r; uname -m",
+  "echo '@@os-release'; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null",
+  "echo '@@debian-version'; cat /etc/debian_version 2>/dev/null",
+  "echo '@@hostname'; hostname 2>/dev/null || cat /etc/hostname 2>/dev/null",
+  "echo '@@fqdn'; hostname -f 2>/dev/null",
+  "echo '@@addr'; ip -o addr show 2>/dev/null",
+  "echo '@@hostname-i'; hostname -I 2>/dev/null",
+  "echo '@@route'; ip -4 route show default 2>/dev/null",
+  "echo '@@init'; [ -d /run/systemd/system ] && echo systemd-running; cat /proc/1/comm 2>/dev/null",
+  "echo '@@commands'; for c in apt-get dnf yum apk snap systemctl service update-rc.d python3 curl; do command -v $c; done",
+  "echo '@@user'; id -un",
+  "echo '@@end'",
+].join('\n');
+
+export const hostFactsCommand = rawCommand(SCRIPT);
+
+function sections(stdout: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    const m = /^@@([a-z-]+)$/.exec(line);
+    if (m?.[1]) {
+      current = [];
+      out.set(m[1], current);
+    } else if (current && line.trim() !== '') {
+      current.push(line);
+    }
+  }
+  return out;
+}
+
+export function parseOsRelease(lines: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lines) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m?.[1]) continue;
+    let v = m[2] ?? '';
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
+    out[m[1]] = v.replace(/\\(["$`\\])/g, '$1');
+  }
+  return out;
+}
+
+const FAMILY: Record<string, string> = {
+  debian: 'Debian',
+  ubuntu: 'Debian',
+  raspbian: 'Debian',
+  linuxmint: 'Debian',
+  fedora: 'RedHat',
+  rhel: 'RedHat',
+  centos: 'RedHat',
+  rocky: 'RedHat',
+  almalinux: 'RedHat',
+  alpine: 'Alpine',
+  arch: 'Archlinux',
+  opensuse: 'Suse',
+  sles: 'Suse',
+};
+
+function capitalise(s: string): string {
+  return s ? s[0]!.toUpperCase() + s.slice(1) : s;
+}
+
+/** Parse the output of `hostFactsCommand`. */
+export function parseHostFacts(stdout: string): HostFacts {
+  const s = sections(stdout);
+  const get = (k: string) => s.get(k) ?? [];
+  const [system = 'unknown', kernel = '', architecture = ''] = get('uname');
+  const os = parseOsRelease(get('os-release'));
+  const id = (os.ID ?? '').toLowerCase();
+  const idLike = (os.ID_LIKE ?? '').toLowerCase().split(/\s+/);
+  const family = FAMILY[id] ?? idLike.map((l) => FAMILY[l]).find((f) => f !== undefined) ?? (capitalise(id) || 'unknown');
+  const distribution = os.NAME?.startsWith('Debian') ? 'Debian' : capitalise(id) || os.NAME || 'unknown';
+  // Debian's VERSION_ID is the major version; /etc/debian_version has the point release.
+  const debianVersion = get('debian-version')[0]?.trim();
+  const versionId = os.VERSION_ID ?? '';
+  const distributionVersion = id === 'debian' && debianVersion && /^\d/.test(debianVersion) ? debianVersion : versionId;
+  const distributionRelease = os.VERSION_CODENAME ?? os.UBUNTU_CODENAME ?? '';
+
+  const hostname = (get('hostname')[0] ?? '').trim();
+  const fqdn = (get('fqdn')[0] ?? '').trim() || hostname;
+
+  const ipv4: string[] = [];
+  const ipv6: string[] = [];
+  const byDev = new Map<string, { ipv4: string[]; ipv6: string[] }>();
+  for (const line of get('addr')) {
+    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/\d+.*?scope\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const [, dev = '', fam, addr = '', scope] = m;
+    if (scope === 'host') continue;
+    const entry = byDev.get(dev) ?? { ipv4: [], ipv6: [] };
+    byDev.set(dev, entry);
+    if (fam === 'inet') {
+      ipv4.push(addr);
+      entry.ipv4.push(addr);
+    } else {
+      ipv6.push(addr);
+      entry.ipv6.push(addr);
+    }
+  }
+  if (ipv4.length === 0 && ipv6.length === 0) {
+    // no `ip`: hostname -I lists the addresses without interfaces
+    for (const a of (get('hostname-i')[0] ?? '').trim().split(/\s+/)) {
+      if (!a) continue;
+      if (a.includes(':')) ipv6.push(a);
+      else ipv4.push(a);
+    }
+  }
+  let defaultIpv4: string | undefined;
+  const route = /^default\s+(?:via\s+(\S+)\s+)?dev\s+(\S+)/.exec(get('route')[0] ?? '');
+  if (route?.[2]) defaultIpv4 = byDev.get(route[2])?.ipv4[0];
+  defaultIpv4 ??= ipv4[0];
+
+  const init = get('init');
+  const pid1 = init.find((l) => l !== 'systemd-running')?.trim();
+  const systemdRunning = init.includes('systemd-running');
+  const serviceMgr: HostFacts['serviceMgr'] = systemdRunning ? 'systemd' : init.length > 0 ? 'sysvinit' : 'unknown';
+
+  const commands = new Set(get('commands').map((p) => p.trim().split('/').pop() ?? ''));
+  const pkgMgr: HostFacts['pkgMgr'] = commands.has('apt-get')
+    ? 'apt'
+    : commands.has('dnf')
+      ? 'dnf'
+      : commands.has('yum')
+        ? 'yum'
+        : commands.has('apk')
+          ? 'apk'
+          : 'unknown';
+
+  const facts: HostFacts = {
+    system,
+    kernel,
+    architecture,
+    hostname: hostname.split('.')[0] ?? hostname,
+    fqdn,
+    distribution,
+    distributionVersion,
+    distributionRelease,
+    distributionMajorVersion: (distributionVersion.split('.')[0] ?? '') || versionId,
+    osFamily: family,
+    serviceMgr,
+    pkgMgr,
+    ipv4,
+    ipv6,
+    user: (get('user')[0] ?? '').trim(),
+    pythonAvailable: commands.has('python3'),
+    pid1Comm: pid1,
+    interfaces: Object.fromEntries(byDev),
+    commands: [...commands].filter((c) => c !== '').sort(),
+    osRelease: os,
+  };
+  if (defaultIpv4 !== undefined) facts.defaultIpv4 = defaultIpv4;
+  return facts;
+}
+
+export const hostFactsFact: Fact<HostFacts> = {
+  name: 'host',
+  command: hostFactsCommand,
+  parse: (stdout) => parseHostFacts(stdout),
+};
+
+/** Collect HostFacts with one remote command. */
+export async function gatherFacts(transport: Transport): Promise<HostFacts> {
+  const r = await transport.exec(hostFactsCommand, { timeoutMs: 60_000 });
+  // The script's sections each tolerate failure; only a dead shell fails the whole command.
+  if (r.exitCode === null || !r.stdout.includes('@@end')) throw new ExecError(r);
+  return parseHostFacts(r.stdout);
+}

@@ -1,0 +1,56 @@
+// Argument helpers shared by modules: Ansible-style booleans ('yes'/'no'), lists given as a
+// comma-separated string, and the JSON Schema fragments that accept them. Playbooks written for
+// Ansible use these spellings, so every module accepts them the same way.
+import type { SchemaObject } from 'ajv';
+
+const TRUE_WORDS = new Set(['yes', 'y', 'true', 'on', '1']);
+const FALSE_WORDS = new Set(['no', 'n', 'false', 'off', '0', '']);
+
+/** The spellings a boolean argument accepts besides true/false (Ansible's list). */
+export const BOOLEAN_WORDS = ['yes', 'no', 'true', 'false', 'on', 'off', 'y', 'n', '1', '0', 'True', 'False', 'Yes', 'No'] as const;
+
+/** Interpret an Ansible-style boolean; `undefined` gives the fallback. Throws TypeError for anything else. */
+export function toBool(value: unknown, fallback = false): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') {
+    const w = value.trim().toLowerCase();
+    if (TRUE_WORDS.has(w)) return true;
+    if (FALSE_WORDS.has(w)) return false;
+  }
+  throw new TypeError(`expected a boolean (true/false, yes/no), got ${JSON.stringify(value)}`);
+}
+
+/** A list argument: an array, or a string with comma-separated items (`name: curl,git`). */
+export function toList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter((v) => v !== '');
+  return String(value)
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/** Schema of a boolean argument that also accepts 'yes'/'no' (the doc generator shows it as `boolean`). */
+export function boolSchema(description: string, defaultValue?: boolean): SchemaObject {
+  const s: SchemaObject = {
+    description,
+    anyOf: [{ type: 'boolean' }, { type: 'string', enum: [...BOOLEAN_WORDS] }],
+  };
+  if (defaultValue !== undefined) s.default = defaultValue;
+  return s;
+}
+
+/** Schema of a list-of-strings argument that also accepts one string (comma-separated). */
+export function listSchema(description: string): SchemaObject {
+  return {
+    description,
+    anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }],
+  };
+}
+
+/** Schema of a file mode: octal string ('0644', '644'), symbolic ('u=rw,g=r,o=r'), or a number written as octal digits. */
+export function modeSchema(description = 'permissions, as an octal string (`"0644"`) or symbolic (`u=rw,g=r,o=r`)'): SchemaObject {
+  return { description, type: ['string', 'integer'] };
+}

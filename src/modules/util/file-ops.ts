@@ -1,0 +1,102 @@
+// Building blocks shared by the file-like modules (file, copy, template, lineinfile): compare
+// a path's mode/owner/group with what is wanted, and write new content atomically in one
+// remote command (temp file in the same directory, attributes, optional validate and backup,
+// rename), so a change costs one round trip and a failed validation leaves the file as it was.
+import { sh, rawCommand, quote, type ShellCommand } from '../../transport/command.js';
+import type { FileState } from '../../facts/file.js';
+import { sameMode, wantedMode } from './mode.js';
+
+export interface AttributeArgs {
+  mode?: unknown;
+  owner?: string;
+  group?: string;
+}
+
+export interface AttributeChange {
+  commands: ShellCommand[];
+  /** human-readable list: "mode 0600 → 0644", "owner root → www-data" */
+  changes: string[];
+}
+
+function sameId(wanted: string, name: string | undefined, id: number | undefined): boolean {
+  return wanted === name || (/^\d+$/.test(wanted) && Number(wanted) === id);
+}
+
+/** Commands that set mode/owner/group on an existing path when they differ. */
+export function attributeCommands(path: string, state: FileState | undefined, args: AttributeArgs, opts: { recurse?: boolean; isDir?: boolean } = {}): AttributeChange {
+  const commands: ShellCommand[] = [];
+  const changes: string[] = [];
+  const r = opts.recurse ? sh`-R ` : sh``;
+  const isDir = opts.isDir ?? state?.type === 'directory';
+  const mode = wantedMode(args.mode, state?.mode, isDir);
+  if (mode !== undefined && !sameMode(mode, state?.mode)) {
+    commands.push(sh`chmod ${r}${mode} -- ${path}`);
+    changes.push(state?.mode ? `mode ${state.mode} → ${mode}` : `mode ${mode}`);
+  }
+  const ownerDiffers = args.owner !== undefined && !sameId(args.owner, state?.owner, state?.uid);
+  const groupDiffers = args.group !== undefined && !sameId(args.group, state?.group, state?.gid);
+  if (ownerDiffers || groupDiffers) {
+    const spec = ownerDiffers && groupDiffers ? `${args.owner}:${args.group}` : ownerDiffers ? `${args.owner}` : `:${args.group}`;
+    commands.push(sh`chown ${r}${spec} -- ${path}`);
+    if (ownerDiffers) changes.push(state?.owner ? `owner ${state.owner} → ${args.owner}` : `owner ${args.owner}`);
+    if (groupDiffers) changes.push(state?.group ? `group ${state.group} → ${args.group}` : `group ${args.group}`);
+  }
+  return { commands, changes };
+}
+
+export interface WriteFileOptions {
+  /** resolved 4-digit octal mode, if one is wanted */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** the destination exists now (its attributes are kept unless given) */
+  exists: boolean;
+  /** copy the current file here before replacing it */
+  backupFile?: string;
+  /** validation command; `%s` is replaced with the temp file's path */
+  validate?: string;
+  /** unique suffix for the temp file (random in real runs, fixed in tests) */
+  tmpSuffix: string;
+}
+
+/** Temp file next to the destination so the final rename is atomic (same filesystem). */
+export function tempPathFor(dest: string, suffix: string): string {
+  const slash = dest.lastIndexOf('/');
+  const dir = slash >= 0 ? dest.slice(0, slash + 1) : '';
+  return `${dir}.${dest.slice(slash + 1)}.runbook-${suffix}.tmp`;
+}
+
+/**
+ * One command that writes stdin to `dest` atomically. The temp file is created with the
+ * umask's default mode (noclobber: never through an existing file or link), gets the wanted
+ * or the current attributes, is validated, and renamed over the destination; on any failure
+ * it is removed and the destination is untouched.
+ */
+export function writeFileCommand(dest: string, o: WriteFileOptions): ShellCommand {
+  const tmp = tempPathFor(dest, o.tmpSuffix);
+  const steps: ShellCommand[] = [sh`(set -C; cat > ${tmp})`];
+  if (o.mode !== undefined) steps.push(sh`chmod ${o.mode} -- ${tmp}`);
+  else if (o.exists) steps.push(sh`chmod --reference=${dest} -- ${tmp}`);
+  if (o.owner !== undefined || o.group !== undefined) {
+    const spec = o.owner !== undefined && o.group !== undefined ? `${o.owner}:${o.group}` : o.owner !== undefined ? o.owner : `:${o.group}`;
+    steps.push(sh`chown ${spec} -- ${tmp}`);
+  } else if (o.exists) {
+    // keep the current owner when we are allowed to (as root); otherwise the file stays ours
+    steps.push(sh`{ chown --reference=${dest} -- ${tmp} 2>/dev/null || :; }`);
+  }
+  if (o.validate !== undefined) {
+    const text = o.validate.includes('%s') ? o.validate.split('%s').join(quote(tmp)) : `${o.validate} ${quote(tmp)}`;
+    steps.push(sh`{ ${rawCommand(text)}; }`);
+  }
+  if (o.backupFile !== undefined && o.exists) steps.push(sh`cp -p -- ${dest} ${o.backupFile}`);
+  steps.push(sh`mv -f -- ${tmp} ${dest}`);
+  const chain = steps.flatMap((s, i) => (i === 0 ? [s] : [sh` && `, s]));
+  return sh`{ ${chain}; } || { rm -f -- ${tmp}; false; }`;
+}
+
+/** Ansible's backup name: `dest.YYYY-MM-DD@HH:MM:SS~` (controller time, UTC). */
+export function backupPathFor(dest: string, now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}-${p(now.getUTCMonth() + 1)}-${p(now.getUTCDate())}@${p(now.getUTCHours())}:${p(now.getUTCMinutes())}:${p(now.getUTCSeconds())}`;
+  return `${dest}.${stamp}~`;
+}
