@@ -1,0 +1,194 @@
+// apache: Debian's Apache modules and sites enabled or disabled (a2enmod/a2ensite), and
+// never a reload onto a configuration that does not pass `apachectl configtest`: a change that
+// breaks the configuration is rolled back before anything is reloaded.
+import { raw, sh, type ShellCommand } from '../transport/command.js';
+import type { ModuleDefinition } from './types.js';
+import { boolSchema, listSchema, toBool, toList } from './util/args.js';
+
+export interface ApacheArgs {
+  modules?: string[] | string;
+  sites?: string[] | string;
+  state?: 'present' | 'absent';
+  reload?: boolean | string;
+}
+
+export interface ApacheState {
+  installed: boolean;
+  running: boolean;
+  modsEnabled: string[];
+  modsAvailable: string[];
+  sitesEnabled: string[];
+  sitesAvailable: string[];
+}
+
+export const APACHE_PROBE: ShellCommand = sh`${raw(
+  [
+    'command -v apache2ctl >/dev/null 2>&1 && echo @@installed',
+    'pgrep -x apache2 >/dev/null 2>&1 && echo @@running',
+    'echo @@mods-enabled; ls /etc/apache2/mods-enabled 2>/dev/null',
+    'echo @@mods-available; ls /etc/apache2/mods-available 2>/dev/null',
+    'echo @@sites-enabled; ls /etc/apache2/sites-enabled 2>/dev/null',
+    'echo @@sites-available; ls /etc/apache2/sites-available 2>/dev/null',
+    'true',
+  ].join('\n'),
+)}`;
+
+export function parseApacheState(stdout: string): ApacheState {
+  const lists: Record<string, string[]> = {};
+  let cur: string[] | undefined;
+  let installed = false;
+  let running = false;
+  for (const line of stdout.split('\n')) {
+    const t = line.trim();
+    if (t === '@@installed') installed = true;
+    else if (t === '@@running') running = true;
+    else if (t.startsWith('@@')) lists[t.slice(2)] = cur = [];
+    else if (t && cur) cur.push(t);
+  }
+  // mods: `ssl.load` + `ssl.conf` → `ssl`; sites: `000-default.conf` → `000-default`
+  const base = (names: string[] | undefined, ext: RegExp): string[] => [...new Set((names ?? []).filter((n) => ext.test(n)).map((n) => n.replace(ext, '')))];
+  return {
+    installed,
+    running,
+    modsEnabled: base(lists['mods-enabled'], /\.load$/),
+    modsAvailable: base(lists['mods-available'], /\.load$/),
+    sitesEnabled: base(lists['sites-enabled'], /\.conf$/),
+    sitesAvailable: base(lists['sites-available'], /\.conf$/),
+  };
+}
+
+export interface ApachePlan {
+  enable: { modules: string[]; sites: string[] };
+  disable: { modules: string[]; sites: string[] };
+  /** the commands that make the change, and the ones that undo it */
+  apply: ShellCommand[];
+  undo: ShellCommand[];
+  error?: string;
+}
+
+const siteName = (s: string): string => s.replace(/\.conf$/, '');
+
+/** Pure: wanted modules/sites + what is enabled → a2enmod/a2ensite (and their undo). */
+export function planApache(state: ApacheState, args: ApacheArgs): ApachePlan {
+  const present = (args.state ?? 'present') === 'present';
+  const modules = toList(args.modules);
+  const sites = toList(args.sites).map(siteName);
+  const plan: ApachePlan = { enable: { modules: [], sites: [] }, disable: { modules: [], sites: [] }, apply: [], undo: [] };
+  if (!state.installed) {
+    plan.error = 'Apache is not installed (apache2ctl not found): install the apache2 package first';
+    return plan;
+  }
+  if (present) {
+    const unknownMods = modules.filter((m) => !state.modsAvailable.includes(m));
+    const unknownSites = sites.filter((s) => !state.sitesAvailable.includes(s));
+    if (unknownMods.length || unknownSites.length) {
+      plan.error = [
+        unknownMods.length ? `no such Apache module: ${unknownMods.join(', ')} (see /etc/apache2/mods-available)` : '',
+        unknownSites.length ? `no such site: ${unknownSites.join(', ')} (put it in /etc/apache2/sites-available/NAME.conf)` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      return plan;
+    }
+    plan.enable.modules = modules.filter((m) => !state.modsEnabled.includes(m));
+    plan.enable.sites = sites.filter((s) => !state.sitesEnabled.includes(s));
+  } else {
+    plan.disable.modules = modules.filter((m) => state.modsEnabled.includes(m));
+    plan.disable.sites = sites.filter((s) => state.sitesEnabled.includes(s));
+  }
+  const { enable, disable } = plan;
+  if (enable.modules.length) {
+    plan.apply.push(sh`a2enmod -q ${enable.modules}`);
+    plan.undo.push(sh`a2dismod -q -f ${enable.modules}`);
+  }
+  if (enable.sites.length) {
+    plan.apply.push(sh`a2ensite -q ${enable.sites}`);
+    plan.undo.push(sh`a2dissite -q ${enable.sites}`);
+  }
+  if (disable.modules.length) {
+    plan.apply.push(sh`a2dismod -q -f ${disable.modules}`);
+    plan.undo.push(sh`a2enmod -q ${disable.modules}`);
+  }
+  if (disable.sites.length) {
+    plan.apply.push(sh`a2dissite -q ${disable.sites}`);
+    plan.undo.push(sh`a2ensite -q ${disable.sites}`);
+  }
+  return plan;
+}
+
+function describe(plan: ApachePlan): string {
+  const parts: string[] = [];
+  if (plan.enable.modules.length) parts.push(`enable module ${plan.enable.modules.join(', ')}`);
+  if (plan.enable.sites.length) parts.push(`enable site ${plan.enable.sites.join(', ')}`);
+  if (plan.disable.modules.length) parts.push(`disable module ${plan.disable.modules.join(', ')}`);
+  if (plan.disable.sites.length) parts.push(`disable site ${plan.disable.sites.join(', ')}`);
+  return parts.join('; ');
+}
+
+export const apacheModule: ModuleDefinition<ApacheArgs> = {
+  name: 'apache',
+  aliases: ['apache2_module', 'apache2'],
+  schema: {
+    type: 'object',
+    properties: {
+      modules: listSchema('Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)'),
+      sites: listSchema('sites (names as in /etc/apache2/sites-available, with or without .conf)'),
+      state: { type: 'string', enum: ['present', 'absent'], default: 'present', description: 'present: enabled; absent: disabled' },
+      reload: boolSchema('reload Apache after a change, when it runs (always after a passing configtest)', true),
+    },
+    additionalProperties: false,
+  },
+  doc: {
+    short: 'Enable or disable Apache modules and sites (Debian a2enmod/a2ensite), with configtest before any reload',
+    description:
+      'Only what is not yet in the wanted state is changed. After a change `apachectl configtest` must pass, else ' +
+      'the change is undone and the task fails with the configtest output; Apache is reloaded only after it passes. ' +
+      'Without modules and sites the task only runs the configtest (a precondition check).',
+    returns: {
+      enabled: 'modules and sites enabled by this task',
+      disabled: 'modules and sites disabled by this task',
+      configtest: "apachectl configtest's output",
+      reloaded: 'whether Apache was reloaded',
+      running: 'whether Apache runs',
+    },
+    example: '- apache:\n    modules: [ssl, rewrite, headers]\n    sites: [000-default]',
+  },
+
+  async run(ctx, args) {
+    const probe = await ctx.exec(APACHE_PROBE);
+    const state = parseApacheState(probe.stdout);
+    const plan = planApache(state, args);
+    if (plan.error) return { changed: false, failed: true, msg: plan.error };
+    const data = { enabled: plan.enable, disabled: plan.disable, running: state.running };
+    const changing = plan.apply.length > 0;
+    if (ctx.check) {
+      return { changed: changing, msg: changing ? `would ${describe(plan)}` : 'already in the wanted state', data: { ...data, reloaded: false } };
+    }
+    const before = await ctx.exec(sh`apache2ctl configtest 2>&1`);
+    if (!before.ok) {
+      return {
+        changed: false,
+        failed: true,
+        msg: `Apache's configuration does not pass apachectl configtest; fix it before changing it:\n${(before.stdout + before.stderr).trim()}`,
+        data: { ...data, configtest: (before.stdout + before.stderr).trim() },
+      };
+    }
+    if (!changing) return { changed: false, msg: 'already in the wanted state; configtest passes', data: { ...data, configtest: before.stdout.trim(), reloaded: false } };
+    for (const c of plan.apply) await ctx.run(c);
+    const after = await ctx.exec(sh`apache2ctl configtest 2>&1`);
+    if (!after.ok) {
+      for (const c of plan.undo) await ctx.exec(c);
+      return {
+        changed: false,
+        failed: true,
+        msg: `after ${describe(plan)}, apachectl configtest fails, so the change was undone and Apache not reloaded:\n${(after.stdout + after.stderr).trim()}`,
+      };
+    }
+    let reloaded = false;
+    if (toBool(args.reload, true) && state.running) {
+      await ctx.run(sh`service apache2 reload`);
+      reloaded = true;
+    }
+    return { changed: true, msg: describe(plan) + (reloaded ? '; reloaded Apache' : ''), data: { ...data, configtest: after.stdout.trim(), reloaded } };
+  },
+};
