@@ -22,12 +22,16 @@ export interface LabInfo {
   gateway: string;
   /** CIDR of the lab network */
   subnet: string;
+  /** the lab bridge in the root namespace (the route guard checks the subnet goes over it) */
+  bridge?: string;
   /** private key that logs in as every lab user */
   keyFile: string;
   /** known_hosts with every running lab host's key */
   knownHostsFile: string;
   /** inventory written by `lab inventory` (Ansible YAML) */
   inventoryFile: string;
+  /** OpenSSH client config for every lab host (strict host key checking, the lab key) */
+  sshConfigFile?: string;
   users: { nopasswd: LabUser; passwd: LabUser };
   hosts: LabHostInfo[];
   acme?: {

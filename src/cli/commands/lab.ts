@@ -1,0 +1,170 @@
+// `runbook lab up|down|status|inventory`: a local lab of throwaway SSH hosts and an ACME
+// server (see src/lab/index.ts). Needs root on Linux.
+import type { Command, CommandIo, ParsedArgs } from '../command.js';
+import { EXIT } from '../../util/errors.js';
+import { UsageError } from '../../util/errors.js';
+import type { FullHostRequest } from '../../lab/index.js';
+import { DEFAULT_INSTANCE, labDown, labInventory, labStatus, labUp } from '../../lab/index.js';
+
+const HELP = `Usage:
+  runbook lab up [--hosts N] [--full NAME,...] [--layer base|apache] [--acme|--no-acme] [--name NAME]
+  runbook lab down [--name NAME]
+  runbook lab status [--name NAME] [--json]
+  runbook lab inventory [--out DIR] [--name NAME]
+
+A lab of throwaway hosts on this machine (Linux, root), in network namespaces on a lab
+bridge; nothing leaves the machine (no NAT, no forwarding).
+
+  fleet hosts   N lightweight SSH hosts h001..hNNN (own address, host key, hostname;
+                this machine's filesystem). Users: deploy (passwordless sudo) and ops
+                (sudo asks for a password), visible only inside the lab hosts.
+  full hosts    Debian 12 hosts with their own filesystem (cached debootstrap image +
+                overlay root); apt works through a lab proxy to the Debian mirror only.
+                --layer apache boots them with apache2, certbot, python3-certbot-apache.
+  ACME          Pebble with a lab CA; every full host's NAME.lab.test resolves for it.
+
+Subcommands:
+  up          bring the lab to the requested shape (running it twice is harmless)
+  down        end the lab's processes (by PID), remove namespaces, mounts and bridge
+  status      hosts, PIDs, ACME server
+  inventory   write inventory.yml (Ansible YAML), known_hosts and ssh_config; print
+              the ACME directory URL
+
+Options:
+  --name NAME       lab instance (default: ${DEFAULT_INSTANCE}); instances never collide
+  --hosts N         number of fleet hosts (default 3; 0 for none)
+  --full LIST       comma-separated full host names, e.g. allmon,dms
+  --layer L         package layer of the full hosts: base (default) or apache
+  --acme            start the ACME server (default: on when full hosts are requested)
+  --no-acme         do not start the ACME server
+  --max-sessions N  sshd MaxSessions on fleet hosts (default 10, as OpenSSH)
+  --out DIR         (inventory) write the files into DIR instead of the state dir
+  --json            (status) machine-readable output
+
+Examples:
+  sudo runbook lab up --hosts 50
+  sudo runbook lab up --full allmon,dms --layer apache
+  sudo runbook lab inventory --out ./lab && runbook apply playbooks/allmon3.yml -i lab/inventory.yml
+  sudo runbook lab down
+`;
+
+function str(args: ParsedArgs, key: string): string | undefined {
+  const v = args.values[key];
+  if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+function int(args: ParsedArgs, key: string, flag: string): number | undefined {
+  const v = str(args, key);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`runbook lab: ${flag} expects a whole number, got '${v}'`);
+  return Number(v);
+}
+
+function line(io: CommandIo, text: string): void {
+  io.stdout.write(`${text}\n`);
+}
+
+async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const layerArg = str(args, 'layer') ?? 'base';
+  if (layerArg !== 'base' && layerArg !== 'apache') throw new UsageError(`runbook lab up: --layer must be base or apache, got '${layerArg}'`);
+  const fullNames = (str(args, 'full') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const full: FullHostRequest[] = fullNames.map((name) => ({ name, layer: layerArg }));
+  if (args.values.acme === true && args.values['no-acme'] === true) throw new UsageError('runbook lab up: --acme and --no-acme exclude each other');
+  const acme = args.values['no-acme'] === true ? false : args.values.acme === true || full.length > 0;
+  const t = Date.now();
+  const info = await labUp({
+    name: str(args, 'name'),
+    fleet: int(args, 'hosts', '--hosts') ?? 3,
+    full,
+    acme,
+    maxSessions: int(args, 'max-sessions', '--max-sessions'),
+    log: (l) => io.stderr.write(`lab: ${l}\n`),
+    env: io.env,
+  });
+  line(io, `lab '${info.name}' up in ${((Date.now() - t) / 1000).toFixed(1)}s: ${info.hosts.length} hosts on ${info.subnet} (bridge ${info.bridge ?? ''})`);
+  for (const h of info.hosts) line(io, `  ${h.name.padEnd(12)} ${h.address.padEnd(15)} ${h.kind}${h.domain ? `  ${h.domain}` : ''}`);
+  line(io, `inventory:   ${info.inventoryFile}`);
+  line(io, `known_hosts: ${info.knownHostsFile}`);
+  line(io, `ssh:         ssh -F ${info.sshConfigFile ?? ''} ${info.hosts[0]?.name ?? 'HOST'}`);
+  if (info.acme) line(io, `ACME:        ${info.acme.directoryUrl}`);
+  return EXIT.ok;
+}
+
+async function down(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const name = str(args, 'name') ?? DEFAULT_INSTANCE;
+  const r = await labDown({ name, env: io.env });
+  line(io, r.removed ? `lab '${name}' is down` : `lab '${name}' was not up (nothing to do)`);
+  return EXIT.ok;
+}
+
+function status(args: ParsedArgs, io: CommandIo): number {
+  const s = labStatus({ name: str(args, 'name'), env: io.env });
+  if (args.values.json === true) {
+    line(io, JSON.stringify({ name: s.name, up: s.up, stateDir: s.stateDir, hosts: s.hosts, acme: s.acme, proxyPid: s.proxyPid }));
+    return EXIT.ok;
+  }
+  if (!s.up && s.hosts.length === 0) {
+    line(io, `lab '${s.name}' is not up`);
+    return EXIT.ok;
+  }
+  line(io, `lab '${s.name}': ${s.up ? 'up' : 'bridge missing (run lab down, then lab up)'} — ${s.info?.subnet ?? ''} via ${s.info?.bridge ?? ''}, state ${s.stateDir}`);
+  for (const h of s.hosts) {
+    line(io, `  ${h.name.padEnd(12)} ${h.address.padEnd(15)} ${h.kind.padEnd(5)} ${h.running ? `running pid ${h.pid ?? '?'}` : 'stopped'}${h.layer ? `  layer ${h.layer}` : ''}`);
+  }
+  if (s.acme) {
+    line(io, `  acme         ${s.acme.running ? `running (pebble ${s.acme.pebblePid ?? '?'}, challtestsrv ${s.acme.challtestsrvPid ?? '?'})` : 'stopped'}  ${s.acme.directoryUrl}`);
+  }
+  if (s.proxyPid) line(io, `  apt proxy    running pid ${s.proxyPid}`);
+  return EXIT.ok;
+}
+
+function inventory(args: ParsedArgs, io: CommandIo): number {
+  const out = str(args, 'out');
+  const r = labInventory({ name: str(args, 'name'), outDir: out, env: io.env });
+  line(io, `inventory:   ${r.inventory}`);
+  line(io, `known_hosts: ${r.knownHosts}`);
+  line(io, `ssh_config:  ${r.sshConfig}`);
+  if (r.directoryUrl) line(io, `ACME directory: ${r.directoryUrl}`);
+  return EXIT.ok;
+}
+
+export const labCommand: Command = {
+  name: 'lab',
+  summary: 'throwaway SSH hosts and an ACME server on this machine (root, Linux)',
+  help: HELP,
+  options: {
+    name: { type: 'string' },
+    hosts: { type: 'string' },
+    full: { type: 'string' },
+    layer: { type: 'string' },
+    acme: { type: 'boolean' },
+    'no-acme': { type: 'boolean' },
+    'max-sessions': { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(args, io) {
+    const [sub, ...extra] = args.positionals;
+    if (extra.length > 0) throw new UsageError(`runbook lab: unexpected argument '${extra[0] ?? ''}'. Run 'runbook lab --help'.`);
+    switch (sub) {
+      case 'up':
+        return up(args, io);
+      case 'down':
+        return down(args, io);
+      case 'status':
+        return status(args, io);
+      case 'inventory':
+        return inventory(args, io);
+      default:
+        throw new UsageError(
+          sub === undefined
+            ? "runbook lab: missing subcommand (up, down, status, inventory). Run 'runbook lab --help'."
+            : `runbook lab: unknown subcommand '${sub}' (expected up, down, status or inventory)`,
+        );
+    }
+  },
+};

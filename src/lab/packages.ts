@@ -1,0 +1,50 @@
+// The lab needs a handful of Debian packages; it installs the missing ones itself so a fresh
+// Debian 12 machine (CI) works with nothing but `runbook lab up`.
+import { existsSync } from 'node:fs';
+import { EnvironmentError } from '../util/errors.js';
+import { run, tail } from './exec.js';
+
+/** What each part of the lab needs. util-linux (unshare, nsenter) is essential on Debian. */
+export const PACKAGES = {
+  fleet: ['openssh-server', 'openssh-client', 'sudo', 'iproute2', 'openssl'],
+  full: ['debootstrap', 'openssh-client', 'iproute2'],
+  acme: ['pebble', 'openssl'],
+} as const;
+
+/** Packages from `wanted` that dpkg does not report as installed. */
+export async function missingPackages(wanted: readonly string[]): Promise<string[]> {
+  const unique = [...new Set(wanted)];
+  const r = await run(['dpkg-query', '-W', '-f', '${Package} ${Status}\n', ...unique]).catch(() => undefined);
+  if (!r) return unique;
+  const installed = new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.endsWith(' install ok installed'))
+      .map((l) => l.split(' ')[0]),
+  );
+  return unique.filter((p) => !installed.has(p));
+}
+
+export async function ensurePackages(wanted: readonly string[], log: (line: string) => void = () => undefined): Promise<void> {
+  const missing = await missingPackages(wanted);
+  if (missing.length === 0) return;
+  if (!existsSync('/usr/bin/apt-get')) {
+    throw new EnvironmentError(
+      `lab: missing packages: ${missing.join(' ')}; this machine has no apt-get: install them with your package manager`,
+    );
+  }
+  log(`installing ${missing.join(' ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = await run(['apt-get', 'install', '-y', '--no-install-recommends', ...missing], { env });
+  if (r.code !== 0) {
+    // a fresh machine often has no package lists yet
+    await run(['apt-get', 'update'], { env });
+    r = await run(['apt-get', 'install', '-y', '--no-install-recommends', ...missing], { env });
+  }
+  if (r.code !== 0) {
+    throw new EnvironmentError(
+      `lab: could not install ${missing.join(' ')} with apt-get (exit ${r.code ?? r.signal}):\n${tail(r.stderr || r.stdout)}\n` +
+        `Install them by hand (apt-get install ${missing.join(' ')}) and retry.`,
+    );
+  }
+}

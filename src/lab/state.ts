@@ -1,0 +1,133 @@
+// The record of what a lab instance created: the only source `lab down` and `lab status`
+// trust besides the kernel itself (namespaces are also found by their name prefix, so a
+// crash between creating something and recording it still gets cleaned up).
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnvironmentError } from '../util/errors.js';
+import type { ProcRef } from './procs.js';
+import { isAlive, procRef } from './procs.js';
+import { sleep } from './exec.js';
+
+export interface FleetHostState {
+  name: string;
+  index: number;
+  address: string;
+  netns: string;
+  veth: string;
+  /** the UTS namespace every process of this host shares, e.g. uts:[4026532301] */
+  utsNs?: string;
+  sshd?: ProcRef;
+}
+
+export interface FullHostState {
+  name: string;
+  slot: number;
+  address: string;
+  netns: string;
+  veth: string;
+  /** 'base' or a layer name such as 'apache' */
+  layer: string;
+  /** overlay lowerdir list, topmost first */
+  lower: string;
+  /** the `unshare` process whose child is the host's PID 1 */
+  unshare?: ProcRef;
+  init?: ProcRef;
+}
+
+export interface AcmeState {
+  pebble?: ProcRef;
+  challtestsrv?: ProcRef;
+  /** names registered with challtestsrv (name -> address) */
+  records: Record<string, string>;
+}
+
+export interface LabState {
+  version: 1;
+  name: string;
+  octet: number;
+  subnet: string;
+  gateway: string;
+  bridge: string;
+  netnsPrefix: string;
+  maxSessions: number;
+  users: {
+    deploy: { uid: number; gid: number };
+    ops: { uid: number; gid: number; password: string };
+  };
+  fleet: FleetHostState[];
+  full: FullHostState[];
+  acme?: AcmeState;
+  proxy?: ProcRef;
+}
+
+export function statePath(stateDir: string): string {
+  return join(stateDir, 'state.json');
+}
+
+export function readState(stateDir: string): LabState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(statePath(stateDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as LabState;
+  } catch {
+    throw new EnvironmentError(`lab: ${statePath(stateDir)} is corrupt; run 'runbook lab down' to clean up`);
+  }
+}
+
+/** Atomic write: a crash never leaves a half-written record. Mode 0600: it holds the ops password. */
+export function writeState(stateDir: string, state: LabState): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+  const tmp = `${statePath(stateDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, statePath(stateDir));
+}
+
+export function removeState(stateDir: string): void {
+  rmSync(statePath(stateDir), { force: true });
+}
+
+/**
+ * One `lab up/down` per instance at a time. The lock file holds the owner's PID and start
+ * time; a lock whose owner is gone (crash) is taken over.
+ */
+export async function withInstanceLock<T>(stateDir: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
+  mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+  const lock = join(stateDir, 'lock');
+  const me = procRef(process.pid);
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx', 0o644);
+      writeFileSync(fd, JSON.stringify(me));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner: ProcRef | undefined;
+      try {
+        owner = JSON.parse(readFileSync(lock, 'utf8')) as ProcRef;
+      } catch {
+        owner = undefined;
+      }
+      const ownerNow = owner ? procRef(owner.pid) : undefined;
+      const stale = !owner || !ownerNow || ownerNow.start !== owner.start || !isAlive(owner.pid);
+      if (stale) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > end) {
+        throw new EnvironmentError(`lab: instance at ${stateDir} is locked by PID ${owner?.pid ?? '?'} (another 'lab up/down' running)`);
+      }
+      await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
