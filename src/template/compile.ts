@@ -1,0 +1,105 @@
+// Parsing: @huggingface/jinja's lexer and parser turn a template into an AST; runbook
+// evaluates that AST itself (interpret.ts). Parsed templates are cached by their text,
+// since the same task strings are rendered for every host of a fleet.
+import * as jinja from '@huggingface/jinja';
+import { TemplateError } from './errors.js';
+
+/** An AST node as produced by @huggingface/jinja (fields depend on `type`). */
+export interface AstNode {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface Compiled {
+  body: AstNode[];
+  /** the template is exactly one `{{ expr }}`: its value is returned natively */
+  single: AstNode | undefined;
+  /** the source ended with a newline, which the lexer strips: put it back */
+  trailingNewline: boolean;
+}
+
+/** The lexer's token (its class is not exported): only these two fields are used. */
+interface Token {
+  value: string;
+  type: string;
+}
+
+// The package's .d.ts files import './lexer' without an extension, which NodeNext typing
+// cannot follow; these are the two signatures runbook relies on.
+const lib = jinja as unknown as {
+  tokenize(source: string, options: { trim_blocks?: boolean; lstrip_blocks?: boolean }): Token[];
+  parse(tokens: Token[]): { body: AstNode[] };
+};
+
+const CACHE_LIMIT = 10_000;
+const cache = new Map<string, Compiled>();
+
+/** Text is a template at all (fast check for the hot path). */
+export function isTemplate(text: string): boolean {
+  return text.includes('{{') || text.includes('{%') || text.includes('{#');
+}
+
+export function compile(template: string): Compiled {
+  const hit = cache.get(template);
+  if (hit) return hit;
+  let compiled: Compiled;
+  try {
+    const tokens = rewriteTests(lib.tokenize(template, { trim_blocks: true }));
+    const program = lib.parse(tokens);
+    const body = program.body;
+    const first = tokens[0];
+    const last = tokens[tokens.length - 1];
+    const single =
+      !template.endsWith('\n') &&
+      body.length === 1 &&
+      first?.type === 'OpenExpression' &&
+      last?.type === 'CloseExpression' &&
+      tokens.slice(1, -1).every((t) => t.type !== 'OpenExpression' && t.type !== 'OpenStatement' && t.type !== 'Text')
+        ? body[0]
+        : undefined;
+    compiled = { body, single, trailingNewline: template.endsWith('\n') };
+  } catch (err) {
+    if (err instanceof TemplateError) throw err;
+    throw new TemplateError(`template syntax error: ${syntaxMessage(err)}`, template);
+  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(template, compiled);
+  return compiled;
+}
+
+function syntaxMessage(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/^Parser Error: /, '');
+}
+
+/**
+ * The parser knows tests without arguments only (`x is defined`). Ansible needs tests with
+ * arguments (`x is version('2.0', '>=')`, `x is match('^a')`), so `is [not] NAME(` is
+ * rewritten to a filter call `| __is__NAME(` / `| __isnot__NAME(`, which parses at the same
+ * precedence as a test and is dispatched to the test by the interpreter.
+ */
+function rewriteTests(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === 'Identifier' && t.value === 'is') {
+      const negate = tokens[i + 1]?.type === 'Identifier' && tokens[i + 1]?.value === 'not';
+      const nameTok = tokens[i + (negate ? 2 : 1)];
+      const paren = tokens[i + (negate ? 3 : 2)];
+      if (nameTok?.type === 'Identifier' && paren?.type === 'OpenParen') {
+        out.push(makeToken(t, '|', 'Pipe'), makeToken(t, `${negate ? '__isnot__' : '__is__'}${nameTok.value}`, 'Identifier'));
+        i += negate ? 2 : 1;
+        continue;
+      }
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+function makeToken(like: Token, value: string, type: string): Token {
+  const tok = Object.create(Object.getPrototypeOf(like) as object) as Token;
+  tok.value = value;
+  tok.type = type;
+  return tok;
+}

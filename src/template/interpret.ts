@@ -1,0 +1,639 @@
+// The template interpreter: evaluates @huggingface/jinja's AST over plain JavaScript values.
+// runbook evaluates the AST itself instead of using the library's Interpreter because that
+// one deep-copies every variable into its own value classes on each render (too slow for
+// fleets, and it would force every host's vars to resolve for `hostvars`) and has a fixed set
+// of filters. Sandbox: member access reads only own properties of plain objects, list items
+// and string characters, plus the fixed method tables below; only `Callable` objects can be
+// called. Nothing here can reach a prototype, a constructor or a JavaScript global.
+import type { AstNode } from './compile.js';
+import { TemplateRuntimeError } from './errors.js';
+import { FILTERS, UNDEFINED_OK_FILTERS } from './filters.js';
+import { TESTS } from './tests.js';
+import {
+  Callable,
+  Undefined,
+  compare,
+  equals,
+  isList,
+  isMapping,
+  iterate,
+  mappingGet,
+  mappingHas,
+  mappingKeys,
+  repr,
+  setOwn,
+  str,
+  truthy,
+  typeName,
+} from './values.js';
+
+/** Where names come from: the variable scope, through this single function. */
+export type Lookup = (name: string) => unknown;
+
+export interface Runtime {
+  filter(name: string, value: unknown, args: unknown[], kwargs: Record<string, unknown>): unknown;
+  test(name: string, value: unknown, args: unknown[]): boolean;
+}
+
+export type FilterFn = (value: unknown, args: unknown[], kwargs: Record<string, unknown>, rt: Runtime) => unknown;
+export type TestFn = (value: unknown, args: unknown[], rt: Runtime) => boolean;
+
+/** Ansible's placeholder for "leave this module argument out" (`default(omit)`). */
+export const OMIT = '__omit_place_holder__runbook__';
+
+const MAX_RANGE = 1_000_000;
+const MAX_STRING = 64 * 1024 * 1024;
+
+class Frame {
+  readonly vars = new Map<string, unknown>();
+  constructor(
+    readonly parent: Frame | undefined,
+    readonly lookup: Lookup,
+  ) {}
+  get(name: string): unknown {
+    if (this.vars.has(name)) return this.vars.get(name);
+    return this.parent ? this.parent.get(name) : this.lookup(name);
+  }
+}
+
+class BreakSignal extends Error {}
+class ContinueSignal extends Error {}
+
+const runtime: Runtime = {
+  filter(name, value, args, kwargs) {
+    const fn = FILTERS.get(name);
+    if (!fn) throw new TemplateRuntimeError(`no filter named '${name}'`);
+    if (value instanceof Undefined && !UNDEFINED_OK_FILTERS.has(name)) value.fail();
+    return fn(value, args, kwargs, runtime);
+  },
+  test(name, value, args) {
+    const fn = TESTS.get(name);
+    if (!fn) throw new TemplateRuntimeError(`no test named '${name}'`);
+    return fn(value, args, runtime);
+  },
+};
+
+export function makeGlobals(): Map<string, unknown> {
+  return new Map<string, unknown>([
+    ['true', true],
+    ['True', true],
+    ['false', false],
+    ['False', false],
+    ['none', null],
+    ['None', null],
+    ['omit', OMIT],
+    [
+      'range',
+      new Callable('range', (args) => {
+        const nums = args.map((a) => toInt(a, 'range'));
+        const [start, stop, step] =
+          nums.length === 1 ? [0, nums[0]!, 1] : [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 1];
+        if (step === 0) throw new TemplateRuntimeError('range() step must not be zero');
+        const out: number[] = [];
+        for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+          if (out.length >= MAX_RANGE) throw new TemplateRuntimeError(`range() is limited to ${MAX_RANGE} items`);
+          out.push(i);
+        }
+        return out;
+      }),
+    ],
+    [
+      'dict',
+      new Callable('dict', (args, kwargs) => {
+        const o: Record<string, unknown> = {};
+        if (args[0] !== undefined) for (const [k, v] of pairs(args[0])) setOwn(o, k, v);
+        for (const [k, v] of Object.entries(kwargs)) setOwn(o, k, v);
+        return o;
+      }),
+    ],
+    ['lookup', new Callable('lookup', () => {
+      throw new TemplateRuntimeError('lookup() plugins are not supported by runbook; pass the value as a variable (-e)');
+    })],
+  ]);
+}
+const GLOBALS = makeGlobals();
+
+function pairs(v: unknown): Array<[string, unknown]> {
+  if (isMapping(v)) return mappingKeys(v).map((k) => [k, mappingGet(v, k)]);
+  return iterate(v, 'dict()').map((p) => {
+    if (!isList(p) || p.length !== 2) throw new TemplateRuntimeError('dict() needs a list of pairs');
+    return [str(p[0]), p[1]];
+  });
+}
+
+function toInt(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new TemplateRuntimeError(`${what} expects an integer, got ${typeName(v)}`);
+}
+
+// --- methods callable on values (Python's str/dict/list methods Ansible users write) ---
+
+function stringMethod(s: string, name: string): Callable | undefined {
+  const m = (fn: (args: unknown[]) => unknown) => new Callable(name, (args) => fn(args));
+  const strArg = (a: unknown, what: string): string => {
+    if (typeof a !== 'string') throw new TemplateRuntimeError(`${what} expects a string, got ${typeName(a)}`);
+    return a;
+  };
+  switch (name) {
+    case 'upper':
+      return m(() => s.toUpperCase());
+    case 'lower':
+      return m(() => s.toLowerCase());
+    case 'strip':
+      return m((a) => (a[0] === undefined ? s.trim() : stripChars(s, strArg(a[0], 'strip'), true, true)));
+    case 'lstrip':
+      return m((a) => (a[0] === undefined ? s.trimStart() : stripChars(s, strArg(a[0], 'lstrip'), true, false)));
+    case 'rstrip':
+      return m((a) => (a[0] === undefined ? s.trimEnd() : stripChars(s, strArg(a[0], 'rstrip'), false, true)));
+    case 'split':
+      return m((a) => pySplit(s, a[0] === undefined || a[0] === null ? undefined : strArg(a[0], 'split'), a[1] === undefined ? -1 : toInt(a[1], 'split')));
+    case 'splitlines':
+      return m(() => (s === '' ? [] : s.replace(/\r?\n$/, '').split(/\r?\n/)));
+    case 'startswith':
+      return m((a) => (isList(a[0]) ? a[0].some((p) => s.startsWith(str(p))) : s.startsWith(strArg(a[0], 'startswith'))));
+    case 'endswith':
+      return m((a) => (isList(a[0]) ? a[0].some((p) => s.endsWith(str(p))) : s.endsWith(strArg(a[0], 'endswith'))));
+    case 'replace':
+      return m((a) => s.split(strArg(a[0], 'replace')).join(strArg(a[1], 'replace')));
+    case 'find':
+      return m((a) => s.indexOf(strArg(a[0], 'find')));
+    case 'count':
+      return m((a) => s.split(strArg(a[0], 'count')).length - 1);
+    case 'join':
+      return m((a) => iterate(a[0], 'join').map(str).join(s));
+    case 'title':
+      return m(() => s.replace(/\w\S*/g, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()));
+    case 'capitalize':
+      return m(() => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase());
+    case 'isdigit':
+      return m(() => /^\d+$/.test(s));
+    case 'format':
+      return m((a) => {
+        let i = 0;
+        return s.replace(/\{(\d*)\}/g, (_, n: string) => str(a[n === '' ? i++ : Number(n)]));
+      });
+    default:
+      return undefined;
+  }
+}
+
+function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
+  let a = 0;
+  let b = s.length;
+  while (left && a < b && chars.includes(s[a]!)) a++;
+  while (right && b > a && chars.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}
+
+export function pySplit(s: string, sep: string | undefined, max: number): string[] {
+  if (sep === undefined) {
+    const parts = s.trim().split(/\s+/).filter((p) => p !== '');
+    if (max >= 0 && parts.length > max + 1) return [...parts.slice(0, max), parts.slice(max).join(' ')];
+    return parts;
+  }
+  if (sep === '') throw new TemplateRuntimeError('split(): empty separator');
+  const parts = s.split(sep);
+  if (max >= 0 && parts.length > max + 1) return [...parts.slice(0, max), parts.slice(max).join(sep)];
+  return parts;
+}
+
+function mappingMethod(o: unknown, name: string): Callable | undefined {
+  if (!isMapping(o)) return undefined;
+  switch (name) {
+    case 'get':
+      return new Callable('get', (a) => {
+        const k = str(a[0]);
+        return mappingHas(o, k) ? mappingGet(o, k) : (a[1] ?? null);
+      });
+    case 'keys':
+      return new Callable('keys', () => mappingKeys(o));
+    case 'values':
+      return new Callable('values', () => mappingKeys(o).map((k) => mappingGet(o, k)));
+    case 'items':
+      return new Callable('items', () => mappingKeys(o).map((k) => [k, mappingGet(o, k)]));
+    default:
+      return undefined;
+  }
+}
+
+function listMethod(l: unknown[], name: string): Callable | undefined {
+  switch (name) {
+    case 'index':
+      return new Callable('index', (a) => {
+        const i = l.findIndex((x) => equals(x, a[0]));
+        if (i < 0) throw new TemplateRuntimeError('list.index(x): x not in list');
+        return i;
+      });
+    case 'count':
+      return new Callable('count', (a) => l.filter((x) => equals(x, a[0])).length);
+    default:
+      return undefined;
+  }
+}
+
+/** `obj.key` / `obj[key]`: own data only, never anything inherited. */
+export function getAttr(obj: unknown, key: unknown, label: string): unknown {
+  if (obj instanceof Undefined) return obj;
+  if (isMapping(obj)) {
+    const k = typeof key === 'number' ? String(key) : key;
+    if (typeof k === 'string') {
+      if (mappingHas(obj, k)) return mappingGet(obj, k);
+      const method = mappingMethod(obj, k);
+      if (method) return method;
+    }
+    return new Undefined(`'${label}' has no attribute ${repr(str(key))}`);
+  }
+  if (isList(obj)) {
+    if (typeof key === 'number' && Number.isInteger(key)) {
+      const i = key < 0 ? obj.length + key : key;
+      return i >= 0 && i < obj.length ? obj[i] : new Undefined(`'${label}' has no item ${key} (list index out of range)`);
+    }
+    if (typeof key === 'string') return listMethod(obj, key) ?? new Undefined(`'${label}' (a list) has no attribute ${repr(key)}`);
+    return new Undefined(`'${label}' (a list) has no item ${repr(str(key))}`);
+  }
+  if (typeof obj === 'string') {
+    if (typeof key === 'number' && Number.isInteger(key)) {
+      const chars = Array.from(obj);
+      const i = key < 0 ? chars.length + key : key;
+      return i >= 0 && i < chars.length ? chars[i] : new Undefined(`'${label}' has no item ${key} (string index out of range)`);
+    }
+    if (typeof key === 'string') return stringMethod(obj, key) ?? new Undefined(`'${label}' (a string) has no attribute ${repr(key)}`);
+  }
+  return new Undefined(`'${label}' (${typeName(obj)}) has no attribute ${repr(str(key))}`);
+}
+
+/** A short text for an expression, for messages (`out.stdout`, `hostvars['h1']`). */
+function label(node: AstNode): string {
+  switch (node.type) {
+    case 'Identifier':
+      return node.value as string;
+    case 'MemberExpression': {
+      const prop = node.property as AstNode;
+      const obj = label(node.object as AstNode);
+      if (!node.computed) return `${obj}.${String(prop.value)}`;
+      if (prop.type === 'StringLiteral' || prop.type === 'IntegerLiteral') return `${obj}[${repr(prop.value)}]`;
+      return `${obj}[...]`;
+    }
+    case 'CallExpression':
+      return `${label(node.callee as AstNode)}()`;
+    case 'FilterExpression':
+      return `${label(node.operand as AstNode)}|...`;
+    default:
+      return 'value';
+  }
+}
+
+export class Interpreter {
+  constructor(private readonly lookup: Lookup) {}
+
+  /** Evaluate the statements of a template to text. */
+  renderBody(body: AstNode[]): string {
+    return this.block(body, new Frame(undefined, this.lookup));
+  }
+
+  /** Evaluate a single expression to its native value. */
+  value(node: AstNode): unknown {
+    return this.eval(node, new Frame(undefined, this.lookup));
+  }
+
+  private block(body: AstNode[], frame: Frame): string {
+    let out = '';
+    for (const stmt of body) {
+      switch (stmt.type) {
+        case 'Comment':
+          break;
+        case 'If':
+          out += this.block(truthy(this.eval(stmt.test as AstNode, frame)) ? (stmt.body as AstNode[]) : (stmt.alternate as AstNode[]), frame);
+          break;
+        case 'For':
+          out += this.forLoop(stmt, frame);
+          break;
+        case 'Set':
+          this.set(stmt, frame);
+          break;
+        case 'Break':
+          throw new BreakSignal();
+        case 'Continue':
+          throw new ContinueSignal();
+        case 'Macro':
+        case 'CallStatement':
+        case 'FilterStatement':
+          throw new TemplateRuntimeError(`'${stmt.type}' blocks are not supported`);
+        default: {
+          const v = this.eval(stmt, frame);
+          out += str(v);
+        }
+      }
+      if (out.length > MAX_STRING) throw new TemplateRuntimeError('template output is too large');
+    }
+    return out;
+  }
+
+  private set(stmt: AstNode, frame: Frame): void {
+    const value = stmt.value ? this.eval(stmt.value as AstNode, frame) : this.block(stmt.body as AstNode[], frame);
+    const target = stmt.assignee as AstNode;
+    if (target.type === 'Identifier') {
+      frame.vars.set(target.value as string, value);
+    } else if (target.type === 'TupleLiteral') {
+      const names = target.value as AstNode[];
+      const items = iterate(value, 'set');
+      if (items.length !== names.length) throw new TemplateRuntimeError(`cannot unpack ${items.length} values into ${names.length} names`);
+      names.forEach((n, i) => frame.vars.set(n.value as string, items[i]));
+    } else {
+      throw new TemplateRuntimeError('only names can be assigned with {% set %}');
+    }
+  }
+
+  private forLoop(stmt: AstNode, frame: Frame): string {
+    let iterNode = stmt.iterable as AstNode;
+    let cond: AstNode | undefined;
+    if (iterNode.type === 'SelectExpression') {
+      cond = iterNode.test as AstNode;
+      iterNode = iterNode.lhs as AstNode;
+    }
+    const target = stmt.loopvar as AstNode;
+    const bind = (f: Frame, item: unknown): void => {
+      if (target.type === 'Identifier') f.vars.set(target.value as string, item);
+      else {
+        const names = target.value as AstNode[];
+        const items = iterate(item, 'for');
+        if (items.length !== names.length) throw new TemplateRuntimeError(`cannot unpack ${items.length} values into ${names.length} names`);
+        names.forEach((n, i) => f.vars.set(n.value as string, items[i]));
+      }
+    };
+    let items = iterate(this.eval(iterNode, frame), 'for loop');
+    if (cond) {
+      items = items.filter((item) => {
+        const f = new Frame(frame, this.lookup);
+        bind(f, item);
+        return truthy(this.eval(cond, f));
+      });
+    }
+    let out = '';
+    const inner = new Frame(frame, this.lookup);
+    for (let i = 0; i < items.length; i++) {
+      inner.vars.set('loop', {
+        index: i + 1,
+        index0: i,
+        revindex: items.length - i,
+        revindex0: items.length - i - 1,
+        first: i === 0,
+        last: i === items.length - 1,
+        length: items.length,
+        previtem: i > 0 ? items[i - 1] : null,
+        nextitem: i < items.length - 1 ? items[i + 1] : null,
+      });
+      bind(inner, items[i]);
+      try {
+        out += this.block(stmt.body as AstNode[], inner);
+      } catch (e) {
+        if (e instanceof ContinueSignal) continue;
+        if (e instanceof BreakSignal) break;
+        throw e;
+      }
+    }
+    if (items.length === 0) out += this.block(stmt.defaultBlock as AstNode[], frame);
+    return out;
+  }
+
+  eval(node: AstNode, frame: Frame): unknown {
+    switch (node.type) {
+      case 'StringLiteral':
+      case 'IntegerLiteral':
+      case 'FloatLiteral':
+        return node.value;
+      case 'ArrayLiteral':
+      case 'TupleLiteral':
+        return (node.value as AstNode[]).map((n) => this.eval(n, frame));
+      case 'ObjectLiteral': {
+        const o: Record<string, unknown> = {};
+        for (const [k, v] of node.value as Map<AstNode, AstNode>) {
+          const key = this.eval(k, frame);
+          if (typeof key !== 'string' && typeof key !== 'number') throw new TemplateRuntimeError(`dict keys must be strings, got ${typeName(key)}`);
+          setOwn(o, String(key), this.eval(v, frame));
+        }
+        return o;
+      }
+      case 'Identifier': {
+        const name = node.value as string;
+        const v = frame.get(name);
+        if (!(v instanceof Undefined)) return v;
+        return GLOBALS.has(name) ? GLOBALS.get(name) : v;
+      }
+      case 'MemberExpression':
+        return this.member(node, frame);
+      case 'CallExpression':
+        return this.call(node, frame);
+      case 'UnaryExpression': {
+        const op = (node.operator as { value: string }).value;
+        const v = this.eval(node.argument as AstNode, frame);
+        if (op === 'not') return !truthy(v);
+        if (typeof v === 'number' || typeof v === 'boolean') return op === '-' ? -Number(v) : Number(v);
+        if (v instanceof Undefined) v.fail();
+        throw new TemplateRuntimeError(`bad operand type for unary ${op}: '${typeName(v)}'`);
+      }
+      case 'BinaryExpression':
+        return this.binary(node, frame);
+      case 'FilterExpression':
+        return this.filter(this.eval(node.operand as AstNode, frame), node.filter as AstNode, frame);
+      case 'TestExpression': {
+        const v = this.eval(node.operand as AstNode, frame);
+        const r = runtime.test((node.test as AstNode).value as string, v, []);
+        return node.negate ? !r : r;
+      }
+      case 'Ternary':
+        return truthy(this.eval(node.condition as AstNode, frame))
+          ? this.eval(node.trueExpr as AstNode, frame)
+          : this.eval(node.falseExpr as AstNode, frame);
+      case 'SelectExpression':
+        return truthy(this.eval(node.test as AstNode, frame)) ? this.eval(node.lhs as AstNode, frame) : '';
+      default:
+        throw new TemplateRuntimeError(`'${node.type}' is not supported in an expression`);
+    }
+  }
+
+  private member(node: AstNode, frame: Frame): unknown {
+    const obj = this.eval(node.object as AstNode, frame);
+    const prop = node.property as AstNode;
+    const lbl = label(node.object as AstNode);
+    if (!node.computed) return getAttr(obj, prop.value, lbl);
+    if (prop.type === 'SliceExpression') {
+      if (obj instanceof Undefined) obj.fail();
+      const opt = (n: unknown): number | undefined => {
+        if (n === undefined || n === null) return undefined;
+        const v = this.eval(n as AstNode, frame);
+        return v === null || v instanceof Undefined ? undefined : toInt(v, 'slice');
+      };
+      const seq = typeof obj === 'string' ? Array.from(obj) : isList(obj) ? obj : undefined;
+      if (!seq) throw new TemplateRuntimeError(`'${lbl}' (${typeName(obj)}) cannot be sliced`);
+      const res = pySlice(seq, opt(prop.start), opt(prop.stop), opt(prop.step));
+      return typeof obj === 'string' ? res.join('') : res;
+    }
+    const key = this.eval(prop, frame);
+    if (key instanceof Undefined) key.fail();
+    return getAttr(obj, key, lbl);
+  }
+
+  private args(nodes: AstNode[], frame: Frame): [unknown[], Record<string, unknown>] {
+    const args: unknown[] = [];
+    const kwargs: Record<string, unknown> = {};
+    for (const n of nodes) {
+      if (n.type === 'KeywordArgumentExpression') {
+        setOwn(kwargs, (n.key as AstNode).value as string, this.eval(n.value as AstNode, frame));
+      } else if (n.type === 'SpreadExpression') {
+        args.push(...iterate(this.eval(n.argument as AstNode, frame), '*args'));
+      } else {
+        args.push(this.eval(n, frame));
+      }
+    }
+    return [args, kwargs];
+  }
+
+  private call(node: AstNode, frame: Frame): unknown {
+    const fn = this.eval(node.callee as AstNode, frame);
+    if (fn instanceof Undefined) fn.fail();
+    if (!(fn instanceof Callable)) throw new TemplateRuntimeError(`'${label(node.callee as AstNode)}' (${typeName(fn)}) is not callable`);
+    const [args, kwargs] = this.args(node.args as AstNode[], frame);
+    for (const a of args) if (a instanceof Undefined) a.fail();
+    return fn.fn(args, kwargs);
+  }
+
+  private filter(value: unknown, f: AstNode, frame: Frame): unknown {
+    let name: string;
+    let args: unknown[] = [];
+    let kwargs: Record<string, unknown> = {};
+    if (f.type === 'Identifier') {
+      name = f.value as string;
+    } else if (f.type === 'CallExpression' && (f.callee as AstNode).type === 'Identifier') {
+      name = (f.callee as AstNode).value as string;
+      [args, kwargs] = this.args(f.args as AstNode[], frame);
+    } else {
+      throw new TemplateRuntimeError('a filter must be a name');
+    }
+    if (name.startsWith('__is__') || name.startsWith('__isnot__')) {
+      const negate = name.startsWith('__isnot__');
+      const r = runtime.test(name.slice(negate ? 9 : 6), value, args);
+      return negate ? !r : r;
+    }
+    // an undefined argument is an error, except for `default` whose argument may itself be tested later
+    for (const a of args) if (a instanceof Undefined) a.fail();
+    return runtime.filter(name, value, args, kwargs);
+  }
+
+  private binary(node: AstNode, frame: Frame): unknown {
+    const op = (node.operator as { value: string }).value;
+    const left = this.eval(node.left as AstNode, frame);
+    if (op === 'and') return truthy(left) ? this.eval(node.right as AstNode, frame) : left;
+    if (op === 'or') return truthy(left) ? left : this.eval(node.right as AstNode, frame);
+    const right = this.eval(node.right as AstNode, frame);
+    switch (op) {
+      case '==':
+        return equals(left, right);
+      case '!=':
+        return !equals(left, right);
+    }
+    if (left instanceof Undefined) left.fail();
+    if (right instanceof Undefined) right.fail();
+    switch (op) {
+      case '<':
+        return compare(left, right) < 0;
+      case '>':
+        return compare(left, right) > 0;
+      case '<=':
+        return compare(left, right) <= 0;
+      case '>=':
+        return compare(left, right) >= 0;
+      case 'in':
+        return contains(right, left);
+      case 'not in':
+        return !contains(right, left);
+      case '~':
+        return str(left) + str(right);
+    }
+    return arithmetic(op, left, right);
+  }
+}
+
+export function contains(container: unknown, item: unknown): boolean {
+  if (typeof container === 'string') {
+    if (typeof item !== 'string') throw new TemplateRuntimeError(`'in <string>' requires string as left operand, not ${typeName(item)}`);
+    return container.includes(item);
+  }
+  if (isList(container)) return container.some((x) => equals(x, item));
+  if (isMapping(container)) return typeof item === 'string' || typeof item === 'number' ? mappingHas(container, String(item)) : false;
+  throw new TemplateRuntimeError(`argument of type '${typeName(container)}' is not iterable`);
+}
+
+function isNum(v: unknown): v is number | boolean {
+  return typeof v === 'number' || typeof v === 'boolean';
+}
+
+function arithmetic(op: string, a: unknown, b: unknown): unknown {
+  if (isNum(a) && isNum(b)) {
+    const x = Number(a);
+    const y = Number(b);
+    switch (op) {
+      case '+':
+        return x + y;
+      case '-':
+        return x - y;
+      case '*':
+        return x * y;
+      case '/':
+        if (y === 0) throw new TemplateRuntimeError('division by zero');
+        return x / y;
+      case '//':
+        if (y === 0) throw new TemplateRuntimeError('integer division by zero');
+        return Math.floor(x / y);
+      case '%':
+        if (y === 0) throw new TemplateRuntimeError('modulo by zero');
+        return ((x % y) + y) % y;
+      case '**':
+        return x ** y;
+    }
+  }
+  if (op === '+' && typeof a === 'string' && typeof b === 'string') return a + b;
+  if (op === '+' && isList(a) && isList(b)) return [...a, ...b];
+  if (op === '*' && (typeof a === 'string' || isList(a)) && typeof b === 'number') {
+    if (b * (typeof a === 'string' ? a.length : a.length) > MAX_STRING) throw new TemplateRuntimeError('repetition result is too large');
+    return typeof a === 'string' ? a.repeat(Math.max(0, b)) : Array.from({ length: Math.max(0, b) }, () => a).flat();
+  }
+  if (op === '%' && typeof a === 'string') return percentFormat(a, b);
+  throw new TemplateRuntimeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
+}
+
+/** Python's `'%s-%d' % (a, b)` for the common conversions. */
+function percentFormat(fmt: string, arg: unknown): string {
+  const args = isList(arg) ? arg : [arg];
+  let i = 0;
+  return fmt.replace(/%([-0-9.]*)([sdirf%])/g, (_, _flags: string, conv: string) => {
+    if (conv === '%') return '%';
+    const v = args[i++];
+    if (conv === 'd' || conv === 'i') return String(Math.trunc(Number(v)));
+    if (conv === 'f') return Number(v).toFixed(6);
+    if (conv === 'r') return repr(v);
+    return str(v);
+  });
+}
+
+export function pySlice<T>(seq: T[], start?: number, stop?: number, step = 1): T[] {
+  if (step === 0) throw new TemplateRuntimeError('slice step cannot be zero');
+  const n = seq.length;
+  const norm = (v: number | undefined, dflt: number, lo: number, hi: number): number => {
+    if (v === undefined) return dflt;
+    const x = v < 0 ? v + n : v;
+    return Math.min(Math.max(x, lo), hi);
+  };
+  const out: T[] = [];
+  if (step > 0) {
+    const s = norm(start, 0, 0, n);
+    const e = norm(stop, n, 0, n);
+    for (let i = s; i < e; i += step) out.push(seq[i]!);
+  } else {
+    const s = norm(start, n - 1, -1, n - 1);
+    const e = norm(stop, -1, -1, n - 1);
+    for (let i = s; i > e; i += step) out.push(seq[i]!);
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+// Templates must not reach JavaScript: no prototypes, constructors, globals or functions
+// outside the fixed table. Every attempt below must either fail with a TemplateError or
+// render something harmless (never run code, never expose a function or object internals).
+import { describe, expect, it } from 'vitest';
+import { createScope, render, evaluate, TemplateError } from './index.js';
+
+const scope = createScope([
+  {
+    name: 'data',
+    kind: 'data',
+    vars: { x: { a: 1 }, s: 'text', l: [1, 2], n: 5, fn: (): string => 'called', process: undefined },
+  },
+]);
+
+const attempts = [
+  "{{ ''.constructor }}",
+  "{{ ''.constructor.constructor('return process')() }}",
+  "{{ x.__proto__ }}",
+  "{{ x['__proto__'] }}",
+  "{{ x.constructor }}",
+  "{{ x['constructor']['constructor']('return 1')() }}",
+  "{{ range.constructor('return process')() }}",
+  "{{ range.constructor }}",
+  "{{ range.call }}",
+  "{{ range.apply(none, [1]) }}",
+  "{{ range.bind }}",
+  "{{ l.constructor }}",
+  "{{ l.map }}",
+  "{{ l.push(3) }}",
+  "{{ l['__proto__']['constructor'] }}",
+  "{{ s.toString() }}",
+  "{{ s.valueOf }}",
+  "{{ s.__proto__.constructor }}",
+  "{{ s['constructor'] }}",
+  "{{ s.constructor.fromCharCode(65) }}",
+  "{{ n.constructor }}",
+  "{{ n.toFixed(2) }}",
+  "{{ fn() }}",
+  "{{ fn.call() }}",
+  "{{ process }}",
+  "{{ process.env }}",
+  "{{ globalThis }}",
+  "{{ global.process }}",
+  "{{ require('child_process') }}",
+  "{{ import('fs') }}",
+  "{{ this }}",
+  "{{ Function('return process')() }}",
+  "{{ eval('1+1') }}",
+  "{{ self.__init__.__globals__ }}",
+  "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+  "{{ cycler.__init__.__globals__.os }}",
+  "{{ lipsum.__globals__ }}",
+  "{{ namespace.__init__ }}",
+  "{{ dict.constructor }}",
+  "{{ lookup('pipe', 'id') }}",
+  "{{ x | attr('__proto__') }}",
+  "{% set c = ''.constructor %}{{ c('return process')() }}",
+  "{% for k in x.__proto__ %}{{ k }}{% endfor %}",
+  "{{ {'__proto__': {'polluted': 1}}.polluted }}",
+  "{{ ({} | combine({'__proto__': {'polluted': 1}})).polluted }}",
+];
+
+describe('sandbox', () => {
+  it.each(attempts)('%s fails cleanly or renders nothing harmful', (tpl) => {
+    let out: unknown;
+    try {
+      out = render(tpl, scope);
+    } catch (err) {
+      expect(err).toBeInstanceOf(TemplateError);
+      expect((err as Error).message).not.toMatch(/\n\s+at /); // no stack trace in the message
+      return;
+    }
+    // rendered: must be plain data, no function, nothing from the JS runtime
+    expect(typeof out).not.toBe('function');
+    const text = JSON.stringify(out) ?? '';
+    expect(text).not.toMatch(/function|native code|process|\[object|v\d+\.\d+\.\d+|called/);
+  });
+
+  it('does not pollute Object.prototype', () => {
+    for (const t of attempts) {
+      try {
+        render(t, scope);
+      } catch {
+        // failing is fine
+      }
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a JavaScript function passed in as data is not callable', () => {
+    expect(() => render('{{ fn() }}', scope)).toThrow(/not callable/);
+  });
+
+  it('conditions are sandboxed the same way', () => {
+    expect(() => evaluate("''.constructor.constructor('return true')()", scope)).toThrow(TemplateError);
+    expect(evaluate('x.constructor is defined', scope)).toBe(false);
+    expect(evaluate('x.__proto__ is undefined', scope)).toBe(true);
+  });
+
+  it('huge outputs are refused instead of exhausting memory', () => {
+    expect(() => render("{{ 'x' * 100000000 }}", scope)).toThrow(TemplateError);
+    expect(() => render('{{ range(100000000) | length }}', scope)).toThrow(TemplateError);
+  });
+});
