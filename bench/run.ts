@@ -1,0 +1,495 @@
+// `npm run bench`: the fleet benchmark. Brings up N lab fleet hosts, runs the same ten everyday
+// tasks on every host with the floor (raw ssh2), runbook (--json, and under a pseudo-terminal with
+// the listr2 renderer) and Ansible, first run (fresh host directories) and second run (nothing to
+// change), K times each, and prints + writes the medians, ratios and targets. See bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LabInfo } from '../src/lab/types.js';
+import { existingLogs, sshdLogCounter } from './commands.js';
+import type { CommandCounter } from './commands.js';
+import { killActive, measure } from './measure.js';
+import type { Context, Outcome, Phase, RunRecord, ToolName } from './report.js';
+import { TOOLS, ratios, summarise, table, targets } from './report.js';
+import { renderAppConf } from './tasks.js';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(BENCH, '..');
+const TASKS = 10;
+const LAB_NAME = 'bench';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --hosts N          lab fleet hosts (default 50; 1000 needs ~2 GB RAM and minutes per run)
+  --runs K           runs per tool, medians reported (default 3)
+  --tools LIST       comma list of floor,runbook,runbook-tty,ansible
+                     (default: all; Ansible only up to 200 hosts unless named)
+  --forks N          forks for runbook and Ansible (default: = hosts)
+  --max-sessions N   sshd MaxSessions of the lab hosts (passed to startLab)
+  --lab-info FILE    use a running lab described by this LabInfo JSON (not started/stopped here)
+  --verify N         after each tool's first run, check N hosts' end state (default 3)
+  --timeout S        end a tool run after S seconds (default 1800)
+  --no-build         do not run \`npm run build\` before runbook
+  -h, --help`;
+
+interface Options {
+  hosts: number;
+  runs: number;
+  tools: ToolName[];
+  forks: number;
+  maxSessions?: number;
+  labInfo?: string;
+  verify: number;
+  timeoutS: number;
+  build: boolean;
+}
+
+function parseOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      hosts: { type: 'string' },
+      runs: { type: 'string' },
+      tools: { type: 'string' },
+      forks: { type: 'string' },
+      'max-sessions': { type: 'string' },
+      'lab-info': { type: 'string' },
+      verify: { type: 'string' },
+      timeout: { type: 'string' },
+      'no-build': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} wants an integer >= ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const hosts = int('hosts', values.hosts, 50, 1);
+  let tools: ToolName[];
+  if (values.tools !== undefined) {
+    tools = values.tools.split(',').map((t) => t.trim()) as ToolName[];
+    const bad = tools.filter((t) => !(TOOLS as readonly string[]).includes(t));
+    if (bad.length > 0) throw new Error(`--tools: unknown ${bad.join(', ')} (known: ${TOOLS.join(', ')})`);
+  } else {
+    // Ansible with forks = 1000 means a thousand Python workers: not something to start by default
+    tools = TOOLS.filter((t) => t !== 'ansible' || hosts <= 200);
+  }
+  return {
+    hosts,
+    runs: int('runs', values.runs, 3, 1),
+    tools,
+    forks: int('forks', values.forks, hosts, 1),
+    ...(values['max-sessions'] !== undefined ? { maxSessions: int('max-sessions', values['max-sessions'], 64, 1) } : {}),
+    ...(values['lab-info'] !== undefined ? { labInfo: resolve(values['lab-info']) } : {}),
+    verify: int('verify', values.verify, 3, 0),
+    timeoutS: int('timeout', values.timeout, 1800, 1),
+    build: !values['no-build'],
+  };
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function sh(cmd: string): string {
+  const r = spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
+  return `${r.stdout ?? ''}`.trim();
+}
+
+// ---------------------------------------------------------------- lab
+
+interface LabApi {
+  startLab(opts: { name: string; fleet: number; maxSessions?: number }): Promise<LabInfo>;
+  stopLab(name: string): Promise<void>;
+}
+
+async function loadLabApi(): Promise<LabApi> {
+  const path = '../test/support/lab.js';
+  try {
+    return (await import(path)) as LabApi;
+  } catch (e) {
+    throw new Error(`the lab API (test/support/lab.ts: startLab/stopLab) is not available: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Where a lab host's sshd writes its log: the lab's layout, then the dev fixture's. */
+function sshdLogCandidates(lab: LabInfo): Map<string, string[]> {
+  return new Map(
+    lab.hosts.map((h) => [
+      h.name,
+      [
+        join(lab.stateDir, 'hosts', h.name, 'sshd.log'),
+        join(lab.stateDir, 'fleet', h.name, 'sshd.log'),
+        join(lab.stateDir, h.name, 'sshd.log'),
+      ],
+    ]),
+  );
+}
+
+// ---------------------------------------------------------------- tools
+
+interface Prepared {
+  floorJs: string;
+  runbookInventory: string;
+  ansibleInventory: string;
+  jobDir: string;
+}
+
+/** The floor runs as plain JavaScript (no TypeScript loader in its measured time). */
+async function buildFloor(outDir: string): Promise<string> {
+  const { default: tsApi } = await import('typescript');
+  mkdirSync(outDir, { recursive: true });
+  for (const name of ['floor', 'tasks']) {
+    const src = readFileSync(join(BENCH, `${name}.ts`), 'utf8');
+    const out = tsApi.transpileModule(src, {
+      compilerOptions: { module: tsApi.ModuleKind.ESNext, target: tsApi.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(outDir, `${name}.js`), out.outputText);
+  }
+  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
+  return join(outDir, 'floor.js');
+}
+
+function writeAnsibleInventory(lab: LabInfo, file: string): void {
+  const lines = ['all:', '  hosts:'];
+  for (const h of lab.hosts) lines.push(`    ${h.name}: {ansible_host: "${h.address}", ansible_port: ${h.port}}`);
+  lines.push(
+    '  vars:',
+    `    ansible_user: ${lab.users.nopasswd.name}`,
+    `    ansible_ssh_private_key_file: "${lab.keyFile}"`,
+    `    ansible_ssh_common_args: "-o UserKnownHostsFile=${lab.knownHostsFile} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes"`,
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+function ensureAnsible(): string | undefined {
+  if (sh('command -v ansible-playbook') !== '') return undefined;
+  log('ansible-playbook missing: apt-get install ansible-core');
+  let r = spawnSync('apt-get', ['install', '-y', '-q', 'ansible-core'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit' });
+    r = spawnSync('apt-get', ['install', '-y', '-q', 'ansible-core'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  return r.status === 0 && sh('command -v ansible-playbook') !== '' ? undefined : 'apt-get install ansible-core failed';
+}
+
+/** Build runbook and check that `apply` exists; a reason when it cannot run. */
+function prepareRunbook(build: boolean): string | undefined {
+  if (build) {
+    log('npm run build');
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, encoding: 'utf8' });
+    if (r.status !== 0) log(`npm run build exited ${r.status ?? 'by signal'} (type errors?); using whatever dist/ holds:\n${(r.stdout + r.stderr).split('\n').slice(0, 8).join('\n')}`);
+  }
+  if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) return 'dist/cli/main.js missing (npm run build did not produce the CLI)';
+  const r = spawnSync('node', ['bin/runbook.js', 'apply', '--help'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) {
+    const why = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? `exit ${String(r.status)}`;
+    return `\`runbook apply\` not usable yet: ${why.slice(0, 160)}`;
+  }
+  return undefined;
+}
+
+function shellQuote(words: string[]): string {
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string): { argv: string[]; env: NodeJS.ProcessEnv } {
+  const runbook = ['node', 'bin/runbook.js', 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`];
+  switch (tool) {
+    case 'floor':
+      return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`)], env: process.env };
+    case 'runbook':
+      return { argv: [...runbook, '--json'], env: process.env };
+    case 'runbook-tty':
+      // a pseudo-terminal of a fixed size, so listr2 renders its live tree as in a terminal
+      return {
+        argv: ['script', '-qefc', `stty cols 160 rows 50 2>/dev/null; exec ${shellQuote(runbook)}`, '/dev/null'],
+        env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm-256color' },
+      };
+    case 'ansible': {
+      const cp = `/tmp/rbb-cp-${process.pid}-${root.split('/').pop() ?? 'x'}`;
+      return {
+        argv: ['ansible-playbook', 'bench/ansible/site.yml', '-i', p.ansibleInventory, '-f', String(opts.forks), '-e', `bench_root=${root}`],
+        env: { ...process.env, ANSIBLE_CONFIG: join(BENCH, 'ansible', 'ansible.cfg'), ANSIBLE_SSH_CONTROL_PATH_DIR: cp },
+      };
+    }
+  }
+}
+
+/** What the tool itself says it did. */
+function readOutcome(tool: ToolName, stdout: string): Outcome | null {
+  if (tool === 'runbook') {
+    const lines = stdout.trim().split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      try {
+        const ev = JSON.parse(lines[i] ?? '') as { type?: string; hosts?: Record<string, Partial<Outcome>> };
+        if (ev.type !== 'recap' || !ev.hosts) continue;
+        const o: Outcome = { ok: 0, changed: 0, failed: 0, unreachable: 0 };
+        for (const s of Object.values(ev.hosts)) {
+          o.ok += s.ok ?? 0;
+          o.changed += s.changed ?? 0;
+          o.failed += s.failed ?? 0;
+          o.unreachable += s.unreachable ?? 0;
+        }
+        return o;
+      } catch {
+        /* not JSON: keep looking */
+      }
+    }
+    return null;
+  }
+  if (tool === 'ansible') {
+    const re = /^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm;
+    const o: Outcome = { ok: 0, changed: 0, failed: 0, unreachable: 0 };
+    let seen = false;
+    for (const m of stdout.matchAll(re)) {
+      seen = true;
+      o.ok += Number(m[1]);
+      o.changed += Number(m[2]);
+      o.unreachable += Number(m[3]);
+      o.failed += Number(m[4]);
+    }
+    return seen ? o : null;
+  }
+  if (tool === 'floor') {
+    try {
+      const s = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { ok: number; failed: number };
+      return { ok: s.ok, changed: 0, failed: s.failed, unreachable: 0 };
+    } catch {
+      return null;
+    }
+  }
+  return null; // the pty renderer's output is for people; its exit code says enough
+}
+
+/** The end state every tool must leave in a host's directory (see tasks.verifyCommand). */
+function expectedState(host: string): string {
+  return (
+    '. d 755\n./app.conf f 644\n./motd f 640\n./seed f 644\n' +
+    `== motd\nmanaged by the fleet benchmark\n== app.conf\n${renderAppConf(host)}== seed\nalpha\nbeta\ntuned = yes\n`
+  );
+}
+
+/** Check a sample of hosts' end state over ssh (not measured); a note when something differs. */
+function verify(p: Prepared, lab: LabInfo, root: string, sample: number): string | undefined {
+  if (sample === 0) return undefined;
+  const hosts = lab.hosts.length <= sample ? lab.hosts : [...lab.hosts.slice(0, sample - 1), lab.hosts[lab.hosts.length - 1]!];
+  const job = join(p.jobDir, `verify-${root.split('/').pop() ?? 'x'}.json`);
+  writeFileSync(job, JSON.stringify({ hosts, user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root }));
+  const r = spawnSync('node', [p.floorJs, job, 'verify'], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
+  let got: Record<string, string>;
+  try {
+    got = JSON.parse(r.stdout) as Record<string, string>;
+  } catch {
+    return `verify failed: ${r.stderr.trim().split('\n')[0] ?? 'no output'}`;
+  }
+  const bad: string[] = [];
+  for (const h of hosts) {
+    const out = got[h.name];
+    if (out !== expectedState(h.name)) {
+      const want = expectedState(h.name).split('\n');
+      const have = (out ?? '(unreachable)').split('\n');
+      const i = want.findIndex((l, k) => have[k] !== l);
+      bad.push(`${h.name}: line ${i + 1} want ${JSON.stringify(want[i])} got ${JSON.stringify(have[i])}`);
+    }
+  }
+  return bad.length === 0 ? undefined : `end state differs on ${bad.length}/${hosts.length} checked hosts: ${bad[0]}`;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(argv: string[]): Promise<number> {
+  let opts: Options | undefined;
+  try {
+    opts = parseOptions(argv);
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (!opts) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    process.stderr.write('bench: the lab needs Linux and root (network namespaces, sshd per host)\n');
+    return 1;
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const outDir = join(BENCH, 'results', `${stamp}-${opts.hosts}h`);
+  const logDir = join(outDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const hostsRoot = `/tmp/runbook-bench/${stamp}`;
+
+  const unavailable: Partial<Record<ToolName, string>> = {};
+  if (opts.tools.includes('ansible')) {
+    const why = ensureAnsible();
+    if (why) unavailable.ansible = why;
+  }
+  if (opts.tools.includes('runbook') || opts.tools.includes('runbook-tty')) {
+    const why = prepareRunbook(opts.build);
+    if (why) {
+      if (opts.tools.includes('runbook')) unavailable.runbook = why;
+      if (opts.tools.includes('runbook-tty')) unavailable['runbook-tty'] = why;
+    }
+  }
+  if (opts.tools.includes('runbook-tty') && sh('command -v script') === '') unavailable['runbook-tty'] = '`script` (util-linux) not installed';
+  const tools = opts.tools.filter((t) => !unavailable[t]);
+  for (const [t, why] of Object.entries(unavailable)) log(`${t}: not available: ${why}`);
+
+  const floorJs = await buildFloor(join(BENCH, 'results', '.build'));
+
+  // ---- the lab: started here (and always stopped), or given
+  let labApi: LabApi | undefined;
+  let lab: LabInfo;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      killActive();
+      rmSync(hostsRoot, { recursive: true, force: true });
+      if (labApi) {
+        log(`stopping lab '${LAB_NAME}'`);
+        await labApi.stopLab(LAB_NAME).catch((e: unknown) => log(`stopLab failed: ${(e as Error).message}`));
+      }
+    })();
+    return stopping;
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log(`${sig}: ending the running tool and stopping the lab`);
+    void stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    if (opts.labInfo) {
+      lab = JSON.parse(readFileSync(opts.labInfo, 'utf8')) as LabInfo;
+      log(`using the running lab '${lab.name}' (${lab.hosts.length} hosts) from ${opts.labInfo}`);
+      if (lab.hosts.length > opts.hosts) lab = { ...lab, hosts: lab.hosts.slice(0, opts.hosts) };
+    } else {
+      labApi = await loadLabApi();
+      log(`starting lab '${LAB_NAME}' with ${opts.hosts} fleet hosts`);
+      const t0 = Date.now();
+      lab = await labApi.startLab({ name: LAB_NAME, fleet: opts.hosts, ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}) });
+      log(`lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    lab = { ...lab, hosts: lab.hosts.filter((h) => h.kind !== 'full') };
+    if (lab.hosts.length < opts.hosts) log(`only ${lab.hosts.length} fleet hosts available (asked for ${opts.hosts})`);
+
+    const p: Prepared = {
+      floorJs,
+      runbookInventory: lab.inventoryFile,
+      ansibleInventory: join(outDir, 'ansible-inventory.yml'),
+      jobDir: join(outDir, 'jobs'),
+    };
+    mkdirSync(p.jobDir, { recursive: true });
+    writeAnsibleInventory(lab, p.ansibleInventory);
+
+    // ---- remote command counting (sshd's own log on each host), checked with one probe
+    let counter: CommandCounter | undefined;
+    const logs = existingLogs(sshdLogCandidates(lab));
+    if (logs.size === lab.hosts.length) {
+      const c = sshdLogCounter(logs);
+      const mark = c.mark();
+      const first = lab.hosts[0]!;
+      const probe = join(p.jobDir, 'probe.json');
+      writeFileSync(probe, JSON.stringify({ hosts: [first], user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root: '/nonexistent' }));
+      spawnSync('node', [floorJs, probe, 'verify'], { cwd: REPO, timeout: 60_000 });
+      await sleep(200);
+      if (c.since(mark).total >= 1) counter = c;
+      else log('sshd logs exist but do not record sessions (LogLevel VERBOSE needed): remote commands not counted');
+    } else {
+      log(`no sshd log found for ${lab.hosts.length - logs.size} hosts: remote commands not counted`);
+    }
+
+    const context: Context = { hosts: lab.hosts.length, tasks: TASKS, unavailable };
+    const records: RunRecord[] = [];
+    const N = lab.hosts.length;
+    for (let k = 1; k <= opts.runs; k++) {
+      for (const tool of tools) {
+        const root = `${hostsRoot}/${tool}-r${k}`;
+        // 1777 like /tmp: the lab user creates its host directory here (shared filesystem);
+        // on hosts with their own filesystem the first task creates the whole path
+        mkdirSync(root, { recursive: true });
+        for (let d = root; d !== '/tmp'; d = dirname(d)) chmodSync(d, 0o1777);
+        writeFileSync(join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`), JSON.stringify({ hosts: lab.hosts, user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root }));
+        for (const phase of ['first', 'second'] as Phase[]) {
+          const { argv: cmd, env } = commandFor(tool, p, opts, root);
+          const base = join(logDir, `${tool}-r${k}-${phase}`);
+          const mark = counter?.mark();
+          const m = await measure(cmd, { cwd: REPO, env, stdoutFile: `${base}.out`, stderrFile: `${base}.err`, timeoutMs: opts.timeoutS * 1000 });
+          await sleep(300); // let sshd finish writing its log lines
+          const commands = counter && mark ? counter.since(mark) : null;
+          const stdout = readFileSync(`${base}.out`, 'utf8');
+          const outcome = readOutcome(tool, stdout);
+          let ok = m.exitCode === 0 && (outcome === null || (outcome.failed === 0 && outcome.unreachable === 0));
+          let note: string | undefined;
+          if (!ok) {
+            const err = readFileSync(`${base}.err`, 'utf8').split('\n').filter((l) => l.trim() !== '' && !/^\d+\.\d+ /.test(l));
+            note = `exit ${m.exitCode}${outcome ? `, failed ${outcome.failed}, unreachable ${outcome.unreachable}` : ''}${err[0] ? `: ${err[0].slice(0, 140)}` : ''}`;
+          }
+          if (phase === 'second' && k === 1 && ok) {
+            const v = verify(p, lab, root, opts.verify);
+            if (v) {
+              ok = false;
+              note = v;
+            }
+          }
+          records.push({ tool, phase, run: k, measurement: m, commands, outcome, ok, ...(note ? { note } : {}) });
+          log(
+            `${tool} run ${k}/${opts.runs} ${phase}: ${(m.wallMs / 1000).toFixed(2)} s wall, ${((m.cpuUserMs + m.cpuSysMs) / 1000).toFixed(2)} s CPU, ` +
+              `${(m.maxRssKiB / 1024).toFixed(0)} MiB max RSS, cmds/host ${commands ? `${commands.median} (max ${commands.max})` : 'n/a'}` +
+              `${outcome ? `, changed ${outcome.changed}` : ''}${ok ? '' : ` — FAILED: ${note ?? ''}`}`,
+          );
+          await sleep(700);
+        }
+      }
+    }
+
+    // ---- report
+    const rows = summarise(records);
+    const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${sh('uname -sr')}`;
+    const versions = {
+      node: process.version,
+      ansible: sh('ansible-playbook --version 2>/dev/null | head -1'),
+      openssh: sh('ssh -V 2>&1'),
+      runbookCommit: sh(`git -C '${REPO}' rev-parse --short HEAD 2>/dev/null`),
+    };
+    const cpuSource = records[0]?.measurement.cpuSource ?? 'n/a';
+    const text = [
+      `## Fleet benchmark: ${N} hosts × ${TASKS} tasks, ${opts.runs} runs (medians)`,
+      '',
+      `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.ansible} · ${versions.openssh} · runbook ${versions.runbookCommit} · forks ${opts.forks}`,
+      '',
+      table(rows, context),
+      '',
+      'Ratios (medians of wall time):',
+      ratios(rows),
+      '',
+      'Targets:',
+      targets(rows, context),
+      '',
+      `CPU time and tree peak: ${cpuSource === 'rusage' ? 'getrusage of waited children (/usr/bin/time); no cgroup available' : `${cpuSource} of the tool's whole process tree (includes detached ssh masters)`}. ` +
+        'Max RSS: /usr/bin/time %M, the largest single process. ' +
+        `Remote commands: ${counter ? counter.method : 'not counted (no sshd VERBOSE log)'}.`,
+    ].join('\n');
+    writeFileSync(join(outDir, 'results.md'), `${text}\n`);
+    writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, versions, options: opts, hosts: N, tasks: TASKS, unavailable, rows, records }, null, 1)}\n`);
+    process.stdout.write(`\n${text}\n\nresults: ${outDir}/results.{md,json}\n`);
+    return records.every((r) => r.ok) ? 0 : 2;
+  } catch (e) {
+    log(`error: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await stop();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
