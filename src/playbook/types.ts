@@ -53,6 +53,8 @@ export interface BlockNode extends TaskKeywords {
   block: Array<TaskNode | BlockNode>;
   rescue: Array<TaskNode | BlockNode>;
   always: Array<TaskNode | BlockNode>;
+  /** set when the block stands for an import_tasks/include_tasks: the absolute path of the included file */
+  fromImport?: string;
 }
 
 export type Step = TaskNode | BlockNode;

@@ -1,0 +1,92 @@
+// Diagnostics as a person reads them: `file:line:col: error: message`, a few lines of the file
+// with a caret under the spot, and the fix. Used for playbooks, vars files and inventories.
+import { readFileSync, statSync } from 'node:fs';
+import type { Diagnostic } from './diagnostic.js';
+
+export interface FormatOptions {
+  /** lines of context before the marked line (default 2) */
+  contextLines?: number;
+  /** ANSI colours (default off: output often goes to logs) */
+  color?: boolean;
+}
+
+/** Larger files are not read again just to show a code frame. */
+const MAX_FRAME_SOURCE_BYTES = 2 * 1024 * 1024;
+
+const ansi = (on: boolean, code: string, text: string): string => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
+
+function sourceFor(file: string, sources: Map<string, string> | undefined, cache: Map<string, string | undefined>): string | undefined {
+  const given = sources?.get(file);
+  if (given !== undefined) return given;
+  if (cache.has(file)) return cache.get(file);
+  let text: string | undefined;
+  try {
+    if (statSync(file).size <= MAX_FRAME_SOURCE_BYTES) text = readFileSync(file, 'utf8');
+  } catch {
+    // no frame for a file we cannot read (it may be the missing file the diagnostic is about)
+    text = undefined;
+  }
+  cache.set(file, text);
+  return text;
+}
+
+/** A few lines around `line` with a caret under `col` (1-based). */
+export function codeFrame(source: string, line: number, col: number, options: FormatOptions = {}): string {
+  const lines = source.split(/\r?\n/);
+  if (line < 1 || line > lines.length) return '';
+  const before = options.contextLines ?? 2;
+  const first = Math.max(1, line - before);
+  const last = Math.min(lines.length, line + 1);
+  const width = String(last).length;
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) {
+    let text = lines[n - 1] ?? '';
+    // a code frame is for orientation; do not flood the terminal with a minified line
+    if (text.length > 160) text = `${text.slice(0, 157)}...`;
+    const marker = n === line ? '>' : ' ';
+    out.push(`${marker} ${String(n).padStart(width)} | ${text.replace(/\t/g, '→')}`);
+    if (n === line) {
+      const caretCol = Math.max(1, Math.min(col, text.length + 1));
+      out.push(`  ${' '.repeat(width)} | ${' '.repeat(caretCol - 1)}${ansi(options.color === true, '31;1', '^')}`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** Errors and warnings, ordered by file and position, each with its code frame and fix. */
+export function formatDiagnostics(diags: Diagnostic[], sources?: Map<string, string>, options: FormatOptions = {}): string {
+  const cache = new Map<string, string | undefined>();
+  const color = options.color === true;
+  const sorted = diags
+    .map((d, i) => ({ d, i }))
+    .sort(
+      (a, b) =>
+        a.d.location.file.localeCompare(b.d.location.file) ||
+        a.d.location.line - b.d.location.line ||
+        a.d.location.col - b.d.location.col ||
+        a.i - b.i,
+    )
+    .map((x) => x.d);
+  const blocks: string[] = [];
+  for (const d of sorted) {
+    const { file, line, col } = d.location;
+    const sev = d.severity === 'error' ? ansi(color, '31;1', 'error') : ansi(color, '33;1', 'warning');
+    const lines = [`${file}:${line}:${col}: ${sev}: ${d.message} [${d.code}]`];
+    const source = sourceFor(file, sources, cache);
+    if (source !== undefined && source.length > 0) {
+      const frame = codeFrame(source, line, col, options);
+      if (frame !== '') lines.push(frame);
+    }
+    if (d.fix !== undefined && d.fix !== '') lines.push(`${ansi(color, '36', 'fix')}: ${d.fix}`);
+    blocks.push(lines.join('\n'));
+  }
+  return blocks.join('\n\n');
+}
+
+/** `2 errors, 1 warning` */
+export function summarizeDiagnostics(diags: readonly Diagnostic[]): string {
+  const errors = diags.filter((d) => d.severity === 'error').length;
+  const warnings = diags.length - errors;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+}

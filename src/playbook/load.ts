@@ -1,0 +1,739 @@
+// parse → schema → normalise → semantic rules. The loader accepts what Ansible users write
+// (yes/no booleans, key=value arguments, free-form commands, with_items, ansible.builtin.*
+// names) and produces the plain data of ./types.ts, or every problem found, with positions.
+import { dirname, resolve, relative } from 'node:path';
+import type { Diagnostic, SourceLocation } from './diagnostic.js';
+import type { BlockNode, Play, Playbook, Serial, Step, TaskKeywords, TaskNode, Templated } from './types.js';
+import { readYamlFile, type ParsedYaml, type YamlLimits } from './yaml.js';
+import {
+  BLOCK_KEYWORDS,
+  COMMON_TASK_KEYWORDS,
+  FALSE_STRINGS,
+  INCLUDE_KEYWORDS,
+  PLAY_KEYWORDS,
+  TASK_ONLY_KEYWORDS,
+  TRUE_STRINGS,
+  UNSUPPORTED_KEYWORDS,
+  validateKeyword,
+  validateModuleArgs,
+  type KeywordSpec,
+} from './schema.js';
+import { describeSchemaErrors } from './messages.js';
+import { IDENTIFIER, closest, hasTemplate, runPlaybookRules } from './rules.js';
+import { allModuleNames, getModule } from '../modules/registry.js';
+import type { ModuleDefinition } from '../modules/types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyModule = ModuleDefinition<any>;
+type Seg = string | number;
+type Obj = Record<string, unknown>;
+
+export interface LoadOptions {
+  /** inventory lookup: hosts matched by a pattern (enables the hosts-no-match rule) */
+  matchHosts?: (pattern: string) => string[];
+  /** names given with -e (they win over register/loop vars: warned about) */
+  extraVarNames?: string[];
+  limits?: Partial<YamlLimits>;
+  /** where module names are looked up (default: src/modules/registry.ts) */
+  modules?: ModuleLookup;
+}
+
+export interface ModuleLookup {
+  get(name: string): AnyModule | undefined;
+  /** every name a module answers to, for "did you mean" */
+  names(): string[];
+}
+
+const REGISTRY: ModuleLookup = { get: getModule, names: allModuleNames };
+
+/** A lookup over a fixed list of modules (tests, tools); names include `ansible.builtin.NAME`. */
+export function moduleLookup(modules: readonly AnyModule[]): ModuleLookup {
+  const byName = new Map<string, AnyModule>();
+  for (const m of modules) for (const n of [m.name, ...(m.aliases ?? []), `ansible.builtin.${m.name}`]) if (!byName.has(n)) byName.set(n, m);
+  return { get: (n) => byName.get(n), names: () => [...byName.keys()] };
+}
+
+export type LoadResult =
+  | { ok: true; playbook: Playbook; warnings: Diagnostic[] }
+  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** yes/no/on/off/true/false (any case) and real booleans; undefined when not a boolean. */
+export function toBool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const l = v.toLowerCase();
+    if ((TRUE_STRINGS as readonly string[]).includes(l)) return true;
+    if ((FALSE_STRINGS as readonly string[]).includes(l)) return false;
+  }
+  return undefined;
+}
+
+function toStringList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map((x) => String(x as string));
+}
+
+function toTags(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.flatMap((x) => String(x as string).split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** `{{ expr }}` as a whole condition is the same expression; Ansible warns about it too. */
+function toConditions(v: unknown): Array<string | boolean> {
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((c) => {
+    if (typeof c === 'boolean') return c;
+    const s = String(c as string).trim();
+    const b = toBool(s);
+    if (b !== undefined) return b;
+    const whole = /^\{\{([\s\S]*)\}\}$/.exec(s);
+    return whole !== null && !whole[1]?.includes('{{') ? (whole[1]?.trim() ?? s) : s;
+  });
+}
+
+function toInt(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** Split `a=1 b="two words" c='x'` into tokens with their spans; quotes removed from values. */
+export function splitKeyValue(text: string): Array<{ key?: string; value: string; start: number; end: number }> {
+  const out: Array<{ key?: string; value: string; start: number; end: number }> = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+    if (i >= text.length) break;
+    const start = i;
+    let token = '';
+    let quote: string | undefined;
+    while (i < text.length) {
+      const ch = text[i] ?? '';
+      if (quote !== undefined) {
+        if (ch === '\\' && quote === '"' && i + 1 < text.length) {
+          token += text[i + 1];
+          i += 2;
+          continue;
+        }
+        if (ch === quote) quote = undefined;
+        else token += ch;
+      } else if (ch === '"' || ch === "'") {
+        quote = ch;
+      } else if ((ch === '{' && (text[i + 1] === '{' || text[i + 1] === '%')) || (ch === '{' && text[i + 1] === '#')) {
+        // a Jinja expression is one word even with spaces inside, as in Ansible's parser
+        const close = text[i + 1] === '{' ? '}}' : text[i + 1] === '%' ? '%}' : '#}';
+        const end = text.indexOf(close, i + 2);
+        const stop = end < 0 ? text.length : end + 2;
+        token += text.slice(i, stop);
+        i = stop;
+        continue;
+      } else if (/\s/.test(ch)) {
+        break;
+      } else token += ch;
+      i++;
+    }
+    const raw = text.slice(start, i);
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(raw);
+    if (m !== null && m[1] !== undefined) out.push({ key: m[1], value: token.slice(m[1].length + 1), start, end: i });
+    else out.push({ value: token, start, end: i });
+  }
+  return out;
+}
+
+/** key=value strings are all strings; give booleans and numbers the type the module's schema wants. */
+function coerceForSchema(m: AnyModule, key: string, value: string): unknown {
+  const prop = (m.schema.properties as Record<string, Record<string, unknown>> | undefined)?.[key];
+  const types = prop === undefined ? [] : Array.isArray(prop.type) ? (prop.type as unknown[]) : [prop.type];
+  if (types.includes('boolean') && !types.includes('string')) {
+    const b = toBool(value);
+    if (b !== undefined) return b;
+  }
+  if ((types.includes('integer') || types.includes('number')) && !types.includes('string') && /^-?[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value);
+  return value;
+}
+
+class Loader {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly files = new Map<string, ParsedYaml>();
+
+  readonly modules: ModuleLookup;
+
+  constructor(readonly options: LoadOptions) {
+    this.modules = options.modules ?? REGISTRY;
+  }
+
+  moduleList(): string {
+    return [...new Set(this.modules.names().filter((n) => !n.includes('.')))].sort().join(', ');
+  }
+
+  report(severity: Diagnostic['severity'], y: ParsedYaml, path: readonly Seg[], code: string, message: string, fix?: string, atValue = false): void {
+    const location = atValue ? y.locateValue(path) : y.locate(path);
+    this.diagnostics.push({ severity, code, location, path: path.join('.'), message, ...(fix !== undefined ? { fix } : {}) });
+  }
+  error(y: ParsedYaml, path: readonly Seg[], code: string, message: string, fix?: string, atValue = false): void {
+    this.report('error', y, path, code, message, fix, atValue);
+  }
+  warn(y: ParsedYaml, path: readonly Seg[], code: string, message: string, fix?: string, atValue = false): void {
+    this.report('warning', y, path, code, message, fix, atValue);
+  }
+
+  locate = (file: string, path: ReadonlyArray<Seg>): SourceLocation => {
+    const y = this.files.get(file);
+    return y !== undefined ? y.locate(path) : { file, line: 1, col: 1 };
+  };
+
+  /** Read a YAML file; errors are recorded. `site` says where it was referenced from. */
+  async readFile(file: string, site?: { y: ParsedYaml; path: Seg[]; what: string }): Promise<ParsedYaml | undefined> {
+    const cached = this.files.get(file);
+    if (cached !== undefined) return cached;
+    const r = await readYamlFile(file, this.options.limits);
+    if (!r.ok) {
+      for (const e of r.errors) {
+        if (site !== undefined && (e.code === 'file-not-found' || e.code === 'file-not-readable')) {
+          // point at the line that names the file, not at a file that is not there
+          this.error(site.y, site.path, e.code === 'file-not-found' ? 'include-not-found' : e.code, `${site.what} ${e.message}`, e.fix, true);
+        } else this.diagnostics.push(e);
+      }
+      return undefined;
+    }
+    this.diagnostics.push(...r.warnings);
+    this.files.set(file, r.yaml);
+    return r.yaml;
+  }
+
+  /** Check a keyword value against its spec; true when valid. */
+  checkKeyword(y: ParsedYaml, path: Seg[], key: string, spec: KeywordSpec, value: unknown): boolean {
+    // `key:` with nothing after it: treat lists as empty, everything else as a mistake
+    const errors = validateKeyword(spec, value);
+    if (errors.length === 0) return true;
+    const problems = describeSchemaErrors(errors, value, { label: key, expect: spec.expect, schema: spec.schema });
+    if (problems.length === 0) {
+      this.error(y, path, 'bad-value', `\`${key}\` must be ${spec.expect}`, undefined, true);
+    }
+    for (const p of problems) {
+      const at = [...path, ...p.path];
+      const code = key === 'when' || key === 'changed_when' || key === 'failed_when' || key === 'until' ? 'non-boolean-when' : 'bad-value';
+      const message = p.path.length === 0 && (p.keyword === 'type' || p.keyword === 'anyOf') ? `\`${key}\` must be ${spec.expect}` : p.message;
+      this.error(y, at, code, message, p.fix ?? `\`${key}\`: ${spec.description}`, !p.atKey);
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------- playbook
+
+  async loadPlaybookFile(file: string, stack: string[], site?: { y: ParsedYaml; path: Seg[] }): Promise<Play[]> {
+    const y = await this.readFile(file, site !== undefined ? { ...site, what: 'import_playbook:' } : undefined);
+    if (y === undefined) return [];
+    const v = y.value;
+    if (v === null || v === undefined) {
+      this.error(y, [], 'empty-playbook', 'the playbook is empty', 'a playbook is a list of plays, e.g.\n  - hosts: all\n    tasks:\n      - debug: { msg: hello }');
+      return [];
+    }
+    if (!Array.isArray(v)) {
+      const looksLikePlay = isObj(v) && ('hosts' in v || 'tasks' in v);
+      this.error(
+        y,
+        [],
+        'playbook-not-list',
+        `a playbook must be a list of plays, but this file is ${isObj(v) ? 'a mapping' : `a ${typeof v}`}`,
+        looksLikePlay ? 'start the play with a dash: `- hosts: ...` and indent the rest under it' : 'write a list of plays: `- hosts: all` followed by `tasks:`',
+      );
+      return [];
+    }
+    if (v.length === 0) {
+      this.error(y, [], 'empty-playbook', 'the playbook has no plays', 'add a play: `- hosts: all` with `tasks:`');
+      return [];
+    }
+    const plays: Play[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (isObj(item) && 'import_playbook' in item) {
+        plays.push(...(await this.importPlaybook(y, item, [i], stack)));
+        continue;
+      }
+      const play = await this.normalisePlay(y, item, [i]);
+      if (play !== undefined) plays.push(play);
+    }
+    return plays;
+  }
+
+  async importPlaybook(y: ParsedYaml, item: Obj, path: Seg[], stack: string[]): Promise<Play[]> {
+    for (const k of Object.keys(item)) {
+      if (k !== 'import_playbook' && k !== 'name') {
+        this.error(y, [...path, k], 'bad-import', `\`${k}\` cannot be used with import_playbook`, 'put keywords on the plays of the imported playbook');
+      }
+    }
+    const target = item.import_playbook;
+    if (typeof target !== 'string' || target === '') {
+      this.error(y, [...path, 'import_playbook'], 'bad-value', '`import_playbook` must be a file name', 'e.g. `- import_playbook: site.yml`', true);
+      return [];
+    }
+    if (hasTemplate(target)) {
+      this.error(y, [...path, 'import_playbook'], 'include-templated', 'import_playbook with a `{{ }}` file name is not supported: playbooks are resolved when loaded, before any variables exist', 'write the file name literally', true);
+      return [];
+    }
+    const abs = resolve(dirname(y.file), target);
+    if (stack.includes(abs)) {
+      this.error(y, [...path, 'import_playbook'], 'include-cycle', `import cycle: ${[...stack, abs].map((f) => relative(process.cwd(), f) || f).join(' → ')}`, 'remove the import that leads back to a playbook already being imported', true);
+      return [];
+    }
+    return this.loadPlaybookFile(abs, [...stack, abs], { y, path: [...path, 'import_playbook'] });
+  }
+
+  async normalisePlay(y: ParsedYaml, item: unknown, path: Seg[]): Promise<Play | undefined> {
+    if (!isObj(item)) {
+      this.error(y, path, 'play-not-mapping', `a play must be a mapping with \`hosts:\` and \`tasks:\`, not ${Array.isArray(item) ? 'a list' : item === null ? 'an empty entry' : `a ${typeof item}`}`, 'write `- hosts: all` and indent `tasks:` under it', true);
+      return undefined;
+    }
+    const errorsBefore = this.errorCount();
+    const valid = new Set<string>();
+    for (const [k, value] of Object.entries(item)) {
+      const spec = PLAY_KEYWORDS[k];
+      if (spec !== undefined) {
+        if (this.checkKeyword(y, [...path, k], k, spec, value)) valid.add(k);
+        continue;
+      }
+      if (UNSUPPORTED_KEYWORDS[k] !== undefined) {
+        this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[k]);
+      } else if (this.modules.get(k) !== undefined || k === 'block' || k in INCLUDE_KEYWORDS) {
+        this.error(y, [...path, k], 'task-in-play', `\`${k}\` is a task, but it is written directly in the play`, 'put tasks in a list under `tasks:`');
+      } else if (k in COMMON_TASK_KEYWORDS || k in TASK_ONLY_KEYWORDS) {
+        this.error(y, [...path, k], 'unknown-key', `\`${k}\` is a task keyword and cannot be set on a play`, 'set it on the tasks, or wrap them in a `block:` that has it');
+      } else {
+        const guess = closest(k, Object.keys(PLAY_KEYWORDS));
+        this.error(
+          y,
+          [...path, k],
+          'unknown-key',
+          `unknown key \`${k}\` in play${guess !== undefined ? `; did you mean \`${guess}\`?` : ''}`,
+          guess !== undefined ? `rename it to \`${guess}\`` : `play keys are: ${Object.keys(PLAY_KEYWORDS).join(', ')}`,
+        );
+      }
+    }
+    if (!('hosts' in item)) {
+      const taskLike = Object.keys(item).some((k) => this.modules.get(k) !== undefined);
+      this.error(
+        y,
+        path,
+        'missing-hosts',
+        taskLike ? 'this looks like a task, but a playbook is a list of plays' : 'the play has no `hosts:`',
+        taskLike ? 'put tasks under a play: `- hosts: all` / `  tasks:` / `    - <your tasks>` (task files are included with import_tasks)' : 'add `hosts: all` or a group name from the inventory',
+      );
+    }
+
+    const hosts = valid.has('hosts') ? (Array.isArray(item.hosts) ? (item.hosts as string[]).join(':') : String(item.hosts)) : '';
+    const b = (k: string): boolean | undefined => (valid.has(k) ? toBool(item[k]) : undefined);
+    const vars = valid.has('vars') && isObj(item.vars) ? { ...item.vars } : {};
+    const varsFiles: Play['varsFiles'] = [];
+    if (valid.has('vars_files')) {
+      const list = toStringList(item.vars_files);
+      for (let j = 0; j < list.length; j++) {
+        const f = list[j] ?? '';
+        const p = Array.isArray(item.vars_files) ? [...path, 'vars_files', j] : [...path, 'vars_files'];
+        if (hasTemplate(f)) {
+          this.error(y, p, 'include-templated', `vars_files entry \`${f}\` has a template; vars files are read when the playbook is loaded, before variables exist`, 'write the file name literally, or use `when:` and include_vars-style separate plays', true);
+          continue;
+        }
+        const abs = resolve(dirname(y.file), f);
+        const vy = await this.readFile(abs, { y, path: p, what: 'vars_files:' });
+        if (vy === undefined) continue;
+        if (vy.value === null) {
+          varsFiles.push({ file: abs, vars: {} });
+        } else if (!isObj(vy.value)) {
+          this.error(vy, [], 'vars-not-mapping', 'a vars file must be a mapping of variable names to values', 'write `name: value` lines at the top level');
+        } else {
+          for (const k of Object.keys(vy.value)) {
+            if (!IDENTIFIER.test(k)) this.error(vy, [k], 'bad-var-name', `\`${k}\` is not a valid variable name`, 'use letters, digits and underscores, not starting with a digit');
+          }
+          varsFiles.push({ file: abs, vars: { ...vy.value } });
+        }
+      }
+    }
+    let serial: Serial = [];
+    if (valid.has('serial')) {
+      serial = (Array.isArray(item.serial) ? (item.serial as unknown[]) : [item.serial]).map((x) => (typeof x === 'string' && /^[0-9]+$/.test(x) ? Number(x) : x)) as Serial;
+    }
+    for (const s of serial) {
+      if (typeof s === 'string' && (Number.parseFloat(s) <= 0 || Number.parseFloat(s) > 100)) {
+        this.error(y, [...path, 'serial'], 'bad-value', `serial percentage ${s} must be more than 0% and at most 100%`, 'e.g. `serial: "25%"`', true);
+      }
+    }
+    let maxFail: number | undefined;
+    if (valid.has('max_fail_percentage')) {
+      const m = item.max_fail_percentage;
+      maxFail = typeof m === 'number' ? m : Number.parseFloat(String(m));
+      if (!(maxFail >= 0 && maxFail <= 100)) this.error(y, [...path, 'max_fail_percentage'], 'bad-value', '`max_fail_percentage` must be from 0 to 100', undefined, true);
+    }
+
+    const steps = async (k: 'pre_tasks' | 'tasks' | 'post_tasks' | 'handlers'): Promise<Step[]> =>
+      valid.has(k) ? this.normaliseSteps(y, item[k], [...path, k], [y.file], k === 'handlers') : [];
+    const preTasks = await steps('pre_tasks');
+    const tasks = await steps('tasks');
+    const postTasks = await steps('post_tasks');
+    const handlerSteps = await steps('handlers');
+    const handlers: TaskNode[] = [];
+    for (const h of handlerSteps) {
+      if (h.kind === 'task') handlers.push(h);
+      else this.flattenHandlers(h, handlers);
+    }
+    if (this.errorCount() > errorsBefore && hosts === '') return undefined;
+    const play: Play = {
+      name: valid.has('name') ? String(item.name) : hosts,
+      hosts,
+      vars,
+      varsFiles,
+      gatherFacts: b('gather_facts') ?? true,
+      serial,
+      anyErrorsFatal: b('any_errors_fatal') ?? false,
+      strategy: valid.has('strategy') ? (item.strategy as 'linear' | 'free') : 'linear',
+      tags: valid.has('tags') ? toTags(item.tags) : [],
+      preTasks,
+      tasks,
+      postTasks,
+      handlers,
+      location: y.locate(path),
+      path: path.join('.'),
+    };
+    const become = b('become');
+    if (become !== undefined) play.become = become;
+    if (valid.has('become_user')) play.becomeUser = String(item.become_user);
+    if (maxFail !== undefined) play.maxFailPercentage = maxFail;
+    return play;
+  }
+
+  /** import_tasks inside handlers: the imported tasks are handlers; blocks are not. */
+  flattenHandlers(b: BlockNode, out: TaskNode[]): void {
+    if (b.rescue.length > 0 || b.always.length > 0 || !b.fromImport) {
+      const y = this.files.get(b.location.file);
+      if (y !== undefined) this.error(y, b.path.split('.'), 'block-in-handlers', 'blocks cannot be handlers', 'write each handler as a single task');
+      return;
+    }
+    for (const s of b.block) {
+      if (s.kind === 'task') {
+        out.push({ ...s, tags: [...new Set([...b.tags, ...s.tags])], ...(s.when === undefined && b.when !== undefined ? { when: b.when } : {}) });
+      } else this.flattenHandlers(s, out);
+    }
+  }
+
+  errorCount(): number {
+    return this.diagnostics.filter((d) => d.severity === 'error').length;
+  }
+
+  // ---------------------------------------------------------------------------------- tasks
+
+  async normaliseSteps(y: ParsedYaml, list: unknown, path: Seg[], includeStack: string[], inHandlers: boolean): Promise<Step[]> {
+    if (list === null || list === undefined) return [];
+    if (!Array.isArray(list)) {
+      // the keyword check already reported this
+      return [];
+    }
+    const out: Step[] = [];
+    for (let j = 0; j < list.length; j++) {
+      const s = await this.normaliseTask(y, list[j], [...path, j], includeStack, inHandlers);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  /** Keywords shared by tasks and blocks, from already validated values. */
+  commonKeywords(y: ParsedYaml, obj: Obj, path: Seg[], valid: Set<string>): TaskKeywords {
+    const k: TaskKeywords = { tags: valid.has('tags') ? toTags(obj.tags) : [], location: y.locate(path), path: path.join('.') };
+    if (valid.has('name')) k.name = String(obj.name);
+    if (valid.has('when')) k.when = this.conditions(y, [...path, 'when'], obj.when);
+    const bool = (key: string): boolean | undefined => (valid.has(key) ? toBool(obj[key]) : undefined);
+    const become = bool('become');
+    if (become !== undefined) k.become = become;
+    if (valid.has('become_user')) k.becomeUser = String(obj.become_user);
+    if (valid.has('ignore_errors')) k.ignoreErrors = toBool(obj.ignore_errors) ?? obj.ignore_errors;
+    const noLog = bool('no_log');
+    if (noLog !== undefined) k.noLog = noLog;
+    const check = bool('check_mode');
+    if (check !== undefined) k.checkMode = check;
+    const once = bool('run_once');
+    if (once !== undefined) k.runOnce = once;
+    if (valid.has('environment') && isObj(obj.environment)) k.environment = { ...obj.environment };
+    if (valid.has('vars') && isObj(obj.vars)) k.vars = { ...obj.vars };
+    if (valid.has('timeout')) {
+      const t = toInt(obj.timeout);
+      if (t !== undefined) k.timeout = t;
+    }
+    return k;
+  }
+
+  /** Conditions: `{{ }}` around a condition is redundant (warning); exact yes/no become booleans. */
+  conditions(y: ParsedYaml, path: Seg[], value: unknown): Array<string | boolean> {
+    const list = Array.isArray(value) ? value : [value];
+    list.forEach((c, i) => {
+      if (typeof c === 'string' && c.includes('{{')) {
+        this.warn(
+          y,
+          Array.isArray(value) ? [...path, i] : path,
+          'when-template',
+          `conditions are already expressions; \`{{ }}\` in \`${String(path[path.length - 1])}\` is not needed`,
+          `write it without braces, e.g. \`${String(path[path.length - 1])}: ${c.replace(/\{\{\s*|\s*\}\}/g, '').trim()}\``,
+          true,
+        );
+      }
+    });
+    return toConditions(value);
+  }
+
+  async normaliseTask(y: ParsedYaml, raw: unknown, path: Seg[], includeStack: string[], inHandlers: boolean): Promise<Step | undefined> {
+    if (!isObj(raw)) {
+      const fix =
+        typeof raw === 'string' && this.modules.get(raw) !== undefined
+          ? `write \`- ${raw}:\` with its arguments indented below (a colon after the module name)`
+          : 'a task is a mapping, e.g. `- name: say hello` / `  debug: { msg: hello }`';
+      this.error(y, path, 'task-not-mapping', `a task must be a mapping, not ${Array.isArray(raw) ? 'a list' : raw === null ? 'an empty entry' : `${typeof raw} ${JSON.stringify(raw)}`}`, fix, true);
+      return undefined;
+    }
+    const valid = new Set<string>();
+    const moduleKeys: string[] = [];
+    const unknownKeys: string[] = [];
+    const isBlock = 'block' in raw || 'rescue' in raw || 'always' in raw;
+    const includeKeys = Object.keys(raw).filter((k) => k in INCLUDE_KEYWORDS);
+    for (const [k, value] of Object.entries(raw)) {
+      const spec = COMMON_TASK_KEYWORDS[k] ?? TASK_ONLY_KEYWORDS[k] ?? BLOCK_KEYWORDS[k] ?? INCLUDE_KEYWORDS[k];
+      if (spec !== undefined) {
+        if (this.checkKeyword(y, [...path, k], k, spec, value)) valid.add(k);
+      } else if (UNSUPPORTED_KEYWORDS[k] !== undefined) {
+        this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[k]);
+      } else if (this.modules.get(k) !== undefined) {
+        moduleKeys.push(k);
+      } else if (k in PLAY_KEYWORDS) {
+        this.error(y, [...path, k], 'unknown-key', `\`${k}\` is a play keyword and cannot be set on a task`, 'move it to the play, or remove it');
+      } else unknownKeys.push(k);
+    }
+
+    const taskKeywordNames = [...Object.keys(COMMON_TASK_KEYWORDS), ...Object.keys(TASK_ONLY_KEYWORDS), ...Object.keys(BLOCK_KEYWORDS), ...Object.keys(INCLUDE_KEYWORDS)];
+    const reportUnknown = (k: string, asModule: boolean): void => {
+      const kwGuess = closest(k, taskKeywordNames);
+      const modGuess = closest(k, this.modules.names());
+      if (asModule && kwGuess === undefined) {
+        this.error(
+          y,
+          [...path, k],
+          'unknown-module',
+          `unknown module \`${k}\`${modGuess !== undefined ? `; did you mean \`${modGuess}\`?` : ''}`,
+          modGuess !== undefined ? `rename it to \`${modGuess}\`` : `runbook's modules are: ${this.moduleList()}`,
+        );
+      } else {
+        const guess = kwGuess ?? modGuess;
+        this.error(y, [...path, k], 'unknown-key', `unknown key \`${k}\` in task${guess !== undefined ? `; did you mean \`${guess}\`?` : ''}`, guess !== undefined ? `rename it to \`${guess}\`` : 'remove it, or check the indentation');
+      }
+    };
+
+    // ---- block
+    if (isBlock) {
+      if (!('block' in raw)) this.error(y, path, 'missing-block', '`rescue`/`always` need a `block:` in the same task', 'add `block:` with the tasks to protect');
+      for (const k of Object.keys(raw)) {
+        if (k in TASK_ONLY_KEYWORDS) this.error(y, [...path, k], 'bad-block-key', `\`${k}\` cannot be used on a block`, 'put it on the tasks inside the block');
+      }
+      for (const k of moduleKeys) this.error(y, [...path, k], 'module-in-block', `a block cannot also call a module (\`${k}\`)`, 'move the module into its own task inside `block:`');
+      for (const k of includeKeys) this.error(y, [...path, k], 'module-in-block', `a block cannot also have \`${k}\``, 'move it into its own task inside `block:`');
+      for (const k of unknownKeys) reportUnknown(k, false);
+      if (inHandlers) this.error(y, path, 'block-in-handlers', 'blocks cannot be handlers', 'write each handler as a single task');
+      const kws = this.commonKeywords(y, raw, path, valid);
+      return {
+        ...kws,
+        kind: 'block',
+        block: valid.has('block') ? await this.normaliseSteps(y, raw.block, [...path, 'block'], includeStack, inHandlers) : [],
+        rescue: valid.has('rescue') ? await this.normaliseSteps(y, raw.rescue, [...path, 'rescue'], includeStack, inHandlers) : [],
+        always: valid.has('always') ? await this.normaliseSteps(y, raw.always, [...path, 'always'], includeStack, inHandlers) : [],
+      };
+    }
+
+    // ---- import_tasks / include_tasks
+    if (includeKeys.length > 0) {
+      if (includeKeys.length > 1) this.error(y, [...path, includeKeys[1] ?? ''], 'two-modules', 'a task can have only one of import_tasks and include_tasks', 'split into two tasks');
+      for (const k of moduleKeys) this.error(y, [...path, k], 'two-modules', `a task cannot both include tasks and call a module (\`${k}\`)`, 'split into two tasks');
+      for (const k of Object.keys(raw)) {
+        if (k in TASK_ONLY_KEYWORDS) this.error(y, [...path, k], 'bad-include-key', `\`${k}\` cannot be used on ${includeKeys[0] ?? 'an include'} in runbook (task files are inserted when the playbook is loaded)`, 'put it on the tasks in the included file');
+      }
+      for (const k of unknownKeys) reportUnknown(k, false);
+      const key = includeKeys[0] ?? 'import_tasks';
+      if (!valid.has(key)) return undefined;
+      const spec = raw[key];
+      const target = typeof spec === 'string' ? spec : String((spec as Obj).file);
+      const p = typeof spec === 'string' ? [...path, key] : [...path, key, 'file'];
+      if (hasTemplate(target)) {
+        this.error(y, p, 'include-templated', `${key} with a templated file name (\`${target}\`) is not supported: runbook resolves task files when the playbook is loaded, before variables exist`, 'write the file name literally; to choose between files, use two import_tasks with `when:`', true);
+        return undefined;
+      }
+      const abs = resolve(dirname(y.file), target);
+      if (includeStack.includes(abs)) {
+        this.error(y, p, 'include-cycle', `include cycle: ${[...includeStack, abs].map((f) => relative(dirname(includeStack[0] ?? f), f) || f).join(' → ')}`, 'remove the include that leads back to a file already being included', true);
+        return undefined;
+      }
+      const iy = await this.readFile(abs, { y, path: p, what: `${key}:` });
+      if (iy === undefined) return undefined;
+      let steps: Step[] = [];
+      if (iy.value === null) steps = [];
+      else if (!Array.isArray(iy.value)) {
+        const playLike = isObj(iy.value) && 'hosts' in iy.value;
+        this.error(iy, [], 'tasks-not-list', 'a task file must be a list of tasks', playLike ? 'this looks like a play; task files contain only the task list' : 'start each task with `- `');
+      } else if (iy.value.some((t) => isObj(t) && 'hosts' in t)) {
+        this.error(iy, [], 'tasks-not-list', `${key} expects a task file, but ${target} is a playbook`, 'use `- import_playbook:` at the top level of a playbook, or keep only tasks in this file');
+      } else {
+        steps = await this.normaliseSteps(iy, iy.value, [], [...includeStack, abs], inHandlers);
+      }
+      const kws = this.commonKeywords(y, raw, path, valid);
+      kws.name ??= `${key}: ${target}`;
+      const block: BlockNode = { ...kws, kind: 'block', block: steps, rescue: [], always: [], fromImport: abs };
+      return block;
+    }
+
+    // ---- a module task
+    for (const k of unknownKeys) reportUnknown(k, moduleKeys.length === 0 && unknownKeys.length === 1);
+    if (moduleKeys.length === 0) {
+      if (unknownKeys.length === 0) {
+        this.error(y, path, 'no-module', 'the task has no module: nothing to do', `add one module with its arguments, e.g. \`command: ...\`; runbook's modules are: ${this.moduleList()}`);
+      }
+      return undefined;
+    }
+    if (moduleKeys.length > 1) {
+      this.error(
+        y,
+        [...path, moduleKeys[1] ?? ''],
+        'two-modules',
+        `the task has ${moduleKeys.length} modules (${moduleKeys.map((m) => `\`${m}\``).join(', ')}); a task runs exactly one`,
+        'split it into one task per module (check the indentation too: arguments must be indented under their module)',
+      );
+      return undefined;
+    }
+    const moduleKey = moduleKeys[0] ?? '';
+    const mod = this.modules.get(moduleKey);
+    if (mod === undefined) return undefined;
+    const args = this.moduleArgs(y, raw, path, moduleKey, mod, valid);
+
+    const kws = this.commonKeywords(y, raw, path, valid);
+    const task: TaskNode = { ...kws, kind: 'task', module: mod.name, args: args ?? {}, notify: valid.has('notify') ? toStringList(raw.notify) : [] };
+    if (inHandlers && valid.has('listen')) task.listen = toStringList(raw.listen);
+    if (!inHandlers && 'listen' in raw) this.warn(y, [...path, 'listen'], 'listen-outside-handlers', '`listen` only has an effect on handlers', 'move this task under `handlers:` or remove `listen`');
+
+    // loops
+    const loopKeys = ['loop', 'with_items', 'with_list'].filter((k) => k in raw);
+    if (loopKeys.length > 1) this.error(y, [...path, loopKeys[1] ?? ''], 'two-loops', `the task has both \`${loopKeys[0]}\` and \`${loopKeys[1]}\``, 'keep one loop per task');
+    const loopKey = loopKeys[0];
+    if (loopKey !== undefined && valid.has(loopKey)) {
+      const lv = raw[loopKey];
+      // with_items flattens one level of nested lists; loop does not
+      task.loop = loopKey === 'with_items' && Array.isArray(lv) ? (lv as unknown[]).flatMap((x): unknown[] => (Array.isArray(x) ? (x as unknown[]) : [x])) : lv;
+    }
+    if (valid.has('loop_control')) {
+      const lc = raw.loop_control as Obj;
+      if (loopKey === undefined) this.error(y, [...path, 'loop_control'], 'loop-control-without-loop', '`loop_control` without `loop`', 'add `loop:` or remove `loop_control`');
+      task.loopControl = { loopVar: typeof lc.loop_var === 'string' ? lc.loop_var : 'item' };
+      if (typeof lc.label === 'string') task.loopControl.label = lc.label;
+      if (typeof lc.index_var === 'string') task.loopControl.indexVar = lc.index_var;
+    } else if (loopKey !== undefined) task.loopControl = { loopVar: 'item' };
+    if (valid.has('register')) task.register = String(raw.register);
+    if (valid.has('changed_when')) task.changedWhen = this.conditions(y, [...path, 'changed_when'], raw.changed_when);
+    if (valid.has('failed_when')) task.failedWhen = this.conditions(y, [...path, 'failed_when'], raw.failed_when);
+    if (valid.has('until')) task.until = this.conditions(y, [...path, 'until'], raw.until);
+    const retries = valid.has('retries') ? toInt(raw.retries) : undefined;
+    if (retries !== undefined) task.retries = retries;
+    else if (task.until !== undefined) task.retries = 3;
+    const delay = valid.has('delay') ? toInt(raw.delay) : undefined;
+    if (delay !== undefined) task.delay = delay;
+    if ((retries !== undefined || delay !== undefined) && task.until === undefined) {
+      this.warn(y, [...path, retries !== undefined ? 'retries' : 'delay'], 'retries-without-until', '`retries`/`delay` have no effect without `until`', 'add `until: <condition>` (e.g. `until: result is succeeded`)');
+    }
+    if (args === undefined) return undefined;
+    return task;
+  }
+
+  /** Module arguments from a mapping, a key=value string or a free-form string, merged with `args:`; validated. */
+  moduleArgs(y: ParsedYaml, raw: Obj, path: Seg[], moduleKey: string, mod: AnyModule, valid: Set<string>): Record<string, Templated> | undefined {
+    const value = raw[moduleKey];
+    const at = [...path, moduleKey];
+    let inline: Obj = {};
+    if (value === null || value === undefined) inline = {};
+    else if (isObj(value)) inline = { ...value };
+    else if (typeof value === 'string' || typeof value === 'number') {
+      const text = String(value);
+      const tokens = splitKeyValue(text);
+      if (mod.freeForm !== undefined) {
+        // Ansible's command/shell take options inline: `command: certbot renew creates=/x chdir=/y`
+        const known = new Set(Object.keys((mod.schema.properties as Obj | undefined) ?? {}));
+        known.delete(mod.freeForm);
+        const options = tokens.filter((t) => t.key !== undefined && known.has(t.key));
+        let rest = text;
+        for (const t of [...options].reverse()) rest = rest.slice(0, t.start) + rest.slice(t.end);
+        for (const t of options) inline[t.key ?? ''] = coerceForSchema(mod, t.key ?? '', t.value);
+        inline[mod.freeForm] = options.length > 0 ? rest.replace(/\s+/g, ' ').trim() : text;
+      } else {
+        const bad = tokens.find((t) => t.key === undefined);
+        if (bad !== undefined) {
+          this.error(
+            y,
+            at,
+            'bad-module-args',
+            `\`${moduleKey}\` takes its arguments as a mapping or as key=value pairs, but \`${bad.value}\` is neither`,
+            `write them indented under \`${moduleKey}:\`, e.g. \`${moduleKey}:\` / \`  ${Object.keys((mod.schema.properties as Obj | undefined) ?? {})[0] ?? 'name'}: ...\``,
+            true,
+          );
+          return undefined;
+        }
+        for (const t of tokens) inline[t.key ?? ''] = coerceForSchema(mod, t.key ?? '', t.value);
+      }
+    } else {
+      this.error(y, at, 'bad-module-args', `arguments of \`${moduleKey}\` must be a mapping, not ${Array.isArray(value) ? 'a list' : typeof value}`, `write them indented under \`${moduleKey}:\` as \`name: value\` lines`, true);
+      return undefined;
+    }
+    // inline arguments win over `args:` (as in Ansible)
+    const args: Obj = { ...(valid.has('args') && isObj(raw.args) ? raw.args : {}), ...inline };
+    const argPath = (k: Seg[]): Seg[] => (isObj(value) ? [...at, ...k] : valid.has('args') && k.length > 0 && isObj(raw.args) && k[0] !== undefined && String(k[0]) in raw.args && !(String(k[0]) in inline) ? [...path, 'args', ...k] : at);
+
+    let ok = true;
+    // unquoted octal modes: YAML 1.2 reads 0644 as decimal 644, and 644 is certainly not what was meant
+    for (const [k, v] of Object.entries(args)) {
+      if (/(^|_)mode$/.test(k) && typeof v === 'number') {
+        const digits = String(v);
+        const looksOctal = /^[0-7]{3,4}$/.test(digits);
+        this.error(
+          y,
+          argPath([k]),
+          'octal-mode',
+          `\`${moduleKey}.${k}\` is the number ${digits}: file modes must be quoted strings${looksOctal ? ` (YAML reads ${digits} and 0${digits} as decimal ${digits}, not octal)` : ''}`,
+          `quote it: \`${k}: '${looksOctal ? digits.padStart(4, '0') : '0644'}'\` (or a symbolic mode like 'u=rw,g=r,o=r')`,
+          true,
+        );
+        ok = false;
+      }
+    }
+    const errors = validateModuleArgs(mod, args);
+    const problems = describeSchemaErrors(errors, args, { label: moduleKey, schema: mod.schema, skipTemplates: true }).filter(
+      // the octal rule already explained numeric modes
+      (p) => !(p.path.length === 1 && /(^|_)mode$/.test(String(p.path[0])) && typeof args[String(p.path[0])] === 'number'),
+    );
+    for (const p of problems) {
+      this.error(y, argPath(p.path), p.keyword === 'additionalProperties' ? 'unknown-argument' : p.keyword === 'required' ? 'missing-argument' : 'bad-argument', p.message, p.fix, !p.atKey && isObj(value));
+      ok = false;
+    }
+    return ok ? args : undefined;
+  }
+}
+
+/** Load, validate and normalise a playbook; every problem is returned, nothing is thrown for bad input. */
+export async function loadPlaybook(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const loader = new Loader(options);
+  const abs = resolve(file);
+  const plays = await loader.loadPlaybookFile(abs, [abs]);
+  const playbook: Playbook = { file: abs, plays };
+  // notify checks on a half-loaded play would report handlers that merely failed to load
+  loader.diagnostics.push(...runPlaybookRules(playbook, options, loader.locate, loader.errorCount() === 0));
+  // relative paths in messages read better and match what the user typed
+  const shown = (f: string): string => {
+    const r = relative(process.cwd(), f);
+    return r !== '' && !r.startsWith('..') ? r : f;
+  };
+  const diags = loader.diagnostics.map((d) => ({ ...d, location: { ...d.location, file: shown(d.location.file) } }));
+  const errors = diags.filter((d) => d.severity === 'error');
+  const warnings = diags.filter((d) => d.severity === 'warning');
+  if (errors.length > 0) return { ok: false, errors, warnings };
+  return { ok: true, playbook, warnings };
+}

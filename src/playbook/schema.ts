@@ -1,0 +1,362 @@
+// The playbook JSON Schema (draft-07), built in code from the keyword tables below and the
+// module registry, so the published schema, the editor completion and the validator never
+// drift apart. Module argument schemas come from each module's own `schema` at runtime.
+import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import type { ModuleDefinition } from '../modules/types.js';
+import { allModules } from '../modules/registry.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyModule = ModuleDefinition<any>;
+
+export const SCHEMA_BASE_URL = 'https://runbook.dev/schemas';
+
+/** Strings Ansible users write for booleans (YAML 1.1 habits); normalised to true/false. */
+export const TRUE_STRINGS = ['yes', 'true', 'on', 'y'] as const;
+export const FALSE_STRINGS = ['no', 'false', 'off', 'n'] as const;
+
+const boolishStrings = [...TRUE_STRINGS, ...FALSE_STRINGS].flatMap((s) => [s, s.toUpperCase(), s[0]?.toUpperCase() + s.slice(1)]);
+
+const TEMPLATE = { type: 'string', pattern: '\\{\\{.*\\}\\}|\\{%.*%\\}' } as const;
+
+export const DEFINITIONS: Record<string, SchemaObject> = {
+  boolean: {
+    description: 'true/false (yes/no, on/off are accepted too)',
+    anyOf: [{ type: 'boolean' }, { type: 'string', enum: [...new Set(boolishStrings)] }],
+  },
+  'boolean-or-template': {
+    description: 'true/false, or a `{{ }}` template that renders to one',
+    anyOf: [{ $ref: '#/definitions/boolean' }, TEMPLATE],
+  },
+  condition: {
+    description: 'a Jinja expression without {{ }} (e.g. `ansible_os_family == "Debian"`), true/false, or a list of them (all must hold)',
+    anyOf: [
+      { type: 'string' },
+      { type: 'boolean' },
+      { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'boolean' }] } },
+    ],
+  },
+  'string-list': {
+    description: 'a string or a list of strings',
+    anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+  },
+  tags: {
+    description: 'a tag, a comma-separated string of tags, or a list of tags',
+    anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'array', items: { type: ['string', 'number'] } }],
+  },
+  vars: {
+    description: 'a mapping of variable names to values',
+    type: 'object',
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+  },
+  'non-negative-integer': {
+    description: 'a whole number of 0 or more',
+    anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }],
+  },
+  loop: {
+    description: 'a list, or a `{{ }}` template that renders to a list',
+    anyOf: [{ type: 'array' }, { type: 'string' }],
+  },
+  'loop-control': {
+    description: 'loop_var, label, index_var, pause, extended',
+    type: 'object',
+    properties: {
+      loop_var: { type: 'string', description: 'name of the loop variable (default `item`)' },
+      label: { type: 'string', description: 'what the output shows for each item' },
+      index_var: { type: 'string', description: 'name of a variable holding the 0-based index' },
+      pause: { type: 'number', minimum: 0, description: 'seconds between items' },
+      extended: { $ref: '#/definitions/boolean' },
+    },
+    additionalProperties: false,
+  },
+  environment: {
+    description: 'environment variables for commands of this task: NAME: value',
+    type: 'object',
+    additionalProperties: { type: ['string', 'number', 'boolean'] },
+  },
+  serial: {
+    description: 'batch size: a number, a percentage like "30%", or a list of them for growing batches',
+    anyOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?%?$' },
+      {
+        type: 'array',
+        minItems: 1,
+        items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?%?$' }] },
+      },
+    ],
+  },
+  'include-file': {
+    description: 'the task file to include, relative to this file',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'object', properties: { file: { type: 'string', minLength: 1 } }, required: ['file'], additionalProperties: false },
+    ],
+  },
+  tasks: {
+    description: 'a list of tasks',
+    anyOf: [{ type: 'array', items: { $ref: '#/definitions/task' } }, { type: 'null' }],
+  },
+};
+
+export interface KeywordSpec {
+  /** schema of the keyword's value (may `$ref` DEFINITIONS) */
+  schema: SchemaObject;
+  /** what the value must be, for messages: "`become` must be <expect>" */
+  expect: string;
+  description: string;
+}
+
+const ref = (name: string): SchemaObject => ({ $ref: `#/definitions/${name}` });
+const expectOf = (name: string): string => String(DEFINITIONS[name]?.description ?? name);
+const kw = (name: string, description: string): KeywordSpec => ({ schema: ref(name), expect: expectOf(name), description });
+const str = (description: string): KeywordSpec => ({ schema: { type: 'string' }, expect: 'a string', description });
+
+/** Keywords allowed on tasks, blocks and includes (Ansible's task keywords). */
+export const COMMON_TASK_KEYWORDS: Record<string, KeywordSpec> = {
+  name: str('what this task does, shown in the output'),
+  when: kw('condition', 'run only when this condition holds (a Jinja expression without {{ }})'),
+  become: kw('boolean', 'run with sudo'),
+  become_user: str('user to become (default root)'),
+  tags: kw('tags', 'tags to select or skip this task with --tags/--skip-tags'),
+  ignore_errors: kw('boolean-or-template', 'carry on when this task fails'),
+  no_log: kw('boolean', 'hide arguments and results from output and logs (secrets)'),
+  check_mode: kw('boolean', 'true: always run in check mode; false: run for real even with --check'),
+  run_once: kw('boolean', 'run on the first host of the batch only'),
+  environment: kw('environment', 'environment variables for the commands of this task'),
+  vars: kw('vars', 'variables for this task'),
+  timeout: kw('non-negative-integer', 'seconds before the task is failed'),
+};
+
+/** Keywords only for tasks that call a module. */
+export const TASK_ONLY_KEYWORDS: Record<string, KeywordSpec> = {
+  args: { schema: { type: 'object' }, expect: 'a mapping of module arguments', description: 'module arguments (merged with the inline ones)' },
+  loop: kw('loop', 'run the task once per item'),
+  with_items: kw('loop', 'Ansible’s older loop form (a list is flattened one level)'),
+  with_list: kw('loop', 'Ansible’s older loop form'),
+  loop_control: kw('loop-control', 'loop_var, label, index_var'),
+  register: str('save the result in this variable'),
+  notify: kw('string-list', 'handlers to run at the end of the play when this task changed something'),
+  changed_when: kw('condition', 'decide "changed" with this condition'),
+  failed_when: kw('condition', 'decide "failed" with this condition'),
+  until: kw('condition', 'retry until this condition holds'),
+  retries: kw('non-negative-integer', 'how many times to retry with until (default 3)'),
+  delay: kw('non-negative-integer', 'seconds between retries (default 5)'),
+  listen: kw('string-list', 'handlers only: extra names that notify this handler'),
+};
+
+export const BLOCK_KEYWORDS: Record<string, KeywordSpec> = {
+  block: kw('tasks', 'tasks run in order'),
+  rescue: kw('tasks', 'tasks run when a task of the block failed'),
+  always: kw('tasks', 'tasks run after the block, failed or not'),
+};
+
+export const INCLUDE_KEYWORDS: Record<string, KeywordSpec> = {
+  import_tasks: kw('include-file', 'insert the tasks of another file here (resolved when the playbook is loaded)'),
+  include_tasks: kw('include-file', 'same as import_tasks in runbook: resolved when the playbook is loaded'),
+};
+
+export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
+  name: str('what this play does'),
+  hosts: {
+    schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+    expect: 'a host pattern such as `all`, `web`, `web:!staging`, `web:&prod` (or a list of patterns)',
+    description: 'which inventory hosts this play runs on',
+  },
+  vars: kw('vars', 'variables for this play'),
+  vars_files: kw('string-list', 'YAML files with variables, relative to the playbook'),
+  become: kw('boolean', 'run tasks with sudo'),
+  become_user: str('user to become (default root)'),
+  gather_facts: kw('boolean', 'collect host facts before the tasks (default true)'),
+  serial: kw('serial', 'roll out in batches'),
+  max_fail_percentage: {
+    schema: { anyOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?%?$' }] },
+    expect: 'a number from 0 to 100',
+    description: 'stop the rollout when more than this share of a batch failed',
+  },
+  any_errors_fatal: kw('boolean', 'stop every host when one fails'),
+  strategy: {
+    schema: { type: 'string', enum: ['linear', 'free'] },
+    expect: 'one of: linear, free',
+    description: 'linear: hosts move task by task together; free: each host runs at its own pace',
+  },
+  tags: kw('tags', 'tags applied to every task of the play'),
+  pre_tasks: kw('tasks', 'tasks run before `tasks` (and their handlers)'),
+  tasks: kw('tasks', 'the tasks of the play'),
+  post_tasks: kw('tasks', 'tasks run after `tasks`'),
+  handlers: kw('tasks', 'tasks run at the end when notified'),
+};
+
+/** Ansible keywords that runbook knows but does not implement: a clear message beats "unknown key". */
+export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
+  roles: 'roles are not supported; use import_tasks with task files',
+  include_role: 'roles are not supported; use import_tasks with task files',
+  import_role: 'roles are not supported; use import_tasks with task files',
+  include: 'the old `include` was removed from Ansible too; use import_tasks',
+  delegate_to: 'delegate_to is not supported; run the task in a play for that host',
+  delegate_facts: 'delegate_facts is not supported',
+  local_action: 'local_action is not supported; controller-only modules (debug, set_fact, assert, fail) run locally already',
+  action: 'write the module name as the key instead of `action:`',
+  async: 'async tasks are not supported; use `timeout:`',
+  poll: 'async tasks are not supported; use `timeout:`',
+  throttle: 'throttle is not supported; use `serial:` on the play',
+  become_method: 'runbook becomes with sudo only; remove become_method',
+  connection: 'set the connection per host in the inventory (ansible_connection)',
+  remote_user: 'set the user in the inventory (ansible_user)',
+  collections: 'collections are not used; modules are built in',
+  with_dict: 'use `loop: "{{ mydict | dict2items }}"` instead of with_dict',
+  with_fileglob: 'with_fileglob is not supported; list the files',
+  with_sequence: 'use `loop: "{{ range(1, 5) | list }}"` instead of with_sequence',
+  with_nested: 'with_nested is not supported; nest import_tasks with loops',
+  with_together: 'with_together is not supported',
+  with_subelements: 'with_subelements is not supported',
+  import_playbook: 'import_playbook is a play-level entry: `- import_playbook: other.yml`',
+};
+
+export function moduleDefinitionName(name: string): string {
+  return `module-${name}`;
+}
+
+/** Rewrite the module's local `#/...` refs so the schema still works when embedded under definitions. */
+function relocateRefs(value: unknown, prefix: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => relocateRefs(v, prefix));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$schema' || k === '$id') continue;
+      out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `#/${prefix}/${v.slice(2)}` : relocateRefs(v, prefix);
+    }
+    return out;
+  }
+  return value;
+}
+
+function moduleDescription(m: AnyModule): string {
+  return m.doc.short + (m.freeForm !== undefined ? ` (free form: \`${m.name}: ...\` sets \`${m.freeForm}\`)` : '');
+}
+
+/** The published schema of one module's arguments. */
+export function buildModuleSchema(m: AnyModule): SchemaObject {
+  const body = relocateRefs(m.schema, '') as SchemaObject;
+  // relocateRefs with an empty prefix turns `#/x` into `#//x`; undo for the standalone file
+  const fixed = JSON.parse(JSON.stringify(body).replace(/"#\/\//g, '"#/')) as SchemaObject;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: `${SCHEMA_BASE_URL}/modules/${m.name}.schema.json`,
+    title: `runbook module ${m.name}`,
+    description: moduleDescription(m),
+    ...fixed,
+  };
+}
+
+function keywordProperties(...tables: Array<Record<string, KeywordSpec>>): Record<string, SchemaObject> {
+  const props: Record<string, SchemaObject> = {};
+  for (const table of tables) {
+    for (const [k, spec] of Object.entries(table)) props[k] = { ...spec.schema, description: spec.description };
+  }
+  return props;
+}
+
+/**
+ * The playbook schema published for editors: plays, tasks with every keyword, and each module
+ * name (with its `ansible.builtin.` alias) whose value is that module's arguments.
+ */
+export function buildPlaybookSchema(modules: AnyModule[] = allModules()): SchemaObject {
+  const definitions: Record<string, SchemaObject> = { ...DEFINITIONS };
+  const moduleProps: Record<string, SchemaObject> = {};
+  for (const m of [...modules].sort((a, b) => a.name.localeCompare(b.name))) {
+    const def = moduleDefinitionName(m.name);
+    definitions[def] = relocateRefs(m.schema, `definitions/${def}`) as SchemaObject;
+    const value: SchemaObject = {
+      description: moduleDescription(m),
+      anyOf: [
+        { $ref: `#/definitions/${def}` },
+        { type: 'string', description: m.freeForm !== undefined ? `free-form ${m.freeForm}` : 'key=value arguments' },
+        { type: 'null' },
+      ],
+    };
+    const names = [m.name, ...(m.aliases ?? []), `ansible.builtin.${m.name}`];
+    for (const n of names) moduleProps[n] ??= value;
+  }
+  definitions.task = {
+    description: 'a task: one module with its arguments, a block, or an import of a task file',
+    type: 'object',
+    properties: {
+      ...keywordProperties(COMMON_TASK_KEYWORDS, TASK_ONLY_KEYWORDS, BLOCK_KEYWORDS, INCLUDE_KEYWORDS),
+      ...moduleProps,
+    },
+    additionalProperties: false,
+  };
+  definitions.play = {
+    description: 'a play: which hosts, and the tasks to run on them',
+    type: 'object',
+    properties: keywordProperties(PLAY_KEYWORDS),
+    additionalProperties: false,
+    required: ['hosts'],
+  };
+  definitions['import-playbook'] = {
+    type: 'object',
+    properties: {
+      import_playbook: { type: 'string', description: 'another playbook whose plays run here, relative to this file' },
+      name: { type: 'string' },
+    },
+    required: ['import_playbook'],
+    additionalProperties: false,
+  };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: `${SCHEMA_BASE_URL}/playbook.schema.json`,
+    title: 'runbook playbook',
+    description: 'A list of plays. Add `# yaml-language-server: $schema=<path>/playbook.schema.json` to a playbook for completion.',
+    type: 'array',
+    items: { anyOf: [{ $ref: '#/definitions/play' }, { $ref: '#/definitions/import-playbook' }] },
+    definitions,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validators used by the loader: keyword values, and module arguments.
+
+function newAjv(): Ajv {
+  // strict off: module schemas may carry annotations (examples, x-...) that are not errors
+  return new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+}
+
+let keywordAjv: Ajv | undefined;
+const keywordValidators = new Map<string, ValidateFunction>();
+
+/** Validate one keyword's value against its spec (refs resolved against DEFINITIONS). */
+export function validateKeyword(spec: KeywordSpec, value: unknown): ErrorObject[] {
+  const key = JSON.stringify(spec.schema);
+  let v = keywordValidators.get(key);
+  if (v === undefined) {
+    keywordAjv ??= newAjv();
+    // `task` is referenced by `tasks`; the loader checks tasks itself, so any object passes here
+    v = keywordAjv.compile({ ...spec.schema, definitions: { ...DEFINITIONS, task: { type: 'object' } } });
+    keywordValidators.set(key, v);
+  }
+  return v(value) ? [] : [...(v.errors ?? [])];
+}
+
+const moduleValidators = new WeakMap<object, ValidateFunction>();
+
+/** Validate module arguments against the module's own schema; errors are ajv's (see describeArgErrors). */
+export function validateModuleArgs(m: AnyModule, args: Record<string, unknown>): ErrorObject[] {
+  let v = moduleValidators.get(m);
+  if (v === undefined) {
+    const { $schema: _s, $id: _i, ...schema } = m.schema as Record<string, unknown>;
+    v = newAjv().compile(schema);
+    moduleValidators.set(m, v);
+  }
+  return v(args) ? [] : [...(v.errors ?? [])];
+}
+
+/** The JSON schema of a module argument, following a simple property path (for messages). */
+export function argSchemaAt(m: AnyModule, path: ReadonlyArray<string>): Record<string, unknown> | undefined {
+  let node = m.schema as Record<string, unknown> | undefined;
+  for (const seg of path) {
+    const props = node?.properties as Record<string, Record<string, unknown>> | undefined;
+    node = props?.[seg];
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
