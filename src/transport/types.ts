@@ -83,11 +83,14 @@ export interface ConnectionSpec {
   agent?: string;
   knownHostsFiles: string[];
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
-  jump: Array<{ address: string; port: number; user: string }>;
+  /** jump hosts in order (ProxyJump); each hop is verified against its own host key */
+  jump: Array<{ address: string; port: number; user: string; privateKeyFiles?: string[] }>;
   connectTimeoutMs: number;
   connectRetries: number;
   keepaliveIntervalMs: number;
   /** channels open at once on the connection */
   maxChannels: number;
   become: BecomeOptions & { enabled: boolean };
+  /** accept-new writes new keys hashed (ssh's HashKnownHosts); default false */
+  hashKnownHosts?: boolean;
 }

@@ -1,0 +1,302 @@
+// The controller side of one wrapped command (see wrap.ts), independent of how bytes travel
+// (ssh channel or local child process): strips the pid/success markers and the sudo prompt,
+// answers the prompt once with the password, feeds the user's stdin only once the real command
+// runs, captures both streams up to a cap, streams masked lines to onOutput, builds the result.
+import { StringDecoder } from 'node:string_decoder';
+import { maskSecrets, type ShellCommand } from './command.js';
+import type { ExecOptions, ExecResult } from './types.js';
+import type { WrappedCommand } from './wrap.js';
+
+export const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
+
+export interface SessionIO {
+  writeStdin(data: string | Buffer): void;
+  endStdin(): void;
+}
+
+export interface SessionParams {
+  host: string;
+  /** the user sudo asks the password of (the login user) */
+  loginUser: string;
+  command: ShellCommand;
+  options: ExecOptions;
+  wrapped: WrappedCommand;
+  io: SessionIO;
+  /** bytes kept in memory per stream */
+  captureLimit?: number;
+}
+
+type Stream = 'stdout' | 'stderr';
+
+/** Live output goes out line by line so a secret is never split across two chunks. */
+class LineEmitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  constructor(
+    private readonly stream: Stream,
+    private readonly secrets: readonly string[],
+    private readonly sink: ExecOptions['onOutput'],
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (!this.sink) return;
+    this.pending += this.decoder.write(chunk);
+    const cut = this.pending.lastIndexOf('\n');
+    // a very long line without newline (progress output) is flushed anyway
+    if (cut === -1 && this.pending.length < 65536) return;
+    const upTo = cut === -1 ? this.pending.length : cut + 1;
+    this.emit(this.pending.slice(0, upTo));
+    this.pending = this.pending.slice(upTo);
+  }
+
+  flush(): void {
+    if (!this.sink) return;
+    this.pending += this.decoder.end();
+    if (this.pending) this.emit(this.pending);
+    this.pending = '';
+  }
+
+  private emit(text: string): void {
+    try {
+      this.sink?.(this.stream, maskSecrets(text, this.secrets));
+    } catch {
+      // a broken output sink must not break the command
+    }
+  }
+}
+
+class Capture {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    const room = this.limit - this.size;
+    if (room <= 0) {
+      if (chunk.length > 0) this.truncated = true;
+      return;
+    }
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (part.length < chunk.length) this.truncated = true;
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  buffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+export type BecomeFailure = 'incorrect-password' | 'password-required';
+
+export class ExecSession {
+  readonly secrets: string[];
+  /** pid (= process group) of the outer shell */
+  outerPid: number | undefined;
+  /** pid of the shell sudo started */
+  innerPid: number | undefined;
+  /** the real command is running (markers seen) */
+  running = false;
+  becomeFailure: BecomeFailure | undefined;
+  exitCode: number | null = null;
+  signal: string | null = null;
+  gotExit = false;
+  timedOut = false;
+  /** called when a pid becomes known (to kill a command that was aborted early) */
+  onPid: (() => void) | undefined;
+
+  private readonly out: Capture;
+  private readonly err: Capture;
+  private readonly liveOut: LineEmitter;
+  private readonly liveErr: LineEmitter;
+  private stdoutPre: Buffer = Buffer.alloc(0);
+  private stderrPre: Buffer = Buffer.alloc(0);
+  private pidSeen = false;
+  private passwordSent = false;
+  private promptsSeen = 0;
+  private stdinDone = false;
+  private readonly started = Date.now();
+
+  constructor(private readonly p: SessionParams) {
+    const extra = p.options.secrets ?? [];
+    const pw = p.options.become?.password;
+    this.secrets = [...p.command.secrets(), ...extra, ...(pw ? [pw] : [])].filter((s) => s.length > 0);
+    const limit = p.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
+    this.out = new Capture(limit);
+    this.err = new Capture(limit);
+    this.liveOut = new LineEmitter('stdout', this.secrets, p.options.onOutput);
+    this.liveErr = new LineEmitter('stderr', this.secrets, p.options.onOutput);
+    // without become the command starts at once: its stdin can go now
+    if (!p.wrapped.okTag) this.feedStdin();
+  }
+
+  /** The command as shown to people. */
+  get display(): string {
+    return maskSecrets(this.p.command.toDisplay(), this.secrets);
+  }
+
+  stdout(chunk: Buffer): void {
+    if (this.running && this.pidSeen) return this.deliver('stdout', chunk);
+    this.stdoutPre = Buffer.concat([this.stdoutPre, chunk]);
+    this.scanStdout();
+  }
+
+  stderr(chunk: Buffer): void {
+    if (this.running || this.p.wrapped.prompt === undefined) return this.deliver('stderr', chunk);
+    this.stderrPre = Buffer.concat([this.stderrPre, chunk]);
+    this.scanPrompt();
+  }
+
+  exit(code: number | null, signal: string | null): void {
+    this.gotExit = true;
+    this.exitCode = code;
+    this.signal = signal === null ? null : signal.startsWith('SIG') ? signal : `SIG${signal}`;
+  }
+
+  /** Raw captured stdout (for file reads through sudo). */
+  stdoutBuffer(): Buffer {
+    return this.out.buffer();
+  }
+
+  result(): ExecResult {
+    this.flushPre();
+    this.liveOut.flush();
+    this.liveErr.flush();
+    let stderr = maskSecrets(this.err.buffer().toString('utf8'), this.secrets);
+    let exitCode = this.gotExit ? this.exitCode : null;
+    if (this.becomeFailure !== undefined) {
+      stderr = this.becomeMessage(this.becomeFailure);
+      exitCode = this.exitCode ?? 1;
+      if (exitCode === 0) exitCode = 1;
+    } else if (!this.running && this.p.wrapped.okTag && /a password is required/.test(stderr)) {
+      this.becomeFailure = 'password-required';
+      stderr = this.becomeMessage('password-required');
+    }
+    return {
+      host: this.p.host,
+      command: this.display,
+      exitCode,
+      signal: this.signal,
+      stdout: maskSecrets(this.out.buffer().toString('utf8'), this.secrets),
+      stderr,
+      truncated: this.out.truncated || this.err.truncated,
+      timedOut: this.timedOut,
+      durationMs: Date.now() - this.started,
+      ok: exitCode === 0 && this.signal === null && !this.timedOut,
+    };
+  }
+
+  private becomeMessage(f: BecomeFailure): string {
+    const { loginUser, host } = this.p;
+    if (f === 'incorrect-password') {
+      return `sudo: incorrect password for user ${loginUser} on ${host} (check the become password: --ask-become-pass or ansible_become_password)`;
+    }
+    return `sudo: a password is required for user ${loginUser} on ${host}: give the become password (--ask-become-pass or ansible_become_password)`;
+  }
+
+  private deliver(stream: Stream, chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (stream === 'stdout') {
+      this.out.push(chunk);
+      this.liveOut.push(chunk);
+    } else {
+      this.err.push(chunk);
+      this.liveErr.push(chunk);
+    }
+  }
+
+  private scanStdout(): void {
+    const { pidTag, okTag } = this.p.wrapped;
+    // latin1 keeps one char per byte, so string offsets are byte offsets
+    const text = this.stdoutPre.toString('latin1');
+    if (!this.pidSeen) {
+      const m = new RegExp(`${pidTag}:(\\d+)\\n`).exec(text);
+      if (!m) return this.overflowPre();
+      this.pidSeen = true;
+      this.outerPid = Number(m[1]);
+      // anything before the marker (a chatty shell rc file) is ordinary output
+      this.deliver('stdout', this.stdoutPre.subarray(0, m.index));
+      this.stdoutPre = this.stdoutPre.subarray(m.index + m[0].length);
+      this.onPid?.();
+      if (!okTag) {
+        this.running = true;
+        const rest = this.stdoutPre;
+        this.stdoutPre = Buffer.alloc(0);
+        this.deliver('stdout', rest);
+        return;
+      }
+      return this.scanStdout();
+    }
+    if (!okTag) return;
+    const m = new RegExp(`${okTag}:(\\d+)\\n`).exec(text);
+    if (!m) return this.overflowPre();
+    this.innerPid = Number(m[1]);
+    this.deliver('stdout', this.stdoutPre.subarray(0, m.index));
+    const rest = this.stdoutPre.subarray(m.index + m[0].length);
+    this.stdoutPre = Buffer.alloc(0);
+    this.startRunning();
+    this.deliver('stdout', rest);
+    this.onPid?.();
+  }
+
+  /** A host that never prints the marker must not make us buffer without end. */
+  private overflowPre(): void {
+    if (this.stdoutPre.length > 256 * 1024) {
+      const all = this.stdoutPre;
+      this.stdoutPre = Buffer.alloc(0);
+      this.deliver('stdout', all);
+    }
+  }
+
+  private startRunning(): void {
+    this.running = true;
+    this.flushStderrPre();
+    this.feedStdin();
+  }
+
+  private scanPrompt(): void {
+    const prompt = this.p.wrapped.prompt;
+    if (prompt === undefined) return;
+    const text = this.stderrPre.toString('utf8');
+    const count = text.split(prompt).length - 1;
+    if (count > this.promptsSeen) {
+      this.promptsSeen = count;
+      if (!this.passwordSent) {
+        this.passwordSent = true;
+        this.p.io.writeStdin(`${this.p.options.become?.password ?? ''}\n`);
+      } else if (this.becomeFailure === undefined) {
+        // sudo asks again: the password was wrong. Never send it twice; EOF makes sudo give up.
+        this.becomeFailure = 'incorrect-password';
+        this.stdinDone = true;
+        this.p.io.endStdin();
+      }
+    }
+  }
+
+  private flushStderrPre(): void {
+    if (this.stderrPre.length === 0) return;
+    const prompt = this.p.wrapped.prompt;
+    let text = this.stderrPre.toString('utf8');
+    this.stderrPre = Buffer.alloc(0);
+    if (prompt !== undefined) text = text.split(prompt).join('');
+    // sudo -S echoes a newline after reading the password
+    text = text.replace(/^\n/, '');
+    this.deliver('stderr', Buffer.from(text, 'utf8'));
+  }
+
+  private flushPre(): void {
+    if (this.stdoutPre.length > 0) {
+      const rest = this.stdoutPre;
+      this.stdoutPre = Buffer.alloc(0);
+      this.deliver('stdout', rest);
+    }
+    this.flushStderrPre();
+  }
+
+  private feedStdin(): void {
+    if (this.stdinDone) return;
+    this.stdinDone = true;
+    const input = this.p.options.stdin;
+    if (input !== undefined && input.length > 0) this.p.io.writeStdin(input);
+    this.p.io.endStdin();
+  }
+}

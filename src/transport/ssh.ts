@@ -1,0 +1,662 @@
+// The ssh transport: one ssh2 connection per host for the whole run, shared by all of the
+// host's tasks; channels limited per connection (a refused channel is retried); host keys
+// checked against known_hosts; jump hosts; commands wrapped (wrap.ts) so sudo, timeouts and
+// aborts behave; files written atomically over SFTP on the same connection.
+import { readFile } from 'node:fs/promises';
+import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client as SshClient } from 'ssh2';
+
+// ssh2 is CommonJS: its named exports are only reachable through the default import
+const { Client, utils } = ssh2;
+type Client = SshClient;
+import type { Duplex } from 'node:stream';
+import { rawCommand, sh, type ShellCommand } from './command.js';
+import { ExecError, UnreachableError, type UnreachableReason } from './errors.js';
+import { ExecSession } from './exec-session.js';
+import {
+  appendKnownHost,
+  fingerprint,
+  keyTypeLabel,
+  keyTypeOfBlob,
+  knownHostsName,
+  knownKeyAlgorithms,
+  loadKnownHosts,
+  verifyHostKey,
+  type KnownHostEntry,
+} from './known-hosts.js';
+import { abortReason } from './local.js';
+import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
+import { installScript, killScript, tempName, validateMode, wrapCommand } from './wrap.js';
+
+export interface SshTransportOptions {
+  /** warnings for the operator (host key checking off, unreadable key file); default: stderr */
+  onWarning?: (message: string) => void;
+  /** write new keys hashed (`HashKnownHosts yes`) in accept-new mode */
+  hashKnownHosts?: boolean;
+}
+
+/** after TERM, how long a command gets to exit before KILL, and after KILL before we give up */
+const KILL_GRACE_MS = 3000;
+const GET_LIMIT = 512 * 1024 * 1024;
+const CHANNEL_RETRIES = 12;
+
+interface Hop {
+  /** how the hop is named in messages */
+  label: string;
+  address: string;
+  port: number;
+  user: string;
+  privateKeyFiles: string[];
+}
+
+/** A small FIFO semaphore: at most `limit` channels open at once on one connection. */
+export class ChannelLimiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(readonly limit: number) {}
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      // the slot passes straight to the next waiter
+      if (next) next();
+      else this.active--;
+    };
+  }
+  get inUse(): number {
+    return this.active;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function isChannelOpenFailure(e: unknown): boolean {
+  return e instanceof Error && /Channel open failure/i.test(e.message) && !/server closed channel unexpectedly/.test(e.message);
+}
+
+function defaultWarning(message: string): void {
+  process.stderr.write(`runbook: WARNING: ${message}\n`);
+}
+
+export class SshTransport implements Transport {
+  readonly host: string;
+  private readonly limiter: ChannelLimiter;
+  private readonly clients: Client[] = [];
+  private client: Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private lost: UnreachableError | undefined;
+  private closed = false;
+  /** commands in flight, told when the connection goes away */
+  private readonly inFlight = new Set<() => void>();
+  private readonly warn: (message: string) => void;
+
+  constructor(
+    readonly spec: ConnectionSpec,
+    private readonly options: SshTransportOptions = {},
+  ) {
+    this.host = spec.host;
+    this.limiter = new ChannelLimiter(Math.max(1, spec.maxChannels));
+    this.warn = options.onWarning ?? defaultWarning;
+  }
+
+  /** Open the connection (idempotent; concurrent callers share one attempt). */
+  connect(): Promise<void> {
+    if (this.lost) return Promise.reject(this.lost);
+    this.connecting ??= this.connectWithRetries().catch((e: unknown) => {
+      this.connecting = undefined;
+      throw e;
+    });
+    return this.connecting;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const c of [...this.clients].reverse()) c.end();
+    this.clients.length = 0;
+    this.client = undefined;
+    this.connecting = undefined;
+    return Promise.resolve();
+  }
+
+  // ---------------------------------------------------------------- connect
+
+  private hops(): Hop[] {
+    const s = this.spec;
+    const jumps: Hop[] = s.jump.map((j) => ({
+      label: `jump host ${j.user}@${j.address}:${j.port}`,
+      address: j.address,
+      port: j.port,
+      user: j.user,
+      privateKeyFiles: j.privateKeyFiles ?? s.privateKeyFiles,
+    }));
+    const target: Hop = { label: `${s.host} (${s.address}:${s.port})`, address: s.address, port: s.port, user: s.user, privateKeyFiles: s.privateKeyFiles };
+    return [...jumps, target];
+  }
+
+  private async connectWithRetries(): Promise<void> {
+    if (this.spec.hostKeyChecking === 'off') {
+      this.warn(`host key checking is OFF for ${this.spec.host}: its identity is NOT verified (anyone on the path could impersonate it)`);
+    }
+    const attempts = 1 + Math.max(0, this.spec.connectRetries);
+    let last: UnreachableError | undefined;
+    for (let i = 0; i < attempts; i++) {
+      if (this.closed) break;
+      try {
+        await this.connectChain();
+        return;
+      } catch (e) {
+        last = e instanceof UnreachableError ? e : new UnreachableError(this.host, 'other', `${this.host}: ${(e as Error).message}`, { cause: e });
+        // a wrong key, a wrong password or a name that does not resolve will not get better
+        if (!['refused', 'timeout', 'connection-lost', 'other'].includes(last.reason)) throw last;
+        if (i < attempts - 1) await sleep(Math.min(4000, 300 * 2 ** i) + Math.random() * 300);
+      }
+    }
+    throw last ?? new UnreachableError(this.host, 'other', `${this.host}: connection closed`);
+  }
+
+  private async connectChain(): Promise<void> {
+    const known = this.spec.hostKeyChecking === 'off' ? [] : await loadKnownHosts(this.spec.knownHostsFiles);
+    const keys = await this.loadKeys();
+    const hops = this.hops();
+    const opened: Client[] = [];
+    try {
+      let sock: Duplex | undefined;
+      for (let i = 0; i < hops.length; i++) {
+        const hop = hops[i];
+        if (!hop) continue;
+        const client = await this.connectHop(hop, sock, known, keys);
+        opened.push(client);
+        const next = hops[i + 1];
+        if (next) sock = await this.forward(client, hop, next);
+      }
+    } catch (e) {
+      for (const c of opened.reverse()) c.end();
+      throw e;
+    }
+    const target = opened[opened.length - 1];
+    if (!target) throw new UnreachableError(this.host, 'other', `${this.host}: nothing to connect to`);
+    this.clients.push(...opened);
+    this.client = target;
+    for (const c of opened) {
+      const onGone = (err?: Error): void => {
+        if (this.closed || this.lost) return;
+        const why = err ? `: ${err.message}` : '';
+        this.lost = new UnreachableError(this.host, 'connection-lost', `connection to ${this.host} (${this.spec.address}:${this.spec.port}) was lost${why}`);
+        this.client = undefined;
+        for (const notify of this.inFlight) notify();
+      };
+      c.on('error', onGone);
+      c.on('close', () => onGone());
+    }
+  }
+
+  private forward(client: Client, hop: Hop, next: Hop): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      client.forwardOut('127.0.0.1', 0, next.address, next.port, (err, stream) => {
+        if (err) {
+          reject(
+            new UnreachableError(
+              this.host,
+              'refused',
+              `${this.host}: ${hop.label} could not open a connection to ${next.address}:${next.port} (${err.message}): is the address right and reachable from the jump host, and does it allow TCP forwarding?`,
+            ),
+          );
+        } else resolve(stream);
+      });
+    });
+  }
+
+  private async loadKeys(): Promise<Map<string, Buffer | string>> {
+    // file -> key text, or the reason it cannot be used
+    const out = new Map<string, Buffer | string>();
+    const files = new Set([...this.spec.privateKeyFiles, ...this.spec.jump.flatMap((j) => j.privateKeyFiles ?? [])]);
+    const passphrase = this.spec.privateKeyPassphrase ?? process.env.RUNBOOK_SSH_KEY_PASSPHRASE;
+    for (const file of files) {
+      let buf: Buffer;
+      try {
+        buf = await readFile(file);
+      } catch (e) {
+        out.set(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+        continue;
+      }
+      const parsed = utils.parseKey(buf, passphrase);
+      if (parsed instanceof Error) {
+        const msg = parsed.message;
+        if (/no passphrase given/i.test(msg)) out.set(file, `${file} is encrypted: give its passphrase (RUNBOOK_SSH_KEY_PASSPHRASE or the passphrase prompt)`);
+        else if (/passphrase/i.test(msg)) out.set(file, `${file}: wrong passphrase`);
+        else out.set(file, `${file} is not a private key ssh2 can read (${msg})`);
+        continue;
+      }
+      out.set(file, buf);
+    }
+    return out;
+  }
+
+  private connectHop(hop: Hop, sock: Duplex | undefined, known: KnownHostEntry[], keys: Map<string, Buffer | string>): Promise<Client> {
+    const spec = this.spec;
+    const client = new Client();
+    let hostKeyError: UnreachableError | undefined;
+    const tried: string[] = [];
+    let serverMethods: string[] | undefined;
+    const passphrase = spec.privateKeyPassphrase ?? process.env.RUNBOOK_SSH_KEY_PASSPHRASE;
+
+    // auth plan: each usable key file, then the agent, then the password
+    type Auth = { type: AuthenticationType; describe: string; build: () => AnyAuthMethod };
+    const plan: Auth[] = [];
+    const unusable: string[] = [];
+    for (const file of hop.privateKeyFiles) {
+      const key = keys.get(file);
+      if (typeof key === 'string' || key === undefined) {
+        unusable.push(key ?? file);
+        continue;
+      }
+      plan.push({ type: 'publickey', describe: `publickey (${file})`, build: () => (passphrase === undefined ? { type: 'publickey', username: hop.user, key } : { type: 'publickey', username: hop.user, key, passphrase }) });
+    }
+    if (spec.agent) {
+      const agent = spec.agent;
+      plan.push({ type: 'agent', describe: `publickey (ssh-agent ${agent})`, build: () => ({ type: 'agent', username: hop.user, agent }) });
+    }
+    if (spec.password !== undefined) {
+      const password = spec.password;
+      plan.push({ type: 'password', describe: 'password', build: () => ({ type: 'password', username: hop.user, password }) });
+      plan.push({
+        type: 'keyboard-interactive',
+        describe: 'keyboard-interactive',
+        build: () => ({
+          type: 'keyboard-interactive',
+          username: hop.user,
+          prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)),
+        }),
+      });
+    }
+
+    const authHandler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
+      if (methodsLeft) serverMethods = methodsLeft;
+      while (plan.length > 0) {
+        const a = plan.shift();
+        if (!a) break;
+        const wire = a.type === 'agent' ? 'publickey' : a.type;
+        if (serverMethods && !serverMethods.includes(wire)) continue;
+        tried.push(a.describe);
+        return next(a.build());
+      }
+      // false ends authentication (the typings do not say so)
+      return (next as unknown as (v: false) => void)(false);
+    };
+
+    const preferred = knownKeyAlgorithms(known, hop.address, hop.port);
+    const config: ConnectConfig = {
+      host: hop.address,
+      port: hop.port,
+      username: hop.user,
+      readyTimeout: spec.connectTimeoutMs,
+      keepaliveInterval: spec.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      authHandler,
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        this.checkHostKey(hop, key, known).then(
+          () => verify(true),
+          (e: unknown) => {
+            hostKeyError = e as UnreachableError;
+            verify(false);
+          },
+        );
+      },
+    };
+    if (preferred.length > 0) config.algorithms = { serverHostKey: { prepend: preferred } as never };
+    if (sock) config.sock = sock;
+
+    return new Promise<Client>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: UnreachableError): void => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        reject(e);
+      };
+      client.once('ready', () => {
+        if (settled) return;
+        settled = true;
+        resolve(client);
+      });
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (hostKeyError) return fail(hostKeyError);
+        fail(this.describeConnectError(hop, err, tried, serverMethods, unusable));
+      });
+      client.on('close', () => {
+        fail(hostKeyError ?? new UnreachableError(this.host, 'connection-lost', `${this.host}: ${hop.label} closed the connection during the SSH handshake`));
+      });
+      try {
+        client.connect(config);
+      } catch (e) {
+        fail(new UnreachableError(this.host, 'other', `${this.host}: cannot connect to ${hop.label}: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  private async checkHostKey(hop: Hop, key: Buffer, known: KnownHostEntry[]): Promise<void> {
+    const mode = this.spec.hostKeyChecking;
+    if (mode === 'off') return;
+    const verdict = verifyHostKey(known, hop.address, hop.port, key);
+    const fp = fingerprint(key);
+    const type = keyTypeLabel(keyTypeOfBlob(key));
+    const name = knownHostsName(hop.address, hop.port);
+    const files = this.spec.knownHostsFiles;
+    const who = hop.label;
+    if (verdict.status === 'ok') return;
+    if (verdict.status === 'revoked') {
+      throw new UnreachableError(
+        this.host,
+        'host-key-revoked',
+        `${this.host}: the ${type} host key of ${who} (${fp}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect.`,
+      );
+    }
+    if (verdict.status === 'changed') {
+      const at = verdict.entries.map((e) => `${e.file}:${e.line}`).join(', ');
+      const file = verdict.entries[0]?.file ?? files[0] ?? '~/.ssh/known_hosts';
+      throw new UnreachableError(
+        this.host,
+        'host-key-changed',
+        `${this.host}: HOST KEY CHANGED for ${who}: the server presented ${type} key ${fp}, which does not match the key recorded in ${at}. ` +
+          `Someone could be intercepting the connection, or the host was reinstalled. If the change is expected, remove the old key with ` +
+          `\`ssh-keygen -R '${name}' -f ${file}\` and connect again.`,
+      );
+    }
+    if (mode === 'accept-new') {
+      const file = files[0];
+      if (!file) throw new UnreachableError(this.host, 'host-key-unknown', `${this.host}: no known_hosts file to record the key of ${who} in`);
+      await appendKnownHost(file, hop.address, hop.port, key, this.spec.hashKnownHosts ?? this.options.hashKnownHosts ?? false);
+      known.push({ file, line: 0, marker: undefined, hosts: name, keyType: keyTypeOfBlob(key), key: key.toString('base64') });
+      this.warn(`${this.host}: permanently added the ${type} host key of ${who} (${fp}) to ${file}`);
+      return;
+    }
+    const ca = verdict.caOnly ? ' (only a @cert-authority line matches it, and runbook does not support host certificates)' : '';
+    throw new UnreachableError(
+      this.host,
+      'host-key-unknown',
+      `${this.host}: the host key of ${who} is not known${ca}: the server presented ${type} key ${fp}, which is not in ${files.join(', ') || 'any known_hosts file'} ` +
+        `(strict host key checking). Check the fingerprint, then add it with \`ssh-keyscan -p ${hop.port} ${hop.address} >> ${files[0] ?? '~/.ssh/known_hosts'}\` ` +
+        `or connect once with --host-key-checking accept-new.`,
+    );
+  }
+
+  private describeConnectError(
+    hop: Hop,
+    err: Error & { level?: string; code?: string },
+    tried: string[],
+    serverMethods: string[] | undefined,
+    unusable: string[],
+  ): UnreachableError {
+    const h = this.host;
+    const where = `${hop.address}:${hop.port}`;
+    const code = err.code ?? '';
+    const mk = (reason: UnreachableReason, message: string): UnreachableError => new UnreachableError(h, reason, `${h}: ${message}`, { cause: err });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
+      return mk('dns', `the name "${hop.address}" does not resolve (${code}); check ansible_host / HostName for ${hop.label}`);
+    }
+    if (code === 'ECONNREFUSED') return mk('refused', `connection refused by ${where} (${hop.label}): is sshd running and listening on port ${hop.port}?`);
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return mk('timeout', `no route to ${where} (${hop.label}, ${code}): the host is down or the network unreachable`);
+    if (err.level === 'client-timeout' || code === 'ETIMEDOUT') {
+      return mk('timeout', `timed out after ${Math.round(this.spec.connectTimeoutMs / 1000)}s connecting to ${where} (${hop.label}): the host is down, firewalled, or sshd does not answer`);
+    }
+    if (err.level === 'client-authentication') {
+      const methods = tried.length > 0 ? tried.join(', ') : 'none (no key file, agent or password was available)';
+      const accepts = serverMethods ? `; the server accepts: ${serverMethods.join(', ')}` : '';
+      const notes = unusable.length > 0 ? `; not usable: ${unusable.join('; ')}` : '';
+      return mk('auth', `authentication failed for user "${hop.user}" on ${hop.label} (tried: ${methods}${accepts}${notes})`);
+    }
+    if (code === 'ECONNRESET' || /Connection lost before handshake/i.test(err.message)) {
+      return mk('connection-lost', `${hop.label} closed the connection before the SSH handshake finished (${err.message})`);
+    }
+    return mk('other', `cannot connect to ${hop.label}: ${err.message}`);
+  }
+
+  // ---------------------------------------------------------------- channels
+
+  private async ready(): Promise<Client> {
+    if (this.lost) throw this.lost;
+    await this.connect();
+    // connect() awaited: the connection may have been lost meanwhile (TS narrowed it away)
+    const lost = this.lost as UnreachableError | undefined;
+    if (lost) throw lost;
+    if (!this.client) throw new UnreachableError(this.host, 'connection-lost', `connection to ${this.host} is closed`);
+    return this.client;
+  }
+
+  /** Open a channel with `open`, retrying when the server refuses it (MaxSessions). */
+  private async openChannel<T>(open: (client: Client, cb: (err: Error | undefined, ch: T) => void) => void): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.ready();
+      try {
+        return await new Promise<T>((resolve, reject) => {
+          open(client, (err, ch) => (err ? reject(err) : resolve(ch)));
+        });
+      } catch (e) {
+        if (this.lost) throw this.lost;
+        if (isChannelOpenFailure(e) && attempt < CHANNEL_RETRIES) {
+          await sleep(Math.min(2000, 50 * 2 ** attempt) + Math.random() * 50);
+          continue;
+        }
+        if (e instanceof Error && /Not connected|No response from server/i.test(e.message)) {
+          throw new UnreachableError(this.host, 'connection-lost', `connection to ${this.host} was lost (${e.message})`, { cause: e });
+        }
+        throw e;
+      }
+    }
+  }
+
+  async exec(command: ShellCommand, options: ExecOptions = {}): Promise<ExecResult> {
+    return (await this.run(command, options)).result;
+  }
+
+  private async run(command: ShellCommand, options: ExecOptions, captureLimit?: number, priority = false): Promise<{ result: ExecResult; stdout: Buffer }> {
+    if (options.signal?.aborted) throw abortReason(options.signal);
+    const wrapped = wrapCommand(command, options);
+    await this.ready();
+    // kill commands skip the queue: they must run even when every slot is taken by what they stop
+    const release = priority ? () => {} : await this.limiter.acquire();
+    try {
+      const channel = await this.openChannel<ClientChannel>((c, cb) => c.exec(wrapped.text, cb));
+      return await this.drive(channel, command, options, wrapped, captureLimit);
+    } finally {
+      release();
+    }
+  }
+
+  private drive(
+    channel: ClientChannel,
+    command: ShellCommand,
+    options: ExecOptions,
+    wrapped: ReturnType<typeof wrapCommand>,
+    captureLimit: number | undefined,
+  ): Promise<{ result: ExecResult; stdout: Buffer }> {
+    const session = new ExecSession({
+      host: this.host,
+      loginUser: this.spec.user,
+      command,
+      options,
+      wrapped,
+      captureLimit,
+      io: {
+        writeStdin: (d) => {
+          if (channel.writable) channel.write(d);
+        },
+        endStdin: () => {
+          if (channel.writable) channel.end();
+        },
+      },
+    });
+    channel.on('data', (d: Buffer) => session.stdout(d));
+    channel.stderr.on('data', (d: Buffer) => session.stderr(d));
+    channel.on('exit', (code: number | null, signal?: string) => session.exit(code ?? null, code === null || code === undefined ? (signal ?? null) : null));
+
+    return new Promise((resolve, reject) => {
+      let finished = false;
+      const timers: NodeJS.Timeout[] = [];
+      let stopping = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        timers.forEach(clearTimeout);
+        options.signal?.removeEventListener('abort', onAbort);
+        const lost = this.lost;
+        if (lost && !session.gotExit) return reject(lost);
+        if (options.signal?.aborted && !session.timedOut) return reject(abortReason(options.signal));
+        resolve({ result: session.result(), stdout: session.stdoutBuffer() });
+      };
+      const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
+        void this.signalRemote(session, 'TERM', options.become);
+        timers.push(
+          setTimeout(() => {
+            void this.signalRemote(session, 'KILL', options.become);
+            // a host that does not answer any more: give up on the channel
+            timers.push(setTimeout(() => { channel.close(); finish(); }, KILL_GRACE_MS));
+          }, KILL_GRACE_MS),
+        );
+      };
+      // a command aborted before its pid was known is stopped as soon as the pid arrives
+      session.onPid = () => {
+        if (stopping) void this.signalRemote(session, 'TERM', options.become);
+      };
+      const onAbort = (): void => stop();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.timeoutMs !== undefined) {
+        timers.push(
+          setTimeout(() => {
+            session.timedOut = true;
+            stop();
+          }, options.timeoutMs),
+        );
+      }
+      // the result is final only when the channel closes (exit-status may come before the last output)
+      channel.on('close', () => {
+        if (!session.gotExit && !this.lost) {
+          // the connection may be going down: give its close event a moment to tell us
+          setTimeout(finish, 50);
+        } else finish();
+      });
+      const onLost = (): void => {
+        if (!session.gotExit) setTimeout(finish, 10);
+      };
+      this.inFlight.add(onLost);
+      channel.once('close', () => this.inFlight.delete(onLost));
+    });
+  }
+
+  private async signalRemote(session: ExecSession, sig: 'TERM' | 'KILL', become: BecomeOptions | undefined): Promise<void> {
+    const pids = [session.outerPid, session.innerPid].filter((p): p is number => p !== undefined);
+    if (pids.length === 0 || this.lost) return;
+    const script = rawCommand(killScript(sig, pids));
+    try {
+      // as the login user first (its own processes), then through sudo for what runs as root
+      await this.run(script, { timeoutMs: 10_000 }, undefined, true);
+      if (become) await this.run(script, { become, timeoutMs: 10_000 }, undefined, true);
+    } catch {
+      // the connection is going away: nothing left to stop
+    }
+  }
+
+  // ---------------------------------------------------------------- files
+
+  private async withSftp<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    const release = await this.limiter.acquire();
+    try {
+      const sftp = await this.openChannel<SFTPWrapper>((c, cb) => c.sftp(cb));
+      try {
+        return await fn(sftp);
+      } finally {
+        sftp.end();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
+    const mode = validateMode(options.mode);
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    if (options.become) {
+      // root-owned destinations: the content goes through sudo's stdin into a temp file in the
+      // destination directory, then `mv -f` (installScript)
+      const r = await this.exec(rawCommand(installScript(path, tempName(path), options)), { become: options.become, stdin: data });
+      if (!r.ok) throw new ExecError({ ...r, command: `put ${path}` });
+      return;
+    }
+    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
+    const tmp = `${dir === '/' ? '' : dir}/${tempName(path)}`;
+    const fail = (message: string): ExecError =>
+      new ExecError({ host: this.host, command: `put ${path}`, exitCode: 1, signal: null, stdout: '', stderr: message, truncated: false, timedOut: false, durationMs: 0, ok: false });
+    await this.withSftp(async (sftp) => {
+      const existing = await new Promise<number | undefined>((r) => sftp.stat(path, (err, st) => r(err ? undefined : st.mode & 0o7777)));
+      const finalMode = mode ?? existing ?? 0o644;
+      try {
+        await sftpWrite(sftp, tmp, data);
+        await new Promise<void>((res, rej) => sftp.chmod(tmp, finalMode, (err) => (err ? rej(err) : res())));
+        if (options.owner !== undefined || options.group !== undefined) {
+          const who = `${options.owner ?? ''}${options.group !== undefined ? `:${options.group}` : ''}`;
+          const r = await this.exec(sh`chown -- ${who} ${tmp}`);
+          if (!r.ok) throw new Error(`cannot set owner ${who}: ${r.stderr.trim()}`);
+        }
+        await new Promise<void>((res, rej) =>
+          sftp.ext_openssh_rename(tmp, path, (err) => {
+            if (!err) return res();
+            // servers without posix-rename: mv -f is atomic on the same filesystem too
+            this.exec(sh`mv -f -- ${tmp} ${path}`).then((r) => (r.ok ? res() : rej(new Error(r.stderr.trim() || err.message))), rej);
+          }),
+        );
+      } catch (e) {
+        await new Promise<void>((r) => sftp.unlink(tmp, () => r()));
+        if (e instanceof UnreachableError) throw e;
+        throw fail(`cannot write ${path}: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  async get(path: string, options: { become?: BecomeOptions } = {}): Promise<Buffer> {
+    if (options.become) {
+      const { result, stdout } = await this.run(sh`cat -- ${path}`, { become: options.become }, GET_LIMIT);
+      if (!result.ok) throw new ExecError({ ...result, stdout: '' });
+      return stdout;
+    }
+    return this.withSftp(
+      (sftp) =>
+        new Promise<Buffer>((resolve, reject) => {
+          sftp.readFile(path, (err, data) => {
+            if (!err) return resolve(data);
+            reject(
+              new ExecError({ host: this.host, command: `get ${path}`, exitCode: 1, signal: null, stdout: '', stderr: `cannot read ${path}: ${err.message}`, truncated: false, timedOut: false, durationMs: 0, ok: false }),
+            );
+          });
+        }),
+    );
+  }
+}
+
+function sftpWrite(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // 'wx': exclusive create, never through an existing file or symlink
+    sftp.open(path, 'wx', { mode: 0o600 }, (err, handle) => {
+      if (err) return reject(err);
+      const writeAt = (offset: number): void => {
+        if (offset >= data.length) {
+          sftp.close(handle, (e) => (e ? reject(e) : resolve()));
+          return;
+        }
+        const len = Math.min(32768, data.length - offset);
+        sftp.write(handle, data, offset, len, offset, (e) => {
+          if (e) sftp.close(handle, () => reject(e));
+          else writeAt(offset + len);
+        });
+      };
+      writeAt(0);
+    });
+  });
+}
