@@ -18,6 +18,7 @@ import {
   type Lineage,
 } from './certbot-state.js';
 import {
+  apacheMissing,
   daysLeft,
   findLineage,
   normaliseDomains,
@@ -91,6 +92,34 @@ export function lineageData(l: Lineage, state: CertbotHostState, now: Date): Rec
     renewal: describeSchedule(schedule),
     renewal_schedules: state.schedules.map((s) => describeSchedule(s)),
     renewal_hooks: l.preHook || l.postHook ? { pre: l.preHook ?? null, post: l.postHook ?? null } : null,
+    apache_site: apacheSite(state, l.name) ?? null,
+  };
+}
+
+/** The SSL site (in sites-available, as certbot names it: `000-default-le-ssl.conf`) serving a lineage. */
+export function apacheSite(state: CertbotHostState, certName: string): string | undefined {
+  const site = state.apache.sites.find((s) => s.certNames.includes(certName));
+  return site ? site.file.replace('/sites-enabled/', '/sites-available/') : undefined;
+}
+
+/** --check on a host without the certificate yet: the paths certbot will create. */
+export function plannedData(w: CertbotWanted, certName: string, state: CertbotHostState, configDir: string): Record<string, unknown> {
+  const live = `${configDir}/live/${certName}`;
+  return {
+    cert_name: certName,
+    domains: w.domains,
+    fullchain: `${live}/fullchain.pem`,
+    privkey: `${live}/privkey.pem`,
+    cert: `${live}/cert.pem`,
+    chain: `${live}/chain.pem`,
+    issuer: null,
+    expiry: null,
+    days_left: null,
+    server: w.server,
+    renewal: describeSchedule(activeSchedule(state)),
+    renewal_schedules: state.schedules.map((s) => describeSchedule(s)),
+    renewal_hooks: null,
+    apache_site: null,
   };
 }
 
@@ -281,7 +310,7 @@ export const certbotModule: ModuleDefinition<CertbotArgs> = {
 
     const diff = plan.write && ctx.diff ? [fileDiff(plan.write.path, plan.write.before, plan.write.after)] : undefined;
     if (ctx.check) {
-      const planned = plan.lineage ? lineageData(plan.lineage, state, now) : {};
+      const planned = plan.lineage ? lineageData(plan.lineage, state, now) : plannedData(w, plan.certName, state, configDir);
       return {
         changed: true,
         msg: plan.reason,
@@ -330,6 +359,10 @@ export const certbotModule: ModuleDefinition<CertbotArgs> = {
     const lineage = findLineage(fresh, { domains: w.domains, certName: plan.certName });
     if (!lineage) {
       return { changed: true, failed: true, msg: `certbot succeeded but no certificate named ${plan.certName} is on the host afterwards`, warnings };
+    }
+    if (w.plugin === 'apache') {
+      const missing = apacheMissing(fresh, lineage, w);
+      if (missing.length > 0) warnings.push(`certbot finished, but Apache still lacks ${missing.join(', ')} for ${lineage.name}: check the site's ServerName`);
     }
     return {
       changed: true,
