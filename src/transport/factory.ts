@@ -173,11 +173,15 @@ export function resolveConnection(host: { name: string; vars: Record<string, unk
   let knownHostsFiles: string[];
   if (explicitKnownHosts !== undefined) knownHostsFiles = [expandPath(explicitKnownHosts, ctx)];
   else {
-    const userFiles = args.options.get('userknownhostsfile') ?? first(cfg, 'userknownhostsfile');
-    const globalFiles = args.options.get('globalknownhostsfile') ?? first(cfg, 'globalknownhostsfile');
+    // ssh-config gives a multi-file value as an array, -o gives one string
+    const fileList = (key: string): string[] | undefined => {
+      const fromArgs = args.options.get(key);
+      const values = fromArgs !== undefined ? [fromArgs] : all(cfg, key);
+      return values.length > 0 ? values.flatMap(splitFiles) : undefined;
+    };
     knownHostsFiles = [
-      ...(userFiles !== undefined ? splitFiles(userFiles) : [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]),
-      ...(globalFiles !== undefined ? splitFiles(globalFiles) : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
+      ...(fileList('userknownhostsfile') ?? [`${home}/.ssh/known_hosts`, `${home}/.ssh/known_hosts2`]),
+      ...(fileList('globalknownhostsfile') ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
     ];
   }
   const hostKeyChecking: HostKeyChecking =

@@ -327,7 +327,7 @@ export class SshTransport implements Transport {
       });
       client.on('error', (err: Error & { level?: string; code?: string }) => {
         if (hostKeyError) return fail(hostKeyError);
-        fail(this.describeConnectError(hop, err, tried, serverMethods, unusable));
+        fail(describeConnectError(this.host, hop, err, { tried, serverMethods, unusable, connectTimeoutMs: spec.connectTimeoutMs }));
       });
       client.on('close', () => {
         fail(hostKeyError ?? new UnreachableError(this.host, 'connection-lost', `${this.host}: ${hop.label} closed the connection during the SSH handshake`));
@@ -384,37 +384,6 @@ export class SshTransport implements Transport {
         `(strict host key checking). Check the fingerprint, then add it with \`ssh-keyscan -p ${hop.port} ${hop.address} >> ${files[0] ?? '~/.ssh/known_hosts'}\` ` +
         `or connect once with --host-key-checking accept-new.`,
     );
-  }
-
-  private describeConnectError(
-    hop: Hop,
-    err: Error & { level?: string; code?: string },
-    tried: string[],
-    serverMethods: string[] | undefined,
-    unusable: string[],
-  ): UnreachableError {
-    const h = this.host;
-    const where = `${hop.address}:${hop.port}`;
-    const code = err.code ?? '';
-    const mk = (reason: UnreachableReason, message: string): UnreachableError => new UnreachableError(h, reason, `${h}: ${message}`, { cause: err });
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
-      return mk('dns', `the name "${hop.address}" does not resolve (${code}); check ansible_host / HostName for ${hop.label}`);
-    }
-    if (code === 'ECONNREFUSED') return mk('refused', `connection refused by ${where} (${hop.label}): is sshd running and listening on port ${hop.port}?`);
-    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return mk('timeout', `no route to ${where} (${hop.label}, ${code}): the host is down or the network unreachable`);
-    if (err.level === 'client-timeout' || code === 'ETIMEDOUT') {
-      return mk('timeout', `timed out after ${Math.round(this.spec.connectTimeoutMs / 1000)}s connecting to ${where} (${hop.label}): the host is down, firewalled, or sshd does not answer`);
-    }
-    if (err.level === 'client-authentication') {
-      const methods = tried.length > 0 ? tried.join(', ') : 'none (no key file, agent or password was available)';
-      const accepts = serverMethods ? `; the server accepts: ${serverMethods.join(', ')}` : '';
-      const notes = unusable.length > 0 ? `; not usable: ${unusable.join('; ')}` : '';
-      return mk('auth', `authentication failed for user "${hop.user}" on ${hop.label} (tried: ${methods}${accepts}${notes})`);
-    }
-    if (code === 'ECONNRESET' || /Connection lost before handshake/i.test(err.message)) {
-      return mk('connection-lost', `${hop.label} closed the connection before the SSH handshake finished (${err.message})`);
-    }
-    return mk('other', `cannot connect to ${hop.label}: ${err.message}`);
   }
 
   // ---------------------------------------------------------------- channels
@@ -638,6 +607,46 @@ export class SshTransport implements Transport {
         }),
     );
   }
+}
+
+export interface ConnectErrorContext {
+  /** auth methods tried, as words (`publickey (/path)`, `password`) */
+  tried: string[];
+  /** methods the server said it accepts */
+  serverMethods?: string[] | undefined;
+  /** key files that could not be used, and why */
+  unusable: string[];
+  connectTimeoutMs: number;
+}
+
+/** An ssh2 connect error → UnreachableError with a reason and words an operator can act on. */
+export function describeConnectError(
+  host: string,
+  hop: { label: string; address: string; port: number; user: string },
+  err: Error & { level?: string; code?: string },
+  ctx: ConnectErrorContext,
+): UnreachableError {
+  const where = `${hop.address}:${hop.port}`;
+  const code = err.code ?? '';
+  const mk = (reason: UnreachableReason, message: string): UnreachableError => new UnreachableError(host, reason, `${host}: ${message}`, { cause: err });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
+    return mk('dns', `the name "${hop.address}" does not resolve (${code}); check ansible_host / HostName for ${hop.label}`);
+  }
+  if (code === 'ECONNREFUSED') return mk('refused', `connection refused by ${where} (${hop.label}): is sshd running and listening on port ${hop.port}?`);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return mk('timeout', `no route to ${where} (${hop.label}, ${code}): the host is down or the network unreachable`);
+  if (err.level === 'client-timeout' || code === 'ETIMEDOUT') {
+    return mk('timeout', `timed out after ${Math.round(ctx.connectTimeoutMs / 1000)}s connecting to ${where} (${hop.label}): the host is down, firewalled, or sshd does not answer`);
+  }
+  if (err.level === 'client-authentication') {
+    const methods = ctx.tried.length > 0 ? ctx.tried.join(', ') : 'none (no key file, agent or password was available)';
+    const accepts = ctx.serverMethods ? `; the server accepts: ${ctx.serverMethods.join(', ')}` : '';
+    const notes = ctx.unusable.length > 0 ? `; not usable: ${ctx.unusable.join('; ')}` : '';
+    return mk('auth', `authentication failed for user "${hop.user}" on ${hop.label} (tried: ${methods}${accepts}${notes})`);
+  }
+  if (code === 'ECONNRESET' || /Connection lost before handshake/i.test(err.message)) {
+    return mk('connection-lost', `${hop.label} closed the connection before the SSH handshake finished (${err.message})`);
+  }
+  return mk('other', `cannot connect to ${hop.label}: ${err.message}`);
 }
 
 function sftpWrite(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void> {

@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { MASK, maskSecrets, quote, raw, rawCommand, secret, sh } from './command.js';
+
+// what the shell really receives: print each argument on its own line
+function argsSeenByShell(command: string): string[] {
+  const out = execFileSync('/bin/sh', ['-c', `set -- ${command}; for a in "$@"; do printf '%s\\0' "$a"; done`], { encoding: 'utf8' });
+  return out.split('\0').slice(0, -1);
+}
+
+describe('quote', () => {
+  it('leaves safe words alone and quotes everything else', () => {
+    expect(quote('abc-1.2/x:y=z,@%+')).toBe('abc-1.2/x:y=z,@%+');
+    expect(quote('')).toBe("''");
+    expect(quote('a b')).toBe("'a b'");
+  });
+
+  it('round-trips hostile values through a real shell', () => {
+    const values = ["it's", 'a b', '$(touch /tmp/pwned)', '`id`', 'x;y', '*', '~', 'new\nline', '"q"', '\\', "''", '-n'];
+    expect(argsSeenByShell(values.map(quote).join(' '))).toEqual(values);
+  });
+});
+
+describe('sh and secrets', () => {
+  it('quotes interpolated values, keeps raw text and nests commands', () => {
+    const file = "my file's.txt";
+    const inner = sh`grep -q ${'x y'} ${file}`;
+    const cmd = sh`test -f ${file} && ${inner} ${raw('|| exit 1')}`;
+    expect(cmd.toShell()).toBe(`test -f 'my file'\\''s.txt' && grep -q 'x y' 'my file'\\''s.txt' || exit 1`);
+    expect(sh`echo ${['a b', 'c']} ${3} ${true}`.toShell()).toBe("echo 'a b' c 3 true");
+    expect(() => sh`echo ${{}}`).toThrow(TypeError);
+  });
+
+  it('sends secrets but shows and serialises them masked', () => {
+    const pw = "s3cr'et pass";
+    const cmd = sh`mysql -p${secret(pw)} -e ${'select 1'}`;
+    expect(argsSeenByShell(cmd.toShell().replace(/^mysql /, ''))).toEqual([`-p${pw}`, '-e', 'select 1']);
+    expect(cmd.toDisplay()).toBe(`mysql -p${MASK} -e 'select 1'`);
+    expect(String(cmd)).not.toContain('s3cr');
+    expect(JSON.stringify({ cmd: secret(pw) })).not.toContain('s3cr');
+    expect(sh`a ${sh`b ${secret('x1')}`}`.secrets()).toEqual(['x1']);
+  });
+
+  it('masks every occurrence of every secret in text', () => {
+    expect(maskSecrets('pw=hunter2 again hunter2; other=abc', ['hunter2', 'abc', ''])).toBe(`pw=${MASK} again ${MASK}; other=${MASK}`);
+    expect(rawCommand('echo $HOME | wc -c').toShell()).toBe('echo $HOME | wc -c');
+  });
+});

@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { rawCommand, secret, sh } from './command.js';
+import { installScript, innerScript, killScript, sudoPrefix, validateMode, wrapCommand } from './wrap.js';
+
+describe('command wrapper', () => {
+  it('prints the pid marker, then runs the command in /bin/sh with cwd and quoted env', () => {
+    const w = wrapCommand(sh`echo ${'x y'}`, { cwd: '/srv/my app', env: { A: "it's", B: '$HOME' } }, 'n1');
+    expect(w.okTag).toBeUndefined();
+    expect(w.prompt).toBeUndefined();
+    expect(w.text.startsWith(`printf '%s\\n' "__RUNBOOK_PID_n1:$$" && exec /bin/sh -c `)).toBe(true);
+    expect(innerScript(sh`echo ${'x y'}`, { cwd: '/srv/my app', env: { A: "it's", B: '$HOME' } })).toBe(
+      `cd -- '/srv/my app' || exit 1\nexport A='it'\\''s' B='$HOME'\necho 'x y'`,
+    );
+    // really run it: the env values arrive literally
+    const out = execFileSync('/bin/sh', ['-c', wrapCommand(rawCommand('printf "%s|%s|" "$A" "$B"; pwd'), { cwd: '/', env: { A: "it's", B: '$HOME' } }, 'n2').text], {
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/^__RUNBOOK_PID_n2:\d+\nit's\|\$HOME\|\/\n$/);
+  });
+
+  it('uses sudo -n without a password and sudo -S with a unique prompt with one; the password is never in the text', () => {
+    const nopw = wrapCommand(rawCommand('id -u'), { become: {} }, 'n3');
+    expect(nopw.text).toContain('exec sudo -H -n -u root -- /bin/sh -c ');
+    expect(nopw.okTag).toBe('__RUNBOOK_OK_n3');
+    expect(nopw.becomeUser).toBe('root');
+    const pw = wrapCommand(sh`psql -c ${secret('dbpass')}`, { become: { user: 'postgres', password: 'sudo-pw-123' } }, 'n4');
+    expect(pw.prompt).toBe('[runbook sudo n4] password: ');
+    expect(pw.text).toContain(`exec sudo -H -S -p '[runbook sudo n4] password: ' -u postgres -- /bin/sh -c `);
+    expect(pw.text).not.toContain('sudo-pw-123');
+    // the marker is printed by the shell sudo starts, before the command
+    expect(pw.text.indexOf('__RUNBOOK_OK_n4')).toBeLessThan(pw.text.indexOf('psql'));
+    expect(sudoPrefix({ user: "we'ird" }, undefined)).toBe(`sudo -H -n -u 'we'\\''ird' --`);
+  });
+
+  it('refuses what it cannot do safely', () => {
+    expect(() => wrapCommand(rawCommand('true'), { env: { 'BAD-NAME': 'x' } })).toThrow(/invalid environment variable name/);
+    expect(() => wrapCommand(rawCommand('true'), { become: { method: 'su' as 'sudo' } })).toThrow(/only sudo/);
+    expect(() => validateMode('u+x')).toThrow(/octal/);
+    expect(validateMode('0644')).toBe(0o644);
+    expect(validateMode('755')).toBe(0o755);
+  });
+
+  it('builds kill and install scripts that a POSIX shell (dash) accepts', () => {
+    const kill = killScript('TERM', [123, 456]);
+    expect(kill).toBe('for p in -123 123 -456 456; do kill -TERM "$p" 2>/dev/null; done; true');
+    execFileSync('/bin/sh', ['-n', '-c', kill]);
+    execFileSync('/bin/sh', ['-n', '-c', installScript('/etc/app/my conf', '.my conf.runbook-x.tmp', { mode: '0640', owner: 'root' })]);
+    expect(installScript('/etc/app.conf', '.t', {})).toContain(`tmp=/etc/.t`);
+    expect(installScript('/app.conf', '.t', {})).toContain(`tmp=/.t`);
+  });
+});
