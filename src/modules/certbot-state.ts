@@ -99,7 +99,9 @@ for p in cron crond; do pgrep -x "$p" >/dev/null 2>&1 && echo "cron-running"; do
 echo "@@port80"
 ss -ltnpH 'sport = :80' 2>/dev/null | grep -o 'users:(.*' | grep -o '"[^"]*",pid=[0-9]*' | sort -u | while IFS= read -r u; do
   pid=$(echo "$u" | sed 's/.*pid=//')
-  unit=$(grep -o '[^/]*\.service' /proc/$pid/cgroup 2>/dev/null | head -n1)
+  unit=
+  # the cgroup names the systemd unit only when systemd manages this host
+  [ -d /run/systemd/system ] && unit=$(grep -o '[^/]*\.service' /proc/$pid/cgroup 2>/dev/null | head -n1)
   echo "$u unit=$unit"
 done
 echo "@@initd"
