@@ -47,7 +47,14 @@ export interface TaskResultEvent {
 
 export type RunEvent =
   | { type: 'run_start'; playbook: string; hosts: string[]; check: boolean; time: string }
-  | { type: 'play_start'; play: string; index: number; hosts: string[] }
+  | {
+      type: 'play_start';
+      play: string;
+      index: number;
+      hosts: string[];
+      /** tasks in the play (incl. fact gathering, rescue/always), for per-host progress; added by the engine */
+      tasks?: number;
+    }
   | { type: 'batch_start'; play: string; batch: number; batches: number; hosts: string[] }
   | { type: 'host_connect'; host: string; status: 'ok' | 'unreachable'; msg?: string; durationMs: number }
   | { type: 'task_start'; host: string; task: TaskRef; item?: string }
@@ -56,6 +63,8 @@ export type RunEvent =
   | { type: 'progress'; host: string; task: TaskRef; msg: string }
   | { type: 'warning'; host?: string; msg: string }
   | { type: 'handler_notified'; host: string; handler: string; by: TaskRef }
+  /** a host finished its tasks in the batch (handlers may follow); `failed`/`unreachable` are final for the play */
+  | { type: 'host_end'; host: string; state: 'ok' | 'failed' | 'unreachable' | 'stopped' }
   | { type: 'play_end'; play: string; index: number; stopped?: string }
   | {
       type: 'recap';

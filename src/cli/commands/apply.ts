@@ -1,0 +1,317 @@
+// `runbook apply PLAYBOOK -i INVENTORY`: validate everything first (playbook, inventory,
+// flags), then run. No connection is opened before the whole input is known to be valid.
+import type { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { Command, CommandIo, ParsedArgs } from '../command.js';
+import { defaultRetryFile, runPlaybook } from '../../engine/run.js';
+import { createInterrupt } from '../../engine/interrupt.js';
+import type { RunOptions } from '../../engine/types.js';
+import { gatherFacts } from '../../facts/gather.js';
+import { loadInventory } from '../../inventory/load.js';
+import { selectHosts } from '../../inventory/pattern.js';
+import { loadPlaybook } from '../../playbook/load.js';
+import { formatDiagnostics } from '../../playbook/format.js';
+import { combineReporters } from '../../report/combine.js';
+import type { Reporter } from '../../report/events.js';
+import { createJsonReporter } from '../../report/json.js';
+import { createLogReporter } from '../../report/log.js';
+import { createPlainReporter } from '../../report/plain.js';
+import { createTreeReporter } from '../../report/tree.js';
+import { createTransport, resolveConnection } from '../../transport/factory.js';
+import type { ConnectionOverrides } from '../../transport/factory.js';
+import type { ConnectionSpec } from '../../transport/types.js';
+import { UsageError, ValidationError } from '../../util/errors.js';
+
+const HOST_KEY_CHECKING = ['strict', 'accept-new', 'off'] as const;
+type HostKeyChecking = (typeof HOST_KEY_CHECKING)[number];
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'Run a playbook against the hosts of an inventory',
+  help: `Usage: runbook apply PLAYBOOK -i INVENTORY [options]
+
+Validates the playbook and the inventory completely (as \`runbook validate\` does), then runs
+the plays over SSH. Nothing connects to any host before the whole input is valid.
+
+Options:
+  -i, --inventory FILE        inventory (Ansible YAML or INI); required
+  -l, --limit PATTERN         only hosts matching PATTERN (web*, a:!b, a:&b); @FILE reads
+                              host names from a file, e.g. a retry file: --limit @site.retry
+  -t, --tags TAGS             only tasks with one of these tags (comma-separated, repeatable)
+      --skip-tags TAGS        skip tasks with one of these tags
+  -e, --extra-vars VARS       variables that win over all others: key=value (several
+                              separated by spaces), a JSON object, or @vars.yml (repeatable)
+  -f, --forks N               hosts worked on at once (default 5)
+  -C, --check                 dry run: nothing changes on any host; modules report what
+                              they would do
+  -D, --diff                  show before/after of changed files
+      --start-at-task NAME    start at the first task with this name (glob * allowed)
+  -v, --verbose               -v: results and messages; -vv: command output too
+      --json                  NDJSON events on stdout, one per line; the last line is the
+                              recap (schema: schemas/events.schema.json)
+      --log FILE              write a full run log (every command's output, secrets masked)
+      --retry-file FILE       where to list failed and unreachable hosts
+                              (default: next to the playbook, site.yml -> site.retry)
+      --force-handlers        run notified handlers even on hosts that failed later
+  -K, --ask-become-pass       ask for the sudo password (or set RUNBOOK_BECOME_PASSWORD)
+      --known-hosts FILE      known_hosts file to verify host keys against
+      --host-key-checking M   strict (default) | accept-new | off
+  -h, --help                  show this help
+
+Output: a live task tree in a terminal; one plain line per event when stdout is not a
+terminal or CI=true; NDJSON with --json. Every run ends with a recap per host, the
+failures repeated (host, task, file:line, exit code, stderr), and a retry file when some
+host failed or was unreachable.
+
+Ctrl-C: the first stops starting new tasks and lets running commands end (5 s grace), then
+writes the recap and the retry file; a second Ctrl-C stops running commands at once.
+
+Exit codes:
+  0    every host ok
+  1    usage or validation error (nothing was run)
+  2    some host failed
+  4    some host unreachable (and none failed)
+  130  interrupted (Ctrl-C)
+
+Examples:
+  runbook apply playbooks/allmon3.yml -i inventory.yml
+  runbook apply site.yml -i hosts.ini --limit 'web*' --check --diff
+  runbook apply site.yml -i hosts.ini --limit @site.retry
+  runbook apply site.yml -i hosts.yml -e domain=node1.example.org -e @secrets.yml --json
+`,
+  options: {
+    inventory: { type: 'string', short: 'i', multiple: true },
+    limit: { type: 'string', short: 'l', multiple: true },
+    tags: { type: 'string', short: 't', multiple: true },
+    'skip-tags': { type: 'string', multiple: true },
+    'extra-vars': { type: 'string', short: 'e', multiple: true },
+    forks: { type: 'string', short: 'f' },
+    check: { type: 'boolean', short: 'C' },
+    diff: { type: 'boolean', short: 'D' },
+    'start-at-task': { type: 'string' },
+    verbose: { type: 'boolean', short: 'v', multiple: true },
+    json: { type: 'boolean' },
+    log: { type: 'string' },
+    'retry-file': { type: 'string' },
+    'force-handlers': { type: 'boolean' },
+    'ask-become-pass': { type: 'boolean', short: 'K' },
+    'known-hosts': { type: 'string' },
+    'host-key-checking': { type: 'string' },
+  },
+  run: (args, io) => runApply(args, io),
+};
+
+/** Exposed for tests: what `run` does, with injectable pieces. */
+export interface ApplyHooks {
+  /** replaces SSH (tests) */
+  transportFactory?: RunOptions['transportFactory'];
+  gatherFacts?: RunOptions['gatherFacts'];
+  /** replaces process as the source of SIGINT (tests) */
+  signals?: Pick<EventEmitter, 'on' | 'off'>;
+  graceMs?: number;
+}
+
+export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHooks = {}): Promise<number> {
+  const v = args.values;
+  const [playbookArg, ...extra] = args.positionals;
+  if (!playbookArg) throw new UsageError("runbook apply: missing PLAYBOOK. Usage: runbook apply PLAYBOOK -i INVENTORY (see 'runbook apply --help')");
+  if (extra.length > 0) throw new UsageError(`runbook apply: unexpected argument '${extra[0]}' (one playbook per run)`);
+  const inventories = strings(v.inventory);
+  if (inventories.length === 0) throw new UsageError('runbook apply: missing -i INVENTORY (the hosts to run on)');
+  if (inventories.length > 1) throw new UsageError('runbook apply: give one -i INVENTORY');
+  const forks = v.forks === undefined ? 5 : Number(v.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`runbook apply: --forks must be a whole number >= 1, got '${String(v.forks)}'`);
+  const hkc = v['host-key-checking'];
+  if (hkc !== undefined && !HOST_KEY_CHECKING.includes(hkc as HostKeyChecking)) {
+    throw new UsageError(`runbook apply: --host-key-checking must be one of ${HOST_KEY_CHECKING.join(', ')}, got '${String(hkc)}'`);
+  }
+  const playbookFile = resolve(io.cwd, playbookArg);
+  const inventoryFile = resolve(io.cwd, inventories[0] ?? '');
+  const extraVars = await parseExtraVars(strings(v['extra-vars']), io.cwd);
+
+  // validate everything before any connection
+  const inventory = await loadInventory(inventoryFile);
+  const loaded = await loadPlaybook(playbookFile, {
+    matchHosts: (pattern) => selectHosts(inventory, pattern),
+    extraVarNames: Object.keys(extraVars),
+  });
+  if (loaded.warnings.length > 0) io.stderr.write(formatDiagnostics(loaded.warnings));
+  if (!loaded.ok) throw new ValidationError(formatDiagnostics(loaded.errors), loaded.errors);
+
+  let becomePassword = io.env.RUNBOOK_BECOME_PASSWORD;
+  if (v['ask-become-pass']) becomePassword = await askPassword(io, 'BECOME password: ');
+
+  const verbosity = Array.isArray(v.verbose) ? v.verbose.length : v.verbose ? 1 : 0;
+  const rerun = `runbook apply ${playbookArg} -i ${inventories[0] ?? ''}`;
+  const secrets = becomePassword ? [becomePassword] : [];
+  const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false' && io.env.CI !== '0';
+  let screen: Reporter;
+  if (v.json) screen = createJsonReporter(io.stdout, { verbosity });
+  else if (io.stdout.isTTY && !ci) screen = createTreeReporter(io.stdout, { verbosity, rerun, err: io.stderr });
+  else screen = createPlainReporter(io.stdout, { verbosity, rerun });
+  const log = typeof v.log === 'string' ? createLogReporter(resolve(io.cwd, v.log), { secrets }) : undefined;
+  const reporter = combineReporters(screen, log);
+
+  const knownHosts = typeof v['known-hosts'] === 'string' ? resolve(io.cwd, v['known-hosts']) : undefined;
+  const overrides: ConnectionOverrides = {
+    ...(knownHosts ? { knownHosts } : {}),
+    ...(hkc ? { hostKeyChecking: hkc as HostKeyChecking } : {}),
+    ...(becomePassword ? { becomePassword } : {}),
+    env: io.env,
+  };
+  // connection settings are input too: resolve them all now, so a bad ansible_port or
+  // ansible_connection fails before any host is contacted
+  const specs = new Map<string, ConnectionSpec>();
+  if (!hooks.transportFactory) {
+    for (const host of inventory.hosts.values()) specs.set(host.name, resolveConnection(host, overrides));
+  }
+  const interrupt = createInterrupt({
+    ...(hooks.signals ? { source: hooks.signals } : {}),
+    onInterrupt: (count) => {
+      io.stderr.write(
+        count === 1
+          ? '\nInterrupted: starting no new tasks; running commands get a few seconds to end. Press Ctrl-C again to stop them now.\n'
+          : '\nStopping running commands now.\n',
+      );
+    },
+  });
+  const retryFile = typeof v['retry-file'] === 'string' ? resolve(io.cwd, v['retry-file']) : defaultRetryFile(playbookFile);
+  const options: RunOptions = {
+    limit: strings(v.limit),
+    tags: splitList(strings(v.tags)),
+    skipTags: splitList(strings(v['skip-tags'])),
+    extraVars,
+    forks,
+    check: v.check === true,
+    diff: v.diff === true,
+    ...(typeof v['start-at-task'] === 'string' ? { startAtTask: v['start-at-task'] } : {}),
+    verbosity,
+    forceHandlers: v['force-handlers'] === true,
+    transportFactory: hooks.transportFactory ?? ((host) => createTransport(specs.get(host.name) ?? resolveConnection(host, overrides))),
+    gatherFacts: hooks.gatherFacts ?? gatherFacts,
+    ...(becomePassword ? { becomePassword } : {}),
+    signal: interrupt.signal,
+    killSignal: interrupt.killSignal,
+    ...(hooks.graceMs !== undefined ? { graceMs: hooks.graceMs } : {}),
+    retryFile,
+    playbookDir: dirname(playbookFile),
+    readFile: (p) => readFile(resolve(io.cwd, p), 'utf8'),
+  };
+  try {
+    const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
+    return recap.exitCode;
+  } finally {
+    interrupt.dispose();
+    await reporter.close?.();
+  }
+}
+
+function strings(v: ParsedArgs['values'][string]): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+function splitList(values: string[]): string[] {
+  return values.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** `-e`: key=value pairs, a JSON/YAML mapping, or @file (YAML or JSON). Later ones win. */
+export async function parseExtraVars(values: readonly string[], cwd: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const raw of values) {
+    const text = raw.trim();
+    if (text.startsWith('@')) {
+      const file = resolve(cwd, text.slice(1));
+      let content: string;
+      try {
+        content = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`-e ${raw}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      let data: unknown;
+      try {
+        data = extname(file) === '.json' ? JSON.parse(content) : parseYaml(content, { uniqueKeys: true, merge: false });
+      } catch (err) {
+        throw new ValidationError(`${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (data === null || data === undefined) continue;
+      Object.assign(out, mapping(data, `-e ${raw}`));
+    } else if (text.startsWith('{')) {
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch (err) {
+        throw new UsageError(`-e: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      Object.assign(out, mapping(data, '-e'));
+    } else if (text !== '') {
+      for (const pair of splitPairs(text)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new UsageError(`-e '${pair}': expected key=value, a JSON object or @file`);
+        const key = pair.slice(0, eq);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`-e '${pair}': '${key}' is not a valid variable name`);
+        out[key] = pair.slice(eq + 1);
+      }
+    }
+  }
+  for (const k of ['__proto__', 'constructor', 'prototype']) {
+    if (Object.hasOwn(out, k)) throw new UsageError(`-e: '${k}' is not allowed as a variable name`);
+  }
+  return out;
+}
+
+function mapping(data: unknown, what: string): Record<string, unknown> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${what}: expected a mapping of variable names to values`);
+  return data as Record<string, unknown>;
+}
+
+/** `a=1 b='two words'`: split on spaces outside quotes, quotes removed. */
+function splitPairs(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (/\s/.test(ch)) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** Read a password from the terminal without echo. */
+async function askPassword(io: CommandIo, prompt: string): Promise<string> {
+  const stdin = io.stdin as NodeJS.ReadStream;
+  if (!stdin.isTTY) throw new UsageError('--ask-become-pass needs a terminal; set RUNBOOK_BECOME_PASSWORD instead');
+  io.stderr.write(prompt);
+  return new Promise<string>((resolvePw, reject) => {
+    let pw = '';
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    const done = (err?: Error): void => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      io.stderr.write('\n');
+      if (err) reject(err);
+      else resolvePw(pw);
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(new UsageError('cancelled'));
+        if (ch === '\u007f' || ch === '\b') pw = pw.slice(0, -1);
+        else pw += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

@@ -1,0 +1,88 @@
+// Small in-memory modules for engine tests. They use the real ModuleContext the engine
+// builds (exec through the transport, facts, check mode), so what the tests check is the
+// engine's handling of their results, not the modules themselves.
+import type { ModuleLookup } from '../../playbook/load.js';
+import { moduleLookup } from '../../playbook/load.js';
+import { getModule, allModuleNames } from '../../modules/registry.js';
+import type { ModuleDefinition } from '../../modules/types.js';
+import { rawCommand } from '../../transport/command.js';
+
+type AnyModule = ModuleDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const anyArgs = { type: 'object', additionalProperties: true } as const;
+
+/** `sh: TEXT`: runs TEXT on the host; changed when it ran, failed on a non-zero exit. */
+export const shModule: ModuleDefinition<{ cmd: string }> = {
+  name: 'sh',
+  freeForm: 'cmd',
+  schema: { type: 'object', properties: { cmd: { type: 'string' } }, additionalProperties: false },
+  doc: { short: 'test: run a command', returns: {}, example: '- sh: true' },
+  async run(ctx, args) {
+    if (ctx.check) return { changed: true, msg: `would run: ${args.cmd}` };
+    const r = await ctx.exec(rawCommand(args.cmd));
+    return {
+      changed: true,
+      failed: !r.ok,
+      msg: r.ok ? '' : `non-zero return code ${r.exitCode ?? '(none)'}`,
+      data: { rc: r.exitCode, stdout: r.stdout, stderr: r.stderr },
+    };
+  },
+};
+
+/** `probe:`: reads facts (usesFacts) and registers the distribution. */
+export const probeModule: ModuleDefinition<Record<string, unknown>> = {
+  name: 'probe',
+  usesFacts: true,
+  schema: anyArgs,
+  doc: { short: 'test: read facts', returns: {}, example: '- probe: {}' },
+  async run(ctx) {
+    const f = await ctx.facts();
+    return { changed: false, data: { distribution: f.distribution, hostname: f.hostname } };
+  },
+};
+
+export const setFactModule: ModuleDefinition<Record<string, unknown>> = {
+  name: 'set_fact',
+  controllerOnly: true,
+  schema: anyArgs,
+  doc: { short: 'test: set_fact', returns: {}, example: '' },
+  run(_ctx, args) {
+    return Promise.resolve({ changed: false, facts: { ...args }, data: { ansible_facts: { ...args } } });
+  },
+};
+
+export const failModule: ModuleDefinition<{ msg?: string }> = {
+  name: 'fail',
+  controllerOnly: true,
+  schema: anyArgs,
+  doc: { short: 'test: fail', returns: {}, example: '' },
+  run(_ctx, args) {
+    return Promise.resolve({ changed: false, failed: true, msg: args.msg ?? 'Failed as requested from task' });
+  },
+};
+
+/** `slow: {ms}`: a controller-side wait that honours the abort signal (timeouts, Ctrl-C). */
+export const slowModule: ModuleDefinition<{ ms: number }> = {
+  name: 'slow',
+  controllerOnly: true,
+  schema: anyArgs,
+  doc: { short: 'test: wait', returns: {}, example: '' },
+  run(ctx, args) {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => resolve({ changed: false, msg: 'waited' }), Number(args.ms));
+      ctx.signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(new Error('aborted'));
+      });
+    });
+  },
+};
+
+const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failModule, slowModule];
+const local = moduleLookup(TEST_MODULES);
+
+/** Test modules first, then every registered module (debug, ...). */
+export const testModules: ModuleLookup = {
+  get: (name) => local.get(name) ?? getModule(name),
+  names: () => [...local.names(), ...allModuleNames()],
+};

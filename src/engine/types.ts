@@ -1,0 +1,51 @@
+// What a run needs besides the playbook and the inventory. Everything that touches the world
+// (connections, facts, the clock of Ctrl-C) is injected, so the engine runs the same against
+// real SSH hosts and against in-memory hosts in unit tests.
+import type { HostFacts } from '../facts/types.js';
+import type { InventoryHost } from '../inventory/types.js';
+import type { ModuleDefinition } from '../modules/types.js';
+import type { Transport } from '../transport/types.js';
+
+export interface RunOptions {
+  /** `--limit` patterns (`web*`, `a:!b`, `@retry-file`); all must match (intersection, like Ansible) */
+  limit?: string[];
+  /** `--tags`: run only tasks with one of these tags (`always` tasks run unless skipped, `never` tasks only when named) */
+  tags?: string[];
+  /** `--skip-tags` */
+  skipTags?: string[];
+  /** `-e`: highest variable precedence */
+  extraVars?: Record<string, unknown>;
+  /** hosts worked on at once (default 5, like Ansible) */
+  forks?: number;
+  /** `--check`: nothing changes on any host */
+  check?: boolean;
+  /** `--diff`: modules report before/after of changed files */
+  diff?: boolean;
+  /** skip every task before the first one with this name (glob `*` allowed) */
+  startAtTask?: string;
+  /** 0 default, 1 `-v` (results), 2 `-vv` (command output) */
+  verbosity?: number;
+  /** run notified handlers even on hosts that failed later */
+  forceHandlers?: boolean;
+  /** opens a connection to one host (not connected yet: the engine calls connect()) */
+  transportFactory: (host: InventoryHost) => Transport;
+  /** collects facts over an open transport; default: src/facts/gather.ts */
+  gatherFacts?: (transport: Transport) => Promise<HostFacts>;
+  /** sudo password (`--ask-become-pass` / RUNBOOK_BECOME_PASSWORD); never in events */
+  becomePassword?: string;
+  /** aborted on the first Ctrl-C: start no new task; running commands get `graceMs` to end */
+  signal?: AbortSignal;
+  /** aborted on the second Ctrl-C: stop running commands at once */
+  killSignal?: AbortSignal;
+  /** grace period for running commands after `signal` (default 5000 ms) */
+  graceMs?: number;
+  /** where to write failed + unreachable hosts; false: do not write one. Default: next to the playbook (`site.yml` → `site.retry`) */
+  retryFile?: string | false;
+  /** directory relative paths (copy src, templates, --limit @file) resolve against; default the playbook's */
+  playbookDir?: string;
+  /** module lookup (tests add in-memory modules); default src/modules/registry.ts */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  getModule?: (name: string) => ModuleDefinition<any> | undefined;
+  /** read a controller file (tests inject one); default fs.readFile utf8 */
+  readFile?: (path: string) => Promise<string>;
+}

@@ -1,0 +1,119 @@
+// Not a terminal (CI, pipes) or CI=true: one plain line per event, no escape codes, so logs
+// stay greppable. -v adds task starts, results' messages and notifications; -vv command output.
+import type { Reporter, RunEvent, TaskResultEvent } from './events.js';
+import { formatRecap } from './recap.js';
+import { formatDuration, NO_COLOR } from './style.js';
+import type { Style } from './style.js';
+
+export interface PlainReporterOptions {
+  verbosity?: number;
+  style?: Style;
+  /** print "still running" for tasks running longer than this (ms, default 30 s) */
+  aliveEveryMs?: number;
+  /** shown in the recap's re-run hint */
+  rerun?: string;
+}
+
+export function createPlainReporter(out: NodeJS.WritableStream, options: PlainReporterOptions = {}): Reporter {
+  const v = options.verbosity ?? 0;
+  const s = options.style ?? NO_COLOR;
+  const running = new Map<string, { task: string; since: number; item?: string }>();
+  const aliveMs = options.aliveEveryMs ?? 30_000;
+  const w = (line: string): void => {
+    out.write(`${line}\n`);
+  };
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const [host, r] of running) {
+      if (now - r.since >= aliveMs) w(`${host}  ... still running: ${r.task}${r.item ? ` (item=${r.item})` : ''} (${formatDuration(now - r.since)})`);
+    }
+  }, aliveMs);
+  timer.unref();
+
+  const result = (e: TaskResultEvent): void => {
+    const item = e.item !== undefined ? ` (item=${e.item})` : '';
+    const took = ` (${formatDuration(e.durationMs)})`;
+    const head = `${e.host}  `;
+    if (e.item === undefined) running.delete(e.host);
+    switch (e.status) {
+      case 'ok':
+      case 'changed': {
+        const word = e.status === 'ok' ? s.green('ok') : s.yellow('changed');
+        const msg = v >= 1 && e.msg ? `: ${e.msg}` : '';
+        w(`${head}${word}: ${e.task.name}${item}${took}${msg}`);
+        for (const d of e.diff ?? []) w(`${head}  diff ${d.path}: ${d.before.length} → ${d.after.length} bytes`);
+        break;
+      }
+      case 'skipped':
+        w(`${head}${s.dim('skipped')}: ${e.task.name}${item}${v >= 1 && e.msg ? `: ${e.msg}` : ''}`);
+        break;
+      case 'unreachable':
+        w(`${head}${s.red('UNREACHABLE')}: ${e.task.name} (${e.task.where}): ${e.msg ?? ''}`);
+        break;
+      case 'failed': {
+        const word = e.ignored ? s.yellow('failed (ignored)') : s.red('FAILED');
+        const code = e.exitCode !== undefined && e.exitCode !== null ? ` [exit code ${e.exitCode}]` : '';
+        w(`${head}${word}: ${e.task.name}${item} (${e.task.where})${code}${took}: ${firstLine(e.msg ?? '')}`);
+        if (e.stderr && v >= 1) for (const line of e.stderr.trimEnd().split('\n').slice(-8)) w(`${head}  stderr: ${line}`);
+        break;
+      }
+    }
+    for (const warning of e.warnings ?? []) w(`${head}${s.yellow('WARNING')}: ${warning}`);
+  };
+
+  return {
+    onEvent(e: RunEvent): void {
+      switch (e.type) {
+        case 'run_start':
+          w(`RUN ${e.playbook} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? ' (check mode: nothing will change)' : ''}`);
+          break;
+        case 'play_start':
+          w('');
+          w(s.bold(`PLAY [${e.play}] ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`));
+          break;
+        case 'batch_start':
+          if (e.batches > 1) w(s.bold(`BATCH ${e.batch}/${e.batches}: ${e.hosts.join(', ')}`));
+          break;
+        case 'host_connect':
+          if (e.status === 'unreachable') w(`${e.host}  ${s.red('UNREACHABLE')}: ${e.msg ?? ''}`);
+          else if (v >= 1) w(`${e.host}  connected (${formatDuration(e.durationMs)})`);
+          break;
+        case 'task_start':
+          running.set(e.host, { task: e.task.name, since: Date.now(), ...(e.item !== undefined ? { item: e.item } : {}) });
+          if (v >= 1) w(`${e.host}  ${s.cyan('TASK')} [${e.task.name}]${e.item !== undefined ? ` (item=${e.item})` : ''} ${s.dim(e.task.where)}`);
+          break;
+        case 'task_result':
+          result(e);
+          break;
+        case 'output':
+          if (v >= 2) for (const line of e.chunk.replace(/\n$/, '').split('\n')) w(`${e.host}  | ${e.stream === 'stderr' ? 'stderr: ' : ''}${line}`);
+          break;
+        case 'progress':
+          w(`${e.host}  ... ${e.task.name}: ${e.msg}`);
+          break;
+        case 'warning':
+          w(`${e.host ? `${e.host}  ` : ''}${s.yellow('WARNING')}: ${e.msg}`);
+          break;
+        case 'handler_notified':
+          if (v >= 1) w(`${e.host}  notified handler: ${e.handler} (by ${e.by.name})`);
+          break;
+        case 'play_end':
+          if (e.stopped) w(s.red(`PLAY STOPPED [${e.play}]: ${e.stopped}`));
+          break;
+        case 'recap':
+          clearInterval(timer);
+          running.clear();
+          out.write(formatRecap(e, { style: s, ...(options.rerun ? { rerun: options.rerun } : {}) }));
+          break;
+      }
+    },
+    close(): void {
+      clearInterval(timer);
+    },
+  };
+}
+
+function firstLine(s: string): string {
+  const lines = s.split('\n');
+  return lines.length > 1 ? `${lines[0]} …` : s;
+}

@@ -1,0 +1,92 @@
+// The end of every human-readable run: a table per host (Ansible's PLAY RECAP), then every
+// failure again with host, task, file:line, exit code and a stderr excerpt, so nobody has to
+// scroll back; then what did not happen (hosts never started, handlers still pending) and
+// how to re-run only what failed.
+import type { HostStats, RecapEvent } from './events.js';
+import { formatDuration, NO_COLOR } from './style.js';
+import type { Style } from './style.js';
+
+export interface RecapFormatOptions {
+  style?: Style;
+  /** the command that re-runs only the failed hosts, e.g. `runbook apply site.yml -i hosts.yml` */
+  rerun?: string;
+}
+
+const COLUMNS: Array<keyof HostStats> = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'];
+
+export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {}): string {
+  const s = options.style ?? NO_COLOR;
+  const out: string[] = [];
+  const names = Object.keys(recap.hosts);
+  const width = Math.max(4, ...names.map((n) => n.length));
+  out.push('', s.bold('PLAY RECAP'));
+  for (const name of names) {
+    const st = recap.hosts[name];
+    if (!st) continue;
+    const paint = st.failed > 0 ? s.red : st.unreachable > 0 ? s.red : st.changed > 0 ? s.yellow : s.green;
+    const cols = COLUMNS.map((c) => {
+      const cell = `${c}=${st[c]}`.padEnd(c === 'unreachable' ? 15 : 11);
+      return st[c] > 0 && (c === 'failed' || c === 'unreachable') ? s.red(cell) : cell;
+    });
+    out.push(`${paint(name.padEnd(width))}  : ${cols.join(' ').trimEnd()}`);
+  }
+  if (names.length === 0) out.push(s.dim('no hosts ran'));
+
+  if (recap.failures.length > 0) {
+    out.push('', s.bold(s.red(`FAILURES (${recap.failures.length})`)));
+    for (const f of recap.failures) {
+      const code = f.exitCode !== undefined && f.exitCode !== null ? `  exit code ${f.exitCode}` : '';
+      out.push(`${s.red('✖')} ${s.bold(f.host)}  ${f.task}  ${s.dim(`(${f.where})`)}${code}`);
+      for (const line of f.msg.split('\n').slice(0, 6)) out.push(`    ${line}`);
+      if (f.stderr && !f.msg.includes(f.stderr.trim())) {
+        out.push(s.dim('    stderr:'));
+        for (const line of f.stderr.trimEnd().split('\n').slice(-8)) out.push(s.dim(`      ${line}`));
+      }
+    }
+  }
+
+  const pending = Object.entries(recap.pendingHandlers).filter(([, hs]) => hs.length > 0);
+  if (pending.length > 0) {
+    out.push('', s.bold(s.yellow('HANDLERS NOT RUN')));
+    out.push('  notified, but not run because the host failed, the run stopped or was interrupted first:');
+    for (const [host, handlers] of pending) out.push(`  ${host}: ${handlers.join(', ')}`);
+    out.push(s.dim('  they run on the next run only if their task reports a change again: re-run, or use --force-handlers'));
+  }
+
+  if (recap.notStarted.length > 0) {
+    out.push('', s.bold(s.yellow(`NOT STARTED (${recap.notStarted.length})`)));
+    out.push(`  the run stopped before these hosts started: ${recap.notStarted.join(', ')}`);
+  }
+
+  if (recap.outputs && Object.keys(recap.outputs).length > 0) {
+    out.push('', s.bold('OUTPUTS'));
+    for (const [host, values] of Object.entries(recap.outputs)) {
+      out.push(`  ${host}:`);
+      for (const [k, v] of Object.entries(values)) out.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    }
+  }
+
+  out.push('');
+  if (recap.interrupted) out.push(s.yellow('Interrupted (Ctrl-C): no new tasks were started after the interrupt.'));
+  if (recap.retryFile) {
+    out.push(`Retry file: ${recap.retryFile}`);
+    if (options.rerun) out.push(`  re-run only the failed and unreachable hosts: ${options.rerun} --limit @${recap.retryFile}`);
+  }
+  out.push(s.dim(`Finished in ${formatDuration(recap.durationMs)}, exit code ${recap.exitCode} (${exitMeaning(recap.exitCode)})`));
+  return out.join('\n') + '\n';
+}
+
+export function exitMeaning(code: number): string {
+  switch (code) {
+    case 0:
+      return 'all ok';
+    case 2:
+      return 'some host failed';
+    case 4:
+      return 'some host unreachable, none failed';
+    case 130:
+      return 'interrupted';
+    default:
+      return 'error';
+  }
+}

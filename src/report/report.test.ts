@@ -1,0 +1,200 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import type { RecapEvent, RunEvent, TaskRef } from './events.js';
+import { createJsonReporter } from './json.js';
+import { createLogReporter } from './log.js';
+import { createPlainReporter } from './plain.js';
+import { formatRecap } from './recap.js';
+import { eventsSchema } from './schema.js';
+import { createTreeReporter } from './tree.js';
+
+const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/events.schema.json', import.meta.url));
+
+class Sink extends Writable {
+  text = '';
+  isTTY = false;
+  columns = 100;
+  rows = 40;
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+const task: TaskRef = { id: 'p0.tasks.0', name: 'Install nginx', module: 'apt', where: 'site.yml:7' };
+const recap: RecapEvent = {
+  type: 'recap',
+  hosts: {
+    web1: { ok: 3, changed: 1, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 },
+    web2: { ok: 1, changed: 0, unreachable: 0, failed: 1, skipped: 0, rescued: 0, ignored: 0 },
+    web3: { ok: 0, changed: 0, unreachable: 1, failed: 0, skipped: 0, rescued: 0, ignored: 0 },
+  },
+  notStarted: ['web4'],
+  pendingHandlers: { web2: ['restart nginx'] },
+  failures: [
+    { host: 'web2', task: 'Install nginx', where: 'site.yml:7', msg: 'non-zero return code 100', exitCode: 100, stderr: 'E: Unable to locate package nginxx' },
+    { host: 'web3', task: 'Gathering Facts', where: 'site.yml:1', msg: 'web3: connection refused' },
+  ],
+  interrupted: false,
+  durationMs: 1234,
+  exitCode: 2,
+  retryFile: '/tmp/site.retry',
+  outputs: { web1: { fullchain: '/etc/letsencrypt/live/x/fullchain.pem' } },
+};
+
+/** One of every event type, in a plausible order. */
+const EVENTS: RunEvent[] = [
+  { type: 'run_start', playbook: 'site.yml', hosts: ['web1', 'web2', 'web3', 'web4'], check: false, time: new Date(0).toISOString() },
+  { type: 'play_start', play: 'web', index: 0, hosts: ['web1', 'web2', 'web3', 'web4'], tasks: 2 },
+  { type: 'batch_start', play: 'web', batch: 1, batches: 2, hosts: ['web1', 'web2', 'web3'] },
+  { type: 'host_connect', host: 'web1', status: 'ok', durationMs: 12 },
+  { type: 'host_connect', host: 'web3', status: 'unreachable', msg: 'web3: connection refused', durationMs: 3 },
+  { type: 'task_start', host: 'web1', task },
+  { type: 'output', host: 'web1', task, stream: 'stdout', chunk: 'Reading package lists...\nDone\n' },
+  { type: 'progress', host: 'web1', task, msg: 'waiting for the dpkg lock' },
+  { type: 'task_result', host: 'web1', task, status: 'changed', durationMs: 1500, msg: 'installed nginx', diff: [{ path: '/etc/x', before: 'a', after: 'b' }], result: { changed: true } },
+  { type: 'task_start', host: 'web1', task, item: 'curl' },
+  { type: 'task_result', host: 'web1', task, status: 'ok', item: 'curl', durationMs: 3 },
+  { type: 'handler_notified', host: 'web1', handler: 'restart nginx', by: task },
+  { type: 'task_result', host: 'web2', task, status: 'failed', durationMs: 900, msg: 'non-zero return code 100', exitCode: 100, stderr: 'E: Unable to locate package nginxx', command: 'apt-get install -y nginxx' },
+  { type: 'task_result', host: 'web2', task, status: 'failed', ignored: true, durationMs: 5, msg: 'ignored one' },
+  { type: 'host_end', host: 'web2', state: 'failed' },
+  { type: 'task_result', host: 'web3', task, status: 'unreachable', durationMs: 3, msg: 'web3: connection refused' },
+  { type: 'warning', host: 'web1', msg: 'apt cache is old' },
+  { type: 'task_start', host: 'web1', task: { ...task, name: 'restart nginx', handler: true } },
+  { type: 'task_result', host: 'web1', task: { ...task, name: 'restart nginx', handler: true }, status: 'skipped', durationMs: 1 },
+  { type: 'host_end', host: 'web1', state: 'ok' },
+  { type: 'play_end', play: 'web', index: 0, stopped: 'max_fail_percentage 30% exceeded in batch 1: 2 of 3 hosts failed or unreachable (67%)' },
+  recap,
+];
+
+function feed(reporter: { onEvent?: (e: RunEvent) => void }, events: RunEvent[] = EVENTS): void {
+  for (const e of events) reporter.onEvent?.(e);
+}
+
+describe('events schema', () => {
+  it('the published schemas/events.schema.json matches src/report/schema.ts', async () => {
+    const want = `${JSON.stringify(eventsSchema, null, 2)}\n`;
+    // RUNBOOK_UPDATE_SCHEMAS=1 npx vitest run src/report/report.test.ts rewrites the file
+    if (process.env.RUNBOOK_UPDATE_SCHEMAS) await writeFile(SCHEMA_FILE, want);
+    expect(await readFile(SCHEMA_FILE, 'utf8')).toBe(want);
+  });
+
+  it('accepts every event type and rejects a malformed one', () => {
+    const validate = new Ajv({ strict: true, allErrors: true }).compile(eventsSchema);
+    for (const e of EVENTS) expect(validate(e), `${e.type}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    expect(validate({ type: 'task_result', host: 'x', status: 'weird', durationMs: 1, task })).toBe(false);
+    expect(validate({ type: 'nope' })).toBe(false);
+  });
+});
+
+describe('NDJSON reporter', () => {
+  it('writes one valid event per line, the recap last; output chunks only with -vv', () => {
+    const validate = new Ajv({ strict: true }).compile(eventsSchema);
+    const quiet = new Sink();
+    feed(createJsonReporter(quiet));
+    const lines = quiet.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(EVENTS.length - 1);
+    for (const line of lines) expect(validate(JSON.parse(line))).toBe(true);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'recap', exitCode: 2 });
+    expect(quiet.text).not.toContain('"type":"output"');
+    const loud = new Sink();
+    feed(createJsonReporter(loud, { verbosity: 2 }));
+    expect(loud.text.trimEnd().split('\n')).toHaveLength(EVENTS.length);
+  });
+});
+
+describe('plain reporter', () => {
+  it('one line per event, no escape codes, the failures repeated in the recap', () => {
+    const out = new Sink();
+    const r = createPlainReporter(out, { rerun: 'runbook apply site.yml -i hosts.yml' });
+    feed(r);
+    void r.close?.();
+    // eslint-disable-next-line no-control-regex
+    expect(out.text).not.toMatch(/\u001b/);
+    expect(out.text).toContain('web1  changed: Install nginx (1.5s)');
+    expect(out.text).toContain('web2  FAILED: Install nginx (site.yml:7) [exit code 100]');
+    expect(out.text).toContain('web3  UNREACHABLE');
+    expect(out.text).toContain('PLAY STOPPED [web]: max_fail_percentage 30%');
+    expect(out.text).toContain('--limit @/tmp/site.retry');
+    expect(out.text).not.toContain('Reading package lists');
+  });
+
+  it('-vv shows command output, -v task starts', () => {
+    const out = new Sink();
+    feed(createPlainReporter(out, { verbosity: 2 }));
+    expect(out.text).toContain('web1  | Reading package lists...');
+    expect(out.text).toContain('web1  TASK [Install nginx]');
+  });
+
+  it('says a long-running task is still alive', async () => {
+    const out = new Sink();
+    const r = createPlainReporter(out, { aliveEveryMs: 30 });
+    feed(r, EVENTS.slice(0, 6));
+    await new Promise((res) => setTimeout(res, 80));
+    void r.close?.();
+    expect(out.text).toMatch(/web1 {2}\.\.\. still running: Install nginx/);
+  });
+});
+
+describe('recap', () => {
+  it('a table per host, then failures with host, task, file:line, exit code, stderr; pending handlers; hosts never started', () => {
+    const text = formatRecap(recap);
+    expect(text).toMatch(/web2\s+: ok=1 +changed=0 +unreachable=0 +failed=1/);
+    expect(text).toContain('✖ web2  Install nginx  (site.yml:7)  exit code 100');
+    expect(text).toContain('E: Unable to locate package nginxx');
+    expect(text).toContain('web2: restart nginx');
+    expect(text).toContain('--force-handlers');
+    expect(text).toContain('the run stopped before these hosts started: web4');
+    expect(text).toContain('fullchain: /etc/letsencrypt/live/x/fullchain.pem');
+    expect(text).toContain('exit code 2 (some host failed)');
+  });
+});
+
+describe('log reporter', () => {
+  it('writes full command output and masks secrets', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runbook-log-'));
+    const file = join(dir, 'run.log');
+    const r = createLogReporter(file, { secrets: ['hunter2'] });
+    feed(r, [...EVENTS.slice(0, 6), { type: 'output', host: 'web1', task, stream: 'stdout', chunk: 'line one\npassword=hunter2\nline three\n' }, ...EVENTS.slice(6)]);
+    await r.close?.();
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('web1 [Install nginx] stdout: line one');
+    expect(text).toContain('web1 [Install nginx] stdout: line three');
+    expect(text).toContain('password=********');
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('E: Unable to locate package nginxx');
+    expect(text).toContain('PLAY RECAP');
+  });
+});
+
+describe('tree reporter', () => {
+  it('renders play → batch → hosts with their current task, then the recap', async () => {
+    const out = new Sink();
+    out.isTTY = true;
+    const err = new Sink();
+    const r = createTreeReporter(out, { refreshMs: 10, err });
+    const events = EVENTS.filter((e) => e.type !== 'recap');
+    feed(r, events.slice(0, 7));
+    // the first render loads listr2's renderer modules: poll
+    for (let i = 0; i < 100 && !out.text.includes('│ Done'); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(out.text).toContain('PLAY [web] batch 1/2');
+    expect(out.text).toContain('web1');
+    expect(out.text).toContain('│ Done');
+    expect(out.text).toContain('Install nginx');
+    feed(r, [...events.slice(7), recap]);
+    await r.close?.();
+    expect(out.text).toContain('web2');
+    const plain = stripVTControlCharacters(out.text);
+    expect(plain).toContain('✖ web2  failed');
+    expect(plain).toContain('Install nginx (site.yml:7) exit code 100');
+    expect(plain).toContain('PLAY RECAP');
+    expect(plain).toContain('✖ web2  Install nginx  (site.yml:7)  exit code 100');
+  });
+});

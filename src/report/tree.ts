@@ -1,0 +1,299 @@
+// In a terminal: a listr2 tree, play/batch → host, each host's line showing its progress
+// (tasks done of the play's total), the task running now, how long it has been running and
+// the last line of output, so a long command visibly stays alive.
+//
+// Performance: listr2 re-renders the whole tree on every title change. With 200 hosts that
+// is quadratic, so the engine's events only update a plain model here; a timer copies the
+// model into the listr tasks at most every `refreshMs` and asks for one render. In big
+// batches only running and failed hosts get a line; finished hosts are summed up in the
+// batch's title, so the tree fits the terminal.
+import { DefaultRenderer, Listr, ListrEventType, ListrLogger, ProcessOutput } from 'listr2';
+import type { ListrTaskWrapper } from 'listr2';
+import type { HostStats, RecapEvent, Reporter, RunEvent } from './events.js';
+import { formatRecap } from './recap.js';
+import { COLOR, formatDuration } from './style.js';
+
+/**
+ * listr2's default renderer, allowed on any stream: listr2 would otherwise fall back to its
+ * line renderer whenever *process.stdout* is not a TTY, even though runbook renders to the
+ * stream it was given (the CLI only picks this reporter for a terminal).
+ */
+class TreeRenderer extends DefaultRenderer {
+  static override nonTTY = true;
+}
+
+export interface TreeReporterOptions {
+  verbosity?: number;
+  /** shown in the recap's re-run hint */
+  rerun?: string;
+  /** minimum time between two renders (default 150 ms) */
+  refreshMs?: number;
+  /** stderr for listr2's process output (default process.stderr) */
+  err?: NodeJS.WriteStream | NodeJS.WritableStream;
+}
+
+type Wrapper = ListrTaskWrapper<unknown, never, never>;
+
+interface HostView {
+  name: string;
+  started: boolean;
+  done: number;
+  current?: string;
+  item?: string;
+  since: number;
+  line?: string;
+  state: 'running' | 'ok' | 'failed' | 'unreachable';
+  error?: string;
+  stats: Pick<HostStats, 'ok' | 'changed' | 'failed' | 'skipped'>;
+  wrapper?: Wrapper;
+  finish: () => void;
+  finished: Promise<void>;
+}
+
+interface BatchView {
+  title: string;
+  total: number;
+  hosts: Map<string, HostView>;
+  root?: Wrapper;
+  /** hide finished-ok and not-started hosts: the batch is taller than the terminal */
+  compact: boolean;
+}
+
+export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStream, options: TreeReporterOptions = {}): Reporter {
+  const refreshMs = options.refreshMs ?? 150;
+  const rows = (out as { rows?: number }).rows ?? 40;
+  let chain: Promise<void> = Promise.resolve();
+  let batch: BatchView | undefined;
+  let play = '';
+  let playTasks = 0;
+  const warnings: string[] = [];
+  let refresh: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let dirty = false;
+
+  const hostTitle = (h: HostView, total: number): string => {
+    if (h.state === 'ok') {
+      const st = h.stats;
+      return `${h.name}  ${COLOR.green(`ok=${st.ok}`)} ${st.changed ? COLOR.yellow(`changed=${st.changed}`) : `changed=0`} skipped=${st.skipped}`;
+    }
+    if (h.state === 'unreachable') return `${h.name}  ${COLOR.red('unreachable')}`;
+    if (h.state === 'failed') return `${h.name}  ${COLOR.red('failed')}`;
+    const progress = COLOR.dim(`${h.done}/${total || '?'}`);
+    if (!h.current) return `${h.name}  ${progress}`;
+    const elapsed = Date.now() - h.since;
+    const alive = elapsed >= 2000 ? COLOR.dim(` ${formatDuration(Math.round(elapsed / 1000) * 1000)}`) : '';
+    const item = h.item !== undefined ? COLOR.dim(` (item=${h.item})`) : '';
+    const line = h.line ? COLOR.dim(`  │ ${h.line.slice(0, 100)}`) : '';
+    return `${h.name}  ${progress}  ${h.current}${item}${alive}${line}`;
+  };
+
+  const flush = (): void => {
+    const b = batch;
+    if (!b) return;
+    let done = 0;
+    let failed = 0;
+    for (const h of b.hosts.values()) {
+      if (h.state !== 'running') done++;
+      if (h.state === 'failed' || h.state === 'unreachable') failed++;
+      if (!h.wrapper) continue;
+      const hidden = b.compact && (h.state === 'ok' || !h.started);
+      // assigning the Task's field directly skips listr2's per-change render; one render follows
+      h.wrapper.task.title = hidden ? '' : hostTitle(h, b.total);
+    }
+    if (b.root) {
+      const summary = b.compact ? COLOR.dim(`  ${done}/${b.hosts.size} hosts done${failed ? `, ${failed} failed or unreachable` : ''}`) : '';
+      b.root.task.title = `${b.title}${summary}`;
+    }
+    dirty = false;
+    refresh?.();
+  };
+
+  const ensureTimer = (): void => {
+    if (timer) return;
+    // also ticks without events, so the elapsed time of a long command keeps moving
+    timer = setInterval(() => {
+      if (dirty || batch) flush();
+    }, refreshMs);
+  };
+
+  const finishBatch = (): void => {
+    const b = batch;
+    if (!b) return;
+    for (const h of b.hosts.values()) {
+      if (h.state === 'running') h.state = 'ok';
+    }
+    flush();
+    for (const h of b.hosts.values()) h.finish();
+    batch = undefined;
+  };
+
+  const startBatch = (title: string, names: string[]): void => {
+    finishBatch();
+    const b: BatchView = { title, total: playTasks, hosts: new Map(), compact: names.length > Math.max(5, rows - 8) };
+    for (const name of names) {
+      let finish!: () => void;
+      const finished = new Promise<void>((r) => (finish = r));
+      b.hosts.set(name, { name, started: false, done: 0, since: Date.now(), state: 'running', stats: { ok: 0, changed: 0, failed: 0, skipped: 0 }, finish, finished });
+    }
+    batch = b;
+    const logger = new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(out as NodeJS.WriteStream, (options.err ?? process.stderr) as NodeJS.WriteStream) });
+    const listr = new Listr(
+      [
+        {
+          title,
+          task: (_ctx, root) => {
+            b.root = root;
+            return root.newListr(
+              [...b.hosts.values()].map((h) => ({
+                title: h.name,
+                task: async (_c: unknown, t: unknown) => {
+                  h.wrapper = t as Wrapper;
+                  await h.finished;
+                  if (h.state === 'unreachable') (t as Wrapper).skip(`${h.name}: unreachable: ${h.error ?? ''}`);
+                  else if (h.state === 'failed') throw new Error(h.error ?? 'failed');
+                },
+              })),
+              { concurrent: true, exitOnError: false },
+            );
+          },
+        },
+      ],
+      {
+        renderer: TreeRenderer,
+        fallbackRendererCondition: false,
+        silentRendererCondition: false,
+        registerSignalListeners: false,
+        exitOnError: false,
+        rendererOptions: {
+          lazy: true,
+          collapseSubtasks: false,
+          collapseErrors: false,
+          collapseSkips: false,
+          showErrorMessage: true,
+          removeEmptyLines: true,
+          logger,
+        },
+      },
+    );
+    // one render per flush instead of one per title change (see the top of the file)
+    const events = listr.events as unknown as { emit: (type: string, ...args: unknown[]) => void };
+    const emit = events.emit.bind(events);
+    let queued = false;
+    events.emit = (type: string, ...args: unknown[]) => {
+      if (type !== (ListrEventType.SHOULD_REFRESH_RENDER as string)) return emit(type, ...args);
+      if (queued) return;
+      queued = true;
+      setTimeout(() => {
+        queued = false;
+        emit(type);
+      }, refreshMs).unref();
+    };
+    refresh = () => events.emit(ListrEventType.SHOULD_REFRESH_RENDER);
+    ensureTimer();
+    chain = chain.then(() => listr.run().then(() => undefined, () => undefined));
+  };
+
+  const view = (host: string): HostView | undefined => batch?.hosts.get(host);
+
+  const onRecap = (e: RecapEvent): void => {
+    finishBatch();
+    chain = chain.then(() => {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      for (const w of warnings) out.write(`${COLOR.yellow('WARNING')}: ${w}\n`);
+      out.write(formatRecap(e, { style: COLOR, ...(options.rerun ? { rerun: options.rerun } : {}) }));
+    });
+  };
+
+  return {
+    onEvent(e: RunEvent): void {
+      switch (e.type) {
+        case 'run_start':
+          out.write(`${COLOR.bold('runbook')} ${e.playbook} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? COLOR.yellow(' (check mode: nothing will change)') : ''}\n`);
+          break;
+        case 'play_start':
+          finishBatch();
+          play = e.play;
+          playTasks = e.tasks ?? 0;
+          break;
+        case 'batch_start':
+          startBatch(`PLAY [${play}]${e.batches > 1 ? ` batch ${e.batch}/${e.batches}` : ''}`, e.hosts);
+          break;
+        case 'task_start': {
+          const h = view(e.host);
+          if (!h) break;
+          h.started = true;
+          if (h.current !== e.task.name || e.item === undefined) h.since = Date.now();
+          h.current = e.task.handler ? `handler: ${e.task.name}` : e.task.name;
+          h.item = e.item;
+          h.line = undefined;
+          dirty = true;
+          break;
+        }
+        case 'task_result': {
+          const h = view(e.host);
+          if (!h || e.item !== undefined) break;
+          h.done++;
+          if (e.status === 'ok') h.stats.ok++;
+          else if (e.status === 'changed') {
+            h.stats.ok++;
+            h.stats.changed++;
+          }
+          else if (e.status === 'skipped') h.stats.skipped++;
+          else if (e.status === 'unreachable') {
+            h.state = 'unreachable';
+            h.error = e.msg;
+            h.finish();
+          } else if (e.status === 'failed' && !e.ignored) {
+            // may still be rescued: the host is failed only when host_end says so
+            h.error = `${e.task.name} (${e.task.where})${e.exitCode != null ? ` exit code ${e.exitCode}` : ''}: ${e.msg ?? ''}`;
+          }
+          h.current = undefined;
+          h.item = undefined;
+          dirty = true;
+          break;
+        }
+        case 'output': {
+          const h = view(e.host);
+          if (!h) break;
+          const last = e.chunk.trimEnd().split('\n').pop();
+          if (last) h.line = last;
+          dirty = true;
+          break;
+        }
+        case 'progress': {
+          const h = view(e.host);
+          if (h) h.line = e.msg;
+          dirty = true;
+          break;
+        }
+        case 'warning':
+          warnings.push(e.host ? `${e.host}: ${e.msg}` : e.msg);
+          break;
+        case 'host_end': {
+          const h = view(e.host);
+          if (!h || (e.state !== 'failed' && e.state !== 'unreachable')) break;
+          h.state = e.state;
+          h.finish();
+          dirty = true;
+          break;
+        }
+        case 'play_end':
+          finishBatch();
+          if (e.stopped) warnings.push(`play "${e.play}" stopped: ${e.stopped}`);
+          break;
+        case 'recap':
+          onRecap(e);
+          break;
+        default:
+          break;
+      }
+    },
+    async close(): Promise<void> {
+      finishBatch();
+      await chain;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
