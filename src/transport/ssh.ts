@@ -108,6 +108,8 @@ export class SshTransport implements Transport {
   /** Open the connection (idempotent; concurrent callers share one attempt). */
   connect(): Promise<void> {
     if (this.lost) return Promise.reject(this.lost);
+    // a transport closed by close() may be opened again
+    if (!this.connecting) this.closed = false;
     this.connecting ??= this.connectWithRetries().catch((e: unknown) => {
       this.connecting = undefined;
       throw e;
@@ -276,8 +278,14 @@ export class SshTransport implements Transport {
       });
     }
 
+    let askedNone = false;
     const authHandler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
       if (methodsLeft) serverMethods = methodsLeft;
+      else if (plan.length === 0 && !askedNone) {
+        // nothing to offer: a `none` attempt still tells us what the server would accept
+        askedNone = true;
+        return next({ type: 'none', username: hop.user });
+      }
       while (plan.length > 0) {
         const a = plan.shift();
         if (!a) break;
