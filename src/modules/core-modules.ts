@@ -1,5 +1,36 @@
+// The core modules: everything that is not about certificates (see cert-modules.ts).
 import type { ModuleDefinition } from './types.js';
+import { aptModule } from './apt.js';
+import { assertModule, failModule, setFactModule } from './assert.js';
+import { commandModule, rawModule, shellModule } from './command.js';
+import { copyModule } from './copy.js';
 import { debugModule } from './debug.js';
+import { fileModule } from './file.js';
+import { lineinfileModule } from './lineinfile.js';
+import { serviceModule } from './service.js';
+import { snapModule } from './snap.js';
+import { statModule } from './stat.js';
+import { templateModule } from './template.js';
+import { uriModule } from './uri.js';
+import { waitForModule } from './wait-for.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const CORE_MODULES: Array<ModuleDefinition<any>> = [debugModule];
+export const CORE_MODULES: Array<ModuleDefinition<any>> = [
+  commandModule,
+  shellModule,
+  rawModule,
+  fileModule,
+  copyModule,
+  templateModule,
+  lineinfileModule,
+  statModule,
+  aptModule,
+  snapModule,
+  serviceModule,
+  waitForModule,
+  uriModule,
+  assertModule,
+  failModule,
+  debugModule,
+  setFactModule,
+];

@@ -48,6 +48,14 @@ export interface ModuleContext {
   readLocalFile(path: string): Promise<string>;
   /** render a template string with the task's variables (template module) */
   renderTemplate(text: string): string;
+  /**
+   * evaluate a Jinja expression (no braces, e.g. `result.rc == 0`) with the task's variables, as
+   * `when:` does (assert's `that`). Optional so older contexts still type-check; modules that
+   * need it fail with a clear message when it is missing.
+   */
+  evaluate?(expr: string): boolean;
+  /** the value of a Jinja expression (debug `var: result.stdout_lines`) */
+  evaluateValue?(expr: string): unknown;
   /** a warning shown in the output and recap */
   warn(message: string): void;
   /** a progress note for long steps ("waiting for dpkg lock") */

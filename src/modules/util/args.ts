@@ -26,7 +26,7 @@ export function toBool(value: unknown, fallback = false): boolean {
 export function toList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter((v) => v !== '');
-  return String(value)
+  return String(value as string | number | boolean)
     .split(',')
     .map((v) => v.trim())
     .filter((v) => v !== '');

@@ -5,6 +5,7 @@
 import { sh, rawCommand, quote, type ShellCommand } from '../../transport/command.js';
 import type { FileState } from '../../facts/file.js';
 import { sameMode, wantedMode } from './mode.js';
+import { FAIL_MARKER, joinCommands } from './plan.js';
 
 export interface AttributeArgs {
   mode?: unknown;
@@ -86,12 +87,12 @@ export function writeFileCommand(dest: string, o: WriteFileOptions): ShellComman
   }
   if (o.validate !== undefined) {
     const text = o.validate.includes('%s') ? o.validate.split('%s').join(quote(tmp)) : `${o.validate} ${quote(tmp)}`;
-    steps.push(sh`{ ${rawCommand(text)}; }`);
+    steps.push(sh`{ ${rawCommand(text)}
+} || { echo ${`${FAIL_MARKER}validation failed: \`${o.validate}\` rejected the new ${dest}; it was left as it was`} >&2; false; }`);
   }
   if (o.backupFile !== undefined && o.exists) steps.push(sh`cp -p -- ${dest} ${o.backupFile}`);
   steps.push(sh`mv -f -- ${tmp} ${dest}`);
-  const chain = steps.flatMap((s, i) => (i === 0 ? [s] : [sh` && `, s]));
-  return sh`{ ${chain}; } || { rm -f -- ${tmp}; false; }`;
+  return sh`{ ${joinCommands(steps)}; } || { rm -f -- ${tmp}; false; }`;
 }
 
 /** Ansible's backup name: `dest.YYYY-MM-DD@HH:MM:SS~` (controller time, UTC). */

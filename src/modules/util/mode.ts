@@ -14,7 +14,7 @@ export function padMode(octal: string): string {
  */
 export function parseModeArg(value: unknown): { octal: string } | { symbolic: string } | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const text = typeof value === 'number' ? String(value) : String(value).trim();
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : JSON.stringify(value);
   if (/^0?[0-7]{3,4}$/.test(text)) return { octal: padMode(text) };
   if (/^0o[0-7]{3,4}$/i.test(text)) return { octal: padMode(text.slice(2)) };
   if (isSymbolicMode(text)) return { symbolic: text };

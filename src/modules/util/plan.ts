@@ -20,6 +20,12 @@ export interface Plan {
   warnings?: string[];
 }
 
+/**
+ * A planned command may print `runbook-fail: <reason>` on stderr before failing: the reason
+ * becomes the task's message instead of the (long) command line.
+ */
+export const FAIL_MARKER = 'runbook-fail: ';
+
 /** A plan that changes nothing. */
 export function noop(msg: string, data?: Record<string, unknown>): Plan {
   return { commands: [], msg, data };
@@ -55,8 +61,10 @@ export async function applyPlan(ctx: ModuleContext, plan: Plan, options: { timeo
   const command = joinCommands(plan.commands);
   const r = await ctx.exec(command, { stdin: plan.stdin, timeoutMs: options.timeoutMs });
   if (!r.ok) {
-    const err = new ExecError(r);
-    return { ...base, changed: false, failed: true, msg: err.message, data: { ...base.data, rc: r.exitCode, stdout: r.stdout, stderr: r.stderr } };
+    const marked = r.stderr.split('\n').find((l) => l.startsWith(FAIL_MARKER));
+    const other = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith(FAIL_MARKER)).slice(-8).join('\n');
+    const msg = marked ? `${marked.slice(FAIL_MARKER.length)}${other ? `\n${other}` : ''}` : new ExecError(r).message;
+    return { ...base, changed: false, failed: true, msg, data: { ...base.data, rc: r.exitCode, stdout: r.stdout, stderr: r.stderr } };
   }
   return base;
 }

@@ -1,0 +1,234 @@
+// command, shell, raw: run something on the host and register its output. `creates`/`removes`
+// are decided by the host in the same round trip as the command itself (a marker is printed
+// instead of running it), so "skipped because it exists" costs one command, like running it.
+import { quote, rawCommand, sh, type ShellCommand } from '../transport/command.js';
+import type { ExecResult } from '../transport/types.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
+import { boolSchema, listSchema } from './util/args.js';
+import { planEnv, type PlanEnv } from './util/planner.js';
+import { defineModule, moduleSchema } from './util/schema.js';
+import { extractFreeFormOptions, shlexSplit } from './util/shlex.js';
+import { toBool } from './util/args.js';
+
+export type CommandKind = 'command' | 'shell' | 'raw';
+
+export interface CommandArgs {
+  cmd?: string;
+  argv?: string[] | string;
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  stdin?: string;
+  stdin_add_newline?: boolean | string;
+  strip_empty_ends?: boolean | string;
+  executable?: string;
+}
+
+export interface CommandPlan {
+  /** the command to send (with the creates/removes test in front when given) */
+  command: ShellCommand;
+  /** printed instead of running when creates/removes says so */
+  skipMarker?: string;
+  /** what the task reports as `cmd` */
+  cmd: string | string[];
+  stdin?: string;
+  cwd?: string;
+  /** --check: whether it would run needs the host (creates/removes), else it is skipped */
+  checkProbe?: ShellCommand;
+  error?: string;
+}
+
+const FREE_FORM_KEYS = ['creates', 'removes', 'chdir', 'executable', 'stdin'] as const;
+
+function condition(args: CommandArgs): ShellCommand | undefined {
+  // true → do not run
+  if (args.creates !== undefined) return sh`[ -e ${args.creates} ]`;
+  if (args.removes !== undefined) return sh`[ ! -e ${args.removes} ]`;
+  return undefined;
+}
+
+/** The pure part: arguments → the command text to send. */
+export function planCommand(kind: CommandKind, input: CommandArgs, env: Pick<PlanEnv, 'tmpSuffix'>): CommandPlan {
+  const args: CommandArgs = { ...input };
+  let text = args.cmd;
+  if (text !== undefined && kind !== 'raw') {
+    const ex = extractFreeFormOptions(text, FREE_FORM_KEYS.filter((k) => args[k] === undefined));
+    text = ex.cmd;
+    Object.assign(args, ex.options);
+  }
+  let body: ShellCommand;
+  let cmd: string | string[];
+  if (kind === 'command') {
+    const argv = args.argv !== undefined ? (Array.isArray(args.argv) ? args.argv.map(String) : shlexSplit(args.argv)) : shlexSplit(text ?? '');
+    if (argv.length === 0) return { command: sh``, cmd: [], error: 'no command given: write `command: PROGRAM ARGS` or give cmd/argv' };
+    body = rawCommand(argv.map(quote).join(' '));
+    cmd = argv;
+  } else {
+    if (text === undefined || text.trim() === '') return { command: sh``, cmd: '', error: `no command given: write \`${kind}: COMMAND\`` };
+    body = args.executable !== undefined ? sh`${args.executable} -c ${text}` : rawCommand(text);
+    cmd = text;
+  }
+  const stdin = args.stdin !== undefined ? args.stdin + (toBool(args.stdin_add_newline, true) && !args.stdin.endsWith('\n') ? '\n' : '') : undefined;
+  const plan: CommandPlan = { command: body, cmd };
+  if (stdin !== undefined) plan.stdin = stdin;
+  if (args.chdir !== undefined) plan.cwd = args.chdir;
+  const cond = condition(args);
+  if (cond) {
+    const marker = `__RUNBOOK_NOT_RUN_${env.tmpSuffix}__`;
+    plan.skipMarker = marker;
+    // the user's text runs in its own shell so any syntax in it stays self-contained
+    const run = kind === 'command' || args.executable !== undefined ? body : sh`/bin/sh -c ${text ?? ''}`;
+    plan.command = sh`if ${cond}; then printf '%s' ${marker}; else ${run}\nfi`;
+    plan.checkProbe = sh`if ${cond}; then printf '%s' ${marker}; fi`;
+  }
+  return plan;
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
+}
+
+function delta(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${Math.floor(s / 3600)}:${p(Math.floor(s / 60) % 60)}:${p(s % 60)}.${String(Math.round((ms % 1000) * 1000)).padStart(6, '0')}`;
+}
+
+function lines(s: string): string[] {
+  return s === '' ? [] : s.split('\n');
+}
+
+function skipReason(args: CommandArgs): string {
+  return args.creates !== undefined ? `'${args.creates}' exists` : `'${args.removes}' does not exist`;
+}
+
+export function commandResult(plan: CommandPlan, r: ExecResult, start: Date, end: Date, strip: boolean): ModuleResult {
+  const clean = (s: string) => (strip ? s.replace(/[\r\n]+$/, '') : s);
+  const stdout = clean(r.stdout);
+  const stderr = clean(r.stderr);
+  const data: Record<string, unknown> = {
+    cmd: plan.cmd,
+    rc: r.exitCode,
+    stdout,
+    stderr,
+    stdout_lines: lines(stdout),
+    stderr_lines: lines(stderr),
+    start: timestamp(start),
+    end: timestamp(end),
+    delta: delta(end.getTime() - start.getTime()),
+  };
+  if (r.ok) return { changed: true, msg: '', data };
+  const why = r.timedOut ? 'timed out and was stopped' : r.signal ? `killed by signal ${r.signal}` : `non-zero return code ${r.exitCode ?? '(none)'}`;
+  const last = stderr.trim().split('\n').slice(-3).join('\n');
+  return { changed: true, failed: true, msg: last ? `${why}: ${last}` : why, data };
+}
+
+async function runCommand(kind: CommandKind, ctx: ModuleContext, args: CommandArgs): Promise<ModuleResult> {
+  const plan = planCommand(kind, args, planEnv(ctx));
+  if (plan.error) return { changed: false, failed: true, msg: plan.error };
+  const opts = { ...(plan.stdin !== undefined ? { stdin: plan.stdin } : {}), ...(plan.cwd !== undefined ? { cwd: plan.cwd } : {}) };
+  const reason = () => skipReason({ ...args, ...extractFreeFormOptions(args.cmd ?? '', FREE_FORM_KEYS).options });
+  const notRun = (): ModuleResult => ({
+    changed: false,
+    skipped: true,
+    msg: `did not run: ${reason()}`,
+    data: { cmd: plan.cmd, rc: 0, stdout: `skipped, since ${reason()}`, stderr: '', stdout_lines: [], stderr_lines: [] },
+  });
+  if (ctx.check) {
+    if (!plan.checkProbe) return { changed: false, skipped: true, msg: `${kind} does not run in --check (it cannot know what the command would do); use creates/removes to let it decide` };
+    const r = await ctx.exec(plan.checkProbe, plan.cwd !== undefined ? { cwd: plan.cwd } : {});
+    if (plan.skipMarker && r.stdout === plan.skipMarker) return notRun();
+    const a = { ...args, ...extractFreeFormOptions(args.cmd ?? '', FREE_FORM_KEYS).options };
+    return { changed: true, msg: `would run: ${a.creates !== undefined ? `'${a.creates}' does not exist` : `'${a.removes}' exists`}` };
+  }
+  const start = new Date();
+  const r = await ctx.exec(plan.command, opts);
+  const end = new Date();
+  if (plan.skipMarker && r.ok && r.stdout === plan.skipMarker) return notRun();
+  return commandResult(plan, r, start, end, toBool(args.strip_empty_ends, true));
+}
+
+const COMMON_PROPS = {
+  chdir: { type: 'string', description: 'directory to run in' },
+  creates: { type: 'string', description: 'do not run when this path exists (the host decides, in the same round trip)' },
+  removes: { type: 'string', description: 'do not run unless this path exists' },
+  stdin: { type: 'string', description: 'text written to the command\'s standard input' },
+  stdin_add_newline: boolSchema('end stdin with a newline', true),
+  strip_empty_ends: boolSchema('strip trailing newlines from stdout/stderr', true),
+};
+
+const RETURNS = {
+  cmd: 'the command run (a list of words for `command`)',
+  rc: 'exit code',
+  stdout: 'standard output (trailing newlines stripped)',
+  stderr: 'standard error',
+  stdout_lines: 'stdout split into lines',
+  stderr_lines: 'stderr split into lines',
+  start: 'start time on the controller (`YYYY-MM-DD HH:MM:SS.ffffff`)',
+  end: 'end time',
+  delta: 'duration (`H:MM:SS.ffffff`)',
+};
+
+const CHECK_NOTE = 'In --check the command is not run; with creates/removes the host is asked whether it would run (reported as changed) or not.';
+
+export const commandModule: ModuleDefinition<CommandArgs> = defineModule({
+  name: 'command',
+  freeForm: 'cmd',
+  schema: moduleSchema({
+    properties: {
+      cmd: { type: 'string', description: 'the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted' },
+      argv: listSchema('the program and its arguments as a list (no splitting at all)'),
+      ...COMMON_PROPS,
+    },
+  }),
+  doc: {
+    short: 'Run a program with arguments on the host (no shell) and register its output',
+    description:
+      'Reports changed whenever it runs (runbook cannot know what a command did); use `creates`/`removes` to make it idempotent, or `changed_when`. A non-zero exit fails the task. Options may also be written inside the free form: `command: make install chdir=/src creates=/usr/local/bin/x`.',
+    returns: RETURNS,
+    example: '- command: certbot certificates\n  register: certs\n  changed_when: false',
+    notes: [CHECK_NOTE],
+  },
+  run: (ctx, args) => runCommand('command', ctx, args),
+});
+
+export const shellModule: ModuleDefinition<CommandArgs> = defineModule({
+  name: 'shell',
+  freeForm: 'cmd',
+  schema: moduleSchema({
+    properties: {
+      cmd: { type: 'string', description: 'shell script text, run by /bin/sh (pipes, redirections, variables allowed)' },
+      executable: { type: 'string', description: 'shell to run it with instead of /bin/sh, e.g. /bin/bash' },
+      ...COMMON_PROPS,
+    },
+  }),
+  doc: {
+    short: 'Run a shell command on the host and register its output',
+    description: 'Like `command`, but the text is a shell script: pipes, redirections, `&&`, variables. Prefer `command` when no shell feature is needed.',
+    returns: RETURNS,
+    example: '- shell: set -o pipefail; certbot renew --dry-run 2>&1 | tail -n 5\n  args:\n    executable: /bin/bash\n  register: renew',
+    notes: [CHECK_NOTE],
+  },
+  run: (ctx, args) => runCommand('shell', ctx, args),
+});
+
+export const rawModule: ModuleDefinition<CommandArgs> = defineModule({
+  name: 'raw',
+  freeForm: 'cmd',
+  schema: moduleSchema({
+    properties: {
+      cmd: { type: 'string', description: 'text sent to the host as is' },
+      executable: { type: 'string', description: 'shell to run it with' },
+    },
+  }),
+  doc: {
+    short: 'Send a command to the host as is (no quoting, no options) and register its output',
+    description: 'For hosts where even a POSIX shell cannot be assumed to behave, or for a first bootstrap step. Always reports changed.',
+    returns: RETURNS,
+    example: '- raw: test -e /usr/bin/python3 || (apt-get update && apt-get install -y python3)',
+    notes: ['raw does not run in --check.'],
+  },
+  run: (ctx, args) => runCommand('raw', ctx, args),
+});
+

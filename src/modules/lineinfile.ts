@@ -1,0 +1,211 @@
+// lineinfile: one line in a text file is present (replacing the line a regexp matches) or
+// absent. The file is read once (stat + content in one probe); the edit is computed on the
+// controller (Ansible's algorithm); the new content is written atomically only if it differs.
+import { fileFact, type FileState } from '../facts/file.js';
+import { readFact } from '../facts/run-fact.js';
+import type { ModuleDefinition } from './types.js';
+import { boolSchema, modeSchema, toBool } from './util/args.js';
+import { attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
+import { wantedMode } from './util/mode.js';
+import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
+import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
+import { defineModule, moduleSchema } from './util/schema.js';
+import { fileDiff } from './util/diff.js';
+
+export interface LineinfileArgs {
+  path: string;
+  line?: string;
+  regexp?: string;
+  search_string?: string;
+  state?: 'present' | 'absent';
+  insertafter?: string;
+  insertbefore?: string;
+  firstmatch?: boolean | string;
+  backrefs?: boolean | string;
+  create?: boolean | string;
+  backup?: boolean | string;
+  owner?: string;
+  group?: string;
+  mode?: string | number;
+  validate?: string;
+}
+
+/** Python `re` syntax → JavaScript RegExp (named groups are the common difference). */
+export function pythonRegex(pattern: string): RegExp {
+  const js = pattern.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
+  try {
+    return new RegExp(js);
+  } catch (e) {
+    throw new TypeError(`invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+  }
+}
+
+/** Expand `\1`, `\g<1>`, `\g<name>` in line with a match's groups (backrefs: yes). */
+export function expandBackrefs(line: string, m: RegExpExecArray): string {
+  return line.replace(/\\(?:g<(\w+)>|(\d+))/g, (_all, name: string | undefined, num: string | undefined) => {
+    if (num !== undefined) return m[Number(num)] ?? '';
+    if (name !== undefined) return /^\d+$/.test(name) ? (m[Number(name)] ?? '') : (m.groups?.[name] ?? '');
+    return '';
+  });
+}
+
+export interface LineEdit {
+  content: string;
+  changed: boolean;
+  msg: string;
+}
+
+/** The pure edit: current content (undefined when the file is missing) → new content. */
+export function editLines(current: string | undefined, args: LineinfileArgs): LineEdit {
+  const state = args.state ?? 'present';
+  const text = current ?? '';
+  const lines = text === '' ? [] : text.split(/(?<=\n)/);
+  const strip = (l: string) => l.replace(/\r?\n$/, '');
+  const re = args.regexp !== undefined ? pythonRegex(args.regexp) : undefined;
+  const matches = (l: string): RegExpExecArray | null | boolean =>
+    re ? re.exec(strip(l)) : args.search_string !== undefined ? strip(l).includes(args.search_string) : false;
+  const firstmatch = toBool(args.firstmatch);
+
+  if (state === 'absent') {
+    const kept = lines.filter((l) => {
+      if (re || args.search_string !== undefined) return !matches(l);
+      return strip(l) !== args.line;
+    });
+    const removed = lines.length - kept.length;
+    if (removed === 0) return { content: text, changed: false, msg: 'no matching line to remove' };
+    return { content: kept.join(''), changed: true, msg: `${removed} line${removed > 1 ? 's' : ''} removed` };
+  }
+
+  const line = args.line ?? '';
+  let index = -1;
+  let match: RegExpExecArray | null = null;
+  if (re || args.search_string !== undefined) {
+    for (let i = 0; i < lines.length; i++) {
+      const m = matches(lines[i] ?? '');
+      if (m) {
+        index = i;
+        if (m !== true) match = m;
+        if (firstmatch) break;
+      }
+    }
+  }
+  const backrefs = toBool(args.backrefs);
+  if (index >= 0) {
+    const newLine = backrefs && match ? expandBackrefs(line, match) : line;
+    const old = lines[index] ?? '';
+    if (strip(old) === newLine) return { content: text, changed: false, msg: 'line already as wanted' };
+    const ending = /\r\n$/.test(old) ? '\r\n' : '\n';
+    lines[index] = newLine + (old.endsWith('\n') ? ending : '');
+    return { content: lines.join(''), changed: true, msg: 'line replaced' };
+  }
+  if (backrefs) return { content: text, changed: false, msg: 'regexp did not match: nothing to do (backrefs)' };
+  if (lines.some((l) => strip(l) === line)) return { content: text, changed: false, msg: 'line already present' };
+
+  // insert
+  let at = lines.length;
+  if (args.insertbefore === 'BOF') at = 0;
+  else if (args.insertbefore !== undefined || (args.insertafter !== undefined && args.insertafter !== 'EOF')) {
+    const pattern = pythonRegex((args.insertbefore ?? args.insertafter)!);
+    let found = -1;
+    for (let i = 0; i < lines.length; i++) {
+      if (pattern.test(strip(lines[i] ?? ''))) {
+        found = i;
+        if (firstmatch) break;
+      }
+    }
+    if (found >= 0) at = args.insertbefore !== undefined ? found : found + 1;
+  }
+  // a file without a final newline gets one before a line is added after its last line
+  if (at === lines.length && lines.length > 0 && !(lines[lines.length - 1] ?? '').endsWith('\n')) {
+    lines[lines.length - 1] += '\n';
+  }
+  lines.splice(at, 0, line + '\n');
+  return { content: lines.join(''), changed: true, msg: 'line added' };
+}
+
+export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv): Plan {
+  const path = args.path;
+  const data: Record<string, unknown> = { path };
+  if (st.error) return failPlan(`cannot read ${path}: ${st.error}`, data);
+  if (st.exists && st.type !== 'file') return failPlan(`${path} is not a regular file`, data);
+  const state = args.state ?? 'present';
+  if (state === 'present' && args.line === undefined) return failPlan('state=present needs line', data);
+  if (state === 'absent' && args.line === undefined && args.regexp === undefined && args.search_string === undefined) {
+    return failPlan('state=absent needs regexp, search_string or line', data);
+  }
+  if (!st.exists) {
+    if (state === 'absent') return noop(`${path} does not exist: nothing to remove`, data);
+    if (!toBool(args.create)) return failPlan(`${path} does not exist: set create: yes to create it with this line`, data);
+  }
+  let edit: LineEdit;
+  try {
+    edit = editLines(st.exists ? st.content : undefined, args);
+  } catch (e) {
+    return failPlan((e as Error).message, data);
+  }
+  const attrs = { mode: args.mode, owner: args.owner, group: args.group };
+  if (!edit.changed) {
+    const a = attributeCommands(path, st, attrs);
+    if (a.commands.length === 0) return noop(`${path}: ${edit.msg}`, data);
+    return { commands: a.commands, msg: `${path}: ${edit.msg}; ${a.changes.join(', ')}`, data };
+  }
+  const backupFile = st.exists && toBool(args.backup) ? backupPathFor(path, env.now) : undefined;
+  if (backupFile) data.backup = backupFile;
+  const plan: Plan = {
+    commands: [
+      writeFileCommand(path, {
+        mode: wantedMode(args.mode, st.mode, false),
+        owner: args.owner,
+        group: args.group,
+        exists: st.exists,
+        backupFile,
+        validate: args.validate,
+        tmpSuffix: env.tmpSuffix,
+      }),
+    ],
+    stdin: edit.content,
+    msg: `${path}: ${st.exists ? edit.msg : 'file created, line added'}`,
+    data,
+  };
+  if (env.diff) plan.diff = [fileDiff(path, st.content ?? '', edit.content)];
+  return plan;
+}
+
+export const lineinfilePlanner: Planner<LineinfileArgs, FileState> = { plan: planLineinfile };
+
+export const lineinfileModule: ModuleDefinition<LineinfileArgs> = defineModule({
+  name: 'lineinfile',
+  schema: moduleSchema({
+    properties: {
+      path: { type: 'string', minLength: 1, aliases: ['dest', 'destfile', 'name'], description: 'the file to edit' },
+      line: { type: 'string', aliases: ['value'], description: 'the line that must be in the file (state=present)' },
+      regexp: { type: 'string', aliases: ['regex'], description: 'Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)' },
+      search_string: { type: 'string', description: 'like regexp, but a literal substring' },
+      state: { type: 'string', enum: ['present', 'absent'], default: 'present', description: 'whether the line must be there' },
+      insertafter: { type: 'string', description: '`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)' },
+      insertbefore: { type: 'string', description: '`BOF` or a regular expression: a new line goes before the last line that matches' },
+      firstmatch: boolSchema('with insertafter/insertbefore/regexp: use the first matching line instead of the last', false),
+      backrefs: boolSchema('`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone', false),
+      create: boolSchema('create the file when it does not exist (otherwise that is an error)', false),
+      backup: boolSchema('keep a timestamped copy of the old file when it changes', false),
+      owner: { type: 'string', description: 'owner of the file' },
+      group: { type: 'string', description: 'group of the file' },
+      mode: modeSchema(),
+      validate: { type: 'string', description: 'command that checks the edited file before it replaces the old one; `%s` is its temp path' },
+    },
+    required: ['path'],
+    extra: { not: { required: ['insertafter', 'insertbefore'] } },
+  }),
+  doc: {
+    short: 'Make sure one line is in a text file (or is not)',
+    description:
+      'The file is read once; the edit is made on the controller with Ansible\'s rules (replace the last line matching `regexp`, else add `line` after `insertafter` / before `insertbefore`, else at the end) and the result is written atomically only when it differs.',
+    returns: { path: 'the file', backup: 'the backup made (backup: yes and the file changed)' },
+    example: '- lineinfile:\n    path: /etc/ssh/sshd_config\n    regexp: "^#?PasswordAuthentication"\n    line: PasswordAuthentication no\n    validate: sshd -t -f %s',
+    notes: ['insertafter and insertbefore are mutually exclusive.', 'Regular expressions use Python syntax as far as JavaScript shares it; `(?P<name>...)` is translated.'],
+  },
+  async run(ctx, args) {
+    const st = await readFact(ctx, fileFact(args.path, { content: true }));
+    return applyPlan(ctx, planLineinfile(args, st, planEnv(ctx)));
+  },
+});

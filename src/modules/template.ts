@@ -1,0 +1,43 @@
+// template: render a Jinja2 file from the controller with the task's variables, then exactly
+// what copy does (one probe; write only when the rendered content or attributes differ).
+import { defineModule, moduleSchema } from './util/schema.js';
+import type { ModuleDefinition } from './types.js';
+import { runCopy, WRITE_FILE_PROPERTIES, type CopyArgs } from './copy.js';
+
+export interface TemplateArgs extends Omit<CopyArgs, 'content'> {
+  src: string;
+}
+
+export const templateModule: ModuleDefinition<TemplateArgs> = defineModule({
+  name: 'template',
+  schema: moduleSchema({
+    properties: {
+      src: { type: 'string', minLength: 1, description: 'Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)' },
+      ...WRITE_FILE_PROPERTIES,
+    },
+    required: ['src', 'dest'],
+  }),
+  doc: {
+    short: 'Render a Jinja2 template from the controller into a file on the host',
+    description:
+      'The template is rendered on the controller with all variables the task sees (host facts included); the result is then handled exactly like `copy` content: one probe, and a write only when it differs.',
+    returns: {
+      dest: 'the file written',
+      src: 'the template',
+      checksum: 'sha1 of the rendered content',
+      size: 'rendered size in bytes',
+      backup_file: 'the backup made (backup: yes and the file changed)',
+    },
+    example: '- template:\n    src: templates/allmon3.ini.j2\n    dest: /etc/allmon3/allmon3.ini\n    mode: "0640"\n    owner: root\n    group: www-data',
+  },
+  async run(ctx, args) {
+    const source = await ctx.readLocalFile(args.src);
+    let text: string;
+    try {
+      text = ctx.renderTemplate(source);
+    } catch (e) {
+      return { changed: false, failed: true, msg: `template ${args.src}: ${(e as Error).message}` };
+    }
+    return runCopy(ctx, args, text);
+  },
+});

@@ -1,0 +1,219 @@
+// uri: an HTTP(S) request made FROM the host (curl), with status, headers and body registered.
+// One remote command: curl writes headers and body to a temp dir, then both are printed with
+// markers (the body base64-encoded so any bytes survive).
+import { raw, secret, sh, type ShellCommand } from '../transport/command.js';
+import type { ModuleDefinition, ModuleResult } from './types.js';
+import { boolSchema, toBool } from './util/args.js';
+import { defineModule, moduleSchema } from './util/schema.js';
+
+export interface UriArgs {
+  url: string;
+  method?: string;
+  body?: unknown;
+  body_format?: 'raw' | 'json' | 'form-urlencoded';
+  headers?: Record<string, string>;
+  status_code?: number | number[] | string | string[];
+  return_content?: boolean | string;
+  validate_certs?: boolean | string;
+  ca_path?: string;
+  follow_redirects?: 'all' | 'safe' | 'none' | 'yes' | 'no' | 'urllib2' | boolean;
+  timeout?: number;
+  url_username?: string;
+  url_password?: string;
+  force_basic_auth?: boolean | string;
+}
+
+export interface UriRequest {
+  command: ShellCommand;
+  stdin?: string;
+  method: string;
+  statusCodes: number[];
+  error?: string;
+}
+
+function statusList(v: UriArgs['status_code']): number[] {
+  if (v === undefined) return [200];
+  const list = Array.isArray(v) ? v : String(v).split(',');
+  return list.map((x) => Number(String(x).trim())).filter((n) => Number.isInteger(n));
+}
+
+/** Build the curl command (pure). */
+export function buildUriRequest(args: UriArgs): UriRequest {
+  const method = (args.method ?? 'GET').toUpperCase();
+  const headers: Record<string, string> = { ...(args.headers ?? {}) };
+  const hasHeader = (n: string) => Object.keys(headers).some((k) => k.toLowerCase() === n.toLowerCase());
+  let stdin: string | undefined;
+  const fmt = args.body_format ?? 'raw';
+  if (args.body !== undefined && args.body !== null) {
+    if (fmt === 'json') {
+      stdin = typeof args.body === 'string' ? args.body : JSON.stringify(args.body);
+      if (!hasHeader('Content-Type')) headers['Content-Type'] = 'application/json';
+    } else if (fmt === 'form-urlencoded') {
+      stdin =
+        typeof args.body === 'object'
+          ? new URLSearchParams(Object.entries(args.body as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)])).toString()
+          : typeof args.body === 'string' ? args.body : JSON.stringify(args.body);
+      if (!hasHeader('Content-Type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    } else {
+      stdin = typeof args.body === 'string' ? args.body : JSON.stringify(args.body);
+    }
+  }
+  const follow = args.follow_redirects ?? 'safe';
+  const followAll = follow === 'all' || follow === 'yes' || follow === true || follow === 'urllib2';
+  const doFollow = followAll || (follow === 'safe' && (method === 'GET' || method === 'HEAD'));
+  const opts: ShellCommand[] = [];
+  if (method === 'HEAD') opts.push(sh`-I`);
+  else if (method !== 'GET' || stdin !== undefined) opts.push(sh`-X ${method}`);
+  if (doFollow) opts.push(sh`-L --max-redirs 20`);
+  if (!toBool(args.validate_certs, true)) opts.push(sh`-k`);
+  if (args.ca_path !== undefined) opts.push(sh`--cacert ${args.ca_path}`);
+  opts.push(sh`--max-time ${args.timeout ?? 30}`);
+  for (const [k, v] of Object.entries(headers)) opts.push(sh`-H ${`${k}: ${v}`}`);
+  if (stdin !== undefined) opts.push(sh`--data-binary @-`);
+  if (args.url_username !== undefined) {
+    const cred = secret(`${args.url_username}:${args.url_password ?? ''}`);
+    opts.push(toBool(args.force_basic_auth) ? sh`--basic -u ${cred}` : sh`--anyauth -u ${cred}`);
+  }
+  const joined = opts.flatMap((o) => [o, raw(' ')]);
+  const command = sh`command -v curl >/dev/null 2>&1 || { echo 'runbook-fail: curl is not installed on the host: install it first (apt: name=curl)' >&2; exit 127; }; t=$(mktemp -d) || exit 1; curl -sS -o "$t/b" -D "$t/h" -w '@@meta\\n%{http_code}\\n%{url_effective}\\n%{redirect_url}\\n%{num_redirects}\\n' ${joined}-- ${args.url}; rc=$?; printf '@@rc\\n%s\\n@@headers\\n' "$rc"; cat "$t/h" 2>/dev/null; printf '\\n@@body\\n'; base64 "$t/b" 2>/dev/null | tr -d '\\n'; rm -rf "$t"; exit 0`;
+  const req: UriRequest = { command, method, statusCodes: statusList(args.status_code) };
+  if (stdin !== undefined) req.stdin = stdin;
+  return req;
+}
+
+export interface UriResponse {
+  curlRc: number;
+  status: number;
+  url: string;
+  redirectUrl?: string;
+  redirects: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Parse the command's output (pure). */
+export function parseUriOutput(stdout: string): UriResponse {
+  const meta = /@@meta\n(\d*)\n(.*)\n(.*)\n(\d*)\n/.exec(stdout);
+  const rc = /@@rc\n(\d+)\n/.exec(stdout);
+  const hStart = stdout.indexOf('@@headers\n');
+  const bStart = stdout.lastIndexOf('\n@@body\n');
+  const headerText = hStart >= 0 && bStart > hStart ? stdout.slice(hStart + 10, bStart) : '';
+  // with redirects followed there is one header block per response: keep the last one
+  const blocks = headerText.split(/\r?\n\r?\n/).filter((b) => /^HTTP\//.test(b.trim()));
+  const last = blocks[blocks.length - 1] ?? '';
+  const headers: Record<string, string> = {};
+  for (const line of last.split(/\r?\n/).slice(1)) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    const k = line.slice(0, i).trim().toLowerCase();
+    const v = line.slice(i + 1).trim();
+    headers[k] = headers[k] !== undefined ? `${headers[k]}, ${v}` : v;
+  }
+  const body = bStart >= 0 ? Buffer.from(stdout.slice(bStart + 8).trim(), 'base64') : Buffer.alloc(0);
+  const res: UriResponse = {
+    curlRc: rc ? Number(rc[1]) : 1,
+    status: meta?.[1] ? Number(meta[1]) : 0,
+    url: meta?.[2] ?? '',
+    redirects: meta?.[4] ? Number(meta[4]) : 0,
+    headers,
+    body,
+  };
+  if (meta?.[3]) res.redirectUrl = meta[3];
+  return res;
+}
+
+const RESERVED = new Set(['status', 'url', 'msg', 'changed', 'failed', 'content', 'json', 'headers', 'redirected', 'elapsed', 'cookies']);
+
+export function uriResult(args: UriArgs, req: UriRequest, res: UriResponse, stderr: string, elapsedS: number): ModuleResult {
+  if (res.curlRc !== 0 && res.status === 0) {
+    const why = stderr.trim().split('\n').pop() ?? `curl exit ${res.curlRc}`;
+    return { changed: false, failed: true, msg: `Request failed: ${why.replace(/^curl: \(\d+\) /, '')}`, data: { status: -1, url: args.url, elapsed: elapsedS } };
+  }
+  const data: Record<string, unknown> = {
+    status: res.status,
+    url: res.url || args.url,
+    redirected: res.redirects > 0,
+    headers: res.headers,
+    elapsed: elapsedS,
+  };
+  // Ansible also puts each header at the top level, lower-cased with `-` as `_`
+  for (const [k, v] of Object.entries(res.headers)) {
+    const key = k.replace(/-/g, '_');
+    if (!RESERVED.has(key)) data[key] = v;
+  }
+  if (res.headers.location !== undefined) data.location = res.headers.location;
+  else if (res.redirectUrl) data.location = res.redirectUrl;
+  const text = res.body.toString('utf8');
+  if (toBool(args.return_content)) data.content = text;
+  if (/json/i.test(res.headers['content-type'] ?? '') && text.trim() !== '') {
+    try {
+      data.json = JSON.parse(text) as unknown;
+    } catch {
+      // not JSON after all: content (when asked for) has it
+    }
+  }
+  const ok = req.statusCodes.includes(res.status);
+  const msg = ok ? `OK (${res.body.length} bytes)` : `Status code was ${res.status} and not [${req.statusCodes.join(', ')}]: ${req.method} ${args.url}`;
+  return { changed: false, failed: !ok, msg, data };
+}
+
+export const uriModule: ModuleDefinition<UriArgs> = defineModule({
+  name: 'uri',
+  schema: moduleSchema({
+    properties: {
+      url: { type: 'string', minLength: 1, description: 'http(s) URL, requested from the host' },
+      method: { type: 'string', default: 'GET', description: 'HTTP method' },
+      body: { description: 'request body (a string, or a mapping/list with body_format json or form-urlencoded)' },
+      body_format: { type: 'string', enum: ['raw', 'json', 'form-urlencoded'], default: 'raw', description: 'how to encode body (sets Content-Type for json and form-urlencoded)' },
+      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'request headers' },
+      status_code: {
+        description: 'status code(s) that count as success',
+        anyOf: [{ type: 'integer' }, { type: 'string' }, { type: 'array', items: { type: ['integer', 'string'] } }],
+        default: [200],
+      },
+      return_content: boolSchema('register the body as `content`', false),
+      validate_certs: boolSchema('verify the server certificate', true),
+      ca_path: { type: 'string', description: 'CA bundle on the host to verify the server with (e.g. a private ACME CA)' },
+      follow_redirects: {
+        description: '`safe` follows redirects for GET/HEAD only, `all` always, `none` never',
+        anyOf: [{ type: 'string', enum: ['all', 'safe', 'none', 'yes', 'no', 'urllib2'] }, { type: 'boolean' }],
+        default: 'safe',
+      },
+      timeout: { type: 'integer', minimum: 1, default: 30, description: 'seconds for the whole request' },
+      url_username: { type: 'string', aliases: ['user'], description: 'user for HTTP authentication' },
+      url_password: { type: 'string', aliases: ['password'], description: 'password for HTTP authentication (masked in logs)' },
+      force_basic_auth: boolSchema('send Basic authentication without waiting for a challenge', false),
+    },
+    required: ['url'],
+  }),
+  doc: {
+    short: 'Make an HTTP request from the host and check its status',
+    description:
+      'curl runs on the host, so the request sees what the host sees (its DNS, its routes, its CA store). The response status, headers (lower-cased) and, on request, the body are registered. A status outside `status_code` fails the task.',
+    returns: {
+      status: 'HTTP status (-1 when no response)',
+      url: 'final URL after redirects',
+      redirected: 'a redirect was followed',
+      location: 'the Location header (or the redirect target curl saw)',
+      headers: 'response headers, lower-cased names',
+      '<header_name>': 'each header also at the top level, lower-cased with `-` as `_` (e.g. `strict_transport_security`)',
+      content: 'the body as text (return_content: yes)',
+      json: 'the body parsed, when the response is JSON',
+      elapsed: 'seconds the request took',
+    },
+    example: '- uri:\n    url: "http://{{ domain }}/"\n    follow_redirects: none\n    status_code: 301\n  register: http\n- assert:\n    that: http.location.startswith("https://")',
+    notes: ['Needs curl on the host.', 'In --check, GET and HEAD requests still run (they change nothing); other methods are skipped.'],
+  },
+  async run(ctx, args): Promise<ModuleResult> {
+    const req = buildUriRequest(args);
+    if (ctx.check && req.method !== 'GET' && req.method !== 'HEAD') {
+      return { changed: false, skipped: true, msg: `would send ${req.method} ${args.url} (not sent in --check)` };
+    }
+    const started = Date.now();
+    const r = await ctx.exec(req.command, { ...(req.stdin !== undefined ? { stdin: req.stdin } : {}), timeoutMs: ((args.timeout ?? 30) + 30) * 1000 });
+    const marked = r.stderr.split('\n').find((l) => l.startsWith('runbook-fail: '));
+    if (marked) return { changed: false, failed: true, msg: marked.slice(14), data: { status: -1 } };
+    if (r.exitCode === null || !r.stdout.includes('@@rc')) return { changed: false, failed: true, msg: `uri: the request command did not complete: ${r.stderr.trim() || 'no output'}`, data: { status: -1 } };
+    return uriResult(args, req, parseUriOutput(r.stdout), r.stderr, Math.round((Date.now() - started) / 100) / 10);
+  },
+});

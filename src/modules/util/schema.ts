@@ -1,0 +1,95 @@
+// Module argument schemas with Ansible-style aliases (`dest` for `path`, `pkg` for `name`).
+// A property declares `aliases: [...]`; `moduleSchema` publishes each alias as a property of its
+// own (marked `x-alias-of`) so the playbook validator accepts either spelling, and
+// `normalizeArgs` maps aliases to the canonical name and fills defaults before `run`.
+import type { SchemaObject } from 'ajv';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
+
+type Props = Record<string, SchemaObject>;
+
+export interface ArgsSpec {
+  properties: Props;
+  required?: string[];
+  /** extra top-level schema keywords (oneOf, anyOf, dependencies...) */
+  extra?: SchemaObject;
+  /** set_fact-style modules accept any key */
+  additionalProperties?: boolean | SchemaObject;
+}
+
+/** Build a module's JSON Schema; required arguments may be given under any of their aliases. */
+export function moduleSchema(spec: ArgsSpec): SchemaObject {
+  const properties: Props = {};
+  for (const [name, prop] of Object.entries(spec.properties)) {
+    properties[name] = prop;
+    const aliases = prop.aliases as string[] | undefined;
+    for (const a of aliases ?? []) {
+      const { aliases: _a, default: _d, ...rest } = prop;
+      properties[a] = { ...rest, description: `alias of \`${name}\``, 'x-alias-of': name };
+    }
+  }
+  const allOf: SchemaObject[] = [];
+  const required: string[] = [];
+  for (const r of spec.required ?? []) {
+    const aliases = (spec.properties[r]?.aliases as string[] | undefined) ?? [];
+    if (aliases.length === 0) required.push(r);
+    else allOf.push({ anyOf: [r, ...aliases].map((n) => ({ required: [n] })) });
+  }
+  const schema: SchemaObject = { type: 'object', properties, additionalProperties: spec.additionalProperties ?? false };
+  if (required.length) schema.required = required;
+  if (allOf.length) schema.allOf = allOf;
+  return { ...schema, ...spec.extra };
+}
+
+/** The canonical arguments (no alias properties) in declaration order, for docs. */
+export function canonicalProperties(schema: SchemaObject): Array<[string, SchemaObject]> {
+  const props = (schema.properties ?? {}) as Props;
+  return Object.entries(props).filter(([, p]) => p['x-alias-of'] === undefined);
+}
+
+/** Names of required arguments, including those required through an alias group. */
+export function requiredNames(schema: SchemaObject): string[] {
+  const out = [...((schema.required as string[] | undefined) ?? [])];
+  for (const part of (schema.allOf as SchemaObject[] | undefined) ?? []) {
+    const first = (part.anyOf as SchemaObject[] | undefined)?.[0]?.required as string[] | undefined;
+    if (first?.[0]) out.push(first[0]);
+  }
+  return out;
+}
+
+/**
+ * Map aliases to canonical names and fill defaults. Idempotent, so it is safe whether or not
+ * the engine already did it. Throws a TypeError when an argument is given twice.
+ */
+export function normalizeArgs<A>(schema: SchemaObject, args: Record<string, unknown>): A {
+  const props = (schema.properties ?? {}) as Props;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    const canonical = (props[k]?.['x-alias-of'] as string | undefined) ?? k;
+    if (canonical !== k && k in out) continue;
+    if (canonical !== k && canonical in args) {
+      throw new TypeError(`argument "${canonical}" is given twice (also as its alias "${k}"): keep one`);
+    }
+    out[canonical] = v;
+  }
+  for (const [k, p] of Object.entries(props)) {
+    if (out[k] === undefined && p.default !== undefined && p['x-alias-of'] === undefined) out[k] = structuredClone(p.default);
+  }
+  return out as A;
+}
+
+/** Wrap a module's run so it always sees canonical, defaulted arguments. */
+export function defineModule<A>(m: ModuleDefinition<A>): ModuleDefinition<A> {
+  const run = m.run.bind(m);
+  return {
+    ...m,
+    run(ctx: ModuleContext, args: A): Promise<ModuleResult> {
+      let normal: A;
+      try {
+        normal = normalizeArgs<A>(m.schema, args as Record<string, unknown>);
+      } catch (e) {
+        return Promise.resolve({ changed: false, failed: true, msg: `${m.name}: ${(e as Error).message}` });
+      }
+      return run(ctx, normal);
+    },
+  };
+}
