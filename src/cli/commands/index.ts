@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
+import { applyCommand } from './apply.js';
+import { validateCommand } from './validate.js';
 import { labCommand } from './lab.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [labCommand];
+export const COMMANDS: Command[] = [applyCommand, validateCommand, labCommand];
