@@ -157,7 +157,7 @@ class Run {
 
   async start(): Promise<RecapEvent> {
     this.markStartAt();
-    const limit = await limitedHosts(this.inventory, this.options.limit, (p) => this.readFile(resolve(p)));
+    const limit = await limitedHosts(this.inventory, this.options.limit, (p) => this.readFile(p));
     const perPlay = this.playbook.plays.map((p) => playHosts(this.inventory, p.hosts, limit));
     for (const names of perPlay) for (const n of names) this.selected.add(n);
     const signal = this.options.signal;

@@ -1,0 +1,188 @@
+import { EventEmitter } from 'node:events';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { FAKE_FACTS, memoryFleet } from '../../engine/testing/memory.js';
+import { eventsSchema } from '../../report/schema.js';
+import { ValidationError } from '../../util/errors.js';
+import type { CommandIo, ParsedArgs } from '../command.js';
+import { applyCommand, parseExtraVars, runApply } from './apply.js';
+import type { ApplyHooks } from './apply.js';
+import { parseArgs } from 'node:util';
+
+class Sink extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+const INVENTORY = `
+all:
+  children:
+    web:
+      hosts:
+        a: {}
+        b: {}
+        c: {}
+`;
+
+const PLAYBOOK = `
+- hosts: web
+  gather_facts: true
+  tasks:
+    - name: check
+      debug:
+        msg: "hello {{ inventory_hostname }}"
+      failed_when: inventory_hostname == 'b'
+    - name: second
+      debug:
+        msg: "{{ greeting | default('hi') }} {{ n | default('') }}"
+`;
+
+async function project(playbook = PLAYBOOK): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'runbook-apply-'));
+  await writeFile(join(dir, 'site.yml'), playbook);
+  await writeFile(join(dir, 'hosts.yml'), INVENTORY);
+  return dir;
+}
+
+function parse(argv: string[]): ParsedArgs {
+  return parseArgs({ args: argv, options: applyCommand.options, allowPositionals: true, strict: true });
+}
+
+function io(dir: string, env: Record<string, string> = {}, tty = false): CommandIo & { out: Sink; err: Sink } {
+  const out = new Sink();
+  out.isTTY = tty;
+  const err = new Sink();
+  return { stdout: out, stderr: err, stdin: new PassThrough(), env, cwd: dir, out, err };
+}
+
+async function apply(dir: string, argv: string[], opts: { env?: Record<string, string>; hooks?: Partial<ApplyHooks>; unreachable?: string[] } = {}) {
+  const fleet = memoryFleet({ unreachable: opts.unreachable ?? [] });
+  const cio = io(dir, opts.env);
+  const code = await runApply(parse(argv), cio, {
+    transportFactory: fleet.factory,
+    gatherFacts: () => Promise.resolve(FAKE_FACTS),
+    ...opts.hooks,
+  });
+  return { code, out: cio.out.text, err: cio.err.text, fleet };
+}
+
+describe('runbook apply', () => {
+  it('--json: valid NDJSON, recap last; exit 2; retry file beside the playbook; --limit @retry re-runs exactly those hosts', async () => {
+    const dir = await project();
+    const first = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json'], { unreachable: ['c'] });
+    expect(first.code).toBe(2);
+    const validate = new Ajv({ strict: true }).compile(eventsSchema);
+    const lines = first.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; exitCode?: number });
+    for (const l of lines) expect(validate(l), JSON.stringify(validate.errors)).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ type: 'recap', exitCode: 2, hosts: { b: { failed: 1 }, c: { unreachable: 1 } } });
+    expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('b\nc\n');
+
+    const again = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '--limit', '@site.retry']);
+    const start = JSON.parse(again.out.split('\n')[0]!) as { type: string; hosts: string[] };
+    expect(start).toMatchObject({ type: 'run_start', hosts: ['b', 'c'] });
+    expect(again.code).toBe(2); // b still fails its failed_when
+  });
+
+  it('exit 4 when some host is unreachable and none failed; 0 when all is well', async () => {
+    const dir = await project(PLAYBOOK.replace("failed_when: inventory_hostname == 'b'", 'failed_when: false'));
+    expect((await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json'], { unreachable: ['a'] })).code).toBe(4);
+    expect((await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json'])).code).toBe(0);
+  });
+
+  it('validates the playbook before any connection', async () => {
+    const dir = await project(`
+- hosts: web
+  tasks:
+    - name: typo
+      debugg:
+        msg: hi
+`);
+    let connected = false;
+    const run = apply(dir, ['site.yml', '-i', 'hosts.yml'], {
+      hooks: {
+        transportFactory: () => {
+          connected = true;
+          throw new Error('must not connect');
+        },
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(ValidationError);
+    await expect(run).rejects.toThrow(/site\.yml:5/);
+    expect(connected).toBe(false);
+  });
+
+  it('plain lines when stdout is not a terminal, and with CI=true even on a terminal', async () => {
+    const dir = await project();
+    const plain = await apply(dir, ['site.yml', '-i', 'hosts.yml']);
+    // eslint-disable-next-line no-control-regex
+    expect(plain.out).not.toMatch(/\u001b/);
+    expect(plain.out).toContain('b  FAILED: check');
+    expect(plain.out).toContain('PLAY RECAP');
+    expect(plain.out).toContain('runbook apply site.yml -i hosts.yml --limit @');
+
+    const fleet = memoryFleet();
+    const cio = io(dir, { CI: 'true' }, true);
+    await runApply(parse(['site.yml', '-i', 'hosts.yml']), cio, { transportFactory: fleet.factory, gatherFacts: () => Promise.resolve(FAKE_FACTS) });
+    // eslint-disable-next-line no-control-regex
+    expect(cio.out.text).not.toMatch(/\u001b/);
+  });
+
+  it('-e: key=value, JSON and @file, later ones win; reach the templates', async () => {
+    const dir = await project();
+    await writeFile(join(dir, 'vars.yml'), 'greeting: from-file\nn: 1\n');
+    expect(await parseExtraVars(['a=1 b="two words"', '{"c": [1, 2]}', '@vars.yml', 'n=2'], dir)).toEqual({
+      a: '1',
+      b: 'two words',
+      c: [1, 2],
+      greeting: 'from-file',
+      n: '2',
+    });
+    await expect(parseExtraVars(['novalue'], dir)).rejects.toThrow(/expected key=value/);
+    const r = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '-e', '@vars.yml', '-e', 'n=7']);
+    expect(r.out).toContain('"msg":"from-file 7"');
+  });
+
+  it('--log writes the run with secrets masked', async () => {
+    const dir = await project(PLAYBOOK.replace("hello {{ inventory_hostname }}", 'password is pw-1234'));
+    await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '--log', 'run.log'], { env: { RUNBOOK_BECOME_PASSWORD: 'pw-1234' } });
+    const log = await readFile(join(dir, 'run.log'), 'utf8');
+    expect(log).toContain('password is ********');
+    expect(log).not.toContain('pw-1234');
+    expect(log).toContain('PLAY RECAP');
+  });
+
+  it('Ctrl-C: running steps end, no new task starts, recap written, exit 130', async () => {
+    const dir = await project();
+    const signals = new EventEmitter();
+    setTimeout(() => signals.emit('SIGINT'), 30);
+    const r = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json'], {
+      hooks: {
+        signals,
+        gatherFacts: () => new Promise((res) => setTimeout(() => res(FAKE_FACTS), 150)),
+      },
+    });
+    expect(r.code).toBe(130);
+    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; task?: { name: string } });
+    expect(lines.some((l) => l.type === 'task_start' && l.task?.name === 'check')).toBe(false);
+    expect(lines.at(-1)).toMatchObject({ type: 'recap', interrupted: true, exitCode: 130 });
+    expect(r.err).toContain('Press Ctrl-C again');
+    expect(signals.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('usage errors: missing playbook, missing inventory, bad --forks', async () => {
+    const dir = await project();
+    await expect(apply(dir, ['-i', 'hosts.yml'])).rejects.toThrow(/missing PLAYBOOK/);
+    await expect(apply(dir, ['site.yml'])).rejects.toThrow(/missing -i INVENTORY/);
+    await expect(apply(dir, ['site.yml', '-i', 'hosts.yml', '--forks', '0'])).rejects.toThrow(/--forks/);
+    expect(applyCommand.help).toMatch(/130 +interrupted/);
+    expect(applyCommand.help).toMatch(/4 +some host unreachable/);
+  });
+});
