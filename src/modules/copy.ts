@@ -170,7 +170,7 @@ export const copyModule: ModuleDefinition<CopyArgs> = defineModule({
       size: 'content size in bytes',
       backup_file: 'the backup made (backup: yes and the file changed)',
     },
-    example: '- copy:\n    dest: /etc/apache2/conf-available/allmon3.conf\n    content: |\n      Alias /allmon3 /usr/share/allmon3\n    owner: root\n    mode: "0644"\n    validate: apachectl -t -f %s',
+    example: '- copy:\n    dest: /etc/sudoers.d/deploy\n    content: "deploy ALL=(ALL) NOPASSWD: ALL\\n"\n    owner: root\n    mode: "0440"\n    validate: visudo -cf %s',
     notes: [
       'src is read as text (UTF-8); a directory as src is not supported: copy files one by one (loop).',
       'With --diff the old and new content are shown (up to 256 KiB each).',
