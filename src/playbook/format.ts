@@ -41,12 +41,19 @@ export function codeFrame(source: string, line: number, col: number, options: Fo
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
     let text = lines[n - 1] ?? '';
-    // a code frame is for orientation; do not flood the terminal with a minified line
-    if (text.length > 160) text = `${text.slice(0, 157)}...`;
+    let caretCol = col;
+    // a code frame is for orientation; show a window of a long line around the column
+    if (text.length > 120) {
+      const start = n === line ? Math.max(0, col - 60) : 0;
+      const head = start > 0 ? '...' : '';
+      const body = text.slice(start, start + 100);
+      caretCol = col - start + head.length;
+      text = `${head}${body}${start + 100 < text.length ? '...' : ''}`;
+    }
     const marker = n === line ? '>' : ' ';
     out.push(`${marker} ${String(n).padStart(width)} | ${text.replace(/\t/g, '→')}`);
     if (n === line) {
-      const caretCol = Math.max(1, Math.min(col, text.length + 1));
+      caretCol = Math.max(1, Math.min(caretCol, text.length + 1));
       out.push(`  ${' '.repeat(width)} | ${' '.repeat(caretCol - 1)}${ansi(options.color === true, '31;1', '^')}`);
     }
   }
@@ -80,7 +87,7 @@ export function formatDiagnostics(diags: Diagnostic[], sources?: Map<string, str
     if (d.fix !== undefined && d.fix !== '') lines.push(`${ansi(color, '36', 'fix')}: ${d.fix}`);
     blocks.push(lines.join('\n'));
   }
-  return blocks.join('\n\n');
+  return blocks.length > 0 ? `${blocks.join('\n\n')}\n` : '';
 }
 
 /** `2 errors, 1 warning` */

@@ -180,9 +180,10 @@ class Loader {
     this.report('warning', y, path, code, message, fix, atValue);
   }
 
-  locate = (file: string, path: ReadonlyArray<Seg>): SourceLocation => {
+  locate = (file: string, path: ReadonlyArray<Seg>, atValue = false): SourceLocation => {
     const y = this.files.get(file);
-    return y !== undefined ? y.locate(path) : { file, line: 1, col: 1 };
+    if (y === undefined) return { file, line: 1, col: 1 };
+    return atValue ? y.locateValue(path) : y.locate(path);
   };
 
   /** Read a YAML file; errors are recorded. `site` says where it was referenced from. */
@@ -512,7 +513,7 @@ class Loader {
     const reportUnknown = (k: string, asModule: boolean): void => {
       const kwGuess = closest(k, taskKeywordNames);
       const modGuess = closest(k, this.modules.names());
-      if (asModule && kwGuess === undefined) {
+      if ((asModule && kwGuess === undefined) || (k.includes('.') && modGuess !== undefined)) {
         this.error(
           y,
           [...path, k],
@@ -711,7 +712,7 @@ class Loader {
       (p) => !(p.path.length === 1 && /(^|_)mode$/.test(String(p.path[0])) && typeof args[String(p.path[0])] === 'number'),
     );
     for (const p of problems) {
-      this.error(y, argPath(p.path), p.keyword === 'additionalProperties' ? 'unknown-argument' : p.keyword === 'required' ? 'missing-argument' : 'bad-argument', p.message, p.fix, !p.atKey && isObj(value));
+      this.error(y, argPath(p.path), p.kind === 'unknown-key' ? 'unknown-argument' : p.kind === 'missing' ? 'missing-argument' : 'bad-argument', p.message, p.fix, !p.atKey || !isObj(value));
       ok = false;
     }
     return ok ? args : undefined;

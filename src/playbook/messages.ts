@@ -13,6 +13,8 @@ export interface SchemaProblem {
   atKey: boolean;
   /** ajv keyword, for callers that want to filter */
   keyword: string;
+  /** an unknown key, a missing key, or a wrong value */
+  kind: 'unknown-key' | 'missing' | 'value';
 }
 
 function segments(instancePath: string): Array<string | number> {
@@ -93,12 +95,23 @@ function schemaAt(schema: Record<string, unknown> | undefined, path: ReadonlyArr
  * about the spot instead of one per branch.
  */
 export function describeSchemaErrors(errors: readonly ErrorObject[], data: unknown, options: DescribeOptions): SchemaProblem[] {
-  const out: SchemaProblem[] = [];
   const seen = new Set<string>();
+  return describe(errors, data, options).filter((p) => {
+    const key = `${p.path.join('.')}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const branchPrefix = (e: ErrorObject): string => `${e.schemaPath}/`;
+
+function describe(errors: readonly ErrorObject[], data: unknown, options: DescribeOptions): SchemaProblem[] {
+  const out: SchemaProblem[] = [];
   // errors inside a failed anyOf/oneOf branch are summarised by the anyOf error itself
   const alternatives = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   const insideAlternative = (e: ErrorObject): boolean =>
-    alternatives.some((a) => a !== e && e.schemaPath.startsWith(a.schemaPath.replace(/\/(anyOf|oneOf)$/, '/$1/')));
+    alternatives.some((a) => a !== e && e.schemaPath.startsWith(branchPrefix(a)));
 
   for (const e of errors) {
     if (insideAlternative(e)) continue;
@@ -107,7 +120,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
     const where = joinPath(options.label, path);
     const sub = schemaAt(options.schema, path);
     const description = typeof sub?.description === 'string' ? sub.description : undefined;
-    let problem: SchemaProblem | undefined;
+    let problem: (Omit<SchemaProblem, 'kind'> & { kind?: SchemaProblem['kind'] }) | undefined;
     const templated = options.skipTemplates === true && isTemplate(value);
     switch (e.keyword) {
       case 'type':
@@ -116,6 +129,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
           path,
           atKey: false,
           keyword: e.keyword,
+          kind: 'value',
           message: `\`${where}\` must be ${typeWords(e.params.type)}, not ${shown(value)}`,
           ...(description !== undefined ? { fix: `\`${where}\`: ${description}` } : {}),
         };
@@ -194,22 +208,39 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
       case 'anyOf':
       case 'oneOf': {
         if (templated) break;
+        const prefix = branchPrefix(e);
+        const branchErrors = errors.filter((x) => x !== e && x.schemaPath.startsWith(prefix));
+        const branches = new Map<string, ErrorObject[]>();
+        for (const x of branchErrors) {
+          const idx = x.schemaPath.slice(prefix.length).split('/')[0] ?? '';
+          branches.set(idx, [...(branches.get(idx) ?? []), x]);
+        }
+        // the branch whose type fits the value explains the problem best (e.g. the list form)
+        const fitting = [...branches.values()].filter((errs) => !errs.some((x) => x.keyword === 'type' && x.instancePath === e.instancePath));
+        const onlyFit = fitting.length === 1 ? fitting[0] : undefined;
+        if (onlyFit !== undefined && onlyFit.some((x) => x.instancePath !== e.instancePath)) {
+          out.push(...describe(onlyFit, data, options));
+          break;
+        }
         // "needs one of" when every branch only asks for a key
-        const branchErrors = errors.filter((x) => x !== e && x.schemaPath.startsWith(e.schemaPath.replace(/\/(anyOf|oneOf)$/, '/$1/')));
         const missing = [...new Set(branchErrors.filter((x) => x.keyword === 'required' && x.instancePath === e.instancePath).map((x) => String(x.params.missingProperty)))];
         if (missing.length > 0 && branchErrors.every((x) => x.keyword === 'required')) {
-          problem = { path, atKey: true, keyword: e.keyword, message: `\`${where}\` needs one of: ${missing.map((m) => `\`${m}\``).join(', ')}`, fix: `add one of ${missing.join(', ')}` };
+          problem = { path, atKey: true, keyword: e.keyword, kind: 'missing', message: `\`${where}\` needs one of: ${missing.map((m) => `\`${m}\``).join(', ')}`, fix: `add one of ${missing.join(', ')}` };
           break;
         }
         if (e.keyword === 'oneOf' && (e.params as { passingSchemas?: unknown }).passingSchemas != null) {
-          problem = { path, atKey: true, keyword: e.keyword, message: `\`${where}\` matches more than one allowed form`, ...(description !== undefined ? { fix: description } : {}) };
+          problem = { path, atKey: true, keyword: e.keyword, kind: 'value', message: `\`${where}\` matches more than one allowed form`, ...(description !== undefined ? { fix: description } : {}) };
           break;
         }
-        const expect = path.length === 0 && options.expect !== undefined ? options.expect : description;
+        const typesWanted = branchErrors.every((x) => x.keyword === 'type' && x.instancePath === e.instancePath)
+          ? typeWords([...new Set(branchErrors.flatMap((x): unknown[] => { const t: unknown = x.params.type; return Array.isArray(t) ? (t as unknown[]) : [t]; }))])
+          : undefined;
+        const expect = path.length === 0 && options.expect !== undefined ? options.expect : (description ?? typesWanted);
         problem = {
           path,
           atKey: false,
           keyword: e.keyword,
+          kind: 'value',
           message: `\`${where}\` must be ${expect ?? 'one of the allowed forms'}, not ${shown(value)}`,
         };
         break;
@@ -234,11 +265,10 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
         if (templated) break;
         problem = { path, atKey: false, keyword: e.keyword, message: `\`${where}\` ${e.message ?? 'is not valid'}` };
     }
-    if (problem === undefined) continue;
-    const key = `${problem.path.join('.')}|${problem.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(problem);
+    if (problem !== undefined) {
+      const kind = problem.kind ?? (e.keyword === 'required' || e.keyword === 'dependencies' || e.keyword === 'dependentRequired' ? 'missing' : e.keyword === 'additionalProperties' ? 'unknown-key' : 'value');
+      out.push({ ...problem, kind });
+    }
   }
   return out;
 }

@@ -3,37 +3,50 @@
 import type { Diagnostic, SourceLocation } from './diagnostic.js';
 import type { Play, Playbook, Step, TaskNode } from './types.js';
 
+/** Edit distance where swapping two neighbouring letters counts as one edit (typos). */
 export function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = prev[0] ?? 0;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = prev[j] ?? 0;
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array<number>(rows * cols).fill(0);
+  const at = (i: number, j: number): number => d[i * cols + j] ?? 0;
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      prev[j] = Math.min(above + 1, (prev[j - 1] ?? 0) + 1, diagonal + cost);
-      diagonal = above;
+      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, at(i - 2, j - 2) + 1);
+      d[i * cols + j] = v;
     }
   }
-  return prev[b.length] ?? 0;
+  return at(a.length, b.length);
 }
+
+function isSubsequence(word: string, of: string): boolean {
+  let i = 0;
+  for (const ch of of) if (ch === word[i]) i++;
+  return i === word.length;
+}
+
+const short = (s: string): string => s.toLowerCase().replace(/^ansible\.builtin\./, '');
 
 /** The closest candidate when it is close enough to be a typo, else undefined. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
+  const w = short(word);
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
-    const cl = c.toLowerCase();
-    // `ansible.builtin.copi` vs `ansible.builtin.copy`: compare the short names too
-    const score = Math.min(levenshtein(w, cl), levenshtein(w.replace(/^ansible\.builtin\./, ''), cl.replace(/^ansible\.builtin\./, '')));
+    // `ansible.builtin.copi` vs `ansible.builtin.copy`: compare the short names
+    const cs = short(c);
+    // a letter left out (`taks` → `tasks`) beats a letter changed (`taks` → `tags`) on a tie
+    const score = levenshtein(w, cs) - (isSubsequence(w, cs) ? 0.5 : 0) + (word.includes('.') === c.includes('.') ? 0 : 0.25);
     if (score < bestScore) {
       best = c;
       bestScore = score;
     }
   }
-  const threshold = Math.max(1, Math.floor(Math.max(word.length, 3) / 3));
+  const threshold = Math.max(1, Math.floor(Math.max(w.length, 3) / 3));
   return bestScore <= threshold ? best : undefined;
 }
 
@@ -54,7 +67,7 @@ export function hasTemplate(s: string): boolean {
 }
 
 /** Finds a position from a file and a dot path (key position), as the loader knows its files. */
-export type Locator = (file: string, path: ReadonlyArray<string | number>) => SourceLocation;
+export type Locator = (file: string, path: ReadonlyArray<string | number>, atValue?: boolean) => SourceLocation;
 
 export interface RuleOptions {
   matchHosts?: (pattern: string) => string[];
@@ -94,7 +107,7 @@ export function ruleMissingHandlers(play: Play, locate: Locator): Diagnostic[] {
       if (known.has(n) || hasTemplate(n)) return;
       const guess = closest(n, knownList);
       const p = [...segs(t.path), 'notify'];
-      const loc = locate(t.location.file, [...p, i]);
+      const loc = locate(t.location.file, [...p, i], true);
       out.push(
         diag(
           'error',
@@ -190,7 +203,7 @@ export function runPlaybookRules(playbook: Playbook, options: RuleOptions, locat
   for (const play of playbook.plays) {
     if (complete) out.push(...ruleMissingHandlers(play, locate));
     out.push(...ruleHostsMatch(play, options, locate), ...ruleVariableNames(play, options, locate));
-    if (play.preTasks.length + play.tasks.length + play.postTasks.length === 0) {
+    if (complete && play.preTasks.length + play.tasks.length + play.postTasks.length === 0) {
       out.push(diag('warning', 'empty-play', play.location, play.path, `play \`${play.name}\` has no tasks`, 'add tasks under `tasks:`, or remove the play'));
     }
   }

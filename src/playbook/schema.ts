@@ -69,7 +69,7 @@ export const DEFINITIONS: Record<string, SchemaObject> = {
     additionalProperties: false,
   },
   environment: {
-    description: 'environment variables for commands of this task: NAME: value',
+    description: 'a mapping of environment variables (NAME: value)',
     type: 'object',
     additionalProperties: { type: ['string', 'number', 'boolean'] },
   },
@@ -330,8 +330,8 @@ export function validateKeyword(spec: KeywordSpec, value: unknown): ErrorObject[
   let v = keywordValidators.get(key);
   if (v === undefined) {
     keywordAjv ??= newAjv();
-    // `task` is referenced by `tasks`; the loader checks tasks itself, so any object passes here
-    v = keywordAjv.compile({ ...spec.schema, definitions: { ...DEFINITIONS, task: { type: 'object' } } });
+    // `task` is referenced by `tasks`; the loader checks each task itself (with better messages)
+    v = keywordAjv.compile({ ...spec.schema, definitions: { ...DEFINITIONS, task: {} } });
     keywordValidators.set(key, v);
   }
   return v(value) ? [] : [...(v.errors ?? [])];
@@ -359,4 +359,18 @@ export function argSchemaAt(m: AnyModule, path: ReadonlyArray<string>): Record<s
     if (node === undefined) return undefined;
   }
   return node;
+}
+
+/**
+ * Every published schema file (path relative to the package root → content). One source for
+ * `npm run schemas` (scripts/write-schemas.ts) and the test that keeps schemas/ in sync.
+ */
+export function publishedSchemaFiles(modules: AnyModule[] = allModules()): Map<string, string> {
+  const files = new Map<string, string>();
+  const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+  files.set('schemas/playbook.schema.json', json(buildPlaybookSchema(modules)));
+  for (const m of [...modules].sort((a, b) => a.name.localeCompare(b.name))) {
+    files.set(`schemas/modules/${m.name}.schema.json`, json(buildModuleSchema(m)));
+  }
+  return files;
 }

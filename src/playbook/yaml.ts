@@ -15,6 +15,7 @@ import {
   isSeq,
   isDocument,
   Scalar,
+  type Alias,
   type Document,
   type Node as YamlNode,
   type YAMLError,
@@ -36,7 +37,7 @@ export const DEFAULT_YAML_LIMITS: Readonly<YamlLimits> = {
   maxBytes: 2 * 1024 * 1024,
   maxAliases: 100,
   maxDepth: 64,
-  maxNodes: 200_000,
+  maxNodes: 100_000,
 };
 
 export interface ParsedYaml {
@@ -176,9 +177,13 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
 
   const tooDeepAt = nestingBeyond(source, SAFE_PARSE_DEPTH);
   if (tooDeepAt !== undefined) {
+    // the line counter is filled by the parser, which we did not run: count lines here
+    const before = source.slice(0, tooDeepAt);
+    const line = before.split('\n').length;
+    const col = tooDeepAt - before.lastIndexOf('\n');
     return {
       ok: false,
-      errors: [err('yaml-too-deep', tooDeepAt, [], `YAML nesting is deeper than ${lim.maxDepth} levels`, 'flatten the structure')],
+      errors: [{ severity: 'error', code: 'yaml-too-deep', location: { file, line, col }, path: '', message: `YAML nesting is deeper than ${lim.maxDepth} levels`, fix: 'flatten the structure' }],
     };
   }
 
@@ -249,7 +254,14 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
 
   for (const e of doc.errors) {
     const code = e.code === 'RESOURCE_EXHAUSTION' ? 'yaml-too-deep' : e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : 'yaml-syntax';
-    errors.push(err(code, e.pos[0], [], describeYamlError(e.code, e.message), fixForYamlError(e.code, e.message)));
+    let offset = e.pos[0];
+    const quote = e.code === 'MISSING_CHAR' ? /closing (["'])/.exec(e.message)?.[1] : undefined;
+    if (quote !== undefined) {
+      // the parser notices at the end of the file; the opening quote is where the fix goes
+      const open = source.lastIndexOf(quote, Math.max(0, offset - 1));
+      if (open >= 0) offset = open;
+    }
+    errors.push(err(code, offset, [], describeYamlError(e.code, e.message), fixForYamlError(e.code, e.message)));
   }
   for (const w of doc.warnings as YAMLError[]) {
     // unresolved tags are reported as errors by the walk below
@@ -293,13 +305,16 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
   }
 
   let nodes = 0;
+  const resolvedAliases = new Map<object, ReturnType<Alias['resolve']>>();
+  // the alias in the file the user wrote whose expansion is being walked (for the position)
+  let aliasSite: number | undefined;
   const walk = (node: unknown, path: Array<string | number>, depth: number, viaAlias: boolean): unknown => {
     nodes++;
     if (nodes > lim.maxNodes) {
       throw new LimitExceeded(
         err(
           'yaml-alias-limit',
-          (node as YamlNode | null)?.range?.[0],
+          aliasSite ?? (node as YamlNode | null)?.range?.[0],
           path,
           `YAML expands to more than ${lim.maxNodes} values; aliases that multiply like this are rejected as an alias bomb`,
           'write the values out instead of nesting *alias references',
@@ -313,7 +328,13 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
     }
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
-      const target = node.resolve(doc);
+      // Alias.resolve searches the whole document; an alias bomb would call it many times
+      let target = resolvedAliases.get(node);
+      if (target === undefined && !resolvedAliases.has(node)) {
+        target = node.resolve(doc);
+        resolvedAliases.set(node, target);
+      }
+      if (!viaAlias) aliasSite = node.range?.[0];
       if (target === undefined) {
         errors.push(err('yaml-unknown-alias', node.range?.[0], path, `alias *${node.source} refers to no anchor`, `define &${node.source} before using it, or remove the alias`));
         return null;

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateCommand } from './validate.js';
+import type { CommandIo } from '../command.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const fixtures = join(root, 'test/fixtures/playbooks');
+
+function fakeIo(): { io: CommandIo; stdout: () => string; stderr: () => string } {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (c: Buffer) => (o += c.toString()));
+  err.on('data', (c: Buffer) => (e += c.toString()));
+  return { io: { stdout: out, stderr: err, stdin: new PassThrough(), env: {}, cwd: root }, stdout: () => o, stderr: () => e };
+}
+
+async function run(positionals: string[], values: Record<string, string | boolean | string[]> = {}) {
+  const f = fakeIo();
+  const code = await validateCommand.run({ positionals, values }, f.io);
+  return { code, stdout: f.stdout(), stderr: f.stderr() };
+}
+
+describe('runbook validate', () => {
+  it('exits 0 for a valid playbook and says so', async () => {
+    const r = await run([join(fixtures, 'valid/ansible-way.yml')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ansible-way\.yml: valid \(1 play, \d+ tasks\)/);
+  });
+
+  it('exits 1 with file:line:col, a code frame and the fix for an invalid one', async () => {
+    const r = await run([join(fixtures, 'broken/octal-mode.yml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/octal-mode\.yml:6:15: error: `file\.mode` is the number 644/);
+    expect(r.stderr).toMatch(/> 6 \|\s+mode: 0644\n\s+\|\s+\^/);
+    expect(r.stderr).toMatch(/fix: quote it: `mode: '0644'`/);
+  });
+
+  it('checks several playbooks and fails when one is invalid', async () => {
+    const r = await run([join(fixtures, 'valid/ansible-way.yml'), join(fixtures, 'hostile/billion-laughs.yml')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/ansible-way\.yml: valid/);
+    expect(r.stderr).toMatch(/billion-laughs\.yml:\d+:\d+: error: .*alias bomb/);
+  });
+
+  it('--json reports diagnostics on stdout', async () => {
+    const r = await run([join(fixtures, 'broken/unknown-module.yml')], { json: true });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { valid: boolean; playbooks: Array<{ ok: boolean; errors: Array<{ code: string; location: { line: number; col: number } }> }> };
+    expect(report.valid).toBe(false);
+    expect(report.playbooks[0]?.errors[0]).toMatchObject({ code: 'unknown-module', location: { line: 4, col: 7 } });
+  });
+
+  it('with -i, a hosts pattern that matches no inventory host is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-validate-'));
+    writeFileSync(join(dir, 'inventory.yml'), 'all:\n  children:\n    web:\n      hosts:\n        web1:\n        web2:\n');
+    writeFileSync(join(dir, 'site.yml'), '- hosts: web\n  tasks:\n    - debug: msg=hi\n- hosts: db\n  tasks:\n    - debug: msg=hi\n');
+    const r = await run([join(dir, 'site.yml')], { inventory: [join(dir, 'inventory.yml')] });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/site\.yml:4:3: error: hosts pattern `db` matches no host in the inventory/);
+    expect(r.stderr).not.toMatch(/site\.yml:1:/);
+  });
+
+  it('an inventory that does not load fails validation cleanly', async () => {
+    const r = await run([join(fixtures, 'valid/ansible-way.yml')], { inventory: [join(tmpdir(), 'no-such-inventory.yml')] });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/inventory not found/);
+  });
+
+  it('needs at least one playbook', async () => {
+    await expect(run([])).rejects.toThrow(/at least one playbook/);
+  });
+});
