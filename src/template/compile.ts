@@ -44,7 +44,7 @@ export function compile(template: string): Compiled {
   if (hit) return hit;
   let compiled: Compiled;
   try {
-    const tokens = rewriteTests(lib.tokenize(template, { trim_blocks: true }));
+    const tokens = rewriteTests(lib.tokenize(rawBlocksToLiterals(template), { trim_blocks: true }));
     const program = lib.parse(tokens);
     const body = program.body;
     const first = tokens[0];
@@ -70,6 +70,18 @@ export function compile(template: string): Compiled {
 function syntaxMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.replace(/^Parser Error: /, '');
+}
+
+/**
+ * `{% raw %}...{% endraw %}` (text Jinja must not touch) is not known to the lexer; each
+ * block becomes a string literal expression with the same text.
+ */
+function rawBlocksToLiterals(template: string): string {
+  if (!template.includes('raw')) return template;
+  return template.replace(/\{%-?\s*raw\s*-?%\}([\s\S]*?)\{%-?\s*endraw\s*-?%\}/g, (_, body: string) => {
+    const escaped = body.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+    return `{{ '${escaped}' }}`;
+  });
 }
 
 /**

@@ -371,8 +371,9 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
     from_json: (v) => {
       try {
         return JSON.parse(needString(v, 'from_json')) as unknown;
-      } catch (e) {
-        throw new TemplateRuntimeError(`from_json: ${(e as Error).message}`);
+      } catch {
+        // JSON.parse's message quotes the input, which may be a secret
+        throw new TemplateRuntimeError('from_json: the value is not valid JSON');
       }
     },
     to_yaml: (v) => stringifyYaml(toPlain(v), { lineWidth: 0 }),
@@ -381,7 +382,9 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
       try {
         return parseYamlText(needString(v, 'from_yaml'), { maxAliasCount: 100, merge: false }) as unknown;
       } catch (e) {
-        throw new TemplateRuntimeError(`from_yaml: ${(e as Error).message}`);
+        // the parser's message shows the input; keep only where it failed
+        const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+        throw new TemplateRuntimeError(`from_yaml: the value is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`);
       }
     },
     bool: (v) => toBool(v),

@@ -233,8 +233,13 @@ function listMethod(l: unknown[], name: string): Callable | undefined {
 }
 
 /** `obj.key` / `obj[key]`: own data only, never anything inherited. */
-export function getAttr(obj: unknown, key: unknown, label: string): unknown {
+export function getAttr(obj: unknown, key: unknown, label: string, showKey = true): unknown {
   if (obj instanceof Undefined) return obj;
+  if (!showKey) {
+    // the key came from a variable and may be a secret: do not put it in messages
+    const r = getAttr(obj, key, label, true);
+    return r instanceof Undefined ? new Undefined(`'${label}' has no item with the key computed by the template`) : r;
+  }
   if (isMapping(obj)) {
     const k = typeof key === 'number' ? String(key) : key;
     if (typeof k === 'string') {
@@ -472,7 +477,8 @@ export class Interpreter {
     }
     const key = this.eval(prop, frame);
     if (key instanceof Undefined) key.fail();
-    return getAttr(obj, key, lbl);
+    const literal = prop.type === 'StringLiteral' || prop.type === 'IntegerLiteral' || (prop.type === 'UnaryExpression' && (prop.argument as AstNode).type === 'IntegerLiteral');
+    return getAttr(obj, key, lbl, literal);
   }
 
   private args(nodes: AstNode[], frame: Frame): [unknown[], Record<string, unknown>] {

@@ -124,6 +124,25 @@ describe('render', () => {
     expect(r('{{ words[-1] }}')).toBe('a');
   });
 
+  it('{% raw %} blocks are left as written', () => {
+    expect(r('{% raw %}{{ port }}{% endraw %}')).toBe('{{ port }}');
+    expect(r("a {% raw %}{% if x %}'\\n\n{% endraw %} {{ port }}")).toBe("a {% if x %}'\\n\n 8080");
+  });
+
+  it('error messages never contain variable values (they may be secrets)', () => {
+    const secretScope = createScope([{ name: 'v', kind: 'data', vars: { pw: 'hunter2', d: { a: 1 }, l: [1] } }]);
+    for (const t of ['{{ d[pw] }}', '{{ pw | from_json }}', "{{ pw ~ ': [' | from_yaml }}", '{{ pw + 1 }}', '{{ l[pw] }}', '{{ pw | mandatory }}{{ nope }}']) {
+      let message = '';
+      try {
+        render(t, secretScope);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message, t).not.toBe('');
+      expect(message, t).not.toContain('hunter2');
+    }
+  });
+
   it('omit is available for module arguments', () => {
     expect(r('{{ nope | default(omit) }}')).toBe(OMIT);
   });

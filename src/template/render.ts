@@ -39,11 +39,36 @@ export function render(template: string, scope: Lookupable): unknown {
 }
 
 /**
+ * Lists and dicts already seen to hold no template string. Values handed to templating are
+ * playbook and inventory data, which nobody mutates after loading, so a big template-free
+ * structure (a list of 1000 users in play vars) is walked once, not on every read.
+ */
+const templateFree = new WeakSet<object>();
+
+/**
  * Render every string inside a value (lists and dicts, deeply). Parts without templates are
  * returned as the same objects, so big template-free values are not copied.
  */
 export function renderValue(value: unknown, scope: Lookupable): unknown {
   if (typeof value === 'string') return render(value, scope);
+  if (typeof value !== 'object' || value === null) return value;
+  if (templateFree.has(value)) return value;
+  if (!hasTemplate(value)) {
+    templateFree.add(value);
+    return value;
+  }
+  return renderContainer(value, scope);
+}
+
+function hasTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return isTemplate(value);
+  if (typeof value !== 'object' || value === null || templateFree.has(value)) return false;
+  const found = isList(value) ? value.some(hasTemplate) : isPlainObject(value) ? Object.values(value).some(hasTemplate) : false;
+  if (!found) templateFree.add(value);
+  return found;
+}
+
+function renderContainer(value: unknown, scope: Lookupable): unknown {
   if (isList(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
