@@ -331,7 +331,35 @@ describe('connecting', () => {
       expect(noPass).toMatchObject({ reason: 'auth' });
       expect((noPass as Error).message).toContain(`${encrypted} is encrypted: give its passphrase (RUNBOOK_SSH_KEY_PASSPHRASE`);
       await transport(spec(fake.port, { privateKeyFiles: [encrypted], privateKeyPassphrase: 'key-pass-1' })).connect();
+      const wrong = await transport(spec(fake.port, { privateKeyFiles: [encrypted], privateKeyPassphrase: 'nope-nope' })).connect().catch((e: unknown) => e);
+      expect((wrong as Error).message).toContain(`${encrypted}: wrong passphrase`);
+      expect((wrong as Error).message).not.toContain('nope-nope');
     } finally {
+      clientBlob = savedBlob;
+      clientKeyFile = savedFile;
+    }
+  });
+});
+
+describe('key formats', () => {
+  it('reads an encrypted OpenSSH-format key with the passphrase from RUNBOOK_SSH_KEY_PASSPHRASE', async () => {
+    const savedBlob = clientBlob;
+    const savedFile = clientKeyFile;
+    const enc = join(dir, 'enc_openssh');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'env-pass-9', '-f', enc]);
+    clientKeyFile = `${enc}.plain`;
+    execFileSync('cp', [enc, clientKeyFile]);
+    execFileSync('ssh-keygen', ['-q', '-p', '-P', 'env-pass-9', '-N', '', '-f', clientKeyFile]);
+    clientBlob = blobOf(readFileSync(`${enc}.pub`, 'utf8'));
+    process.env.RUNBOOK_SSH_KEY_PASSPHRASE = 'env-pass-9';
+    try {
+      expect(readFileSync(enc, 'utf8')).toContain('BEGIN OPENSSH PRIVATE KEY');
+      const fake = await startFake();
+      trustHost(fake.port);
+      const r = await transport(spec(fake.port, { privateKeyFiles: [enc] })).exec(rawCommand('echo in'));
+      expect(r.stdout).toBe('in\n');
+    } finally {
+      delete process.env.RUNBOOK_SSH_KEY_PASSPHRASE;
       clientBlob = savedBlob;
       clientKeyFile = savedFile;
     }

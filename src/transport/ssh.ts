@@ -92,6 +92,8 @@ export class SshTransport implements Transport {
   private connecting: Promise<void> | undefined;
   private lost: UnreachableError | undefined;
   private closed = false;
+  /** counters for tests and -vvv: channels opened, and refused opens that were retried */
+  readonly stats = { channelsOpened: 0, channelRetries: 0 };
   /** commands in flight, told when the connection goes away */
   private readonly inFlight = new Set<() => void>();
   private readonly warn: (message: string) => void;
@@ -411,12 +413,15 @@ export class SshTransport implements Transport {
     for (let attempt = 0; ; attempt++) {
       const client = await this.ready();
       try {
-        return await new Promise<T>((resolve, reject) => {
-          open(client, (err, ch) => (err ? reject(err) : resolve(ch)));
+        const ch = await new Promise<T>((resolve, reject) => {
+          open(client, (err, c) => (err ? reject(err) : resolve(c)));
         });
+        this.stats.channelsOpened++;
+        return ch;
       } catch (e) {
         if (this.lost) throw this.lost;
         if (isChannelOpenFailure(e) && attempt < CHANNEL_RETRIES) {
+          this.stats.channelRetries++;
           await sleep(Math.min(2000, 50 * 2 ** attempt) + Math.random() * 50);
           continue;
         }

@@ -123,6 +123,15 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       expect(r.stdout).toBe(`${lab.users.nopasswd.name}\n`);
     });
 
+    it('reports exit codes and signals', async () => {
+      const t = connectTo(specFor(host(0)));
+      expect(await t.exec(rawCommand('exit 7'))).toMatchObject({ exitCode: 7, signal: null, ok: false });
+      expect(await t.exec(rawCommand('kill -TERM $$'))).toMatchObject({ exitCode: null, signal: 'SIGTERM', ok: false });
+      const missing = await t.exec(rawCommand('no-such-command-xyz'));
+      expect(missing.exitCode).toBe(127);
+      expect(new ExecError(missing).message).toMatch(/exit code: 127 \(Command not found\)\n.*no-such-command-xyz/);
+    });
+
     it('names the user and methods when no method works', async () => {
       const h = host(0);
       const spec = specFor(h, { ansible_ssh_private_key_file: join(dir, 'no-such-key') });
@@ -154,6 +163,13 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       expect(r).toMatchObject({ ok: true, stdout: '0\npayload\n', stderr: 'warn\n' });
       expect(JSON.stringify(r) + live.join('')).not.toContain(pw);
       expect(JSON.stringify(r)).not.toMatch(/runbook sudo|__RUNBOOK/);
+      // while a command runs, the password is in no process's argv on the host
+      const running = t.exec(rawCommand('sleep 3; echo slept'), { become: { password: pw } });
+      await new Promise((res) => setTimeout(res, 1500));
+      const ps = await labExec(lab, host(1).name, ['ps', '-eo', 'args']);
+      expect(ps.stdout).toContain('sleep 3');
+      expect(ps.stdout).not.toContain(pw);
+      expect((await running).stdout).toBe('slept\n');
       // sudo -n without the password: a clear message
       const np = await t.exec(rawCommand('id -u'), { become: {} });
       expect(np.ok).toBe(false);
@@ -266,6 +282,9 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       const started = Date.now();
       const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => t.exec(sh`sleep 0.3; echo ${i}`)));
       expect(rs.map((r) => r.stdout)).toEqual(Array.from({ length: 30 }, (_, i) => `${i}\n`));
+      // the default limit (8) stays under MaxSessions 10; sshd frees a session slot a moment after
+      // the channel closes, so an occasional refusal still happens and is retried
+      expect(t.stats.channelsOpened).toBeGreaterThanOrEqual(30);
       expect(Date.now() - started).toBeLessThan(30_000);
     });
 
@@ -273,6 +292,8 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       const t = connectTo({ ...specFor(host(0)), maxChannels: 20 });
       const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => t.exec(sh`sleep 0.3; echo ${i}`)));
       expect(rs.every((r) => r.ok)).toBe(true);
+      // OpenSSH really refused some (MaxSessions 10) and they were retried
+      expect(t.stats.channelRetries).toBeGreaterThan(0);
     });
 
     it('a timeout stops the remote command and its children (login user, sudo -n, sudo with password)', async () => {
