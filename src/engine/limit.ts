@@ -30,30 +30,33 @@ export class Semaphore {
  * before any starts the next, while hosts in a rescue branch still move through their own tasks.
  */
 export class Lockstep {
+  /** host → the position it waits at or runs */
   private readonly at = new Map<string, number>();
-  private readonly waiting = new Map<string, { pos: number; resolve: () => void }>();
+  /** position → how many hosts are there (few distinct positions: min is cheap) */
+  private readonly counts = new Map<number, number>();
+  private readonly waiting: Array<{ pos: number; resolve: () => void }> = [];
   private open = false;
 
   constructor(hosts: readonly string[]) {
-    for (const h of hosts) this.at.set(h, -1);
+    for (const h of hosts) this.move(h, -1);
   }
 
   /** Wait until the host may run the task at `pos`. */
   arrive(host: string, pos: number): Promise<void> {
-    this.at.set(host, pos);
+    this.move(host, pos);
     if (this.open || pos <= this.min()) {
       this.wake();
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      this.waiting.set(host, { pos, resolve });
+      this.waiting.push({ pos, resolve });
       this.wake();
     });
   }
 
   /** The host has no more tasks (done, failed, unreachable): nobody waits for it. */
   leave(host: string): void {
-    this.at.delete(host);
+    this.move(host, undefined);
     this.wake();
   }
 
@@ -63,20 +66,36 @@ export class Lockstep {
     this.wake();
   }
 
+  private move(host: string, pos: number | undefined): void {
+    const old = this.at.get(host);
+    if (old !== undefined) {
+      const n = (this.counts.get(old) ?? 1) - 1;
+      if (n <= 0) this.counts.delete(old);
+      else this.counts.set(old, n);
+    }
+    if (pos === undefined) {
+      this.at.delete(host);
+      return;
+    }
+    this.at.set(host, pos);
+    this.counts.set(pos, (this.counts.get(pos) ?? 0) + 1);
+  }
+
   private min(): number {
     let m = Infinity;
-    for (const p of this.at.values()) if (p < m) m = p;
+    for (const p of this.counts.keys()) if (p < m) m = p;
     return m;
   }
 
   private wake(): void {
-    const m = this.min();
-    for (const [host, w] of this.waiting) {
-      if (this.open || w.pos <= m) {
-        this.waiting.delete(host);
-        w.resolve();
-      }
+    if (this.waiting.length === 0) return;
+    const m = this.open ? Infinity : this.min();
+    let keep = 0;
+    for (const w of this.waiting) {
+      if (w.pos <= m) w.resolve();
+      else this.waiting[keep++] = w;
     }
+    this.waiting.length = keep;
   }
 }
 

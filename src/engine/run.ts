@@ -2,6 +2,7 @@
 // tree on its own (blocks, rescue, always, loops, retries); the linear strategy adds a barrier
 // so every host of a batch finishes a task before any host starts the next one. Modules are
 // planned when they run (they read the host's current state), never up front.
+import { setMaxListeners } from 'node:events';
 import { readFile as fsReadFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { HostFacts } from '../facts/types.js';
@@ -83,6 +84,7 @@ interface BatchRun {
   runOnce: Map<TaskNode, Promise<Invocation & { host: string }>>;
   /** any_errors_fatal tripped: no host starts another task */
   fatal?: string;
+  active?: { version: number; names: string[]; all: string[] };
 }
 
 interface Invocation {
@@ -114,6 +116,8 @@ class Run {
   private readonly hosts = new Map<string, HostRun>();
   private readonly sem: Semaphore;
   private readonly kill = new AbortController();
+  /** aborted on the first Ctrl-C: wakes retry delays */
+  private readonly stopped = new AbortController();
   private readonly batches = new Set<BatchRun>();
   private readonly started = new Set<string>();
   private readonly selected = new Set<string>();
@@ -132,6 +136,8 @@ class Run {
   private readonly playbookDir: string;
   private stopping = false;
   private interrupted = false;
+  /** bumped whenever a host's state changes (cache key for play_hosts) */
+  private stateVersion = 0;
   private graceTimer: NodeJS.Timeout | undefined;
   private readonly t0 = Date.now();
 
@@ -142,6 +148,8 @@ class Run {
     private readonly reporter: Reporter,
   ) {
     this.sem = new Semaphore(Math.max(1, options.forks ?? 5));
+    // every running task listens for Ctrl-C: hundreds at once are expected, not a leak
+    setMaxListeners(0, this.kill.signal, this.stopped.signal);
     this.readFile = options.readFile ?? ((p) => fsReadFile(p, 'utf8'));
     this.playbookDir = options.playbookDir ?? dirname(resolve(playbook.file));
     if (options.becomePassword) this.secrets.push(options.becomePassword);
@@ -193,6 +201,7 @@ class Run {
     if (this.stopping) return;
     this.stopping = true;
     this.interrupted = true;
+    this.stopped.abort();
     for (const b of this.batches) b.lockstep?.release();
     this.graceTimer = setTimeout(() => this.kill.abort(), this.options.graceMs ?? 5000);
   }
@@ -297,6 +306,7 @@ class Run {
 
   private hostFailed(h: HostRun): void {
     h.state = 'failed';
+    this.stateVersion++;
     h.stats.failed++;
     if (h.lastFailure) this.failures.push(h.lastFailure);
     h.lastFailure = undefined;
@@ -475,6 +485,7 @@ class Run {
     } catch (err) {
       if (err instanceof UnreachableError) {
         h.state = 'unreachable';
+        this.stateVersion++;
         h.stats.unreachable++;
         const msg = err.message;
         this.failures.push({ host: h.name, task: ref.name, where: ref.where, msg });
@@ -695,7 +706,7 @@ class Run {
       }
       if (this.stopping) break;
       this.emit({ type: 'progress', host: h.name, task: ref, msg: `retrying (attempt ${attempt + 1} of ${maxAttempts}) in ${task.delay ?? 5}s` });
-      await sleep(delayMs, this.options.signal);
+      await sleep(delayMs, this.stopped.signal);
       if (this.stopping) break;
     }
     return inv;
@@ -968,7 +979,11 @@ class Run {
   }
 
   private magic(h: HostRun, br: BatchRun): Record<string, unknown> {
-    const active = br.hosts.filter((x) => x.state === 'ok').map((x) => x.name);
+    // the active host list changes only when a host fails: cache it per batch
+    if (!br.active || br.active.version !== this.stateVersion) {
+      br.active = { version: this.stateVersion, names: br.hosts.filter((x) => x.state === 'ok').map((x) => x.name), all: br.hosts.map((x) => x.name) };
+    }
+    const active = br.active.names;
     return {
       inventory_hostname: h.name,
       inventory_hostname_short: h.name.split('.')[0] ?? h.name,
@@ -978,7 +993,7 @@ class Run {
       play_hosts: active,
       ansible_play_hosts: active,
       ansible_play_batch: active,
-      ansible_play_hosts_all: br.hosts.map((x) => x.name),
+      ansible_play_hosts_all: br.active.all,
       ansible_play_name: br.play.name,
       ansible_check_mode: this.options.check ?? false,
       ansible_diff_mode: this.options.diff ?? false,

@@ -26,7 +26,7 @@ export interface TreeReporterOptions {
   verbosity?: number;
   /** shown in the recap's re-run hint */
   rerun?: string;
-  /** minimum time between two renders (default 150 ms) */
+  /** minimum time between two renders (default 200 ms) */
   refreshMs?: number;
   /** stderr for listr2's process output (default process.stderr) */
   err?: NodeJS.WriteStream | NodeJS.WritableStream;
@@ -60,7 +60,7 @@ interface BatchView {
 }
 
 export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStream, options: TreeReporterOptions = {}): Reporter {
-  const refreshMs = options.refreshMs ?? 150;
+  const refreshMs = options.refreshMs ?? 200;
   const rows = (out as { rows?: number }).rows ?? 40;
   let chain: Promise<void> = Promise.resolve();
   let batch: BatchView | undefined;
@@ -87,21 +87,33 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     return `${h.name}  ${progress}  ${h.current}${item}${alive}${line}`;
   };
 
+  const maxLines = Math.max(5, rows - 8);
   const flush = (): void => {
     const b = batch;
     if (!b) return;
     let done = 0;
     let failed = 0;
+    let shown = 0;
+    let more = 0;
     for (const h of b.hosts.values()) {
       if (h.state !== 'running') done++;
       if (h.state === 'failed' || h.state === 'unreachable') failed++;
       if (!h.wrapper) continue;
-      const hidden = b.compact && (h.state === 'ok' || !h.started);
+      let hidden = b.compact && (h.state === 'ok' || !h.started);
+      if (!hidden && b.compact && h.state === 'running') {
+        // more running hosts than lines: the rest are counted in the batch title
+        if (shown >= maxLines) {
+          hidden = true;
+          more++;
+        } else shown++;
+      }
       // assigning the Task's field directly skips listr2's per-change render; one render follows
       h.wrapper.task.title = hidden ? '' : hostTitle(h, b.total);
     }
     if (b.root) {
-      const summary = b.compact ? COLOR.dim(`  ${done}/${b.hosts.size} hosts done${failed ? `, ${failed} failed or unreachable` : ''}`) : '';
+      const summary = b.compact
+        ? COLOR.dim(`  ${done}/${b.hosts.size} hosts done${failed ? `, ${failed} failed or unreachable` : ''}${more ? `, ${more} more running` : ''}`)
+        : '';
       b.root.task.title = `${b.title}${summary}`;
     }
     dirty = false;
@@ -110,9 +122,12 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
 
   const ensureTimer = (): void => {
     if (timer) return;
-    // also ticks without events, so the elapsed time of a long command keeps moving
+    let ticks = 0;
+    const tickEvery = Math.max(1, Math.round(1000 / refreshMs));
     timer = setInterval(() => {
-      if (dirty || batch) flush();
+      // render when something changed, and once a second anyway so the elapsed time of a
+      // long command keeps moving
+      if (dirty || (batch && ++ticks % tickEvery === 0)) flush();
     }, refreshMs);
   };
 
@@ -171,6 +186,8 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
           collapseSkips: false,
           showErrorMessage: true,
           removeEmptyLines: true,
+          // one line per host; wrapping long lines costs more than the rest of the render
+          formatOutput: 'truncate',
           logger,
         },
       },
