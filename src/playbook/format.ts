@@ -36,7 +36,9 @@ export function codeFrame(source: string, line: number, col: number, options: Fo
   if (line < 1 || line > lines.length) return '';
   const before = options.contextLines ?? 2;
   const first = Math.max(1, line - before);
-  const last = Math.min(lines.length, line + 1);
+  let last = Math.min(lines.length, line + 1);
+  // the empty "line" after a final newline adds nothing
+  if (last > line && (lines[last - 1] ?? '').trim() === '') last--;
   const width = String(last).length;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
