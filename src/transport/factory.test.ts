@@ -58,6 +58,16 @@ describe('resolveConnection', () => {
     expect(s.agent).toBeUndefined();
   });
 
+  it('follows Include (relative to the config directory, with globs)', () => {
+    const main = join(dir, 'with_include');
+    writeFileSync(join(dir, 'inc-10.conf'), 'Host db*\n  HostName 10.7.7.7\n  User dbadmin\n');
+    writeFileSync(join(dir, 'inc-20.conf'), 'Host db1\n  Port 2299\n');
+    writeFileSync(main, 'Include inc-*.conf\nHost *\n  User fallback\n');
+    const s = resolveConnection({ name: 'db1', vars: {} }, { sshConfigFiles: [main], env: noEnv });
+    expect(s).toMatchObject({ address: '10.7.7.7', user: 'dbadmin', port: 2299 });
+    expect(resolveConnection({ name: 'web9', vars: {} }, { sshConfigFiles: [main], env: noEnv }).user).toBe('fallback');
+  });
+
   it('lets inventory variables win over ssh config, and CLI overrides over both', () => {
     const vars = {
       ansible_host: 'web1',

@@ -1,7 +1,8 @@
 // ~/.ssh/config (and /etc/ssh/ssh_config) through the `ssh-config` parser: the settings ssh
 // would use for one host, first value wins across files as in ssh.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'ssh-config';
 
 export type SshConfigValues = Record<string, string | string[]>;
@@ -20,7 +21,7 @@ export function lookupSshConfig(host: string, files: readonly string[], user?: s
     } catch {
       continue;
     }
-    const computed = parse(text).compute(user === undefined ? { Host: host } : { Host: host, User: user }, { ignoreCase: true, matchExec: false });
+    const computed = parse(expandIncludes(text, dirname(file), 0)).compute(user === undefined ? { Host: host } : { Host: host, User: user }, { ignoreCase: true, matchExec: false });
     for (const [k, v] of Object.entries(computed)) {
       const key = k.toLowerCase();
       const existing = merged[key];
@@ -32,6 +33,48 @@ export function lookupSshConfig(host: string, files: readonly string[], user?: s
     }
   }
   return merged;
+}
+
+/**
+ * `Include` is inlined where it stands (the parser library leaves it alone). Relative paths are
+ * taken from ~/.ssh for user files and /etc/ssh for system files, as ssh does; `*` and `?` are
+ * expanded in the last path component.
+ */
+function expandIncludes(text: string, baseDir: string, depth: number): string {
+  if (depth > 8) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^\s*include\s+(.+?)\s*$/i.exec(line);
+      if (!m) return line;
+      const parts: string[] = [];
+      for (const pattern of (m[1] ?? '').split(/\s+/)) {
+        const path = pattern.startsWith('~') ? homedir() + pattern.slice(1) : isAbsolute(pattern) ? pattern : join(baseDir, pattern);
+        for (const file of globFiles(path)) {
+          try {
+            parts.push(expandIncludes(readFileSync(file, 'utf8'), baseDir, depth + 1));
+          } catch {
+            // an unreadable include is skipped, as by ssh
+          }
+        }
+      }
+      return parts.join('\n');
+    })
+    .join('\n');
+}
+
+function globFiles(path: string): string[] {
+  const name = basename(path);
+  if (!/[*?]/.test(name)) return [path];
+  const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  try {
+    return readdirSync(dirname(path))
+      .filter((f) => re.test(f))
+      .sort()
+      .map((f) => join(dirname(path), f));
+  } catch {
+    return [];
+  }
 }
 
 export function first(values: SshConfigValues, key: string): string | undefined {

@@ -185,6 +185,11 @@ export class SshTransport implements Transport {
     }
     const target = opened[opened.length - 1];
     if (!target) throw new UnreachableError(this.host, 'other', `${this.host}: nothing to connect to`);
+    if (this.closed) {
+      // close() was called while we were connecting
+      for (const c of opened.reverse()) c.end();
+      throw new UnreachableError(this.host, 'other', `${this.host}: the connection was closed while it was being opened`);
+    }
     this.clients.push(...opened);
     this.client = target;
     for (const c of opened) {
