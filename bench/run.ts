@@ -34,6 +34,8 @@ const USAGE = `usage: npm run bench -- [options]
   --verify N         after each tool's first run, check N hosts' end state (default 3)
   --timeout S        end a tool run after S seconds (default 1800)
   --no-build         do not run \`npm run build\` before runbook
+  --profile          run runbook under node --cpu-prof (profiles in <results>/prof; slows it:
+                     summarise with \`npx tsx bench/profile.ts FILE\`)
   -h, --help`;
 
 interface Options {
@@ -46,6 +48,7 @@ interface Options {
   verify: number;
   timeoutS: number;
   build: boolean;
+  profile: boolean;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -61,6 +64,7 @@ function parseOptions(argv: string[]): Options | undefined {
       verify: { type: 'string' },
       timeout: { type: 'string' },
       'no-build': { type: 'boolean' },
+      profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -92,6 +96,7 @@ function parseOptions(argv: string[]): Options | undefined {
     verify: int('verify', values.verify, 3, 0),
     timeoutS: int('timeout', values.timeout, 1800, 1),
     build: !values['no-build'],
+    profile: values.profile === true,
   };
 }
 
@@ -134,6 +139,36 @@ function sshdLogCandidates(lab: LabInfo): Map<string, string[]> {
   );
 }
 
+/**
+ * The lab's sshd logs at INFO, which has no line per session. For the bench's own instance,
+ * add `LogLevel VERBOSE` to each host's sshd_config and SIGHUP its sshd (sshd re-executes
+ * itself in place: same PID, same namespaces, so the lab still owns and stops it). Waits until
+ * every host listens again. Returns the number of hosts changed.
+ */
+async function enableSessionLog(lab: LabInfo): Promise<number> {
+  const changed: Array<{ log: string; from: number }> = [];
+  for (const h of lab.hosts) {
+    const dir = join(lab.stateDir, 'hosts', h.name);
+    const conf = join(dir, 'sshd_config');
+    const pidFile = join(dir, 'sshd.pid');
+    if (!existsSync(conf) || !existsSync(pidFile)) continue;
+    const text = readFileSync(conf, 'utf8');
+    if (/^\s*LogLevel\s+(VERBOSE|DEBUG)/im.test(text)) continue;
+    writeFileSync(conf, `${text.replace(/^\s*LogLevel\s.*$/gim, '')}\n# added by bench/run.ts: one log line per session, to count remote commands\nLogLevel VERBOSE\n`);
+    const log = join(dir, 'sshd.log');
+    const from = existsSync(log) ? readFileSync(log).length : 0;
+    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGHUP');
+    changed.push({ log, from });
+  }
+  const deadline = Date.now() + 60_000 + lab.hosts.length * 100;
+  while (Date.now() < deadline) {
+    const waiting = changed.filter((c) => !readFileSync(c.log).subarray(c.from).toString('utf8').includes('Server listening'));
+    if (waiting.length === 0) break;
+    await sleep(100);
+  }
+  return changed.length;
+}
+
 // ---------------------------------------------------------------- tools
 
 interface Prepared {
@@ -141,6 +176,7 @@ interface Prepared {
   runbookInventory: string;
   ansibleInventory: string;
   jobDir: string;
+  profDir: string;
 }
 
 /** The floor runs as plain JavaScript (no TypeScript loader in its measured time). */
@@ -201,8 +237,14 @@ function shellQuote(words: string[]): string {
   return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string): { argv: string[]; env: NodeJS.ProcessEnv } {
-  const runbook = ['node', 'bin/runbook.js', 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`];
+/** Ansible's ControlPath directory of one invocation (short: unix socket paths are limited). */
+function controlDir(root: string, phase: Phase): string {
+  return `/tmp/rbb-cp-${process.pid}-${root.split('/').pop() ?? 'x'}-${phase}`;
+}
+
+function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, phase: Phase): { argv: string[]; env: NodeJS.ProcessEnv } {
+  const node = opts.profile ? ['node', '--cpu-prof', `--cpu-prof-dir=${join(p.profDir, `${tool}-${root.split('/').pop() ?? 'x'}-${phase}`)}`] : ['node'];
+  const runbook = [...node, 'bin/runbook.js', 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`];
   switch (tool) {
     case 'floor':
       return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`)], env: process.env };
@@ -215,7 +257,7 @@ function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string): {
         env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm-256color' },
       };
     case 'ansible': {
-      const cp = `/tmp/rbb-cp-${process.pid}-${root.split('/').pop() ?? 'x'}`;
+      const cp = controlDir(root, phase);
       return {
         argv: ['ansible-playbook', 'bench/ansible/site.yml', '-i', p.ansibleInventory, '-f', String(opts.forks), '-e', `bench_root=${root}`],
         env: { ...process.env, ANSIBLE_CONFIG: join(BENCH, 'ansible', 'ansible.cfg'), ANSIBLE_SSH_CONTROL_PATH_DIR: cp },
@@ -344,7 +386,8 @@ async function main(argv: string[]): Promise<number> {
   const tools = opts.tools.filter((t) => !unavailable[t]);
   for (const [t, why] of Object.entries(unavailable)) log(`${t}: not available: ${why}`);
 
-  const floorJs = await buildFloor(join(BENCH, 'results', '.build'));
+  // outside the sources (lint) but under node_modules/, so `import 'ssh2'` resolves
+  const floorJs = await buildFloor(join(REPO, 'node_modules', '.cache', 'runbook-bench'));
 
   // ---- the lab: started here (and always stopped), or given
   let labApi: LabApi | undefined;
@@ -388,12 +431,17 @@ async function main(argv: string[]): Promise<number> {
       runbookInventory: lab.inventoryFile,
       ansibleInventory: join(outDir, 'ansible-inventory.yml'),
       jobDir: join(outDir, 'jobs'),
+      profDir: join(outDir, 'prof'),
     };
     mkdirSync(p.jobDir, { recursive: true });
     writeAnsibleInventory(lab, p.ansibleInventory);
 
     // ---- remote command counting (sshd's own log on each host), checked with one probe
     let counter: CommandCounter | undefined;
+    if (!opts.labInfo) {
+      const n = await enableSessionLog(lab);
+      if (n > 0) log(`sshd LogLevel VERBOSE on ${n} hosts (to count remote commands)`);
+    }
     const logs = existingLogs(sshdLogCandidates(lab));
     if (logs.size === lab.hosts.length) {
       const c = sshdLogCounter(logs);
@@ -421,10 +469,11 @@ async function main(argv: string[]): Promise<number> {
         for (let d = root; d !== '/tmp'; d = dirname(d)) chmodSync(d, 0o1777);
         writeFileSync(join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`), JSON.stringify({ hosts: lab.hosts, user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root }));
         for (const phase of ['first', 'second'] as Phase[]) {
-          const { argv: cmd, env } = commandFor(tool, p, opts, root);
+          const { argv: cmd, env } = commandFor(tool, p, opts, root, phase);
           const base = join(logDir, `${tool}-r${k}-${phase}`);
           const mark = counter?.mark();
           const m = await measure(cmd, { cwd: REPO, env, stdoutFile: `${base}.out`, stderrFile: `${base}.err`, timeoutMs: opts.timeoutS * 1000 });
+          rmSync(controlDir(root, phase), { recursive: true, force: true });
           await sleep(300); // let sshd finish writing its log lines
           const commands = counter && mark ? counter.since(mark) : null;
           const stdout = readFileSync(`${base}.out`, 'utf8');
