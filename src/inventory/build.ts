@@ -115,13 +115,17 @@ export function buildInventory(raw: RawInventory, source: string, levels: VarsLe
   // hosts that are in no group but all/ungrouped are `ungrouped`
   const direct = new Map<string, Set<string>>();
   for (const g of raw.groups.values()) for (const h of g.hosts) (direct.get(h) ?? direct.set(h, new Set()).get(h)!).add(g.name);
+  // (and, as Ansible reconciles, a host listed as ungrouped but also in a real group is not)
   const ungrouped = raw.groups.get('ungrouped')!;
   for (const h of raw.hosts.keys()) {
     const gs = direct.get(h) ?? new Set<string>();
-    if ([...gs].every((g) => g === 'all' || g === 'ungrouped') && !ungrouped.hosts.includes(h)) {
-      ungrouped.hosts.push(h);
+    if ([...gs].every((g) => g === 'all' || g === 'ungrouped')) {
+      if (!ungrouped.hosts.includes(h)) ungrouped.hosts.push(h);
       gs.add('ungrouped');
       direct.set(h, gs);
+    } else if (gs.has('ungrouped')) {
+      gs.delete('ungrouped');
+      ungrouped.hosts = ungrouped.hosts.filter((x) => x !== h);
     }
   }
 

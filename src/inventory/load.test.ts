@@ -81,6 +81,13 @@ describe('INI inventory', () => {
     expect(err.message).toContain('fix:');
     expect(err.diagnostics.filter((d) => d.severity === 'error')).toHaveLength(2);
   });
+  it('a host listed before any section and later in a group is not ungrouped', async () => {
+    const dir = await testdir({ hosts: 'h1\nh2\n[web]\nh1\n' });
+    const inv = await loadInventory(join(dir, 'hosts'));
+    expect(inv.hosts.get('h1')!.groups).toEqual(['all', 'web']);
+    expect(inv.hosts.get('h2')!.groups).toEqual(['all', 'ungrouped']);
+    expect(inv.groups.get('ungrouped')!.hosts).toEqual(['h2']);
+  });
   it('rejects bad lines', async () => {
     const dir = await testdir({
       hosts: '[web]\nweb1 novalue\nweb2 a="open\n[web:vars]\njust-a-word\n[web:nonsense]\n[web:children]\ntwo words\n',

@@ -169,6 +169,20 @@ describe('filters', () => {
     expect(r('{{ empty is falsy }}')).toBe(true);
     expect(r('{{ [1] is subset([1, 2]) }}')).toBe(true);
   });
+  it('hashes, paths, URLs and list combinations', () => {
+    expect(r("{{ 'abc' | hash('sha256') }}")).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(r("{{ 'abc' | checksum }}")).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
+    expect(r("{{ 'abc' | md5 }}")).toBe('900150983cd24fb0d6963f7d28e17f72');
+    expect(() => r("{{ 'abc' | hash('crc') }}")).toThrow(/unsupported algorithm/);
+    expect(r("{{ ['/etc', 'nginx', 'x.conf'] | path_join }}")).toBe('/etc/nginx/x.conf');
+    expect(r("{{ 'https://u@example.org:8443/a?b=1#f' | urlsplit('hostname') }}")).toBe('example.org');
+    expect(r("{{ 'https://example.org:8443/a' | urlsplit }}")).toMatchObject({ scheme: 'https', port: 8443, path: '/a' });
+    expect(r('{{ [1, 2] | product(["a", "b"]) }}')).toEqual([[1, 'a'], [1, 'b'], [2, 'a'], [2, 'b']]);
+    expect(r('{{ [1, 2] | zip(["a", "b", "c"]) }}')).toEqual([[1, 'a'], [2, 'b']]);
+    expect(r('{{ [1] | zip_longest(["a", "b"]) }}')).toEqual([[1, 'a'], [null, 'b']]);
+    expect(r("{{ users | subelements('tags', {'skip_missing': true}) | map('last') | list }}")).toEqual(['x']);
+    expect(r("{{ [['a', 1]] | dict }}")).toEqual({ a: 1 });
+  });
   it('unknown filters and wrong types are TemplateErrors', () => {
     expect(() => r('{{ s | nosuchfilter }}')).toThrow(/no filter named 'nosuchfilter'/);
     expect(() => r('{{ s is nosuchtest }}')).toThrow(/no test named 'nosuchtest'/);

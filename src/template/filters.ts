@@ -1,5 +1,6 @@
 // Filters Ansible users rely on. All are pure functions of their input: no filesystem, no
 // network, no clock. Names and argument orders follow Jinja2 and Ansible.
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parse as parseYamlText, stringify as stringifyYaml } from 'yaml';
 import { quote as shellQuote } from '../transport/command.js';
@@ -419,6 +420,67 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
       return w > s.length ? ' '.repeat(left) + s + ' '.repeat(w - s.length - left) : s;
     },
     contains: (v, args) => contains(v, args[0]),
+    hash: (v, args) => {
+      const algo = str(args[0] ?? 'sha1');
+      if (!['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'].includes(algo)) throw new TemplateRuntimeError(`hash: unsupported algorithm '${algo}'`);
+      return createHash(algo).update(needString(v, 'hash'), 'utf8').digest('hex');
+    },
+    checksum: (v) => createHash('sha1').update(needString(v, 'checksum'), 'utf8').digest('hex'),
+    md5: (v) => createHash('md5').update(needString(v, 'md5'), 'utf8').digest('hex'),
+    sha1: (v) => createHash('sha1').update(needString(v, 'sha1'), 'utf8').digest('hex'),
+    path_join: (v) => posix.join(...needList(v, 'path_join').map((p) => needString(p, 'path_join'))),
+    urlsplit: (v, args) => {
+      let u: URL;
+      try {
+        u = new URL(needString(v, 'urlsplit'));
+      } catch {
+        throw new TemplateRuntimeError('urlsplit: the value is not a URL');
+      }
+      const parts: Record<string, unknown> = {
+        scheme: u.protocol.replace(/:$/, ''),
+        netloc: u.host,
+        hostname: u.hostname,
+        port: u.port === '' ? null : Number(u.port),
+        path: u.pathname,
+        query: u.search.replace(/^\?/, ''),
+        fragment: u.hash.replace(/^#/, ''),
+        username: u.username === '' ? null : u.username,
+        password: u.password === '' ? null : u.password,
+      };
+      if (args[0] === undefined) return parts;
+      const key = str(args[0]);
+      if (!Object.hasOwn(parts, key)) throw new TemplateRuntimeError(`urlsplit: unknown part '${key}'`);
+      return parts[key];
+    },
+    product: (v, args) => {
+      const lists = [needList(v, 'product'), ...args.map((a) => needList(a, 'product'))];
+      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((prefix) => l.map((x) => [...prefix, x])), [[]]);
+    },
+    zip_longest: (v, args, kwargs) => {
+      const lists = [needList(v, 'zip_longest'), ...args.map((a) => needList(a, 'zip_longest'))];
+      const fill = kwargs.fillvalue ?? null;
+      const n = Math.max(...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : fill)));
+    },
+    subelements: (v, args) => {
+      const key = needString(args[0], 'subelements');
+      return needList(v, 'subelements').flatMap((item) => {
+        const sub = attrPath(item, key);
+        if (sub instanceof Undefined) {
+          if (isMapping(args[1]) && truthy(mappingGet(args[1], 'skip_missing') ?? false)) return [];
+          throw new TemplateRuntimeError(`subelements: an item has no key '${key}'`);
+        }
+        return needList(sub, 'subelements').map((x) => [item, x]);
+      });
+    },
+    dict: (v) => {
+      const o: Record<string, unknown> = {};
+      for (const p of needList(v, 'dict')) {
+        if (!isList(p) || p.length !== 2) throw new TemplateRuntimeError('dict: needs a list of [key, value] pairs');
+        setOwn(o, str(p[0]), p[1]);
+      }
+      return o;
+    },
   }),
 );
 
