@@ -619,7 +619,9 @@ class Loader {
     const loopKeys = ['loop', 'with_items', 'with_list'].filter((k) => k in raw);
     if (loopKeys.length > 1) this.error(y, [...path, loopKeys[1] ?? ''], 'two-loops', `the task has both \`${loopKeys[0]}\` and \`${loopKeys[1]}\``, 'keep one loop per task');
     const loopKey = loopKeys[0];
-    if (loopKey !== undefined && valid.has(loopKey)) {
+    if (loopKey !== undefined && valid.has(loopKey) && typeof raw[loopKey] === 'string' && !hasTemplate(raw[loopKey])) {
+      this.error(y, [...path, loopKey], 'bad-value', `\`${loopKey}\` must be a list or a \`{{ }}\` template that renders to one, not the plain string '${raw[loopKey]}'`, `write \`${loopKey}: "{{ ${raw[loopKey]} }}"\` to loop over the variable, or a YAML list`, true);
+    } else if (loopKey !== undefined && valid.has(loopKey)) {
       const lv = raw[loopKey];
       // with_items flattens one level of nested lists; loop does not
       task.loop = loopKey === 'with_items' && Array.isArray(lv) ? (lv as unknown[]).flatMap((x): unknown[] => (Array.isArray(x) ? (x as unknown[]) : [x])) : lv;

@@ -34,6 +34,17 @@ describe('published schemas', () => {
     expect(validate(bad.yaml.value)).toBe(false);
   });
 
+  it('accepts the shipped playbooks (what editors see matches what runbook validates)', () => {
+    const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    const validate = ajv.compile(buildPlaybookSchema());
+    const shipped = readdirSync(join(root, 'playbooks')).filter((f) => f.endsWith('.yml'));
+    for (const f of shipped) {
+      const parsed = parseYaml(readFileSync(join(root, 'playbooks', f), 'utf8'), f);
+      if (!parsed.ok) throw new Error(`${f} did not parse`);
+      expect(validate(parsed.yaml.value), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
   it('publishes module arguments inside the playbook schema for editors', () => {
     const schema = buildPlaybookSchema(TEST_MODULES) as { definitions: Record<string, { properties?: Record<string, unknown> }> };
     const task = schema.definitions.task?.properties ?? {};

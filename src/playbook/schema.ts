@@ -230,13 +230,29 @@ function relocateRefs(value: unknown, prefix: string): unknown {
   return value;
 }
 
+/**
+ * Module arguments may be `{{ }}` templates whatever their type (they are rendered before the
+ * module runs). The loader skips type checks on templates; the published schema says the same
+ * by allowing a template string next to each argument's own schema.
+ */
+function allowTemplates(schema: SchemaObject): SchemaObject {
+  const props = schema.properties as Record<string, SchemaObject> | undefined;
+  if (props === undefined) return schema;
+  const wrapped: Record<string, SchemaObject> = {};
+  for (const [k, p] of Object.entries(props)) {
+    const { description, ...rest } = p;
+    wrapped[k] = { ...(description !== undefined ? { description: description as string } : {}), anyOf: [rest, TEMPLATE] };
+  }
+  return { ...schema, properties: wrapped };
+}
+
 function moduleDescription(m: AnyModule): string {
   return m.doc.short + (m.freeForm !== undefined ? ` (free form: \`${m.name}: ...\` sets \`${m.freeForm}\`)` : '');
 }
 
 /** The published schema of one module's arguments. */
 export function buildModuleSchema(m: AnyModule): SchemaObject {
-  const body = relocateRefs(m.schema, '') as SchemaObject;
+  const body = relocateRefs(allowTemplates(m.schema as SchemaObject), '') as SchemaObject;
   // relocateRefs with an empty prefix turns `#/x` into `#//x`; undo for the standalone file
   const fixed = JSON.parse(JSON.stringify(body).replace(/"#\/\//g, '"#/')) as SchemaObject;
   return {
@@ -265,7 +281,7 @@ export function buildPlaybookSchema(modules: AnyModule[] = allModules()): Schema
   const moduleProps: Record<string, SchemaObject> = {};
   for (const m of [...modules].sort((a, b) => a.name.localeCompare(b.name))) {
     const def = moduleDefinitionName(m.name);
-    definitions[def] = relocateRefs(m.schema, `definitions/${def}`) as SchemaObject;
+    definitions[def] = relocateRefs(allowTemplates(m.schema as SchemaObject), `definitions/${def}`) as SchemaObject;
     const value: SchemaObject = {
       description: moduleDescription(m),
       anyOf: [
