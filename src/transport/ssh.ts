@@ -149,6 +149,7 @@ export class SshTransport implements Transport {
     }
     const attempts = 1 + Math.max(0, this.spec.connectRetries);
     let last: UnreachableError | undefined;
+    let timeouts = 0;
     for (let i = 0; i < attempts; i++) {
       if (this.closed) break;
       try {
@@ -158,6 +159,8 @@ export class SshTransport implements Transport {
         last = e instanceof UnreachableError ? e : new UnreachableError(this.host, 'other', `${this.host}: ${(e as Error).message}`, { cause: e });
         // a wrong key, a wrong password or a name that does not resolve will not get better
         if (!['refused', 'timeout', 'connection-lost', 'other'].includes(last.reason)) throw last;
+        // a host that does not answer rarely answers later: one more try, not the full count
+        if (last.reason === 'timeout' && ++timeouts >= 2) throw last;
         if (i < attempts - 1) await sleep(Math.min(4000, 300 * 2 ** i) + Math.random() * 300);
       }
     }
