@@ -1,0 +1,135 @@
+// The engine over real SSH: a fleet of lab hosts where one is down and one fails a task,
+// driven through the real CLI entry point (`main`, as bin/runbook.js calls it). Checks the
+// recap, the retry file, the exit code, and that `--limit @retry` re-runs exactly those hosts;
+// also become with a sudo password that must not appear in any output.
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabInfo } from '../support/lab.js';
+import { labExec, labSkipReason, startHost, startLab, stopHost, stopLab } from '../support/lab.js';
+import { main } from '../../src/cli/main.js';
+import type { RecapEvent, RunEvent, TaskResultEvent } from '../../src/report/events.js';
+
+const NAME = 'eng';
+let lab: LabInfo;
+let dir: string;
+
+class Sink extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer | string, _e: BufferEncoding, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+async function runbook(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string; events: RunEvent[]; recap?: RecapEvent }> {
+  const out = new Sink();
+  const err = new Sink();
+  const code = await main(args, { stdout: out, stderr: err, stdin: new PassThrough(), env: { PATH: process.env.PATH ?? '', ...env }, cwd: dir });
+  const events = args.includes('--json') ? out.text.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent) : [];
+  const last = events.at(-1);
+  return { code, out: out.text, err: err.text, events, ...(last?.type === 'recap' ? { recap: last } : {}) };
+}
+
+const PLAYBOOK = `
+- name: fleet
+  hosts: all
+  gather_facts: true
+  tasks:
+    - name: who am i
+      command: hostname
+      register: who
+      changed_when: false
+    - name: healthy
+      command: test ! -e /tmp/runbook-eng-broken
+    - name: root via sudo
+      command: id -u
+      become: true
+      register: uid
+      changed_when: false
+      failed_when: uid.stdout != "0"
+`;
+
+describe.skipIf(labSkipReason())('engine over real SSH', () => {
+  beforeAll(async () => {
+    lab = await startLab({ name: NAME, fleet: 5 });
+    dir = mkdtempSync(join(tmpdir(), 'runbook-eng-'));
+    const hosts: Record<string, unknown> = {};
+    for (const [i, h] of lab.hosts.entries()) {
+      // the last host logs in as the user whose sudo needs a password
+      const user = i === lab.hosts.length - 1 ? lab.users.passwd.name : lab.users.nopasswd.name;
+      hosts[h.name] = { ansible_host: h.address, ansible_port: h.port, ansible_user: user };
+    }
+    writeFileSync(
+      join(dir, 'hosts.yml'),
+      stringify({ all: { vars: { ansible_ssh_private_key_file: lab.keyFile }, hosts } }),
+    );
+    writeFileSync(join(dir, 'site.yml'), PLAYBOOK);
+  });
+
+  afterAll(async () => {
+    await stopLab(NAME);
+  });
+
+  it('some hosts down, some failing: recap, retry file, exit code; --limit @retry re-runs exactly those', async () => {
+    const [h1, h2, h3, h4, h5] = lab.hosts.map((h) => h.name) as [string, string, string, string, string];
+    const password = lab.users.passwd.sudoPassword ?? '';
+    expect(password).not.toBe('');
+    await stopHost(lab, h2);
+    // h4 is "broken": the healthy check fails there (every fleet host has its own /tmp)
+    expect((await labExec(lab, h4, ['touch', '/tmp/runbook-eng-broken'])).code).toBe(0);
+
+    const first = await runbook(['apply', 'site.yml', '-i', 'hosts.yml', '--json', '--known-hosts', lab.knownHostsFile, '--forks', '3'], {
+      RUNBOOK_BECOME_PASSWORD: password,
+    });
+    expect(first.err).toBe('');
+    expect(first.code).toBe(2);
+    const recap = first.recap!;
+    expect(recap.hosts[h2]).toMatchObject({ unreachable: 1, failed: 0 });
+    expect(recap.hosts[h4]).toMatchObject({ failed: 1 });
+    for (const h of [h1, h3, h5]) expect(recap.hosts[h]).toMatchObject({ failed: 0, unreachable: 0, ok: 4 });
+    const failure = recap.failures.find((f) => f.host === h4);
+    expect(failure).toMatchObject({ task: 'healthy', exitCode: 1 });
+    expect(failure!.where).toMatch(/site\.yml:10$/);
+    expect(readFileSync(join(dir, 'site.retry'), 'utf8')).toBe(`${h2}\n${h4}\n`);
+    expect(recap.retryFile).toBe(join(dir, 'site.retry'));
+    // sudo with a password worked on h5, and the password is nowhere in the output
+    const uid = first.events.find((e): e is TaskResultEvent => e.type === 'task_result' && e.host === h5 && e.task.name === 'root via sudo');
+    expect(uid?.status).toBe('ok');
+    expect(first.out).not.toContain(password);
+    // facts came from the host itself
+    const who = first.events.find((e): e is TaskResultEvent => e.type === 'task_result' && e.host === h1 && e.task.name === 'who am i');
+    expect(who?.result?.stdout).toBe(h1);
+
+    // repair both, then re-run only what failed
+    await startHost(lab, h2);
+    expect((await labExec(lab, h4, ['rm', '-f', '/tmp/runbook-eng-broken'])).code).toBe(0);
+    const again = await runbook(['apply', 'site.yml', '-i', 'hosts.yml', '--json', '--known-hosts', lab.knownHostsFile, '--limit', '@site.retry'], {
+      RUNBOOK_BECOME_PASSWORD: password,
+    });
+    expect(again.events[0]).toMatchObject({ type: 'run_start', hosts: [h2, h4] });
+    expect(Object.keys(again.recap!.hosts).sort()).toEqual([h2, h4].sort());
+    expect(again.code).toBe(0);
+    expect(existsSync(join(dir, 'site.retry'))).toBe(false);
+  });
+
+  it('plain output when not a terminal: failures repeated at the end with the exit code; exit 4 when only unreachable', async () => {
+    const [, h2] = lab.hosts.map((h) => h.name) as [string, string];
+    await stopHost(lab, h2);
+    try {
+      const r = await runbook(['apply', 'site.yml', '-i', 'hosts.yml', '--known-hosts', lab.knownHostsFile, '--limit', `${h2},${lab.hosts[0]!.name}`]);
+      expect(r.code).toBe(4);
+      // eslint-disable-next-line no-control-regex
+      expect(r.out).not.toMatch(/\u001b/);
+      expect(r.out).toContain('PLAY RECAP');
+      expect(r.out).toMatch(new RegExp(`✖ ${h2}  Gathering Facts`));
+      expect(r.out).toContain('exit code 4 (some host unreachable, none failed)');
+    } finally {
+      await startHost(lab, h2);
+    }
+  });
+});
