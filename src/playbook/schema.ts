@@ -252,7 +252,7 @@ function moduleDescription(m: AnyModule): string {
 
 /** The published schema of one module's arguments. */
 export function buildModuleSchema(m: AnyModule): SchemaObject {
-  const body = relocateRefs(allowTemplates(m.schema as SchemaObject), '') as SchemaObject;
+  const body = relocateRefs(allowTemplates(m.schema), '') as SchemaObject;
   // relocateRefs with an empty prefix turns `#/x` into `#//x`; undo for the standalone file
   const fixed = JSON.parse(JSON.stringify(body).replace(/"#\/\//g, '"#/')) as SchemaObject;
   return {
@@ -281,7 +281,7 @@ export function buildPlaybookSchema(modules: AnyModule[] = allModules()): Schema
   const moduleProps: Record<string, SchemaObject> = {};
   for (const m of [...modules].sort((a, b) => a.name.localeCompare(b.name))) {
     const def = moduleDefinitionName(m.name);
-    definitions[def] = relocateRefs(allowTemplates(m.schema as SchemaObject), `definitions/${def}`) as SchemaObject;
+    definitions[def] = relocateRefs(allowTemplates(m.schema), `definitions/${def}`) as SchemaObject;
     const value: SchemaObject = {
       description: moduleDescription(m),
       anyOf: [
