@@ -115,6 +115,9 @@ describe('other sources', () => {
     expect(inv.hosts.get('a.example.org')!.groups).toEqual(['all', 'ungrouped']);
     const single = await loadInventory('solo,');
     expect([...single.hosts.keys()]).toEqual(['solo']);
+    // a host list someone resolved as a path against the working directory
+    const resolved = await loadInventory(`${process.cwd()}/x1,x2`);
+    expect([...resolved.hosts.keys()]).toEqual(['x1', 'x2']);
   });
   it('several sources at once', async () => {
     const inv = await loadInventory([fixture('dir/inv'), 'extra1,']);

@@ -109,8 +109,11 @@ async function parseDir(dir: string, raw: RawInventory): Promise<void> {
   }
 }
 
-function parseHostList(list: string, raw: RawInventory): void {
+function parseHostList(list: string, raw: RawInventory, cwd: string): void {
   const file = '<host list>';
+  // a caller that resolved `-i 'a,b,'` against the working directory made it '/cwd/a,b,':
+  // host names never hold '/', so take the list back
+  if (list.startsWith(`${cwd}/`)) list = list.slice(cwd.length + 1);
   raw.group('all', { file, line: 1, col: 1 });
   raw.group('ungrouped', { file, line: 1, col: 1 });
   let col = 1;
@@ -181,7 +184,7 @@ export async function loadInventory(pathOrList: string | readonly string[], opti
       await parseFile(path, raw);
       varsDirs.push(dirname(path));
     } else if (src.includes(',')) {
-      parseHostList(src, raw);
+      parseHostList(src, raw, cwd);
     } else {
       raw.diag('error', { file: src, line: 1, col: 1 }, '', 'inventory-not-found', `inventory not found: ${src}`, "give the path of an inventory file or directory, or a host list ending in a comma ('web1,')");
     }

@@ -57,6 +57,7 @@ describe('ports and names', () => {
     expect(invalidHostName('~x')).toMatch(/must not start/);
     expect(invalidHostName('a:b')).toMatch(/':'/);
     expect(invalidHostName('')).toMatch(/empty/);
+    expect(invalidHostName('/path/host')).toMatch(/'\/'/);
   });
   it('validates group names (errors for pattern characters, warnings for the rest)', () => {
     expect(invalidGroupName('web_eu')).toBeUndefined();

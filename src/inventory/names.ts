@@ -68,7 +68,7 @@ export function splitPort(pattern: string): { name: string; port?: number } {
 
 // Characters with a meaning in host patterns (`a:b`, `a,b`, `!a`, `&a`, `web*`, `~re`, `g[0]`)
 // or in shells/INI; a name holding one could never be selected reliably.
-const BAD_HOST_CHARS = /[\s,!&*?[\]=#;'"`$|<>(){}\\]/;
+const BAD_HOST_CHARS = /[\s,!&*?[\]=#;'"`$|<>(){}\\/]/;
 
 /** undefined when fine, else why not. */
 export function invalidHostName(name: string): string | undefined {

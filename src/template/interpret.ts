@@ -533,15 +533,14 @@ export class Interpreter {
     if (op === 'and') return truthy(left) ? this.eval(node.right as AstNode, frame) : left;
     if (op === 'or') return truthy(left) ? left : this.eval(node.right as AstNode, frame);
     const right = this.eval(node.right as AstNode, frame);
+    // strict like Ansible: comparing with an undefined value is an error, not `false`
+    if (left instanceof Undefined) left.fail();
+    if (right instanceof Undefined) right.fail();
     switch (op) {
       case '==':
         return equals(left, right);
       case '!=':
         return !equals(left, right);
-    }
-    if (left instanceof Undefined) left.fail();
-    if (right instanceof Undefined) right.fail();
-    switch (op) {
       case '<':
         return compare(left, right) < 0;
       case '>':

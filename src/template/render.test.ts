@@ -198,7 +198,9 @@ describe('evaluate', () => {
   });
   it('an undefined variable used in a condition is an error', () => {
     expect(() => e('nope')).toThrow(/'nope' is undefined/);
-    expect(() => e('nope == 1 or true')).not.toThrow();
+    expect(() => e('nope == 1 or true')).toThrow(/'nope' is undefined/);
+    expect(() => e('ok_result.missing == 0')).toThrow(/has no attribute 'missing'/);
+    expect(e('nope is defined and nope == 1')).toBe(false);
     expect(() => e('nope > 1')).toThrow(/'nope' is undefined/);
   });
   it('accepts a condition wrapped in {{ }}', () => {

@@ -136,10 +136,12 @@ export function createScope(layers: readonly ScopeLayer[]): VarScope {
 export function createHostvars(hosts: () => Iterable<string>, scopeOf: (host: string) => VarScope | undefined): LazyMapping {
   return new (class extends LazyMapping {
     get(key: string): unknown {
-      return scopeOf(key);
+      // only real scopes: a lookup like scopes['constructor'] must not leak anything else
+      const s = scopeOf(key);
+      return s instanceof VarScope ? s : undefined;
     }
     has(key: string): boolean {
-      return scopeOf(key) !== undefined;
+      return scopeOf(key) instanceof VarScope;
     }
     keys(): string[] {
       return [...hosts()];
