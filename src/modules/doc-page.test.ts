@@ -7,7 +7,6 @@ import { allModules, getModule } from './registry.js';
 import { moduleDocFiles, renderModuleDoc, typeName } from './doc-page.js';
 import { docCommand } from '../cli/commands/doc.js';
 import { canonicalProperties } from './util/schema.js';
-import type { SchemaObject } from 'ajv';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const docsDir = join(root, 'docs/modules');

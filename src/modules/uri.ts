@@ -1,7 +1,7 @@
 // uri: an HTTP(S) request made FROM the host (curl), with status, headers and body registered.
 // One remote command: curl writes headers and body to a temp dir, then both are printed with
 // markers (the body base64-encoded so any bytes survive).
-import { raw, secret, sh, type ShellCommand } from '../transport/command.js';
+import { raw, secret, sh, ShellCommand } from '../transport/command.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, toBool } from './util/args.js';
 import { defineModule, moduleSchema } from './util/schema.js';
@@ -74,8 +74,8 @@ export function buildUriRequest(args: UriArgs): UriRequest {
     const cred = secret(`${args.url_username}:${args.url_password ?? ''}`);
     opts.push(toBool(args.force_basic_auth) ? sh`--basic -u ${cred}` : sh`--anyauth -u ${cred}`);
   }
-  const joined = opts.flatMap((o) => [o, raw(' ')]);
-  const command = sh`command -v curl >/dev/null 2>&1 || { echo 'runbook-fail: curl is not installed on the host: install it first (apt: name=curl)' >&2; exit 127; }; t=$(mktemp -d) || exit 1; curl -sS -o "$t/b" -D "$t/h" -w '@@meta\\n%{http_code}\\n%{url_effective}\\n%{redirect_url}\\n%{num_redirects}\\n' ${joined}-- ${args.url}; rc=$?; printf '@@rc\\n%s\\n@@headers\\n' "$rc"; cat "$t/h" 2>/dev/null; printf '\\n@@body\\n'; base64 "$t/b" 2>/dev/null | tr -d '\\n'; rm -rf "$t"; exit 0`;
+  const joined = new ShellCommand(opts.flatMap((o) => [o, raw(' ')]));
+  const command = sh`command -v curl >/dev/null 2>&1 || { echo 'runbook-fail: curl is not installed on the host: install it first (apt: name=curl)' >&2; exit 127; }; t=$(mktemp -d) || exit 1; curl -sS -o "$t/b" -D "$t/h" -w 'runbook-meta\\n%{http_code}\\n%{url_effective}\\n%{redirect_url}\\n%{num_redirects}\\n' ${joined}-- ${args.url}; rc=$?; printf '@@rc\\n%s\\n@@headers\\n' "$rc"; cat "$t/h" 2>/dev/null; printf '\\n@@body\\n'; base64 "$t/b" 2>/dev/null | tr -d '\\n'; rm -rf "$t"; exit 0`;
   const req: UriRequest = { command, method, statusCodes: statusList(args.status_code) };
   if (stdin !== undefined) req.stdin = stdin;
   return req;
@@ -93,7 +93,7 @@ export interface UriResponse {
 
 /** Parse the command's output (pure). */
 export function parseUriOutput(stdout: string): UriResponse {
-  const meta = /@@meta\n(\d*)\n(.*)\n(.*)\n(\d*)\n/.exec(stdout);
+  const meta = /runbook-meta\n(\d*)\n(.*)\n(.*)\n(\d*)\n/.exec(stdout);
   const rc = /@@rc\n(\d+)\n/.exec(stdout);
   const hStart = stdout.indexOf('@@headers\n');
   const bStart = stdout.lastIndexOf('\n@@body\n');

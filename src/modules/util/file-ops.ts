@@ -87,8 +87,9 @@ export function writeFileCommand(dest: string, o: WriteFileOptions): ShellComman
   }
   if (o.validate !== undefined) {
     const text = o.validate.includes('%s') ? o.validate.split('%s').join(quote(tmp)) : `${o.validate} ${quote(tmp)}`;
-    steps.push(sh`{ ${rawCommand(text)}
-} || { echo ${`${FAIL_MARKER}validation failed: \`${o.validate}\` rejected the new ${dest}; it was left as it was`} >&2; false; }`);
+    // grouped so that only a failing validation (not an earlier step) prints this reason
+    steps.push(sh`{ { ${rawCommand(text)}
+} || { echo ${`${FAIL_MARKER}validation failed: \`${o.validate}\` rejected the new ${dest}; it was left as it was`} >&2; false; }; }`);
   }
   if (o.backupFile !== undefined && o.exists) steps.push(sh`cp -p -- ${dest} ${o.backupFile}`);
   steps.push(sh`mv -f -- ${tmp} ${dest}`);

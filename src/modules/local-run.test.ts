@@ -1,0 +1,299 @@
+// Modules run for real on this machine (LocalTransport: /bin/sh, real files in a temp dir):
+// idempotence (second run: not changed, ONE remote command), --check changes nothing, and the
+// failure paths leave files as they were.
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync, readdirSync, mkdirSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runLocal } from './testing/local-context.js';
+import { fileModule } from './file.js';
+import { copyModule } from './copy.js';
+import { templateModule } from './template.js';
+import { lineinfileModule } from './lineinfile.js';
+import { statModule } from './stat.js';
+import { commandModule, shellModule, rawModule } from './command.js';
+import { waitForModule } from './wait-for.js';
+import { uriModule } from './uri.js';
+import { assertModule, failModule, setFactModule } from './assert.js';
+import { debugModule } from './debug.js';
+import { serviceModule } from './service.js';
+import type { ModuleDefinition } from './types.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'rb-mod-'));
+const mode = (p: string) => (statSync(p).mode & 0o7777).toString(8).padStart(4, '0');
+
+/** first run changes, second run does not and needs exactly one remote command */
+async function idempotent<A>(m: ModuleDefinition<A>, args: A, o: Parameters<typeof runLocal>[2] = {}) {
+  const first = await runLocal(m, args, o);
+  expect(first.result.failed ?? false, first.result.msg).toBe(false);
+  expect(first.result.changed).toBe(true);
+  const second = await runLocal(m, args, o);
+  expect(second.result.failed ?? false, second.result.msg).toBe(false);
+  expect(second.result.changed, second.result.msg).toBe(false);
+  expect(second.commands).toHaveLength(1);
+  return { first, second };
+}
+
+describe('file', () => {
+  it('creates a directory tree with a mode, then is idempotent', async () => {
+    const d = tmp();
+    const { first } = await idempotent(fileModule, { path: join(d, 'a/b'), state: 'directory', mode: '0750' });
+    expect(first.commands).toHaveLength(2); // probe + change
+    expect(mode(join(d, 'a/b'))).toBe('0750');
+  });
+
+  it('touch, link, absent', async () => {
+    const d = tmp();
+    await runLocal(fileModule, { path: join(d, 'f'), state: 'touch', mode: 'u=rw,g=r,o=' });
+    expect(mode(join(d, 'f'))).toBe('0640');
+    await idempotent(fileModule, { path: join(d, 'l'), state: 'link', src: join(d, 'f') });
+    await idempotent(fileModule, { path: join(d, 'f'), state: 'absent' });
+    expect(existsSync(join(d, 'f'))).toBe(false);
+  });
+
+  it('--check reports the change and changes nothing', async () => {
+    const d = tmp();
+    const r = await runLocal(fileModule, { path: join(d, 'x'), state: 'directory' }, { check: true });
+    expect(r.result.changed).toBe(true);
+    expect(existsSync(join(d, 'x'))).toBe(false);
+    expect(r.commands).toHaveLength(1);
+  });
+});
+
+describe('copy and template', () => {
+  it('writes content atomically with mode, then is idempotent (one probe)', async () => {
+    const d = tmp();
+    const dest = join(d, 'app.conf');
+    await idempotent(copyModule, { dest, content: 'a=1\n', mode: '0640' });
+    expect(readFileSync(dest, 'utf8')).toBe('a=1\n');
+    expect(mode(dest)).toBe('0640');
+    expect(readdirSync(d)).toEqual(['app.conf']); // no temp file left behind
+  });
+
+  it('keeps the old file when validate fails, and makes a backup when it passes', async () => {
+    const d = tmp();
+    const dest = join(d, 'app.conf');
+    writeFileSync(dest, 'good=1\n');
+    const bad = await runLocal(copyModule, { dest, content: 'broken\n', validate: 'grep -q = %s', backup: true });
+    expect(bad.result.failed).toBe(true);
+    expect(bad.result.msg).toMatch(/^validation failed: `grep -q = %s` rejected the new .*app\.conf/);
+    expect(readFileSync(dest, 'utf8')).toBe('good=1\n');
+    expect(readdirSync(d)).toEqual(['app.conf']);
+    const ok = await runLocal(copyModule, { dest, content: 'good=2\n', validate: 'grep -q = %s', backup: true });
+    expect(ok.result.changed).toBe(true);
+    const backup = ok.result.data?.backup_file as string;
+    expect(readFileSync(backup, 'utf8')).toBe('good=1\n');
+    expect(readFileSync(dest, 'utf8')).toBe('good=2\n');
+  });
+
+  it('--check --diff shows the change without writing', async () => {
+    const d = tmp();
+    const dest = join(d, 'motd');
+    writeFileSync(dest, 'old\n');
+    const r = await runLocal(copyModule, { dest, content: 'new\n' }, { check: true, diff: true });
+    expect(r.result.changed).toBe(true);
+    expect(r.result.diff).toEqual([{ path: dest, before: 'old\n', after: 'new\n' }]);
+    expect(readFileSync(dest, 'utf8')).toBe('old\n');
+  });
+
+  it('copies src from the controller into a directory', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'src.txt'), 'from controller\n');
+    mkdirSync(join(d, 'out'));
+    await idempotent(copyModule, { src: 'src.txt', dest: join(d, 'out') }, { baseDir: d });
+    expect(readFileSync(join(d, 'out/src.txt'), 'utf8')).toBe('from controller\n');
+  });
+
+  it('template renders with the task variables', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'site.conf.j2'), 'ServerName {{ domain }}\n{% for p in ports %}Listen {{ p }}\n{% endfor %}');
+    const vars = { domain: 'node1.example.org', ports: [80, 443] };
+    await idempotent(templateModule, { src: 'site.conf.j2', dest: join(d, 'site.conf') }, { baseDir: d, vars });
+    expect(readFileSync(join(d, 'site.conf'), 'utf8')).toBe('ServerName node1.example.org\nListen 80\nListen 443\n');
+  });
+});
+
+describe('lineinfile', () => {
+  it('replaces, inserts and removes lines; idempotent', async () => {
+    const d = tmp();
+    const path = join(d, 'sshd_config');
+    writeFileSync(path, 'Port 22\n#PasswordAuthentication yes\n');
+    await idempotent(lineinfileModule, { path, regexp: '^#?PasswordAuthentication', line: 'PasswordAuthentication no' });
+    await idempotent(lineinfileModule, { path, line: 'UseDNS no', insertafter: '^Port' });
+    expect(readFileSync(path, 'utf8')).toBe('Port 22\nUseDNS no\nPasswordAuthentication no\n');
+    await idempotent(lineinfileModule, { path, regexp: '^UseDNS', state: 'absent' });
+    expect(readFileSync(path, 'utf8')).toBe('Port 22\nPasswordAuthentication no\n');
+  });
+
+  it('creates the file when asked', async () => {
+    const d = tmp();
+    const r = await runLocal(lineinfileModule, { path: join(d, 'new'), line: 'x=1', create: 'yes', mode: '0600' });
+    expect(r.result.changed).toBe(true);
+    expect(mode(join(d, 'new'))).toBe('0600');
+  });
+});
+
+describe('stat', () => {
+  it('describes files and missing paths in one command', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'f'), 'abc');
+    const r = await runLocal(statModule, { path: join(d, 'f') });
+    expect(r.commands).toHaveLength(1);
+    expect(r.result.data?.stat).toMatchObject({ exists: true, isreg: true, isdir: false, size: 3, checksum: 'a9993e364706816aba3e25717850c26c9cd0d89d' });
+    const m = await runLocal(statModule, { path: join(d, 'nope') });
+    expect(m.result.data?.stat).toEqual({ exists: false });
+  });
+});
+
+describe('command, shell, raw', () => {
+  it('registers rc, stdout, stderr and lines', async () => {
+    const r = await runLocal(shellModule, { cmd: 'echo out; echo err >&2; printf "a\\nb\\n"' });
+    expect(r.result).toMatchObject({ changed: true, data: { rc: 0, stdout: 'out\na\nb', stderr: 'err', stdout_lines: ['out', 'a', 'b'], stderr_lines: ['err'] } });
+    expect(r.result.data?.delta).toMatch(/^0:00:\d\d\.\d{6}$/);
+  });
+
+  it('command passes words without a shell', async () => {
+    const r = await runLocal(commandModule, { cmd: 'echo "a  b" $HOME;' });
+    expect(r.result.data?.stdout).toBe('a  b $HOME;');
+    expect(r.result.data?.cmd).toEqual(['echo', 'a  b', '$HOME;']);
+  });
+
+  it('fails on a non-zero exit with the reason', async () => {
+    const r = await runLocal(shellModule, { cmd: 'echo nope >&2; exit 3' });
+    expect(r.result.failed).toBe(true);
+    expect(r.result.msg).toBe('non-zero return code 3: nope');
+    expect(r.result.data?.rc).toBe(3);
+  });
+
+  it('creates: runs once, then is skipped — one remote command each time', async () => {
+    const d = tmp();
+    const args = { cmd: `echo made > ${join(d, 'marker')}`, creates: join(d, 'marker') };
+    const first = await runLocal(shellModule, args);
+    expect(first.result.changed).toBe(true);
+    expect(first.commands).toHaveLength(1);
+    const second = await runLocal(shellModule, args);
+    expect(second.result).toMatchObject({ changed: false, skipped: true });
+    expect(second.commands).toHaveLength(1);
+  });
+
+  it('chdir, stdin and free-form options', async () => {
+    const d = tmp();
+    const r = await runLocal(commandModule, { cmd: `pwd chdir=${d}` });
+    expect(r.result.data?.stdout).toBe(d);
+    const s = await runLocal(shellModule, { cmd: 'tr a-z A-Z', stdin: 'hello' });
+    expect(s.result.data?.stdout).toBe('HELLO');
+  });
+
+  it('--check: skipped without creates/removes; asks the host with creates', async () => {
+    const d = tmp();
+    const r = await runLocal(shellModule, { cmd: `touch ${join(d, 'x')}` }, { check: true });
+    expect(r.result.skipped).toBe(true);
+    expect(r.commands).toHaveLength(0);
+    const c = await runLocal(shellModule, { cmd: `touch ${join(d, 'x')}`, creates: join(d, 'x') }, { check: true });
+    expect(c.result.changed).toBe(true);
+    expect(existsSync(join(d, 'x'))).toBe(false);
+  });
+
+  it('raw sends text as is', async () => {
+    const r = await runLocal(rawModule, { cmd: 'echo $((1+2))' });
+    expect(r.result.data?.stdout).toBe('3');
+  });
+});
+
+describe('wait_for', () => {
+  it('waits for a port to open and to close (loopback)', async () => {
+    const server = createTcpServer((s) => s.end());
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const port = (server.address() as AddressInfo).port;
+    const open = await runLocal(waitForModule, { port, timeout: 5 });
+    expect(open.result.failed ?? false, open.result.msg).toBe(false);
+    await new Promise<void>((res) => server.close(() => res()));
+    const closed = await runLocal(waitForModule, { port, state: 'stopped', timeout: 5 });
+    expect(closed.result.failed ?? false).toBe(false);
+    const timeout = await runLocal(waitForModule, { port, timeout: 1 });
+    expect(timeout.result.failed).toBe(true);
+    expect(timeout.result.msg).toMatch(/Timeout when waiting for 127\.0\.0\.1:\d+ to be started/);
+  });
+
+  it('waits for a path', async () => {
+    const d = tmp();
+    setTimeout(() => writeFileSync(join(d, 'ready'), 'READY\n'), 300);
+    const r = await runLocal(waitForModule, { path: join(d, 'ready'), search_regex: 'READY', timeout: 10 });
+    expect(r.result.failed ?? false).toBe(false);
+    expect(r.commands).toHaveLength(1);
+  });
+});
+
+describe('uri (loopback HTTP server)', () => {
+  it('registers status, lower-cased headers, content and json; checks status_code', async () => {
+    const server = createHttpServer((req, res) => {
+      if (req.url === '/redirect') {
+        res.writeHead(301, { Location: 'https://node1.example.org/' });
+        res.end();
+        return;
+      }
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Strict-Transport-Security': 'max-age=31536000' });
+        res.end(JSON.stringify({ method: req.method, body, auth: req.headers.authorization ?? null }));
+      });
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await runLocal(uriModule, { url: `${base}/x`, method: 'POST', body: { a: 1 }, body_format: 'json', return_content: true, url_username: 'u', url_password: 'p4ss', force_basic_auth: true });
+      expect(r.result.failed ?? false, r.result.msg).toBe(false);
+      expect(r.result.data).toMatchObject({ status: 200, strict_transport_security: 'max-age=31536000', json: { method: 'POST', body: '{"a":1}' } });
+      expect((r.result.data?.headers as Record<string, string>)['content-type']).toBe('application/json');
+      expect(r.commands[0]).not.toContain('p4ss'); // credentials are masked in what is shown
+      const redirect = await runLocal(uriModule, { url: `${base}/redirect`, follow_redirects: 'none', status_code: 301 });
+      expect(redirect.result.data).toMatchObject({ status: 301, location: 'https://node1.example.org/' });
+      const wrong = await runLocal(uriModule, { url: `${base}/redirect`, follow_redirects: 'none' });
+      expect(wrong.result.failed).toBe(true);
+      expect(wrong.result.msg).toMatch(/^Status code was 301 and not \[200\]/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a refused connection fails with status -1', async () => {
+    const server = createTcpServer();
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((res) => server.close(() => res()));
+    const r = await runLocal(uriModule, { url: `http://127.0.0.1:${port}/`, timeout: 5 });
+    expect(r.result).toMatchObject({ failed: true, data: { status: -1 } });
+    expect(r.result.msg).toMatch(/^Request failed: .*(refused|connect)/i);
+  });
+});
+
+describe('controller-only modules', () => {
+  it('assert evaluates expressions with the task variables', async () => {
+    const vars = { result: { rc: 0, stdout: 'ok' }, domain: 'a.example' };
+    const ok = await runLocal(assertModule, { that: ['result.rc == 0', 'domain is defined'], success_msg: 'fine' }, { vars });
+    expect(ok.result).toMatchObject({ changed: false, msg: 'fine' });
+    const bad = await runLocal(assertModule, { that: ['result.rc == 0', 'result.stdout == "no"'], fail_msg: 'stdout was {{ result.stdout }}' }, { vars });
+    expect(bad.result).toMatchObject({ failed: true, msg: 'stdout was {{ result.stdout }}', data: { assertion: 'result.stdout == "no"' } });
+    expect(bad.commands).toHaveLength(0);
+  });
+
+  it('fail, set_fact, debug', async () => {
+    expect((await runLocal(failModule, { msg: 'stop here' })).result).toMatchObject({ failed: true, msg: 'stop here' });
+    expect((await runLocal(failModule, {})).result.msg).toBe('Failed as requested from task');
+    expect((await runLocal(setFactModule, { a: 1, cacheable: true })).result.facts).toEqual({ a: 1 });
+    const dbg = await runLocal(debugModule, { var: 'r.stdout_lines' }, { vars: { r: { stdout_lines: ['x'] } } });
+    expect(dbg.result.data).toEqual({ 'r.stdout_lines': ['x'] });
+  });
+});
+
+describe('service without systemd (this machine has none)', () => {
+  it('reports an unknown service clearly', async () => {
+    const r = await runLocal(serviceModule, { name: 'runbook-no-such-service', state: 'started' });
+    expect(r.result.failed).toBe(true);
+    expect(r.result.msg).toMatch(/service runbook-no-such-service not found/);
+    expect(r.commands).toHaveLength(1);
+  });
+});
