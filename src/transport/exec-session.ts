@@ -163,6 +163,10 @@ export class ExecSession {
     this.liveErr.flush();
     let stderr = maskSecrets(this.err.buffer().toString('utf8'), this.secrets);
     let exitCode = this.gotExit ? this.exitCode : null;
+    // sudo configured with passwd_tries=1 does not ask again: it says so and exits
+    if (this.becomeFailure === undefined && !this.running && this.passwordSent && /incorrect password attempt|Sorry, try again/.test(stderr)) {
+      this.becomeFailure = 'incorrect-password';
+    }
     if (this.becomeFailure !== undefined) {
       stderr = this.becomeMessage(this.becomeFailure);
       exitCode = this.exitCode ?? 1;

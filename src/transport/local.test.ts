@@ -24,7 +24,7 @@ if [ -n "$FAKE_SUDO_PW" ]; then
     IFS= read -r line || { echo "sudo: no password was provided" >&2; exit 1; }
     echo attempt >> "$FAKE_SUDO_LOG"
     [ "$line" = "$FAKE_SUDO_PW" ] && break
-    tries=$((tries+1)); [ $tries -ge 3 ] && { echo "sudo: 3 incorrect password attempts" >&2; exit 1; }
+    tries=$((tries+1)); [ $tries -ge "\${FAKE_SUDO_TRIES:-3}" ] && { echo "sudo: $tries incorrect password attempt" >&2; exit 1; }
     echo "Sorry, try again." >&2
   done
 fi
@@ -123,6 +123,19 @@ describe('LocalTransport become (sudo protocol)', () => {
     expect(attempts()).toBe(1);
     expect(JSON.stringify(r)).not.toContain('pw-wrong');
     expect(new ExecError(r).message).toContain('incorrect password');
+  });
+
+  it('a wrong password is recognised when sudo gives up at once (passwd_tries=1)', async () => {
+    process.env.FAKE_SUDO_PW = 'pw-right';
+    process.env.FAKE_SUDO_TRIES = '1';
+    try {
+      const r = await t.exec(rawCommand('echo should-not-run'), { become: { password: 'pw-wrong' } });
+      expect(r.ok).toBe(false);
+      expect(r.stderr).toMatch(/^sudo: incorrect password for user \S+ on ctl/);
+      expect(attempts()).toBe(1);
+    } finally {
+      delete process.env.FAKE_SUDO_TRIES;
+    }
   });
 
   it('without a password: sudo -n, and a clear message when sudo needs one', async () => {
