@@ -15,8 +15,9 @@ import { readState, removeState, withInstanceLock, writeState } from './state.js
 import { NOPASSWD_USER, PASSWD_USER, allocateUsers, ensureClientKey, prepareFleetAccounts } from './users.js';
 import { writeClientFiles } from './inventory.js';
 import { isSameAlive } from './procs.js';
+import { unmountUnder } from './mounts.js';
 import { acmeInfo, ensureAcme, registerAcmeNames, stopAcme } from './acme.js';
-import { fullHostDir, fullHostRunning, reconcileFull, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
+import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, reconcileFull, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
 
 export type { LabInfo, LabHostInfo } from './types.js';
 export { DEFAULT_INSTANCE } from './instance.js';
@@ -197,6 +198,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     if (opts.acme) {
       await ensureAcme(ctx);
       writeState(stateDir, state);
+      // full hosts that started before the ACME server existed learn the lab CA now
+      await ensureCaOnFullHosts(ctx);
     }
     if (full.length > 0) {
       try {
@@ -264,26 +267,6 @@ async function bridgeOctet(name: string): Promise<number | undefined> {
   const r = await run(['ip', '-4', '-o', 'addr', 'show', 'dev', net.bridge]);
   const m = /inet 10\.(\d+)\.0\.1\//.exec(r.stdout);
   return m ? Number(m[1]) : undefined;
-}
-
-/** Mounts in the root mount namespace below the state dir (overlay roots), deepest first. */
-export async function unmountUnder(dir: string): Promise<void> {
-  let text = '';
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return;
-  }
-  const points = text
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)))
-    .map((p) => p.replace(/\\040/g, ' '))
-    .sort((a, b) => b.length - a.length);
-  for (const p of points) {
-    const r = await run(['umount', p]);
-    if (r.code !== 0) await run(['umount', '-l', p]);
-  }
 }
 
 export interface LabStatus {

@@ -1,8 +1,8 @@
 // The record of what a lab instance created: the only source `lab down` and `lab status`
 // trust besides the kernel itself (namespaces are also found by their name prefix, so a
 // crash between creating something and recording it still gets cleaned up).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EnvironmentError } from '../util/errors.js';
 import type { ProcRef } from './procs.js';
 import { isAlive, procRef } from './procs.js';
@@ -90,13 +90,18 @@ export function removeState(stateDir: string): void {
   rmSync(statePath(stateDir), { force: true });
 }
 
-/**
- * One `lab up/down` per instance at a time. The lock file holds the owner's PID and start
- * time; a lock whose owner is gone (crash) is taken over.
- */
-export async function withInstanceLock<T>(stateDir: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
+/** One `lab up/down` per instance at a time. */
+export function withInstanceLock<T>(stateDir: string, fn: () => Promise<T>, timeoutMs = 900_000): Promise<T> {
   mkdirSync(stateDir, { recursive: true, mode: 0o755 });
-  const lock = join(stateDir, 'lock');
+  return withFileLock(join(stateDir, 'lock'), `lab instance at ${stateDir}`, fn, timeoutMs);
+}
+
+/**
+ * A lock file holding the owner's PID and start time; a lock whose owner is gone (crash) is
+ * taken over. Used per instance and per cached image/layer build.
+ */
+export async function withFileLock<T>(lock: string, what: string, fn: () => Promise<T>, timeoutMs = 900_000): Promise<T> {
+  mkdirSync(dirname(lock), { recursive: true, mode: 0o755 });
   const me = procRef(process.pid);
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -114,13 +119,16 @@ export async function withInstanceLock<T>(stateDir: string, fn: () => Promise<T>
         owner = undefined;
       }
       const ownerNow = owner ? procRef(owner.pid) : undefined;
-      const stale = !owner || !ownerNow || ownerNow.start !== owner.start || !isAlive(owner.pid);
+      // an unreadable lock may be one being written right now: stale only once it is old
+      const stale = owner
+        ? !ownerNow || ownerNow.start !== owner.start || !isAlive(owner.pid)
+        : Date.now() - mtimeMs(lock) > 5000;
       if (stale) {
         rmSync(lock, { force: true });
         continue;
       }
       if (Date.now() > end) {
-        throw new EnvironmentError(`lab: instance at ${stateDir} is locked by PID ${owner?.pid ?? '?'} (another 'lab up/down' running)`);
+        throw new EnvironmentError(`lab: ${what} is locked by PID ${owner?.pid ?? '?'} (another 'runbook lab' is running)`);
       }
       await sleep(100);
     }
@@ -129,5 +137,13 @@ export async function withInstanceLock<T>(stateDir: string, fn: () => Promise<T>
     return await fn();
   } finally {
     rmSync(lock, { force: true });
+  }
+}
+
+function mtimeMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }

@@ -45,5 +45,9 @@ export interface LabInfo {
     caBundleOnHost: string;
     /** DNS server Pebble uses (IP:PORT), for the playbooks' preflight_resolver */
     resolver: string;
+    /** the directory URL as the controller reaches it (acme.lab.test resolves only inside full hosts) */
+    controllerDirectoryUrl?: string;
+    /** Pebble's management API (roots/0, intermediates/0...) as the controller reaches it */
+    managementUrl?: string;
   };
 }

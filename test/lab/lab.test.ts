@@ -3,9 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startHost, startLab, stopHost, stopLab } from '../support/lab.js';
+import { labStatus } from '../../src/lab/index.js';
 
 const NAME = 'lt-fleet';
 
@@ -166,5 +169,116 @@ describe.skipIf(labSkipReason())('lab fleet hosts', () => {
     expect(machineEtc()).toEqual(etcBefore);
     // again, after it is gone: harmless
     await stopLab(NAME);
+  });
+});
+
+describe.skipIf(labSkipReason())('lab full hosts and ACME server', () => {
+  const FULL = 'lt-full';
+  let lab: LabInfo;
+  let etcBefore: Record<string, string>;
+
+  beforeAll(async () => {
+    etcBefore = machineEtc();
+    lab = await startLab({ name: FULL, full: [{ name: 'plain' }, { name: 'web', layer: 'apache' }], acme: true });
+  });
+  afterAll(async () => {
+    await stopLab(FULL);
+  });
+
+  it('boots Debian 12 hosts with their own filesystem, reachable by key with strict host key checking', async () => {
+    const r = ssh(lab, 'plain', 'hostname; . /etc/os-release; echo $VERSION_ID; sudo -n id -u');
+    expect(r.stdout).toBe('plain\n12\n0\n');
+    // a file written on one host is not visible on the other or on the machine
+    expect(ssh(lab, 'plain', 'echo x | sudo tee /etc/runbook-lab-probe >/dev/null && echo ok').stdout).toBe('ok\n');
+    expect((await labExec(lab, 'web', ['test', '-e', '/etc/runbook-lab-probe'])).code).toBe(1);
+    expect(existsSync('/etc/runbook-lab-probe')).toBe(false);
+    expect(ssh(lab, 'plain', 'true', { knownHosts: '/dev/null' }).code).toBe(255);
+  });
+
+  it('asks ops for a sudo password on full hosts too', () => {
+    expect(ssh(lab, 'plain', 'sudo -n true', { user: 'ops' }).code).toBe(1);
+    const ok = ssh(lab, 'plain', 'sudo -S -p "" id -u', { user: 'ops', input: `${lab.users.passwd.sudoPassword ?? ''}\n` });
+    expect(ok.stdout.trim()).toBe('0');
+  });
+
+  it('lets apt reach the Debian mirror through the lab proxy, and nothing else', async () => {
+    const update = await labExec(lab, 'plain', ['apt-get', 'update', '-q']);
+    expect(update.code).toBe(0);
+    const proxy = `http://${lab.gateway}:3142`;
+    // the proxy refuses any host that is not a mirror of this machine's apt sources
+    const denied = await labExec(lab, 'plain', ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-x', proxy, 'http://example.org/']);
+    expect(denied.stdout).toBe('403');
+    // and there is no way around it: no route off the machine from inside a lab host
+    const direct = await labExec(lab, 'plain', ['curl', '-sS', '-m', '3', '-o', '/dev/null', 'http://192.0.2.1/']);
+    expect(direct.code).not.toBe(0);
+  });
+
+  it('boots the apache layer with Apache running and certbot installed', async () => {
+    const pkgs = await labExec(lab, 'web', ['dpkg-query', '-W', '-f', '${Package} ${Status}\n', 'apache2', 'certbot', 'python3-certbot-apache']);
+    const pid = await labExec(lab, 'web', ['sh', '-c', 'pidof apache2 >/dev/null && echo running']);
+    const r = { stdout: pkgs.stdout + pid.stdout };
+    expect(r.stdout).toMatch(/apache2 install ok installed/);
+    expect(r.stdout).toMatch(/certbot install ok installed/);
+    expect(r.stdout).toMatch(/python3-certbot-apache install ok installed/);
+    expect(r.stdout).toMatch(/running/);
+    const plain = await labExec(lab, 'plain', ['sh', '-c', 'command -v certbot || echo none']);
+    expect(plain.stdout.trim()).toBe('none');
+  });
+
+  it('hosts trust the lab CA and reach the ACME server by name', () => {
+    expect(lab.acme).toBeDefined();
+    const r = ssh(lab, 'plain', `curl -sS ${lab.acme?.directoryUrl ?? ''}`);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toHaveProperty('newAccount');
+  });
+
+  it('issues a certificate by a real HTTP-01 validation of the host (certbot standalone)', () => {
+    const acme = lab.acme;
+    if (!acme) throw new Error('no acme');
+    const r = ssh(
+      lab,
+      'web',
+      `sudo service apache2 stop >/dev/null; sudo certbot certonly --standalone -d web.lab.test --server ${acme.directoryUrl} ` +
+        `--agree-tos -m lab@example.org --no-eff-email --non-interactive >/dev/null 2>&1; echo rc=$?; ` +
+        'sudo cat /etc/letsencrypt/live/web.lab.test/fullchain.pem',
+    );
+    expect(r.stdout).toMatch(/^rc=0\n/);
+    const pem = r.stdout.slice(r.stdout.indexOf('-----BEGIN'));
+    const leaf = pem.slice(0, pem.indexOf('-----END CERTIFICATE-----') + 25);
+    const chain = pem.slice(leaf.length).trim();
+    const dir = mkdtempSync(join(tmpdir(), 'lab-cert-'));
+    writeFileSync(join(dir, 'leaf.pem'), leaf);
+    writeFileSync(join(dir, 'chain.pem'), chain);
+    // the served chain verifies against Pebble's current root, fetched when Pebble started
+    const verify = spawnSync('openssl', ['verify', '-CAfile', acme.rootPemFile, '-untrusted', join(dir, 'chain.pem'), join(dir, 'leaf.pem')], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    expect(verify.stdout).toMatch(/leaf\.pem: OK/);
+    const subject = spawnSync('openssl', ['x509', '-noout', '-subject', '-issuer', '-ext', 'subjectAltName'], { input: leaf, encoding: 'utf8' });
+    expect(subject.stdout).toMatch(/DNS:web\.lab\.test/);
+    expect(subject.stdout).toMatch(/issuer=.*Pebble/);
+  });
+
+  it('shows hosts, PIDs and the ACME server in status, then tears everything down', async () => {
+    const st = labStatus({ name: FULL });
+    expect(st.hosts.map((h) => [h.name, h.running])).toEqual([
+      ['plain', true],
+      ['web', true],
+    ]);
+    const pids = [...st.hosts.map((h) => h.pid), st.acme?.pebblePid, st.acme?.challtestsrvPid, st.proxyPid].filter((p): p is number => p !== undefined);
+    expect(pids).toHaveLength(5);
+    const seen = lab;
+    await stopLab(FULL);
+    expect(leftovers(seen)).toEqual([]);
+    for (const p of pids) {
+      let state = 'gone';
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      } catch {
+        // gone
+      }
+      expect(['gone', 'Z']).toContain(state);
+    }
+    expect(machineEtc()).toEqual(etcBefore);
   });
 });
