@@ -665,6 +665,17 @@ describe('unreachable hosts, exit codes and the retry file', () => {
     expect(recap.retryFile).toBeUndefined();
   });
 
+  it('--limit that matches no host is a usage error, before any connection', async () => {
+    await expect(run(yaml, { run: { limit: ['nope*'] } })).rejects.toThrow(/--limit nope\*: matches no host/);
+  });
+
+  it('task locations are shown relative to displayRoot', async () => {
+    const { playbook, dir } = await playbookFrom(yaml);
+    const fleet = memoryFleet({ reply: () => ({ exitCode: 1 }) });
+    const recap = await runPlaybook(playbook, memoryInventory({ web: ['a'] }), { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), displayRoot: dir, retryFile: false }, {});
+    expect(recap.failures[0]!.where).toBe('site.yml:5');
+  });
+
   it('--limit narrows the hosts, also from a retry file', async () => {
     const { dir } = await run(yaml, { fleet: { unreachable: ['b'] } });
     const again = await run(yaml, { run: { limit: [`@${join(dir, 'site.retry')}`] } });
@@ -723,6 +734,29 @@ describe('Ctrl-C', () => {
     expect(fleet.calls.map((c) => c.command)).toEqual(['long', 'long']);
     expect(fleet.calls.every((c) => c.aborted)).toBe(true);
     expect(mem.events.at(-1)?.type).toBe('recap');
+  });
+
+  it('a host still connecting is stopped too, reported as interrupted, not unreachable', async () => {
+    const stop = new AbortController();
+    const { playbook } = await playbookFrom(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - sh: one
+`);
+    const fleet = memoryFleet({ connectDelayMs: 10_000 });
+    setTimeout(() => stop.abort(), 20);
+    const t0 = Date.now();
+    const recap = await runPlaybook(
+      playbook,
+      memoryInventory({ web: ['a'] }),
+      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: stop.signal, graceMs: 50, retryFile: false },
+      {},
+    );
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(recap.hosts.a).toMatchObject({ unreachable: 0, failed: 1 });
+    expect(recap.failures[0]!.msg).toMatch(/interrupted/);
+    expect(recap.exitCode).toBe(130);
   });
 
   it('a command that ends within the grace period finishes normally', async () => {

@@ -4,7 +4,7 @@
 // planned when they run (they read the host's current state), never up front.
 import { setMaxListeners } from 'node:events';
 import { readFile as fsReadFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { HostFacts } from '../facts/types.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from '../modules/types.js';
@@ -102,6 +102,14 @@ interface Invocation {
 
 const FACTS_MODULE = 'gather_facts';
 
+/** Running work was stopped by Ctrl-C (not the host's fault: never "unreachable"). */
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted (Ctrl-C) and stopped');
+    this.name = 'Interrupted';
+  }
+}
+
 export async function runPlaybook(
   playbook: Playbook,
   inventory: Inventory,
@@ -166,6 +174,9 @@ class Run {
   async start(): Promise<RecapEvent> {
     this.markStartAt();
     const limit = await limitedHosts(this.inventory, this.options.limit, (p) => this.readFile(p));
+    if (limit && limit.size === 0) {
+      throw new UsageError(`--limit ${(this.options.limit ?? []).join(' ')}: matches no host of the inventory (${this.inventory.source})`);
+    }
     const perPlay = this.playbook.plays.map((p) => playHosts(this.inventory, p.hosts, limit));
     for (const names of perPlay) for (const n of names) this.selected.add(n);
     const signal = this.options.signal;
@@ -737,7 +748,13 @@ class Run {
     }
     const check = inh.checkMode ?? this.options.check ?? false;
     const noLog = inh.noLog ?? false;
-    const transport = module.controllerOnly ? undefined : await this.connect(h);
+    let transport: Transport | undefined;
+    try {
+      transport = module.controllerOnly ? undefined : await this.connect(h);
+    } catch (err) {
+      if (err instanceof Interrupted) return failure(err.message);
+      throw err;
+    }
     const controller = new AbortController();
     const onKill = (): void => controller.abort(new Error('interrupted (Ctrl-C)'));
     if (this.kill.signal.aborted) onKill();
@@ -903,16 +920,37 @@ class Run {
 
   // ---------------------------------------------------------------- connections and facts
 
+  /** Rejects with Interrupted when running commands are being stopped (Ctrl-C). */
+  private abortable<T>(p: Promise<T>): Promise<T> {
+    const signal = this.kill.signal;
+    if (signal.aborted) return Promise.reject(new Interrupted());
+    return new Promise<T>((resolvePromise, reject) => {
+      const onAbort = (): void => reject(new Interrupted());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolvePromise(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
   private connect(h: HostRun): Promise<Transport> {
     h.connecting ??= (async () => {
       const t0 = Date.now();
       try {
         const t = this.options.transportFactory(h.inv);
         h.transport = t;
-        await t.connect();
+        await this.abortable(t.connect());
         this.emit({ type: 'host_connect', host: h.name, status: 'ok', durationMs: Date.now() - t0 });
         return t;
       } catch (err) {
+        if (err instanceof Interrupted) throw err;
         const e =
           err instanceof UnreachableError
             ? err
@@ -929,7 +967,7 @@ class Run {
     const gather = this.options.gatherFacts;
     if (!gather) throw new Error('facts are not available: no fact gatherer configured');
     const t = await this.connect(h);
-    h.facts = await gather(t);
+    h.facts = await this.abortable(gather(t));
     h.factVars = factVars(h.facts);
     h.factsStale = false;
     return h.facts;
@@ -942,6 +980,7 @@ class Run {
     } catch (err) {
       if (err instanceof UnreachableError) throw err;
       if (err instanceof ExecError) return execFailure(err.result);
+      if (err instanceof Interrupted) return failure(err.message);
       return failure(`gathering facts failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
@@ -1042,12 +1081,17 @@ class Run {
         id: `p${br.playIndex}.${task.path}`,
         name: task.name ?? defaultName(task),
         module: task.module,
-        where: `${task.location.file}:${task.location.line}`,
+        where: this.where(task),
         ...(handler ? { handler: true } : {}),
       };
       this.refs.set(task, r);
     }
     return r;
+  }
+
+  /** `file:line`, relative to displayRoot when the file is inside it. */
+  private where(task: TaskNode): string {
+    return `${displayPath(task.location.file, this.options.displayRoot)}:${task.location.line}`;
   }
 
   /** Positions in definition order for the linear barrier. */
@@ -1214,6 +1258,12 @@ function prepareArgs(rendered: unknown, module: ModuleDefinition): Record<string
 
 function where(task: TaskNode): string {
   return `${task.location.file}:${task.location.line}`;
+}
+
+export function displayPath(file: string, root: string | undefined): string {
+  if (!root) return file;
+  const rel = relative(root, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 function templateMessage(err: unknown, task: TaskNode, what: string): string {

@@ -46,6 +46,8 @@ export interface RunOptions {
   /** module lookup (tests add in-memory modules); default src/modules/registry.ts */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   getModule?: (name: string) => ModuleDefinition<any> | undefined;
+  /** task locations (`where`) are shown relative to this directory (the CLI passes its cwd) */
+  displayRoot?: string;
   /** read a controller file (tests inject one); default fs.readFile utf8 */
   readFile?: (path: string) => Promise<string>;
 }

@@ -1,6 +1,7 @@
 // Not a terminal (CI, pipes) or CI=true: one plain line per event, no escape codes, so logs
 // stay greppable. -v adds task starts, results' messages and notifications; -vv command output.
 import type { Reporter, RunEvent, TaskResultEvent } from './events.js';
+import { unifiedDiff } from '../modules/util/diff.js';
 import { formatRecap } from './recap.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';
@@ -12,6 +13,8 @@ export interface PlainReporterOptions {
   aliveEveryMs?: number;
   /** shown in the recap's re-run hint */
   rerun?: string;
+  /** --diff: print the before/after of changed files */
+  diff?: boolean;
 }
 
 export function createPlainReporter(out: NodeJS.WritableStream, options: PlainReporterOptions = {}): Reporter {
@@ -41,7 +44,7 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
         const word = e.status === 'ok' ? s.green('ok') : s.yellow('changed');
         const msg = v >= 1 && e.msg ? `: ${e.msg}` : '';
         w(`${head}${word}: ${e.task.name}${item}${took}${msg}`);
-        for (const d of e.diff ?? []) w(`${head}  diff ${d.path}: ${d.before.length} → ${d.after.length} bytes`);
+        if (options.diff) for (const d of e.diff ?? []) for (const line of unifiedDiff(d.before, d.after, d.path).trimEnd().split('\n')) w(`${head}  ${line}`);
         break;
       }
       case 'skipped':

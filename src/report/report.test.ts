@@ -126,6 +126,16 @@ describe('plain reporter', () => {
     expect(out.text).not.toContain('Reading package lists');
   });
 
+  it('--diff prints a unified diff of changed files', () => {
+    const out = new Sink();
+    feed(createPlainReporter(out, { diff: true }));
+    expect(out.text).toContain('web1    --- before: /etc/x');
+    expect(out.text).toContain('web1    +b');
+    const quiet = new Sink();
+    feed(createPlainReporter(quiet));
+    expect(quiet.text).not.toContain('--- before');
+  });
+
   it('-vv shows command output, -v task starts', () => {
     const out = new Sink();
     feed(createPlainReporter(out, { verbosity: 2 }));

@@ -10,6 +10,7 @@
 import { DefaultRenderer, Listr, ListrEventType, ListrLogger, ProcessOutput } from 'listr2';
 import type { ListrTaskWrapper } from 'listr2';
 import type { HostStats, RecapEvent, Reporter, RunEvent } from './events.js';
+import { unifiedDiff } from '../modules/util/diff.js';
 import { formatRecap } from './recap.js';
 import { COLOR, formatDuration } from './style.js';
 
@@ -28,6 +29,8 @@ export interface TreeReporterOptions {
   rerun?: string;
   /** minimum time between two renders (default 200 ms) */
   refreshMs?: number;
+  /** --diff: print the before/after of changed files after the tree */
+  diff?: boolean;
   /** stderr for listr2's process output (default process.stderr) */
   err?: NodeJS.WriteStream | NodeJS.WritableStream;
 }
@@ -67,6 +70,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
   let play = '';
   let playTasks = 0;
   const warnings: string[] = [];
+  const diffs: string[] = [];
   let refresh: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let dirty = false;
@@ -217,6 +221,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     chain = chain.then(() => {
       if (timer) clearInterval(timer);
       timer = undefined;
+      for (const d of diffs) out.write(`${d}\n`);
       for (const w of warnings) out.write(`${COLOR.yellow('WARNING')}: ${w}\n`);
       out.write(formatRecap(e, { style: COLOR, ...(options.rerun ? { rerun: options.rerun } : {}) }));
     });
@@ -249,6 +254,9 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
         }
         case 'task_result': {
           const h = view(e.host);
+          if (options.diff && e.diff?.length && e.status === 'changed') {
+            for (const d of e.diff) diffs.push(`${COLOR.bold(e.host)} ${e.task.name}\n${unifiedDiff(d.before, d.after, d.path).trimEnd()}`);
+          }
           if (!h || e.item !== undefined) break;
           h.done++;
           if (e.status === 'ok') h.stats.ok++;

@@ -149,8 +149,8 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false' && io.env.CI !== '0';
   let screen: Reporter;
   if (v.json) screen = createJsonReporter(io.stdout, { verbosity });
-  else if (io.stdout.isTTY && !ci) screen = createTreeReporter(io.stdout, { verbosity, rerun, err: io.stderr });
-  else screen = createPlainReporter(io.stdout, { verbosity, rerun });
+  else if (io.stdout.isTTY && !ci) screen = createTreeReporter(io.stdout, { verbosity, rerun, err: io.stderr, diff: v.diff === true });
+  else screen = createPlainReporter(io.stdout, { verbosity, rerun, diff: v.diff === true });
   const log = typeof v.log === 'string' ? createLogReporter(resolve(io.cwd, v.log), { secrets }) : undefined;
   const reporter = combineReporters(screen, log);
 
@@ -197,6 +197,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     ...(hooks.graceMs !== undefined ? { graceMs: hooks.graceMs } : {}),
     retryFile,
     playbookDir: dirname(playbookFile),
+    displayRoot: io.cwd,
     readFile: (p) => readFile(resolve(io.cwd, p), 'utf8'),
   };
   try {
