@@ -49,7 +49,7 @@ function removeCycles(raw: RawInventory): void {
       if (s === 'visiting') {
         const loop = [...stack.slice(stack.indexOf(child)), child].join(' → ');
         const location = g!.childLocations.get(child) ?? g!.location;
-        raw.diag('error', location, '', 'inventory-cycle', `group '${child}' is its own ancestor: ${loop}`, `remove '${child}' from the children of '${name}'`);
+        raw.diag('error', location, '', 'inventory-cycle', `group '${child}' is its own ancestor (a cycle): ${loop}`, `remove '${child}' from the children of '${name}'`);
         g!.children = g!.children.filter((c) => c !== child);
       } else if (s === undefined) {
         visit(child);

@@ -148,9 +148,9 @@ describe('other sources', () => {
 describe('errors with positions', () => {
   it('a group that is its own ancestor (INI and YAML)', async () => {
     const ini = await failure(loadInventory(fixture('bad/cycle.ini')));
-    expect(ini.message).toContain("cycle.ini:5:1: error: group 'a' is its own ancestor: a → b → a");
+    expect(ini.message).toContain("cycle.ini:5:1: error: group 'a' is its own ancestor (a cycle): a → b → a");
     const yml = await failure(loadInventory(fixture('bad/cycle.yml')));
-    expect(yml.message).toContain("cycle.yml:7:13: error: group 'a' is its own ancestor: a → b → a");
+    expect(yml.message).toContain("cycle.yml:7:13: error: group 'a' is its own ancestor (a cycle): a → b → a");
   });
   it('malformed ranges', async () => {
     const err = await failure(loadInventory(fixture('bad/range.yml')));

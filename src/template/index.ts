@@ -1,7 +1,7 @@
 // Jinja2 templating for runbook (sandboxed, single pass) and variable scopes.
 // See scope.ts for the variable precedence and README.md for the design.
 export { render, renderValue, evaluate } from './render.js';
-export type { Lookupable } from './render.js';
+export type { Lookupable, ScopeLike } from './render.js';
 export { createScope, createHostvars, VarScope } from './scope.js';
 export type { ScopeLayer } from './scope.js';
 export { TemplateError } from './errors.js';

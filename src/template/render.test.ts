@@ -143,6 +143,14 @@ describe('render', () => {
     }
   });
 
+  it('accepts a plain record of variables as data', () => {
+    expect(render('{{ a }}-{{ b }}', { a: 1, b: '{{ a }}' })).toBe('1-{{ a }}');
+    expect(render('{{ l }}', { l: [1] })).toEqual([1]);
+    expect(evaluate('a > 0', { a: 1 })).toBe(true);
+    expect(renderValue({ k: '{{ a }}' }, { a: 2 })).toEqual({ k: 2 });
+    expect(() => render('{{ toString }}', {})).toThrow(/'toString' is undefined/);
+  });
+
   it('omit is available for module arguments', () => {
     expect(r('{{ nope | default(omit) }}')).toBe(OMIT);
   });

@@ -3,12 +3,22 @@ import { compile, isTemplate } from './compile.js';
 import { TemplateError, TemplateRuntimeError } from './errors.js';
 import type { Lookup } from './interpret.js';
 import { Interpreter } from './interpret.js';
-import { isList, isPlainObject, setOwn, toPlain, truthy } from './values.js';
+import { Undefined, isList, isPlainObject, setOwn, toPlain, truthy } from './values.js';
 
 /** What templates read variables from (a VarScope, see scope.ts). */
 export interface Lookupable {
   /** returns an `Undefined` marker for a missing name */
   readonly lookup: Lookup;
+}
+
+/** A VarScope, or a plain record of variables (taken as data: its strings are not rendered). */
+export type ScopeLike = Lookupable | Record<string, unknown>;
+
+function lookupOf(scope: ScopeLike): Lookup {
+  // a function is never template data, so an object with a `lookup` function is a scope
+  if (typeof (scope as Partial<Lookupable>).lookup === 'function') return (scope as Lookupable).lookup;
+  const vars = scope as Record<string, unknown>;
+  return (name) => (Object.hasOwn(vars, name) ? vars[name] : new Undefined(`'${name}' is undefined`));
 }
 
 function wrap(err: unknown, template: string): TemplateError {
@@ -25,10 +35,10 @@ function wrap(err: unknown, template: string): TemplateError {
  * native value (list, dict, number, bool), like Ansible; anything else renders to a string.
  * Values read from variables are never rendered again (single pass).
  */
-export function render(template: string, scope: Lookupable): unknown {
+export function render(template: string, scope: ScopeLike): unknown {
   if (typeof template !== 'string' || !isTemplate(template)) return template;
   const compiled = compile(template);
-  const interp = new Interpreter(scope.lookup);
+  const interp = new Interpreter(lookupOf(scope));
   try {
     if (compiled.single) return toPlain(interp.value(compiled.single));
     const out = interp.renderBody(compiled.body);
@@ -49,7 +59,7 @@ const templateFree = new WeakSet<object>();
  * Render every string inside a value (lists and dicts, deeply). Parts without templates are
  * returned as the same objects, so big template-free values are not copied.
  */
-export function renderValue(value: unknown, scope: Lookupable): unknown {
+export function renderValue(value: unknown, scope: ScopeLike): unknown {
   if (typeof value === 'string') return render(value, scope);
   if (typeof value !== 'object' || value === null) return value;
   if (templateFree.has(value)) return value;
@@ -68,7 +78,7 @@ function hasTemplate(value: unknown): boolean {
   return found;
 }
 
-function renderContainer(value: unknown, scope: Lookupable): unknown {
+function renderContainer(value: unknown, scope: ScopeLike): unknown {
   if (isList(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -102,7 +112,7 @@ function renderContainer(value: unknown, scope: Lookupable): unknown {
  * expression without braces, Python truthiness. A boolean is returned as is. An expression
  * wrapped in `{{ }}` is accepted too (Ansible warns about it but allows it).
  */
-export function evaluate(expr: string | boolean, scope: Lookupable): boolean {
+export function evaluate(expr: string | boolean, scope: ScopeLike): boolean {
   if (typeof expr === 'boolean') return expr;
   let text = String(expr).trim();
   const braced = /^\{\{([\s\S]*)\}\}$/.exec(text);
@@ -111,7 +121,7 @@ export function evaluate(expr: string | boolean, scope: Lookupable): boolean {
   const compiled = compile(`{{ ${text} }}`);
   if (!compiled.single) throw new TemplateError('a condition must be one expression (no {{ }} or {% %} inside)', String(expr));
   try {
-    return truthy(new Interpreter(scope.lookup).value(compiled.single));
+    return truthy(new Interpreter(lookupOf(scope)).value(compiled.single));
   } catch (err) {
     throw wrap(err, String(expr));
   }
