@@ -44,7 +44,7 @@ export function compile(template: string): Compiled {
   if (hit) return hit;
   let compiled: Compiled;
   try {
-    const tokens = rewriteTests(lib.tokenize(rawBlocksToLiterals(template), { trim_blocks: true }));
+    const tokens = rewriteTests(lib.tokenize(keepUnknownEscapes(rawBlocksToLiterals(template)), { trim_blocks: true }));
     const program = lib.parse(tokens);
     const body = program.body;
     const first = tokens[0];
@@ -82,6 +82,56 @@ function rawBlocksToLiterals(template: string): string {
     const escaped = body.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
     return `{{ '${escaped}' }}`;
   });
+}
+
+/** Escapes the lexer understands inside string literals. */
+const KNOWN_ESCAPES = new Set(['n', 't', 'r', 'b', 'f', 'v', "'", '"', '\\', 'x', 'u']);
+
+/**
+ * In Python (and so in Jinja and Ansible) an unknown escape in a string literal stays as
+ * written: `regex_replace('\s+', ' ')` means the regex `\s+`. The lexer rejects unknown
+ * escapes, so inside `{{ }}` / `{% %}` string literals they are doubled first.
+ */
+function keepUnknownEscapes(template: string): string {
+  if (!template.includes('\\')) return template;
+  let out = '';
+  let i = 0;
+  while (i < template.length) {
+    const open = template.slice(i, i + 2);
+    if (open !== '{{' && open !== '{%') {
+      out += template[i];
+      i++;
+      continue;
+    }
+    const close = open === '{{' ? '}}' : '%}';
+    out += open;
+    i += 2;
+    let quote: string | undefined;
+    while (i < template.length) {
+      const c = template[i]!;
+      if (quote) {
+        if (c === '\\' && i + 1 < template.length) {
+          const n = template[i + 1]!;
+          out += KNOWN_ESCAPES.has(n) ? c + n : `\\\\${n}`;
+          i += 2;
+          continue;
+        }
+        if (c === quote) quote = undefined;
+        out += c;
+        i++;
+        continue;
+      }
+      if (c === "'" || c === '"') quote = c;
+      if (template.startsWith(close, i)) {
+        out += close;
+        i += 2;
+        break;
+      }
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 /**

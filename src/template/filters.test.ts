@@ -69,6 +69,11 @@ describe('filters', () => {
     expect(r("{{ 'a.b*c' | regex_escape }}")).toBe('a\\.b\\*c');
     expect(r("{{ 'a1b2' | regex_findall('\\\\d') }}")).toEqual(['1', '2']);
     expect(() => r("{{ 'a' | regex_replace('(', 'x') }}")).toThrow(/invalid regular expression/);
+    // unknown escapes stay as written, as in Python: what YAML hands over for "\\d" or '\d'
+    expect(r("{{ 'a1 b22' | regex_replace('\\d+', '#') }}")).toBe('a# b#');
+    expect(r("{{ 'a1 b22' | regex_replace('(\\w)(\\d)', '\\2\\1') }}")).toBe('1a 2b2');
+    expect(r("{{ 'x  y' | regex_replace('\\s+', '\\n') }}")).toBe('x\ny');
+    expect(r('{% if "a1" is match("\\w\\d") %}yes{% endif %}')).toBe('yes');
   });
   it('list filters', () => {
     expect(r('{{ words | join(",") }}')).toBe('b,a,c,a');
