@@ -143,3 +143,37 @@ describe('every keyword rejects a wrong type, at its line, naming the keyword', 
     expect(r.errors.some((d) => d.location.line === 4 && d.message.includes(`\`${key}`)), formatDiagnostics(r.errors)).toBe(true);
   });
 });
+
+describe('mutated playbooks never throw', () => {
+  it('300 random edits of a valid playbook each load or fail with positioned diagnostics', async () => {
+    const base = readFileSync(join(corpusDir, 'valid/ansible-way.yml'), 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'rb-fuzz-'));
+    const file = join(dir, 'p.yml');
+    // deterministic: a failure can be reproduced from the seed (RB_FUZZ=3000 for a longer run)
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = [':', '-', '[', ']', '{', '}', '"', "'", '!', '&', '*', '\t', '\n', '#', '%', '|', '>', ' ', '  ', '<<', '{{', '}}', 'x', '0', '?', ','];
+    for (let i = 0; i < Number(process.env.RB_FUZZ ?? 300); i++) {
+      let text = base;
+      for (let k = 0; k < 1 + rand(3); k++) {
+        const at = rand(text.length);
+        const op = rand(3);
+        const ins = alphabet[rand(alphabet.length)] ?? '';
+        text = op === 0 ? text.slice(0, at) + text.slice(at + 1 + rand(5)) : op === 1 ? text.slice(0, at) + ins + text.slice(at) : text.slice(0, at) + ins + text.slice(at + 1);
+      }
+      writeFileSync(file, text);
+      const r = await loadPlaybook(file, { modules: testModules });
+      if (!r.ok) {
+        for (const d of r.errors) {
+          expect(d.location.line, `iteration ${i}: ${d.message}`).toBeGreaterThanOrEqual(1);
+          expect(d.location.col).toBeGreaterThanOrEqual(1);
+          expect(typeof d.message).toBe('string');
+        }
+        expect(() => formatDiagnostics(r.errors)).not.toThrow();
+      }
+    }
+  }, 60_000);
+});

@@ -218,7 +218,8 @@ class Loader {
       const at = [...path, ...p.path];
       const code = key === 'when' || key === 'changed_when' || key === 'failed_when' || key === 'until' ? 'non-boolean-when' : 'bad-value';
       const message = p.path.length === 0 && (p.keyword === 'type' || p.keyword === 'anyOf') ? `\`${key}\` must be ${spec.expect}` : p.message;
-      this.error(y, at, code, message, p.fix ?? `\`${key}\`: ${spec.description}`, !p.atKey);
+      const fix = p.fix ?? (spec.example !== undefined ? `e.g. \`${key}: ${spec.example}\` (${key}: ${spec.description})` : `\`${key}\`: ${spec.description}`);
+      this.error(y, at, code, message, fix, !p.atKey);
     }
     return false;
   }
@@ -588,7 +589,16 @@ class Loader {
     }
 
     // ---- a module task
-    for (const k of unknownKeys) reportUnknown(k, moduleKeys.length === 0 && unknownKeys.length === 1);
+    const soleModule = moduleKeys.length === 1 ? this.modules.get(moduleKeys[0] ?? '') : undefined;
+    const soleArgs = Object.keys((soleModule?.schema.properties as Obj | undefined) ?? {});
+    const misindented = soleModule !== undefined ? unknownKeys.filter((k) => soleArgs.includes(k)) : [];
+    for (const k of misindented) {
+      const mk = moduleKeys[0] ?? '';
+      this.error(y, [...path, k], 'misindented-argument', `\`${k}\` is an argument of \`${mk}\` but is written as a task keyword`, `indent it under \`${mk}:\` (arguments go two spaces deeper than the module name)`);
+    }
+    for (const k of unknownKeys.filter((u) => !misindented.includes(u))) reportUnknown(k, moduleKeys.length === 0 && unknownKeys.length === 1);
+    // the module's own "missing argument" errors would only repeat the indentation problem
+    if (misindented.length > 0) return undefined;
     if (moduleKeys.length === 0) {
       if (unknownKeys.length === 0) {
         this.error(y, path, 'no-module', 'the task has no module: nothing to do', `add one module with its arguments, e.g. \`command: ...\`; runbook's modules are: ${this.moduleList()}`);

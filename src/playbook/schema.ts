@@ -104,12 +104,36 @@ export interface KeywordSpec {
   /** what the value must be, for messages: "`become` must be <expect>" */
   expect: string;
   description: string;
+  /** a valid value, for fixes: "`become: true`" */
+  example?: string;
 }
+
+/** A valid value of each shared definition, shown in fixes. */
+const EXAMPLES: Record<string, string> = {
+  boolean: 'true',
+  'boolean-or-template': 'true',
+  condition: 'result.rc == 0',
+  'string-list': '[first, second]',
+  tags: '[setup, web]',
+  vars: '{ app_port: 8080 }',
+  'non-negative-integer': '30',
+  loop: '[a, b]',
+  'loop-control': '{ loop_var: pkg, label: "{{ pkg }}" }',
+  environment: '{ LC_ALL: C }',
+  serial: '"25%"',
+  'include-file': 'tasks/setup.yml',
+  tasks: '[ { debug: { msg: hello } } ]',
+};
 
 const ref = (name: string): SchemaObject => ({ $ref: `#/definitions/${name}` });
 const expectOf = (name: string): string => String(DEFINITIONS[name]?.description ?? name);
-const kw = (name: string, description: string): KeywordSpec => ({ schema: ref(name), expect: expectOf(name), description });
-const str = (description: string): KeywordSpec => ({ schema: { type: 'string' }, expect: 'a string', description });
+const kw = (name: string, description: string): KeywordSpec => ({
+  schema: ref(name),
+  expect: expectOf(name),
+  description,
+  ...(EXAMPLES[name] !== undefined ? { example: EXAMPLES[name] } : {}),
+});
+const str = (description: string): KeywordSpec => ({ schema: { type: 'string' }, expect: 'a string', description, example: 'some text' });
 
 /** Keywords allowed on tasks, blocks and includes (Ansible's task keywords). */
 export const COMMON_TASK_KEYWORDS: Record<string, KeywordSpec> = {
@@ -129,7 +153,7 @@ export const COMMON_TASK_KEYWORDS: Record<string, KeywordSpec> = {
 
 /** Keywords only for tasks that call a module. */
 export const TASK_ONLY_KEYWORDS: Record<string, KeywordSpec> = {
-  args: { schema: { type: 'object' }, expect: 'a mapping of module arguments', description: 'module arguments (merged with the inline ones)' },
+  args: { schema: { type: 'object' }, expect: 'a mapping of module arguments', description: 'module arguments (merged with the inline ones)', example: '{ chdir: /tmp }' },
   loop: kw('loop', 'run the task once per item'),
   with_items: kw('loop', 'Ansible’s older loop form (a list is flattened one level)'),
   with_list: kw('loop', 'Ansible’s older loop form'),
@@ -160,6 +184,7 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
   hosts: {
     schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
     expect: 'a host pattern such as `all`, `web`, `web:!staging`, `web:&prod` (or a list of patterns)',
+    example: 'webservers',
     description: 'which inventory hosts this play runs on',
   },
   vars: kw('vars', 'variables for this play'),
@@ -171,12 +196,14 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
   max_fail_percentage: {
     schema: { anyOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?%?$' }] },
     expect: 'a number from 0 to 100',
+    example: '30',
     description: 'stop the rollout when more than this share of a batch failed',
   },
   any_errors_fatal: kw('boolean', 'stop every host when one fails'),
   strategy: {
     schema: { type: 'string', enum: ['linear', 'free'] },
     expect: 'one of: linear, free',
+    example: 'linear',
     description: 'linear: hosts move task by task together; free: each host runs at its own pace',
   },
   tags: kw('tags', 'tags applied to every task of the play'),
