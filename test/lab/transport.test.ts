@@ -243,6 +243,20 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       expect(e.message).toContain(`ssh-keygen -R '${khName(h)}' -f ${kh}`);
     });
 
+    it('hashed known_hosts (ssh-keygen -H) are accepted; @revoked keys are refused', async () => {
+      const h = host(2);
+      const hashed = join(dir, 'hashed_known_hosts');
+      writeFileSync(hashed, readFileSync(lab.knownHostsFile));
+      execFileSync('ssh-keygen', ['-q', '-H', '-f', hashed], { stdio: 'ignore' });
+      expect(readFileSync(hashed, 'utf8')).not.toContain(h.address);
+      expect((await connectTo(specFor(h, {}, { knownHosts: hashed })).exec(rawCommand('hostname'))).stdout).toBe(`${h.name}\n`);
+      const revoked = join(dir, 'revoked_known_hosts');
+      writeFileSync(revoked, `${readFileSync(lab.knownHostsFile, 'utf8')}\n@revoked * ssh-ed25519 ${hostKeyBlob(h).toString('base64')}\n`);
+      const e = await failure(connectTo(specFor(h, {}, { knownHosts: revoked })).connect());
+      expect(e.reason).toBe('host-key-revoked');
+      expect(e.message).toContain(fingerprint(hostKeyBlob(h)));
+    });
+
     it('accept-new records the key, then strict accepts it', async () => {
       const h = host(2);
       const kh = join(dir, 'accept_known_hosts');
@@ -267,6 +281,30 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       expect(r.stdout.split('\n')[1]?.split(' ')[0]).toBe(jump.address);
       const viaArgs = specFor(target, { ansible_ssh_common_args: `-J ${lab.users.nopasswd.name}@${jump.address}:${jump.port}` });
       expect((await connectTo(viaArgs).exec(rawCommand('hostname'))).stdout).toBe(`${target.name}\n`);
+      // ProxyJump by alias from an ssh config file, the alias resolved there too
+      const cfg = join(dir, 'ssh_config');
+      writeFileSync(
+        cfg,
+        [
+          'Host bastion',
+          `  HostName ${jump.address}`,
+          `  Port ${jump.port}`,
+          `  User ${lab.users.nopasswd.name}`,
+          `  IdentityFile ${lab.keyFile}`,
+          `Host ${target.name}`,
+          `  HostName ${target.address}`,
+          `  Port ${target.port}`,
+          `  User ${lab.users.nopasswd.name}`,
+          `  IdentityFile ${lab.keyFile}`,
+          '  ProxyJump bastion',
+          `  UserKnownHostsFile ${lab.knownHostsFile}`,
+          '  StrictHostKeyChecking yes',
+          '',
+        ].join('\n'),
+      );
+      const viaConfig = resolveConnection({ name: target.name, vars: {} }, { sshConfigFiles: [cfg], env: {} });
+      expect(viaConfig.jump).toEqual([{ address: jump.address, port: jump.port, user: lab.users.nopasswd.name, privateKeyFiles: [lab.keyFile] }]);
+      expect((await connectTo(viaConfig).exec(rawCommand('hostname'))).stdout).toBe(`${target.name}\n`);
       // a known_hosts that knows the target but not the jump host: the jump hop is refused
       const onlyTarget = join(dir, 'only_target');
       writeFileSync(onlyTarget, `${khName(target)} ssh-ed25519 ${hostKeyBlob(target).toString('base64')}\n`);
