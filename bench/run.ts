@@ -33,6 +33,7 @@ const USAGE = `usage: npm run bench -- [options]
   --lab-info FILE    use a running lab described by this LabInfo JSON (not started/stopped here)
   --verify N         after each tool's first run, check N hosts' end state (default 3)
   --timeout S        end a tool run after S seconds (default 1800)
+  --runbook-dir DIR  run runbook from another checkout (built there), e.g. to compare a patch
   --no-build         do not run \`npm run build\` before runbook
   --profile          run runbook under node --cpu-prof (profiles in <results>/prof; slows it:
                      summarise with \`npx tsx bench/profile.ts FILE\`)
@@ -49,6 +50,8 @@ interface Options {
   timeoutS: number;
   build: boolean;
   profile: boolean;
+  /** checkout whose bin/runbook.js is measured */
+  runbookDir: string;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -65,6 +68,7 @@ function parseOptions(argv: string[]): Options | undefined {
       timeout: { type: 'string' },
       'no-build': { type: 'boolean' },
       profile: { type: 'boolean' },
+      'runbook-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -97,6 +101,7 @@ function parseOptions(argv: string[]): Options | undefined {
     timeoutS: int('timeout', values.timeout, 1800, 1),
     build: !values['no-build'],
     profile: values.profile === true,
+    runbookDir: resolve(values['runbook-dir'] ?? REPO),
   };
 }
 
@@ -218,14 +223,14 @@ function ensureAnsible(): string | undefined {
 }
 
 /** Build runbook and check that `apply` exists; a reason when it cannot run. */
-function prepareRunbook(build: boolean): string | undefined {
+function prepareRunbook(build: boolean, dir: string): string | undefined {
   if (build) {
-    log('npm run build');
-    const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, encoding: 'utf8' });
+    log(`npm run build${dir === REPO ? '' : ` (in ${dir})`}`);
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) log(`npm run build exited ${r.status ?? 'by signal'} (type errors?); using whatever dist/ holds:\n${(r.stdout + r.stderr).split('\n').slice(0, 8).join('\n')}`);
   }
-  if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) return 'dist/cli/main.js missing (npm run build did not produce the CLI)';
-  const r = spawnSync('node', ['bin/runbook.js', 'apply', '--help'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+  if (!existsSync(join(dir, 'dist', 'cli', 'main.js'))) return 'dist/cli/main.js missing (npm run build did not produce the CLI)';
+  const r = spawnSync('node', [join(dir, 'bin', 'runbook.js'), 'apply', '--help'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) {
     const why = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? `exit ${String(r.status)}`;
     return `\`runbook apply\` not usable yet: ${why.slice(0, 160)}`;
@@ -244,7 +249,7 @@ function controlDir(root: string, phase: Phase): string {
 
 function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, phase: Phase): { argv: string[]; env: NodeJS.ProcessEnv } {
   const node = opts.profile ? ['node', '--cpu-prof', `--cpu-prof-dir=${join(p.profDir, `${tool}-${root.split('/').pop() ?? 'x'}-${phase}`)}`] : ['node'];
-  const runbook = [...node, 'bin/runbook.js', 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`];
+  const runbook = [...node, join(opts.runbookDir, 'bin', 'runbook.js'), 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`];
   switch (tool) {
     case 'floor':
       return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`)], env: process.env };
@@ -376,7 +381,7 @@ async function main(argv: string[]): Promise<number> {
     if (why) unavailable.ansible = why;
   }
   if (opts.tools.includes('runbook') || opts.tools.includes('runbook-tty')) {
-    const why = prepareRunbook(opts.build);
+    const why = prepareRunbook(opts.build, opts.runbookDir);
     if (why) {
       if (opts.tools.includes('runbook')) unavailable.runbook = why;
       if (opts.tools.includes('runbook-tty')) unavailable['runbook-tty'] = why;
@@ -509,7 +514,7 @@ async function main(argv: string[]): Promise<number> {
       node: process.version,
       ansible: sh('ansible-playbook --version 2>/dev/null | head -1'),
       openssh: sh('ssh -V 2>&1'),
-      runbookCommit: sh(`git -C '${REPO}' rev-parse --short HEAD 2>/dev/null`),
+      runbookCommit: opts.runbookDir === REPO ? sh(`git -C '${REPO}' rev-parse --short HEAD 2>/dev/null`) : opts.runbookDir,
     };
     const cpuSource = records[0]?.measurement.cpuSource ?? 'n/a';
     const text = [
