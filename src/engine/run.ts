@@ -4,13 +4,14 @@
 // planned when they run (they read the host's current state), never up front.
 import { setMaxListeners } from 'node:events';
 import { readFile as fsReadFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { HostFacts } from '../facts/types.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from '../modules/types.js';
 import { getModule } from '../modules/registry.js';
 import type { BlockNode, Play, Playbook, Step, TaskNode } from '../playbook/types.js';
 import type { HostStats, RecapEvent, Reporter, RunEvent, TaskRef, TaskResultEvent, TaskStatus } from '../report/events.js';
+import { displayPath } from '../report/recap.js';
 import { ExecError, UnreachableError, stderrExcerpt } from '../transport/errors.js';
 import { maskSecrets } from '../transport/command.js';
 import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
@@ -1260,11 +1261,7 @@ function where(task: TaskNode): string {
   return `${task.location.file}:${task.location.line}`;
 }
 
-export function displayPath(file: string, root: string | undefined): string {
-  if (!root) return file;
-  const rel = relative(root, file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
+
 
 function templateMessage(err: unknown, task: TaskNode, what: string): string {
   const reason = err instanceof Error ? err.message : String(err);

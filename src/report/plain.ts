@@ -2,7 +2,7 @@
 // stay greppable. -v adds task starts, results' messages and notifications; -vv command output.
 import type { Reporter, RunEvent, TaskResultEvent } from './events.js';
 import { unifiedDiff } from '../modules/util/diff.js';
-import { formatRecap } from './recap.js';
+import { displayPath, formatRecap } from './recap.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';
 
@@ -13,6 +13,8 @@ export interface PlainReporterOptions {
   aliveEveryMs?: number;
   /** shown in the recap's re-run hint */
   rerun?: string;
+  /** paths are shown relative to this directory (the CLI's cwd) */
+  displayRoot?: string;
   /** --diff: print the before/after of changed files */
   diff?: boolean;
 }
@@ -68,7 +70,7 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
     onEvent(e: RunEvent): void {
       switch (e.type) {
         case 'run_start':
-          w(`RUN ${e.playbook} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? ' (check mode: nothing will change)' : ''}`);
+          w(`RUN ${displayPath(e.playbook, options.displayRoot)} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? ' (check mode: nothing will change)' : ''}`);
           break;
         case 'play_start':
           w('');
@@ -106,7 +108,7 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
         case 'recap':
           clearInterval(timer);
           running.clear();
-          out.write(formatRecap(e, { style: s, ...(options.rerun ? { rerun: options.rerun } : {}) }));
+          out.write(formatRecap(e, { style: s, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));
           break;
       }
     },

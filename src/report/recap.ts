@@ -2,6 +2,7 @@
 // failure again with host, task, file:line, exit code and a stderr excerpt, so nobody has to
 // scroll back; then what did not happen (hosts never started, handlers still pending) and
 // how to re-run only what failed.
+import { isAbsolute, relative } from 'node:path';
 import type { HostStats, RecapEvent } from './events.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';
@@ -10,6 +11,8 @@ export interface RecapFormatOptions {
   style?: Style;
   /** the command that re-runs only the failed hosts, e.g. `runbook apply site.yml -i hosts.yml` */
   rerun?: string;
+  /** paths are shown relative to this directory (the CLI's cwd) */
+  displayRoot?: string;
 }
 
 const COLUMNS: Array<keyof HostStats> = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'];
@@ -69,8 +72,9 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
   out.push('');
   if (recap.interrupted) out.push(s.yellow('Interrupted (Ctrl-C): no new tasks were started after the interrupt.'));
   if (recap.retryFile) {
-    out.push(`Retry file: ${recap.retryFile}`);
-    if (options.rerun) out.push(`  re-run only the failed and unreachable hosts: ${options.rerun} --limit @${recap.retryFile}`);
+    const retry = displayPath(recap.retryFile, options.displayRoot);
+    out.push(`Retry file: ${retry}`);
+    if (options.rerun) out.push(`  re-run only the failed and unreachable hosts: ${options.rerun} --limit @${retry}`);
   }
   out.push(s.dim(`Finished in ${formatDuration(recap.durationMs)}, exit code ${recap.exitCode} (${exitMeaning(recap.exitCode)})`));
   return out.join('\n') + '\n';
@@ -89,4 +93,11 @@ export function exitMeaning(code: number): string {
     default:
       return 'error';
   }
+}
+
+/** A path relative to root when it is inside root (shorter to read and to paste). */
+export function displayPath(file: string, root: string | undefined): string {
+  if (!root) return file;
+  const rel = relative(root, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }

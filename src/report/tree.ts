@@ -11,7 +11,7 @@ import { DefaultRenderer, Listr, ListrEventType, ListrLogger, ProcessOutput } fr
 import type { ListrTaskWrapper } from 'listr2';
 import type { HostStats, RecapEvent, Reporter, RunEvent } from './events.js';
 import { unifiedDiff } from '../modules/util/diff.js';
-import { formatRecap } from './recap.js';
+import { displayPath, formatRecap } from './recap.js';
 import { COLOR, formatDuration } from './style.js';
 
 /**
@@ -27,6 +27,8 @@ export interface TreeReporterOptions {
   verbosity?: number;
   /** shown in the recap's re-run hint */
   rerun?: string;
+  /** paths are shown relative to this directory (the CLI's cwd) */
+  displayRoot?: string;
   /** minimum time between two renders (default 200 ms) */
   refreshMs?: number;
   /** --diff: print the before/after of changed files after the tree */
@@ -223,7 +225,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
       timer = undefined;
       for (const d of diffs) out.write(`${d}\n`);
       for (const w of warnings) out.write(`${COLOR.yellow('WARNING')}: ${w}\n`);
-      out.write(formatRecap(e, { style: COLOR, ...(options.rerun ? { rerun: options.rerun } : {}) }));
+      out.write(formatRecap(e, { style: COLOR, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));
     });
   };
 
@@ -231,7 +233,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     onEvent(e: RunEvent): void {
       switch (e.type) {
         case 'run_start':
-          out.write(`${COLOR.bold('runbook')} ${e.playbook} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? COLOR.yellow(' (check mode: nothing will change)') : ''}\n`);
+          out.write(`${COLOR.bold('runbook')} ${displayPath(e.playbook, options.displayRoot)} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? COLOR.yellow(' (check mode: nothing will change)') : ''}\n`);
           break;
         case 'play_start':
           finishBatch();

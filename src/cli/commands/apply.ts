@@ -149,8 +149,10 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false' && io.env.CI !== '0';
   let screen: Reporter;
   if (v.json) screen = createJsonReporter(io.stdout, { verbosity });
-  else if (io.stdout.isTTY && !ci) screen = createTreeReporter(io.stdout, { verbosity, rerun, err: io.stderr, diff: v.diff === true });
-  else screen = createPlainReporter(io.stdout, { verbosity, rerun, diff: v.diff === true });
+  // a terminal without a size (some CI pseudo-terminals, `script`) cannot hold a live tree
+  else if (io.stdout.isTTY && !ci && (io.stdout.columns ?? 0) > 0) {
+    screen = createTreeReporter(io.stdout, { verbosity, rerun, err: io.stderr, diff: v.diff === true, displayRoot: io.cwd });
+  } else screen = createPlainReporter(io.stdout, { verbosity, rerun, diff: v.diff === true, displayRoot: io.cwd });
   const log = typeof v.log === 'string' ? createLogReporter(resolve(io.cwd, v.log), { secrets }) : undefined;
   const reporter = combineReporters(screen, log);
 
