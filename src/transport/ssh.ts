@@ -508,7 +508,12 @@ export class SshTransport implements Transport {
           setTimeout(() => {
             void this.signalRemote(session, 'KILL', options.become);
             // a host that does not answer any more: give up on the channel
-            timers.push(setTimeout(() => { channel.close(); finish(); }, KILL_GRACE_MS));
+            timers.push(
+              setTimeout(() => {
+                channel.close();
+                finish();
+              }, KILL_GRACE_MS),
+            );
           }, KILL_GRACE_MS),
         );
       };
@@ -534,7 +539,8 @@ export class SshTransport implements Transport {
         } else finish();
       });
       const onLost = (): void => {
-        if (!session.gotExit) setTimeout(finish, 10);
+        // ssh2 closes every channel of a dead connection, but do not count on it
+        setTimeout(finish, session.gotExit ? 100 : 10);
       };
       this.inFlight.add(onLost);
       channel.once('close', () => this.inFlight.delete(onLost));
