@@ -120,14 +120,18 @@ export function buildInventory(raw: RawInventory, source: string, levels: VarsLe
   for (const h of raw.hosts.keys()) {
     const gs = direct.get(h) ?? new Set<string>();
     if ([...gs].every((g) => g === 'all' || g === 'ungrouped')) {
-      if (!ungrouped.hosts.includes(h)) ungrouped.hosts.push(h);
+      if (!ungrouped.hostSet.has(h)) {
+        ungrouped.hostSet.add(h);
+        ungrouped.hosts.push(h);
+      }
       gs.add('ungrouped');
       direct.set(h, gs);
     } else if (gs.has('ungrouped')) {
       gs.delete('ungrouped');
-      ungrouped.hosts = ungrouped.hosts.filter((x) => x !== h);
+      ungrouped.hostSet.delete(h);
     }
   }
+  ungrouped.hosts = ungrouped.hosts.filter((x) => ungrouped.hostSet.has(x));
 
   const priority = new Map<string, number>();
   for (const g of raw.groups.values()) priority.set(g.name, priorityOf(g.vars));

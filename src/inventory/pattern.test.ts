@@ -104,6 +104,8 @@ describe('selectHosts', () => {
     expect(selectHosts(inv, 'nosuch')).toEqual([]);
     expect(selectHosts(inv, 'web:nosuch')).toEqual(['web1', 'web2', 'web3', 'web4']);
     expect(unmatchedPatterns(inv, 'web:nosuch:!gone:db*')).toEqual(['nosuch', '!gone']);
+    expect(selectHosts(inv, '')).toEqual([]);
+    expect(selectHosts(inv, ' , ')).toEqual([]);
   });
   it('implicit localhost when referenced but not defined', async () => {
     const inv = await inventory();

@@ -199,7 +199,9 @@ function evaluate(inv: Inventory, terms: string[]): string[] {
 
 /** The hosts a pattern selects, in inventory order, each once. */
 export function selectHosts(inventory: Inventory, pattern: string | readonly string[]): string[] {
-  return evaluate(inventory, splitPattern(pattern));
+  const terms = splitPattern(pattern);
+  // an empty pattern selects nothing (Ansible would read it as `all`: too easy to hit by accident)
+  return terms.length === 0 ? [] : evaluate(inventory, terms);
 }
 
 /** Terms of a pattern that match no host (for "pattern matches nothing" warnings). */

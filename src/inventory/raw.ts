@@ -14,6 +14,8 @@ export interface RawHost {
 export interface RawGroup {
   name: string;
   hosts: string[];
+  /** the same names as `hosts`, for O(1) membership on big fleets */
+  hostSet: Set<string>;
   children: string[];
   /** where each child was declared, for cycle messages */
   childLocations: Map<string, SourceLocation>;
@@ -43,7 +45,7 @@ export class RawInventory {
         const odd = unusualGroupName(name);
         if (odd) this.diag('warning', location, path, 'inventory-group-name', odd, 'rename the group with letters, digits and _ only');
       }
-      g = { name, hosts: [], children: [], childLocations: new Map(), vars: {}, location };
+      g = { name, hosts: [], hostSet: new Set(), children: [], childLocations: new Map(), vars: {}, location };
       this.groups.set(name, g);
     }
     return g;
@@ -63,7 +65,10 @@ export class RawInventory {
     }
     Object.assign(h.vars, vars);
     const g = this.group(groupName, location, path);
-    if (!g.hosts.includes(name)) g.hosts.push(name);
+    if (!g.hostSet.has(name)) {
+      g.hostSet.add(name);
+      g.hosts.push(name);
+    }
     return true;
   }
 
