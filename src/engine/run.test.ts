@@ -191,6 +191,38 @@ describe('serial batches and thresholds', () => {
     expect(goOn.fleet.calls.map((c) => c.host)).toEqual(['b', 'c', 'd']);
   });
 
+  it('max_fail_percentage inside a batch: no host starts the next task once the share is exceeded', async () => {
+    const { recap, fleet, events } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  max_fail_percentage: 25
+  tasks:
+    - name: one
+      sh: step1
+    - name: two
+      sh: step2
+`,
+      { groups: { web: ['a', 'b', 'c', 'd'] }, fleet: { reply: (h, c) => (['a', 'b'].includes(h) && c === 'step1' ? { exitCode: 1 } : undefined) } },
+    );
+    expect(fleet.calls.filter((c) => c.command === 'step2')).toEqual([]);
+    expect(events.find((e) => e.type === 'play_end')).toMatchObject({ stopped: expect.stringMatching(/2 of 4 hosts failed/) as unknown });
+    expect(recap.exitCode).toBe(2);
+  });
+
+  it('a templated hosts: pattern is rendered with -e', async () => {
+    const { fleet } = await run(
+      `
+- hosts: "{{ target | default('all') }}"
+  gather_facts: false
+  tasks:
+    - sh: go
+`,
+      { groups: { web: ['a', 'b'], db: ['c'] }, run: { extraVars: { target: 'db' } } },
+    );
+    expect(fleet.calls.map((c) => c.host)).toEqual(['c']);
+  });
+
   it('any_errors_fatal: one failure stops every host before the next task and the next batches', async () => {
     const { recap, fleet } = await run(
       `

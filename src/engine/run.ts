@@ -79,6 +79,7 @@ interface Inherited {
 interface BatchRun {
   play: Play;
   playIndex: number;
+  batchIndex: number;
   hosts: HostRun[];
   lockstep?: Lockstep;
   positions: Map<TaskNode, number>;
@@ -178,7 +179,7 @@ class Run {
     if (limit && limit.size === 0) {
       throw new UsageError(`--limit ${(this.options.limit ?? []).join(' ')}: matches no host of the inventory (${this.inventory.source})`);
     }
-    const perPlay = this.playbook.plays.map((p) => playHosts(this.inventory, p.hosts, limit));
+    const perPlay = this.playbook.plays.map((p) => playHosts(this.inventory, this.hostPattern(p), limit));
     for (const names of perPlay) for (const n of names) this.selected.add(n);
     const signal = this.options.signal;
     const onStop = (): void => this.stop();
@@ -208,6 +209,20 @@ class Run {
     }
   }
 
+  /** `hosts: "{{ target | default('all') }}"`: rendered with the play's vars and -e (Ansible). */
+  private hostPattern(play: Play): string {
+    if (!play.hosts.includes('{{')) return play.hosts;
+    const scope = createScope([
+      { name: 'play vars', kind: 'template', vars: play.vars },
+      { name: 'extra vars', kind: 'template', vars: this.options.extraVars ?? {} },
+    ]);
+    try {
+      return String(render(play.hosts, scope));
+    } catch (err) {
+      throw new UsageError(`${play.location.file}:${play.location.line}: play "${play.name}": hosts: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   /** First Ctrl-C: start nothing new; running commands get a grace period, then are aborted. */
   private stop(): void {
     if (this.stopping) return;
@@ -233,7 +248,7 @@ class Run {
       tasks: [...positions.keys()].filter((t) => !this.skipBefore.has(t)).length + (play.gatherFacts ? 1 : 0),
     });
     if (hosts.length === 0) {
-      this.emit({ type: 'warning', msg: `play "${play.name}": no hosts to run on (pattern "${play.hosts}")` });
+      this.emit({ type: 'warning', msg: `play "${play.name}": no hosts to run on (pattern "${this.hostPattern(play)}")` });
       this.emit({ type: 'play_end', play: play.name, index });
       return false;
     }
@@ -255,6 +270,7 @@ class Run {
       const br: BatchRun = {
         play,
         playIndex: index,
+        batchIndex: bi,
         hosts: batch,
         positions,
         runOnce: new Map(),
@@ -278,8 +294,10 @@ class Run {
       const pct = (bad * 100) / batch.length;
       if (this.stopping) stopped = 'interrupted';
       else if (br.fatal) stopped = br.fatal;
-      else if (play.maxFailPercentage !== undefined && pct > play.maxFailPercentage)
-        stopped = `max_fail_percentage ${play.maxFailPercentage}% exceeded in batch ${bi + 1}: ${bad} of ${batch.length} hosts failed or unreachable (${Math.round(pct)}%)`;
+      else if (play.maxFailPercentage !== undefined && pct > play.maxFailPercentage) {
+        this.checkMaxFail(br);
+        stopped = br.fatal;
+      }
       else if (bad === batch.length && bi < batches.length - 1)
         stopped = `every host of batch ${bi + 1} failed or was unreachable`;
       if (stopped) break;
@@ -313,6 +331,21 @@ class Run {
     } finally {
       br.lockstep?.leave(h.name);
       this.emit({ type: 'host_end', host: h.name, state: outcome === 'stopped' ? 'stopped' : h.state });
+    }
+  }
+
+  /**
+   * max_fail_percentage inside a batch, as Ansible's linear strategy does after each task:
+   * once more than the share of the batch failed or is unreachable, no host of the batch
+   * starts another task (under linear, every host has finished the previous task by now).
+   */
+  private checkMaxFail(br: BatchRun): void {
+    const max = br.play.maxFailPercentage;
+    if (max === undefined || br.fatal) return;
+    const bad = br.hosts.filter((x) => x.state !== 'ok').length;
+    const pct = (bad * 100) / br.hosts.length;
+    if (pct > max) {
+      br.fatal = `max_fail_percentage ${max}% exceeded in batch ${br.batchIndex + 1}: ${bad} of ${br.hosts.length} hosts failed or unreachable (${Math.round(pct)}%)`;
     }
   }
 
@@ -403,6 +436,7 @@ class Run {
     if (this.stopping || br.fatal) return 'stopped';
     const pos = br.positions.get(task);
     if (br.lockstep && pos !== undefined) await br.lockstep.arrive(h.name, pos);
+    if (!handler) this.checkMaxFail(br);
     if (this.stopping || br.fatal) return 'stopped';
     if (h.state === 'unreachable') return 'unreachable';
 
