@@ -718,8 +718,17 @@ class Loader {
         ok = false;
       }
     }
+    if (mod.name === 'set_fact') {
+      // set_fact keys become variables: the same naming rule as register
+      for (const k of Object.keys(args)) {
+        if (k !== 'cacheable' && !IDENTIFIER.test(k)) {
+          this.error(y, argPath([k]), 'bad-var-name', `set_fact: \`${k}\` is not a valid variable name`, 'use letters, digits and underscores, not starting with a digit');
+          ok = false;
+        }
+      }
+    }
     const errors = validateModuleArgs(mod, args);
-    const problems = describeSchemaErrors(errors, args, { label: moduleKey, schema: mod.schema, skipTemplates: true }).filter(
+    const problems = describeSchemaErrors(errors, args, { label: moduleKey, schema: mod.schema, skipTemplates: true, noun: 'argument' }).filter(
       // the octal rule already explained numeric modes
       (p) => !(p.path.length === 1 && /(^|_)mode$/.test(String(p.path[0])) && typeof args[String(p.path[0])] === 'number'),
     );

@@ -75,6 +75,8 @@ export interface DescribeOptions {
   schema?: Record<string, unknown>;
   /** skip type/enum/pattern problems on values that are templates */
   skipTemplates?: boolean;
+  /** what the keys are called in messages: `argument` for module arguments (default `key`) */
+  noun?: string;
 }
 
 function schemaAt(schema: Record<string, unknown> | undefined, path: ReadonlyArray<string | number>): Record<string, unknown> | undefined {
@@ -153,8 +155,8 @@ function describe(errors: readonly ErrorObject[], data: unknown, options: Descri
           path: [...path, extra],
           atKey: true,
           keyword: e.keyword,
-          message: `unknown key \`${extra}\` in \`${where}\`${guess !== undefined ? `; did you mean \`${guess}\`?` : ''}`,
-          fix: known.length > 0 ? `known keys: ${known.join(', ')}` : `remove \`${extra}\``,
+          message: `unknown ${options.noun ?? 'key'} \`${extra}\` ${options.noun === 'argument' ? 'for module' : 'in'} \`${where}\`${guess !== undefined ? `; did you mean \`${guess}\`?` : ''}`,
+          fix: known.length > 0 ? `known ${options.noun ?? 'key'}s: ${known.join(', ')}` : `remove \`${extra}\``,
         };
         break;
       }

@@ -32,7 +32,7 @@ export interface TaskNode extends TaskKeywords {
   kind: 'task';
   /** canonical module name, e.g. `copy` (aliases such as `ansible.builtin.copy` resolved) */
   module: string;
-  /** module arguments as written (templates unrendered). Free-form `command: ls -l` becomes `{ _raw_params: 'ls -l' }`. */
+  /** module arguments as written (templates unrendered). Free-form `command: ls -l` puts the string under the module's `freeForm` argument: `{ cmd: 'ls -l' }`. */
   args: Record<string, Templated>;
   loop?: Templated;
   loopControl?: { loopVar: string; label?: string; indexVar?: string };
