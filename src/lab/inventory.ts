@@ -47,7 +47,8 @@ export function inventoryText(info: LabInfo, layers: ReadonlyMap<string, string>
     children.fleet = { hosts: Object.fromEntries(fleet.map((h) => [h.name, { ansible_host: h.address }])) };
   }
   if (full.length > 0) {
-    const vars: Record<string, string> = {};
+    // what the shipped playbooks need to run as is against the lab
+    const vars: Record<string, string> = { email: 'lab@example.org', certbot_install_method: 'apt' };
     if (info.acme) {
       vars.acme_server = info.acme.directoryUrl;
       vars.acme_ca_bundle = info.acme.caBundleOnHost;
@@ -55,7 +56,7 @@ export function inventoryText(info: LabInfo, layers: ReadonlyMap<string, string>
     }
     children.full = {
       hosts: Object.fromEntries(full.map((h) => [h.name, { ansible_host: h.address, domain: h.domain }])),
-      ...(Object.keys(vars).length ? { vars } : {}),
+      vars,
     };
     // one group per layer (base, apache...), so a playbook can target hosts that have Apache
     const byLayer = new Map<string, string[]>();

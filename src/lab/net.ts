@@ -100,6 +100,9 @@ export async function assertRouteOverBridge(net: InstanceNet, probe?: string): P
 
 /** Create namespaces + veths for hosts, batched: one `ip -batch` for the root side. */
 export async function createNetns(net: InstanceNet, hosts: readonly NetnsSpec[]): Promise<void> {
+  // with forwarding on (someone else's choice on this machine), a default route via the
+  // bridge would let hosts send packets off the machine: then hosts get the subnet only
+  const defaultRoute = !ipForwardEnabled();
   if (hosts.length === 0) return;
   await ipBatch(
     hosts.map((h) => `netns add ${h.netns}`),
@@ -112,7 +115,7 @@ export async function createNetns(net: InstanceNet, hosts: readonly NetnsSpec[])
   // inside each namespace (ip -batch takes no per-line namespace, so one small batch each)
   await mapLimit(hosts, 8, (h) =>
     ipBatch(
-      ['link set lo up', 'link set eth0 up', `addr add ${h.address}/16 dev eth0`, `route add default via ${net.gateway}`],
+      ['link set lo up', 'link set eth0 up', `addr add ${h.address}/16 dev eth0`, ...(defaultRoute ? [`route add default via ${net.gateway}`] : [])],
       `configuring network namespace ${h.netns}`,
       h.netns,
     ),

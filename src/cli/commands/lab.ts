@@ -32,7 +32,9 @@ Subcommands:
 
 Options:
   --name NAME       lab instance (default: ${DEFAULT_INSTANCE}); instances never collide
-  --hosts N         number of fleet hosts (default 3; 0 for none)
+  --hosts N         number of fleet hosts (default 3, or 0 with --full; 0 for none).
+                    Fleet hosts share this machine's filesystem: a playbook that
+                    installs packages there changes this machine. Use full hosts.
   --full LIST       comma-separated full host names, e.g. allmon,dms
   --layer L         package layer of the full hosts: base (default) or apache
   --acme            start the ACME server (default: on when full hosts are requested)
@@ -78,7 +80,9 @@ async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
   const t = Date.now();
   const info = await labUp({
     name: str(args, 'name'),
-    fleet: int(args, 'hosts', '--hosts') ?? 3,
+    // fleet hosts share this machine's filesystem: never add them silently next to full hosts,
+    // where playbooks that install packages are meant to run
+    fleet: int(args, 'hosts', '--hosts') ?? (full.length > 0 ? 0 : 3),
     full,
     acme,
     maxSessions: int(args, 'max-sessions', '--max-sessions'),
