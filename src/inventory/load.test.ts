@@ -190,6 +190,16 @@ describe('errors with positions', () => {
     expect(err.message).toMatch(/hosts:3:1: error: host 'w2': ansible_connection "winrm" is not supported/);
     expect(err.diagnostics.filter((d) => d.message.includes("'w3'"))).toEqual([]);
   });
+  it('code frames never show the values of secret variables', async () => {
+    const dir = await testdir({
+      hosts: '[web]\nw1 ansible_become_pass=hunter2 oops\nw2 ansible_password="top secret" x\n',
+      'group_vars/web.yml': 'api_token: s3cr3tvalue\nbroken: [\n',
+    });
+    const err = await failure(loadInventory(join(dir, 'hosts')));
+    expect(err.message).toContain("got 'oops'");
+    expect(err.message).toContain('ansible_become_pass=*******');
+    expect(err.message).not.toMatch(/hunter2|top secret|s3cr3tvalue/);
+  });
   it('warns about group_vars for groups that do not exist', async () => {
     const dir = await testdir({ 'inv.ini': '[web]\nw1\n', 'group_vars/webservers.yml': 'x: 1\n' });
     const inv = await loadInventory(join(dir, 'inv.ini'));

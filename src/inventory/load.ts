@@ -12,6 +12,7 @@
 // group_vars/ and host_vars/ are read beside each source (the directory itself, or the
 // file's directory) and, with options.playbookDir, beside the playbook; see build.ts for
 // the precedence.
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { formatDiagnostics, summarizeDiagnostics } from '../playbook/format.js';
@@ -163,6 +164,42 @@ function checkConnectionVars(inv: Inventory, raw: RawInventory): void {
   }
 }
 
+/** Variable names whose values are secrets: never shown in a code frame. */
+const SECRET_KEY = /(pass|password|passphrase|secret|token|private_key(?!_file)|api_key)/i;
+
+/**
+ * The text of an inventory or vars file for code frames, with the values of secret-looking
+ * variables replaced by '*' of the same length (so columns stay right).
+ */
+export function maskSourceSecrets(source: string): string {
+  const star = (v: string): string => '*'.repeat(v.length);
+  return source
+    .split('\n')
+    .map((line) =>
+      line
+        // YAML `key: value`
+        .replace(/^(\s*(?:-\s+)?["']?([\w.-]+)["']?\s*:\s+)(\S.*)$/, (m, head: string, key: string, value: string) => (SECRET_KEY.test(key) ? head + star(value) : m))
+        // INI / key=value pairs, quoted or not
+        .replace(/([\w.-]+)(\s*=\s*)("[^"]*"|'[^']*'|\S+)/g, (m, key: string, eq: string, value: string) => (SECRET_KEY.test(key) ? key + eq + star(value) : m)),
+    )
+    .join('\n');
+}
+
+function maskedSources(diags: readonly Diagnostic[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of diags) {
+    const file = d.location.file;
+    if (out.has(file)) continue;
+    try {
+      if (statSync(file).size <= DEFAULT_YAML_LIMITS.maxBytes) out.set(file, maskSourceSecrets(readFileSync(file, 'utf8')));
+    } catch {
+      // not a file (a host list) or unreadable: no code frame
+      out.set(file, '');
+    }
+  }
+  return out;
+}
+
 /**
  * Load an inventory (path, directory, or comma-separated host list; or several of them).
  * Throws ValidationError listing every problem with its position.
@@ -200,7 +237,7 @@ export async function loadInventory(pathOrList: string | readonly string[], opti
   checkConnectionVars(inventory, raw);
   const errors = raw.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
-    throw new ValidationError(`${formatDiagnostics(raw.diagnostics)}\n\n${summarizeDiagnostics(raw.diagnostics)} in inventory ${source}`, raw.diagnostics);
+    throw new ValidationError(`${formatDiagnostics(raw.diagnostics, maskedSources(raw.diagnostics))}\n\n${summarizeDiagnostics(raw.diagnostics)} in inventory ${source}`, raw.diagnostics);
   }
   const warnings: Diagnostic[] = raw.diagnostics.filter((d) => d.severity === 'warning');
   if (inventory.hosts.size === 0) {
