@@ -82,12 +82,13 @@ function lcsOps(a: string[], b: string[]): Op[] {
       ops.push({ kind: ' ', text: a[i] ?? '', a: i, b: j });
       i++;
       j++;
-    } else if (j < m && (i >= n || (len[i * w + j + 1] ?? 0) >= (len[(i + 1) * w + j] ?? 0))) {
-      ops.push({ kind: '+', text: b[j] ?? '', a: i, b: j });
-      j++;
-    } else {
+    } else if (i < n && (j >= m || (len[(i + 1) * w + j] ?? 0) >= (len[i * w + j + 1] ?? 0))) {
+      // removals first, as diff(1) prints them
       ops.push({ kind: '-', text: a[i] ?? '', a: i, b: j });
       i++;
+    } else {
+      ops.push({ kind: '+', text: b[j] ?? '', a: i, b: j });
+      j++;
     }
   }
   return ops;

@@ -39,7 +39,7 @@ export function applySymbolicMode(current: number, symbolic: string, isDir: bool
       (who.includes('g') || who.includes('a') ? 0o2070 : 0) |
       (who.includes('o') || who.includes('a') ? 0o1007 : 0);
     const ops = m[2] ?? '';
-    const re = /([-+=])([rwxXst]*|[ugo])/g;
+    const re = /([-+=])([ugo]|[rwxXst]*)/g;
     let op: RegExpExecArray | null;
     while ((op = re.exec(ops)) !== null) {
       const perms = op[2] ?? '';

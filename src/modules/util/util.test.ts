@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { toBool, toList } from './args.js';
+import { applySymbolicMode, parseModeArg, wantedMode } from './mode.js';
+import { shlexSplit, extractFreeFormOptions } from './shlex.js';
+import { unifiedDiff } from './diff.js';
+import { moduleSchema, normalizeArgs, requiredNames } from './schema.js';
+import { tempPathFor, backupPathFor } from './file-ops.js';
+
+describe('args', () => {
+  it('reads Ansible booleans and lists', () => {
+    expect([toBool('yes'), toBool('No'), toBool('on'), toBool(true), toBool(undefined, true), toBool(0)]).toEqual([true, false, true, true, true, false]);
+    expect(() => toBool('maybe')).toThrow(/expected a boolean/);
+    expect(toList('curl, git')).toEqual(['curl', 'git']);
+    expect(toList(['a', ' b '])).toEqual(['a', 'b']);
+    expect(toList(undefined)).toEqual([]);
+  });
+});
+
+describe('modes', () => {
+  it('normalises octal forms and rejects nonsense', () => {
+    expect(parseModeArg('644')).toEqual({ octal: '0644' });
+    expect(parseModeArg(644)).toEqual({ octal: '0644' });
+    expect(parseModeArg('02755')).toEqual({ octal: '2755' });
+    expect(parseModeArg('0o600')).toEqual({ octal: '0600' });
+    expect(parseModeArg('u=rw,g=r,o=')).toEqual({ symbolic: 'u=rw,g=r,o=' });
+    expect(() => parseModeArg('rwxr-xr-x')).toThrow(/invalid mode/);
+  });
+
+  it('applies symbolic modes like chmod', () => {
+    expect(applySymbolicMode(0o644, 'u+x', false).toString(8)).toBe('744');
+    expect(applySymbolicMode(0o777, 'go-w', false).toString(8)).toBe('755');
+    expect(applySymbolicMode(0o600, 'a+X', false).toString(8)).toBe('600');
+    expect(applySymbolicMode(0o700, 'a+X', true).toString(8)).toBe('711');
+    expect(applySymbolicMode(0o4755, 'u=rw', false).toString(8)).toBe('655');
+    expect(applySymbolicMode(0o640, 'o=g', false).toString(8)).toBe('644');
+    expect(wantedMode('u=rwx,g=rx,o=', undefined, true)).toBe('0750');
+    expect(wantedMode('+x', '0644', false)).toBe('0755');
+  });
+});
+
+describe('shlex', () => {
+  it('splits like a shell, without expansion', () => {
+    expect(shlexSplit(`echo "a b" 'c d' e\\ f "x\\"y" $HOME`)).toEqual(['echo', 'a b', 'c d', 'e f', 'x"y', '$HOME']);
+    expect(shlexSplit('  ')).toEqual([]);
+    expect(shlexSplit('""')).toEqual(['']);
+    expect(() => shlexSplit('"open')).toThrow(/unterminated/);
+  });
+
+  it('takes key=value options out of a free-form command', () => {
+    expect(extractFreeFormOptions('make install creates=/usr/bin/x chdir="/src dir"', ['creates', 'chdir'])).toEqual({
+      cmd: 'make install',
+      options: { creates: '/usr/bin/x', chdir: '/src dir' },
+    });
+    expect(extractFreeFormOptions('echo a=b', ['creates']).cmd).toBe('echo a=b');
+  });
+});
+
+describe('unifiedDiff', () => {
+  it('shows changed lines with context', () => {
+    const d = unifiedDiff('a\nb\nc\nd\n', 'a\nB\nc\nd\ne\n', 'f');
+    expect(d).toBe('--- before: f\n+++ after: f\n@@ -1,4 +1,5 @@\n a\n-b\n+B\n c\n d\n+e\n');
+    expect(unifiedDiff('x\n', 'x\n')).toBe('');
+    expect(unifiedDiff('', 'new\n')).toContain('+new');
+  });
+});
+
+describe('schemas with aliases', () => {
+  const schema = moduleSchema({
+    properties: {
+      path: { type: 'string', aliases: ['dest', 'name'] },
+      state: { type: 'string', default: 'present' },
+    },
+    required: ['path'],
+  });
+
+  it('publishes aliases as properties and accepts any spelling of a required argument', () => {
+    expect(Object.keys(schema.properties as object)).toEqual(['path', 'dest', 'name', 'state']);
+    expect(schema.allOf).toEqual([{ anyOf: [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }] }]);
+    expect(requiredNames(schema)).toEqual(['path']);
+  });
+
+  it('maps aliases to the canonical name and fills defaults', () => {
+    expect(normalizeArgs(schema, { dest: '/x' })).toEqual({ path: '/x', state: 'present' });
+    expect(normalizeArgs(schema, { path: '/x', state: 'absent' })).toEqual({ path: '/x', state: 'absent' });
+    expect(() => normalizeArgs(schema, { path: '/x', dest: '/y' })).toThrow(/given twice/);
+  });
+});
+
+describe('file paths', () => {
+  it('temp files sit next to the destination; backups carry a UTC stamp', () => {
+    expect(tempPathFor('/etc/app.conf', 'abc')).toBe('/etc/.app.conf.runbook-abc.tmp');
+    expect(tempPathFor('rel', 'x')).toBe('.rel.runbook-x.tmp');
+    expect(backupPathFor('/etc/app.conf', new Date('2026-03-04T05:06:07Z'))).toBe('/etc/app.conf.2026-03-04@05:06:07~');
+  });
+});
