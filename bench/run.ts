@@ -156,13 +156,23 @@ async function enableSessionLog(lab: LabInfo): Promise<number> {
     const dir = join(lab.stateDir, 'hosts', h.name);
     const conf = join(dir, 'sshd_config');
     const pidFile = join(dir, 'sshd.pid');
-    if (!existsSync(conf) || !existsSync(pidFile)) continue;
+    if (!existsSync(conf)) continue;
     const text = readFileSync(conf, 'utf8');
     if (/^\s*LogLevel\s+(VERBOSE|DEBUG)/im.test(text)) continue;
     writeFileSync(conf, `${text.replace(/^\s*LogLevel\s.*$/gim, '')}\n# added by bench/run.ts: one log line per session, to count remote commands\nLogLevel VERBOSE\n`);
     const log = join(dir, 'sshd.log');
     const from = existsSync(log) ? readFileSync(log).length : 0;
-    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGHUP');
+    // sshd rewrites its pid file while it starts: read it when it is there and complete
+    let pid = NaN;
+    for (let i = 0; i < 100 && !(pid > 1); i++) {
+      try {
+        pid = Number(readFileSync(pidFile, 'utf8').trim());
+      } catch {
+        await sleep(50);
+      }
+    }
+    if (!(pid > 1)) throw new Error(`lab host ${h.name}: no sshd pid in ${pidFile}`);
+    process.kill(pid, 'SIGHUP');
     changed.push({ log, from });
   }
   const deadline = Date.now() + 60_000 + lab.hosts.length * 100;
