@@ -57,6 +57,9 @@ export type LoadResult =
   | { ok: true; playbook: Playbook; warnings: Diagnostic[] }
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
 
+/** Far above any real playbook; stops imports that multiply (a → 10× b → 10× c ...). */
+export const MAX_STEPS = 10_000;
+
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** yes/no/on/off/true/false (any case) and real booleans; undefined when not a boolean. */
@@ -158,6 +161,9 @@ function coerceForSchema(m: AnyModule, key: string, value: string): unknown {
 class Loader {
   readonly diagnostics: Diagnostic[] = [];
   readonly files = new Map<string, ParsedYaml>();
+  /** tasks and blocks normalised so far, across includes (an include that fans out is capped) */
+  steps = 0;
+  stepLimitReported = false;
 
   readonly modules: ModuleLookup;
 
@@ -484,6 +490,14 @@ class Loader {
   }
 
   async normaliseTask(y: ParsedYaml, raw: unknown, path: Seg[], includeStack: string[], inHandlers: boolean): Promise<Step | undefined> {
+    // A file that imports another many times, which does the same, multiplies without a cycle.
+    if (++this.steps > MAX_STEPS) {
+      if (!this.stepLimitReported) {
+        this.stepLimitReported = true;
+        this.error(y, path, 'too-many-tasks', `the playbook expands to more than ${MAX_STEPS} tasks (imports multiply)`, 'import each task file once; use loops instead of repeating imports');
+      }
+      return undefined;
+    }
     if (!isObj(raw)) {
       const fix =
         typeof raw === 'string' && this.modules.get(raw) !== undefined

@@ -365,17 +365,16 @@ function newAjv(): Ajv {
 }
 
 let keywordAjv: Ajv | undefined;
-const keywordValidators = new Map<string, ValidateFunction>();
+const keywordValidators = new WeakMap<KeywordSpec, ValidateFunction>();
 
 /** Validate one keyword's value against its spec (refs resolved against DEFINITIONS). */
 export function validateKeyword(spec: KeywordSpec, value: unknown): ErrorObject[] {
-  const key = JSON.stringify(spec.schema);
-  let v = keywordValidators.get(key);
+  let v = keywordValidators.get(spec);
   if (v === undefined) {
     keywordAjv ??= newAjv();
     // `task` is referenced by `tasks`; the loader checks each task itself (with better messages)
     v = keywordAjv.compile({ ...spec.schema, definitions: { ...DEFINITIONS, task: {} } });
-    keywordValidators.set(key, v);
+    keywordValidators.set(spec, v);
   }
   return v(value) ? [] : [...(v.errors ?? [])];
 }
