@@ -152,11 +152,14 @@ export function explainCertbotFailure(output: string): string | undefined {
   if (/too many certificates|rateLimited/i.test(output)) {
     return "the ACME server refused because of a rate limit: wait, or try against staging first (acme_staging: true)";
   }
-  if (/DNS problem|NXDOMAIN|no valid A records/i.test(output)) {
+  if (/DNS problem|NXDOMAIN|no valid A records|could not resolve URL/i.test(output)) {
     return 'the ACME server could not resolve the domain: point its DNS A record at this host';
   }
   if (/Timeout during connect|Connection refused|unauthorized|Invalid response from/i.test(output)) {
     return "the ACME server could not fetch the HTTP-01 challenge from port 80 of the domain's address: check DNS, the firewall (80/tcp) and what answers on port 80";
+  }
+  if (/failed to authenticate some domains|Some challenges have failed/i.test(output)) {
+    return "the ACME server could not validate the domain (HTTP-01 on port 80): check that its DNS points at this host and that port 80 is reachable from the internet";
   }
   if (/CERTIFICATE_VERIFY_FAILED|SSLError/i.test(output)) {
     return "certbot does not trust the ACME server's TLS certificate: give ca_bundle (acme_ca_bundle) for a private ACME server";
