@@ -7,16 +7,17 @@ import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { EnvironmentError } from '../util/errors.js';
 import { runOk } from './exec.js';
-import { cacheRoot } from './instance.js';
+import { cacheRoot, stateRoot } from './instance.js';
 import { removeTree, unmountUnder } from './mounts.js';
-import { withFileLock } from './state.js';
+import { readState, withFileLock } from './state.js';
 import { readAptSources } from './apt-proxy.js';
 import type { AptSource } from './apt-proxy.js';
 import { shq } from './fleet.js';
 import { NOPASSWD_USER, PASSWD_USER, sudoersLines } from './users.js';
 
 export const SUITE = 'bookworm';
-const INCLUDE = ['openssh-server', 'sudo', 'python3', 'iproute2', 'ca-certificates', 'curl', 'procps'];
+// cron: a stock Debian node runs it, and certbot's renewal falls back to /etc/cron.d without systemd
+const INCLUDE = ['openssh-server', 'sudo', 'python3', 'iproute2', 'ca-certificates', 'curl', 'procps', 'cron'];
 /** bump when the customisation changes in a way the key would not see */
 const RECIPE = 3;
 
@@ -143,6 +144,46 @@ export async function ensureImage(log: (line: string) => void, env: NodeJS.Proce
       throw new EnvironmentError(`lab: building the image failed: ${(e as Error).message}`);
     }
     log(`image built in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+    for (const p of await pruneCache([spec.dir], env)) log(`removed stale cache entry ${p}`);
   });
   return spec;
+}
+
+/** Image and layer directories some lab instance's full hosts boot on. */
+function referencedLowerDirs(env: NodeJS.ProcessEnv): Set<string> {
+  const used = new Set<string>();
+  const root = stateRoot(env);
+  if (!existsSync(root)) return used;
+  for (const name of readdirSync(root)) {
+    try {
+      const s = readState(join(root, name));
+      for (const h of s?.full ?? []) for (const d of h.lower.split(':')) used.add(d);
+    } catch {
+      // another instance's unreadable record: keep everything it might use
+      return new Set(['*']);
+    }
+  }
+  return used;
+}
+
+/**
+ * Remove images and layers built by other recipes (older runbook versions, changed apt
+ * sources) that no lab instance uses, so the cache does not grow with every change.
+ * Builds in progress (`.tmp-PID`, `.build-PID`) are left to their builders.
+ */
+export async function pruneCache(keep: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const used = referencedLowerDirs(env);
+  if (used.has('*')) return [];
+  const removed: string[] = [];
+  for (const sub of ['images', 'layers']) {
+    const dir = join(cacheRoot(env), sub);
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir)) {
+      const p = join(dir, entry);
+      if (entry.includes('.tmp-') || entry.includes('.build-') || keep.includes(p) || used.has(p)) continue;
+      await removeTree(p);
+      removed.push(p);
+    }
+  }
+  return removed;
 }
