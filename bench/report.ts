@@ -38,6 +38,8 @@ export interface RunRecord {
   outcome: Outcome | null;
   ok: boolean;
   note?: string;
+  /** 1-minute load average of the machine when the run started (others' work competes too) */
+  load?: number;
 }
 
 export interface Row {

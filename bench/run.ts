@@ -487,6 +487,7 @@ async function main(argv: string[]): Promise<number> {
           const { argv: cmd, env } = commandFor(tool, p, opts, root, phase);
           const base = join(logDir, `${tool}-r${k}-${phase}`);
           const mark = counter?.mark();
+          const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
           const m = await measure(cmd, { cwd: REPO, env, stdoutFile: `${base}.out`, stderrFile: `${base}.err`, timeoutMs: opts.timeoutS * 1000 });
           rmSync(controlDir(root, phase), { recursive: true, force: true });
           await sleep(300); // let sshd finish writing its log lines
@@ -506,9 +507,9 @@ async function main(argv: string[]): Promise<number> {
               note = v;
             }
           }
-          records.push({ tool, phase, run: k, measurement: m, commands, outcome, ok, ...(note ? { note } : {}) });
+          records.push({ tool, phase, run: k, measurement: m, commands, outcome, ok, load, ...(note ? { note } : {}) });
           log(
-            `${tool} run ${k}/${opts.runs} ${phase}: ${(m.wallMs / 1000).toFixed(2)} s wall, ${((m.cpuUserMs + m.cpuSysMs) / 1000).toFixed(2)} s CPU, ` +
+            `${tool} run ${k}/${opts.runs} ${phase} (load ${load.toFixed(1)}): ${(m.wallMs / 1000).toFixed(2)} s wall, ${((m.cpuUserMs + m.cpuSysMs) / 1000).toFixed(2)} s CPU, ` +
               `${(m.maxRssKiB / 1024).toFixed(0)} MiB max RSS, cmds/host ${commands ? `${commands.median} (max ${commands.max})` : 'n/a'}` +
               `${outcome ? `, changed ${outcome.changed}` : ''}${ok ? '' : ` — FAILED: ${note ?? ''}`}`,
           );
@@ -527,10 +528,12 @@ async function main(argv: string[]): Promise<number> {
       runbookCommit: opts.runbookDir === REPO ? sh(`git -C '${REPO}' rev-parse --short HEAD 2>/dev/null`) : opts.runbookDir,
     };
     const cpuSource = records[0]?.measurement.cpuSource ?? 'n/a';
+    const loads = records.map((r) => r.load ?? 0).sort((a, b) => a - b);
+    const loadText = loads.length ? `load average at run starts ${loads[0]?.toFixed(1)}–${loads[loads.length - 1]?.toFixed(1)}` : '';
     const text = [
       `## Fleet benchmark: ${N} hosts × ${TASKS} tasks, ${opts.runs} runs (medians)`,
       '',
-      `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.ansible} · ${versions.openssh} · runbook ${versions.runbookCommit} · forks ${opts.forks}`,
+      `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.ansible} · ${versions.openssh} · runbook ${versions.runbookCommit} · forks ${opts.forks} · ${loadText}`,
       '',
       table(rows, context),
       '',
