@@ -820,12 +820,16 @@ class Run {
       lastExec = r;
       return r;
     };
+    let varsSnapshot: Record<string, unknown> | undefined;
     const ctx: ModuleContext = {
       host: h.name,
       check,
       diff: this.options.diff ?? false,
       facts: () => this.ensureFacts(h, module.usesFacts ?? false),
-      vars: scope.toObject(),
+      // resolving every variable costs; most modules never look
+      get vars() {
+        return (varsSnapshot ??= scope.toObject());
+      },
       exec,
       run: async (command, o) => {
         const r = await exec(command, o);

@@ -44,7 +44,8 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
       case 'ok':
       case 'changed': {
         const word = e.status === 'ok' ? s.green('ok') : s.yellow('changed');
-        const msg = v >= 1 && e.msg ? `: ${e.msg}` : '';
+        // debug exists to print: its message shows without -v, as in Ansible
+        const msg = (v >= 1 || e.task.module === 'debug') && e.msg ? `: ${e.msg}` : '';
         w(`${head}${word}: ${e.task.name}${item}${took}${msg}`);
         if (options.diff) for (const d of e.diff ?? []) for (const line of unifiedDiff(d.before, d.after, d.path).trimEnd().split('\n')) w(`${head}  ${line}`);
         break;

@@ -67,6 +67,7 @@ const EVENTS: RunEvent[] = [
   { type: 'host_end', host: 'web2', state: 'failed' },
   { type: 'task_result', host: 'web3', task, status: 'unreachable', durationMs: 3, msg: 'web3: connection refused' },
   { type: 'warning', host: 'web1', msg: 'apt cache is old' },
+  { type: 'task_result', host: 'web1', task: { ...task, name: 'Report', module: 'debug' }, status: 'ok', durationMs: 0, msg: 'chain at /etc/le/fullchain.pem' },
   { type: 'task_start', host: 'web1', task: { ...task, name: 'restart nginx', handler: true } },
   { type: 'task_result', host: 'web1', task: { ...task, name: 'restart nginx', handler: true }, status: 'skipped', durationMs: 1 },
   { type: 'host_end', host: 'web1', state: 'ok' },
@@ -124,6 +125,7 @@ describe('plain reporter', () => {
     expect(out.text).toContain('PLAY STOPPED [web]: max_fail_percentage 30%');
     expect(out.text).toContain('--limit @/tmp/site.retry');
     expect(out.text).not.toContain('Reading package lists');
+    expect(out.text).toContain('web1  ok: Report (0ms): chain at /etc/le/fullchain.pem');
   });
 
   it('--diff prints a unified diff of changed files', () => {
@@ -204,6 +206,7 @@ describe('tree reporter', () => {
     const plain = stripVTControlCharacters(out.text);
     expect(plain).toContain('✖ web2  failed');
     expect(plain).toContain('Install nginx (site.yml:7) exit code 100');
+    expect(plain).toContain('web1 Report: chain at /etc/le/fullchain.pem');
     expect(plain).toContain('PLAY RECAP');
     expect(plain).toContain('✖ web2  Install nginx  (site.yml:7)  exit code 100');
   });

@@ -73,6 +73,8 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
   let playTasks = 0;
   const warnings: string[] = [];
   const diffs: string[] = [];
+  /** debug messages: printed under the tree, since they are what the playbook wants shown */
+  const messages: string[] = [];
   let refresh: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let dirty = false;
@@ -213,18 +215,24 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     };
     refresh = () => events.emit(ListrEventType.SHOULD_REFRESH_RENDER);
     ensureTimer();
-    chain = chain.then(() => listr.run().then(() => undefined, () => undefined));
+    // what a batch printed (debug messages, diffs) goes under its tree once the tree is final
+    chain = chain.then(() => listr.run().then(drain, drain));
   };
 
   const view = (host: string): HostView | undefined => batch?.hosts.get(host);
+
+  const drain = (): void => {
+    for (const d of diffs.splice(0)) out.write(`${d}\n`);
+    for (const m of messages.splice(0)) out.write(`${m}\n`);
+    for (const w of warnings.splice(0)) out.write(`${COLOR.yellow('WARNING')}: ${w}\n`);
+  };
 
   const onRecap = (e: RecapEvent): void => {
     finishBatch();
     chain = chain.then(() => {
       if (timer) clearInterval(timer);
       timer = undefined;
-      for (const d of diffs) out.write(`${d}\n`);
-      for (const w of warnings) out.write(`${COLOR.yellow('WARNING')}: ${w}\n`);
+      drain();
       out.write(formatRecap(e, { style: COLOR, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));
     });
   };
@@ -258,6 +266,9 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
           const h = view(e.host);
           if (options.diff && e.diff?.length && e.status === 'changed') {
             for (const d of e.diff) diffs.push(`${COLOR.bold(e.host)} ${e.task.name}\n${unifiedDiff(d.before, d.after, d.path).trimEnd()}`);
+          }
+          if (e.task.module === 'debug' && e.msg && (e.status === 'ok' || e.status === 'changed')) {
+            messages.push(`${COLOR.bold(e.host)} ${e.task.name}${e.item !== undefined ? ` (item=${e.item})` : ''}: ${e.msg}`);
           }
           if (!h || e.item !== undefined) break;
           h.done++;
