@@ -4,9 +4,12 @@
 
 const MAX_TEMPLATE_DISPLAY = 120;
 
-/** The template text as shown in messages: one line, at most 120 characters. */
+/** `--password=hunter2`, `token: abc` written literally in a template: not for messages. */
+const LITERAL_SECRET = /((?:pass|password|passwd|secret|token)["']?\s*[=:]\s*)(?!\{\{)("[^"]*"|'[^']*'|[^\s,;'"}]+)/gi;
+
+/** The template text as shown in messages: secrets written in it masked, one line, at most 120 characters. */
 export function displayTemplate(template: string): string {
-  const oneLine = template.replace(/\s*\n\s*/g, ' ⏎ ');
+  const oneLine = template.replace(LITERAL_SECRET, '$1********').replace(/\s*\n\s*/g, ' ⏎ ');
   return oneLine.length > MAX_TEMPLATE_DISPLAY ? `${oneLine.slice(0, MAX_TEMPLATE_DISPLAY - 1)}…` : oneLine;
 }
 

@@ -243,7 +243,10 @@ export function getAttr(obj: unknown, key: unknown, label: string, showKey = tru
   if (isMapping(obj)) {
     const k = typeof key === 'number' ? String(key) : key;
     if (typeof k === 'string') {
-      if (mappingHas(obj, k)) return mappingGet(obj, k);
+      if (mappingHas(obj, k)) {
+        const v = mappingGet(obj, k);
+        return v === undefined ? new Undefined(`'${label}.${k}' is undefined`) : v;
+      }
       const method = mappingMethod(obj, k);
       if (method) return method;
     }

@@ -84,6 +84,23 @@ describe('render', () => {
     }
   });
 
+  it('a literal secret written in a template is masked in the error', () => {
+    try {
+      r('mysql --password=hunter2 -e {{ nope }}');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as TemplateError).template).toBe('mysql --password=******** -e {{ nope }}');
+      expect((err as TemplateError).message).not.toContain('hunter2');
+    }
+  });
+
+  it('a variable or key holding JavaScript undefined counts as undefined', () => {
+    const s = createScope([{ name: 'd', kind: 'data', vars: { u: undefined, o: { k: undefined } } }]);
+    expect(() => render('{{ u }}', s)).toThrow(/'u' is undefined/);
+    expect(() => render('{{ o.k }}', s)).toThrow(/'o.k' is undefined/);
+    expect(render("{{ o.k | default('x') }}", s)).toBe('x');
+  });
+
   it('syntax errors are TemplateErrors', () => {
     expect(() => r('{{ port + }}')).toThrow(TemplateError);
     expect(() => r('{% if %}')).toThrow(TemplateError);

@@ -99,7 +99,10 @@ export class VarScope extends LazyMapping {
   }
 
   /** For templates: a missing name is an `Undefined` marker, not an error (yet). */
-  readonly lookup: Lookup = (name) => (this.has(name) ? this.get(name) : new Undefined(`'${name}' is undefined`));
+  readonly lookup: Lookup = (name) => {
+    const v = this.has(name) ? this.get(name) : undefined;
+    return v === undefined ? new Undefined(`'${name}' is undefined`) : v;
+  };
 
   keys(): string[] {
     const seen = new Set<string>();
