@@ -103,6 +103,24 @@ interface Invocation {
 }
 
 const FACTS_MODULE = 'gather_facts';
+const CLOSE_TIMEOUT_MS = 3000;
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolveDone) => {
+    const t = setTimeout(resolveDone, ms);
+    t.unref();
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolveDone();
+      },
+      () => {
+        clearTimeout(t);
+        resolveDone();
+      },
+    );
+  });
+}
 
 /** Running work was stopped by Ctrl-C (not the host's fault: never "unreachable"). */
 class Interrupted extends Error {
@@ -205,7 +223,10 @@ class Run {
       signal?.removeEventListener('abort', onStop);
       this.options.killSignal?.removeEventListener('abort', onKill);
       if (this.graceTimer) clearTimeout(this.graceTimer);
-      await Promise.allSettled([...this.hosts.values()].map((h) => (h.transport ? h.transport.close() : Promise.resolve())));
+      // a connection that does not close in time must not keep the run (and Ctrl-C) waiting
+      await Promise.allSettled(
+        [...this.hosts.values()].map((h) => (h.transport ? withTimeout(h.transport.close(), CLOSE_TIMEOUT_MS) : Promise.resolve())),
+      );
     }
   }
 
@@ -575,7 +596,8 @@ class Run {
       case 'changed':
         h.stats.ok++;
         h.stats.changed++;
-        if (module && !module.controllerOnly) h.factsStale = true;
+        // in check mode nothing really changed: the facts are still true
+        if (module && !module.controllerOnly && !(inh.checkMode ?? this.options.check ?? false)) h.factsStale = true;
         this.notify(h, br, task, ref, scope);
         break;
       case 'skipped':
