@@ -31,7 +31,9 @@ export function aptStateFact(names: readonly string[], withCandidates: boolean):
   return {
     name: 'apt-state',
     command: sh`${query}${policy}${raw(
-      "printf 'stamp:%s\\n' \"$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null)\"; printf 'now:%s\\n' \"$(date +%s)\"",
+      "printf 'stamp:%s\\n' \"$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null)\"; printf 'now:%s\\n' \"$(date +%s)\"; " +
+        // images (containers, the lab) ship without package lists: then no stamp counts
+        "ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages' || echo lists:none",
     )}`,
     parse: (stdout) => parseAptState(stdout, names),
   };
@@ -42,6 +44,7 @@ export function parseAptState(stdout: string, names: readonly string[]): AptStat
   for (const n of names) packages[n] = { name: n, status: 'un', installed: false };
   let current: string | undefined;
   const state: AptState = { packages };
+  let noLists = false;
   for (const line of stdout.split('\n')) {
     if (line.startsWith('pkg:')) {
       const [name = '', status = '', version = ''] = line.slice(4).split('\t');
@@ -50,6 +53,8 @@ export function parseAptState(stdout: string, names: readonly string[]): AptStat
     } else if (line.startsWith('stamp:')) {
       const v = Number(line.slice(6));
       if (line.slice(6).trim() !== '' && Number.isFinite(v)) state.cacheUpdatedAt = v;
+    } else if (line === 'lists:none') {
+      noLists = true;
     } else if (line.startsWith('now:')) {
       const v = Number(line.slice(4));
       if (Number.isFinite(v) && line.slice(4).trim() !== '') state.now = v;
@@ -63,6 +68,7 @@ export function parseAptState(stdout: string, names: readonly string[]): AptStat
       packages[current] = p;
     }
   }
+  if (noLists) delete state.cacheUpdatedAt;
   return state;
 }
 

@@ -26,6 +26,8 @@ describe('apt parsers', () => {
     expect(st.cacheUpdatedAt).toBe(1700000000);
     expect(st.now).toBe(1700000500);
     expect(parseAptState('stamp:\nnow:17\n', []).cacheUpdatedAt).toBeUndefined();
+    // an image without package lists: the stamp of the empty lists directory does not count
+    expect(parseAptState('stamp:1700000000\nnow:1700000010\nlists:none\n', []).cacheUpdatedAt).toBeUndefined();
   });
 
   it('sums apt-get summary lines (several apt-get runs in one command)', () => {

@@ -152,6 +152,24 @@ describe.skipIf(labSkipReason())('core modules over real SSH', () => {
     expect(still.stdout.trim()).toBe('ii');
   });
 
+  it('apt installs and removes a package for real (through the lab apt proxy), idempotently', async () => {
+    const h = host('full');
+    const t = transportFor(h);
+    const args = { name: 'tree', update_cache: true, cache_valid_time: 3600 };
+    const first = await run(t, aptModule, args);
+    expect(first.result.failed ?? false, first.result.msg).toBe(false);
+    expect(first.result).toMatchObject({ changed: true, data: { cache_updated: true, installed: ['tree'] } });
+    const second = await run(t, aptModule, args);
+    expect(second.result).toMatchObject({ changed: false });
+    expect(second.commands).toHaveLength(1);
+    const gone = await run(t, aptModule, { name: 'tree', state: 'absent' });
+    expect(gone.result).toMatchObject({ changed: true, data: { removed: ['tree'] } });
+    const again = await run(t, aptModule, { name: 'tree', state: 'absent' });
+    expect(again.result.changed).toBe(false);
+    const q = await labExec(lab, h.name, ['sh', '-c', 'dpkg-query -W -f="${db:Status-Abbrev}" tree 2>/dev/null; true']);
+    expect(q.stdout.trim()).not.toBe('ii');
+  });
+
   it('service through init scripts (no systemd), wait_for the port, uri from the host', async () => {
     const h = host('full');
     const t = transportFor(h);
