@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startHost, startLab, stopHost, stopLab } from '../support/lab.js';
 import { labStatus } from '../../src/lab/index.js';
+import { statePath } from '../../src/lab/state.js';
 
 const NAME = 'lt-fleet';
 
@@ -280,5 +281,32 @@ describe.skipIf(labSkipReason())('lab full hosts and ACME server', () => {
       expect(['gone', 'Z']).toContain(state);
     }
     expect(machineEtc()).toEqual(etcBefore);
+  });
+});
+
+describe.skipIf(labSkipReason())('lab instances', () => {
+  afterAll(async () => {
+    await Promise.all([stopLab('lt-par-a'), stopLab('lt-par-b'), stopLab('lt-crash')]);
+  });
+
+  it('runs named instances side by side on separate bridges and subnets', async () => {
+    const [a, b] = await Promise.all([startLab({ name: 'lt-par-a', fleet: 2 }), startLab({ name: 'lt-par-b', fleet: 2 })]);
+    expect(a.subnet).not.toBe(b.subnet);
+    expect(a.bridge).not.toBe(b.bridge);
+    // same host names, different hosts: each answers with its own key on its own address
+    expect(ssh(a, 'h001', 'hostname').stdout).toBe('h001\n');
+    expect(ssh(b, 'h001', 'hostname').stdout).toBe('h001\n');
+    expect(ssh(a, 'h001', 'true', { knownHosts: b.knownHostsFile }).code).toBe(255);
+    await stopLab('lt-par-a');
+    expect(leftovers(a)).toEqual([]);
+    // the other instance is untouched
+    expect(ssh(b, 'h002', 'hostname').stdout).toBe('h002\n');
+  });
+
+  it('cleans up after a crash that lost the state record', async () => {
+    const lab = await startLab({ name: 'lt-crash', fleet: 3 });
+    rmSync(statePath(lab.stateDir));
+    await stopLab('lt-crash');
+    expect(leftovers(lab)).toEqual([]);
   });
 });
