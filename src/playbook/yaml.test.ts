@@ -82,3 +82,11 @@ describe('parseYaml', () => {
     expect(!big.ok && big.errors[0]?.code).toBe('yaml-too-large');
   });
 });
+
+describe('parseYaml value limit without aliases', () => {
+  it('calls many plain values too large, not an alias bomb', () => {
+    const r = parseYaml(`[${'1,'.repeat(600)}1]`, 'f.yml', { maxNodes: 500 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toMatchObject({ code: 'yaml-too-large', message: 'YAML has more than 500 values' });
+  });
+});

@@ -308,17 +308,22 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
   const resolvedAliases = new Map<object, ReturnType<Alias['resolve']>>();
   // the alias in the file the user wrote whose expansion is being walked (for the position)
   let aliasSite: number | undefined;
+  let aliasNodes = 0;
   const walk = (node: unknown, path: Array<string | number>, depth: number, viaAlias: boolean): unknown => {
     nodes++;
+    if (viaAlias || isAlias(node)) aliasNodes++;
     if (nodes > lim.maxNodes) {
       throw new LimitExceeded(
-        err(
-          'yaml-alias-limit',
-          aliasSite ?? (node as YamlNode | null)?.range?.[0],
-          path,
-          `YAML expands to more than ${lim.maxNodes} values; aliases that multiply like this are rejected as an alias bomb`,
-          'write the values out instead of nesting *alias references',
-        ),
+        // mostly copies made by aliases: an alias bomb; else simply a lot of data
+        aliasSite !== undefined && aliasNodes * 2 > nodes
+          ? err(
+              'yaml-alias-limit',
+              aliasSite,
+              path,
+              `YAML expands to more than ${lim.maxNodes} values; aliases that multiply like this are rejected as an alias bomb`,
+              'write the values out instead of nesting *alias references',
+            )
+          : err('yaml-too-large', (node as YamlNode | null)?.range?.[0], path, `YAML has more than ${lim.maxNodes} values`, 'split the data into smaller files'),
       );
     }
     if (depth > lim.maxDepth) {
@@ -334,11 +339,11 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
         target = node.resolve(doc);
         resolvedAliases.set(node, target);
       }
-      if (!viaAlias) aliasSite = node.range?.[0];
       if (target === undefined) {
         errors.push(err('yaml-unknown-alias', node.range?.[0], path, `alias *${node.source} refers to no anchor`, `define &${node.source} before using it, or remove the alias`));
         return null;
       }
+      if (!viaAlias) aliasSite = node.range?.[0];
       return walk(target, path, depth, true);
     }
     const tag = (node as YamlNode).tag;
