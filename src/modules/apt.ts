@@ -166,7 +166,9 @@ export const aptModule: ModuleDefinition<AptArgs> = defineModule({
   },
   async run(ctx, args): Promise<ModuleResult> {
     const names = toList(args.name).map((n) => split(n).name);
-    const st = await readFact(ctx, aptStateFact(names, normState(args.state) === 'latest'));
+    // upgrade/autoremove alone need nothing from the host first: apt itself says what changed
+    const needProbe = names.length > 0 || toBool(args.update_cache);
+    const st: AptState = needProbe ? await readFact(ctx, aptStateFact(names, normState(args.state) === 'latest')) : { packages: {} };
     const plan = planApt(args, st);
     if (plan.failed) return { changed: false, failed: true, msg: plan.failed };
     const what = [

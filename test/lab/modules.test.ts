@@ -166,6 +166,10 @@ describe.skipIf(labSkipReason())('core modules over real SSH', () => {
     expect(gone.result).toMatchObject({ changed: true, data: { removed: ['tree'] } });
     const again = await run(t, aptModule, { name: 'tree', state: 'absent' });
     expect(again.result.changed).toBe(false);
+    // upgrade alone needs no probe; --check asks apt for a simulation only
+    const sim = await run(t, aptModule, { upgrade: 'safe' }, { check: true });
+    expect(sim.result.failed ?? false, sim.result.msg).toBe(false);
+    expect(sim.commands).toEqual([expect.stringMatching(/^LC_ALL=C apt-get -s -q upgrade/)]);
     const q = await labExec(lab, h.name, ['sh', '-c', 'dpkg-query -W -f="${db:Status-Abbrev}" tree 2>/dev/null; true']);
     expect(q.stdout.trim()).not.toBe('ii');
   });
