@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPlaybook } from './load.js';
 import { formatDiagnostics } from './format.js';
-import { COMMON_TASK_KEYWORDS, PLAY_KEYWORDS, TASK_ONLY_KEYWORDS, validateKeyword } from './schema.js';
+import { BLOCK_KEYWORDS, COMMON_TASK_KEYWORDS, INCLUDE_KEYWORDS, PLAY_KEYWORDS, TASK_ONLY_KEYWORDS, validateKeyword } from './schema.js';
 import { testModules } from './testing.js';
 import type { Diagnostic } from './diagnostic.js';
 
@@ -129,8 +129,8 @@ describe('every keyword rejects a wrong type, at its line, naming the keyword', 
     expect(r.errors.some((d) => d.location.line === line && d.message.includes(`\`${key}`)), formatDiagnostics(r.errors)).toBe(true);
   });
 
-  it.each([...Object.keys(COMMON_TASK_KEYWORDS), ...Object.keys(TASK_ONLY_KEYWORDS)])('task keyword %s', async (key) => {
-    const spec = COMMON_TASK_KEYWORDS[key] ?? TASK_ONLY_KEYWORDS[key];
+  it.each([...Object.keys(COMMON_TASK_KEYWORDS), ...Object.keys(TASK_ONLY_KEYWORDS), ...Object.keys(BLOCK_KEYWORDS), ...Object.keys(INCLUDE_KEYWORDS)])('task keyword %s', async (key) => {
+    const spec = COMMON_TASK_KEYWORDS[key] ?? TASK_ONLY_KEYWORDS[key] ?? BLOCK_KEYWORDS[key] ?? INCLUDE_KEYWORDS[key];
     if (spec === undefined) throw new Error(key);
     const value = pick(spec);
     expect(value, `no wrong value found for ${key}`).toBeDefined();
