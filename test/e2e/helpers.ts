@@ -92,6 +92,14 @@ export function taskResults(r: RunResult, host: string): TaskResultEvent[] {
   return r.events.filter((e): e is TaskResultEvent => e.type === 'task_result' && e.host === host);
 }
 
+/** The tasks that reported a change on a host (for messages of "second run changes nothing"). */
+export function changedTasks(r: RunResult, host: string): string {
+  return taskResults(r, host)
+    .filter((t) => t.status === 'changed')
+    .map((t) => `${t.task.name}: ${t.msg ?? ''}`)
+    .join('\n');
+}
+
 /** What a failed run shows: the failures of the recap, one per line. */
 export function failureText(r: RunResult): string {
   return (r.recap?.failures ?? []).map((f) => `${f.host} ${f.task}: ${f.msg}`).join('\n');
