@@ -210,4 +210,35 @@ describe('tree reporter', () => {
     expect(plain).toContain('PLAY RECAP');
     expect(plain).toContain('✖ web2  Install nginx  (site.yml:7)  exit code 100');
   });
+
+  it('draws one tree per batch, each after the previous one ended; big batches stay within the terminal', async () => {
+    const out = new Sink();
+    out.isTTY = true;
+    out.rows = 14;
+    const r = createTreeReporter(out, { refreshMs: 10, err: new Sink() });
+    const many = Array.from({ length: 30 }, (_, i) => `n${i}`);
+    feed(r, [
+      { type: 'run_start', playbook: 'site.yml', hosts: [...many, 'x1', 'x2'], check: false, time: new Date(0).toISOString() },
+      { type: 'play_start', play: 'roll', index: 0, hosts: [...many, 'x1', 'x2'], tasks: 1 },
+      { type: 'batch_start', play: 'roll', batch: 1, batches: 2, hosts: many },
+      ...many.map((host): RunEvent => ({ type: 'task_start', host, task })),
+    ]);
+    for (let i = 0; i < 100 && !out.text.includes('more running'); i++) await new Promise((res) => setTimeout(res, 20));
+    const frame = stripVTControlCharacters(out.text.split('PLAY [roll]').at(-1) ?? '');
+    expect(frame).toContain('more running');
+    expect(frame.split('\n').length).toBeLessThanOrEqual(14);
+    feed(r, [
+      ...many.map((host): RunEvent => ({ type: 'task_result', host, task, status: 'ok', durationMs: 1 })),
+      { type: 'batch_start', play: 'roll', batch: 2, batches: 2, hosts: ['x1', 'x2'] },
+      { type: 'task_result', host: 'x1', task, status: 'ok', durationMs: 1 },
+      { type: 'task_result', host: 'x2', task, status: 'ok', durationMs: 1 },
+      { type: 'play_end', play: 'roll', index: 0 },
+      { ...recap, hosts: { x1: recap.hosts.web1! }, failures: [], pendingHandlers: {}, notStarted: [], exitCode: 0 },
+    ]);
+    await r.close?.();
+    const text = stripVTControlCharacters(out.text);
+    expect(text).toContain('PLAY [roll] batch 2/2');
+    expect(text, text.slice(-1500)).toMatch(/x2 {2}ok=1/);
+    expect(text.indexOf('PLAY RECAP')).toBeGreaterThan(text.lastIndexOf('batch 2/2'));
+  });
 });

@@ -95,34 +95,47 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     return `${h.name}  ${progress}  ${h.current}${item}${alive}${line}`;
   };
 
-  const maxLines = Math.max(5, rows - 8);
-  const flush = (): void => {
-    const b = batch;
+  // lines the tree may use: more would scroll the terminal and break the live redraw
+  const budget = Math.max(6, rows - 6);
+  const flush = (b: BatchView | undefined = batch): void => {
     if (!b) return;
     let done = 0;
     let failed = 0;
-    let shown = 0;
     let more = 0;
+    let hiddenFailures = 0;
+    // failed hosts take two lines (name + error): at most a third of the space
+    let failedSlots = Math.floor(budget / 6);
     for (const h of b.hosts.values()) {
       if (h.state !== 'running') done++;
       if (h.state === 'failed' || h.state === 'unreachable') failed++;
+    }
+    const failedShown = Math.min(failed, failedSlots);
+    let runningSlots = budget - 1 - failedShown * 2;
+    for (const h of b.hosts.values()) {
       if (!h.wrapper) continue;
-      let hidden = b.compact && (h.state === 'ok' || !h.started);
-      if (!hidden && b.compact && h.state === 'running') {
-        // more running hosts than lines: the rest are counted in the batch title
-        if (shown >= maxLines) {
+      let hidden = false;
+      if (b.compact) {
+        if (h.state === 'ok' || !h.started) hidden = true;
+        else if (h.state === 'running') {
+          if (runningSlots > 0) runningSlots--;
+          else {
+            hidden = true;
+            more++;
+          }
+        } else if (failedSlots > 0) failedSlots--;
+        else {
           hidden = true;
-          more++;
-        } else shown++;
+          hiddenFailures++;
+        }
       }
       // assigning the Task's field directly skips listr2's per-change render; one render follows
       h.wrapper.task.title = hidden ? '' : hostTitle(h, b.total);
     }
     if (b.root) {
-      const summary = b.compact
-        ? COLOR.dim(`  ${done}/${b.hosts.size} hosts done${failed ? `, ${failed} failed or unreachable` : ''}${more ? `, ${more} more running` : ''}`)
-        : '';
-      b.root.task.title = `${b.title}${summary}`;
+      const parts = [`${done}/${b.hosts.size} hosts done`];
+      if (failed) parts.push(`${failed} failed or unreachable${hiddenFailures ? ` (${hiddenFailures} not shown: see the recap)` : ''}`);
+      if (more) parts.push(`${more} more running`);
+      b.root.task.title = b.compact ? `${b.title}  ${COLOR.dim(parts.join(', '))}` : b.title;
     }
     dirty = false;
     refresh?.();
@@ -135,7 +148,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     timer = setInterval(() => {
       // render when something changed, and once a second anyway so the elapsed time of a
       // long command keeps moving
-      if (dirty || (batch && ++ticks % tickEvery === 0)) flush();
+      if (dirty || (batch && ++ticks % tickEvery === 0)) flush(batch);
     }, refreshMs);
   };
 
@@ -148,75 +161,92 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     flush();
     for (const h of b.hosts.values()) h.finish();
     batch = undefined;
+    refresh = undefined;
   };
 
   const startBatch = (title: string, names: string[]): void => {
     finishBatch();
-    const b: BatchView = { title, total: playTasks, hosts: new Map(), compact: names.length > Math.max(5, rows - 8) };
+    const b: BatchView = { title, total: playTasks, hosts: new Map(), compact: names.length + 1 > budget };
     for (const name of names) {
       let finish!: () => void;
       const finished = new Promise<void>((r) => (finish = r));
       b.hosts.set(name, { name, started: false, done: 0, since: Date.now(), state: 'running', stats: { ok: 0, changed: 0, failed: 0, skipped: 0 }, finish, finished });
     }
     batch = b;
-    const logger = new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(out as NodeJS.WriteStream, (options.err ?? process.stderr) as NodeJS.WriteStream) });
-    const listr = new Listr(
-      [
+    // built when its turn comes: listr2 takes over the stream while it renders, so a batch's
+    // tree must not be set up while the previous one still holds the stream
+    const start = (): Promise<void> => {
+      const logger = new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(out as NodeJS.WriteStream, (options.err ?? process.stderr) as NodeJS.WriteStream) });
+      const listr = new Listr(
+        [
+          {
+            title,
+            task: (_ctx, root) => {
+              b.root = root;
+              flush(b);
+              return root.newListr(
+                [...b.hosts.values()].map((h) => ({
+                  // compact batches show a host once it does something
+                  title: b.compact ? '' : h.name,
+                  task: async (_c: unknown, t: unknown) => {
+                    h.wrapper = t as Wrapper;
+                    await h.finished;
+                    // the batch may have ended before its tree was drawn: final titles now
+                    h.wrapper.task.title = b.compact && h.state === 'ok' ? '' : hostTitle(h, b.total);
+                    if (b !== batch) flush(b);
+                    if (h.state === 'unreachable') (t as Wrapper).skip(`${h.name}: unreachable: ${h.error ?? ''}`);
+                    else if (h.state === 'failed') throw new Error(h.error ?? 'failed');
+                  },
+                })),
+                { concurrent: true, exitOnError: false },
+              );
+            },
+          },
+        ],
         {
-          title,
-          task: (_ctx, root) => {
-            b.root = root;
-            return root.newListr(
-              [...b.hosts.values()].map((h) => ({
-                title: h.name,
-                task: async (_c: unknown, t: unknown) => {
-                  h.wrapper = t as Wrapper;
-                  await h.finished;
-                  if (h.state === 'unreachable') (t as Wrapper).skip(`${h.name}: unreachable: ${h.error ?? ''}`);
-                  else if (h.state === 'failed') throw new Error(h.error ?? 'failed');
-                },
-              })),
-              { concurrent: true, exitOnError: false },
-            );
+          renderer: TreeRenderer,
+          fallbackRendererCondition: false,
+          silentRendererCondition: false,
+          registerSignalListeners: false,
+          exitOnError: false,
+          rendererOptions: {
+            lazy: true,
+            collapseSubtasks: false,
+            collapseErrors: false,
+            collapseSkips: false,
+            showErrorMessage: true,
+            removeEmptyLines: true,
+            // one line per host; wrapping long lines costs more than the rest of the render
+            formatOutput: 'truncate',
+            logger,
           },
         },
-      ],
-      {
-        renderer: TreeRenderer,
-        fallbackRendererCondition: false,
-        silentRendererCondition: false,
-        registerSignalListeners: false,
-        exitOnError: false,
-        rendererOptions: {
-          lazy: true,
-          collapseSubtasks: false,
-          collapseErrors: false,
-          collapseSkips: false,
-          showErrorMessage: true,
-          removeEmptyLines: true,
-          // one line per host; wrapping long lines costs more than the rest of the render
-          formatOutput: 'truncate',
-          logger,
-        },
-      },
-    );
-    // one render per flush instead of one per title change (see the top of the file)
-    const events = listr.events as unknown as { emit: (type: string, ...args: unknown[]) => void };
-    const emit = events.emit.bind(events);
-    let queued = false;
-    events.emit = (type: string, ...args: unknown[]) => {
-      if (type !== (ListrEventType.SHOULD_REFRESH_RENDER as string)) return emit(type, ...args);
-      if (queued) return;
-      queued = true;
-      setTimeout(() => {
-        queued = false;
-        emit(type);
-      }, refreshMs).unref();
+      );
+      // one render per flush instead of one per title change (see the top of the file)
+      const events = listr.events as unknown as { emit: (type: string, ...args: unknown[]) => void };
+      const emit = events.emit.bind(events);
+      let queued = false;
+      let ended = false;
+      events.emit = (type: string, ...args: unknown[]) => {
+        if (type !== (ListrEventType.SHOULD_REFRESH_RENDER as string)) return emit(type, ...args);
+        if (queued || ended) return;
+        queued = true;
+        setTimeout(() => {
+          queued = false;
+          // a render after the tree ended would draw it again under the final output
+          if (!ended) emit(type);
+        }, refreshMs).unref();
+      };
+      refresh = () => events.emit(ListrEventType.SHOULD_REFRESH_RENDER);
+      const done = (): void => {
+        ended = true;
+        drain();
+      };
+      return listr.run().then(done, done);
     };
-    refresh = () => events.emit(ListrEventType.SHOULD_REFRESH_RENDER);
     ensureTimer();
     // what a batch printed (debug messages, diffs) goes under its tree once the tree is final
-    chain = chain.then(() => listr.run().then(drain, drain));
+    chain = chain.then(start);
   };
 
   const view = (host: string): HostView | undefined => batch?.hosts.get(host);
