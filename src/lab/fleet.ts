@@ -142,7 +142,12 @@ export function fleetHostRunning(h: FleetHostState): boolean {
  * Bring the fleet to `count` hosts: hosts 1..count running (existing ones kept), hosts
  * beyond count removed. Mutates state.fleet; the caller persists it.
  */
-export async function reconcileFleet(state: LabState, stateDir: string, net: InstanceNet, count: number): Promise<void> {
+export async function reconcileFleet(state: LabState, stateDir: string, net: InstanceNet, count: number, log: (line: string) => void = () => undefined): Promise<void> {
+  let t = Date.now();
+  const phase = (what: string): void => {
+    log(`  ${what}: ${((Date.now() - t) / 1000).toFixed(2)}s`);
+    t = Date.now();
+  };
   const extra = state.fleet.filter((h) => h.index > count);
   if (extra.length > 0) {
     await removeFleetHosts(extra);
@@ -156,12 +161,15 @@ export async function reconcileFleet(state: LabState, stateDir: string, net: Ins
   // sshd's privilege separation directory (systemd's tmpfiles creates it; here may be no systemd)
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   await mapLimit(wanted, 8, (h) => prepareHostFiles(stateDir, h, state.maxSessions));
+  phase(`host files and keys (${wanted.length})`);
   const needNetns = wanted.filter((h) => !existsSync(`/run/netns/${h.netns}`));
   await createNetns(net, needNetns);
+  phase(`network namespaces (${needNetns.length})`);
   const needSshd = wanted.filter((h) => !fleetHostRunning(h));
   // a half-dead host (netns there, sshd gone) may still have session processes: end them first
   await stopFleetProcesses(needSshd.filter((h) => h.utsNs));
   await mapLimit(needSshd, 8, (h) => startFleetSshd(stateDir, h));
+  phase(`sshd started (${needSshd.length})`);
 }
 
 /** End a set of fleet hosts' processes and delete their namespaces. */

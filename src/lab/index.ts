@@ -30,7 +30,7 @@ export interface FullHostRequest {
 
 export interface LabUpOptions {
   name?: string;
-  /** number of fleet hosts (h001...); default 3 */
+  /** number of fleet hosts (h001...); default: keep the running count, 3 for a new lab (0 with full hosts) */
   fleet?: number;
   full?: FullHostRequest[];
   acme?: boolean;
@@ -159,8 +159,7 @@ export function writeLabClientFiles(stateDir: string, state: LabState, outDir?: 
 export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   const name = opts.name ?? DEFAULT_INSTANCE;
   validateInstanceName(name);
-  const fleetCount = opts.fleet ?? 3;
-  if (!Number.isInteger(fleetCount) || fleetCount < 0 || fleetCount > 5000) throw new UsageError('lab: --hosts must be an integer from 0 to 5000');
+  if (opts.fleet !== undefined && (!Number.isInteger(opts.fleet) || opts.fleet < 0 || opts.fleet > 5000)) throw new UsageError('lab: --hosts must be an integer from 0 to 5000');
   if (opts.maxSessions !== undefined && (!Number.isInteger(opts.maxSessions) || opts.maxSessions < 1)) throw new UsageError('lab: maxSessions must be a positive integer');
   const full = opts.full ?? [];
   for (const f of full) validateFullHostName(f.name);
@@ -174,7 +173,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   );
   const stateDir = stateDirOf(name, env);
   return withInstanceLock(stateDir, async () => {
+    const existing = readState(stateDir);
     const state = await loadOrCreate(name, stateDir, env, opts.maxSessions);
+    // not given: keep what runs (a second `lab up --full x` must not drop the fleet); a new
+    // lab gets 3 fleet hosts, or none next to full hosts (fleet hosts share this machine's files)
+    const fleetCount = opts.fleet ?? (existing ? existing.fleet.length : full.length > 0 ? 0 : 3);
     const net = netOf(state);
     const ctx: LabContext = { name, stateDir, net, state, log, env };
     writeState(stateDir, state);
@@ -189,7 +192,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       if (fleetCount > 0) await prepareFleetAccounts(stateDir, state.users, pub);
       const t = Date.now();
       try {
-        await reconcileFleet(state, stateDir, net, fleetCount);
+        await reconcileFleet(state, stateDir, net, fleetCount, env.RUNBOOK_LAB_VERBOSE ? log : undefined);
       } finally {
         writeState(stateDir, state);
       }

@@ -32,10 +32,12 @@ Subcommands:
 
 Options:
   --name NAME       lab instance (default: ${DEFAULT_INSTANCE}); instances never collide
-  --hosts N         number of fleet hosts (default 3, or 0 with --full; 0 for none).
+  --hosts N         number of fleet hosts (default: as many as run; a new lab gets 3,
+                    or 0 when --full is given).
                     Fleet hosts share this machine's filesystem: a playbook that
                     installs packages there changes this machine. Use full hosts.
-  --full LIST       comma-separated full host names, e.g. allmon,dms
+  --full LIST       comma-separated full host names, e.g. allmon,dms; NAME:LAYER
+                    picks a host's layer (allmon:apache,dms:base)
   --layer L         package layer of the full hosts: base (default) or apache
   --acme            start the ACME server (default: on when full hosts are requested)
   --no-acme         do not start the ACME server
@@ -74,15 +76,18 @@ async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const full: FullHostRequest[] = fullNames.map((name) => ({ name, layer: layerArg }));
+  // NAME or NAME:LAYER (per-host layer), e.g. --full allmon:apache,dms
+  const full: FullHostRequest[] = fullNames.map((entry) => {
+    const [name = '', layer = layerArg] = entry.split(':');
+    if (layer !== 'base' && layer !== 'apache') throw new UsageError(`runbook lab up: layer of '${name}' must be base or apache, got '${layer}'`);
+    return { name, layer };
+  });
   if (args.values.acme === true && args.values['no-acme'] === true) throw new UsageError('runbook lab up: --acme and --no-acme exclude each other');
   const acme = args.values['no-acme'] === true ? false : args.values.acme === true || full.length > 0;
   const t = Date.now();
   const info = await labUp({
     name: str(args, 'name'),
-    // fleet hosts share this machine's filesystem: never add them silently next to full hosts,
-    // where playbooks that install packages are meant to run
-    fleet: int(args, 'hosts', '--hosts') ?? (full.length > 0 ? 0 : 3),
+    fleet: int(args, 'hosts', '--hosts'),
     full,
     acme,
     maxSessions: int(args, 'max-sessions', '--max-sessions'),
