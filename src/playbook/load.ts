@@ -21,6 +21,7 @@ import {
 import { describeSchemaErrors } from './messages.js';
 import { IDENTIFIER, closest, hasTemplate, runPlaybookRules } from './rules.js';
 import { allModuleNames, getModule } from '../modules/registry.js';
+import { compile as compileTemplate } from '../template/compile.js';
 import type { ModuleDefinition } from '../modules/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -56,6 +57,16 @@ export function moduleLookup(modules: readonly AnyModule[]): ModuleLookup {
 export type LoadResult =
   | { ok: true; playbook: Playbook; warnings: Diagnostic[] }
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+/** The template library's parser messages, in the words of someone writing a playbook. */
+function templateReason(e: unknown): string {
+  const reason = (e as { reason?: unknown }).reason;
+  const text = (typeof reason === 'string' ? reason : 'syntax error').replace(/^template syntax error: /, '');
+  if (/Cannot read properties|Unexpected end of input/.test(text)) return 'the template ends too early: a `{{`, `{%` or `(` is not closed';
+  if (/Unexpected token: CloseExpression/.test(text)) return 'the expression ends too early (something is missing before `}}`, e.g. after `|` or an operator)';
+  if (/Expected closing expression token/.test(text)) return 'expected `}}` here: two values without an operator between them?';
+  return text;
+}
 
 /** Far above any real playbook; stops imports that multiply (a → 10× b → 10× c ...). */
 export const MAX_STEPS = 10_000;
@@ -332,6 +343,7 @@ class Loader {
       );
     }
 
+    for (const key of ['name', 'hosts', 'vars'] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], item[key]);
     const hosts = valid.has('hosts') ? (Array.isArray(item.hosts) ? (item.hosts as string[]).join(':') : String(item.hosts)) : '';
     const b = (k: string): boolean | undefined => (valid.has(k) ? toBool(item[k]) : undefined);
     const vars = valid.has('vars') && isObj(item.vars) ? { ...item.vars } : {};
@@ -449,6 +461,7 @@ class Loader {
   /** Keywords shared by tasks and blocks, from already validated values. */
   commonKeywords(y: ParsedYaml, obj: Obj, path: Seg[], valid: Set<string>): TaskKeywords {
     const k: TaskKeywords = { tags: valid.has('tags') ? toTags(obj.tags) : [], location: y.locate(path), path: path.join('.') };
+    for (const key of ['name', 'vars', 'environment', 'ignore_errors'] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], obj[key]);
     if (valid.has('name')) k.name = String(obj.name);
     if (valid.has('when')) k.when = this.conditions(y, [...path, 'when'], obj.when);
     const bool = (key: string): boolean | undefined => (valid.has(key) ? toBool(obj[key]) : undefined);
@@ -471,6 +484,22 @@ class Loader {
     return k;
   }
 
+  /** Jinja syntax errors in any string below `value`, found now instead of on the first host. */
+  checkTemplates(y: ParsedYaml, path: Seg[], value: unknown, depth = 0): void {
+    if (typeof value === 'string') {
+      if (!/\{\{|\{%|\{#/.test(value)) return;
+      try {
+        compileTemplate(value);
+      } catch (e) {
+        this.error(y, path, 'template-syntax', `template syntax error: ${templateReason(e)}`, 'check the Jinja syntax: every {{ has a }}, every {% if %} an {% endif %}, a filter name after each |', true);
+      }
+    } else if (depth < 64 && Array.isArray(value)) {
+      value.forEach((v, i) => this.checkTemplates(y, [...path, i], v, depth + 1));
+    } else if (depth < 64 && isObj(value)) {
+      for (const [k, v] of Object.entries(value)) this.checkTemplates(y, [...path, k], v, depth + 1);
+    }
+  }
+
   /** Conditions: `{{ }}` around a condition is redundant (warning); exact yes/no become booleans. */
   conditions(y: ParsedYaml, path: Seg[], value: unknown): Array<string | boolean> {
     const list = Array.isArray(value) ? value : [value];
@@ -486,7 +515,23 @@ class Loader {
         );
       }
     });
-    return toConditions(value);
+    const conditions = toConditions(value);
+    conditions.forEach((c, i) => {
+      if (typeof c !== 'string') return;
+      try {
+        compileTemplate(`{{ ${c} }}`);
+      } catch (e) {
+        this.error(
+          y,
+          Array.isArray(value) ? [...path, i] : path,
+          'template-syntax',
+          `\`${String(path[path.length - 1])}\` is not a valid expression: ${templateReason(e)}`,
+          'write one Jinja expression, e.g. `result.rc == 0 and domain is defined`',
+          true,
+        );
+      }
+    });
+    return conditions;
   }
 
   async normaliseTask(y: ParsedYaml, raw: unknown, path: Seg[], includeStack: string[], inHandlers: boolean): Promise<Step | undefined> {
@@ -633,6 +678,8 @@ class Loader {
     const mod = this.modules.get(moduleKey);
     if (mod === undefined) return undefined;
     const args = this.moduleArgs(y, raw, path, moduleKey, mod, valid);
+    this.checkTemplates(y, [...path, moduleKey], raw[moduleKey]);
+    for (const key of ['args', 'loop', 'with_items', 'with_list'] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], raw[key]);
 
     const kws = this.commonKeywords(y, raw, path, valid);
     const task: TaskNode = { ...kws, kind: 'task', module: mod.name, args: args ?? {}, notify: valid.has('notify') ? toStringList(raw.notify) : [] };
