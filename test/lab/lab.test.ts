@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabInfo } from '../support/lab.js';
-import { labExec, labSkipReason, startHost, startLab, stopHost, stopLab } from '../support/lab.js';
+import { labExec, labSkipReason, plugHost, startHost, startLab, stopHost, stopLab, unplugHost } from '../support/lab.js';
 import { labStatus } from '../../src/lab/index.js';
 import { statePath } from '../../src/lab/state.js';
 
@@ -25,7 +25,7 @@ function machineEtc(): Record<string, string> {
   return out;
 }
 
-function ssh(lab: LabInfo, host: string, command: string, opts: { user?: string; input?: string; knownHosts?: string } = {}) {
+function ssh(lab: LabInfo, host: string, command: string, opts: { user?: string; input?: string; knownHosts?: string; connectTimeout?: number } = {}) {
   const h = lab.hosts.find((x) => x.name === host);
   if (!h) throw new Error(`no host ${host}`);
   const r = spawnSync(
@@ -37,7 +37,7 @@ function ssh(lab: LabInfo, host: string, command: string, opts: { user?: string;
       '-o', `UserKnownHostsFile=${opts.knownHosts ?? lab.knownHostsFile}`,
       '-o', 'GlobalKnownHostsFile=/dev/null',
       '-o', 'IdentitiesOnly=yes',
-      '-o', 'ConnectTimeout=5',
+      '-o', `ConnectTimeout=${opts.connectTimeout ?? 5}`,
       '-i', lab.keyFile,
       '-l', opts.user ?? lab.users.nopasswd.name,
       '-p', String(h.port),
@@ -155,6 +155,15 @@ describe.skipIf(labSkipReason())('lab fleet hosts', () => {
     expect(ssh(lab, 'h003', 'hostname').stdout).toBe('h003\n');
   });
 
+  it('unplugHost makes a host time out (no refusal) until plugHost', async () => {
+    await unplugHost(lab, 'h004');
+    const r = ssh(lab, 'h004', 'true', { connectTimeout: 2 });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toMatch(/timed out/);
+    await plugHost(lab, 'h004');
+    expect(ssh(lab, 'h004', 'hostname').stdout).toBe('h004\n');
+  });
+
   it('keeps host keys across a restart, and lab up twice is harmless', async () => {
     const before = readFileSync(lab.knownHostsFile, 'utf8');
     const again = await startLab({ name: NAME, fleet: 4 });
@@ -194,6 +203,14 @@ describe.skipIf(labSkipReason())('lab full hosts and ACME server', () => {
     expect((await labExec(lab, 'web', ['test', '-e', '/etc/runbook-lab-probe'])).code).toBe(1);
     expect(existsSync('/etc/runbook-lab-probe')).toBe(false);
     expect(ssh(lab, 'plain', 'true', { knownHosts: '/dev/null' }).code).toBe(255);
+  });
+
+  it('stops and restarts a full host with its filesystem kept', async () => {
+    expect(ssh(lab, 'plain', 'echo kept | sudo tee /var/tmp/runbook-lab-kept >/dev/null && echo ok').stdout).toBe('ok\n');
+    await stopHost(lab, 'plain');
+    expect(ssh(lab, 'plain', 'true', { connectTimeout: 3 }).code).toBe(255);
+    await startHost(lab, 'plain');
+    expect(ssh(lab, 'plain', 'cat /var/tmp/runbook-lab-kept').stdout).toBe('kept\n');
   });
 
   it('asks ops for a sudo password on full hosts too', () => {
