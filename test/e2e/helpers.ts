@@ -65,14 +65,17 @@ export function writeInventory(lab: LabInfo, hosts: HostEntry[], vars: Record<st
   return file;
 }
 
+/** Node arguments that start the CLI: bin/runbook.js (after `npm run build`), or RUNBOOK_E2E_BIN (e.g. from sources). */
+export function cliBin(): string[] {
+  return process.env.RUNBOOK_E2E_BIN ? process.env.RUNBOOK_E2E_BIN.split(' ') : ['bin/runbook.js'];
+}
+
 /** `node bin/runbook.js apply PLAYBOOK -i INV --json ...`, events parsed. */
 export async function runbook(lab: LabInfo, playbook: string, inventory: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const t0 = Date.now();
-  // RUNBOOK_E2E_BIN: node arguments that start the CLI instead of bin/runbook.js (e.g. from sources)
-  const bin = process.env.RUNBOOK_E2E_BIN ? process.env.RUNBOOK_E2E_BIN.split(' ') : ['bin/runbook.js'];
   const r = await run(
     process.execPath,
-    [...bin, 'apply', playbook, '-i', inventory, '--json', '--known-hosts', lab.knownHostsFile, '--retry-file', join(tmpdir(), `runbook-e2e-${process.pid}.retry`), ...extra],
+    [...cliBin(), 'apply', playbook, '-i', inventory, '--json', '--known-hosts', lab.knownHostsFile, '--retry-file', join(tmpdir(), `runbook-e2e-${process.pid}.retry`), ...extra],
     env,
   );
   const events: RunEvent[] = [];

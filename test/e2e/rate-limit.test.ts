@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { RecapEvent, RunEvent } from '../../src/report/events.js';
-import { ROOT } from './helpers.js';
+import { cliBin, ROOT } from './helpers.js';
 
 function fleet(n: number, zone: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'runbook-rl-'));
@@ -43,7 +43,7 @@ function fleet(n: number, zone: string): string {
 
 function apply(dir: string, extra: string[] = []): Promise<{ code: number | null; recap?: RecapEvent; stdout: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['bin/runbook.js', 'apply', join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '--json', '--retry-file', join(dir, 'x.retry'), ...extra], { cwd: ROOT }, (err, stdout) => {
+    execFile(process.execPath, [...cliBin(), 'apply', join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '--json', '--retry-file', join(dir, 'x.retry'), ...extra], { cwd: ROOT }, (err, stdout) => {
       const code = err ? ((err as { code?: number }).code ?? null) : 0;
       const events = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent);
       done({ code, stdout, recap: events.find((e): e is RecapEvent => e.type === 'recap') });
