@@ -128,7 +128,9 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     throw new UsageError(`runbook apply: --host-key-checking must be one of ${HOST_KEY_CHECKING.join(', ')}, got '${String(hkc)}'`);
   }
   const playbookFile = resolve(io.cwd, playbookArg);
-  const inventoryFile = resolve(io.cwd, inventories[0] ?? '');
+  const inventoryArg = inventories[0] ?? '';
+  // `-i 'web1,web2,'` is a host list (Ansible), not a path
+  const inventoryFile = inventoryArg.includes(',') ? inventoryArg : resolve(io.cwd, inventoryArg);
   const extraVars = await parseExtraVars(strings(v['extra-vars']), io.cwd);
 
   // validate everything before any connection
@@ -167,7 +169,8 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   // ansible_connection fails before any host is contacted
   const specs = new Map<string, ConnectionSpec>();
   if (!hooks.transportFactory) {
-    for (const host of inventory.hosts.values()) specs.set(host.name, resolveConnection(host, overrides));
+    // -e wins over inventory here too (`-e ansible_user=admin`, as in Ansible)
+    for (const host of inventory.hosts.values()) specs.set(host.name, resolveConnection({ name: host.name, vars: { ...host.vars, ...extraVars } }, overrides));
   }
   const interrupt = createInterrupt({
     ...(hooks.signals ? { source: hooks.signals } : {}),
@@ -191,7 +194,8 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     ...(typeof v['start-at-task'] === 'string' ? { startAtTask: v['start-at-task'] } : {}),
     verbosity,
     forceHandlers: v['force-handlers'] === true,
-    transportFactory: hooks.transportFactory ?? ((host) => createTransport(specs.get(host.name) ?? resolveConnection(host, overrides))),
+    transportFactory:
+      hooks.transportFactory ?? ((host) => createTransport(specs.get(host.name) ?? resolveConnection({ name: host.name, vars: { ...host.vars, ...extraVars } }, overrides))),
     gatherFacts: hooks.gatherFacts ?? gatherFacts,
     ...(becomePassword ? { becomePassword } : {}),
     signal: interrupt.signal,
