@@ -83,6 +83,8 @@ Editors: add this first line to a playbook for completion and inline errors
     if (playbooks.length === 0) throw new UsageError("runbook validate: give at least one playbook. Run 'runbook validate --help' for usage.");
     const json = args.values.json === true;
     const report: ValidateReport = { valid: true, inventories: [], playbooks: [] };
+    // colour only for a person at a terminal (NO_COLOR respected)
+    const color = io.stderr.isTTY === true && io.env.NO_COLOR === undefined;
     const out = (text: string): void => {
       if (text !== '') io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
     };
@@ -108,7 +110,7 @@ Editors: add this first line to a playbook for completion and inline errors
 
     for (const file of playbooks) {
       const r = await loadPlaybook(file, matchHosts !== undefined ? { matchHosts } : {});
-      if (r.warnings.length > 0) out(formatDiagnostics(r.warnings));
+      if (r.warnings.length > 0) out(formatDiagnostics(r.warnings, undefined, { color }));
       if (r.ok) {
         const plays = r.playbook.plays.length;
         const tasks = r.playbook.plays.reduce((n, p) => n + countTasks(p.preTasks) + countTasks(p.tasks) + countTasks(p.postTasks) + p.handlers.length, 0);
@@ -117,7 +119,7 @@ Editors: add this first line to a playbook for completion and inline errors
       } else {
         report.valid = false;
         report.playbooks.push({ file, ok: false, errors: r.errors, warnings: r.warnings });
-        out(formatDiagnostics(r.errors));
+        out(formatDiagnostics(r.errors, undefined, { color }));
         out(`${file}: invalid (${summarizeDiagnostics([...r.errors, ...r.warnings])})`);
       }
     }
