@@ -306,6 +306,47 @@ describe('handlers', () => {
     expect(fleet.calls.filter((c) => c.command === 'restart').map((c) => c.host)).toEqual(['a']);
   });
 
+  it('a handler may notify a later one; with serial, handlers run at the end of each batch', async () => {
+    const { fleet } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  serial: 1
+  tasks:
+    - sh: change
+      notify: first
+  handlers:
+    - name: first
+      sh: h1
+      notify: second
+    - name: second
+      sh: h2
+`,
+      { groups: { web: ['a', 'b'] } },
+    );
+    expect(fleet.calls.map((c) => `${c.host}:${c.command}`)).toEqual(['a:change', 'a:h1', 'a:h2', 'b:change', 'b:h1', 'b:h2']);
+  });
+
+  it('a rescued failure does not trip any_errors_fatal', async () => {
+    const { fleet, recap } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - block:
+        - sh: try
+      rescue:
+        - sh: fix
+    - sh: after
+`,
+      { groups: { web: ['a', 'b'] }, fleet: { reply: (h, c) => (h === 'a' && c === 'try' ? { exitCode: 1 } : undefined) } },
+    );
+    expect(cmds(fleet.calls, 'b')).toEqual(['try', 'after']);
+    expect(cmds(fleet.calls, 'a')).toEqual(['try', 'fix', 'after']);
+    expect(recap.exitCode).toBe(0);
+  });
+
   it('a handler notified before a later failure is reported pending, and --force-handlers runs it', async () => {
     const failLater: FleetOptions = { reply: (h, c) => (h === 'b' && c === 'later' ? { exitCode: 1 } : undefined) };
     const plain = await run(play, { fleet: failLater, groups: { web: ['a', 'b'] } });

@@ -159,6 +159,25 @@ describe('runbook apply', () => {
     expect(log).toContain('PLAY RECAP');
   });
 
+  it('no_log: the result is censored in NDJSON and in the log file', async () => {
+    const dir = await project(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: secret step
+      debug:
+        msg: "token {{ api_token }}"
+      no_log: true
+`);
+    const r = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '--log', 'run.log', '-e', 'api_token=TOK-98765']);
+    expect(r.code).toBe(0);
+    const log = await readFile(join(dir, 'run.log'), 'utf8');
+    for (const text of [r.out, log]) {
+      expect(text).toContain("the output has been hidden due to the 'no_log: true'");
+      expect(text).not.toContain('TOK-98765');
+    }
+  });
+
   it('Ctrl-C: running steps end, no new task starts, recap written, exit 130', async () => {
     const dir = await project();
     const signals = new EventEmitter();
