@@ -57,9 +57,10 @@ function targetCandidates(args: CopyArgs): { direct: string; inDir?: string } {
 
 export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>): Fact<CopyProbe> {
   const t = targetCandidates(args);
-  const opts = { checksum: 'sha256' as const, content: env.diff, maxContentBytes: DIFF_MAX_BYTES };
+  // follow: a destination that is a symlink is compared by its target (mode, content)
+  const opts = { checksum: 'sha256' as const, content: env.diff, maxContentBytes: DIFF_MAX_BYTES, follow: true };
   const parentPath = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
-  const facts = [fileFact(t.direct, opts), fileFact(parentPath), ...(t.inDir ? [fileFact(t.inDir, opts)] : [])];
+  const facts = [fileFact(t.direct, opts), fileFact(parentPath, { follow: true }), ...(t.inDir ? [fileFact(t.inDir, opts)] : [])];
   const all = combineFacts(facts);
   return {
     name: 'copy',

@@ -50,7 +50,10 @@ function recurseFact(args: FileArgs): Fact<boolean> | undefined {
 }
 
 export function fileProbeFact(args: FileArgs): Fact<FileProbe> {
-  const state = fileFact(args.path);
+  // like Ansible (follow: yes), a symlink to a directory is that directory, except for the
+  // states that act on the link itself
+  const follow = args.state === 'directory' || args.state === 'file' || args.state === 'touch';
+  const state = fileFact(args.path, { follow });
   const rec = recurseFact(args);
   if (!rec) return { name: 'file', command: state.command, parse: (o, e, c) => ({ state: state.parse(o, e, c) }) };
   const both = combineFacts([state, rec] as const);

@@ -205,7 +205,7 @@ export const lineinfileModule: ModuleDefinition<LineinfileArgs> = defineModule({
     notes: ['insertafter and insertbefore are mutually exclusive.', 'Regular expressions use Python syntax as far as JavaScript shares it; `(?P<name>...)` is translated.'],
   },
   async run(ctx, args) {
-    const st = await readFact(ctx, fileFact(args.path, { content: true }));
+    const st = await readFact(ctx, fileFact(args.path, { content: true, follow: true }));
     return applyPlan(ctx, planLineinfile(args, st, planEnv(ctx)));
   },
 });

@@ -297,3 +297,21 @@ describe('service without systemd (this machine has none)', () => {
     expect(r.commands).toHaveLength(1);
   });
 });
+
+describe('symlinks are followed like Ansible', () => {
+  it('a link to a directory is that directory; copy through a link compares the target', async () => {
+    const d = tmp();
+    mkdirSync(join(d, 'real'));
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(join(d, 'real'), join(d, 'dirlink'));
+    const r = await runLocal(fileModule, { path: join(d, 'dirlink'), state: 'directory' });
+    expect(r.result).toMatchObject({ changed: false });
+    writeFileSync(join(d, 'real/target.conf'), 'x=1\n');
+    symlinkSync(join(d, 'real/target.conf'), join(d, 'conf-link'));
+    const { chmodSync } = await import('node:fs');
+    chmodSync(join(d, 'real/target.conf'), 0o644);
+    // the link's own mode (lstat) is 0777: without following it, mode 0644 would be "changed" on every run
+    const c = await runLocal(copyModule, { dest: join(d, 'conf-link'), content: 'x=1\n', mode: '0644' });
+    expect(c.result, c.result.msg).toMatchObject({ changed: false });
+  });
+});
