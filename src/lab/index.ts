@@ -214,7 +214,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     if (state.acme) await registerAcmeNames(ctx);
     writeState(stateDir, state);
     writeLabClientFiles(stateDir, state);
-    return infoOf(stateDir, state);
+    const info = infoOf(stateDir, state);
+    // the route guard once more, with a real host address, before anyone talks to the hosts
+    await assertRouteOverBridge(net, info.hosts[0]?.address);
+    return info;
   });
 }
 

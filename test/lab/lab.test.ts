@@ -22,6 +22,8 @@ function machineEtc(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of files) out[f] = sha(f);
   for (const f of existsSync('/etc/sudoers.d') ? readdirSync('/etc/sudoers.d') : []) out[`/etc/sudoers.d/${f}`] = sha(`/etc/sudoers.d/${f}`);
+  // sudo's lecture records: the lab users must leave no trace in the machine's /var either
+  out['/var/lib/sudo/lectured'] = existsSync('/var/lib/sudo/lectured') ? readdirSync('/var/lib/sudo/lectured').join(',') : 'absent';
   return out;
 }
 
