@@ -15,6 +15,7 @@ import { wantedMode } from './util/mode.js';
 import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
 import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
 import { fileDiff } from './util/diff.js';
+import { readControllerFile } from './util/local-file.js';
 
 export interface CopyArgs {
   dest: string;
@@ -153,7 +154,7 @@ export const copyModule: ModuleDefinition<CopyArgs> = defineModule({
   name: 'copy',
   schema: moduleSchema({
     properties: {
-      src: { type: 'string', description: 'file on the controller, relative to the playbook directory' },
+      src: { type: 'string', description: 'file on the controller, relative to the playbook directory (or its `files/`)' },
       content: { type: 'string', description: 'the file\'s content, given inline (instead of src)' },
       ...WRITE_FILE_PROPERTIES,
     },
@@ -180,7 +181,7 @@ export const copyModule: ModuleDefinition<CopyArgs> = defineModule({
   async run(ctx, args) {
     let text: string;
     if (args.content !== undefined) text = args.content;
-    else if (args.src !== undefined) text = await ctx.readLocalFile(args.src);
+    else if (args.src !== undefined) text = await readControllerFile(ctx, args.src, 'files');
     else return { changed: false, failed: true, msg: 'copy needs src or content' };
     return runCopy(ctx, args, text);
   },

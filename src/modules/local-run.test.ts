@@ -106,10 +106,13 @@ describe('copy and template', () => {
     expect(readFileSync(join(d, 'out/src.txt'), 'utf8')).toBe('from controller\n');
   });
 
-  it('template renders with the task variables', async () => {
+  it('template renders with the task variables (src found in templates/)', async () => {
     const d = tmp();
-    writeFileSync(join(d, 'site.conf.j2'), 'ServerName {{ domain }}\n{% for p in ports %}Listen {{ p }}\n{% endfor %}');
+    mkdirSync(join(d, 'templates'));
+    writeFileSync(join(d, 'templates/site.conf.j2'), 'ServerName {{ domain }}\n{% for p in ports %}Listen {{ p }}\n{% endfor %}');
     const vars = { domain: 'node1.example.org', ports: [80, 443] };
+    const missing = await runLocal(templateModule, { src: 'nope.j2', dest: join(d, 'x') }, { baseDir: d }).catch((e: Error) => e.message);
+    expect(missing).toMatch(/nope\.j2 not found next to the playbook nor in its templates\/ directory/);
     await idempotent(templateModule, { src: 'site.conf.j2', dest: join(d, 'site.conf') }, { baseDir: d, vars });
     expect(readFileSync(join(d, 'site.conf'), 'utf8')).toBe('ServerName node1.example.org\nListen 80\nListen 443\n');
   });

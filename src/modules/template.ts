@@ -2,6 +2,7 @@
 // what copy does (one probe; write only when the rendered content or attributes differ).
 import { defineModule, moduleSchema } from './util/schema.js';
 import type { ModuleDefinition } from './types.js';
+import { readControllerFile } from './util/local-file.js';
 import { runCopy, WRITE_FILE_PROPERTIES, type CopyArgs } from './copy.js';
 
 export interface TemplateArgs extends Omit<CopyArgs, 'content'> {
@@ -31,7 +32,7 @@ export const templateModule: ModuleDefinition<TemplateArgs> = defineModule({
     example: '- template:\n    src: templates/allmon3.ini.j2\n    dest: /etc/allmon3/allmon3.ini\n    mode: "0640"\n    owner: root\n    group: www-data',
   },
   async run(ctx, args) {
-    const source = await ctx.readLocalFile(args.src);
+    const source = await readControllerFile(ctx, args.src, 'templates');
     let text: string;
     try {
       text = ctx.renderTemplate(source);
