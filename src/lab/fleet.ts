@@ -55,7 +55,7 @@ Subsystem sftp ${SFTP_SERVER}
 }
 
 /** Host key (kept between runs so known_hosts stays valid) and per-host files. */
-async function prepareHostFiles(stateDir: string, h: FleetHostState, maxSessions: number): Promise<void> {
+async function prepareHostFiles(stateDir: string, h: FleetHostState, maxSessions: number): Promise<boolean> {
   const d = fleetHostDir(stateDir, h.name);
   mkdirSync(d, { recursive: true, mode: 0o755 });
   const key = join(d, 'ssh_host_ed25519_key');
@@ -68,10 +68,14 @@ async function prepareHostFiles(stateDir: string, h: FleetHostState, maxSessions
   writeFileSync(join(d, 'hostname'), `${h.name}\n`);
   // no resolver inside lab hosts: stray lookups fail fast and nothing leaves the machine
   writeFileSync(join(d, 'resolv.conf'), 'nameserver 127.0.0.1\n');
-  writeFileSync(join(d, 'sshd_config'), sshdConfig({ address: h.address, dir: d, maxSessions, name: h.name }));
+  const config = sshdConfig({ address: h.address, dir: d, maxSessions, name: h.name });
+  const configPath = join(d, 'sshd_config');
+  const changed = !existsSync(configPath) || readFileSync(configPath, 'utf8') !== config;
+  if (changed) writeFileSync(configPath, config);
   const tmp = join(d, 'tmp');
   mkdirSync(tmp, { recursive: true });
   chmodSync(tmp, 0o1777);
+  return changed;
 }
 
 /** The shell run inside the host's fresh UTS + mount namespace before exec'ing sshd (writes its fstab). */
@@ -160,7 +164,9 @@ export async function reconcileFleet(state: LabState, stateDir: string, net: Ins
 
   // sshd's privilege separation directory (systemd's tmpfiles creates it; here may be no systemd)
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  await mapLimit(wanted, 8, (h) => prepareHostFiles(stateDir, h, state.maxSessions));
+  const changed = await mapLimit(wanted, 8, (h) => prepareHostFiles(stateDir, h, state.maxSessions));
+  // a running sshd keeps its old settings (MaxSessions): restart those whose config changed
+  await stopFleetProcesses(wanted.filter((h, i) => changed[i] === true && fleetHostRunning(h)));
   phase(`host files and keys (${wanted.length})`);
   const needNetns = wanted.filter((h) => !existsSync(`/run/netns/${h.netns}`));
   await createNetns(net, needNetns);
