@@ -807,6 +807,8 @@ describe('Ctrl-C', () => {
     expect(fleet.calls.map((c) => c.command)).toEqual(['long', 'long']);
     expect(fleet.calls.every((c) => c.aborted)).toBe(true);
     expect(mem.events.at(-1)?.type).toBe('recap');
+    // the retry file lists every host that did not finish
+    expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('a\nb\n');
   });
 
   it('a host still connecting is stopped too, reported as interrupted, not unreachable', async () => {

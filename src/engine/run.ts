@@ -148,6 +148,8 @@ class Run {
   private readonly stopped = new AbortController();
   private readonly batches = new Set<BatchRun>();
   private readonly started = new Set<string>();
+  /** hosts that stopped before their last task (Ctrl-C, any_errors_fatal, max_fail_percentage) */
+  private readonly stoppedHosts = new Set<string>();
   private readonly selected = new Set<string>();
   private readonly failures: Failure[] = [];
   private readonly pending: Record<string, string[]> = {};
@@ -351,6 +353,7 @@ class Run {
       }
     } finally {
       br.lockstep?.leave(h.name);
+      if (outcome === 'stopped') this.stoppedHosts.add(h.name);
       this.emit({ type: 'host_end', host: h.name, state: outcome === 'stopped' ? 'stopped' : h.state });
     }
   }
@@ -1221,6 +1224,12 @@ class Run {
       if (out && typeof out === 'object' && !Array.isArray(out)) outputs[name] = out as Record<string, unknown>;
     }
     const notStarted = [...this.inventory.hosts.keys()].filter((n) => this.selected.has(n) && !this.started.has(n));
+    if (this.interrupted) {
+      // after Ctrl-C the retry file lists everything that did not finish, so `--limit @retry`
+      // picks the rollout up where it stopped
+      const unfinished = new Set([...bad, ...this.stoppedHosts, ...notStarted]);
+      bad.splice(0, bad.length, ...[...this.inventory.hosts.keys()].filter((n) => unfinished.has(n)));
+    }
     const anyFailed = Object.values(hosts).some((s) => s.failed > 0);
     const anyUnreachable = Object.values(hosts).some((s) => s.unreachable > 0);
     const exitCode = this.interrupted ? EXIT.interrupted : anyFailed ? EXIT.hostFailed : anyUnreachable ? EXIT.hostUnreachable : EXIT.ok;

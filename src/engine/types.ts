@@ -39,7 +39,10 @@ export interface RunOptions {
   killSignal?: AbortSignal;
   /** grace period for running commands after `signal` (default 5000 ms) */
   graceMs?: number;
-  /** where to write failed + unreachable hosts; false: do not write one. Default: next to the playbook (`site.yml` → `site.retry`) */
+  /**
+   * where to write failed + unreachable hosts (after Ctrl-C: every host that did not finish);
+   * false: do not write one. Default: next to the playbook (`site.yml` → `site.retry`)
+   */
   retryFile?: string | false;
   /** directory relative paths (copy src, templates, --limit @file) resolve against; default the playbook's */
   playbookDir?: string;
