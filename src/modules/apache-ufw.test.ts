@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseApacheState, planApache } from './apache.js';
+import { parseApacheState, planApache, undoCommands } from './apache.js';
 import { parseUfwStatus, planUfw } from './ufw.js';
 
 const STOCK = [
@@ -31,6 +31,11 @@ describe('apache planner', () => {
   });
   it('disables with state absent', () => {
     expect(planApache(st, { modules: ['rewrite', 'ssl'], state: 'absent' }).apply.map((c) => c.toShell())).toEqual(['a2dismod -q -f rewrite']);
+  });
+  it('undo follows what really changed (a2enmod enabled a dependency too)', () => {
+    const now = { ...st, modsEnabled: [...st.modsEnabled, 'ssl', 'socache_shmcb'], sitesEnabled: [...st.sitesEnabled, 'default-ssl'] };
+    expect(undoCommands(st, now).map((c) => c.toShell())).toEqual(['a2dissite -q default-ssl', 'a2dismod -q -f ssl socache_shmcb']);
+    expect(undoCommands(st, st)).toEqual([]);
   });
   it('names unknown modules/sites and a missing Apache', () => {
     expect(planApache(st, { modules: ['nope'], sites: ['gone'] }).error).toMatch(/no such Apache module: nope.*no such site: gone/);

@@ -60,7 +60,7 @@ export function parseApacheState(stdout: string): ApacheState {
 export interface ApachePlan {
   enable: { modules: string[]; sites: string[] };
   disable: { modules: string[]; sites: string[] };
-  /** the commands that make the change, and the ones that undo it */
+  /** the commands that make the change, and the ones that undo it (the run undoes from the real state: see undoCommands) */
   apply: ShellCommand[];
   undo: ShellCommand[];
   error?: string;
@@ -114,6 +114,21 @@ export function planApache(state: ApacheState, args: ApacheArgs): ApachePlan {
     plan.undo.push(sh`a2ensite -q ${disable.sites}`);
   }
   return plan;
+}
+
+/** Pure: the commands that bring enabled modules/sites from `now` back to `before`. */
+export function undoCommands(before: ApacheState, now: ApacheState): ShellCommand[] {
+  const out: ShellCommand[] = [];
+  const added = (a: string[], b: string[]): string[] => b.filter((x) => !a.includes(x));
+  const mods = added(before.modsEnabled, now.modsEnabled);
+  const sites = added(before.sitesEnabled, now.sitesEnabled);
+  const lostMods = added(now.modsEnabled, before.modsEnabled);
+  const lostSites = added(now.sitesEnabled, before.sitesEnabled);
+  if (sites.length) out.push(sh`a2dissite -q ${sites}`);
+  if (mods.length) out.push(sh`a2dismod -q -f ${mods}`);
+  if (lostMods.length) out.push(sh`a2enmod -q ${lostMods}`);
+  if (lostSites.length) out.push(sh`a2ensite -q ${lostSites}`);
+  return out;
 }
 
 function describe(plan: ApachePlan): string {
@@ -177,7 +192,9 @@ export const apacheModule: ModuleDefinition<ApacheArgs> = {
     for (const c of plan.apply) await ctx.run(c);
     const after = await ctx.exec(sh`apache2ctl configtest 2>&1`);
     if (!after.ok) {
-      for (const c of plan.undo) await ctx.exec(c);
+      // undo from what really changed: a2enmod also enables dependencies (ssl → socache_shmcb)
+      const now = parseApacheState((await ctx.exec(APACHE_PROBE)).stdout);
+      for (const c of undoCommands(state, now)) await ctx.exec(c);
       return {
         changed: false,
         failed: true,
