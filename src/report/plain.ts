@@ -65,6 +65,11 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
       }
     }
     for (const warning of e.warnings ?? []) w(`${head}${s.yellow('WARNING')}: ${warning}`);
+    // -v: the registered result, as Ansible's -v shows it (long ones cut)
+    if (v >= 1 && e.result && e.status !== 'skipped') {
+      const json = JSON.stringify(e.result);
+      w(`${head}  => ${json.length > 2000 ? `${json.slice(0, 2000)}…` : json}`);
+    }
   };
 
   return {

@@ -138,11 +138,12 @@ describe('plain reporter', () => {
     expect(quiet.text).not.toContain('--- before');
   });
 
-  it('-vv shows command output, -v task starts', () => {
+  it('-vv shows command output, -v task starts and results', () => {
     const out = new Sink();
     feed(createPlainReporter(out, { verbosity: 2 }));
     expect(out.text).toContain('web1  | Reading package lists...');
     expect(out.text).toContain('web1  TASK [Install nginx]');
+    expect(out.text).toContain('web1    => {"changed":true}');
   });
 
   it('says a long-running task is still alive', async () => {
