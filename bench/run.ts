@@ -3,7 +3,7 @@
 // the listr2 renderer) and Ansible, first run (fresh host directories) and second run (nothing to
 // change), K times each, and prints + writes the medians, ratios and targets. See bench/README.md.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,27 +151,19 @@ function sshdLogCandidates(lab: LabInfo): Map<string, string[]> {
  * every host listens again. Returns the number of hosts changed.
  */
 async function enableSessionLog(lab: LabInfo): Promise<number> {
+  const listeners = sshdListeners(lab.stateDir);
   const changed: Array<{ log: string; from: number }> = [];
   for (const h of lab.hosts) {
     const dir = join(lab.stateDir, 'hosts', h.name);
     const conf = join(dir, 'sshd_config');
-    const pidFile = join(dir, 'sshd.pid');
     if (!existsSync(conf)) continue;
     const text = readFileSync(conf, 'utf8');
     if (/^\s*LogLevel\s+(VERBOSE|DEBUG)/im.test(text)) continue;
+    const pid = listeners.get(conf);
+    if (pid === undefined) throw new Error(`lab host ${h.name}: no listening sshd runs with ${conf}`);
     writeFileSync(conf, `${text.replace(/^\s*LogLevel\s.*$/gim, '')}\n# added by bench/run.ts: one log line per session, to count remote commands\nLogLevel VERBOSE\n`);
     const log = join(dir, 'sshd.log');
     const from = existsSync(log) ? readFileSync(log).length : 0;
-    // sshd rewrites its pid file while it starts: read it when it is there and complete
-    let pid = NaN;
-    for (let i = 0; i < 100 && !(pid > 1); i++) {
-      try {
-        pid = Number(readFileSync(pidFile, 'utf8').trim());
-      } catch {
-        await sleep(50);
-      }
-    }
-    if (!(pid > 1)) throw new Error(`lab host ${h.name}: no sshd pid in ${pidFile}`);
     process.kill(pid, 'SIGHUP');
     changed.push({ log, from });
   }
@@ -182,6 +174,30 @@ async function enableSessionLog(lab: LabInfo): Promise<number> {
     await sleep(100);
   }
   return changed.length;
+}
+
+/**
+ * The listening sshd of each lab host, by its config file, found in /proc (the pid file is
+ * not reliable: an sshd that ends unlinks it, and a restarted one writes it only later).
+ * Per-connection children run with -R and are skipped.
+ */
+function sshdListeners(stateDir: string): Map<string, number> {
+  const found = new Map<string, number>();
+  const prefix = join(stateDir, 'hosts');
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // the listener retitles itself `sshd: /usr/sbin/sshd -f CONF ... [listener] ...`
+    const m = /^(?:sshd: )?\S*sshd -f (\S+)/.exec(cmd);
+    if (!m || / -R( |$)/.test(cmd) || !m[1]?.startsWith(prefix)) continue;
+    found.set(m[1], Number(entry));
+  }
+  return found;
 }
 
 // ---------------------------------------------------------------- tools
