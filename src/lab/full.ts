@@ -313,7 +313,7 @@ rm -rf /var/lib/apt/lists/*_Packages* /var/log/*.log /var/log/apt/* /root/.bash_
       writeFileSync(join(upper, '.runbook-lab-layer'), `${JSON.stringify({ layer, packages: LAYERS[layer], image: image.key, built: new Date().toISOString() })}\n`);
       renameSync(upper, dir);
       ctx.log(`layer '${layer}' built in ${((Date.now() - t) / 1000).toFixed(1)}s`);
-      for (const p of await pruneCache([dir, image.dir], ctx.env)) ctx.log(`removed stale cache entry ${p}`);
+      for (const p of await pruneCache(image, ctx.env)) ctx.log(`removed stale cache entry ${p}`);
     } finally {
       await stopFullHost(b);
       await deleteNetns([b.netns], []);

@@ -3,7 +3,7 @@
 // customisation itself). A cached image is never modified: a different recipe is a
 // different key, hence a different directory.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentError } from '../util/errors.js';
 import { runOk } from './exec.js';
@@ -144,7 +144,7 @@ export async function ensureImage(log: (line: string) => void, env: NodeJS.Proce
       throw new EnvironmentError(`lab: building the image failed: ${(e as Error).message}`);
     }
     log(`image built in ${((Date.now() - t) / 1000).toFixed(1)}s`);
-    for (const p of await pruneCache([spec.dir], env)) log(`removed stale cache entry ${p}`);
+    for (const p of await pruneCache(spec, env)) log(`removed stale cache entry ${p}`);
   });
   return spec;
 }
@@ -167,23 +167,35 @@ function referencedLowerDirs(env: NodeJS.ProcessEnv): Set<string> {
 }
 
 /**
- * Remove images and layers built by other recipes (older runbook versions, changed apt
- * sources) that no lab instance uses, so the cache does not grow with every change.
- * Builds in progress (`.tmp-PID`, `.build-PID`) are left to their builders.
+ * Remove images built by other recipes (older runbook versions, changed apt sources) and the
+ * layers built on them, when no lab instance uses them, so the cache does not grow with
+ * every change. Layers of the current image are kept. Builds in progress (`.tmp-PID`,
+ * `.build-PID`) are left to their builders.
  */
-export async function pruneCache(keep: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export async function pruneCache(current: ImageSpec, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const used = referencedLowerDirs(env);
   if (used.has('*')) return [];
   const removed: string[] = [];
-  for (const sub of ['images', 'layers']) {
-    const dir = join(cacheRoot(env), sub);
-    if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir)) {
-      const p = join(dir, entry);
-      if (entry.includes('.tmp-') || entry.includes('.build-') || keep.includes(p) || used.has(p)) continue;
-      await removeTree(p);
-      removed.push(p);
+  const stale = async (p: string): Promise<void> => {
+    if (used.has(p)) return;
+    await removeTree(p);
+    removed.push(p);
+  };
+  const images = join(cacheRoot(env), 'images');
+  for (const entry of existsSync(images) ? readdirSync(images) : []) {
+    if (entry.includes('.tmp-') || join(images, entry) === current.dir) continue;
+    await stale(join(images, entry));
+  }
+  const layers = join(cacheRoot(env), 'layers');
+  for (const entry of existsSync(layers) ? readdirSync(layers) : []) {
+    if (entry.includes('.build-')) continue;
+    let image = '';
+    try {
+      image = (JSON.parse(readFileSync(join(layers, entry, '.runbook-lab-layer'), 'utf8')) as { image?: string }).image ?? '';
+    } catch {
+      // no marker: an unfinished or foreign directory
     }
+    if (image !== current.key) await stale(join(layers, entry));
   }
   return removed;
 }
