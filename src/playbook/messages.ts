@@ -79,6 +79,16 @@ export interface DescribeOptions {
   noun?: string;
 }
 
+/** The schema node an ajv schemaPath (`#/allOf/0/oneOf`) points at, when it stays inside `root`. */
+function schemaAtPath(root: Record<string, unknown> | undefined, schemaPath: string): unknown {
+  let node: unknown = root;
+  for (const seg of schemaPath.replace(/^#\/?/, '').split('/').filter((x) => x !== '')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
 function schemaAt(schema: Record<string, unknown> | undefined, path: ReadonlyArray<string | number>): Record<string, unknown> | undefined {
   let node = schema;
   for (const seg of path) {
@@ -231,19 +241,32 @@ function describe(errors: readonly ErrorObject[], data: unknown, options: Descri
           break;
         }
         if (e.keyword === 'oneOf' && (e.params as { passingSchemas?: unknown }).passingSchemas != null) {
-          problem = { path, atKey: true, keyword: e.keyword, kind: 'value', message: `\`${where}\` matches more than one allowed form`, ...(description !== undefined ? { fix: description } : {}) };
+          // oneOf of `required` sets: "only one of these keys"
+          const branchSchemas = schemaAtPath(options.schema, e.schemaPath);
+          const exclusive = Array.isArray(branchSchemas) ? branchSchemas.flatMap((b: unknown) => ((b as { required?: unknown }).required as string[] | undefined) ?? []) : [];
+          problem =
+            exclusive.length > 0
+              ? { path, atKey: true, keyword: e.keyword, kind: 'value', message: `\`${where}\` takes only one of: ${exclusive.map((k) => `\`${k}\``).join(', ')}`, fix: `keep one of ${exclusive.join(', ')} and remove the others` }
+              : { path, atKey: true, keyword: e.keyword, kind: 'value', message: `\`${where}\` matches more than one allowed form`, ...(description !== undefined ? { fix: description } : {}) };
           break;
         }
-        const typesWanted = branchErrors.every((x) => x.keyword === 'type' && x.instancePath === e.instancePath)
-          ? typeWords([...new Set(branchErrors.flatMap((x): unknown[] => { const t: unknown = x.params.type; return Array.isArray(t) ? (t as unknown[]) : [t]; }))])
-          : undefined;
-        const expect = path.length === 0 && options.expect !== undefined ? options.expect : (description ?? typesWanted);
+        // what each alternative wants: "true or false, or one of: yes, no, ..."
+        const wants: string[] = [];
+        for (const errs of branches.values()) {
+          const t = errs.find((x) => x.keyword === 'type' && x.instancePath === e.instancePath);
+          const en = errs.find((x) => x.keyword === 'enum' && x.instancePath === e.instancePath);
+          if (en !== undefined) wants.push(`one of: ${(en.params.allowedValues as unknown[]).map(String).join(', ')}`);
+          else if (t !== undefined) wants.push(typeWords(t.params.type));
+        }
+        const typesWanted = wants.length === branches.size && wants.length > 0 ? [...new Set(wants)].join(', or ') : undefined;
+        const expect = path.length === 0 && options.expect !== undefined ? options.expect : (typesWanted ?? description);
         problem = {
           path,
           atKey: false,
           keyword: e.keyword,
           kind: 'value',
           message: `\`${where}\` must be ${expect ?? 'one of the allowed forms'}, not ${shown(value)}`,
+          ...(description !== undefined && expect !== description ? { fix: `\`${where}\`: ${description}` } : {}),
         };
         break;
       }
