@@ -85,6 +85,8 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
   switch (state) {
     case 'absent':
       if (!st.exists) return noop(`${path} is already absent`, data);
+      // a templated path that rendered empty or to the root must never reach `rm -rf`
+      if (/^\/*$/.test(path.trim()) || path.trim() === '.' || path.trim() === '..') return failPlan(`refusing to remove ${JSON.stringify(path)}`, data);
       return { commands: [sh`rm -rf -- ${path}`], msg: `removed ${describeType(st).replace(/^an? /, '')} ${path}`, data };
     case 'directory': {
       if (st.exists && st.type !== 'directory') {

@@ -1,6 +1,7 @@
 // lineinfile: one line in a text file is present (replacing the line a regexp matches) or
 // absent. The file is read once (stat + content in one probe); the edit is computed on the
 // controller (Ansible's algorithm); the new content is written atomically only if it differs.
+import { sh } from '../transport/command.js';
 import { fileFact, type FileState } from '../facts/file.js';
 import { readFact } from '../facts/run-fact.js';
 import type { ModuleDefinition } from './types.js';
@@ -151,8 +152,12 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
   }
   const backupFile = st.exists && toBool(args.backup) ? backupPathFor(path, env.now) : undefined;
   if (backupFile) data.backup = backupFile;
+  // create: yes also creates the missing parent directories (as Ansible does)
+  const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  const mkdir = !st.exists && parent !== '' ? [sh`mkdir -p -- ${parent}`] : [];
   const plan: Plan = {
     commands: [
+      ...mkdir,
       writeFileCommand(path, {
         mode: wantedMode(args.mode, st.mode, false),
         owner: args.owner,

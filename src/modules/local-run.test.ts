@@ -130,11 +130,12 @@ describe('lineinfile', () => {
     expect(readFileSync(path, 'utf8')).toBe('Port 22\nPasswordAuthentication no\n');
   });
 
-  it('creates the file when asked', async () => {
+  it('creates the file (and its directories) when asked', async () => {
     const d = tmp();
-    const r = await runLocal(lineinfileModule, { path: join(d, 'new'), line: 'x=1', create: 'yes', mode: '0600' });
-    expect(r.result.changed).toBe(true);
-    expect(mode(join(d, 'new'))).toBe('0600');
+    const r = await runLocal(lineinfileModule, { path: join(d, 'sub/dir/new'), line: 'x=1', create: 'yes', mode: '0600' });
+    expect(r.result.changed, r.result.msg).toBe(true);
+    expect(mode(join(d, 'sub/dir/new'))).toBe('0600');
+    expect(readFileSync(join(d, 'sub/dir/new'), 'utf8')).toBe('x=1\n');
   });
 });
 
