@@ -81,6 +81,7 @@ for (const kind of ['hostile', 'broken'] as const) {
         expect(d.location.line).toBeGreaterThanOrEqual(1);
         expect(d.location.col).toBeGreaterThanOrEqual(1);
         expect(d.message).not.toMatch(/must match a schema|must NOT have|\bat .*\.(ts|js):\d+/);
+        expect(d.fix, `${d.code} at ${d.location.line}:${d.location.col} has no fix`).toBeTruthy();
       }
       expect(shown).toMatch(/^.+:\d+:\d+: error: /m);
       expect(shown).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
