@@ -1,7 +1,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { judgeDns, judgeHost, judgePort80, probePort, resolveDomain } from './preflight.js';
+import { judgeDns, judgeHost, judgePort80, probePort, resolveDomain, ufwBlocks80 } from './preflight.js';
+import { parseUfwStatus } from './ufw.js';
 import { parseCertbotState } from './certbot-state.js';
 
 // A tiny authoritative DNS server on loopback (like pebble-challtestsrv in the lab): A records
@@ -125,5 +126,14 @@ describe('judgeHost', () => {
     const held = st('', '"apache2",pid=42 unit=\n');
     expect(judgeHost(held, undefined, 'standalone', false)[0]).toMatchObject({ ok: false });
     expect(judgeHost(held, undefined, 'standalone', true)[0]?.msg).toMatch(/held by apache2: stopped during issuance/);
+  });
+});
+
+describe('ufwBlocks80', () => {
+  it('only an active ufw without an allow for 80/tcp blocks', () => {
+    expect(ufwBlocks80(parseUfwStatus('@@missing'))).toBe(false);
+    expect(ufwBlocks80(parseUfwStatus('Status: inactive'))).toBe(false);
+    expect(ufwBlocks80(parseUfwStatus('Status: active\n\nTo Action From\n22/tcp                     ALLOW       Anywhere\n'))).toBe(true);
+    expect(ufwBlocks80(parseUfwStatus('Status: active\n\n80/tcp                     ALLOW       Anywhere\n'))).toBe(false);
   });
 });

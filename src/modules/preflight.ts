@@ -11,6 +11,7 @@ import type { HostFacts } from '../facts/types.js';
 import type { ModuleDefinition } from './types.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
 import { certbotProbe, parseCertbotState, type CertbotHostState } from './certbot-state.js';
+import { parseUfwStatus, UFW_PROBE, type UfwStatus } from './ufw.js';
 import { daysLeft, findLineage, normaliseDomains, port80Hooks, serverUrl, type CertbotPlugin } from './certbot-plan.js';
 
 export interface PreflightArgs {
@@ -25,6 +26,7 @@ export interface PreflightArgs {
   staging?: boolean | string;
   min_days_left?: number;
   timeout?: number;
+  firewall_opens?: boolean | string;
 }
 
 export interface CheckResult {
@@ -207,6 +209,11 @@ function hostAddresses(facts: HostFacts | undefined, vars: Readonly<Record<strin
   return [...out].filter((a) => a !== '127.0.0.1' && a !== '::1');
 }
 
+/** Pure: ufw is active and has no rule allowing 80/tcp from anywhere. */
+export function ufwBlocks80(status: UfwStatus): boolean {
+  return status.kind === 'active' && !status.rules.some((r) => (r.to === '80/tcp' || r.to === '80') && r.action === 'allow' && r.from === 'Anywhere');
+}
+
 export const preflightModule: ModuleDefinition<PreflightArgs> = {
   name: 'acme_preflight',
   aliases: ['preflight'],
@@ -225,6 +232,7 @@ export const preflightModule: ModuleDefinition<PreflightArgs> = {
       staging: boolSchema("Let's Encrypt staging", false),
       min_days_left: { type: 'integer', minimum: 0, default: 30, description: 'fewer days left: a new certificate is needed' },
       timeout: { type: 'number', minimum: 0.1, default: 5, description: 'seconds for each DNS query and connection' },
+      firewall_opens: boolSchema('a later task opens 80/tcp in ufw: port 80 blocked by an active ufw is not a failure', false),
     },
     additionalProperties: false,
   },
@@ -258,8 +266,10 @@ export const preflightModule: ModuleDefinition<PreflightArgs> = {
     const expected = args.addresses !== undefined ? toList(args.addresses) : hostAddresses(facts, ctx.vars);
 
     // host side, one round trip: lineages, port 80 holders, Apache state and configtest
-    const probeCmd = sh`${certbotProbe()}; echo @@configtest; ${raw('if command -v apache2ctl >/dev/null 2>&1; then apache2ctl configtest 2>&1; echo "@@rc $?"; fi')}`;
+    const probeCmd = sh`${certbotProbe()}; echo @@configtest; ${raw('if command -v apache2ctl >/dev/null 2>&1; then apache2ctl configtest 2>&1; echo "@@rc $?"; fi')}; echo @@ufw; ${UFW_PROBE}`;
     const probe = await ctx.exec(probeCmd);
+    const ufw = parseUfwStatus(probe.stdout.split('@@ufw\n')[1] ?? '@@missing');
+    const opening = toBool(args.firewall_opens, false) ? ufwBlocks80(ufw) : false;
     const state = parseCertbotState(probe.stdout);
     const ct = /@@configtest\n([\s\S]*?)@@rc (\d+)/.exec(probe.stdout);
     const configtest = ct ? { ok: ct[2] === '0', output: (ct[1] ?? '').trim() } : undefined;
@@ -275,7 +285,11 @@ export const preflightModule: ModuleDefinition<PreflightArgs> = {
       const address = answer.a.find((x) => expected.includes(x)) ?? answer.aaaa.find((x) => expected.includes(x)) ?? answer.a[0] ?? answer.aaaa[0];
       if (!address) continue;
       const p = await probePort(address, 80, plugin === 'standalone' ? undefined : d, timeoutMs);
-      checks.push(judgePort80(d, address, p, plugin));
+      const judged = judgePort80(d, address, p, plugin);
+      if (!judged.ok && opening && (p.kind === 'timeout' || p.kind === 'error')) {
+        // ufw drops port 80 now, and the playbook's firewall step opens it before issuance
+        checks.push({ check: 'port80', domain: d, ok: true, warning: true, msg: `port 80 at ${address} is blocked by ufw now; the firewall step opens 80/tcp before the certificate is requested` });
+      } else checks.push(judged);
     }
     checks.push(...judgeHost(state, configtest, plugin, toBool(args.free_port_80, true)));
 

@@ -44,6 +44,15 @@ describe.skipIf(labSkipReason())('playbooks/allmon3.yml against Pebble', () => {
     ['allmon2', 'ops'],
   ] as const) {
     it(`${user}: first run puts a Pebble certificate in Apache with redirect and HSTS, renewal tested`, async () => {
+      if (user === 'ops') {
+        // this node has an active host firewall that lets only SSH in: the playbook opens 80 and 443
+        const fw = await hostSh(
+          lab,
+          host,
+          'export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null 2>&1; apt-get install -y -q ufw >/dev/null 2>&1 && ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null && ufw status',
+        );
+        expect(fw.stdout, fw.stderr).toMatch(/Status: active/);
+      }
       const inv = writeInventory(lab, [{ name: host, user }]);
       const env = user === 'ops' ? { RUNBOOK_BECOME_PASSWORD: lab.users.passwd.sudoPassword ?? '' } : {};
       // the ops run skips `apt upgrade` (the deploy run covers it) to keep the suite shorter
@@ -67,6 +76,14 @@ describe.skipIf(labSkipReason())('playbooks/allmon3.yml against Pebble', () => {
       const dry = taskResults(r, host).find((t) => t.task.name.startsWith('Renewal works'));
       expect(dry?.status).toBe('ok');
       expect(dry?.result?.dry_run).toBe('succeeded');
+
+      const fwTask = taskResults(r, host).find((t) => t.task.module === 'ufw');
+      if (user === 'ops') {
+        expect(fwTask).toMatchObject({ status: 'changed', msg: 'allow 80/tcp, 443/tcp' });
+        expect((await hostSh(lab, host, 'ufw status')).stdout).toMatch(/80\/tcp\s+ALLOW\s+Anywhere[\s\S]*443\/tcp\s+ALLOW\s+Anywhere/);
+      } else {
+        expect(fwTask).toMatchObject({ status: 'ok', msg: 'ufw is not installed: no host firewall to change' });
+      }
 
       const web = await verifyHttps(lab, host);
       expect(web.redirect).toBe(`301 https://${domain}/`);
