@@ -172,3 +172,17 @@ describe('helpers', () => {
   });
 });
 
+
+describe('positions of module argument problems', () => {
+  it('point into args: when the argument was written there', async () => {
+    const file = write('- hosts: all\n  tasks:\n    - file:\n        path: /x\n      args:\n        state: dir\n        mode: 644\n');
+    const r = await loadPlaybook(file, { modules: testModules });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors.map((e) => [e.code, e.location.line, e.location.col])).toEqual([
+        ['octal-mode', 7, 15],
+        ['bad-argument', 6, 16],
+      ]);
+    }
+  });
+});

@@ -760,7 +760,12 @@ class Loader {
     }
     // inline arguments win over `args:` (as in Ansible)
     const args: Obj = { ...(valid.has('args') && isObj(raw.args) ? raw.args : {}), ...inline };
-    const argPath = (k: Seg[]): Seg[] => (isObj(value) ? [...at, ...k] : valid.has('args') && k.length > 0 && isObj(raw.args) && k[0] !== undefined && String(k[0]) in raw.args && !(String(k[0]) in inline) ? [...path, 'args', ...k] : at);
+    // where an argument was written: under the module, under `args:`, or inside a key=value string
+    const argPath = (k: Seg[]): Seg[] => {
+      const first = k[0] === undefined ? undefined : String(k[0]);
+      if (first !== undefined && !(first in inline) && valid.has('args') && isObj(raw.args) && first in raw.args) return [...path, 'args', ...k];
+      return isObj(value) ? [...at, ...k] : at;
+    };
 
     let ok = true;
     // unquoted octal modes: YAML 1.2 reads 0644 as decimal 644, and 644 is certainly not what was meant
