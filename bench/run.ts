@@ -219,7 +219,8 @@ async function buildFloor(outDir: string): Promise<string> {
     const out = tsApi.transpileModule(src, {
       compilerOptions: { module: tsApi.ModuleKind.ESNext, target: tsApi.ScriptTarget.ES2022 },
     });
-    writeFileSync(join(outDir, `${name}.js`), out.outputText);
+    // generated: lint checks the .ts sources
+    writeFileSync(join(outDir, `${name}.js`), `/* eslint-disable */\n${out.outputText}`);
   }
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
   return join(outDir, 'floor.js');
@@ -417,8 +418,8 @@ async function main(argv: string[]): Promise<number> {
   const tools = opts.tools.filter((t) => !unavailable[t]);
   for (const [t, why] of Object.entries(unavailable)) log(`${t}: not available: ${why}`);
 
-  // outside the sources (lint) but under node_modules/, so `import 'ssh2'` resolves
-  const floorJs = await buildFloor(join(REPO, 'node_modules', '.cache', 'runbook-bench'));
+  // inside the repository so `import 'ssh2'` resolves; results/ is gitignored
+  const floorJs = await buildFloor(join(BENCH, 'results', '.build'));
 
   // ---- the lab: started here (and always stopped), or given
   let labApi: LabApi | undefined;
@@ -480,9 +481,10 @@ async function main(argv: string[]): Promise<number> {
       const first = lab.hosts[0]!;
       const probe = join(p.jobDir, 'probe.json');
       writeFileSync(probe, JSON.stringify({ hosts: [first], user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root: '/nonexistent' }));
-      spawnSync('node', [floorJs, probe, 'verify'], { cwd: REPO, timeout: 60_000 });
+      const r = spawnSync('node', [floorJs, probe, 'verify'], { cwd: REPO, timeout: 120_000, encoding: 'utf8' });
       await sleep(200);
       if (c.since(mark).total >= 1) counter = c;
+      else if (r.status !== 0) log(`the probe command on ${first.name} failed (${(r.stderr || '').trim().split('\n')[0] ?? ''}): remote commands not counted`);
       else log('sshd logs exist but do not record sessions (LogLevel VERBOSE needed): remote commands not counted');
     } else {
       log(`no sshd log found for ${lab.hosts.length - logs.size} hosts: remote commands not counted`);
