@@ -104,6 +104,8 @@ interface Invocation {
 
 const FACTS_MODULE = 'gather_facts';
 const CLOSE_TIMEOUT_MS = 3000;
+/** after an abort, how long a module may take to stop its remote command */
+const ABORT_SETTLE_MS = 5000;
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   return new Promise((resolveDone) => {
@@ -874,27 +876,38 @@ class Run {
     let res: ModuleResult;
     try {
       const running = module.run(ctx, args);
+      running.catch(() => undefined);
+      // On abort (Ctrl-C, task timeout) the transport stops the remote command, which takes a
+      // round trip: wait for the module to give up, but never longer than ABORT_SETTLE_MS,
+      // so a module that ignores its signal cannot hold the run.
+      const settled = (): Promise<void> =>
+        Promise.race([running.then(() => undefined, () => undefined), new Promise<void>((r) => setTimeout(r, ABORT_SETTLE_MS).unref())]);
       const guards: Array<Promise<never>> = [
         new Promise<never>((_, reject) => {
-          const onAbort = (): void => reject(controller.signal.reason instanceof Error ? controller.signal.reason : new Error('aborted'));
+          const onAbort = (): void => {
+            const reason = controller.signal.reason instanceof Error ? controller.signal.reason : new Error('aborted');
+            void settled().then(() => reject(reason));
+          };
           if (controller.signal.aborted) onAbort();
-          controller.signal.addEventListener('abort', onAbort, { once: true });
+          else controller.signal.addEventListener('abort', onAbort, { once: true });
         }),
       ];
       if (timeoutS !== undefined && timeoutS > 0) {
-        guards.push(
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
-              const e = new Error(`task timed out after ${timeoutS}s (timeout: ${timeoutS}) and was stopped`);
-              controller.abort(e);
-              reject(e);
-            }, timeoutS * 1000);
-          }),
-        );
+        timer = setTimeout(() => {
+          controller.abort(new Error(`task timed out after ${timeoutS}s (timeout: ${timeoutS}) and was stopped`));
+        }, timeoutS * 1000);
       }
-      running.catch(() => undefined);
       res = await Promise.race([running, ...guards]);
+      if (controller.signal.aborted) {
+        // the module ended because it was stopped: that, not its own result, is the outcome
+        const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'aborted';
+        return { ...failure(reason), ...(lastExec ? execDetails(lastExec) : {}) };
+      }
     } catch (err) {
+      if (controller.signal.aborted && !(err instanceof UnreachableError)) {
+        const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'aborted';
+        return { ...failure(reason), ...(lastExec ? execDetails(lastExec) : {}) };
+      }
       if (err instanceof UnreachableError) throw err;
       if (err instanceof ExecError) return execFailure(err.result);
       if (err instanceof TemplateError) return failure(templateMessage(err, task, 'module'));

@@ -2,9 +2,10 @@
 // driven through the real CLI entry point (`main`, as bin/runbook.js calls it). Checks the
 // recap, the retry file, the exit code, and that `--limit @retry` re-runs exactly those hosts;
 // also become with a sudo password that must not appear in any output.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,5 +132,87 @@ describe.skipIf(labSkipReason())('engine over real SSH', () => {
     } finally {
       await startHost(lab, h2);
     }
+  });
+
+  it('Ctrl-C in a real process: running remote commands get the grace period, then are stopped; recap, retry file, exit 130', async () => {
+    const hosts = lab.hosts.slice(0, 2).map((h) => h.name);
+    writeFileSync(
+      join(dir, 'slow.yml'),
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: long
+      command: sleep 300
+    - name: never
+      command: "true"
+`,
+    );
+    const root = resolve(import.meta.dirname, '../..');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        join(root, 'test/support/register-ts.js'),
+        '--input-type=module',
+        '-e',
+        `const { main } = await import(${JSON.stringify(join(root, 'src/cli/main.ts'))}); process.exitCode = await main(process.argv.slice(1));`,
+        'apply', 'slow.yml', '-i', 'hosts.yml', '--json', '--known-hosts', lab.knownHostsFile, '--limit', hosts.join(','),
+      ],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    // wait until both hosts run the long command
+    for (let i = 0; i < 300 && (out.match(/"type":"task_start"/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    // task_start comes before the connection: wait for the command itself on each host
+    for (const h of hosts) {
+      let running = false;
+      for (let i = 0; i < 100 && !running; i++) {
+        running = (await labExec(lab, h, ['pgrep', '-f', 'sleep 300'])).code === 0;
+        if (!running) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(running, `sleep running on ${h}\n${out}\n${err}`).toBe(true);
+    }
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const took = Date.now() - t0;
+    expect(code, err).toBe(130);
+    // the default grace period is 5 s, then the commands are stopped
+    expect(took).toBeGreaterThan(4000);
+    expect(took).toBeLessThan(20000);
+    expect(err).toContain('Press Ctrl-C again');
+    const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l) as RunEvent);
+    const recap = lines.at(-1);
+    expect(recap).toMatchObject({ type: 'recap', interrupted: true, exitCode: 130 });
+    expect(lines.some((e) => e.type === 'task_start' && e.task.name === 'never')).toBe(false);
+    for (const h of hosts) expect((await labExec(lab, h, ['pgrep', '-f', 'sleep 300'])).code, `sleep stopped on ${h}`).not.toBe(0);
+    expect(readFileSync(join(dir, 'slow.retry'), 'utf8')).toBe(`${hosts.join('\n')}\n`);
+  });
+
+  it('a task timeout stops the remote command and fails only that task on that host', async () => {
+    const h = lab.hosts[0]!.name;
+    writeFileSync(
+      join(dir, 'timeout.yml'),
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: too slow
+      command: sleep 301
+      timeout: 2
+    - name: after
+      command: "true"
+`,
+    );
+    const r = await runbook(['apply', 'timeout.yml', '-i', 'hosts.yml', '--json', '--known-hosts', lab.knownHostsFile, '--limit', h, '--retry-file', join(dir, 'timeout.retry')]);
+    expect(r.code).toBe(2);
+    expect(r.recap?.failures[0]).toMatchObject({ host: h, task: 'too slow' });
+    expect(r.recap?.failures[0]?.msg).toMatch(/timed out after 2s/);
+    expect((await labExec(lab, h, ['pgrep', '-f', 'sleep 301'])).code).not.toBe(0);
+    expect(readFileSync(join(dir, 'timeout.retry'), 'utf8')).toBe(`${h}\n`);
   });
 });
