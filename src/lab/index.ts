@@ -1,10 +1,10 @@
 // `runbook lab`: the public API used by the CLI (src/cli/commands/lab.ts), runbook's own
 // tests (test/support/lab.ts), the benchmark and the README demo.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentError, UsageError } from '../util/errors.js';
 import type { LabHostInfo, LabInfo } from './types.js';
-import { run } from './exec.js';
+import { run, sleep } from './exec.js';
 import type { InstanceNet } from './instance.js';
 import { DEFAULT_INSTANCE, candidateOctets, instanceNet, stateDirOf, stateRoot, validateFullHostName, validateInstanceName } from './instance.js';
 import { assertRouteOverBridge, deleteBridge, deleteNetns, ensureBridge, ipForwardEnabled, linkExists, listNetns, subnetTaken } from './net.js';
@@ -14,7 +14,8 @@ import type { FullHostState, LabState } from './state.js';
 import { readState, removeState, withInstanceLock, writeState } from './state.js';
 import { NOPASSWD_USER, PASSWD_USER, allocateUsers, ensureClientKey, prepareFleetAccounts } from './users.js';
 import { writeClientFiles } from './inventory.js';
-import { isSameAlive } from './procs.js';
+import type { ProcRef } from './procs.js';
+import { isSameAlive, procRef } from './procs.js';
 import { unmountUnder } from './mounts.js';
 import { acmeInfo, ensureAcme, registerAcmeNames, stopAcme } from './acme.js';
 import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, reconcileFull, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
@@ -433,4 +434,50 @@ export { assertRouteOverBridge } from './net.js';
 export function labNet(lab: Pick<LabInfo, 'name' | 'gateway'>): InstanceNet {
   const octet = Number(lab.gateway.split('.')[1]);
   return instanceNet(lab.name, octet);
+}
+
+/**
+ * Claim an instance for this process (test runs): if another live process holds it (the same
+ * test file running in another vitest), wait for it instead of tearing its lab down.
+ */
+export async function claimInstance(opts: { name: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; onWait?: (ownerPid: number) => void }): Promise<void> {
+  validateInstanceName(opts.name);
+  const stateDir = stateDirOf(opts.name, opts.env ?? process.env);
+  const ownerFile = join(stateDir, 'owner.json');
+  const me = procRef(process.pid);
+  const end = Date.now() + (opts.timeoutMs ?? 600_000);
+  let told = false;
+  for (;;) {
+    const holder = await withInstanceLock(stateDir, () => {
+      let owner: ProcRef | undefined;
+      try {
+        owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as ProcRef;
+      } catch {
+        owner = undefined;
+      }
+      if (owner && owner.pid !== process.pid && isSameAlive(owner)) return Promise.resolve(owner);
+      writeFileSync(ownerFile, JSON.stringify(me));
+      return Promise.resolve(undefined);
+    });
+    if (!holder) return;
+    if (!told) {
+      opts.onWait?.(holder.pid);
+      told = true;
+    }
+    if (Date.now() > end) {
+      throw new EnvironmentError(`lab: instance '${opts.name}' is in use by PID ${holder.pid} (another test run); give this run another instance name or wait for it`);
+    }
+    await sleep(500);
+  }
+}
+
+/** Give up a claim made by claimInstance (only this process's own claim). */
+export function releaseInstance(opts: { name: string; env?: NodeJS.ProcessEnv }): void {
+  const ownerFile = join(stateDirOf(opts.name, opts.env ?? process.env), 'owner.json');
+  try {
+    const owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as ProcRef;
+    if (owner.pid === process.pid) rmSync(ownerFile, { force: true });
+  } catch {
+    // no claim
+  }
 }

@@ -7,7 +7,7 @@
 //
 // Instance names: 1-11 chars [a-z0-9-]; use one per test file so files never collide.
 import type { LabInfo } from '../../src/lab/types.js';
-import { labDown, labExec as labExecImpl, labInfo, labUp, setHostLink, startHost as startHostImpl, stopHost as stopHostImpl } from '../../src/lab/index.js';
+import { claimInstance, labDown, labExec as labExecImpl, labInfo, labUp, releaseInstance, setHostLink, startHost as startHostImpl, stopHost as stopHostImpl } from '../../src/lab/index.js';
 import type { LabExecResult } from '../../src/lab/index.js';
 
 export type { LabInfo, LabHostInfo } from '../../src/lab/types.js';
@@ -29,9 +29,15 @@ export interface StartLabOptions {
 
 /**
  * A fresh lab instance: anything left by an earlier run of the same name (crash, killed
- * test run) is removed first, so every test file starts from a known state.
+ * test run) is removed first, so every test file starts from a known state. When another
+ * live process (the same test file in a second vitest run) holds the name, this waits for it.
  */
 export async function startLab(opts: StartLabOptions): Promise<LabInfo> {
+  // the same test file running in another process holds this instance: wait, do not destroy it
+  await claimInstance({
+    name: opts.name,
+    onWait: (pid) => process.stderr.write(`[lab ${opts.name}] in use by PID ${pid} (another test run): waiting for it\n`),
+  });
   await labDown({ name: opts.name });
   return labUp({
     name: opts.name,
@@ -46,6 +52,7 @@ export async function startLab(opts: StartLabOptions): Promise<LabInfo> {
 /** Remove the instance: processes (by PID), namespaces, mounts, bridge. Safe to call twice. */
 export async function stopLab(name: string): Promise<void> {
   await labDown({ name });
+  releaseInstance({ name });
 }
 
 /** The current info of a running instance (hosts, key, known_hosts, ACME URLs). */
