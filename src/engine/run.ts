@@ -1259,8 +1259,8 @@ class Run {
       ...(retryFile ? { retryFile } : {}),
       ...(Object.keys(outputs).length ? { outputs } : {}),
     };
-    this.emit(recap);
-    return recap;
+    // the caller gets what the reporters got: masked
+    return this.emit(recap);
   }
 
   private async writeRetry(bad: string[]): Promise<string | undefined> {
@@ -1280,13 +1280,14 @@ class Run {
     }
   }
 
-  private emit(event: RunEvent): void {
+  private emit<E extends RunEvent>(event: E): E {
     const e = this.secrets.length > 0 ? maskDeep(event, this.secrets) : event;
     try {
       this.reporter.onEvent?.(e);
     } catch {
       // a broken renderer must not stop a rollout half-way
     }
+    return e;
   }
 }
 
