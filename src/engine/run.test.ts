@@ -414,14 +414,14 @@ describe('task keywords', () => {
     - name: each
       sh: "install {{ pkg.name }} {{ i }}"
       loop:
-        - { name: nginx, on: true }
-        - { name: apache, on: false }
-        - { name: curl, on: true }
+        - { name: nginx, enabled: true }
+        - { name: apache, enabled: false }
+        - { name: curl, enabled: true }
       loop_control:
         loop_var: pkg
         label: "{{ pkg.name }}"
         index_var: i
-      when: pkg.on
+      when: pkg.enabled
       register: out
     - debug:
         msg: "{{ out.results | length }} {{ out.results[1].skipped }} {{ out.changed }}"
