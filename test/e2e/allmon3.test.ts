@@ -4,6 +4,7 @@
 // the host: 301 to https, a chain that verifies against Pebble's root, HSTS; renewal dry run;
 // paths in the JSON result; a second run changes nothing. Broken cases fail early, saying what
 // to fix, and leave the host as it was.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, startLab, stopLab, type LabInfo } from '../support/lab.js';
 import { changedTasks, failureText, hostSh, runbook, snapshot, taskResults, verifyHttps, writeInventory } from './helpers.js';
@@ -102,6 +103,22 @@ describe.skipIf(labSkipReason())('playbooks/allmon3.yml against Pebble', () => {
       expect(r.recap?.outputs?.[host]?.fullchain).toMatch(/fullchain\.pem$/);
     });
   }
+
+  it('fleet: one failing node does not stop the others; the recap has every host and the retry file the failed one', async () => {
+    const inv = writeInventory(lab, [
+      { name: 'allmon', user: 'deploy' },
+      { name: 'allbad', user: 'deploy', domain: 'nowhere.lab.test' },
+    ]);
+    const r = await runbook(lab, PLAYBOOK, inv, ['-e', 'apt_upgrade=false']);
+    timings.fleet = r.durationMs;
+    expect(r.code).toBe(2);
+    expect(r.recap?.hosts.allmon).toMatchObject({ failed: 0, changed: 0 });
+    expect(r.recap?.hosts.allbad).toMatchObject({ failed: 1 });
+    expect(r.recap?.notStarted).toEqual([]);
+    expect(r.recap?.outputs?.allmon?.fullchain).toBe('/etc/letsencrypt/live/allmon.lab.test/fullchain.pem');
+    expect(r.recap?.failures.map((f) => f.host)).toEqual(['allbad']);
+    expect(readFileSync(r.retryFile, 'utf8').trim().split('\n')).toEqual(['allbad']);
+  });
 
   it('--check on a fresh node reports the certificate it would request and changes nothing', async () => {
     const before = await snapshot(lab, 'allbad');

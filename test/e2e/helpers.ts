@@ -19,6 +19,8 @@ export interface RunResult {
   events: RunEvent[];
   recap?: RecapEvent;
   durationMs: number;
+  /** where this run was told to write failed and unreachable hosts */
+  retryFile: string;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 900_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -73,9 +75,10 @@ export function cliBin(): string[] {
 /** `node bin/runbook.js apply PLAYBOOK -i INV --json ...`, events parsed. */
 export async function runbook(lab: LabInfo, playbook: string, inventory: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const t0 = Date.now();
+  const retryFile = join(mkdtempSync(join(tmpdir(), 'runbook-e2e-retry-')), 'run.retry');
   const r = await run(
     process.execPath,
-    [...cliBin(), 'apply', playbook, '-i', inventory, '--json', '--known-hosts', lab.knownHostsFile, '--retry-file', join(tmpdir(), `runbook-e2e-${process.pid}.retry`), ...extra],
+    [...cliBin(), 'apply', playbook, '-i', inventory, '--json', '--known-hosts', lab.knownHostsFile, '--retry-file', retryFile, ...extra],
     env,
   );
   const events: RunEvent[] = [];
@@ -88,7 +91,7 @@ export async function runbook(lab: LabInfo, playbook: string, inventory: string,
     }
   }
   const recap = events.find((e): e is RecapEvent => e.type === 'recap');
-  return { ...r, events, recap, durationMs: Date.now() - t0 };
+  return { ...r, events, recap, durationMs: Date.now() - t0, retryFile };
 }
 
 export function taskResults(r: RunResult, host: string): TaskResultEvent[] {
