@@ -109,7 +109,7 @@ describe('loadPlaybook: Ansible-style playbooks normalise', () => {
   it('resolves ansible.builtin names and keeps inline args over args:', async () => {
     const file = write('- hosts: all\n  tasks:\n    - ansible.builtin.copy: content=inline dest=/tmp/x\n      args:\n        content: from-args\n        force: no\n');
     const [play] = (await load(file)).plays;
-    expect(play?.tasks[0]).toMatchObject({ kind: 'task', module: 'copy', args: { content: 'inline', dest: '/tmp/x', force: 'no' } });
+    expect(play?.tasks[0]).toMatchObject({ kind: 'task', module: 'copy', args: { content: 'inline', dest: '/tmp/x', force: false } });
   });
 
   it('checks host patterns against the inventory only when asked', async () => {

@@ -11,11 +11,11 @@ function errorsOf(source: string, limits?: Parameters<typeof parseYaml>[2]) {
 }
 
 describe('parseYaml', () => {
-  it('parses plain data with YAML 1.2 core semantics', () => {
+  it('parses plain data with YAML 1.2 core semantics plus plain yes/no booleans as in Ansible', () => {
     const r = parseYaml('a: yes\nb: 0644\nc: [1, "x", null, true]\n', 'f.yml');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.yaml.value).toEqual({ a: 'yes', b: 644, c: [1, 'x', null, true] });
+    expect(r.yaml.value).toEqual({ a: true, b: 644, c: [1, 'x', null, true] });
     expect(Object.getPrototypeOf(r.yaml.value)).toBe(Object.prototype);
   });
 
@@ -88,5 +88,14 @@ describe('parseYaml value limit without aliases', () => {
     const r = parseYaml(`[${'1,'.repeat(600)}1]`, 'f.yml', { maxNodes: 500 });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toMatchObject({ code: 'yaml-too-large', message: 'YAML has more than 500 values' });
+  });
+});
+
+describe('Ansible-style booleans', () => {
+  it('reads plain yes/no/on/off as booleans like Ansible (YAML 1.1), quoted ones as strings', () => {
+    const r = parseYaml('a: yes\nb: No\nc: ON\nd: off\ne: "no"\nf: true\ng: nope\nh: [yes, no]\n', 'vars.yml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.yaml.value).toEqual({ a: true, b: false, c: true, d: false, e: 'no', f: true, g: 'nope', h: [true, false] });
   });
 });

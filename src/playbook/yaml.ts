@@ -16,6 +16,7 @@ import {
   isDocument,
   Scalar,
   type Alias,
+  type ScalarTag,
   type Document,
   type Node as YamlNode,
   type YAMLError,
@@ -60,6 +61,20 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const CORE_TAGS = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
 );
+
+/**
+ * Ansible reads YAML 1.1, where a plain `yes`/`no`/`on`/`off` is a boolean: inventories and
+ * vars files say `apt_upgrade: no` and mean false (`when: apt_upgrade` must then be false).
+ * We keep the YAML 1.2 core schema (no sexagesimals, no 1.1 octals) but add these booleans for
+ * plain scalars only; quoted 'no' stays a string, as in Ansible.
+ */
+const ANSIBLE_BOOL_TAG: ScalarTag = {
+  identify: (v) => typeof v === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
+  resolve: (str: string) => /^(?:yes|on)$/i.test(str),
+};
 
 class LimitExceeded extends Error {
   constructor(readonly diagnostic: Diagnostic) {
@@ -193,6 +208,7 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
       lineCounter,
       version: '1.2',
       schema: 'core',
+      customTags: (tags) => [...tags, ANSIBLE_BOOL_TAG],
       merge: false,
       // we report duplicates ourselves, with the position of the first one
       uniqueKeys: false,
