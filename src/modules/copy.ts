@@ -10,8 +10,11 @@ import type { Fact } from '../facts/types.js';
 import { defineModule, moduleSchema } from './util/schema.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
-import { attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
-import { wantedMode } from './util/mode.js';
+import { attributeCommands, backupPathFor, tempPathFor, writeFileCommand } from './util/file-ops.js';
+import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT, RESULT_MARKER } from './util/fast.js';
+import { raw, sh, ShellCommand } from '../transport/command.js';
+import { ExecError } from '../transport/errors.js';
+import { parseModeArg, wantedMode } from './util/mode.js';
 import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
 import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
 import { fileDiff } from './util/diff.js';
@@ -132,9 +135,56 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe, env: PlanEnv): Pl
 
 export const copyPlanner: Planner<CopyPlanArgs, CopyProbe> = { plan: planCopy };
 
+/**
+ * The one-command path (see util/fast.ts): the content goes to a temp file next to the
+ * destination, `cmp` decides on the host, and either the temp file replaces the destination or
+ * only the attributes are fixed. Undefined when the planned path is needed.
+ */
+export function copyFastCommand(args: CopyArgs, env: PlanEnv): ShellCommand | undefined {
+  if (env.check || env.diff || args.validate !== undefined || toBool(args.backup) || !toBool(args.force, true) || !fastModeOk(args.mode) || args.dest.endsWith('/')) {
+    return undefined;
+  }
+  const t = targetCandidates(args);
+  // $d: the file to write (dest, or dest/basename(src) when dest is a directory), $t: its temp file
+  const pick = t.inDir
+    ? sh`if [ -d ${t.direct} ]; then d=${t.inDir}; t=${tempPathFor(t.inDir, env.tmpSuffix)}; else d=${t.direct}; t=${tempPathFor(t.direct, env.tmpSuffix)}; fi`
+    : sh`d=${t.direct}; t=${tempPathFor(t.direct, env.tmpSuffix)}`;
+  const D = raw('"$d"');
+  const T = raw('"$t"');
+  const fixes = attributeFixes(new ShellCommand([D]), { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
+  const mode = parseModeArg(args.mode);
+  const setMode = mode && 'octal' in mode ? sh`chmod ${mode.octal} -- ${T}` : sh`{ [ -z "$e" ] || chmod --reference=${D} -- ${T}; }`;
+  const spec = args.owner !== undefined && args.group !== undefined ? `${args.owner}:${args.group}` : args.owner !== undefined ? args.owner : args.group !== undefined ? `:${args.group}` : undefined;
+  const setOwner = spec !== undefined ? sh`chown ${spec} -- ${T}` : sh`{ [ -z "$e" ] || chown --reference=${D} -- ${T} 2>/dev/null || :; }`;
+  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; (set -C; cat > ${T}) || { rm -f -- ${T}; exit 1; }; if [ -f ${D} ] && cmp -s -- ${T} ${D}; then rm -f -- ${T}; ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
+}
+
+async function runCopyFast(ctx: ModuleContext, args: CopyArgs, text: string, command: ShellCommand): Promise<ModuleResult | undefined> {
+  const r = await ctx.exec(command, { stdin: text });
+  const changes = parseFastResult(r.stdout);
+  const target = r.stdout.split('\n').find((l) => l.startsWith('runbook-target:'))?.slice(15) ?? args.dest;
+  const data: Record<string, unknown> = { dest: target, checksum: createHash('sha1').update(text).digest('hex'), size: Buffer.byteLength(text) };
+  if (args.src !== undefined) data.src = args.src;
+  if (r.ok && changes !== undefined) {
+    if (changes.includes('isdir')) return undefined; // the target is a directory: the planned path explains
+    if (changes.length === 0) return { changed: false, msg: `${target} already has this content`, data };
+    return { changed: true, msg: `${target}: ${changes.map((c) => (c === 'written' ? 'content written' : c)).join(', ')}`, data };
+  }
+  if (/Directory nonexistent|No such file or directory/.test(r.stderr)) {
+    const parent = posix.dirname(args.dest);
+    return { changed: false, failed: true, msg: `destination directory ${parent} does not exist: create it first (file: path=${parent} state=directory)`, data };
+  }
+  return { changed: false, failed: true, msg: new ExecError(r).message, data };
+}
+
 /** The shared run of copy and template once the content is known. */
 export async function runCopy(ctx: ModuleContext, args: CopyArgs, text: string): Promise<ModuleResult> {
   const env = planEnv(ctx);
+  const fast = copyFastCommand(args, env);
+  if (fast) {
+    const done = await runCopyFast(ctx, args, text, fast);
+    if (done) return done;
+  }
   const probe = await readFact(ctx, copyProbeFact(args, env));
   return applyPlan(ctx, planCopy({ ...args, text }, probe, env));
 }

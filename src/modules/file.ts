@@ -6,11 +6,13 @@ import { combineFacts } from '../facts/combine.js';
 import { readFact } from '../facts/run-fact.js';
 import type { Fact } from '../facts/types.js';
 import { defineModule, moduleSchema } from './util/schema.js';
-import type { ModuleDefinition } from './types.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { attributeCommands } from './util/file-ops.js';
 import { parseModeArg } from './util/mode.js';
-import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
+import { applyPlan, failPlan, FAIL_MARKER, noop, type Plan } from './util/plan.js';
+import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT } from './util/fast.js';
+import { ExecError } from '../transport/errors.js';
 import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
 
 export interface FileArgs {
@@ -130,6 +132,46 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
 
 export const filePlanner: Planner<FileArgs, FileProbe> = { plan: planFile };
 
+/**
+ * The one-command path for directory/file/absent (see util/fast.ts): the host tests and fixes in
+ * one go. Undefined when the planned path is needed (--check, --diff, recurse, symbolic modes).
+ */
+export function fileFastCommand(args: FileArgs, env: Pick<PlanEnv, 'check' | 'diff'>): ShellCommand | undefined {
+  if (env.check || env.diff || toBool(args.recurse) || !fastModeOk(args.mode)) return undefined;
+  const p = args.path;
+  const fixes = attributeFixes(p, { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
+  switch (args.state) {
+    case 'directory':
+      return sh`c=; if [ ! -d ${p} ]; then if [ -e ${p} ] || [ -L ${p} ]; then echo 'runbook-fail: not a directory' >&2; exit 3; fi; mkdir -p -- ${p} || exit 1; c=created; fi; ${fixes}; ${PRINT_RESULT}`;
+    case 'file':
+      return sh`c=; if [ ! -e ${p} ]; then echo 'runbook-fail: missing' >&2; exit 3; fi; if [ -d ${p} ]; then echo 'runbook-fail: directory' >&2; exit 3; fi; ${fixes}; ${PRINT_RESULT}`;
+    case 'absent':
+      if (/^\/*$/.test(p.trim()) || p.trim() === '.' || p.trim() === '..') return undefined;
+      return sh`c=; if [ -e ${p} ] || [ -L ${p} ]; then rm -rf -- ${p} || exit 1; c=removed; fi; ${PRINT_RESULT}`;
+    default:
+      return undefined;
+  }
+}
+
+const FAST_FAILURES: Record<string, (path: string) => string> = {
+  'not a directory': (p) => `${p} exists and is not a directory: remove it first or choose another path`,
+  missing: (p) => `file ${p} does not exist: use state=touch to create an empty file, or copy to give it content`,
+  directory: (p) => `${p} is a directory, not a file`,
+};
+
+async function runFast(ctx: ModuleContext, args: FileArgs, command: ShellCommand): Promise<ModuleResult> {
+  const r = await ctx.exec(command);
+  const data: Record<string, unknown> = { path: args.path, state: args.state };
+  const changes = parseFastResult(r.stdout);
+  if (r.ok && changes !== undefined) {
+    if (changes.length === 0) return { changed: false, msg: `${args.path} is already as wanted`, data };
+    return { changed: true, msg: `${args.path}: ${changes.join(', ')}`, data };
+  }
+  const reason = r.stderr.split('\n').find((l) => l.startsWith(FAIL_MARKER))?.slice(FAIL_MARKER.length);
+  const known = reason !== undefined ? FAST_FAILURES[reason] : undefined;
+  return { changed: false, failed: true, msg: known ? known(args.path) : new ExecError(r).message, data };
+}
+
 export const fileModule: ModuleDefinition<FileArgs> = defineModule({
   name: 'file',
   schema: moduleSchema({
@@ -163,6 +205,8 @@ export const fileModule: ModuleDefinition<FileArgs> = defineModule({
     ],
   },
   async run(ctx, args) {
+    const fast = fileFastCommand(args, ctx);
+    if (fast) return runFast(ctx, args, fast);
     const probe = await readFact(ctx, fileProbeFact(args));
     return applyPlan(ctx, planFile(args, probe, planEnv(ctx)));
   },

@@ -40,7 +40,7 @@ describe('file', () => {
   it('creates a directory tree with a mode, then is idempotent', async () => {
     const d = tmp();
     const { first } = await idempotent(fileModule, { path: join(d, 'a/b'), state: 'directory', mode: '0750' });
-    expect(first.commands).toHaveLength(2); // probe + change
+    expect(first.commands).toHaveLength(1); // checked and created in the same command
     expect(mode(join(d, 'a/b'))).toBe('0750');
   });
 
@@ -59,6 +59,37 @@ describe('file', () => {
     expect(r.result.changed).toBe(true);
     expect(existsSync(join(d, 'x'))).toBe(false);
     expect(r.commands).toHaveLength(1);
+  });
+});
+
+describe('one-command paths (no --check/--diff)', () => {
+  it('file: wrong types and missing files fail with the planned messages', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'f'), 'x');
+    const notDir = await runLocal(fileModule, { path: join(d, 'f'), state: 'directory' });
+    expect(notDir.result).toMatchObject({ failed: true, msg: `${join(d, 'f')} exists and is not a directory: remove it first or choose another path` });
+    const missing = await runLocal(fileModule, { path: join(d, 'nope'), state: 'file', mode: '0600' });
+    expect(missing.result.msg).toMatch(/does not exist: use state=touch/);
+    const mode = await runLocal(fileModule, { path: join(d, 'f'), state: 'file', mode: '0600', owner: String(process.getuid?.() ?? 0) });
+    expect(mode.result).toMatchObject({ changed: true, msg: `${join(d, 'f')}: mode` });
+    expect(mode.commands).toHaveLength(1);
+  });
+
+  it('copy: a missing directory fails clearly; a first write and an attribute fix are one command each', async () => {
+    const d = tmp();
+    const bad = await runLocal(copyModule, { dest: join(d, 'no/such/file'), content: 'x' });
+    expect(bad.result).toMatchObject({ failed: true, msg: `destination directory ${join(d, 'no/such')} does not exist: create it first (file: path=${join(d, 'no/such')} state=directory)` });
+    const w = await runLocal(copyModule, { dest: join(d, 'f'), content: 'x\n' });
+    expect(w.result).toMatchObject({ changed: true });
+    expect(w.commands).toHaveLength(1);
+    const m = await runLocal(copyModule, { dest: join(d, 'f'), content: 'x\n', mode: '0600' });
+    expect(m.result).toMatchObject({ changed: true, msg: `${join(d, 'f')}: mode` });
+    expect(mode(join(d, 'f'))).toBe('0600');
+    const c = await runLocal(copyModule, { dest: join(d, 'f'), content: 'y\n', mode: '0600' });
+    expect(c.result.msg).toBe(`${join(d, 'f')}: content written`);
+    expect(readFileSync(join(d, 'f'), 'utf8')).toBe('y\n');
+    expect(mode(join(d, 'f'))).toBe('0600');
+    expect(readdirSync(d)).toEqual(['f']);
   });
 });
 

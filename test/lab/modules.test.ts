@@ -101,21 +101,25 @@ describe.skipIf(labSkipReason())('core modules over real SSH', () => {
       ['registered command', commandModule, { cmd: 'uname -n' }],
       ['shell with creates', shellModule, { cmd: `date > ${base}/stamp`, creates: `${base}/stamp` }],
       ['stat', statModule, { path: `${base}/content.txt` }],
-      ['file mode', fileModule, { path: `${base}/content.txt`, mode: '0600' }],
+      ['file mode', fileModule, { path: `${base}/content.txt`, state: 'file', mode: '0600' }],
       ['command with become', commandModule, { cmd: 'id -u' }],
       ['absent', fileModule, { path: `${base}/gone`, state: 'absent' }],
     ];
     await labExec(lab, h.name, ['sh', '-c', `mkdir -p ${base} && touch ${base}/gone`]);
     const second: Record<string, { changed: boolean; commands: number }> = {};
+    let first = 0;
     for (const pass of [1, 2]) {
       for (const [label, m, args, o] of tasks) {
         const r = await run(t, m, args, o);
         expect(r.result.failed ?? false, `${label} (run ${pass}): ${r.result.msg}`).toBe(false);
         if (pass === 2) second[label] = { changed: r.result.changed, commands: r.commands.length };
+        else first += r.commands.length;
         if (label === 'registered command') expect(r.result.data?.stdout).toBe(h.name);
         if (label === 'command with become') expect(r.result.data?.stdout).toBe('0');
       }
     }
+    // first run: one command per task except lineinfile (reads the file, then writes it)
+    expect(first).toBe(11);
     // command/shell/stat always "run" (command reports changed like Ansible; stat never changes)
     for (const [label, s] of Object.entries(second)) {
       expect(s.commands, label).toBe(1);
