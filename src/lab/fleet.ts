@@ -11,6 +11,7 @@ import { createNetns, deleteNetns } from './net.js';
 import { isSameAlive, nsId, pidsInNamespaces, procRef, terminate } from './procs.js';
 import type { FleetHostState, LabState } from './state.js';
 import { ACCOUNT_FILES } from './users.js';
+import { removeTree } from './mounts.js';
 
 export const SSHD = '/usr/sbin/sshd';
 const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
@@ -76,6 +77,13 @@ async function prepareHostFiles(stateDir: string, h: FleetHostState, maxSessions
   mkdirSync(tmp, { recursive: true });
   chmodSync(tmp, 0o1777);
   return changed;
+}
+
+async function freshTmp(dir: string): Promise<void> {
+  const tmp = join(dir, 'tmp');
+  await removeTree(tmp);
+  mkdirSync(tmp, { recursive: true });
+  chmodSync(tmp, 0o1777);
 }
 
 /** The shell run inside the host's fresh UTS + mount namespace before exec'ing sshd (writes its fstab). */
@@ -174,6 +182,8 @@ export async function reconcileFleet(state: LabState, stateDir: string, net: Ins
   const needSshd = wanted.filter((h) => !fleetHostRunning(h));
   // a half-dead host (netns there, sshd gone) may still have session processes: end them first
   await stopFleetProcesses(needSshd.filter((h) => h.utsNs));
+  // a host that boots gets an empty /tmp (files left by an earlier run must not leak into this one)
+  await mapLimit(needSshd, 8, (h) => freshTmp(fleetHostDir(stateDir, h.name)));
   await mapLimit(needSshd, 8, (h) => startFleetSshd(stateDir, h));
   phase(`sshd started (${needSshd.length})`);
 }

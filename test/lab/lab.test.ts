@@ -112,6 +112,12 @@ describe.skipIf(labSkipReason())('lab fleet hosts', () => {
     }
   });
 
+  it('gives every host a private /tmp (the rest of the filesystem is the machine\'s)', () => {
+    expect(ssh(lab, 'h001', 'echo one > /tmp/runbook-lab-private && cat /tmp/runbook-lab-private').stdout).toBe('one\n');
+    expect(ssh(lab, 'h002', 'test -e /tmp/runbook-lab-private; echo $?').stdout).toBe('1\n');
+    expect(existsSync('/tmp/runbook-lab-private')).toBe(false);
+  });
+
   it('gives every host its own host key', () => {
     const keys = readFileSync(lab.knownHostsFile, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1).join(' '));
     expect(keys).toHaveLength(4);
@@ -171,6 +177,8 @@ describe.skipIf(labSkipReason())('lab fleet hosts', () => {
     const again = await startLab({ name: NAME, fleet: 4 });
     expect(readFileSync(again.knownHostsFile, 'utf8')).toBe(before);
     lab = again;
+    // a fresh start is a reboot: /tmp is empty again
+    expect(ssh(lab, 'h001', 'test -e /tmp/runbook-lab-private; echo $?').stdout).toBe('1\n');
     expect(ssh(lab, 'h004', 'hostname').stdout).toBe('h004\n');
   });
 
