@@ -150,6 +150,17 @@ describe('runbook apply', () => {
     expect(r.out).toContain('"msg":"from-file 7"');
   });
 
+  it('-e: hostile input is refused cleanly (prototype keys, alias bombs in @file)', async () => {
+    const dir = await project();
+    await expect(parseExtraVars(['{"__proto__": {"polluted": 1}}'], dir)).rejects.toThrow(/'__proto__' is not allowed/);
+    await expect(parseExtraVars(['{"a": {"constructor": {"prototype": 1}}}'], dir)).rejects.toThrow(/not allowed/);
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`);
+    await writeFile(join(dir, 'bomb.yml'), bomb.join('\n') + '\n');
+    await expect(parseExtraVars(['@bomb.yml'], dir)).rejects.toThrow(/bomb\.yml:\d+:\d+/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('--log writes the run with secrets masked', async () => {
     const dir = await project(PLAYBOOK.replace("hello {{ inventory_hostname }}", 'password is pw-1234'));
     await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '--log', 'run.log'], { env: { RUNBOOK_BECOME_PASSWORD: 'pw-1234' } });

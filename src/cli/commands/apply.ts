@@ -3,7 +3,6 @@
 import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import { defaultRetryFile, runPlaybook } from '../../engine/run.js';
 import { createInterrupt } from '../../engine/interrupt.js';
@@ -13,6 +12,7 @@ import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { formatDiagnostics } from '../../playbook/format.js';
+import { parseYaml } from '../../playbook/yaml.js';
 import { combineReporters } from '../../report/combine.js';
 import type { Reporter } from '../../report/events.js';
 import { createJsonReporter } from '../../report/json.js';
@@ -195,7 +195,12 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     verbosity,
     forceHandlers: v['force-handlers'] === true,
     transportFactory:
-      hooks.transportFactory ?? ((host) => createTransport(specs.get(host.name) ?? resolveConnection({ name: host.name, vars: { ...host.vars, ...extraVars } }, overrides))),
+      hooks.transportFactory ??
+      ((host) =>
+        createTransport(specs.get(host.name) ?? resolveConnection({ name: host.name, vars: { ...host.vars, ...extraVars } }, overrides), {
+          // "host key checking is off", "new host key recorded": part of the run's output, not stray stderr
+          onWarning: (msg) => reporter.onEvent?.({ type: 'warning', host: host.name, msg }),
+        })),
     gatherFacts: hooks.gatherFacts ?? gatherFacts,
     ...(becomePassword ? { becomePassword } : {}),
     signal: interrupt.signal,
@@ -238,11 +243,19 @@ export async function parseExtraVars(values: readonly string[], cwd: string): Pr
         throw new UsageError(`-e ${raw}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }
       let data: unknown;
-      try {
-        data = extname(file) === '.json' ? JSON.parse(content) : parseYaml(content, { uniqueKeys: true, merge: false });
-      } catch (err) {
-        throw new ValidationError(`${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}`);
+      if (extname(file) === '.json') {
+        try {
+          data = JSON.parse(content);
+        } catch (err) {
+          throw new ValidationError(`${file}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } else {
+        // the same hostile-input limits as every other YAML file the user gives us
+        const parsed = parseYaml(content, file);
+        if (!parsed.ok) throw new ValidationError(formatDiagnostics(parsed.errors, new Map([[file, content]])), parsed.errors);
+        data = parsed.yaml.value;
       }
+      rejectPrototypeKeys(data, `-e ${raw}`);
       if (data === null || data === undefined) continue;
       Object.assign(out, mapping(data, `-e ${raw}`));
     } else if (text.startsWith('{')) {
@@ -252,6 +265,7 @@ export async function parseExtraVars(values: readonly string[], cwd: string): Pr
       } catch (err) {
         throw new UsageError(`-e: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
       }
+      rejectPrototypeKeys(data, '-e');
       Object.assign(out, mapping(data, '-e'));
     } else if (text !== '') {
       for (const pair of splitPairs(text)) {
@@ -267,6 +281,15 @@ export async function parseExtraVars(values: readonly string[], cwd: string): Pr
     if (Object.hasOwn(out, k)) throw new UsageError(`-e: '${k}' is not allowed as a variable name`);
   }
   return out;
+}
+
+/** JSON.parse keeps `__proto__` as an own key; merging it anywhere would swap a prototype. */
+function rejectPrototypeKeys(data: unknown, what: string, depth = 0): void {
+  if (typeof data !== 'object' || data === null || depth > 64) return;
+  for (const k of Object.keys(data)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') throw new UsageError(`${what}: '${k}' is not allowed as a key`);
+    rejectPrototypeKeys((data as Record<string, unknown>)[k], what, depth + 1);
+  }
 }
 
 function mapping(data: unknown, what: string): Record<string, unknown> {
