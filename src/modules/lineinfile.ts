@@ -1,14 +1,16 @@
 // lineinfile: one line in a text file is present (replacing the line a regexp matches) or
 // absent. The file is read once (stat + content in one probe); the edit is computed on the
 // controller (Ansible's algorithm); the new content is written atomically only if it differs.
-import { sh } from '../transport/command.js';
+import { sh, type ShellCommand } from '../transport/command.js';
+import { ExecError } from '../transport/errors.js';
+import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT } from './util/fast.js';
 import { fileFact, type FileState } from '../facts/file.js';
 import { readFact } from '../facts/run-fact.js';
-import type { ModuleDefinition } from './types.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
-import { attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
+import { attributeCommands, backupPathFor, tempPathFor, writeFileCommand } from './util/file-ops.js';
 import { wantedMode } from './util/mode.js';
-import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
+import { applyPlan, FAIL_MARKER, failPlan, noop, type Plan } from './util/plan.js';
 import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
 import { defineModule, moduleSchema } from './util/schema.js';
 import { fileDiff } from './util/diff.js';
@@ -178,6 +180,42 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
 
 export const lineinfilePlanner: Planner<LineinfileArgs, FileState> = { plan: planLineinfile };
 
+/**
+ * The one-command path for the everyday case — this exact line somewhere in an existing file,
+ * appended at the end when missing: `grep -x` decides on the host, the file is rewritten through
+ * a temp file (atomic, attributes kept). Anything else takes the planned path.
+ */
+export function lineinfileFastCommand(args: LineinfileArgs, env: PlanEnv): ShellCommand | undefined {
+  const simple =
+    (args.state ?? 'present') === 'present' &&
+    args.line !== undefined &&
+    !args.line.includes('\n') &&
+    args.regexp === undefined &&
+    args.search_string === undefined &&
+    args.insertbefore === undefined &&
+    (args.insertafter === undefined || args.insertafter === 'EOF') &&
+    !toBool(args.create) &&
+    !toBool(args.backup) &&
+    args.validate === undefined;
+  if (!simple || env.check || env.diff || !fastModeOk(args.mode)) return undefined;
+  const p = args.path;
+  const t = tempPathFor(p, env.tmpSuffix);
+  const fixes = attributeFixes(p, { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
+  return sh`c=; if [ ! -f ${p} ]; then echo 'runbook-fail: missing' >&2; exit 3; fi; if ! grep -qxF -- ${args.line} ${p}; then { (set -C; cat -- ${p} > ${t}) && { [ ! -s ${t} ] || [ -z "$(tail -c1 -- ${t})" ] || echo >> ${t}; } && printf '%s\n' ${args.line} >> ${t} && chmod --reference=${p} -- ${t} && { chown --reference=${p} -- ${t} 2>/dev/null || :; } && mv -f -- ${t} ${p}; } || { rm -f -- ${t}; exit 1; }; c=added; fi; ${fixes}; ${PRINT_RESULT}`;
+}
+
+async function runFast(ctx: ModuleContext, args: LineinfileArgs, command: ShellCommand): Promise<ModuleResult> {
+  const r = await ctx.exec(command);
+  const changes = parseFastResult(r.stdout);
+  const data = { path: args.path };
+  if (r.ok && changes !== undefined) {
+    if (changes.length === 0) return { changed: false, msg: `${args.path}: line already present`, data };
+    return { changed: true, msg: `${args.path}: ${changes.map((c) => (c === 'added' ? 'line added' : c)).join(', ')}`, data };
+  }
+  if (r.stderr.includes(`${FAIL_MARKER}missing`)) return { changed: false, failed: true, msg: `${args.path} does not exist: set create: yes to create it with this line`, data };
+  return { changed: false, failed: true, msg: new ExecError(r).message, data };
+}
+
 export const lineinfileModule: ModuleDefinition<LineinfileArgs> = defineModule({
   name: 'lineinfile',
   schema: moduleSchema({
@@ -210,7 +248,10 @@ export const lineinfileModule: ModuleDefinition<LineinfileArgs> = defineModule({
     notes: ['insertafter and insertbefore are mutually exclusive.', 'Regular expressions use Python syntax as far as JavaScript shares it; `(?P<name>...)` is translated.'],
   },
   async run(ctx, args) {
+    const env = planEnv(ctx);
+    const fast = lineinfileFastCommand(args, env);
+    if (fast) return runFast(ctx, args, fast);
     const st = await readFact(ctx, fileFact(args.path, { content: true, follow: true }));
-    return applyPlan(ctx, planLineinfile(args, st, planEnv(ctx)));
+    return applyPlan(ctx, planLineinfile(args, st, env));
   },
 });

@@ -93,6 +93,30 @@ describe('one-command paths (no --check/--diff)', () => {
   });
 });
 
+describe('lineinfile one-command path', () => {
+  it('appends a missing line (adding the final newline), keeps the mode, then finds it', async () => {
+    const d = tmp();
+    const path = join(d, 'seed');
+    writeFileSync(path, 'alpha\nbeta', { mode: 0o640 });
+    const a = await runLocal(lineinfileModule, { path, line: 'tuned = yes' });
+    expect(a.result).toMatchObject({ changed: true, msg: `${path}: line added` });
+    expect(a.commands).toHaveLength(1);
+    expect(readFileSync(path, 'utf8')).toBe('alpha\nbeta\ntuned = yes\n');
+    expect(mode(path)).toBe('0640');
+    const b = await runLocal(lineinfileModule, { path, line: 'tuned = yes' });
+    expect(b.result.changed).toBe(false);
+    // a line that only matches as a substring or a regexp is not "present"
+    const c = await runLocal(lineinfileModule, { path, line: 'tuned' });
+    expect(c.result.changed).toBe(true);
+    const e = await runLocal(lineinfileModule, { path, line: 'a.*' });
+    expect(e.result.changed).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('alpha\nbeta\ntuned = yes\ntuned\na.*\n');
+    const missing = await runLocal(lineinfileModule, { path: join(d, 'nope'), line: 'x' });
+    expect(missing.result).toMatchObject({ failed: true, msg: `${join(d, 'nope')} does not exist: set create: yes to create it with this line` });
+    expect(readdirSync(d)).toEqual(['seed']);
+  });
+});
+
 describe('copy and template', () => {
   it('writes content atomically with mode, then is idempotent (one probe)', async () => {
     const d = tmp();
