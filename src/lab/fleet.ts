@@ -1,7 +1,7 @@
 // Fleet hosts: many lightweight SSH hosts sharing this machine's filesystem. Each is the
 // system sshd in its own network namespace (own address on the lab bridge) and its own UTS +
 // mount namespace (own hostname, /etc/hosts, resolv.conf, /tmp and the lab's account files).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentError } from '../util/errors.js';
 import { mapLimit, run, runOk, tail, waitFor } from './exec.js';
@@ -10,7 +10,7 @@ import { fleetAddress, fleetHostName, fleetVeth } from './instance.js';
 import { createNetns, deleteNetns } from './net.js';
 import { isSameAlive, nsId, pidsInNamespaces, procRef, terminate } from './procs.js';
 import type { FleetHostState, LabState } from './state.js';
-import { ACCOUNT_FILES } from './users.js';
+import { ACCOUNT_FILES, NOPASSWD_USER, PASSWD_USER } from './users.js';
 import { removeTree } from './mounts.js';
 
 export const SSHD = '/usr/sbin/sshd';
@@ -79,6 +79,22 @@ async function prepareHostFiles(stateDir: string, h: FleetHostState, maxSessions
   return changed;
 }
 
+async function freshHomes(dir: string, users: LabState['users'], pub: string): Promise<void> {
+  const homes = join(dir, 'home');
+  await removeTree(homes);
+  for (const [name, ids] of [
+    [NOPASSWD_USER, users.deploy],
+    [PASSWD_USER, users.ops],
+  ] as const) {
+    const h = join(homes, name);
+    mkdirSync(join(h, '.ssh'), { recursive: true });
+    writeFileSync(join(h, '.ssh', 'authorized_keys'), pub, { mode: 0o600 });
+    chmodSync(h, 0o750);
+    chmodSync(join(h, '.ssh'), 0o700);
+    for (const p of [h, join(h, '.ssh'), join(h, '.ssh', 'authorized_keys')]) chownSync(p, ids.uid, ids.gid);
+  }
+}
+
 async function freshTmp(dir: string): Promise<void> {
   const tmp = join(dir, 'tmp');
   await removeTree(tmp);
@@ -96,6 +112,8 @@ export function fleetBootScript(stateDir: string, h: FleetHostState): string {
     [join(d, 'resolv.conf'), '/etc/resolv.conf'],
     ...ACCOUNT_FILES.map((f): [string, string] => [join(etc, f), `/etc/${f}`]),
     [join(etc, 'sudoers.d'), '/etc/sudoers.d'],
+    // every host its own home for each lab user, at the path the lab's passwd names
+    ...[NOPASSWD_USER, PASSWD_USER].map((u): [string, string] => [join(d, 'home', u), join(stateDir, 'home', u)]),
     // a private /tmp: parallel tests writing /tmp/x on every host must not collide
     [join(d, 'tmp'), '/tmp'],
   ];
@@ -182,8 +200,13 @@ export async function reconcileFleet(state: LabState, stateDir: string, net: Ins
   const needSshd = wanted.filter((h) => !fleetHostRunning(h));
   // a half-dead host (netns there, sshd gone) may still have session processes: end them first
   await stopFleetProcesses(needSshd.filter((h) => h.utsNs));
-  // a host that boots gets an empty /tmp (files left by an earlier run must not leak into this one)
-  await mapLimit(needSshd, 8, (h) => freshTmp(fleetHostDir(stateDir, h.name)));
+  // a host that boots gets an empty /tmp and fresh homes (files left by an earlier run must
+  // not leak into this one)
+  const pub = readFileSync(join(stateDir, 'keys', 'id_ed25519.pub'), 'utf8');
+  await mapLimit(needSshd, 8, async (h) => {
+    await freshTmp(fleetHostDir(stateDir, h.name));
+    await freshHomes(fleetHostDir(stateDir, h.name), state.users, pub);
+  });
   await mapLimit(needSshd, 8, (h) => startFleetSshd(stateDir, h));
   phase(`sshd started (${needSshd.length})`);
 }

@@ -112,10 +112,13 @@ describe.skipIf(labSkipReason())('lab fleet hosts', () => {
     }
   });
 
-  it('gives every host a private /tmp (the rest of the filesystem is the machine\'s)', () => {
+  it('gives every host a private /tmp and homes (the rest of the filesystem is the machine\'s)', () => {
     expect(ssh(lab, 'h001', 'echo one > /tmp/runbook-lab-private && cat /tmp/runbook-lab-private').stdout).toBe('one\n');
     expect(ssh(lab, 'h002', 'test -e /tmp/runbook-lab-private; echo $?').stdout).toBe('1\n');
     expect(existsSync('/tmp/runbook-lab-private')).toBe(false);
+    // homes too: the same path on every host, a different directory behind it
+    expect(ssh(lab, 'h001', 'echo one > ~/private && cat ~/private').stdout).toBe('one\n');
+    expect(ssh(lab, 'h002', 'test -e ~/private; echo $?').stdout).toBe('1\n');
   });
 
   it('gives every host its own host key', () => {
