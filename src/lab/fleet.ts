@@ -11,7 +11,7 @@ import { createNetns, deleteNetns } from './net.js';
 import { isSameAlive, nsId, pidsInNamespaces, procRef, terminate } from './procs.js';
 import type { FleetHostState, LabState } from './state.js';
 import { ACCOUNT_FILES, NOPASSWD_USER, PASSWD_USER } from './users.js';
-import { removeTree } from './mounts.js';
+import { mountsUnder } from './mounts.js';
 
 export const SSHD = '/usr/sbin/sshd';
 const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
@@ -79,9 +79,11 @@ async function prepareHostFiles(stateDir: string, h: FleetHostState, maxSessions
   return changed;
 }
 
-async function freshHomes(dir: string, users: LabState['users'], pub: string): Promise<void> {
+// rmSync, not removeTree: these dirs are bind-mounted only inside the hosts' own mount
+// namespaces (never in this one), and fifty hosts booting must not cost a hundred processes
+function freshHomes(dir: string, users: LabState['users'], pub: string): void {
   const homes = join(dir, 'home');
-  await removeTree(homes);
+  rmSync(homes, { recursive: true, force: true });
   for (const [name, ids] of [
     [NOPASSWD_USER, users.deploy],
     [PASSWD_USER, users.ops],
@@ -95,9 +97,9 @@ async function freshHomes(dir: string, users: LabState['users'], pub: string): P
   }
 }
 
-async function freshTmp(dir: string): Promise<void> {
+function freshTmp(dir: string): void {
   const tmp = join(dir, 'tmp');
-  await removeTree(tmp);
+  rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   chmodSync(tmp, 0o1777);
 }
@@ -203,10 +205,14 @@ export async function reconcileFleet(state: LabState, stateDir: string, net: Ins
   // a host that boots gets an empty /tmp and fresh homes (files left by an earlier run must
   // not leak into this one)
   const pub = readFileSync(join(stateDir, 'keys', 'id_ed25519.pub'), 'utf8');
-  await mapLimit(needSshd, 8, async (h) => {
-    await freshTmp(fleetHostDir(stateDir, h.name));
-    await freshHomes(fleetHostDir(stateDir, h.name), state.users, pub);
-  });
+  const ours = new Set(mountsUnder(stateDir));
+  for (const h of needSshd) {
+    const d = fleetHostDir(stateDir, h.name);
+    if ([...ours].some((m) => m.startsWith(`${d}/`))) throw new EnvironmentError(`lab: something is mounted below ${d}; run 'runbook lab down' first`);
+    freshTmp(d);
+    freshHomes(d, state.users, pub);
+  }
+  phase(`fresh /tmp and homes (${needSshd.length})`);
   await mapLimit(needSshd, 8, (h) => startFleetSshd(stateDir, h));
   phase(`sshd started (${needSshd.length})`);
 }
