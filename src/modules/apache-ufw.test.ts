@@ -13,6 +13,9 @@ const STOCK = [
   '000-default.conf',
   '@@sites-available',
   '000-default.conf', 'default-ssl.conf',
+  '@@configtest-output',
+  'Syntax OK',
+  '@@configtest-rc 0',
   '',
 ].join('\n');
 
@@ -20,6 +23,10 @@ describe('apache planner', () => {
   const st = parseApacheState(STOCK);
   it('parses enabled and available modules and sites', () => {
     expect(st).toMatchObject({ installed: true, running: true, modsEnabled: ['alias', 'mpm_event', 'rewrite'], sitesEnabled: ['000-default'] });
+    expect(st.sitesAvailable).toEqual(['000-default', 'default-ssl']);
+    expect(st.configtest).toEqual({ ok: true, output: 'Syntax OK' });
+    const broken = parseApacheState('@@installed\n@@configtest-output\nAH00526: Syntax error on line 3\nAction \'configtest\' failed.\n@@configtest-rc 1\n');
+    expect(broken.configtest).toEqual({ ok: false, output: "AH00526: Syntax error on line 3\nAction 'configtest' failed." });
   });
   it('enables only what is missing, with its undo', () => {
     const p = planApache(st, { modules: ['ssl', 'rewrite', 'headers'], sites: ['default-ssl.conf', '000-default'] });

@@ -14,6 +14,8 @@ export interface ApacheArgs {
 
 export interface ApacheState {
   installed: boolean;
+  /** `apachectl configtest` (undefined when Apache is not installed) */
+  configtest?: { ok: boolean; output: string };
   running: boolean;
   modsEnabled: string[];
   modsAvailable: string[];
@@ -29,6 +31,8 @@ export const APACHE_PROBE: ShellCommand = sh`${raw(
     'echo @@mods-available; ls /etc/apache2/mods-available 2>/dev/null',
     'echo @@sites-enabled; ls /etc/apache2/sites-enabled 2>/dev/null',
     'echo @@sites-available; ls /etc/apache2/sites-available 2>/dev/null',
+    // the configtest rides along, so a task with nothing to change is one round trip
+    'echo @@configtest-output; if command -v apache2ctl >/dev/null 2>&1; then apache2ctl configtest 2>&1; echo "@@configtest-rc $?"; fi',
     'true',
   ].join('\n'),
 )}`;
@@ -38,9 +42,14 @@ export function parseApacheState(stdout: string): ApacheState {
   let cur: string[] | undefined;
   let installed = false;
   let running = false;
+  let configtest: ApacheState['configtest'];
+  const ct = /@@configtest-output\n([\s\S]*?)@@configtest-rc (\d+)/.exec(stdout);
+  if (ct) configtest = { ok: ct[2] === '0', output: (ct[1] ?? '').trim() };
   for (const line of stdout.split('\n')) {
     const t = line.trim();
-    if (t === '@@installed') installed = true;
+    if (t === '@@configtest-output') cur = undefined;
+    else if (t.startsWith('@@configtest-rc')) continue;
+    else if (t === '@@installed') installed = true;
     else if (t === '@@running') running = true;
     else if (t.startsWith('@@')) lists[t.slice(2)] = cur = [];
     else if (t && cur) cur.push(t);
@@ -50,6 +59,7 @@ export function parseApacheState(stdout: string): ApacheState {
   return {
     installed,
     running,
+    configtest,
     modsEnabled: base(lists['mods-enabled'], /\.load$/),
     modsAvailable: base(lists['mods-available'], /\.load$/),
     sitesEnabled: base(lists['sites-enabled'], /\.conf$/),
@@ -179,16 +189,16 @@ export const apacheModule: ModuleDefinition<ApacheArgs> = {
     if (ctx.check) {
       return { changed: changing, msg: changing ? `would ${describe(plan)}` : 'already in the wanted state', data: { ...data, reloaded: false } };
     }
-    const before = await ctx.exec(sh`apache2ctl configtest 2>&1`);
+    const before = state.configtest ?? { ok: false, output: 'apachectl configtest did not run' };
     if (!before.ok) {
       return {
         changed: false,
         failed: true,
-        msg: `Apache's configuration does not pass apachectl configtest; fix it before changing it:\n${(before.stdout + before.stderr).trim()}`,
-        data: { ...data, configtest: (before.stdout + before.stderr).trim() },
+        msg: `Apache's configuration does not pass apachectl configtest; fix it before changing it:\n${before.output}`,
+        data: { ...data, configtest: before.output },
       };
     }
-    if (!changing) return { changed: false, msg: 'already in the wanted state; configtest passes', data: { ...data, configtest: before.stdout.trim(), reloaded: false } };
+    if (!changing) return { changed: false, msg: 'already in the wanted state; configtest passes', data: { ...data, configtest: before.output, reloaded: false } };
     for (const c of plan.apply) await ctx.run(c);
     const after = await ctx.exec(sh`apache2ctl configtest 2>&1`);
     if (!after.ok) {
