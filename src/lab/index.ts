@@ -119,7 +119,7 @@ function netOf(state: LabState): InstanceNet {
 export function infoOf(stateDir: string, state: LabState): LabInfo {
   const hosts: LabHostInfo[] = [
     ...state.fleet.map((h): LabHostInfo => ({ name: h.name, address: h.address, port: 22, kind: 'fleet' })),
-    ...state.full.map((h): LabHostInfo => ({ name: h.name, address: h.address, port: 22, kind: 'full', domain: `${h.name}.lab.test` })),
+    ...state.full.map((h): LabHostInfo => ({ name: h.name, address: h.address, port: 22, kind: 'full', domain: `${h.name}.lab.test`, layer: h.layer })),
   ];
   const info: LabInfo = {
     name: state.name,

@@ -12,6 +12,8 @@ export interface LabHostInfo {
   kind: 'fleet' | 'full';
   /** full hosts: the FQDN the ACME server resolves to this host, e.g. allmon.lab.test */
   domain?: string;
+  /** full hosts: the package layer it booted on ('base' = the bare image, 'apache') */
+  layer?: string;
 }
 
 export interface LabInfo {
