@@ -53,6 +53,13 @@ function runCommand(command: string, ch: ServerChannel): void {
     setTimeout(() => ch.close(), 50);
     return;
   }
+  if (command.includes('FAULT_INSTANT')) {
+    // reply, output, exit status and close in one tick: one TCP read on the client, as under load
+    ch.write('quick\n');
+    ch.exit(3);
+    ch.close();
+    return;
+  }
   if (command.includes('FAULT_LATE_OUTPUT')) {
     ch.exit(0);
     setTimeout(() => {
@@ -198,6 +205,14 @@ describe('exec over ssh2', () => {
     trustHost(fake.port);
     const r = await transport(spec(fake.port)).exec(rawCommand('echo FAULT_NO_EXIT'));
     expect(r).toMatchObject({ exitCode: null, ok: false, stdout: 'partial\n' });
+  });
+
+  it('keeps the exit status when it arrives in the same read as the exec reply (busy hosts)', async () => {
+    const fake = await startFake();
+    trustHost(fake.port);
+    const t = transport(spec(fake.port));
+    const rs = await Promise.all(Array.from({ length: 10 }, () => t.exec(rawCommand('echo FAULT_INSTANT'))));
+    for (const r of rs) expect(r).toMatchObject({ exitCode: 3, stdout: 'quick\n' });
   });
 
   it('resolves on channel close, so output after the exit status is kept', async () => {

@@ -9,6 +9,7 @@ import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client a
 // ssh2 is CommonJS: its named exports are only reachable through the default import
 const { Client, utils } = ssh2;
 type Client = SshClient;
+
 import type { Duplex } from 'node:stream';
 import { rawCommand, sh, type ShellCommand } from './command.js';
 import { ExecError, UnreachableError, type UnreachableReason } from './errors.js';
@@ -27,6 +28,9 @@ import {
 import { abortReason } from './local.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
 import { installScript, killScript, tempName, validateMode, wrapCommand } from './wrap.js';
+
+/** exit statuses that arrived before drive() listened (see run()) */
+const earlyExit = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
 
 export interface SshTransportOptions {
   /** warnings for the operator (host key checking off, unreadable key file); default: stderr */
@@ -452,7 +456,16 @@ export class SshTransport implements Transport {
     // kill commands skip the queue: they must run even when every slot is taken by what they stop
     const release = priority ? () => {} : await this.limiter.acquire();
     try {
-      const channel = await this.openChannel<ClientChannel>((c, cb) => c.exec(wrapped.text, cb));
+      const channel = await this.openChannel<ClientChannel>((c, cb) =>
+        c.exec(wrapped.text, (err, ch) => {
+          // Under load the exec reply, the output, exit-status and close can arrive in one TCP
+          // read: ssh2 emits 'exit' before drive() has attached its listeners (several
+          // microtasks later), and the exit code would be lost. Output is buffered by the
+          // stream until read, but 'exit' is a plain event: record it right here.
+          if (!err) ch.once('exit', (code: number | null, signal?: string) => earlyExit.set(ch, { code, signal }));
+          cb(err, ch);
+        }),
+      );
       return await this.drive(channel, command, options, wrapped, captureLimit);
     } finally {
       release();
@@ -484,7 +497,11 @@ export class SshTransport implements Transport {
     });
     channel.on('data', (d: Buffer) => session.stdout(d));
     channel.stderr.on('data', (d: Buffer) => session.stderr(d));
-    channel.on('exit', (code: number | null, signal?: string) => session.exit(code ?? null, code === null || code === undefined ? (signal ?? null) : null));
+    const onExit = (code: number | null | undefined, signal?: string): void =>
+      session.exit(code ?? null, code === null || code === undefined ? (signal ?? null) : null);
+    const early = earlyExit.get(channel);
+    if (early) onExit(early.code, early.signal);
+    else channel.once('exit', onExit);
 
     return new Promise((resolve, reject) => {
       let finished = false;
