@@ -1,7 +1,8 @@
 import type { Command } from '../command.js';
 import { applyCommand } from './apply.js';
 import { validateCommand } from './validate.js';
+import { docCommand } from './doc.js';
 import { labCommand } from './lab.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [applyCommand, validateCommand, labCommand];
+export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand];
