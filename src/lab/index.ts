@@ -7,7 +7,7 @@ import type { LabHostInfo, LabInfo } from './types.js';
 import { run, sleep } from './exec.js';
 import type { InstanceNet } from './instance.js';
 import { DEFAULT_INSTANCE, candidateOctets, instanceNet, stateDirOf, stateRoot, validateFullHostName, validateInstanceName } from './instance.js';
-import { assertRouteOverBridge, deleteBridge, deleteNetns, ensureBridge, ipForwardEnabled, linkExists, listNetns, subnetTaken } from './net.js';
+import { assertRouteOverBridge, deleteBridge, deleteNetns, ensureBridge, ipForwardEnabled, linkExists, listLinks, listNetns, subnetTaken } from './net.js';
 import { PACKAGES, ensurePackages } from './packages.js';
 import { fleetHostDir, fleetHostRunning, killInNetns, reconcileFleet, startFleetSshd, stopFleetProcesses } from './fleet.js';
 import type { FullHostState, LabState } from './state.js';
@@ -19,6 +19,7 @@ import { isSameAlive, procRef } from './procs.js';
 import { unmountUnder } from './mounts.js';
 import { acmeInfo, ensureAcme, registerAcmeNames, stopAcme } from './acme.js';
 import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, reconcileFull, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
+import { ensureNeighbourCapacity, restoreNeighbourCapacity } from './neighbours.js';
 
 export type { LabInfo, LabHostInfo } from './types.js';
 export { DEFAULT_INSTANCE } from './instance.js';
@@ -187,6 +188,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     }
     await ensureBridge(net);
     await assertRouteOverBridge(net);
+    // every lab host on the machine (all instances) is a neighbour of the root namespace
+    const otherLabHosts = listLinks('rb').filter((l) => /^rb\d+[hf]/.test(l)).length;
+    ensureNeighbourCapacity(stateRoot(env), otherLabHosts + fleetCount + full.length, log);
     const key = await ensureClientKey(stateDir);
     const pub = readFileSync(`${key}.pub`, 'utf8');
     if (fleetCount > 0 || state.fleet.length > 0) {
@@ -254,6 +258,7 @@ export async function labDown(opts: { name?: string; log?: (line: string) => voi
     await unmountUnder(stateDir);
     await deleteNetns(netns, octet === undefined ? [] : [`rb${octet}h`, `rb${octet}f`]);
     await deleteBridge(net);
+    if (listLinks('rbl-').length === 0) restoreNeighbourCapacity(stateRoot(env));
     if (state) {
       state.fleet = [];
       state.full = [];
