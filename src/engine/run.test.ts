@@ -142,6 +142,22 @@ describe('serial batches and thresholds', () => {
     expect(fleet.calls.map((c) => c.host).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('ansible_play_hosts_all names every host of the play, ansible_play_batch only the batch (as Ansible)', async () => {
+    const { events } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  serial: 2
+  tasks:
+    - debug:
+        msg: "{{ ansible_play_hosts_all | length }}/{{ ansible_play_batch | length }}"
+`,
+      { groups: { web: ['a', 'b', 'c', 'd', 'e'] } },
+    );
+    const msgs = results(events).filter((e) => e.task.module === 'debug').map((e) => `${e.host}:${e.msg}`);
+    expect(msgs.sort()).toEqual(['a:5/2', 'b:5/2', 'c:5/2', 'd:5/2', 'e:5/1']);
+  });
+
   it('max_fail_percentage stops the rollout before the next batch; the recap lists hosts never started', async () => {
     const { events, recap, fleet } = await run(
       `

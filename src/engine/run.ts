@@ -81,6 +81,8 @@ interface BatchRun {
   playIndex: number;
   batchIndex: number;
   hosts: HostRun[];
+  /** every host of the play (all batches, after --limit): Ansible's ansible_play_hosts_all */
+  playHosts: string[];
   lockstep?: Lockstep;
   positions: Map<TaskNode, number>;
   runOnce: Map<TaskNode, Promise<Invocation & { host: string }>>;
@@ -297,6 +299,7 @@ class Run {
         playIndex: index,
         batchIndex: bi,
         hosts: batch,
+        playHosts: hosts.map((h) => h.name),
         positions,
         runOnce: new Map(),
         ...(play.strategy === 'linear' ? { lockstep: new Lockstep(batch.map((h) => h.name)) } : {}),
@@ -1097,7 +1100,7 @@ class Run {
   private magic(h: HostRun, br: BatchRun): Record<string, unknown> {
     // the active host list changes only when a host fails: cache it per batch
     if (!br.active || br.active.version !== this.stateVersion) {
-      br.active = { version: this.stateVersion, names: br.hosts.filter((x) => x.state === 'ok').map((x) => x.name), all: br.hosts.map((x) => x.name) };
+      br.active = { version: this.stateVersion, names: br.hosts.filter((x) => x.state === 'ok').map((x) => x.name), all: br.playHosts };
     }
     const active = br.active.names;
     return {
