@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { RecapEvent, RunEvent } from '../../src/report/events.js';
 import { cliBin, ROOT } from './helpers.js';
 
-function fleet(n: number, zone: string): string {
+function fleet(n: number, zone: string, serial?: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'runbook-rl-'));
   const hosts: Record<string, unknown> = {};
   for (let i = 1; i <= n; i++) hosts[`node${i}`] = { ansible_host: '192.0.2.1', domain: `node${i}.${zone}` };
@@ -24,6 +24,7 @@ function fleet(n: number, zone: string): string {
         name: 'rate limits',
         hosts: 'all',
         gather_facts: false,
+        ...(serial ? { serial } : {}),
         tasks: [
           {
             name: "Let's Encrypt rate limits are not exceeded by this rollout",
@@ -58,6 +59,14 @@ describe("Let's Encrypt rate limit across a rollout (CLI)", () => {
     const msg = r.recap?.failures.map((f) => f.msg).join('\n') ?? '';
     expect(msg).toMatch(/51 new certificates under example\.org exceed Let's Encrypt's limit of 50 per registered domain per week/);
     expect(msg).toMatch(/acme_rate_limit_override: true/);
+  });
+
+  it('a rollout in serial batches is counted whole, before the first batch issues anything', async () => {
+    const r = await apply(fleet(51, 'allstar.example.org', 10));
+    expect(r.code).toBe(2);
+    expect(r.recap?.failures.map((f) => f.msg).join('\n')).toMatch(/51 new certificates under example\.org/);
+    // refused in the first batch: the other batches never start
+    expect(r.recap?.notStarted.length).toBe(41);
   });
 
   it('50 pass; the override and staging let 51 pass', async () => {
