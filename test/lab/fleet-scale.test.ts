@@ -193,4 +193,104 @@ describe.skipIf(labSkipReason())('fleet behaviour at scale over real SSH', () =>
     expect(again.code).toBe(0);
     expect(existsSync(join(dir, 'site.retry'))).toBe(false);
   });
+  it('serial 5 with max_fail_percentage 20: a batch over the threshold stops the rollout before the next batch; the recap names the hosts never started', async () => {
+    const twenty = names.slice(0, 20);
+    const batchOf = (i: number) => twenty.slice(i * 5, i * 5 + 5);
+    // one of five in batch 1 is exactly 20%: not over the threshold, the rollout goes on;
+    // two of five in batch 2 are 40%
+    const failing = [twenty[1]!, twenty[5]!, twenty[6]!];
+    writeInventory('twenty.yml', twenty, failing);
+    writeFileSync(
+      join(dir, 'rollout.yml'),
+      `
+- name: rollout
+  hosts: all
+  gather_facts: false
+  serial: 5
+  max_fail_percentage: 20
+  tasks:
+    - name: step one
+      ${MAYBE_FAIL}
+    - name: step two
+      command: hostname
+      changed_when: false
+`,
+    );
+    const r = await runbook(['apply', 'rollout.yml', '-i', 'twenty.yml', '--forks', '50']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(2);
+    const batches = r.events.filter((e) => e.type === 'batch_start');
+    expect(batches).toEqual([
+      { type: 'batch_start', play: 'rollout', batch: 1, batches: 4, hosts: batchOf(0) },
+      { type: 'batch_start', play: 'rollout', batch: 2, batches: 4, hosts: batchOf(1) },
+    ]);
+    // batch 1 completed before batch 2 started: every host of it ended, the good ones did both steps
+    const start2 = r.events.findIndex((e) => e.type === 'batch_start' && e.batch === 2);
+    for (const h of batchOf(0)) {
+      const end = r.events.findIndex((e) => e.type === 'host_end' && e.host === h);
+      expect(end, h).toBeGreaterThan(-1);
+      expect(end, h).toBeLessThan(start2);
+      expect(r.events.slice(start2).some((e) => 'host' in e && e.host === h), h).toBe(false);
+      if (h === twenty[1]) expect(r.recap.hosts[h], h).toEqual(stats({ failed: 1 }));
+      else {
+        expect(resultOf(r.events, h, 'step two')?.status, h).toBe('ok');
+        expect(r.recap.hosts[h], h).toEqual(stats({ ok: 2, changed: 1 }));
+      }
+    }
+    // batch 2: over the threshold after step one, so no host of it starts step two (as Ansible's linear strategy)
+    for (const h of batchOf(1)) {
+      expect(resultOf(r.events, h, 'step one')?.status, h).toBe(failing.includes(h) ? 'failed' : 'changed');
+      expect(r.events.some((e) => e.type === 'task_start' && e.host === h && e.task.name === 'step two'), h).toBe(false);
+    }
+    const end = r.events.find((e) => e.type === 'play_end');
+    expect(end).toMatchObject({ type: 'play_end', play: 'rollout' });
+    expect(end?.type === 'play_end' && end.stopped).toMatch(/max_fail_percentage 20% exceeded in batch 2: 2 of 5/);
+    // batches 3 and 4 never started: named in the recap, and nothing at all happened on them
+    const never = [...batchOf(2), ...batchOf(3)];
+    expect(r.recap.notStarted).toEqual(never);
+    expect(Object.keys(r.recap.hosts).sort()).toEqual([...batchOf(0), ...batchOf(1)].sort());
+    for (const e of r.events) if ('host' in e && e.host !== undefined) expect(never, `${e.type} on ${e.host}`).not.toContain(e.host);
+    expect(r.recap.failures.map((f) => f.host).sort()).toEqual([...failing].sort());
+  });
+
+  it('serial as a percentage and as a list: batch sizes, order, and each batch done before the next starts', async () => {
+    const twenty = names.slice(0, 20);
+    writeInventory('twenty.yml', twenty);
+    const play = (name: string, serial: string) => `
+- name: ${name}
+  hosts: all
+  gather_facts: false
+  serial: ${serial}
+  tasks:
+    - name: ${name} task
+      command: hostname
+      register: who
+      changed_when: false
+`;
+    writeFileSync(join(dir, 'serial.yml'), play('percent', '"30%"') + play('list', '[1, 5, "50%"]'));
+    const r = await runbook(['apply', 'serial.yml', '-i', 'twenty.yml', '--forks', '50']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const sizes = (p: string) => r.events.filter((e) => e.type === 'batch_start' && e.play === p).map((e) => (e.type === 'batch_start' ? e.hosts.length : 0));
+    // 30% of 20 = 6 per batch, the rest in the last; the list's last entry repeats (50% = 10) until all are in
+    expect(sizes('percent')).toEqual([6, 6, 6, 2]);
+    expect(sizes('list')).toEqual([1, 5, 10, 4]);
+    for (const p of ['percent', 'list']) {
+      const starts = r.events.map((e, i) => ({ e, i })).filter(({ e }) => e.type === 'batch_start' && e.play === p);
+      // batches partition the hosts in inventory order
+      expect(starts.flatMap(({ e }) => (e.type === 'batch_start' ? e.hosts : []))).toEqual(twenty);
+      for (const [k, { e, i }] of starts.entries()) {
+        if (e.type !== 'batch_start') continue;
+        expect(e.batches).toBe(starts.length);
+        const next = starts[k + 1]?.i ?? r.events.length;
+        for (const h of e.hosts) {
+          // the host's task ran inside its own batch, and really on that host
+          const at = r.events.findIndex((x, j) => j > i && j < next && x.type === 'task_result' && x.host === h && x.task.name === `${p} task`);
+          expect(at, `${p}: ${h} in batch ${e.batch}`).toBeGreaterThan(-1);
+          expect((r.events[at] as Extract<RunEvent, { type: 'task_result' }>).result?.stdout).toBe(h);
+        }
+      }
+    }
+    for (const h of twenty) expect(r.recap.hosts[h], h).toEqual(stats({ ok: 2 }));
+  });
 });
