@@ -193,6 +193,7 @@ describe.skipIf(labSkipReason())('fleet behaviour at scale over real SSH', () =>
     expect(again.code).toBe(0);
     expect(existsSync(join(dir, 'site.retry'))).toBe(false);
   });
+
   it('serial 5 with max_fail_percentage 20: a batch over the threshold stops the rollout before the next batch; the recap names the hosts never started', async () => {
     const twenty = names.slice(0, 20);
     const batchOf = (i: number) => twenty.slice(i * 5, i * 5 + 5);
@@ -251,6 +252,8 @@ describe.skipIf(labSkipReason())('fleet behaviour at scale over real SSH', () =>
     expect(Object.keys(r.recap.hosts).sort()).toEqual([...batchOf(0), ...batchOf(1)].sort());
     for (const e of r.events) if ('host' in e && e.host !== undefined) expect(never, `${e.type} on ${e.host}`).not.toContain(e.host);
     expect(r.recap.failures.map((f) => f.host).sort()).toEqual([...failing].sort());
+    // the retry file names the failed and unreachable hosts (the recap's notStarted the rest)
+    expect(readFileSync(join(dir, 'rollout.retry'), 'utf8')).toBe(twenty.filter((h) => failing.includes(h)).join('\n') + '\n');
   });
 
   it('serial as a percentage and as a list: batch sizes, order, and each batch done before the next starts', async () => {
@@ -292,5 +295,88 @@ describe.skipIf(labSkipReason())('fleet behaviour at scale over real SSH', () =>
       }
     }
     for (const h of twenty) expect(r.recap.hosts[h], h).toEqual(stats({ ok: 2 }));
+  });
+
+  it('a host that dies in the middle of a task is unreachable; the other 49 finish; exit 4', async () => {
+    const victim = names[24]!;
+    const others = names.filter((n) => n !== victim);
+    writeInventory('hosts.yml', names);
+    writeFileSync(
+      join(dir, 'midtask.yml'),
+      `
+- name: midtask
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: long
+      command: sleep 6.25
+    - name: after
+      command: hostname
+      changed_when: false
+`,
+    );
+    const running = runbook(['apply', 'midtask.yml', '-i', 'hosts.yml', '--forks', '50']);
+    try {
+      // wait until the command really runs on the victim, then the host goes down (sshd and all)
+      let seen = false;
+      for (let i = 0; i < 100 && !seen; i++) {
+        seen = (await labExec(lab, victim, ['pgrep', '-f', 'sleep 6.25'])).code === 0;
+        if (!seen) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(seen, 'sleep running on the victim').toBe(true);
+      await stopHost(lab, victim);
+      const r = await running;
+      expect(r.err).toBe('');
+      expect(r.code).toBe(4);
+      expect(r.recap.exitCode).toBe(4);
+      expect(resultOf(r.events, victim, 'long')?.status).toBe('unreachable');
+      expect(r.events.some((e) => e.type === 'task_start' && e.host === victim && e.task.name === 'after')).toBe(false);
+      expect(r.events.find((e) => e.type === 'host_end' && e.host === victim)).toMatchObject({ state: 'unreachable' });
+      expect(r.recap.hosts[victim]).toEqual(stats({ unreachable: 1 }));
+      for (const h of others) {
+        expect(r.recap.hosts[h], h).toEqual(stats({ ok: 2, changed: 1 }));
+        expect(resultOf(r.events, h, 'after')?.result?.stdout, h).toBe(h);
+      }
+      expect(readFileSync(join(dir, 'midtask.retry'), 'utf8')).toBe(`${victim}\n`);
+    } finally {
+      await running.catch(() => undefined);
+      await startHost(lab, victim);
+    }
+  });
+
+  it('any_errors_fatal: one host failing stops every host before the next task', async () => {
+    const ten = names.slice(30, 40);
+    const culprit = ten[3]!;
+    writeInventory('ten.yml', ten, [culprit]);
+    writeFileSync(
+      join(dir, 'fatal.yml'),
+      `
+- name: fatal
+  hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - name: check
+      ${MAYBE_FAIL}
+    - name: change
+      command: hostname
+- name: later play
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: never
+      command: "true"
+`,
+    );
+    const r = await runbook(['apply', 'fatal.yml', '-i', 'ten.yml', '--forks', '50']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.recap.hosts[culprit]).toEqual(stats({ failed: 1 }));
+    for (const h of ten) {
+      expect(resultOf(r.events, h, 'check')?.status, h).toBe(h === culprit ? 'failed' : 'changed');
+      expect(r.events.some((e) => e.type === 'task_start' && e.host === h && (e.task.name === 'change' || e.task.name === 'never')), h).toBe(false);
+    }
+    expect(r.events.some((e) => e.type === 'play_start' && e.play === 'later play')).toBe(false);
+    expect(r.recap.failures.map((f) => f.host)).toEqual([culprit]);
   });
 });
