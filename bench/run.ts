@@ -34,6 +34,7 @@ const USAGE = `usage: npm run bench -- [options]
   --verify N         after each tool's first run, check N hosts' end state (default 3)
   --timeout S        end a tool run after S seconds (default 1800)
   --runbook-dir DIR  run runbook from another checkout (built there), e.g. to compare a patch
+  --runbook-args S   extra arguments for runbook apply, split on spaces (e.g. "-e ansible_timeout=300")
   --no-build         do not run \`npm run build\` before runbook
   --profile          run runbook under node --cpu-prof (profiles in <results>/prof; slows it:
                      summarise with \`npx tsx bench/profile.ts FILE\`)
@@ -52,6 +53,7 @@ interface Options {
   profile: boolean;
   /** checkout whose bin/runbook.js is measured */
   runbookDir: string;
+  runbookArgs: string[];
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -69,6 +71,7 @@ function parseOptions(argv: string[]): Options | undefined {
       'no-build': { type: 'boolean' },
       profile: { type: 'boolean' },
       'runbook-dir': { type: 'string' },
+      'runbook-args': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -102,6 +105,7 @@ function parseOptions(argv: string[]): Options | undefined {
     build: !values['no-build'],
     profile: values.profile === true,
     runbookDir: resolve(values['runbook-dir'] ?? REPO),
+    runbookArgs: (values['runbook-args'] ?? '').split(' ').filter(Boolean),
   };
 }
 
@@ -276,7 +280,7 @@ function controlDir(root: string, phase: Phase): string {
 
 function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, phase: Phase): { argv: string[]; env: NodeJS.ProcessEnv } {
   const node = opts.profile ? ['node', '--cpu-prof', `--cpu-prof-dir=${join(p.profDir, `${tool}-${root.split('/').pop() ?? 'x'}-${phase}`)}`] : ['node'];
-  const runbook = [...node, join(opts.runbookDir, 'bin', 'runbook.js'), 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`];
+  const runbook = [...node, join(opts.runbookDir, 'bin', 'runbook.js'), 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`, ...opts.runbookArgs];
   switch (tool) {
     case 'floor':
       return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`)], env: process.env };
@@ -551,7 +555,7 @@ async function main(argv: string[]): Promise<number> {
     const text = [
       `## Fleet benchmark: ${N} hosts × ${TASKS} tasks, ${opts.runs} runs (medians)`,
       '',
-      `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.ansible} · ${versions.openssh} · runbook ${versions.runbookCommit} · forks ${opts.forks} · ${loadText}`,
+      `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.ansible} · ${versions.openssh} · runbook ${versions.runbookCommit}${opts.runbookArgs.length ? ` (${opts.runbookArgs.join(' ')})` : ''} · forks ${opts.forks} · ${loadText}`,
       '',
       table(rows, context),
       '',
