@@ -157,6 +157,13 @@ describe.skipIf(labSkipReason())('fleet behaviour at scale over real SSH', () =>
       expect(tasksOf(first.events, 'task_result', h).map((e) => (e.type === 'task_result' ? e.status : ''))).toEqual(['unreachable']);
       expect(first.events.find((e) => e.type === 'host_connect' && e.host === h)).toMatchObject({ status: 'unreachable' });
     }
+    // the operator learns why: a stopped host refuses, an unplugged one never answers
+    const connectMsg = (h: string): string | undefined => {
+      const e = first.events.find((x) => x.type === 'host_connect' && x.host === h && x.status === 'unreachable');
+      return e?.type === 'host_connect' ? e.msg : undefined;
+    };
+    for (const h of stopped) expect(connectMsg(h), h).toMatch(/refused/i);
+    for (const h of unplugged) expect(connectMsg(h), h).toMatch(/timed out|timeout/i);
     // the 40 finished every task, really on their own host
     for (const h of healthy) {
       expect(resultOf(first.events, h, 'stamp')?.status, h).toBe('changed');
@@ -309,7 +316,9 @@ describe.skipIf(labSkipReason())('fleet behaviour at scale over real SSH', () =>
   gather_facts: false
   tasks:
     - name: long
-      command: sleep 6.25
+      # a duration per host (h025: 6.025 s): fleet hosts share the PID namespace, so pgrep
+      # must be able to tell the victim's command from the others'
+      command: "sleep 6.{{ inventory_hostname[1:] }}"
     - name: after
       command: hostname
       changed_when: false
@@ -320,13 +329,15 @@ describe.skipIf(labSkipReason())('fleet behaviour at scale over real SSH', () =>
       // wait until the command really runs on the victim, then the host goes down (sshd and all)
       let seen = false;
       for (let i = 0; i < 100 && !seen; i++) {
-        seen = (await labExec(lab, victim, ['pgrep', '-f', 'sleep 6.25'])).code === 0;
+        seen = (await labExec(lab, victim, ['pgrep', '-x', '-f', `sleep 6.${victim.slice(1)}`])).code === 0;
         if (!seen) await new Promise((r) => setTimeout(r, 100));
       }
       expect(seen, 'sleep running on the victim').toBe(true);
       await stopHost(lab, victim);
       const r = await running;
       expect(r.err).toBe('');
+      // 50 hosts at once (--forks 50): one round of the 6 s command, not several
+      expect(r.recap.durationMs).toBeLessThan(25_000);
       expect(r.code).toBe(4);
       expect(r.recap.exitCode).toBe(4);
       expect(resultOf(r.events, victim, 'long')?.status).toBe('unreachable');
