@@ -1,6 +1,8 @@
 // The whole error vocabulary of runbook. The CLI entry point (src/cli/main.ts) is the one
 // place that maps these to exit codes; everything else throws or returns them.
 
+import type { Diagnostic } from '../playbook/diagnostic.js';
+
 export const EXIT = {
   ok: 0,
   usage: 1,
@@ -29,7 +31,7 @@ export class ValidationError extends RunbookError {
   override readonly code = 'VALIDATION';
   constructor(
     message: string,
-    readonly diagnostics: readonly import('../playbook/diagnostic.js').Diagnostic[] = [],
+    readonly diagnostics: readonly Diagnostic[] = [],
   ) {
     super(message);
   }
