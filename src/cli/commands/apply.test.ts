@@ -153,6 +153,8 @@ describe('runbook apply', () => {
   it('-e: hostile input is refused cleanly (prototype keys, alias bombs in @file)', async () => {
     const dir = await project();
     await expect(parseExtraVars(['{"__proto__": {"polluted": 1}}'], dir)).rejects.toThrow(/'__proto__' is not allowed/);
+    await expect(parseExtraVars(['__proto__=1'], dir)).rejects.toThrow(/'__proto__' is not allowed/);
+    await expect(parseExtraVars(['constructor=x'], dir)).rejects.toThrow(/'constructor' is not allowed/);
     await expect(parseExtraVars(['{"a": {"constructor": {"prototype": 1}}}'], dir)).rejects.toThrow(/not allowed/);
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`);

@@ -273,6 +273,7 @@ export async function parseExtraVars(values: readonly string[], cwd: string): Pr
         if (eq <= 0) throw new UsageError(`-e '${pair}': expected key=value, a JSON object or @file`);
         const key = pair.slice(0, eq);
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`-e '${pair}': '${key}' is not a valid variable name`);
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new UsageError(`-e: '${key}' is not allowed as a variable name`);
         out[key] = pair.slice(eq + 1);
       }
     }
