@@ -34,7 +34,8 @@ const USAGE = `usage: npm run bench -- [options]
   --verify N         after each tool's first run, check N hosts' end state (default 3)
   --timeout S        end a tool run after S seconds (default 1800)
   --runbook-dir DIR  run runbook from another checkout (built there), e.g. to compare a patch
-  --runbook-args S   extra arguments for runbook apply, split on spaces (e.g. "-e ansible_timeout=300")
+  --runbook-args=S   extra arguments for runbook apply, split on spaces
+                     (e.g. --runbook-args="-e ansible_timeout=300")
   --no-build         do not run \`npm run build\` before runbook
   --profile          run runbook under node --cpu-prof (profiles in <results>/prof; slows it:
                      summarise with \`npx tsx bench/profile.ts FILE\`)
@@ -400,6 +401,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('bench: the lab needs Linux and root (network namespaces, sshd per host)\n');
     return 1;
   }
+  // one bench at a time: a second one would tear down the first one's lab (same instance
+  // name) and both would measure each other's load
+  const lockFile = '/tmp/runbook-bench.lock';
+  try {
+    const other = Number(readFileSync(lockFile, 'utf8').trim());
+    if (other > 0 && other !== process.pid && readFileSync(`/proc/${other}/cmdline`, 'utf8').includes('bench/run.ts')) {
+      process.stderr.write(`bench: another benchmark is running (pid ${other}); wait for it to finish\n`);
+      return 1;
+    }
+  } catch {
+    // no lock, or its owner is gone
+  }
+  writeFileSync(lockFile, `${process.pid}\n`);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const outDir = join(BENCH, 'results', `${stamp}-${opts.hosts}h`);
   const logDir = join(outDir, 'logs');
@@ -432,6 +446,7 @@ async function main(argv: string[]): Promise<number> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       killActive();
+      rmSync(lockFile, { force: true });
       rmSync(hostsRoot, { recursive: true, force: true });
       if (labApi) {
         log(`stopping lab '${LAB_NAME}'`);
