@@ -9,3 +9,4 @@ export { OMIT } from './interpret.js';
 export { LazyMapping, Undefined } from './values.js';
 export { isTemplate } from './compile.js';
 export { toBool } from './filters.js';
+export { knownFilters, knownTests } from './known.js';
