@@ -59,6 +59,8 @@ interface HostRun {
   /** handler index → the task that notified it, for the current play */
   notified: Map<number, TaskRef>;
   lastFailure?: Failure;
+  /** the last task that failed on this host (not ignored): `ansible_failed_task`/`_result` in rescue */
+  failedTask?: { task: Record<string, unknown>; result: Record<string, unknown> };
 }
 
 /** Keywords a block passes down to the tasks inside it. */
@@ -74,6 +76,8 @@ interface Inherited {
   ignoreErrors?: unknown;
   timeout?: number;
   runOnce?: boolean;
+  /** inside `rescue`: ansible_failed_task and ansible_failed_result (data, never re-rendered) */
+  rescueVars?: Record<string, unknown>;
 }
 
 interface BatchRun {
@@ -447,7 +451,12 @@ class Run {
       // the failure is handled: Ansible counts it as rescued, not failed
       h.stats.rescued++;
       h.lastFailure = undefined;
-      outcome = await this.runSteps(h, br, b.rescue, inh);
+      // Ansible: the failed task and its result are visible in the rescue tasks
+      const failed = h.failedTask;
+      const rescueInh: Inherited = failed
+        ? { ...inh, rescueVars: { ansible_failed_task: failed.task, ansible_failed_result: failed.result } }
+        : inh;
+      outcome = await this.runSteps(h, br, b.rescue, rescueInh);
     }
     if (outcome === 'ok' || outcome === 'failed') {
       const always = await this.runSteps(h, br, b.always, inh);
@@ -502,6 +511,7 @@ class Run {
     if (task.register) h.vars = { ...h.vars, [task.register]: inv.result };
     if (inv.facts) h.vars = { ...h.vars, ...inv.facts };
     if (inv.status === 'failed' && !this.ignoreErrors(h, br, task, inh)) {
+      this.recordFailedTask(h, task, this.ref(task, br), inv.result);
       h.lastFailure = {
         host: h.name,
         task: this.ref(task, br).name,
@@ -616,6 +626,7 @@ class Run {
           h.stats.ignored++;
           break;
         }
+        this.recordFailedTask(h, task, ref, inv.result);
         h.lastFailure = {
           host: h.name,
           task: ref.name,
@@ -627,6 +638,21 @@ class Run {
         return 'failed';
     }
     return 'ok';
+  }
+
+  private recordFailedTask(h: HostRun, task: TaskNode, ref: TaskRef, result: Record<string, unknown>): void {
+    h.failedTask = {
+      task: {
+        name: ref.name,
+        action: task.module,
+        args: task.args,
+        tags: task.tags,
+        ...(task.when ? { when: task.when } : {}),
+        ...(task.register ? { register: task.register } : {}),
+        where: ref.where,
+      },
+      result,
+    };
   }
 
   private notify(h: HostRun, br: BatchRun, task: TaskNode, ref: TaskRef, scope: VarScope): void {
@@ -1090,6 +1116,7 @@ class Run {
       { name: 'play vars', kind: 'template', vars: play.vars },
       ...play.varsFiles.map((vf): Layer => ({ name: `vars_files ${vf.file}`, kind: 'template', vars: vf.vars })),
       ...inh.vars.map((v): Layer => ({ name: 'task vars', kind: 'template', vars: v })),
+      ...(inh.rescueVars ? [{ name: 'rescue', kind: 'data', vars: inh.rescueVars } satisfies Layer] : []),
       ...(loopVars ? [{ name: 'loop', kind: 'data', vars: loopVars } satisfies Layer] : []),
       { name: 'registered and set_fact', kind: 'data', vars: h.vars },
       { name: 'extra vars', kind: 'template', vars: this.options.extraVars ?? {} },
@@ -1315,6 +1342,7 @@ function inherit(parent: Inherited, k: Step): Inherited {
     ...pick('ignoreErrors', k.ignoreErrors ?? parent.ignoreErrors),
     ...pick('timeout', k.timeout ?? parent.timeout),
     ...pick('runOnce', k.runOnce ?? parent.runOnce),
+    ...pick('rescueVars', parent.rescueVars),
   };
 }
 

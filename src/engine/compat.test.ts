@@ -1,0 +1,84 @@
+// Ansible behaviours an outside tester found missing: rescue variables, meta tasks,
+// --start-at-task on unnamed tasks.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createMemoryReporter } from '../report/combine.js';
+import type { RunEvent, TaskResultEvent } from '../report/events.js';
+import { runPlaybook } from './run.js';
+import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom } from './testing/memory.js';
+import type { FleetOptions } from './testing/memory.js';
+import { testModules } from './testing/modules.js';
+import type { RunOptions } from './types.js';
+
+async function run(yaml: string, setup: { groups?: Record<string, string[]>; fleet?: FleetOptions; run?: Partial<RunOptions> } = {}) {
+  const { playbook, dir } = await playbookFrom(yaml);
+  const fleet = memoryFleet(setup.fleet);
+  const mem = createMemoryReporter();
+  const recap = await runPlaybook(
+    playbook,
+    memoryInventory(setup.groups ?? { web: ['a', 'b'] }),
+    {
+      transportFactory: fleet.factory,
+      gatherFacts: () => Promise.resolve({ ...FAKE_FACTS }),
+      getModule: (n) => testModules.get(n),
+      retryFile: join(dir, 'site.retry'),
+      forks: 10,
+      ...setup.run,
+    },
+    mem,
+  );
+  return { recap, events: mem.events, fleet };
+}
+
+const results = (events: RunEvent[], host: string): TaskResultEvent[] =>
+  events.filter((e): e is TaskResultEvent => e.type === 'task_result' && e.host === host && e.item === undefined);
+const msgOf = (events: RunEvent[], host: string, task: string) => results(events, host).find((e) => e.task.name === task)?.msg;
+const cmds = (calls: Array<{ host: string; command: string }>, host: string) => calls.filter((c) => c.host === host).map((c) => c.command);
+
+describe('rescue: ansible_failed_task and ansible_failed_result', () => {
+  it('are defined in rescue with the failed task and its registered result', async () => {
+    const { events, recap } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - block:
+        - name: ok first
+          sh: fine
+        - name: breaks
+          sh: boom
+      rescue:
+        - name: show
+          debug:
+            msg: "{{ ansible_failed_task.name }}|{{ ansible_failed_task.action }}|{{ ansible_failed_result.rc }}|{{ ansible_failed_result.stderr }}|{{ ansible_failed_result.failed }}"
+    - name: after
+      debug:
+        msg: "{{ ansible_failed_task is defined }}"
+`,
+      { groups: { web: ['a'] }, fleet: { reply: (_h, c) => (c === 'boom' ? { exitCode: 3, stderr: 'bad {{ x }}' } : undefined) } },
+    );
+    expect(msgOf(events, 'a', 'show')).toBe('breaks|sh|3|bad {{ x }}|True');
+    // only inside rescue, as in Ansible
+    expect(msgOf(events, 'a', 'after')).toBe('false');
+    expect(recap.hosts.a).toMatchObject({ rescued: 1, failed: 0 });
+  });
+
+  it('an unnamed failed task is named by its module; nested blocks see the inner failure', async () => {
+    const { events } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - block:
+        - block:
+            - fail: { msg: inner trouble }
+      rescue:
+        - name: show
+          debug:
+            msg: "{{ ansible_failed_task.name }}/{{ ansible_failed_result.msg }}"
+`,
+      { groups: { web: ['a'] } },
+    );
+    expect(msgOf(events, 'a', 'show')).toBe('fail/inner trouble');
+  });
+});
