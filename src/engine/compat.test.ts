@@ -82,3 +82,24 @@ describe('rescue: ansible_failed_task and ansible_failed_result', () => {
     expect(msgOf(events, 'a', 'show')).toBe('fail/inner trouble');
   });
 });
+
+describe('--start-at-task', () => {
+  const yaml = `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: first
+      sh: one
+    - sh: two
+    - debug: { msg: hi }
+    - sh: three
+`;
+  it('matches an unnamed task by the name it is shown with (its module)', async () => {
+    const { fleet } = await run(yaml, { groups: { web: ['a'] }, run: { startAtTask: 'sh' } });
+    expect(cmds(fleet.calls, 'a')).toEqual(['two', 'three']);
+    const r2 = await run(yaml, { groups: { web: ['a'] }, run: { startAtTask: 'debug' } });
+    expect(cmds(r2.fleet.calls, 'a')).toEqual(['three']);
+    const r3 = await run(yaml, { groups: { web: ['a'] }, run: { startAtTask: 'ansible.builtin.debug' } });
+    expect(cmds(r3.fleet.calls, 'a')).toEqual(['three']);
+  });
+});

@@ -1231,7 +1231,9 @@ class Run {
       for (const s of steps) {
         if (found) return;
         if (s.kind === 'task') {
-          if (s.name !== undefined && globMatch(want, s.name)) {
+          // an unnamed task is shown (and matched, as in Ansible) by its module name
+          const shown = s.name ?? defaultName(s);
+          if (globMatch(want, shown) || (s.name === undefined && globMatch(want, `ansible.builtin.${s.module}`))) {
             found = true;
             return;
           }
