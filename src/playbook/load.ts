@@ -14,13 +14,14 @@ import {
   TASK_ONLY_KEYWORDS,
   TRUE_STRINGS,
   UNSUPPORTED_KEYWORDS,
+  keywordName,
   validateKeyword,
   validateModuleArgs,
   type KeywordSpec,
 } from './schema.js';
 import { describeSchemaErrors } from './messages.js';
 import { IDENTIFIER, closest, hasTemplate, runPlaybookRules } from './rules.js';
-import { allModuleNames, getModule } from '../modules/registry.js';
+import { allModuleNames, getModule, indexModules } from '../modules/registry.js';
 import { compile as compileTemplate } from '../template/compile.js';
 import type { ModuleDefinition } from '../modules/types.js';
 
@@ -47,10 +48,9 @@ export interface ModuleLookup {
 
 const REGISTRY: ModuleLookup = { get: getModule, names: allModuleNames };
 
-/** A lookup over a fixed list of modules (tests, tools); names include `ansible.builtin.NAME`. */
+/** A lookup over a fixed list of modules (tests, tools); names include `ansible.builtin.NAME` etc. (moduleNamesOf). */
 export function moduleLookup(modules: readonly AnyModule[]): ModuleLookup {
-  const byName = new Map<string, AnyModule>();
-  for (const m of modules) for (const n of [m.name, ...(m.aliases ?? []), `ansible.builtin.${m.name}`]) if (!byName.has(n)) byName.set(n, m);
+  const byName = indexModules(modules);
   return { get: (n) => byName.get(n), names: () => [...byName.keys()] };
 }
 
@@ -269,7 +269,7 @@ class Loader {
     const plays: Play[] = [];
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
-      if (isObj(item) && 'import_playbook' in item) {
+      if (isObj(item) && Object.keys(item).some((k) => keywordName(k) === 'import_playbook')) {
         plays.push(...(await this.importPlaybook(y, item, [i], stack)));
         continue;
       }
@@ -280,26 +280,28 @@ class Loader {
   }
 
   async importPlaybook(y: ParsedYaml, item: Obj, path: Seg[], stack: string[]): Promise<Play[]> {
+    // `ansible.builtin.import_playbook` is the same keyword; positions use the key as written
+    const key = Object.keys(item).find((k) => keywordName(k) === 'import_playbook') ?? 'import_playbook';
     for (const k of Object.keys(item)) {
-      if (k !== 'import_playbook' && k !== 'name') {
+      if (k !== key && k !== 'name') {
         this.error(y, [...path, k], 'bad-import', `\`${k}\` cannot be used with import_playbook`, 'put keywords on the plays of the imported playbook');
       }
     }
-    const target = item.import_playbook;
+    const target = item[key];
     if (typeof target !== 'string' || target === '') {
-      this.error(y, [...path, 'import_playbook'], 'bad-value', '`import_playbook` must be a file name', 'e.g. `- import_playbook: site.yml`', true);
+      this.error(y, [...path, key], 'bad-value', '`import_playbook` must be a file name', 'e.g. `- import_playbook: site.yml`', true);
       return [];
     }
     if (hasTemplate(target)) {
-      this.error(y, [...path, 'import_playbook'], 'include-templated', 'import_playbook with a `{{ }}` file name is not supported: playbooks are resolved when loaded, before any variables exist', 'write the file name literally', true);
+      this.error(y, [...path, key], 'include-templated', 'import_playbook with a `{{ }}` file name is not supported: playbooks are resolved when loaded, before any variables exist', 'write the file name literally', true);
       return [];
     }
     const abs = resolve(dirname(y.file), target);
     if (stack.includes(abs)) {
-      this.error(y, [...path, 'import_playbook'], 'include-cycle', `import cycle: ${[...stack, abs].map((f) => relative(process.cwd(), f) || f).join(' → ')}`, 'remove the import that leads back to a playbook already being imported', true);
+      this.error(y, [...path, key], 'include-cycle', `import cycle: ${[...stack, abs].map((f) => relative(process.cwd(), f) || f).join(' → ')}`, 'remove the import that leads back to a playbook already being imported', true);
       return [];
     }
-    return this.loadPlaybookFile(abs, [...stack, abs], { y, path: [...path, 'import_playbook'] });
+    return this.loadPlaybookFile(abs, [...stack, abs], { y, path: [...path, key] });
   }
 
   async normalisePlay(y: ParsedYaml, item: unknown, path: Seg[]): Promise<Play | undefined> {
@@ -315,9 +317,9 @@ class Loader {
         if (this.checkKeyword(y, [...path, k], k, spec, value)) valid.add(k);
         continue;
       }
-      if (UNSUPPORTED_KEYWORDS[k] !== undefined) {
-        this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[k]);
-      } else if (this.modules.get(k) !== undefined || k === 'block' || k in INCLUDE_KEYWORDS) {
+      if (UNSUPPORTED_KEYWORDS[keywordName(k)] !== undefined) {
+        this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[keywordName(k)]);
+      } else if (this.modules.get(k) !== undefined || k === 'block' || keywordName(k) in INCLUDE_KEYWORDS) {
         this.error(y, [...path, k], 'task-in-play', `\`${k}\` is a task, but it is written directly in the play`, 'put tasks in a list under `tasks:`');
       } else if (k in COMMON_TASK_KEYWORDS || k in TASK_ONLY_KEYWORDS) {
         this.error(y, [...path, k], 'unknown-key', `\`${k}\` is a task keyword and cannot be set on a play`, 'set it on the tasks, or wrap them in a `block:` that has it');
@@ -554,14 +556,19 @@ class Loader {
     const valid = new Set<string>();
     const moduleKeys: string[] = [];
     const unknownKeys: string[] = [];
+    // an unsupported keyword (include_vars, include_role) was the task's action: "no module" would repeat it
+    let unsupported = false;
     const isBlock = 'block' in raw || 'rescue' in raw || 'always' in raw;
-    const includeKeys = Object.keys(raw).filter((k) => k in INCLUDE_KEYWORDS);
+    // `ansible.builtin.import_tasks` is import_tasks: tables are looked up by the short name,
+    // positions and messages keep the key as written
+    const includeKeys = Object.keys(raw).filter((k) => keywordName(k) in INCLUDE_KEYWORDS);
     for (const [k, value] of Object.entries(raw)) {
-      const spec = COMMON_TASK_KEYWORDS[k] ?? TASK_ONLY_KEYWORDS[k] ?? BLOCK_KEYWORDS[k] ?? INCLUDE_KEYWORDS[k];
+      const spec = COMMON_TASK_KEYWORDS[k] ?? TASK_ONLY_KEYWORDS[k] ?? BLOCK_KEYWORDS[k] ?? INCLUDE_KEYWORDS[keywordName(k)];
       if (spec !== undefined) {
         if (this.checkKeyword(y, [...path, k], k, spec, value)) valid.add(k);
-      } else if (UNSUPPORTED_KEYWORDS[k] !== undefined) {
-        this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[k]);
+      } else if (UNSUPPORTED_KEYWORDS[keywordName(k)] !== undefined) {
+        unsupported = true;
+        this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[keywordName(k)]);
       } else if (this.modules.get(k) !== undefined) {
         moduleKeys.push(k);
       } else if (k in PLAY_KEYWORDS) {
@@ -642,7 +649,7 @@ class Loader {
         steps = await this.normaliseSteps(iy, iy.value, [], [...includeStack, abs], inHandlers);
       }
       const kws = this.commonKeywords(y, raw, path, valid);
-      kws.name ??= `${key}: ${target}`;
+      kws.name ??= `${keywordName(key)}: ${target}`;
       const block: BlockNode = { ...kws, kind: 'block', block: steps, rescue: [], always: [], fromImport: abs };
       return block;
     }
@@ -659,7 +666,7 @@ class Loader {
     // the module's own "missing argument" errors would only repeat the indentation problem
     if (misindented.length > 0) return undefined;
     if (moduleKeys.length === 0) {
-      if (unknownKeys.length === 0) {
+      if (unknownKeys.length === 0 && !unsupported) {
         this.error(y, path, 'no-module', 'the task has no module: nothing to do', `add one module with its arguments, e.g. \`command: ...\`; runbook's modules are: ${this.moduleList()}`);
       }
       return undefined;

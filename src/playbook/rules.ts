@@ -29,18 +29,24 @@ function isSubsequence(word: string, of: string): boolean {
   return i === word.length;
 }
 
-const short = (s: string): string => s.toLowerCase().replace(/^ansible\.builtin\./, '');
+/** `community.general.snap` → `snap`: the part after a `namespace.collection.` prefix. */
+const short = (s: string): string => s.toLowerCase().replace(/^[a-z0-9_]+\.[a-z0-9_]+\./, '');
+const prefix = (s: string): string => s.toLowerCase().slice(0, s.length - short(s).length);
 
 /** The closest candidate when it is close enough to be a typo, else undefined. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   const w = short(word);
+  const wp = prefix(word);
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
     // `ansible.builtin.copi` vs `ansible.builtin.copy`: compare the short names
     const cs = short(c);
-    // a letter left out (`taks` → `tasks`) beats a letter changed (`taks` → `tags`) on a tie
-    const score = levenshtein(w, cs) - (isSubsequence(w, cs) ? 0.5 : 0) + (word.includes('.') === c.includes('.') ? 0 : 0.25);
+    // a letter left out (`taks` → `tasks`) beats a letter changed (`taks` → `tags`) on a tie;
+    // on the same short name, a name with the same collection prefix (or at least a dotted
+    // name for a dotted word) wins: `community.general.apt` → `ansible.builtin.apt`
+    const score =
+      levenshtein(w, cs) - (isSubsequence(w, cs) ? 0.5 : 0) + (word.includes('.') === c.includes('.') ? 0 : 0.25) + (wp === prefix(c) ? 0 : 0.1);
     if (score < bestScore) {
       best = c;
       bestScore = score;

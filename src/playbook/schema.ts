@@ -3,7 +3,7 @@
 // drift apart. Module argument schemas come from each module's own `schema` at runtime.
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import type { ModuleDefinition } from '../modules/types.js';
-import { allModules } from '../modules/registry.js';
+import { allModules, moduleNamesOf } from '../modules/registry.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModule = ModuleDefinition<any>;
@@ -237,7 +237,22 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   with_together: 'with_together is not supported',
   with_subelements: 'with_subelements is not supported',
   import_playbook: 'import_playbook is a play-level entry: `- import_playbook: other.yml`',
+  include_vars: 'include_vars is not supported: load variable files with `vars_files:` on the play (read when the playbook is loaded), or put the variables in `vars:`',
 };
+
+/** Keywords that are actions in Ansible and so also answer to `ansible.builtin.X` / `ansible.legacy.X`. */
+const FQCN_KEYWORDS = new Set(['import_tasks', 'include_tasks', 'import_playbook', 'include_vars', 'include_role', 'import_role', 'include']);
+
+/** `ansible.builtin.import_tasks` → `import_tasks` (the same for `ansible.legacy.`); other keys unchanged. */
+export function keywordName(key: string): string {
+  const m = /^ansible\.(?:builtin|legacy)\.(.+)$/.exec(key);
+  return m?.[1] !== undefined && FQCN_KEYWORDS.has(m[1]) ? m[1] : key;
+}
+
+/** Every spelling of a keyword that has a collection name (for the published schema). */
+export function keywordSpellings(name: string): string[] {
+  return FQCN_KEYWORDS.has(name) ? [name, `ansible.builtin.${name}`, `ansible.legacy.${name}`] : [name];
+}
 
 export function moduleDefinitionName(name: string): string {
   return `module-${name}`;
@@ -294,7 +309,7 @@ export function buildModuleSchema(m: AnyModule): SchemaObject {
 function keywordProperties(...tables: Array<Record<string, KeywordSpec>>): Record<string, SchemaObject> {
   const props: Record<string, SchemaObject> = {};
   for (const table of tables) {
-    for (const [k, spec] of Object.entries(table)) props[k] = { ...spec.schema, description: spec.description };
+    for (const [k, spec] of Object.entries(table)) for (const n of keywordSpellings(k)) props[n] = { ...spec.schema, description: spec.description };
   }
   return props;
 }
@@ -317,7 +332,7 @@ export function buildPlaybookSchema(modules: AnyModule[] = allModules()): Schema
         { type: 'null' },
       ],
     };
-    const names = [m.name, ...(m.aliases ?? []), `ansible.builtin.${m.name}`];
+    const names = moduleNamesOf(m);
     for (const n of names) moduleProps[n] ??= value;
   }
   definitions.task = {
@@ -336,13 +351,14 @@ export function buildPlaybookSchema(modules: AnyModule[] = allModules()): Schema
     additionalProperties: false,
     required: ['hosts'],
   };
+  const importNames = keywordSpellings('import_playbook');
   definitions['import-playbook'] = {
     type: 'object',
     properties: {
-      import_playbook: { type: 'string', description: 'another playbook whose plays run here, relative to this file' },
+      ...Object.fromEntries(importNames.map((n) => [n, { type: 'string', description: 'another playbook whose plays run here, relative to this file' }])),
       name: { type: 'string' },
     },
-    required: ['import_playbook'],
+    anyOf: importNames.map((n) => ({ required: [n] })),
     additionalProperties: false,
   };
   return {
