@@ -103,3 +103,38 @@ describe('--start-at-task', () => {
     expect(cmds(r3.fleet.calls, 'a')).toEqual(['three']);
   });
 });
+
+describe('an unreachable host in the plain output', () => {
+  it('one UNREACHABLE line (connect + first task), recap counts it once, retry file ends with a newline', async () => {
+    const { Writable } = await import('node:stream');
+    const { readFile } = await import('node:fs/promises');
+    const { createPlainReporter } = await import('../report/plain.js');
+    let text = '';
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    });
+    const { playbook, dir } = await playbookFrom(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: hello
+      sh: one
+    - sh: two
+`);
+    const fleet = memoryFleet({ unreachable: ['b'] });
+    const recap = await runPlaybook(
+      playbook,
+      memoryInventory({ web: ['a', 'b'] }),
+      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), retryFile: join(dir, 'site.retry') },
+      createPlainReporter(out),
+    );
+    expect(text.match(/UNREACHABLE/g)).toHaveLength(1);
+    expect(text).toMatch(/^b {2}UNREACHABLE: hello \(.*site\.yml:5\): /m);
+    expect(recap.hosts.b).toMatchObject({ unreachable: 1, ok: 0, failed: 0 });
+    expect(recap.hosts.a).toMatchObject({ ok: 2, unreachable: 0 });
+    expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('b\n');
+  });
+});

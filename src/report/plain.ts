@@ -24,6 +24,16 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
   const s = options.style ?? NO_COLOR;
   const running = new Map<string, { task: string; since: number; item?: string }>();
   const aliveMs = options.aliveEveryMs ?? 30_000;
+  // A failed connect is followed by the task's UNREACHABLE result with the same reason: print
+  // that one line (it names the task), and the connect line only if no task result follows.
+  const connectFailed = new Map<string, string>();
+  const flushConnect = (host?: string): void => {
+    for (const [h, msg] of connectFailed) {
+      if (host !== undefined && h !== host) continue;
+      w(`${h}  ${s.red('UNREACHABLE')}: ${msg}`);
+      connectFailed.delete(h);
+    }
+  };
   const w = (line: string): void => {
     out.write(`${line}\n`);
   };
@@ -54,6 +64,7 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
         w(`${head}${s.dim('skipped')}: ${e.task.name}${item}${v >= 1 && e.msg ? `: ${e.msg}` : ''}`);
         break;
       case 'unreachable':
+        connectFailed.delete(e.host);
         w(`${head}${s.red('UNREACHABLE')}: ${e.task.name} (${e.task.where}): ${e.msg ?? ''}`);
         break;
       case 'failed': {
@@ -86,7 +97,7 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
           if (e.batches > 1) w(s.bold(`BATCH ${e.batch}/${e.batches}: ${e.hosts.join(', ')}`));
           break;
         case 'host_connect':
-          if (e.status === 'unreachable') w(`${e.host}  ${s.red('UNREACHABLE')}: ${e.msg ?? ''}`);
+          if (e.status === 'unreachable') connectFailed.set(e.host, e.msg ?? '');
           else if (v >= 1) w(`${e.host}  connected (${formatDuration(e.durationMs)})`);
           break;
         case 'task_start':
@@ -108,10 +119,15 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
         case 'handler_notified':
           if (v >= 1) w(`${e.host}  notified handler: ${e.handler} (by ${e.by.name})`);
           break;
+        case 'host_end':
+          flushConnect(e.host);
+          break;
         case 'play_end':
+          flushConnect();
           if (e.stopped) w(s.red(`PLAY STOPPED [${e.play}]: ${e.stopped}`));
           break;
         case 'recap':
+          flushConnect();
           clearInterval(timer);
           running.clear();
           out.write(formatRecap(e, { style: s, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));

@@ -128,6 +128,23 @@ describe('plain reporter', () => {
     expect(out.text).toContain('web1  ok: Report (0ms): chain at /etc/le/fullchain.pem');
   });
 
+  it('an unreachable host gets one UNREACHABLE line (the task\'s), not one for the connect too', () => {
+    const out = new Sink();
+    feed(createPlainReporter(out));
+    expect(out.text.match(/UNREACHABLE/g)).toHaveLength(1);
+    expect(out.text).toContain('web3  UNREACHABLE: Install nginx (site.yml:7): web3: connection refused');
+  });
+
+  it('a failed connect with no task result after it is still printed, once', () => {
+    const out = new Sink();
+    feed(createPlainReporter(out), [
+      { type: 'host_connect', host: 'web3', status: 'unreachable', msg: 'web3: connection refused', durationMs: 3 },
+      { type: 'host_end', host: 'web3', state: 'unreachable' },
+      recap,
+    ]);
+    expect(out.text.match(/web3 {2}UNREACHABLE: web3: connection refused/g)).toHaveLength(1);
+  });
+
   it('--diff prints a unified diff of changed files', () => {
     const out = new Sink();
     feed(createPlainReporter(out, { diff: true }));
