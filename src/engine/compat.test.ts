@@ -138,3 +138,120 @@ describe('an unreachable host in the plain output', () => {
     expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('b\n');
   });
 });
+
+describe('meta', () => {
+  const flush = (strategy: string, meta = 'meta') => `
+- hosts: web
+  gather_facts: false
+  strategy: ${strategy}
+  tasks:
+    - name: config
+      sh: config
+      when: inventory_hostname == 'a'
+      notify: restart
+    - ${meta}: flush_handlers
+    - name: later
+      sh: later
+      notify: reload
+  handlers:
+    - name: restart
+      sh: restart
+    - name: reload
+      sh: reload
+`;
+
+  for (const strategy of ['linear', 'free']) {
+    it(`flush_handlers runs the notified handlers at that point, on the hosts that notified (${strategy})`, async () => {
+      const { fleet, recap } = await run(flush(strategy));
+      expect(cmds(fleet.calls, 'a')).toEqual(['config', 'restart', 'later', 'reload']);
+      expect(cmds(fleet.calls, 'b')).toEqual(['later', 'reload']);
+      expect(recap.exitCode).toBe(0);
+      expect(recap.pendingHandlers).toEqual({});
+    });
+  }
+
+  it('linear: the flushed handler runs on every notifying host before any host starts the next task', async () => {
+    const { fleet } = await run(flush('linear').replace("when: inventory_hostname == 'a'", ''), {
+      fleet: { reply: (h, c) => (h === 'a' && c === 'restart' ? { delayMs: 60 } : undefined) },
+    });
+    const restarts = fleet.calls.filter((c) => c.command === 'restart');
+    expect(restarts).toHaveLength(2);
+    const lastRestart = Math.max(...restarts.map((c) => c.endSeq ?? Infinity));
+    for (const c of fleet.calls.filter((x) => x.command === 'later')) expect(c.seq).toBeGreaterThan(lastRestart);
+  });
+
+  it('ansible.builtin.meta works too', async () => {
+    const { fleet } = await run(flush('linear', 'ansible.builtin.meta'));
+    expect(cmds(fleet.calls, 'a')).toEqual(['config', 'restart', 'later', 'reload']);
+  });
+
+  it('end_host (with when) ends the play for that host only, without failing it; later plays run', async () => {
+    const { fleet, recap, events } = await run(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: one
+      sh: one
+      notify: h
+    - meta: end_host
+      when: inventory_hostname == 'a'
+    - name: two
+      sh: two
+  handlers:
+    - name: h
+      sh: handler
+- hosts: web
+  gather_facts: false
+  tasks:
+    - sh: three
+`);
+    expect(cmds(fleet.calls, 'a')).toEqual(['one', 'three']);
+    expect(cmds(fleet.calls, 'b')).toEqual(['one', 'two', 'handler', 'three']);
+    expect(recap.hosts.a).toMatchObject({ failed: 0, unreachable: 0 });
+    expect(recap.hosts.b).toMatchObject({ skipped: 1 });
+    expect(recap.exitCode).toBe(0);
+    // the handler a notified did not run: reported, not lost
+    expect(recap.pendingHandlers).toEqual({ a: ['h'] });
+    expect(events.some((e) => e.type === 'host_end' && e.host === 'a' && e.state === 'ok')).toBe(true);
+  });
+
+  it('end_play ends the play for every host and the later batches; the next play runs', async () => {
+    const { fleet, recap } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  serial: 2
+  tasks:
+    - name: one
+      sh: one
+    - meta: end_play
+      when: inventory_hostname == 'b'
+    - name: two
+      sh: two
+- hosts: web
+  gather_facts: false
+  tasks:
+    - sh: three
+`,
+      { groups: { web: ['a', 'b', 'c'] } },
+    );
+    expect(cmds(fleet.calls, 'a')).toEqual(['one', 'three']);
+    expect(cmds(fleet.calls, 'b')).toEqual(['one', 'three']);
+    expect(cmds(fleet.calls, 'c')).toEqual(['three']);
+    expect(recap.exitCode).toBe(0);
+    expect(recap.notStarted).toEqual([]);
+  });
+
+  it('an unsupported meta action fails the task with a clear message', async () => {
+    const { recap, events } = await run(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - meta: refresh_inventory
+    - sh: never
+`);
+    expect(msgOf(events, 'a', 'meta')).toMatch(/meta: 'refresh_inventory' is not supported by runbook; supported: flush_handlers, end_play/);
+    expect(recap.hosts.a).toMatchObject({ failed: 1 });
+    expect(recap.exitCode).toBe(2);
+  });
+});

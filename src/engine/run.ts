@@ -8,6 +8,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { HostFacts } from '../facts/types.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from '../modules/types.js';
+import { META_ACTIONS } from '../modules/meta.js';
 import { getModule } from '../modules/registry.js';
 import type { BlockNode, Play, Playbook, Step, TaskNode } from '../playbook/types.js';
 import type { HostStats, RecapEvent, Reporter, RunEvent, TaskRef, TaskResultEvent, TaskStatus } from '../report/events.js';
@@ -30,7 +31,8 @@ export const NO_LOG_MSG = "the output has been hidden due to the 'no_log: true' 
 /** Variable a playbook sets (set_fact) to publish values in the recap's `outputs` (and so in --json). */
 export const OUTPUTS_VAR = 'runbook_outputs';
 
-type Outcome = 'ok' | 'failed' | 'unreachable' | 'stopped';
+/** ended: `meta: end_host/end_play/end_batch` (or a handler failed in `flush_handlers`): no more tasks this play, state already set */
+type Outcome = 'ok' | 'failed' | 'unreachable' | 'stopped' | 'ended';
 type HostState = 'ok' | 'failed' | 'unreachable';
 type Layer = { name: string; vars: Record<string, unknown>; kind: 'template' | 'data' };
 
@@ -61,6 +63,8 @@ interface HostRun {
   lastFailure?: Failure;
   /** the last task that failed on this host (not ignored): `ansible_failed_task`/`_result` in rescue */
   failedTask?: { task: Record<string, unknown>; result: Record<string, unknown> };
+  /** `meta: end_host/end_play` ended the current play for this host: its handlers do not run */
+  ended?: boolean;
 }
 
 /** Keywords a block passes down to the tasks inside it. */
@@ -93,6 +97,10 @@ interface BatchRun {
   /** any_errors_fatal tripped: no host starts another task */
   fatal?: string;
   active?: { version: number; names: string[]; all: string[] };
+  /** `meta: end_play` (the rest of the play) or `end_batch` (this batch) */
+  ended?: 'play' | 'batch';
+  /** linear strategy: one handler run per `meta: flush_handlers` task, shared by the batch */
+  flushes?: Map<TaskNode, Promise<void>>;
 }
 
 interface Invocation {
@@ -332,7 +340,7 @@ class Run {
       }
       else if (bad === batch.length && bi < batches.length - 1)
         stopped = `every host of batch ${bi + 1} failed or was unreachable`;
-      if (stopped) break;
+      if (stopped || br.ended === 'play') break;
     }
     this.emit({ type: 'play_end', play: play.name, index, ...(stopped ? { stopped } : {}) });
     return stopped !== undefined;
@@ -349,6 +357,7 @@ class Run {
       ...(play.becomeUser !== undefined ? { becomeUser: play.becomeUser } : {}),
     };
     let outcome: Outcome = 'ok';
+    h.ended = false;
     try {
       const sections: Step[][] = [play.preTasks, play.tasks, play.postTasks];
       if (play.gatherFacts) sections.unshift([this.factsTask(play)]);
@@ -356,7 +365,8 @@ class Run {
         outcome = await this.runSteps(h, br, steps, inh);
         if (outcome !== 'ok') break;
       }
-      if (outcome === 'failed') this.hostFailed(h);
+      // a handler run by meta: flush_handlers may have failed the host already
+      if (outcome === 'failed' && h.state !== 'failed') this.hostFailed(h);
       if ((outcome === 'failed' || outcome === 'unreachable') && play.anyErrorsFatal && !br.fatal) {
         br.fatal = `any_errors_fatal: ${h.name} ${outcome === 'failed' ? 'failed' : 'was unreachable'}`;
       }
@@ -390,8 +400,11 @@ class Run {
     h.lastFailure = undefined;
   }
 
-  /** Handlers: once, at the end of the batch, in definition order, on the hosts that notified them. */
-  private async runHandlers(br: BatchRun): Promise<void> {
+  /**
+   * Handlers: once, at the end of the batch (or at `meta: flush_handlers`), in definition order,
+   * on the hosts that notified them.
+   */
+  private async runHandlers(br: BatchRun, among: readonly HostRun[] = br.hosts, endOfBatch = true): Promise<void> {
     const play = br.play;
     if (play.handlers.length === 0 || this.stopping) return;
     const force = this.options.forceHandlers ?? false;
@@ -411,8 +424,8 @@ class Run {
       let ran = false;
       for (const [i, handler] of play.handlers.entries()) {
         if (this.stopping) return;
-        const hosts = br.hosts.filter(
-          (h) => h.notified.has(i) && (h.state === 'ok' || (force && h.state === 'failed')),
+        const hosts = among.filter(
+          (h) => h.notified.has(i) && !h.ended && (h.state === 'ok' || (force && h.state === 'failed')),
         );
         if (hosts.length === 0) continue;
         ran = true;
@@ -426,7 +439,8 @@ class Run {
               h.stats.failed++;
               if (h.lastFailure) this.failures.push(h.lastFailure);
             }
-            if (outcome === 'failed' || outcome === 'unreachable') this.emit({ type: 'host_end', host: h.name, state: h.state });
+            // during flush_handlers the host's own run reports its end
+            if (endOfBatch && (outcome === 'failed' || outcome === 'unreachable')) this.emit({ type: 'host_end', host: h.name, state: h.state });
           }),
         );
       }
@@ -472,11 +486,14 @@ class Run {
       if (this.skipBefore.has(task)) return 'ok';
     }
     if (this.stopping || br.fatal) return 'stopped';
+    if (br.ended) return this.endHost(h);
     const pos = br.positions.get(task);
     if (br.lockstep && pos !== undefined) await br.lockstep.arrive(h.name, pos);
     if (!handler) this.checkMaxFail(br);
     if (this.stopping || br.fatal) return 'stopped';
+    if (br.ended) return this.endHost(h);
     if (h.state === 'unreachable') return 'unreachable';
+    if (!handler && isMeta(task.module)) return this.runMeta(h, br, task, inh);
 
     if (inh.runOnce) return this.runOnce(h, br, task, inh, handler);
     const release = await this.sem.acquire();
@@ -486,6 +503,87 @@ class Run {
     } finally {
       release();
     }
+  }
+
+  private endHost(h: HostRun): Outcome {
+    h.ended = true;
+    return 'ended';
+  }
+
+  /** `meta: ACTION`: acts on the run itself (Ansible's meta tasks), never on the host. */
+  private async runMeta(h: HostRun, br: BatchRun, task: TaskNode, inh: Inherited): Promise<Outcome> {
+    const ref = this.ref(task, br);
+    const t0 = Date.now();
+    const scope = this.scope(h, br, inh);
+    this.emit({ type: 'task_start', host: h.name, task: ref });
+    const done = (status: 'ok' | 'skipped', msg: string): void => {
+      this.emit({ type: 'task_result', host: h.name, task: ref, status, msg, durationMs: Date.now() - t0 });
+    };
+    const fail = (msg: string): Outcome => {
+      const result = { changed: false, failed: true, msg };
+      this.emit({ type: 'task_result', host: h.name, task: ref, status: 'failed', msg, durationMs: Date.now() - t0, result });
+      if (this.ignoreErrors(h, br, task, inh)) {
+        h.stats.ignored++;
+        return 'ok';
+      }
+      this.recordFailedTask(h, task, ref, result);
+      h.lastFailure = { host: h.name, task: ref.name, where: ref.where, msg };
+      return 'failed';
+    };
+    let action: string;
+    try {
+      const raw = task.args.action ?? task.args._raw_params ?? task.args.free_form;
+      action = String(renderValue(raw ?? '', scope)).trim();
+      for (const cond of [...inh.when, ...(task.when ?? [])]) {
+        if (!condition(cond, scope)) {
+          h.stats.skipped++;
+          done('skipped', `skipped: condition is false: ${String(cond)}`);
+          return 'ok';
+        }
+      }
+    } catch (err) {
+      return fail(templateMessage(err, task, 'meta'));
+    }
+    switch (action) {
+      case 'noop':
+        done('ok', 'noop');
+        return 'ok';
+      case 'flush_handlers': {
+        done('ok', 'running the notified handlers now');
+        await this.flushHandlers(h, br, task);
+        if (this.stopping || br.fatal) return 'stopped';
+        // a failed handler failed the host (counted by runHandlers): no more tasks for it
+        if (h.state !== 'ok') return 'ended';
+        return 'ok';
+      }
+      case 'end_host':
+        done('ok', 'ending the play for this host');
+        return this.endHost(h);
+      case 'end_play':
+      case 'end_batch':
+        br.ended = action === 'end_play' ? 'play' : 'batch';
+        // hosts waiting at the linear barrier move on to find the play ended
+        br.lockstep?.release();
+        done('ok', action === 'end_play' ? 'ending the play for every host' : 'ending the play for the hosts of this batch');
+        return this.endHost(h);
+      default:
+        return fail(
+          `${where(task)}: meta: ${action === '' ? '(no action)' : `'${action}'`} is not supported by runbook; ` +
+            `supported: ${META_ACTIONS.join(', ')}`,
+        );
+    }
+  }
+
+  /** Under linear, every host of the batch reaches the task together: one handler run for all of them. */
+  private flushHandlers(h: HostRun, br: BatchRun, task: TaskNode): Promise<void> {
+    if (!br.lockstep) return this.runHandlers(br, [h], false);
+    br.flushes ??= new Map();
+    let p = br.flushes.get(task);
+    if (!p) {
+      p = this.runHandlers(br, br.hosts, false);
+      br.flushes.set(task, p);
+    }
+    return p;
   }
 
   /** run_once: the first host to get there runs it; every host of the batch gets its result. */
@@ -1355,6 +1453,10 @@ function pick<K extends string, V>(key: K, v: V | undefined): Partial<Record<K, 
 function condition(cond: string | boolean, scope: VarScope): boolean {
   if (typeof cond === 'boolean') return cond;
   return evaluate(cond, scope);
+}
+
+function isMeta(module: string): boolean {
+  return module === 'meta' || module === 'ansible.builtin.meta';
 }
 
 function truthy(v: unknown): boolean {

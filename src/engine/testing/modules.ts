@@ -4,6 +4,7 @@
 import type { ModuleLookup } from '../../playbook/load.js';
 import { moduleLookup } from '../../playbook/load.js';
 import { getModule, allModuleNames } from '../../modules/registry.js';
+import { metaModule } from '../../modules/meta.js';
 import type { ModuleDefinition } from '../../modules/types.js';
 import { rawCommand } from '../../transport/command.js';
 
@@ -78,7 +79,8 @@ export const slowModule: ModuleDefinition<{ ms: number }> = {
   },
 };
 
-const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failModule, slowModule];
+// meta until src/modules/registry.ts registers it (then the registered one is the same object)
+const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failModule, slowModule, metaModule];
 const local = moduleLookup(TEST_MODULES);
 
 /** Test modules first, then every registered module (debug, ...). */
