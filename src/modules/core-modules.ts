@@ -7,6 +7,8 @@ import { copyModule } from './copy.js';
 import { debugModule } from './debug.js';
 import { fileModule } from './file.js';
 import { lineinfileModule } from './lineinfile.js';
+import { packageModule } from './package.js';
+import { pingModule } from './ping.js';
 import { serviceModule } from './service.js';
 import { snapModule } from './snap.js';
 import { statModule } from './stat.js';
@@ -25,6 +27,7 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   lineinfileModule,
   statModule,
   aptModule,
+  packageModule,
   snapModule,
   serviceModule,
   waitForModule,
@@ -33,4 +36,5 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   failModule,
   debugModule,
   setFactModule,
+  pingModule,
 ];
