@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadPlaybook, type LoadResult } from './load.js';
 import { closest } from './rules.js';
 import { allModules, allModuleNames, getModule, moduleNamesOf } from '../modules/registry.js';
-import type { BlockNode } from './types.js';
+import type { BlockNode, TaskNode } from './types.js';
 
 function write(text: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-compat-'));
@@ -94,3 +94,79 @@ describe('collection-qualified names', () => {
   });
 });
 
+
+describe('Ansible keywords accepted for compatibility', () => {
+  it('become_method: sudo is accepted on plays and tasks; any other method is an error', async () => {
+    const ok = await load('- hosts: all\n  become: true\n  become_method: sudo\n  tasks:\n    - command: id\n      become_method: sudo\n');
+    expect(errs(ok)).toEqual([]);
+    const bad = await load('- hosts: all\n  become_method: su\n  tasks:\n    - command: id\n      become_method: doas\n');
+    expect(errs(bad).sort()).toEqual([
+      '2:18 bad-value become_method `su` is not supported: runbook becomes with sudo only',
+      '5:22 bad-value become_method `doas` is not supported: runbook becomes with sudo only',
+    ]);
+  });
+
+  it('remote_user is normalised into the play and the task', async () => {
+    const r = await load('- hosts: all\n  remote_user: deploy\n  tasks:\n    - command: id\n      remote_user: admin\n    - command: id\n');
+    expect(errs(r)).toEqual([]);
+    if (!r.ok) return;
+    const play = r.playbook.plays[0];
+    expect(play?.remoteUser).toBe('deploy');
+    expect((play?.tasks[0] as TaskNode).remoteUser).toBe('admin');
+    expect((play?.tasks[1] as TaskNode).remoteUser).toBeUndefined();
+  });
+
+  it('ping and package are modules (also as ansible.builtin.*)', async () => {
+    const r = await load('- hosts: all\n  tasks:\n    - ansible.builtin.ping:\n    - ping: data=hello\n    - ansible.builtin.package: name=curl state=latest\n    - package: { name: [a, b] }\n');
+    expect(errs(r)).toEqual([]);
+    if (!r.ok) return;
+    expect(r.playbook.plays[0]?.tasks).toMatchObject([
+      { module: 'ping', args: {} },
+      { module: 'ping', args: { data: 'hello' } },
+      { module: 'package', args: { name: 'curl', state: 'latest' } },
+      { module: 'package', args: { name: ['a', 'b'] } },
+    ]);
+  });
+});
+
+describe('older loop forms', () => {
+  const loopOf = async (task: string): Promise<unknown> => {
+    const r = await load(`- hosts: all\n  tasks:\n    - debug: msg="{{ item }}"\n${task}`);
+    expect(errs(r)).toEqual([]);
+    return r.ok ? (r.playbook.plays[0]?.tasks[0] as TaskNode).loop : undefined;
+  };
+
+  it('with_dict: a mapping becomes key/value items, a template goes through dict2items', async () => {
+    expect(await loopOf('      with_dict: {a: 1, b: two}\n')).toEqual([{ key: 'a', value: 1 }, { key: 'b', value: 'two' }]);
+    expect(await loopOf('      with_dict: "{{ users }}"\n')).toBe('{{ (users) | dict2items }}');
+  });
+
+  it('with_sequence: start/end/stride/format, count, the shortcut form, counting down', async () => {
+    expect(await loopOf('      with_sequence: start=1 end=5\n')).toEqual(['1', '2', '3', '4', '5']);
+    expect(await loopOf('      with_sequence: start=0 end=10 stride=5 format=web%02d\n')).toEqual(['web00', 'web05', 'web10']);
+    expect(await loopOf('      with_sequence: count=3\n')).toEqual(['1', '2', '3']);
+    expect(await loopOf('      with_sequence: 4-8/2:host%d\n')).toEqual(['host4', 'host6', 'host8']);
+    expect(await loopOf('      with_sequence: start=3 end=1\n')).toEqual(['3', '2', '1']);
+    expect(await loopOf('      with_sequence: start=0x0a end=0x0c format=%x\n')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('with_sequence: bad options are errors at the value', async () => {
+    const bad = async (v: string): Promise<string[]> => errs(await load(`- hosts: all\n  tasks:\n    - debug: msg=x\n      with_sequence: ${v}\n`));
+    expect(await bad('start=1')).toEqual(['4:22 bad-value `with_sequence` needs `end` or `count`']);
+    expect(await bad('start=1 end=x')).toEqual(['4:22 bad-value `with_sequence`: end=x is not a whole number']);
+    expect(await bad('start=1 end=5 stride=-1')).toEqual(['4:22 bad-value `with_sequence`: the sequence from 1 to 5 with stride -1 never reaches the end']);
+    expect(await bad('start=1 end=9999999')).toEqual(['4:22 bad-value `with_sequence` would make 9999999 items (at most 100000)']);
+    expect(await bad('start=1 end={{ n }}')).toHaveLength(1);
+    expect(await bad('end=3 step=1')).toEqual(['4:22 bad-value `with_sequence` has no option `step` (options: start, end, count, stride, format)']);
+  });
+
+  it('with_together zips lists (missing values are null); templates go through zip_longest', async () => {
+    expect(await loopOf('      with_together:\n        - [a, b, c]\n        - [1, 2]\n')).toEqual([['a', 1], ['b', 2], ['c', null]]);
+    expect(await loopOf('      with_together:\n        - "{{ names }}"\n        - "{{ ports }}"\n')).toBe('{{ (names) | zip_longest((ports)) | list }}');
+  });
+
+  it('two loop forms on one task are an error', async () => {
+    const r = await load('- hosts: all\n  tasks:\n    - debug: msg=x\n      with_dict: {a: 1}\n      loop: [1]\n');
+    expect(errs(r)).toEqual(['4:7 two-loops the task has both `loop` and `with_dict`']);
+  });
+});

@@ -169,6 +169,119 @@ function coerceForSchema(m: AnyModule, key: string, value: string): unknown {
   return value;
 }
 
+/** Every way to write a loop; a task has at most one. */
+const LOOP_KEYS = ['loop', 'with_items', 'with_list', 'with_dict', 'with_sequence', 'with_together'] as const;
+
+/** `{{ expr }}` as the whole string: the expression; undefined otherwise. */
+function wholeExpression(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(v);
+  return m?.[1] !== undefined && !m[1].includes('{{') && !m[1].includes('}}') ? m[1].trim() : undefined;
+}
+
+/** printf-style `%d`, `%02d`, `%x`, `%o`, `%s` (with_sequence's format) for one number. */
+function formatSequenceItem(format: string, n: number): string | undefined {
+  let used = false;
+  const out = format.replace(/%(-?)(0?)([0-9]*)([dixXos%])/g, (_m, left: string, zero: string, width: string, conv: string) => {
+    if (conv === '%') return '%';
+    used = true;
+    let body = conv === 'x' ? n.toString(16) : conv === 'X' ? n.toString(16).toUpperCase() : conv === 'o' ? n.toString(8) : String(n);
+    const w = width === '' ? 0 : Number(width);
+    if (body.length < w) {
+      if (left === '-') body = body.padEnd(w, ' ');
+      else if (zero === '0' && conv !== 's') body = n < 0 ? '-' + body.slice(1).padStart(w - 1, '0') : body.padStart(w, '0');
+      else body = body.padStart(w, ' ');
+    }
+    return body;
+  });
+  return used ? out : undefined;
+}
+
+/** Most items with_sequence may produce (a typo like end=10000000 should not freeze validate). */
+const MAX_SEQUENCE = 100_000;
+
+/**
+ * with_dict / with_sequence / with_together as the equivalent `loop` value (a list, or a
+ * template that renders to one), or why it cannot be converted.
+ */
+export function legacyLoop(key: 'with_dict' | 'with_sequence' | 'with_together', value: unknown): { loop: Templated } | { error: string; fix: string } {
+  if (key === 'with_dict') {
+    if (isObj(value)) return { loop: Object.entries(value).map(([k, v]) => ({ key: k, value: v })) };
+    const expr = wholeExpression(value);
+    if (expr !== undefined) return { loop: `{{ (${expr}) | dict2items }}` };
+    return { error: `\`with_dict\` must be a mapping or a \`{{ }}\` template that renders to one, not the plain string '${String(value)}'`, fix: `write \`with_dict: "{{ ${String(value).trim()} }}"\`, or \`loop: "{{ mydict | dict2items }}"\`` };
+  }
+  if (key === 'with_together') {
+    const lists = Array.isArray(value) ? value : [value];
+    if (lists.every((l) => Array.isArray(l))) {
+      const arrays = lists as unknown[][];
+      const n = Math.max(0, ...arrays.map((a) => a.length));
+      return { loop: Array.from({ length: n }, (_, i) => arrays.map((a) => (i < a.length ? a[i] : null))) };
+    }
+    // templates next to inline lists: a JSON list of strings and numbers is also a Jinja literal
+    const plain = (l: unknown[]): boolean => l.every((x) => typeof x === 'string' || typeof x === 'number');
+    const exprs = lists.map((l) => (Array.isArray(l) ? (plain(l as unknown[]) ? JSON.stringify(l) : undefined) : wholeExpression(l)));
+    if (exprs.length > 0 && exprs.every((e): e is string => e !== undefined)) {
+      const [first, ...rest] = exprs;
+      return { loop: `{{ (${first ?? '[]'}) | zip_longest(${rest.map((e) => `(${e})`).join(', ')}) | list }}` };
+    }
+    return { error: '`with_together` must be a list of lists, or of `{{ }}` templates that render to lists', fix: 'e.g. `with_together: ["{{ names }}", "{{ ports }}"]`' };
+  }
+  // with_sequence
+  const text = String(value).trim();
+  const fix = 'e.g. `with_sequence: start=1 end=5 stride=1 format=web%02d`, or `count=3`; for templated bounds use `loop: "{{ range(a, b + 1) | list }}"`';
+  if (hasTemplate(text)) return { error: '`with_sequence` with `{{ }}` templates is not supported: the sequence is built when the playbook is loaded', fix };
+  const opts: Record<string, string> = {};
+  for (const t of splitKeyValue(text)) {
+    if (t.key !== undefined) opts[t.key] = t.value;
+    else if (t.start === 0) {
+      // Ansible's shortcut `[start-]end[/stride][:format]`
+      const m = /^(?:(-?\w+)-)?(\w+)(?:\/(\w+))?(?::(.+))?$/.exec(t.value);
+      if (m === null) return { error: `\`with_sequence\`: cannot read \`${t.value}\``, fix };
+      if (m[1] !== undefined) opts.start = m[1];
+      if (m[2] !== undefined) opts.end = m[2];
+      if (m[3] !== undefined) opts.stride = m[3];
+      if (m[4] !== undefined) opts.format = m[4];
+    } else return { error: `\`with_sequence\`: \`${t.value}\` is not a key=value option`, fix };
+  }
+  for (const k of Object.keys(opts)) if (!['start', 'end', 'count', 'stride', 'format'].includes(k)) return { error: `\`with_sequence\` has no option \`${k}\` (options: start, end, count, stride, format)`, fix };
+  const num = (k: string, dflt?: number): number | undefined | false => {
+    const v = opts[k];
+    if (v === undefined) return dflt;
+    const n = /^-?0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v, 16) : /^-?0[0-7]+$/.test(v) ? Number.parseInt(v, 8) : /^-?[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+    return Number.isSafeInteger(n) ? n : false;
+  };
+  const start = num('start', 1);
+  const count = num('count');
+  let end = num('end');
+  const strideGiven = num('stride');
+  for (const [k, v] of [['start', start], ['end', end], ['count', count], ['stride', strideGiven]] as const) {
+    if (v === false) return { error: `\`with_sequence\`: ${k}=${opts[k] ?? ''} is not a whole number`, fix };
+  }
+  if (start === false || end === false || count === false || strideGiven === false || start === undefined) return { error: '`with_sequence`: bad number', fix };
+  if (count !== undefined && end !== undefined) return { error: '`with_sequence`: give either `end` or `count`, not both', fix };
+  if (count === undefined && end === undefined) return { error: '`with_sequence` needs `end` or `count`', fix };
+  const stride = strideGiven ?? (end !== undefined && end < start ? -1 : 1);
+  if (count !== undefined) {
+    if (count < 0) return { error: '`with_sequence`: count must be 0 or more', fix };
+    end = start + (count - 1) * stride;
+    if (count === 0) return { loop: [] };
+  }
+  if (end === undefined) return { error: '`with_sequence` needs `end` or `count`', fix };
+  if (stride === 0) return { error: '`with_sequence`: stride must not be 0', fix };
+  if ((stride > 0 && end < start) || (stride < 0 && end > start)) return { error: `\`with_sequence\`: the sequence from ${start} to ${end} with stride ${stride} never reaches the end`, fix: 'use a negative stride to count down (stride=-1), or swap start and end' };
+  const n = Math.floor((end - start) / stride) + 1;
+  if (n > MAX_SEQUENCE) return { error: `\`with_sequence\` would make ${n} items (at most ${MAX_SEQUENCE})`, fix: 'check start, end and stride' };
+  const format = opts.format ?? '%d';
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = formatSequenceItem(format, start + i * stride);
+    if (s === undefined) return { error: `\`with_sequence\`: format \`${format}\` needs one %d, %x, %o or %s`, fix: 'e.g. `format=web%02d`' };
+    items.push(s);
+  }
+  return { loop: items };
+}
+
 class Loader {
   readonly diagnostics: Diagnostic[] = [];
   readonly files = new Map<string, ParsedYaml>();
@@ -422,6 +535,8 @@ class Loader {
     const become = b('become');
     if (become !== undefined) play.become = become;
     if (valid.has('become_user')) play.becomeUser = String(item.become_user);
+    if (valid.has('remote_user')) play.remoteUser = String(item.remote_user);
+    if (valid.has('become_method')) this.checkBecomeMethod(y, [...path, 'become_method'], item.become_method);
     if (maxFail !== undefined) play.maxFailPercentage = maxFail;
     return play;
   }
@@ -470,6 +585,8 @@ class Loader {
     const become = bool('become');
     if (become !== undefined) k.become = become;
     if (valid.has('become_user')) k.becomeUser = String(obj.become_user);
+    if (valid.has('remote_user')) k.remoteUser = String(obj.remote_user);
+    if (valid.has('become_method')) this.checkBecomeMethod(y, [...path, 'become_method'], obj.become_method);
     if (valid.has('ignore_errors')) k.ignoreErrors = toBool(obj.ignore_errors) ?? obj.ignore_errors;
     const noLog = bool('no_log');
     if (noLog !== undefined) k.noLog = noLog;
@@ -484,6 +601,12 @@ class Loader {
       if (t !== undefined) k.timeout = t;
     }
     return k;
+  }
+
+  /** runbook becomes with sudo only: `become_method: sudo` is accepted (Ansible's default), anything else is an error. */
+  checkBecomeMethod(y: ParsedYaml, path: Seg[], value: unknown): void {
+    if (value === 'sudo') return;
+    this.error(y, path, 'bad-value', `become_method \`${String(value)}\` is not supported: runbook becomes with sudo only`, 'write `become_method: sudo` or remove it (sudo is the default)', true);
   }
 
   /** Jinja syntax errors in any string below `value`, found now instead of on the first host. */
@@ -686,7 +809,7 @@ class Loader {
     if (mod === undefined) return undefined;
     const args = this.moduleArgs(y, raw, path, moduleKey, mod, valid);
     this.checkTemplates(y, [...path, moduleKey], raw[moduleKey]);
-    for (const key of ['args', 'loop', 'with_items', 'with_list'] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], raw[key]);
+    for (const key of ['args', ...LOOP_KEYS] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], raw[key]);
 
     const kws = this.commonKeywords(y, raw, path, valid);
     const task: TaskNode = { ...kws, kind: 'task', module: mod.name, args: args ?? {}, notify: valid.has('notify') ? toStringList(raw.notify) : [] };
@@ -694,11 +817,16 @@ class Loader {
     if (!inHandlers && 'listen' in raw) this.warn(y, [...path, 'listen'], 'listen-outside-handlers', '`listen` only has an effect on handlers', 'move this task under `handlers:` or remove `listen`');
 
     // loops
-    const loopKeys = ['loop', 'with_items', 'with_list'].filter((k) => k in raw);
+    const loopKeys = LOOP_KEYS.filter((k) => k in raw);
     if (loopKeys.length > 1) this.error(y, [...path, loopKeys[1] ?? ''], 'two-loops', `the task has both \`${loopKeys[0]}\` and \`${loopKeys[1]}\``, 'keep one loop per task');
     const loopKey = loopKeys[0];
-    if (loopKey !== undefined && valid.has(loopKey) && typeof raw[loopKey] === 'string' && !hasTemplate(raw[loopKey])) {
+    const legacy = loopKey === 'with_dict' || loopKey === 'with_sequence' || loopKey === 'with_together';
+    if (loopKey !== undefined && valid.has(loopKey) && !legacy && typeof raw[loopKey] === 'string' && !hasTemplate(raw[loopKey])) {
       this.error(y, [...path, loopKey], 'bad-value', `\`${loopKey}\` must be a list or a \`{{ }}\` template that renders to one, not the plain string '${raw[loopKey]}'`, `write \`${loopKey}: "{{ ${raw[loopKey]} }}"\` to loop over the variable, or a YAML list`, true);
+    } else if (loopKey !== undefined && valid.has(loopKey) && legacy) {
+      const r = legacyLoop(loopKey, raw[loopKey]);
+      if ('loop' in r) task.loop = r.loop;
+      else this.error(y, [...path, loopKey], 'bad-value', r.error, r.fix, true);
     } else if (loopKey !== undefined && valid.has(loopKey)) {
       const lv = raw[loopKey];
       // with_items flattens one level of nested lists; loop does not

@@ -135,12 +135,17 @@ const kw = (name: string, description: string): KeywordSpec => ({
 });
 const str = (description: string): KeywordSpec => ({ schema: { type: 'string' }, expect: 'a string', description, example: 'some text' });
 
+/** Only sudo: the value is checked by the loader so any other method gets its own message. */
+const BECOME_METHOD: KeywordSpec = { schema: { type: 'string' }, expect: 'a string', description: 'how to become another user: only `sudo` is supported', example: 'sudo' };
+
 /** Keywords allowed on tasks, blocks and includes (Ansible's task keywords). */
 export const COMMON_TASK_KEYWORDS: Record<string, KeywordSpec> = {
   name: str('what this task does, shown in the output'),
   when: kw('condition', 'run only when this condition holds (a Jinja expression without {{ }})'),
   become: kw('boolean', 'run with sudo'),
   become_user: str('user to become (default root)'),
+  become_method: BECOME_METHOD,
+  remote_user: str('the SSH login user for this task (the inventory\'s ansible_user wins, as in Ansible)'),
   tags: kw('tags', 'tags to select or skip this task with --tags/--skip-tags'),
   ignore_errors: kw('boolean-or-template', 'carry on when this task fails'),
   no_log: kw('boolean', 'hide arguments and results from output and logs (secrets)'),
@@ -157,6 +162,24 @@ export const TASK_ONLY_KEYWORDS: Record<string, KeywordSpec> = {
   loop: kw('loop', 'run the task once per item'),
   with_items: kw('loop', 'Ansible’s older loop form (a list is flattened one level)'),
   with_list: kw('loop', 'Ansible’s older loop form'),
+  with_dict: {
+    schema: { anyOf: [{ type: 'object' }, { type: 'string' }] },
+    expect: 'a mapping, or a `{{ }}` template that renders to one',
+    example: '"{{ users }}"',
+    description: 'Ansible’s older loop over a mapping: `item.key` and `item.value` (as `loop: "{{ x | dict2items }}"`)',
+  },
+  with_sequence: {
+    schema: { type: 'string' },
+    expect: 'a string such as `start=1 end=5 stride=1 format=web%02d` or `count=3`',
+    example: 'start=1 end=5',
+    description: 'Ansible’s older loop over numbers: start, end (or count), stride, format; items are strings',
+  },
+  with_together: {
+    schema: { anyOf: [{ type: 'array', items: { anyOf: [{ type: 'array' }, { type: 'string' }] } }, { type: 'string' }] },
+    expect: 'a list of lists (or `{{ }}` templates of lists)',
+    example: '[[a, b], [1, 2]]',
+    description: 'Ansible’s older loop over lists side by side: `item.0`, `item.1` (missing values are null)',
+  },
   loop_control: kw('loop-control', 'loop_var, label, index_var'),
   register: str('save the result in this variable'),
   notify: kw('string-list', 'handlers to run at the end of the play when this task changed something'),
@@ -191,6 +214,8 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
   vars_files: kw('string-list', 'YAML files with variables, relative to the playbook'),
   become: kw('boolean', 'run tasks with sudo'),
   become_user: str('user to become (default root)'),
+  become_method: BECOME_METHOD,
+  remote_user: str('the SSH login user (the inventory\'s ansible_user wins, as in Ansible)'),
   gather_facts: kw('boolean', 'collect host facts before the tasks (default true)'),
   serial: kw('serial', 'roll out in batches'),
   max_fail_percentage: {
@@ -226,15 +251,10 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   async: 'async tasks are not supported; use `timeout:`',
   poll: 'async tasks are not supported; use `timeout:`',
   throttle: 'throttle is not supported; use `serial:` on the play',
-  become_method: 'runbook becomes with sudo only; remove become_method',
   connection: 'set the connection per host in the inventory (ansible_connection)',
-  remote_user: 'set the user in the inventory (ansible_user)',
   collections: 'collections are not used; modules are built in',
-  with_dict: 'use `loop: "{{ mydict | dict2items }}"` instead of with_dict',
   with_fileglob: 'with_fileglob is not supported; list the files',
-  with_sequence: 'use `loop: "{{ range(1, 5) | list }}"` instead of with_sequence',
   with_nested: 'with_nested is not supported; nest import_tasks with loops',
-  with_together: 'with_together is not supported',
   with_subelements: 'with_subelements is not supported',
   import_playbook: 'import_playbook is a play-level entry: `- import_playbook: other.yml`',
   include_vars: 'include_vars is not supported: load variable files with `vars_files:` on the play (read when the playbook is loaded), or put the variables in `vars:`',

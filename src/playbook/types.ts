@@ -12,6 +12,8 @@ export interface TaskKeywords {
   when?: Array<string | boolean>;
   become?: boolean;
   becomeUser?: string;
+  /** `remote_user`: SSH login user; the inventory's ansible_user wins over it (Ansible precedence) */
+  remoteUser?: string;
   tags: string[];
   ignoreErrors?: Templated;
   noLog?: boolean;
@@ -70,6 +72,8 @@ export interface Play {
   varsFiles: Array<{ file: string; vars: Record<string, Templated> }>;
   become?: boolean;
   becomeUser?: string;
+  /** `remote_user`: SSH login user; the inventory's ansible_user wins over it (Ansible precedence) */
+  remoteUser?: string;
   gatherFacts: boolean;
   /** batch sizes: numbers or percent strings like '30%'; empty = all hosts at once */
   serial: Serial;
