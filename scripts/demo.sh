@@ -44,7 +44,7 @@ step "apply playbooks/dms.yml on dms"
 step "the result, seen from outside the hosts"
 STATE=$("${RB[@]}" lab status --name "$LAB" --json)
 addr() { node -e 'const s=JSON.parse(process.argv[1]); const h=(s.hosts||[]).find(h=>h.name===process.argv[2]); process.stdout.write(h.address)' "$STATE" "$1"; }
-root=$(node -e 'const s=JSON.parse(process.argv[1]); process.stdout.write(s.acme.rootPemFile)' "$STATE")
+root=$(node -e 'const s=JSON.parse(process.argv[1]); process.stdout.write(s.info.acme.rootPemFile)' "$STATE")
 A=$(addr allmon); D=$(addr dms)
 echo "http://allmon.lab.test/  -> $(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' --resolve allmon.lab.test:80:"$A" http://allmon.lab.test/)"
 curl -sS -o /dev/null -D - --cacert "$root" --resolve allmon.lab.test:443:"$A" https://allmon.lab.test/ | grep -iE '^(HTTP/|strict-transport-security)'

@@ -340,7 +340,8 @@ export const certbotModule: ModuleDefinition<CertbotArgs> = {
       await ctx.put(plan.write.path, plan.write.after, { mode: '0644' });
     }
     for (const cmd of plan.commands) {
-      ctx.progress(`${plan.action}: ${plan.reason}`);
+      // the plan's reason is worded for --check ("would request"); this is the real run
+      ctx.progress(`${plan.action}: ${plan.reason.replace(/\bwould request\b/g, 'requesting')}`);
       const r = await ctx.exec(cmd, { timeoutMs: 900_000 });
       if (!r.ok) {
         let msg = failure(r, 'certbot');
