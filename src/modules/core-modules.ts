@@ -7,6 +7,7 @@ import { copyModule } from './copy.js';
 import { debugModule } from './debug.js';
 import { fileModule } from './file.js';
 import { lineinfileModule } from './lineinfile.js';
+import { metaModule } from './meta.js';
 import { packageModule } from './package.js';
 import { pingModule } from './ping.js';
 import { serviceModule } from './service.js';
@@ -37,4 +38,5 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   debugModule,
   setFactModule,
   pingModule,
+  metaModule,
 ];

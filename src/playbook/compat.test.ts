@@ -40,6 +40,9 @@ describe('collection-qualified names', () => {
     expect(getModule('community.general.ufw')?.name).toBe('ufw');
     expect(getModule('community.general.apache2_module')?.name).toBe('apache');
     expect(getModule('ansible.legacy.shell')?.name).toBe('shell');
+    expect(getModule('ansible.builtin.meta')?.name).toBe('meta');
+    expect(getModule('ansible.builtin.ping')?.name).toBe('ping');
+    expect(getModule('ansible.legacy.package')?.name).toBe('package');
     // only what Ansible has in community.general
     expect(getModule('community.general.copy')).toBeUndefined();
     expect(moduleNamesOf(getModule('snap')!)).toContain('community.general.snap');
