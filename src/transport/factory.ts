@@ -33,6 +33,8 @@ export interface ConnectionOverrides {
   connectRetries?: number;
   keepaliveIntervalMs?: number;
   maxChannels?: number;
+  /** SSH handshakes in progress at once, process-wide (see ConnectionSpec.maxHandshakes); RUNBOOK_MAX_HANDSHAKES otherwise */
+  maxHandshakes?: number;
   /** ssh config files to read; default ~/.ssh/config then /etc/ssh/ssh_config */
   sshConfigFiles?: string[];
   /** environment to read SSH_AUTH_SOCK, RUNBOOK_SSH_KEY_PASSPHRASE, RUNBOOK_BECOME_PASSWORD from; default process.env */
@@ -242,6 +244,13 @@ export function resolveConnection(host: { name: string; vars: Record<string, unk
   const password = overrides.password ?? str(vars.ansible_ssh_pass) ?? str(vars.ansible_ssh_password) ?? str(vars.ansible_password);
   if (password !== undefined) spec.password = password;
   if (agent !== undefined) spec.agent = agent;
+  const maxHandshakes = overrides.maxHandshakes ?? num(env.RUNBOOK_MAX_HANDSHAKES, 'RUNBOOK_MAX_HANDSHAKES', name);
+  if (maxHandshakes !== undefined) {
+    if (!Number.isInteger(maxHandshakes) || maxHandshakes < 1) {
+      throw new ValidationError(`${name}: RUNBOOK_MAX_HANDSHAKES / maxHandshakes must be a positive integer, got ${JSON.stringify(maxHandshakes)}`);
+    }
+    spec.maxHandshakes = maxHandshakes;
+  }
   return spec;
 }
 

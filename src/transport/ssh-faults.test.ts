@@ -8,11 +8,12 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import type { Connection, ServerChannel } from 'ssh2';
+import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rawCommand, sh } from './command.js';
 import { UnreachableError } from './errors.js';
 import { fingerprint } from './known-hosts.js';
+import { HandshakeLimiter } from './handshake-limiter.js';
 import { describeConnectError, SshTransport } from './ssh.js';
 import type { ConnectionSpec } from './types.js';
 
@@ -31,11 +32,13 @@ interface FakeOptions {
   maxSessions?: number;
   /** refuse the first N session channels outright */
   refuseFirst?: number;
+  /** a CPU-bound sshd: auth requests are answered one at a time, each after this many ms */
+  serialAuthMs?: number;
 }
 
 interface Fake {
   port: number;
-  stats: { refused: number; maxOpen: number; open: number };
+  stats: { refused: number; maxOpen: number; open: number; handshaking: number; maxHandshaking: number; logins: number };
   connections: Connection[];
   close(): Promise<void>;
 }
@@ -82,15 +85,38 @@ function runCommand(command: string, ch: ServerChannel): void {
 }
 
 async function startFake(opts: FakeOptions = {}): Promise<Fake> {
-  const stats = { refused: 0, maxOpen: 0, open: 0 };
+  const stats = { refused: 0, maxOpen: 0, open: 0, handshaking: 0, maxHandshaking: 0, logins: 0 };
   const connections: Connection[] = [];
   let refusals = opts.refuseFirst ?? 0;
   const allowed = utils.parseKey(readFileSync(clientKeyFile));
   if (allowed instanceof Error) throw allowed;
+  // one auth worker: requests queue behind each other, as logins do on a busy sshd
+  let authQueue: Promise<void> = Promise.resolve();
   const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
     connections.push(client);
+    // handshakes in progress as the server sees them: from the connection to ready or close
+    stats.handshaking++;
+    stats.maxHandshaking = Math.max(stats.maxHandshaking, stats.handshaking);
+    let handshaking = true;
+    const handshakeDone = (): void => {
+      if (handshaking) stats.handshaking--;
+      handshaking = false;
+    };
+    client.once('ready', () => {
+      stats.logins++;
+      handshakeDone();
+    });
+    client.once('close', handshakeDone);
     client.on('error', () => {});
     client.on('authentication', (ctx) => {
+      if (opts.serialAuthMs !== undefined) {
+        const ms = opts.serialAuthMs;
+        authQueue = authQueue.then(() => new Promise<void>((r) => setTimeout(r, ms))).then(() => answer(ctx));
+        return;
+      }
+      answer(ctx);
+    });
+    const answer = (ctx: AuthContext): void => {
       if (ctx.method === 'password' && opts.password !== undefined && ctx.password === opts.password) return ctx.accept();
       if (ctx.method === 'publickey' && opts.acceptKey !== false && ctx.key.data.equals(clientBlob)) {
         if (!ctx.signature) return ctx.accept();
@@ -100,7 +126,7 @@ async function startFake(opts: FakeOptions = {}): Promise<Fake> {
       if (opts.acceptKey !== false) methods.push('publickey');
       if (opts.password !== undefined) methods.push('password');
       ctx.reject(methods);
-    });
+    };
     client.on('ready', () => {
       client.on('session', (accept, reject) => {
         if (refusals > 0 || (opts.maxSessions !== undefined && stats.open >= opts.maxSessions)) {
@@ -169,8 +195,8 @@ function trustHost(port: number, file = join(dir, 'known_hosts')): void {
 }
 
 const transports: SshTransport[] = [];
-function transport(s: ConnectionSpec, warnings?: string[]): SshTransport {
-  const t = new SshTransport(s, { onWarning: (m) => warnings?.push(m) });
+function transport(s: ConnectionSpec, warnings?: string[], handshakeLimiter?: HandshakeLimiter): SshTransport {
+  const t = new SshTransport(s, { onWarning: (m) => warnings?.push(m), ...(handshakeLimiter ? { handshakeLimiter } : {}) });
   transports.push(t);
   return t;
 }
@@ -352,6 +378,72 @@ describe('connecting', () => {
     } finally {
       clientBlob = savedBlob;
       clientKeyFile = savedFile;
+    }
+  });
+});
+
+describe('handshake limiter (fleet scale)', () => {
+  it('many hosts against a slow sshd: all connect, never more than N handshakes in flight', async () => {
+    // 24 logins answered one at a time take ~2 s in all, twice the connect timeout: without
+    // the limiter the last hosts time out waiting in the server's queue
+    const fake = await startFake({ serialAuthMs: 40 });
+    trustHost(fake.port);
+    const limiter = new HandshakeLimiter(3);
+    const ts = Array.from({ length: 24 }, (_, i) => transport(spec(fake.port, { host: `h${i}`, connectTimeoutMs: 1000, connectRetries: 0 }), undefined, limiter));
+    const results = await Promise.allSettled(ts.map((t) => t.connect()));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(fake.stats.logins).toBe(24);
+    expect(fake.stats.maxHandshaking).toBeLessThanOrEqual(3);
+    expect(fake.stats.maxHandshaking).toBeGreaterThan(1);
+    expect(limiter.stats).toEqual({ peak: 3, acquired: 24 });
+    expect(limiter.inUse).toBe(0);
+    // the connections are usable after the handshake
+    const r = await ts[23]?.exec(rawCommand('echo ok'));
+    expect(r?.stdout).toBe('ok\n');
+  });
+
+  it('the connect timeout does not count the wait for a slot; a timed-out or refused host gives its slot back', async () => {
+    const sockets: Socket[] = [];
+    const silent: NetServer = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    servers.push({ close: () => new Promise<void>((r) => { sockets.forEach((s) => s.destroy()); silent.close(() => r()); }) });
+    const address = silent.address();
+    const silentPort = typeof address === 'object' && address ? address.port : 0;
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const ca = closed.address();
+    const closedPort = typeof ca === 'object' && ca ? ca.port : 0;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const fake = await startFake();
+    trustHost(fake.port);
+
+    const limiter = new HandshakeLimiter(1);
+    // one slot: the silent host holds it for its whole 600 ms timeout, the refused host next,
+    // then the good host, whose own 400 ms timeout must not have started while it waited
+    const down = transport(spec(silentPort, { host: 'down', connectTimeoutMs: 600, connectRetries: 0 }), undefined, limiter);
+    const refused = transport(spec(closedPort, { host: 'refused', connectTimeoutMs: 600, connectRetries: 0 }), undefined, limiter);
+    const good = transport(spec(fake.port, { host: 'good', connectTimeoutMs: 400, connectRetries: 0 }), undefined, limiter);
+    const [d, r, g] = await Promise.allSettled([down.connect(), refused.connect(), good.connect()]);
+    expect(d).toMatchObject({ status: 'rejected', reason: { reason: 'timeout', host: 'down' } });
+    expect(r).toMatchObject({ status: 'rejected', reason: { reason: 'refused', host: 'refused' } });
+    expect(g.status).toBe('fulfilled');
+    expect(limiter.stats).toEqual({ peak: 1, acquired: 3 });
+    expect(limiter.inUse).toBe(0);
+    expect(limiter.queued).toBe(0);
+  });
+
+  it('transports share one process-wide limiter per limit, from the spec or RUNBOOK_MAX_HANDSHAKES', () => {
+    const a = transport(spec(1, { host: 'a', maxHandshakes: 7 }));
+    const b = transport(spec(1, { host: 'b', maxHandshakes: 7 }));
+    expect(a.handshakes).toBe(b.handshakes);
+    expect(a.handshakes.limit).toBe(7);
+    const before = process.env.RUNBOOK_MAX_HANDSHAKES;
+    process.env.RUNBOOK_MAX_HANDSHAKES = '5';
+    try {
+      expect(transport(spec(1, { host: 'c' })).handshakes.limit).toBe(5);
+    } finally {
+      if (before === undefined) delete process.env.RUNBOOK_MAX_HANDSHAKES;
+      else process.env.RUNBOOK_MAX_HANDSHAKES = before;
     }
   });
 });

@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { rawCommand, sh, type ShellCommand } from './command.js';
 import { ExecError, UnreachableError, type UnreachableReason } from './errors.js';
 import { ExecSession } from './exec-session.js';
+import { resolveMaxHandshakes, sharedHandshakeLimiter, type HandshakeLimiter } from './handshake-limiter.js';
 import {
   appendKnownHost,
   fingerprint,
@@ -37,7 +38,12 @@ export interface SshTransportOptions {
   onWarning?: (message: string) => void;
   /** write new keys hashed (`HashKnownHosts yes`) in accept-new mode */
   hashKnownHosts?: boolean;
+  /** handshake slots to use instead of the process-wide ones (tests, embedding) */
+  handshakeLimiter?: HandshakeLimiter;
 }
+
+/** a bad RUNBOOK_MAX_HANDSHAKES is reported once per process, not once per host */
+let warnedMaxHandshakes = false;
 
 /** after TERM, how long a command gets to exit before KILL, and after KILL before we give up */
 const KILL_GRACE_MS = 3000;
@@ -101,6 +107,8 @@ export class SshTransport implements Transport {
   /** commands in flight, told when the connection goes away */
   private readonly inFlight = new Set<() => void>();
   private readonly warn: (message: string) => void;
+  /** process-wide: at most this many handshakes (connect + kex + auth) at once */
+  readonly handshakes: HandshakeLimiter;
 
   constructor(
     readonly spec: ConnectionSpec,
@@ -109,6 +117,15 @@ export class SshTransport implements Transport {
     this.host = spec.host;
     this.limiter = new ChannelLimiter(Math.max(1, spec.maxChannels));
     this.warn = options.onWarning ?? defaultWarning;
+    if (options.handshakeLimiter) this.handshakes = options.handshakeLimiter;
+    else {
+      const { limit, warning } = resolveMaxHandshakes(spec.maxHandshakes);
+      if (warning && !warnedMaxHandshakes) {
+        warnedMaxHandshakes = true;
+        this.warn(warning);
+      }
+      this.handshakes = sharedHandshakeLimiter(limit);
+    }
   }
 
   /** Open the connection (idempotent; concurrent callers share one attempt). */
@@ -172,11 +189,18 @@ export class SshTransport implements Transport {
   }
 
   private async connectChain(): Promise<void> {
-    const known = this.spec.hostKeyChecking === 'off' ? [] : await loadKnownHosts(this.spec.knownHostsFiles);
     const keys = await this.loadKeys();
     const hops = this.hops();
     const opened: Client[] = [];
+    // Wait for a handshake slot before the first byte goes out: ssh2's readyTimeout starts in
+    // client.connect(), so the connect timeout covers the attempt only, not this queue. The
+    // slot is held for the whole chain (jump hosts included) and given back as soon as the
+    // chain is up or has failed (refused, timed out, auth), so a dead host never blocks others.
+    const release = await this.handshakes.acquire();
     try {
+      if (this.closed) throw new UnreachableError(this.host, 'other', `${this.host}: the connection was closed while it was being opened`);
+      // read after the wait, so a long queue does not verify against a stale file
+      const known = this.spec.hostKeyChecking === 'off' ? [] : await loadKnownHosts(this.spec.knownHostsFiles);
       let sock: Duplex | undefined;
       for (let i = 0; i < hops.length; i++) {
         const hop = hops[i];
@@ -189,6 +213,8 @@ export class SshTransport implements Transport {
     } catch (e) {
       for (const c of opened.reverse()) c.end();
       throw e;
+    } finally {
+      release();
     }
     const target = opened[opened.length - 1];
     if (!target) throw new UnreachableError(this.host, 'other', `${this.host}: nothing to connect to`);

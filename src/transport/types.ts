@@ -91,6 +91,11 @@ export interface ConnectionSpec {
   /** channels open at once on the connection */
   maxChannels: number;
   become: BecomeOptions & { enabled: boolean };
+  /**
+   * SSH handshakes (connect + key exchange + auth) in progress at once, process-wide; the connect
+   * timeout does not count the wait for a slot. Default: RUNBOOK_MAX_HANDSHAKES, else 48.
+   */
+  maxHandshakes?: number;
   /** accept-new writes new keys hashed (ssh's HashKnownHosts); default false */
   hashKnownHosts?: boolean;
 }
