@@ -113,7 +113,7 @@ async function down(args: ParsedArgs, io: CommandIo): Promise<number> {
 function status(args: ParsedArgs, io: CommandIo): number {
   const s = labStatus({ name: str(args, 'name'), env: io.env });
   if (args.values.json === true) {
-    line(io, JSON.stringify({ name: s.name, up: s.up, stateDir: s.stateDir, hosts: s.hosts, acme: s.acme, proxyPid: s.proxyPid }));
+    line(io, JSON.stringify({ name: s.name, up: s.up, stateDir: s.stateDir, hosts: s.hosts, acme: s.acme, proxyPid: s.proxyPid, info: s.info }));
     return EXIT.ok;
   }
   if (!s.up && s.hosts.length === 0) {
