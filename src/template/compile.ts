@@ -67,9 +67,71 @@ export function compile(template: string): Compiled {
   return compiled;
 }
 
-function syntaxMessage(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/^Parser Error: /, '');
+/** The parser's token names as a playbook author writes them. */
+const TOKEN_TEXT: Record<string, string> = {
+  CloseStatement: '`%}`',
+  OpenStatement: '`{%`',
+  CloseExpression: '`}}`',
+  OpenExpression: '`{{`',
+  OpenParen: '`(`',
+  CloseParen: '`)`',
+  OpenSquareBracket: '`[`',
+  CloseSquareBracket: '`]`',
+  OpenCurlyBracket: '`{`',
+  CloseCurlyBracket: '`}`',
+  Comma: '`,`',
+  Dot: '`.`',
+  Colon: '`:`',
+  Pipe: '`|`',
+  Equals: '`=`',
+  Identifier: 'a name',
+  StringLiteral: 'a string',
+  NumericLiteral: 'a number',
+  Text: 'text',
+  AdditiveBinaryOperator: 'an operator',
+  MultiplicativeBinaryOperator: 'an operator',
+  ComparisonBinaryOperator: 'a comparison',
+  UnaryOperator: 'an operator',
+  Comment: 'a comment',
+};
+
+const tokenText = (t: string): string => TOKEN_TEXT[t] ?? t;
+
+/** The library's parser messages ("Unexpected token: CloseStatement") in a playbook author's words. */
+export function syntaxMessage(err: unknown): string {
+  const raw = (err instanceof Error ? err.message : String(err)).replace(/^(Parser|Lexer|Syntax) ?Error: /i, '').trim();
+  let m: RegExpExecArray | null;
+  if (/Cannot read properties of undefined|Unexpected end of input/.test(raw)) {
+    return 'the template ends too early: a `{{`, `{%` or `(` is not closed (or a `[`, a quote, or a block: `{% if %}` needs `{% endif %}`, `{% for %}` needs `{% endfor %}`)';
+  }
+  if (/^Unexpected token: CloseStatement/.test(raw)) {
+    return 'a `{% ... %}` tag ends too early: something is missing before `%}` (e.g. `{% if %}` needs a condition, `{% for x in list %}` a loop)';
+  }
+  if (/^Unexpected token: CloseExpression/.test(raw)) {
+    return 'the expression ends too early: something is missing before `}}` (e.g. after `|` or an operator, or `{{ }}` is empty)';
+  }
+  if ((m = /^Unknown statement type: (end\w+|else|elif)/.exec(raw))) {
+    return `\`{% ${m[1]} %}\` without a matching open block (or the blocks are not nested in order)`;
+  }
+  if ((m = /^Unknown statement type: (\w+)/.exec(raw))) {
+    return `unknown tag \`{% ${m[1]} %}\` (supported: if, for, set, raw; macros, call and filter blocks are not)`;
+  }
+  if ((m = /^Expected closing expression token\. (\w+) !== CloseExpression/.exec(raw))) {
+    return `expected \`}}\` here, found ${tokenText(m[1]!)}: two values without an operator or \`|\` between them?`;
+  }
+  if ((m = /^Expected closing statement token\. (\w+) !== CloseStatement/.exec(raw))) {
+    return `expected \`%}\` but found ${tokenText(m[1]!)}`;
+  }
+  if ((m = /(\w+) !== (\w+)\.?$/.exec(raw))) {
+    return `expected ${tokenText(m[2]!)} but found ${tokenText(m[1]!)}`;
+  }
+  if ((m = /^Unexpected token: (\w+)/.exec(raw))) {
+    return `unexpected ${tokenText(m[1]!)}`;
+  }
+  if ((m = /^Unexpected character: (.+)/.exec(raw))) {
+    return `unexpected character ${m[1]}`;
+  }
+  return raw;
 }
 
 /**
