@@ -255,3 +255,24 @@ describe('meta', () => {
     expect(recap.exitCode).toBe(2);
   });
 });
+
+describe('ansible_facts and vars', () => {
+  it('ansible_facts is an empty mapping before facts are gathered, the facts after', async () => {
+    const { events } = await run(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: none yet
+      debug:
+        msg: "{{ ansible_facts | length }} {{ ansible_facts.distribution | default('unknown') }}"
+- hosts: web
+  gather_facts: true
+  tasks:
+    - name: gathered
+      debug:
+        msg: "{{ ansible_facts.distribution }} {{ vars['inventory_hostname'] }}"
+`, { groups: { web: ['a'] } });
+    expect(msgOf(events, 'a', 'none yet')).toBe('0 unknown');
+    expect(msgOf(events, 'a', 'gathered')).toBe(`${String(FAKE_FACTS.distribution)} a`);
+  });
+});

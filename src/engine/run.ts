@@ -1245,6 +1245,8 @@ class Run {
       ansible_run_tags: this.options.tags?.length ? this.options.tags : ['all'],
       ansible_skip_tags: this.options.skipTags ?? [],
       playbook_dir: this.playbookDir,
+      // Ansible: defined (empty) before facts are gathered; the facts layer above replaces it
+      ansible_facts: {},
     };
   }
 

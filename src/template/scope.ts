@@ -100,6 +100,9 @@ export class VarScope extends LazyMapping {
 
   /** For templates: a missing name is an `Undefined` marker, not an error (yet). */
   readonly lookup: Lookup = (name) => {
+    // Ansible's `vars`: every variable of this scope as a mapping, resolved on access (a
+    // LazyMapping has no way to change the scope: templates only read through get/has/keys)
+    if (name === 'vars' && !this.has(name)) return this;
     const v = this.has(name) ? this.get(name) : undefined;
     return v === undefined ? new Undefined(`'${name}' is undefined`) : v;
   };
