@@ -1,5 +1,6 @@
-// Filters Ansible users rely on. All are pure functions of their input: no filesystem, no
-// network, no clock. Names and argument orders follow Jinja2 and Ansible.
+// Filters Ansible users rely on. These are pure functions of their input: no filesystem, no
+// network, no clock (the few that read the clock or a random source are in more-filters.ts).
+// Names and argument orders follow Jinja2 and Ansible.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parse as parseYamlText, stringify as stringifyYaml } from 'yaml';
@@ -8,6 +9,7 @@ import { TemplateRuntimeError } from './errors.js';
 import type { FilterFn } from './interpret.js';
 import type { LazyMapping } from './values.js';
 import { OMIT, contains, getAttr, pySplit } from './interpret.js';
+import { MORE_FILTERS } from './more-filters.js';
 import { pyRegex, pyReplacement, versionCompare } from './tests.js';
 import {
   Undefined,
@@ -483,6 +485,8 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
     },
   }),
 );
+
+for (const [name, fn] of Object.entries(MORE_FILTERS)) (FILTERS as Map<string, FilterFn>).set(name, fn);
 
 // `d` is Jinja's short name for `default`, `count` for `length`.
 (FILTERS as Map<string, FilterFn>).set('d', FILTERS.get('default')!);

@@ -6,6 +6,7 @@
 // and string characters, plus the fixed method tables below; only `Callable` objects can be
 // called. Nothing here can reach a prototype, a constructor or a JavaScript global.
 import type { AstNode } from './compile.js';
+import { DateTime, dateTimeField, dateTimeIso, strftime } from './datetime.js';
 import { TemplateRuntimeError } from './errors.js';
 import { FILTERS, UNDEFINED_OK_FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
@@ -104,6 +105,18 @@ export function makeGlobals(): Map<string, unknown> {
         if (args[0] !== undefined) for (const [k, v] of pairs(args[0])) setOwn(o, k, v);
         for (const [k, v] of Object.entries(kwargs)) setOwn(o, k, v);
         return o;
+      }),
+    ],
+    [
+      'now',
+      // Ansible's now(utc=False, fmt=None): a datetime, or its text in `fmt`
+      new Callable('now', (args, kwargs) => {
+        const utc = truthy(args[0] ?? kwargs.utc ?? false);
+        const fmt = args[1] ?? kwargs.fmt ?? null;
+        const dt = new DateTime(new Date(), utc);
+        if (fmt === null || fmt === undefined) return dt;
+        if (typeof fmt !== 'string') throw new TemplateRuntimeError(`now(): fmt must be a string, got ${typeName(fmt)}`);
+        return strftime(fmt, dt.date, utc);
       }),
     ],
     ['lookup', new Callable('lookup', () => {
@@ -268,7 +281,33 @@ export function getAttr(obj: unknown, key: unknown, label: string, showKey = tru
     }
     if (typeof key === 'string') return stringMethod(obj, key) ?? new Undefined(`'${label}' (a string) has no attribute ${repr(key)}`);
   }
+  if (obj instanceof DateTime && typeof key === 'string') {
+    const v = dateTimeAttr(obj, key);
+    if (v !== undefined) return v;
+  }
   return new Undefined(`'${label}' (${typeName(obj)}) has no attribute ${repr(str(key))}`);
+}
+
+/** What a template may read from a datetime: fields and a fixed set of methods, nothing else. */
+function dateTimeAttr(dt: DateTime, key: string): unknown {
+  const field = dateTimeField(dt, key);
+  if (field !== undefined) return field;
+  switch (key) {
+    case 'strftime':
+      return new Callable('strftime', (a) => {
+        if (typeof a[0] !== 'string') throw new TemplateRuntimeError(`strftime() expects a format string, got ${typeName(a[0])}`);
+        return strftime(a[0], dt.date, dt.utc);
+      });
+    case 'isoformat':
+      return new Callable('isoformat', () => dateTimeIso(dt));
+    case 'timestamp':
+      return new Callable('timestamp', () => dt.date.getTime() / 1000);
+    case 'weekday':
+      // Python: Monday is 0
+      return new Callable('weekday', () => ((dt.utc ? dt.date.getUTCDay() : dt.date.getDay()) + 6) % 7);
+    default:
+      return undefined;
+  }
 }
 
 /** A short text for an expression, for messages (`out.stdout`, `hostvars['h1']`). */

@@ -79,6 +79,40 @@ const attempts = [
   "{% set x.__proto__ = 1 %}",
   "{{ x['__pro' ~ 'to__'] }}",
   "{{ x[s.replace('text', 'constructor')] }}",
+  // callables and values added for Ansible compatibility: now(), datetimes, vars, filters
+  "{{ now.constructor }}",
+  "{{ now.fn }}",
+  "{{ now().constructor }}",
+  "{{ now().__proto__ }}",
+  "{{ now().date }}",
+  "{{ now()['date'] }}",
+  "{{ now().date.constructor }}",
+  "{{ now().utc }}",
+  "{{ now().strftime.constructor('return process')() }}",
+  "{{ now().strftime('%Y').constructor }}",
+  "{{ now().toString() }}",
+  "{{ now().getTime() }}",
+  "{% set d = now() %}{{ d.date.getTime.constructor }}",
+  "{{ now() | attr('date') }}",
+  "{{ [now()] | map(attribute='date') | list }}",
+  "{{ vars.constructor }}",
+  "{{ vars.__proto__ }}",
+  "{{ vars['__proto__'] }}",
+  "{{ vars.layer }}",
+  "{{ vars.parent }}",
+  "{{ vars.lookup }}",
+  "{{ vars.lookup('fn') }}",
+  "{{ vars.toObject() }}",
+  "{{ vars.get.constructor }}",
+  "{{ vars.fn() }}",
+  "{{ '%s' | format(fn) }}",
+  "{{ '%s' | format(x.constructor) }}",
+  "{{ '%(constructor)s' | format(a=1) }}",
+  "{{ x | urlencode }}",
+  "{{ [range, now] | random }}",
+  "{{ '%Y' | strftime(x) }}",
+  "{{ l | batch(1) | map(attribute='constructor') | list }}",
+  "{{ 'x' | truncate(255, end=fn) }}",
 ];
 
 describe('sandbox', () => {
@@ -106,6 +140,13 @@ describe('sandbox', () => {
       }
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('now() and vars expose only data: a datetime reads as text, vars as variables', () => {
+    expect(() => render("{{ now().date }}", scope)).toThrow(/has no attribute/);
+    expect(() => render('{{ now().date.getTime() }}', scope)).toThrow(TemplateError);
+    expect(() => render('{{ vars.lookup }}', scope)).toThrow(/undefined|no attribute/);
+    expect(render("{{ vars['s'] }}", scope)).toBe('text');
   });
 
   it('a JavaScript function passed in as data is not callable', () => {

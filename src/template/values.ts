@@ -9,6 +9,7 @@
 //    of this class are callable; nothing in user data ever is.
 // The interpreter reads only *own* properties of plain objects and arrays, so there is no
 // path from a template to `constructor`, `__proto__` or any JavaScript global.
+import { DateTime, dateTimeStr } from './datetime.js';
 import { TemplateRuntimeError } from './errors.js';
 
 export class Undefined {
@@ -77,6 +78,7 @@ export function typeName(v: unknown): string {
   if (isList(v)) return 'list';
   if (isMapping(v)) return 'dict';
   if (v instanceof Callable) return 'function';
+  if (v instanceof DateTime) return 'datetime';
   switch (typeof v) {
     case 'string':
       return 'str';
@@ -141,6 +143,7 @@ export function str(v: unknown): string {
   if (typeof v === 'number') return formatNumber(v);
   if (isList(v) || isMapping(v)) return repr(v);
   if (v instanceof Callable) return `<function ${v.name}>`;
+  if (v instanceof DateTime) return dateTimeStr(v);
   return '';
 }
 
@@ -199,11 +202,13 @@ export function toPlain(v: unknown): unknown {
     return o;
   }
   if (v instanceof Callable) throw new TemplateRuntimeError(`function '${v.name}' is not data`);
+  // a datetime as data is its text, as Ansible's to_json / native values show it
+  if (v instanceof DateTime) return dateTimeStr(v);
   return v;
 }
 
 function needsPlain(v: unknown): boolean {
-  if (v instanceof LazyMapping || v instanceof Undefined || v instanceof Callable) return true;
+  if (v instanceof LazyMapping || v instanceof Undefined || v instanceof Callable || v instanceof DateTime) return true;
   if (isList(v)) return v.some(needsPlain);
   if (isPlainObject(v)) return Object.values(v).some(needsPlain);
   return false;
