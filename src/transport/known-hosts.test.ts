@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendKnownHost,
+  clearKnownHostsCache,
   fingerprint,
   formatKnownHostsLine,
   hostFieldMatches,
   keyTypeOfBlob,
+  knownHostsStats,
   knownKeyAlgorithms,
   loadKnownHosts,
+  loadKnownHostsIndex,
   parseKnownHosts,
   verifyHostKey,
 } from './known-hosts.js';
@@ -141,5 +144,71 @@ describe('fingerprints and recording keys', () => {
     const entries = await loadKnownHosts([file]);
     expect(entries).toHaveLength(2);
     expect(formatKnownHostsLine('h', 22, key('a').blob, false)).toBe(`h ${key('a').line}`);
+  });
+});
+
+describe('fleet scale', () => {
+  it('verifies 2000 hosts against a 2000-entry file with one parse and no per-entry pattern tests', async () => {
+    const file = join(dir, 'fleet');
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      // alternate port 22 names and [addr]:port names, and a comma list with an alias
+      const addr = `10.${(i >> 8) & 255}.${i & 255}.${i % 7}`;
+      const name = i % 2 === 0 ? `${addr},h${i}.example.com` : `[${addr}]:2222`;
+      lines.push(`${name} ${key(i % 3 === 0 ? 'a' : 'b').line}`);
+    }
+    // a revoked key and a wildcard CA line: the few entries still tested one by one
+    lines.push(`@revoked 10.99.99.99 ${key('e').line}`, `@cert-authority *.ca.example.com ${key('r').line}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    clearKnownHostsCache();
+    const parses = knownHostsStats.parses;
+    const tests = knownHostsStats.patternTests;
+    const results = await Promise.all(
+      Array.from({ length: 2000 }, async (_, i) => {
+        const addr = `10.${(i >> 8) & 255}.${i & 255}.${i % 7}`;
+        const known = await loadKnownHostsIndex([file]);
+        return verifyHostKey(known, addr, i % 2 === 0 ? 22 : 2222, key(i % 3 === 0 ? 'a' : 'b').blob).status;
+      }),
+    );
+    expect(results.filter((s) => s !== 'ok')).toEqual([]);
+    // one parse for 2000 concurrent connections, and only the one wildcard line tested per lookup
+    expect(knownHostsStats.parses - parses).toBe(1);
+    expect(knownHostsStats.patternTests - tests).toBe(2000);
+    const known = await loadKnownHostsIndex([file]);
+    expect(verifyHostKey(known, 'H0.EXAMPLE.COM', 22, key('a').blob).status).toBe('ok');
+    expect(verifyHostKey(known, '10.0.1.1', 2222, key('a').blob).status).toBe('changed');
+    expect(verifyHostKey(known, '10.0.1.1', 22, key('b').blob).status).toBe('unknown');
+    expect(verifyHostKey(known, 'x.ca.example.com', 22, key('a').blob)).toEqual({ status: 'unknown', caOnly: true });
+    expect(verifyHostKey(known, 'h0.example.com', 22, key('e').blob).status).toBe('revoked');
+    expect(knownHostsStats.parses - parses).toBe(1);
+  });
+
+  it('keeps the cached file current after accept-new appends, and re-reads a file changed by others', async () => {
+    const file = join(dir, 'grow');
+    writeFileSync(file, `web1 ${key('a').line}`);
+    clearKnownHostsCache();
+    const parses = knownHostsStats.parses;
+    const before = await loadKnownHostsIndex([file]);
+    expect(verifyHostKey(before, 'web2', 22, key('b').blob).status).toBe('unknown');
+    const entry = await appendKnownHost(file, 'web2', 22, key('b').blob, false);
+    // no final newline before: the new key is on line 2, as ssh-keygen -F would say
+    expect(entry.line).toBe(2);
+    const after = await loadKnownHostsIndex([file]);
+    expect(verifyHostKey(after, 'web2', 22, key('b').blob)).toMatchObject({ status: 'ok', entry: { line: 2 } });
+    expect(knownHostsStats.parses - parses).toBe(1);
+    // another writer (ssh-keygen -R, an editor): the next load sees its version
+    writeFileSync(file, `web2 ${key('a').line}\n`);
+    const edited = await loadKnownHostsIndex([file]);
+    expect(verifyHostKey(edited, 'web2', 22, key('b').blob).status).toBe('changed');
+    expect(verifyHostKey(edited, 'web1', 22, key('a').blob).status).toBe('unknown');
+    expect(knownHostsStats.parses - parses).toBe(2);
+  });
+
+  it('keeps file and line order when plain and wildcard entries both match', () => {
+    const entries = parseKnownHosts(`*.example.com ${key('a').line}\nweb.example.com ${key('b').line}\n`, 'kh');
+    const v = verifyHostKey(entries, 'web.example.com', 22, key('e').blob);
+    expect(v.status).toBe('changed');
+    if (v.status === 'changed') expect(v.entries.map((e) => e.line)).toEqual([1, 2]);
+    expect(knownKeyAlgorithms(entries, 'web.example.com', 22)).toEqual(['ssh-ed25519']);
   });
 });

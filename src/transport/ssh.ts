@@ -21,10 +21,10 @@ import {
   keyTypeLabel,
   keyTypeOfBlob,
   knownHostsName,
+  KnownHosts,
   knownKeyAlgorithms,
-  loadKnownHosts,
+  loadKnownHostsIndex,
   verifyHostKey,
-  type KnownHostEntry,
 } from './known-hosts.js';
 import { abortReason } from './local.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
@@ -199,8 +199,8 @@ export class SshTransport implements Transport {
     const release = await this.handshakes.acquire();
     try {
       if (this.closed) throw new UnreachableError(this.host, 'other', `${this.host}: the connection was closed while it was being opened`);
-      // read after the wait, so a long queue does not verify against a stale file
-      const known = this.spec.hostKeyChecking === 'off' ? [] : await loadKnownHosts(this.spec.knownHostsFiles);
+      // read after the wait, so a long queue does not verify against a stale file (cached: cheap)
+      const known = this.spec.hostKeyChecking === 'off' ? new KnownHosts([]) : await loadKnownHostsIndex(this.spec.knownHostsFiles);
       let sock: Duplex | undefined;
       for (let i = 0; i < hops.length; i++) {
         const hop = hops[i];
@@ -280,7 +280,7 @@ export class SshTransport implements Transport {
     return out;
   }
 
-  private connectHop(hop: Hop, sock: Duplex | undefined, known: KnownHostEntry[], keys: Map<string, Buffer | string>): Promise<Client> {
+  private connectHop(hop: Hop, sock: Duplex | undefined, known: KnownHosts, keys: Map<string, Buffer | string>): Promise<Client> {
     const spec = this.spec;
     const client = new Client();
     let hostKeyError: UnreachableError | undefined;
@@ -388,7 +388,7 @@ export class SshTransport implements Transport {
     });
   }
 
-  private async checkHostKey(hop: Hop, key: Buffer, known: KnownHostEntry[]): Promise<void> {
+  private async checkHostKey(hop: Hop, key: Buffer, known: KnownHosts): Promise<void> {
     const mode = this.spec.hostKeyChecking;
     if (mode === 'off') return;
     const verdict = verifyHostKey(known, hop.address, hop.port, key);
@@ -419,8 +419,7 @@ export class SshTransport implements Transport {
     if (mode === 'accept-new') {
       const file = files[0];
       if (!file) throw new UnreachableError(this.host, 'host-key-unknown', `${this.host}: no known_hosts file to record the key of ${who} in`);
-      await appendKnownHost(file, hop.address, hop.port, key, this.spec.hashKnownHosts ?? this.options.hashKnownHosts ?? false);
-      known.push({ file, line: 0, marker: undefined, hosts: name, keyType: keyTypeOfBlob(key), key: key.toString('base64') });
+      known.add(await appendKnownHost(file, hop.address, hop.port, key, this.spec.hashKnownHosts ?? this.options.hashKnownHosts ?? false));
       this.warn(`${this.host}: permanently added the ${type} host key of ${who} (${fp}) to ${file}`);
       return;
     }
