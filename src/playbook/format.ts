@@ -30,6 +30,20 @@ function sourceFor(file: string, sources: Map<string, string> | undefined, cache
   return text;
 }
 
+// C0/C1 control characters (except tab and newline), DEL, and the bidi overrides that make
+// text read differently than it runs: a playbook is untrusted input, and printing them raw would
+// let a file move the cursor, retitle the terminal or hide text ("trojan source").
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/** Control characters shown as escapes (`\x1b`, `\u009b`); tab and newline stay. */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, (ch) => {
+    const c = ch.charCodeAt(0);
+    return c < 0x80 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** A few lines around `line` with a caret under `col` (1-based). */
 export function codeFrame(source: string, line: number, col: number, options: FormatOptions = {}): string {
   const lines = source.split(/\r?\n/);
@@ -53,6 +67,9 @@ export function codeFrame(source: string, line: number, col: number, options: Fo
       text = `${head}${body}${start + 100 < text.length ? '...' : ''}`;
     }
     const marker = n === line ? '>' : ' ';
+    // escapes are wider than the character: the caret moves with the text before it
+    caretCol += visible(text.slice(0, Math.max(0, caretCol - 1))).length - Math.max(0, Math.min(caretCol - 1, text.length));
+    text = visible(text);
     out.push(`${marker} ${String(n).padStart(width)} | ${text.replace(/\t/g, '→')}`);
     if (n === line) {
       caretCol = Math.max(1, Math.min(caretCol, text.length + 1));
@@ -80,13 +97,13 @@ export function formatDiagnostics(diags: Diagnostic[], sources?: Map<string, str
   for (const d of sorted) {
     const { file, line, col } = d.location;
     const sev = d.severity === 'error' ? ansi(color, '31;1', 'error') : ansi(color, '33;1', 'warning');
-    const lines = [`${file}:${line}:${col}: ${sev}: ${d.message} [${d.code}]`];
+    const lines = [`${visible(file)}:${line}:${col}: ${sev}: ${visible(d.message)} [${visible(d.code)}]`];
     const source = sourceFor(file, sources, cache);
     if (source !== undefined && source.length > 0) {
       const frame = codeFrame(source, line, col, options);
       if (frame !== '') lines.push(frame);
     }
-    if (d.fix !== undefined && d.fix !== '') lines.push(`${ansi(color, '36', 'fix')}: ${d.fix}`);
+    if (d.fix !== undefined && d.fix !== '') lines.push(`${ansi(color, '36', 'fix')}: ${visible(d.fix)}`);
     blocks.push(lines.join('\n'));
   }
   return blocks.length > 0 ? `${blocks.join('\n\n')}\n` : '';

@@ -519,6 +519,62 @@ function makeParsed(
 }
 
 /** Read and parse a YAML file; the size is checked before reading, and a missing file is a diagnostic. */
+/** Offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), or -1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] ?? 0;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined) return i;
+      if (k === 1 ? x < lo || x > hi : x < 0x80 || x > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * The text of a file, or where it stops being UTF-8. Decoding is strict (a Latin-1 file must
+ * not turn into U+FFFD characters that then look like valid YAML); line and column of the first
+ * bad byte are counted in characters, as in every other diagnostic.
+ */
+export function decodeUtf8(bytes: Uint8Array): string | { offset: number; byte: number; line: number; col: number } {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const offset = Math.max(0, firstInvalidUtf8(bytes));
+    let lineStart = 0;
+    let line = 1;
+    for (let i = 0; i < offset; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    let prefix = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(lineStart, offset));
+    if (line === 1 && prefix.startsWith('\uFEFF')) prefix = prefix.slice(1);
+    return { offset, byte: bytes[offset] ?? 0, line, col: prefix.length + 1 };
+  }
+}
+
 export async function readYamlFile(file: string, limits?: Partial<YamlLimits>): Promise<YamlResult> {
   const lim = limitsWith(limits);
   const failure = (code: string, message: string, fix: string): YamlResult => ({
@@ -531,8 +587,24 @@ export async function readYamlFile(file: string, limits?: Partial<YamlLimits>): 
     if (st.size > lim.maxBytes) {
       return failure('yaml-too-large', `file is ${st.size} bytes, more than the limit of ${lim.maxBytes} bytes`, 'split the file (vars_files, import_tasks) or remove generated content');
     }
-    const source = await readFile(file, 'utf8');
-    return parseYaml(source.startsWith('\uFEFF') ? source.slice(1) : source, file, lim);
+    const bytes = await readFile(file);
+    const decoded = decodeUtf8(bytes);
+    if (typeof decoded !== 'string') {
+      return {
+        ok: false,
+        errors: [
+          {
+            severity: 'error',
+            code: 'file-not-utf8',
+            location: { file, line: decoded.line, col: decoded.col },
+            path: '',
+            message: `file is not valid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, '0')} at offset ${decoded.offset})`,
+            fix: 'save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 FILE > FILE.new`',
+          },
+        ],
+      };
+    }
+    return parseYaml(decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded, file, lim);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return failure('file-not-found', `file not found: ${file}`, 'check the path (relative paths are resolved from the including file or the current directory)');
