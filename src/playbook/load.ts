@@ -23,6 +23,8 @@ import { describeSchemaErrors } from './messages.js';
 import { IDENTIFIER, closest, hasTemplate, runPlaybookRules } from './rules.js';
 import { allModuleNames, getModule, indexModules } from '../modules/registry.js';
 import { compile as compileTemplate } from '../template/compile.js';
+import { knownFilters, knownTests } from '../template/known.js';
+import { unknownTemplateNames } from './template-names.js';
 import type { ModuleDefinition } from '../modules/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -617,11 +619,28 @@ class Loader {
         compileTemplate(value);
       } catch (e) {
         this.error(y, path, 'template-syntax', `template syntax error: ${templateReason(e)}`, 'check the Jinja syntax: every {{ has a }}, every {% if %} an {% endif %}, a filter name after each |', true);
+        return;
       }
+      this.checkTemplateNames(y, path, value);
     } else if (depth < 64 && Array.isArray(value)) {
       value.forEach((v, i) => this.checkTemplates(y, [...path, i], v, depth + 1));
     } else if (depth < 64 && isObj(value)) {
       for (const [k, v] of Object.entries(value)) this.checkTemplates(y, [...path, k], v, depth + 1);
+    }
+  }
+
+  /** Unknown filter/test names in a template that compiles: an error now, not a failure on the first host. */
+  checkTemplateNames(y: ParsedYaml, path: Seg[], template: string): void {
+    for (const u of unknownTemplateNames(template)) {
+      const what = u.kind === 'filter' ? `\`| ${u.name}\`` : `\`is ${u.name}\``;
+      this.error(
+        y,
+        path,
+        u.kind === 'filter' ? 'unknown-filter' : 'unknown-test',
+        `unknown Jinja ${u.kind} ${what}${u.guess !== undefined ? `; did you mean \`${u.guess}\`?` : ''}`,
+        u.guess !== undefined ? `write \`${u.kind === 'filter' ? '| ' : 'is '}${u.guess}\`` : `runbook's ${u.kind}s are: ${(u.kind === 'filter' ? knownFilters() : knownTests()).join(', ')}`,
+        true,
+      );
     }
   }
 
@@ -645,6 +664,7 @@ class Loader {
       if (typeof c !== 'string') return;
       try {
         compileTemplate(`{{ ${c} }}`);
+        this.checkTemplateNames(y, Array.isArray(value) ? [...path, i] : path, `{{ ${c} }}`);
       } catch (e) {
         this.error(
           y,
