@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { FAKE_FACTS, memoryFleet } from '../../engine/testing/memory.js';
+import { FAKE_FACTS, memoryFleet, memoryInventory } from '../../engine/testing/memory.js';
 import { eventsSchema } from '../../report/schema.js';
 import { ValidationError } from '../../util/errors.js';
 import type { CommandIo, ParsedArgs } from '../command.js';
-import { applyCommand, parseExtraVars, runApply } from './apply.js';
+import { applyCommand, hostConnectionVars, parseExtraVars, remoteUserMap, runApply } from './apply.js';
 import type { ApplyHooks } from './apply.js';
 import { parseArgs } from 'node:util';
 
@@ -148,6 +148,16 @@ describe('runbook apply', () => {
     await expect(parseExtraVars(['novalue'], dir)).rejects.toThrow(/expected key=value/);
     const r = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '-e', '@vars.yml', '-e', 'n=7']);
     expect(r.out).toContain('"msg":"from-file 7"');
+  });
+
+  it('remote_user: the login user where the inventory names none; ansible_user and -e win (as Ansible)', () => {
+    const inv = memoryInventory({ web: ['a', 'b'], db: ['c'] }, { b: { ansible_user: 'admin' } });
+    const users = remoteUserMap([{ hosts: 'web', remoteUser: 'deploy' }, { hosts: 'all', remoteUser: 'other' }], inv);
+    expect([...users.entries()]).toEqual([['a', 'deploy'], ['b', 'deploy'], ['c', 'other']]);
+    const host = (n: string) => inv.hosts.get(n) ?? { name: n, vars: {} };
+    expect(hostConnectionVars(host('a'), users, {}).ansible_user).toBe('deploy');
+    expect(hostConnectionVars(host('b'), users, {}).ansible_user).toBe('admin');
+    expect(hostConnectionVars(host('c'), users, { ansible_user: 'root' }).ansible_user).toBe('root');
   });
 
   it('-e: hostile input is refused cleanly (prototype keys, alias bombs in @file)', async () => {

@@ -9,6 +9,7 @@ import { createInterrupt } from '../../engine/interrupt.js';
 import type { RunOptions } from '../../engine/types.js';
 import { gatherFacts } from '../../facts/gather.js';
 import { loadInventory } from '../../inventory/load.js';
+import type { Inventory } from '../../inventory/types.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { formatDiagnostics } from '../../playbook/format.js';
@@ -165,12 +166,18 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     ...(becomePassword ? { becomePassword } : {}),
     env: io.env,
   };
+  // A play's remote_user is the login user where the inventory names none (Ansible: ansible_user
+  // beats remote_user; -e beats both). One connection serves a host for the whole run, so the
+  // first play that targets a host decides; a task-level remote_user cannot switch it.
+  const remoteUsers = remoteUserMap(loaded.playbook.plays, inventory);
+  const connectionVars = (host: { name: string; vars: Record<string, unknown> }): Record<string, unknown> =>
+    hostConnectionVars(host, remoteUsers, extraVars);
   // connection settings are input too: resolve them all now, so a bad ansible_port or
   // ansible_connection fails before any host is contacted
   const specs = new Map<string, ConnectionSpec>();
   if (!hooks.transportFactory) {
     // -e wins over inventory here too (`-e ansible_user=admin`, as in Ansible)
-    for (const host of inventory.hosts.values()) specs.set(host.name, resolveConnection({ name: host.name, vars: { ...host.vars, ...extraVars } }, overrides));
+    for (const host of inventory.hosts.values()) specs.set(host.name, resolveConnection({ name: host.name, vars: connectionVars(host) }, overrides));
   }
   const interrupt = createInterrupt({
     ...(hooks.signals ? { source: hooks.signals } : {}),
@@ -197,7 +204,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     transportFactory:
       hooks.transportFactory ??
       ((host) =>
-        createTransport(specs.get(host.name) ?? resolveConnection({ name: host.name, vars: { ...host.vars, ...extraVars } }, overrides), {
+        createTransport(specs.get(host.name) ?? resolveConnection({ name: host.name, vars: connectionVars(host) }, overrides), {
           // "host key checking is off", "new host key recorded": part of the run's output, not stray stderr
           onWarning: (msg) => reporter.onEvent?.({ type: 'warning', host: host.name, msg }),
         })),
@@ -282,6 +289,22 @@ export async function parseExtraVars(values: readonly string[], cwd: string): Pr
     if (Object.hasOwn(out, k)) throw new UsageError(`-e: '${k}' is not allowed as a variable name`);
   }
   return out;
+}
+
+/** The login user each host gets from a play's remote_user (first play that targets it). */
+export function remoteUserMap(plays: ReadonlyArray<{ hosts: string; remoteUser?: string }>, inventory: Inventory): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const play of plays) {
+    if (play.remoteUser === undefined || play.remoteUser.includes('{{')) continue;
+    for (const name of selectHosts(inventory, play.hosts)) if (!out.has(name)) out.set(name, play.remoteUser);
+  }
+  return out;
+}
+
+/** Variables a host's connection is resolved from: remote_user < inventory < -e. */
+export function hostConnectionVars(host: { name: string; vars: Record<string, unknown> }, remoteUsers: Map<string, string>, extraVars: Record<string, unknown>): Record<string, unknown> {
+  const remote = remoteUsers.get(host.name);
+  return { ...(remote !== undefined ? { ansible_user: remote } : {}), ...host.vars, ...extraVars };
 }
 
 /** JSON.parse keeps `__proto__` as an own key; merging it anywhere would swap a prototype. */
