@@ -384,12 +384,12 @@ describe('connecting', () => {
 
 describe('handshake limiter (fleet scale)', () => {
   it('many hosts against a slow sshd: all connect, never more than N handshakes in flight', async () => {
-    // 24 logins answered one at a time take ~2 s in all, twice the connect timeout: without
-    // the limiter the last hosts time out waiting in the server's queue
-    const fake = await startFake({ serialAuthMs: 40 });
+    // 24 logins answered one at a time (two auth requests each) take ~3 s in all, well over the
+    // 2 s connect timeout: without the limiter the last hosts time out in the server's queue
+    const fake = await startFake({ serialAuthMs: 60 });
     trustHost(fake.port);
     const limiter = new HandshakeLimiter(3);
-    const ts = Array.from({ length: 24 }, (_, i) => transport(spec(fake.port, { host: `h${i}`, connectTimeoutMs: 1000, connectRetries: 0 }), undefined, limiter));
+    const ts = Array.from({ length: 24 }, (_, i) => transport(spec(fake.port, { host: `h${i}`, connectTimeoutMs: 2000, connectRetries: 0 }), undefined, limiter));
     const results = await Promise.allSettled(ts.map((t) => t.connect()));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(fake.stats.logins).toBe(24);
@@ -400,7 +400,7 @@ describe('handshake limiter (fleet scale)', () => {
     // the connections are usable after the handshake
     const r = await ts[23]?.exec(rawCommand('echo ok'));
     expect(r?.stdout).toBe('ok\n');
-  });
+  }, 30_000);
 
   it('the connect timeout does not count the wait for a slot; a timed-out or refused host gives its slot back', async () => {
     const sockets: Socket[] = [];
@@ -470,7 +470,8 @@ describe('key formats', () => {
       clientBlob = savedBlob;
       clientKeyFile = savedFile;
     }
-  });
+    // bcrypt key derivation (ssh-keygen -p, then ssh2 twice) takes seconds on a loaded machine
+  }, 30_000);
 });
 
 describe('host keys', () => {
