@@ -379,23 +379,25 @@ describe('connecting', () => {
       clientBlob = savedBlob;
       clientKeyFile = savedFile;
     }
-  });
+    // bcrypt key derivation takes seconds on a loaded machine
+  }, 30_000);
 });
 
 describe('handshake limiter (fleet scale)', () => {
   it('many hosts against a slow sshd: all connect, never more than N handshakes in flight', async () => {
-    // 24 logins answered one at a time (two auth requests each) take ~3 s in all, well over the
-    // 2 s connect timeout: without the limiter the last hosts time out in the server's queue
-    const fake = await startFake({ serialAuthMs: 60 });
+    // 24 logins answered one at a time (two auth requests each) take ~5 s in all, well over the
+    // 3 s connect timeout: without the limiter the last hosts time out in the server's queue;
+    // with 2 in flight one handshake waits ~0.4 s for the server (margin for a loaded machine)
+    const fake = await startFake({ serialAuthMs: 100 });
     trustHost(fake.port);
-    const limiter = new HandshakeLimiter(3);
-    const ts = Array.from({ length: 24 }, (_, i) => transport(spec(fake.port, { host: `h${i}`, connectTimeoutMs: 2000, connectRetries: 0 }), undefined, limiter));
+    const limiter = new HandshakeLimiter(2);
+    const ts = Array.from({ length: 24 }, (_, i) => transport(spec(fake.port, { host: `h${i}`, connectTimeoutMs: 3000, connectRetries: 0 }), undefined, limiter));
     const results = await Promise.allSettled(ts.map((t) => t.connect()));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(fake.stats.logins).toBe(24);
-    expect(fake.stats.maxHandshaking).toBeLessThanOrEqual(3);
+    expect(fake.stats.maxHandshaking).toBeLessThanOrEqual(2);
     expect(fake.stats.maxHandshaking).toBeGreaterThan(1);
-    expect(limiter.stats).toEqual({ peak: 3, acquired: 24 });
+    expect(limiter.stats).toEqual({ peak: 2, acquired: 24 });
     expect(limiter.inUse).toBe(0);
     // the connections are usable after the handshake
     const r = await ts[23]?.exec(rawCommand('echo ok'));
@@ -418,11 +420,11 @@ describe('handshake limiter (fleet scale)', () => {
     trustHost(fake.port);
 
     const limiter = new HandshakeLimiter(1);
-    // one slot: the silent host holds it for its whole 600 ms timeout, the refused host next,
-    // then the good host, whose own 400 ms timeout must not have started while it waited
-    const down = transport(spec(silentPort, { host: 'down', connectTimeoutMs: 600, connectRetries: 0 }), undefined, limiter);
-    const refused = transport(spec(closedPort, { host: 'refused', connectTimeoutMs: 600, connectRetries: 0 }), undefined, limiter);
-    const good = transport(spec(fake.port, { host: 'good', connectTimeoutMs: 400, connectRetries: 0 }), undefined, limiter);
+    // one slot: the silent host holds it for its whole 2 s timeout, the refused host next, then
+    // the good host, whose own 1.5 s timeout must not have started while it waited (> 2 s)
+    const down = transport(spec(silentPort, { host: 'down', connectTimeoutMs: 2000, connectRetries: 0 }), undefined, limiter);
+    const refused = transport(spec(closedPort, { host: 'refused', connectTimeoutMs: 2000, connectRetries: 0 }), undefined, limiter);
+    const good = transport(spec(fake.port, { host: 'good', connectTimeoutMs: 1500, connectRetries: 0 }), undefined, limiter);
     const [d, r, g] = await Promise.allSettled([down.connect(), refused.connect(), good.connect()]);
     expect(d).toMatchObject({ status: 'rejected', reason: { reason: 'timeout', host: 'down' } });
     expect(r).toMatchObject({ status: 'rejected', reason: { reason: 'refused', host: 'refused' } });
@@ -430,7 +432,7 @@ describe('handshake limiter (fleet scale)', () => {
     expect(limiter.stats).toEqual({ peak: 1, acquired: 3 });
     expect(limiter.inUse).toBe(0);
     expect(limiter.queued).toBe(0);
-  });
+  }, 30_000);
 
   it('transports share one process-wide limiter per limit, from the spec or RUNBOOK_MAX_HANDSHAKES', () => {
     const a = transport(spec(1, { host: 'a', maxHandshakes: 7 }));
