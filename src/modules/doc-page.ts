@@ -3,6 +3,7 @@
 import type { SchemaObject } from 'ajv';
 import type { ModuleDefinition } from './types.js';
 import { canonicalProperties, requiredNames } from './util/schema.js';
+import { moduleNamesOf } from './registry.js';
 
 type AnyModule = ModuleDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -46,7 +47,8 @@ export function renderModuleDoc(m: AnyModule): string {
   const required = new Set(requiredNames(schema));
   const out: string[] = [];
   out.push(`# ${m.name}`, '', m.doc.short + '.', '');
-  const names = [m.name, ...(m.aliases ?? []), `ansible.builtin.${m.name}`];
+  // every name the registry accepts, so the page never drifts from what playbooks may write
+  const names = moduleNamesOf(m);
   out.push(`Module names: ${names.map((n) => '`' + n + '`').join(', ')}${m.controllerOnly ? ' · runs on the controller (no connection)' : ''}${m.freeForm ? ` · free form: \`${m.name}: TEXT\` sets \`${m.freeForm}\`` : ''}`, '');
   if (m.doc.description) out.push(m.doc.description.trim(), '');
   out.push('## Arguments', '');
