@@ -8,7 +8,8 @@ import { run, tail } from './exec.js';
 export const PACKAGES = {
   fleet: ['openssh-server', 'openssh-client', 'sudo', 'iproute2', 'openssl'],
   full: ['debootstrap', 'openssh-client', 'iproute2'],
-  acme: ['pebble', 'openssl'],
+  // curl: the demo and the end-to-end tests check HTTPS from outside the hosts with it
+  acme: ['pebble', 'openssl', 'curl'],
 } as const;
 
 /** Packages from `wanted` that dpkg does not report as installed. */
