@@ -1,27 +1,5 @@
 // A small concurrency limiter (vitest's limit-concurrency idea): `forks` hosts at once.
-export class Semaphore {
-  private active = 0;
-  private readonly queue: Array<() => void> = [];
-  constructor(private readonly size: number) {}
-
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.size) {
-      // FIFO, so hosts take turns in the order they asked (inventory order under linear)
-      await new Promise<void>((resolve) => this.queue.push(resolve));
-    } else {
-      this.active++;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.queue.shift();
-      // hand the slot straight to the next waiter: active stays the same
-      if (next) next();
-      else this.active--;
-    };
-  }
-}
+export { Semaphore } from '../util/semaphore.js';
 
 /**
  * The linear strategy's barrier. Every task of a play has a position in definition order

@@ -193,7 +193,7 @@ class Run {
     private readonly options: RunOptions,
     private readonly reporter: Reporter,
   ) {
-    this.sem = new Semaphore(Math.max(1, options.forks ?? 5));
+    this.sem = new Semaphore(Math.max(1, Math.ceil(options.forks ?? 5)));
     // every running task listens for Ctrl-C: hundreds at once are expected, not a leak
     setMaxListeners(0, this.kill.signal, this.stopped.signal);
     this.readFile = options.readFile ?? ((p) => fsReadFile(p, 'utf8'));

@@ -9,42 +9,9 @@
 /** Default handshakes in flight; RUNBOOK_MAX_HANDSHAKES or ConnectionSpec.maxHandshakes override it. */
 export const DEFAULT_MAX_HANDSHAKES = 48;
 
-/** A FIFO semaphore that also counts what tests and -vvv want to know. */
-export class HandshakeLimiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  /** highest number of slots held at once, and slots handed out in total */
-  readonly stats = { peak: 0, acquired: 0 };
-
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`handshake limit must be a positive integer, got ${limit}`);
-  }
-
-  /** Wait for a slot; the returned function gives it back (calling it twice is harmless). */
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    this.stats.acquired++;
-    this.stats.peak = Math.max(this.stats.peak, this.active);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      // the slot passes straight to the next waiter (active stays the same)
-      if (next) next();
-      else this.active--;
-    };
-  }
-
-  get inUse(): number {
-    return this.active;
-  }
-
-  get queued(): number {
-    return this.waiting.length;
-  }
-}
+/** The handshake cap is the shared FIFO semaphore (it counts peak and total for tests). */
+export { Semaphore as HandshakeLimiter } from '../util/semaphore.js';
+import { Semaphore as HandshakeLimiter } from '../util/semaphore.js';
 
 const shared = new Map<number, HandshakeLimiter>();
 

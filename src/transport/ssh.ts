@@ -31,6 +31,8 @@ import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions
 import { installScript, killScript, tempName, validateMode, wrapCommand } from './wrap.js';
 
 /** exit statuses that arrived before drive() listened (see run()) */
+import { Semaphore } from '../util/semaphore.js';
+
 const earlyExit = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
 
 export interface SshTransportOptions {
@@ -59,29 +61,6 @@ interface Hop {
   privateKeyFiles: string[];
 }
 
-/** A small FIFO semaphore: at most `limit` channels open at once on one connection. */
-export class ChannelLimiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(readonly limit: number) {}
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      // the slot passes straight to the next waiter
-      if (next) next();
-      else this.active--;
-    };
-  }
-  get inUse(): number {
-    return this.active;
-  }
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -96,7 +75,8 @@ function defaultWarning(message: string): void {
 
 export class SshTransport implements Transport {
   readonly host: string;
-  private readonly limiter: ChannelLimiter;
+  /** at most maxChannels channels open at once on this connection */
+  private readonly limiter: Semaphore;
   private readonly clients: Client[] = [];
   private client: Client | undefined;
   private connecting: Promise<void> | undefined;
@@ -115,7 +95,7 @@ export class SshTransport implements Transport {
     private readonly options: SshTransportOptions = {},
   ) {
     this.host = spec.host;
-    this.limiter = new ChannelLimiter(Math.max(1, spec.maxChannels));
+    this.limiter = new Semaphore(Math.max(1, Math.ceil(spec.maxChannels)));
     this.warn = options.onWarning ?? defaultWarning;
     if (options.handshakeLimiter) this.handshakes = options.handshakeLimiter;
     else {
