@@ -4,10 +4,7 @@ import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
-import { defaultRetryFile, runPlaybook } from '../../engine/run.js';
-import { createInterrupt } from '../../engine/interrupt.js';
 import type { RunOptions } from '../../engine/types.js';
-import { gatherFacts } from '../../facts/gather.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { Inventory } from '../../inventory/types.js';
 import { selectHosts } from '../../inventory/pattern.js';
@@ -19,11 +16,13 @@ import type { Reporter } from '../../report/events.js';
 import { createJsonReporter } from '../../report/json.js';
 import { createLogReporter } from '../../report/log.js';
 import { createPlainReporter } from '../../report/plain.js';
-import { createTreeReporter } from '../../report/tree.js';
-import { createTransport, resolveConnection } from '../../transport/factory.js';
 import type { ConnectionOverrides } from '../../transport/factory.js';
 import type { ConnectionSpec } from '../../transport/types.js';
 import { UsageError, ValidationError } from '../../util/errors.js';
+
+// What only a run needs (the engine, facts, SSH, the live tree and its listr2) is imported inside
+// runApply, where it is used: `runbook validate` and the other commands start without it, and an
+// --json or plain-output run never loads listr2.
 
 const HOST_KEY_CHECKING = ['strict', 'accept-new', 'off'] as const;
 type HostKeyChecking = (typeof HOST_KEY_CHECKING)[number];
@@ -143,6 +142,13 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   if (loaded.warnings.length > 0) io.stderr.write(formatDiagnostics(loaded.warnings));
   if (!loaded.ok) throw new ValidationError(formatDiagnostics(loaded.errors), loaded.errors);
 
+  const [{ defaultRetryFile, runPlaybook }, { createInterrupt }, { gatherFacts }, { createTransport, resolveConnection }] = await Promise.all([
+    import('../../engine/run.js'),
+    import('../../engine/interrupt.js'),
+    import('../../facts/gather.js'),
+    import('../../transport/factory.js'),
+  ]);
+
   let becomePassword = io.env.RUNBOOK_BECOME_PASSWORD;
   if (v['ask-become-pass']) becomePassword = await askPassword(io, 'BECOME password: ');
 
@@ -154,6 +160,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   if (v.json) screen = createJsonReporter(io.stdout, { verbosity });
   // a terminal without a size (some CI pseudo-terminals, `script`) cannot hold a live tree
   else if (io.stdout.isTTY && !ci && (io.stdout.columns ?? 0) > 0) {
+    const { createTreeReporter } = await import('../../report/tree.js');
     screen = createTreeReporter(io.stdout, { verbosity, rerun, err: io.stderr, diff: v.diff === true, displayRoot: io.cwd });
   } else screen = createPlainReporter(io.stdout, { verbosity, rerun, diff: v.diff === true, displayRoot: io.cwd });
   const log = typeof v.log === 'string' ? createLogReporter(resolve(io.cwd, v.log), { secrets }) : undefined;

@@ -4,7 +4,9 @@ import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import { EXIT } from '../../util/errors.js';
 import { UsageError } from '../../util/errors.js';
 import type { FullHostRequest } from '../../lab/index.js';
-import { DEFAULT_INSTANCE, labDown, labInventory, labStatus, labUp } from '../../lab/index.js';
+// ../../lab/index.js itself is imported where a subcommand needs it: only `runbook lab` pays
+// for loading the lab's code, every other command starts without it.
+import { DEFAULT_INSTANCE } from '../../lab/instance.js';
 
 const HELP = `Usage:
   runbook lab up [--hosts N] [--full NAME,...] [--layer base|apache] [--acme|--no-acme] [--name NAME]
@@ -84,6 +86,7 @@ async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
   });
   if (args.values.acme === true && args.values['no-acme'] === true) throw new UsageError('runbook lab up: --acme and --no-acme exclude each other');
   const acme = args.values['no-acme'] === true ? false : args.values.acme === true || full.length > 0;
+  const { labUp } = await import('../../lab/index.js');
   const t = Date.now();
   const info = await labUp({
     name: str(args, 'name'),
@@ -105,12 +108,14 @@ async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
 
 async function down(args: ParsedArgs, io: CommandIo): Promise<number> {
   const name = str(args, 'name') ?? DEFAULT_INSTANCE;
+  const { labDown } = await import('../../lab/index.js');
   const r = await labDown({ name, env: io.env });
   line(io, r.removed ? `lab '${name}' is down` : `lab '${name}' was not up (nothing to do)`);
   return EXIT.ok;
 }
 
-function status(args: ParsedArgs, io: CommandIo): number {
+async function status(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const { labStatus } = await import('../../lab/index.js');
   const s = labStatus({ name: str(args, 'name'), env: io.env });
   if (args.values.json === true) {
     line(io, JSON.stringify({ name: s.name, up: s.up, stateDir: s.stateDir, hosts: s.hosts, acme: s.acme, proxyPid: s.proxyPid, info: s.info }));
@@ -131,8 +136,9 @@ function status(args: ParsedArgs, io: CommandIo): number {
   return EXIT.ok;
 }
 
-function inventory(args: ParsedArgs, io: CommandIo): number {
+async function inventory(args: ParsedArgs, io: CommandIo): Promise<number> {
   const out = str(args, 'out');
+  const { labInventory } = await import('../../lab/index.js');
   const r = labInventory({ name: str(args, 'name'), outDir: out, env: io.env });
   line(io, `inventory:   ${r.inventory}`);
   line(io, `known_hosts: ${r.knownHosts}`);
