@@ -99,6 +99,8 @@ export class ExecSession {
   becomeFailure: BecomeFailure | undefined;
   exitCode: number | null = null;
   signal: string | null = null;
+  /** the login shell the portable wrapper reported ($SHELL), when it did */
+  loginShell: string | undefined;
   gotExit = false;
   timedOut = false;
   /** called when a pid becomes known (to kill a command that was aborted early) */
@@ -213,10 +215,12 @@ export class ExecSession {
     // latin1 keeps one char per byte, so string offsets are byte offsets
     const text = this.stdoutPre.toString('latin1');
     if (!this.pidSeen) {
-      const m = new RegExp(`${pidTag}:(\\d+)\\n`).exec(text);
+      // `<tag>:<pid>` or, from the portable wrapper, `<tag>:<pid> <login shell>`
+      const m = new RegExp(`${pidTag}:(\\d+)(?: ([^\\n]*))?\\n`).exec(text);
       if (!m) return this.overflowPre();
       this.pidSeen = true;
       this.outerPid = Number(m[1]);
+      if (m[2] !== undefined) this.loginShell = m[2];
       // anything before the marker (a chatty shell rc file) is ordinary output
       this.deliver('stdout', this.stdoutPre.subarray(0, m.index));
       this.stdoutPre = this.stdoutPre.subarray(m.index + m[0].length);

@@ -67,7 +67,8 @@ export class LocalTransport implements Transport {
   }
 
   private run(command: ShellCommand, options: ExecOptions, captureLimit?: number): Promise<{ result: ExecResult; stdout: Buffer }> {
-    const wrapped = wrapCommand(command, options);
+    // the text is run by /bin/sh itself: no login shell in between
+    const wrapped = wrapCommand(command, options, undefined, 'posix');
     const child = spawn('/bin/sh', ['-c', wrapped.text], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const session = new ExecSession({
       host: this.host,

@@ -28,7 +28,7 @@ import {
 } from './known-hosts.js';
 import { abortReason } from './local.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
-import { installScript, killScript, tempName, validateMode, wrapCommand } from './wrap.js';
+import { installScript, killScript, loginShellKind, tempName, validateMode, wrapCommand, type LoginShell } from './wrap.js';
 
 /** exit statuses that arrived before drive() listened (see run()) */
 import { Semaphore } from '../util/semaphore.js';
@@ -82,6 +82,8 @@ export class SshTransport implements Transport {
   private connecting: Promise<void> | undefined;
   private lost: UnreachableError | undefined;
   private closed = false;
+  /** what the login shell is, from the first command's pid line (see wrap.ts) */
+  private loginShell: LoginShell = 'unknown';
   /** counters for tests and -vvv: channels opened, and refused opens that were retried */
   readonly stats = { channelsOpened: 0, channelRetries: 0 };
   /** commands in flight, told when the connection goes away */
@@ -456,7 +458,7 @@ export class SshTransport implements Transport {
 
   private async run(command: ShellCommand, options: ExecOptions, captureLimit?: number, priority = false): Promise<{ result: ExecResult; stdout: Buffer }> {
     if (options.signal?.aborted) throw abortReason(options.signal);
-    const wrapped = wrapCommand(command, options);
+    const wrapped = wrapCommand(command, options, undefined, this.loginShell);
     await this.ready();
     // kill commands skip the queue: they must run even when every slot is taken by what they stop
     const release = priority ? () => {} : await this.limiter.acquire();
@@ -517,6 +519,7 @@ export class SshTransport implements Transport {
         finished = true;
         timers.forEach(clearTimeout);
         options.signal?.removeEventListener('abort', onAbort);
+        if (session.loginShell !== undefined) this.loginShell = loginShellKind(session.loginShell);
         const lost = this.lost;
         if (lost && !session.gotExit) return reject(lost);
         if (options.signal?.aborted && !session.timedOut) return reject(abortReason(options.signal));

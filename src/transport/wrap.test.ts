@@ -1,22 +1,59 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { rawCommand, secret, sh } from './command.js';
-import { installScript, innerScript, killScript, sudoPrefix, validateMode, wrapCommand } from './wrap.js';
+import { installScript, innerScript, killScript, loginShellKind, sudoPrefix, validateMode, wrapCommand } from './wrap.js';
 
 describe('command wrapper', () => {
   it('prints the pid marker, then runs the command in /bin/sh with cwd and quoted env', () => {
     const w = wrapCommand(sh`echo ${'x y'}`, { cwd: '/srv/my app', env: { A: "it's", B: '$HOME' } }, 'n1');
     expect(w.okTag).toBeUndefined();
     expect(w.prompt).toBeUndefined();
-    expect(w.text.startsWith(`printf '%s\\n' "__RUNBOOK_PID_n1:$$" && exec /bin/sh -c `)).toBe(true);
+    expect(w.text.startsWith(`printf '%s\\n' "__RUNBOOK_PID_n1:$$ $SHELL" && exec /bin/sh -c `)).toBe(true);
     expect(innerScript(sh`echo ${'x y'}`, { cwd: '/srv/my app', env: { A: "it's", B: '$HOME' } })).toBe(
       `cd -- '/srv/my app' || exit 1\nexport A='it'\\''s' B='$HOME'\necho 'x y'`,
     );
     // really run it: the env values arrive literally
     const out = execFileSync('/bin/sh', ['-c', wrapCommand(rawCommand('printf "%s|%s|" "$A" "$B"; pwd'), { cwd: '/', env: { A: "it's", B: '$HOME' } }, 'n2').text], {
       encoding: 'utf8',
+      env: { ...process.env, SHELL: '/bin/bash' },
     });
-    expect(out).toMatch(/^__RUNBOOK_PID_n2:\d+\nit's\|\$HOME\|\/\n$/);
+    // the pid line also names the login shell, so the transport can pick the direct form
+    expect(out).toMatch(/^__RUNBOOK_PID_n2:\d+ \/bin\/bash\nit's\|\$HOME\|\/\n$/);
+  });
+
+  it('runs the script in the login shell itself once that shell is known to be POSIX, with the same result in bash and dash', () => {
+    const command = rawCommand('printf "%s|%s|" "$A" "$B"; pwd; exit 3');
+    const w = wrapCommand(command, { cwd: '/tmp', env: { A: "it's", B: '$HOME' } }, 'n5', 'posix');
+    expect(w.text).not.toContain('/bin/sh -c');
+    expect(w.text.startsWith(`printf '%s\\n' "__RUNBOOK_PID_n5:$$" || exit 1\n`)).toBe(true);
+    for (const shell of ['/bin/sh', '/bin/bash']) {
+      let out = '';
+      let status: number | null = null;
+      try {
+        execFileSync(shell, ['-c', w.text], { encoding: 'utf8' });
+      } catch (e) {
+        const err = e as { stdout: string; status: number | null };
+        out = err.stdout;
+        status = err.status;
+      }
+      expect({ shell, status, out }).toMatchObject({ shell, status: 3 });
+      expect(out).toMatch(/^__RUNBOOK_PID_n5:\d+\nit's\|\$HOME\|\/tmp\n$/);
+    }
+    // become keeps sudo's /bin/sh, whatever the login shell is
+    expect(wrapCommand(rawCommand('id -u'), { become: {} }, 'n6', 'posix').text).toContain('/bin/sh -c ');
+  });
+
+  it('trusts only bash, dash and sh as login shells for the direct form', () => {
+    expect(loginShellKind('/bin/bash')).toBe('posix');
+    expect(loginShellKind('/usr/bin/dash')).toBe('posix');
+    expect(loginShellKind('/bin/sh')).toBe('posix');
+    expect(loginShellKind('/usr/bin/zsh')).toBe('unknown');
+    expect(loginShellKind('/usr/bin/fish')).toBe('unknown');
+    expect(loginShellKind('/bin/tcsh')).toBe('unknown');
+    expect(loginShellKind('/bin/csh')).toBe('unknown');
+    expect(loginShellKind('')).toBe('unknown');
+    expect(loginShellKind(undefined)).toBe('unknown');
+    expect(loginShellKind('/home/x/bashful')).toBe('unknown');
   });
 
   it('uses sudo -n without a password and sudo -S with a unique prompt with one; the password is never in the text', () => {

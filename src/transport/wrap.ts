@@ -1,7 +1,14 @@
 // How a command is wrapped before it is sent to a host, shared by the ssh and local transports.
 //
-//   printf '%s\n' "<pid tag>:$$" && exec [sudo ...] /bin/sh -c '<inner>'
+//   printf '%s\n' "<pid tag>:$$ $SHELL" && exec [sudo ...] /bin/sh -c '<inner>'     (portable)
+//   printf '%s\n' "<pid tag>:$$" || exit 1; <inner>                                (direct)
 //
+// - sshd runs every command through the login shell, which may not be a POSIX shell: the
+//   portable form only needs `printf`, `&&` and `exec` from it and runs the script in /bin/sh.
+//   The pid line also names the login shell ($SHELL, set by sshd). Once a host's login shell is
+//   known to be bash, dash or sh, commands without become use the direct form: the same script
+//   in the login shell itself, which saves starting a second shell per command (measured: a
+//   third of the remote CPU the fleet benchmark's second run adds over plain ssh).
 // - The outer shell prints its pid first. sshd starts every non-pty session in a new session
 //   (setsid), so that pid is also the process group: on timeout or abort a second channel runs
 //   `kill -- -PID`, which stops the command and everything it started. (An SSH "signal" request
@@ -66,16 +73,30 @@ export function sudoPrefix(become: BecomeOptions, prompt: string | undefined): s
   return `sudo -H ${auth} -u ${quote(user)} --`;
 }
 
-export function wrapCommand(command: ShellCommand, options: WrapOptions = {}, nonce = newNonce()): WrappedCommand {
+/**
+ * How the shell that receives the command text is known to behave: `posix` (bash, dash, sh: the
+ * script may run in it directly) or `unknown` (anything else, or not seen yet).
+ */
+export type LoginShell = 'posix' | 'unknown';
+
+/** Login shells whose `-c` runs runbook's POSIX scripts as /bin/sh would. */
+export function loginShellKind(shellPath: string | undefined): LoginShell {
+  if (shellPath === undefined) return 'unknown';
+  return /(?:^|\/)(?:bash|dash|sh)$/.test(shellPath.trim()) ? 'posix' : 'unknown';
+}
+
+export function wrapCommand(command: ShellCommand, options: WrapOptions = {}, nonce = newNonce(), loginShell: LoginShell = 'unknown'): WrappedCommand {
   const pidTag = `__RUNBOOK_PID_${nonce}`;
   let inner = innerScript(command, options);
   if (!options.become) {
-    return { text: `printf '%s\\n' "${pidTag}:$$" && exec /bin/sh -c ${quote(inner)}`, pidTag };
+    if (loginShell === 'posix') return { text: `printf '%s\\n' "${pidTag}:$$" || exit 1\n${inner}`, pidTag };
+    // a space, not a colon, before $SHELL: csh would read `$$:$` as a variable modifier
+    return { text: `printf '%s\\n' "${pidTag}:$$ $SHELL" && exec /bin/sh -c ${quote(inner)}`, pidTag };
   }
   const okTag = `__RUNBOOK_OK_${nonce}`;
   const prompt = options.become.password !== undefined ? `[runbook sudo ${nonce}] password: ` : undefined;
   inner = `printf '%s\\n' "${okTag}:$$" || exit 1\n${inner}`;
-  const text = `printf '%s\\n' "${pidTag}:$$" && exec ${sudoPrefix(options.become, prompt)} /bin/sh -c ${quote(inner)}`;
+  const text = `printf '%s\\n' "${pidTag}:$$ $SHELL" && exec ${sudoPrefix(options.become, prompt)} /bin/sh -c ${quote(inner)}`;
   const wrapped: WrappedCommand = { text, pidTag, okTag, becomeUser: options.become.user ?? 'root' };
   if (prompt !== undefined) wrapped.prompt = prompt;
   return wrapped;

@@ -337,13 +337,16 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
     it('a timeout stops the remote command and its children (login user, sudo -n, sudo with password)', async () => {
       const h = host(1);
       const pw = lab.users.passwd.sudoPassword ?? '';
-      const cases: Array<{ user: string; opts: ExecOptions; marker: string }> = [
+      const cases: Array<{ user: string; opts: ExecOptions; marker: string; warm?: boolean }> = [
         { user: lab.users.nopasswd.name, opts: {}, marker: '9871' },
         { user: lab.users.nopasswd.name, opts: { become: {} }, marker: '9872' },
         { user: lab.users.passwd.name, opts: { become: { password: pw } }, marker: '9873' },
       ];
+      // the same once the login shell is known and commands run in it directly (see wrap.ts)
+      cases.push({ user: lab.users.nopasswd.name, opts: {}, marker: '9875', warm: true });
       for (const c of cases) {
         const t = connectTo(specFor(h, { ansible_user: c.user }));
+        if (c.warm) expect((await t.exec(rawCommand('true'))).ok).toBe(true);
         const started = Date.now();
         const r = await t.exec(rawCommand(`sleep ${c.marker} & sleep ${c.marker}; echo never`), { ...c.opts, timeoutMs: 1500 });
         expect(r.timedOut).toBe(true);
@@ -354,6 +357,18 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
         expect(await remoteProcesses(h, `sleep ${c.marker}`)).toBe('');
         expect(new ExecError(r).message).toMatch(/timed out after \d+s and was stopped/);
       }
+    });
+
+    it('runs the first command in /bin/sh, later ones directly in the POSIX login shell (bash here), become always through sudo\'s /bin/sh', async () => {
+      const h = host(1);
+      const t = connectTo(specFor(h));
+      const shellOf = async (opts: ExecOptions = {}) => (await t.exec(rawCommand('ps -o comm= -p $$; true'), opts)).stdout.trim();
+      expect(await shellOf()).toBe('sh');
+      expect(await shellOf()).toBe('bash');
+      expect(await shellOf({ become: {} })).toBe('sh');
+      // same output and exit status either way
+      const r = await t.exec(rawCommand(`printf '%s|' "$0" >/dev/null; printf 'a b\\n'; exit 7`), { cwd: '/tmp', env: { X: "it's" } });
+      expect({ code: r.exitCode, out: r.stdout }).toEqual({ code: 7, out: 'a b\n' });
     });
 
     it('an abort signal stops the remote command', async () => {
