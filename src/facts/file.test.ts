@@ -25,6 +25,11 @@ describe('file fact', () => {
   it('parses stat output', () => {
     const st = parseFileState('/x', 'stat:regular file|640|0|33|root|www-data|12|1700000000\nsum:abc\ncontent:\nhello\n', '', 0, { content: true });
     expect(st).toEqual({ path: '/x', exists: true, type: 'file', mode: '0640', uid: 0, gid: 33, owner: 'root', group: 'www-data', size: 12, mtime: 1700000000, checksum: 'abc', content: 'hello\n' });
+    // sha1sum's own line, and the empty line left when the file could not be read
+    expect(parseFileState('/x', 'stat:regular file|640|0|33|root|www-data|12|1700000000\nsum:a9993e364706816aba3e25717850c26c9cd0d89d  -\n', '', 0).checksum).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
+    const unreadable = parseFileState('/x', 'stat:regular file|600|0|0|root|root|3|1700000000\nsum:\ncontent:\nabc', '', 0, { content: true });
+    expect(unreadable.checksum).toBeUndefined();
+    expect(unreadable.content).toBe('abc');
     expect(parseFileState('/x', 'absent\n', '', 0)).toEqual({ path: '/x', exists: false });
     expect(parseFileState('/x', '', 'stat: cannot stat: Permission denied', 1).error).toMatch(/Permission denied/);
   });

@@ -48,7 +48,9 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
   const extras: ShellCommand[] = [sh`if [ -L ${path} ]; then printf 'link:%s\\n' "$(readlink -- ${path})"; fi`];
   if (opts.checksum) {
     const tool = opts.checksum === 'sha1' ? 'sha1sum' : 'sha256sum';
-    extras.push(sh`if [ -f ${path} ]; then printf 'sum:%s\\n' "$(${raw(tool)} < ${path} | cut -d' ' -f1)"; fi`);
+    // the tool's own line (`HASH  -`) is parsed here: no subshell, no `cut` (two processes fewer
+    // per stat in a fleet); a file that cannot be read still ends the line
+    extras.push(sh`if [ -f ${path} ]; then printf 'sum:'; ${raw(tool)} < ${path} || echo; fi`);
   }
   if (opts.content) {
     const reader = opts.maxContentBytes !== undefined ? sh`head -c ${opts.maxContentBytes + 1} -- ${path}` : sh`cat -- ${path}`;
@@ -91,7 +93,8 @@ export function parseFileState(path: string, stdout: string, stderr: string, exi
     } else if (line.startsWith('link:')) {
       st.linkTarget = line.slice(5);
     } else if (line.startsWith('sum:')) {
-      st.checksum = line.slice(4);
+      const sum = line.slice(4).split(' ')[0] ?? '';
+      if (/^[0-9a-f]+$/.test(sum)) st.checksum = sum;
     }
     rest = after;
   }

@@ -135,15 +135,21 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe, env: PlanEnv): Pl
 
 export const copyPlanner: Planner<CopyPlanArgs, CopyProbe> = { plan: planCopy };
 
+/** Above this size the content is not sent along on spec: the planned path probes first. */
+export const FAST_MAX_BYTES = 64 * 1024;
+
 /**
- * The one-command path (see util/fast.ts): the content goes to a temp file next to the
- * destination, `cmp` decides on the host, and either the temp file replaces the destination or
- * only the attributes are fixed. Undefined when the planned path is needed.
+ * The one-command path (see util/fast.ts): the host compares the destination's sha1 with the
+ * content's (one `sha1sum`, no temp file, when nothing changed); only when they differ does it
+ * read the content from stdin into a temp file next to the destination, which then replaces it.
+ * Undefined when the planned path is needed.
  */
-export function copyFastCommand(args: CopyArgs, env: PlanEnv): ShellCommand | undefined {
+export function copyFastCommand(args: CopyArgs, env: PlanEnv, text: string): ShellCommand | undefined {
   if (env.check || env.diff || args.validate !== undefined || toBool(args.backup) || !toBool(args.force, true) || !fastModeOk(args.mode) || args.dest.endsWith('/')) {
     return undefined;
   }
+  if (Buffer.byteLength(text) > FAST_MAX_BYTES) return undefined;
+  const sum = `${createHash('sha1').update(text).digest('hex')}  -`;
   const t = targetCandidates(args);
   // $d: the file to write (dest, or dest/basename(src) when dest is a directory), $t: its temp file
   const pick = t.inDir
@@ -156,7 +162,7 @@ export function copyFastCommand(args: CopyArgs, env: PlanEnv): ShellCommand | un
   const setMode = mode && 'octal' in mode ? sh`chmod ${mode.octal} -- ${T}` : sh`{ [ -z "$e" ] || chmod --reference=${D} -- ${T}; }`;
   const spec = args.owner !== undefined && args.group !== undefined ? `${args.owner}:${args.group}` : args.owner !== undefined ? args.owner : args.group !== undefined ? `:${args.group}` : undefined;
   const setOwner = spec !== undefined ? sh`chown ${spec} -- ${T}` : sh`{ [ -z "$e" ] || chown --reference=${D} -- ${T} 2>/dev/null || :; }`;
-  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; (set -C; cat > ${T}) || { rm -f -- ${T}; exit 1; }; if [ -f ${D} ] && cmp -s -- ${T} ${D}; then rm -f -- ${T}; ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
+  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; if [ -f ${D} ] && [ "$(sha1sum < ${D})" = ${sum} ]; then ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { (set -C; cat > ${T}) && ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
 }
 
 async function runCopyFast(ctx: ModuleContext, args: CopyArgs, text: string, command: ShellCommand): Promise<ModuleResult | undefined> {
@@ -180,7 +186,7 @@ async function runCopyFast(ctx: ModuleContext, args: CopyArgs, text: string, com
 /** The shared run of copy and template once the content is known. */
 export async function runCopy(ctx: ModuleContext, args: CopyArgs, text: string): Promise<ModuleResult> {
   const env = planEnv(ctx);
-  const fast = copyFastCommand(args, env);
+  const fast = copyFastCommand(args, env, text);
   if (fast) {
     const done = await runCopyFast(ctx, args, text, fast);
     if (done) return done;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLocal } from './testing/local-context.js';
 import { fileModule } from './file.js';
-import { copyModule } from './copy.js';
+import { copyModule, FAST_MAX_BYTES } from './copy.js';
 import { templateModule } from './template.js';
 import { lineinfileModule } from './lineinfile.js';
 import { statModule } from './stat.js';
@@ -125,6 +125,28 @@ describe('copy and template', () => {
     expect(readFileSync(dest, 'utf8')).toBe('a=1\n');
     expect(mode(dest)).toBe('0640');
     expect(readdirSync(d)).toEqual(['app.conf']); // no temp file left behind
+  });
+
+  it('rewrites a file whose content differs in one byte only (same size), and leaves an equal one alone', async () => {
+    const d = tmp();
+    const dest = join(d, 'same-size');
+    writeFileSync(dest, 'value=1\n');
+    const changed = await runLocal(copyModule, { dest, content: 'value=2\n' });
+    expect(changed.result).toMatchObject({ changed: true });
+    expect(changed.commands).toHaveLength(1);
+    expect(readFileSync(dest, 'utf8')).toBe('value=2\n');
+    const same = await runLocal(copyModule, { dest, content: 'value=2\n' });
+    expect(same.result).toMatchObject({ changed: false });
+    expect(readdirSync(d)).toEqual(['same-size']);
+  });
+
+  it('content over the one-command size limit takes the probe-first path and is idempotent too', async () => {
+    const d = tmp();
+    const dest = join(d, 'big.conf');
+    const big = 'x'.repeat(FAST_MAX_BYTES) + '\nend\n';
+    const { first } = await idempotent(copyModule, { dest, content: big });
+    expect(first.commands).toHaveLength(2); // probe, then write: the content is not sent on spec
+    expect(readFileSync(dest, 'utf8')).toBe(big);
   });
 
   it('keeps the old file when validate fails, and makes a backup when it passes', async () => {
