@@ -73,7 +73,12 @@ function connect(h: FloorHost, job: FloorJob, key: Buffer, known: Map<string, Bu
   const allowed = known.get(knownName(h)) ?? known.get(h.name) ?? [];
   return new Promise((resolve, reject) => {
     const conn = new Client();
-    conn.on('ready', () => resolve(conn));
+    conn.on('ready', () => {
+      // as runbook does: without TCP_NODELAY every command after the first on a connection
+      // waits ~40 ms for a delayed ACK, which is not part of any physical floor
+      conn.setNoDelay(true);
+      resolve(conn);
+    });
     conn.on('error', reject);
     conn.connect({
       host: h.address,
