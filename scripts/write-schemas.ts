@@ -1,13 +1,24 @@
 // `npm run schemas`: write the published JSON Schemas (playbook, inventory, --json events, one per module)
 // from the code that validates them, and drop module schemas whose module no longer exists.
+// Also writes the loader's precompiled validators (src/playbook/validators.generated.ts).
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { publishedSchemaFiles } from '../src/playbook/schema.js';
-import { inventorySchema } from '../src/inventory/schema.js';
-import { eventsSchema } from '../src/report/schema.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+// src/playbook/schema.ts imports the generated validators; when the file is missing, start
+// from one that precompiles nothing (the loader then compiles at runtime) and generate it anew
+const validatorsFile = join(root, 'src/playbook/validators.generated.ts');
+if (!existsSync(validatorsFile)) {
+  await writeFile(validatorsFile, `import type { ValidateFunction } from 'ajv';\nexport const KEYWORD_VALIDATORS: Record<string, ValidateFunction> = {};\nexport const MODULE_VALIDATORS: Record<string, ValidateFunction> = {};\n`);
+}
+const { publishedSchemaFiles } = await import('../src/playbook/schema.js');
+const { inventorySchema } = await import('../src/inventory/schema.js');
+const { eventsSchema } = await import('../src/report/schema.js');
+const { VALIDATORS_FILE, validatorsSource } = await import('./validators.js');
+
 const files = publishedSchemaFiles();
 // same format as src/inventory/schema.test.ts expects
 files.set('schemas/inventory.schema.json', `${JSON.stringify(inventorySchema, null, 2)}\n`);
@@ -22,3 +33,5 @@ for (const name of await readdir(moduleDir)) {
   if (name.endsWith('.schema.json') && !files.has(`schemas/modules/${name}`)) await rm(join(moduleDir, name));
 }
 process.stdout.write(`wrote ${files.size} schema files under schemas/\n`);
+await writeFile(join(root, VALIDATORS_FILE), validatorsSource());
+process.stdout.write(`wrote ${VALIDATORS_FILE}\n`);

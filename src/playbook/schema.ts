@@ -1,9 +1,11 @@
 // The playbook JSON Schema (draft-07), built in code from the keyword tables below and the
 // module registry, so the published schema, the editor completion and the validator never
 // drift apart. Module argument schemas come from each module's own `schema` at runtime.
-import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from 'ajv';
 import type { ModuleDefinition } from '../modules/types.js';
-import { allModules, moduleNamesOf } from '../modules/registry.js';
+import { allModules, getModule, moduleNamesOf } from '../modules/registry.js';
+import { KEYWORD_VALIDATORS, MODULE_VALIDATORS } from './validators.generated.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModule = ModuleDefinition<any>;
@@ -394,22 +396,87 @@ export function buildPlaybookSchema(modules: AnyModule[] = allModules()): Schema
 
 // ---------------------------------------------------------------------------------------------
 // Validators used by the loader: keyword values, and module arguments.
+//
+// The keyword tables and the registered modules are validated by code generated ahead of time
+// (validators.generated.ts, written by `npm run schemas` from keywordSchema/moduleArgsSchema
+// with AJV_OPTIONS): loading ajv's compiler and compiling at startup cost nearly half of
+// `runbook validate`. Anything else (a module or spec made in a test) is compiled here, with
+// the same options, by an Ajv loaded on first need.
 
-function newAjv(): Ajv {
-  // strict off: module schemas may carry annotations (examples, x-...) that are not errors
-  return new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+/** strict off: module schemas may carry annotations (examples, x-...) that are not errors */
+export const AJV_OPTIONS = { allErrors: true, strict: false, allowUnionTypes: true } as const satisfies Options;
+
+/** The keyword tables the loader checks against, by name (names the generated validators). */
+export const KEYWORD_TABLES: Readonly<Record<string, Record<string, KeywordSpec>>> = {
+  PLAY_KEYWORDS,
+  COMMON_TASK_KEYWORDS,
+  TASK_ONLY_KEYWORDS,
+  BLOCK_KEYWORDS,
+  INCLUDE_KEYWORDS,
+};
+
+/**
+ * What a keyword's value is validated against: its schema, with the DEFINITIONS its refs reach
+ * (only those: every validator would otherwise carry all of them).
+ */
+export function keywordSchema(spec: KeywordSpec): SchemaObject {
+  const definitions: Record<string, SchemaObject> = {};
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) for (const n of node) visit(n);
+    else if (node !== null && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        const name = k === '$ref' && typeof v === 'string' && v.startsWith('#/definitions/') ? v.slice('#/definitions/'.length) : undefined;
+        if (name === undefined) visit(v);
+        else if (!(name in definitions)) {
+          // `task` is referenced by `tasks`; the loader checks each task itself (with better messages).
+          // A ref to a definition that does not exist stays unresolved, and ajv says so.
+          const def = name === 'task' ? {} : DEFINITIONS[name];
+          if (def === undefined) continue;
+          definitions[name] = def;
+          visit(def);
+        }
+      }
+    }
+  };
+  visit(spec.schema);
+  return Object.keys(definitions).length > 0 ? { ...spec.schema, definitions } : { ...spec.schema };
 }
 
-let keywordAjv: Ajv | undefined;
-const keywordValidators = new WeakMap<KeywordSpec, ValidateFunction>();
+/** What a module's arguments are validated against: its schema, without $schema/$id. */
+export function moduleArgsSchema(m: AnyModule): SchemaObject {
+  const { $schema: _s, $id: _i, ...schema } = m.schema as Record<string, unknown>;
+  return schema;
+}
+
+// one Ajv for everything compiled at runtime: each new instance compiles the draft-07
+// meta-schema again
+let runtimeAjv: Ajv | undefined;
+
+function compile(schema: SchemaObject): ValidateFunction {
+  if (runtimeAjv === undefined) {
+    // ajv is CommonJS: required synchronously, and only when something is not precompiled
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as { Ajv: typeof Ajv };
+    runtimeAjv = new AjvClass(AJV_OPTIONS);
+  }
+  return runtimeAjv.compile(schema);
+}
+
+let keywordValidators: WeakMap<KeywordSpec, ValidateFunction> | undefined;
 
 /** Validate one keyword's value against its spec (refs resolved against DEFINITIONS). */
 export function validateKeyword(spec: KeywordSpec, value: unknown): ErrorObject[] {
+  if (keywordValidators === undefined) {
+    keywordValidators = new WeakMap();
+    for (const [table, specs] of Object.entries(KEYWORD_TABLES)) {
+      for (const [name, s] of Object.entries(specs)) {
+        const pre = KEYWORD_VALIDATORS[`${table}.${name}`];
+        if (pre !== undefined) keywordValidators.set(s, pre);
+      }
+    }
+  }
   let v = keywordValidators.get(spec);
   if (v === undefined) {
-    keywordAjv ??= newAjv();
-    // `task` is referenced by `tasks`; the loader checks each task itself (with better messages)
-    v = keywordAjv.compile({ ...spec.schema, definitions: { ...DEFINITIONS, task: {} } });
+    v = compile(keywordSchema(spec));
     keywordValidators.set(spec, v);
   }
   return v(value) ? [] : [...(v.errors ?? [])];
@@ -418,16 +485,11 @@ export function validateKeyword(spec: KeywordSpec, value: unknown): ErrorObject[
 const moduleValidators = new WeakMap<object, ValidateFunction>();
 
 /** Validate module arguments against the module's own schema; errors are ajv's (see describeArgErrors). */
-let moduleAjv: Ajv | undefined;
-
 export function validateModuleArgs(m: AnyModule, args: Record<string, unknown>): ErrorObject[] {
   let v = moduleValidators.get(m);
   if (v === undefined) {
-    const { $schema: _s, $id: _i, ...schema } = m.schema as Record<string, unknown>;
-    // one Ajv for all modules: a new instance per module recompiled the draft-07 meta-schema
-    // each time (about a third of apply's startup, measured by the benchmark)
-    moduleAjv ??= newAjv();
-    v = moduleAjv.compile(schema);
+    // precompiled for the registered module of that name only: a test's own module compiles
+    v = (getModule(m.name) === m ? MODULE_VALIDATORS[m.name] : undefined) ?? compile(moduleArgsSchema(m));
     moduleValidators.set(m, v);
   }
   return v(args) ? [] : [...(v.errors ?? [])];
