@@ -28,6 +28,31 @@ export interface SessionParams {
 
 type Stream = 'stdout' | 'stderr';
 
+/**
+ * The first complete `<tag>:<pid>[ <rest>]\n` line in `buf`: where it starts and ends, the pid
+ * and what follows it. Byte search, no RegExp: the tags differ per command and compiling a
+ * pattern for each was a tenth of the controller's CPU per command.
+ */
+export function findMarker(buf: Buffer, tag: string): { index: number; end: number; pid: number; rest?: string } | undefined {
+  const head = `${tag}:`;
+  let from = 0;
+  for (;;) {
+    const index = buf.indexOf(head, from, 'latin1');
+    if (index === -1) return undefined;
+    const nl = buf.indexOf(10, index + head.length);
+    if (nl === -1) return undefined;
+    const line = buf.toString('latin1', index + head.length, nl);
+    const sp = line.indexOf(' ');
+    const digits = sp === -1 ? line : line.slice(0, sp);
+    if (/^\d+$/.test(digits)) {
+      const found: { index: number; end: number; pid: number; rest?: string } = { index, end: nl + 1, pid: Number(digits) };
+      if (sp !== -1) found.rest = line.slice(sp + 1);
+      return found;
+    }
+    from = index + 1;
+  }
+}
+
 /** Live output goes out line by line so a secret is never split across two chunks. */
 class LineEmitter {
   private readonly decoder = new StringDecoder('utf8');
@@ -212,18 +237,16 @@ export class ExecSession {
 
   private scanStdout(): void {
     const { pidTag, okTag } = this.p.wrapped;
-    // latin1 keeps one char per byte, so string offsets are byte offsets
-    const text = this.stdoutPre.toString('latin1');
     if (!this.pidSeen) {
       // `<tag>:<pid>` or, from the portable wrapper, `<tag>:<pid> <login shell>`
-      const m = new RegExp(`${pidTag}:(\\d+)(?: ([^\\n]*))?\\n`).exec(text);
+      const m = findMarker(this.stdoutPre, pidTag);
       if (!m) return this.overflowPre();
       this.pidSeen = true;
-      this.outerPid = Number(m[1]);
-      if (m[2] !== undefined) this.loginShell = m[2];
+      this.outerPid = m.pid;
+      if (m.rest !== undefined) this.loginShell = m.rest;
       // anything before the marker (a chatty shell rc file) is ordinary output
       this.deliver('stdout', this.stdoutPre.subarray(0, m.index));
-      this.stdoutPre = this.stdoutPre.subarray(m.index + m[0].length);
+      this.stdoutPre = this.stdoutPre.subarray(m.end);
       this.onPid?.();
       if (!okTag) {
         this.running = true;
@@ -235,11 +258,11 @@ export class ExecSession {
       return this.scanStdout();
     }
     if (!okTag) return;
-    const m = new RegExp(`${okTag}:(\\d+)\\n`).exec(text);
+    const m = findMarker(this.stdoutPre, okTag);
     if (!m) return this.overflowPre();
-    this.innerPid = Number(m[1]);
+    this.innerPid = m.pid;
     this.deliver('stdout', this.stdoutPre.subarray(0, m.index));
-    const rest = this.stdoutPre.subarray(m.index + m[0].length);
+    const rest = this.stdoutPre.subarray(m.end);
     this.stdoutPre = Buffer.alloc(0);
     this.startRunning();
     this.deliver('stdout', rest);
@@ -305,6 +328,6 @@ export class ExecSession {
     this.stdinDone = true;
     const input = this.p.options.stdin;
     if (input !== undefined && input.length > 0) this.p.io.writeStdin(input);
-    this.p.io.endStdin();
+    if (!this.p.wrapped.stdinNull) this.p.io.endStdin();
   }
 }

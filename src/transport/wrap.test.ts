@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { rawCommand, secret, sh } from './command.js';
-import { installScript, innerScript, killScript, loginShellKind, sudoPrefix, validateMode, wrapCommand } from './wrap.js';
+import { quote, rawCommand, secret, sh } from './command.js';
+import { installScript, innerScript, killScript, loginShellKind, newNonce, sudoPrefix, validateMode, wrapCommand } from './wrap.js';
 
 describe('command wrapper', () => {
   it('prints the pid marker, then runs the command in /bin/sh with cwd and quoted env', () => {
@@ -41,6 +41,28 @@ describe('command wrapper', () => {
     }
     // become keeps sudo's /bin/sh, whatever the login shell is
     expect(wrapCommand(rawCommand('id -u'), { become: {} }, 'n6', 'posix').text).toContain('/bin/sh -c ');
+  });
+
+  it('gives a command without input /dev/null as stdin (no EOF to send), except when sudo needs the password on it', () => {
+    for (const shell of ['unknown', 'posix'] as const) {
+      const w = wrapCommand(rawCommand('cat; echo done'), {}, 'n7', shell);
+      expect(w.stdinNull).toBe(true);
+      // really run it with input on the pipe: the command must not see it
+      const out = execFileSync('/bin/sh', ['-c', `printf 'not for the command\\n' | /bin/sh -c ${quote(w.text)}`], { encoding: 'utf8' });
+      expect(out).toMatch(/^__RUNBOOK_PID_n7:\d+.*\ndone\n$/);
+      const withInput = wrapCommand(rawCommand('cat'), { stdin: 'data\n' }, 'n8', shell);
+      expect(withInput.stdinNull).toBeUndefined();
+      expect(execFileSync('/bin/sh', ['-c', withInput.text], { encoding: 'utf8', input: 'data\n' })).toMatch(/\ndata\n$/);
+    }
+    expect(wrapCommand(rawCommand('id'), { become: {} }, 'n9').stdinNull).toBe(true);
+    expect(wrapCommand(rawCommand('id'), { become: { password: 'pw' } }, 'n9').stdinNull).toBeUndefined();
+    expect(wrapCommand(rawCommand('id'), { become: { password: 'pw' } }, 'n9').text).not.toContain('/dev/null');
+  });
+
+  it('never repeats a nonce within a process', () => {
+    const seen = new Set(Array.from({ length: 1000 }, () => newNonce()));
+    expect(seen.size).toBe(1000);
+    expect([...seen].every((n) => /^[0-9a-f]{20}$/.test(n))).toBe(true);
   });
 
   it('trusts only bash, dash and sh as login shells for the direct form', () => {

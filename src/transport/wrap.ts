@@ -27,6 +27,8 @@ export interface WrapOptions {
   become?: BecomeOptions;
   env?: Record<string, string>;
   cwd?: string;
+  /** input for the command; without it (and without a sudo password) stdin is /dev/null */
+  stdin?: string | Buffer;
 }
 
 export interface WrappedCommand {
@@ -40,10 +42,22 @@ export interface WrappedCommand {
   prompt?: string;
   /** the user sudo runs the command as */
   becomeUser?: string;
+  /**
+   * stdin is /dev/null on the host: nothing to send, not even EOF (saves a packet per command
+   * and the server's work for it)
+   */
+  stdinNull?: boolean;
 }
 
+// Unique per command, not secret: a command can read its own command line anyway. One random
+// draw per process and a counter (a random draw per command was a measurable share of the
+// controller's CPU per command).
+const NONCE_BASE = randomBytes(6).toString('hex');
+let nonceCounter = 0;
+
 export function newNonce(): string {
-  return randomBytes(9).toString('hex');
+  nonceCounter = (nonceCounter + 1) % 0x100000000;
+  return `${NONCE_BASE}${nonceCounter.toString(16).padStart(8, '0')}`;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -88,16 +102,25 @@ export function loginShellKind(shellPath: string | undefined): LoginShell {
 export function wrapCommand(command: ShellCommand, options: WrapOptions = {}, nonce = newNonce(), loginShell: LoginShell = 'unknown'): WrappedCommand {
   const pidTag = `__RUNBOOK_PID_${nonce}`;
   let inner = innerScript(command, options);
+  const hasInput = options.stdin !== undefined && options.stdin.length > 0;
   if (!options.become) {
-    if (loginShell === 'posix') return { text: `printf '%s\\n' "${pidTag}:$$" || exit 1\n${inner}`, pidTag };
+    if (loginShell === 'posix') {
+      if (hasInput) return { text: `printf '%s\\n' "${pidTag}:$$" || exit 1\n${inner}`, pidTag };
+      return { text: `printf '%s\\n' "${pidTag}:$$" || exit 1\nexec </dev/null\n${inner}`, pidTag, stdinNull: true };
+    }
     // a space, not a colon, before $SHELL: csh would read `$$:$` as a variable modifier
-    return { text: `printf '%s\\n' "${pidTag}:$$ $SHELL" && exec /bin/sh -c ${quote(inner)}`, pidTag };
+    const text = `printf '%s\\n' "${pidTag}:$$ $SHELL" && exec /bin/sh -c ${quote(inner)}`;
+    return hasInput ? { text, pidTag } : { text: `${text} </dev/null`, pidTag, stdinNull: true };
   }
   const okTag = `__RUNBOOK_OK_${nonce}`;
   const prompt = options.become.password !== undefined ? `[runbook sudo ${nonce}] password: ` : undefined;
   inner = `printf '%s\\n' "${okTag}:$$" || exit 1\n${inner}`;
-  const text = `printf '%s\\n' "${pidTag}:$$ $SHELL" && exec ${sudoPrefix(options.become, prompt)} /bin/sh -c ${quote(inner)}`;
+  let text = `printf '%s\\n' "${pidTag}:$$ $SHELL" && exec ${sudoPrefix(options.become, prompt)} /bin/sh -c ${quote(inner)}`;
+  // the password travels on stdin: only without one can stdin be /dev/null
+  const stdinNull = !hasInput && prompt === undefined;
+  if (stdinNull) text += ' </dev/null';
   const wrapped: WrappedCommand = { text, pidTag, okTag, becomeUser: options.become.user ?? 'root' };
+  if (stdinNull) wrapped.stdinNull = true;
   if (prompt !== undefined) wrapped.prompt = prompt;
   return wrapped;
 }

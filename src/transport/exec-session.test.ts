@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { findMarker } from './exec-session.js';
+
+describe('findMarker', () => {
+  const tag = '__RUNBOOK_PID_abc';
+
+  it('finds the pid line, with or without the login shell after it', () => {
+    const buf = Buffer.from(`motd from an rc file\n${tag}:4242 /bin/bash\nrest`);
+    const m = findMarker(buf, tag);
+    expect(m).toMatchObject({ pid: 4242, rest: '/bin/bash', index: 21 });
+    expect(buf.subarray(m?.end).toString()).toBe('rest');
+    expect(findMarker(Buffer.from(`${tag}:7\n`), tag)).toEqual({ index: 0, end: tag.length + 3, pid: 7 });
+  });
+
+  it('waits for the whole line and skips look-alikes', () => {
+    expect(findMarker(Buffer.from(`${tag}:42`), tag)).toBeUndefined();
+    expect(findMarker(Buffer.from(`${tag}:x1\n`), tag)).toBeUndefined();
+    expect(findMarker(Buffer.from(`${tag}:x1\n${tag}:9\n`), tag)).toMatchObject({ pid: 9 });
+    expect(findMarker(Buffer.from('__RUNBOOK_PID_other:5\n'), tag)).toBeUndefined();
+    // bytes that are not UTF-8 before the marker do not shift the offsets
+    const bin = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(`${tag}:3\n`)]);
+    expect(findMarker(bin, tag)).toMatchObject({ index: 3, pid: 3 });
+  });
+});
