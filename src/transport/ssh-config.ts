@@ -1,6 +1,6 @@
 // ~/.ssh/config (and /etc/ssh/ssh_config) through the `ssh-config` parser: the settings ssh
 // would use for one host, first value wins across files as in ssh.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'ssh-config';
@@ -11,17 +11,43 @@ export function defaultSshConfigFiles(home = homedir()): string[] {
   return [`${home}/.ssh/config`, '/etc/ssh/ssh_config'];
 }
 
+type Parsed = ReturnType<typeof parse>;
+
+/**
+ * Parsed files, reused while the file's size and mtime stay the same: a fleet run looks up
+ * every host in the same files (re-reading and re-parsing them per host was measurable at 50
+ * hosts). Included files are read when the including file is parsed.
+ */
+const parsedFiles = new Map<string, { stamp: string; parsed: Parsed }>();
+
+function parsedConfig(file: string): Parsed | undefined {
+  let stamp: string;
+  try {
+    const st = statSync(file);
+    stamp = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+  const hit = parsedFiles.get(file);
+  if (hit && hit.stamp === stamp) return hit.parsed;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = parse(expandIncludes(text, dirname(file), 0));
+  parsedFiles.set(file, { stamp, parsed });
+  return parsed;
+}
+
 /** Settings for `host` (keys lower-cased). Missing files are skipped; `Match exec` is not run. */
 export function lookupSshConfig(host: string, files: readonly string[], user?: string): SshConfigValues {
   const merged: SshConfigValues = {};
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const computed = parse(expandIncludes(text, dirname(file), 0)).compute(user === undefined ? { Host: host } : { Host: host, User: user }, { ignoreCase: true, matchExec: false });
+    const config = parsedConfig(file);
+    if (config === undefined) continue;
+    const computed = config.compute(user === undefined ? { Host: host } : { Host: host, User: user }, { ignoreCase: true, matchExec: false });
     for (const [k, v] of Object.entries(computed)) {
       const key = k.toLowerCase();
       const existing = merged[key];
