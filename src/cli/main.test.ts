@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
-import { main } from './main.js';
+import { PassThrough, Writable } from 'node:stream';
+import { guardOutput, main } from './main.js';
 import type { CommandIo } from './command.js';
 
 function capture(): { io: CommandIo; out: () => string; err: () => string } {
@@ -42,5 +42,29 @@ describe('runbook main', () => {
     expect(await main(['aplly'], c.io)).toBe(1);
     expect(c.err()).toContain("unknown command 'aplly'");
     expect(c.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a reader that goes away (| head) is not an error; other write errors are said once', () => {
+    const broken = (code: string) =>
+      new Writable({
+        write(_c, _e, cb) {
+          cb(Object.assign(new Error(`write ${code}`), { code }));
+        },
+      });
+    const c = capture();
+    const pipe = broken('EPIPE');
+    guardOutput(pipe, c.io.stderr);
+    pipe.write('a');
+    pipe.write('b');
+    const full = broken('ENOSPC');
+    guardOutput(full, c.io.stderr);
+    full.write('a');
+    full.write('b');
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        expect(c.err()).toBe('runbook: cannot write the output: write ENOSPC\n');
+        resolve();
+      }),
+    );
   });
 });

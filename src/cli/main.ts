@@ -43,7 +43,22 @@ Examples:
 `;
 }
 
+/**
+ * A reader that went away (`runbook doc | head`, `apply --json | head`) is not an error of the
+ * command: later output is dropped and a run on hosts goes on to its end (stopping it half-way
+ * would leave hosts half-changed). Other write errors are reported once on stderr.
+ */
+export function guardOutput(stream: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void {
+  let reported = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || reported) return;
+    reported = true;
+    stderr.write(`runbook: cannot write the output: ${e.message}\n`);
+  });
+}
+
 function defaultIo(): CommandIo {
+  guardOutput(process.stdout, process.stderr);
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
 }
 
