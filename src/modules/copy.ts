@@ -162,7 +162,7 @@ export function copyFastCommand(args: CopyArgs, env: PlanEnv, text: string): She
   const setMode = mode && 'octal' in mode ? sh`chmod ${mode.octal} -- ${T}` : sh`{ [ -z "$e" ] || chmod --reference=${D} -- ${T}; }`;
   const spec = args.owner !== undefined && args.group !== undefined ? `${args.owner}:${args.group}` : args.owner !== undefined ? args.owner : args.group !== undefined ? `:${args.group}` : undefined;
   const setOwner = spec !== undefined ? sh`chown ${spec} -- ${T}` : sh`{ [ -z "$e" ] || chown --reference=${D} -- ${T} 2>/dev/null || :; }`;
-  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; if [ -f ${D} ] && [ "$(sha1sum < ${D})" = ${sum} ]; then ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { (set -C; cat > ${T}) && ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
+  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; if [ -f ${D} ] && [ "$(sha1sum < ${D})" = ${sum} ]; then ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { set -C && cat > ${T} && set +C && ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
 }
 
 async function runCopyFast(ctx: ModuleContext, args: CopyArgs, text: string, command: ShellCommand): Promise<ModuleResult | undefined> {
