@@ -340,6 +340,61 @@ describe('uri (loopback HTTP server)', () => {
     }
   });
 
+  it('basic auth and a token header work, and never show in any process list while the request runs', async () => {
+    // quotes, a backslash and a space: the curl config quoting must carry them
+    const password = 'pw "q\\ 7c1e';
+    const token = 'tok-5b9d2e41';
+    const expected = `Basic ${Buffer.from(`alice:${password}`).toString('base64')}`;
+    const seen: Array<{ curl: boolean; leaked: string[] }> = [];
+    // scan every /proc/PID/cmdline while curl waits for this answer
+    const scan = () => {
+      const lines: string[] = [];
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          lines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '));
+        } catch {
+          // the process ended meanwhile
+        }
+      }
+      seen.push({ curl: lines.some((l) => l.includes('curl ') && l.includes('/secret')), leaked: lines.filter((l) => ['alice', 'pw "q', token].some((s) => l.includes(s))) });
+    };
+    const server = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const auth = req.headers.authorization;
+        if (auth !== expected && auth !== `Bearer ${token}`) {
+          res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="t"' });
+          res.end();
+          return;
+        }
+        scan();
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ body }));
+      });
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/secret`;
+    try {
+      const denied = await runLocal(uriModule, { url, url_username: 'alice', url_password: 'wrong' });
+      expect(denied.result).toMatchObject({ failed: true, data: { status: 401 } });
+      // a challenge first (anyauth), then Basic
+      const get = await runLocal(uriModule, { url, url_username: 'alice', url_password: password });
+      expect(get.result.failed ?? false, get.result.msg).toBe(false);
+      // forced Basic with a body on the same stdin as the config
+      const post = await runLocal(uriModule, { url, method: 'POST', body: { n: 1 }, body_format: 'json', url_username: 'alice', url_password: password, force_basic_auth: true });
+      expect(post.result.failed ?? false, post.result.msg).toBe(false);
+      expect(post.result.data).toMatchObject({ status: 200, json: { body: '{"n":1}' } });
+      const bearer = await runLocal(uriModule, { url, method: 'PUT', body: 'raw body', headers: { Authorization: `Bearer ${token}` } });
+      expect(bearer.result.data).toMatchObject({ status: 200, json: { body: 'raw body' } });
+      expect(seen).toHaveLength(3);
+      for (const s of seen) expect(s).toEqual({ curl: true, leaked: [] });
+      for (const r of [get, post, bearer]) expect(r.commands.join('\n')).not.toMatch(/alice|pw "q|tok-/);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a refused connection fails with status -1', async () => {
     const server = createTcpServer();
     await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));

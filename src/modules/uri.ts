@@ -1,7 +1,7 @@
 // uri: an HTTP(S) request made FROM the host (curl), with status, headers and body registered.
 // One remote command: curl writes headers and body to a temp dir, then both are printed with
 // markers (the body base64-encoded so any bytes survive).
-import { raw, secret, sh, ShellCommand } from '../transport/command.js';
+import { raw, sh, ShellCommand } from '../transport/command.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, toBool } from './util/args.js';
 import { defineModule, moduleSchema } from './util/schema.js';
@@ -25,11 +25,28 @@ export interface UriArgs {
 
 export interface UriRequest {
   command: ShellCommand;
+  /** the curl config (credentials, headers), then the body; never shown */
   stdin?: string;
+  /** values to mask in the command's output and errors */
+  secrets: string[];
   method: string;
   statusCodes: number[];
+  /** the request cannot be sent as given (the task fails with this) */
   error?: string;
 }
+
+/** Ends the curl config on stdin; no config line (`name = "value"`) can equal it. */
+const CONFIG_END = '@@end';
+
+const CONFIG_ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\v': '\\v' };
+
+/** A value for a curl config file (curl(1), `-K`): double-quoted, with curl's backslash escapes. */
+export function curlConfigValue(value: string): string {
+  return `"${value.replace(/[\\"\t\n\r\v]/g, (c) => CONFIG_ESCAPES[c] ?? c)}"`;
+}
+
+// header values masked in output: the usual credential carriers
+const SECRET_HEADER = /^(?:(?:proxy-)?authorization|cookie)$|token|secret|passw|api[-_]?key/i;
 
 function statusList(v: UriArgs['status_code']): number[] {
   if (v === undefined) return [200];
@@ -68,16 +85,36 @@ export function buildUriRequest(args: UriArgs): UriRequest {
   if (!toBool(args.validate_certs, true)) opts.push(sh`-k`);
   if (args.ca_path !== undefined) opts.push(sh`--cacert ${args.ca_path}`);
   opts.push(sh`--max-time ${args.timeout ?? 30}`);
-  for (const [k, v] of Object.entries(headers)) opts.push(sh`-H ${`${k}: ${v}`}`);
-  if (stdin !== undefined) opts.push(sh`--data-binary @-`);
-  if (args.url_username !== undefined) {
-    const cred = secret(`${args.url_username}:${args.url_password ?? ''}`);
-    opts.push(toBool(args.force_basic_auth) ? sh`--basic -u ${cred}` : sh`--anyauth -u ${cred}`);
+  // Credentials and headers must not sit in the host's process list (ps, /proc/PID/cmdline shows
+  // the shell's and curl's argv to every user), so they reach curl as a config file (-K) whose
+  // text comes on stdin. stdin also carries the body (--data-binary @-), so the config goes
+  // first, one line per option, up to a CONFIG_END line: the shell's `read` never reads past a
+  // newline, which leaves exactly the body for curl. read, case and printf are shell builtins, so
+  // the values never become a process's argv on the way. The config file sits in the private
+  // (mode 0700) mktemp dir only while the request runs. All headers go there, not only known
+  // credential headers: any header name may carry a token.
+  const config: string[] = [];
+  const secrets: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    config.push(`header = ${curlConfigValue(`${k}: ${v}`)}`);
+    if (SECRET_HEADER.test(k)) secrets.push(v, ...v.split(' ').slice(1).filter((w) => w.length >= 6));
   }
+  if (args.url_username !== undefined) {
+    const cred = `${args.url_username}:${args.url_password ?? ''}`;
+    opts.push(toBool(args.force_basic_auth) ? sh`--basic` : sh`--anyauth`);
+    config.push(`user = ${curlConfigValue(cred)}`);
+    secrets.push(cred, args.url_password ?? '');
+  }
+  if (config.length > 0) opts.push(sh`-K "$t/c"`);
+  if (stdin !== undefined) opts.push(sh`--data-binary @-`);
+  const readConfig = config.length > 0 ? raw(`while IFS= read -r l; do case $l in ${CONFIG_END}) break;; esac; printf '%s\\n' "$l"; done >"$t/c" || exit 1; `) : raw('');
   const joined = new ShellCommand(opts.flatMap((o) => [o, raw(' ')]));
-  const command = sh`command -v curl >/dev/null 2>&1 || { echo 'runbook-fail: curl is not installed on the host: install it first (apt: name=curl)' >&2; exit 127; }; t=$(mktemp -d) || exit 1; curl -sS -o "$t/b" -D "$t/h" -w 'runbook-meta\\n%{http_code}\\n%{url_effective}\\n%{redirect_url}\\n%{num_redirects}\\n' ${joined}-- ${args.url}; rc=$?; printf '@@rc\\n%s\\n@@headers\\n' "$rc"; cat "$t/h" 2>/dev/null; printf '\\n@@body\\n'; base64 "$t/b" 2>/dev/null | tr -d '\\n'; rm -rf "$t"; exit 0`;
-  const req: UriRequest = { command, method, statusCodes: statusList(args.status_code) };
-  if (stdin !== undefined) req.stdin = stdin;
+  const command = sh`command -v curl >/dev/null 2>&1 || { echo 'runbook-fail: curl is not installed on the host: install it first (apt: name=curl)' >&2; exit 127; }; t=$(mktemp -d) || exit 1; ${readConfig}curl -sS -o "$t/b" -D "$t/h" -w 'runbook-meta\\n%{http_code}\\n%{url_effective}\\n%{redirect_url}\\n%{num_redirects}\\n' ${joined}-- ${args.url}; rc=$?; printf '@@rc\\n%s\\n@@headers\\n' "$rc"; cat "$t/h" 2>/dev/null; printf '\\n@@body\\n'; base64 "$t/b" 2>/dev/null | tr -d '\\n'; rm -rf "$t"; exit 0`;
+  const req: UriRequest = { command, method, statusCodes: statusList(args.status_code), secrets: secrets.filter((x) => x.length > 0) };
+  // curl's config quoting has no escape for NUL
+  if (config.some((line) => line.includes('\0'))) req.error = 'uri: headers, url_username and url_password cannot contain a NUL character';
+  const framed = config.length > 0 ? `${config.join('\n')}\n${CONFIG_END}\n` : '';
+  if (framed !== '' || stdin !== undefined) req.stdin = framed + (stdin ?? '');
   return req;
 }
 
@@ -181,7 +218,7 @@ export const uriModule: ModuleDefinition<UriArgs> = defineModule({
       },
       timeout: { type: 'integer', minimum: 1, default: 30, description: 'seconds for the whole request' },
       url_username: { type: 'string', aliases: ['user'], description: 'user for HTTP authentication' },
-      url_password: { type: 'string', aliases: ['password'], description: 'password for HTTP authentication (masked in logs)' },
+      url_password: { type: 'string', aliases: ['password'], description: 'password for HTTP authentication (masked in logs, never on a command line)' },
       force_basic_auth: boolSchema('send Basic authentication without waiting for a challenge', false),
     },
     required: ['url'],
@@ -202,15 +239,20 @@ export const uriModule: ModuleDefinition<UriArgs> = defineModule({
       elapsed: 'seconds the request took',
     },
     example: '- uri:\n    url: "http://{{ domain }}/"\n    follow_redirects: none\n    status_code: 301\n  register: http\n- assert:\n    that: http.location.startswith("https://")',
-    notes: ['Needs curl on the host.', 'In --check, GET and HEAD requests still run (they change nothing); other methods are skipped.'],
+    notes: [
+      'Needs curl on the host.',
+      'In --check, GET and HEAD requests still run (they change nothing); other methods are skipped.',
+      'url_username/url_password and `headers` reach curl as a config file sent on stdin (kept in a private temp dir while the request runs), never on a command line: they do not show in the host\'s process list. The URL does: put no credentials or tokens in it.',
+    ],
   },
   async run(ctx, args): Promise<ModuleResult> {
     const req = buildUriRequest(args);
+    if (req.error !== undefined) return { changed: false, failed: true, msg: req.error, data: { status: -1 } };
     if (ctx.check && req.method !== 'GET' && req.method !== 'HEAD') {
       return { changed: false, skipped: true, msg: `would send ${req.method} ${args.url} (not sent in --check)` };
     }
     const started = Date.now();
-    const r = await ctx.exec(req.command, { ...(req.stdin !== undefined ? { stdin: req.stdin } : {}), timeoutMs: ((args.timeout ?? 30) + 30) * 1000 });
+    const r = await ctx.exec(req.command, { ...(req.stdin !== undefined ? { stdin: req.stdin } : {}), secrets: req.secrets, timeoutMs: ((args.timeout ?? 30) + 30) * 1000 });
     const marked = r.stderr.split('\n').find((l) => l.startsWith('runbook-fail: '));
     if (marked) return { changed: false, failed: true, msg: marked.slice(14), data: { status: -1 } };
     if (r.exitCode === null || !r.stdout.includes('@@rc')) return { changed: false, failed: true, msg: `uri: the request command did not complete: ${r.stderr.trim() || 'no output'}`, data: { status: -1 } };

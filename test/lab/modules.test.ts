@@ -2,7 +2,8 @@
 // tasks on a fleet host as the passwordless-sudo user (first run changes, second run changes
 // nothing with exactly ONE remote command per task), host facts in one round trip, and on a
 // full Debian host (Apache layer, no systemd) apt, service via init scripts, wait_for, uri
-// from the host, and snap's clear failure.
+// from the host (with Basic auth), and snap's clear failure.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,7 +182,11 @@ describe.skipIf(labSkipReason())('core modules over real SSH', () => {
   it('service through init scripts (no systemd), wait_for the port, uri from the host', async () => {
     const h = host('full');
     const t = transportFor(h);
-    await labExec(lab, h.name, ['sh', '-c', 'service apache2 stop >/dev/null 2>&1; true']);
+    // /private/ needs Basic auth (mod_auth_basic, a {SHA} htpasswd entry), loaded by the start below
+    const password = 's3cr3t "pw\\';
+    const htpasswd = `alice:{SHA}${createHash('sha1').update(password).digest('base64')}\n`;
+    const conf = ['<Location /private>', 'AuthType Basic', 'AuthName private', 'AuthUserFile /etc/apache2/rb-uri.htpasswd', 'Require valid-user', '</Location>'].map((l) => `"${l}"`).join(' ');
+    await labExec(lab, h.name, ['sh', '-c', `service apache2 stop >/dev/null 2>&1; cat >/etc/apache2/rb-uri.htpasswd && printf '%s\\n' ${conf} >/etc/apache2/conf-enabled/rb-uri.conf && mkdir -p /var/www/html/private && echo private-page >/var/www/html/private/index.html`], { input: htpasswd });
     const start = await run(t, serviceModule, { name: 'apache2', state: 'started' });
     expect(start.result.failed ?? false, start.result.msg).toBe(false);
     expect(start.result).toMatchObject({ changed: true, data: { manager: 'sysvinit' } });
@@ -194,6 +199,18 @@ describe.skipIf(labSkipReason())('core modules over real SSH', () => {
     expect(page.result.failed ?? false, page.result.msg).toBe(false);
     expect(page.result.data).toMatchObject({ status: 200 });
     expect(String(page.result.data?.content)).toMatch(/Apache/);
+    // credentials reach curl in a config on stdin (through ssh and sudo), the body right after it
+    const url = 'http://127.0.0.1/private/';
+    const denied = await run(t, uriModule, { url, url_username: 'alice', url_password: 'wrong' });
+    expect(denied.result.data).toMatchObject({ status: 401 });
+    const authed = await run(t, uriModule, { url, url_username: 'alice', url_password: password, return_content: true });
+    expect(authed.result.failed ?? false, authed.result.msg).toBe(false);
+    expect(authed.result.data?.content).toBe('private-page\n');
+    expect(authed.commands.join('\n')).not.toContain('alice');
+    // past auth, a POST to a static page is served or refused (405), never 401
+    const post = await run(t, uriModule, { url, method: 'POST', body: { a: 1 }, body_format: 'json', url_username: 'alice', url_password: password, force_basic_auth: true, status_code: [200, 405] });
+    expect(post.result.failed ?? false, post.result.msg).toBe(false);
+    await labExec(lab, h.name, ['rm', '-rf', '/etc/apache2/conf-enabled/rb-uri.conf', '/etc/apache2/rb-uri.htpasswd', '/var/www/html/private']);
     const stop = await run(t, serviceModule, { name: 'apache2', state: 'stopped' });
     expect(stop.result.changed).toBe(true);
     const down = await run(t, waitForModule, { port: 80, state: 'stopped', timeout: 20 });
