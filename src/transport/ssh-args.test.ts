@@ -7,6 +7,11 @@ describe('ansible_ssh_common_args', () => {
     expect(() => shellSplit(`-o 'open`)).toThrow(SshArgsError);
   });
 
+  it('splits as Ansible does (Python shlex): backslashes other than \\" and \\\\ stay inside double quotes', () => {
+    expect(shellSplit(`-o "ProxyCommand=ssh -W %h:%p \\$bastion" -o "A=\\"b\\""`)).toEqual(['-o', 'ProxyCommand=ssh -W %h:%p \\$bastion', '-o', 'A="b"']);
+    expect(() => shellSplit('-i key\\')).toThrow(SshArgsError);
+  });
+
   it('reads -o Key=Value, -o "Key Value", -oKey=Value (keys case-insensitive, first wins)', () => {
     const a = parseSshArgs('-o UserKnownHostsFile=/tmp/kh -o "StrictHostKeyChecking accept-new" -oConnectTimeout=5 -o stricthostkeychecking=no');
     expect(a.options.get('userknownhostsfile')).toBe('/tmp/kh');

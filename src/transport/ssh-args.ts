@@ -1,6 +1,7 @@
 // The ssh command-line options Ansible users put in `ansible_ssh_common_args` (and
 // `ansible_ssh_extra_args`): `-o Key=Value`, `-J`, `-p`, `-i`, `-l`, `-F`, and a
 // `ProxyCommand` of the classic `ssh -W %h:%p bastion` form (turned into a jump host).
+import { ShlexError, shlexSplit } from '../util/shlex.js';
 
 export interface JumpTarget {
   host: string;
@@ -20,53 +21,23 @@ export interface SshArgs {
 }
 
 export class SshArgsError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SshArgsError';
   }
 }
 
-/** Split a command line the way a POSIX shell would (quotes and backslashes; no expansions). */
+/**
+ * The words of ssh options text, split as Ansible's ssh plugin splits them (Python's shlex.split);
+ * an unclosed quote is an SshArgsError like any other mistake in the options.
+ */
 export function shellSplit(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charAt(i);
-    if (c === "'") {
-      const end = text.indexOf("'", i + 1);
-      if (end === -1) throw new SshArgsError(`unterminated ' quote in: ${text}`);
-      cur += text.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      while (i < text.length && text.charAt(i) !== '"') {
-        if (text.charAt(i) === '\\' && i + 1 < text.length && '"\\$`'.includes(text.charAt(i + 1))) i++;
-        cur += text.charAt(i);
-        i++;
-      }
-      if (i >= text.length) throw new SshArgsError(`unterminated " quote in: ${text}`);
-      inWord = true;
-      i++;
-    } else if (c === '\\' && i + 1 < text.length) {
-      cur += text.charAt(i + 1);
-      inWord = true;
-      i += 2;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
+  try {
+    return shlexSplit(text);
+  } catch (e) {
+    if (e instanceof ShlexError) throw new SshArgsError(e.message, { cause: e });
+    throw e;
   }
-  if (inWord) out.push(cur);
-  return out;
 }
 
 function parsePort(value: string, what: string): number {

@@ -46,6 +46,12 @@ describe('shlex', () => {
     expect(() => shlexSplit('"open')).toThrow(/unterminated/);
   });
 
+  it('reads a backslash-newline as a continued line, and otherwise splits as Ansible does (Python shlex)', () => {
+    expect(shlexSplit('foo --a \\\n    --b \\\n"c\\\nd"\n')).toEqual(['foo', '--a', '--b', 'cd']);
+    expect(shlexSplit('echo "\\$HOME" a\u00a0b')).toEqual(['echo', '\\$HOME', 'a\u00a0b']);
+    expect(() => shlexSplit('echo a\\')).toThrow(/unterminated escape/);
+  });
+
   it('takes key=value options out of a free-form command', () => {
     expect(extractFreeFormOptions('make install creates=/usr/bin/x chdir="/src dir"', ['creates', 'chdir'])).toEqual({
       cmd: 'make install',
