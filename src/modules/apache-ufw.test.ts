@@ -1,6 +1,16 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseApacheState, planApache, undoCommands } from './apache.js';
+import { apacheModule, parseApacheState, planApache, undoCommands, type ApacheArgs } from './apache.js';
 import { parseUfwStatus, planUfw } from './ufw.js';
+import { normalizeArgs } from './util/schema.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { validateCommand } from '../cli/commands/validate.js';
+import type { ShellCommand } from '../transport/command.js';
+import type { ExecResult } from '../transport/types.js';
+import type { ModuleContext } from './types.js';
 
 const STOCK = [
   '@@installed',
@@ -47,6 +57,86 @@ describe('apache planner', () => {
   it('names unknown modules/sites and a missing Apache', () => {
     expect(planApache(st, { modules: ['nope'], sites: ['gone'] }).error).toMatch(/no such Apache module: nope.*no such site: gone/);
     expect(planApache(parseApacheState('@@mods-enabled\n'), { modules: ['ssl'] }).error).toMatch(/not installed/);
+  });
+});
+
+describe("Ansible's community.general.apache2_module arguments", () => {
+  const st = parseApacheState(STOCK);
+  const plan = (args: Record<string, unknown>) => planApache(st, normalizeArgs<ApacheArgs>(apacheModule.schema, args)).apply.map((c) => c.toShell());
+
+  it('name is modules: present enables, absent disables; force and identifier change nothing', () => {
+    expect(plan({ name: 'ssl', state: 'present' })).toEqual(['a2enmod -q ssl']);
+    expect(plan({ name: 'ssl' })).toEqual(['a2enmod -q ssl']);
+    expect(plan({ name: 'rewrite', state: 'absent', force: true, identifier: 'rewrite_module', ignore_configcheck: true })).toEqual(['a2dismod -q -f rewrite']);
+    expect(plan({ name: 'rewrite', state: 'absent', force: false })).toEqual(['a2dismod -q -f rewrite']);
+    expect(plan({ name: 'rewrite', state: 'present' })).toEqual([]);
+  });
+
+  it('a playbook using community.general.apache2_module validates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-apache-'));
+    const file = join(dir, 'site.yml');
+    writeFileSync(
+      file,
+      [
+        '- hosts: all',
+        '  tasks:',
+        '    - community.general.apache2_module: name=ssl state=present',
+        '    - community.general.apache2_module:',
+        '        name: rewrite',
+        '        state: absent',
+        '        force: true',
+        '        identifier: rewrite_module',
+        '        ignore_configcheck: true',
+        '        warn_mpm_absent: false',
+        '    - apache2_module: name=headers',
+        '',
+      ].join('\n'),
+    );
+    const r = await loadPlaybook(file);
+    expect(r.ok ? [] : r.errors.map((e) => `${e.location.line}:${e.location.col} ${e.message}`)).toEqual([]);
+    // and `runbook validate` says so
+    let out = '';
+    let err = '';
+    const stdout = new PassThrough().on('data', (c: Buffer) => (out += c.toString()));
+    const stderr = new PassThrough().on('data', (c: Buffer) => (err += c.toString()));
+    const code = await validateCommand.run({ positionals: [file], values: {} }, { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir });
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toMatch(/site\.yml: valid \(1 play, 3 tasks\)/);
+    // still checked: a misspelt argument
+    writeFileSync(file, '- hosts: all\n  tasks:\n    - community.general.apache2_module: nme=ssl\n');
+    const bad = await loadPlaybook(file);
+    expect(bad.ok ? [] : bad.errors.map((e) => `${e.location.line} ${e.code}`)).toEqual(['3 unknown-argument']);
+  });
+
+  /** a context whose every command answers with the given probe output */
+  function fakeContext(probe: string, check: boolean): { ctx: ModuleContext; commands: string[] } {
+    const commands: string[] = [];
+    const exec = (c: ShellCommand): Promise<ExecResult> => {
+      commands.push(c.toShell());
+      return Promise.resolve({ host: 'h', command: c.toDisplay(), exitCode: 0, signal: null, stdout: probe, stderr: '', truncated: false, timedOut: false, durationMs: 1, ok: true });
+    };
+    return { ctx: { host: 'h', check, diff: false, vars: {}, exec, run: exec } as unknown as ModuleContext, commands };
+  }
+
+  it('the module run resolves name (probe, then a2enmod ssl in --check it would run)', async () => {
+    const { ctx, commands } = fakeContext(STOCK, true);
+    const r = await apacheModule.run(ctx, { name: 'ssl', state: 'present' } as ApacheArgs);
+    expect(r).toMatchObject({ changed: true, msg: 'would enable module ssl', data: { enabled: { modules: ['ssl'], sites: [] } } });
+    expect(commands).toHaveLength(1);
+    const both = await apacheModule.run(ctx, { name: 'ssl', modules: ['ssl'] } as ApacheArgs);
+    expect(both.failed).toBe(true);
+    expect(both.msg).toMatch(/"modules" is given twice \(also as its alias "name"\)/);
+  });
+
+  it('ignore_configcheck is not honoured, and a failing configtest says so', async () => {
+    const broken = STOCK.replace('Syntax OK\n@@configtest-rc 0', 'AH00534: apache2: Configuration error: No MPM loaded.\n@@configtest-rc 1');
+    const { ctx, commands } = fakeContext(broken, false);
+    const r = await apacheModule.run(ctx, { name: 'mpm_event', state: 'absent', ignore_configcheck: true } as ApacheArgs);
+    expect(r.failed).toBe(true);
+    expect(r.msg).toMatch(/AH00534[\s\S]*ignore_configcheck is not honoured/);
+    expect(commands).toHaveLength(1); // nothing changed
+    const plain = await apacheModule.run(fakeContext(broken, false).ctx, { name: 'mpm_event', state: 'absent' } as ApacheArgs);
+    expect(plain.msg).not.toMatch(/ignore_configcheck/);
   });
 });
 

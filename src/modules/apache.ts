@@ -4,12 +4,21 @@
 import { raw, sh, type ShellCommand } from '../transport/command.js';
 import type { ModuleDefinition } from './types.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
+import { defineModule, moduleSchema } from './util/schema.js';
 
 export interface ApacheArgs {
   modules?: string[] | string;
   sites?: string[] | string;
   state?: 'present' | 'absent';
   reload?: boolean | string;
+  /** Ansible apache2_module's: accepted, no effect (a2dismod always gets -f) */
+  force?: boolean | string;
+  /** Ansible apache2_module's: accepted, no effect (the state comes from mods-enabled) */
+  identifier?: string;
+  /** Ansible apache2_module's: accepted, not honoured (a failing configtest says so) */
+  ignore_configcheck?: boolean | string;
+  /** Ansible apache2_module's: accepted, no effect */
+  warn_mpm_absent?: boolean | string;
 }
 
 export interface ApacheState {
@@ -150,19 +159,24 @@ function describe(plan: ApachePlan): string {
   return parts.join('; ');
 }
 
-export const apacheModule: ModuleDefinition<ApacheArgs> = {
+const IGNORE_CONFIGCHECK_NOTE = '\n(ignore_configcheck is not honoured: runbook changes modules and sites only on a configuration that passes apachectl configtest)';
+
+export const apacheModule: ModuleDefinition<ApacheArgs> = defineModule({
   name: 'apache',
   aliases: ['apache2_module', 'apache2'],
-  schema: {
-    type: 'object',
+  schema: moduleSchema({
     properties: {
-      modules: listSchema('Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)'),
+      // `name`: Ansible's community.general.apache2_module takes one module under that name
+      modules: { ...listSchema('Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)'), aliases: ['name'] },
       sites: listSchema('sites (names as in /etc/apache2/sites-available, with or without .conf)'),
       state: { type: 'string', enum: ['present', 'absent'], default: 'present', description: 'present: enabled; absent: disabled' },
       reload: boolSchema('reload Apache after a change, when it runs (always after a passing configtest)', true),
+      force: boolSchema('for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`'),
+      identifier: { type: 'string', description: 'for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled' },
+      ignore_configcheck: boolSchema('for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task'),
+      warn_mpm_absent: boolSchema('for apache2_module playbooks; no effect (it only tunes ignore_configcheck)'),
     },
-    additionalProperties: false,
-  },
+  }),
   doc: {
     short: 'Enable or disable Apache modules and sites (Debian a2enmod/a2ensite), with configtest before any reload',
     description:
@@ -177,6 +191,12 @@ export const apacheModule: ModuleDefinition<ApacheArgs> = {
       running: 'whether Apache runs',
     },
     example: '- apache:\n    modules: [ssl, rewrite, headers]\n    sites: [000-default]',
+    notes: [
+      'Playbooks written for Ansible\'s `community.general.apache2_module` run as they are: `name` is an alias of `modules`, `state` is the same. ' +
+        '`force`, `identifier` and `warn_mpm_absent` are accepted and have no effect (runbook always disables with `a2dismod -f`, and reads whether a module is enabled from /etc/apache2/mods-enabled, not from `apache2ctl -M`). ' +
+        '`ignore_configcheck` is accepted but not honoured: a configuration that fails `apachectl configtest` still fails the task, and the message says so. ' +
+        'Switching MPMs therefore needs one command task (`a2dismod -f mpm_event && a2enmod mpm_prefork`), not two apache tasks.',
+    ],
   },
 
   async run(ctx, args) {
@@ -190,11 +210,12 @@ export const apacheModule: ModuleDefinition<ApacheArgs> = {
       return { changed: changing, msg: changing ? `would ${describe(plan)}` : 'already in the wanted state', data: { ...data, reloaded: false } };
     }
     const before = state.configtest ?? { ok: false, output: 'apachectl configtest did not run' };
+    const ignoreNote = toBool(args.ignore_configcheck) ? IGNORE_CONFIGCHECK_NOTE : '';
     if (!before.ok) {
       return {
         changed: false,
         failed: true,
-        msg: `Apache's configuration does not pass apachectl configtest; fix it before changing it:\n${before.output}`,
+        msg: `Apache's configuration does not pass apachectl configtest; fix it before changing it:\n${before.output}${ignoreNote}`,
         data: { ...data, configtest: before.output },
       };
     }
@@ -208,7 +229,7 @@ export const apacheModule: ModuleDefinition<ApacheArgs> = {
       return {
         changed: false,
         failed: true,
-        msg: `after ${describe(plan)}, apachectl configtest fails, so the change was undone and Apache not reloaded:\n${(after.stdout + after.stderr).trim()}`,
+        msg: `after ${describe(plan)}, apachectl configtest fails, so the change was undone and Apache not reloaded:\n${(after.stdout + after.stderr).trim()}${ignoreNote}`,
       };
     }
     let reloaded = false;
@@ -218,4 +239,4 @@ export const apacheModule: ModuleDefinition<ApacheArgs> = {
     }
     return { changed: true, msg: describe(plan) + (reloaded ? '; reloaded Apache' : ''), data: { ...data, configtest: after.stdout.trim(), reloaded } };
   },
-};
+});

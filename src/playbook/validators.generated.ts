@@ -2623,14 +2623,14 @@ return errors === 0;
 }
 
 export const module_apache = validate38;
-const schema49 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+const schema49 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name"]},"name":{"description":"alias of `modules`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"modules"},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"force":{"description":"for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"identifier":{"type":"string","description":"for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled"},"ignore_configcheck":{"description":"for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"warn_mpm_absent":{"description":"for apache2_module playbooks; no effect (it only tunes ignore_configcheck)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]}},"additionalProperties":false};
 
 function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((key0 === "modules") || (key0 === "sites")) || (key0 === "state")) || (key0 === "reload"))){
+if(!(func5.call(schema49.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2710,8 +2710,8 @@ vErrors = null;
 }
 }
 }
-if(data.sites !== undefined){
-let data2 = data.sites;
+if(data.name !== undefined){
+let data2 = data.name;
 const _errs11 = errors;
 let valid4 = false;
 const _errs12 = errors;
@@ -2719,7 +2719,7 @@ if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
 if(typeof data2[i1] !== "string"){
-const err5 = {instancePath:instancePath+"/sites/" + i1,schemaPath:"#/properties/sites/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/name/" + i1,schemaPath:"#/properties/name/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2731,7 +2731,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/sites",schemaPath:"#/properties/sites/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2745,7 +2745,7 @@ valid4 = valid4 || _valid1;
 if(!valid4){
 const _errs16 = errors;
 if(typeof data2 !== "string"){
-const err7 = {instancePath:instancePath+"/sites",schemaPath:"#/properties/sites/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2758,7 +2758,7 @@ var _valid1 = _errs16 === errors;
 valid4 = valid4 || _valid1;
 }
 if(!valid4){
-const err8 = {instancePath:instancePath+"/sites",schemaPath:"#/properties/sites/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2779,10 +2779,16 @@ vErrors = null;
 }
 }
 }
-if(data.state !== undefined){
-let data4 = data.state;
-if(typeof data4 !== "string"){
-const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.sites !== undefined){
+let data4 = data.sites;
+const _errs19 = errors;
+let valid7 = false;
+const _errs20 = errors;
+if(Array.isArray(data4)){
+const len2 = data4.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data4[i2] !== "string"){
+const err9 = {instancePath:instancePath+"/sites/" + i2,schemaPath:"#/properties/sites/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2791,8 +2797,10 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!((data4 === "present") || (data4 === "absent"))){
-const err10 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema49.properties.state.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/sites",schemaPath:"#/properties/sites/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2801,14 +2809,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data.reload !== undefined){
-let data5 = data.reload;
-const _errs21 = errors;
-let valid7 = false;
-const _errs22 = errors;
-if(typeof data5 !== "boolean"){
-const err11 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+var _valid2 = _errs20 === errors;
+valid7 = valid7 || _valid2;
+if(!valid7){
+const _errs24 = errors;
+if(typeof data4 !== "string"){
+const err11 = {instancePath:instancePath+"/sites",schemaPath:"#/properties/sites/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2817,12 +2823,11 @@ vErrors.push(err11);
 }
 errors++;
 }
-var _valid2 = _errs22 === errors;
+var _valid2 = _errs24 === errors;
 valid7 = valid7 || _valid2;
+}
 if(!valid7){
-const _errs24 = errors;
-if(typeof data5 !== "string"){
-const err12 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err12 = {instancePath:instancePath+"/sites",schemaPath:"#/properties/sites/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2831,8 +2836,22 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err13 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema49.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+else {
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.state !== undefined){
+let data6 = data.state;
+if(typeof data6 !== "string"){
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2841,11 +2860,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-var _valid2 = _errs24 === errors;
-valid7 = valid7 || _valid2;
-}
-if(!valid7){
-const err14 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(!((data6 === "present") || (data6 === "absent"))){
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema49.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2854,11 +2870,268 @@ vErrors.push(err14);
 }
 errors++;
 }
+}
+if(data.reload !== undefined){
+let data7 = data.reload;
+const _errs29 = errors;
+let valid10 = false;
+const _errs30 = errors;
+if(typeof data7 !== "boolean"){
+const err15 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
 else {
-errors = _errs21;
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid10 = valid10 || _valid3;
+if(!valid10){
+const _errs32 = errors;
+if(typeof data7 !== "string"){
+const err16 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
+const err17 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema49.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid10 = valid10 || _valid3;
+}
+if(!valid10){
+const err18 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+errors = _errs29;
 if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.force !== undefined){
+let data8 = data.force;
+const _errs35 = errors;
+let valid11 = false;
+const _errs36 = errors;
+if(typeof data8 !== "boolean"){
+const err19 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+var _valid4 = _errs36 === errors;
+valid11 = valid11 || _valid4;
+if(!valid11){
+const _errs38 = errors;
+if(typeof data8 !== "string"){
+const err20 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema49.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+var _valid4 = _errs38 === errors;
+valid11 = valid11 || _valid4;
+}
+if(!valid11){
+const err22 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.identifier !== undefined){
+if(typeof data.identifier !== "string"){
+const err23 = {instancePath:instancePath+"/identifier",schemaPath:"#/properties/identifier/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.ignore_configcheck !== undefined){
+let data10 = data.ignore_configcheck;
+const _errs43 = errors;
+let valid12 = false;
+const _errs44 = errors;
+if(typeof data10 !== "boolean"){
+const err24 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+var _valid5 = _errs44 === errors;
+valid12 = valid12 || _valid5;
+if(!valid12){
+const _errs46 = errors;
+if(typeof data10 !== "string"){
+const err25 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
+const err26 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema49.properties.ignore_configcheck.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+var _valid5 = _errs46 === errors;
+valid12 = valid12 || _valid5;
+}
+if(!valid12){
+const err27 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+else {
+errors = _errs43;
+if(vErrors !== null){
+if(_errs43){
+vErrors.length = _errs43;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.warn_mpm_absent !== undefined){
+let data11 = data.warn_mpm_absent;
+const _errs49 = errors;
+let valid13 = false;
+const _errs50 = errors;
+if(typeof data11 !== "boolean"){
+const err28 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+var _valid6 = _errs50 === errors;
+valid13 = valid13 || _valid6;
+if(!valid13){
+const _errs52 = errors;
+if(typeof data11 !== "string"){
+const err29 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
+const err30 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema49.properties.warn_mpm_absent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+var _valid6 = _errs52 === errors;
+valid13 = valid13 || _valid6;
+}
+if(!valid13){
+const err31 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+else {
+errors = _errs49;
+if(vErrors !== null){
+if(_errs49){
+vErrors.length = _errs49;
 }
 else {
 vErrors = null;
@@ -2868,12 +3141,12 @@ vErrors = null;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err32];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err32);
 }
 errors++;
 }
