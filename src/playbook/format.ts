@@ -1,6 +1,7 @@
 // Diagnostics as a person reads them: `file:line:col: error: message`, a few lines of the file
 // with a caret under the spot, and the fix. Used for playbooks, vars files and inventories.
 import { readFileSync, statSync } from 'node:fs';
+import { visible } from '../util/visible.js';
 import type { Diagnostic } from './diagnostic.js';
 
 export interface FormatOptions {
@@ -28,20 +29,6 @@ function sourceFor(file: string, sources: Map<string, string> | undefined, cache
   }
   cache.set(file, text);
   return text;
-}
-
-// C0/C1 control characters (except tab and newline), DEL, and the bidi overrides that make
-// text read differently than it runs: a playbook is untrusted input, and printing them raw would
-// let a file move the cursor, retitle the terminal or hide text ("trojan source").
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
-
-/** Control characters shown as escapes (`\x1b`, `\u009b`); tab and newline stay. */
-export function visible(text: string): string {
-  return text.replace(INVISIBLE, (ch) => {
-    const c = ch.charCodeAt(0);
-    return c < 0x80 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
-  });
 }
 
 /** A few lines around `line` with a caret under `col` (1-based). */

@@ -5,6 +5,12 @@ import { unifiedDiff } from '../modules/util/diff.js';
 import { displayPath, formatRecap } from './recap.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';
+import { visible, visibleLine } from '../util/visible.js';
+
+// User-derived text (names, paths, messages, output) goes through visible/visibleLine (one-line
+// names) before it is printed: a task named "\u001b[2J" must not clear the operator's screen.
+const name = visibleLine;
+const text = visible;
 
 export interface PlainReporterOptions {
   verbosity?: number;
@@ -30,7 +36,7 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
   const flushConnect = (host?: string): void => {
     for (const [h, msg] of connectFailed) {
       if (host !== undefined && h !== host) continue;
-      w(`${h}  ${s.red('UNREACHABLE')}: ${msg}`);
+      w(`${name(h)}  ${s.red('UNREACHABLE')}: ${text(msg)}`);
       connectFailed.delete(h);
     }
   };
@@ -40,46 +46,49 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
   const timer = setInterval(() => {
     const now = Date.now();
     for (const [host, r] of running) {
-      if (now - r.since >= aliveMs) w(`${host}  ... still running: ${r.task}${r.item ? ` (item=${r.item})` : ''} (${formatDuration(now - r.since)})`);
+      if (now - r.since >= aliveMs) w(`${name(host)}  ... still running: ${name(r.task)}${r.item ? ` (item=${name(r.item)})` : ''} (${formatDuration(now - r.since)})`);
     }
   }, aliveMs);
   timer.unref();
 
   const result = (e: TaskResultEvent): void => {
-    const item = e.item !== undefined ? ` (item=${e.item})` : '';
+    const item = e.item !== undefined ? ` (item=${name(e.item)})` : '';
     const took = ` (${formatDuration(e.durationMs)})`;
-    const head = `${e.host}  `;
+    const head = `${name(e.host)}  `;
+    const task = name(e.task.name);
+    const where = name(e.task.where);
     if (e.item === undefined) running.delete(e.host);
     switch (e.status) {
       case 'ok':
       case 'changed': {
         const word = e.status === 'ok' ? s.green('ok') : s.yellow('changed');
         // debug exists to print: its message shows without -v, as in Ansible
-        const msg = (v >= 1 || e.task.module === 'debug') && e.msg ? `: ${e.msg}` : '';
-        w(`${head}${word}: ${e.task.name}${item}${took}${msg}`);
-        if (options.diff) for (const d of e.diff ?? []) for (const line of unifiedDiff(d.before, d.after, d.path).trimEnd().split('\n')) w(`${head}  ${line}`);
+        const msg = (v >= 1 || e.task.module === 'debug') && e.msg ? `: ${text(e.msg)}` : '';
+        w(`${head}${word}: ${task}${item}${took}${msg}`);
+        if (options.diff) for (const d of e.diff ?? []) for (const line of unifiedDiff(d.before, d.after, d.path).trimEnd().split('\n')) w(`${head}  ${text(line)}`);
         break;
       }
       case 'skipped':
-        w(`${head}${s.dim('skipped')}: ${e.task.name}${item}${v >= 1 && e.msg ? `: ${e.msg}` : ''}`);
+        w(`${head}${s.dim('skipped')}: ${task}${item}${v >= 1 && e.msg ? `: ${text(e.msg)}` : ''}`);
         break;
       case 'unreachable':
         connectFailed.delete(e.host);
-        w(`${head}${s.red('UNREACHABLE')}: ${e.task.name} (${e.task.where}): ${e.msg ?? ''}`);
+        w(`${head}${s.red('UNREACHABLE')}: ${task} (${where}): ${text(e.msg ?? '')}`);
         break;
       case 'failed': {
         const word = e.ignored ? s.yellow('failed (ignored)') : s.red('FAILED');
         const code = e.exitCode !== undefined && e.exitCode !== null ? ` [exit code ${e.exitCode}]` : '';
-        w(`${head}${word}: ${e.task.name}${item} (${e.task.where})${code}${took}: ${firstLine(e.msg ?? '')}`);
-        if (e.stderr && v >= 1) for (const line of e.stderr.trimEnd().split('\n').slice(-8)) w(`${head}  stderr: ${line}`);
+        w(`${head}${word}: ${task}${item} (${where})${code}${took}: ${text(firstLine(e.msg ?? ''))}`);
+        if (e.stderr && v >= 1) for (const line of e.stderr.trimEnd().split('\n').slice(-8)) w(`${head}  stderr: ${text(line)}`);
         break;
       }
     }
-    for (const warning of e.warnings ?? []) w(`${head}${s.yellow('WARNING')}: ${warning}`);
+    for (const warning of e.warnings ?? []) w(`${head}${s.yellow('WARNING')}: ${text(warning)}`);
     // -v: the registered result, as Ansible's -v shows it (long ones cut)
     if (v >= 1 && e.result && e.status !== 'skipped') {
       const json = JSON.stringify(e.result);
-      w(`${head}  => ${json.length > 2000 ? `${json.slice(0, 2000)}…` : json}`);
+      // JSON.stringify escapes C0 controls but not C1 ones (\u009b is a CSI on some terminals)
+      w(`${head}  => ${text(json.length > 2000 ? `${json.slice(0, 2000)}…` : json)}`);
     }
   };
 
@@ -87,44 +96,44 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
     onEvent(e: RunEvent): void {
       switch (e.type) {
         case 'run_start':
-          w(`RUN ${displayPath(e.playbook, options.displayRoot)} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? ' (check mode: nothing will change)' : ''}`);
+          w(`RUN ${name(displayPath(e.playbook, options.displayRoot))} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? ' (check mode: nothing will change)' : ''}`);
           break;
         case 'play_start':
           w('');
-          w(s.bold(`PLAY [${e.play}] ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`));
+          w(s.bold(`PLAY [${name(e.play)}] ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`));
           break;
         case 'batch_start':
-          if (e.batches > 1) w(s.bold(`BATCH ${e.batch}/${e.batches}: ${e.hosts.join(', ')}`));
+          if (e.batches > 1) w(s.bold(`BATCH ${e.batch}/${e.batches}: ${e.hosts.map(name).join(', ')}`));
           break;
         case 'host_connect':
           if (e.status === 'unreachable') connectFailed.set(e.host, e.msg ?? '');
-          else if (v >= 1) w(`${e.host}  connected (${formatDuration(e.durationMs)})`);
+          else if (v >= 1) w(`${name(e.host)}  connected (${formatDuration(e.durationMs)})`);
           break;
         case 'task_start':
           running.set(e.host, { task: e.task.name, since: Date.now(), ...(e.item !== undefined ? { item: e.item } : {}) });
-          if (v >= 1) w(`${e.host}  ${s.cyan('TASK')} [${e.task.name}]${e.item !== undefined ? ` (item=${e.item})` : ''} ${s.dim(e.task.where)}`);
+          if (v >= 1) w(`${name(e.host)}  ${s.cyan('TASK')} [${name(e.task.name)}]${e.item !== undefined ? ` (item=${name(e.item)})` : ''} ${s.dim(name(e.task.where))}`);
           break;
         case 'task_result':
           result(e);
           break;
         case 'output':
-          if (v >= 2) for (const line of e.chunk.replace(/\n$/, '').split('\n')) w(`${e.host}  | ${e.stream === 'stderr' ? 'stderr: ' : ''}${line}`);
+          if (v >= 2) for (const line of e.chunk.replace(/\n$/, '').split('\n')) w(`${name(e.host)}  | ${e.stream === 'stderr' ? 'stderr: ' : ''}${text(line)}`);
           break;
         case 'progress':
-          w(`${e.host}  ... ${e.task.name}: ${e.msg}`);
+          w(`${name(e.host)}  ... ${name(e.task.name)}: ${text(e.msg)}`);
           break;
         case 'warning':
-          w(`${e.host ? `${e.host}  ` : ''}${s.yellow('WARNING')}: ${e.msg}`);
+          w(`${e.host ? `${name(e.host)}  ` : ''}${s.yellow('WARNING')}: ${text(e.msg)}`);
           break;
         case 'handler_notified':
-          if (v >= 1) w(`${e.host}  notified handler: ${e.handler} (by ${e.by.name})`);
+          if (v >= 1) w(`${name(e.host)}  notified handler: ${name(e.handler)} (by ${name(e.by.name)})`);
           break;
         case 'host_end':
           flushConnect(e.host);
           break;
         case 'play_end':
           flushConnect();
-          if (e.stopped) w(s.red(`PLAY STOPPED [${e.play}]: ${e.stopped}`));
+          if (e.stopped) w(s.red(`PLAY STOPPED [${name(e.play)}]: ${text(e.stopped)}`));
           break;
         case 'recap':
           flushConnect();

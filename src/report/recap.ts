@@ -6,6 +6,11 @@ import { isAbsolute, relative } from 'node:path';
 import type { HostStats, RecapEvent } from './events.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';
+import { visible, visibleLine } from '../util/visible.js';
+
+// names, paths and messages come from playbooks, inventories and hosts: escaped before printing
+const name = visibleLine;
+const text = visible;
 
 export interface RecapFormatOptions {
   style?: Style;
@@ -21,17 +26,17 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
   const s = options.style ?? NO_COLOR;
   const out: string[] = [];
   const names = Object.keys(recap.hosts);
-  const width = Math.max(4, ...names.map((n) => n.length));
+  const width = Math.max(4, ...names.map((n) => name(n).length));
   out.push('', s.bold('PLAY RECAP'));
-  for (const name of names) {
-    const st = recap.hosts[name];
+  for (const host of names) {
+    const st = recap.hosts[host];
     if (!st) continue;
     const paint = st.failed > 0 ? s.red : st.unreachable > 0 ? s.red : st.changed > 0 ? s.yellow : s.green;
     const cols = COLUMNS.map((c) => {
       const cell = `${c}=${st[c]}`.padEnd(c === 'unreachable' ? 15 : 11);
       return st[c] > 0 && (c === 'failed' || c === 'unreachable') ? s.red(cell) : cell;
     });
-    out.push(`${paint(name.padEnd(width))}  : ${cols.join(' ').trimEnd()}`);
+    out.push(`${paint(name(host).padEnd(width))}  : ${cols.join(' ').trimEnd()}`);
   }
   if (names.length === 0) out.push(s.dim('no hosts ran'));
 
@@ -39,11 +44,11 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
     out.push('', s.bold(s.red(`FAILURES (${recap.failures.length})`)));
     for (const f of recap.failures) {
       const code = f.exitCode !== undefined && f.exitCode !== null ? `  exit code ${f.exitCode}` : '';
-      out.push(`${s.red('✖')} ${s.bold(f.host)}  ${f.task}  ${s.dim(`(${f.where})`)}${code}`);
-      for (const line of f.msg.split('\n').slice(0, 6)) out.push(`    ${line}`);
+      out.push(`${s.red('✖')} ${s.bold(name(f.host))}  ${name(f.task)}  ${s.dim(`(${name(f.where)})`)}${code}`);
+      for (const line of f.msg.split('\n').slice(0, 6)) out.push(`    ${text(line)}`);
       if (f.stderr && !f.msg.includes(f.stderr.trim())) {
         out.push(s.dim('    stderr:'));
-        for (const line of f.stderr.trimEnd().split('\n').slice(-8)) out.push(s.dim(`      ${line}`));
+        for (const line of f.stderr.trimEnd().split('\n').slice(-8)) out.push(s.dim(`      ${text(line)}`));
       }
     }
   }
@@ -52,29 +57,29 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
   if (pending.length > 0) {
     out.push('', s.bold(s.yellow('HANDLERS NOT RUN')));
     out.push('  notified, but not run because the host failed, the run stopped or was interrupted first:');
-    for (const [host, handlers] of pending) out.push(`  ${host}: ${handlers.join(', ')}`);
+    for (const [host, handlers] of pending) out.push(`  ${name(host)}: ${handlers.map(name).join(', ')}`);
     out.push(s.dim('  they run on the next run only if their task reports a change again: re-run, or use --force-handlers'));
   }
 
   if (recap.notStarted.length > 0) {
     out.push('', s.bold(s.yellow(`NOT STARTED (${recap.notStarted.length})`)));
-    out.push(`  the run stopped before these hosts started: ${recap.notStarted.join(', ')}`);
+    out.push(`  the run stopped before these hosts started: ${recap.notStarted.map(name).join(', ')}`);
   }
 
   if (recap.outputs && Object.keys(recap.outputs).length > 0) {
     out.push('', s.bold('OUTPUTS'));
     for (const [host, values] of Object.entries(recap.outputs)) {
-      out.push(`  ${host}:`);
-      for (const [k, v] of Object.entries(values)) out.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      out.push(`  ${name(host)}:`);
+      for (const [k, v] of Object.entries(values)) out.push(`    ${name(k)}: ${text(typeof v === 'string' ? v : JSON.stringify(v))}`);
     }
   }
 
   out.push('');
   if (recap.interrupted) out.push(s.yellow('Interrupted (Ctrl-C): no new tasks were started after the interrupt.'));
   if (recap.retryFile) {
-    const retry = displayPath(recap.retryFile, options.displayRoot);
+    const retry = name(displayPath(recap.retryFile, options.displayRoot));
     out.push(`Retry file: ${retry}`);
-    if (options.rerun) out.push(`  re-run only the failed and unreachable hosts: ${options.rerun} --limit @${retry}`);
+    if (options.rerun) out.push(`  re-run only the failed and unreachable hosts: ${name(options.rerun)} --limit @${retry}`);
   }
   out.push(s.dim(`Finished in ${formatDuration(recap.durationMs)}, exit code ${recap.exitCode} (${exitMeaning(recap.exitCode)})`));
   return out.join('\n') + '\n';

@@ -12,6 +12,7 @@ import { createLogReporter } from './log.js';
 import { createPlainReporter } from './plain.js';
 import { formatRecap } from './recap.js';
 import { eventsSchema } from './schema.js';
+import { COLOR, NO_COLOR } from './style.js';
 import { createTreeReporter } from './tree.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/events.schema.json', import.meta.url));
@@ -258,5 +259,114 @@ describe('tree reporter', () => {
     expect(text).toContain('PLAY [roll] batch 2/2');
     expect(text, text.slice(-1500)).toMatch(/x2 {2}ok=1/);
     expect(text.indexOf('PLAY RECAP')).toBeGreaterThan(text.lastIndexOf('batch 2/2'));
+  });
+});
+
+describe('hostile names and messages reach the terminal escaped', () => {
+  // clear the screen, retitle the terminal (ends with BEL), and a bare CR that would overwrite the line
+  const CLS = '\u001b[2J';
+  const TITLE = '\u001b]0;x\u0007';
+  // short enough that the tree's host line fits listr2's 80 columns
+  const evilHost = `w${CLS}1`;
+  const evilTask: TaskRef = { id: 'p0.tasks.0', name: `T${TITLE}\rok`, module: 'apt', where: `s${CLS}.yml:7` };
+  const evilPlay = `web${TITLE}`;
+  const evilMsg = `no${CLS}\rok`;
+  // the same texts as the operator should see them
+  const shownHost = 'w\\x1b[2J1';
+  const shownTask = 'T\\x1b]0;x\\x07\\x0dok';
+  const shownPlay = 'web\\x1b]0;x\\x07';
+  const shownMsg = 'no\\x1b[2J\\x0dok';
+
+  const evilRecap: RecapEvent = {
+    ...recap,
+    hosts: { [evilHost]: { ok: 0, changed: 0, unreachable: 0, failed: 1, skipped: 0, rescued: 0, ignored: 0 } },
+    failures: [{ host: evilHost, task: evilTask.name, where: evilTask.where, msg: evilMsg, exitCode: 1, stderr: `err${TITLE}` }],
+    pendingHandlers: { [evilHost]: [`restart${CLS}`] },
+    notStarted: [`later${CLS}`],
+    outputs: { [evilHost]: { [`k${CLS}`]: `v${TITLE}` } },
+  };
+  const events: RunEvent[] = [
+    { type: 'run_start', playbook: `site${CLS}.yml`, hosts: [evilHost], check: false, time: new Date(0).toISOString() },
+    { type: 'play_start', play: evilPlay, index: 0, hosts: [evilHost], tasks: 2 },
+    { type: 'batch_start', play: evilPlay, batch: 1, batches: 1, hosts: [evilHost] },
+    { type: 'task_start', host: evilHost, task: evilTask, item: `i${CLS}` },
+    { type: 'output', host: evilHost, task: evilTask, stream: 'stdout', chunk: `o${TITLE}\n` },
+    { type: 'progress', host: evilHost, task: evilTask, msg: evilMsg },
+    { type: 'task_result', host: evilHost, task: { ...evilTask, module: 'debug' }, status: 'ok', durationMs: 1, msg: evilMsg, warnings: [`warn${CLS}`], result: { msg: `r\u009b31m` } },
+    { type: 'handler_notified', host: evilHost, handler: `restart${CLS}`, by: evilTask },
+    { type: 'warning', host: evilHost, msg: `careful${TITLE}` },
+    { type: 'task_result', host: evilHost, task: evilTask, status: 'failed', durationMs: 5, msg: evilMsg, exitCode: 1, stderr: `err${TITLE}` },
+    { type: 'host_end', host: evilHost, state: 'failed' },
+    { type: 'play_end', play: evilPlay, index: 0, stopped: `stopped${CLS}` },
+    evilRecap,
+  ];
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+  it('plain reporter (-vv, so every kind of line is printed)', () => {
+    const out = new Sink();
+    const r = createPlainReporter(out, { verbosity: 2, rerun: `runbook apply site${CLS}.yml` });
+    feed(r, events);
+    void r.close?.();
+    expect(out.text).not.toMatch(RAW_CONTROL);
+    expect(out.text).toContain(`RUN site\\x1b[2J.yml on 1 host`);
+    expect(out.text).toContain(`PLAY [${shownPlay}] 1 host`);
+    expect(out.text).toContain(`${shownHost}  TASK [${shownTask}] (item=i\\x1b[2J) s\\x1b[2J.yml:7`);
+    expect(out.text).toContain(`${shownHost}  | o\\x1b]0;x\\x07`);
+    expect(out.text).toContain(`${shownHost}  ... ${shownTask}: ${shownMsg}`);
+    expect(out.text).toContain(`${shownHost}  ok: ${shownTask} (1ms): ${shownMsg}`);
+    expect(out.text).toContain(`${shownHost}  WARNING: warn\\x1b[2J`);
+    expect(out.text).toContain('=> {"msg":"r\\u009b31m"}');
+    expect(out.text).toContain(`${shownHost}  notified handler: restart\\x1b[2J (by ${shownTask})`);
+    expect(out.text).toContain(`${shownHost}  WARNING: careful\\x1b]0;x\\x07`);
+    expect(out.text).toContain(`${shownHost}  FAILED: ${shownTask} (s\\x1b[2J.yml:7) [exit code 1] (5ms): ${shownMsg}`);
+    expect(out.text).toContain(`${shownHost}    stderr: err\\x1b]0;x\\x07`);
+    expect(out.text).toContain(`PLAY STOPPED [${shownPlay}]: stopped\\x1b[2J`);
+    expect(out.text).toContain('runbook apply site\\x1b[2J.yml --limit @/tmp/site.retry');
+  });
+
+  it('a name cannot forge a line of its own in the plain output', () => {
+    const out = new Sink();
+    feed(createPlainReporter(out), [{ type: 'task_result', host: 'web1', task: { ...task, name: 'x\nweb2  ok: forged' }, status: 'ok', durationMs: 1 }]);
+    expect(out.text).toBe('web1  ok: x\\nweb2  ok: forged (1ms)\n');
+  });
+
+  it('recap, without and with colours (runbook\'s own colours stay)', () => {
+    const plain = formatRecap(evilRecap, { rerun: 'runbook apply site.yml' });
+    expect(plain).not.toMatch(RAW_CONTROL);
+    expect(plain).toMatch(new RegExp(`${shownHost.replace(/[\\[\]]/g, '\\$&')} +: ok=0 +changed=0 +unreachable=0 +failed=1`));
+    expect(plain).toContain(`✖ ${shownHost}  ${shownTask}  (s\\x1b[2J.yml:7)  exit code 1`);
+    expect(plain).toContain(`    ${shownMsg}`);
+    expect(plain).toContain('      err\\x1b]0;x\\x07');
+    expect(plain).toContain(`  ${shownHost}: restart\\x1b[2J`);
+    expect(plain).toContain('these hosts started: later\\x1b[2J');
+    expect(plain).toContain('    k\\x1b[2J: v\\x1b]0;x\\x07');
+    const colored = formatRecap(evilRecap, { style: COLOR });
+    expect(stripVTControlCharacters(colored)).toBe(stripVTControlCharacters(formatRecap(evilRecap, { style: NO_COLOR })));
+    for (const raw of [CLS, '\u001b]', '\u0007', '\r']) expect(colored).not.toContain(raw);
+    expect(colored).toContain(`\u001b[1m${shownHost}\u001b[22m`);
+  });
+
+  it('tree reporter titles, and the recap under the tree', async () => {
+    const out = new Sink();
+    out.isTTY = true;
+    const r = createTreeReporter(out, { refreshMs: 10, err: new Sink() });
+    // what the tree shows in its titles: names, the item, the last output line, the error (the
+    // lines it prints under the tree, debug messages, warnings and its header, are not covered here)
+    const titled = events.filter((e) => (e.type === 'task_result' ? e.status === 'failed' : e.type !== 'warning' && e.type !== 'play_end' && e.type !== 'run_start'));
+    feed(r, [{ type: 'run_start', playbook: 'site.yml', hosts: [evilHost], check: false, time: new Date(0).toISOString() }, ...titled.slice(0, 4)]);
+    // the first render loads listr2's renderer modules: poll until the running host's title shows
+    for (let i = 0; i < 100 && !out.text.includes('o\\x1b]0;x'); i++) await new Promise((res) => setTimeout(res, 20));
+    const running = stripVTControlCharacters(out.text);
+    expect(running).toContain(`PLAY [${shownPlay}]`);
+    expect(running).toContain(`${shownHost}  0/2  ${shownTask} (item=i\\x1b[2J)  │ o\\x1b]0;x\\x07`);
+    feed(r, titled.slice(4));
+    await r.close?.();
+    const text = stripVTControlCharacters(out.text);
+    expect(text).toContain(`${shownHost}  failed`);
+    expect(text).toContain(`${shownTask} (s\\x1b[2J.yml:7) exit code 1: ${shownMsg}`);
+    expect(text).toContain(`✖ ${shownHost}  ${shownTask}`);
+    // listr2 and our colours use CSI sequences; none of the hostile ones may pass raw
+    for (const raw of [CLS, '\u001b]', '\u0007', '\r']) expect(out.text).not.toContain(raw);
   });
 });

@@ -13,6 +13,7 @@ import type { HostStats, RecapEvent, Reporter, RunEvent } from './events.js';
 import { unifiedDiff } from '../modules/util/diff.js';
 import { displayPath, formatRecap } from './recap.js';
 import { COLOR, formatDuration } from './style.js';
+import { visible, visibleLine } from '../util/visible.js';
 
 /**
  * listr2's default renderer, allowed on any stream: listr2 would otherwise fall back to its
@@ -79,20 +80,23 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
   let timer: NodeJS.Timeout | undefined;
   let dirty = false;
 
+  // titles carry user-derived text (host, task and play names, output lines): escaped, so a
+  // name or a line of output cannot clear the screen or retitle the terminal (our colours stay)
   const hostTitle = (h: HostView, total: number): string => {
+    const name = visibleLine(h.name);
     if (h.state === 'ok') {
       const st = h.stats;
-      return `${h.name}  ${COLOR.green(`ok=${st.ok}`)} ${st.changed ? COLOR.yellow(`changed=${st.changed}`) : `changed=0`} skipped=${st.skipped}`;
+      return `${name}  ${COLOR.green(`ok=${st.ok}`)} ${st.changed ? COLOR.yellow(`changed=${st.changed}`) : `changed=0`} skipped=${st.skipped}`;
     }
-    if (h.state === 'unreachable') return `${h.name}  ${COLOR.red('unreachable')}`;
-    if (h.state === 'failed') return `${h.name}  ${COLOR.red('failed')}`;
+    if (h.state === 'unreachable') return `${name}  ${COLOR.red('unreachable')}`;
+    if (h.state === 'failed') return `${name}  ${COLOR.red('failed')}`;
     const progress = COLOR.dim(`${h.done}/${total || '?'}`);
-    if (!h.current) return `${h.name}  ${progress}`;
+    if (!h.current) return `${name}  ${progress}`;
     const elapsed = Date.now() - h.since;
     const alive = elapsed >= 2000 ? COLOR.dim(` ${formatDuration(Math.round(elapsed / 1000) * 1000)}`) : '';
-    const item = h.item !== undefined ? COLOR.dim(` (item=${h.item})`) : '';
-    const line = h.line ? COLOR.dim(`  │ ${h.line.slice(0, 100)}`) : '';
-    return `${h.name}  ${progress}  ${h.current}${item}${alive}${line}`;
+    const item = h.item !== undefined ? COLOR.dim(` (item=${visibleLine(h.item)})`) : '';
+    const line = h.line ? COLOR.dim(`  │ ${visibleLine(h.line.slice(0, 100))}`) : '';
+    return `${name}  ${progress}  ${visibleLine(h.current)}${item}${alive}${line}`;
   };
 
   // lines the tree may use: more would scroll the terminal and break the live redraw
@@ -187,15 +191,15 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
               return root.newListr(
                 [...b.hosts.values()].map((h) => ({
                   // compact batches show a host once it does something
-                  title: b.compact ? '' : h.name,
+                  title: b.compact ? '' : visibleLine(h.name),
                   task: async (_c: unknown, t: unknown) => {
                     h.wrapper = t as Wrapper;
                     await h.finished;
                     // the batch may have ended before its tree was drawn: final titles now
                     h.wrapper.task.title = b.compact && h.state === 'ok' ? '' : hostTitle(h, b.total);
                     if (b !== batch) flush(b);
-                    if (h.state === 'unreachable') (t as Wrapper).skip(`${h.name}: unreachable: ${h.error ?? ''}`);
-                    else if (h.state === 'failed') throw new Error(h.error ?? 'failed');
+                    if (h.state === 'unreachable') (t as Wrapper).skip(`${visibleLine(h.name)}: unreachable: ${visible(h.error ?? '')}`);
+                    else if (h.state === 'failed') throw new Error(visible(h.error ?? 'failed'));
                   },
                 })),
                 { concurrent: true, exitOnError: false },
@@ -284,7 +288,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
           playTasks = e.tasks ?? 0;
           break;
         case 'batch_start':
-          startBatch(`PLAY [${play}]${e.batches > 1 ? ` batch ${e.batch}/${e.batches}` : ''}`, e.hosts);
+          startBatch(`PLAY [${visibleLine(play)}]${e.batches > 1 ? ` batch ${e.batch}/${e.batches}` : ''}`, e.hosts);
           break;
         case 'task_start': {
           const h = view(e.host);

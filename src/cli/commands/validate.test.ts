@@ -73,6 +73,20 @@ describe('runbook validate', () => {
     expect(r.stderr).toMatch(/inventory not found/);
   });
 
+  it('escapes control characters of the file name in its one-line summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-validate-'));
+    const good = join(dir, 'ok\u001b[2J\rsite.yml');
+    const bad = join(dir, 'bad\u001b]0;pwned\u0007.yml');
+    writeFileSync(good, '- hosts: all\n  tasks:\n    - debug: msg=hi\n');
+    writeFileSync(bad, '- hosts: all\n  tasks:\n    - nosuchmodule: {}\n');
+    const r = await run([good, bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('ok\\x1b[2J\\x0dsite.yml: valid (1 play, 1 task)');
+    expect(r.stderr).toContain('bad\\x1b]0;pwned\\x07.yml: invalid (1 error');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout + r.stderr).not.toMatch(/[\u001b\u0007\r]/);
+  });
+
   it('needs at least one playbook', async () => {
     await expect(run([])).rejects.toThrow(/at least one playbook/);
   });

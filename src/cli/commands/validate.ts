@@ -10,6 +10,7 @@ import type { Inventory } from '../../inventory/types.js';
 import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { EXIT, RunbookError, UsageError } from '../../util/errors.js';
+import { visibleLine } from '../../util/visible.js';
 
 export interface ValidateReport {
   valid: boolean;
@@ -115,12 +116,12 @@ Editors: add this first line to a playbook for completion and inline errors
         const plays = r.playbook.plays.length;
         const tasks = r.playbook.plays.reduce((n, p) => n + countTasks(p.preTasks) + countTasks(p.tasks) + countTasks(p.postTasks) + p.handlers.length, 0);
         report.playbooks.push({ file, ok: true, plays, tasks, errors: [], warnings: r.warnings });
-        if (!json) io.stdout.write(`${file}: valid (${plays} play${plays === 1 ? '' : 's'}, ${tasks} task${tasks === 1 ? '' : 's'}${r.warnings.length > 0 ? `, ${summarizeDiagnostics(r.warnings).split(', ')[1]}` : ''})\n`);
+        if (!json) io.stdout.write(`${visibleLine(file)}: valid (${plays} play${plays === 1 ? '' : 's'}, ${tasks} task${tasks === 1 ? '' : 's'}${r.warnings.length > 0 ? `, ${summarizeDiagnostics(r.warnings).split(', ')[1]}` : ''})\n`);
       } else {
         report.valid = false;
         report.playbooks.push({ file, ok: false, errors: r.errors, warnings: r.warnings });
         out(formatDiagnostics(r.errors, undefined, { color }));
-        out(`${file}: invalid (${summarizeDiagnostics([...r.errors, ...r.warnings])})`);
+        out(`${visibleLine(file)}: invalid (${summarizeDiagnostics([...r.errors, ...r.warnings])})`);
       }
     }
     if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
