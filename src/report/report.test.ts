@@ -369,4 +369,18 @@ describe('hostile names and messages reach the terminal escaped', () => {
     // listr2 and our colours use CSI sequences; none of the hostile ones may pass raw
     for (const raw of [CLS, '\u001b]', '\u0007', '\r']) expect(out.text).not.toContain(raw);
   });
+
+  it('tree reporter: the header, debug messages, warnings and a stopped play printed around the tree', async () => {
+    const out = new Sink();
+    out.isTTY = true;
+    const r = createTreeReporter(out, { refreshMs: 10, err: new Sink() });
+    feed(r, events);
+    await r.close?.();
+    const text = stripVTControlCharacters(out.text);
+    expect(text).toContain(`site\\x1b[2J.yml on 1 host`);
+    expect(text).toContain(`${shownHost} ${shownTask}: ${shownMsg}`);
+    expect(text).toContain(`${shownHost}: careful\\x1b]0;x\\x07`);
+    expect(text).toContain(`play "${shownPlay}" stopped: stopped\\x1b[2J`);
+    for (const raw of [CLS, '\u001b]', '\u0007', '\r']) expect(out.text).not.toContain(raw);
+  });
 });

@@ -280,7 +280,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
           // the same whatever changed, and two frames a second are enough for counts. Measured
           // at 200 lab hosts, 3 runs each: the CPU over --json went from +12-17% to +6%.
           if (options.refreshMs === undefined && e.hosts.length + 1 > budget) refreshMs = 500;
-          out.write(`${COLOR.bold('runbook')} ${displayPath(e.playbook, options.displayRoot)} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? COLOR.yellow(' (check mode: nothing will change)') : ''}\n`);
+          out.write(`${COLOR.bold('runbook')} ${visibleLine(displayPath(e.playbook, options.displayRoot))} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}${e.check ? COLOR.yellow(' (check mode: nothing will change)') : ''}\n`);
           break;
         case 'play_start':
           finishBatch();
@@ -304,10 +304,10 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
         case 'task_result': {
           const h = view(e.host);
           if (options.diff && e.diff?.length && e.status === 'changed') {
-            for (const d of e.diff) diffs.push(`${COLOR.bold(e.host)} ${e.task.name}\n${unifiedDiff(d.before, d.after, d.path).trimEnd()}`);
+            for (const d of e.diff) diffs.push(`${COLOR.bold(visibleLine(e.host))} ${visibleLine(e.task.name)}\n${visible(unifiedDiff(d.before, d.after, d.path).trimEnd())}`);
           }
           if (e.task.module === 'debug' && e.msg && (e.status === 'ok' || e.status === 'changed')) {
-            messages.push(`${COLOR.bold(e.host)} ${e.task.name}${e.item !== undefined ? ` (item=${e.item})` : ''}: ${e.msg}`);
+            messages.push(`${COLOR.bold(visibleLine(e.host))} ${visibleLine(e.task.name)}${e.item !== undefined ? ` (item=${visibleLine(e.item)})` : ''}: ${visible(e.msg)}`);
           }
           if (!h || e.item !== undefined) break;
           h.done++;
@@ -345,7 +345,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
           break;
         }
         case 'warning':
-          warnings.push(e.host ? `${e.host}: ${e.msg}` : e.msg);
+          warnings.push(visible(e.host ? `${e.host}: ${e.msg}` : e.msg));
           break;
         case 'host_end': {
           const h = view(e.host);
@@ -357,7 +357,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
         }
         case 'play_end':
           finishBatch();
-          if (e.stopped) warnings.push(`play "${e.play}" stopped: ${e.stopped}`);
+          if (e.stopped) warnings.push(visible(`play "${e.play}" stopped: ${e.stopped}`));
           break;
         case 'recap':
           onRecap(e);

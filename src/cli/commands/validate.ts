@@ -10,7 +10,7 @@ import type { Inventory } from '../../inventory/types.js';
 import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { EXIT, RunbookError, UsageError } from '../../util/errors.js';
-import { visibleLine } from '../../util/visible.js';
+import { visible, visibleLine } from '../../util/visible.js';
 
 export interface ValidateReport {
   valid: boolean;
@@ -103,7 +103,7 @@ Editors: add this first line to a playbook for completion and inline errors
         const diags = inventoryDiagnostics(file, e);
         report.valid = false;
         report.inventories.push({ file, ok: false, errors: diags });
-        out(e.message);
+        out(visible(e.message));
       }
     }
     const inv = inventory;
