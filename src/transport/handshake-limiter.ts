@@ -1,4 +1,5 @@
-// Process-wide cap on SSH handshakes in progress (TCP connect + key exchange + auth).
+// Process-wide cap on SSH handshakes in progress (key exchange + auth; the TCP connection is
+// made before a slot is taken, so hosts that do not answer at all never hold one).
 //
 // Why: sshd logins are CPU-bound (~20/s on a small machine). With 1000 hosts at --forks 1000,
 // starting every handshake at once makes each one wait behind the others, and their connect

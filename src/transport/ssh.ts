@@ -10,6 +10,7 @@ import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client a
 const { Client, utils } = ssh2;
 type Client = SshClient;
 
+import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rawCommand, sh, type ShellCommand } from './command.js';
 import { ExecError, UnreachableError, type UnreachableReason } from './errors.js';
@@ -174,16 +175,28 @@ export class SshTransport implements Transport {
     const keys = await this.loadKeys();
     const hops = this.hops();
     const opened: Client[] = [];
-    // Wait for a handshake slot before the first byte goes out: ssh2's readyTimeout starts in
-    // client.connect(), so the connect timeout covers the attempt only, not this queue. The
-    // slot is held for the whole chain (jump hosts included) and given back as soon as the
-    // chain is up or has failed (refused, timed out, auth), so a dead host never blocks others.
-    const release = await this.handshakes.acquire();
+    // The TCP connection to the first hop is made before a handshake slot is taken: a host
+    // that does not answer at all (pulled cable, firewall dropping SYNs) then waits out its
+    // connect timeout without holding a slot that answering hosts need. The slot covers the
+    // SSH handshakes (the CPU-heavy part, for us and for sshd), held for the whole chain (jump
+    // hosts included) and given back as soon as the chain is up or has failed. ssh2's
+    // readyTimeout starts in client.connect(), so the wait in the queue is not counted.
+    const first = hops[0];
+    let sock: Duplex | undefined = first ? await this.openTcp(first) : undefined;
+    let release: () => void;
+    try {
+      release = await this.handshakes.acquire();
+    } catch (e) {
+      sock?.destroy();
+      throw e;
+    }
     try {
       if (this.closed) throw new UnreachableError(this.host, 'other', `${this.host}: the connection was closed while it was being opened`);
+      if (sock?.destroyed && first) {
+        throw new UnreachableError(this.host, 'connection-lost', `${this.host}: ${first.label} closed the connection before the SSH handshake started`);
+      }
       // read after the wait, so a long queue does not verify against a stale file (cached: cheap)
       const known = this.spec.hostKeyChecking === 'off' ? new KnownHosts([]) : await loadKnownHostsIndex(this.spec.knownHostsFiles);
-      let sock: Duplex | undefined;
       for (let i = 0; i < hops.length; i++) {
         const hop = hops[i];
         if (!hop) continue;
@@ -194,6 +207,7 @@ export class SshTransport implements Transport {
       }
     } catch (e) {
       for (const c of opened.reverse()) c.end();
+      if (opened.length === 0) sock?.destroy();
       throw e;
     } finally {
       release();
@@ -260,6 +274,31 @@ export class SshTransport implements Transport {
       out.set(file, buf);
     }
     return out;
+  }
+
+  /** A connected TCP socket to `hop`, or the same UnreachableError ssh2's own connect would give. */
+  private openTcp(hop: Hop): Promise<Socket> {
+    const timeoutMs = this.spec.connectTimeoutMs;
+    const ctx = { tried: [], unusable: [], connectTimeoutMs: timeoutMs };
+    return new Promise<Socket>((resolve, reject) => {
+      const sock = tcpConnect({ host: hop.address, port: hop.port });
+      sock.setNoDelay(true);
+      const fail = (err: Error & { level?: string; code?: string }): void => {
+        clearTimeout(timer);
+        sock.destroy();
+        reject(describeConnectError(this.host, hop, err, ctx));
+      };
+      const timer = setTimeout(() => fail(Object.assign(new Error('Timed out while connecting'), { level: 'client-timeout' })), timeoutMs);
+      sock.once('error', fail);
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        sock.removeListener('error', fail);
+        // until ssh2 takes the socket over (after the wait for a slot), an error must not be
+        // unhandled; a socket that died meanwhile is noticed before the handshake
+        sock.on('error', () => sock.destroy());
+        resolve(sock);
+      });
+    });
   }
 
   private connectHop(hop: Hop, sock: Duplex | undefined, known: KnownHosts, keys: Map<string, Buffer | string>): Promise<Client> {

@@ -14,6 +14,7 @@ import { ExecError, UnreachableError } from '../../src/transport/errors.js';
 import { createTransport, resolveConnection, type ConnectionOverrides } from '../../src/transport/factory.js';
 import { fingerprint, parseKnownHosts } from '../../src/transport/known-hosts.js';
 import { LocalTransport } from '../../src/transport/local.js';
+import { HandshakeLimiter } from '../../src/transport/handshake-limiter.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import type { ConnectionSpec, ExecOptions, Transport } from '../../src/transport/types.js';
 
@@ -405,6 +406,33 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
         await plugHost(lab, h.name);
       }
       expect((await connectTo(specFor(h)).exec(rawCommand('true'))).ok).toBe(true);
+    });
+
+    it('a host whose cable is pulled does not hold a handshake slot while it times out', async () => {
+      const dead = host(2);
+      const live = host(1);
+      // one slot for both: before, the live host waited out the dead host's whole timeout
+      const limiter = new HandshakeLimiter(1);
+      await unplugHost(lab, dead.name);
+      try {
+        const order: string[] = [];
+        const d = new SshTransport(specFor(dead, {}, { connectTimeoutMs: 4000, connectRetries: 0 }), { handshakeLimiter: limiter });
+        const l = new SshTransport(specFor(live), { handshakeLimiter: limiter });
+        open.push(d, l);
+        const deadDone = d.connect().then(
+          () => order.push('dead connected'),
+          (e: unknown) => order.push(`dead ${(e as UnreachableError).reason}`),
+        );
+        // the dead host asks first
+        await new Promise((res) => setTimeout(res, 100));
+        await l.connect();
+        order.push('live connected');
+        await deadDone;
+        expect(order).toEqual(['live connected', 'dead timeout']);
+        expect(limiter.inUse).toBe(0);
+      } finally {
+        await plugHost(lab, dead.name);
+      }
     });
 
     it('a host that dies in the middle of a command makes it unreachable (connection-lost)', async () => {
