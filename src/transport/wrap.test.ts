@@ -39,6 +39,9 @@ describe('command wrapper', () => {
       expect({ shell, status, out }).toMatchObject({ shell, status: 3 });
       expect(out).toMatch(/^__RUNBOOK_PID_n5:\d+\nit's\|\$HOME\|\/tmp\n$/);
     }
+    // options an rc file may have set do not reach the script
+    const strict = execFileSync('/bin/bash', ['-c', `set -euC; ${wrapCommand(rawCommand('echo "${UNSET_VAR}x"; false; echo after; f=$(mktemp) && printf y > "$f" && echo clobbered; rm -f "$f"'), {}, 'n10', 'posix').text}`], { encoding: 'utf8' });
+    expect(strict).toMatch(/\nx\nafter\nclobbered\n$/);
     // become keeps sudo's /bin/sh, whatever the login shell is
     expect(wrapCommand(rawCommand('id -u'), { become: {} }, 'n6', 'posix').text).toContain('/bin/sh -c ');
   });

@@ -105,8 +105,12 @@ export function wrapCommand(command: ShellCommand, options: WrapOptions = {}, no
   const hasInput = options.stdin !== undefined && options.stdin.length > 0;
   if (!options.become) {
     if (loginShell === 'posix') {
-      if (hasInput) return { text: `printf '%s\\n' "${pidTag}:$$" || exit 1\n${inner}`, pidTag };
-      return { text: `printf '%s\\n' "${pidTag}:$$" || exit 1\nexec </dev/null\n${inner}`, pidTag, stdinNull: true };
+      // Debian's bash reads ~/.bashrc even for `ssh host cmd`: options an rc file sets before its
+      // interactive guard (errexit, nounset, noclobber) must not change how the script runs.
+      // (A function that shadows a command would still apply, as it does for `ssh host cmd`.)
+      const head = `printf '%s\\n' "${pidTag}:$$" || exit 1\nset +euC`;
+      if (hasInput) return { text: `${head}\n${inner}`, pidTag };
+      return { text: `${head}\nexec </dev/null\n${inner}`, pidTag, stdinNull: true };
     }
     // a space, not a colon, before $SHELL: csh would read `$$:$` as a variable modifier
     const text = `printf '%s\\n' "${pidTag}:$$ $SHELL" && exec /bin/sh -c ${quote(inner)}`;

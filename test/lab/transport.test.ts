@@ -372,6 +372,24 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       expect({ code: r.exitCode, out: r.stdout }).toEqual({ code: 7, out: 'a b\n' });
     });
 
+    it('an rc file that bash reads for `ssh host cmd` (set -euC before its guard) does not change how commands run', async () => {
+      const h = host(1);
+      const t = connectTo(specFor(h));
+      const home = (await t.exec(rawCommand('printf %s "$HOME"'))).stdout;
+      const rc = `${home}/.bashrc`;
+      await t.exec(sh`cp -p -- ${rc} ${`${rc}.saved`} 2>/dev/null; printf 'set -euC\n' > ${rc}`);
+      try {
+        const fresh = connectTo(specFor(h));
+        for (let i = 0; i < 2; i++) {
+          // first command: portable form, then the direct form in bash itself
+          const r = await fresh.exec(rawCommand(`echo "\${NOT_SET_ANYWHERE}x"; false; f=$(mktemp) && echo a > "$f" && echo b > "$f" && cat "$f"; rm -f "$f"`));
+          expect({ i, out: r.stdout, code: r.exitCode }).toEqual({ i, out: 'x\nb\n', code: 0 });
+        }
+      } finally {
+        await t.exec(sh`if [ -e ${`${rc}.saved`} ]; then mv -f -- ${`${rc}.saved`} ${rc}; else rm -f -- ${rc}; fi`);
+      }
+    });
+
     it('an abort signal stops the remote command', async () => {
       const h = host(1);
       const t = connectTo(specFor(h));
