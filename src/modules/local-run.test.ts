@@ -1,7 +1,7 @@
 // Modules run for real on this machine (LocalTransport: /bin/sh, real files in a temp dir):
 // idempotence (second run: not changed, ONE remote command), --check changes nothing, and the
 // failure paths leave files as they were.
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync, readdirSync, mkdirSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, writeFileSync, existsSync, statSync, readdirSync, mkdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -125,6 +125,21 @@ describe('copy and template', () => {
     expect(readFileSync(dest, 'utf8')).toBe('a=1\n');
     expect(mode(dest)).toBe('0640');
     expect(readdirSync(d)).toEqual(['app.conf']); // no temp file left behind
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a rewritten file keeps its owner and group (another user\'s, and our own)', async () => {
+    const d = tmp();
+    const theirs = join(d, 'theirs.conf');
+    const ours = join(d, 'ours.conf');
+    writeFileSync(theirs, 'a=1\n');
+    writeFileSync(ours, 'a=1\n');
+    chownSync(theirs, 4321, 4322);
+    expect((await runLocal(copyModule, { dest: theirs, content: 'a=2\n' })).result.changed).toBe(true);
+    expect((await runLocal(lineinfileModule, { path: theirs, line: 'b=3' })).result.changed).toBe(true);
+    expect((await runLocal(lineinfileModule, { path: ours, line: 'b=3' })).result.changed).toBe(true);
+    expect(readFileSync(theirs, 'utf8')).toBe('a=2\nb=3\n');
+    expect(statSync(theirs)).toMatchObject({ uid: 4321, gid: 4322 });
+    expect(statSync(ours)).toMatchObject({ uid: process.getuid?.(), gid: process.getgid?.() });
   });
 
   it('rewrites a file whose content differs in one byte only (same size), and leaves an equal one alone', async () => {
