@@ -72,7 +72,10 @@ export function normalizeArgs<A>(schema: SchemaObject, args: Record<string, unkn
     out[canonical] = v;
   }
   for (const [k, p] of Object.entries(props)) {
-    if (out[k] === undefined && p.default !== undefined && p['x-alias-of'] === undefined) out[k] = structuredClone(p.default);
+    if (out[k] === undefined && p.default !== undefined && p['x-alias-of'] === undefined) {
+      // a module may change what it got: lists and dicts are copied, plain values need not be
+      out[k] = typeof p.default === 'object' && p.default !== null ? structuredClone(p.default) : p.default;
+    }
   }
   return out as A;
 }
