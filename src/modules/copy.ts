@@ -10,8 +10,8 @@ import type { Fact } from '../facts/types.js';
 import { defineModule, moduleSchema } from './util/schema.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
-import { attributeCommands, backupPathFor, tempPathFor, writeFileCommand } from './util/file-ops.js';
-import { attributeFixes, fastModeOk, keepOwner, parseFastResult, PRINT_RESULT, RESULT_MARKER } from './util/fast.js';
+import { attributeCommands, backupPathFor, createTemp, keepOwner, ownerSpec, tempPathFor, writeFileCommand } from './util/file-ops.js';
+import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT, RESULT_MARKER } from './util/fast.js';
 import { raw, sh, ShellCommand } from '../transport/command.js';
 import { ExecError } from '../transport/errors.js';
 import { parseModeArg, wantedMode } from './util/mode.js';
@@ -160,9 +160,9 @@ export function copyFastCommand(args: CopyArgs, env: PlanEnv, text: string): She
   const fixes = attributeFixes(new ShellCommand([D]), { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
   const mode = parseModeArg(args.mode);
   const setMode = mode && 'octal' in mode ? sh`chmod ${mode.octal} -- ${T}` : sh`{ [ -z "$e" ] || chmod --reference=${D} -- ${T}; }`;
-  const spec = args.owner !== undefined && args.group !== undefined ? `${args.owner}:${args.group}` : args.owner !== undefined ? args.owner : args.group !== undefined ? `:${args.group}` : undefined;
+  const spec = ownerSpec(args.owner, args.group);
   const setOwner = spec !== undefined ? sh`chown ${spec} -- ${T}` : sh`{ [ -z "$e" ] || ${keepOwner(D, T)}; }`;
-  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; if [ -f ${D} ] && [ "$(sha1sum < ${D})" = ${sum} ]; then ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { set -C && cat > ${T} && set +C && ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
+  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; if [ -f ${D} ] && [ "$(sha1sum < ${D})" = ${sum} ]; then ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { ${createTemp(T)} && ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
 }
 
 async function runCopyFast(ctx: ModuleContext, args: CopyArgs, text: string, command: ShellCommand): Promise<ModuleResult | undefined> {

@@ -3,12 +3,12 @@
 // controller (Ansible's algorithm); the new content is written atomically only if it differs.
 import { sh, type ShellCommand } from '../transport/command.js';
 import { ExecError } from '../transport/errors.js';
-import { attributeFixes, fastModeOk, keepOwner, parseFastResult, PRINT_RESULT } from './util/fast.js';
+import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT } from './util/fast.js';
 import { fileFact, type FileState } from '../facts/file.js';
 import { readFact } from '../facts/run-fact.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
-import { attributeCommands, backupPathFor, tempPathFor, writeFileCommand } from './util/file-ops.js';
+import { attributeCommands, backupPathFor, createTemp, keepOwner, tempPathFor, writeFileCommand } from './util/file-ops.js';
 import { wantedMode } from './util/mode.js';
 import { applyPlan, FAIL_MARKER, failPlan, noop, type Plan } from './util/plan.js';
 import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
@@ -201,7 +201,7 @@ export function lineinfileFastCommand(args: LineinfileArgs, env: PlanEnv): Shell
   const p = args.path;
   const t = tempPathFor(p, env.tmpSuffix);
   const fixes = attributeFixes(p, { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
-  return sh`c=; if [ ! -f ${p} ]; then echo 'runbook-fail: missing' >&2; exit 3; fi; if ! grep -qxF -- ${args.line} ${p}; then { set -C && cat -- ${p} > ${t} && set +C && { [ ! -s ${t} ] || [ -z "$(tail -c1 -- ${t})" ] || echo >> ${t}; } && printf '%s\n' ${args.line} >> ${t} && chmod --reference=${p} -- ${t} && ${keepOwner(p, t)} && mv -f -- ${t} ${p}; } || { rm -f -- ${t}; exit 1; }; c=added; fi; ${fixes}; ${PRINT_RESULT}`;
+  return sh`c=; if [ ! -f ${p} ]; then echo 'runbook-fail: missing' >&2; exit 3; fi; if ! grep -qxF -- ${args.line} ${p}; then { ${createTemp(t, p)} && { [ ! -s ${t} ] || [ -z "$(tail -c1 -- ${t})" ] || echo >> ${t}; } && printf '%s\n' ${args.line} >> ${t} && chmod --reference=${p} -- ${t} && ${keepOwner(p, t)} && mv -f -- ${t} ${p}; } || { rm -f -- ${t}; exit 1; }; c=added; fi; ${fixes}; ${PRINT_RESULT}`;
 }
 
 async function runFast(ctx: ModuleContext, args: LineinfileArgs, command: ShellCommand): Promise<ModuleResult> {

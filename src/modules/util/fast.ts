@@ -2,7 +2,7 @@
 // arguments are simple, the host checks and changes in the same command, so a first run costs
 // one remote command per task like a plain shell script would, not a probe plus a change.
 // The command prints `runbook-result:<what changed>|ok`; anything else is a failure.
-import { sh, ShellCommand, raw, type Raw } from '../../transport/command.js';
+import { sh, ShellCommand, raw } from '../../transport/command.js';
 import { parseModeArg } from './mode.js';
 
 export const RESULT_MARKER = 'runbook-result:';
@@ -41,13 +41,3 @@ export function fastModeOk(mode: unknown): boolean {
 }
 
 export const PRINT_RESULT = raw(`printf '${RESULT_MARKER}%s\\n' "\${c:-ok}"`);
-
-/**
- * Give the temp file `tmp` the owner and group of `ref` (which it is about to replace), as
- * Ansible's atomic_move does. When both already belong to this user and its group, which the
- * builtin tests -O/-G tell, chown would change nothing: skipping it saves a process per write.
- */
-export function keepOwner(ref: string | ShellCommand | Raw, tmp: string | ShellCommand | Raw): ShellCommand {
-  return sh`{ { [ -O ${ref} ] && [ -G ${ref} ] && [ -G ${tmp} ]; } || chown --reference=${ref} -- ${tmp} 2>/dev/null || :; }`;
-}
-

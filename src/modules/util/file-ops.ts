@@ -2,7 +2,7 @@
 // a path's mode/owner/group with what is wanted, and write new content atomically in one
 // remote command (temp file in the same directory, attributes, optional validate and backup,
 // rename), so a change costs one round trip and a failed validation leaves the file as it was.
-import { sh, rawCommand, quote, type ShellCommand } from '../../transport/command.js';
+import { sh, rawCommand, quote, type Raw, type ShellCommand } from '../../transport/command.js';
 import type { FileState } from '../../facts/file.js';
 import { sameMode, wantedMode } from './mode.js';
 import { FAIL_MARKER, joinCommands } from './plan.js';
@@ -67,6 +67,36 @@ export function tempPathFor(dest: string, suffix: string): string {
   return `${dir}.${dest.slice(slash + 1)}.runbook-${suffix}.tmp`;
 }
 
+/** A path or a shell word that expands to one (`"$t"`). */
+type PathWord = string | ShellCommand | Raw;
+
+/**
+ * Create the temp file `tmp` with stdin's (or `from`'s) content, never through an existing file
+ * or link (noclobber), and without a subshell: noclobber is switched off again whatever happened.
+ * Succeeds only when the file was written.
+ */
+export function createTemp(tmp: PathWord, from?: PathWord): ShellCommand {
+  const source = from === undefined ? sh`` : sh` -- ${from}`;
+  return sh`{ set -C; cat${source} > ${tmp}; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
+}
+
+/** chown's `owner`, `owner:group` or `:group`; undefined when neither is wanted. */
+export function ownerSpec(owner: string | undefined, group: string | undefined): string | undefined {
+  if (owner !== undefined && group !== undefined) return `${owner}:${group}`;
+  if (owner !== undefined) return owner;
+  return group !== undefined ? `:${group}` : undefined;
+}
+
+/**
+ * Give the temp file `tmp` the owner and group of `ref` (which it is about to replace), as
+ * Ansible's atomic_move does: only root can, so a failure is not an error. When both already
+ * belong to this user and its group, which the builtin tests -O/-G tell, chown would change
+ * nothing: skipping it saves a process per write.
+ */
+export function keepOwner(ref: PathWord, tmp: PathWord): ShellCommand {
+  return sh`{ { [ -O ${ref} ] && [ -G ${ref} ] && [ -G ${tmp} ]; } || chown --reference=${ref} -- ${tmp} 2>/dev/null || :; }`;
+}
+
 /**
  * One command that writes stdin to `dest` atomically. The temp file is created with the
  * umask's default mode (noclobber: never through an existing file or link), gets the wanted
@@ -78,13 +108,10 @@ export function writeFileCommand(dest: string, o: WriteFileOptions): ShellComman
   const steps: ShellCommand[] = [sh`(set -C; cat > ${tmp})`];
   if (o.mode !== undefined) steps.push(sh`chmod ${o.mode} -- ${tmp}`);
   else if (o.exists) steps.push(sh`chmod --reference=${dest} -- ${tmp}`);
-  if (o.owner !== undefined || o.group !== undefined) {
-    const spec = o.owner !== undefined && o.group !== undefined ? `${o.owner}:${o.group}` : o.owner !== undefined ? o.owner : `:${o.group}`;
-    steps.push(sh`chown ${spec} -- ${tmp}`);
-  } else if (o.exists) {
-    // keep the current owner when we are allowed to (as root); otherwise the file stays ours
-    steps.push(sh`{ chown --reference=${dest} -- ${tmp} 2>/dev/null || :; }`);
-  }
+  const spec = ownerSpec(o.owner, o.group);
+  if (spec !== undefined) steps.push(sh`chown ${spec} -- ${tmp}`);
+  // keep the current owner when we are allowed to (as root); otherwise the file stays ours
+  else if (o.exists) steps.push(sh`{ chown --reference=${dest} -- ${tmp} 2>/dev/null || :; }`);
   if (o.validate !== undefined) {
     const text = o.validate.includes('%s') ? o.validate.split('%s').join(quote(tmp)) : `${o.validate} ${quote(tmp)}`;
     // grouped so that only a failing validation (not an earlier step) prints this reason

@@ -4,7 +4,11 @@ import { applySymbolicMode, parseModeArg, wantedMode } from './mode.js';
 import { shlexSplit, extractFreeFormOptions } from './shlex.js';
 import { unifiedDiff } from './diff.js';
 import { moduleSchema, normalizeArgs, requiredNames } from './schema.js';
-import { tempPathFor, backupPathFor } from './file-ops.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tempPathFor, backupPathFor, createTemp, ownerSpec } from './file-ops.js';
 
 describe('args', () => {
   it('reads Ansible booleans and lists', () => {
@@ -97,5 +101,28 @@ describe('file paths', () => {
     expect(tempPathFor('/etc/app.conf', 'abc')).toBe('/etc/.app.conf.runbook-abc.tmp');
     expect(tempPathFor('rel', 'x')).toBe('.rel.runbook-x.tmp');
     expect(backupPathFor('/etc/app.conf', new Date('2026-03-04T05:06:07Z'))).toBe('/etc/app.conf.2026-03-04@05:06:07~');
+  });
+});
+
+describe('file-ops shell pieces', () => {
+  it('createTemp writes stdin or a file, refuses an existing temp path, and always switches noclobber off again', () => {
+    const d = mkdtempSync(join(tmpdir(), 'rb-ops-'));
+    const t = join(d, '.t.tmp');
+    const src = join(d, 'src');
+    writeFileSync(src, 'from a file\n');
+    const run = (script: string, input = ''): string => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', input });
+    const state = `; echo "rc=$?"; case $- in *C*) echo noclobber-on;; *) echo noclobber-off;; esac`;
+    expect(run(`${createTemp(t).toShell()}${state}`, 'from stdin\n')).toBe('rc=0\nnoclobber-off\n');
+    expect(readFileSync(t, 'utf8')).toBe('from stdin\n');
+    // the temp path exists now: refused, content untouched, noclobber off all the same
+    expect(run(`${createTemp(t, src).toShell()} 2>/dev/null${state}`)).toBe('rc=1\nnoclobber-off\n');
+    expect(readFileSync(t, 'utf8')).toBe('from stdin\n');
+    const t2 = join(d, '.t2.tmp');
+    expect(run(`${createTemp(t2, src).toShell()}${state}`)).toBe('rc=0\nnoclobber-off\n');
+    expect(readFileSync(t2, 'utf8')).toBe('from a file\n');
+  });
+
+  it('ownerSpec: chown\'s owner, owner:group or :group', () => {
+    expect([ownerSpec('root', 'adm'), ownerSpec('root', undefined), ownerSpec(undefined, 'adm'), ownerSpec(undefined, undefined)]).toEqual(['root:adm', 'root', ':adm', undefined]);
   });
 });
