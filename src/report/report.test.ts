@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import { TextSink } from '../../test/support/cli.js';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { RecapEvent, RunEvent, TaskRef } from './events.js';
@@ -17,15 +17,9 @@ import { createTreeReporter } from './tree.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/events.schema.json', import.meta.url));
 
-class Sink extends Writable {
-  text = '';
-  isTTY = false;
+class Sink extends TextSink {
   columns = 100;
   rows = 40;
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
 }
 
 const task: TaskRef = { id: 'p0.tasks.0', name: 'Install nginx', module: 'apt', where: 'site.yml:7' };

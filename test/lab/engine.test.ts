@@ -6,34 +6,19 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startHost, startLab, stopHost, stopLab } from '../support/lab.js';
-import { main } from '../../src/cli/main.js';
-import type { RecapEvent, RunEvent, TaskResultEvent } from '../../src/report/events.js';
+import { runCli, type CliRun } from '../support/cli.js';
+import type { RunEvent, TaskResultEvent } from '../../src/report/events.js';
 
 const NAME = 'eng';
 let lab: LabInfo;
 let dir: string;
 
-class Sink extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer | string, _e: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function runbook(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string; events: RunEvent[]; recap?: RecapEvent }> {
-  const out = new Sink();
-  const err = new Sink();
-  const code = await main(args, { stdout: out, stderr: err, stdin: new PassThrough(), env: { PATH: process.env.PATH ?? '', ...env }, cwd: dir });
-  const events = args.includes('--json') ? out.text.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent) : [];
-  const last = events.at(-1);
-  return { code, out: out.text, err: err.text, events, ...(last?.type === 'recap' ? { recap: last } : {}) };
+function runbook(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { cwd: dir, env });
 }
 
 const PLAYBOOK = `

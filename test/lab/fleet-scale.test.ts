@@ -5,49 +5,23 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, plugHost, startHost, startLab, stopHost, stopLab, unplugHost } from '../support/lab.js';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from '../support/cli.js';
 import type { HostStats, RecapEvent, RunEvent } from '../../src/report/events.js';
 
 const NAME = 'fleet50';
 let lab: LabInfo;
 let dir: string;
 
-class Sink extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer | string, _e: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-  events: RunEvent[];
-  recap: RecapEvent;
-}
+type Run = CliRun & { recap: RecapEvent };
 
 async function runbook(args: string[]): Promise<Run> {
-  const out = new Sink();
-  const err = new Sink();
-  const code = await main([...args, '--json', '--known-hosts', lab.knownHostsFile], {
-    stdout: out,
-    stderr: err,
-    stdin: new PassThrough(),
-    env: { PATH: process.env.PATH ?? '' },
-    cwd: dir,
-  });
-  const events = out.text.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent);
-  const last = events.at(-1);
-  if (last?.type !== 'recap') throw new Error(`no recap as the last event (exit ${code})\n${err.text}\n${out.text.slice(-2000)}`);
-  return { code, out: out.text, err: err.text, events, recap: last };
+  const r = await runCli([...args, '--json', '--known-hosts', lab.knownHostsFile], { cwd: dir });
+  if (r.recap === undefined) throw new Error(`no recap as the last event (exit ${r.code})\n${r.err}\n${r.out.slice(-2000)}`);
+  return { ...r, recap: r.recap };
 }
 
 /** An inventory of the given lab hosts; `fail` hosts get `fail_here: true`. */

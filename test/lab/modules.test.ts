@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabHostInfo, LabInfo } from '../support/lab.js';
-import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
-import { createTransport, resolveConnection } from '../../src/transport/factory.js';
+import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { createTransport } from '../../src/transport/factory.js';
 import type { Transport } from '../../src/transport/types.js';
 import { gatherFacts } from '../../src/facts/gather.js';
 import { transportContext, runWith, type LocalContextOptions } from '../../src/modules/testing/local-context.js';
@@ -33,20 +33,7 @@ let dir: string;
 const open: Transport[] = [];
 
 function transportFor(h: LabHostInfo): Transport {
-  const spec = resolveConnection(
-    {
-      name: h.name,
-      vars: {
-        ansible_host: h.address,
-        ansible_port: h.port,
-        ansible_user: lab.users.nopasswd.name,
-        ansible_ssh_private_key_file: lab.keyFile,
-        runbook_known_hosts_file: lab.knownHostsFile,
-      },
-    },
-    { sshConfigFiles: [], env: {}, connectTimeoutMs: 10_000 },
-  );
-  const t = createTransport(spec);
+  const t = createTransport(labConnectionSpec(lab, h, {}, { connectTimeoutMs: 10_000 }));
   open.push(t);
   return t;
 }

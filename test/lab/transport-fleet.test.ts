@@ -3,9 +3,8 @@
 // sshd logins (CPU-bound) queued, and the connect timeouts expired in that queue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
-import { labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { labConnectionSpec, labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { rawCommand } from '../../src/transport/command.js';
-import { resolveConnection } from '../../src/transport/factory.js';
 import { HandshakeLimiter } from '../../src/transport/handshake-limiter.js';
 import { knownHostsStats } from '../../src/transport/known-hosts.js';
 import { SshTransport } from '../../src/transport/ssh.js';
@@ -28,20 +27,7 @@ describe.skipIf(labSkipReason())('ssh transport: 200 hosts at once (lab)', () =>
     const limiter = new HandshakeLimiter(32);
     const parses = knownHostsStats.parses;
     const ts = lab.hosts.slice(0, FLEET).map((h) => {
-      const spec = resolveConnection(
-        {
-          name: h.name,
-          vars: {
-            ansible_host: h.address,
-            ansible_port: h.port,
-            ansible_user: lab.users.nopasswd.name,
-            ansible_ssh_private_key_file: lab.keyFile,
-            runbook_known_hosts_file: lab.knownHostsFile,
-          },
-        },
-        { sshConfigFiles: [], env: {}, connectTimeoutMs: 5000, connectRetries: 0 },
-      );
-      const t = new SshTransport(spec, { handshakeLimiter: limiter, onWarning: () => {} });
+      const t = new SshTransport(labConnectionSpec(lab, h, {}, { connectRetries: 0 }), { handshakeLimiter: limiter, onWarning: () => {} });
       open.push(t);
       return t;
     });

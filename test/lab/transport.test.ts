@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabHostInfo, LabInfo } from '../support/lab.js';
-import { labExec, labSkipReason, startHost, startLab, stopHost, stopLab, unplugHost, plugHost } from '../support/lab.js';
+import { labConnectionSpec, labExec, labSkipReason, startHost, startLab, stopHost, stopLab, unplugHost, plugHost } from '../support/lab.js';
 import { rawCommand, secret, sh } from '../../src/transport/command.js';
 import { ExecError, UnreachableError } from '../../src/transport/errors.js';
 import { createTransport, resolveConnection, type ConnectionOverrides } from '../../src/transport/factory.js';
@@ -33,20 +33,7 @@ function host(i: number): LabHostInfo {
 
 /** Inventory-style variables for a lab host, resolved by the real factory. */
 function specFor(h: LabHostInfo, vars: Record<string, unknown> = {}, overrides: ConnectionOverrides = {}): ConnectionSpec {
-  return resolveConnection(
-    {
-      name: h.name,
-      vars: {
-        ansible_host: h.address,
-        ansible_port: h.port,
-        ansible_user: lab.users.nopasswd.name,
-        ansible_ssh_private_key_file: lab.keyFile,
-        runbook_known_hosts_file: lab.knownHostsFile,
-        ...vars,
-      },
-    },
-    { sshConfigFiles: [], env: {}, connectTimeoutMs: 5000, ...overrides },
-  );
+  return labConnectionSpec(lab, h, vars, overrides);
 }
 
 function connectTo(spec: ConnectionSpec, warnings?: string[]): SshTransport {

@@ -6,7 +6,9 @@
 //   afterAll(() => stopLab('tr-basic'));
 //
 // Instance names: 1-11 chars [a-z0-9-]; use one per test file so files never collide.
-import type { LabInfo } from '../../src/lab/types.js';
+import type { LabHostInfo, LabInfo } from '../../src/lab/types.js';
+import { resolveConnection, type ConnectionOverrides } from '../../src/transport/factory.js';
+import type { ConnectionSpec } from '../../src/transport/types.js';
 import { claimInstance, labDown, labExec as labExecImpl, labInfo, labUp, releaseInstance, setHostLink, startHost as startHostImpl, stopHost as stopHostImpl } from '../../src/lab/index.js';
 import type { LabExecResult } from '../../src/lab/index.js';
 
@@ -85,4 +87,26 @@ export function unplugHost(lab: LabInfo, host: string): Promise<void> {
 
 export function plugHost(lab: LabInfo, host: string): Promise<void> {
   return setHostLink(lab, host, true);
+}
+
+/**
+ * A lab host's connection, resolved by the real factory from inventory-style variables (the
+ * no-password sudo user, the lab key and known_hosts; `vars` add or override), with no ssh
+ * config files and a 5 s connect timeout unless `overrides` say otherwise.
+ */
+export function labConnectionSpec(lab: LabInfo, h: LabHostInfo, vars: Record<string, unknown> = {}, overrides: ConnectionOverrides = {}): ConnectionSpec {
+  return resolveConnection(
+    {
+      name: h.name,
+      vars: {
+        ansible_host: h.address,
+        ansible_port: h.port,
+        ansible_user: lab.users.nopasswd.name,
+        ansible_ssh_private_key_file: lab.keyFile,
+        runbook_known_hosts_file: lab.knownHostsFile,
+        ...vars,
+      },
+    },
+    { sshConfigFiles: [], env: {}, connectTimeoutMs: 5000, ...overrides },
+  );
 }

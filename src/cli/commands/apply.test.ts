@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { FAKE_FACTS, memoryFleet, memoryInventory } from '../../engine/testing/memory.js';
@@ -12,15 +12,7 @@ import type { CommandIo, ParsedArgs } from '../command.js';
 import { applyCommand, hostConnectionVars, parseExtraVars, remoteUserMap, runApply } from './apply.js';
 import type { ApplyHooks } from './apply.js';
 import { parseArgs } from 'node:util';
-
-class Sink extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
+import { TextSink as Sink } from '../../../test/support/cli.js';
 
 const INVENTORY = `
 all:
