@@ -14,6 +14,7 @@ import { planService } from './service.js';
 import { planSnap } from './snap.js';
 import { planApt } from './apt.js';
 import { planCommand } from './command.js';
+import { planFirewalld } from './firewalld.js';
 import { planChanges, joinCommands, type Plan } from './util/plan.js';
 import type { PlanEnv } from './util/planner.js';
 
@@ -41,6 +42,7 @@ const PLANNERS: Record<string, PlanFn> = {
   lineinfile: planLineinfile,
   service: planService,
   snap: planSnap,
+  firewalld: planFirewalld,
   apt: (args: never, state: never) => {
     const p = planApt(args, state);
     return { commands: p.commands, msg: p.failed ?? p.notes.join('; '), failed: p.failed !== undefined };

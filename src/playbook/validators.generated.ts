@@ -6031,10 +6031,423 @@ validate46.errors = vErrors;
 return errors === 0;
 }
 
-export const module_lineinfile = validate47;
-const schema58 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_firewalld = validate47;
+const schema58 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
 
 function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs1 = errors;
+let valid0 = false;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.service === undefined){
+const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.port === undefined){
+const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.state === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "service") || (key0 === "port")) || (key0 === "zone")) || (key0 === "permanent")) || (key0 === "immediate")) || (key0 === "state"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.service !== undefined){
+let data0 = data.service;
+const _errs6 = errors;
+let valid2 = false;
+const _errs7 = errors;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err5 = {instancePath:instancePath+"/service/" + i0,schemaPath:"#/properties/service/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/service",schemaPath:"#/properties/service/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid1 = _errs7 === errors;
+valid2 = valid2 || _valid1;
+if(!valid2){
+const _errs11 = errors;
+if(typeof data0 !== "string"){
+const err7 = {instancePath:instancePath+"/service",schemaPath:"#/properties/service/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid1 = _errs11 === errors;
+valid2 = valid2 || _valid1;
+}
+if(!valid2){
+const err8 = {instancePath:instancePath+"/service",schemaPath:"#/properties/service/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.port !== undefined){
+let data2 = data.port;
+const _errs14 = errors;
+let valid5 = false;
+const _errs15 = errors;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data2[i1] !== "string"){
+const err9 = {instancePath:instancePath+"/port/" + i1,schemaPath:"#/properties/port/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid2 = _errs15 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs19 = errors;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+var _valid2 = _errs19 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err12 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+else {
+errors = _errs14;
+if(vErrors !== null){
+if(_errs14){
+vErrors.length = _errs14;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.zone !== undefined){
+let data4 = data.zone;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err13 = {instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.permanent !== undefined){
+let data5 = data.permanent;
+const _errs24 = errors;
+let valid8 = false;
+const _errs25 = errors;
+if(typeof data5 !== "boolean"){
+const err15 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid3 = _errs25 === errors;
+valid8 = valid8 || _valid3;
+if(!valid8){
+const _errs27 = errors;
+if(typeof data5 !== "string"){
+const err16 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
+const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema58.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+var _valid3 = _errs27 === errors;
+valid8 = valid8 || _valid3;
+}
+if(!valid8){
+const err18 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+errors = _errs24;
+if(vErrors !== null){
+if(_errs24){
+vErrors.length = _errs24;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.immediate !== undefined){
+let data6 = data.immediate;
+const _errs30 = errors;
+let valid9 = false;
+const _errs31 = errors;
+if(typeof data6 !== "boolean"){
+const err19 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+var _valid4 = _errs31 === errors;
+valid9 = valid9 || _valid4;
+if(!valid9){
+const _errs33 = errors;
+if(typeof data6 !== "string"){
+const err20 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
+const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema58.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+var _valid4 = _errs33 === errors;
+valid9 = valid9 || _valid4;
+}
+if(!valid9){
+const err22 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+else {
+errors = _errs30;
+if(vErrors !== null){
+if(_errs30){
+vErrors.length = _errs30;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if(typeof data7 !== "string"){
+const err23 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(!((data7 === "enabled") || (data7 === "disabled"))){
+const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema58.properties.state.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+
+export const module_lineinfile = validate48;
+const schema59 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -6165,7 +6578,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func5.call(schema58.properties, key0))){
+if(!(func5.call(schema59.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -6349,7 +6762,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data9 === "present") || (data9 === "absent"))){
-const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema58.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema59.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6413,7 +6826,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema58.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -6477,7 +6890,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema58.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6541,7 +6954,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema58.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -6605,7 +7018,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema58.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -6666,7 +7079,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema58.properties.mode.type},message:"must be string,integer"};
+const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema59.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -6699,14 +7112,14 @@ vErrors.push(err45);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
 
-export const module_meta = validate48;
-const schema59 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
+export const module_meta = validate49;
+const schema60 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6755,14 +7168,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
 
-export const module_package = validate49;
-const schema60 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
+export const module_package = validate50;
+const schema61 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -6984,7 +7397,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((((data4 === "present") || (data4 === "installed")) || (data4 === "latest")) || (data4 === "absent")) || (data4 === "removed"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema60.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema61.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7007,7 +7420,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((data5 === "auto") || (data5 === "apt"))){
-const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema60.properties.use.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema61.properties.use.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -7028,14 +7441,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate49.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ping = validate50;
-const schema61 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
+export const module_ping = validate51;
+const schema62 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7074,14 +7487,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-export const module_raw = validate51;
-const schema62 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
+export const module_raw = validate52;
+const schema63 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7132,14 +7545,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
-export const module_service = validate52;
-const schema63 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
+export const module_service = validate53;
+const schema64 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -7370,7 +7783,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema63.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema64.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -7410,7 +7823,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -7474,7 +7887,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7519,14 +7932,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const module_set_fact = validate53;
-const schema64 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
+export const module_set_fact = validate54;
+const schema65 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7560,7 +7973,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((data0 === "yes") || (data0 === "no")) || (data0 === "true")) || (data0 === "false")) || (data0 === "on")) || (data0 === "off")) || (data0 === "y")) || (data0 === "n")) || (data0 === "1")) || (data0 === "0")) || (data0 === "True")) || (data0 === "False")) || (data0 === "Yes")) || (data0 === "No"))){
-const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -7605,14 +8018,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-export const module_shell = validate54;
-const schema65 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_shell = validate55;
+const schema66 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7730,7 +8143,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -7794,7 +8207,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7839,14 +8252,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-export const module_snap = validate55;
-const schema66 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
+export const module_snap = validate56;
+const schema67 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7954,7 +8367,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema66.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema67.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -7994,7 +8407,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -8051,14 +8464,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const module_stat = validate56;
-const schema67 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha256"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm"},"checksum":{"type":"string","enum":["sha1","sha256"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha256"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_stat = validate57;
+const schema68 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha256"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm"},"checksum":{"type":"string","enum":["sha1","sha256"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha256"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -8251,7 +8664,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema68.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8315,7 +8728,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema68.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8362,7 +8775,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((data5 === "sha1") || (data5 === "sha256"))){
-const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema67.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema68.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -8385,7 +8798,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data6 === "sha1") || (data6 === "sha256"))){
-const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema67.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema68.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -8408,7 +8821,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data7 === "sha1") || (data7 === "sha256"))){
-const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema67.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema68.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -8429,14 +8842,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-export const module_template = validate57;
-const schema68 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
+export const module_template = validate58;
+const schema69 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -8506,7 +8919,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func5.call(schema68.properties, key0))){
+if(!(func5.call(schema69.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -8619,7 +9032,7 @@ errors++;
 if(data.mode !== undefined){
 let data5 = data.mode;
 if((typeof data5 !== "string") && (!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema68.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema69.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8659,7 +9072,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema68.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -8735,7 +9148,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema68.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -8780,14 +9193,14 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ufw = validate58;
-const schema69 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
+export const module_ufw = validate59;
+const schema70 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8826,7 +9239,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((((data0 === "allow") || (data0 === "deny")) || (data0 === "reject")) || (data0 === "limit"))){
-const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema69.properties.rule.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema70.properties.rule.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -8975,7 +9388,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data3 === "tcp") || (data3 === "udp")) || (data3 === "any"))){
-const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema69.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema70.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -8996,14 +9409,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const module_uri = validate59;
-const schema70 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
+export const module_uri = validate60;
+const schema71 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9018,7 +9431,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func5.call(schema70.properties, key0))){
+if(!(func5.call(schema71.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -9079,7 +9492,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((data2 === "raw") || (data2 === "json")) || (data2 === "form-urlencoded"))){
-const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema70.properties.body_format.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema71.properties.body_format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -9154,7 +9567,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (typeof data6 !== "string")){
-const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema70.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
+const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema71.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -9231,7 +9644,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -9295,7 +9708,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9357,7 +9770,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data10 === "all") || (data10 === "safe")) || (data10 === "none")) || (data10 === "yes")) || (data10 === "no")) || (data10 === "urllib2"))){
-const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema70.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema71.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -9508,7 +9921,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -9553,19 +9966,19 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for = validate60;
-const schema71 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+export const module_wait_for = validate61;
+const schema72 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func5.call(schema71.properties, key0))){
+if(!(func5.call(schema72.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -9648,7 +10061,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "present")) || (data3 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema71.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema72.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -9793,7 +10206,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
@@ -9868,6 +10281,7 @@ export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "debug": module_debug,
   "fail": module_fail,
   "file": module_file,
+  "firewalld": module_firewalld,
   "lineinfile": module_lineinfile,
   "meta": module_meta,
   "package": module_package,
