@@ -3,6 +3,7 @@
 // Values are taken as given; templated values must be rendered by the caller first (pass
 // the rendered vars, e.g. from the host's scope).
 import type { InventoryHost } from './types.js';
+import { parseAnsibleBool } from '../util/booleans.js';
 
 export interface HostConnectionVars {
   /** inventory name */
@@ -46,9 +47,7 @@ function text(v: unknown): string | undefined {
 /** Ansible's boolean conversion for variables like ansible_become. */
 function bool(v: unknown): boolean | undefined {
   if (v === undefined) return undefined;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v !== 0;
-  return ['yes', 'on', '1', 'true', 'y', 't'].includes((text(v) ?? '').trim().toLowerCase());
+  return parseAnsibleBool(v) ?? false;
 }
 
 export function hostConnectionVars(host: InventoryHost | { name: string; vars: Record<string, unknown> }): HostConnectionVars {

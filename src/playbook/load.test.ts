@@ -168,7 +168,8 @@ describe('helpers', () => {
   it('toBool reads the booleans Ansible users write', () => {
     expect(['yes', 'Yes', 'on', 'true', 'TRUE', 'y', true].map(toBool)).toEqual(Array(7).fill(true));
     expect(['no', 'No', 'off', 'false', 'n', false].map(toBool)).toEqual(Array(6).fill(false));
-    expect(['maybe', 1, null].map(toBool)).toEqual([undefined, undefined, undefined]);
+    expect(['1', 't', 'F', 1, 0].map(toBool)).toEqual([true, true, false, true, false]);
+    expect(['maybe', 2, null].map(toBool)).toEqual([undefined, undefined, undefined]);
   });
 });
 

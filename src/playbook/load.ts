@@ -8,11 +8,9 @@ import { readYamlFile, type ParsedYaml, type YamlLimits } from './yaml.js';
 import {
   BLOCK_KEYWORDS,
   COMMON_TASK_KEYWORDS,
-  FALSE_STRINGS,
   INCLUDE_KEYWORDS,
   PLAY_KEYWORDS,
   TASK_ONLY_KEYWORDS,
-  TRUE_STRINGS,
   UNSUPPORTED_KEYWORDS,
   keywordName,
   validateKeyword,
@@ -20,7 +18,9 @@ import {
   type KeywordSpec,
 } from './schema.js';
 import { describeSchemaErrors } from './messages.js';
-import { IDENTIFIER, closest, hasTemplate, runPlaybookRules } from './rules.js';
+import { parseAnsibleBool, parseYaml11Bool } from '../util/booleans.js';
+import { IDENTIFIER, hasTemplate, runPlaybookRules } from './rules.js';
+import { didYouMean } from '../util/edit-distance.js';
 import { allModuleNames, getModule, indexModules } from '../modules/registry.js';
 import { compile as compileTemplate } from '../template/compile.js';
 import { knownFilters, knownTests } from '../template/known.js';
@@ -75,16 +75,8 @@ export const MAX_STEPS = 10_000;
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** yes/no/on/off/true/false (any case) and real booleans; undefined when not a boolean. */
-export function toBool(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') {
-    const l = v.toLowerCase();
-    if ((TRUE_STRINGS as readonly string[]).includes(l)) return true;
-    if ((FALSE_STRINGS as readonly string[]).includes(l)) return false;
-  }
-  return undefined;
-}
+/** A boolean keyword or argument as Ansible reads it (yes/no, on/off, 1/0, ...); undefined when not a boolean. */
+export const toBool = parseAnsibleBool;
 
 function toStringList(v: unknown): string[] {
   if (v === undefined || v === null) return [];
@@ -103,7 +95,8 @@ function toConditions(v: unknown): Array<string | boolean> {
   return list.map((c) => {
     if (typeof c === 'boolean') return c;
     const s = String(c as string).trim();
-    const b = toBool(s);
+    // only what bare YAML 1.1 reads as a boolean: `when: t` is the variable t
+    const b = parseYaml11Bool(s);
     if (b !== undefined) return b;
     const whole = /^\{\{([\s\S]*)\}\}$/.exec(s);
     return whole !== null && !whole[1]?.includes('{{') ? (whole[1]?.trim() ?? s) : s;
@@ -439,7 +432,7 @@ class Loader {
       } else if (k in COMMON_TASK_KEYWORDS || k in TASK_ONLY_KEYWORDS) {
         this.error(y, [...path, k], 'unknown-key', `\`${k}\` is a task keyword and cannot be set on a play`, 'set it on the tasks, or wrap them in a `block:` that has it');
       } else {
-        const guess = closest(k, Object.keys(PLAY_KEYWORDS));
+        const guess = didYouMean(k, Object.keys(PLAY_KEYWORDS));
         this.error(
           y,
           [...path, k],
@@ -721,8 +714,8 @@ class Loader {
 
     const taskKeywordNames = [...Object.keys(COMMON_TASK_KEYWORDS), ...Object.keys(TASK_ONLY_KEYWORDS), ...Object.keys(BLOCK_KEYWORDS), ...Object.keys(INCLUDE_KEYWORDS)];
     const reportUnknown = (k: string, asModule: boolean): void => {
-      const kwGuess = closest(k, taskKeywordNames);
-      const modGuess = closest(k, this.modules.names());
+      const kwGuess = didYouMean(k, taskKeywordNames);
+      const modGuess = didYouMean(k, this.modules.names());
       if ((asModule && kwGuess === undefined) || (k.includes('.') && modGuess !== undefined)) {
         this.error(
           y,

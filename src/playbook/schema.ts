@@ -6,24 +6,20 @@ import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from '
 import type { ModuleDefinition } from '../modules/types.js';
 import { allModules, getModule, moduleNamesOf } from '../modules/registry.js';
 import { KEYWORD_VALIDATORS, MODULE_VALIDATORS } from './validators.generated.js';
+import { booleanSpellings } from '../util/booleans.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModule = ModuleDefinition<any>;
 
 export const SCHEMA_BASE_URL = 'https://runbook.dev/schemas';
 
-/** Strings Ansible users write for booleans (YAML 1.1 habits); normalised to true/false. */
-export const TRUE_STRINGS = ['yes', 'true', 'on', 'y'] as const;
-export const FALSE_STRINGS = ['no', 'false', 'off', 'n'] as const;
-
-const boolishStrings = [...TRUE_STRINGS, ...FALSE_STRINGS].flatMap((s) => [s, s.toUpperCase(), s[0]?.toUpperCase() + s.slice(1)]);
 
 const TEMPLATE = { type: 'string', pattern: '\\{\\{.*\\}\\}|\\{%.*%\\}' } as const;
 
 export const DEFINITIONS: Record<string, SchemaObject> = {
   boolean: {
     description: 'true/false (yes/no, on/off are accepted too)',
-    anyOf: [{ type: 'boolean' }, { type: 'string', enum: [...new Set(boolishStrings)] }],
+    anyOf: [{ type: 'boolean' }, { type: 'string', enum: booleanSpellings() }],
   },
   'boolean-or-template': {
     description: 'true/false, or a `{{ }}` template that renders to one',

@@ -254,8 +254,8 @@ return errors === 0;
 }
 
 export const keyword4 = validate14;
-const schema17 = {"$ref":"#/definitions/boolean","definitions":{"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","true","TRUE","True","on","ON","On","y","Y","no","NO","No","false","FALSE","False","off","OFF","Off","n","N"]}]}}};
-const schema18 = {"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","true","TRUE","True","on","ON","On","y","Y","no","NO","No","false","FALSE","False","off","OFF","Off","n","N"]}]};
+const schema17 = {"$ref":"#/definitions/boolean","definitions":{"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
+const schema18 = {"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]};
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -287,7 +287,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!((((((((((((((((((((((data === "yes") || (data === "YES")) || (data === "Yes")) || (data === "true")) || (data === "TRUE")) || (data === "True")) || (data === "on")) || (data === "ON")) || (data === "On")) || (data === "y")) || (data === "Y")) || (data === "no")) || (data === "NO")) || (data === "No")) || (data === "false")) || (data === "FALSE")) || (data === "False")) || (data === "off")) || (data === "OFF")) || (data === "Off")) || (data === "n")) || (data === "N"))){
+if(!((((((((((((((((((((((((((((data === "yes") || (data === "YES")) || (data === "Yes")) || (data === "on")) || (data === "ON")) || (data === "On")) || (data === "true")) || (data === "TRUE")) || (data === "True")) || (data === "y")) || (data === "Y")) || (data === "t")) || (data === "T")) || (data === "1")) || (data === "no")) || (data === "NO")) || (data === "No")) || (data === "off")) || (data === "OFF")) || (data === "Off")) || (data === "false")) || (data === "FALSE")) || (data === "False")) || (data === "n")) || (data === "N")) || (data === "f")) || (data === "F")) || (data === "0"))){
 const err2 = {instancePath,schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema18.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
@@ -948,7 +948,7 @@ return errors === 0;
 }
 
 export const keyword11 = validate23;
-const schema30 = {"$ref":"#/definitions/boolean-or-template","definitions":{"boolean-or-template":{"description":"true/false, or a `{{ }}` template that renders to one","anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","true","TRUE","True","on","ON","On","y","Y","no","NO","No","false","FALSE","False","off","OFF","Off","n","N"]}]}}};
+const schema30 = {"$ref":"#/definitions/boolean-or-template","definitions":{"boolean-or-template":{"description":"true/false, or a `{{ }}` template that renders to one","anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
 const schema31 = {"description":"true/false, or a `{{ }}` template that renders to one","anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
 const pattern4 = new RegExp("\\{\\{.*\\}\\}|\\{%.*%\\}", "u");
 
@@ -985,7 +985,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!((((((((((((((((((((((data === "yes") || (data === "YES")) || (data === "Yes")) || (data === "true")) || (data === "TRUE")) || (data === "True")) || (data === "on")) || (data === "ON")) || (data === "On")) || (data === "y")) || (data === "Y")) || (data === "no")) || (data === "NO")) || (data === "No")) || (data === "false")) || (data === "FALSE")) || (data === "False")) || (data === "off")) || (data === "OFF")) || (data === "Off")) || (data === "n")) || (data === "N"))){
+if(!((((((((((((((((((((((((((((data === "yes") || (data === "YES")) || (data === "Yes")) || (data === "on")) || (data === "ON")) || (data === "On")) || (data === "true")) || (data === "TRUE")) || (data === "True")) || (data === "y")) || (data === "Y")) || (data === "t")) || (data === "T")) || (data === "1")) || (data === "no")) || (data === "NO")) || (data === "No")) || (data === "off")) || (data === "OFF")) || (data === "Off")) || (data === "false")) || (data === "FALSE")) || (data === "False")) || (data === "n")) || (data === "N")) || (data === "f")) || (data === "F")) || (data === "0"))){
 const err2 = {instancePath,schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema18.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
@@ -1470,7 +1470,7 @@ return errors === 0;
 }
 
 export const keyword18 = validate32;
-const schema42 = {"$ref":"#/definitions/loop-control","definitions":{"loop-control":{"description":"loop_var, label, index_var, pause, extended","type":"object","properties":{"loop_var":{"type":"string","description":"name of the loop variable (default `item`)"},"label":{"type":"string","description":"what the output shows for each item"},"index_var":{"type":"string","description":"name of a variable holding the 0-based index"},"pause":{"type":"number","minimum":0,"description":"seconds between items"},"extended":{"$ref":"#/definitions/boolean"}},"additionalProperties":false},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","true","TRUE","True","on","ON","On","y","Y","no","NO","No","false","FALSE","False","off","OFF","Off","n","N"]}]}}};
+const schema42 = {"$ref":"#/definitions/loop-control","definitions":{"loop-control":{"description":"loop_var, label, index_var, pause, extended","type":"object","properties":{"loop_var":{"type":"string","description":"name of the loop variable (default `item`)"},"label":{"type":"string","description":"what the output shows for each item"},"index_var":{"type":"string","description":"name of a variable holding the 0-based index"},"pause":{"type":"number","minimum":0,"description":"seconds between items"},"extended":{"$ref":"#/definitions/boolean"}},"additionalProperties":false},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
 const schema43 = {"description":"loop_var, label, index_var, pause, extended","type":"object","properties":{"loop_var":{"type":"string","description":"name of the loop variable (default `item`)"},"label":{"type":"string","description":"what the output shows for each item"},"index_var":{"type":"string","description":"name of a variable holding the 0-based index"},"pause":{"type":"number","minimum":0,"description":"seconds between items"},"extended":{"$ref":"#/definitions/boolean"}},"additionalProperties":false};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1579,7 +1579,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!((((((((((((((((((((((data4 === "yes") || (data4 === "YES")) || (data4 === "Yes")) || (data4 === "true")) || (data4 === "TRUE")) || (data4 === "True")) || (data4 === "on")) || (data4 === "ON")) || (data4 === "On")) || (data4 === "y")) || (data4 === "Y")) || (data4 === "no")) || (data4 === "NO")) || (data4 === "No")) || (data4 === "false")) || (data4 === "FALSE")) || (data4 === "False")) || (data4 === "off")) || (data4 === "OFF")) || (data4 === "Off")) || (data4 === "n")) || (data4 === "N"))){
+if(!((((((((((((((((((((((((((((data4 === "yes") || (data4 === "YES")) || (data4 === "Yes")) || (data4 === "on")) || (data4 === "ON")) || (data4 === "On")) || (data4 === "true")) || (data4 === "TRUE")) || (data4 === "True")) || (data4 === "y")) || (data4 === "Y")) || (data4 === "t")) || (data4 === "T")) || (data4 === "1")) || (data4 === "no")) || (data4 === "NO")) || (data4 === "No")) || (data4 === "off")) || (data4 === "OFF")) || (data4 === "Off")) || (data4 === "false")) || (data4 === "FALSE")) || (data4 === "False")) || (data4 === "n")) || (data4 === "N")) || (data4 === "f")) || (data4 === "F")) || (data4 === "0"))){
 const err8 = {instancePath:instancePath+"/extended",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema18.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];

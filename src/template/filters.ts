@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { parse as parseYamlText, stringify as stringifyYaml } from 'yaml';
 import { quote as shellQuote } from '../transport/command.js';
 import { TemplateRuntimeError } from './errors.js';
+import { parseAnsibleBool } from '../util/booleans.js';
 import type { FilterFn } from './interpret.js';
 import type { LazyMapping } from './values.js';
 import { OMIT, contains, getAttr, pySplit } from './interpret.js';
@@ -53,13 +54,9 @@ function opt<T>(args: unknown[], i: number, kwargs: Record<string, unknown>, nam
   return dflt;
 }
 
-/** Ansible's `bool` filter: yes/on/1/true (any case) are true, everything else false. */
+/** Ansible's `bool` filter: a true boolean word (yes/on/1/true/y/t, any case) or 1 is true, everything else false. */
 export function toBool(v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
-  if (v === null || v === undefined) return false;
-  if (typeof v === 'number') return v === 1;
-  if (typeof v === 'string') return ['yes', 'on', '1', 'true', 'y', 't'].includes(v.trim().toLowerCase());
-  return false;
+  return parseAnsibleBool(v) === true;
 }
 
 function toIntValue(v: unknown, dflt: unknown, base: number): unknown {

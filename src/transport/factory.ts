@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { ValidationError } from '../util/errors.js';
+import { parseAnsibleBool } from '../util/booleans.js';
 import { LocalTransport } from './local.js';
 import { parseJumpList, parseSshArgs, SshArgsError, type JumpTarget, type SshArgs } from './ssh-args.js';
 import { all, defaultSshConfigFiles, expandPath, first, lookupSshConfig, type SshConfigValues } from './ssh-config.js';
@@ -54,16 +55,7 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
-function bool(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (['yes', 'true', 'on', '1', 'y'].includes(s)) return true;
-    if (['no', 'false', 'off', '0', 'n'].includes(s)) return false;
-  }
-  return undefined;
-}
+const bool = parseAnsibleBool;
 
 function num(v: unknown, what: string, host: string): number | undefined {
   const s = str(v);
@@ -85,10 +77,10 @@ export function hostKeyCheckingFrom(value: string | boolean | undefined): HostKe
   if (value === undefined) return undefined;
   if (typeof value === 'boolean') return value ? 'strict' : 'off';
   const s = value.trim().toLowerCase();
-  if (s === 'yes' || s === 'true' || s === 'ask' || s === 'strict') return 'strict';
+  if (s === 'ask' || s === 'strict') return 'strict';
   if (s === 'accept-new') return 'accept-new';
-  if (s === 'no' || s === 'false' || s === 'off') return 'off';
-  return undefined;
+  const b = parseAnsibleBool(s);
+  return b === undefined ? undefined : b ? 'strict' : 'off';
 }
 
 function sshArgsOf(host: string, vars: Record<string, unknown>): SshArgs {
