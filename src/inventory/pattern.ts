@@ -15,6 +15,7 @@
 // Ansible's implicit localhost when the inventory has no such host.
 import { isIPv6 } from 'node:net';
 import { UsageError } from '../util/errors.js';
+import { globToRegExp } from '../util/glob.js';
 import type { Inventory, InventoryHost } from './types.js';
 
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '::1']);
@@ -44,27 +45,6 @@ export function splitPattern(pattern: string | readonly string[]): string[] {
     if (cur.trim() !== '') out.push(cur.trim());
   }
   return out;
-}
-
-/** Python fnmatch.translate: the whole name must match. */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${re})$`, 's');
 }
 
 function matcher(pattern: string): (name: string) => boolean {

@@ -12,6 +12,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { globToRegExp } from '../util/glob.js';
 
 export interface KnownHostEntry {
   file: string;
@@ -263,10 +264,8 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-function wildcardToRegExp(pattern: string): RegExp {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i');
-}
+/** OpenSSH patterns know `*` and `?` only (`[host]:port` is literal); host names ignore case. */
+const wildcardToRegExp = (pattern: string): RegExp => globToRegExp(pattern, { classes: false, ignoreCase: true });
 
 function hashedMatches(field: string, name: string): boolean {
   const parts = field.split('|');

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'ssh-config';
+import { globToRegExp, hasGlobChars } from '../util/glob.js';
 
 export type SshConfigValues = Record<string, string | string[]>;
 
@@ -91,8 +92,8 @@ function expandIncludes(text: string, baseDir: string, depth: number): string {
 
 function globFiles(path: string): string[] {
   const name = basename(path);
-  if (!/[*?]/.test(name)) return [path];
-  const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  if (!hasGlobChars(name)) return [path];
+  const re = globToRegExp(name);
   try {
     return readdirSync(dirname(path))
       .filter((f) => re.test(f))
