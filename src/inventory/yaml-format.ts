@@ -17,6 +17,7 @@
 import type { ParsedYaml } from '../playbook/yaml.js';
 import { addHostPattern } from './ini.js';
 import type { RawInventory } from './raw.js';
+import { didYouMean } from '../util/edit-distance.js';
 
 const GROUP_KEYS = ['hosts', 'children', 'vars'];
 
@@ -28,19 +29,6 @@ function kindOf(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (v === null) return 'null';
   return typeof v === 'object' ? 'a mapping' : `a ${typeof v} (${JSON.stringify(v)})`;
-}
-
-function closest(word: string, options: string[]): string | undefined {
-  const dist = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length]![b.length]!;
-  };
-  const best = options.map((o) => ({ o, d: dist(word.toLowerCase(), o) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= 2 ? best.o : undefined;
 }
 
 export function parseYamlInventory(doc: ParsedYaml, raw: RawInventory): void {
@@ -73,7 +61,7 @@ function walkGroup(doc: ParsedYaml, raw: RawInventory, name: string, def: unknow
   }
   for (const key of Object.keys(def)) {
     if (GROUP_KEYS.includes(key)) continue;
-    const guess = closest(key, GROUP_KEYS);
+    const guess = didYouMean(key, GROUP_KEYS);
     raw.diag(
       'error',
       doc.locate([...path, key]),

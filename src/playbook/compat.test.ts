@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlaybook, type LoadResult } from './load.js';
-import { closest } from './rules.js';
+import { didYouMean } from '../util/edit-distance.js';
 import { allModules, allModuleNames, getModule, moduleNamesOf } from '../modules/registry.js';
 import type { BlockNode, TaskNode } from './types.js';
 
@@ -81,10 +81,10 @@ describe('collection-qualified names', () => {
 
   it('an unknown FQCN suggests the closest name, preferring the same short name', () => {
     const names = allModuleNames();
-    expect(closest('community.general.snapp', names)).toBe('community.general.snap');
-    expect(closest('community.general.apt', names)).toBe('ansible.builtin.apt');
-    expect(closest('ansible.builtin.systemd_servic', names)).toBe('ansible.builtin.systemd_service');
-    expect(closest('ansible.legacy.comand', names)).toBe('ansible.legacy.command');
+    expect(didYouMean('community.general.snapp', names)).toBe('community.general.snap');
+    expect(didYouMean('community.general.apt', names)).toBe('ansible.builtin.apt');
+    expect(didYouMean('ansible.builtin.systemd_servic', names)).toBe('ansible.builtin.systemd_service');
+    expect(didYouMean('ansible.legacy.comand', names)).toBe('ansible.legacy.command');
   });
 
   it('include_vars gets a vars_files message, not "did you mean include_tasks"', async () => {

@@ -2,7 +2,7 @@
 // be, and what to write instead. Raw ajv text ("must match a schema in anyOf") never reaches
 // the user.
 import type { ErrorObject } from 'ajv';
-import { closest } from './rules.js';
+import { didYouMean } from '../util/edit-distance.js';
 
 export interface SchemaProblem {
   /** path below the validated value (object keys / array indices) */
@@ -160,7 +160,7 @@ function describe(errors: readonly ErrorObject[], data: unknown, options: Descri
       case 'additionalProperties': {
         const extra = String(e.params.additionalProperty);
         const known = Object.keys((sub?.properties as Record<string, unknown> | undefined) ?? {});
-        const guess = closest(extra, known);
+        const guess = didYouMean(extra, known);
         problem = {
           path: [...path, extra],
           atKey: true,
@@ -178,7 +178,7 @@ function describe(errors: readonly ErrorObject[], data: unknown, options: Descri
           keyword: e.keyword,
           message: `\`${where}\` must be one of: ${(e.params.allowedValues as unknown[]).map(String).join(', ')} (got ${shown(value)})`,
           fix: (() => {
-            const g = typeof value === 'string' ? closest(value, (e.params.allowedValues as unknown[]).map(String)) : undefined;
+            const g = typeof value === 'string' ? didYouMean(value, (e.params.allowedValues as unknown[]).map(String)) : undefined;
             return g !== undefined ? `did you mean \`${g}\`?` : `use one of: ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
           })(),
         };

@@ -3,7 +3,7 @@
 // on the first host at run time.
 import { compile, type AstNode } from '../template/compile.js';
 import { knownFilters, knownTests } from '../template/known.js';
-import { closest } from './rules.js';
+import { didYouMean } from '../util/edit-distance.js';
 
 export interface UnknownName {
   kind: 'filter' | 'test';
@@ -42,7 +42,7 @@ export function unknownTemplateNames(template: string): UnknownName[] {
   const note = (kind: 'filter' | 'test', name: string): void => {
     const known = kind === 'filter' ? filters : tests;
     if (known?.has(name) === true || found.has(`${kind}:${name}`)) return;
-    const guess = closest(name, [...(known ?? [])]);
+    const guess = didYouMean(name, [...(known ?? [])]);
     found.set(`${kind}:${name}`, { kind, name, ...(guess !== undefined ? { guess } : {}) });
   };
   const seen = new Set<unknown>();

@@ -3,21 +3,8 @@
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import { allModuleNames, allModules, getModule } from '../../modules/registry.js';
 import { renderModuleDoc } from '../../modules/doc-page.js';
+import { didYouMean } from '../../util/edit-distance.js';
 import { UsageError } from '../../util/errors.js';
-
-function distance(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
 
 export const docCommand: Command = {
   name: 'doc',
@@ -51,13 +38,8 @@ function runDoc(args: ParsedArgs, io: CommandIo): number {
     }
     const m = getModule(name);
     if (!m) {
-      const close = allModuleNames()
-        .filter((n) => !n.startsWith('ansible.builtin.'))
-        .map((n) => [n, distance(n, name)] as const)
-        .filter(([, d]) => d <= Math.max(2, Math.floor(name.length / 3)))
-        .sort((a, b) => a[1] - b[1])
-        .map(([n]) => n);
-      throw new UsageError(`unknown module "${name}"${close.length ? `; did you mean ${close.slice(0, 3).join(', ')}?` : ''} (runbook doc lists all modules)`);
+      const close = didYouMean(name, allModuleNames());
+      throw new UsageError(`unknown module "${name}"${close !== undefined ? `; did you mean ${close}?` : ''} (runbook doc lists all modules)`);
     }
     io.stdout.write(args.values.schema === true ? JSON.stringify(m.schema, null, 2) + '\n' : renderModuleDoc(m));
     return 0;
