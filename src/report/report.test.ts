@@ -13,7 +13,6 @@ import { createPlainReporter } from './plain.js';
 import { formatRecap } from './recap.js';
 import { eventsSchema } from './schema.js';
 import { COLOR, NO_COLOR } from './style.js';
-import { createTreeReporter } from './tree.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/events.schema.json', import.meta.url));
 
@@ -199,62 +198,7 @@ describe('log reporter', () => {
   });
 });
 
-describe('tree reporter', () => {
-  it('renders play → batch → hosts with their current task, then the recap', async () => {
-    const out = new Sink();
-    out.isTTY = true;
-    const err = new Sink();
-    const r = createTreeReporter(out, { refreshMs: 10, err });
-    const events = EVENTS.filter((e) => e.type !== 'recap');
-    feed(r, events.slice(0, 7));
-    // the first render loads listr2's renderer modules: poll
-    for (let i = 0; i < 100 && !out.text.includes('│ Done'); i++) await new Promise((res) => setTimeout(res, 20));
-    expect(out.text).toContain('PLAY [web] batch 1/2');
-    expect(out.text).toContain('web1');
-    expect(out.text).toContain('│ Done');
-    expect(out.text).toContain('Install nginx');
-    feed(r, [...events.slice(7), recap]);
-    await r.close?.();
-    expect(out.text).toContain('web2');
-    const plain = stripVTControlCharacters(out.text);
-    expect(plain).toContain('✖ web2  failed');
-    expect(plain).toContain('Install nginx (site.yml:7) exit code 100');
-    expect(plain).toContain('web1 Report: chain at /etc/le/fullchain.pem');
-    expect(plain).toContain('PLAY RECAP');
-    expect(plain).toContain('✖ web2  Install nginx  (site.yml:7)  exit code 100');
-  });
-
-  it('draws one tree per batch, each after the previous one ended; big batches stay within the terminal', async () => {
-    const out = new Sink();
-    out.isTTY = true;
-    out.rows = 14;
-    const r = createTreeReporter(out, { refreshMs: 10, err: new Sink() });
-    const many = Array.from({ length: 30 }, (_, i) => `n${i}`);
-    feed(r, [
-      { type: 'run_start', playbook: 'site.yml', hosts: [...many, 'x1', 'x2'], check: false, time: new Date(0).toISOString() },
-      { type: 'play_start', play: 'roll', index: 0, hosts: [...many, 'x1', 'x2'], tasks: 1 },
-      { type: 'batch_start', play: 'roll', batch: 1, batches: 2, hosts: many },
-      ...many.map((host): RunEvent => ({ type: 'task_start', host, task })),
-    ]);
-    for (let i = 0; i < 100 && !out.text.includes('more running'); i++) await new Promise((res) => setTimeout(res, 20));
-    const frame = stripVTControlCharacters(out.text.split('PLAY [roll]').at(-1) ?? '');
-    expect(frame).toContain('more running');
-    expect(frame.split('\n').length).toBeLessThanOrEqual(14);
-    feed(r, [
-      ...many.map((host): RunEvent => ({ type: 'task_result', host, task, status: 'ok', durationMs: 1 })),
-      { type: 'batch_start', play: 'roll', batch: 2, batches: 2, hosts: ['x1', 'x2'] },
-      { type: 'task_result', host: 'x1', task, status: 'ok', durationMs: 1 },
-      { type: 'task_result', host: 'x2', task, status: 'ok', durationMs: 1 },
-      { type: 'play_end', play: 'roll', index: 0 },
-      { ...recap, hosts: { x1: recap.hosts.web1! }, failures: [], pendingHandlers: {}, notStarted: [], exitCode: 0 },
-    ]);
-    await r.close?.();
-    const text = stripVTControlCharacters(out.text);
-    expect(text).toContain('PLAY [roll] batch 2/2');
-    expect(text, text.slice(-1500)).toMatch(/x2 {2}ok=1/);
-    expect(text.indexOf('PLAY RECAP')).toBeGreaterThan(text.lastIndexOf('batch 2/2'));
-  });
-});
+// the live terminal view has its own tests: tree.test.ts
 
 describe('hostile names and messages reach the terminal escaped', () => {
   // clear the screen, retitle the terminal (ends with BEL), and a bare CR that would overwrite the line
@@ -339,42 +283,5 @@ describe('hostile names and messages reach the terminal escaped', () => {
     expect(stripVTControlCharacters(colored)).toBe(stripVTControlCharacters(formatRecap(evilRecap, { style: NO_COLOR })));
     for (const raw of [CLS, '\u001b]', '\u0007', '\r']) expect(colored).not.toContain(raw);
     expect(colored).toContain(`\u001b[1m${shownHost}\u001b[22m`);
-  });
-
-  it('tree reporter titles, and the recap under the tree', async () => {
-    const out = new Sink();
-    out.isTTY = true;
-    const r = createTreeReporter(out, { refreshMs: 10, err: new Sink() });
-    // what the tree shows in its titles: names, the item, the last output line, the error (the
-    // lines it prints under the tree, debug messages, warnings and its header, are not covered here)
-    const titled = events.filter((e) => (e.type === 'task_result' ? e.status === 'failed' : e.type !== 'warning' && e.type !== 'play_end' && e.type !== 'run_start'));
-    feed(r, [{ type: 'run_start', playbook: 'site.yml', hosts: [evilHost], check: false, time: new Date(0).toISOString() }, ...titled.slice(0, 4)]);
-    // the first render loads listr2's renderer modules: poll until the running host's title shows
-    for (let i = 0; i < 100 && !out.text.includes('o\\x1b]0;x'); i++) await new Promise((res) => setTimeout(res, 20));
-    const running = stripVTControlCharacters(out.text);
-    expect(running).toContain(`PLAY [${shownPlay}]`);
-    expect(running).toContain(`${shownHost}  0/2  ${shownTask} (item=i\\x1b[2J)  │ o\\x1b]0;x\\x07`);
-    feed(r, titled.slice(4));
-    await r.close?.();
-    const text = stripVTControlCharacters(out.text);
-    expect(text).toContain(`${shownHost}  failed`);
-    expect(text).toContain(`${shownTask} (s\\x1b[2J.yml:7) exit code 1: ${shownMsg}`);
-    expect(text).toContain(`✖ ${shownHost}  ${shownTask}`);
-    // listr2 and our colours use CSI sequences; none of the hostile ones may pass raw
-    for (const raw of [CLS, '\u001b]', '\u0007', '\r']) expect(out.text).not.toContain(raw);
-  });
-
-  it('tree reporter: the header, debug messages, warnings and a stopped play printed around the tree', async () => {
-    const out = new Sink();
-    out.isTTY = true;
-    const r = createTreeReporter(out, { refreshMs: 10, err: new Sink() });
-    feed(r, events);
-    await r.close?.();
-    const text = stripVTControlCharacters(out.text);
-    expect(text).toContain(`site\\x1b[2J.yml on 1 host`);
-    expect(text).toContain(`${shownHost} ${shownTask}: ${shownMsg}`);
-    expect(text).toContain(`${shownHost}: careful\\x1b]0;x\\x07`);
-    expect(text).toContain(`play "${shownPlay}" stopped: stopped\\x1b[2J`);
-    for (const raw of [CLS, '\u001b]', '\u0007', '\r']) expect(out.text).not.toContain(raw);
   });
 });

@@ -12,17 +12,14 @@ import { loadPlaybook } from '../../playbook/load.js';
 import { formatDiagnostics } from '../../playbook/format.js';
 import { parseYaml } from '../../playbook/yaml.js';
 import { combineReporters } from '../../report/combine.js';
-import type { Reporter } from '../../report/events.js';
-import { createJsonReporter } from '../../report/json.js';
 import { createLogReporter } from '../../report/log.js';
-import { createPlainReporter } from '../../report/plain.js';
 import type { ConnectionOverrides } from '../../transport/factory.js';
 import type { ConnectionSpec } from '../../transport/types.js';
 import { UsageError, ValidationError } from '../../util/errors.js';
+import { createScreenReporter } from '../output.js';
 
-// What only a run needs (the engine, facts, SSH, the live tree and its listr2) is imported inside
-// runApply, where it is used: `runbook validate` and the other commands start without it, and an
-// --json or plain-output run never loads listr2.
+// What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
+// `runbook validate` and the other commands start without it.
 
 const HOST_KEY_CHECKING = ['strict', 'accept-new', 'off'] as const;
 type HostKeyChecking = (typeof HOST_KEY_CHECKING)[number];
@@ -155,14 +152,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   const verbosity = Array.isArray(v.verbose) ? v.verbose.length : v.verbose ? 1 : 0;
   const rerun = `runbook apply ${playbookArg} -i ${inventories[0] ?? ''}`;
   const secrets = becomePassword ? [becomePassword] : [];
-  const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false' && io.env.CI !== '0';
-  let screen: Reporter;
-  if (v.json) screen = createJsonReporter(io.stdout, { verbosity });
-  // a terminal without a size (some CI pseudo-terminals, `script`) cannot hold a live tree
-  else if (io.stdout.isTTY && !ci && (io.stdout.columns ?? 0) > 0) {
-    const { createTreeReporter } = await import('../../report/tree.js');
-    screen = createTreeReporter(io.stdout, { verbosity, rerun, err: io.stderr, diff: v.diff === true, displayRoot: io.cwd });
-  } else screen = createPlainReporter(io.stdout, { verbosity, rerun, diff: v.diff === true, displayRoot: io.cwd });
+  const screen = createScreenReporter(io, { json: v.json === true, verbosity, rerun, diff: v.diff === true });
   const log = typeof v.log === 'string' ? createLogReporter(resolve(io.cwd, v.log), { secrets }) : undefined;
   const reporter = combineReporters(screen, log);
 
