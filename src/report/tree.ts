@@ -217,7 +217,8 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     if (running.length <= room) {
       // one line per running host, plus a tail of output when there is room for it
       const tailRoom = running.length > 0 ? Math.floor((room - running.length) / running.length) : 0;
-      const tailLines = Math.min(TAIL - 1, tailRoom, running.length <= 3 ? TAIL - 1 : 0);
+      // a few hosts get the last three lines, more hosts two, as long as the terminal has room
+      const tailLines = Math.min(running.length <= 3 ? TAIL - 1 : 2, tailRoom);
       for (const h of running) {
         const item = h.item !== undefined ? s.dim(` (item=${visibleLine(h.item)})`) : '';
         const shown = tailOf(h);
