@@ -39,7 +39,8 @@ Options:
   -t, --tags TAGS             only tasks with one of these tags (comma-separated, repeatable)
       --skip-tags TAGS        skip tasks with one of these tags
   -e, --extra-vars VARS       variables that win over all others: key=value (several
-                              separated by spaces), a JSON object, or @vars.yml (repeatable)
+                              separated by spaces), a YAML/JSON mapping ('{a: 1}'), or
+                              @vars.yml (repeatable)
   -f, --forks N               hosts worked on at once (default 5)
   -C, --check                 dry run: nothing changes on any host; modules report what
                               they would do
@@ -233,7 +234,7 @@ function splitList(values: string[]): string[] {
   return values.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
-/** `-e`: key=value pairs, a JSON/YAML mapping, or @file (YAML or JSON). Later ones win. */
+/** `-e`: key=value pairs, an inline YAML/JSON mapping, or @file (YAML or JSON). Later ones win. */
 export async function parseExtraVars(values: readonly string[], cwd: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const raw of values) {
@@ -262,13 +263,11 @@ export async function parseExtraVars(values: readonly string[], cwd: string): Pr
       rejectPrototypeKeys(data, `-e ${raw}`);
       if (data === null || data === undefined) continue;
       Object.assign(out, mapping(data, `-e ${raw}`));
-    } else if (text.startsWith('{')) {
-      let data: unknown;
-      try {
-        data = JSON.parse(text);
-      } catch (err) {
-        throw new UsageError(`-e: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-      }
+    } else if (text.startsWith('{') || text.startsWith('[')) {
+      // inline YAML (JSON is YAML too), as Ansible reads it: -e '{a: 1, b: [x, y]}'
+      const parsed = parseYaml(text, '-e');
+      if (!parsed.ok) throw new UsageError(`-e '${raw}': not a valid YAML/JSON mapping: ${parsed.errors.map((d) => `${d.message} (column ${d.location.col})`).join('; ')}`);
+      const data = parsed.yaml.value;
       rejectPrototypeKeys(data, '-e');
       Object.assign(out, mapping(data, '-e'));
     } else if (text !== '') {
