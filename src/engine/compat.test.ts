@@ -1,17 +1,16 @@
 // Ansible behaviours an outside tester found missing: rescue variables, meta tasks,
 // --start-at-task on unnamed tasks.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMemoryReporter } from '../report/combine.js';
 import type { RunEvent, TaskResultEvent } from '../report/events.js';
 import { runPlaybook } from './run.js';
-import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom } from './testing/memory.js';
+import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom, retryRecorder } from './testing/memory.js';
 import type { FleetOptions } from './testing/memory.js';
 import { testModules } from './testing/modules.js';
 import type { RunOptions } from './types.js';
 
 async function run(yaml: string, setup: { groups?: Record<string, string[]>; fleet?: FleetOptions; run?: Partial<RunOptions> } = {}) {
-  const { playbook, dir } = await playbookFrom(yaml);
+  const { playbook } = await playbookFrom(yaml);
   const fleet = memoryFleet(setup.fleet);
   const mem = createMemoryReporter();
   const recap = await runPlaybook(
@@ -21,7 +20,6 @@ async function run(yaml: string, setup: { groups?: Record<string, string[]>; fle
       transportFactory: fleet.factory,
       gatherFacts: () => Promise.resolve({ ...FAKE_FACTS }),
       getModule: (n) => testModules.get(n),
-      retryFile: join(dir, 'site.retry'),
       forks: 10,
       ...setup.run,
     },
@@ -105,9 +103,8 @@ describe('--start-at-task', () => {
 });
 
 describe('an unreachable host in the plain output', () => {
-  it('one UNREACHABLE line (connect + first task), recap counts it once, retry file ends with a newline', async () => {
+  it('one UNREACHABLE line (connect + first task), recap counts it once, the host is to retry', async () => {
     const { Writable } = await import('node:stream');
-    const { readFile } = await import('node:fs/promises');
     const { createPlainReporter } = await import('../report/plain.js');
     let text = '';
     const out = new Writable({
@@ -116,7 +113,7 @@ describe('an unreachable host in the plain output', () => {
         cb();
       },
     });
-    const { playbook, dir } = await playbookFrom(`
+    const { playbook } = await playbookFrom(`
 - hosts: web
   gather_facts: false
   tasks:
@@ -125,17 +122,18 @@ describe('an unreachable host in the plain output', () => {
     - sh: two
 `);
     const fleet = memoryFleet({ unreachable: ['b'] });
+    const retry = retryRecorder();
     const recap = await runPlaybook(
       playbook,
       memoryInventory({ web: ['a', 'b'] }),
-      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), retryFile: join(dir, 'site.retry') },
+      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), retry: retry.retry },
       createPlainReporter(out),
     );
     expect(text.match(/UNREACHABLE/g)).toHaveLength(1);
     expect(text).toMatch(/^b {2}UNREACHABLE: hello \(.*site\.yml:5\): /m);
     expect(recap.hosts.b).toMatchObject({ unreachable: 1, ok: 0, failed: 0 });
     expect(recap.hosts.a).toMatchObject({ ok: 2, unreachable: 0 });
-    expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('b\n');
+    expect(retry.hosts()).toEqual(['b']);
   });
 });
 

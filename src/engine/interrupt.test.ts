@@ -38,7 +38,7 @@ describe('createInterrupt', () => {
     const recap = await runPlaybook(
       playbook,
       memoryInventory({ web: ['a', 'b'] }),
-      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: i.signal, killSignal: i.killSignal, graceMs: 30_000, retryFile: false },
+      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: i.signal, killSignal: i.killSignal, graceMs: 30_000 },
       {},
     );
     i.dispose();

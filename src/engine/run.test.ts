@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMemoryReporter } from '../report/combine.js';
 import type { RunEvent, TaskResultEvent } from '../report/events.js';
 import { batchSizes } from './batches.js';
 import { runPlaybook } from './run.js';
-import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom } from './testing/memory.js';
+import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom, retryRecorder } from './testing/memory.js';
 import type { FleetOptions } from './testing/memory.js';
 import { testModules } from './testing/modules.js';
 import type { RunOptions } from './types.js';
@@ -25,6 +24,7 @@ async function run(yaml: string, setup: Setup = {}) {
   const fleet = memoryFleet(setup.fleet);
   const inv = memoryInventory(setup.groups ?? { web: ['a', 'b', 'c'] }, setup.hostVars);
   const mem = createMemoryReporter();
+  const retry = retryRecorder(join(dir, 'site.retry'));
   let gathered = 0;
   const recap = await runPlaybook(
     playbook,
@@ -33,13 +33,13 @@ async function run(yaml: string, setup: Setup = {}) {
       transportFactory: fleet.factory,
       gatherFacts: setup.gather ?? (() => (gathered++, Promise.resolve({ ...FAKE_FACTS }))),
       getModule: (n) => testModules.get(n),
-      retryFile: join(dir, 'site.retry'),
+      retry: retry.retry,
       forks: 10,
       ...setup.run,
     },
     mem,
   );
-  return { recap, events: mem.events, fleet, dir, gathered: () => gathered };
+  return { recap, events: mem.events, fleet, dir, gathered: () => gathered, retried: retry.hosts };
 }
 
 const results = (events: RunEvent[], host?: string): TaskResultEvent[] =>
@@ -721,12 +721,12 @@ describe('unreachable hosts, exit codes and the retry file', () => {
     - sh: two
 `;
   it('unreachable hosts are removed from the play, counted unreachable not failed; exit 4', async () => {
-    const { recap, events, fleet, dir } = await run(yaml, { fleet: { unreachable: ['b'] } });
+    const { recap, events, fleet, dir, retried } = await run(yaml, { fleet: { unreachable: ['b'] } });
     expect(recap.hosts.b).toMatchObject({ unreachable: 1, failed: 0 });
     expect(cmds(fleet.calls, 'a')).toEqual(['one', 'two']);
     expect(events.filter((e) => e.type === 'host_connect' && e.status === 'unreachable')).toHaveLength(1);
     expect(recap.exitCode).toBe(4);
-    expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('b\n');
+    expect(retried()).toEqual(['b']);
     expect(recap.retryFile).toBe(join(dir, 'site.retry'));
   });
 
@@ -736,21 +736,18 @@ describe('unreachable hosts, exit codes and the retry file', () => {
   });
 
   it('failed and unreachable hosts go to the retry file; failed wins the exit code', async () => {
-    const { recap, dir } = await run(yaml, {
+    const { recap, retried } = await run(yaml, {
       groups: { web: ['a', 'b', 'c', 'd'] },
       fleet: { unreachable: ['d'], reply: (h) => (h === 'b' ? { exitCode: 1 } : undefined) },
     });
     expect(recap.exitCode).toBe(2);
-    expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('b\nd\n');
+    expect(retried()).toEqual(['b', 'd']);
   });
 
-  it('all ok: exit 0 and a stale retry file is removed', async () => {
-    const { playbook, dir } = await playbookFrom(yaml);
-    await writeFile(join(dir, 'site.retry'), 'old\n');
-    const fleet = memoryFleet();
-    const recap = await runPlaybook(playbook, memoryInventory({ web: ['a'] }), { transportFactory: fleet.factory, getModule: (n) => testModules.get(n) }, {});
+  it('all ok: exit 0, no host to retry (the CLI then removes a stale retry file)', async () => {
+    const { recap, retried } = await run(yaml, { groups: { web: ['a'] } });
     expect(recap.exitCode).toBe(0);
-    expect(existsSync(join(dir, 'site.retry'))).toBe(false);
+    expect(retried()).toEqual([]);
     expect(recap.retryFile).toBeUndefined();
   });
 
@@ -761,12 +758,13 @@ describe('unreachable hosts, exit codes and the retry file', () => {
   it('task locations are shown relative to displayRoot', async () => {
     const { playbook, dir } = await playbookFrom(yaml);
     const fleet = memoryFleet({ reply: () => ({ exitCode: 1 }) });
-    const recap = await runPlaybook(playbook, memoryInventory({ web: ['a'] }), { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), displayRoot: dir, retryFile: false }, {});
+    const recap = await runPlaybook(playbook, memoryInventory({ web: ['a'] }), { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), displayRoot: dir }, {});
     expect(recap.failures[0]!.where).toBe('site.yml:5');
   });
 
   it('--limit narrows the hosts, also from a retry file', async () => {
-    const { dir } = await run(yaml, { fleet: { unreachable: ['b'] } });
+    const { dir, retried } = await run(yaml, { fleet: { unreachable: ['b'] } });
+    await writeFile(join(dir, 'site.retry'), `${(retried() ?? []).join('\n')}\n`);
     const again = await run(yaml, { run: { limit: [`@${join(dir, 'site.retry')}`] } });
     expect(again.fleet.calls.map((c) => c.host)).toEqual(['b', 'b']);
     const pattern = await run(yaml, { run: { limit: ['a:c'] } });
@@ -800,7 +798,7 @@ describe('no_log', () => {
 describe('Ctrl-C', () => {
   it('first interrupt: no new task starts, running commands get the grace period, then are aborted; exit 130 with a recap', async () => {
     const stop = new AbortController();
-    const { playbook, dir } = await playbookFrom(`
+    const { playbook } = await playbookFrom(`
 - hosts: web
   gather_facts: false
   tasks:
@@ -809,12 +807,13 @@ describe('Ctrl-C', () => {
 `);
     const fleet = memoryFleet({ reply: (_h, c) => (c === 'long' ? { delayMs: 10_000 } : undefined) });
     const mem = createMemoryReporter();
+    const retry = retryRecorder();
     setTimeout(() => stop.abort(), 50);
     const t0 = Date.now();
     const recap = await runPlaybook(
       playbook,
       memoryInventory({ web: ['a', 'b'] }),
-      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: stop.signal, graceMs: 100, retryFile: join(dir, 'site.retry') },
+      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: stop.signal, graceMs: 100, retry: retry.retry },
       mem,
     );
     expect(Date.now() - t0).toBeLessThan(2000);
@@ -824,7 +823,7 @@ describe('Ctrl-C', () => {
     expect(fleet.calls.every((c) => c.aborted)).toBe(true);
     expect(mem.events.at(-1)?.type).toBe('recap');
     // the retry file lists every host that did not finish
-    expect(await readFile(join(dir, 'site.retry'), 'utf8')).toBe('a\nb\n');
+    expect(retry.hosts()).toEqual(['a', 'b']);
   });
 
   it('a host still connecting is stopped too, reported as interrupted, not unreachable', async () => {
@@ -841,7 +840,7 @@ describe('Ctrl-C', () => {
     const recap = await runPlaybook(
       playbook,
       memoryInventory({ web: ['a'] }),
-      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: stop.signal, graceMs: 50, retryFile: false },
+      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: stop.signal, graceMs: 50 },
       {},
     );
     expect(Date.now() - t0).toBeLessThan(2000);
@@ -864,7 +863,7 @@ describe('Ctrl-C', () => {
     const recap = await runPlaybook(
       playbook,
       memoryInventory({ web: ['a'] }),
-      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: stop.signal, graceMs: 2000, retryFile: false },
+      { transportFactory: fleet.factory, getModule: (n) => testModules.get(n), signal: stop.signal, graceMs: 2000 },
       {},
     );
     expect(fleet.calls.map((c) => [c.command, c.aborted ?? false])).toEqual([['short', false]]);

@@ -1,3 +1,5 @@
+import type { TaskNode } from '../playbook/types.js';
+
 // Tag selection with Ansible's special tags: `always` runs unless skipped by name, `never`
 // runs only when one of its tags is asked for, `all` (default), `tagged`, `untagged`.
 export function tagsSelected(taskTags: readonly string[], only: readonly string[], skip: readonly string[]): boolean {
@@ -18,6 +20,12 @@ export function tagsSelected(taskTags: readonly string[], only: readonly string[
   if (wanted.includes('tagged') && tags.size > 0) return true;
   if (wanted.includes('untagged') && tags.size === 0) return true;
   return wanted.some((t) => tags.has(t));
+}
+
+/** --start-at-task: a task's name (an unnamed one's module name, also as `ansible.builtin.X`, as Ansible shows it). */
+export function startAtMatches(pattern: string, task: TaskNode): boolean {
+  if (task.name !== undefined) return globMatch(pattern, task.name);
+  return globMatch(pattern, task.module) || globMatch(pattern, `ansible.builtin.${task.module}`);
 }
 
 /** `fnmatch`-style match used by --start-at-task. */

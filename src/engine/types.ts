@@ -40,10 +40,11 @@ export interface RunOptions {
   /** grace period for running commands after `signal` (default 5000 ms) */
   graceMs?: number;
   /**
-   * where to write failed + unreachable hosts (after Ctrl-C: every host that did not finish);
-   * false: do not write one. Default: next to the playbook (`site.yml` → `site.retry`)
+   * Called once at the end with the hosts a re-run must cover (failed and unreachable; after
+   * Ctrl-C every host that did not finish), possibly none; returns the retry file it wrote, which
+   * the recap shows. The CLI writes the file (src/cli/commands/apply.ts); the engine writes nothing.
    */
-  retryFile?: string | false;
+  retry?: (hosts: readonly string[]) => Promise<string | undefined>;
   /** directory relative paths (copy src, templates, --limit @file) resolve against; default the playbook's */
   playbookDir?: string;
   /** module lookup (tests add in-memory modules); default src/modules/registry.ts */

@@ -2,7 +2,9 @@
 // failure again with host, task, file:line, exit code and a stderr excerpt, so nobody has to
 // scroll back; then what did not happen (hosts never started, handlers still pending) and
 // how to re-run only what failed.
-import { isAbsolute, relative } from 'node:path';
+import { displayPath } from '../engine/identity.js';
+// renderers take it from here with the recap (one definition: the engine's, which shows task locations)
+export { displayPath };
 import type { HostStats, RecapEvent } from './events.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';
@@ -98,11 +100,4 @@ export function exitMeaning(code: number): string {
     default:
       return 'error';
   }
-}
-
-/** A path relative to root when it is inside root (shorter to read and to paste). */
-export function displayPath(file: string, root: string | undefined): string {
-  if (!root) return file;
-  const rel = relative(root, file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }

@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { FAKE_FACTS, memoryFleet, memoryInventory } from '../../engine/testing/memory.js';
+import { existsSync } from 'node:fs';
+import { planRun } from '../../engine/plan.js';
+import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom } from '../../engine/testing/memory.js';
 import { eventsSchema } from '../../report/schema.js';
 import { ValidationError } from '../../util/errors.js';
 import type { CommandIo, ParsedArgs } from '../command.js';
-import { applyCommand, hostConnectionVars, parseExtraVars, remoteUserMap, runApply } from './apply.js';
+import { applyCommand, hostConnectionVars, parseExtraVars, remoteUserMap, runApply, writeRetryFile } from './apply.js';
 import type { ApplyHooks } from './apply.js';
 import { parseArgs } from 'node:util';
 import { TextSink as Sink } from '../../../test/support/cli.js';
@@ -142,14 +144,66 @@ describe('runbook apply', () => {
     expect(r.out).toContain('"msg":"from-file 7"');
   });
 
-  it('remote_user: the login user where the inventory names none; ansible_user and -e win (as Ansible)', () => {
+  it('remote_user: the login user where the inventory names none; ansible_user and -e win (as Ansible)', async () => {
     const inv = memoryInventory({ web: ['a', 'b'], db: ['c'] }, { b: { ansible_user: 'admin' } });
-    const users = remoteUserMap([{ hosts: 'web', remoteUser: 'deploy' }, { hosts: 'all', remoteUser: 'other' }], inv);
+    const { playbook } = await playbookFrom(`
+- hosts: web
+  remote_user: deploy
+  gather_facts: false
+  tasks: [{ debug: { msg: one } }]
+- hosts: all
+  remote_user: other
+  gather_facts: false
+  tasks: [{ debug: { msg: two } }]
+`);
+    const users = remoteUserMap(await planRun(playbook, inv));
     expect([...users.entries()]).toEqual([['a', 'deploy'], ['b', 'deploy'], ['c', 'other']]);
     const host = (n: string) => inv.hosts.get(n) ?? { name: n, vars: {} };
     expect(hostConnectionVars(host('a'), users, {}).ansible_user).toBe('deploy');
     expect(hostConnectionVars(host('b'), users, {}).ansible_user).toBe('admin');
     expect(hostConnectionVars(host('c'), users, { ansible_user: 'root' }).ansible_user).toBe('root');
+  });
+
+  it('remote_user of a play with a templated hosts: goes to the hosts the run targets (it was ignored)', async () => {
+    const inv = memoryInventory({ web: ['a', 'b'], db: ['c'] });
+    const { playbook } = await playbookFrom(`
+- hosts: "{{ target | default('web') }}"
+  remote_user: deploy
+  gather_facts: false
+  tasks: [{ debug: { msg: one } }]
+- hosts: all
+  remote_user: other
+  gather_facts: false
+  tasks: [{ debug: { msg: two } }]
+`);
+    expect([...remoteUserMap(await planRun(playbook, inv)).entries()]).toEqual([['a', 'deploy'], ['b', 'deploy'], ['c', 'other']]);
+    const db = await planRun(playbook, inv, { extraVars: { target: 'db' } });
+    expect(db.plays[0]?.hosts).toEqual(['c']);
+    expect([...remoteUserMap(db).entries()]).toEqual([['c', 'deploy'], ['a', 'other'], ['b', 'other']]);
+    // --limit narrows what the first play decides, as it narrows the run
+    expect([...remoteUserMap(await planRun(playbook, inv, { limit: ['b:c'] })).entries()]).toEqual([['b', 'deploy'], ['c', 'other']]);
+  });
+
+  it('the retry file: one host per line ending in a newline; none removes a stale one; an unwritable one is a warning', async () => {
+    const dir = await project();
+    const path = join(dir, 'site.retry');
+    const warnings: string[] = [];
+    expect(await writeRetryFile(path, ['b', 'c'], (m) => warnings.push(m))).toBe(path);
+    expect(await readFile(path, 'utf8')).toBe('b\nc\n');
+    expect(await writeRetryFile(path, [], (m) => warnings.push(m))).toBeUndefined();
+    expect(existsSync(path)).toBe(false);
+    expect(await writeRetryFile(join(dir, 'no-such-dir', 'site.retry'), ['b'], (m) => warnings.push(m))).toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/^could not write the retry file .*no-such-dir.*ENOENT/)]);
+  });
+
+  it('an all-ok run through the CLI removes a stale retry file; the recap names the one it writes', async () => {
+    const dir = await project(PLAYBOOK.replace("failed_when: inventory_hostname == 'b'", 'failed_when: false'));
+    await writeFile(join(dir, 'site.retry'), 'old\n');
+    expect((await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json'])).code).toBe(0);
+    expect(existsSync(join(dir, 'site.retry'))).toBe(false);
+    const failed = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '--retry-file', 'out.retry'], { unreachable: ['a'] });
+    expect(JSON.parse(failed.out.trimEnd().split('\n').at(-1)!)).toMatchObject({ type: 'recap', retryFile: join(dir, 'out.retry') });
+    expect(await readFile(join(dir, 'out.retry'), 'utf8')).toBe('a\n');
   });
 
   it('-e: hostile input is refused cleanly (prototype keys, alias bombs in @file)', async () => {

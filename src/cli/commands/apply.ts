@@ -1,12 +1,12 @@
 // `runbook apply PLAYBOOK -i INVENTORY`: validate everything first (playbook, inventory,
 // flags), then run. No connection is opened before the whole input is known to be valid.
 import type { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
+import type { RunPlan } from '../../engine/plan.js';
 import type { RunOptions } from '../../engine/types.js';
 import { loadInventory } from '../../inventory/load.js';
-import type { Inventory } from '../../inventory/types.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { formatDiagnostics } from '../../playbook/format.js';
@@ -140,12 +140,21 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   if (loaded.warnings.length > 0) io.stderr.write(formatDiagnostics(loaded.warnings));
   if (!loaded.ok) throw new ValidationError(formatDiagnostics(loaded.errors), loaded.errors);
 
-  const [{ defaultRetryFile, runPlaybook }, { createInterrupt }, { gatherFacts }, { createTransport, resolveConnection }] = await Promise.all([
+  const [{ planRun }, { runPlaybook }, { createInterrupt }, { gatherFacts }, { createTransport, resolveConnection }] = await Promise.all([
+    import('../../engine/plan.js'),
     import('../../engine/run.js'),
     import('../../engine/interrupt.js'),
     import('../../facts/gather.js'),
     import('../../transport/factory.js'),
   ]);
+
+  const limit = strings(v.limit);
+  const tags = splitList(strings(v.tags));
+  const skipTags = splitList(strings(v['skip-tags']));
+  const startAtTask = typeof v['start-at-task'] === 'string' ? v['start-at-task'] : undefined;
+  const readControllerFile = (p: string): Promise<string> => readFile(resolve(io.cwd, p), 'utf8');
+  // the run's plan (hosts per play, --limit, --start-at-task): bad input fails here, before any prompt or connection
+  const plan = await planRun(loaded.playbook, inventory, { limit, extraVars, tags, skipTags, ...(startAtTask !== undefined ? { startAtTask } : {}), readFile: readControllerFile });
 
   let becomePassword = io.env.RUNBOOK_BECOME_PASSWORD;
   if (v['ask-become-pass']) becomePassword = await askPassword(io, 'BECOME password: ');
@@ -167,7 +176,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   // A play's remote_user is the login user where the inventory names none (Ansible: ansible_user
   // beats remote_user; -e beats both). One connection serves a host for the whole run, so the
   // first play that targets a host decides; a task-level remote_user cannot switch it.
-  const remoteUsers = remoteUserMap(loaded.playbook.plays, inventory);
+  const remoteUsers = remoteUserMap(plan);
   const connectionVars = (host: { name: string; vars: Record<string, unknown> }): Record<string, unknown> =>
     hostConnectionVars(host, remoteUsers, extraVars);
   // connection settings are input too: resolve them all now, so a bad ansible_port or
@@ -189,14 +198,14 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   });
   const retryFile = typeof v['retry-file'] === 'string' ? resolve(io.cwd, v['retry-file']) : defaultRetryFile(playbookFile);
   const options: RunOptions = {
-    limit: strings(v.limit),
-    tags: splitList(strings(v.tags)),
-    skipTags: splitList(strings(v['skip-tags'])),
+    limit,
+    tags,
+    skipTags,
     extraVars,
     forks,
     check: v.check === true,
     diff: v.diff === true,
-    ...(typeof v['start-at-task'] === 'string' ? { startAtTask: v['start-at-task'] } : {}),
+    ...(startAtTask !== undefined ? { startAtTask } : {}),
     verbosity,
     forceHandlers: v['force-handlers'] === true,
     transportFactory:
@@ -211,10 +220,10 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     signal: interrupt.signal,
     killSignal: interrupt.killSignal,
     ...(hooks.graceMs !== undefined ? { graceMs: hooks.graceMs } : {}),
-    retryFile,
+    retry: (hosts) => writeRetryFile(retryFile, hosts, (msg) => reporter.onEvent?.({ type: 'warning', msg })),
     playbookDir: dirname(playbookFile),
     displayRoot: io.cwd,
-    readFile: (p) => readFile(resolve(io.cwd, p), 'utf8'),
+    readFile: readControllerFile,
   };
   try {
     const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
@@ -287,14 +296,43 @@ export async function parseExtraVars(values: readonly string[], cwd: string): Pr
   return out;
 }
 
-/** The login user each host gets from a play's remote_user (first play that targets it). */
-export function remoteUserMap(plays: ReadonlyArray<{ hosts: string; remoteUser?: string }>, inventory: Inventory): Map<string, string> {
+/**
+ * The login user each host gets from a play's remote_user (first play that targets it), over
+ * the hosts the run's plan gives each play: the same selection the engine runs (a templated
+ * `hosts:` rendered, --limit applied).
+ */
+export function remoteUserMap(plan: Pick<RunPlan, 'plays'>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const play of plays) {
+  for (const { play, hosts } of plan.plays) {
     if (play.remoteUser === undefined || play.remoteUser.includes('{{')) continue;
-    for (const name of selectHosts(inventory, play.hosts)) if (!out.has(name)) out.set(name, play.remoteUser);
+    for (const name of hosts) if (!out.has(name)) out.set(name, play.remoteUser);
   }
   return out;
+}
+
+/** `site.yml` → `site.retry` beside it (Ansible's convention). */
+export function defaultRetryFile(playbookFile: string): string {
+  const ext = extname(playbookFile);
+  return join(dirname(playbookFile), `${basename(playbookFile, ext)}.retry`);
+}
+
+/**
+ * The retry file: the hosts a re-run with `--limit @FILE` must cover, one per line. With none,
+ * a stale file from an earlier run is removed (it would re-run hosts that are fine now).
+ * Returns the file written; a file that cannot be written is a warning, not a failed run.
+ */
+export async function writeRetryFile(path: string, hosts: readonly string[], warn: (msg: string) => void): Promise<string | undefined> {
+  try {
+    if (hosts.length === 0) {
+      await rm(path, { force: true });
+      return undefined;
+    }
+    await writeFile(path, hosts.join('\n') + '\n', 'utf8');
+    return path;
+  } catch (err) {
+    warn(`could not write the retry file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 /** Variables a host's connection is resolved from: remote_user < inventory < -e. */

@@ -191,3 +191,18 @@ export async function playbookFrom(yaml: string, files: Record<string, string> =
   if (!r.ok) throw new Error(`test playbook invalid: ${JSON.stringify(r.errors.map((e) => `${e.location.line}: ${e.message}`))}`);
   return { playbook: r.playbook, dir, file };
 }
+
+/**
+ * RunOptions.retry for tests: records the hosts the engine hands over (the CLI writes them to
+ * the retry file) and answers with `path` as the file written when there are any.
+ */
+export function retryRecorder(path = 'site.retry'): { retry: (hosts: readonly string[]) => Promise<string | undefined>; hosts: () => readonly string[] | undefined } {
+  let got: readonly string[] | undefined;
+  return {
+    retry: (hosts) => {
+      got = [...hosts];
+      return Promise.resolve(hosts.length > 0 ? path : undefined);
+    },
+    hosts: () => got,
+  };
+}

@@ -4,12 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LocalTransport } from '../../transport/local.js';
-import { ExecError } from '../../transport/errors.js';
-import type { ShellCommand } from '../../transport/command.js';
 import type { BecomeOptions, Transport } from '../../transport/types.js';
-import { createScope, evaluate, render, renderValue } from '../../template/index.js';
+import { createScope } from '../../template/index.js';
 import { gatherFacts } from '../../facts/gather.js';
 import type { HostFacts } from '../../facts/types.js';
+import { createModuleContext } from '../context.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 
 export interface LocalContextOptions {
@@ -33,41 +32,27 @@ export function localContext(o: LocalContextOptions = {}): LocalContext {
   return transportContext(new LocalTransport('local'), o);
 }
 
-/** A ModuleContext over any transport (ssh to a lab host in test/lab, local here). */
+/** A ModuleContext over any transport (ssh to a lab host in test/lab, local here), built as the engine builds one. */
 export function transportContext(transport: Transport, o: LocalContextOptions = {}): LocalContext {
-  const scope = createScope([{ name: 'test vars', vars: o.vars ?? {}, kind: 'template' }]);
   let facts: Promise<HostFacts> | undefined;
   const commands: string[] = [];
-  const exec = async (command: ShellCommand, options: Parameters<ModuleContext['exec']>[1] = {}) => {
-    const { become: useBecome, ...rest } = options;
-    commands.push(command.toDisplay());
-    const become = useBecome === false ? undefined : o.become;
-    return transport.exec(command, { ...rest, ...(become ? { become } : {}) });
-  };
-  const ctx: LocalContext = {
+  const warnings: string[] = [];
+  const progressNotes: string[] = [];
+  const ctx = createModuleContext({
     host: transport.host,
+    transport,
+    module: 'test',
     check: o.check ?? false,
     diff: o.diff ?? false,
-    vars: o.vars ?? {},
-    commands,
-    warnings: [],
-    progressNotes: [],
+    become: o.become,
+    scope: createScope([{ name: 'test vars', vars: o.vars ?? {}, kind: 'template' }]),
     facts: () => (facts ??= gatherFacts(transport)),
-    exec,
-    run: async (command, options) => {
-      const r = await exec(command, options);
-      if (!r.ok) throw new ExecError(r);
-      return r;
-    },
-    put: (path, content, options) => transport.put(path, content, { ...options, ...(o.become ? { become: o.become } : {}) }),
     readLocalFile: (p) => readFile(isAbsolute(p) ? p : join(o.baseDir ?? process.cwd(), p), 'utf8'),
-    renderTemplate: (text) => String(render(text, scope)),
-    evaluate: (expr) => evaluate(expr, scope),
-    evaluateValue: (expr) => renderValue(`{{ ${expr} }}`, scope),
-    warn: (m) => ctx.warnings.push(m),
-    progress: (m) => ctx.progressNotes.push(m),
-  };
-  return ctx;
+    warn: (m) => warnings.push(m),
+    progress: (m) => progressNotes.push(m),
+    onCommand: (command) => commands.push(command.toDisplay()),
+  });
+  return Object.assign(ctx, { commands, warnings, progressNotes });
 }
 
 /** Run a module the way the engine does (check, args as given), returning the result and commands. */

@@ -1,0 +1,197 @@
+// One module run for one task (one loop item, one retry attempt): arguments rendered and
+// checked, environment and become worked out, the connection opened, the module's context
+// built (src/modules/context.ts), the module run under Ctrl-C and the task's timeout, and its
+// result judged (changed_when, failed_when) into a TaskOutcome.
+import { createModuleContext } from '../modules/context.js';
+import type { ModuleResult } from '../modules/types.js';
+import { maskSecrets } from '../transport/command.js';
+import { ExecError, UnreachableError } from '../transport/errors.js';
+import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
+import { resolve } from 'node:path';
+import { prepareArgs } from './args.js';
+import { truthy } from './conditions.js';
+import { condition } from './conditions.js';
+import { connect, ensureFacts, Interrupted } from './host-state.js';
+import { templateMessage } from './identity.js';
+import { describeExec, execDetails, execFailure, failure, lines } from './outcome.js';
+import type { TaskOutcome } from './outcome.js';
+import type { ModuleCall } from './task-call.js';
+import { renderValue, TemplateError } from './templating.js';
+import type { VarScope } from './templating.js';
+
+/** after an abort, how long a module may take to stop its remote command */
+const ABORT_SETTLE_MS = 5000;
+
+export async function callModule(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> {
+  const { run, host: h, task, module, inh, ref } = call;
+  const rendered = (() => {
+    try {
+      return { ok: true as const, value: renderValue(task.args, scope) };
+    } catch (err) {
+      return { ok: false as const, err };
+    }
+  })();
+  if (!rendered.ok) return failure(templateMessage(rendered.err, task, 'arguments'));
+  const prepared = prepareArgs(rendered.value, module, task, h.name);
+  if (!prepared.ok) return failure(prepared.msg);
+  const args = prepared.args;
+  let env: Record<string, string> = {};
+  let become: BecomeOptions | undefined;
+  try {
+    env = environment(call.inh.environment, scope);
+    become = becomeFor(call, scope);
+  } catch (err) {
+    return failure(templateMessage(err, task, 'environment/become'));
+  }
+  let transport: Transport | undefined;
+  try {
+    transport = module.controllerOnly ? undefined : await connect(run, h);
+  } catch (err) {
+    if (err instanceof Interrupted) return failure(err.message);
+    throw err;
+  }
+  const controller = new AbortController();
+  const onKill = (): void => controller.abort(new Error('interrupted (Ctrl-C)'));
+  if (run.kill.aborted) onKill();
+  run.kill.addEventListener('abort', onKill, { once: true });
+  const timeoutS = inh.timeout;
+  let timer: NodeJS.Timeout | undefined;
+  let lastExec: ExecResult | undefined;
+  const secrets = become?.password ? [...run.secrets, become.password] : run.secrets;
+  const rootPassword = run.options.becomePassword;
+  const ctx = createModuleContext({
+    host: h.name,
+    transport,
+    module: module.name,
+    check: inh.checkMode ?? run.options.check ?? false,
+    diff: run.options.diff ?? false,
+    become,
+    becomeOnRequest: { user: 'root', ...(rootPassword ? { password: rootPassword } : {}) },
+    env,
+    signal: controller.signal,
+    secrets,
+    scope,
+    facts: () => ensureFacts(run, h, module.usesFacts ?? false),
+    readLocalFile: (p) => run.readFile(resolve(run.playbookDir, p)),
+    warn: (message) => run.emit({ type: 'warning', host: h.name, msg: message }),
+    progress: (message) => run.emit({ type: 'progress', host: h.name, task: ref, msg: message }),
+    onResult: (r) => (lastExec = r),
+    onOutput: (stream, chunk) => {
+      if (!call.noLog) run.emit({ type: 'output', host: h.name, task: ref, stream, chunk });
+    },
+  });
+
+  const stoppedOutcome = (): TaskOutcome => {
+    const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'aborted';
+    return { ...failure(reason), ...(lastExec ? execDetails(lastExec) : {}) };
+  };
+  let res: ModuleResult;
+  try {
+    const running = module.run(ctx, args);
+    running.catch(() => undefined);
+    // On abort (Ctrl-C, task timeout) the transport stops the remote command, which takes a
+    // round trip: wait for the module to give up, but never longer than ABORT_SETTLE_MS,
+    // so a module that ignores its signal cannot hold the run.
+    const settled = (): Promise<void> =>
+      Promise.race([running.then(() => undefined, () => undefined), new Promise<void>((r) => setTimeout(r, ABORT_SETTLE_MS).unref())]);
+    const guard = new Promise<never>((_, reject) => {
+      const onAbort = (): void => {
+        const reason = controller.signal.reason instanceof Error ? controller.signal.reason : new Error('aborted');
+        void settled().then(() => reject(reason));
+      };
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    if (timeoutS !== undefined && timeoutS > 0) {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`task timed out after ${timeoutS}s (timeout: ${timeoutS}) and was stopped`));
+      }, timeoutS * 1000);
+    }
+    res = await Promise.race([running, guard]);
+    // the module ended because it was stopped: that, not its own result, is the outcome
+    if (controller.signal.aborted) return stoppedOutcome();
+  } catch (err) {
+    if (controller.signal.aborted && !(err instanceof UnreachableError)) return stoppedOutcome();
+    if (err instanceof UnreachableError) throw err;
+    if (err instanceof ExecError) return execFailure(err.result);
+    if (err instanceof TemplateError) return failure(templateMessage(err, task, 'module'));
+    const msg = maskSecrets(err instanceof Error ? err.message : String(err), secrets);
+    return { ...failure(msg), ...(lastExec ? execDetails(lastExec) : {}) };
+  } finally {
+    if (timer) clearTimeout(timer);
+    run.kill.removeEventListener('abort', onKill);
+  }
+  return judge(call, res, scope, lastExec);
+}
+
+/** ModuleResult → Ansible's registered shape, then changed_when / failed_when. */
+function judge(call: ModuleCall, res: ModuleResult, scope: VarScope, lastExec: ExecResult | undefined): TaskOutcome {
+  const task = call.task;
+  const result: Record<string, unknown> = {
+    ...(res.data ?? {}),
+    changed: res.changed,
+    failed: res.failed ?? false,
+    ...(res.msg !== undefined ? { msg: res.msg } : {}),
+    ...(res.skipped ? { skipped: true } : {}),
+    ...(res.diff ? { diff: res.diff } : {}),
+    ...(res.warnings?.length ? { warnings: res.warnings } : {}),
+  };
+  if (typeof result.stdout === 'string' && !('stdout_lines' in result)) result.stdout_lines = lines(result.stdout);
+  if (typeof result.stderr === 'string' && !('stderr_lines' in result)) result.stderr_lines = lines(result.stderr);
+  if (res.facts) result.ansible_facts = res.facts;
+  const s = task.register ? scope.child({ name: 'result', kind: 'data', vars: { [task.register]: result } }) : scope;
+  try {
+    if (task.changedWhen) result.changed = task.changedWhen.every((c) => condition(c, s));
+    if (task.failedWhen) result.failed = task.failedWhen.some((c) => condition(c, s));
+  } catch (err) {
+    return failure(templateMessage(err, task, task.failedWhen ? 'failed_when' : 'changed_when'));
+  }
+  const failed = result.failed === true;
+  const status: TaskOutcome['status'] = failed ? 'failed' : res.skipped ? 'skipped' : result.changed === true ? 'changed' : 'ok';
+  const o: TaskOutcome = {
+    status,
+    result,
+    ...(res.msg !== undefined ? { msg: res.msg } : {}),
+    ...(res.diff ? { diff: res.diff } : {}),
+    ...(res.warnings?.length ? { warnings: res.warnings } : {}),
+    ...(res.facts ? { facts: res.facts } : {}),
+  };
+  if (failed && lastExec) Object.assign(o, execDetails(lastExec));
+  if (failed && !o.msg) o.msg = lastExec && !lastExec.ok ? describeExec(lastExec) : 'failed';
+  return o;
+}
+
+function environment(layers: ReadonlyArray<Record<string, unknown>>, scope: VarScope): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const layer of layers) {
+    const rendered = renderValue(layer, scope);
+    if (rendered && typeof rendered === 'object') {
+      for (const [k, v] of Object.entries(rendered as Record<string, unknown>)) {
+        if (v !== undefined && v !== null) env[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
+    }
+  }
+  return env;
+}
+
+function becomeFor(call: ModuleCall, scope: VarScope): BecomeOptions | undefined {
+  const { run, inh } = call;
+  const enabled = inh.become ?? truthy(scope.get('ansible_become'));
+  if (!enabled) return undefined;
+  const user = inh.becomeUser ?? (scope.has('ansible_become_user') ? String(scope.get('ansible_become_user')) : 'root');
+  let password = run.options.becomePassword;
+  if (password === undefined) {
+    for (const k of ['ansible_become_password', 'ansible_become_pass']) {
+      if (scope.has(k)) {
+        const v = scope.get(k);
+        if (typeof v === 'string' && v.length > 0) {
+          password = v;
+          // found now: masked in every event from here on, and in the recap
+          if (!run.secrets.includes(v)) run.secrets.push(v);
+          break;
+        }
+      }
+    }
+  }
+  return { user, method: 'sudo', ...(password !== undefined ? { password } : {}) };
+}

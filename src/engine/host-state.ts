@@ -1,0 +1,111 @@
+// A host during a run: made on first use, its one connection (opened on the first task that
+// needs it), its facts (gathered once, again when a task changed the host and a module reads
+// them), and its state changes (failed, unreachable) as the tally hears of them.
+import type { HostFacts } from '../facts/types.js';
+import { ExecError, UnreachableError } from '../transport/errors.js';
+import type { Transport } from '../transport/types.js';
+import { factVars } from './facts-vars.js';
+import { execFailure, failure } from './outcome.js';
+import type { TaskOutcome } from './outcome.js';
+import type { HostRun, RunState } from './run-state.js';
+
+/** Running work was stopped by Ctrl-C (not the host's fault: never "unreachable"). */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted (Ctrl-C) and stopped');
+    this.name = 'Interrupted';
+  }
+}
+
+export function newHost(run: Pick<RunState, 'inventory'>, name: string): HostRun {
+  return {
+    name,
+    inv: run.inventory.hosts.get(name) ?? { name, vars: {}, groups: ['all'] },
+    state: 'ok',
+    factVars: {},
+    factsStale: false,
+    vars: {},
+    notified: new Map(),
+  };
+}
+
+/** The host failed (its play, or a handler): counted once, its last failure listed in the recap. */
+export function hostFailed(run: RunState, h: HostRun): void {
+  h.state = 'failed';
+  run.stateVersion++;
+  run.emit({ type: 'host_failed', host: h.name, ...(h.lastFailure ? { failure: h.lastFailure } : {}) });
+  h.lastFailure = undefined;
+}
+
+export function hostUnreachable(run: RunState, h: HostRun): void {
+  h.state = 'unreachable';
+  run.stateVersion++;
+}
+
+/** Rejects with Interrupted when running commands are being stopped (Ctrl-C). */
+function abortable<T>(run: RunState, p: Promise<T>): Promise<T> {
+  const signal = run.kill;
+  if (signal.aborted) return Promise.reject(new Interrupted());
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = (): void => reject(new Interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolvePromise(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** The host's one connection; UnreachableError when it cannot be opened, Interrupted on Ctrl-C. */
+export function connect(run: RunState, h: HostRun): Promise<Transport> {
+  h.connecting ??= (async () => {
+    const t0 = Date.now();
+    try {
+      const t = run.options.transportFactory(h.inv);
+      h.transport = t;
+      await abortable(run, t.connect());
+      run.emit({ type: 'host_connect', host: h.name, status: 'ok', durationMs: Date.now() - t0 });
+      return t;
+    } catch (err) {
+      if (err instanceof Interrupted) throw err;
+      const e =
+        err instanceof UnreachableError
+          ? err
+          : new UnreachableError(h.name, 'other', `${h.name}: cannot connect: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      run.emit({ type: 'host_connect', host: h.name, status: 'unreachable', msg: e.message, durationMs: Date.now() - t0 });
+      throw e;
+    }
+  })();
+  return h.connecting;
+}
+
+/** The host's facts: gathered on first need, again when stale and `refreshIfStale`. */
+export async function ensureFacts(run: RunState, h: HostRun, refreshIfStale: boolean): Promise<HostFacts> {
+  if (h.facts && !(refreshIfStale && h.factsStale)) return h.facts;
+  const gather = run.options.gatherFacts;
+  if (!gather) throw new Error('facts are not available: no fact gatherer configured');
+  const t = await connect(run, h);
+  h.facts = await abortable(run, gather(t));
+  h.factVars = factVars(h.facts);
+  h.factsStale = false;
+  return h.facts;
+}
+
+/** The play's fact-gathering step (`gather_facts: true`) as a task outcome. */
+export async function gatherStep(run: RunState, h: HostRun): Promise<TaskOutcome> {
+  try {
+    const facts = await ensureFacts(run, h, true);
+    return { status: 'ok', result: { changed: false, failed: false, ansible_facts: factVars(facts).ansible_facts } };
+  } catch (err) {
+    if (err instanceof UnreachableError) throw err;
+    if (err instanceof ExecError) return execFailure(err.result);
+    if (err instanceof Interrupted) return failure(err.message);
+    return failure(`gathering facts failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,54 @@
+// Keywords a play or block passes down to the tasks inside it (Ansible's inheritance): when
+// conditions and tags add up, environment and vars stack, the innermost become/no_log/... wins.
+import type { Play, Step } from '../playbook/types.js';
+
+export interface Inherited {
+  when: Array<string | boolean>;
+  tags: string[];
+  become?: boolean;
+  becomeUser?: string;
+  environment: Array<Record<string, unknown>>;
+  vars: Array<Record<string, unknown>>;
+  noLog?: boolean;
+  checkMode?: boolean;
+  ignoreErrors?: unknown;
+  timeout?: number;
+  runOnce?: boolean;
+  /** inside `rescue`: ansible_failed_task and ansible_failed_result (data, never re-rendered) */
+  rescueVars?: Record<string, unknown>;
+}
+
+/** What every task of the play starts from; handlers do not inherit the play's tags. */
+export function fromPlay(play: Play, tags: string[] = play.tags): Inherited {
+  return {
+    when: [],
+    tags,
+    environment: [],
+    vars: [],
+    ...(play.become !== undefined ? { become: play.become } : {}),
+    ...(play.becomeUser !== undefined ? { becomeUser: play.becomeUser } : {}),
+  };
+}
+
+export const NOTHING_INHERITED: Inherited = { when: [], tags: [], environment: [], vars: [] };
+
+export function inherit(parent: Inherited, k: Step): Inherited {
+  return {
+    when: k.kind === 'block' && k.when ? [...parent.when, ...k.when] : parent.when,
+    tags: k.tags.length ? [...parent.tags, ...k.tags] : parent.tags,
+    environment: k.environment ? [...parent.environment, k.environment] : parent.environment,
+    vars: k.vars ? [...parent.vars, k.vars] : parent.vars,
+    ...pick('become', k.become ?? parent.become),
+    ...pick('becomeUser', k.becomeUser ?? parent.becomeUser),
+    ...pick('noLog', k.noLog ?? parent.noLog),
+    ...pick('checkMode', k.checkMode ?? parent.checkMode),
+    ...pick('ignoreErrors', k.ignoreErrors ?? parent.ignoreErrors),
+    ...pick('timeout', k.timeout ?? parent.timeout),
+    ...pick('runOnce', k.runOnce ?? parent.runOnce),
+    ...pick('rescueVars', parent.rescueVars),
+  };
+}
+
+function pick<K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> {
+  return v === undefined ? {} : ({ [key]: v } as Record<K, V>);
+}

@@ -1,0 +1,64 @@
+// Variable scopes: what a task on a host sees, layer by layer, in src/template/scope.ts's
+// documented precedence (lowest first), plus Ansible's magic variables and `hostvars`.
+import type { Inherited } from './inherit.js';
+import { NOTHING_INHERITED } from './inherit.js';
+import type { BatchRun, HostRun, RunState } from './run-state.js';
+import { createScope } from './templating.js';
+import type { VarScope } from './templating.js';
+
+type Layer = { name: string; vars: Record<string, unknown>; kind: 'template' | 'data' };
+
+export function taskScope(run: RunState, h: HostRun, br: BatchRun, inh: Inherited, loopVars?: Record<string, unknown>): VarScope {
+  const play = br.play;
+  const layers: Layer[] = [
+    { name: 'inventory', kind: 'template', vars: h.inv.vars },
+    { name: 'magic variables', kind: 'data', vars: magic(run, h, br) },
+    { name: 'facts', kind: 'data', vars: h.factVars },
+    { name: 'play vars', kind: 'template', vars: play.vars },
+    ...play.varsFiles.map((vf): Layer => ({ name: `vars_files ${vf.file}`, kind: 'template', vars: vf.vars })),
+    ...inh.vars.map((v): Layer => ({ name: 'task vars', kind: 'template', vars: v })),
+    ...(inh.rescueVars ? [{ name: 'rescue', kind: 'data', vars: inh.rescueVars } satisfies Layer] : []),
+    ...(loopVars ? [{ name: 'loop', kind: 'data', vars: loopVars } satisfies Layer] : []),
+    { name: 'registered and set_fact', kind: 'data', vars: h.vars },
+    { name: 'extra vars', kind: 'template', vars: run.options.extraVars ?? {} },
+  ];
+  return createScope(layers);
+}
+
+function magic(run: RunState, h: HostRun, br: BatchRun): Record<string, unknown> {
+  // the active host list changes only when a host fails: cache it per batch
+  if (!br.active || br.active.version !== run.stateVersion) {
+    br.active = { version: run.stateVersion, names: br.hosts.filter((x) => x.state === 'ok').map((x) => x.name) };
+  }
+  const active = br.active.names;
+  const o = run.options;
+  return {
+    inventory_hostname: h.name,
+    inventory_hostname_short: h.name.split('.')[0] ?? h.name,
+    group_names: h.inv.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
+    groups: run.groups,
+    hostvars: run.hostvars,
+    play_hosts: active,
+    ansible_play_hosts: active,
+    ansible_play_batch: active,
+    ansible_play_hosts_all: br.playHosts,
+    ansible_play_name: br.play.name,
+    ansible_check_mode: o.check ?? false,
+    ansible_diff_mode: o.diff ?? false,
+    ansible_verbosity: o.verbosity ?? 0,
+    ansible_run_tags: o.tags?.length ? o.tags : ['all'],
+    ansible_skip_tags: o.skipTags ?? [],
+    playbook_dir: run.playbookDir,
+    // Ansible: defined (empty) before facts are gathered; the facts layer above replaces it
+    ansible_facts: {},
+  };
+}
+
+/** `hostvars[name]`: that host's variables as known now, in the current play. */
+export function hostScope(run: RunState, name: string): VarScope | undefined {
+  if (!run.inventory.hosts.has(name)) return undefined;
+  const br = run.currentBatch;
+  const h = run.host(name);
+  if (!br) return createScope([{ name: 'inventory', kind: 'template', vars: h.inv.vars }]);
+  return taskScope(run, h, br, NOTHING_INHERITED);
+}
