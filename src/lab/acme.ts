@@ -7,13 +7,14 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { EnvironmentError } from '../util/errors.js';
-import type { LabContext } from './index.js';
+import type { LabContext } from './context.js';
 import type { LabState } from './state.js';
 import type { LabInfo } from './types.js';
 import { runOk, sleep, tail } from './exec.js';
 import { isSameAlive, procRef, terminate } from './procs.js';
 import type { ProcRef } from './procs.js';
 import { assertRouteOverBridge } from './net.js';
+import { DNS_PORT as BIND_PORT } from './dns.js';
 
 export const ACME_NAME = 'acme.lab.test';
 export const CA_ON_HOST = '/usr/local/share/ca-certificates/runbook-lab-ca.crt';
@@ -41,7 +42,7 @@ export function acmeInfo(stateDir: string, state: LabState): NonNullable<LabInfo
     rootPemFile: join(acmeDir(stateDir), 'pebble-root.pem'),
     caPemFile: join(caDir(stateDir), 'lab-ca.pem'),
     caBundleOnHost: CA_ON_HOST,
-    resolver: `${state.gateway}:${DNS_PORT}`,
+    resolver: state.acme?.dnsServer ?? `${state.gateway}:${DNS_PORT}`,
   };
 }
 
@@ -130,15 +131,22 @@ export async function ensureAcme(ctx: LabContext): Promise<void> {
     );
     acme.records = {};
   }
+  // with the lab's BIND up, Pebble resolves through it (DNS-01 reads the TXT records there)
+  const dnsServer = isSameAlive(state.dns?.named) ? `${net.gateway}:${BIND_PORT}` : `${net.gateway}:${DNS_PORT}`;
+  if (isSameAlive(acme.pebble) && acme.dnsServer !== dnsServer) {
+    await terminate([acme.pebble.pid]);
+    delete acme.pebble;
+  }
   let pebbleStarted = false;
   if (!isSameAlive(acme.pebble)) {
     // NOSLEEP: no random validation delay; NONCEREJECT=0: no injected badNonce errors.
     // Never PEBBLE_VA_ALWAYS_VALID: validation must really happen.
-    acme.pebble = startDetached(['pebble', '-config', config, '-dnsserver', `${net.gateway}:${DNS_PORT}`], join(dir, 'pebble.log'), {
+    acme.pebble = startDetached(['pebble', '-config', config, '-dnsserver', dnsServer], join(dir, 'pebble.log'), {
       ...process.env,
       PEBBLE_VA_NOSLEEP: '1',
       PEBBLE_WFE_NONCEREJECT: '0',
     });
+    acme.dnsServer = dnsServer;
     pebbleStarted = true;
   }
   const ca = readFileSync(join(caDir(stateDir), 'lab-ca.pem'));

@@ -28,19 +28,42 @@ stop() {
   kill -KILL -1 2>/dev/null; exit 0
 }
 trap stop TERM INT
-echo "lab-init: up ($(hostname))"
+echo "lab-init: up ($(hostname))" | tee /run/runbook-lab-ready
 while :; do sleep 3600 & wait $!; done
+`;
+
+/** Written inside a host once sshd runs (by lab-init, or by a unit under systemd). */
+export const READY_FILE = '/run/runbook-lab-ready';
+
+/**
+ * Under systemd, readiness is a oneshot unit ordered after ssh.service. Installed and enabled
+ * at every boot, like lab-init, so the cached image never changes for it.
+ */
+export const READY_UNIT = `[Unit]
+Description=runbook lab: sshd is up
+Wants=ssh.service
+After=ssh.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'echo "lab-init: up ($(hostname)) systemd" > ${READY_FILE}'
 `;
 
 export interface BootSpec {
   name: string;
+  /** PID 1 of the host; systemd needs the cgroup set up by the caller (see full.ts) */
+  init?: 'lab-init' | 'systemd';
   /** overlay lowerdir list, topmost first */
   lower: string;
   upper: string;
   work: string;
   root: string;
-  /** files installed into the root at every boot (hostname, hosts, host key, apt proxy...) */
-  files: ReadonlyArray<{ src: string; dest: string; mode: string }>;
+  /**
+   * files installed into the root at every boot (hostname, hosts, host key, apt proxy...);
+   * `firstBoot` ones only when absent, so what the host's own tools change there stays
+   */
+  files: ReadonlyArray<{ src: string; dest: string; mode: string; firstBoot?: boolean }>;
   /** `ops:HASH` for chpasswd -e, when the lab users get credentials */
   opsShadowLine?: string;
   /** users whose ~/.ssh must belong to them after the copy */
@@ -61,7 +84,7 @@ export function bootScript(b: BootSpec): string {
     'set -e',
     `mount -t overlay runbook-lab -o ${shq(`lowerdir=${b.lower},upperdir=${b.upper},workdir=${b.work}`)} ${R}`,
     // file by file: copying a tree would also overwrite the modes and owners of existing dirs
-    ...b.files.map((f) => `install -D -m ${f.mode} ${shq(f.src)} ${R}${shq(f.dest)}`),
+    ...b.files.map((f) => `${f.firstBoot ? `[ -e ${R}${shq(f.dest)} ] || ` : ''}install -D -m ${f.mode} ${shq(f.src)} ${R}${shq(f.dest)}`),
   ];
   for (const u of b.keyUsers) lines.push(`if [ -d ${R}/home/${u}/.ssh ]; then chroot ${R} chown -R ${u}:${u} /home/${u}/.ssh; fi`);
   if (b.opsShadowLine) lines.push(`printf '%s\\n' ${shq(b.opsShadowLine)} | chroot ${R} chpasswd -e`);
@@ -99,7 +122,21 @@ export function bootScript(b: BootSpec): string {
     `ln -s /proc/self/fd/2 ${R}/dev/stderr`,
     `mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs ${R}/dev/shm`,
     `mount -t tmpfs -o mode=755,nosuid,nodev,size=64m tmpfs ${R}/run`,
-    `exec chroot ${R} /sbin/lab-init ${shq(b.name)}`,
   );
+  if (b.init === 'systemd') {
+    const units = `${R}/etc/systemd/system`;
+    lines.push(
+      // the cgroup namespace's root is the host's own cgroup (full.ts moved us there)
+      `mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 ${R}/sys/fs/cgroup`,
+      `mkdir -p ${units}/multi-user.target.wants`,
+      `ln -sfn /etc/systemd/system/runbook-lab-ready.service ${units}/multi-user.target.wants/runbook-lab-ready.service`,
+      // no kernel modules to load in a container: the unit would only fail
+      `ln -sfn /dev/null ${units}/systemd-modules-load.service`,
+      // container=: systemd skips what only a machine has (gettys on tty1, udev, hwclock...)
+      `exec env -i container=runbook-lab PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot ${R} /lib/systemd/systemd`,
+    );
+  } else {
+    lines.push(`exec chroot ${R} /sbin/lab-init ${shq(b.name)}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 // `runbook lab`: the public API used by the CLI (src/cli/commands/lab.ts), runbook's own
 // tests (test/support/lab.ts), the benchmark and the README demo.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentError, UsageError } from '../util/errors.js';
 import type { LabHostInfo, LabInfo } from './types.js';
@@ -18,17 +18,15 @@ import type { ProcRef } from './procs.js';
 import { isSameAlive, procRef } from './procs.js';
 import { unmountUnder } from './mounts.js';
 import { acmeInfo, ensureAcme, registerAcmeNames, stopAcme } from './acme.js';
-import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, reconcileFull, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
+import { dnsInfo, ensureDns, registerDnsNames, stopDns } from './dns.js';
+import { siteOf, siteSubnet } from './site.js';
+import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, hostRelease, reconcileFull, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
 import { ensureNeighbourCapacity, restoreNeighbourCapacity } from './neighbours.js';
 
 export type { LabInfo, LabHostInfo } from './types.js';
+export type { FullHostRequest, InitSystem } from './context.js';
+import type { FullHostRequest, LabContext } from './context.js';
 export { DEFAULT_INSTANCE } from './instance.js';
-
-export interface FullHostRequest {
-  name: string;
-  /** package layer the host boots on; default base (the bare image) */
-  layer?: 'base' | 'apache';
-}
 
 export interface LabUpOptions {
   name?: string;
@@ -36,20 +34,13 @@ export interface LabUpOptions {
   fleet?: number;
   full?: FullHostRequest[];
   acme?: boolean;
+  /** the lab's BIND for lab.test (TSIG updates); Pebble then validates through it */
+  dns?: boolean;
   /** sshd MaxSessions of fleet hosts; default 10 (OpenSSH's default) */
   maxSessions?: number;
   /** progress lines for people */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
-}
-
-export interface LabContext {
-  name: string;
-  stateDir: string;
-  net: InstanceNet;
-  state: LabState;
-  log: (line: string) => void;
-  env: NodeJS.ProcessEnv;
 }
 
 export function assertLabPlatform(): void {
@@ -120,7 +111,7 @@ function netOf(state: LabState): InstanceNet {
 export function infoOf(stateDir: string, state: LabState): LabInfo {
   const hosts: LabHostInfo[] = [
     ...state.fleet.map((h): LabHostInfo => ({ name: h.name, address: h.address, port: 22, kind: 'fleet' })),
-    ...state.full.map((h): LabHostInfo => ({ name: h.name, address: h.address, port: 22, kind: 'full', domain: `${h.name}.lab.test`, layer: h.layer })),
+    ...state.full.map((h): LabHostInfo => ({ name: h.name, address: h.address, port: 22, kind: 'full', domain: `${h.name}.lab.test`, layer: h.layer, release: hostRelease(h), init: h.initSystem ?? 'lab-init', ...(h.behind ? { behind: h.behind } : {}) })),
   ];
   const info: LabInfo = {
     name: state.name,
@@ -136,6 +127,18 @@ export function infoOf(stateDir: string, state: LabState): LabInfo {
     hosts,
   };
   if (state.acme) info.acme = acmeInfo(stateDir, state);
+  const dns = dnsInfo(state);
+  if (dns) info.dns = dns;
+  const ctxNet = { net: netOf(state) };
+  const sites = (state.sites ?? [])
+    .map((site) => ({
+      hub: site.hub,
+      hubAddress: state.full.find((h) => h.name === site.hub)?.address ?? '',
+      subnet: siteSubnet(ctxNet, site),
+      hosts: state.full.filter((h) => h.behind === site.hub).map((h) => h.name),
+    }))
+    .filter((s) => s.hosts.length > 0 && s.hubAddress !== '');
+  if (sites.length > 0) info.sites = sites;
   return info;
 }
 
@@ -203,7 +206,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       }
       if (fleetCount > 0) log(`fleet: ${fleetCount} hosts up in ${((Date.now() - t) / 1000).toFixed(2)}s`);
     }
-    if (opts.acme) {
+    if (opts.dns) {
+      await ensureDns(ctx);
+      writeState(stateDir, state);
+    }
+    if (opts.acme || (opts.dns && state.acme)) {
       await ensureAcme(ctx);
       writeState(stateDir, state);
       // full hosts that started before the ACME server existed learn the lab CA now
@@ -217,6 +224,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       }
     }
     if (state.acme) await registerAcmeNames(ctx);
+    if (state.dns) await registerDnsNames(ctx, (h) => h.address);
     writeState(stateDir, state);
     writeLabClientFiles(stateDir, state);
     const info = infoOf(stateDir, state);
@@ -248,6 +256,7 @@ export async function labDown(opts: { name?: string; log?: (line: string) => voi
       const ctx: LabContext = { name, stateDir, net, state, log, env };
       // ACME first: Pebble's VA must not try to reach hosts that are going away
       await stopAcme(ctx);
+      await stopDns(ctx);
       await stopFleetProcesses(state.fleet);
       await removeFullHosts(ctx, state.full);
       await stopAptProxy(ctx);
@@ -263,6 +272,8 @@ export async function labDown(opts: { name?: string; log?: (line: string) => voi
       state.fleet = [];
       state.full = [];
       delete state.acme;
+      delete state.dns;
+      delete state.sites;
       delete state.proxy;
     }
     removeState(stateDir);
@@ -309,6 +320,8 @@ export function labStatus(opts: { name?: string; env?: NodeJS.ProcessEnv } = {})
       running: fullHostRunning(h),
       pid: h.init?.pid,
       layer: h.layer,
+      release: hostRelease(h),
+      init: h.initSystem ?? ('lab-init' as const),
     })),
   ];
   const status: LabStatus = { name, up: linkExists(state.bridge), stateDir, info, hosts };
@@ -322,19 +335,6 @@ export function labStatus(opts: { name?: string; env?: NodeJS.ProcessEnv } = {})
   }
   if (state.proxy && isSameAlive(state.proxy)) status.proxyPid = state.proxy.pid;
   return status;
-}
-
-/** Names of lab instances with a state record. */
-export function labInstances(env: NodeJS.ProcessEnv = process.env): string[] {
-  const root = stateRoot(env);
-  if (!existsSync(root)) return [];
-  return readdirSync(root).filter((n) => {
-    try {
-      return statSync(join(root, n, 'state.json')).isFile();
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Read a running instance's info (for tests and `lab inventory`). */
@@ -431,15 +431,13 @@ export async function startHost(lab: Pick<LabInfo, 'stateDir' | 'name'>, host: s
 export async function setHostLink(lab: Pick<LabInfo, 'stateDir' | 'name'>, host: string, up: boolean): Promise<void> {
   const state = requireState(lab);
   const found = findHost(state, host);
-  const r = await run(['ip', 'link', 'set', found.h.veth, up ? 'up' : 'down']);
+  // a host behind a hub is plugged into its site's switch, in the site's namespace
+  const site = found.kind === 'full' && found.h.behind ? siteOf({ state }, found.h.behind) : undefined;
+  const r = await run(['ip', ...(site ? ['-n', site.netns] : []), 'link', 'set', found.h.veth, up ? 'up' : 'down']);
   if (r.code !== 0) throw new EnvironmentError(`lab: could not set ${found.h.veth} ${up ? 'up' : 'down'}: ${r.stderr.trim()}`);
 }
 
 export { assertRouteOverBridge } from './net.js';
-export function labNet(lab: Pick<LabInfo, 'name' | 'gateway'>): InstanceNet {
-  const octet = Number(lab.gateway.split('.')[1]);
-  return instanceNet(lab.name, octet);
-}
 
 /**
  * Claim an instance for this process (test runs): if another live process holds it (the same

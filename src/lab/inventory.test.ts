@@ -58,4 +58,18 @@ describe('lab inventory', () => {
     expect(cfg).toContain('StrictHostKeyChecking yes');
     expect(cfg).toContain('GlobalKnownHostsFile /dev/null');
   });
+
+  it('sends hosts behind a hub through it: ProxyJump in the inventory and the ssh_config, one group per site', () => {
+    const withSite: LabInfo = {
+      ...info,
+      hosts: [...info.hosts, { name: 'node1', address: '10.34.200.12', port: 22, kind: 'full', domain: 'node1.lab.test', behind: 'allmon' }],
+      sites: [{ hub: 'allmon', hubAddress: '10.34.0.10', subnet: '10.34.200.0/24', hosts: ['node1'] }],
+    };
+    const doc = parse(inventoryText(withSite, new Map())) as { all: { children: Record<string, { hosts: Record<string, Record<string, string> | null> }> } };
+    expect(doc.all.children.full?.hosts.node1).toEqual({ ansible_host: '10.34.200.12', domain: 'node1.lab.test', ansible_ssh_common_args: '-o ProxyJump=deploy@10.34.0.10:22' });
+    // the hub itself is reached directly
+    expect(doc.all.children.full?.hosts.allmon).toEqual({ ansible_host: '10.34.0.10', domain: 'allmon.lab.test' });
+    expect(Object.keys(doc.all.children.site_allmon?.hosts ?? {})).toEqual(['node1']);
+    expect(sshConfigText(withSite)).toContain('Host node1 node1.lab.test\n  HostName 10.34.200.12\n  Port 22\n  ProxyJump allmon\n');
+  });
 });

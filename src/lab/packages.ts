@@ -10,6 +10,10 @@ export const PACKAGES = {
   full: ['debootstrap', 'openssh-client', 'iproute2'],
   // curl: the demo and the end-to-end tests check HTTPS from outside the hosts with it
   acme: ['pebble', 'openssl', 'curl'],
+  // named, and dig/nsupdate for the lab's own checks and host registrations
+  dns: ['bind9', 'bind9-dnsutils'],
+  // the hub's NAT for its site, set from outside the hub (its image has no nft)
+  site: ['nftables'],
 } as const;
 
 /** Packages from `wanted` that dpkg does not report as installed. */

@@ -27,6 +27,16 @@ export interface FullHostState {
   veth: string;
   /** 'base' or a layer name such as 'apache' */
   layer: string;
+  /** Debian release ('12', '13'); records before releases existed are '12' */
+  release?: string;
+  /** PID 1 ('lab-init' when absent) */
+  initSystem?: 'lab-init' | 'systemd';
+  /** firewalld layer: the zone allowed http/https at first boot */
+  httpAllowed?: boolean;
+  /** systemd hosts: the host's own cgroup (v2), the root of its cgroup namespace */
+  cgroup?: string;
+  /** the hub whose site network this host lives on (address and veth are on that site) */
+  behind?: string;
   /** overlay lowerdir list, topmost first */
   lower: string;
   /** the `unshare` process whose child is the host's PID 1 */
@@ -39,6 +49,33 @@ export interface AcmeState {
   challtestsrv?: ProcRef;
   /** names registered with challtestsrv (name -> address) */
   records: Record<string, string>;
+  /** the DNS server Pebble was started with (IP:PORT) */
+  dnsServer?: string;
+}
+
+export interface TsigKey {
+  name: string;
+  /** base64, as BIND and certbot's dns_rfc2136_secret take it */
+  secret: string;
+}
+
+export interface DnsState {
+  named?: ProcRef;
+  /** may update the lab zone */
+  update: TsigKey;
+  /** may update only another zone */
+  other: TsigKey;
+  /** A records sent to the zone (name -> address) */
+  records: Record<string, string>;
+}
+
+/** a hub's site network (see site.ts) */
+export interface SiteState {
+  hub: string;
+  /** the namespace holding the site's switch (bridge br0) */
+  netns: string;
+  /** third octet of the site's 10.X.T.0/24 */
+  third: number;
 }
 
 export interface LabState {
@@ -57,6 +94,8 @@ export interface LabState {
   fleet: FleetHostState[];
   full: FullHostState[];
   acme?: AcmeState;
+  dns?: DnsState;
+  sites?: SiteState[];
   proxy?: ProcRef;
 }
 

@@ -12,8 +12,17 @@ export interface LabHostInfo {
   kind: 'fleet' | 'full';
   /** full hosts: the FQDN the ACME server resolves to this host, e.g. allmon.lab.test */
   domain?: string;
-  /** full hosts: the package layer it booted on ('base' = the bare image, 'apache') */
+  /** full hosts: the package layer it booted on ('base' = the bare image, 'apache', 'firewalld') */
   layer?: string;
+  /** full hosts: Debian release, '12' (bookworm) or '13' (trixie) */
+  release?: string;
+  /** full hosts: PID 1, 'lab-init' or 'systemd' */
+  init?: 'lab-init' | 'systemd';
+  /**
+   * the hub this host sits behind: `address` is on the hub's site network, which the
+   * controller cannot reach; SSH goes through the hub (jump host)
+   */
+  behind?: string;
 }
 
 export interface LabInfo {
@@ -36,6 +45,29 @@ export interface LabInfo {
   sshConfigFile?: string;
   users: { nopasswd: LabUser; passwd: LabUser };
   hosts: LabHostInfo[];
+  /** sites behind hubs: which hosts live on which hub's network */
+  sites?: Array<{
+    hub: string;
+    /** the hub's address on the lab network: the jump host */
+    hubAddress: string;
+    /** the site network (inside the lab's /16, on no interface of this machine) */
+    subnet: string;
+    hosts: string[];
+  }>;
+  /** the lab's BIND (labUp with dns): authoritative for `zone`, TSIG-signed dynamic updates */
+  dns?: {
+    /** address (in the root namespace, on the bridge) and port: certbot's dns_rfc2136_server/_port */
+    server: string;
+    port: number;
+    /** lab.test: every full host's NAME.lab.test and acme.lab.test are in it */
+    zone: string;
+    /** TSIG algorithm as BIND names it (hmac-sha256); certbot's dns_rfc2136_algorithm: HMAC-SHA256 */
+    algorithm: string;
+    /** may update `zone` (dns_rfc2136_name / dns_rfc2136_secret) */
+    updateKey: { name: string; secret: string };
+    /** may update only its own `zone`, never the lab zone: for "not allowed" tests */
+    otherKey: { name: string; secret: string; zone: string };
+  };
   acme?: {
     /** directory URL as full hosts reach it, e.g. https://acme.lab.test:14000/dir */
     directoryUrl: string;

@@ -10,21 +10,27 @@ import type { LabHostInfo, LabInfo } from '../../src/lab/types.js';
 import { resolveConnection, type ConnectionOverrides } from '../../src/transport/factory.js';
 import type { ConnectionSpec } from '../../src/transport/types.js';
 import { claimInstance, labDown, labExec as labExecImpl, labInfo, labUp, releaseInstance, setHostLink, startHost as startHostImpl, stopHost as stopHostImpl } from '../../src/lab/index.js';
-import type { LabExecResult } from '../../src/lab/index.js';
+import type { FullHostRequest, LabExecResult } from '../../src/lab/index.js';
 
 export type { LabInfo, LabHostInfo } from '../../src/lab/types.js';
 export { labSkipReason } from './lab-env.js';
-export type { LabExecResult } from '../../src/lab/index.js';
+export type { FullHostRequest, LabExecResult } from '../../src/lab/index.js';
 
 export interface StartLabOptions {
   /** instance name, unique per test file (bridge, subnet, namespaces derive from it) */
   name: string;
   /** fleet hosts h001..hNNN (shared filesystem, own netns/hostname/host key); default 0 */
   fleet?: number;
-  /** full Debian hosts with their own filesystem; layer 'apache' has apache2 + certbot */
-  full?: Array<{ name: string; layer?: 'base' | 'apache' }>;
+  /**
+   * full Debian hosts with their own filesystem (see FullHostRequest): layer 'apache' has
+   * apache2 + certbot + the Allmon3 stand-in, 'firewalld' adds firewalld; release '12' or
+   * '13'; init 'systemd' boots Debian's systemd as PID 1
+   */
+  full?: FullHostRequest[];
   /** Pebble + challtestsrv; every full host's NAME.lab.test is registered */
   acme?: boolean;
+  /** BIND for lab.test with TSIG updates (LabInfo.dns); Pebble then resolves through it (DNS-01) */
+  dns?: boolean;
   /** sshd MaxSessions of fleet hosts (default 10, as OpenSSH) */
   maxSessions?: number;
 }
@@ -46,6 +52,7 @@ export async function startLab(opts: StartLabOptions): Promise<LabInfo> {
     fleet: opts.fleet ?? 0,
     full: opts.full ?? [],
     acme: opts.acme ?? false,
+    dns: opts.dns ?? false,
     maxSessions: opts.maxSessions,
     log: process.env.RUNBOOK_LAB_VERBOSE ? (l) => process.stderr.write(`[lab ${opts.name}] ${l}\n`) : undefined,
   });

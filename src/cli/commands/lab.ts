@@ -9,7 +9,8 @@ import type { FullHostRequest } from '../../lab/index.js';
 import { DEFAULT_INSTANCE } from '../../lab/instance.js';
 
 const HELP = `Usage:
-  runbook lab up [--hosts N] [--full NAME,...] [--layer base|apache] [--acme|--no-acme] [--name NAME]
+  runbook lab up [--hosts N] [--full NAME,...] [--layer L] [--release 12|13] [--init systemd]
+                 [--behind HUB] [--acme|--no-acme] [--dns] [--name NAME]
   runbook lab down [--name NAME]
   runbook lab status [--name NAME] [--json]
   runbook lab inventory [--out DIR] [--name NAME]
@@ -20,10 +21,17 @@ bridge; nothing leaves the machine (no NAT, no forwarding).
   fleet hosts   N lightweight SSH hosts h001..hNNN (own address, host key, hostname;
                 this machine's filesystem). Users: deploy (passwordless sudo) and ops
                 (sudo asks for a password), visible only inside the lab hosts.
-  full hosts    Debian 12 hosts with their own filesystem (cached debootstrap image +
-                overlay root); apt works through a lab proxy to the Debian mirror only.
-                --layer apache boots them with apache2, certbot, python3-certbot-apache.
+  full hosts    Debian 12 or 13 hosts with their own filesystem (cached debootstrap image
+                per release + overlay root); apt works through a lab proxy to the Debian
+                mirror only. --layer apache boots them with apache2, certbot,
+                python3-certbot-apache and an Allmon3 stand-in page at /allmon3/;
+                --layer firewalld adds firewalld (zone allstarlink: ssh http https iax2).
   ACME          Pebble with a lab CA; every full host's NAME.lab.test resolves for it.
+  DNS           (--dns) BIND authoritative for lab.test on the bridge address, taking
+                TSIG-signed updates (keys in 'lab status --json'); Pebble resolves
+                through it, so DNS-01 works.
+  sites         (--behind HUB) full hosts on HUB's own network, which this machine
+                cannot reach: SSH goes through HUB (ProxyJump in the inventory).
 
 Subcommands:
   up          bring the lab to the requested shape (running it twice is harmless)
@@ -40,7 +48,12 @@ Options:
                     installs packages there changes this machine. Use full hosts.
   --full LIST       comma-separated full host names, e.g. allmon,dms; NAME:LAYER
                     picks a host's layer (allmon:apache,dms:base)
-  --layer L         package layer of the full hosts: base (default) or apache
+  --layer L         package layer of the full hosts: base (default), apache or firewalld
+  --release R       Debian release of the full hosts: 12 (bookworm, default) or 13 (trixie)
+  --init I          PID 1 of the full hosts: lab-init (default; systemd on firewalld hosts)
+                    or systemd (as on a node: systemctl, certbot.timer)
+  --behind HUB      put the --full hosts on the site network of full host HUB
+  --dns             start the lab's BIND (lab.test, TSIG updates) for DNS-01
   --acme            start the ACME server (default: on when full hosts are requested)
   --no-acme         do not start the ACME server
   --max-sessions N  sshd MaxSessions on fleet hosts (default 10, as OpenSSH)
@@ -50,6 +63,7 @@ Options:
 Examples:
   sudo runbook lab up --hosts 50
   sudo runbook lab up --full allmon,dms --layer apache
+  sudo runbook lab up --full node13 --layer apache --release 13 --init systemd
   sudo runbook lab inventory --out ./lab && runbook apply playbooks/allmon3.yml -i lab/inventory.yml
   sudo runbook lab down
 `;
@@ -72,8 +86,14 @@ function line(io: CommandIo, text: string): void {
 }
 
 async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const layers = ['base', 'apache', 'firewalld'] as const;
+  const isLayer = (l: string): l is (typeof layers)[number] => (layers as readonly string[]).includes(l);
   const layerArg = str(args, 'layer') ?? 'base';
-  if (layerArg !== 'base' && layerArg !== 'apache') throw new UsageError(`runbook lab up: --layer must be base or apache, got '${layerArg}'`);
+  if (!isLayer(layerArg)) throw new UsageError(`runbook lab up: --layer must be one of ${layers.join(', ')}, got '${layerArg}'`);
+  const release = str(args, 'release');
+  if (release !== undefined && release !== '12' && release !== '13') throw new UsageError(`runbook lab up: --release must be 12 or 13, got '${release}'`);
+  const init = str(args, 'init');
+  if (init !== undefined && init !== 'systemd' && init !== 'lab-init') throw new UsageError(`runbook lab up: --init must be systemd or lab-init, got '${init}'`);
   const fullNames = (str(args, 'full') ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -81,8 +101,8 @@ async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
   // NAME or NAME:LAYER (per-host layer), e.g. --full allmon:apache,dms
   const full: FullHostRequest[] = fullNames.map((entry) => {
     const [name = '', layer = layerArg] = entry.split(':');
-    if (layer !== 'base' && layer !== 'apache') throw new UsageError(`runbook lab up: layer of '${name}' must be base or apache, got '${layer}'`);
-    return { name, layer };
+    if (!isLayer(layer)) throw new UsageError(`runbook lab up: layer of '${name}' must be one of ${layers.join(', ')}, got '${layer}'`);
+    return { name, layer, release, init, behind: str(args, 'behind') };
   });
   if (args.values.acme === true && args.values['no-acme'] === true) throw new UsageError('runbook lab up: --acme and --no-acme exclude each other');
   const acme = args.values['no-acme'] === true ? false : args.values.acme === true || full.length > 0;
@@ -93,6 +113,7 @@ async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
     fleet: int(args, 'hosts', '--hosts'),
     full,
     acme,
+    dns: args.values.dns === true,
     maxSessions: int(args, 'max-sessions', '--max-sessions'),
     log: (l) => io.stderr.write(`lab: ${l}\n`),
     env: io.env,
@@ -103,6 +124,8 @@ async function up(args: ParsedArgs, io: CommandIo): Promise<number> {
   line(io, `known_hosts: ${info.knownHostsFile}`);
   line(io, `ssh:         ssh -F ${info.sshConfigFile ?? ''} ${info.hosts[0]?.name ?? 'HOST'}`);
   if (info.acme) line(io, `ACME:        ${info.acme.directoryUrl}`);
+  if (info.dns) line(io, `DNS:         ${info.dns.server}:${info.dns.port} zone ${info.dns.zone}, update key ${info.dns.updateKey.name}`);
+  for (const site of info.sites ?? []) line(io, `site:        ${site.hosts.join(', ')} behind ${site.hub} (${site.subnet}; jump host ${site.hubAddress})`);
   return EXIT.ok;
 }
 
@@ -127,7 +150,7 @@ async function status(args: ParsedArgs, io: CommandIo): Promise<number> {
   }
   line(io, `lab '${s.name}': ${s.up ? 'up' : 'bridge missing (run lab down, then lab up)'} — ${s.info?.subnet ?? ''} via ${s.info?.bridge ?? ''}, state ${s.stateDir}`);
   for (const h of s.hosts) {
-    line(io, `  ${h.name.padEnd(12)} ${h.address.padEnd(15)} ${h.kind.padEnd(5)} ${h.running ? `running pid ${h.pid ?? '?'}` : 'stopped'}${h.layer ? `  layer ${h.layer}` : ''}`);
+    line(io, `  ${h.name.padEnd(12)} ${h.address.padEnd(15)} ${h.kind.padEnd(5)} ${h.running ? `running pid ${h.pid ?? '?'}` : 'stopped'}${h.layer ? `  layer ${h.layer}` : ''}${h.release ? `  debian ${h.release}` : ''}${h.kind === 'full' ? `  ${h.init ?? 'lab-init'}` : ''}`);
   }
   if (s.acme) {
     line(io, `  acme         ${s.acme.running ? `running (pebble ${s.acme.pebblePid ?? '?'}, challtestsrv ${s.acme.challtestsrvPid ?? '?'})` : 'stopped'}  ${s.acme.directoryUrl}`);
@@ -156,6 +179,10 @@ export const labCommand: Command = {
     hosts: { type: 'string' },
     full: { type: 'string' },
     layer: { type: 'string' },
+    release: { type: 'string' },
+    init: { type: 'string' },
+    behind: { type: 'string' },
+    dns: { type: 'boolean' },
     acme: { type: 'boolean' },
     'no-acme': { type: 'boolean' },
     'max-sessions': { type: 'string' },
