@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { prepareArgs } from './args.js';
 import { truthy } from './conditions.js';
 import { condition } from './conditions.js';
-import { connect, ensureFacts, Interrupted } from './host-state.js';
+import { connect, ensureFacts, hostDeferred, Interrupted } from './host-state.js';
 import { templateMessage } from './identity.js';
 import { describeExec, execDetails, execFailure, failure, lines } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
@@ -121,6 +121,7 @@ export async function callModule(call: ModuleCall, scope: VarScope): Promise<Tas
     if (timer) clearTimeout(timer);
     run.kill.removeEventListener('abort', onKill);
   }
+  for (const d of res.defer ?? []) if (run.plan.hosts.includes(d.host)) hostDeferred(run, run.host(d.host), d.from, maskSecrets(d.reason, secrets));
   return judge(call, res, scope, lastExec);
 }
 

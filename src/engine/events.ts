@@ -66,7 +66,9 @@ export type RunEvent =
   | { type: 'warning'; host?: string; msg: string }
   | { type: 'handler_notified'; host: string; handler: string; by: TaskRef }
   /** a host finished its tasks in the batch (handlers may follow); `failed`/`unreachable` are final for the play */
-  | { type: 'host_end'; host: string; state: 'ok' | 'failed' | 'unreachable' | 'stopped' }
+  | { type: 'host_end'; host: string; state: 'ok' | 'failed' | 'unreachable' | 'stopped' | 'deferred' }
+  /** a task took the host out of this run for now (weekly certificate budget): it fits from `from` (ISO time) */
+  | { type: 'host_deferred'; host: string; from: string; reason: string }
   | { type: 'play_end'; play: string; index: number; stopped?: string }
   | {
       type: 'recap';
@@ -80,6 +82,8 @@ export type RunEvent =
       durationMs: number;
       exitCode: number;
       retryFile?: string;
+      /** hosts deferred (weekly certificate budget), with the time each fits; they are in the retry file */
+      deferred?: Array<{ host: string; from: string; reason: string }>;
       /** registered outcome of the playbook (e.g. certificate paths), per host */
       outputs?: Record<string, Record<string, unknown>>;
     };

@@ -37,6 +37,14 @@ export function hostFailed(run: RunState, h: HostRun): void {
   h.lastFailure = undefined;
 }
 
+/** A module deferred the host (weekly certificate budget): it ends its plays, reported with the time it fits. */
+export function hostDeferred(run: RunState, h: HostRun, from: string, reason: string): void {
+  if (h.state !== 'ok') return;
+  h.state = 'deferred';
+  run.stateVersion++;
+  run.emit({ type: 'host_deferred', host: h.name, from, reason });
+}
+
 export function hostUnreachable(run: RunState, h: HostRun): void {
   h.state = 'unreachable';
   run.stateVersion++;

@@ -18,8 +18,8 @@ import type { RunOptions } from './types.js';
 export interface HostRun {
   name: string;
   inv: InventoryHost;
-  /** failed or unreachable sit out the later plays (Ansible) */
-  state: 'ok' | 'failed' | 'unreachable';
+  /** failed or unreachable sit out the later plays (Ansible); deferred ones too (a module's `defer`) */
+  state: 'ok' | 'failed' | 'unreachable' | 'deferred';
   transport?: Transport;
   connecting?: Promise<Transport>;
   facts?: HostFacts;

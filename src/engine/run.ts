@@ -34,7 +34,8 @@ export { NO_LOG_MSG } from './outcome.js';
 export const OUTPUTS_VAR = 'runbook_outputs';
 
 const CLOSE_TIMEOUT_MS = 3000;
-const PASSWORD_VARS = ['ansible_become_password', 'ansible_become_pass', 'ansible_password', 'ansible_ssh_pass'];
+// secrets by name, masked in every event: passwords, and the TSIG key of certbot's RFC 2136 plugin (DNS-01)
+const PASSWORD_VARS = ['ansible_become_password', 'ansible_become_pass', 'ansible_password', 'ansible_ssh_pass', 'dns_rfc2136_secret'];
 
 export async function runPlaybook(playbook: Playbook, inventory: Inventory, options: RunOptions, reporter: Reporter): Promise<RecapEvent> {
   const readFile = options.readFile ?? ((p: string) => fsReadFile(p, 'utf8'));
@@ -87,6 +88,10 @@ class Run implements RunState {
       for (const g of h.groups) (this.groups[g] ??= []).push(h.name);
     }
     this.groups.all ??= [...inventory.hosts.keys()];
+    for (const k of PASSWORD_VARS) {
+      const v = options.extraVars?.[k];
+      if (typeof v === 'string' && v.length > 0 && !v.includes('{{')) this.secrets.push(v);
+    }
   }
 
   get stopping(): boolean {
@@ -172,7 +177,8 @@ class Run implements RunState {
         this.batches.delete(br);
       }
       pendingHandlers(this, br);
-      const bad = batch.filter((h) => h.state !== 'ok').length;
+      // deferred hosts (weekly certificate budget) did not fail
+      const bad = batch.filter((h) => h.state === 'failed' || h.state === 'unreachable').length;
       const pct = (bad * 100) / batch.length;
       if (this.stopping) stopped = 'interrupted';
       else if (br.fatal) stopped = br.fatal;
@@ -214,7 +220,7 @@ class Run implements RunState {
 
 const PUBLIC = new Set<string>([
   'run_start', 'play_start', 'batch_start', 'host_connect', 'task_start', 'task_result', 'output',
-  'progress', 'warning', 'handler_notified', 'host_end', 'play_end', 'recap',
+  'progress', 'warning', 'handler_notified', 'host_end', 'host_deferred', 'play_end', 'recap',
 ]);
 
 /** outputs in inventory order, as the recap lists hosts */

@@ -26,7 +26,7 @@ export interface Tally {
   /** the recap of what was added so far (retryFile and outputs are the caller's) */
   recap(extra: { durationMs: number; retryFile?: string; outputs?: Record<string, Record<string, unknown>> }): RecapEvent;
   /**
-   * Hosts a re-run with `--limit @retry-file` must cover: failed and unreachable ones; after
+   * Hosts a re-run with `--limit @retry-file` must cover: failed, unreachable and deferred ones; after
    * Ctrl-C also every host that stopped early or never started. Inventory order.
    */
   retryHosts(): string[];
@@ -42,6 +42,7 @@ export function createTally(): Tally {
   const stats = new Map<string, HostStats>();
   const failures: Failure[] = [];
   const pending: Record<string, string[]> = {};
+  const deferred = new Map<string, { host: string; from: string; reason: string }>();
   let interrupted = false;
 
   const of = (host: string): HostStats => {
@@ -99,6 +100,9 @@ export function createTally(): Tally {
         case 'rescued':
           of(e.host).rescued++;
           break;
+        case 'host_deferred':
+          deferred.set(e.host, { host: e.host, from: e.from, reason: e.reason });
+          break;
         case 'handlers_pending':
           (pending[e.host] ??= []).push(...e.handlers);
           break;
@@ -123,7 +127,9 @@ export function createTally(): Tally {
           ? EXIT.hostFailed
           : all.some((s) => s.unreachable > 0)
             ? EXIT.hostUnreachable
-            : EXIT.ok;
+            : deferred.size > 0
+              ? EXIT.partlyDeferred
+              : EXIT.ok;
       return {
         type: 'recap',
         hosts,
@@ -134,14 +140,16 @@ export function createTally(): Tally {
         durationMs: extra.durationMs,
         exitCode,
         ...(extra.retryFile ? { retryFile: extra.retryFile } : {}),
+        ...(deferred.size ? { deferred: selected.filter((h) => deferred.has(h)).map((h) => deferred.get(h)!) } : {}),
         ...(extra.outputs && Object.keys(extra.outputs).length ? { outputs: extra.outputs } : {}),
       };
     },
 
     retryHosts() {
       // after Ctrl-C everything that did not finish, so `--limit @retry` picks the rollout up where it stopped
-      if (interrupted) return selected.filter((h) => bad(h) || stopped.has(h) || !started.has(h));
-      return selected.filter((h) => started.has(h) && bad(h));
+      if (interrupted) return selected.filter((h) => bad(h) || deferred.has(h) || stopped.has(h) || !started.has(h));
+      // deferred hosts too: `--limit @retry` from their date certifies exactly them
+      return selected.filter((h) => (started.has(h) && bad(h)) || deferred.has(h));
     },
   };
 }

@@ -47,7 +47,8 @@ export async function runHost(run: RunState, h: HostRun, br: BatchRun): Promise<
 export function checkMaxFail(br: BatchRun): void {
   const max = br.play.maxFailPercentage;
   if (max === undefined || br.fatal) return;
-  const bad = br.hosts.filter((x) => x.state !== 'ok').length;
+  // deferred hosts (weekly certificate budget) did not fail
+  const bad = br.hosts.filter((x) => x.state === 'failed' || x.state === 'unreachable').length;
   const pct = (bad * 100) / br.hosts.length;
   if (pct > max) {
     br.fatal = `max_fail_percentage ${max}% exceeded in batch ${br.batchIndex + 1}: ${bad} of ${br.hosts.length} hosts failed or unreachable (${Math.round(pct)}%)`;
@@ -116,6 +117,7 @@ async function passGate(run: RunState, h: HostRun, br: BatchRun, pos: number | u
   if (run.stopping || br.fatal) return 'stopped';
   if (br.ended) return endHost(h);
   if (h.state === 'unreachable') return 'unreachable';
+  if (h.state === 'deferred') return endHost(h);
   return undefined;
 }
 

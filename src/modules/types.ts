@@ -25,6 +25,20 @@ export interface ModuleResult {
   facts?: Record<string, unknown>;
   /** the module did nothing because of its own condition (creates/removes) */
   skipped?: boolean;
+  /**
+   * hosts taken out of this run for now (acme_rate_limit: beyond the weekly certificate
+   * budget): they end their plays, are reported deferred with the time they fit, and are
+   * written to the retry file; not failed, not skipped
+   */
+  defer?: HostDeferral[];
+}
+
+export interface HostDeferral {
+  host: string;
+  /** ISO time from which the host can be run again */
+  from: string;
+  /** one line a person reads */
+  reason: string;
 }
 
 /** What a module can do with its host. Commands run with the task's become/environment. */

@@ -33,12 +33,13 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
   for (const host of names) {
     const st = recap.hosts[host];
     if (!st) continue;
-    const paint = st.failed > 0 ? s.red : st.unreachable > 0 ? s.red : st.changed > 0 ? s.yellow : s.green;
+    const later = recap.deferred?.find((d) => d.host === host);
+    const paint = st.failed > 0 ? s.red : st.unreachable > 0 ? s.red : later || st.changed > 0 ? s.yellow : s.green;
     const cols = COLUMNS.map((c) => {
       const cell = `${c}=${st[c]}`.padEnd(c === 'unreachable' ? 15 : 11);
       return st[c] > 0 && (c === 'failed' || c === 'unreachable') ? s.red(cell) : cell;
     });
-    out.push(`${paint(name(host).padEnd(width))}  : ${cols.join(' ').trimEnd()}`);
+    out.push(`${paint(name(host).padEnd(width))}  : ${cols.join(' ').trimEnd()}${later ? `  ${s.yellow(`DEFERRED until ${name(later.from)}`)}` : ''}`);
   }
   if (names.length === 0) out.push(s.dim('no hosts ran'));
 
@@ -63,6 +64,12 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
     out.push(s.dim('  they run on the next run only if their task reports a change again: re-run, or use --force-handlers'));
   }
 
+  if (recap.deferred && recap.deferred.length > 0) {
+    out.push('', s.bold(s.yellow(`DEFERRED (${recap.deferred.length})`)));
+    out.push('  not failed, not skipped: left for a later run, written to the retry file');
+    for (const d of recap.deferred) out.push(`  ${name(d.host)}: ${text(d.reason)}`);
+  }
+
   if (recap.notStarted.length > 0) {
     out.push('', s.bold(s.yellow(`NOT STARTED (${recap.notStarted.length})`)));
     out.push(`  the run stopped before these hosts started: ${recap.notStarted.map(name).join(', ')}`);
@@ -81,7 +88,7 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
   if (recap.retryFile) {
     const retry = name(displayPath(recap.retryFile, options.displayRoot));
     out.push(`Retry file: ${retry}`);
-    if (options.rerun) out.push(`  re-run only the failed and unreachable hosts: ${name(options.rerun)} --limit @${retry}`);
+    if (options.rerun) out.push(`  re-run only the failed, unreachable and deferred hosts: ${name(options.rerun)} --limit @${retry}`);
   }
   out.push(s.dim(`Finished in ${formatDuration(recap.durationMs)}, exit code ${recap.exitCode} (${exitMeaning(recap.exitCode)})`));
   return out.join('\n') + '\n';
@@ -95,6 +102,8 @@ export function exitMeaning(code: number): string {
       return 'some host failed';
     case 4:
       return 'some host unreachable, none failed';
+    case 8:
+      return 'partly deferred: the hosts that ran are ok, the deferred ones are in the retry file';
     case 130:
       return 'interrupted';
     default:

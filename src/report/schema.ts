@@ -90,7 +90,8 @@ export const eventsSchema: SchemaObject = {
     event('progress', ['host', 'task', 'msg'], { host: str, task: taskRef, msg: str }, 'a long step says what it is doing'),
     event('warning', ['msg'], { host: str, msg: str }, 'a warning'),
     event('handler_notified', ['host', 'handler', 'by'], { host: str, handler: str, by: taskRef }, 'a changed task notified a handler'),
-    event('host_end', ['host', 'state'], { host: str, state: { enum: ['ok', 'failed', 'unreachable', 'stopped'] } }, 'a host finished its tasks in the batch (handlers may follow)'),
+    event('host_end', ['host', 'state'], { host: str, state: { enum: ['ok', 'failed', 'unreachable', 'stopped', 'deferred'] } }, 'a host finished its tasks in the batch (handlers may follow)'),
+    event('host_deferred', ['host', 'from', 'reason'], { host: str, from: { type: 'string', description: 'ISO time from which the host fits' }, reason: str }, 'a task took the host out of this run for now (weekly certificate budget)'),
     event('play_end', ['play', 'index'], { play: str, index: int, stopped: { type: 'string', description: 'why the rollout stopped here' } }, 'a play ended'),
     event(
       'recap',
@@ -110,7 +111,12 @@ export const eventsSchema: SchemaObject = {
         },
         interrupted: { type: 'boolean' },
         durationMs: int,
-        exitCode: { enum: [0, 1, 2, 4, 130] },
+        exitCode: { enum: [0, 1, 2, 4, 8, 130] },
+        deferred: {
+          type: 'array',
+          description: 'hosts deferred (weekly certificate budget), in the retry file',
+          items: { type: 'object', required: ['host', 'from', 'reason'], properties: { host: str, from: str, reason: str }, additionalProperties: false },
+        },
         retryFile: str,
         outputs: { type: 'object', additionalProperties: { type: 'object' } },
       },

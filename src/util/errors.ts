@@ -8,6 +8,8 @@ export const EXIT = {
   usage: 1,
   hostFailed: 2,
   hostUnreachable: 4,
+  /** every host that ran is ok, some were deferred (the weekly certificate budget): the retry file lists them */
+  partlyDeferred: 8,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -71,6 +71,7 @@ Exit codes:
   1    usage or validation error (nothing was run)
   2    some host failed
   4    some host unreachable (and none failed)
+  8    partly deferred: the hosts that ran are ok, some were deferred (weekly certificate budget)
   130  interrupted (Ctrl-C)
 
 Examples:

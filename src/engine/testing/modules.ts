@@ -79,8 +79,19 @@ export const slowModule: ModuleDefinition<{ ms: number }> = {
   },
 };
 
+/** `defer: {hosts: [..], from}`: takes those hosts out of the run (a module's `defer`, as acme_rate_limit does). */
+export const deferModule: ModuleDefinition<{ hosts: string[]; from: string }> = {
+  name: 'defer',
+  controllerOnly: true,
+  schema: anyArgs,
+  doc: { short: 'test: defer hosts', returns: {}, example: '' },
+  run(_ctx, args) {
+    return Promise.resolve({ changed: false, msg: `deferred ${args.hosts.join(', ')}`, defer: args.hosts.map((host) => ({ host, from: args.from, reason: `budget used up: fits from ${args.from}` })) });
+  },
+};
+
 // meta until src/modules/registry.ts registers it (then the registered one is the same object)
-const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failModule, slowModule, metaModule];
+const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failModule, slowModule, deferModule, metaModule];
 const local = moduleLookup(TEST_MODULES);
 
 /** Test modules first, then every registered module (debug, ...). */
