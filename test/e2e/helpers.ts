@@ -38,6 +38,9 @@ export interface HostEntry {
   user: string;
   /** override the domain (broken cases) */
   domain?: string;
+  /** a host the lab does not have: its address (and the hub it would sit behind) */
+  address?: string;
+  behind?: string;
   vars?: Record<string, unknown>;
 }
 
@@ -46,9 +49,13 @@ export function writeInventory(lab: LabInfo, hosts: HostEntry[], vars: Record<st
   const dir = mkdtempSync(join(tmpdir(), 'runbook-e2e-'));
   const entries: Record<string, unknown> = {};
   for (const h of hosts) {
-    const info = lab.hosts.find((x) => x.name === h.name);
+    // `address` (+ `behind`): a host the lab does not have, e.g. a dead node on a hub's site
+    const info = lab.hosts.find((x) => x.name === h.name) ?? (h.address ? { address: h.address, port: 22, behind: h.behind, domain: h.domain } : undefined);
     if (!info) throw new Error(`no lab host ${h.name}`);
-    entries[h.name] = { ansible_host: info.address, ansible_port: info.port, ansible_user: h.user, domain: h.domain ?? info.domain, ...h.vars };
+    // a host on a site behind its hub: SSH through the hub, as the example fleet inventory shows
+    const hub = info.behind ? lab.sites?.find((s) => s.hub === info.behind) : undefined;
+    const jump = hub ? { ansible_ssh_common_args: `-o ProxyJump=deploy@${hub.hubAddress}:22` } : {};
+    entries[h.name] = { ansible_host: info.address, ansible_port: info.port, ansible_user: h.user, domain: h.domain ?? info.domain, ...jump, ...h.vars };
   }
   const doc = {
     all: {
