@@ -15,6 +15,7 @@ import { planSnap } from './snap.js';
 import { planApt } from './apt.js';
 import { planCommand } from './command.js';
 import { planFirewalld } from './firewalld.js';
+import { planRfc2136Credentials } from './rfc2136-credentials.js';
 import { planChanges, joinCommands, type Plan } from './util/plan.js';
 import type { PlanEnv } from './util/planner.js';
 
@@ -43,6 +44,7 @@ const PLANNERS: Record<string, PlanFn> = {
   service: planService,
   snap: planSnap,
   firewalld: planFirewalld,
+  certbot_rfc2136_credentials: planRfc2136Credentials,
   apt: (args: never, state: never) => {
     const p = planApt(args, state);
     return { commands: p.commands, msg: p.failed ?? p.notes.join('; '), failed: p.failed !== undefined };
