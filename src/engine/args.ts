@@ -4,6 +4,7 @@
 // that does not fit is a task error naming host, task and argument, never a module crash.
 import type { ModuleDefinition } from '../modules/types.js';
 import { describeSchemaErrors } from '../playbook/messages.js';
+import { parseAnsibleBool } from '../util/booleans.js';
 import { validateModuleArgs } from '../playbook/schema.js';
 import type { TaskNode } from '../playbook/types.js';
 import { taskName, where } from './identity.js';
@@ -93,10 +94,6 @@ function coerce(value: unknown, schema: unknown): unknown {
   const types = acceptedTypes(schema);
   if (types.has('string') || types.has('any')) return value;
   if ((types.has('integer') || types.has('number')) && /^-?[0-9]+(\.[0-9]+)?$/.test(value.trim())) return Number(value.trim());
-  if (types.has('boolean')) {
-    const v = value.trim().toLowerCase();
-    if (['true', 'yes', 'on', '1', 'y'].includes(v)) return true;
-    if (['false', 'no', 'off', '0', 'n'].includes(v)) return false;
-  }
+  if (types.has('boolean')) return parseAnsibleBool(value) ?? value;
   return value;
 }

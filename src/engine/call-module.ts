@@ -2,16 +2,16 @@
 // checked, environment and become worked out, the connection opened, the module's context
 // built (src/modules/context.ts), the module run under Ctrl-C and the task's timeout, and its
 // result judged (changed_when, failed_when) into a TaskOutcome.
+import { resolve } from 'node:path';
 import { createModuleContext } from '../modules/context.js';
 import type { ModuleResult } from '../modules/types.js';
 import { maskSecrets } from '../transport/command.js';
 import { ExecError, UnreachableError } from '../transport/errors.js';
 import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
-import { resolve } from 'node:path';
+import { InterruptedError } from '../util/errors.js';
 import { prepareArgs } from './args.js';
-import { truthy } from './conditions.js';
-import { condition } from './conditions.js';
-import { connect, ensureFacts, hostDeferred, Interrupted } from './host-state.js';
+import { condition, truthy } from './conditions.js';
+import { connect, ensureFacts, hostDeferred } from './host-state.js';
 import { templateMessage } from './identity.js';
 import { describeExec, execDetails, execFailure, failure, lines } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
@@ -47,7 +47,7 @@ export async function callModule(call: ModuleCall, scope: VarScope): Promise<Tas
   try {
     transport = module.controllerOnly ? undefined : await connect(run, h);
   } catch (err) {
-    if (err instanceof Interrupted) return failure(err.message);
+    if (err instanceof InterruptedError) return failure(err.message);
     throw err;
   }
   const controller = new AbortController();

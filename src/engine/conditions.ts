@@ -1,4 +1,5 @@
 // `when:`-style conditions and truthiness, as the engine judges them.
+import { parseAnsibleBool } from '../util/booleans.js';
 import { evaluate } from './templating.js';
 import type { VarScope } from './templating.js';
 
@@ -9,7 +10,7 @@ export function condition(cond: string | boolean, scope: VarScope): boolean {
 
 /** A variable used as a flag (`ansible_become`, `ignore_errors: "{{ x }}"`): Ansible's boolean words. */
 export function truthy(v: unknown): boolean {
-  if (typeof v === 'string') return ['true', 'yes', 'on', '1', 'y'].includes(v.trim().toLowerCase());
+  if (typeof v === 'string') return parseAnsibleBool(v) === true;
   return Boolean(v);
 }
 

@@ -12,7 +12,7 @@ import { ensureFacts, gatherStep, hostUnreachable } from './host-state.js';
 import { notify } from './handlers.js';
 import { displayName, itemLabel, templateMessage, where } from './identity.js';
 import type { Inherited } from './inherit.js';
-import { sleep } from './limit.js';
+import { sleep } from './lockstep.js';
 import { failure, recordFailure, resultFields } from './outcome.js';
 import type { StepOutcome, TaskOutcome } from './outcome.js';
 import type { BatchRun, HostRun, RunState } from './run-state.js';

@@ -4,18 +4,14 @@
 import type { HostFacts } from '../facts/types.js';
 import { ExecError, UnreachableError } from '../transport/errors.js';
 import type { Transport } from '../transport/types.js';
+import { InterruptedError } from '../util/errors.js';
 import { factVars } from './facts-vars.js';
 import { execFailure, failure } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
 import type { HostRun, RunState } from './run-state.js';
 
 /** Running work was stopped by Ctrl-C (not the host's fault: never "unreachable"). */
-export class Interrupted extends Error {
-  constructor() {
-    super('interrupted (Ctrl-C) and stopped');
-    this.name = 'Interrupted';
-  }
-}
+const interrupted = (): InterruptedError => new InterruptedError('interrupted (Ctrl-C) and stopped');
 
 export function newHost(run: Pick<RunState, 'inventory'>, name: string): HostRun {
   return {
@@ -50,12 +46,12 @@ export function hostUnreachable(run: RunState, h: HostRun): void {
   run.stateVersion++;
 }
 
-/** Rejects with Interrupted when running commands are being stopped (Ctrl-C). */
+/** Rejects with InterruptedError when running commands are being stopped (Ctrl-C). */
 function abortable<T>(run: RunState, p: Promise<T>): Promise<T> {
   const signal = run.kill;
-  if (signal.aborted) return Promise.reject(new Interrupted());
+  if (signal.aborted) return Promise.reject(interrupted());
   return new Promise<T>((resolvePromise, reject) => {
-    const onAbort = (): void => reject(new Interrupted());
+    const onAbort = (): void => reject(interrupted());
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {
@@ -70,7 +66,7 @@ function abortable<T>(run: RunState, p: Promise<T>): Promise<T> {
   });
 }
 
-/** The host's one connection; UnreachableError when it cannot be opened, Interrupted on Ctrl-C. */
+/** The host's one connection; UnreachableError when it cannot be opened, InterruptedError on Ctrl-C. */
 export function connect(run: RunState, h: HostRun): Promise<Transport> {
   h.connecting ??= (async () => {
     const t0 = Date.now();
@@ -81,7 +77,7 @@ export function connect(run: RunState, h: HostRun): Promise<Transport> {
       run.emit({ type: 'host_connect', host: h.name, status: 'ok', durationMs: Date.now() - t0 });
       return t;
     } catch (err) {
-      if (err instanceof Interrupted) throw err;
+      if (err instanceof InterruptedError) throw err;
       const e =
         err instanceof UnreachableError
           ? err
@@ -113,7 +109,7 @@ export async function gatherStep(run: RunState, h: HostRun): Promise<TaskOutcome
   } catch (err) {
     if (err instanceof UnreachableError) throw err;
     if (err instanceof ExecError) return execFailure(err.result);
-    if (err instanceof Interrupted) return failure(err.message);
+    if (err instanceof InterruptedError) return failure(err.message);
     return failure(`gathering facts failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

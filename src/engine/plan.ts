@@ -13,7 +13,7 @@ import { applyLimit, selectHosts } from '../inventory/pattern.js';
 import type { Play, Playbook, Step, TaskNode } from '../playbook/types.js';
 import { UsageError } from '../util/errors.js';
 import { splitBatches } from './batches.js';
-import { startAtMatches, tagsSelected } from './tags.js';
+import { startAtMatcher, tagsSelected } from './tags.js';
 import { createScope, render } from './templating.js';
 
 export interface PlanOptions {
@@ -146,9 +146,10 @@ function playTasks(play: Play): Array<Omit<PlannedTask, 'selected' | 'beforeStar
 function startAt(playbook: Playbook, want: string | undefined): Set<TaskNode> {
   const before = new Set<TaskNode>();
   if (!want) return before;
+  const matches = startAtMatcher(want);
   for (const p of playbook.plays) {
     for (const { task } of playTasks(p)) {
-      if (startAtMatches(want, task)) return before;
+      if (matches(task)) return before;
       before.add(task);
     }
   }

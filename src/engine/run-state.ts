@@ -8,7 +8,7 @@ import type { Transport } from '../transport/types.js';
 import type { Semaphore } from '../util/semaphore.js';
 import type { TaskRef } from './events.js';
 import type { TaskRefs } from './identity.js';
-import type { Lockstep } from './limit.js';
+import type { Lockstep } from './lockstep.js';
 import type { TaskOutcome } from './outcome.js';
 import type { PlayPlan, RunPlan } from './plan.js';
 import type { EngineEvent, Failure } from './tally.js';

@@ -871,3 +871,57 @@ describe('Ctrl-C', () => {
     expect(recap.exitCode).toBe(130);
   });
 });
+
+describe('templated arguments are checked again once rendered', () => {
+  const yaml = `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: set attributes
+      attrs:
+        mode: "{{ m }}"
+        port: "{{ p }}"
+      register: got
+    - name: after
+      sh: after
+`;
+  it('a value the schema forbids is a task error naming host, task and argument; other hosts go on', async () => {
+    const { recap, events, fleet } = await run(yaml, {
+      groups: { web: ['a', 'b'] },
+      hostVars: { a: { m: 'abc', p: '22' }, b: { m: '0644', p: '8080' } },
+    });
+    const bad = results(events, 'a').find((e) => e.task.name === 'set attributes');
+    expect(bad?.status).toBe('failed');
+    expect(bad?.msg).toMatch(/site\.yml:5: task "set attributes" on a: argument `mode` rendered to 'abc': `attrs\.mode` /);
+    expect(recap.failures).toEqual([expect.objectContaining({ host: 'a', task: 'set attributes', msg: bad?.msg })]);
+    expect(recap.hosts.a).toMatchObject({ failed: 1 });
+    // the module never ran with the bad value (it would have thrown an internal error)
+    expect(JSON.stringify(events)).not.toContain('internal:');
+    // a template renders text: `port: "{{ p }}"` reaches the module as the integer its schema asks for
+    const good = results(events, 'b').find((e) => e.task.name === 'set attributes');
+    expect(good?.status).toBe('ok');
+    expect(good?.result).toMatchObject({ mode: '0644', port: 8080, portType: 'number' });
+    expect(cmds(fleet.calls, 'b')).toEqual(['after']);
+    expect(cmds(fleet.calls, 'a')).toEqual([]);
+  });
+
+  it('literal arguments are not checked again (the loader did), and default(omit) leaves one out', async () => {
+    const { events } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: literal
+      attrs: { mode: "0600" }
+    - name: omitted
+      attrs:
+        mode: "{{ nothing | default(omit) }}"
+`,
+      { groups: { web: ['a'] } },
+    );
+    expect(results(events, 'a').map((e) => [e.task.name, e.status])).toEqual([
+      ['literal', 'ok'],
+      ['omitted', 'ok'],
+    ]);
+  });
+});

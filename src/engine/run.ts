@@ -18,7 +18,7 @@ import type { RecapEvent, Reporter } from './events.js';
 import { pendingHandlers, runHandlers } from './handlers.js';
 import { newHost } from './host-state.js';
 import { TaskRefs } from './identity.js';
-import { Lockstep } from './limit.js';
+import { Lockstep } from './lockstep.js';
 import type { PlayPlan, RunPlan } from './plan.js';
 import { planRun } from './plan.js';
 import type { BatchRun, HostRun, RunState } from './run-state.js';
@@ -29,7 +29,6 @@ import type { RunOptions } from './types.js';
 import { hostScope } from './vars.js';
 import { checkMaxFail, runHost, runTask } from './walk.js';
 
-export { NO_LOG_MSG } from './outcome.js';
 /** Variable a playbook sets (set_fact) to publish values in the recap's `outputs` (and so in --json). */
 export const OUTPUTS_VAR = 'runbook_outputs';
 

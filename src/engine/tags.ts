@@ -1,4 +1,5 @@
 import type { TaskNode } from '../playbook/types.js';
+import { globToRegExp } from '../util/glob.js';
 
 // Tag selection with Ansible's special tags: `always` runs unless skipped by name, `never`
 // runs only when one of its tags is asked for, `all` (default), `tagged`, `untagged`.
@@ -22,15 +23,12 @@ export function tagsSelected(taskTags: readonly string[], only: readonly string[
   return wanted.some((t) => tags.has(t));
 }
 
-/** --start-at-task: a task's name (an unnamed one's module name, also as `ansible.builtin.X`, as Ansible shows it). */
-export function startAtMatches(pattern: string, task: TaskNode): boolean {
-  if (task.name !== undefined) return globMatch(pattern, task.name);
-  return globMatch(pattern, task.module) || globMatch(pattern, `ansible.builtin.${task.module}`);
-}
-
-/** `fnmatch`-style match used by --start-at-task. */
-export function globMatch(pattern: string, text: string): boolean {
-  if (!/[*?[]/.test(pattern)) return pattern === text;
-  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(text);
+/**
+ * --start-at-task: whether a task is the one to start at, by its name (an unnamed task by its
+ * module name, also as `ansible.builtin.X`, as Ansible shows it), fnmatch-style. Any pattern
+ * is fine: an unclosed `[abc` is literal text (src/util/glob.ts), never an error.
+ */
+export function startAtMatcher(pattern: string): (task: TaskNode) => boolean {
+  const re = globToRegExp(pattern);
+  return (task) => (task.name !== undefined ? re.test(task.name) : re.test(task.module) || re.test(`ansible.builtin.${task.module}`));
 }

@@ -8,6 +8,7 @@ export { displayPath };
 import type { HostStats, RecapEvent } from './events.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';
+import { EXIT } from '../util/errors.js';
 import { visible, visibleLine } from '../util/visible.js';
 
 // names, paths and messages come from playbooks, inventories and hosts: escaped before printing
@@ -96,15 +97,15 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
 
 export function exitMeaning(code: number): string {
   switch (code) {
-    case 0:
+    case EXIT.ok:
       return 'all ok';
-    case 2:
+    case EXIT.hostFailed:
       return 'some host failed';
-    case 4:
+    case EXIT.hostUnreachable:
       return 'some host unreachable, none failed';
-    case 8:
+    case EXIT.partlyDeferred:
       return 'partly deferred: the hosts that ran are ok, the deferred ones are in the retry file';
-    case 130:
+    case EXIT.interrupted:
       return 'interrupted';
     default:
       return 'error';

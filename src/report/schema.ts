@@ -1,6 +1,7 @@
 // The published JSON Schema of `runbook apply --json` lines (schemas/events.schema.json).
 // One source: this object; a unit test keeps the published file identical to it.
 import type { SchemaObject } from 'ajv';
+import { EXIT } from '../util/errors.js';
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
@@ -111,7 +112,7 @@ export const eventsSchema: SchemaObject = {
         },
         interrupted: { type: 'boolean' },
         durationMs: int,
-        exitCode: { enum: [0, 1, 2, 4, 8, 130] },
+        exitCode: { enum: [...new Set(Object.values(EXIT))] },
         deferred: {
           type: 'array',
           description: 'hosts deferred (weekly certificate budget), in the retry file',

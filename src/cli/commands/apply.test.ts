@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { planRun } from '../../engine/plan.js';
 import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom } from '../../engine/testing/memory.js';
 import { eventsSchema } from '../../report/schema.js';
-import { ValidationError } from '../../util/errors.js';
+import { UsageError, ValidationError } from '../../util/errors.js';
 import type { CommandIo, ParsedArgs } from '../command.js';
 import { applyCommand, hostConnectionVars, parseExtraVars, remoteUserMap, runApply, writeRetryFile } from './apply.js';
 import type { ApplyHooks } from './apply.js';
@@ -182,6 +182,17 @@ describe('runbook apply', () => {
     expect([...remoteUserMap(db).entries()]).toEqual([['c', 'deploy'], ['a', 'other'], ['b', 'other']]);
     // --limit narrows what the first play decides, as it narrows the run
     expect([...remoteUserMap(await planRun(playbook, inv, { limit: ['b:c'] })).entries()]).toEqual([['b', 'deploy'], ['c', 'other']]);
+  });
+
+  it("--start-at-task '[abc' is a usage error naming the option before any connection, not an internal error", async () => {
+    const dir = await project();
+    const err = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--start-at-task', '[abc']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/^--start-at-task "\[abc": no task has this name in .*site\.yml$/);
+    const ok = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json', '--start-at-task', 'sec[o]nd']);
+    expect(ok.out).not.toContain('"name":"check"');
+    expect(ok.out).toContain('"name":"second"');
+    expect(ok.fleet.connects.length).toBeGreaterThan(0);
   });
 
   it('the retry file: one host per line ending in a newline; none removes a stale one; an unwritable one is a warning', async () => {

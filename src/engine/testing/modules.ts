@@ -90,8 +90,27 @@ export const deferModule: ModuleDefinition<{ hosts: string[]; from: string }> = 
   },
 };
 
+/** `attrs: {mode, port}`: strict argument schema (an octal mode, an integer port); reports what it got. */
+export const attrsModule: ModuleDefinition<{ mode?: string; port?: number }> = {
+  name: 'attrs',
+  controllerOnly: true,
+  schema: {
+    type: 'object',
+    properties: {
+      mode: { type: 'string', pattern: '^[0-7]{3,4}$', description: 'an octal mode' },
+      port: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '\\{\\{.*\\}\\}' }] },
+    },
+    additionalProperties: false,
+  },
+  doc: { short: 'test: strict arguments', returns: {}, example: '' },
+  run(_ctx, args) {
+    if (args.mode !== undefined && !/^[0-7]+$/.test(args.mode)) throw new TypeError('internal: the module got a mode its schema forbids');
+    return Promise.resolve({ changed: false, data: { mode: args.mode, port: args.port, portType: typeof args.port } });
+  },
+};
+
 // meta until src/modules/registry.ts registers it (then the registered one is the same object)
-const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failModule, slowModule, deferModule, metaModule];
+const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failModule, slowModule, deferModule, attrsModule, metaModule];
 const local = moduleLookup(TEST_MODULES);
 
 /** Test modules first, then every registered module (debug, ...). */

@@ -1,5 +1,4 @@
-// A small concurrency limiter (vitest's limit-concurrency idea): `forks` hosts at once.
-export { Semaphore } from '../util/semaphore.js';
+// The linear strategy's barrier (Lockstep) and the retry delay that Ctrl-C cuts short (sleep).
 
 /**
  * The linear strategy's barrier. Every task of a play has a position in definition order
