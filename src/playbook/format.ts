@@ -2,6 +2,7 @@
 // with a caret under the spot, and the fix. Used for playbooks, vars files and inventories.
 import { readFileSync, statSync } from 'node:fs';
 import { visible } from '../util/visible.js';
+import { isVaultText } from '../vault/format.js';
 import type { Diagnostic } from './diagnostic.js';
 
 export interface FormatOptions {
@@ -18,7 +19,8 @@ const ansi = (on: boolean, code: string, text: string): string => (on ? `\u001b[
 
 function sourceFor(file: string, sources: Map<string, string> | undefined, cache: Map<string, string | undefined>): string | undefined {
   const given = sources?.get(file);
-  if (given !== undefined) return given;
+  // a vault-encrypted file: its lines are ciphertext, and its positions are in the plaintext
+  if (given !== undefined) return isVaultText(given) ? undefined : given;
   if (cache.has(file)) return cache.get(file);
   let text: string | undefined;
   try {
@@ -27,6 +29,7 @@ function sourceFor(file: string, sources: Map<string, string> | undefined, cache
     // no frame for a file we cannot read (it may be the missing file the diagnostic is about)
     text = undefined;
   }
+  if (text !== undefined && isVaultText(text)) text = undefined;
   cache.set(file, text);
   return text;
 }
@@ -44,6 +47,8 @@ export function codeFrame(source: string, line: number, col: number, options: Fo
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
     let text = lines[n - 1] ?? '';
+    // the hex lines of an inline !vault value are noise in a frame (and never worth showing)
+    if (/^\s*[0-9a-fA-F]{16,}\s*$/.test(text)) text = text.replace(/[0-9a-fA-F]{16,}/, '(vault data)');
     let caretCol = col;
     // a code frame is for orientation; show a window of a long line around the column
     if (text.length > 120) {

@@ -22,6 +22,10 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { Diagnostic, SourceLocation } from './diagnostic.js';
+import { isVaultText } from '../vault/format.js';
+import { Keyring, VaultError } from '../vault/keyring.js';
+import { currentKeyring } from '../vault/scope.js';
+import { MIN_VAULT_LEAF_LENGTH } from '../vault/secrets.js';
 
 export interface YamlLimits {
   /** input size cap, checked before reading/parsing */
@@ -189,6 +193,8 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
       ],
     };
   }
+
+  if (isVaultText(source)) return parseVaultedYaml(source, file, limits);
 
   const tooDeepAt = nestingBeyond(source, SAFE_PARSE_DEPTH);
   if (tooDeepAt !== undefined) {
@@ -363,12 +369,21 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
       return walk(target, path, depth, true);
     }
     const tag = (node as YamlNode).tag;
+    if (tag === '!vault') {
+      const at = tagOffset(source, (node as YamlNode).range?.[0]);
+      if (!isScalar(node) || typeof node.value !== 'string') {
+        if (!viaAlias) errors.push(err('vault-not-string', at, path, '!vault must tag a string (the block that ansible-vault encrypt_string prints)', 'write `key: !vault |` followed by the indented $ANSIBLE_VAULT lines'));
+        return null;
+      }
+      const opened = openVaultValue(node.value);
+      if (typeof opened === 'string') return opened;
+      if (!viaAlias) errors.push(err(`vault-${opened.kind}`, at, path, `cannot decrypt the !vault value of \`${dotPath(path)}\`: ${opened.message}`, opened.fix));
+      return null;
+    }
     if (tag !== undefined && !CORE_TAGS.has(tag) && !viaAlias) {
       const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
       const hint =
-        shown === '!vault'
-          ? 'Ansible Vault is not supported; pass secrets with -e or a vars file kept outside version control'
-          : shown === '!unsafe'
+        shown === '!unsafe'
             ? 'remove !unsafe; runbook renders templates in a single pass and never re-evaluates values from hosts'
             : 'remove the tag; only plain YAML values (strings, numbers, booleans, null, lists, mappings) are allowed';
       errors.push(err('yaml-unknown-tag', tagOffset(source, (node as YamlNode).range?.[0]), path, `YAML tag ${shown} is not allowed`, hint));
@@ -452,6 +467,51 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
   }
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   return { ok: true, yaml: makeParsed(file, source, value, doc, at), warnings };
+}
+
+/** The keyring of the running command; an empty one says "no vault password was given". */
+function keyring(): Keyring {
+  return currentKeyring() ?? new Keyring([]);
+}
+
+/** The plaintext of an inline `!vault` value (registered as a secret), or why it cannot be had. */
+function openVaultValue(text: string): string | VaultError {
+  const ring = keyring();
+  try {
+    const plain = new TextDecoder('utf-8', { fatal: true }).decode(ring.decrypt(text).plaintext);
+    if (plain.length >= MIN_VAULT_LEAF_LENGTH) ring.secrets.add(plain);
+    return plain;
+  } catch (e) {
+    if (e instanceof VaultError) return e;
+    if (e instanceof TypeError) return new VaultError('format', 'the decrypted value is not UTF-8 text', 'vault binary data as a file (copy src), not as a !vault value');
+    throw e;
+  }
+}
+
+/**
+ * A whole file encrypted with ansible-vault (group_vars/all/vault.yml, -e @secrets.yml): decrypt
+ * it, parse the plaintext, register every value in it as a secret. Diagnostics keep their line
+ * and column (in the decrypted text) and never quote a value from it.
+ */
+function parseVaultedYaml(source: string, file: string, limits: Partial<YamlLimits> | undefined): YamlResult {
+  const ring = keyring();
+  const fail = (code: string, message: string, fix: string): YamlResult => ({ ok: false, errors: [{ severity: 'error', code, location: { file, line: 1, col: 1 }, path: '', message, fix }] });
+  let plain: string;
+  try {
+    plain = new TextDecoder('utf-8', { fatal: true }).decode(ring.decrypt(source).plaintext);
+  } catch (e) {
+    if (e instanceof VaultError) return fail(`vault-${e.kind}`, `cannot decrypt this vault-encrypted file: ${e.message}`, e.fix);
+    if (e instanceof TypeError) return fail('vault-format', 'the decrypted file is not UTF-8 text, so it is not a vars file', 'decrypt it with `runbook vault view` and check what it holds');
+    throw e;
+  }
+  if (plain.startsWith('\uFEFF')) plain = plain.slice(1);
+  if (isVaultText(plain)) return fail('vault-format', 'the decrypted file is itself vault-encrypted (encrypted twice)', 'decrypt it once with `runbook vault decrypt` and encrypt it again');
+  const res = parseYaml(plain, file, limits);
+  const hide = (d: Diagnostic): Diagnostic => ({ ...d, message: `${ring.secrets.mask(d.message)} (in the decrypted content)`, ...(d.fix !== undefined ? { fix: ring.secrets.mask(d.fix) } : {}) });
+  if (!res.ok) return { ok: false, errors: res.errors.map(hide) };
+  ring.secrets.addLeaves(res.yaml.value);
+  // `source` feeds code frames: keep the file as it is on disk, never the plaintext
+  return { ok: true, yaml: { ...res.yaml, source }, warnings: res.warnings.map(hide) };
 }
 
 /** The node's range starts after its tag; point at the `!` the user wrote instead. */
