@@ -16,7 +16,10 @@ import { createLogReporter } from '../../report/log.js';
 import type { ConnectionOverrides } from '../../transport/factory.js';
 import type { ConnectionSpec } from '../../transport/types.js';
 import { UsageError, ValidationError } from '../../util/errors.js';
+import { currentKeyring } from '../../vault/scope.js';
+import { SecretRegistry } from '../../vault/secrets.js';
 import { createScreenReporter } from '../output.js';
+import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
 // `runbook validate` and the other commands start without it.
@@ -54,7 +57,7 @@ Options:
                               (default: next to the playbook, site.yml -> site.retry)
       --force-handlers        run notified handlers even on hosts that failed later
   -K, --ask-become-pass       ask for the sudo password (or set RUNBOOK_BECOME_PASSWORD)
-      --known-hosts FILE      known_hosts file to verify host keys against
+${VAULT_HELP}      --known-hosts FILE      known_hosts file to verify host keys against
       --host-key-checking M   strict (default) | accept-new | off
   -h, --help                  show this help
 
@@ -98,8 +101,10 @@ Examples:
     'ask-become-pass': { type: 'boolean', short: 'K' },
     'known-hosts': { type: 'string' },
     'host-key-checking': { type: 'string' },
+    ...VAULT_OPTIONS,
   },
-  run: (args, io) => runApply(args, io),
+  // every file read under the vault flags' keyring; every vault plaintext masked in every sink
+  run: (args, io) => withVaultArgs(args, io, () => runApply(args, io)),
 };
 
 /** Exposed for tests: what `run` does, with injectable pieces. */
@@ -162,7 +167,10 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
 
   const verbosity = Array.isArray(v.verbose) ? v.verbose.length : v.verbose ? 1 : 0;
   const rerun = `runbook apply ${playbookArg} -i ${inventories[0] ?? ''}`;
-  const secrets = becomePassword ? [becomePassword] : [];
+  // the run's secrets, one list that grows: the become password and all that vaults revealed
+  const registry = currentKeyring()?.secrets ?? new SecretRegistry();
+  if (becomePassword) registry.add(becomePassword);
+  const secrets = registry.values;
   const screen = createScreenReporter(io, { json: v.json === true, verbosity, rerun, diff: v.diff === true });
   const log = typeof v.log === 'string' ? createLogReporter(resolve(io.cwd, v.log), { secrets }) : undefined;
   const reporter = combineReporters(screen, log);

@@ -3,6 +3,7 @@ import { applyCommand } from './apply.js';
 import { validateCommand } from './validate.js';
 import { docCommand } from './doc.js';
 import { labCommand } from './lab.js';
+import { vaultCommand } from './vault.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand];
+export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand];

@@ -11,6 +11,7 @@ import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { EXIT, RunbookError, UsageError } from '../../util/errors.js';
 import { visible, visibleLine } from '../../util/visible.js';
+import { VAULT_HELP, VAULT_OPTIONS, maskedIo, withVaultArgs } from './vault.js';
 
 export interface ValidateReport {
   valid: boolean;
@@ -37,7 +38,7 @@ function inventoryDiagnostics(file: string, e: unknown): Diagnostic[] {
   return [{ severity: 'error', code: 'inventory-invalid', location: { file, line: 1, col: 1 }, path: '', message }];
 }
 
-export const validateCommand: Command = {
+const validateWithoutVault: Command = {
   name: 'validate',
   summary: 'Check playbooks (and host patterns against an inventory) without running anything',
   help: `Usage: runbook validate PLAYBOOK... [-i INVENTORY] [--json]
@@ -60,7 +61,7 @@ Options:
       --json             print a JSON report on stdout:
                          {"valid", "inventories": [...], "playbooks": [{"file", "ok",
                          "errors", "warnings"}]} (diagnostics as file/line/col/message/fix)
-  -h, --help             show this help
+${VAULT_HELP}  -h, --help             show this help
 
 Exit codes:
   0    every playbook is valid (warnings allowed)
@@ -127,4 +128,11 @@ Editors: add this first line to a playbook for completion and inline errors
     if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return report.valid ? EXIT.ok : EXIT.usage;
   },
+};
+
+/** Under the vault flags' keyring; whatever a vault revealed is masked in all it prints. */
+export const validateCommand: Command = {
+  ...validateWithoutVault,
+  options: { ...validateWithoutVault.options, ...VAULT_OPTIONS },
+  run: (args, io) => withVaultArgs(args, io, (secrets) => validateWithoutVault.run(args, maskedIo(io, secrets))),
 };
