@@ -3,10 +3,10 @@
 import { UsageError } from '../util/errors.js';
 import type { CommandIo } from './command.js';
 
-/** Ask for a hidden line on the terminal; `instead` says what to use without one. */
-export async function askHidden(io: CommandIo, prompt: string, instead: string): Promise<string> {
+/** Ask for a hidden line on the terminal; without one, fail with `noTerminal` (what to use instead). */
+export async function askHidden(io: CommandIo, prompt: string, noTerminal: string): Promise<string> {
   const stdin = io.stdin as NodeJS.ReadStream;
-  if (!stdin.isTTY) throw new UsageError(`${prompt.replace(/:\s*$/, '')}: a prompt needs a terminal; ${instead}`);
+  if (!stdin.isTTY) throw new UsageError(noTerminal);
   io.stderr.write(prompt);
   return new Promise<string>((resolvePw, reject) => {
     let pw = '';

@@ -17,6 +17,7 @@ import type { ConnectionOverrides } from '../../transport/factory.js';
 import type { ConnectionSpec } from '../../transport/types.js';
 import { UsageError, ValidationError } from '../../util/errors.js';
 import { currentKeyring } from '../../vault/scope.js';
+import { askHidden } from '../prompt.js';
 import { SecretRegistry } from '../../vault/secrets.js';
 import { createScreenReporter } from '../output.js';
 import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
@@ -384,31 +385,6 @@ function splitPairs(text: string): string[] {
 }
 
 /** Read a password from the terminal without echo. */
-async function askPassword(io: CommandIo, prompt: string): Promise<string> {
-  const stdin = io.stdin as NodeJS.ReadStream;
-  if (!stdin.isTTY) throw new UsageError('--ask-become-pass needs a terminal; set RUNBOOK_BECOME_PASSWORD instead');
-  io.stderr.write(prompt);
-  return new Promise<string>((resolvePw, reject) => {
-    let pw = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const done = (err?: Error): void => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.off('data', onData);
-      io.stderr.write('\n');
-      if (err) reject(err);
-      else resolvePw(pw);
-    };
-    const onData = (chunk: string): void => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new UsageError('cancelled'));
-        if (ch === '\u007f' || ch === '\b') pw = pw.slice(0, -1);
-        else pw += ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
+function askPassword(io: CommandIo, prompt: string): Promise<string> {
+  return askHidden(io, prompt, '--ask-become-pass needs a terminal; set RUNBOOK_BECOME_PASSWORD instead');
 }

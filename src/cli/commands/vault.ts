@@ -51,7 +51,7 @@ export async function keyringFromArgs(args: ParsedArgs, io: CommandIo, confirm =
     env: io.env,
     cwd: io.cwd,
     prompt: async (message) => {
-      const instead = 'use --vault-password-file FILE or --vault-id LABEL@FILE';
+      const instead = `${message.replace(/:\s*$/, '')}: a prompt needs a terminal; use --vault-password-file FILE or --vault-id LABEL@FILE`;
       const pw = await askHidden(io, confirm ? `New ${message}` : message, instead);
       if (confirm && (await askHidden(io, `Confirm new ${message.charAt(0).toLowerCase()}${message.slice(1)}`, instead)) !== pw) {
         throw new UsageError('the passwords do not match');
@@ -368,7 +368,7 @@ async function encryptStrings(strs: string[], args: ParsedArgs, output: string |
   const given = strs.filter((s) => s !== '-');
   const items: Array<{ text: Buffer; name?: string; from: string }> = [];
   if (v.prompt === true) {
-    const text = await askHidden(io, 'String to encrypt (hidden): ', 'pass the string as an argument or on stdin');
+    const text = await askHidden(io, 'String to encrypt (hidden): ', '--prompt needs a terminal; pass the string as an argument or on stdin');
     if (text === '') throw new UsageError('the string given at the prompt is empty; nothing encrypted');
     items.push({ text: Buffer.from(text), ...(names[0] !== undefined ? { name: names[0] } : {}), from: 'the prompt' });
   }
@@ -423,7 +423,7 @@ async function rekeyFiles(files: string[], args: ParsedArgs, keyring: Keyring, i
 }
 
 async function askNew(io: CommandIo, message: string): Promise<string> {
-  const instead = 'use --new-vault-password-file FILE or --new-vault-id LABEL@FILE';
+  const instead = 'the new vault password prompt needs a terminal; use --new-vault-password-file FILE or --new-vault-id LABEL@FILE';
   const pw = await askHidden(io, `New ${message}`, instead);
   if ((await askHidden(io, `Confirm new ${message.charAt(0).toLowerCase()}${message.slice(1)}`, instead)) !== pw) throw new UsageError('the passwords do not match');
   return pw;
