@@ -44,3 +44,15 @@ describe('weekly certificate budget', () => {
     expect(later.message).toMatch(/^within the weekly budget/);
   });
 });
+
+describe('issued certificates with their own names', () => {
+  it('count against the registered domain of their names, not of the host', () => {
+    const s = scheduleBudget(
+      [{ host: 'gw', domains: ['gw.example.org'], needed: true, issued: [{ names: ['old.other.net'], at: ago(1) }] }, node(1)],
+      { limit: 1, now: NOW },
+    );
+    expect(s.fits).toEqual(['gw']);
+    expect(s.deferred.map((d) => d.host)).toEqual(['n1']);
+    expect(s.counts.find((c) => c.registeredDomain === 'other.net')).toMatchObject({ issuedThisWeek: 1, planned: 0 });
+  });
+});

@@ -22,8 +22,17 @@ export interface BudgetCandidate {
   domains: string[];
   /** a new certificate is needed (no valid certificate for these names yet) */
   needed: boolean;
-  /** notBefore dates (ISO) of the certificates in this host's lineages */
-  issued?: string[];
+  /**
+   * certificates in this host's lineages: their notBefore (ISO) and names (a bare date: the
+   * host's own names)
+   */
+  issued?: Array<string | IssuedCertificate>;
+}
+
+export interface IssuedCertificate {
+  names: string[];
+  /** notBefore, ISO */
+  at: string;
 }
 
 export interface Deferral {
@@ -77,12 +86,14 @@ export function scheduleBudget(candidates: readonly BudgetCandidate[], options: 
   // certificates already issued this week, each counted once (hosts may share a lineage's names)
   const seen = new Set<string>();
   for (const c of candidates) {
-    for (const rd of rdsOf(c)) {
-      count(rd);
-      for (const iso of c.issued ?? []) {
-        const t = Date.parse(iso);
-        if (!Number.isFinite(t) || t <= now - WEEK_MS || t > now) continue;
-        const key = `${rd}\n${c.host}\n${iso}`;
+    for (const rd of rdsOf(c)) count(rd);
+    for (const entry of c.issued ?? []) {
+      const cert = typeof entry === 'string' ? { names: c.domains, at: entry } : entry;
+      const t = Date.parse(cert.at);
+      if (!Number.isFinite(t) || t <= now - WEEK_MS || t > now) continue;
+      // one certificate counts once for each registered domain among its names
+      for (const rd of new Set(cert.names.map(registeredDomain))) {
+        const key = `${rd}\n${c.host}\n${cert.at}`;
         if (seen.has(key)) continue;
         seen.add(key);
         const list = occupied.get(rd) ?? [];
@@ -133,4 +144,24 @@ export function scheduleBudget(candidates: readonly BudgetCandidate[], options: 
     ? `${fits.length} new certificate(s) fit this week's budget, ${deferred.length} host(s) deferred (${summary}); rerun with --limit @RETRYFILE from the dates given`
     : `within the weekly budget (${summary || 'no new certificates'})`;
   return { fits, deferred, counts: [...counts.values()], message };
+}
+
+/** A deferral as the engine takes it (ModuleResult.defer). */
+export function deferrals(schedule: BudgetSchedule): Array<{ host: string; from: string; reason: string }> {
+  return schedule.deferred.map((d) => ({ host: d.host, from: d.from, reason: d.reason }));
+}
+
+/**
+ * `acme_certificates_issued` as the preflight sets it (a list of `{names, at}`), read leniently:
+ * anything else counts as nothing issued.
+ */
+export function issuedFromFact(value: unknown): IssuedCertificate[] {
+  if (!Array.isArray(value)) return [];
+  const out: IssuedCertificate[] = [];
+  for (const v of value) {
+    if (!v || typeof v !== 'object') continue;
+    const { names, at } = v as { names?: unknown; at?: unknown };
+    if (typeof at === 'string' && Array.isArray(names)) out.push({ names: names.map(String), at });
+  }
+  return out;
 }
