@@ -22,7 +22,7 @@ import { Lockstep } from './lockstep.js';
 import type { PlayPlan, RunPlan } from './plan.js';
 import { planRun } from './plan.js';
 import type { BatchRun, HostRun, RunState } from './run-state.js';
-import { createTally } from './tally.js';
+import { createTally, isRunEvent } from './tally.js';
 import type { EngineEvent } from './tally.js';
 import { createHostvars } from './templating.js';
 import type { RunOptions } from './types.js';
@@ -206,21 +206,16 @@ class Run implements RunState {
   emit<E extends EngineEvent>(event: E): E {
     this.tally.add(event);
     // tally-only events (host_failed, rescued, ...) are not for reporters
-    if (!PUBLIC.has(event.type)) return event;
+    if (!isRunEvent(event)) return event;
     const e = this.secrets.length > 0 ? maskDeep(event, this.secrets) : event;
     try {
-      this.reporter.onEvent?.(e as never);
+      this.reporter.onEvent?.(e);
     } catch {
       // a broken renderer must not stop a rollout half-way
     }
     return e;
   }
 }
-
-const PUBLIC = new Set<string>([
-  'run_start', 'play_start', 'batch_start', 'host_connect', 'task_start', 'task_result', 'output',
-  'progress', 'warning', 'handler_notified', 'host_end', 'host_deferred', 'play_end', 'recap',
-]);
 
 /** outputs in inventory order, as the recap lists hosts */
 function ordered<T>(byHost: Record<string, T>, order: readonly string[]): Record<string, T> {

@@ -21,6 +21,13 @@ export type TallyEvent =
 
 export type EngineEvent = RunEvent | TallyEvent;
 
+const TALLY_ONLY: ReadonlySet<string> = new Set<TallyEvent['type']>(['host_failed', 'rescued', 'handlers_pending', 'interrupted']);
+
+/** A public event (for reporters), not one of the tally's own. */
+export function isRunEvent(e: EngineEvent): e is RunEvent {
+  return !TALLY_ONLY.has(e.type);
+}
+
 export interface Tally {
   add(event: EngineEvent): void;
   /** the recap of what was added so far (retryFile and outputs are the caller's) */

@@ -39,6 +39,18 @@ const PLAYBOOK = `
         msg: "{{ greeting | default('hi') }} {{ n | default('') }}"
 `;
 
+/** A play on `hosts` with remote_user deploy, then one on all with remote_user other. */
+const remoteUserPlays = (hosts: string): string => `
+- hosts: ${hosts}
+  remote_user: deploy
+  gather_facts: false
+  tasks: [{ debug: { msg: one } }]
+- hosts: all
+  remote_user: other
+  gather_facts: false
+  tasks: [{ debug: { msg: two } }]
+`;
+
 async function project(playbook = PLAYBOOK): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'runbook-apply-'));
   await writeFile(join(dir, 'site.yml'), playbook);
@@ -146,16 +158,7 @@ describe('runbook apply', () => {
 
   it('remote_user: the login user where the inventory names none; ansible_user and -e win (as Ansible)', async () => {
     const inv = memoryInventory({ web: ['a', 'b'], db: ['c'] }, { b: { ansible_user: 'admin' } });
-    const { playbook } = await playbookFrom(`
-- hosts: web
-  remote_user: deploy
-  gather_facts: false
-  tasks: [{ debug: { msg: one } }]
-- hosts: all
-  remote_user: other
-  gather_facts: false
-  tasks: [{ debug: { msg: two } }]
-`);
+    const { playbook } = await playbookFrom(remoteUserPlays('web'));
     const users = remoteUserMap(await planRun(playbook, inv));
     expect([...users.entries()]).toEqual([['a', 'deploy'], ['b', 'deploy'], ['c', 'other']]);
     const host = (n: string) => inv.hosts.get(n) ?? { name: n, vars: {} };
@@ -166,16 +169,7 @@ describe('runbook apply', () => {
 
   it('remote_user of a play with a templated hosts: goes to the hosts the run targets (it was ignored)', async () => {
     const inv = memoryInventory({ web: ['a', 'b'], db: ['c'] });
-    const { playbook } = await playbookFrom(`
-- hosts: "{{ target | default('web') }}"
-  remote_user: deploy
-  gather_facts: false
-  tasks: [{ debug: { msg: one } }]
-- hosts: all
-  remote_user: other
-  gather_facts: false
-  tasks: [{ debug: { msg: two } }]
-`);
+    const { playbook } = await playbookFrom(remoteUserPlays(`"{{ target | default('web') }}"`));
     expect([...remoteUserMap(await planRun(playbook, inv)).entries()]).toEqual([['a', 'deploy'], ['b', 'deploy'], ['c', 'other']]);
     const db = await planRun(playbook, inv, { extraVars: { target: 'db' } });
     expect(db.plays[0]?.hosts).toEqual(['c']);
