@@ -1,11 +1,13 @@
 // Several facts in one round trip: their commands run one after the other in one remote
 // shell, each section framed by marker lines, and each parser gets its own section and exit code.
-// This is how a module asks everything it needs about a host with a single command.
+// This is how a module asks everything it needs about a host with a single command. The
+// markers follow the one section protocol (sections.ts): `@@fact N` before a fact's output,
+// `@@fact-end N RC` after it, framed exactly so content without a final newline survives.
 import { ShellCommand, raw } from '../transport/command.js';
 import type { Fact } from './types.js';
 
-const START = '@@runbook-fact-start@@';
-const END = '@@runbook-fact-end@@';
+const START = '@@fact ';
+const END = '@@fact-end ';
 
 type FactValues<T extends readonly Fact<unknown>[]> = { [K in keyof T]: T[K] extends Fact<infer V> ? V : never };
 
@@ -17,7 +19,7 @@ export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T): Fact
       new ShellCommand([
         raw(`printf '%s\\n' '${START}${i}'; { `),
         f.command,
-        raw(`\n}; printf '\\n%s%s\\n' '${END}' "$?"`),
+        raw(`\n}; printf '\\n%s%s\\n' '${END}${i} ' "$?"`),
       ]),
     );
   });
@@ -45,7 +47,7 @@ export function splitSections(stdout: string, count: number): Array<{ stdout: st
     const s = stdout.indexOf(startMarker, pos);
     if (s < 0) break;
     const bodyStart = s + startMarker.length;
-    const endMarker = `\n${END}`;
+    const endMarker = `\n${END}${i} `;
     const e = stdout.indexOf(endMarker, bodyStart);
     if (e < 0) break;
     const nl = stdout.indexOf('\n', e + endMarker.length);

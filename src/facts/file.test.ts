@@ -52,7 +52,7 @@ describe('file fact', () => {
   });
 
   it('splits sections with exit codes and content without a trailing newline', () => {
-    const out = '@@runbook-fact-start@@0\nabc\n@@runbook-fact-end@@0\n@@runbook-fact-start@@1\n\n@@runbook-fact-end@@3\n';
+    const out = '@@fact 0\nabc\n@@fact-end 0 0\n@@fact 1\n\n@@fact-end 1 3\n';
     expect(splitSections(out, 3)).toEqual([{ stdout: 'abc', exitCode: 0 }, { stdout: '', exitCode: 3 }, undefined]);
   });
 

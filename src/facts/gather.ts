@@ -4,39 +4,25 @@
 import { rawCommand } from '../transport/command.js';
 import type { Transport } from '../transport/types.js';
 import { ExecError } from '../transport/errors.js';
-import type { Fact, HostFacts } from './types.js';
+import type { HostFacts } from './types.js';
+import { sectionMap, sectionStart } from './sections.js';
 
 const SCRIPT = [
-  "echo '@@uname'; uname -s; uname -r; uname -m",
-  "echo '@@os-release'; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null",
-  "echo '@@debian-version'; cat /etc/debian_version 2>/dev/null",
-  "echo '@@hostname'; hostname 2>/dev/null || cat /etc/hostname 2>/dev/null",
-  "echo '@@fqdn'; hostname -f 2>/dev/null",
-  "echo '@@addr'; ip -o addr show 2>/dev/null",
-  "echo '@@hostname-i'; hostname -I 2>/dev/null",
-  "echo '@@route'; ip -4 route show default 2>/dev/null",
-  "echo '@@init'; [ -d /run/systemd/system ] && echo systemd-running; cat /proc/1/comm 2>/dev/null",
-  "echo '@@commands'; for c in apt-get dnf yum apk snap systemctl service update-rc.d python3 curl; do command -v $c; done",
-  "echo '@@user'; id -un",
-  "echo '@@end'",
+  `${sectionStart('uname')}; uname -s; uname -r; uname -m`,
+  `${sectionStart('os-release')}; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null`,
+  `${sectionStart('debian-version')}; cat /etc/debian_version 2>/dev/null`,
+  `${sectionStart('hostname')}; hostname 2>/dev/null || cat /etc/hostname 2>/dev/null`,
+  `${sectionStart('fqdn')}; hostname -f 2>/dev/null`,
+  `${sectionStart('addr')}; ip -o addr show 2>/dev/null`,
+  `${sectionStart('hostname-i')}; hostname -I 2>/dev/null`,
+  `${sectionStart('route')}; ip -4 route show default 2>/dev/null`,
+  `${sectionStart('init')}; [ -d /run/systemd/system ] && echo systemd-running; cat /proc/1/comm 2>/dev/null`,
+  `${sectionStart('commands')}; for c in apt-get dnf yum apk snap systemctl service update-rc.d python3 curl; do command -v $c; done`,
+  `${sectionStart('user')}; id -un`,
+  `${sectionStart('end')}`,
 ].join('\n');
 
 export const hostFactsCommand = rawCommand(SCRIPT);
-
-function sections(stdout: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  let current: string[] | undefined;
-  for (const line of stdout.split('\n')) {
-    const m = /^@@([a-z-]+)$/.exec(line);
-    if (m?.[1]) {
-      current = [];
-      out.set(m[1], current);
-    } else if (current && line.trim() !== '') {
-      current.push(line);
-    }
-  }
-  return out;
-}
 
 export function parseOsRelease(lines: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -72,7 +58,7 @@ function capitalise(s: string): string {
 
 /** Parse the output of `hostFactsCommand`. */
 export function parseHostFacts(stdout: string): HostFacts {
-  const s = sections(stdout);
+  const s = sectionMap(stdout);
   const get = (k: string) => s.get(k) ?? [];
   const [system = 'unknown', kernel = '', architecture = ''] = get('uname');
   const os = parseOsRelease(get('os-release'));
@@ -161,12 +147,6 @@ export function parseHostFacts(stdout: string): HostFacts {
   if (defaultIpv4 !== undefined) facts.defaultIpv4 = defaultIpv4;
   return facts;
 }
-
-export const hostFactsFact: Fact<HostFacts> = {
-  name: 'host',
-  command: hostFactsCommand,
-  parse: (stdout) => parseHostFacts(stdout),
-};
 
 /** Collect HostFacts with one remote command. */
 export async function gatherFacts(transport: Transport): Promise<HostFacts> {

@@ -8,6 +8,43 @@ export interface Fact<T> {
   parse(stdout: string, stderr: string, exitCode: number | null): T;
 }
 
+/** What the controller can tell a controller-side fact about the host (no command runs for it). */
+export interface ControllerSide {
+  /** the host's gathered facts; undefined when they cannot be gathered */
+  hostFacts(): Promise<HostFacts | undefined>;
+  signal?: AbortSignal;
+}
+
+/**
+ * A fact read on the controller instead of the host: what DNS answers for a name, whether a
+ * port is reachable from outside, the facts gathered earlier. Like a host fact it changes
+ * nothing, so it may be read in --check too.
+ */
+export interface ControllerFact<T> {
+  name: string;
+  controller: true;
+  read(side: ControllerSide): Promise<T>;
+}
+
+/** Anything a module may ask before it plans: a host command with its parser, or a controller-side read. */
+export type Probe<T> = Fact<T> | ControllerFact<T>;
+
+export function isControllerFact<T>(p: Probe<T>): p is ControllerFact<T> {
+  return 'controller' in p;
+}
+
+/** A value already known on the controller: a probe that asks nothing. */
+export function known<T>(value: T, name = 'known'): ControllerFact<T> {
+  return { name, controller: true, read: () => Promise.resolve(value) };
+}
+
+/** The facts gathered for the host (gather_facts), or undefined when they cannot be had. */
+export const gatheredFacts: ControllerFact<HostFacts | undefined> = {
+  name: 'gathered-facts',
+  controller: true,
+  read: (side) => side.hostFacts(),
+};
+
 /** What `gather_facts` collects, in one round trip. Exposed to templates as `ansible_facts` and `ansible_*`. */
 export interface HostFacts {
   system: string; // Linux

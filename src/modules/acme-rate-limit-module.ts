@@ -3,7 +3,8 @@
 // `domain` variable by default) and skips hosts whose preflight found a valid certificate
 // (`acme_certificate_needed: false`), then applies checkRateLimits. When the engine calls
 // checkRateLimits itself before a play, this task is a cheap second look.
-import type { ModuleDefinition } from './types.js';
+import type { Plan, PlanEnv } from './contract.js';
+import { defineModule } from './runner.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
 import { checkRateLimits, type PlannedCertificate } from './acme-rate-limit.js';
 
@@ -60,7 +61,7 @@ export function plannedFromVars(vars: Readonly<Record<string, unknown>>, domainV
   return { planned, note: playHosts ? undefined : 'play hosts not known: counted every inventory host with a domain' };
 }
 
-export const acmeRateLimitModule: ModuleDefinition<RateLimitArgs> = {
+export const acmeRateLimitModule = defineModule<RateLimitArgs, undefined>({
   name: 'acme_rate_limit',
   controllerOnly: true,
   schema: {
@@ -85,24 +86,28 @@ export const acmeRateLimitModule: ModuleDefinition<RateLimitArgs> = {
     returns: { counts: 'per registered domain: planned, limit, hosts', violations: 'limits that would be exceeded', applies: "whether the server is Let's Encrypt" },
     example: "- acme_rate_limit:\n    staging: \"{{ acme_staging }}\"\n    override: \"{{ acme_rate_limit_override | default(false) }}\"\n  run_once: true",
   },
-  run(ctx, args) {
-    const domainVar = args.domain_var ?? 'domain';
-    const explicit = toList(args.domains);
-    const { planned, note } = explicit.length ? { planned: explicit.map((d) => ({ domains: [d] })), note: undefined } : plannedFromVars(ctx.vars, domainVar);
-    const report = checkRateLimits(planned, {
-      server: args.server || undefined,
-      staging: toBool(args.staging, false),
-      override: toBool(args.override, false),
-      limit: args.limit,
-      issuedThisWeek: args.issued_this_week,
-    });
-    const warnings = [...(note ? [note] : []), ...(report.overridden ? [report.message] : [])];
-    return Promise.resolve({
-      changed: false,
-      failed: !report.ok,
-      msg: report.message,
-      data: { counts: report.counts, violations: report.violations, applies: report.applies, planned: planned.length },
-      warnings,
-    });
-  },
-};
+  // no probe: everything comes from the arguments and the play's variables
+  plan: (args, _state, env) => planRateLimit(args, env),
+});
+
+/** The plan: count every play host's planned certificate, fail when a limit would be exceeded. */
+export function planRateLimit(args: RateLimitArgs, env: Pick<PlanEnv, 'vars'>): Plan {
+  const domainVar = args.domain_var ?? 'domain';
+  const explicit = toList(args.domains);
+  const { planned, note } = explicit.length ? { planned: explicit.map((d) => ({ domains: [d] })), note: undefined } : plannedFromVars(env.vars, domainVar);
+  const report = checkRateLimits(planned, {
+    server: args.server || undefined,
+    staging: toBool(args.staging, false),
+    override: toBool(args.override, false),
+    limit: args.limit,
+    issuedThisWeek: args.issued_this_week,
+  });
+  return {
+    commands: [],
+    changed: false,
+    failed: !report.ok,
+    msg: report.message,
+    data: { counts: report.counts, violations: report.violations, applies: report.applies, planned: planned.length },
+    warnings: [...(note ? [note] : []), ...(report.overridden ? [report.message] : [])],
+  };
+}

@@ -1,10 +1,13 @@
 // apache: Debian's Apache modules and sites enabled or disabled (a2enmod/a2ensite), and
 // never a reload onto a configuration that does not pass `apachectl configtest`: a change that
 // breaks the configuration is rolled back before anything is reloaded.
-import { raw, sh, type ShellCommand } from '../transport/command.js';
-import type { ModuleDefinition } from './types.js';
+import { raw, sh, ShellCommand } from '../transport/command.js';
+import { combineFacts } from '../facts/combine.js';
+import { apacheFact, configtestFact, type ApacheState } from '../facts/apache.js';
+import { step, type Plan, type PlanEnv } from './contract.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface ApacheArgs {
   modules?: string[] | string;
@@ -19,61 +22,6 @@ export interface ApacheArgs {
   ignore_configcheck?: boolean | string;
   /** Ansible apache2_module's: accepted, no effect */
   warn_mpm_absent?: boolean | string;
-}
-
-export interface ApacheState {
-  installed: boolean;
-  /** `apachectl configtest` (undefined when Apache is not installed) */
-  configtest?: { ok: boolean; output: string };
-  running: boolean;
-  modsEnabled: string[];
-  modsAvailable: string[];
-  sitesEnabled: string[];
-  sitesAvailable: string[];
-}
-
-export const APACHE_PROBE: ShellCommand = sh`${raw(
-  [
-    'command -v apache2ctl >/dev/null 2>&1 && echo @@installed',
-    'pgrep -x apache2 >/dev/null 2>&1 && echo @@running',
-    'echo @@mods-enabled; ls /etc/apache2/mods-enabled 2>/dev/null',
-    'echo @@mods-available; ls /etc/apache2/mods-available 2>/dev/null',
-    'echo @@sites-enabled; ls /etc/apache2/sites-enabled 2>/dev/null',
-    'echo @@sites-available; ls /etc/apache2/sites-available 2>/dev/null',
-    // the configtest rides along, so a task with nothing to change is one round trip
-    'echo @@configtest-output; if command -v apache2ctl >/dev/null 2>&1; then apache2ctl configtest 2>&1; echo "@@configtest-rc $?"; fi',
-    'true',
-  ].join('\n'),
-)}`;
-
-export function parseApacheState(stdout: string): ApacheState {
-  const lists: Record<string, string[]> = {};
-  let cur: string[] | undefined;
-  let installed = false;
-  let running = false;
-  let configtest: ApacheState['configtest'];
-  const ct = /@@configtest-output\n([\s\S]*?)@@configtest-rc (\d+)/.exec(stdout);
-  if (ct) configtest = { ok: ct[2] === '0', output: (ct[1] ?? '').trim() };
-  for (const line of stdout.split('\n')) {
-    const t = line.trim();
-    if (t === '@@configtest-output') cur = undefined;
-    else if (t.startsWith('@@configtest-rc')) continue;
-    else if (t === '@@installed') installed = true;
-    else if (t === '@@running') running = true;
-    else if (t.startsWith('@@')) lists[t.slice(2)] = cur = [];
-    else if (t && cur) cur.push(t);
-  }
-  // mods: `ssl.load` + `ssl.conf` → `ssl`; sites: `000-default.conf` → `000-default`
-  const base = (names: string[] | undefined, ext: RegExp): string[] => [...new Set((names ?? []).filter((n) => ext.test(n)).map((n) => n.replace(ext, '')))];
-  return {
-    installed,
-    running,
-    configtest,
-    modsEnabled: base(lists['mods-enabled'], /\.load$/),
-    modsAvailable: base(lists['mods-available'], /\.load$/),
-    sitesEnabled: base(lists['sites-enabled'], /\.conf$/),
-    sitesAvailable: base(lists['sites-available'], /\.conf$/),
-  };
 }
 
 export interface ApachePlan {
@@ -161,7 +109,7 @@ function describe(plan: ApachePlan): string {
 
 const IGNORE_CONFIGCHECK_NOTE = '\n(ignore_configcheck is not honoured: runbook changes modules and sites only on a configuration that passes apachectl configtest)';
 
-export const apacheModule: ModuleDefinition<ApacheArgs> = defineModule({
+export const apacheModule = defineModule<ApacheArgs, ApacheState>({
   name: 'apache',
   aliases: ['apache2_module', 'apache2'],
   schema: moduleSchema({
@@ -199,44 +147,51 @@ export const apacheModule: ModuleDefinition<ApacheArgs> = defineModule({
     ],
   },
 
-  async run(ctx, args) {
-    const probe = await ctx.exec(APACHE_PROBE);
-    const state = parseApacheState(probe.stdout);
-    const plan = planApache(state, args);
-    if (plan.error) return { changed: false, failed: true, msg: plan.error };
-    const data = { enabled: plan.enable, disabled: plan.disable, running: state.running };
-    const changing = plan.apply.length > 0;
-    if (ctx.check) {
-      return { changed: changing, msg: changing ? `would ${describe(plan)}` : 'already in the wanted state', data: { ...data, reloaded: false } };
-    }
-    const before = state.configtest ?? { ok: false, output: 'apachectl configtest did not run' };
-    const ignoreNote = toBool(args.ignore_configcheck) ? IGNORE_CONFIGCHECK_NOTE : '';
-    if (!before.ok) {
-      return {
-        changed: false,
-        failed: true,
-        msg: `Apache's configuration does not pass apachectl configtest; fix it before changing it:\n${before.output}${ignoreNote}`,
-        data: { ...data, configtest: before.output },
-      };
-    }
-    if (!changing) return { changed: false, msg: 'already in the wanted state; configtest passes', data: { ...data, configtest: before.output, reloaded: false } };
-    for (const c of plan.apply) await ctx.run(c);
-    const after = await ctx.exec(sh`apache2ctl configtest 2>&1`);
-    if (!after.ok) {
-      // undo from what really changed: a2enmod also enables dependencies (ssl → socache_shmcb)
-      const now = parseApacheState((await ctx.exec(APACHE_PROBE)).stdout);
-      for (const c of undoCommands(state, now)) await ctx.exec(c);
-      return {
-        changed: false,
-        failed: true,
-        msg: `after ${describe(plan)}, apachectl configtest fails, so the change was undone and Apache not reloaded:\n${(after.stdout + after.stderr).trim()}${ignoreNote}`,
-      };
-    }
-    let reloaded = false;
-    if (toBool(args.reload, true) && state.running) {
-      await ctx.run(sh`service apache2 reload`);
-      reloaded = true;
-    }
-    return { changed: true, msg: describe(plan) + (reloaded ? '; reloaded Apache' : ''), data: { ...data, configtest: after.stdout.trim(), reloaded } };
-  },
+  probe: () => apacheFact,
+  plan: planApacheTask,
 });
+
+/**
+ * The module's plan: the change, then configtest (with the state again, to undo from what
+ * really changed), then reload or undo.
+ */
+export function planApacheTask(args: ApacheArgs, state: ApacheState, env: PlanEnv): Plan {
+  const plan = planApache(state, args);
+  if (plan.error) return { commands: [], failed: true, msg: plan.error };
+  const data = { enabled: plan.enable, disabled: plan.disable, running: state.running };
+  const changing = plan.apply.length > 0;
+  if (env.check) {
+    return { commands: plan.apply, changed: changing, msg: changing ? `would ${describe(plan)}` : 'already in the wanted state', data: { ...data, reloaded: false } };
+  }
+  const before = state.configtest ?? { ok: false, output: 'apachectl configtest did not run' };
+  const ignoreNote = toBool(args.ignore_configcheck) ? IGNORE_CONFIGCHECK_NOTE : '';
+  if (!before.ok) {
+    return {
+      commands: [],
+      failed: true,
+      msg: `Apache's configuration does not pass apachectl configtest; fix it before changing it:\n${before.output}${ignoreNote}`,
+      data: { ...data, configtest: before.output },
+    };
+  }
+  if (!changing) return { commands: [], msg: 'already in the wanted state; configtest passes', data: { ...data, configtest: before.output, reloaded: false } };
+  const after = combineFacts([configtestFact, apacheFact] as const);
+  return {
+    commands: plan.apply,
+    msg: describe(plan),
+    next: step(after, ([ct, now]) => {
+      if (!ct?.ok) {
+        // undo from what really changed: a2enmod also enables dependencies (ssl → socache_shmcb)
+        const undo = undoCommands(state, now);
+        return {
+          commands: undo.length > 0 ? [new ShellCommand(undo.flatMap((c, i) => (i === 0 ? [raw('{ '), c] : [raw('; '), c])).concat(raw('; }')))] : [],
+          failed: true,
+          msg: `after ${describe(plan)}, apachectl configtest fails, so the change was undone and Apache not reloaded:\n${ct?.output ?? ''}${ignoreNote}`,
+        };
+      }
+      const reload = toBool(args.reload, true) && state.running;
+      const done = { ...data, configtest: ct.output, reloaded: reload };
+      if (!reload) return { commands: [], changed: true, msg: describe(plan), data: done };
+      return { commands: [sh`service apache2 reload`], msg: `${describe(plan)}; reloaded Apache`, data: done };
+    }),
+  };
+}

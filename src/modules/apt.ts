@@ -8,7 +8,8 @@ import { readFact } from '../facts/run-fact.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
 import { joinCommands } from './util/plan.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface AptArgs {
   name?: string | string[];

@@ -2,7 +2,8 @@
 // expression with the engine's evaluator (ctx.evaluate), the same one `when:` uses.
 import type { ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, toBool } from './util/args.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface AssertArgs {
   that: string | boolean | Array<string | boolean>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LE_PRODUCTION, LE_STAGING, planCertbot, port80Hooks, renewDryRunCommand, rewriteHooks, type CertbotWanted } from './certbot-plan.js';
-import { parseCertbotState, type CertbotHostState, type Lineage } from './certbot-state.js';
+import { parseCertbotState, type CertbotHostState, type Lineage } from '../facts/certbot.js';
 
 const NOW = new Date('2026-11-22T08:00:00Z');
 const PEBBLE = 'https://acme.lab.test:14000/dir';

@@ -2,7 +2,7 @@
 // No I/O here, so every decision (ok / issue / expand / renew / install / hooks) is tested as
 // data; certbot.ts only runs the probe, this planner, and the commands it returns.
 import { sh, type ShellCommand } from '../transport/command.js';
-import type { CertbotHostState, Lineage } from './certbot-state.js';
+import type { CertbotHostState, Lineage } from '../facts/certbot.js';
 
 export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 export const LE_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';

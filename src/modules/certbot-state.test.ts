@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { activeSchedule, describeSchedule, parseCertbotState } from './certbot-state.js';
+import { activeSchedule, describeSchedule, parseCertbotState } from '../facts/certbot.js';
 import { apacheMissing, planCertbot, type CertbotWanted } from './certbot-plan.js';
 import { explainCertbotFailure } from './certbot.js';
 

@@ -2,21 +2,23 @@
 // lineage, the renewal schedules and what holds port 80; the pure planner (certbot-plan.ts)
 // decides; this file runs the plan, keeps Apache's configuration valid around the Apache
 // plugin, and registers the certificate's paths, issuer, expiry and renewal schedule.
-import { sh } from '../transport/command.js';
 import { stderrExcerpt } from '../transport/errors.js';
 import type { ExecResult } from '../transport/types.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
+import { combineFacts } from '../facts/combine.js';
+import { configtestFact } from '../facts/apache.js';
+import { step, type Plan, type PlanEnv } from './contract.js';
+import { defineModule } from './runner.js';
+import { writeFileCommand } from './util/file-ops.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
 import { fileDiff } from './util/diff.js';
 import {
   activeSchedule,
-  certbotProbe,
+  certbotFact,
   DEFAULT_CONFIG_DIR,
   describeSchedule,
-  parseCertbotState,
   type CertbotHostState,
   type Lineage,
-} from './certbot-state.js';
+} from '../facts/certbot.js';
 import {
   apacheMissing,
   daysLeft,
@@ -174,40 +176,7 @@ function failure(r: ExecResult, what: string): string {
   return `${what} failed (exit code ${String(r.exitCode)})${hint ? `: ${hint}` : ''}${excerpt ? `\n${excerpt}` : ''}`;
 }
 
-async function probe(ctx: ModuleContext, configDir: string): Promise<CertbotHostState> {
-  const r = await ctx.exec(certbotProbe(configDir));
-  return parseCertbotState(r.stdout);
-}
-
-async function configtest(ctx: ModuleContext): Promise<{ ok: boolean; output: string }> {
-  const r = await ctx.exec(sh`apache2ctl configtest 2>&1`);
-  return { ok: r.ok, output: (r.stdout + r.stderr).trim() };
-}
-
-async function renewDryRun(ctx: ModuleContext, w: CertbotWanted, args: CertbotArgs, state: CertbotHostState, now: Date): Promise<ModuleResult> {
-  const lineage = findLineage(state, w);
-  const certName = w.certName ?? lineage?.name;
-  const cmd = renewDryRunCommand({ server: w.server, certName, caBundle: w.caBundle });
-  const base = lineage ? lineageData(lineage, state, now) : {};
-  if (ctx.check) return { changed: false, msg: `would run ${cmd.toDisplay()}`, data: { ...base, dry_run: 'skipped in check mode' } };
-  if (!state.certbot) return { changed: false, failed: true, msg: 'certbot is not installed on the host: install it before testing renewal' };
-  if (w.domains.length > 0 && !lineage) {
-    return { changed: false, failed: true, msg: `no certificate for ${w.domains.join(', ')} on the host: nothing to renew (run certbot with action: ensure first)` };
-  }
-  ctx.progress(`certbot renew --dry-run${certName ? ` --cert-name ${certName}` : ''}`);
-  const r = await ctx.exec(cmd, { timeoutMs: 600_000 });
-  const out = `${r.stdout}\n${r.stderr}`;
-  const succeeded = r.ok && /all simulated renewals succeeded/i.test(out);
-  void args;
-  return {
-    changed: false,
-    failed: !succeeded,
-    msg: succeeded ? `renewal dry run succeeded against ${w.server}` : failure(r, 'certbot renew --dry-run'),
-    data: { ...base, dry_run: succeeded ? 'succeeded' : 'failed', dry_run_output: stderrExcerpt(out, 12, 1500) },
-  };
-}
-
-export const certbotModule: ModuleDefinition<CertbotArgs> = {
+export const certbotModule = defineModule<CertbotArgs, CertbotHostState>({
   name: 'certbot',
   aliases: ['acme_certbot'],
   usesFacts: false,
@@ -281,99 +250,138 @@ export const certbotModule: ModuleDefinition<CertbotArgs> = {
     ],
   },
 
-  async run(ctx, args) {
-    const now = new Date();
-    const w = certbotWanted(args);
-    const configDir = args.config_dir ?? DEFAULT_CONFIG_DIR;
-    const state = await probe(ctx, configDir);
-    const action = args.action ?? 'ensure';
-    if (action === 'renew_dry_run') return renewDryRun(ctx, w, args, state, now);
-    if (action === 'info') {
-      const l = findLineage(state, w);
-      return {
-        changed: false,
-        msg: l ? `certificate ${l.name}: ${l.domains.join(', ')}` : 'no matching certificate',
-        data: l ? lineageData(l, state, now) : { renewal: describeSchedule(activeSchedule(state)) },
-        warnings: scheduleWarnings(state),
-      };
-    }
+  probe: (args) => certbotFact(args.config_dir ?? DEFAULT_CONFIG_DIR),
+  plan: planCertbotTask,
+});
 
-    const plan = planCertbot(state, w, now);
-    const warnings = [...plan.warnings];
-    if (plan.error) return { changed: false, failed: true, msg: plan.error, warnings };
-
-    if (plan.action === 'none' && plan.lineage) {
-      return {
-        changed: false,
-        msg: plan.reason,
-        data: { ...lineageData(plan.lineage, state, now), action: 'none' },
-        warnings: [...warnings, ...scheduleWarnings(state)],
-      };
-    }
-
-    const diff = plan.write && ctx.diff ? [fileDiff(plan.write.path, plan.write.before, plan.write.after)] : undefined;
-    if (ctx.check) {
-      const planned = plan.lineage ? lineageData(plan.lineage, state, now) : plannedData(w, plan.certName, state, configDir);
-      return {
-        changed: true,
-        msg: plan.reason,
-        data: { ...planned, action: plan.action, domains: w.domains, server: w.server, commands: plan.commands.map((c) => c.toDisplay()) },
-        warnings,
-        diff,
-      };
-    }
-    if (!state.certbot) return { changed: false, failed: true, msg: 'certbot is not installed on the host: install it first (apt install certbot, or snap install --classic certbot)', warnings };
-
-    if (w.plugin === 'apache') {
-      const before = await configtest(ctx);
-      if (!before.ok) {
-        return {
-          changed: false,
-          failed: true,
-          msg: `Apache's configuration is broken, so certbot's Apache plugin cannot work: fix it first (apache2ctl configtest):\n${before.output}`,
-          warnings,
-        };
-      }
-    }
-
-    if (plan.write) {
-      await ctx.put(plan.write.path, plan.write.after, { mode: '0644' });
-    }
-    for (const cmd of plan.commands) {
-      // the plan's reason is worded for --check ("would request"); this is the real run
-      ctx.progress(`${plan.action}: ${plan.reason.replace(/\bwould request\b/g, 'requesting')}`);
-      const r = await ctx.exec(cmd, { timeoutMs: 900_000 });
-      if (!r.ok) {
-        let msg = failure(r, 'certbot');
-        if (w.plugin === 'apache') {
-          const after = await configtest(ctx);
-          if (!after.ok) msg += `\nApache's configuration is now broken (apache2ctl configtest):\n${after.output}`;
-        }
-        return { changed: false, failed: true, msg, warnings };
-      }
-    }
-    if (w.plugin === 'apache') {
-      const after = await configtest(ctx);
-      if (!after.ok) {
-        return { changed: true, failed: true, msg: `certbot finished, but Apache's configuration no longer passes apache2ctl configtest:\n${after.output}`, warnings };
-      }
-    }
-
-    const fresh = await probe(ctx, configDir);
-    const lineage = findLineage(fresh, { domains: w.domains, certName: plan.certName });
-    if (!lineage) {
-      return { changed: true, failed: true, msg: `certbot succeeded but no certificate named ${plan.certName} is on the host afterwards`, warnings };
-    }
-    if (w.plugin === 'apache') {
-      const missing = apacheMissing(fresh, lineage, w);
-      if (missing.length > 0) warnings.push(`certbot finished, but Apache still lacks ${missing.join(', ')} for ${lineage.name}: check the site's ServerName`);
-    }
+/** The module's plan: renew_dry_run, info, or ensure (planCertbot decides, this says how it runs). */
+export function planCertbotTask(args: CertbotArgs, state: CertbotHostState, env: PlanEnv): Plan {
+  const w = certbotWanted(args);
+  const action = args.action ?? 'ensure';
+  if (action === 'renew_dry_run') return planRenewDryRun(w, state, env);
+  if (action === 'info') {
+    const l = findLineage(state, w);
     return {
+      commands: [],
+      msg: l ? `certificate ${l.name}: ${l.domains.join(', ')}` : 'no matching certificate',
+      data: l ? lineageData(l, state, env.now) : { renewal: describeSchedule(activeSchedule(state)) },
+      warnings: scheduleWarnings(state),
+    };
+  }
+
+  const plan = planCertbot(state, w, env.now);
+  const warnings = [...plan.warnings];
+  if (plan.error) return { commands: [], failed: true, msg: plan.error, warnings };
+  if (plan.action === 'none' && plan.lineage) {
+    return { commands: [], msg: plan.reason, data: { ...lineageData(plan.lineage, state, env.now), action: 'none' }, warnings: [...warnings, ...scheduleWarnings(state)] };
+  }
+
+  const diff = plan.write ? [fileDiff(plan.write.path, plan.write.before, plan.write.after)] : undefined;
+  // update_hooks rewrites the renewal file (atomically, as root); the other actions run certbot
+  const commands = plan.write ? [writeFileCommand(plan.write.path, { mode: '0644', exists: true, tmpSuffix: env.tmpSuffix })] : plan.commands;
+  if (env.check) {
+    const planned = plan.lineage ? lineageData(plan.lineage, state, env.now) : plannedData(w, plan.certName, state, args.config_dir ?? DEFAULT_CONFIG_DIR);
+    return {
+      commands,
       changed: true,
-      msg: plan.reason.replace(/^would /, '').replace(/; would /, '; '),
-      data: { ...lineageData(lineage, fresh, now), action: plan.action },
-      warnings: [...warnings, ...scheduleWarnings(fresh)],
+      msg: plan.reason,
+      data: { ...planned, action: plan.action, domains: w.domains, server: w.server, commands: plan.commands.map((c) => c.toDisplay()) },
+      warnings,
       diff,
     };
-  },
-};
+  }
+  if (!state.certbot) return { commands: [], failed: true, msg: 'certbot is not installed on the host: install it first (apt install certbot, or snap install --classic certbot)', warnings };
+
+  const apache = w.plugin === 'apache';
+  const run: Plan = {
+    commands,
+    stdin: plan.write?.after,
+    timeoutMs: 900_000,
+    // the plan's reason is worded for --check ("would request"); this is the real run
+    progress: plan.commands.length > 0 ? `${plan.action}: ${plan.reason.replace(/\bwould request\b/g, 'requesting')}` : undefined,
+    msg: plan.reason,
+    warnings,
+    after: (r) => {
+      if (!r.ok) {
+        const msg = failure(r, 'certbot');
+        if (!apache) return { commands: [], failed: true, msg, warnings };
+        return {
+          commands: [],
+          msg,
+          next: step(configtestFact, (ct) => ({
+            commands: [],
+            failed: true,
+            msg: ct && !ct.ok ? `${msg}\nApache's configuration is now broken (apache2ctl configtest):\n${ct.output}` : msg,
+            warnings,
+          })),
+        };
+      }
+      const verify = (fresh: CertbotHostState): Plan => {
+        const lineage = findLineage(fresh, { domains: w.domains, certName: plan.certName });
+        if (!lineage) return { commands: [], changed: true, failed: true, msg: `certbot succeeded but no certificate named ${plan.certName} is on the host afterwards`, warnings };
+        const all = [...warnings];
+        if (apache) {
+          const missing = apacheMissing(fresh, lineage, w);
+          if (missing.length > 0) all.push(`certbot finished, but Apache still lacks ${missing.join(', ')} for ${lineage.name}: check the site's ServerName`);
+        }
+        return {
+          commands: [],
+          changed: true,
+          msg: plan.reason.replace(/^would /, '').replace(/; would /, '; '),
+          data: { ...lineageData(lineage, fresh, env.now), action: plan.action },
+          warnings: [...all, ...scheduleWarnings(fresh)],
+          diff,
+        };
+      };
+      const fresh = certbotFact(args.config_dir ?? DEFAULT_CONFIG_DIR);
+      if (!apache) return { commands: [], msg: plan.reason, next: step(fresh, verify) };
+      const both = combineFacts([configtestFact, fresh] as const);
+      return {
+        commands: [],
+        msg: plan.reason,
+        next: step(both, ([ct, after]) => {
+          if (ct && !ct.ok) return { commands: [], changed: true, failed: true, msg: `certbot finished, but Apache's configuration no longer passes apache2ctl configtest:\n${ct.output}`, warnings };
+          return verify(after);
+        }),
+      };
+    },
+  };
+  if (!apache) return run;
+  return {
+    commands: [],
+    msg: plan.reason,
+    next: step(configtestFact, (ct) => {
+      if (ct?.ok) return run;
+      return { commands: [], failed: true, msg: `Apache's configuration is broken, so certbot's Apache plugin cannot work: fix it first (apache2ctl configtest):\n${ct?.output ?? ''}`, warnings };
+    }),
+  };
+}
+
+function planRenewDryRun(w: CertbotWanted, state: CertbotHostState, env: PlanEnv): Plan {
+  const lineage = findLineage(state, w);
+  const certName = w.certName ?? lineage?.name;
+  const cmd = renewDryRunCommand({ server: w.server, certName, caBundle: w.caBundle });
+  const base = lineage ? lineageData(lineage, state, env.now) : {};
+  if (env.check) return { commands: [], msg: `would run ${cmd.toDisplay()}`, data: { ...base, dry_run: 'skipped in check mode' } };
+  if (!state.certbot) return { commands: [], failed: true, msg: 'certbot is not installed on the host: install it before testing renewal' };
+  if (w.domains.length > 0 && !lineage) {
+    return { commands: [], failed: true, msg: `no certificate for ${w.domains.join(', ')} on the host: nothing to renew (run certbot with action: ensure first)` };
+  }
+  return {
+    commands: [cmd],
+    timeoutMs: 600_000,
+    progress: `certbot renew --dry-run${certName ? ` --cert-name ${certName}` : ''}`,
+    msg: '',
+    after: (r) => {
+      const out = `${r.stdout}\n${r.stderr}`;
+      const succeeded = r.ok && /all simulated renewals succeeded/i.test(out);
+      return {
+        commands: [],
+        changed: false,
+        failed: !succeeded,
+        msg: succeeded ? `renewal dry run succeeded against ${w.server}` : failure(r, 'certbot renew --dry-run'),
+        data: { ...base, dry_run: succeeded ? 'succeeded' : 'failed', dry_run_output: stderrExcerpt(out, 12, 1500) },
+      };
+    },
+  };
+}

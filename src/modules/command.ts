@@ -6,7 +6,8 @@ import type { ExecResult } from '../transport/types.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, listSchema } from './util/args.js';
 import { planEnv, type PlanEnv } from './util/planner.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 import { extractFreeFormOptions, shlexSplit } from './util/shlex.js';
 import { toBool } from './util/args.js';
 

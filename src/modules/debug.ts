@@ -1,7 +1,8 @@
 // debug: print a message or a variable (controller only). `var` may be any expression
 // (`result.stdout_lines`), evaluated with the engine's evaluator when it offers one.
 import type { ModuleDefinition } from './types.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 interface DebugArgs {
   msg?: unknown;

@@ -12,7 +12,8 @@ import { attributeCommands, backupPathFor, createTemp, keepOwner, tempPathFor, w
 import { wantedMode } from './util/mode.js';
 import { applyPlan, FAIL_MARKER, failPlan, noop, type Plan } from './util/plan.js';
 import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 import { fileDiff } from './util/diff.js';
 
 export interface LineinfileArgs {

@@ -2,7 +2,8 @@
 // on the run itself, not on a host, so the engine handles a task whose module is `meta` before
 // it would call `run`; `run` here only answers when something calls the module directly.
 import type { ModuleDefinition } from './types.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface MetaArgs {
   action: string;

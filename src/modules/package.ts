@@ -4,7 +4,8 @@
 import { aptModule, type AptArgs } from './apt.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
 import { listSchema } from './util/args.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface PackageArgs {
   name: string | string[];

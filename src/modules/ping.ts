@@ -2,7 +2,8 @@
 // become), returning `ping: pong` (or `data`); it never changes anything.
 import { sh } from '../transport/command.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface PingArgs {
   data?: string;

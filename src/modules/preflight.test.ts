@@ -1,9 +1,10 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { judgeDns, judgeHost, judgePort80, probePort, resolveDomain, ufwBlocks80 } from './preflight.js';
-import { parseUfwStatus } from './ufw.js';
-import { parseCertbotState } from './certbot-state.js';
+import { judgeDns, judgeHost, judgePort80, ufwBlocks80 } from './preflight.js';
+import { probePort, resolveDomain } from '../facts/network.js';
+import { parseUfwStatus } from '../facts/ufw.js';
+import { parseCertbotState } from '../facts/certbot.js';
 
 // A tiny authoritative DNS server on loopback (like pebble-challtestsrv in the lab): A records
 // from a table, NXDOMAIN for the rest, empty answers for AAAA.

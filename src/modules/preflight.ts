@@ -4,14 +4,16 @@
 // the resolver the ACME server uses), port 80 is reachable from outside the host, a web server
 // answers for the name (apache), Apache's configuration is valid, and port 80 can be freed
 // (standalone). Also tells the rate-limit check whether this host needs a new certificate.
-import { Resolver } from 'node:dns/promises';
-import { isIP, Socket } from 'node:net';
-import { raw, sh } from '../transport/command.js';
-import type { HostFacts } from '../facts/types.js';
-import type { ModuleDefinition } from './types.js';
+import { isIP } from 'node:net';
+import { gatheredFacts, known, type Fact, type HostFacts } from '../facts/types.js';
+import { combineFacts } from '../facts/combine.js';
+import { certbotFact, type CertbotHostState } from '../facts/certbot.js';
+import { configtestFact, type Configtest } from '../facts/apache.js';
+import { dnsFact, portFact, type DnsAnswer, type PortProbe, type PortTarget } from '../facts/network.js';
+import { ufwFact, type UfwStatus } from '../facts/ufw.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
-import { certbotProbe, parseCertbotState, type CertbotHostState } from './certbot-state.js';
-import { parseUfwStatus, UFW_PROBE, type UfwStatus } from './ufw.js';
+import { failPlan, step, type Plan, type PlanEnv } from './contract.js';
+import { defineModule } from './runner.js';
 import { daysLeft, findLineage, normaliseDomains, port80Hooks, serverUrl, type CertbotPlugin } from './certbot-plan.js';
 
 export interface PreflightArgs {
@@ -29,6 +31,25 @@ export interface PreflightArgs {
   firewall_opens?: boolean | string;
 }
 
+/** What the host tells in one round trip: its certificates, Apache's configtest, ufw. */
+export interface PreflightHost {
+  certbot: CertbotHostState;
+  configtest?: Configtest;
+  ufw: UfwStatus;
+}
+
+export function preflightHostFact(): Fact<PreflightHost> {
+  const all = combineFacts([certbotFact(), configtestFact, ufwFact] as const);
+  return {
+    name: 'preflight',
+    command: all.command,
+    parse(stdout, stderr, code) {
+      const [certbot, configtest, ufw] = all.parse(stdout, stderr, code);
+      return { certbot, configtest, ufw };
+    },
+  };
+}
+
 export interface CheckResult {
   check: 'dns' | 'port80' | 'http' | 'apache' | 'port80_holder';
   domain?: string;
@@ -36,30 +57,6 @@ export interface CheckResult {
   /** what was found; for failures, also what to fix */
   msg: string;
   warning?: boolean;
-}
-
-export interface DnsAnswer {
-  a: string[];
-  aaaa: string[];
-  /** resolver error code when nothing came back (ENOTFOUND, ETIMEOUT, ...) */
-  error?: string;
-}
-
-/** Resolve A and AAAA, through `resolver` (`IP` or `IP:PORT`) or the controller's resolver. */
-export async function resolveDomain(domain: string, resolver: string | undefined, timeoutMs = 3000): Promise<DnsAnswer> {
-  const r = new Resolver({ timeout: timeoutMs, tries: 2 });
-  if (resolver) r.setServers([resolver]);
-  const settle = async (p: Promise<string[]>): Promise<{ v: string[]; e?: string }> => {
-    try {
-      return { v: await p };
-    } catch (err) {
-      return { v: [], e: (err as NodeJS.ErrnoException).code ?? String(err) };
-    }
-  };
-  const [a, aaaa] = await Promise.all([settle(r.resolve4(domain)), settle(r.resolve6(domain))]);
-  const answer: DnsAnswer = { a: a.v, aaaa: aaaa.v };
-  if (a.v.length === 0 && aaaa.v.length === 0) answer.error = a.e ?? aaaa.e ?? 'ENODATA';
-  return answer;
 }
 
 /** Pure: does the DNS answer point at the host? */
@@ -106,48 +103,6 @@ export function judgeDns(domain: string, answer: DnsAnswer, hostAddresses: reado
     });
   }
   return out;
-}
-
-export type PortProbe = { kind: 'open'; status?: number; statusLine?: string } | { kind: 'refused' } | { kind: 'timeout' } | { kind: 'error'; code: string };
-
-/**
- * Connect to address:port from the controller; with `host`, send one HTTP/1.1 GET for that
- * name and read the status line (a web server answers for the name).
- */
-export function probePort(address: string, port: number, host: string | undefined, timeoutMs = 5000): Promise<PortProbe> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    let done = false;
-    let buf = '';
-    const finish = (p: PortProbe): void => {
-      if (done) return;
-      done = true;
-      s.destroy();
-      resolve(p);
-    };
-    s.setTimeout(timeoutMs, () => finish(buf ? statusOf(buf) : { kind: 'timeout' }));
-    s.on('error', (err: NodeJS.ErrnoException) => {
-      if (buf) finish(statusOf(buf));
-      else if (err.code === 'ECONNREFUSED') finish({ kind: 'refused' });
-      else if (err.code === 'ETIMEDOUT') finish({ kind: 'timeout' });
-      else finish({ kind: 'error', code: err.code ?? err.message });
-    });
-    s.connect(port, address, () => {
-      if (!host) return finish({ kind: 'open' });
-      s.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: runbook-preflight\r\nConnection: close\r\n\r\n`);
-    });
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n')) finish(statusOf(buf));
-    });
-    s.on('end', () => finish(statusOf(buf)));
-  });
-}
-
-function statusOf(buf: string): PortProbe {
-  const line = buf.split('\r\n')[0] ?? '';
-  const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(line);
-  return m ? { kind: 'open', status: Number(m[1]), statusLine: line } : { kind: 'open', statusLine: line.slice(0, 80) };
 }
 
 /** Pure: what the port-80 probe means for the chosen plugin. */
@@ -214,7 +169,7 @@ export function ufwBlocks80(status: UfwStatus): boolean {
   return status.kind === 'active' && !status.rules.some((r) => (r.to === '80/tcp' || r.to === '80') && r.action === 'allow' && r.from === 'Anywhere');
 }
 
-export const preflightModule: ModuleDefinition<PreflightArgs> = {
+export const preflightModule = defineModule<PreflightArgs, PreflightHost | undefined>({
   name: 'acme_preflight',
   aliases: ['preflight'],
   usesFacts: true,
@@ -251,67 +206,99 @@ export const preflightModule: ModuleDefinition<PreflightArgs> = {
     example: '- acme_preflight:\n    domains: ["{{ domain }}"]\n    plugin: apache\n    resolver: "{{ preflight_resolver | default(omit) }}"',
   },
 
-  async run(ctx, args) {
-    const domains = normaliseDomains([...toList(args.domains), ...toList(args.domain)]);
-    if (domains.length === 0) return { changed: false, failed: true, msg: 'no domain given: set domain (the name of this host) or domains' };
-    const plugin = args.plugin ?? 'standalone';
-    const timeoutMs = Math.round((args.timeout ?? 5) * 1000);
-    const resolver = args.resolver || undefined;
-    let facts: HostFacts | undefined;
-    try {
-      facts = await ctx.facts();
-    } catch {
-      facts = undefined;
-    }
-    const expected = args.addresses !== undefined ? toList(args.addresses) : hostAddresses(facts, ctx.vars);
-
-    // host side, one round trip: lineages, port 80 holders, Apache state and configtest
-    const probeCmd = sh`${certbotProbe()}; echo @@configtest; ${raw('if command -v apache2ctl >/dev/null 2>&1; then apache2ctl configtest 2>&1; echo "@@rc $?"; fi')}; echo @@ufw; ${UFW_PROBE}`;
-    const probe = await ctx.exec(probeCmd);
-    const ufw = parseUfwStatus(probe.stdout.split('@@ufw\n')[1] ?? '@@missing');
-    const opening = toBool(args.firewall_opens, false) ? ufwBlocks80(ufw) : false;
-    const state = parseCertbotState(probe.stdout);
-    const ct = /@@configtest\n([\s\S]*?)@@rc (\d+)/.exec(probe.stdout);
-    const configtest = ct ? { ok: ct[2] === '0', output: (ct[1] ?? '').trim() } : undefined;
-
-    const checks: CheckResult[] = [];
-    const resolved: Record<string, string[]> = {};
-    for (const d of domains) {
-      const answer = await resolveDomain(d, resolver, timeoutMs);
-      resolved[d] = [...answer.a, ...answer.aaaa];
-      const dns = judgeDns(d, answer, expected, resolver);
-      checks.push(...dns);
-      if (!dns.every((c) => c.ok) || !toBool(args.check_port_80, true)) continue;
-      const address = answer.a.find((x) => expected.includes(x)) ?? answer.aaaa.find((x) => expected.includes(x)) ?? answer.a[0] ?? answer.aaaa[0];
-      if (!address) continue;
-      const p = await probePort(address, 80, plugin === 'standalone' ? undefined : d, timeoutMs);
-      const judged = judgePort80(d, address, p, plugin);
-      if (!judged.ok && opening && (p.kind === 'timeout' || p.kind === 'error')) {
-        // ufw drops port 80 now, and the playbook's firewall step opens it before issuance
-        checks.push({ check: 'port80', domain: d, ok: true, warning: true, msg: `port 80 at ${address} is blocked by ufw now; the firewall step opens 80/tcp before the certificate is requested` });
-      } else checks.push(judged);
-    }
-    checks.push(...judgeHost(state, configtest, plugin, toBool(args.free_port_80, true)));
-
-    const server = serverUrl({ server: args.server || undefined, staging: toBool(args.staging, false) });
-    const lineage = findLineage(state, { domains });
-    const left = daysLeft(lineage?.notAfter, new Date());
-    const sameNames = lineage !== undefined && lineage.domains.length === domains.length && domains.every((d) => lineage.domains.includes(d));
-    const sameServer = lineage?.server === undefined || lineage.server.replace(/\/+$/, '') === server.replace(/\/+$/, '');
-    const certificateNeeded = !(sameNames && sameServer && left !== undefined && left >= (args.min_days_left ?? 30));
-
-    const failed = checks.filter((c) => !c.ok);
-    const warnings = checks.filter((c) => c.ok && c.warning).map((c) => c.msg);
-    const data = { checks, resolved, addresses: expected, certificate_needed: certificateNeeded };
-    if (failed.length > 0) {
-      return { changed: false, failed: true, msg: `preflight failed, nothing was changed:\n- ${failed.map((c) => c.msg).join('\n- ')}`, data, warnings };
-    }
-    return {
-      changed: false,
-      msg: `ready for issuance: ${checks.filter((c) => !c.warning).map((c) => c.msg).join('; ')}${certificateNeeded ? '' : ' (a valid certificate already exists)'}`,
-      data,
-      warnings,
-      facts: { acme_certificate_needed: certificateNeeded },
-    };
+  probe(args) {
+    return domainsOf(args).length > 0 ? preflightHostFact() : undefined;
   },
-};
+  plan: planPreflight,
+});
+
+function domainsOf(args: PreflightArgs): string[] {
+  return normaliseDomains([...toList(args.domains), ...toList(args.domain)]);
+}
+
+/**
+ * The checks as a chain of pure steps: the host's state, then the addresses it should have
+ * (facts), then what DNS answers, then whether port 80 is reachable at the address found.
+ */
+export function planPreflight(args: PreflightArgs, host: PreflightHost | undefined, env: PlanEnv): Plan {
+  const domains = domainsOf(args);
+  if (domains.length === 0 || !host) return failPlan('no domain given: set domain (the name of this host) or domains');
+  const timeoutMs = Math.round((args.timeout ?? 5) * 1000);
+  const resolver = args.resolver || undefined;
+  const factsProbe = args.addresses !== undefined ? known<HostFacts | undefined>(undefined) : gatheredFacts;
+  return {
+    commands: [],
+    msg: 'reading the host\'s addresses',
+    next: step(factsProbe, (facts) => {
+      const expected = args.addresses !== undefined ? toList(args.addresses) : hostAddresses(facts, env.vars);
+      return {
+        commands: [],
+        msg: 'asking DNS',
+        next: step(dnsFact(domains, resolver, timeoutMs), (answers) => planPort80(args, host, env, expected, answers)),
+      };
+    }),
+  };
+}
+
+function planPort80(args: PreflightArgs, host: PreflightHost, env: PlanEnv, expected: string[], answers: Record<string, DnsAnswer>): Plan {
+  const plugin = args.plugin ?? 'standalone';
+  const resolver = args.resolver || undefined;
+  const perDomain = domainsOf(args).map((d) => {
+    const answer = answers[d] ?? { a: [], aaaa: [], error: 'ENODATA' };
+    const dns = judgeDns(d, answer, expected, resolver);
+    let target: PortTarget | undefined;
+    if (dns.every((c) => c.ok) && toBool(args.check_port_80, true)) {
+      const address = answer.a.find((x) => expected.includes(x)) ?? answer.aaaa.find((x) => expected.includes(x)) ?? answer.a[0] ?? answer.aaaa[0];
+      if (address) target = { address, port: 80, host: plugin === 'standalone' ? undefined : d };
+    }
+    return { domain: d, answer, dns, target };
+  });
+  const targets = perDomain.flatMap((x) => (x.target ? [x.target] : []));
+  return {
+    commands: [],
+    msg: 'probing port 80',
+    next: step(portFact(targets, Math.round((args.timeout ?? 5) * 1000)), (probes) => {
+      const checks: CheckResult[] = [];
+      const resolved: Record<string, string[]> = {};
+      // a later firewall step opens 80/tcp: a port ufw blocks now is not a failure
+      const opening = toBool(args.firewall_opens, false) ? ufwBlocks80(host.ufw) : false;
+      let at = 0;
+      for (const x of perDomain) {
+        resolved[x.domain] = [...x.answer.a, ...x.answer.aaaa];
+        checks.push(...x.dns);
+        if (!x.target) continue;
+        const p = probes[at++] ?? { kind: 'error', code: 'not probed' };
+        const judged = judgePort80(x.domain, x.target.address, p, plugin);
+        if (!judged.ok && opening && (p.kind === 'timeout' || p.kind === 'error')) {
+          checks.push({ check: 'port80', domain: x.domain, ok: true, warning: true, msg: `port 80 at ${x.target.address} is blocked by ufw now; the firewall step opens 80/tcp before the certificate is requested` });
+        } else checks.push(judged);
+      }
+      return verdict(args, host, env, checks, resolved, expected);
+    }),
+  };
+}
+
+function verdict(args: PreflightArgs, host: PreflightHost, env: PlanEnv, checks: CheckResult[], resolved: Record<string, string[]>, expected: string[]): Plan {
+  const domains = domainsOf(args);
+  checks.push(...judgeHost(host.certbot, host.configtest, args.plugin ?? 'standalone', toBool(args.free_port_80, true)));
+  const server = serverUrl({ server: args.server || undefined, staging: toBool(args.staging, false) });
+  const lineage = findLineage(host.certbot, { domains });
+  const left = daysLeft(lineage?.notAfter, env.now);
+  const sameNames = lineage !== undefined && lineage.domains.length === domains.length && domains.every((d) => lineage.domains.includes(d));
+  const sameServer = lineage?.server === undefined || lineage.server.replace(/\/+$/, '') === server.replace(/\/+$/, '');
+  const certificateNeeded = !(sameNames && sameServer && left !== undefined && left >= (args.min_days_left ?? 30));
+
+  const failed = checks.filter((c) => !c.ok);
+  const warnings = checks.filter((c) => c.ok && c.warning).map((c) => c.msg);
+  const data = { checks, resolved, addresses: expected, certificate_needed: certificateNeeded };
+  if (failed.length > 0) {
+    return { commands: [], failed: true, msg: `preflight failed, nothing was changed:\n- ${failed.map((c) => c.msg).join('\n- ')}`, data, warnings };
+  }
+  return {
+    commands: [],
+    msg: `ready for issuance: ${checks.filter((c) => !c.warning).map((c) => c.msg).join('; ')}${certificateNeeded ? '' : ' (a valid certificate already exists)'}`,
+    data,
+    warnings,
+    facts: { acme_certificate_needed: certificateNeeded },
+  };
+}

@@ -7,7 +7,8 @@ import type { ModuleDefinition } from './types.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
 import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
 import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface SnapArgs {
   name: string | string[];

@@ -4,7 +4,8 @@ import { fileFact, type FileState } from '../facts/file.js';
 import { readFact } from '../facts/run-fact.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, toBool } from './util/args.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface StatArgs {
   path: string;

@@ -1,6 +1,7 @@
 // template: render a Jinja2 file from the controller with the task's variables, then exactly
 // what copy does (one probe; write only when the rendered content or attributes differ).
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 import type { ModuleDefinition } from './types.js';
 import { readControllerFile } from './util/local-file.js';
 import { runCopy, WRITE_FILE_PROPERTIES, type CopyArgs } from './copy.js';

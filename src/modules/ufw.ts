@@ -2,35 +2,14 @@
 // with ufw inactive, is left alone and the task says so (ok, not changed): opening a port in an
 // inactive firewall would change nothing the operator can see.
 import { sh } from '../transport/command.js';
-import type { ModuleDefinition } from './types.js';
+import { ufwFact, type UfwStatus } from '../facts/ufw.js';
+import { noop, type Plan, type PlanEnv } from './contract.js';
+import { defineModule } from './runner.js';
 
 export interface UfwArgs {
   rule?: 'allow' | 'deny' | 'reject' | 'limit';
   port: string | number | Array<string | number>;
   proto?: 'tcp' | 'udp' | 'any';
-}
-
-export type UfwStatus = { kind: 'missing' } | { kind: 'inactive' } | { kind: 'active'; rules: UfwRule[] };
-
-export interface UfwRule {
-  /** `80/tcp`, `443`, `22/udp` */
-  to: string;
-  action: string;
-  from: string;
-  v6: boolean;
-}
-
-export const UFW_PROBE = sh`if command -v ufw >/dev/null 2>&1; then ufw status 2>&1; else echo '@@missing'; fi`;
-
-export function parseUfwStatus(stdout: string): UfwStatus {
-  if (stdout.includes('@@missing')) return { kind: 'missing' };
-  if (!/Status:\s*active/i.test(stdout)) return { kind: 'inactive' };
-  const rules: UfwRule[] = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^(\S+)(\s+\(v6\))?\s+(ALLOW|DENY|REJECT|LIMIT)(?:\s+IN)?\s+(.+?)\s*$/.exec(line);
-    if (m?.[1] && m[3] && m[4]) rules.push({ to: m[1], action: m[3].toLowerCase(), from: m[4].replace(/\s*\(v6\)$/, ''), v6: Boolean(m[2]) });
-  }
-  return { kind: 'active', rules };
 }
 
 /** Pure: the `ufw RULE PORT/PROTO` commands still needed. */
@@ -45,7 +24,7 @@ export function planUfw(status: UfwStatus, args: UfwArgs): { specs: string[]; re
   return { specs: missing, reason: missing.length ? `${rule} ${missing.join(', ')}` : `ufw already has ${rule} ${specs.join(', ')}` };
 }
 
-export const ufwModule: ModuleDefinition<UfwArgs> = {
+export const ufwModule = defineModule<UfwArgs, UfwStatus>({
   name: 'ufw',
   aliases: ['community.general.ufw'],
   schema: {
@@ -67,14 +46,13 @@ export const ufwModule: ModuleDefinition<UfwArgs> = {
     returns: { ufw: 'missing, inactive or active', added: 'rules added (e.g. `80/tcp`)' },
     example: '- ufw:\n    rule: allow\n    port: [80, 443]\n    proto: tcp',
   },
-  async run(ctx, args) {
-    const r = await ctx.exec(UFW_PROBE);
-    const status = parseUfwStatus(r.stdout + r.stderr);
-    const plan = planUfw(status, args);
-    const data = { ufw: status.kind, added: plan.specs };
-    if (plan.specs.length === 0) return { changed: false, msg: plan.reason, data };
-    if (ctx.check) return { changed: true, msg: `would ${plan.reason}`, data };
-    for (const spec of plan.specs) await ctx.run(sh`ufw ${args.rule ?? 'allow'} ${spec}`);
-    return { changed: true, msg: plan.reason, data };
-  },
-};
+  probe: () => ufwFact,
+  plan: planUfwTask,
+});
+
+export function planUfwTask(args: UfwArgs, status: UfwStatus, env: PlanEnv): Plan {
+  const p = planUfw(status, args);
+  const data = { ufw: status.kind, added: p.specs };
+  if (p.specs.length === 0) return noop(p.reason, data);
+  return { commands: p.specs.map((spec) => sh`ufw ${args.rule ?? 'allow'} ${spec}`), msg: env.check ? `would ${p.reason}` : p.reason, data };
+}

@@ -4,7 +4,8 @@
 import { raw, sh, ShellCommand } from '../transport/command.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, toBool } from './util/args.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface UriArgs {
   url: string;

@@ -3,7 +3,8 @@
 // by `timeout` so a filtered port cannot hang a probe).
 import { sh, type ShellCommand } from '../transport/command.js';
 import type { ModuleDefinition, ModuleResult } from './types.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { moduleSchema } from './util/schema.js';
+import { defineModule } from './runner.js';
 
 export interface WaitForArgs {
   host?: string;

@@ -3,7 +3,6 @@
 // own (marked `x-alias-of`) so the playbook validator accepts either spelling, and
 // `normalizeArgs` maps aliases to the canonical name and fills defaults before `run`.
 import type { SchemaObject } from 'ajv';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 
 type Props = Record<string, SchemaObject>;
 
@@ -78,21 +77,4 @@ export function normalizeArgs<A>(schema: SchemaObject, args: Record<string, unkn
     }
   }
   return out as A;
-}
-
-/** Wrap a module's run so it always sees canonical, defaulted arguments. */
-export function defineModule<A>(m: ModuleDefinition<A>): ModuleDefinition<A> {
-  const run = m.run.bind(m);
-  return {
-    ...m,
-    run(ctx: ModuleContext, args: A): Promise<ModuleResult> {
-      let normal: A;
-      try {
-        normal = normalizeArgs<A>(m.schema, args as Record<string, unknown>);
-      } catch (e) {
-        return Promise.resolve({ changed: false, failed: true, msg: `${m.name}: ${(e as Error).message}` });
-      }
-      return run(ctx, normal);
-    },
-  };
 }

@@ -3,6 +3,8 @@
 // schedules installed, what listens on port 80, and (for the Apache plugin) how Apache serves
 // each lineage. The probe never changes the host; the parser is pure so it is tested as data.
 import { raw, sh, type ShellCommand } from '../transport/command.js';
+import { parseSections } from './sections.js';
+import type { Fact } from './types.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/letsencrypt';
 
@@ -74,6 +76,11 @@ export function certbotProbe(configDir = DEFAULT_CONFIG_DIR): ShellCommand {
   return sh`LE=${configDir}; ${raw(PROBE_BODY)}`;
 }
 
+/** The certbot probe as a fact. */
+export function certbotFact(configDir = DEFAULT_CONFIG_DIR): Fact<CertbotHostState> {
+  return { name: 'certbot', command: certbotProbe(configDir), parse: (stdout) => parseCertbotState(stdout) };
+}
+
 const PROBE_BODY = String.raw`echo "@@certbot $(command -v certbot 2>/dev/null)"
 for f in "$LE"/renewal/*.conf; do
   [ -f "$f" ] || continue
@@ -116,19 +123,11 @@ for f in /etc/apache2/sites-enabled/*; do
 done
 echo "@@end"`;
 
-function section(text: string, marker: string): string[] {
-  const lines = text.split('\n');
-  const out: string[] = [];
-  let inside = false;
-  for (const line of lines) {
-    if (line.startsWith('@@')) {
-      inside = line === `@@${marker}` || line.startsWith(`@@${marker} `);
-      if (inside && line !== `@@${marker}`) out.push(line);
-      continue;
-    }
-    if (inside) out.push(line);
-  }
-  return out;
+/** The lines of every section called `name` (sections.ts protocol). */
+function section(text: string, name: string): string[] {
+  return parseSections(text)
+    .filter((x) => x.name === name)
+    .flatMap((x) => x.lines);
 }
 
 /** Read `key = value` pairs of a certbot renewal config (configobj format). */
@@ -172,31 +171,24 @@ export function parseX509(lines: string[]): { notAfter?: Date; issuer?: string; 
 }
 
 export function parseCertbotState(stdout: string): CertbotHostState {
-  const certbotLine = section(stdout, 'certbot')[0] ?? '';
-  const certbot = certbotLine.replace(/^@@certbot\s*/, '').trim() || undefined;
+  const all = parseSections(stdout);
+  const certbot = all.find((x) => x.name === 'certbot')?.args.trim() || undefined;
 
   const lineages: Lineage[] = [];
-  const lines = stdout.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const head = /^@@lineage (\S+) (.+)$/.exec(lines[i] ?? '');
-    if (!head?.[1] || !head[2]) continue;
-    const name = head[1];
-    const conf: string[] = [];
-    let j = i + 1;
-    while (j < lines.length && !(lines[j] ?? '').startsWith('@@')) conf.push(lines[j++] ?? '');
-    const x509: string[] = [];
-    if ((lines[j] ?? '') === `@@x509 ${name}`) {
-      j++;
-      while (j < lines.length && !(lines[j] ?? '').startsWith('@@')) x509.push(lines[j++] ?? '');
-    }
-    i = j - 1;
-    const config = conf.join('\n');
+  all.forEach((head, i) => {
+    const m = /^(\S+) (.+)$/.exec(head.args);
+    if (head.name !== 'lineage' || !m?.[1] || !m[2]) return;
+    const name = m[1];
+    const file = m[2];
+    const following = all[i + 1];
+    const x509 = following?.name === 'x509' && following.args === name ? following.lines : [];
+    const config = head.lines.join('\n');
     const kv = parseRenewalConf(config);
     const cert = parseX509(x509);
-    const live = `${head[2].replace(/\/renewal\/[^/]+$/, '')}/live/${name}`;
+    const live = `${file.replace(/\/renewal\/[^/]+$/, '')}/live/${name}`;
     lineages.push({
       name,
-      renewalFile: head[2],
+      renewalFile: file,
       domains: cert.domains,
       server: kv.server,
       authenticator: kv.authenticator,
@@ -212,7 +204,7 @@ export function parseCertbotState(stdout: string): CertbotHostState {
       issuer: cert.issuer,
       config,
     });
-  }
+  });
 
   const sched = section(stdout, 'schedules');
   const schedules: Schedule[] = [];

@@ -1,0 +1,186 @@
+// The one generic runner of the module contract (contract.ts): prepare → probe → plan →
+// (check/diff: show) → apply, the same for every module. Also the one-command path, built from
+// the module's own plan (FastPath), and `defineModule`, which turns a module's parts into the
+// `run` the engine calls.
+import { ShellCommand, raw, sh } from '../transport/command.js';
+import { ExecError } from '../transport/errors.js';
+import type { ExecOptions } from '../transport/types.js';
+import { combineFacts } from '../facts/combine.js';
+import { isControllerFact, type Fact, type Probe } from '../facts/types.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
+import { planChanges, planEnv, type CommandOutcome, type FastPath, type ModuleSpec, type Plan, type PlanEnv, type PlanModule, type PlanSpec, type RunSpec } from './contract.js';
+import { normalizeArgs } from './util/schema.js';
+
+/**
+ * A planned command may print `runbook-fail: <reason>` on stderr before failing: the reason
+ * becomes the task's message instead of the (long) command line.
+ */
+export const FAIL_MARKER = 'runbook-fail: ';
+
+/** `a && b && c` as one command; a command that is itself a list must already be grouped. */
+export function joinCommands(commands: readonly ShellCommand[]): ShellCommand {
+  return new ShellCommand(commands.flatMap((c, i) => (i === 0 ? [c] : [raw(' && '), c])));
+}
+
+/** Ask a probe: run a host fact's command and parse it, or read a controller-side fact. */
+export async function readProbe<S>(ctx: ModuleContext, probe: Probe<S>): Promise<S> {
+  if (isControllerFact(probe)) {
+    return probe.read({ hostFacts: () => ctx.facts().then((f) => f as typeof f | undefined, () => undefined), signal: ctx.signal });
+  }
+  const r = await ctx.exec(probe.command);
+  return probe.parse(r.stdout, r.stderr, r.exitCode);
+}
+
+/** The task result a plan stands for (without running anything). */
+export function resultOf(plan: Plan, env: Pick<PlanEnv, 'diff'>): ModuleResult {
+  const result: ModuleResult = { changed: planChanges(plan), msg: plan.msg };
+  if (plan.failed) result.failed = true;
+  if (plan.skipped) result.skipped = true;
+  if (plan.data) result.data = { ...plan.data };
+  if (plan.diff && env.diff) result.diff = plan.diff;
+  if (plan.warnings?.length) result.warnings = [...plan.warnings];
+  if (plan.facts) result.facts = plan.facts;
+  return result;
+}
+
+/** A plan whose commands failed: the marked reason (or the command's error) and its output. */
+function failureOf(plan: Plan, r: CommandOutcome, env: Pick<PlanEnv, 'diff'>): ModuleResult {
+  const base = resultOf(plan, env);
+  const lines = r.stderr.split('\n');
+  const marked = lines.find((l) => l.startsWith(FAIL_MARKER));
+  const other = lines.filter((l) => l.trim() !== '' && !l.startsWith(FAIL_MARKER)).slice(-8).join('\n');
+  const msg = marked ? `${marked.slice(FAIL_MARKER.length)}${other ? `\n${other}` : ''}` : new ExecError(r).message;
+  return { ...base, changed: false, failed: true, msg, data: { ...base.data, rc: r.exitCode, stdout: r.stdout, stderr: r.stderr } };
+}
+
+async function runCommands(ctx: ModuleContext, plan: Plan): Promise<CommandOutcome> {
+  if (plan.progress) ctx.progress(plan.progress);
+  const options: Omit<ExecOptions, 'become'> = {};
+  if (plan.stdin !== undefined) options.stdin = plan.stdin;
+  if (plan.cwd !== undefined) options.cwd = plan.cwd;
+  if (plan.timeoutMs !== undefined) options.timeoutMs = plan.timeoutMs;
+  const watch = plan.watch;
+  if (watch) {
+    let noted = false;
+    options.onOutput = (_stream, chunk) => {
+      if (!noted && watch.pattern.test(chunk)) {
+        noted = true;
+        ctx.progress(watch.note);
+      }
+    };
+  }
+  const start = new Date();
+  const r = await ctx.exec(joinCommands(plan.commands), options);
+  return { ...r, start, end: new Date() };
+}
+
+/**
+ * Carry a plan out: nothing in --check (the result says what would change), else its commands
+ * as one remote command, then what `after`/`next` make of it. `ran` is the outcome when the
+ * commands already ran (the one-command path).
+ */
+export async function executePlan(ctx: ModuleContext, plan: Plan, env: PlanEnv, ran?: CommandOutcome): Promise<ModuleResult> {
+  if (plan.commands.length === 0) {
+    if (plan.next && !plan.failed) return executePlan(ctx, plan.next.plan(await readProbe(ctx, plan.next.probe)), env);
+    return resultOf(plan, env);
+  }
+  if (env.check && !ran) return resultOf(plan, env);
+  const outcome = ran ?? (await runCommands(ctx, plan));
+  if (plan.after) return executePlan(ctx, plan.after(outcome), env);
+  if (plan.failed) return resultOf(plan, env);
+  if (!outcome.ok) return failureOf(plan, outcome, env);
+  if (plan.next) return executePlan(ctx, plan.next.plan(await readProbe(ctx, plan.next.probe)), env);
+  return resultOf(plan, env);
+}
+
+const shellOf = (p: Plan): string => p.commands.map((c) => c.toShell()).join('\n');
+
+/** The branches of a fast path: each class's plan that has commands to run. */
+export function fastBranches<S, P>(spec: Pick<PlanSpec<unknown, S, P>, 'plan'>, args: P, fast: FastPath<S>, env: PlanEnv): Array<{ key: string; plan: Plan }> {
+  return fast.cases
+    .map((c) => ({ key: c.key, plan: spec.plan(args, c.state, env) }))
+    .filter((b) => b.plan.commands.length > 0 && !b.plan.failed && !b.plan.next && !b.plan.after && b.plan.cwd === undefined);
+}
+
+/** The one command of a fast path: probe, classify, and run the class's branch. */
+export function fastCommand<S>(probe: Fact<S>, fast: FastPath<S>, branches: ReadonlyArray<{ key: string; plan: Plan }>): { command: ShellCommand; parse: Fact<readonly [S, string]>['parse'] } {
+  const classify: Fact<string> = { name: 'class', command: sh`k=; ${fast.classify}; printf '%s\\n' "$k"`, parse: (o) => o.trim() };
+  const both = combineFacts([probe, classify] as const);
+  const cases = branches.map((b) => sh`${b.key}) ${joinCommands(b.plan.commands)} ;;\n`);
+  const command = sh`${both.command}; case "$k" in\n${new ShellCommand(cases)}esac`;
+  return { command, parse: (o, e, c) => both.parse(o, e, c) };
+}
+
+async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, args: P, env: PlanEnv, probe: Fact<S>, fast: FastPath<S>): Promise<ModuleResult> {
+  const branches = fastBranches(spec, args, fast, env);
+  const stdins = branches.map((b) => b.plan.stdin).filter((s) => s !== undefined);
+  const stdin = stdins[0];
+  if (stdins.some((s) => s.toString() !== stdin?.toString())) {
+    throw new Error(`internal error: ${spec.name}'s one-command branches need different stdin`);
+  }
+  const { command, parse } = fastCommand(probe, fast, branches);
+  const start = new Date();
+  const r = await ctx.exec(command, stdin !== undefined ? { stdin } : {});
+  const end = new Date();
+  const [state, key] = parse(r.stdout, r.stderr, r.exitCode);
+  const planned = spec.plan(args, state, env);
+  const ran = branches.find((b) => b.key === key);
+  if (!ran) return executePlan(ctx, planned, env); // nothing ran: the probed state, planned as usual
+  if (shellOf(ran.plan) !== shellOf(planned)) {
+    return {
+      changed: r.ok,
+      failed: true,
+      msg: `internal error: ${spec.name}'s one-command path ran the plan for "${key}", but the plan for the probed state differs: please report this (the --check path shows what it would do)`,
+    };
+  }
+  // the branch's own output comes after the probe's sections
+  const tail = r.stdout.slice(r.stdout.lastIndexOf('@@fact-end 1 ')).replace(/^[^\n]*\n?/, '');
+  return executePlan(ctx, planned, env, { ...r, stdout: tail, start, end });
+}
+
+/** The generic runner: every plan-based module runs through here. */
+export async function runPlanModule<A, S, P>(spec: PlanSpec<A, S, P>, ctx: ModuleContext, args: A): Promise<ModuleResult> {
+  const env = planEnv(ctx);
+  const p = spec.prepare ? await spec.prepare(ctx, args) : (args as unknown as P);
+  const probe = spec.probe?.(p, env);
+  const fast = env.check || env.diff ? undefined : spec.fast?.(p, env);
+  if (fast && probe && !isControllerFact(probe)) return runFast(ctx, spec, p, env, probe, fast);
+  const state = probe ? await readProbe(ctx, probe) : (undefined as S);
+  return executePlan(ctx, spec.plan(p, state, env), env);
+}
+
+type Normal<A> = { ok: true; args: A } | { ok: false; result: ModuleResult };
+
+function normal<A>(spec: Pick<ModuleDefinition<A>, 'name' | 'schema'>, args: A): Normal<A> {
+  try {
+    return { ok: true, args: normalizeArgs<A>(spec.schema, args as Record<string, unknown>) };
+  } catch (e) {
+    return { ok: false, result: { changed: false, failed: true, msg: `${spec.name}: ${(e as Error).message}` } };
+  }
+}
+
+/**
+ * A module's parts → what the engine calls. Arguments arrive canonical (aliases mapped,
+ * defaults filled); a plan-based module is run by the generic runner above.
+ */
+export function defineModule<A>(spec: RunSpec<A>): ModuleDefinition<A>;
+export function defineModule<A, S, P = A>(spec: PlanSpec<A, S, P>): PlanModule<A, S, P>;
+export function defineModule<A, S, P>(spec: ModuleSpec<A, S, P>): ModuleDefinition<A> {
+  if ('run' in spec) {
+    const own = spec.run.bind(spec);
+    return {
+      ...spec,
+      run(ctx, args) {
+        const n = normal(spec, args);
+        return n.ok ? own(ctx, n.args) : Promise.resolve(n.result);
+      },
+    };
+  }
+  return {
+    ...spec,
+    run(ctx, args) {
+      const n = normal(spec, args);
+      return n.ok ? runPlanModule(spec, ctx, n.args) : Promise.resolve(n.result);
+    },
+  };
+}
