@@ -5,12 +5,10 @@
 // is left alone and the task says so (ok): there is no firewalld filtering traffic to change.
 import { sh, type ShellCommand } from '../transport/command.js';
 import { firewalldFact, nodeZone, type FirewalldState, type FirewalldZone } from '../facts/firewalld.js';
-import { readFact } from '../facts/run-fact.js';
-import type { ModuleDefinition } from './types.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
-import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
-import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { failPlan, noop, type Plan, type PlanEnv } from './contract.js';
+import { defineModule } from './runner.js';
+import { moduleSchema } from './util/schema.js';
 
 export interface FirewalldArgs {
   service?: string | string[];
@@ -71,9 +69,7 @@ export function planFirewalld(args: FirewalldArgs, st: FirewalldState, _env: Pla
   return { commands, msg: `zone ${zone} (${picked.why}): ${enable ? 'allow' : 'stop allowing'} ${done}`, data };
 }
 
-export const firewalldPlanner: Planner<FirewalldArgs, FirewalldState> = { plan: planFirewalld };
-
-export const firewalldModule: ModuleDefinition<FirewalldArgs> = defineModule({
+export const firewalldModule = defineModule<FirewalldArgs, FirewalldState>({
   name: 'firewalld',
   aliases: ['ansible.posix.firewalld'],
   schema: moduleSchema({
@@ -108,8 +104,6 @@ export const firewalldModule: ModuleDefinition<FirewalldArgs> = defineModule({
     example: '- firewalld:\n    service: [http, https]\n    permanent: true\n    immediate: true\n    state: enabled',
     notes: ['`state: present/absent` (zone management) and rich rules, sources, interfaces and masquerading of the Ansible module are not supported.'],
   },
-  async run(ctx, args) {
-    const st = await readFact(ctx, firewalldFact);
-    return applyPlan(ctx, planFirewalld(args, st, planEnv(ctx)), { timeoutMs: 120_000 });
-  },
+  probe: () => firewalldFact,
+  plan: (args, st, env) => ({ ...planFirewalld(args, st, env), timeoutMs: 120_000 }),
 });

@@ -16,8 +16,8 @@ import { planApt } from './apt.js';
 import { planCommand } from './command.js';
 import { planFirewalld } from './firewalld.js';
 import { planRfc2136Credentials } from './rfc2136-credentials.js';
-import { planChanges, joinCommands, type Plan } from './util/plan.js';
-import type { PlanEnv } from './util/planner.js';
+import { planChanges, type Plan, type PlanEnv } from './contract.js';
+import { joinCommands } from './runner.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = join(root, 'test/fixtures/modules');
@@ -69,7 +69,7 @@ for (const module of readdirSync(dir).sort()) {
       it(`${file}: ${c.description}`, () => {
         const plan = PLANNERS[module];
         expect(plan, `no planner registered for ${module}`).toBeDefined();
-        const env: PlanEnv = { check: false, diff: false, tmpSuffix: 'TMP', ...c.env, now: new Date(c.env?.now ?? '2026-01-02T03:04:05Z') };
+        const env: PlanEnv = { check: false, diff: false, tmpSuffix: 'TMP', vars: {}, ...c.env, now: new Date(c.env?.now ?? '2026-01-02T03:04:05Z') };
         const p = plan!(c.args as never, c.state as never, env);
         const commands = p.commands.map((x) => x.toShell());
         if (update) {

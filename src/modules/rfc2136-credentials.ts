@@ -6,12 +6,10 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { sh, type ShellCommand } from '../transport/command.js';
-import { readFact } from '../facts/run-fact.js';
 import { secretFileFact, type SecretFileState } from '../facts/secret-file.js';
-import type { ModuleDefinition } from './types.js';
-import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
-import { planEnv, type PlanEnv } from './util/planner.js';
-import { defineModule, moduleSchema } from './util/schema.js';
+import { failPlan, noop, type Plan, type PlanEnv } from './contract.js';
+import { defineModule } from './runner.js';
+import { moduleSchema } from './util/schema.js';
 import { credentialsIni, RFC2136_ALGORITHMS } from './rfc2136.js';
 
 export const DEFAULT_RFC2136_CREDENTIALS = '/etc/letsencrypt/rfc2136.ini';
@@ -50,7 +48,7 @@ export function planRfc2136Credentials(args: Rfc2136CredentialsArgs, st: SecretF
   return { commands, stdin: content, msg: `${path} ${st.exists ? 'updated' : 'written'}: TSIG key ${args.name} for ${args.server}:${port} (root only, secret not shown)`, data };
 }
 
-export const rfc2136CredentialsModule: ModuleDefinition<Rfc2136CredentialsArgs> = defineModule({
+export const rfc2136CredentialsModule = defineModule<Rfc2136CredentialsArgs, SecretFileState>({
   name: 'certbot_rfc2136_credentials',
   schema: moduleSchema({
     properties: {
@@ -72,8 +70,6 @@ export const rfc2136CredentialsModule: ModuleDefinition<Rfc2136CredentialsArgs> 
     example:
       '- certbot_rfc2136_credentials:\n    server: "{{ dns_rfc2136_server }}"\n    name: "{{ dns_rfc2136_name }}"\n    secret: "{{ dns_rfc2136_secret }}"\n    algorithm: HMAC-SHA512\n  no_log: true',
   },
-  async run(ctx, args) {
-    const st = await readFact(ctx, secretFileFact(args.path ?? DEFAULT_RFC2136_CREDENTIALS));
-    return applyPlan(ctx, planRfc2136Credentials(args, st, planEnv(ctx)));
-  },
+  probe: (args) => secretFileFact(args.path ?? DEFAULT_RFC2136_CREDENTIALS),
+  plan: planRfc2136Credentials,
 });
