@@ -11,10 +11,10 @@
 //   node13 Debian 13, apache layer, lab-init, behind hub12
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { LabHostInfo, LabInfo } from '../support/lab.js';
-import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { labExec, labSkipReason, startHost, startLab, stopHost, stopLab } from '../support/lab.js';
 import { resolveConnection } from '../../src/transport/factory.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { rawCommand } from '../../src/transport/command.js';
@@ -97,6 +97,19 @@ describe.skipIf(labSkipReason())('lab repeater nodes: Debian 13, systemd, BIND, 
     // the lab-init path: the same image, no systemd running, systemctl present but useless
     expect(await inHost('node13', 'cat /proc/1/comm')).toBe('lab-init\n');
     expect(await inHost('node13', 'test -d /run/systemd/system && echo systemd || echo none')).toBe('none\n');
+  });
+
+  it('powers a systemd host off (units stop, its cgroup goes) and boots it again with its filesystem', async () => {
+    const cgroups = (): string[] =>
+      ['/sys/fs/cgroup/runbook-lab', '/sys/fs/cgroup/unified/runbook-lab'].flatMap((d) => (existsSync(d) ? readdirSync(d).filter((e) => e.startsWith(`${NAME}-`)) : []));
+    expect(cgroups()).toContain(`${NAME}-hub12`);
+    await inHost('hub12', 'echo kept > /root/marker');
+    await stopHost(lab, 'hub12');
+    expect(cgroups()).not.toContain(`${NAME}-hub12`);
+    expect((await labExec(lab, 'hub12', ['true']).catch((e: unknown) => e)) instanceof Error).toBe(true);
+    await startHost(lab, 'hub12');
+    expect(await inHost('hub12', 'cat /proc/1/comm; cat /root/marker; systemctl is-system-running')).toBe('systemd\nkept\nrunning\n');
+    expect(cgroups()).toContain(`${NAME}-hub12`);
   });
 
   it('serves the Allmon3 stand-in on the stock site, and over HTTPS once certbot --apache ran (Debian 13)', async () => {
