@@ -255,7 +255,14 @@ describe('runbook apply', () => {
   it('Ctrl-C: running steps end, no new task starts, recap written, exit 130', async () => {
     const dir = await project();
     const signals = new EventEmitter();
-    setTimeout(() => signals.emit('SIGINT'), 30);
+    // Ctrl-C 30 ms after runbook listens for it (the hosts are still gathering facts then),
+    // however long loading and planning took on a busy machine
+    const onListener = (event: string | symbol): void => {
+      if (event !== 'SIGINT') return;
+      signals.off('newListener', onListener);
+      setTimeout(() => signals.emit('SIGINT'), 30);
+    };
+    signals.on('newListener', onListener);
     const r = await apply(dir, ['site.yml', '-i', 'hosts.yml', '--json'], {
       hooks: {
         signals,
