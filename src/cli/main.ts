@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { explainParseError, explainUnknownCommand } from './flags.js';
 import { RunbookError, EXIT } from '../util/errors.js';
 
 export function version(): string {
@@ -82,11 +83,7 @@ export async function main(argv: string[], io: CommandIo = defaultIo()): Promise
     }
     const cmd = findCommand(first);
     if (!cmd) {
-      const names = COMMANDS.map((c) => c.name);
-      const near = names.find((n) => n.startsWith(first.slice(0, 2)));
-      io.stderr.write(
-        `runbook: unknown command '${first}'.${near ? ` Did you mean '${near}'?` : ''} Run 'runbook --help' for the list.\n`,
-      );
+      io.stderr.write(`${explainUnknownCommand(first, COMMANDS.map((c) => c.name))}\n`);
       return EXIT.usage;
     }
     if (rest.includes('--help') || rest.includes('-h')) {
@@ -97,8 +94,9 @@ export async function main(argv: string[], io: CommandIo = defaultIo()): Promise
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
     } catch (e) {
+      const explained = explainParseError(cmd.name, cmd.options, e);
       const msg = e instanceof Error ? e.message : String(e);
-      io.stderr.write(`runbook ${cmd.name}: ${msg}\nRun 'runbook ${cmd.name} --help' for usage.\n`);
+      io.stderr.write(explained !== undefined ? `${explained}\n` : `runbook ${cmd.name}: ${msg}\nRun 'runbook ${cmd.name} --help' for usage.\n`);
       return EXIT.usage;
     }
     return await cmd.run(parsed, io);
