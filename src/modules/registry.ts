@@ -13,14 +13,28 @@ export const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.'] as const;
 const COMMUNITY_GENERAL = new Set(['snap', 'ufw', 'apache2_module']);
 
 /**
+ * Short names Ansible has in ansible.builtin. Only these get the `ansible.builtin.`/`ansible.legacy.`
+ * names: `ansible.builtin.ufw` does not exist in Ansible, and a playbook written with it
+ * could not go back to Ansible (runbook's own modules, certbot, apache, acme_*, have no FQCN).
+ */
+const ANSIBLE_BUILTIN = new Set([
+  'command', 'shell', 'raw', 'file', 'copy', 'template', 'lineinfile', 'stat', 'apt', 'package',
+  'service', 'systemd', 'systemd_service', 'sysvinit', 'wait_for', 'uri', 'assert', 'fail', 'debug',
+  'set_fact', 'ping', 'meta', 'include_tasks', 'import_tasks', 'include_vars', 'blockinfile', 'replace',
+  'user', 'group', 'get_url', 'unarchive', 'git', 'pip', 'cron', 'hostname', 'reboot', 'setup', 'slurp',
+  'fetch', 'find', 'tempfile', 'apt_key', 'apt_repository', 'deb822_repository', 'debconf', 'dnf', 'yum',
+  'script', 'expect', 'pause', 'wait_for_connection', 'known_hosts', 'iptables', 'sysctl', 'mount',
+]);
+
+/**
  * Every name a module answers to: its name, its aliases, and each short one under
- * `ansible.builtin.`, `ansible.legacy.` and (where Ansible has it there) `community.general.`.
+ * `ansible.builtin.`/`ansible.legacy.` or `community.general.`, where Ansible has it.
  * Playbooks copied from Ansible use any of these; one source for the loader, schemas and docs.
  */
 export function moduleNamesOf(m: AnyModule): string[] {
   const short = [m.name, ...(m.aliases ?? [])].filter((n) => !n.includes('.'));
   const names = [m.name, ...(m.aliases ?? [])];
-  for (const prefix of FQCN_PREFIXES) for (const n of short) names.push(prefix + n);
+  for (const prefix of FQCN_PREFIXES) for (const n of short) if (ANSIBLE_BUILTIN.has(n)) names.push(prefix + n);
   for (const n of short) if (COMMUNITY_GENERAL.has(n)) names.push(`community.general.${n}`);
   return [...new Set(names)];
 }
