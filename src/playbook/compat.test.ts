@@ -23,11 +23,13 @@ async function load(text: string, files: Record<string, string> = {}): Promise<L
 const errs = (r: LoadResult): string[] => (r.ok ? [] : r.errors.map((e) => `${e.location.line}:${e.location.col} ${e.code} ${e.message}`));
 
 describe('collection-qualified names', () => {
-  it('every module name and alias resolves under ansible.builtin. and ansible.legacy.', () => {
+  it('module names resolve under ansible.builtin. and ansible.legacy. where Ansible has them there, only there', () => {
+    const notBuiltin = new Set(['snap', 'ufw', 'apache2_module', 'apache', 'apache2', 'firewalld', 'certbot', 'acme_certbot', 'acme_preflight', 'preflight', 'acme_rate_limit']);
     for (const m of allModules()) {
       for (const n of [m.name, ...(m.aliases ?? [])].filter((x) => !x.includes('.'))) {
-        expect(getModule(`ansible.builtin.${n}`)?.name, `ansible.builtin.${n}`).toBe(m.name);
-        expect(getModule(`ansible.legacy.${n}`)?.name, `ansible.legacy.${n}`).toBe(m.name);
+        const want = notBuiltin.has(n) ? undefined : m.name;
+        expect(getModule(`ansible.builtin.${n}`)?.name, `ansible.builtin.${n}`).toBe(want);
+        expect(getModule(`ansible.legacy.${n}`)?.name, `ansible.legacy.${n}`).toBe(want);
       }
     }
   });
