@@ -35,6 +35,8 @@ type Obj = Record<string, unknown>;
 export interface LoadOptions {
   /** inventory lookup: hosts matched by a pattern (enables the hosts-no-match rule) */
   matchHosts?: (pattern: string) => string[];
+  /** for a pattern that matches nothing: "did you mean" for its parts */
+  hostPatternHint?: (pattern: string) => string;
   /** names given with -e (they win over register/loop vars: warned about) */
   extraVarNames?: string[];
   limits?: Partial<YamlLimits>;

@@ -25,6 +25,8 @@ export type Locator = (file: string, path: ReadonlyArray<string | number>, atVal
 
 export interface RuleOptions {
   matchHosts?: (pattern: string) => string[];
+  /** for a pattern that matches nothing: "did you mean" for its parts (the CLI knows the inventory) */
+  hostPatternHint?: (pattern: string) => string;
   extraVarNames?: readonly string[];
 }
 
@@ -102,7 +104,7 @@ export function ruleHostsMatch(play: Play, options: RuleOptions, locate: Locator
   if (matched.length > 0) return [];
   const p = [...segs(play.path), 'hosts'];
   return [
-    diag('error', 'hosts-no-match', locate(play.location.file, p), p.join('.'), `hosts pattern \`${play.hosts}\` matches no host in the inventory`, 'check the group and host names against the inventory (-i), or fix the pattern'),
+    diag('error', 'hosts-no-match', locate(play.location.file, p), p.join('.'), `hosts pattern \`${play.hosts}\` matches no host in the inventory`, options.hostPatternHint?.(play.hosts) || 'check the group and host names against the inventory (-i), or fix the pattern'),
   ];
 }
 

@@ -437,7 +437,13 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
           continue;
         }
         if (firstSeen.has(key)) {
-          if (!viaAlias) {
+          // `apt:` with its arguments not indented under it: `name` of the module repeats the task's
+          const empty = emptyKeyBetween(node.items, firstSeen.get(key), keyNode.range?.[0]);
+          if (!viaAlias && empty !== undefined) {
+            errors.push(
+              err('misindented-argument', keyNode.range?.[0], [...path, key], `\`${key}\` is given twice: \`${empty}:\` above it has no value, so the lines under \`${empty}:\` are probably its arguments, not indented`, `indent the lines after \`${empty}:\` two spaces deeper than \`${empty}\` (arguments go under the module name)`),
+            );
+          } else if (!viaAlias) {
             const first = at(firstSeen.get(key));
             errors.push(
               err('duplicate-key', keyNode.range?.[0], [...path, key], `duplicate key \`${key}\` (first defined at line ${first.line}, column ${first.col})`, `remove one of the \`${key}\` entries; YAML keeps only one value per key`),
@@ -672,4 +678,17 @@ export async function readYamlFile(file: string, limits?: Partial<YamlLimits>): 
     if (code === 'EISDIR') return failure('file-not-readable', `${file} is a directory`, 'give the path of a YAML file');
     return failure('file-not-readable', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, 'check the path and permissions');
   }
+}
+
+/** A key with no value between two offsets of a mapping (`apt:` between `name:` and `name:`). */
+function emptyKeyBetween(items: ReadonlyArray<{ key: unknown; value: unknown }>, from: number | undefined, to: number | undefined): string | undefined {
+  if (from === undefined || to === undefined) return undefined;
+  for (const pair of items) {
+    const k = pair.key as YamlNode | null;
+    const off = k?.range?.[0];
+    if (off === undefined || off <= from || off >= to || !isScalar(k) || typeof k.value !== 'string') continue;
+    const v = pair.value as YamlNode | null;
+    if (v === null || (isScalar(v) && v.value === null && v.source === '')) return k.value;
+  }
+  return undefined;
 }

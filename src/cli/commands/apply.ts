@@ -6,9 +6,8 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import type { RunPlan } from '../../engine/plan.js';
 import type { RunOptions } from '../../engine/types.js';
-import { loadInventory } from '../../inventory/load.js';
+import type { Inventory } from '../../inventory/types.js';
 import { selectHosts } from '../../inventory/pattern.js';
-import { loadPlaybook } from '../../playbook/load.js';
 import { formatDiagnostics } from '../../playbook/format.js';
 import { parseYaml } from '../../playbook/yaml.js';
 import { combineReporters } from '../../report/combine.js';
@@ -19,25 +18,26 @@ import { UsageError, ValidationError } from '../../util/errors.js';
 import { currentKeyring } from '../../vault/scope.js';
 import { askHidden } from '../prompt.js';
 import { SecretRegistry } from '../../vault/secrets.js';
-import { createScreenReporter } from '../output.js';
 import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
+import { ansibleVarWarnings, hostPatternHint } from '../hints.js';
+import { loadPlaybooks } from '../playbooks.js';
+import { createScreenReporter } from '../output.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
 // `runbook validate` and the other commands start without it.
 
-const HOST_KEY_CHECKING = ['strict', 'accept-new', 'off'] as const;
-type HostKeyChecking = (typeof HOST_KEY_CHECKING)[number];
 
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'Run a playbook against the hosts of an inventory',
-  help: `Usage: runbook apply PLAYBOOK -i INVENTORY [options]
+  help: `Usage: runbook apply PLAYBOOK... -i INVENTORY [options]
 
 Validates the playbook and the inventory completely (as \`runbook validate\` does), then runs
-the plays over SSH. Nothing connects to any host before the whole input is valid.
+the plays over SSH. Nothing connects to any host before the whole input is valid. Several
+playbooks run in order as one run (one recap), as ansible-playbook a.yml b.yml does.
 
 Options:
-  -i, --inventory FILE        inventory (Ansible YAML or INI); required
   -l, --limit PATTERN         only hosts matching PATTERN (web*, a:!b, a:&b); @FILE reads
                               host names from a file, e.g. a retry file: --limit @site.retry
   -t, --tags TAGS             only tasks with one of these tags (comma-separated, repeatable)
@@ -45,7 +45,6 @@ Options:
   -e, --extra-vars VARS       variables that win over all others: key=value (several
                               separated by spaces), a YAML/JSON mapping ('{a: 1}'), or
                               @vars.yml (repeatable)
-  -f, --forks N               hosts worked on at once (default 5)
   -C, --check                 dry run: nothing changes on any host; modules report what
                               they would do
   -D, --diff                  show before/after of changed files
@@ -57,11 +56,9 @@ Options:
       --retry-file FILE       where to list failed and unreachable hosts
                               (default: next to the playbook, site.yml -> site.retry)
       --force-handlers        run notified handlers even on hosts that failed later
-  -K, --ask-become-pass       ask for the sudo password (or set RUNBOOK_BECOME_PASSWORD)
-${VAULT_HELP}      --known-hosts FILE      known_hosts file to verify host keys against
-      --host-key-checking M   strict (default) | accept-new | off
-  -h, --help                  show this help
+${VAULT_HELP}  -h, --help                  show this help
 
+${CONNECTION_HELP}
 Output: a live task tree in a terminal; one plain line per event when stdout is not a
 terminal or CI=true; NDJSON with --json. Every run ends with a recap per host, the
 failures repeated (host, task, file:line, exit code, stderr), and a retry file when some
@@ -85,12 +82,11 @@ Examples:
   runbook apply site.yml -i hosts.yml -e domain=node1.example.org -e @secrets.yml --json
 `,
   options: {
-    inventory: { type: 'string', short: 'i', multiple: true },
+    ...CONNECTION_OPTIONS,
     limit: { type: 'string', short: 'l', multiple: true },
     tags: { type: 'string', short: 't', multiple: true },
     'skip-tags': { type: 'string', multiple: true },
     'extra-vars': { type: 'string', short: 'e', multiple: true },
-    forks: { type: 'string', short: 'f' },
     check: { type: 'boolean', short: 'C' },
     diff: { type: 'boolean', short: 'D' },
     'start-at-task': { type: 'string' },
@@ -99,9 +95,6 @@ Examples:
     log: { type: 'string' },
     'retry-file': { type: 'string' },
     'force-handlers': { type: 'boolean' },
-    'ask-become-pass': { type: 'boolean', short: 'K' },
-    'known-hosts': { type: 'string' },
-    'host-key-checking': { type: 'string' },
     ...VAULT_OPTIONS,
   },
   // every file read under the vault flags' keyring; every vault plaintext masked in every sink
@@ -120,28 +113,21 @@ export interface ApplyHooks {
 
 export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHooks = {}): Promise<number> {
   const v = args.values;
-  const [playbookArg, ...extra] = args.positionals;
-  if (!playbookArg) throw new UsageError("runbook apply: missing PLAYBOOK. Usage: runbook apply PLAYBOOK -i INVENTORY (see 'runbook apply --help')");
-  if (extra.length > 0) throw new UsageError(`runbook apply: unexpected argument '${extra[0]}' (one playbook per run)`);
-  const inventories = strings(v.inventory);
-  if (inventories.length === 0) throw new UsageError('runbook apply: missing -i INVENTORY (the hosts to run on)');
-  if (inventories.length > 1) throw new UsageError('runbook apply: give one -i INVENTORY');
-  const forks = v.forks === undefined ? 5 : Number(v.forks);
-  if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`runbook apply: --forks must be a whole number >= 1, got '${String(v.forks)}'`);
-  const hkc = v['host-key-checking'];
-  if (hkc !== undefined && !HOST_KEY_CHECKING.includes(hkc as HostKeyChecking)) {
-    throw new UsageError(`runbook apply: --host-key-checking must be one of ${HOST_KEY_CHECKING.join(', ')}, got '${String(hkc)}'`);
-  }
+  const [playbookArg] = args.positionals;
+  if (!playbookArg) throw new UsageError("runbook apply: missing PLAYBOOK. Usage: runbook apply PLAYBOOK... -i INVENTORY (see 'runbook apply --help')");
+  // flags, environment, runbook.cfg/ansible.cfg (src/cli/run-flags.ts)
+  const settings = runSettings(args, io, 'apply');
+  const { inventories, forks } = settings;
+  const hkc = settings.hostKeyChecking;
   const playbookFile = resolve(io.cwd, playbookArg);
-  const inventoryArg = inventories[0] ?? '';
-  // `-i 'web1,web2,'` is a host list (Ansible), not a path
-  const inventoryFile = inventoryArg.includes(',') ? inventoryArg : resolve(io.cwd, inventoryArg);
   const extraVars = await parseExtraVars(strings(v['extra-vars']), io.cwd);
 
-  // validate everything before any connection
-  const inventory = await loadInventory(inventoryFile);
-  const loaded = await loadPlaybook(playbookFile, {
+  // validate everything before any connection; several playbooks run as one, in order
+  const inventory = withDefaults(await loadInventories(inventories, io.cwd), settings.defaults);
+  for (const w of ansibleVarWarnings(inventory)) io.stderr.write(`WARNING: ${w}\n`);
+  const loaded = await loadPlaybooks(args.positionals.map((p) => resolve(io.cwd, p)), {
     matchHosts: (pattern) => selectHosts(inventory, pattern),
+    hostPatternHint: (pattern) => hostPatternHint(pattern, inventory),
     extraVarNames: Object.keys(extraVars),
   });
   if (loaded.warnings.length > 0) io.stderr.write(formatDiagnostics(loaded.warnings));
@@ -165,28 +151,33 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
 
   let becomePassword = io.env.RUNBOOK_BECOME_PASSWORD;
   if (v['ask-become-pass']) becomePassword = await askPassword(io, 'BECOME password: ');
+  const sshPassword = v['ask-pass'] === true ? await askHidden(io, 'SSH password: ', '--ask-pass needs a terminal; set ansible_password in the inventory (vaulted) instead') : undefined;
 
   const verbosity = Array.isArray(v.verbose) ? v.verbose.length : v.verbose ? 1 : 0;
-  const rerun = `runbook apply ${playbookArg} -i ${inventories[0] ?? ''}`;
-  // the run's secrets, one list that grows: the become password and all that vaults revealed
+  const rerun = `runbook apply ${args.positionals.join(' ')} ${inventories.map((i) => `-i ${i}`).join(' ')}`;
+  // the run's secrets, one list that grows: the become and SSH passwords and all that vaults revealed
   const registry = currentKeyring()?.secrets ?? new SecretRegistry();
   if (becomePassword) registry.add(becomePassword);
+  if (sshPassword) registry.add(sshPassword);
   const secrets = registry.values;
   const screen = createScreenReporter(io, { json: v.json === true, verbosity, rerun, diff: v.diff === true });
-  const log = typeof v.log === 'string' ? createLogReporter(resolve(io.cwd, v.log), { secrets }) : undefined;
+  const log = settings.logPath !== undefined ? createLogReporter(settings.logPath, { secrets }) : undefined;
   const reporter = combineReporters(screen, log);
 
   const knownHosts = typeof v['known-hosts'] === 'string' ? resolve(io.cwd, v['known-hosts']) : undefined;
   const overrides: ConnectionOverrides = {
     ...(knownHosts ? { knownHosts } : {}),
-    ...(hkc ? { hostKeyChecking: hkc as HostKeyChecking } : {}),
+    ...(hkc ? { hostKeyChecking: hkc } : {}),
     ...(becomePassword ? { becomePassword } : {}),
+    ...(sshPassword !== undefined ? { password: sshPassword } : {}),
     env: io.env,
   };
   // A play's remote_user is the login user where the inventory names none (Ansible: ansible_user
   // beats remote_user; -e beats both). One connection serves a host for the whole run, so the
   // first play that targets a host decides; a task-level remote_user cannot switch it.
   const remoteUsers = remoteUserMap(plan);
+  // -u / remote_user of the configuration: under the plays' remote_user
+  if (settings.remoteUser !== undefined) for (const name of inventory.hosts.keys()) if (!remoteUsers.has(name)) remoteUsers.set(name, settings.remoteUser);
   const connectionVars = (host: { name: string; vars: Record<string, unknown> }): Record<string, unknown> =>
     hostConnectionVars(host, remoteUsers, extraVars);
   // connection settings are input too: resolve them all now, so a bad ansible_port or

@@ -4,6 +4,7 @@ import { validateCommand } from './validate.js';
 import { docCommand } from './doc.js';
 import { labCommand } from './lab.js';
 import { vaultCommand } from './vault.js';
+import { configCommand } from './config.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand];
+export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand, configCommand];

@@ -9,6 +9,7 @@ import type { Step } from '../../playbook/types.js';
 import type { Inventory } from '../../inventory/types.js';
 import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/pattern.js';
+import { hostPatternHint } from '../hints.js';
 import { EXIT, RunbookError, UsageError } from '../../util/errors.js';
 import { visible, visibleLine } from '../../util/visible.js';
 import { VAULT_HELP, VAULT_OPTIONS, maskedIo, withVaultArgs } from './vault.js';
@@ -111,7 +112,7 @@ Editors: add this first line to a playbook for completion and inline errors
     const matchHosts = inv !== undefined ? (pattern: string): string[] => selectHosts(inv, pattern) : undefined;
 
     for (const file of playbooks) {
-      const r = await loadPlaybook(file, matchHosts !== undefined ? { matchHosts } : {});
+      const r = await loadPlaybook(file, matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {});
       if (r.warnings.length > 0) out(formatDiagnostics(r.warnings, undefined, { color }));
       if (r.ok) {
         const plays = r.playbook.plays.length;
