@@ -6,7 +6,6 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import type { RunPlan } from '../../engine/plan.js';
 import type { RunOptions } from '../../engine/types.js';
-import type { Inventory } from '../../inventory/types.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { formatDiagnostics } from '../../playbook/format.js';
 import { parseYaml } from '../../playbook/yaml.js';
