@@ -2,7 +2,7 @@
 // --start-at-task on unnamed tasks.
 import { describe, expect, it } from 'vitest';
 import { createMemoryReporter } from '../report/combine.js';
-import type { RunEvent, TaskResultEvent } from '../report/events.js';
+import type { RunEvent, TaskResultEvent } from './events.js';
 import { runPlaybook } from './run.js';
 import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom, retryRecorder } from './testing/memory.js';
 import type { FleetOptions } from './testing/memory.js';

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMemoryReporter } from '../report/combine.js';
-import type { TaskResultEvent } from '../report/events.js';
+import type { TaskResultEvent } from './events.js';
 import { EXIT } from '../util/errors.js';
 import { runPlaybook } from './run.js';
 import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom, retryRecorder } from './testing/memory.js';

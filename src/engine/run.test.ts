@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMemoryReporter } from '../report/combine.js';
-import type { RunEvent, TaskResultEvent } from '../report/events.js';
+import type { RunEvent, TaskResultEvent } from './events.js';
 import { batchSizes } from './batches.js';
 import { runPlaybook } from './run.js';
 import { FAKE_FACTS, memoryFleet, memoryInventory, playbookFrom, retryRecorder } from './testing/memory.js';
