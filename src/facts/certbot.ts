@@ -27,6 +27,8 @@ export interface Lineage {
   /** undefined when the certificate file could not be read */
   notAfter?: Date;
   issuer?: string;
+  /** notBefore of every certificate the lineage ever held (archive/NAME/cert*.pem): the weekly budget counts those of the last 7 days */
+  issued?: Date[];
   /** the renewal file's text, to rewrite hooks without reissuing */
   config: string;
 }
@@ -91,6 +93,8 @@ for f in "$LE"/renewal/*.conf; do
   c=$(sed -n 's/^cert *= *//p' "$f" | head -n1)
   [ -n "$c" ] || c="$LE/live/$n/cert.pem"
   openssl x509 -in "$c" -noout -enddate -issuer -ext subjectAltName 2>&1
+  echo "@@issued $n"
+  for a in "$LE"/archive/"$n"/cert*.pem; do [ -f "$a" ] && openssl x509 -in "$a" -noout -startdate 2>/dev/null; done
 done
 echo "@@schedules"
 [ -d /run/systemd/system ] && echo "systemd-running"
@@ -182,6 +186,12 @@ export function parseCertbotState(stdout: string): CertbotHostState {
     const file = m[2];
     const following = all[i + 1];
     const x509 = following?.name === 'x509' && following.args === name ? following.lines : [];
+    const issuedSection = all[i + 2]?.name === 'issued' && all[i + 2]?.args === name ? (all[i + 2]?.lines ?? []) : [];
+    const issued = issuedSection.flatMap((l) => {
+      const t = l.trim();
+      const d = t.startsWith('notBefore=') ? parseOpensslDate(t.slice('notBefore='.length)) : undefined;
+      return d ? [d] : [];
+    });
     const config = head.lines.join('\n');
     const kv = parseRenewalConf(config);
     const cert = parseX509(x509);
@@ -202,6 +212,7 @@ export function parseCertbotState(stdout: string): CertbotHostState {
       chain: kv.chain ?? `${live}/chain.pem`,
       notAfter: cert.notAfter,
       issuer: cert.issuer,
+      issued,
       config,
     });
   });

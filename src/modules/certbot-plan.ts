@@ -27,6 +27,12 @@ export interface CertbotWanted {
   preHook?: string;
   postHook?: string;
   minDaysLeft: number;
+  /** dns-01: certbot's RFC 2136 plugin answers the challenge (the plugin then only installs: apache) */
+  challenge?: 'http-01' | 'dns-01';
+  /** dns-01: the plugin's credentials file (certbot_rfc2136_credentials writes it) */
+  dnsCredentials?: string;
+  /** dns-01: seconds certbot waits after the TXT update before asking for validation */
+  dnsPropagationSeconds?: number;
 }
 
 export type PlanAction = 'none' | 'issue' | 'expand' | 'renew' | 'reissue' | 'install' | 'update_hooks';
@@ -148,7 +154,15 @@ export function rewriteHooks(config: string, hooks: { pre?: string; post?: strin
 
 function certbotCommand(w: CertbotWanted, certName: string, extra: string[], hooks: { pre?: string; post?: string }): ShellCommand {
   const args: string[] = [];
-  if (w.plugin === 'apache') {
+  if (w.challenge === 'dns-01') {
+    // the RFC 2136 plugin answers the challenge; Apache (if any) only installs the certificate
+    if (w.plugin === 'apache') {
+      args.push('--authenticator', 'dns-rfc2136', '--installer', 'apache', w.redirect ? '--redirect' : '--no-redirect');
+      if (w.hsts) args.push('--hsts');
+      if (w.stapleOcsp) args.push('--staple-ocsp');
+    } else args.push('certonly', '--authenticator', 'dns-rfc2136');
+    args.push('--dns-rfc2136-credentials', w.dnsCredentials ?? '/etc/letsencrypt/rfc2136.ini', '--dns-rfc2136-propagation-seconds', String(w.dnsPropagationSeconds ?? 10));
+  } else if (w.plugin === 'apache') {
     args.push('--apache', w.redirect ? '--redirect' : '--no-redirect');
     if (w.hsts) args.push('--hsts');
     if (w.stapleOcsp) args.push('--staple-ocsp');
@@ -195,7 +209,8 @@ export function planCertbot(state: CertbotHostState, w: CertbotWanted, now: Date
   }
 
   let hooks: { pre?: string; post?: string } = {};
-  if (w.plugin === 'standalone') {
+  // DNS-01 never needs port 80: nothing is stopped
+  if (w.plugin === 'standalone' && w.challenge !== 'dns-01') {
     const h = port80Hooks(state, w);
     if (h.error) {
       const valid = lineage && sameSet(lineage.domains, w.domains) && (daysLeft(lineage.notAfter, now) ?? -1) >= w.minDaysLeft;

@@ -52,6 +52,9 @@ export interface CertbotArgs {
   min_days_left?: number;
   action?: 'ensure' | 'renew_dry_run' | 'info';
   config_dir?: string;
+  challenge?: 'http-01' | 'dns-01';
+  dns_rfc2136_credentials?: string;
+  dns_propagation_seconds?: number | string;
 }
 
 /** Arguments → the planner's input (defaults applied, booleans and lists normalised). */
@@ -74,6 +77,9 @@ export function certbotWanted(args: CertbotArgs): CertbotWanted {
     preHook: args.pre_hook || undefined,
     postHook: args.post_hook || undefined,
     minDaysLeft: args.min_days_left ?? 30,
+    challenge: args.challenge ?? 'http-01',
+    dnsCredentials: args.dns_rfc2136_credentials || undefined,
+    dnsPropagationSeconds: args.dns_propagation_seconds === undefined ? undefined : Number(args.dns_propagation_seconds),
   };
 }
 
@@ -151,6 +157,13 @@ export function explainCertbotFailure(output: string): string | undefined {
       'remove /etc/letsencrypt/accounts/<server> on the host and run again'
     );
   }
+  // DNS-01 (RFC 2136 plugin): the update refused, or the TXT record not seen by the ACME server
+  if (/Received response from server: (REFUSED|NOTAUTH|NOTZONE)|BADKEY|BADSIG/i.test(output)) {
+    return "the DNS server refused certbot's TXT update: check dns_rfc2136_name, dns_rfc2136_secret and dns_rfc2136_algorithm, and that the key may update the zone (update-policy)";
+  }
+  if (/TXT record|_acme-challenge/i.test(output) && /Incorrect|No TXT|NXDOMAIN|not found/i.test(output)) {
+    return "the ACME server did not find the TXT record at _acme-challenge: raise dns_propagation_seconds, and check that dns_rfc2136_server is the primary the zone's public nameservers follow";
+  }
   if (/too many certificates|rateLimited/i.test(output)) {
     return "the ACME server refused because of a rate limit: wait, or try against staging first (acme_staging: true)";
   }
@@ -203,6 +216,14 @@ export const certbotModule = defineModule<CertbotArgs, CertbotHostState>({
       min_days_left: { type: 'integer', minimum: 0, default: 30, description: 'renew when fewer days are left' },
       action: { type: 'string', enum: ['ensure', 'renew_dry_run', 'info'], default: 'ensure', description: 'ensure: have a valid certificate; renew_dry_run: test renewal; info: only report' },
       config_dir: { type: 'string', default: DEFAULT_CONFIG_DIR, description: "certbot's configuration directory" },
+      challenge: {
+        type: 'string',
+        enum: ['http-01', 'dns-01'],
+        default: 'http-01',
+        description: "dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped",
+      },
+      dns_rfc2136_credentials: { type: 'string', default: '/etc/letsencrypt/rfc2136.ini', description: 'dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)' },
+      dns_propagation_seconds: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }], default: 10, description: 'dns-01: seconds to wait after the TXT update before validation' },
     },
     additionalProperties: false,
   },

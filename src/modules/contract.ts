@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { ShellCommand } from '../transport/command.js';
 import type { ExecResult } from '../transport/types.js';
 import type { Probe } from '../facts/types.js';
-import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
+import type { FileDiff, HostDeferral, ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 
 /** What a plan may know besides facts and arguments, passed in so plans are pure functions. */
 export interface PlanEnv {
@@ -56,6 +56,8 @@ export interface Plan {
   warnings?: string[];
   /** variables set on the host (set_fact-like modules) */
   facts?: Record<string, unknown>;
+  /** hosts taken out of the run for now (ModuleResult.defer: acme_rate_limit beyond the weekly budget) */
+  defer?: HostDeferral[];
   /** after the commands ran (ok or not): what their outcome means. Default: a non-zero exit fails the task with its error output, else this plan's result */
   after?(outcome: CommandOutcome): Plan;
   /** ask more (host or controller), then plan from the answer: after the commands succeeded, or at once when there are none (also in --check: asking changes nothing) */

@@ -3,14 +3,22 @@
 // or changed: the domain resolves to this host (asked from the controller, optionally through
 // the resolver the ACME server uses), port 80 is reachable from outside the host, a web server
 // answers for the name (apache), Apache's configuration is valid, and port 80 can be freed
-// (standalone). Also tells the rate-limit check whether this host needs a new certificate.
+// (standalone). Also tells the rate-limit check whether this host needs a new certificate, and
+// which certificates its lineages hold (the weekly budget counts those of the last 7 days).
+//
+// DNS-01 (challenge: dns-01, certbot's dns_rfc2136_* keys) asks what matters there instead of
+// port 80: the DNS server answers, is authoritative for the zone of _acme-challenge.DOMAIN, and
+// the TSIG key may update it (a throwaway TXT record added and deleted, from the controller:
+// rfc2136.ts). The name need not point at the host (NAT): that is a warning, not a failure.
 import { isIP } from 'node:net';
-import { gatheredFacts, known, type Fact, type HostFacts } from '../facts/types.js';
+import { gatheredFacts, known, type ControllerFact, type Fact, type HostFacts } from '../facts/types.js';
 import { combineFacts } from '../facts/combine.js';
 import { certbotFact, type CertbotHostState } from '../facts/certbot.js';
 import { configtestFact, type Configtest } from '../facts/apache.js';
 import { dnsFact, portFact, type DnsAnswer, type PortProbe, type PortTarget } from '../facts/network.js';
 import { ufwFact, type UfwStatus } from '../facts/ufw.js';
+import { firewalldFact, nodeZone, type FirewalldState } from '../facts/firewalld.js';
+import { rfc2136Fact, type Rfc2136Check } from './rfc2136.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
 import { failPlan, step, type Plan, type PlanEnv } from './contract.js';
 import { defineModule } from './runner.js';
@@ -29,29 +37,36 @@ export interface PreflightArgs {
   min_days_left?: number;
   timeout?: number;
   firewall_opens?: boolean | string;
+  challenge?: 'http-01' | 'dns-01';
+  dns_rfc2136_server?: string;
+  dns_rfc2136_port?: number | string;
+  dns_rfc2136_name?: string;
+  dns_rfc2136_secret?: string;
+  dns_rfc2136_algorithm?: string;
 }
 
-/** What the host tells in one round trip: its certificates, Apache's configtest, ufw. */
+/** What the host tells in one round trip: its certificates, Apache's configtest, ufw, firewalld. */
 export interface PreflightHost {
   certbot: CertbotHostState;
   configtest?: Configtest;
   ufw: UfwStatus;
+  firewalld?: FirewalldState;
 }
 
 export function preflightHostFact(): Fact<PreflightHost> {
-  const all = combineFacts([certbotFact(), configtestFact, ufwFact] as const);
+  const all = combineFacts([certbotFact(), configtestFact, ufwFact, firewalldFact] as const);
   return {
     name: 'preflight',
     command: all.command,
     parse(stdout, stderr, code) {
-      const [certbot, configtest, ufw] = all.parse(stdout, stderr, code);
-      return { certbot, configtest, ufw };
+      const [certbot, configtest, ufw, firewalld] = all.parse(stdout, stderr, code);
+      return { certbot, configtest, ufw, firewalld };
     },
   };
 }
 
 export interface CheckResult {
-  check: 'dns' | 'port80' | 'http' | 'apache' | 'port80_holder';
+  check: 'dns' | 'port80' | 'http' | 'apache' | 'port80_holder' | 'dns01';
   domain?: string;
   ok: boolean;
   /** what was found; for failures, also what to fix */
@@ -164,6 +179,13 @@ function hostAddresses(facts: HostFacts | undefined, vars: Readonly<Record<strin
   return [...out].filter((a) => a !== '127.0.0.1' && a !== '::1');
 }
 
+/** Pure: firewalld runs and the node's zone allows neither the http service nor 80/tcp. */
+export function firewalldBlocks80(st: FirewalldState | undefined): boolean {
+  if (st?.kind !== 'running') return false;
+  const zone = st.runtime[nodeZone(st).zone];
+  return !zone || !(zone.services.includes('http') || zone.ports.includes('80/tcp'));
+}
+
 /** Pure: ufw is active and has no rule allowing 80/tcp from anywhere. */
 export function ufwBlocks80(status: UfwStatus): boolean {
   return status.kind === 'active' && !status.rules.some((r) => (r.to === '80/tcp' || r.to === '80') && r.action === 'allow' && r.from === 'Anywhere');
@@ -187,7 +209,13 @@ export const preflightModule = defineModule<PreflightArgs, PreflightHost | undef
       staging: boolSchema("Let's Encrypt staging", false),
       min_days_left: { type: 'integer', minimum: 0, default: 30, description: 'fewer days left: a new certificate is needed' },
       timeout: { type: 'number', minimum: 0.1, default: 5, description: 'seconds for each DNS query and connection' },
-      firewall_opens: boolSchema('a later task opens 80/tcp in ufw: port 80 blocked by an active ufw is not a failure', false),
+      firewall_opens: boolSchema('a later task opens 80/tcp in the host firewall (ufw or firewalld): port 80 blocked by it is not a failure', false),
+      challenge: { type: 'string', enum: ['http-01', 'dns-01'], default: 'http-01', description: 'dns-01: check the DNS server and TSIG key (dns_rfc2136_*) instead of port 80; the name need not point at the host' },
+      dns_rfc2136_server: { type: 'string', description: 'dns-01: the DNS server that takes the updates (certbot\'s dns_rfc2136_server)' },
+      dns_rfc2136_port: { anyOf: [{ type: 'integer' }, { type: 'string' }], default: 53, description: 'dns-01: its port' },
+      dns_rfc2136_name: { type: 'string', description: 'dns-01: TSIG key name' },
+      dns_rfc2136_secret: { type: 'string', description: 'dns-01: TSIG key (base64); never shown' },
+      dns_rfc2136_algorithm: { type: 'string', default: 'HMAC-SHA512', description: 'dns-01: TSIG algorithm (HMAC-SHA256, HMAC-SHA512, ...)' },
     },
     additionalProperties: false,
   },
@@ -202,6 +230,7 @@ export const preflightModule = defineModule<PreflightArgs, PreflightHost | undef
       resolved: 'domain → addresses found',
       addresses: "the host's addresses compared with",
       certificate_needed: 'whether a new certificate must be requested',
+      issued: "certificates in the host's lineages issued in the last 7 days: {names, at}",
     },
     example: '- acme_preflight:\n    domains: ["{{ domain }}"]\n    plugin: apache\n    resolver: "{{ preflight_resolver | default(omit) }}"',
   },
@@ -243,11 +272,15 @@ export function planPreflight(args: PreflightArgs, host: PreflightHost | undefin
 function planPort80(args: PreflightArgs, host: PreflightHost, env: PlanEnv, expected: string[], answers: Record<string, DnsAnswer>): Plan {
   const plugin = args.plugin ?? 'standalone';
   const resolver = args.resolver || undefined;
+  const dns01 = args.challenge === 'dns-01';
   const perDomain = domainsOf(args).map((d) => {
     const answer = answers[d] ?? { a: [], aaaa: [], error: 'ENODATA' };
-    const dns = judgeDns(d, answer, expected, resolver);
+    // DNS-01 validates through TXT records: a name that does not point at the host (NAT) is no failure
+    const dns = judgeDns(d, answer, expected, resolver).map((c) =>
+      dns01 && !c.ok ? { ...c, ok: true, warning: true, msg: `${c.msg} (DNS-01 does not need it, but people reach the site by this name)` } : c,
+    );
     let target: PortTarget | undefined;
-    if (dns.every((c) => c.ok) && toBool(args.check_port_80, true)) {
+    if (!dns01 && dns.every((c) => c.ok) && toBool(args.check_port_80, true)) {
       const address = answer.a.find((x) => expected.includes(x)) ?? answer.aaaa.find((x) => expected.includes(x)) ?? answer.a[0] ?? answer.aaaa[0];
       if (address) target = { address, port: 80, host: plugin === 'standalone' ? undefined : d };
     }
@@ -260,8 +293,8 @@ function planPort80(args: PreflightArgs, host: PreflightHost, env: PlanEnv, expe
     next: step(portFact(targets, Math.round((args.timeout ?? 5) * 1000)), (probes) => {
       const checks: CheckResult[] = [];
       const resolved: Record<string, string[]> = {};
-      // a later firewall step opens 80/tcp: a port ufw blocks now is not a failure
-      const opening = toBool(args.firewall_opens, false) ? ufwBlocks80(host.ufw) : false;
+      // a later firewall step opens 80/tcp: a port ufw or firewalld blocks now is not a failure
+      const opening = toBool(args.firewall_opens, false) ? ufwBlocks80(host.ufw) || firewalldBlocks80(host.firewalld) : false;
       let at = 0;
       for (const x of perDomain) {
         resolved[x.domain] = [...x.answer.a, ...x.answer.aaaa];
@@ -270,17 +303,43 @@ function planPort80(args: PreflightArgs, host: PreflightHost, env: PlanEnv, expe
         const p = probes[at++] ?? { kind: 'error', code: 'not probed' };
         const judged = judgePort80(x.domain, x.target.address, p, plugin);
         if (!judged.ok && opening && (p.kind === 'timeout' || p.kind === 'error')) {
-          checks.push({ check: 'port80', domain: x.domain, ok: true, warning: true, msg: `port 80 at ${x.target.address} is blocked by ufw now; the firewall step opens 80/tcp before the certificate is requested` });
+          checks.push({ check: 'port80', domain: x.domain, ok: true, warning: true, msg: `port 80 at ${x.target.address} is blocked by the host firewall now; the firewall step opens 80/tcp before the certificate is requested` });
         } else checks.push(judged);
       }
-      return verdict(args, host, env, checks, resolved, expected);
+      if (!dns01) return verdict(args, host, env, checks, resolved, expected);
+      return { commands: [], msg: 'asking the DNS server (test update)', next: step(dns01Probe(args), (found) => verdict(args, host, env, [...checks, ...dns01Checks(args, found)], resolved, expected)) };
     }),
   };
 }
 
+/** DNS-01: the RFC 2136 check of every name (controller side), or why it cannot be asked. */
+function dns01Probe(args: PreflightArgs): ControllerFact<Array<{ domain: string; check?: Rfc2136Check; missing?: string }>> {
+  const missing = (['dns_rfc2136_server', 'dns_rfc2136_name', 'dns_rfc2136_secret'] as const).filter((k) => !args[k]);
+  const domains = domainsOf(args);
+  if (missing.length) return known(domains.map((domain) => ({ domain, missing: missing.join(', ') })));
+  const settings = {
+    server: args.dns_rfc2136_server ?? '',
+    port: Number(args.dns_rfc2136_port ?? 53),
+    name: args.dns_rfc2136_name ?? '',
+    secret: args.dns_rfc2136_secret ?? '',
+    algorithm: args.dns_rfc2136_algorithm ?? 'HMAC-SHA512',
+  };
+  return rfc2136Fact(settings, domains, Math.round((args.timeout ?? 5) * 1000));
+}
+
+function dns01Checks(args: PreflightArgs, found: Array<{ domain: string; check?: Rfc2136Check; missing?: string }>): CheckResult[] {
+  return found.map((f) =>
+    f.missing
+      ? { check: 'dns01', domain: f.domain, ok: false, msg: `challenge dns-01 needs ${f.missing}: the DNS server that takes the updates and the TSIG key it accepts` }
+      : { check: 'dns01', domain: f.domain, ok: f.check?.ok ?? false, msg: f.check?.msg ?? 'not checked' },
+  );
+}
+
 function verdict(args: PreflightArgs, host: PreflightHost, env: PlanEnv, checks: CheckResult[], resolved: Record<string, string[]>, expected: string[]): Plan {
   const domains = domainsOf(args);
-  checks.push(...judgeHost(host.certbot, host.configtest, args.plugin ?? 'standalone', toBool(args.free_port_80, true)));
+  const hostChecks = judgeHost(host.certbot, host.configtest, args.plugin ?? 'standalone', toBool(args.free_port_80, true));
+  // DNS-01 never stops what holds port 80
+  checks.push(...(args.challenge === 'dns-01' ? hostChecks.filter((c) => c.check !== 'port80_holder') : hostChecks));
   const server = serverUrl({ server: args.server || undefined, staging: toBool(args.staging, false) });
   const lineage = findLineage(host.certbot, { domains });
   const left = daysLeft(lineage?.notAfter, env.now);
@@ -290,7 +349,10 @@ function verdict(args: PreflightArgs, host: PreflightHost, env: PlanEnv, checks:
 
   const failed = checks.filter((c) => !c.ok);
   const warnings = checks.filter((c) => c.ok && c.warning).map((c) => c.msg);
-  const data = { checks, resolved, addresses: expected, certificate_needed: certificateNeeded };
+  // the certificates issued to this host in the last 7 days, for the weekly budget (acme_rate_limit)
+  const weekAgo = env.now.getTime() - 7 * 86_400_000;
+  const issued = host.certbot.lineages.flatMap((l) => (l.issued ?? []).filter((d) => d.getTime() > weekAgo).map((d) => ({ names: l.domains, at: d.toISOString() })));
+  const data = { checks, resolved, addresses: expected, certificate_needed: certificateNeeded, issued };
   if (failed.length > 0) {
     return { commands: [], failed: true, msg: `preflight failed, nothing was changed:\n- ${failed.map((c) => c.msg).join('\n- ')}`, data, warnings };
   }
@@ -299,6 +361,6 @@ function verdict(args: PreflightArgs, host: PreflightHost, env: PlanEnv, checks:
     msg: `ready for issuance: ${checks.filter((c) => !c.warning).map((c) => c.msg).join('; ')}${certificateNeeded ? '' : ' (a valid certificate already exists)'}`,
     data,
     warnings,
-    facts: { acme_certificate_needed: certificateNeeded },
+    facts: { acme_certificate_needed: certificateNeeded, acme_certificates_issued: issued },
   };
 }

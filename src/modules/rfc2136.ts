@@ -11,6 +11,7 @@
 // an error.
 import { createHmac, randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
+import type { ControllerFact } from '../facts/types.js';
 
 export interface Rfc2136Settings {
   server: string;
@@ -311,4 +312,20 @@ export async function checkRfc2136(s: Rfc2136Settings, domain: string, options: 
     return { ok: false, zone, msg: `the DNS server ${s.server} is not the primary for zone ${zone} (${RCODE_NAMES[added.rcode] ?? added.rcode}): point dns_rfc2136_server at the server that takes updates for ${zone}` };
   }
   return { ok: false, zone, msg: `the DNS server ${s.server} refused the test update of ${record} in zone ${zone} (${RCODE_NAMES[added.rcode] ?? added.rcode}${tsig ? `, TSIG ${tsig}` : ''})` };
+}
+
+/**
+ * The check as a controller-side fact for acme_preflight: every name asked in turn (each adds
+ * and deletes its own throwaway record).
+ */
+export function rfc2136Fact(s: Rfc2136Settings, domains: readonly string[], timeoutMs: number): ControllerFact<Array<{ domain: string; check: Rfc2136Check }>> {
+  return {
+    name: 'rfc2136',
+    controller: true,
+    async read() {
+      const out: Array<{ domain: string; check: Rfc2136Check }> = [];
+      for (const domain of domains) out.push({ domain, check: await checkRfc2136(s, domain, { timeoutMs }) });
+      return out;
+    },
+  };
 }

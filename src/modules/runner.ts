@@ -40,6 +40,7 @@ export function resultOf(plan: Plan, env: Pick<PlanEnv, 'diff'>): ModuleResult {
   if (plan.diff && env.diff) result.diff = plan.diff;
   if (plan.warnings?.length) result.warnings = [...plan.warnings];
   if (plan.facts) result.facts = plan.facts;
+  if (plan.defer?.length) result.defer = plan.defer;
   return result;
 }
 

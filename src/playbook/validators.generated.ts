@@ -1765,7 +1765,7 @@ return errors === 0;
 }
 
 export const module_acme_preflight = validate36;
-const schema47 = {"type":"object","properties":{"domains":{"description":"names the certificate will cover","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"resolver":{"type":"string","description":"DNS server (`IP` or `IP:PORT`) to ask; default the controller's resolver. Use the one the ACME server uses"},"addresses":{"description":"this host's addresses the names must point at; default: from facts and ansible_host","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"the certbot plugin that will be used"},"free_port_80":{"description":"standalone: the service holding port 80 may be stopped during issuance","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"check_port_80":{"description":"connect to port 80 of the resolved address from the controller","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"server":{"type":"string","description":"ACME directory URL (to tell whether the existing certificate is from it)"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"fewer days left: a new certificate is needed"},"timeout":{"type":"number","minimum":0.1,"default":5,"description":"seconds for each DNS query and connection"},"firewall_opens":{"description":"a later task opens 80/tcp in ufw: port 80 blocked by an active ufw is not a failure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false};
+const schema47 = {"type":"object","properties":{"domains":{"description":"names the certificate will cover","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"resolver":{"type":"string","description":"DNS server (`IP` or `IP:PORT`) to ask; default the controller's resolver. Use the one the ACME server uses"},"addresses":{"description":"this host's addresses the names must point at; default: from facts and ansible_host","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"the certbot plugin that will be used"},"free_port_80":{"description":"standalone: the service holding port 80 may be stopped during issuance","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"check_port_80":{"description":"connect to port 80 of the resolved address from the controller","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"server":{"type":"string","description":"ACME directory URL (to tell whether the existing certificate is from it)"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"fewer days left: a new certificate is needed"},"timeout":{"type":"number","minimum":0.1,"default":5,"description":"seconds for each DNS query and connection"},"firewall_opens":{"description":"a later task opens 80/tcp in the host firewall (ufw or firewalld): port 80 blocked by it is not a failure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: check the DNS server and TSIG key (dns_rfc2136_*) instead of port 80; the name need not point at the host"},"dns_rfc2136_server":{"type":"string","description":"dns-01: the DNS server that takes the updates (certbot's dns_rfc2136_server)"},"dns_rfc2136_port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns-01: its port"},"dns_rfc2136_name":{"type":"string","description":"dns-01: TSIG key name"},"dns_rfc2136_secret":{"type":"string","description":"dns-01: TSIG key (base64); never shown"},"dns_rfc2136_algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns-01: TSIG algorithm (HMAC-SHA256, HMAC-SHA512, ...)"}},"additionalProperties":false};
 const func5 = Object.prototype.hasOwnProperty;
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2287,9 +2287,10 @@ vErrors = null;
 }
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.challenge !== undefined){
+let data14 = data.challenge;
+if(typeof data14 !== "string"){
+const err34 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2298,19 +2299,144 @@ vErrors.push(err34);
 }
 errors++;
 }
+if(!((data14 === "http-01") || (data14 === "dns-01"))){
+const err35 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema47.properties.challenge.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.dns_rfc2136_server !== undefined){
+if(typeof data.dns_rfc2136_server !== "string"){
+const err36 = {instancePath:instancePath+"/dns_rfc2136_server",schemaPath:"#/properties/dns_rfc2136_server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data.dns_rfc2136_port !== undefined){
+let data16 = data.dns_rfc2136_port;
+const _errs59 = errors;
+let valid11 = false;
+const _errs60 = errors;
+if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
+const err37 = {instancePath:instancePath+"/dns_rfc2136_port",schemaPath:"#/properties/dns_rfc2136_port/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid6 = _errs60 === errors;
+valid11 = valid11 || _valid6;
+if(!valid11){
+const _errs62 = errors;
+if(typeof data16 !== "string"){
+const err38 = {instancePath:instancePath+"/dns_rfc2136_port",schemaPath:"#/properties/dns_rfc2136_port/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+var _valid6 = _errs62 === errors;
+valid11 = valid11 || _valid6;
+}
+if(!valid11){
+const err39 = {instancePath:instancePath+"/dns_rfc2136_port",schemaPath:"#/properties/dns_rfc2136_port/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+else {
+errors = _errs59;
+if(vErrors !== null){
+if(_errs59){
+vErrors.length = _errs59;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.dns_rfc2136_name !== undefined){
+if(typeof data.dns_rfc2136_name !== "string"){
+const err40 = {instancePath:instancePath+"/dns_rfc2136_name",schemaPath:"#/properties/dns_rfc2136_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data.dns_rfc2136_secret !== undefined){
+if(typeof data.dns_rfc2136_secret !== "string"){
+const err41 = {instancePath:instancePath+"/dns_rfc2136_secret",schemaPath:"#/properties/dns_rfc2136_secret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data.dns_rfc2136_algorithm !== undefined){
+if(typeof data.dns_rfc2136_algorithm !== "string"){
+const err42 = {instancePath:instancePath+"/dns_rfc2136_algorithm",schemaPath:"#/properties/dns_rfc2136_algorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
 validate36.errors = vErrors;
 return errors === 0;
 }
 
 export const module_acme_rate_limit = validate37;
-const schema48 = {"type":"object","properties":{"domains":{"description":"every planned certificate's name (one per host); default: each play host's `domain_var`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain_var":{"type":"string","default":"domain","description":"host variable holding the host’s domain"},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"override":{"description":"continue even when a limit would be exceeded (Let’s Encrypt raised your limit)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"limit":{"type":"integer","minimum":1,"description":"new certificates per registered domain per week (default 50)"},"issued_this_week":{"type":"object","additionalProperties":{"type":"integer","minimum":0},"description":"registered domain → certificates already issued this week"}},"additionalProperties":false};
+const schema48 = {"type":"object","properties":{"domains":{"description":"every planned certificate's name (one per host); default: each play host's `domain_var`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain_var":{"type":"string","default":"domain","description":"host variable holding the host’s domain"},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"override":{"description":"continue even when a limit would be exceeded (Let’s Encrypt raised your limit)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"limit":{"anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[1-9][0-9]*$"}],"description":"new certificates per registered domain per week (default: Let's Encrypt's 50); when given, it applies to any ACME server"},"exceed":{"type":"string","enum":["fail","defer"],"default":"fail","description":"fail: refuse the whole rollout; defer: certify what fits, defer the other hosts with the date from which they fit (run exit code 8, retry file)"},"issued_this_week":{"type":"object","additionalProperties":{"type":"integer","minimum":0},"description":"registered domain → certificates already issued this week"}},"additionalProperties":false};
+const pattern6 = new RegExp("^[1-9][0-9]*$", "u");
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((((key0 === "domains") || (key0 === "domain_var")) || (key0 === "server")) || (key0 === "staging")) || (key0 === "override")) || (key0 === "limit")) || (key0 === "issued_this_week"))){
+if(!((((((((key0 === "domains") || (key0 === "domain_var")) || (key0 === "server")) || (key0 === "staging")) || (key0 === "override")) || (key0 === "limit")) || (key0 === "exceed")) || (key0 === "issued_this_week"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2544,8 +2670,11 @@ vErrors = null;
 }
 if(data.limit !== undefined){
 let data6 = data.limit;
+const _errs27 = errors;
+let valid6 = false;
+const _errs28 = errors;
 if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-const err15 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err15 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2556,7 +2685,7 @@ errors++;
 }
 if(typeof data6 == "number"){
 if(data6 < 1 || isNaN(data6)){
-const err16 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err16 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2566,14 +2695,13 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
-if(data.issued_this_week !== undefined){
-let data7 = data.issued_this_week;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key1 in data7){
-let data8 = data7[key1];
-if(!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8)))){
-const err17 = {instancePath:instancePath+"/issued_this_week/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/issued_this_week/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid3 = _errs28 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs30 = errors;
+if(typeof data6 === "string"){
+if(!pattern6.test(data6)){
+const err17 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*$"},message:"must match pattern \""+"^[1-9][0-9]*$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2582,9 +2710,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data8 == "number"){
-if(data8 < 0 || isNaN(data8)){
-const err18 = {instancePath:instancePath+"/issued_this_week/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/issued_this_week/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err18 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2593,11 +2721,11 @@ vErrors.push(err18);
 }
 errors++;
 }
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/issued_this_week",schemaPath:"#/properties/issued_this_week/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!valid6){
+const err19 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2606,15 +2734,89 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
+else {
+errors = _errs27;
+if(vErrors !== null){
+if(_errs27){
+vErrors.length = _errs27;
 }
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+if(data.exceed !== undefined){
+let data7 = data.exceed;
+if(typeof data7 !== "string"){
+const err20 = {instancePath:instancePath+"/exceed",schemaPath:"#/properties/exceed/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+if(!((data7 === "fail") || (data7 === "defer"))){
+const err21 = {instancePath:instancePath+"/exceed",schemaPath:"#/properties/exceed/enum",keyword:"enum",params:{allowedValues: schema48.properties.exceed.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.issued_this_week !== undefined){
+let data8 = data.issued_this_week;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key1 in data8){
+let data9 = data8[key1];
+if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
+const err22 = {instancePath:instancePath+"/issued_this_week/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/issued_this_week/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(typeof data9 == "number"){
+if(data9 < 0 || isNaN(data9)){
+const err23 = {instancePath:instancePath+"/issued_this_week/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/issued_this_week/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/issued_this_week",schemaPath:"#/properties/issued_this_week/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }
@@ -4058,7 +4260,7 @@ return errors === 0;
 }
 
 export const module_certbot = validate41;
-const schema52 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"}},"additionalProperties":false};
+const schema52 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped"},"dns_rfc2136_credentials":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)"},"dns_propagation_seconds":{"anyOf":[{"type":"integer","minimum":0},{"type":"string"}],"default":10,"description":"dns-01: seconds to wait after the TXT update before validation"}},"additionalProperties":false};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4772,14 +4974,115 @@ vErrors.push(err47);
 errors++;
 }
 }
-}
-else {
-const err48 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.challenge !== undefined){
+let data21 = data.challenge;
+if(typeof data21 !== "string"){
+const err48 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
 }
 else {
 vErrors.push(err48);
+}
+errors++;
+}
+if(!((data21 === "http-01") || (data21 === "dns-01"))){
+const err49 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema52.properties.challenge.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.dns_rfc2136_credentials !== undefined){
+if(typeof data.dns_rfc2136_credentials !== "string"){
+const err50 = {instancePath:instancePath+"/dns_rfc2136_credentials",schemaPath:"#/properties/dns_rfc2136_credentials/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data.dns_propagation_seconds !== undefined){
+let data23 = data.dns_propagation_seconds;
+const _errs81 = errors;
+let valid11 = false;
+const _errs82 = errors;
+if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
+const err51 = {instancePath:instancePath+"/dns_propagation_seconds",schemaPath:"#/properties/dns_propagation_seconds/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+if(typeof data23 == "number"){
+if(data23 < 0 || isNaN(data23)){
+const err52 = {instancePath:instancePath+"/dns_propagation_seconds",schemaPath:"#/properties/dns_propagation_seconds/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+var _valid8 = _errs82 === errors;
+valid11 = valid11 || _valid8;
+if(!valid11){
+const _errs84 = errors;
+if(typeof data23 !== "string"){
+const err53 = {instancePath:instancePath+"/dns_propagation_seconds",schemaPath:"#/properties/dns_propagation_seconds/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+var _valid8 = _errs84 === errors;
+valid11 = valid11 || _valid8;
+}
+if(!valid11){
+const err54 = {instancePath:instancePath+"/dns_propagation_seconds",schemaPath:"#/properties/dns_propagation_seconds/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+else {
+errors = _errs81;
+if(vErrors !== null){
+if(_errs81){
+vErrors.length = _errs81;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
 }
 errors++;
 }
