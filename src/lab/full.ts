@@ -129,7 +129,10 @@ export function cgroup2Root(): string | undefined {
   return undefined;
 }
 
-/** The cgroup a systemd host lives in: one per instance and host, under runbook-lab/. */
+/**
+ * The cgroup a systemd host lives in: one per instance and host, under runbook-lab/, named
+ * INSTANCE.HOST ('.' is in neither name, so no two instances' hosts can share one).
+ */
 export function hostCgroup(instance: string, host: string): string {
   const root = cgroup2Root();
   if (!root) {
@@ -138,7 +141,17 @@ export function hostCgroup(instance: string, host: string): string {
         '(/sys/fs/cgroup or /sys/fs/cgroup/unified); boot the host with init lab-init instead',
     );
   }
-  return join(root, 'runbook-lab', `${instance}-${host}`);
+  return join(root, 'runbook-lab', `${instance}.${host}`);
+}
+
+/** Cgroups of an instance's systemd hosts left by a crash that lost the state record. */
+export async function removeInstanceCgroups(instance: string): Promise<void> {
+  const root = cgroup2Root();
+  const parent = root === undefined ? undefined : join(root, 'runbook-lab');
+  if (!parent || !existsSync(parent)) return;
+  for (const e of readdirSync(parent, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name.startsWith(`${instance}.`)) await removeCgroup(join(parent, e.name));
+  }
 }
 
 /** End whatever is left in a host's cgroup and remove it (children first, as the kernel requires). */
@@ -351,7 +364,7 @@ export async function reconcileFull(ctx: LabContext, requests: readonly FullHost
       await removeTree(join(fullHostDir(ctx.stateDir, h.name), 'work'));
       ctx.state.full.push(h);
     }
-    if (h.initSystem !== initSystem) {
+    if ((h.initSystem ?? 'lab-init') !== initSystem) {
       // same filesystem, another PID 1: a restart
       if (fullHostRunning(h)) await stopFullHost(h);
       h.initSystem = initSystem;

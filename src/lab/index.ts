@@ -20,7 +20,7 @@ import { unmountUnder } from './mounts.js';
 import { acmeInfo, ensureAcme, registerAcmeNames, stopAcme } from './acme.js';
 import { dnsInfo, ensureDns, registerDnsNames, stopDns } from './dns.js';
 import { siteOf, siteSubnet } from './site.js';
-import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, hostRelease, reconcileFull, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
+import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, hostRelease, reconcileFull, removeInstanceCgroups, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
 import { ensureNeighbourCapacity, restoreNeighbourCapacity } from './neighbours.js';
 
 export type { LabInfo, LabHostInfo } from './types.js';
@@ -264,6 +264,7 @@ export async function labDown(opts: { name?: string; log?: (line: string) => voi
     // whatever is left in our namespaces (a crash between start and record) is ours
     const netns = listNetns(net.netnsPrefix);
     await killInNetns(netns);
+    await removeInstanceCgroups(name);
     await unmountUnder(stateDir);
     await deleteNetns(netns, octet === undefined ? [] : [`rb${octet}h`, `rb${octet}f`]);
     await deleteBridge(net);

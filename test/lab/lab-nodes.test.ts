@@ -101,15 +101,15 @@ describe.skipIf(labSkipReason())('lab repeater nodes: Debian 13, systemd, BIND, 
 
   it('powers a systemd host off (units stop, its cgroup goes) and boots it again with its filesystem', async () => {
     const cgroups = (): string[] =>
-      ['/sys/fs/cgroup/runbook-lab', '/sys/fs/cgroup/unified/runbook-lab'].flatMap((d) => (existsSync(d) ? readdirSync(d).filter((e) => e.startsWith(`${NAME}-`)) : []));
-    expect(cgroups()).toContain(`${NAME}-hub12`);
+      ['/sys/fs/cgroup/runbook-lab', '/sys/fs/cgroup/unified/runbook-lab'].flatMap((d) => (existsSync(d) ? readdirSync(d).filter((e) => e.startsWith(`${NAME}.`)) : []));
+    expect(cgroups()).toContain(`${NAME}.hub12`);
     await inHost('hub12', 'echo kept > /root/marker');
     await stopHost(lab, 'hub12');
-    expect(cgroups()).not.toContain(`${NAME}-hub12`);
+    expect(cgroups()).not.toContain(`${NAME}.hub12`);
     expect((await labExec(lab, 'hub12', ['true']).catch((e: unknown) => e)) instanceof Error).toBe(true);
     await startHost(lab, 'hub12');
     expect(await inHost('hub12', 'cat /proc/1/comm; cat /root/marker; systemctl is-system-running')).toBe('systemd\nkept\nrunning\n');
-    expect(cgroups()).toContain(`${NAME}-hub12`);
+    expect(cgroups()).toContain(`${NAME}.hub12`);
   });
 
   it('serves the Allmon3 stand-in on the stock site, and over HTTPS once certbot --apache ran (Debian 13)', async () => {
