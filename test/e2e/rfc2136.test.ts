@@ -6,6 +6,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRfc2136, credentialsIni, type Rfc2136Settings } from '../../src/modules/rfc2136.js';
@@ -40,6 +41,20 @@ zone "lab.test" { type primary; file "${dir}/lab.test.zone"; update-policy { gra
     named.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     for (let i = 0; i < 100 && !/running/.test(log); i++) await new Promise((r) => setTimeout(r, 100));
     expect(log, log).toMatch(/running/);
+    // named logs "running" before its TCP listener is always bound (seen: connection refused
+    // right after it on a busy machine): wait until TCP accepts, as the preflight uses TCP
+    let listening = false;
+    for (let i = 0; i < 100 && !listening; i++) {
+      listening = await new Promise<boolean>((r) => {
+        const s = connect({ host: ADDR, port: PORT }, () => {
+          s.destroy();
+          r(true);
+        });
+        s.on('error', () => r(false));
+      });
+      if (!listening) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listening, `named accepts TCP on ${ADDR}:${PORT}`).toBe(true);
   });
 
   afterAll(() => {
