@@ -6,13 +6,16 @@
 import { ShellCommand, raw } from '../transport/command.js';
 import type { Fact } from './types.js';
 
-const START = '@@fact ';
-const END = '@@fact-end ';
 
 type FactValues<T extends readonly Fact<unknown>[]> = { [K in keyof T]: T[K] extends Fact<infer V> ? V : never };
 
-/** One command that runs every fact's command; parse with the returned fact's parser. */
-export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T): Fact<FactValues<T>> {
+/**
+ * One command that runs every fact's command; parse with the returned fact's parser. `tag`
+ * names the markers (`@@TAG N`), so a combined fact can itself be combined under another tag.
+ */
+export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T, tag = 'fact'): Fact<FactValues<T>> {
+  const START = `@@${tag} `;
+  const END = `@@${tag}-end `;
   const parts: ShellCommand[] = [];
   facts.forEach((f, i) => {
     parts.push(
@@ -28,7 +31,7 @@ export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T): Fact
     name: facts.map((f) => f.name).join('+'),
     command,
     parse(stdout, stderr, exitCode) {
-      const sections = splitSections(stdout, facts.length);
+      const sections = splitSections(stdout, facts.length, tag);
       return facts.map((f, i) => {
         const s = sections[i];
         // A missing section means the remote shell died before reaching it.
@@ -39,7 +42,9 @@ export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T): Fact
   };
 }
 
-export function splitSections(stdout: string, count: number): Array<{ stdout: string; exitCode: number } | undefined> {
+export function splitSections(stdout: string, count: number, tag = 'fact'): Array<{ stdout: string; exitCode: number } | undefined> {
+  const START = `@@${tag} `;
+  const END = `@@${tag}-end `;
   const out: Array<{ stdout: string; exitCode: number } | undefined> = new Array<undefined>(count).fill(undefined);
   let pos = 0;
   for (let i = 0; i < count; i++) {

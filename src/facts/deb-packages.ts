@@ -72,8 +72,15 @@ export function parseAptState(stdout: string, names: readonly string[]): AptStat
   return state;
 }
 
+export interface AptSummary {
+  upgraded: number;
+  installed: number;
+  removed: number;
+  notUpgraded: number;
+}
+
 /** Counts from apt-get's summary line(s); undefined when no summary was printed. */
-export function parseAptSummary(output: string): { upgraded: number; installed: number; removed: number; notUpgraded: number } | undefined {
+export function parseAptSummary(output: string): AptSummary | undefined {
   const re = /(\d+) upgraded, (\d+) newly installed, (?:(\d+) (?:to remove|reinstalled)(?:, (\d+) to remove)?) and (\d+) not upgraded/g;
   let m: RegExpExecArray | null;
   let found = false;

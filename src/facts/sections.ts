@@ -1,7 +1,7 @@
 // The one section protocol of runbook's probes. A probe that asks several things in one round
 // trip prints a marker line `@@NAME` (or `@@NAME ARGS`) before each part; the parser splits the
 // output at those lines. combineFacts (combine.ts) frames whole facts the same way, with
-// `@@fact N` / `@@fact-end N RC` around each fact's exact output and its exit code.
+// `@@fact N` / `@@fact-end N RC` (or another tag than `fact`) around each fact's exact output and exit code.
 
 export interface Section {
   name: string;

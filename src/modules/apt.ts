@@ -3,11 +3,10 @@
 // when nothing is to do no apt command runs. apt never asks questions (noninteractive, keep
 // existing config files) and waits for the dpkg lock held by another apt instead of failing.
 import { sh, raw, type ShellCommand } from '../transport/command.js';
-import { aptStateFact, parseAptSummary, type AptState } from '../facts/deb-packages.js';
-import { readFact } from '../facts/run-fact.js';
-import type { ModuleDefinition, ModuleResult } from './types.js';
+import { aptStateFact, parseAptSummary, type AptState, type AptSummary } from '../facts/deb-packages.js';
+import { known, type Fact } from '../facts/types.js';
+import { failPlan, noop, step, type Plan, type PlanEnv } from './contract.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
-import { joinCommands } from './util/plan.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 
@@ -113,16 +112,16 @@ export function planApt(args: AptArgs, st: AptState): AptPlan {
   return plan;
 }
 
-/** A simulation (`apt-get -s`) of what --check cannot know without asking apt. */
-function simulation(args: AptArgs, plan: AptPlan): ShellCommand | undefined {
+/** A simulation (`apt-get -s`) of what --check cannot know without asking apt: its summary. */
+function simulationFact(plan: AptPlan): Fact<AptSummary | undefined> | undefined {
   if (!plan.upgrade) return undefined;
   const sub = plan.upgrade === 'dist' || plan.upgrade === 'full' ? 'dist-upgrade' : 'upgrade';
-  return sh`LC_ALL=C apt-get -s -q ${raw(sub)}`;
+  return { name: 'apt-simulation', command: sh`LC_ALL=C apt-get -s -q ${raw(sub)}`, parse: (stdout) => parseAptSummary(stdout) };
 }
 
 const LOCK_WAIT = /Waiting for cache lock|Could not get lock|waiting for .*lock/i;
 
-export const aptModule: ModuleDefinition<AptArgs> = defineModule({
+export const aptModule = defineModule<AptArgs, AptState>({
   name: 'apt',
   schema: moduleSchema({
     properties: {
@@ -165,61 +164,62 @@ export const aptModule: ModuleDefinition<AptArgs> = defineModule({
       '--check runs no apt command that changes anything; with upgrade it asks apt for a simulation (`apt-get -s`).',
     ],
   },
-  async run(ctx, args): Promise<ModuleResult> {
+  probe(args) {
     const names = toList(args.name).map((n) => split(n).name);
     // upgrade/autoremove alone need nothing from the host first: apt itself says what changed
     const needProbe = names.length > 0 || toBool(args.update_cache);
-    const st: AptState = needProbe ? await readFact(ctx, aptStateFact(names, normState(args.state) === 'latest')) : { packages: {} };
-    const plan = planApt(args, st);
-    if (plan.failed) return { changed: false, failed: true, msg: plan.failed };
-    const what = [
-      ...(plan.update ? ['update package lists'] : []),
-      ...(plan.install.length ? [`install ${plan.install.join(', ')}`] : []),
-      ...(plan.remove.length ? [`remove ${plan.remove.join(', ')}`] : []),
-      ...(plan.upgrade ? [`upgrade (${plan.upgrade})`] : []),
-    ];
-    const data: Record<string, unknown> = { cache_updated: false, cache_update_time: st.cacheUpdatedAt, installed: [], removed: [] };
-    if (plan.commands.length === 0) return { changed: false, msg: plan.notes.join('; ') || 'nothing to do', data };
-    if (ctx.check) {
-      const sim = simulation(args, plan);
-      let upgradeChanges = false;
-      if (sim) {
-        const r = await ctx.exec(sim);
-        const s = parseAptSummary(r.stdout);
-        upgradeChanges = s === undefined || s.upgraded + s.installed + s.removed > 0;
-      }
-      const changed = plan.update || plan.install.length > 0 || plan.remove.length > 0 || upgradeChanges;
-      return { changed, msg: changed ? `would ${what.filter((w) => !w.startsWith('upgrade') || upgradeChanges).join(', ')}` : 'nothing to upgrade', data };
-    }
-    let waiting = false;
-    const r = await ctx.exec(joinCommands(plan.commands), {
-      timeoutMs: ((args.lock_timeout ?? 600) + 3600) * 1000,
-      onOutput: (_stream, chunk) => {
-        if (!waiting && LOCK_WAIT.test(chunk)) {
-          waiting = true;
-          ctx.progress(`waiting for the dpkg lock (another apt/dpkg is running), up to ${args.lock_timeout ?? 600}s`);
-        }
-      },
-    });
-    data.stdout = r.stdout;
-    data.stderr = r.stderr;
-    if (!r.ok) {
-      const lines = (r.stderr || r.stdout).trim().split('\n');
-      const e = lines.filter((l) => /^E:|^dpkg:|error/i.test(l)).slice(-5);
-      const lockHint = /Could not get lock|lock/i.test(r.stderr) ? ' (the dpkg lock stayed busy: raise lock_timeout or find what holds it with `fuser /var/lib/dpkg/lock-frontend`)' : '';
-      return { changed: false, failed: true, msg: `apt failed (exit ${r.exitCode ?? 'none'}) trying to ${what.join(', ')}${lockHint}: ${(e.length ? e : lines.slice(-3)).join('\n')}`, data };
-    }
-    const summary = parseAptSummary(r.stdout);
-    const pkgChanged = summary !== undefined && summary.upgraded + summary.installed + summary.removed > 0;
-    data.cache_updated = plan.update;
-    if (plan.update) data.cache_update_time = Math.floor(Date.now() / 1000);
-    data.installed = pkgChanged ? plan.install : [];
-    data.removed = pkgChanged ? plan.remove : [];
-    const changed = plan.update || pkgChanged;
-    const msg = [
-      ...(plan.update ? ['package lists updated'] : plan.notes.filter((n) => n.startsWith('package lists'))),
-      ...(summary ? [`${summary.installed} installed, ${summary.upgraded} upgraded, ${summary.removed} removed`] : []),
-    ].join('; ');
-    return { changed, msg: msg || 'done', data };
+    return needProbe ? aptStateFact(names, normState(args.state) === 'latest') : known<AptState>({ packages: {} });
   },
+  plan: planAptTask,
 });
+
+/** The module's plan: apt's commands as one, changed from apt's own summary. */
+export function planAptTask(args: AptArgs, st: AptState, env: PlanEnv): Plan {
+  const plan = planApt(args, st);
+  if (plan.failed) return failPlan(plan.failed);
+  const what = [
+    ...(plan.update ? ['update package lists'] : []),
+    ...(plan.install.length ? [`install ${plan.install.join(', ')}`] : []),
+    ...(plan.remove.length ? [`remove ${plan.remove.join(', ')}`] : []),
+    ...(plan.upgrade ? [`upgrade (${plan.upgrade})`] : []),
+  ];
+  const data: Record<string, unknown> = { cache_updated: false, cache_update_time: st.cacheUpdatedAt, installed: [], removed: [] };
+  if (plan.commands.length === 0) return noop(plan.notes.join('; ') || 'nothing to do', data);
+  if (env.check) {
+    const checked = (upgradeChanges: boolean): Plan => {
+      const changed = plan.update || plan.install.length > 0 || plan.remove.length > 0 || upgradeChanges;
+      return { commands: [], changed, msg: changed ? `would ${what.filter((w) => !w.startsWith('upgrade') || upgradeChanges).join(', ')}` : 'nothing to upgrade', data };
+    };
+    const sim = simulationFact(plan);
+    if (!sim) return checked(false);
+    return { commands: [], msg: '', next: step(sim, (s) => checked(s === undefined || s.upgraded + s.installed + s.removed > 0)) };
+  }
+  const lockTimeout = args.lock_timeout ?? 600;
+  return {
+    commands: plan.commands,
+    timeoutMs: (lockTimeout + 3600) * 1000,
+    watch: { pattern: LOCK_WAIT, note: `waiting for the dpkg lock (another apt/dpkg is running), up to ${lockTimeout}s` },
+    msg: '',
+    data,
+    after: (r) => {
+      const out: Record<string, unknown> = { ...data, stdout: r.stdout, stderr: r.stderr };
+      if (!r.ok) {
+        const lines = (r.stderr || r.stdout).trim().split('\n');
+        const e = lines.filter((l) => /^E:|^dpkg:|error/i.test(l)).slice(-5);
+        const lockHint = /Could not get lock|lock/i.test(r.stderr) ? ' (the dpkg lock stayed busy: raise lock_timeout or find what holds it with `fuser /var/lib/dpkg/lock-frontend`)' : '';
+        return { commands: [], failed: true, msg: `apt failed (exit ${r.exitCode ?? 'none'}) trying to ${what.join(', ')}${lockHint}: ${(e.length ? e : lines.slice(-3)).join('\n')}`, data: out };
+      }
+      const summary = parseAptSummary(r.stdout);
+      const pkgChanged = summary !== undefined && summary.upgraded + summary.installed + summary.removed > 0;
+      out.cache_updated = plan.update;
+      if (plan.update) out.cache_update_time = Math.floor(r.end.getTime() / 1000);
+      out.installed = pkgChanged ? plan.install : [];
+      out.removed = pkgChanged ? plan.remove : [];
+      const msg = [
+        ...(plan.update ? ['package lists updated'] : plan.notes.filter((n) => n.startsWith('package lists'))),
+        ...(summary ? [`${summary.installed} installed, ${summary.upgraded} upgraded, ${summary.removed} removed`] : []),
+      ].join('; ');
+      return { commands: [], changed: plan.update || pkgChanged, msg: msg || 'done', data: out };
+    },
+  };
+}

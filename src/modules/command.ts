@@ -2,10 +2,9 @@
 // are decided by the host in the same round trip as the command itself (a marker is printed
 // instead of running it), so "skipped because it exists" costs one command, like running it.
 import { quote, rawCommand, sh, type ShellCommand } from '../transport/command.js';
-import type { ExecResult } from '../transport/types.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
+import type { Fact } from '../facts/types.js';
+import { failPlan, type CommandOutcome, type Plan, type PlanEnv, type PlanSpec } from './contract.js';
 import { boolSchema, listSchema } from './util/args.js';
-import { planEnv, type PlanEnv } from './util/planner.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 import { extractFreeFormOptions, shlexSplit } from './util/shlex.js';
@@ -100,11 +99,8 @@ function lines(s: string): string[] {
   return s === '' ? [] : s.split('\n');
 }
 
-function skipReason(args: CommandArgs): string {
-  return args.creates !== undefined ? `'${args.creates}' exists` : `'${args.removes}' does not exist`;
-}
-
-export function commandResult(plan: CommandPlan, r: ExecResult, start: Date, end: Date, strip: boolean): ModuleResult {
+/** What a finished command means: its output registered, a non-zero exit a failure. */
+export function commandResult(plan: CommandPlan, r: CommandOutcome, strip: boolean): Plan {
   const clean = (s: string) => (strip ? s.replace(/[\r\n]+$/, '') : s);
   const stdout = clean(r.stdout);
   const stderr = clean(r.stderr);
@@ -115,39 +111,56 @@ export function commandResult(plan: CommandPlan, r: ExecResult, start: Date, end
     stderr,
     stdout_lines: lines(stdout),
     stderr_lines: lines(stderr),
-    start: timestamp(start),
-    end: timestamp(end),
-    delta: delta(end.getTime() - start.getTime()),
+    start: timestamp(r.start),
+    end: timestamp(r.end),
+    delta: delta(r.end.getTime() - r.start.getTime()),
   };
-  if (r.ok) return { changed: true, msg: '', data };
+  if (r.ok) return { commands: [], changed: true, msg: '', data };
   const why = r.timedOut ? 'timed out and was stopped' : r.signal ? `killed by signal ${r.signal}` : `non-zero return code ${r.exitCode ?? '(none)'}`;
   const last = stderr.trim().split('\n').slice(-3).join('\n');
-  return { changed: true, failed: true, msg: last ? `${why}: ${last}` : why, data };
+  return { commands: [], changed: true, failed: true, msg: last ? `${why}: ${last}` : why, data };
 }
 
-async function runCommand(kind: CommandKind, ctx: ModuleContext, args: CommandArgs): Promise<ModuleResult> {
-  const plan = planCommand(kind, args, planEnv(ctx));
-  if (plan.error) return { changed: false, failed: true, msg: plan.error };
-  const opts = { ...(plan.stdin !== undefined ? { stdin: plan.stdin } : {}), ...(plan.cwd !== undefined ? { cwd: plan.cwd } : {}) };
-  const reason = () => skipReason({ ...args, ...extractFreeFormOptions(args.cmd ?? '', FREE_FORM_KEYS).options });
-  const notRun = (): ModuleResult => ({
+/** creates/removes in --check: the host says whether the command would run (true: it would not). */
+function notRunFact(plan: CommandPlan): Fact<boolean> | undefined {
+  const marker = plan.skipMarker;
+  if (!plan.checkProbe || marker === undefined) return undefined;
+  return { name: 'creates-removes', command: plan.cwd !== undefined ? sh`cd ${plan.cwd} && ${plan.checkProbe}` : plan.checkProbe, parse: (stdout) => stdout === marker };
+}
+
+/** The plan of command, shell and raw: the command itself, its outcome registered. */
+export function planCommandTask(kind: CommandKind, args: CommandArgs, notRun: boolean | undefined, env: PlanEnv): Plan {
+  const plan = planCommand(kind, args, env);
+  if (plan.error) return failPlan(plan.error);
+  const a = { ...args, ...extractFreeFormOptions(args.cmd ?? '', FREE_FORM_KEYS).options };
+  const reason = a.creates !== undefined ? `'${a.creates}' exists` : `'${a.removes}' does not exist`;
+  const notRunPlan: Plan = {
+    commands: [],
     changed: false,
     skipped: true,
-    msg: `did not run: ${reason()}`,
-    data: { cmd: plan.cmd, rc: 0, stdout: `skipped, since ${reason()}`, stderr: '', stdout_lines: [], stderr_lines: [] },
-  });
-  if (ctx.check) {
-    if (!plan.checkProbe) return { changed: false, skipped: true, msg: `${kind} does not run in --check (it cannot know what the command would do); use creates/removes to let it decide` };
-    const r = await ctx.exec(plan.checkProbe, plan.cwd !== undefined ? { cwd: plan.cwd } : {});
-    if (plan.skipMarker && r.stdout === plan.skipMarker) return notRun();
-    const a = { ...args, ...extractFreeFormOptions(args.cmd ?? '', FREE_FORM_KEYS).options };
-    return { changed: true, msg: `would run: ${a.creates !== undefined ? `'${a.creates}' does not exist` : `'${a.removes}' exists`}` };
+    msg: `did not run: ${reason}`,
+    data: { cmd: plan.cmd, rc: 0, stdout: `skipped, since ${reason}`, stderr: '', stdout_lines: [], stderr_lines: [] },
+  };
+  if (env.check) {
+    if (!plan.checkProbe) return { commands: [], skipped: true, msg: `${kind} does not run in --check (it cannot know what the command would do); use creates/removes to let it decide` };
+    if (notRun) return notRunPlan;
+    return { commands: [], changed: true, msg: `would run: ${a.creates !== undefined ? `'${a.creates}' does not exist` : `'${a.removes}' exists`}` };
   }
-  const start = new Date();
-  const r = await ctx.exec(plan.command, opts);
-  const end = new Date();
-  if (plan.skipMarker && r.ok && r.stdout === plan.skipMarker) return notRun();
-  return commandResult(plan, r, start, end, toBool(args.strip_empty_ends, true));
+  return {
+    commands: [plan.command],
+    stdin: plan.stdin,
+    cwd: plan.cwd,
+    msg: '',
+    after: (r) => (plan.skipMarker && r.ok && r.stdout === plan.skipMarker ? notRunPlan : commandResult(plan, r, toBool(args.strip_empty_ends, true))),
+  };
+}
+
+function commandSpec(kind: CommandKind): Pick<PlanSpec<CommandArgs, boolean | undefined>, 'probe' | 'plan'> {
+  return {
+    // only --check asks first (creates/removes); a real run decides on the host in the same command
+    probe: (args, env) => (env.check ? notRunFact(planCommand(kind, args, env)) : undefined),
+    plan: (args, notRun, env) => planCommandTask(kind, args, notRun, env),
+  };
 }
 
 const COMMON_PROPS = {
@@ -173,7 +186,7 @@ const RETURNS = {
 
 const CHECK_NOTE = 'In --check the command is not run; with creates/removes the host is asked whether it would run (reported as changed) or not.';
 
-export const commandModule: ModuleDefinition<CommandArgs> = defineModule({
+export const commandModule = defineModule<CommandArgs, boolean | undefined>({
   name: 'command',
   freeForm: 'cmd',
   schema: moduleSchema({
@@ -191,10 +204,10 @@ export const commandModule: ModuleDefinition<CommandArgs> = defineModule({
     example: '- command: certbot certificates\n  register: certs\n  changed_when: false',
     notes: [CHECK_NOTE],
   },
-  run: (ctx, args) => runCommand('command', ctx, args),
+  ...commandSpec('command'),
 });
 
-export const shellModule: ModuleDefinition<CommandArgs> = defineModule({
+export const shellModule = defineModule<CommandArgs, boolean | undefined>({
   name: 'shell',
   freeForm: 'cmd',
   schema: moduleSchema({
@@ -211,10 +224,10 @@ export const shellModule: ModuleDefinition<CommandArgs> = defineModule({
     example: '- shell: set -o pipefail; certbot renew --dry-run 2>&1 | tail -n 5\n  args:\n    executable: /bin/bash\n  register: renew',
     notes: [CHECK_NOTE],
   },
-  run: (ctx, args) => runCommand('shell', ctx, args),
+  ...commandSpec('shell'),
 });
 
-export const rawModule: ModuleDefinition<CommandArgs> = defineModule({
+export const rawModule = defineModule<CommandArgs, boolean | undefined>({
   name: 'raw',
   freeForm: 'cmd',
   schema: moduleSchema({
@@ -230,6 +243,6 @@ export const rawModule: ModuleDefinition<CommandArgs> = defineModule({
     example: '- raw: test -e /usr/bin/python3 || (apt-get update && apt-get install -y python3)',
     notes: ['raw does not run in --check.'],
   },
-  run: (ctx, args) => runCommand('raw', ctx, args),
+  ...commandSpec('raw'),
 });
 

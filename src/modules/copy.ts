@@ -5,19 +5,15 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { fileFact, type FileState } from '../facts/file.js';
 import { combineFacts } from '../facts/combine.js';
-import { readFact } from '../facts/run-fact.js';
 import type { Fact } from '../facts/types.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
-import { attributeCommands, backupPathFor, createTemp, keepOwner, ownerSpec, tempPathFor, writeFileCommand } from './util/file-ops.js';
-import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT, RESULT_MARKER } from './util/fast.js';
+import { attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
+import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
 import { raw, sh, ShellCommand } from '../transport/command.js';
-import { ExecError } from '../transport/errors.js';
-import { parseModeArg, wantedMode } from './util/mode.js';
-import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
-import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
+import { wantedMode } from './util/mode.js';
+import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { fileDiff } from './util/diff.js';
 import { readControllerFile } from './util/local-file.js';
 
@@ -37,6 +33,8 @@ export interface CopyArgs {
 export interface CopyPlanArgs extends CopyArgs {
   /** the content the destination must have */
   text: string;
+  /** reading or rendering the content failed: the task fails with this */
+  error?: string;
 }
 
 export interface CopyProbe {
@@ -81,7 +79,8 @@ export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function planCopy(args: CopyPlanArgs, probe: CopyProbe, env: PlanEnv): Plan {
+export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: PlanEnv): Plan {
+  if (args.error !== undefined || !probe) return failPlan(args.error ?? 'copy needs src or content');
   let target = probe.dest;
   let parent = probe.parent;
   if (target.exists && target.type === 'directory') {
@@ -101,6 +100,9 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe, env: PlanEnv): Pl
   if (target.exists && target.type === 'directory') return failPlan(`${dest} is a directory, not a file`, data);
   if (!target.exists && parent && !parent.exists) {
     return failPlan(`destination directory ${parent.path} does not exist: create it first (file: path=${parent.path} state=directory)`, data);
+  }
+  if (!target.exists && parent?.exists && parent.type !== undefined && parent.type !== 'directory') {
+    return failPlan(`${parent.path} is not a directory, so ${dest} cannot be created in it`, data);
   }
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
   if (target.exists && target.checksum === sha256(args.text)) {
@@ -134,67 +136,42 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe, env: PlanEnv): Pl
   return plan;
 }
 
-export const copyPlanner: Planner<CopyPlanArgs, CopyProbe> = { plan: planCopy };
-
 /** Above this size the content is not sent along on spec: the planned path probes first. */
 export const FAST_MAX_BYTES = 64 * 1024;
 
 /**
- * The one-command path (see util/fast.ts): the host compares the destination's sha1 with the
- * content's (one `sha1sum`, no temp file, when nothing changed); only when they differ does it
- * read the content from stdin into a temp file next to the destination, which then replaces it.
- * Undefined when the planned path is needed.
+ * The one-command path: the host classifies the target (same content with these attributes,
+ * different content, new, ...) and runs the plan for that class; content goes along on stdin.
  */
-export function copyFastCommand(args: CopyArgs, env: PlanEnv, text: string): ShellCommand | undefined {
-  if (env.check || env.diff || args.validate !== undefined || toBool(args.backup) || !toBool(args.force, true) || !fastModeOk(args.mode) || args.dest.endsWith('/')) {
-    return undefined;
-  }
-  if (Buffer.byteLength(text) > FAST_MAX_BYTES) return undefined;
-  const sum = `${createHash('sha1').update(text).digest('hex')}  -`;
+export function copyFast(args: CopyPlanArgs): FastPath<CopyProbe | undefined> | undefined {
+  if (args.error !== undefined || !fastModeOk(args.mode) || Buffer.byteLength(args.text) > FAST_MAX_BYTES) return undefined;
   const t = targetCandidates(args);
-  // $d: the file to write (dest, or dest/basename(src) when dest is a directory), $t: its temp file
-  const pick = t.inDir
-    ? sh`if [ -d ${t.direct} ]; then d=${t.inDir}; t=${tempPathFor(t.inDir, env.tmpSuffix)}; else d=${t.direct}; t=${tempPathFor(t.direct, env.tmpSuffix)}; fi`
-    : sh`d=${t.direct}; t=${tempPathFor(t.direct, env.tmpSuffix)}`;
+  const attrs = { mode: args.mode, owner: args.owner, group: args.group };
   const D = raw('"$d"');
-  const T = raw('"$t"');
-  const fixes = attributeFixes(new ShellCommand([D]), { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
-  const mode = parseModeArg(args.mode);
-  const setMode = mode && 'octal' in mode ? sh`chmod ${mode.octal} -- ${T}` : sh`{ [ -z "$e" ] || chmod --reference=${D} -- ${T}; }`;
-  const spec = ownerSpec(args.owner, args.group);
-  const setOwner = spec !== undefined ? sh`chown ${spec} -- ${T}` : sh`{ [ -z "$e" ] || ${keepOwner(D, T)}; }`;
-  return sh`c=; ${pick}; if [ -d ${D} ]; then ${raw(`printf '${RESULT_MARKER}isdir\\n'`)}; exit 0; fi; if [ -f ${D} ] && [ "$(sha1sum < ${D})" = ${sum} ]; then ${fixes}; else if [ -e ${D} ]; then e=1; else e=; fi; { ${createTemp(T)} && ${setMode} && ${setOwner} && mv -f -- ${T} ${D}; } || { rm -f -- ${T}; exit 1; }; c=written; fi; printf 'runbook-target:%s\\n' ${D}; ${PRINT_RESULT}`;
+  const parent = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
+  const pick = t.inDir ? sh`d=${t.direct}; w=to; if [ -d ${D} ]; then d=${t.inDir}; w=in; fi` : sh`d=${t.direct}; w=to`;
+  const classify = sh`${pick}; if [ -d ${D} ]; then k=isdir; elif [ -f ${D} ]; then if [ "$(sha256sum < ${D})" = ${`${sha256(args.text)}  -`} ]; then k=same:; ${attrLetters(new ShellCommand([D]), attrs)}; else k=write; fi; elif [ -e ${D} ] || [ -L ${D} ]; then k=other; elif [ "$w" = in ] || [ -d ${parent} ]; then k=new; else k=noparent; fi; k="$w:$k"`;
+  const dir: FileState = { path: t.direct, exists: true, type: 'directory' };
+  const probeFor = (where: 'to' | 'in', target: FileState): CopyProbe =>
+    where === 'to' ? { dest: target, parent: { path: parent, exists: true, type: 'directory' } } : { dest: dir, parent: { path: parent, exists: true, type: 'directory' }, inDir: target };
+  const cases: FastPath<CopyProbe | undefined>['cases'] = [];
+  for (const where of t.inDir ? (['to', 'in'] as const) : (['to'] as const)) {
+    const path = where === 'to' ? t.direct : t.inDir!;
+    cases.push({ key: `${where}:new`, state: probeFor(where, { path, exists: false }) });
+    cases.push({ key: `${where}:write`, state: probeFor(where, { path, exists: true, type: 'file', checksum: 'other', mode: '0644' }) });
+    for (const letters of letterSets(attrs)) {
+      cases.push({ key: `${where}:same:${letters}`, state: probeFor(where, { path, exists: true, type: 'file', checksum: sha256(args.text), ...attrsFor(letters, attrs) }) });
+    }
+  }
+  return { classify, cases };
 }
 
-async function runCopyFast(ctx: ModuleContext, args: CopyArgs, text: string, command: ShellCommand): Promise<ModuleResult | undefined> {
-  const r = await ctx.exec(command, { stdin: text });
-  const changes = parseFastResult(r.stdout);
-  const target = r.stdout.split('\n').find((l) => l.startsWith('runbook-target:'))?.slice(15) ?? args.dest;
-  const data: Record<string, unknown> = { dest: target, checksum: createHash('sha1').update(text).digest('hex'), size: Buffer.byteLength(text) };
-  if (args.src !== undefined) data.src = args.src;
-  if (r.ok && changes !== undefined) {
-    if (changes.includes('isdir')) return undefined; // the target is a directory: the planned path explains
-    if (changes.length === 0) return { changed: false, msg: `${target} already has this content`, data };
-    return { changed: true, msg: `${target}: ${changes.map((c) => (c === 'written' ? 'content written' : c)).join(', ')}`, data };
-  }
-  if (/Directory nonexistent|No such file or directory/.test(r.stderr)) {
-    const parent = posix.dirname(args.dest);
-    return { changed: false, failed: true, msg: `destination directory ${parent} does not exist: create it first (file: path=${parent} state=directory)`, data };
-  }
-  return { changed: false, failed: true, msg: new ExecError(r).message, data };
-}
-
-/** The shared run of copy and template once the content is known. */
-export async function runCopy(ctx: ModuleContext, args: CopyArgs, text: string): Promise<ModuleResult> {
-  const env = planEnv(ctx);
-  const fast = copyFastCommand(args, env, text);
-  if (fast) {
-    const done = await runCopyFast(ctx, args, text, fast);
-    if (done) return done;
-  }
-  const probe = await readFact(ctx, copyProbeFact(args, env));
-  return applyPlan(ctx, planCopy({ ...args, text }, probe, env));
-}
+/** copy's and template's parts after the content is known (template renders it first). */
+export const COPY_PARTS = {
+  probe: (args: CopyPlanArgs, env: PlanEnv) => (args.error === undefined ? copyProbeFact(args, env) : undefined),
+  plan: planCopy,
+  fast: (args: CopyPlanArgs) => copyFast(args),
+};
 
 /** Arguments copy and template share (schema properties). */
 export const WRITE_FILE_PROPERTIES = {
@@ -207,7 +184,7 @@ export const WRITE_FILE_PROPERTIES = {
   force: boolSchema('replace the file when its content differs; `no` only creates missing files', true),
 } as const;
 
-export const copyModule: ModuleDefinition<CopyArgs> = defineModule({
+export const copyModule = defineModule<CopyArgs, CopyProbe | undefined, CopyPlanArgs>({
   name: 'copy',
   schema: moduleSchema({
     properties: {
@@ -235,11 +212,10 @@ export const copyModule: ModuleDefinition<CopyArgs> = defineModule({
       'With --diff the old and new content are shown (up to 256 KiB each).',
     ],
   },
-  async run(ctx, args) {
-    let text: string;
-    if (args.content !== undefined) text = args.content;
-    else if (args.src !== undefined) text = await readControllerFile(ctx, args.src, 'files');
-    else return { changed: false, failed: true, msg: 'copy needs src or content' };
-    return runCopy(ctx, args, text);
+  async prepare(ctx, args) {
+    if (args.content !== undefined) return { ...args, text: args.content };
+    if (args.src !== undefined) return { ...args, text: await readControllerFile(ctx, args.src, 'files') };
+    return { ...args, text: '', error: 'copy needs src or content' };
   },
+  ...COPY_PARTS,
 });

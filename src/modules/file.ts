@@ -3,18 +3,14 @@
 import { sh, type ShellCommand } from '../transport/command.js';
 import { fileFact, type FileState } from '../facts/file.js';
 import { combineFacts } from '../facts/combine.js';
-import { readFact } from '../facts/run-fact.js';
 import type { Fact } from '../facts/types.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { attributeCommands } from './util/file-ops.js';
 import { parseModeArg } from './util/mode.js';
-import { applyPlan, failPlan, FAIL_MARKER, noop, type Plan } from './util/plan.js';
-import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT } from './util/fast.js';
-import { ExecError } from '../transport/errors.js';
-import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
+import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
+import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
 
 export interface FileArgs {
   path: string;
@@ -131,49 +127,38 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
   }
 }
 
-export const filePlanner: Planner<FileArgs, FileProbe> = { plan: planFile };
-
 /**
- * The one-command path for directory/file/absent (see util/fast.ts): the host tests and fixes in
- * one go. Undefined when the planned path is needed (--check, --diff, recurse, symbolic modes).
+ * The one-command path for directory/file/absent: the host classifies the path (missing, a
+ * directory with these attribute differences, ...) and runs the plan for that class.
  */
-export function fileFastCommand(args: FileArgs, env: Pick<PlanEnv, 'check' | 'diff'>): ShellCommand | undefined {
-  if (env.check || env.diff || toBool(args.recurse) || !fastModeOk(args.mode)) return undefined;
+export function fileFast(args: FileArgs): FastPath<FileProbe> | undefined {
+  if (toBool(args.recurse) || !fastModeOk(args.mode)) return undefined;
   const p = args.path;
-  const fixes = attributeFixes(p, { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
+  const P = sh`${p}`;
+  const attrs = { mode: args.mode, owner: args.owner, group: args.group };
+  const like = (type: 'file' | 'directory', letters: string): FileProbe => ({ state: { path: p, exists: true, type, ...attrsFor(letters, attrs) } });
   switch (args.state) {
     case 'directory':
-      return sh`c=; if [ ! -d ${p} ]; then if [ -e ${p} ] || [ -L ${p} ]; then echo 'runbook-fail: not a directory' >&2; exit 3; fi; mkdir -p -- ${p} || exit 1; c=created; fi; ${fixes}; ${PRINT_RESULT}`;
+      return {
+        classify: sh`if [ -d ${p} ]; then k=dir:; ${attrLetters(P, attrs)}; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=new; fi`,
+        cases: [{ key: 'new', state: { state: { path: p, exists: false } } }, ...letterSets(attrs).map((l) => ({ key: `dir:${l}`, state: like('directory', l) }))],
+      };
     case 'file':
-      return sh`c=; if [ ! -e ${p} ]; then echo 'runbook-fail: missing' >&2; exit 3; fi; if [ -d ${p} ]; then echo 'runbook-fail: directory' >&2; exit 3; fi; ${fixes}; ${PRINT_RESULT}`;
+      return {
+        classify: sh`if [ ! -e ${p} ]; then k=missing; elif [ -d ${p} ]; then k=isdir; else k=file:; ${attrLetters(P, attrs)}; fi`,
+        cases: letterSets(attrs).map((l) => ({ key: `file:${l}`, state: like('file', l) })),
+      };
     case 'absent':
-      if (/^\/*$/.test(p.trim()) || p.trim() === '.' || p.trim() === '..') return undefined;
-      return sh`c=; if [ -e ${p} ] || [ -L ${p} ]; then rm -rf -- ${p} || exit 1; c=removed; fi; ${PRINT_RESULT}`;
+      return {
+        classify: sh`if [ -e ${p} ] || [ -L ${p} ]; then k=rm; else k=gone; fi`,
+        cases: [{ key: 'rm', state: { state: { path: p, exists: true, type: 'file' } } }],
+      };
     default:
       return undefined;
   }
 }
 
-const FAST_FAILURES: Record<string, (path: string) => string> = {
-  'not a directory': (p) => `${p} exists and is not a directory: remove it first or choose another path`,
-  missing: (p) => `file ${p} does not exist: use state=touch to create an empty file, or copy to give it content`,
-  directory: (p) => `${p} is a directory, not a file`,
-};
-
-async function runFast(ctx: ModuleContext, args: FileArgs, command: ShellCommand): Promise<ModuleResult> {
-  const r = await ctx.exec(command);
-  const data: Record<string, unknown> = { path: args.path, state: args.state };
-  const changes = parseFastResult(r.stdout);
-  if (r.ok && changes !== undefined) {
-    if (changes.length === 0) return { changed: false, msg: `${args.path} is already as wanted`, data };
-    return { changed: true, msg: `${args.path}: ${changes.join(', ')}`, data };
-  }
-  const reason = r.stderr.split('\n').find((l) => l.startsWith(FAIL_MARKER))?.slice(FAIL_MARKER.length);
-  const known = reason !== undefined ? FAST_FAILURES[reason] : undefined;
-  return { changed: false, failed: true, msg: known ? known(args.path) : new ExecError(r).message, data };
-}
-
-export const fileModule: ModuleDefinition<FileArgs> = defineModule({
+export const fileModule = defineModule<FileArgs, FileProbe>({
   name: 'file',
   schema: moduleSchema({
     properties: {
@@ -205,10 +190,7 @@ export const fileModule: ModuleDefinition<FileArgs> = defineModule({
       'A mode written as a YAML number (`mode: 0644`) is read as octal digits; quote it to be explicit.',
     ],
   },
-  async run(ctx, args) {
-    const fast = fileFastCommand(args, ctx);
-    if (fast) return runFast(ctx, args, fast);
-    const probe = await readFact(ctx, fileProbeFact(args));
-    return applyPlan(ctx, planFile(args, probe, planEnv(ctx)));
-  },
+  probe: (args) => fileProbeFact(args),
+  plan: planFile,
+  fast: (args) => fileFast(args),
 });

@@ -1,17 +1,13 @@
 // lineinfile: one line in a text file is present (replacing the line a regexp matches) or
 // absent. The file is read once (stat + content in one probe); the edit is computed on the
 // controller (Ansible's algorithm); the new content is written atomically only if it differs.
-import { sh, type ShellCommand } from '../transport/command.js';
-import { ExecError } from '../transport/errors.js';
-import { attributeFixes, fastModeOk, parseFastResult, PRINT_RESULT } from './util/fast.js';
+import { sh } from '../transport/command.js';
+import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
 import { fileFact, type FileState } from '../facts/file.js';
-import { readFact } from '../facts/run-fact.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
-import { attributeCommands, backupPathFor, createTemp, keepOwner, tempPathFor, writeFileCommand } from './util/file-ops.js';
+import { appendLineCommand, attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
 import { wantedMode } from './util/mode.js';
-import { applyPlan, FAIL_MARKER, failPlan, noop, type Plan } from './util/plan.js';
-import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
+import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 import { fileDiff } from './util/diff.js';
@@ -153,6 +149,16 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
     if (a.commands.length === 0) return noop(`${path}: ${edit.msg}`, data);
     return { commands: a.commands, msg: `${path}: ${edit.msg}; ${a.changes.join(', ')}`, data };
   }
+  if (st.exists && isSimpleAppend(args) && edit.msg === 'line added') {
+    // the line goes at the end: the host appends it to what it has (no content travels)
+    const plan: Plan = {
+      commands: [appendLineCommand(path, args.line ?? '', { mode: wantedMode(args.mode, st.mode, false), owner: args.owner, group: args.group, tmpSuffix: env.tmpSuffix })],
+      msg: `${path}: ${edit.msg}`,
+      data,
+    };
+    if (env.diff) plan.diff = [fileDiff(path, st.content ?? '', edit.content)];
+    return plan;
+  }
   const backupFile = st.exists && toBool(args.backup) ? backupPathFor(path, env.now) : undefined;
   if (backupFile) data.backup = backupFile;
   // create: yes also creates the missing parent directories (as Ansible does)
@@ -179,15 +185,9 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
   return plan;
 }
 
-export const lineinfilePlanner: Planner<LineinfileArgs, FileState> = { plan: planLineinfile };
-
-/**
- * The one-command path for the everyday case — this exact line somewhere in an existing file,
- * appended at the end when missing: `grep -x` decides on the host, the file is rewritten through
- * a temp file (atomic, attributes kept). Anything else takes the planned path.
- */
-export function lineinfileFastCommand(args: LineinfileArgs, env: PlanEnv): ShellCommand | undefined {
-  const simple =
+/** The everyday case: this exact line somewhere in the file, appended at the end when missing. */
+function isSimpleAppend(args: LineinfileArgs): boolean {
+  return (
     (args.state ?? 'present') === 'present' &&
     args.line !== undefined &&
     !args.line.includes('\n') &&
@@ -195,29 +195,30 @@ export function lineinfileFastCommand(args: LineinfileArgs, env: PlanEnv): Shell
     args.search_string === undefined &&
     args.insertbefore === undefined &&
     (args.insertafter === undefined || args.insertafter === 'EOF') &&
-    !toBool(args.create) &&
+    !toBool(args.backrefs) &&
     !toBool(args.backup) &&
-    args.validate === undefined;
-  if (!simple || env.check || env.diff || !fastModeOk(args.mode)) return undefined;
+    args.validate === undefined
+  );
+}
+
+/**
+ * The one-command path of the everyday case: `grep -x` tells the host whether the line is
+ * there (and which attributes differ), and it runs the plan for that class.
+ */
+export function lineinfileFast(args: LineinfileArgs): FastPath<FileState> | undefined {
+  if (!isSimpleAppend(args) || !fastModeOk(args.mode)) return undefined;
   const p = args.path;
-  const t = tempPathFor(p, env.tmpSuffix);
-  const fixes = attributeFixes(p, { mode: args.mode, owner: args.owner, group: args.group }) ?? sh`:`;
-  return sh`c=; if [ ! -f ${p} ]; then echo 'runbook-fail: missing' >&2; exit 3; fi; if ! grep -qxF -- ${args.line} ${p}; then { ${createTemp(t, p)} && { [ ! -s ${t} ] || [ -z "$(tail -c1 -- ${t})" ] || echo >> ${t}; } && printf '%s\n' ${args.line} >> ${t} && chmod --reference=${p} -- ${t} && ${keepOwner(p, t)} && mv -f -- ${t} ${p}; } || { rm -f -- ${t}; exit 1; }; c=added; fi; ${fixes}; ${PRINT_RESULT}`;
+  const line = args.line ?? '';
+  const attrs = { mode: args.mode, owner: args.owner, group: args.group };
+  const file = (content: string, letters: string): FileState => ({ path: p, exists: true, type: 'file', content, ...attrsFor(letters, attrs) });
+  return {
+    // a line ending in CR (a CRLF file) counts as the line, as in the planner
+    classify: sh`if [ -f ${p} ]; then if grep -qxF -e ${line} -e ${`${line}\r`} -- ${p}; then k=has:; ${attrLetters(sh`${p}`, attrs)}; else k=add; fi; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=missing; fi`,
+    cases: [{ key: 'add', state: file('', '') }, ...letterSets(attrs).map((l) => ({ key: `has:${l}`, state: file(`${line}\n`, l) }))],
+  };
 }
 
-async function runFast(ctx: ModuleContext, args: LineinfileArgs, command: ShellCommand): Promise<ModuleResult> {
-  const r = await ctx.exec(command);
-  const changes = parseFastResult(r.stdout);
-  const data = { path: args.path };
-  if (r.ok && changes !== undefined) {
-    if (changes.length === 0) return { changed: false, msg: `${args.path}: line already present`, data };
-    return { changed: true, msg: `${args.path}: ${changes.map((c) => (c === 'added' ? 'line added' : c)).join(', ')}`, data };
-  }
-  if (r.stderr.includes(`${FAIL_MARKER}missing`)) return { changed: false, failed: true, msg: `${args.path} does not exist: set create: yes to create it with this line`, data };
-  return { changed: false, failed: true, msg: new ExecError(r).message, data };
-}
-
-export const lineinfileModule: ModuleDefinition<LineinfileArgs> = defineModule({
+export const lineinfileModule = defineModule<LineinfileArgs, FileState>({
   name: 'lineinfile',
   schema: moduleSchema({
     properties: {
@@ -248,11 +249,7 @@ export const lineinfileModule: ModuleDefinition<LineinfileArgs> = defineModule({
     example: '- lineinfile:\n    path: /etc/ssh/sshd_config\n    regexp: "^#?PasswordAuthentication"\n    line: PasswordAuthentication no\n    validate: sshd -t -f %s',
     notes: ['insertafter and insertbefore are mutually exclusive.', 'Regular expressions use Python syntax as far as JavaScript shares it; `(?P<name>...)` is translated.'],
   },
-  async run(ctx, args) {
-    const env = planEnv(ctx);
-    const fast = lineinfileFastCommand(args, env);
-    if (fast) return runFast(ctx, args, fast);
-    const st = await readFact(ctx, fileFact(args.path, { content: true, follow: true }));
-    return applyPlan(ctx, planLineinfile(args, st, env));
-  },
+  probe: (args) => fileFact(args.path, { content: true, follow: true }),
+  plan: planLineinfile,
+  fast: (args) => lineinfileFast(args),
 });

@@ -67,11 +67,12 @@ describe('one-command paths (no --check/--diff)', () => {
     const d = tmp();
     writeFileSync(join(d, 'f'), 'x');
     const notDir = await runLocal(fileModule, { path: join(d, 'f'), state: 'directory' });
-    expect(notDir.result).toMatchObject({ failed: true, msg: `${join(d, 'f')} exists and is not a directory: remove it first or choose another path` });
+    expect(notDir.result).toMatchObject({ failed: true, msg: `${join(d, 'f')} exists and is a file, not a directory: remove it first or choose another path` });
     const missing = await runLocal(fileModule, { path: join(d, 'nope'), state: 'file', mode: '0600' });
     expect(missing.result.msg).toMatch(/does not exist: use state=touch/);
     const mode = await runLocal(fileModule, { path: join(d, 'f'), state: 'file', mode: '0600', owner: String(process.getuid?.() ?? 0) });
-    expect(mode.result).toMatchObject({ changed: true, msg: `${join(d, 'f')}: mode` });
+    expect(mode.result).toMatchObject({ changed: true });
+    expect(mode.result.msg).toMatch(new RegExp(`^${join(d, 'f')}: mode 0[0-7]{3} → 0600$`));
     expect(mode.commands).toHaveLength(1);
   });
 
@@ -83,14 +84,51 @@ describe('one-command paths (no --check/--diff)', () => {
     expect(w.result).toMatchObject({ changed: true });
     expect(w.commands).toHaveLength(1);
     const m = await runLocal(copyModule, { dest: join(d, 'f'), content: 'x\n', mode: '0600' });
-    expect(m.result).toMatchObject({ changed: true, msg: `${join(d, 'f')}: mode` });
+    expect(m.result).toMatchObject({ changed: true });
+    expect(m.result.msg).toMatch(new RegExp(`^${join(d, 'f')}: content unchanged; mode 0[0-7]{3} → 0600$`));
+    expect(m.commands).toHaveLength(1);
     expect(mode(join(d, 'f'))).toBe('0600');
     const c = await runLocal(copyModule, { dest: join(d, 'f'), content: 'y\n', mode: '0600' });
-    expect(c.result.msg).toBe(`${join(d, 'f')}: content written`);
+    expect(c.result.msg).toBe(`${join(d, 'f')}: content updated`);
     expect(readFileSync(join(d, 'f'), 'utf8')).toBe('y\n');
     expect(mode(join(d, 'f'))).toBe('0600');
     expect(readdirSync(d)).toEqual(['f']);
   });
+});
+
+describe('the one-command path says what the planned path (--check, --diff) says', () => {
+  // each case runs in --check first (probe + plan, nothing changes), then for real (one command)
+  const cases: Array<[string, ModuleDefinition<never>, (d: string) => Record<string, unknown>, (d: string) => void]> = [
+    ['copy: new file', copyModule, (d) => ({ dest: join(d, 'f'), content: 'x\n', mode: '0640' }), () => undefined],
+    ['copy: other content', copyModule, (d) => ({ dest: join(d, 'f'), content: 'x\n' }), (d) => writeFileSync(join(d, 'f'), 'y\n')],
+    ['copy: same content, other mode', copyModule, (d) => ({ dest: join(d, 'f'), content: 'x\n', mode: '0600' }), (d) => writeFileSync(join(d, 'f'), 'x\n', { mode: 0o644 })],
+    ['copy: into a directory that is a file', copyModule, (d) => ({ dest: join(d, 'f/g'), content: 'x\n' }), (d) => writeFileSync(join(d, 'f'), 'y\n')],
+    ['file: a directory to create', fileModule, (d) => ({ path: join(d, 'a/b'), state: 'directory', mode: '0750' }), () => undefined],
+    ['file: a mode to fix', fileModule, (d) => ({ path: join(d, 'f'), state: 'file', mode: '0600' }), (d) => writeFileSync(join(d, 'f'), 'x', { mode: 0o644 })],
+    ['file: a directory where a file is', fileModule, (d) => ({ path: join(d, 'f'), state: 'directory' }), (d) => writeFileSync(join(d, 'f'), 'x')],
+    ['file: a directory to remove', fileModule, (d) => ({ path: join(d, 'sub'), state: 'absent' }), (d) => mkdirSync(join(d, 'sub'))],
+    ['lineinfile: a line to add', lineinfileModule, (d) => ({ path: join(d, 'f'), line: 'b = 2' }), (d) => writeFileSync(join(d, 'f'), 'a = 1')],
+    ['lineinfile: the line is there, the mode is not', lineinfileModule, (d) => ({ path: join(d, 'f'), line: 'a = 1', mode: '0600' }), (d) => writeFileSync(join(d, 'f'), 'a = 1\n', { mode: 0o644 })],
+    ['lineinfile: a missing file', lineinfileModule, (d) => ({ path: join(d, 'nope'), line: 'a' }), () => undefined],
+  ];
+  for (const [name, module, args, setup] of cases) {
+    it(name, async () => {
+      const d = tmp();
+      setup(d);
+      const planned = await runLocal(module, args(d) as never, { check: true });
+      const real = await runLocal(module, args(d) as never);
+      expect(real.commands).toHaveLength(1);
+      expect({ changed: real.result.changed, failed: real.result.failed ?? false, msg: real.result.msg }).toEqual({
+        changed: planned.result.changed,
+        failed: planned.result.failed ?? false,
+        msg: planned.result.msg,
+      });
+      // and a second run has nothing left to do (or fails the same way), still in one command
+      const again = await runLocal(module, args(d) as never);
+      expect(again.commands).toHaveLength(1);
+      expect(again.result.changed).toBe(false);
+    });
+  }
 });
 
 describe('lineinfile one-command path', () => {

@@ -1,23 +1,24 @@
 // Module tests as data (pyinfra's tests/operations/*.json): each file under
 // test/fixtures/modules/<module>/ gives arguments and the probed state, and the exact commands
-// the planner must produce (none when nothing has to change), whether it changes or fails, and
-// the message. One test per file.
+// the module's plan must produce (none when nothing has to change), whether it changes or fails,
+// and the message. One test per file, for every module in the registry by its name; a module
+// added with its fixtures is tested here without touching this file.
+//
+// Both paths: where the module has a one-command path (FastPath) for these arguments, the
+// branch the host would run for the fixture's state must be the very plan of the planned path
+// (same commands, so the runner reports the planned path's message). `"fast": "KEY"` names the
+// class the host prints for the state; `"fast": null` says no branch covers it (the runner then
+// plans from the probe and runs a second command).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { planFile } from './file.js';
-import { planCopy } from './copy.js';
-import { planLineinfile } from './lineinfile.js';
-import { planService } from './service.js';
-import { planSnap } from './snap.js';
-import { planApt } from './apt.js';
-import { planCommand } from './command.js';
-import { planFirewalld } from './firewalld.js';
-import { planRfc2136Credentials } from './rfc2136-credentials.js';
-import { planChanges, type Plan, type PlanEnv } from './contract.js';
-import { joinCommands } from './runner.js';
+import { getModule } from './registry.js';
+import { planChanges, type Plan, type PlanEnv, type PlanSpec } from './contract.js';
+import { fastBranches, fastCommand, joinCommands } from './runner.js';
+import { normalizeArgs } from './util/schema.js';
+import type { Fact } from '../facts/types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = join(root, 'test/fixtures/modules');
@@ -33,45 +34,27 @@ interface Case {
   failed?: boolean;
   msg?: string;
   diff?: Array<{ path: string; before: string; after: string }>;
+  /** the class the host prints on the one-command path (null: none covers this state) */
+  fast?: string | null;
 }
 
-type PlanFn = (args: never, state: never, env: PlanEnv) => Plan;
-
-const PLANNERS: Record<string, PlanFn> = {
-  file: planFile,
-  copy: planCopy,
-  lineinfile: planLineinfile,
-  service: planService,
-  snap: planSnap,
-  firewalld: planFirewalld,
-  certbot_rfc2136_credentials: planRfc2136Credentials,
-  apt: (args: never, state: never) => {
-    const p = planApt(args, state);
-    return { commands: p.commands, msg: p.failed ?? p.notes.join('; '), failed: p.failed !== undefined };
-  },
-  command: (args: never, _s: never, env: PlanEnv) => {
-    const p = planCommand('command', args, env);
-    return { commands: p.error ? [] : [p.command], msg: p.error ?? '', failed: p.error !== undefined, stdin: p.stdin, changed: !p.error };
-  },
-  shell: (args: never, _s: never, env: PlanEnv) => {
-    const p = planCommand('shell', args, env);
-    return { commands: p.error ? [] : [p.command], msg: p.error ?? '', failed: p.error !== undefined, stdin: p.stdin, changed: !p.error };
-  },
-};
-
 const update = process.env.RB_FIXTURE_UPDATE === '1';
+const shellOf = (p: Plan): string[] => p.commands.map((x) => x.toShell());
 
-for (const module of readdirSync(dir).sort()) {
-  describe(`${module} (test/fixtures/modules/${module})`, () => {
-    for (const file of readdirSync(join(dir, module)).filter((f) => f.endsWith('.json')).sort()) {
-      const path = join(dir, module, file);
+for (const name of readdirSync(dir).sort()) {
+  describe(`${name} (test/fixtures/modules/${name})`, () => {
+    for (const file of readdirSync(join(dir, name)).filter((f) => f.endsWith('.json')).sort()) {
+      const path = join(dir, name, file);
       const c = JSON.parse(readFileSync(path, 'utf8')) as Case;
       it(`${file}: ${c.description}`, () => {
-        const plan = PLANNERS[module];
-        expect(plan, `no planner registered for ${module}`).toBeDefined();
+        const module = getModule(name) as (PlanSpec<unknown, unknown, unknown> & { name: string }) | undefined;
+        expect(typeof module?.plan, `no module with a plan is registered as ${name}`).toBe('function');
+        const spec = module!;
         const env: PlanEnv = { check: false, diff: false, tmpSuffix: 'TMP', vars: {}, ...c.env, now: new Date(c.env?.now ?? '2026-01-02T03:04:05Z') };
-        const p = plan!(c.args as never, c.state as never, env);
-        const commands = p.commands.map((x) => x.toShell());
+        // the arguments as the runner gives them: aliases mapped, defaults filled
+        const args = normalizeArgs<Record<string, unknown>>((spec as unknown as { schema: object }).schema, c.args);
+        const p = spec.plan(args, c.state, env);
+        const commands = shellOf(p);
         if (update) {
           writeFileSync(path, JSON.stringify({ ...c, commands, changed: planChanges(p), failed: p.failed ?? false, msg: p.msg, ...(p.stdin !== undefined ? { stdin: p.stdin.toString() } : {}), ...(p.diff ? { diff: p.diff } : {}) }, null, 2) + '\n');
           return;
@@ -84,6 +67,28 @@ for (const module of readdirSync(dir).sort()) {
         if (c.diff !== undefined) expect(p.diff).toEqual(c.diff);
         // whatever the planner produces must join into one syntactically valid POSIX sh command
         if (commands.length > 0) expect(() => execFileSync('sh', ['-n', '-c', joinCommands(p.commands).toShell()])).not.toThrow();
+
+        // the one-command path, where there is one for these arguments
+        const fast = env.check || env.diff ? undefined : spec.fast?.(args, env);
+        if (!fast) {
+          expect(c.fast, 'the fixture names a fast class, but these arguments have no one-command path').toBeUndefined();
+          return;
+        }
+        const branches = fastBranches(spec, args, fast, env);
+        const probe = spec.probe?.(args, env) as Fact<unknown> | undefined;
+        expect(probe && 'command' in probe, 'a one-command path needs a host probe').toBe(true);
+        expect(() => execFileSync('sh', ['-n', '-c', fastCommand(probe!, fast, branches).command.toShell()])).not.toThrow();
+        const matching = branches.filter((b) => JSON.stringify(shellOf(b.plan)) === JSON.stringify(commands));
+        if (c.fast === null) {
+          expect(matching, 'the fixture says no class covers this state').toEqual([]);
+        } else if (c.fast !== undefined) {
+          const branch = branches.find((b) => b.key === c.fast);
+          if (commands.length === 0) expect(branch, `class ${c.fast} has nothing to run, so it has no branch`).toBeUndefined();
+          else expect(branch && shellOf(branch.plan)).toEqual(commands);
+        } else if (commands.length > 0 && !p.failed) {
+          // every state the planned path would change is covered by one class's branch
+          expect(matching.map((b) => b.key), 'no one-command branch runs what the planned path runs').not.toEqual([]);
+        }
       });
     }
   });

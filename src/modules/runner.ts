@@ -106,7 +106,7 @@ export function fastBranches<S, P>(spec: Pick<PlanSpec<unknown, S, P>, 'plan'>, 
 /** The one command of a fast path: probe, classify, and run the class's branch. */
 export function fastCommand<S>(probe: Fact<S>, fast: FastPath<S>, branches: ReadonlyArray<{ key: string; plan: Plan }>): { command: ShellCommand; parse: Fact<readonly [S, string]>['parse'] } {
   const classify: Fact<string> = { name: 'class', command: sh`k=; ${fast.classify}; printf '%s\\n' "$k"`, parse: (o) => o.trim() };
-  const both = combineFacts([probe, classify] as const);
+  const both = combineFacts([probe, classify] as const, 'fast');
   const cases = branches.map((b) => sh`${b.key}) ${joinCommands(b.plan.commands)} ;;\n`);
   const command = sh`${both.command}; case "$k" in\n${new ShellCommand(cases)}esac`;
   return { command, parse: (o, e, c) => both.parse(o, e, c) };
@@ -135,7 +135,7 @@ async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, arg
     };
   }
   // the branch's own output comes after the probe's sections
-  const tail = r.stdout.slice(r.stdout.lastIndexOf('@@fact-end 1 ')).replace(/^[^\n]*\n?/, '');
+  const tail = r.stdout.slice(r.stdout.lastIndexOf('@@fast-end 1 ')).replace(/^[^\n]*\n?/, '');
   return executePlan(ctx, planned, env, { ...r, stdout: tail, start, end });
 }
 

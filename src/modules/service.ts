@@ -3,11 +3,8 @@
 // no systemd). One probe decides; started/stopped/enabled run nothing when already so.
 import { sh, type ShellCommand } from '../transport/command.js';
 import { serviceStateFact, type ServiceState } from '../facts/service.js';
-import { readFact } from '../facts/run-fact.js';
-import type { ModuleDefinition } from './types.js';
 import { boolSchema, toBool } from './util/args.js';
-import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
-import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
+import { failPlan, noop, type Plan, type PlanEnv } from './contract.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 
@@ -73,9 +70,7 @@ export function planService(args: ServiceArgs, st: ServiceState, _env: PlanEnv):
   return { commands, msg: `${name} ${done.join(', ')} (${st.manager})`, data };
 }
 
-export const servicePlanner: Planner<ServiceArgs, ServiceState> = { plan: planService };
-
-export const serviceModule: ModuleDefinition<ServiceArgs> = defineModule({
+export const serviceModule = defineModule<ServiceArgs, ServiceState>({
   name: 'service',
   aliases: ['systemd', 'systemd_service', 'sysvinit'],
   schema: moduleSchema({
@@ -100,8 +95,6 @@ export const serviceModule: ModuleDefinition<ServiceArgs> = defineModule({
     example: '- service:\n    name: apache2\n    state: reloaded\n- service:\n    name: apache2\n    state: started\n    enabled: yes',
     notes: ['Without systemd, "running" is the init script\'s `status` (exit 0).'],
   },
-  async run(ctx, args) {
-    const st = await readFact(ctx, serviceStateFact(args.name));
-    return applyPlan(ctx, planService(args, st, planEnv(ctx)), { timeoutMs: 600_000 });
-  },
+  probe: (args) => serviceStateFact(args.name),
+  plan: (args, st, env) => ({ ...planService(args, st, env), timeoutMs: 600_000 }),
 });

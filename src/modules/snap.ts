@@ -1,12 +1,9 @@
 // snap: snaps installed (optionally classic) or removed. One probe tells whether snapd is
 // there at all and which of the snaps are installed.
 import { sh, type ShellCommand } from '../transport/command.js';
-import { readFact } from '../facts/run-fact.js';
 import type { Fact } from '../facts/types.js';
-import type { ModuleDefinition } from './types.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
-import { applyPlan, failPlan, noop, type Plan } from './util/plan.js';
-import { planEnv, type PlanEnv, type Planner } from './util/planner.js';
+import { failPlan, noop, type Plan, type PlanEnv } from './contract.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 
@@ -61,9 +58,7 @@ export function planSnap(args: SnapArgs, st: SnapState, _env: PlanEnv): Plan {
   return { commands: [sh`snap remove -- ${present}`], msg: `removed ${present.join(', ')}`, data: { snaps_removed: present } };
 }
 
-export const snapPlanner: Planner<SnapArgs, SnapState> = { plan: planSnap };
-
-export const snapModule: ModuleDefinition<SnapArgs> = defineModule({
+export const snapModule = defineModule<SnapArgs, SnapState>({
   name: 'snap',
   schema: moduleSchema({
     properties: {
@@ -80,8 +75,6 @@ export const snapModule: ModuleDefinition<SnapArgs> = defineModule({
     returns: { snaps_installed: 'snaps installed by this task', snaps_removed: 'snaps removed by this task' },
     example: '- snap:\n    name: certbot\n    classic: yes',
   },
-  async run(ctx, args) {
-    const st = await readFact(ctx, snapStateFact(toList(args.name)));
-    return applyPlan(ctx, planSnap(args, st, planEnv(ctx)), { timeoutMs: 1_800_000 });
-  },
+  probe: (args) => snapStateFact(toList(args.name)),
+  plan: (args, st, env) => ({ ...planSnap(args, st, env), timeoutMs: 1_800_000 }),
 });

@@ -1,8 +1,7 @@
 // stat: what is at a path (never changes anything). One probe: stat plus, for regular files,
 // a checksum; registered under `stat` with Ansible's field names.
 import { fileFact, type FileState } from '../facts/file.js';
-import { readFact } from '../facts/run-fact.js';
-import type { ModuleDefinition, ModuleResult } from './types.js';
+import { failPlan, noop } from './contract.js';
 import { boolSchema, toBool } from './util/args.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
@@ -44,7 +43,7 @@ export function statResult(st: FileState): Record<string, unknown> {
   return out;
 }
 
-export const statModule: ModuleDefinition<StatArgs> = defineModule({
+export const statModule = defineModule<StatArgs, FileState>({
   name: 'stat',
   schema: moduleSchema({
     properties: {
@@ -69,12 +68,9 @@ export const statModule: ModuleDefinition<StatArgs> = defineModule({
     },
     example: '- stat:\n    path: /etc/letsencrypt/live/{{ domain }}/fullchain.pem\n  register: cert\n- debug:\n    msg: "certificate present"\n  when: cert.stat.exists',
   },
-  async run(ctx, args): Promise<ModuleResult> {
-    const st = await readFact(
-      ctx,
-      fileFact(args.path, { follow: toBool(args.follow), checksum: toBool(args.get_checksum, true) ? (args.checksum_algorithm ?? 'sha1') : undefined }),
-    );
-    if (st.error) return { changed: false, failed: true, msg: `cannot stat ${args.path}: ${st.error}` };
-    return { changed: false, msg: st.exists ? `${args.path} exists (${st.type})` : `${args.path} does not exist`, data: { stat: statResult(st) } };
+  probe: (args) => fileFact(args.path, { follow: toBool(args.follow), checksum: toBool(args.get_checksum, true) ? (args.checksum_algorithm ?? 'sha1') : undefined }),
+  plan(args, st) {
+    if (st.error) return failPlan(`cannot stat ${args.path}: ${st.error}`);
+    return noop(st.exists ? `${args.path} exists (${st.type})` : `${args.path} does not exist`, { stat: statResult(st) });
   },
 });

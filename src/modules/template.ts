@@ -2,15 +2,14 @@
 // what copy does (one probe; write only when the rendered content or attributes differ).
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
-import type { ModuleDefinition } from './types.js';
 import { readControllerFile } from './util/local-file.js';
-import { runCopy, WRITE_FILE_PROPERTIES, type CopyArgs } from './copy.js';
+import { COPY_PARTS, WRITE_FILE_PROPERTIES, type CopyArgs, type CopyPlanArgs, type CopyProbe } from './copy.js';
 
 export interface TemplateArgs extends Omit<CopyArgs, 'content'> {
   src: string;
 }
 
-export const templateModule: ModuleDefinition<TemplateArgs> = defineModule({
+export const templateModule = defineModule<TemplateArgs, CopyProbe | undefined, CopyPlanArgs>({
   name: 'template',
   schema: moduleSchema({
     properties: {
@@ -32,14 +31,14 @@ export const templateModule: ModuleDefinition<TemplateArgs> = defineModule({
     },
     example: '- template:\n    src: templates/allmon3.ini.j2\n    dest: /etc/allmon3/allmon3.ini\n    mode: "0640"\n    owner: root\n    group: www-data',
   },
-  async run(ctx, args) {
+  // rendered on the controller, then exactly copy's probe, plan and one-command path
+  async prepare(ctx, args) {
     const source = await readControllerFile(ctx, args.src, 'templates');
-    let text: string;
     try {
-      text = ctx.renderTemplate(source);
+      return { ...args, text: ctx.renderTemplate(source) };
     } catch (e) {
-      return { changed: false, failed: true, msg: `template ${args.src}: ${(e as Error).message}` };
+      return { ...args, text: '', error: `template ${args.src}: ${(e as Error).message}` };
     }
-    return runCopy(ctx, args, text);
   },
+  ...COPY_PARTS,
 });

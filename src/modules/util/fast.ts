@@ -1,33 +1,14 @@
-// One-round-trip paths: when nothing needs showing first (no --check, no --diff) and the
-// arguments are simple, the host checks and changes in the same command, so a first run costs
-// one remote command per task like a plain shell script would, not a probe plus a change.
-// The command prints `runbook-result:<what changed>|ok`; anything else is a failure.
-import { sh, ShellCommand, raw } from '../../transport/command.js';
+// Pieces of the one-command paths (contract.ts FastPath) of the file-like modules: the host
+// classifies a path's attributes against the wanted ones, and a representative FileState stands
+// for each class, so the branch the host runs is the module's own plan for that class.
+import { sh, type ShellCommand } from '../../transport/command.js';
+import type { FileState } from '../../facts/file.js';
 import { parseModeArg } from './mode.js';
 
-export const RESULT_MARKER = 'runbook-result:';
-
-/** Parsed result line: the list of changes (empty = nothing changed), or undefined when missing. */
-export function parseFastResult(stdout: string): string[] | undefined {
-  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
-  if (line === undefined) return undefined;
-  const v = line.slice(RESULT_MARKER.length).trim();
-  return v === 'ok' || v === '' ? [] : v.split(/\s+/);
-}
-
-/** Mode/owner/group of an existing path, fixed in place, each change recorded in $c. */
-export function attributeFixes(path: string | ShellCommand, a: { mode?: unknown; owner?: string; group?: string }): ShellCommand | undefined {
-  const p = path instanceof ShellCommand ? path : sh`${path}`;
-  const parts: ShellCommand[] = [];
-  const mode = parseModeArg(a.mode);
-  if (mode && 'octal' in mode) {
-    const short = parseInt(mode.octal, 8).toString(8);
-    parts.push(sh`[ "$(stat -L -c %a -- ${p})" = ${short} ] || { chmod ${mode.octal} -- ${p} || exit 1; c="$c mode"; }`);
-  }
-  if (a.owner !== undefined) parts.push(sh`[ "$(stat -L -c %U -- ${p})" = ${a.owner} ] || [ "$(stat -L -c %u -- ${p})" = ${a.owner} ] || { chown ${a.owner} -- ${p} || exit 1; c="$c owner"; }`);
-  if (a.group !== undefined) parts.push(sh`[ "$(stat -L -c %G -- ${p})" = ${a.group} ] || [ "$(stat -L -c %g -- ${p})" = ${a.group} ] || { chgrp ${a.group} -- ${p} || exit 1; c="$c group"; }`);
-  if (parts.length === 0) return undefined;
-  return new ShellCommand(parts.flatMap((x, i) => (i === 0 ? [x] : [raw('; '), x])));
+export interface WantedAttrs {
+  mode?: unknown;
+  owner?: string;
+  group?: string;
 }
 
 /** Symbolic modes need the current mode to be resolved: only octal modes take the fast path. */
@@ -40,4 +21,45 @@ export function fastModeOk(mode: unknown): boolean {
   }
 }
 
-export const PRINT_RESULT = raw(`printf '${RESULT_MARKER}%s\\n' "\${c:-ok}"`);
+/**
+ * Shell that appends to `$k` a letter per attribute that differs from the wanted one: `m`
+ * mode, `o` owner, `g` group (one `stat` for all three). `path` is a shell word (`"$d"`).
+ */
+export function attrLetters(path: ShellCommand, a: WantedAttrs): ShellCommand {
+  const mode = parseModeArg(a.mode);
+  const tests: ShellCommand[] = [];
+  if (mode && 'octal' in mode) tests.push(sh`[ "$1" = ${parseInt(mode.octal, 8).toString(8)} ] || k="\${k}m"`);
+  if (a.owner !== undefined) tests.push(sh`[ "$2" = ${a.owner} ] || [ "$3" = ${a.owner} ] || k="\${k}o"`);
+  if (a.group !== undefined) tests.push(sh`[ "$4" = ${a.group} ] || [ "$5" = ${a.group} ] || k="\${k}g"`);
+  if (tests.length === 0) return sh`:`;
+  let body = tests[0]!;
+  for (const t of tests.slice(1)) body = sh`${body}; ${t}`;
+  return sh`set -- $(stat -L -c '%a %U %u %G %g' -- ${path}); ${body}`;
+}
+
+/** Every combination of the letters attrLetters can append ('' first). */
+export function letterSets(a: WantedAttrs): string[] {
+  const letters = [...(parseModeArg(a.mode) ? 'm' : ''), ...(a.owner !== undefined ? 'o' : ''), ...(a.group !== undefined ? 'g' : '')];
+  let sets = [''];
+  for (const l of letters) sets = [...sets, ...sets.map((s) => s + l)];
+  return sets;
+}
+
+/** The attributes of a representative state: wanted where the letter is absent, different where present. */
+export function attrsFor(letters: string, a: WantedAttrs): Pick<FileState, 'mode' | 'owner' | 'uid' | 'group' | 'gid'> {
+  const mode = parseModeArg(a.mode);
+  const wanted = mode && 'octal' in mode ? mode.octal.padStart(4, '0') : undefined;
+  const out: Pick<FileState, 'mode' | 'owner' | 'uid' | 'group' | 'gid'> = {};
+  if (wanted !== undefined) out.mode = letters.includes('m') ? (wanted === '0000' ? '0777' : '0000') : wanted;
+  if (a.owner !== undefined) {
+    const same = !letters.includes('o');
+    out.owner = same ? a.owner : '';
+    out.uid = same && /^\d+$/.test(a.owner) ? Number(a.owner) : -1;
+  }
+  if (a.group !== undefined) {
+    const same = !letters.includes('g');
+    out.group = same ? a.group : '';
+    out.gid = same && /^\d+$/.test(a.group) ? Number(a.group) : -1;
+  }
+  return out;
+}

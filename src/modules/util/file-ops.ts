@@ -5,7 +5,7 @@
 import { sh, rawCommand, quote, type Raw, type ShellCommand } from '../../transport/command.js';
 import type { FileState } from '../../facts/file.js';
 import { sameMode, wantedMode } from './mode.js';
-import { FAIL_MARKER, joinCommands } from './plan.js';
+import { FAIL_MARKER, joinCommands } from '../runner.js';
 
 export interface AttributeArgs {
   mode?: unknown;
@@ -121,6 +121,19 @@ export function writeFileCommand(dest: string, o: WriteFileOptions): ShellComman
   if (o.backupFile !== undefined && o.exists) steps.push(sh`cp -p -- ${dest} ${o.backupFile}`);
   steps.push(sh`mv -f -- ${tmp} ${dest}`);
   return sh`{ ${joinCommands(steps)}; } || { rm -f -- ${tmp}; false; }`;
+}
+
+/**
+ * One command that appends `line` to the existing file `dest` atomically: a copy in a temp file
+ * next to it gets a final newline if it lacks one, then the line, the wanted (or the current)
+ * attributes, and replaces the file. Nothing of the content travels: the host has it.
+ */
+export function appendLineCommand(dest: string, line: string, o: Omit<WriteFileOptions, 'exists' | 'backupFile' | 'validate'>): ShellCommand {
+  const tmp = tempPathFor(dest, o.tmpSuffix);
+  const setMode = o.mode !== undefined ? sh`chmod ${o.mode} -- ${tmp}` : sh`chmod --reference=${dest} -- ${tmp}`;
+  const spec = ownerSpec(o.owner, o.group);
+  const setOwner = spec !== undefined ? sh`chown ${spec} -- ${tmp}` : keepOwner(dest, tmp);
+  return sh`{ ${createTemp(tmp, dest)} && { [ ! -s ${tmp} ] || [ -z "$(tail -c1 -- ${tmp})" ] || echo >> ${tmp}; } && printf '%s\n' ${line} >> ${tmp} && ${setMode} && ${setOwner} && mv -f -- ${tmp} ${dest}; } || { rm -f -- ${tmp}; false; }`;
 }
 
 /** Ansible's backup name: `dest.YYYY-MM-DD@HH:MM:SS~` (controller time, UTC). */
