@@ -2,23 +2,22 @@
 // comma-separated string, and the JSON Schema fragments that accept them. Playbooks written for
 // Ansible use these spellings, so every module accepts them the same way.
 import type { SchemaObject } from 'ajv';
+import { parseAnsibleBool } from '../../util/booleans.js';
 
-const TRUE_WORDS = new Set(['yes', 'y', 'true', 'on', '1']);
-const FALSE_WORDS = new Set(['no', 'n', 'false', 'off', '0', '']);
-
-/** The spellings a boolean argument accepts besides true/false (Ansible's list). */
+/**
+ * The spellings the argument schemas list for a boolean (published in schemas/ and compiled into
+ * the playbook validators); toBool reads every word of util/booleans.ts.
+ */
 export const BOOLEAN_WORDS = ['yes', 'no', 'true', 'false', 'on', 'off', 'y', 'n', '1', '0', 'True', 'False', 'Yes', 'No'] as const;
 
 /** Interpret an Ansible-style boolean; `undefined` gives the fallback. Throws TypeError for anything else. */
 export function toBool(value: unknown, fallback = false): boolean {
   if (value === undefined || value === null) return fallback;
-  if (typeof value === 'boolean') return value;
+  const b = parseAnsibleBool(value);
+  if (b !== undefined) return b;
+  // a templated value that rendered empty reads as false; other numbers as C does
+  if (typeof value === 'string' && value.trim() === '') return false;
   if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string') {
-    const w = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(w)) return true;
-    if (FALSE_WORDS.has(w)) return false;
-  }
   throw new TypeError(`expected a boolean (true/false, yes/no), got ${JSON.stringify(value)}`);
 }
 
