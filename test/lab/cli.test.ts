@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { framesOf, runAtTerminal } from '../support/terminal.js';
+import { runCli } from '../support/cli.js';
 
 const NAME = 'cl';
 let lab: LabInfo;
@@ -93,5 +94,15 @@ describe.skipIf(labSkipReason())('operator command line over real SSH', () => {
     expect(vv.screen).toContain('    $ for i in 1 2 3 4 5 6; do echo unpacking part $i of 6; sleep 0.5; done');
     // eslint-disable-next-line no-control-regex
     expect(vv.raw.replace(/\u001b\[\d+A|\u001b\[J/g, '')).not.toMatch(/\u001b\[[0-9;]*m/);
+  });
+
+  it('runbook inventory --list / --host over the lab inventory, as ansible-inventory prints them', async () => {
+    const list = await runCli(['inventory', '-i', 'hosts.yml', '--list'], { cwd: dir });
+    expect(list.code, list.err).toBe(0);
+    const parsed = JSON.parse(list.out) as { _meta: { hostvars: Record<string, Record<string, unknown>> }; ungrouped: { hosts: string[] } };
+    expect(Object.keys(parsed._meta.hostvars).sort()).toEqual([...names].sort());
+    expect(parsed.ungrouped.hosts.sort()).toEqual([...names].sort());
+    const host = await runCli(['inventory', '-i', 'hosts.yml', '--host', names[0]!], { cwd: dir });
+    expect(JSON.parse(host.out)).toMatchObject({ ansible_host: lab.hosts[0]!.address, ansible_port: lab.hosts[0]!.port, ansible_user: lab.users.nopasswd.name });
   });
 });

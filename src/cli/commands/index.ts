@@ -5,6 +5,7 @@ import { docCommand } from './doc.js';
 import { labCommand } from './lab.js';
 import { vaultCommand } from './vault.js';
 import { configCommand } from './config.js';
+import { inventoryCommand } from './inventory.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand, configCommand];
+export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand, inventoryCommand, configCommand];
