@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command, CommandIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { explainParseError, explainUnknownCommand } from './flags.js';
-import { RunbookError, EXIT } from '../util/errors.js';
+import { RunbookError, EXIT, exitCodesHelp } from '../util/errors.js';
 
 export function version(): string {
   const pkgPath = fileURLToPath(new URL('../../package.json', import.meta.url));
@@ -29,13 +29,7 @@ Options:
   -h, --help     show help (also: runbook <command> --help)
   -V, --version  print the version
 
-Exit codes:
-  0    success: every host ok
-  1    usage or validation error (nothing was run)
-  2    some host failed
-  4    some host unreachable (and none failed)
-  8    partly deferred: the hosts that ran are ok, some were deferred (weekly certificate budget)
-  130  interrupted (Ctrl-C)
+${exitCodesHelp()}
 
 Examples:
   runbook validate playbooks/allmon3.yml -i inventory.yml

@@ -20,7 +20,7 @@
 // later wins). So: all < parent group < child group < host, and a group_vars file beats
 // inventory-file vars at the same level. Note the Ansible rule this implies: every
 // group_vars file (5) beats every inventory-file group var (4), even of a deeper group.
-import type { Diagnostic } from '../playbook/diagnostic.js';
+import type { Diagnostic } from '../util/diagnostic.js';
 import type { Inventory, InventoryGroup, InventoryHost } from './types.js';
 import type { RawInventory } from './raw.js';
 

@@ -8,70 +8,16 @@
 //   [all_servers:children]
 //   web
 //
-// Host lines are split like a POSIX shell (quotes group, `#` starts a comment even inside a
-// word, as with Python's shlex); `[g:vars]` lines are `key=value` with the value taken whole.
+// Host lines are split by Python's shlex with comments (util/shlex: quotes group, `#` starts a
+// comment even inside a word, `a="x\$y"` keeps its backslash); `[g:vars]` lines are
+// `key=value` with the value taken whole.
 // `[g:vars]` for a group never declared and `[g:children]` naming an undeclared group are
 // errors, as in Ansible.
-import type { SourceLocation } from '../playbook/diagnostic.js';
+import type { SourceLocation } from '../util/diagnostic.js';
 import { expandHostRange, splitPort } from './names.js';
 import { iniValue } from './py-literal.js';
 import type { RawInventory } from './raw.js';
-
-interface Token {
-  text: string;
-  col: number;
-}
-
-/** shlex.split(line, comments=True, posix=True); undefined for an unclosed quote. */
-export function shlexSplit(line: string): Token[] | undefined {
-  const out: Token[] = [];
-  let cur = '';
-  let start = -1;
-  let inToken = false;
-  let i = 0;
-  const push = (): void => {
-    if (inToken) out.push({ text: cur, col: start + 1 });
-    cur = '';
-    inToken = false;
-  };
-  while (i < line.length) {
-    const c = line[i]!;
-    if (/\s/.test(c)) {
-      push();
-      i++;
-    } else if (c === '#') {
-      break;
-    } else if (c === "'" || c === '"') {
-      if (!inToken) start = i;
-      inToken = true;
-      const end = c === "'" ? line.indexOf("'", i + 1) : findDoubleQuoteEnd(line, i + 1);
-      if (end < 0) return undefined;
-      const body = line.slice(i + 1, end);
-      cur += c === '"' ? body.replace(/\\(["\\$`])/g, '$1') : body;
-      i = end + 1;
-    } else if (c === '\\') {
-      if (!inToken) start = i;
-      inToken = true;
-      if (i + 1 < line.length) cur += line[i + 1];
-      i += 2;
-    } else {
-      if (!inToken) start = i;
-      inToken = true;
-      cur += c;
-      i++;
-    }
-  }
-  push();
-  return out;
-}
-
-function findDoubleQuoteEnd(line: string, from: number): number {
-  for (let i = from; i < line.length; i++) {
-    if (line[i] === '\\') i++;
-    else if (line[i] === '"') return i;
-  }
-  return -1;
-}
+import { ShlexError, shlexWords, type ShlexWord } from '../util/shlex.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$/;
 
@@ -120,23 +66,27 @@ export function parseIniInventory(source: string, file: string, raw: RawInventor
     if (group === '') return; // inside a broken section: already reported
 
     if (state === 'hosts') {
-      const tokens = shlexSplit(text);
-      if (!tokens) {
-        raw.diag('error', at(lineNo, indent + 1), '', 'inventory-ini-quote', 'unclosed quote in host line', 'close the quote or escape it with a backslash');
+      let words: ShlexWord[];
+      try {
+        words = shlexWords(text, { comments: true });
+      } catch (e) {
+        if (!(e instanceof ShlexError)) throw e;
+        if (text.charAt(e.offset) === '\\') raw.diag('error', at(lineNo, e.offset + 1), '', 'inventory-ini-quote', 'a backslash ends the host line', 'remove it, or write \\\\ for a backslash');
+        else raw.diag('error', at(lineNo, indent + 1), '', 'inventory-ini-quote', 'unclosed quote in host line', 'close the quote or escape it with a backslash');
         return;
       }
-      if (tokens.length === 0) return;
-      const [first, ...rest] = tokens as [Token, ...Token[]];
+      const [first, ...rest] = words;
+      if (first === undefined) return;
       const vars: Record<string, unknown> = {};
-      for (const t of rest) {
-        const eq = t.text.indexOf('=');
+      for (const w of rest) {
+        const eq = w.value.indexOf('=');
         if (eq <= 0) {
-          raw.diag('error', at(lineNo, t.col), '', 'inventory-ini-host-var', `expected key=value after the host, got '${t.text}'`, 'host variables are written key=value, separated by spaces; quote values with spaces');
+          raw.diag('error', at(lineNo, w.offset + 1), '', 'inventory-ini-host-var', `expected key=value after the host, got '${w.value}'`, 'host variables are written key=value, separated by spaces; quote values with spaces');
           continue;
         }
-        vars[t.text.slice(0, eq)] = iniValue(t.text.slice(eq + 1));
+        vars[w.value.slice(0, eq)] = iniValue(w.value.slice(eq + 1));
       }
-      addHostPattern(raw, group, first.text, vars, at(lineNo, first.col));
+      addHostPattern(raw, group, first.value, vars, at(lineNo, first.offset + 1));
       return;
     }
 

@@ -99,6 +99,18 @@ describe('INI inventory', () => {
     expect(err.message).toMatch(/invalid section '\[web:nonsense\]'/);
     expect(err.message).toMatch(/expected one group name per line/);
   });
+  it('host line values split as Python shlex does: "x\\$y" keeps its backslash', async () => {
+    const dir = await testdir({ hosts: '[web]\nweb1 a="x\\$y" b=\'p\\q\' c=r\\$s d="u v" # e=1\n' });
+    const inv = await loadInventory(join(dir, 'hosts'));
+    expect(vars(inv, 'web1')).toMatchObject({ a: 'x\\$y', b: 'p\\q', c: 'r$s', d: 'u v' });
+    expect(vars(inv, 'web1')).not.toHaveProperty('e');
+  });
+  it('points at the column of a bad word after quoted values, and at a trailing backslash', async () => {
+    const dir = await testdir({ hosts: '[web]\nweb1 a="x\\$y z" oops\nweb2 a=1 \\\n' });
+    const err = await failure(loadInventory(join(dir, 'hosts')));
+    expect(err.message).toMatch(/hosts:2:17: error: expected key=value after the host, got 'oops'/);
+    expect(err.message).toMatch(/hosts:3:10: error: a backslash ends the host line/);
+  });
 });
 
 describe('other sources', () => {

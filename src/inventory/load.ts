@@ -17,7 +17,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { formatDiagnostics, summarizeDiagnostics } from '../playbook/format.js';
 import { DEFAULT_YAML_LIMITS, parseYaml } from '../playbook/yaml.js';
-import type { Diagnostic } from '../playbook/diagnostic.js';
+import type { Diagnostic } from '../util/diagnostic.js';
 import { ValidationError } from '../util/errors.js';
 import { buildInventory } from './build.js';
 import type { VarsLevel } from './build.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expandHostRange, invalidGroupName, invalidHostName, splitPort, unusualGroupName } from './names.js';
 import { iniValue, pyLiteral } from './py-literal.js';
-import { shlexSplit } from './ini.js';
+import { ShlexError, shlexWords } from '../util/shlex.js';
 
 const hosts = (p: string): string[] => {
   const r = expandHostRange(p);
@@ -99,16 +99,20 @@ describe('INI values (Python literals)', () => {
 });
 
 describe('shlex split (INI host lines)', () => {
-  const words = (line: string): string[] | undefined => shlexSplit(line)?.map((t) => t.text);
+  const words = (line: string): string[] => shlexWords(line, { comments: true }).map((t) => t.value);
   it('splits like Python shlex with comments', () => {
     expect(words('h1 a=1 b="x y" c=\'p q\'')).toEqual(['h1', 'a=1', 'b=x y', 'c=p q']);
     expect(words('h1 a=1 # comment b=2')).toEqual(['h1', 'a=1']);
     expect(words('h1 pass=ab#cd')).toEqual(['h1', 'pass=ab']);
     expect(words('h1 pass="ab#cd"')).toEqual(['h1', 'pass=ab#cd']);
     expect(words('h1 a=x\\ y')).toEqual(['h1', 'a=x y']);
-    expect(words('h1 a="unclosed')).toBeUndefined();
+    expect(() => words('h1 a="unclosed')).toThrow(ShlexError);
+  });
+  it('keeps a backslash before $ inside double quotes, as Python shlex does', () => {
+    expect(words('h1 a="x\\$y" b="q\\"r" c="s\\\\t"')).toEqual(['h1', 'a=x\\$y', 'b=q"r', 'c=s\\t']);
   });
   it('reports token columns', () => {
-    expect(shlexSplit('  h1   a=1')?.map((t) => t.col)).toEqual([3, 8]);
+    expect(shlexWords('  h1   a=1', { comments: true }).map((t) => t.offset + 1)).toEqual([3, 8]);
+    expect(shlexWords('h1 "a b"=1 \'c\'d', { comments: true }).map((t) => t.offset)).toEqual([0, 3, 11]);
   });
 });

@@ -1,7 +1,7 @@
 // What inventory sources (INI, YAML, host lists, several files of a directory) add up to
 // before variables are merged: hosts in file order, groups with their own vars, and the
 // problems found, each with a position.
-import type { Diagnostic, SourceLocation } from '../playbook/diagnostic.js';
+import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
 import { invalidGroupName, invalidHostName, unusualGroupName } from './names.js';
 
 export interface RawHost {

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../playbook/diagnostic.js';
+import type { Diagnostic } from '../util/diagnostic.js';
 
 // An inventory after loading: every host with its merged variables (Ansible's precedence:
 // all < parent groups < child groups < host; group_vars/ and host_vars/ files beside the

@@ -10,7 +10,7 @@ import { loadPlaybook } from './load.js';
 import { formatDiagnostics } from './format.js';
 import { BLOCK_KEYWORDS, COMMON_TASK_KEYWORDS, INCLUDE_KEYWORDS, PLAY_KEYWORDS, TASK_ONLY_KEYWORDS, validateKeyword } from './schema.js';
 import { testModules } from './testing.js';
-import type { Diagnostic } from './diagnostic.js';
+import type { Diagnostic } from '../util/diagnostic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const corpusDir = join(root, 'test/fixtures/playbooks');

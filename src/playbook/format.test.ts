@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeFrame, formatDiagnostics, summarizeDiagnostics } from './format.js';
-import type { Diagnostic } from './diagnostic.js';
+import type { Diagnostic } from '../util/diagnostic.js';
 
 const source = '- hosts: all\n  tasks:\n    - file:\n        path: /x\n        mode: 644\n';
 const diag = (over: Partial<Diagnostic> = {}): Diagnostic => ({

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { visible } from '../util/visible.js';
 import { isVaultText } from '../vault/format.js';
-import type { Diagnostic } from './diagnostic.js';
+import type { Diagnostic } from '../util/diagnostic.js';
 
 export interface FormatOptions {
   /** lines of context before the marked line (default 2) */

@@ -9,7 +9,7 @@ import { codeFrame, formatDiagnostics } from './format.js';
 import { visible } from '../util/visible.js';
 import { loadPlaybook, type LoadResult } from './load.js';
 import { testModules } from './testing.js';
-import type { Diagnostic } from './diagnostic.js';
+import type { Diagnostic } from '../util/diagnostic.js';
 
 function writeBytes(bytes: Uint8Array | string): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-hard-'));

@@ -2,7 +2,7 @@
 // (yes/no booleans, key=value arguments, free-form commands, with_items, ansible.builtin.*
 // names) and produces the plain data of ./types.ts, or every problem found, with positions.
 import { dirname, resolve, relative } from 'node:path';
-import type { Diagnostic, SourceLocation } from './diagnostic.js';
+import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
 import type { BlockNode, Play, Playbook, Serial, Step, TaskKeywords, TaskNode, Templated } from './types.js';
 import { readYamlFile, type ParsedYaml, type YamlLimits } from './yaml.js';
 import {

@@ -1,6 +1,6 @@
 // Semantic rules: what a schema cannot say. Each rule returns Diagnostics with a stable code,
 // a message and a fix, and all rules run so the user sees every problem at once.
-import type { Diagnostic, SourceLocation } from './diagnostic.js';
+import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
 import type { Play, Playbook, Step, TaskNode } from './types.js';
 import { didYouMean } from '../util/edit-distance.js';
 

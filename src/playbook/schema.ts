@@ -491,17 +491,6 @@ export function validateModuleArgs(m: AnyModule, args: Record<string, unknown>):
   return v(args) ? [] : [...(v.errors ?? [])];
 }
 
-/** The JSON schema of a module argument, following a simple property path (for messages). */
-export function argSchemaAt(m: AnyModule, path: ReadonlyArray<string>): Record<string, unknown> | undefined {
-  let node = m.schema as Record<string, unknown> | undefined;
-  for (const seg of path) {
-    const props = node?.properties as Record<string, Record<string, unknown>> | undefined;
-    node = props?.[seg];
-    if (node === undefined) return undefined;
-  }
-  return node;
-}
-
 /**
  * Every published schema file (path relative to the package root → content). One source for
  * `npm run schemas` (scripts/write-schemas.ts) and the test that keeps schemas/ in sync.

@@ -1,6 +1,6 @@
 // The playbook as plain, documented data, after parse → schema → normalise → semantic rules.
 // What a task *is* lives here; how it went (results) lives in src/engine and src/report.
-import type { SourceLocation } from './diagnostic.js';
+import type { SourceLocation } from '../util/diagnostic.js';
 
 /** A template string (may contain `{{ }}`), or any YAML value whose strings may be templates. */
 export type Templated = unknown;

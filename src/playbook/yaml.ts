@@ -21,7 +21,7 @@ import {
   type Node as YamlNode,
   type YAMLError,
 } from 'yaml';
-import type { Diagnostic, SourceLocation } from './diagnostic.js';
+import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
 import { isVaultText } from '../vault/format.js';
 import { Keyring, VaultError } from '../vault/keyring.js';
 import { currentKeyring } from '../vault/scope.js';

@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parse as parseYamlText, stringify as stringifyYaml } from 'yaml';
-import { quote as shellQuote } from '../transport/command.js';
+import { shellQuote } from '../util/shlex.js';
 import { TemplateRuntimeError } from './errors.js';
 import { parseAnsibleBool } from '../util/booleans.js';
-import type { FilterFn } from './interpret.js';
+import type { FilterFn } from './access.js';
 import type { LazyMapping } from './values.js';
-import { OMIT, contains, getAttr, pySplit } from './interpret.js';
+import { OMIT, contains, getAttr, pySplit } from './access.js';
 import { MORE_FILTERS } from './more-filters.js';
 import { pyRegex, pyReplacement, versionCompare } from './tests.js';
 import {

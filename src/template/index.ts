@@ -5,7 +5,7 @@ export type { Lookupable, ScopeLike } from './render.js';
 export { createScope, createHostvars, VarScope } from './scope.js';
 export type { ScopeLayer } from './scope.js';
 export { TemplateError } from './errors.js';
-export { OMIT } from './interpret.js';
+export { OMIT } from './access.js';
 export { LazyMapping, Undefined } from './values.js';
 export { isTemplate } from './compile.js';
 export { toBool } from './filters.js';

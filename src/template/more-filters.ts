@@ -3,7 +3,7 @@
 // %-formatting), `truncate`, `urlencode` and `batch`.
 import { DateTime, strftime } from './datetime.js';
 import { TemplateRuntimeError } from './errors.js';
-import type { FilterFn } from './interpret.js';
+import type { FilterFn } from './access.js';
 import { isList, isMapping, iterate, mappingGet, mappingHas, mappingKeys, repr, str, truthy, typeName } from './values.js';
 
 function arg(args: unknown[], i: number, kwargs: Record<string, unknown>, name: string, dflt: unknown): unknown {

@@ -1,7 +1,7 @@
 // Jinja2 and Ansible tests (`x is defined`, `result is failed`, `v is version('2.0', '>=')`).
 import { TemplateRuntimeError } from './errors.js';
-import type { TestFn } from './interpret.js';
-import { contains } from './interpret.js';
+import type { TestFn } from './access.js';
+import { contains } from './access.js';
 import type { LazyMapping } from './values.js';
 import { Callable, Undefined, compare, equals, isList, isMapping, mappingGet, str, truthy, typeName } from './values.js';
 

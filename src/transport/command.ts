@@ -2,6 +2,8 @@
 // secrets. A secret is sent to the host but shown as `********` in every log, event, error and
 // report (pyinfra's QuoteString/MaskString idea).
 
+import { shellQuote } from '../util/shlex.js';
+
 const MASK = '********';
 
 export class Secret {
@@ -21,12 +23,8 @@ export class Raw {
 
 type Part = string | Raw | Secret | ShellCommand;
 
-/** Quote a value for a POSIX shell. */
-export function quote(value: string): string {
-  if (value === '') return "''";
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+/** Quote a value for a POSIX shell: util/shlex's shellQuote (also the `quote` filter), under the name the command builders use. */
+export const quote = shellQuote;
 
 export class ShellCommand {
   /** literal text and values, in order; literal text is Raw */

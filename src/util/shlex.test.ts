@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShlexError, shlexSplit } from './shlex.js';
+import { ShlexError, shellQuote, shlexSplit, shlexWords } from './shlex.js';
 
 // Expected words are what Python 3's shlex.split(text) returns for the same text.
 const PYTHON: Array<[what: string, text: string, words: string[]]> = [
@@ -81,5 +81,31 @@ describe('shlexSplit with lineContinuation', () => {
     for (const [, text, words] of PYTHON.filter(([, text]) => !text.includes('\\\n'))) {
       expect(shlexSplit(text, { lineContinuation: true })).toEqual(words);
     }
+  });
+});
+
+describe('shlexWords with comments (Python shlex.split(comments=True))', () => {
+  it('a # outside quotes ends the text, also inside a word; in quotes it is text', () => {
+    expect(shlexWords('a b # c d', { comments: true }).map((w) => w.value)).toEqual(['a', 'b']);
+    expect(shlexWords('a b#c d', { comments: true }).map((w) => w.value)).toEqual(['a', 'b']);
+    expect(shlexWords('a "b#c" \'#\'', { comments: true }).map((w) => w.value)).toEqual(['a', 'b#c', '#']);
+    expect(shlexSplit('a b#c d')).toEqual(['a', 'b#c', 'd']);
+  });
+  it('gives each word the index of its first character or opening quote', () => {
+    expect(shlexWords(' ab  "c d"e  \\ f')).toEqual([
+      { value: 'ab', offset: 1 },
+      { value: 'c de', offset: 5 },
+      { value: ' f', offset: 13 },
+    ]);
+  });
+});
+
+describe('shellQuote (Python shlex.quote)', () => {
+  it('leaves safe words alone and single-quotes the rest, so shlexSplit gives the word back', () => {
+    expect(shellQuote('abc-1.2/x=y@z%:+,')).toBe('abc-1.2/x=y@z%:+,');
+    expect(shellQuote('')).toBe("''");
+    expect(shellQuote('a b')).toBe("'a b'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    for (const w of ['', 'a b', "it's", '$HOME', 'x\\y', '"q"', '*', 'tab\there']) expect(shlexSplit(shellQuote(w))).toEqual([w]);
   });
 });

@@ -21,6 +21,18 @@ export interface ShlexOptions {
    * backslash too), so `foo \` + newline + `--bar` would give the word "\n--bar". Default false.
    */
   lineContinuation?: boolean;
+  /**
+   * `#` outside quotes starts a comment to the end of the text, also in the middle of a word
+   * (`a#b` is the word `a`), as Python's `shlex.split(text, comments=True)`; Ansible's INI
+   * inventory splits host lines so. Default false: `#` is an ordinary character.
+   */
+  comments?: boolean;
+}
+
+/** One word and where it starts in the text (0-based index of its first character or quote). */
+export interface ShlexWord {
+  value: string;
+  offset: number;
 }
 
 /** The text cannot be split: an unclosed quote, or a backslash with nothing after it. */
@@ -38,18 +50,27 @@ export class ShlexError extends Error {
 const WHITESPACE = ' \t\r\n';
 
 export function shlexSplit(text: string, options: ShlexOptions = {}): string[] {
+  return shlexWords(text, options).map((w) => w.value);
+}
+
+/** shlexSplit, with the position of each word (for messages that point at a column). */
+export function shlexWords(text: string, options: ShlexOptions = {}): ShlexWord[] {
   const continuation = options.lineContinuation ?? false;
-  const words: string[] = [];
+  const comments = options.comments ?? false;
+  const words: ShlexWord[] = [];
   let word = '';
   // a word has begun: a quoted empty string starts one, so '' is a word of its own
   let inWord = false;
+  let start = 0;
   let i = 0;
   while (i < text.length) {
     const c = text.charAt(i);
-    if (WHITESPACE.includes(c)) {
-      if (inWord) words.push(word);
+    if (!inWord) start = i;
+    if (WHITESPACE.includes(c) || (comments && c === '#')) {
+      if (inWord) words.push({ value: word, offset: start });
       word = '';
       inWord = false;
+      if (c === '#') break;
       i++;
     } else if (c === '\\') {
       if (i + 1 >= text.length) throw new ShlexError(`unterminated escape: a backslash ends the text: ${text}`, i);
@@ -89,10 +110,20 @@ export function shlexSplit(text: string, options: ShlexOptions = {}): string[] {
       i++;
     }
   }
-  if (inWord) words.push(word);
+  if (inWord) words.push({ value: word, offset: start });
   return words;
 }
 
 function unterminated(quote: string, text: string, at: number): ShlexError {
   return new ShlexError(`unterminated ${quote} quote (opened at character ${at + 1}) in: ${text}`, at);
+}
+
+/**
+ * Quote a word for a POSIX shell, as Python's `shlex.quote` (and Ansible's `quote` filter): safe
+ * words as they are, anything else in single quotes. The inverse of shlexSplit for one word.
+ */
+export function shellQuote(value: string): string {
+  if (value === '') return "''";
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

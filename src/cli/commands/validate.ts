@@ -2,7 +2,7 @@
 // anywhere (YAML safety, schema, module arguments, semantic rules, host patterns against the
 // inventory), and nothing else. Diagnostics go to stderr; --json puts a report on stdout.
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
-import type { Diagnostic } from '../../playbook/diagnostic.js';
+import type { Diagnostic } from '../../util/diagnostic.js';
 import { formatDiagnostics, summarizeDiagnostics } from '../../playbook/format.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import type { Step } from '../../playbook/types.js';
