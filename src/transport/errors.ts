@@ -65,3 +65,8 @@ export function describeExecFailure(r: ExecResult): string {
   const excerpt = stderrExcerpt(r.stderr || r.stdout);
   return `${r.host}: \`${r.command}\` ${what}${excerpt ? `\n${excerpt}` : ''}`;
 }
+
+/** The result of an operation that failed on the controller's side before or without a command exit status (put/get I/O, spawn). */
+export function failedResult(host: string, command: string, message: string): ExecResult {
+  return { host, command, exitCode: 1, signal: null, stdout: '', stderr: message, truncated: false, timedOut: false, durationMs: 0, ok: false };
+}

@@ -2,17 +2,34 @@
 // put semantics as the ssh transport.
 import { spawn } from 'node:child_process';
 import { chmod, chown, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { atomicPut, type PutFileOps } from './atomic-put.js';
 import { rawCommand, sh, type ShellCommand } from './command.js';
-import { ExecError } from './errors.js';
+import { ExecError, failedResult } from './errors.js';
 import { ExecSession } from './exec-session.js';
+import { StopEscalation, abortReason, type StopSignal } from './stop.js';
 import type { BecomeOptions, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
-import { installScript, killScript, tempName, validateMode, wrapCommand } from './wrap.js';
+import { killScript, wrapCommand } from './wrap.js';
 import { userInfo } from 'node:os';
 
 /** after TERM, how long a command gets to exit before KILL */
 const KILL_GRACE_MS = 2000;
 const GET_LIMIT = 512 * 1024 * 1024;
+
+/** The file calls of an atomic put on the controller. */
+const LOCAL_FILES: PutFileOps = {
+  existing: async (path) => {
+    const st = await stat(path).catch(() => undefined);
+    return st === undefined ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  },
+  writeNew: (tmp, data) => writeFile(tmp, data, { flag: 'wx', mode: 0o600 }),
+  chmod: (tmp, mode) => chmod(tmp, mode),
+  // only root can give a file away; anyone else writes files they own, as ssh does
+  keepOwner: async (tmp, { uid, gid }) => {
+    if (process.getuid?.() === 0 && uid !== undefined && gid !== undefined) await chown(tmp, uid, gid);
+  },
+  rename: (tmp, path) => rename(tmp, path),
+  remove: (tmp) => rm(tmp, { force: true }),
+};
 
 export class LocalTransport implements Transport {
   constructor(readonly host: string) {}
@@ -26,31 +43,7 @@ export class LocalTransport implements Transport {
   }
 
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
-    const mode = validateMode(options.mode);
-    const become = options.become;
-    if (become) {
-      const script = installScript(path, tempName(path), options);
-      const r = await this.exec(rawCommand(script), { become, stdin: content });
-      if (!r.ok) throw new ExecError({ ...r, command: `put ${path}` });
-      return;
-    }
-    const tmp = join(dirname(path), tempName(path));
-    try {
-      const existing = await stat(path).catch(() => undefined);
-      await writeFile(tmp, content, { flag: 'wx', mode: 0o600 });
-      await chmod(tmp, mode ?? (existing ? existing.mode & 0o7777 : 0o644));
-      if (options.owner !== undefined || options.group !== undefined) {
-        const r = await this.exec(sh`chown -- ${`${options.owner ?? ''}${options.group !== undefined ? `:${options.group}` : ''}`} ${tmp}`);
-        if (!r.ok) throw new ExecError({ ...r, command: `put ${path}` });
-      } else if (existing && process.getuid?.() === 0) {
-        await chown(tmp, existing.uid, existing.gid);
-      }
-      await rename(tmp, path);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      if (e instanceof ExecError) throw e;
-      throw new ExecError(failure(this.host, `put ${path}`, (e as Error).message));
-    }
+    await atomicPut(this, LOCAL_FILES, path, content, options);
   }
 
   async get(path: string, options: { become?: BecomeOptions } = {}): Promise<Buffer> {
@@ -62,7 +55,7 @@ export class LocalTransport implements Transport {
     try {
       return await readFile(path);
     } catch (e) {
-      throw new ExecError(failure(this.host, `get ${path}`, (e as Error).message));
+      throw new ExecError(failedResult(this.host, `get ${path}`, (e as Error).message));
     }
   }
 
@@ -88,31 +81,29 @@ export class LocalTransport implements Transport {
     child.stderr.on('data', (d: Buffer) => session.stderr(d));
 
     return new Promise((resolve, reject) => {
-      let stopping: Promise<void> | undefined;
-      const stop = (): Promise<void> => {
-        stopping ??= (async () => {
-          this.signalAll(child.pid, session, 'TERM', options.become);
-          await new Promise((r) => setTimeout(r, KILL_GRACE_MS).unref());
-          if (child.exitCode === null && child.signalCode === null) this.signalAll(child.pid, session, 'KILL', options.become);
-        })();
-        return stopping;
-      };
+      const escalation = new StopEscalation({
+        send: (sig) => this.signalAll(child.pid, session, sig, options.become),
+        exited: () => child.exitCode !== null || child.signalCode !== null,
+        graceMs: KILL_GRACE_MS,
+      });
       const timer =
         options.timeoutMs !== undefined
           ? setTimeout(() => {
               session.timedOut = true;
-              void stop();
+              escalation.stop();
             }, options.timeoutMs)
           : undefined;
-      const onAbort = (): void => void stop();
+      const onAbort = (): void => escalation.stop();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.signal?.aborted) void stop();
+      if (options.signal?.aborted) escalation.stop();
       child.on('error', (e) => {
         clearTimeout(timer);
-        reject(new ExecError(failure(this.host, session.display, e.message)));
+        escalation.dispose();
+        reject(new ExecError(failedResult(this.host, session.display, e.message)));
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
+        escalation.dispose();
         options.signal?.removeEventListener('abort', onAbort);
         session.exit(code, signal);
         const result = session.result();
@@ -125,7 +116,7 @@ export class LocalTransport implements Transport {
     });
   }
 
-  private signalAll(pid: number | undefined, session: ExecSession, sig: 'TERM' | 'KILL', become: BecomeOptions | undefined): void {
+  private signalAll(pid: number | undefined, session: ExecSession, sig: StopSignal, become: BecomeOptions | undefined): void {
     const pids = [pid, session.outerPid, session.innerPid].filter((p): p is number => p !== undefined);
     let denied = false;
     for (const p of new Set(pids)) {
@@ -142,14 +133,3 @@ export class LocalTransport implements Transport {
   }
 }
 
-function failure(host: string, command: string, message: string): ExecResult {
-  return { host, command, exitCode: 1, signal: null, stdout: '', stderr: message, truncated: false, timedOut: false, durationMs: 0, ok: false };
-}
-
-export function abortReason(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  if (r instanceof Error) return r;
-  const e = new Error('the command was aborted');
-  e.name = 'AbortError';
-  return e;
-}

@@ -13,7 +13,7 @@ type Client = SshClient;
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rawCommand, sh, type ShellCommand } from './command.js';
-import { ExecError, UnreachableError, type UnreachableReason } from './errors.js';
+import { ExecError, UnreachableError, failedResult, type UnreachableReason } from './errors.js';
 import { ExecSession } from './exec-session.js';
 import { resolveMaxHandshakes, sharedHandshakeLimiter, type HandshakeLimiter } from './handshake-limiter.js';
 import {
@@ -27,9 +27,10 @@ import {
   loadKnownHostsIndex,
   verifyHostKey,
 } from './known-hosts.js';
-import { abortReason } from './local.js';
+import { StopEscalation, abortReason, type StopSignal } from './stop.js';
+import { atomicPut, type PutFileOps } from './atomic-put.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
-import { installScript, killScript, loginShellKind, tempName, validateMode, wrapCommand, type LoginShell } from './wrap.js';
+import { killScript, loginShellKind, wrapCommand, type LoginShell } from './wrap.js';
 
 /** exit statuses that arrived before drive() listened (see run()) */
 import { Semaphore } from '../util/semaphore.js';
@@ -556,11 +557,11 @@ export class SshTransport implements Transport {
     return new Promise((resolve, reject) => {
       let finished = false;
       const timers: NodeJS.Timeout[] = [];
-      let stopping = false;
       const finish = (): void => {
         if (finished) return;
         finished = true;
         timers.forEach(clearTimeout);
+        escalation.dispose();
         options.signal?.removeEventListener('abort', onAbort);
         if (session.loginShell !== undefined) this.loginShell = loginShellKind(session.loginShell);
         const lost = this.lost;
@@ -568,26 +569,19 @@ export class SshTransport implements Transport {
         if (options.signal?.aborted && !session.timedOut) return reject(abortReason(options.signal));
         resolve({ result: session.result(), stdout: session.stdoutBuffer() });
       };
-      const stop = (): void => {
-        if (stopping) return;
-        stopping = true;
-        void this.signalRemote(session, 'TERM', options.become);
-        timers.push(
-          setTimeout(() => {
-            void this.signalRemote(session, 'KILL', options.become);
-            // a host that does not answer any more: give up on the channel
-            timers.push(
-              setTimeout(() => {
-                channel.close();
-                finish();
-              }, KILL_GRACE_MS),
-            );
-          }, KILL_GRACE_MS),
-        );
-      };
+      const escalation = new StopEscalation({
+        send: (sig) => this.signalRemote(session, sig, options.become),
+        // a host that does not answer any more: give up on the channel
+        giveUp: () => {
+          channel.close();
+          finish();
+        },
+        graceMs: KILL_GRACE_MS,
+      });
+      const stop = (): void => escalation.stop();
       // a command aborted before its pid was known is stopped as soon as the pid arrives
       session.onPid = () => {
-        if (stopping) void this.signalRemote(session, 'TERM', options.become);
+        if (escalation.stopping) void this.signalRemote(session, 'TERM', options.become);
       };
       const onAbort = (): void => stop();
       options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -615,7 +609,7 @@ export class SshTransport implements Transport {
     });
   }
 
-  private async signalRemote(session: ExecSession, sig: 'TERM' | 'KILL', become: BecomeOptions | undefined): Promise<void> {
+  private async signalRemote(session: ExecSession, sig: StopSignal, become: BecomeOptions | undefined): Promise<void> {
     const pids = [session.outerPid, session.innerPid].filter((p): p is number => p !== undefined);
     if (pids.length === 0 || this.lost) return;
     const script = rawCommand(killScript(sig, pids));
@@ -645,43 +639,9 @@ export class SshTransport implements Transport {
   }
 
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
-    const mode = validateMode(options.mode);
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    if (options.become) {
-      // root-owned destinations: the content goes through sudo's stdin into a temp file in the
-      // destination directory, then `mv -f` (installScript)
-      const r = await this.exec(rawCommand(installScript(path, tempName(path), options)), { become: options.become, stdin: data });
-      if (!r.ok) throw new ExecError({ ...r, command: `put ${path}` });
-      return;
-    }
-    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
-    const tmp = `${dir === '/' ? '' : dir}/${tempName(path)}`;
-    const fail = (message: string): ExecError =>
-      new ExecError({ host: this.host, command: `put ${path}`, exitCode: 1, signal: null, stdout: '', stderr: message, truncated: false, timedOut: false, durationMs: 0, ok: false });
-    await this.withSftp(async (sftp) => {
-      const existing = await new Promise<number | undefined>((r) => sftp.stat(path, (err, st) => r(err ? undefined : st.mode & 0o7777)));
-      const finalMode = mode ?? existing ?? 0o644;
-      try {
-        await sftpWrite(sftp, tmp, data);
-        await new Promise<void>((res, rej) => sftp.chmod(tmp, finalMode, (err) => (err ? rej(err) : res())));
-        if (options.owner !== undefined || options.group !== undefined) {
-          const who = `${options.owner ?? ''}${options.group !== undefined ? `:${options.group}` : ''}`;
-          const r = await this.exec(sh`chown -- ${who} ${tmp}`);
-          if (!r.ok) throw new Error(`cannot set owner ${who}: ${r.stderr.trim()}`);
-        }
-        await new Promise<void>((res, rej) =>
-          sftp.ext_openssh_rename(tmp, path, (err) => {
-            if (!err) return res();
-            // servers without posix-rename: mv -f is atomic on the same filesystem too
-            this.exec(sh`mv -f -- ${tmp} ${path}`).then((r) => (r.ok ? res() : rej(new Error(r.stderr.trim() || err.message))), rej);
-          }),
-        );
-      } catch (e) {
-        await new Promise<void>((r) => sftp.unlink(tmp, () => r()));
-        if (e instanceof UnreachableError) throw e;
-        throw fail(`cannot write ${path}: ${(e as Error).message}`);
-      }
-    });
+    // become: one sudo script, no SFTP channel
+    if (options.become) return atomicPut(this, sftpFiles(this, undefined), path, content, options);
+    await this.withSftp((sftp) => atomicPut(this, sftpFiles(this, sftp), path, content, options));
   }
 
   async get(path: string, options: { become?: BecomeOptions } = {}): Promise<Buffer> {
@@ -695,9 +655,7 @@ export class SshTransport implements Transport {
         new Promise<Buffer>((resolve, reject) => {
           sftp.readFile(path, (err, data) => {
             if (!err) return resolve(data);
-            reject(
-              new ExecError({ host: this.host, command: `get ${path}`, exitCode: 1, signal: null, stdout: '', stderr: `cannot read ${path}: ${err.message}`, truncated: false, timedOut: false, durationMs: 0, ok: false }),
-            );
+            reject(new ExecError(failedResult(this.host, `get ${path}`, `cannot read ${path}: ${err.message}`)));
           });
         }),
     );
@@ -742,6 +700,28 @@ export function describeConnectError(
     return mk('connection-lost', `${hop.label} closed the connection before the SSH handshake finished (${err.message})`);
   }
   return mk('other', `cannot connect to ${hop.label}: ${err.message}`);
+}
+
+/** The file calls of an atomic put over SFTP (the login user's rights: no owner is kept). */
+function sftpFiles(t: SshTransport, sftp: SFTPWrapper | undefined): PutFileOps {
+  const use = (): SFTPWrapper => {
+    if (sftp === undefined) throw new Error('no SFTP channel');
+    return sftp;
+  };
+  return {
+    existing: (path) => new Promise((r) => use().stat(path, (err, st) => r(err ? undefined : { mode: st.mode & 0o7777 }))),
+    writeNew: (tmp, data) => sftpWrite(use(), tmp, data),
+    chmod: (tmp, mode) => new Promise<void>((res, rej) => use().chmod(tmp, mode, (err) => (err ? rej(err) : res()))),
+    rename: (tmp, path) =>
+      new Promise<void>((res, rej) =>
+        use().ext_openssh_rename(tmp, path, (err) => {
+          if (!err) return res();
+          // servers without posix-rename: mv -f is atomic on the same filesystem too
+          t.exec(sh`mv -f -- ${tmp} ${path}`).then((r) => (r.ok ? res() : rej(new Error(r.stderr.trim() || err.message))), rej);
+        }),
+      ),
+    remove: (tmp) => new Promise<void>((r) => use().unlink(tmp, () => r())),
+  };
 }
 
 function sftpWrite(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void> {
