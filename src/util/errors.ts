@@ -70,3 +70,9 @@ export class ValidationError extends RunbookError {
 export class EnvironmentError extends RunbookError {
   override readonly code = 'ENVIRONMENT';
 }
+
+/** The operator pressed Ctrl-C. */
+export class InterruptedError extends RunbookError {
+  override readonly code = 'INTERRUPTED';
+  override readonly exitCode = EXIT.interrupted;
+}
