@@ -6,6 +6,7 @@ import { labCommand } from './lab.js';
 import { vaultCommand } from './vault.js';
 import { configCommand } from './config.js';
 import { inventoryCommand } from './inventory.js';
+import { certsCommand } from './certs.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand, inventoryCommand, configCommand];
+export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand, inventoryCommand, configCommand, certsCommand];

@@ -1,0 +1,210 @@
+// From the controller: what a node really serves (a TLS handshake to its port 443 with each
+// name as SNI), and the ACME server's renewal window for a certificate (ARI, RFC 9773).
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect, rootCertificates } from 'node:tls';
+import { isIP, type LookupFunction } from 'node:net';
+import { parseCertificate, type CertInfo } from './x509.js';
+import type { AriInfo } from './types.js';
+
+export interface TlsResult {
+  cert?: CertInfo;
+  verified?: boolean;
+  verifyError?: string;
+  error?: string;
+}
+
+export interface ProbeOptions {
+  /** PEM bundle replacing the system store (a private ACME CA, the lab's Pebble) */
+  ca?: string[];
+  timeoutMs?: number;
+}
+
+/** One TLS handshake to address:port with `servername` as SNI; never throws. */
+export function probeTls(address: string, port: number, servername: string, o: ProbeOptions = {}): Promise<TlsResult> {
+  return new Promise((resolveResult) => {
+    let settled = false;
+    const done = (r: TlsResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolveResult(r);
+    };
+    const socket = tlsConnect({
+      host: address,
+      port,
+      ...(isIP(servername) ? {} : { servername }),
+      // we verify ourselves below, to report a bad chain instead of refusing to look
+      rejectUnauthorized: false,
+      ...(o.ca ? { ca: o.ca } : {}),
+      ALPNProtocols: ['http/1.1'],
+    });
+    const timer = setTimeout(() => done({ error: `no TLS answer within ${(o.timeoutMs ?? 5000) / 1000} s` }), o.timeoutMs ?? 5000);
+    socket.once('secureConnect', () => {
+      try {
+        const x = socket.getPeerX509Certificate();
+        if (!x) return done({ error: 'the server sent no certificate' });
+        const cert = parseCertificate(x);
+        let verified = socket.authorized;
+        let verifyError = socket.authorizationError ? String(socket.authorizationError) : undefined;
+        if (verified) {
+          // the chain is good; the name must be in it too (what a browser checks next)
+          const matches = isIP(servername) ? x.checkIP(servername) !== undefined : x.checkHost(servername) !== undefined;
+          if (!matches) {
+            verified = false;
+            verifyError = `the certificate is not valid for ${servername} (names: ${cert.names.join(', ') || 'none'})`;
+          }
+        }
+        done({ cert, verified, ...(verifyError ? { verifyError } : {}) });
+      } catch (e) {
+        done({ error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => done({ error: e.code === 'ECONNREFUSED' ? 'connection refused' : e.message }));
+  });
+}
+
+export interface HttpOptions {
+  ca?: string[];
+  /** NAME:PORT:ADDRESS overrides of name resolution, as curl --resolve */
+  resolve?: Map<string, string>;
+  timeoutMs?: number;
+}
+
+/** curl-style `--resolve NAME:PORT:ADDR` entries → a lookup for node:https */
+function lookupWith(resolve: Map<string, string> | undefined, port: string): LookupFunction | undefined {
+  if (!resolve || resolve.size === 0) return undefined;
+  return ((hostname: string, options: { all?: boolean }, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+    const addr = resolve.get(`${hostname}:${port}`) ?? resolve.get(`${hostname}:*`);
+    if (addr === undefined) {
+      dnsLookup(hostname, options, cb as never);
+      return;
+    }
+    const family = isIP(addr) === 6 ? 6 : 4;
+    if (options.all) cb(null, [{ address: addr, family }]);
+    else cb(null, addr, family);
+  });
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** GET over HTTPS with a size cap; throws with a message fit for a report. */
+export function httpsGet(url: string, o: HttpOptions = {}): Promise<HttpResponse> {
+  return new Promise((resolveRes, reject) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      reject(new Error(`not a URL: ${url}`));
+      return;
+    }
+    if (u.protocol !== 'https:') {
+      reject(new Error(`not an https URL: ${url}`));
+      return;
+    }
+    const lookup = lookupWith(o.resolve, u.port || '443');
+    const req = httpsRequest(
+      u,
+      { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'runbook-certs' }, ...(o.ca ? { ca: [...rootCertificates, ...o.ca] } : {}), ...(lookup ? { lookup } : {}), timeout: o.timeoutMs ?? 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+          if (body.length > 256 * 1024) req.destroy(new Error('answer larger than 256 KiB'));
+        });
+        res.on('end', () => resolveRes({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${(o.timeoutMs ?? 5000) / 1000} s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * ARI client: directory → renewalInfo URL (absent: "ARI not offered") → the certificate's
+ * suggested window. One directory fetch per ACME server per report.
+ */
+export class AriClient {
+  private readonly directories = new Map<string, Promise<{ renewalInfo?: string; error?: string }>>();
+  constructor(private readonly o: HttpOptions = {}) {}
+
+  private directory(url: string): Promise<{ renewalInfo?: string; error?: string }> {
+    let p = this.directories.get(url);
+    if (!p) {
+      p = httpsGet(url, this.o).then(
+        (r) => {
+          if (r.status !== 200) return { error: `directory ${url} answered HTTP ${r.status}` };
+          try {
+            const dir = JSON.parse(r.body) as Record<string, unknown>;
+            return typeof dir.renewalInfo === 'string' ? { renewalInfo: dir.renewalInfo } : {};
+          } catch {
+            return { error: `directory ${url} is not JSON` };
+          }
+        },
+        (e: unknown) => ({ error: `directory ${url}: ${e instanceof Error ? e.message : String(e)}` }),
+      );
+      this.directories.set(url, p);
+    }
+    return p;
+  }
+
+  async renewalInfo(directoryUrl: string, certId: string | undefined): Promise<AriInfo> {
+    const dir = await this.directory(directoryUrl);
+    if (dir.error) return { status: 'error', directory: directoryUrl, message: dir.error };
+    if (!dir.renewalInfo) return { status: 'not-offered', directory: directoryUrl, message: 'ARI not offered' };
+    if (!certId) return { status: 'error', directory: directoryUrl, message: 'the certificate has no Authority Key Identifier: no ARI CertID' };
+    const url = `${dir.renewalInfo.replace(/\/+$/, '')}/${certId}`;
+    let r: HttpResponse;
+    try {
+      r = await httpsGet(url, this.o);
+    } catch (e) {
+      return { status: 'error', directory: directoryUrl, message: `${url}: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (r.status !== 200) return { status: 'error', directory: directoryUrl, message: `${url} answered HTTP ${r.status}` };
+    return parseRenewalInfo(r.body, r.headers['retry-after'], directoryUrl);
+  }
+}
+
+/** RFC 9773 §4.2: {"suggestedWindow": {"start", "end"}, "explanationURL"?}; Retry-After header. */
+export function parseRenewalInfo(body: string, retryAfter: string | string[] | undefined, directory?: string): AriInfo {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return { status: 'error', ...(directory ? { directory } : {}), message: 'renewalInfo is not JSON' };
+  }
+  const w = (data as { suggestedWindow?: { start?: unknown; end?: unknown } } | null)?.suggestedWindow;
+  const start = typeof w?.start === 'string' ? Date.parse(w.start) : NaN;
+  const end = typeof w?.end === 'string' ? Date.parse(w.end) : NaN;
+  if (Number.isNaN(start) || Number.isNaN(end)) return { status: 'error', ...(directory ? { directory } : {}), message: 'renewalInfo has no valid suggestedWindow' };
+  // §4.2: a window whose end is not after its start is invalid
+  if (end <= start) return { status: 'error', ...(directory ? { directory } : {}), message: 'renewalInfo suggestedWindow ends before it starts' };
+  const out: AriInfo = { status: 'offered', windowStart: new Date(start).toISOString(), windowEnd: new Date(end).toISOString(), ...(directory ? { directory } : {}) };
+  const explanation = (data as { explanationURL?: unknown }).explanationURL;
+  if (typeof explanation === 'string') out.explanationUrl = explanation;
+  const ra = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  if (ra !== undefined) {
+    const secs = /^\d+$/.test(ra.trim()) ? Number(ra) : Math.round((Date.parse(ra) - Date.now()) / 1000);
+    if (Number.isFinite(secs) && secs >= 0) out.retryAfter = secs;
+  }
+  return out;
+}
+
+/** `NAME:PORT:ADDRESS` (curl --resolve) → map key `NAME:PORT` */
+export function parseResolve(entries: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of entries) {
+    const m = /^([^:]+):(\d+|\*):(.+)$/.exec(e.trim());
+    if (!m?.[1] || !m[3]) throw new Error(`--resolve ${e}: expected NAME:PORT:ADDRESS (as curl's --resolve)`);
+    out.set(`${m[1].toLowerCase()}:${m[2] ?? '*'}`, m[3].replace(/^\[|\]$/g, ''));
+  }
+  return out;
+}
