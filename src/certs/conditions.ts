@@ -97,20 +97,22 @@ export function lineageConditions(l: Omit<LineageReport, 'conditions' | 'severit
     );
   }
   const missingCert = ctx.missingFiles.find((f) => f.key === 'cert');
+  const others = ctx.missingFiles.filter((f) => f.key !== 'cert');
+  const alsoMissing = others.length > 0 ? ` (also missing: ${others.map((f) => f.key).join(', ')})` : '';
   if (missingCert || (!l.cert && !ctx.pemError)) {
     out.push(
       cond(
         'CertificateMissing',
         'critical',
         'PemMissing',
-        `${missingCert?.path ?? l.certPath} does not exist or is not readable; a server pointing at it cannot (re)start. Re-issue with certbot certonly --cert-name ${l.name}, or remove the lineage with certbot delete --cert-name ${l.name}`,
+        `${missingCert?.path ?? l.certPath} does not exist or is not readable${alsoMissing}; a server pointing at it cannot (re)start. Re-issue with certbot certonly --cert-name ${l.name}, or remove the lineage with certbot delete --cert-name ${l.name}`,
       ),
     );
-  } else if (ctx.pemError) {
-    out.push(cond('CertificateMissing', 'critical', 'PemInvalid', `${l.certPath}: ${ctx.pemError}. Re-issue with certbot certonly --cert-name ${l.name}`));
-  }
-  for (const f of ctx.missingFiles.filter((m) => m.key !== 'cert')) {
-    out.push(cond('CertificateMissing', 'critical', f.key === 'privkey' ? 'KeyMissing' : 'ChainMissing', `${f.path} (${f.key}) does not exist; renewals and servers using it fail. Re-issue with certbot certonly --cert-name ${l.name}`));
+  } else {
+    if (ctx.pemError) out.push(cond('CertificateMissing', 'critical', 'PemInvalid', `${l.certPath}: ${ctx.pemError}. Re-issue with certbot certonly --cert-name ${l.name}`));
+    for (const f of others) {
+      out.push(cond('CertificateMissing', 'critical', f.key === 'privkey' ? 'KeyMissing' : 'ChainMissing', `${f.path} (${f.key}) does not exist; renewals and servers using it fail. Re-issue with certbot certonly --cert-name ${l.name}`));
+    }
   }
 
   if (l.cert) {
@@ -195,7 +197,7 @@ export function lineageConditions(l: Omit<LineageReport, 'conditions' | 'severit
   out.unshift(
     bad.length === 0
       ? cond('Ready', 'ok', 'Ready', l.cert ? `valid until ${l.cert.notAfter}` : 'ready', 'True')
-      : cond('Ready', 'ok', bad[0]?.reason ?? 'NotReady', `not ready: ${bad.map((c) => c.type).join(', ')}`, 'False'),
+      : cond('Ready', 'ok', bad[0]?.reason ?? 'NotReady', `not ready: ${[...new Set(bad.map((c) => c.type))].join(', ')}`, 'False'),
   );
   return out;
 }

@@ -48,12 +48,14 @@ export function probeTls(address: string, port: number, servername: string, o: P
         const cert = parseCertificate(x);
         let verified = socket.authorized;
         let verifyError = socket.authorizationError ? String(socket.authorizationError) : undefined;
+        const nameMismatch = `the certificate is not valid for ${servername} (names: ${cert.names.join(', ') || 'none'})`;
+        if (verifyError === 'ERR_TLS_CERT_ALTNAME_INVALID') verifyError = nameMismatch;
         if (verified) {
           // the chain is good; the name must be in it too (what a browser checks next)
           const matches = isIP(servername) ? x.checkIP(servername) !== undefined : x.checkHost(servername) !== undefined;
           if (!matches) {
             verified = false;
-            verifyError = `the certificate is not valid for ${servername} (names: ${cert.names.join(', ') || 'none'})`;
+            verifyError = nameMismatch;
           }
         }
         done({ cert, verified, ...(verifyError ? { verifyError } : {}) });

@@ -24,7 +24,7 @@ const LABEL: Record<Severity, string> = { critical: 'CRIT', warning: 'WARN', unk
 function scheduleText(h: HostReport): string {
   const eff = h.schedulers.filter((s) => s.effective);
   if (eff.length === 0) return 'none';
-  return eff.map((s) => (s.kind === 'systemd-timer' ? 'timer' : s.kind === 'cron' ? 'cron' : 'cron.daily')).join('+');
+  return eff.map((s) => (s.kind === 'systemd-timer' ? 'timer' : s.kind === 'cron-periodic' ? 'cron.daily' : s.source.startsWith('crontab:') ? 'crontab' : 'cron')).join('+');
 }
 
 function servedText(l: LineageReport): string {

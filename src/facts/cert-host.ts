@@ -96,9 +96,9 @@ const SCRIPT_LINES = [
   "echo '@@crond'; if command -v pgrep >/dev/null 2>&1; then pgrep -x 'cron|crond|cronie|busybox-crond' >/dev/null 2>&1 && echo running; else for p in /proc/[0-9]*/comm; do case $(cat \"$p\" 2>/dev/null) in cron|crond) echo running; break;; esac; done; fi",
   "echo '@@cron'; for f in /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/* /var/spool/cron/*; do [ -f \"$f\" ] && grep -n -i -e certbot -e letsencrypt \"$f\" 2>/dev/null | sed \"s|^|$f:|\"; done",
   "echo '@@periodic'; for f in /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/*; do [ -f \"$f\" ] && grep -q -i certbot \"$f\" 2>/dev/null && echo \"$f\"; done",
+  // every run appends to letsencrypt.log until it is rotated at 1 MiB: keep the newest runs' lines
   'echo \'@@logs\'; for f in $(ls -1t "$L"/letsencrypt.log* 2>/dev/null | head -n "$N"); do echo "@@log $f"; ' +
-    "grep -E -e '^[0-9]{4}-' -e '\\((success|failure|skipped|parsefail)\\)' \"$f\" 2>/dev/null | grep -E -e 'certbot version:' -e 'Arguments:' -e 'Processing ' -e 'not yet due' -e 'due for renewal' -e 'Failed to renew' -e 'Renewal configuration file' -e 'renewals (succeeded|failed|were attempted)' -e 'following .*renewals' -e 'renew failure' -e '\\((success|failure|parsefail)\\)' | head -n 60 | cut -c1-500 | sed 's/^/|/'; " +
-    'first=$(head -n 1 "$f" 2>/dev/null | cut -c1-200); echo "@@first"; echo "|$first"; done',
+    "grep -E -e 'certbot version:' -e 'Arguments:' -e 'Processing ' -e 'not yet due' -e 'due for renewal' -e 'Failed to renew' -e 'Renewal configuration file' -e 'renewals (succeeded|failed|were attempted)' -e 'following .*renewals' -e 'renew failure' -e '\\((success|failure|parsefail)\\)' \"$f\" 2>/dev/null | tail -n 400 | cut -c1-500 | sed 's/^/|/'; done",
   "echo '@@journal'; if [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then journalctl -u certbot.service -u snap.certbot.renew.service -n 60 --no-pager -o short-iso 2>/dev/null | sed 's/^/|/'; fi",
   "echo '@@end'",
 ];
@@ -214,15 +214,9 @@ export function parseCertHost(stdout: string, configDir: string = DEFAULT_CERTBO
   }
 
   const attempts: RenewalAttempt[] = [];
-  for (let i = 0; i < all.length; i++) {
-    const s = all[i];
-    if (s?.tag !== 'log') continue;
-    const next = all[i + 1];
-    const lines = content(s);
-    // a log whose kept lines carry no timestamp (only summary lines) dates from its first line
-    if (next?.tag === 'first') lines.unshift(...content(next));
-    const a = parseCertbotLog(s.arg, lines, tz);
-    if (a) attempts.push(a);
+  for (const s of all) {
+    if (s.tag !== 'log') continue;
+    attempts.push(...parseCertbotLog(s.arg, content(s), tz));
   }
   attempts.push(...parseCertbotJournal(content(one('journal') ?? { tag: '', arg: '', lines: [] })));
   attempts.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));

@@ -44,28 +44,44 @@ function lineageFromPath(p: string): string | undefined {
   return m?.[1];
 }
 
-/** One certbot log file (the lines the host script kept) → the attempt it records. */
-export function parseCertbotLog(source: string, lines: readonly string[], tz?: string): RenewalAttempt | undefined {
+/**
+ * One certbot log file (the lines the host script kept) → the attempts it records. certbot
+ * appends every run to letsencrypt.log until the file reaches 1 MiB, then rotates it: a file
+ * holds many runs, each starting with its `certbot version:` line.
+ */
+export function parseCertbotLog(source: string, lines: readonly string[], tz?: string): RenewalAttempt[] {
+  const runs: string[][] = [];
+  for (const line of lines) {
+    if (/:certbot version: /.test(line) || runs.length === 0) runs.push([]);
+    runs[runs.length - 1]?.push(line);
+  }
+  return runs.map((r) => parseRun(source, r, tz)).filter((a): a is RenewalAttempt => a !== undefined);
+}
+
+function parseRun(source: string, lines: readonly string[], tz?: string): RenewalAttempt | undefined {
   const offset = tzOffsetMinutes(tz);
   let at: string | undefined;
-  let verb = 'run';
+  let verb: string | undefined;
   let dryRun = false;
+  let renewing = false;
   let current: string | undefined;
   let summary: RenewalAttempt['outcome'] | undefined;
   const lineages: RenewalAttempt['lineages'] = {};
   for (const line of lines) {
     const m = LINE.exec(line);
-    const msg = m ? (m[6] ?? '') : line.trim();
+    const msg = (m ? (m[6] ?? '') : line).replace(/^Notifying user: /, '').trim();
     if (m && at === undefined) at = toIso(m[1] ?? '', m[2] ?? '', m[3], offset);
     const args = /^Arguments: \[(.*)\]$/.exec(msg);
     if (args) {
+      // the verb itself is not among the logged arguments when given first (`certbot renew ...`)
       const words = [...(args[1] ?? '').matchAll(/'([^']*)'/g)].map((w) => w[1] ?? '');
-      verb = words.find((w) => VERBS.includes(w)) ?? 'run';
+      verb = words.find((w) => VERBS.includes(w));
       dryRun = words.includes('--dry-run');
       continue;
     }
     const proc = /Processing (\S+\.conf)/.exec(msg);
     if (proc) {
+      renewing = true;
       current = lineageFromPath(proc[1] ?? '');
       continue;
     }
@@ -101,7 +117,7 @@ export function parseCertbotLog(source: string, lines: readonly string[], tz?: s
   if (values.some((v) => v.outcome === 'failed' || v.outcome === 'broken')) outcome = 'failure';
   else if (summary === undefined && values.some((v) => v.outcome === 'renewed')) outcome = 'success';
   else if (summary === undefined && values.length > 0 && values.every((v) => v.outcome === 'not-due')) outcome = 'nothing-due';
-  return { source, at, verb, dryRun, lineages, outcome };
+  return { source, at, verb: verb ?? (renewing ? 'renew' : 'run'), dryRun, lineages, outcome };
 }
 
 /**
@@ -111,19 +127,24 @@ export function parseCertbotLog(source: string, lines: readonly string[], tz?: s
 export function parseCertbotJournal(lines: readonly string[]): RenewalAttempt[] {
   const out: RenewalAttempt[] = [];
   let start: string | undefined;
+  // systemd logs a failed run twice ("Main process exited", "Failed with result"): count it once
+  let open = false;
   for (const line of lines) {
     const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d{4}|Z)?)\s+\S+\s+(.*)$/.exec(line);
     if (!m) continue;
     const t = Date.parse((m[1] ?? '').replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
-    const at = Number.isNaN(t) ? undefined : new Date(t).toISOString();
+    if (Number.isNaN(t)) continue;
+    const at = new Date(t).toISOString();
     const msg = m[2] ?? '';
-    if (/Starting .*[Cc]ertbot/.test(msg)) start = at;
-    else if (at && /Failed with result|Failed to start .*[Cc]ertbot|certbot\.service: Main process exited, code=exited, status=[1-9]/.test(msg)) {
-      if (!out.some((a) => a.at === (start ?? at))) out.push({ source: 'journal', at: start ?? at, verb: 'renew', dryRun: false, lineages: {}, outcome: 'failure' });
-      start = undefined;
-    } else if (at && /(Finished|Deactivated successfully|Succeeded).*/.test(msg) && start) {
-      out.push({ source: 'journal', at: start, verb: 'renew', dryRun: false, lineages: {}, outcome: 'unknown' });
-      start = undefined;
+    if (/Starting .*[Cc]ertbot/.test(msg)) {
+      start = at;
+      open = true;
+    } else if (open && /Failed with result|Failed to start .*[Cc]ertbot|Main process exited, code=exited, status=[1-9]/.test(msg)) {
+      out.push({ source: 'journal', at: start ?? at, verb: 'renew', dryRun: false, lineages: {}, outcome: 'failure' });
+      open = false;
+    } else if (open && /Finished|Deactivated successfully|Succeeded/.test(msg)) {
+      out.push({ source: 'journal', at: start ?? at, verb: 'renew', dryRun: false, lineages: {}, outcome: 'unknown' });
+      open = false;
     }
   }
   return out;

@@ -25,7 +25,11 @@ export function parseRenewalConf(text: string): RenewalConf {
     if (sec) {
       const depth = sec[1]?.length ?? 1;
       if (depth !== (sec[3]?.length ?? 0)) errors.push({ line: i + 1, message: `unbalanced section brackets: ${line.slice(0, 80)}` });
-      if (depth === 1) section = sec[2] === 'renewalparams' ? 'renewalparams' : 'other';
+      section = depth === 1 && sec[2] === 'renewalparams' ? 'renewalparams' : 'other';
+      return;
+    }
+    if (line.startsWith('[')) {
+      errors.push({ line: i + 1, message: `section header without its closing ']': ${line.slice(0, 80)}` });
       return;
     }
     const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);

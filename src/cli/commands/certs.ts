@@ -261,7 +261,7 @@ export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number>
     const { renderPrometheus } = await import('../../certs/prometheus.js');
     writeAtomic(promFile, renderPrometheus(report));
   }
-  if (v.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (v.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     const { renderTable } = await import('../../certs/table.js');
     const { COLOR, NO_COLOR } = await import('../../report/style.js');
@@ -284,7 +284,7 @@ async function showHistory(storePath: string, host: string | undefined, json: bo
     const seen = hostObservations(store.db, host, 20);
     const outputs = applyOutputs(store.db, host, 20);
     if (json) {
-      io.stdout.write(`${JSON.stringify({ store: storePath, certificates: certs, attempts, observations: seen, applyOutputs: outputs }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ store: storePath, certificates: certs, attempts, observations: seen, applyOutputs: outputs })}\n`);
       return CERTS_EXIT.ok;
     }
     const out: string[] = [];

@@ -1,0 +1,66 @@
+// The store on a real SQLite file: migrations per area (applied once, in order, each atomic),
+// WAL, two connections at once (a cron run and an operator), a newer schema refused, the
+// default path from the XDG state directory, and the apply area's outputs.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultStorePath, openStore, schemaVersions, type StoreArea } from './db.js';
+import { applyArea, applyOutputs, recordApplyOutputs } from './apply-outputs.js';
+
+const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'runbook-store-')), 'sub', 'runbook.db');
+
+describe('store', () => {
+  it('creates the file (and its folder), uses WAL, applies each area once', () => {
+    const path = tmp();
+    const a: StoreArea = { name: 'a', migrations: ['CREATE TABLE a1 (x INTEGER)', 'ALTER TABLE a1 ADD COLUMN y TEXT'] };
+    const s = openStore(path, [a, applyArea]);
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(schemaVersions(s.db)).toEqual({ a: 2, apply: 1 });
+    s.db.prepare('INSERT INTO a1 (x, y) VALUES (1, ?)').run('kept');
+    s.close();
+    // reopening with one more migration applies only that one; data stays
+    const s2 = openStore(path, [{ name: 'a', migrations: [...a.migrations, 'CREATE TABLE a2 (z TEXT)'] }]);
+    expect(schemaVersions(s2.db)).toEqual({ a: 3, apply: 1 });
+    expect(s2.db.prepare('SELECT y FROM a1').get()).toEqual({ y: 'kept' });
+    s2.close();
+  });
+
+  it('a failing migration leaves nothing half-applied', () => {
+    const path = tmp();
+    const bad: StoreArea = { name: 'b', migrations: ['CREATE TABLE b1 (x INTEGER)', 'CREATE TABLE b2 (x INTEGER); CREATE TABLE b1 (dup INTEGER)'] };
+    expect(() => openStore(path, [bad])).toThrow(/cannot be used.*b1 already exists/);
+    const s = openStore(path, [{ name: 'b', migrations: ['CREATE TABLE b1 (x INTEGER)'] }]);
+    expect(schemaVersions(s.db)).toEqual({ b: 1 });
+    expect(s.db.prepare("SELECT name FROM sqlite_master WHERE name = 'b2'").get()).toBeUndefined();
+    s.close();
+  });
+
+  it('a store written by a newer runbook is refused with what to do', () => {
+    const path = tmp();
+    openStore(path, [{ name: 'c', migrations: ['SELECT 1', 'SELECT 2'] }]).close();
+    expect(() => openStore(path, [{ name: 'c', migrations: ['SELECT 1'] }])).toThrow(/'c' schema version 2, newer than this runbook knows \(1\): upgrade runbook or use another --store/);
+  });
+
+  it('two connections at once: both write, readers see committed rows', () => {
+    const path = tmp();
+    const one = openStore(path, [applyArea]);
+    const two = openStore(path, [applyArea]);
+    recordApplyOutputs(one.db, 'dms.yml', { n1: { domain: 'n1.example' } }, new Date('2026-12-01T00:00:00Z'));
+    recordApplyOutputs(two.db, 'allmon3.yml', { n2: { domain: 'n2.example' } }, new Date('2026-12-02T00:00:00Z'));
+    expect(applyOutputs(one.db).map((r) => r.host)).toEqual(['n2', 'n1']);
+    expect(applyOutputs(two.db, 'n1')).toEqual([{ recordedAt: '2026-12-01T00:00:00.000Z', playbook: 'dms.yml', host: 'n1', outputs: { domain: 'n1.example' } }]);
+    one.close();
+    two.close();
+  });
+
+  it('an unusable path is an environment error naming the way out', () => {
+    expect(() => openStore('/proc/runbook-nope/x.db', [])).toThrow(/cannot open the runbook store \/proc\/runbook-nope\/x\.db: .*--store or RUNBOOK_STORE/);
+  });
+
+  it('default path: RUNBOOK_STORE, else $XDG_STATE_HOME/runbook, else ~/.local/state/runbook', () => {
+    expect(defaultStorePath({ RUNBOOK_STORE: '/x/y.db', HOME: '/home/a' })).toBe('/x/y.db');
+    expect(defaultStorePath({ XDG_STATE_HOME: '/st', HOME: '/home/a' })).toBe('/st/runbook/runbook.db');
+    expect(defaultStorePath({ XDG_STATE_HOME: 'relative', HOME: '/home/a' })).toBe('/home/a/.local/state/runbook/runbook.db');
+  });
+});
