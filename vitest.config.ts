@@ -1,4 +1,10 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// runbook apply and certs record into the store (~/.local/state/runbook by default): tests that
+// do not name their own store write to a scratch one, never to the operator's
+const env = { RUNBOOK_STORE: join(tmpdir(), 'runbook-tests', 'runbook.db') };
 
 // Two tiers: unit tests sit next to the code and touch nothing outside the process;
 // lab tests (test/lab, test/e2e) bring up real sshd, sudo, Apache, certbot and Pebble
@@ -9,6 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          env,
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -16,6 +23,7 @@ export default defineConfig({
       {
         test: {
           name: 'lab',
+          env,
           include: ['test/lab/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/lab-global-setup.ts'],

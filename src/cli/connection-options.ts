@@ -3,6 +3,7 @@
 // so `runbook certs` connects exactly as `runbook apply` does.
 import { resolve } from 'node:path';
 import type { CommandIo, OptionSpec, ParsedArgs } from './command.js';
+import { askHidden } from './prompt.js';
 import type { ConnectionOverrides } from '../transport/factory.js';
 import { UsageError } from '../util/errors.js';
 
@@ -36,32 +37,7 @@ export async function connectionOverrides(command: string, values: ParsedArgs['v
   };
 }
 
-/** Read a password from the terminal without echo. */
-export async function askPassword(io: CommandIo, prompt: string): Promise<string> {
-  const stdin = io.stdin as NodeJS.ReadStream;
-  if (!stdin.isTTY) throw new UsageError('--ask-become-pass needs a terminal; set RUNBOOK_BECOME_PASSWORD instead');
-  io.stderr.write(prompt);
-  return new Promise<string>((resolvePw, reject) => {
-    let pw = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const done = (err?: Error): void => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.off('data', onData);
-      io.stderr.write('\n');
-      if (err) reject(err);
-      else resolvePw(pw);
-    };
-    const onData = (chunk: string): void => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new UsageError('cancelled'));
-        if (ch === '\u007f' || ch === '\b') pw = pw.slice(0, -1);
-        else pw += ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
+/** Read the sudo password from the terminal without echo. */
+export function askPassword(io: CommandIo, prompt: string): Promise<string> {
+  return askHidden(io, prompt, '--ask-become-pass needs a terminal; set RUNBOOK_BECOME_PASSWORD instead');
 }

@@ -2,7 +2,7 @@
 // playbooks' domain, certificate paths, expiry, renewal schedule), one row per host and run, so
 // `runbook certs --history` right after a rollout already shows each node's new certificate.
 // Issue 18 (apply run history) appends its own migrations to this area.
-import type { Db, StoreArea } from './db.js';
+import { openStore, type Db, type StoreArea } from './db.js';
 
 export const applyArea: StoreArea = {
   name: 'apply',
@@ -42,4 +42,22 @@ export function applyOutputs(db: Db, host?: string, limit = 50): ApplyOutputRow[
       : db.prepare('SELECT recorded_at, playbook, host, outputs FROM apply_outputs WHERE host = ? ORDER BY recorded_at DESC, id DESC LIMIT ?').all(host, limit)
   ) as Array<{ recorded_at: string; playbook: string; host: string; outputs: string }>;
   return rows.map((r) => ({ recordedAt: r.recorded_at, playbook: r.playbook, host: r.host, outputs: JSON.parse(r.outputs) as Record<string, unknown> }));
+}
+
+/**
+ * Record one run's outputs in the store at `path`. A store that cannot be written never fails
+ * the run that already happened: the reason comes back as a warning to print.
+ */
+export function recordApplyRun(path: string, playbook: string, outputs: Record<string, Record<string, unknown>>): string | undefined {
+  try {
+    const store = openStore(path, [applyArea]);
+    try {
+      recordApplyOutputs(store.db, playbook, outputs);
+    } finally {
+      store.close();
+    }
+    return undefined;
+  } catch (e) {
+    return `runbook: the outputs were not recorded in the store: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }

@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultStorePath, openStore, schemaVersions, type StoreArea } from './db.js';
+import { openStore, schemaVersions, type StoreArea } from './db.js';
+import { defaultStorePath } from './paths.js';
 import { applyArea, applyOutputs, recordApplyOutputs } from './apply-outputs.js';
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'runbook-store-')), 'sub', 'runbook.db');

@@ -10,8 +10,7 @@
 // runs at once (a cron job and an operator) wait on each other's write lock (busy_timeout)
 // instead of failing.
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { EnvironmentError } from '../util/errors.js';
 
@@ -28,16 +27,6 @@ export interface Store {
   readonly path: string;
   readonly db: Db;
   close(): void;
-}
-
-/**
- * Where the store lives unless told otherwise: RUNBOOK_STORE, else the XDG state directory
- * ($XDG_STATE_HOME/runbook/runbook.db, ~/.local/state/runbook/runbook.db by default).
- */
-export function defaultStorePath(env: Record<string, string | undefined> = process.env): string {
-  if (env.RUNBOOK_STORE) return env.RUNBOOK_STORE;
-  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
-  return join(state, 'runbook', 'runbook.db');
 }
 
 /** Open (creating when needed) the store at `path` and bring `areas` up to date. */

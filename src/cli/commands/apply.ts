@@ -21,6 +21,7 @@ import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
 import { ansibleVarWarnings, hostPatternHint } from '../hints.js';
 import { loadPlaybooks } from '../playbooks.js';
 import { createScreenReporter } from '../output.js';
+import { defaultStorePath } from '../../store/paths.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
@@ -227,6 +228,12 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   };
   try {
     const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
+    // the playbooks' outcomes (certificate paths, expiry) go to the store for `runbook certs --history`
+    if (!options.check && recap.outputs && Object.keys(recap.outputs).length > 0) {
+      const { recordApplyRun } = await import('../../store/apply-outputs.js');
+      const warning = recordApplyRun(defaultStorePath(io.env), playbookArg, recap.outputs);
+      if (warning) io.stderr.write(`${warning}\n`);
+    }
     return recap.exitCode;
   } finally {
     interrupt.dispose();

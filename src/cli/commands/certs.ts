@@ -167,7 +167,7 @@ function writeAtomic(file: string, text: string): void {
 export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number> {
   const v = args.values;
   const storeOff = v['no-store'] === true;
-  const { defaultStorePath } = await import('../../store/db.js');
+  const { defaultStorePath } = await import('../../store/paths.js');
   const storePath = typeof v.store === 'string' ? resolve(io.cwd, v.store) : defaultStorePath(io.env);
 
   if (v.history) {
