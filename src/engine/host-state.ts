@@ -2,12 +2,14 @@
 // needs it), its facts (gathered once, again when a task changed the host and a module reads
 // them), and its state changes (failed, unreachable) as the tally hears of them.
 import type { HostFacts } from '../facts/types.js';
-import { ExecError, UnreachableError } from '../transport/errors.js';
+import type { TaskNode } from '../playbook/types.js';
+import { ExecError, UnreachableError, stderrExcerpt } from '../transport/errors.js';
 import type { Transport } from '../transport/types.js';
 import { InterruptedError } from '../util/errors.js';
 import { factVars } from './facts-vars.js';
-import { execFailure, failure } from './outcome.js';
+import { execFailure, failure, NO_LOG_MSG } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
+import type { TaskRef } from './events.js';
 import type { HostRun, RunState } from './run-state.js';
 
 /** Running work was stopped by Ctrl-C (not the host's fault: never "unreachable"). */
@@ -112,4 +114,28 @@ export async function gatherStep(run: RunState, h: HostRun): Promise<TaskOutcome
     if (err instanceof InterruptedError) return failure(err.message);
     return failure(`gathering facts failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** A failed task (not ignored) on a host: what rescue sees and what the recap lists if the host fails. */
+export function recordFailure(h: HostRun, task: TaskNode, ref: TaskRef, o: TaskOutcome, noLog = false): void {
+  h.failedTask = {
+    task: {
+      name: ref.name,
+      action: task.module,
+      args: task.args,
+      tags: task.tags,
+      ...(task.when ? { when: task.when } : {}),
+      ...(task.register ? { register: task.register } : {}),
+      where: ref.where,
+    },
+    result: o.result,
+  };
+  h.lastFailure = {
+    host: h.name,
+    task: ref.name,
+    where: ref.where,
+    msg: noLog ? NO_LOG_MSG : (o.msg ?? 'failed'),
+    ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}),
+    ...(o.stderr && !noLog ? { stderr: stderrExcerpt(o.stderr) } : {}),
+  };
 }

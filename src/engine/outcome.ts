@@ -2,11 +2,8 @@
 // command, how it becomes a task_result event's fields, and the ONE place a failure is
 // recorded on the host (recordFailure): for `ansible_failed_task` in rescue and for the recap.
 import type { FileDiff } from '../modules/types.js';
-import type { TaskNode } from '../playbook/types.js';
-import { stderrExcerpt } from '../transport/errors.js';
 import type { ExecResult } from '../transport/types.js';
-import type { TaskRef, TaskResultEvent, TaskStatus } from './events.js';
-import type { HostRun } from './run-state.js';
+import type { TaskResultEvent, TaskStatus } from './events.js';
 
 /** What Ansible shows instead of a `no_log: true` task's result. */
 export const NO_LOG_MSG = "the output has been hidden due to the 'no_log: true' specified for this result";
@@ -76,30 +73,6 @@ export function resultFields(o: TaskOutcome, noLog: boolean): Partial<TaskResult
     ...(o.diff?.length ? { diff: o.diff } : {}),
     ...(o.warnings?.length ? { warnings: o.warnings } : {}),
     result: o.result,
-  };
-}
-
-/** A failed task (not ignored) on a host: what rescue sees and what the recap lists if the host fails. */
-export function recordFailure(h: HostRun, task: TaskNode, ref: TaskRef, o: TaskOutcome, noLog = false): void {
-  h.failedTask = {
-    task: {
-      name: ref.name,
-      action: task.module,
-      args: task.args,
-      tags: task.tags,
-      ...(task.when ? { when: task.when } : {}),
-      ...(task.register ? { register: task.register } : {}),
-      where: ref.where,
-    },
-    result: o.result,
-  };
-  h.lastFailure = {
-    host: h.name,
-    task: ref.name,
-    where: ref.where,
-    msg: noLog ? NO_LOG_MSG : (o.msg ?? 'failed'),
-    ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}),
-    ...(o.stderr && !noLog ? { stderr: stderrExcerpt(o.stderr) } : {}),
   };
 }
 

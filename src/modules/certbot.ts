@@ -10,7 +10,7 @@ import { step, type Plan, type PlanEnv } from './contract.js';
 import { defineModule } from './runner.js';
 import { writeFileCommand } from './util/file-ops.js';
 import { boolSchema, listSchema, toBool, toList } from './util/args.js';
-import { fileDiff } from './util/diff.js';
+import { fileDiff } from '../util/diff.js';
 import {
   activeSchedule,
   certbotFact,

@@ -14,7 +14,7 @@ import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
 import { raw, sh, ShellCommand } from '../transport/command.js';
 import { wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
-import { fileDiff } from './util/diff.js';
+import { fileDiff } from '../util/diff.js';
 import { readControllerFile } from './util/local-file.js';
 
 export interface CopyArgs {

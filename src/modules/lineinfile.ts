@@ -10,7 +10,7 @@ import { wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
-import { fileDiff } from './util/diff.js';
+import { fileDiff } from '../util/diff.js';
 
 export interface LineinfileArgs {
   path: string;

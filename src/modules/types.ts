@@ -5,11 +5,9 @@ import type { ShellCommand } from '../transport/command.js';
 import type { ExecOptions, ExecResult, PutOptions } from '../transport/types.js';
 import type { HostFacts } from '../facts/types.js';
 
-export interface FileDiff {
-  path: string;
-  before: string;
-  after: string;
-}
+import type { FileDiff } from '../util/diff.js';
+
+export type { FileDiff };
 
 export interface ModuleResult {
   changed: boolean;

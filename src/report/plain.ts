@@ -1,7 +1,7 @@
 // Not a terminal (CI, pipes) or CI=true: one plain line per event, no escape codes, so logs
 // stay greppable. -v adds task starts, results' messages and notifications; -vv command output.
 import type { Reporter, RunEvent, TaskResultEvent } from './events.js';
-import { unifiedDiff } from '../modules/util/diff.js';
+import { unifiedDiff } from '../util/diff.js';
 import { displayPath, formatRecap } from './recap.js';
 import { formatDuration, NO_COLOR } from './style.js';
 import type { Style } from './style.js';

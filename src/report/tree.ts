@@ -19,7 +19,7 @@
 // Cost: events only update a model; a timer renders at most every `refreshMs` (500 ms for
 // fleets taller than the terminal), building only the lines that are shown, in one write.
 import type { RecapEvent, Reporter, RunEvent, TaskResultEvent } from './events.js';
-import { unifiedDiff } from '../modules/util/diff.js';
+import { unifiedDiff } from '../util/diff.js';
 import { displayPath, formatRecap } from './recap.js';
 import { COLOR, formatDuration } from './style.js';
 import type { Style } from './style.js';

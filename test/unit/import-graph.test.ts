@@ -30,7 +30,7 @@ const FORBIDDEN: ReadonlyArray<{ from: string; to: readonly string[]; why: strin
   { from: 'facts', to: ['modules', 'engine', 'report', 'cli', 'lab'], why: 'facts are probes below the modules' },
   { from: 'modules', to: ['engine', 'report', 'cli', 'lab'], why: 'modules are called by the engine, never the other way round' },
   { from: 'engine', to: ['report', 'cli', 'lab'], why: 'the engine emits events; reporters (above it) listen' },
-  { from: 'report', to: ['cli', 'lab'], why: 'reporters are used by the CLI' },
+  { from: 'report', to: ['modules', 'cli', 'lab'], why: 'reporters show events; they know no module (the diff they print is util/diff)' },
   { from: 'vault', to: except('vault', 'util'), why: 'vault text is decrypted while YAML is read: below playbook and inventory' },
   { from: 'lab', to: except('lab', 'util'), why: 'the lab sits beside runbook: only the CLI and the tests use it' },
 ];
@@ -39,7 +39,7 @@ const FORBIDDEN: ReadonlyArray<{ from: string; to: readonly string[]; why: strin
  * Folders whose files may be part of no import cycle (a cycle fails when any of its files is
  * under one of these). Every folder, once its own cycles are gone.
  */
-const NO_CYCLES_IN: readonly string[] = except('engine', 'lab');
+const NO_CYCLES_IN: readonly string[] = ALL;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toBool, toList } from './args.js';
 import { applySymbolicMode, parseModeArg, wantedMode } from './mode.js';
 import { shlexSplit, extractFreeFormOptions } from './shlex.js';
-import { unifiedDiff } from './diff.js';
+import { unifiedDiff } from '../../util/diff.js';
 import { moduleSchema, normalizeArgs, requiredNames } from './schema.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

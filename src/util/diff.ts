@@ -4,7 +4,13 @@
 // file is one small hunk (the hand-written LCS it replaces gave up on large files and printed
 // the whole file twice).
 import { structuredPatch } from 'diff';
-import type { FileDiff } from '../types.js';
+
+/** One file's content before and after a change (a module's `--diff` output). */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+}
 
 export function fileDiff(path: string, before: string | undefined, after: string | undefined): FileDiff {
   return { path, before: before ?? '', after: after ?? '' };
