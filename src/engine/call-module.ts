@@ -10,6 +10,7 @@ import { ExecError, UnreachableError } from '../transport/errors.js';
 import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
 import { InterruptedError } from '../util/errors.js';
 import { prepareArgs } from './args.js';
+import { addSecret, registerArgSecrets } from './secrets.js';
 import { condition, truthy } from './conditions.js';
 import { connect, ensureFacts, hostDeferred } from './host-state.js';
 import { templateMessage } from './identity.js';
@@ -35,6 +36,8 @@ export async function callModule(call: ModuleCall, scope: VarScope): Promise<Tas
   const prepared = prepareArgs(rendered.value, module, task, h.name);
   if (!prepared.ok) return failure(prepared.msg);
   const args = prepared.args;
+  // arguments the module declares secret, and whatever a no_log task templated, are secrets
+  registerArgSecrets(run.secrets, module.secretArgs ?? [], task.args, rendered.value, args, call.noLog);
   let env: Record<string, string> = {};
   let become: BecomeOptions | undefined;
   try {
@@ -188,7 +191,7 @@ function becomeFor(call: ModuleCall, scope: VarScope): BecomeOptions | undefined
         if (typeof v === 'string' && v.length > 0) {
           password = v;
           // found now: masked in every event from here on, and in the recap
-          if (!run.secrets.includes(v)) run.secrets.push(v);
+          addSecret(run.secrets, v);
           break;
         }
       }

@@ -27,6 +27,7 @@ import type { EngineEvent } from './tally.js';
 import { createHostvars } from './templating.js';
 import type { RunOptions } from './types.js';
 import { hostScope } from './vars.js';
+import { addSecret } from './secrets.js';
 import { checkMaxFail, runHost, runTask } from './walk.js';
 
 /** Variable a playbook sets (set_fact) to publish values in the recap's `outputs` (and so in --json). */
@@ -48,7 +49,7 @@ class Run implements RunState {
   private readonly stopper = new AbortController();
   readonly kill = this.killer.signal;
   readonly stopped = this.stopper.signal;
-  readonly secrets: string[] = [];
+  readonly secrets: string[];
   readonly refs: TaskRefs;
   readonly playbookDir: string;
   readonly groups: Record<string, string[]> = {};
@@ -78,18 +79,19 @@ class Run implements RunState {
     setMaxListeners(0, this.kill, this.stopped);
     this.refs = new TaskRefs(options.displayRoot);
     this.playbookDir = options.playbookDir ?? dirname(resolve(playbook.file));
-    if (options.becomePassword) this.secrets.push(options.becomePassword);
+    this.secrets = options.secrets ?? [];
+    if (options.becomePassword) addSecret(this.secrets, options.becomePassword);
     for (const h of inventory.hosts.values()) {
       for (const k of PASSWORD_VARS) {
         const v = h.vars[k];
-        if (typeof v === 'string' && v.length > 0 && !v.includes('{{')) this.secrets.push(v);
+        if (typeof v === 'string' && v.length > 0 && !v.includes('{{')) addSecret(this.secrets, v);
       }
       for (const g of h.groups) (this.groups[g] ??= []).push(h.name);
     }
     this.groups.all ??= [...inventory.hosts.keys()];
     for (const k of PASSWORD_VARS) {
       const v = options.extraVars?.[k];
-      if (typeof v === 'string' && v.length > 0 && !v.includes('{{')) this.secrets.push(v);
+      if (typeof v === 'string' && v.length > 0 && !v.includes('{{')) addSecret(this.secrets, v);
     }
   }
 

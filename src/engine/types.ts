@@ -33,6 +33,12 @@ export interface RunOptions {
   gatherFacts?: (transport: Transport) => Promise<HostFacts>;
   /** sudo password (`--ask-become-pass` / RUNBOOK_BECOME_PASSWORD); never in events */
   becomePassword?: string;
+  /**
+   * The run's secret list, shared with the caller: it holds what the vaults revealed, the
+   * engine adds the passwords and secret arguments it meets, and every event is masked with
+   * the list as it is at that moment (so the caller's log masks the same).
+   */
+  secrets?: string[];
   /** aborted on the first Ctrl-C: start no new task; running commands get `graceMs` to end */
   signal?: AbortSignal;
   /** aborted on the second Ctrl-C: stop running commands at once */

@@ -50,6 +50,7 @@ export function planRfc2136Credentials(args: Rfc2136CredentialsArgs, st: SecretF
 
 export const rfc2136CredentialsModule = defineModule<Rfc2136CredentialsArgs, SecretFileState>({
   name: 'certbot_rfc2136_credentials',
+  secretArgs: ['secret'],
   schema: moduleSchema({
     properties: {
       path: { type: 'string', default: DEFAULT_RFC2136_CREDENTIALS, description: 'where the credentials file goes (certbot: --dns-rfc2136-credentials)' },

@@ -99,6 +99,8 @@ export interface ModuleDefinition<A = Record<string, unknown>> {
   controllerOnly?: boolean;
   /** the module may act on a changed host's facts: facts are refreshed before it runs if an earlier task changed something */
   usesFacts?: boolean;
+  /** arguments whose values are secrets (Ansible's `no_log` in an argument spec): masked in every event, log and error */
+  secretArgs?: readonly string[];
   doc: ModuleDoc;
   run(ctx: ModuleContext, args: A): Promise<ModuleResult>;
 }

@@ -197,6 +197,7 @@ export function uriResult(args: UriArgs, req: UriRequest, res: UriResponse, stde
 
 export const uriModule: ModuleDefinition<UriArgs> = defineModule({
   name: 'uri',
+  secretArgs: ['url_password', 'password'],
   schema: moduleSchema({
     properties: {
       url: { type: 'string', minLength: 1, description: 'http(s) URL, requested from the host' },

@@ -3,8 +3,7 @@
 // report (pyinfra's QuoteString/MaskString idea).
 
 import { shellQuote } from '../util/shlex.js';
-
-const MASK = '********';
+import { MASK, maskAll } from '../vault/secrets.js';
 
 export class Secret {
   constructor(readonly value: string) {}
@@ -107,14 +106,9 @@ export function rawCommand(text: string): ShellCommand {
   return new ShellCommand([new Raw(text)]);
 }
 
-/** Replace every occurrence of each secret in text with the mask. */
+/** Replace every occurrence of each secret in text with the mask (the longest first: see maskAll). */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length === 0) continue;
-    out = out.split(s).join(MASK);
-  }
-  return out;
+  return maskAll(text, secrets);
 }
 
 export { MASK };

@@ -1,7 +1,7 @@
 // The vault passwords of one command (from --vault-id, --vault-password-file, --ask-vault-pass
 // and the ANSIBLE_VAULT_* variables), how a vault text picks one, and the secrets revealed.
 import { DEFAULT_VAULT_ID, KeyCache, VaultFormatError, decryptVault, encryptVault, isVaultText, parseVaultText } from './format.js';
-import { SecretRegistry } from './secrets.js';
+import { MIN_VAULT_LEAF_LENGTH, SecretRegistry } from './secrets.js';
 
 export interface VaultPassword {
   /** the vault id (label); `default` for --vault-password-file and --ask-vault-pass */
@@ -80,6 +80,24 @@ export class Keyring {
       `no vault password given decrypts it${labelled}: wrong password, or the vault text was changed (HMAC check failed); tried ${this.describe(candidates)}${notGiven}`,
       envelope.vaultId !== undefined && matching.length === 0 ? `add --vault-id ${envelope.vaultId}@FILE (or @prompt) with the right password` : 'check the password (file) for this vault',
     );
+  }
+
+  /**
+   * A controller file's text, decrypted when it is a vault (a copy or template source): its
+   * content and each of its lines become secrets. Anything else is returned as it is.
+   */
+  openFile(text: string, name: string): string {
+    if (!isVaultText(text)) return text;
+    let plaintext: Buffer;
+    try {
+      plaintext = this.decrypt(text).plaintext;
+    } catch (e) {
+      if (e instanceof VaultError) throw new VaultError(e.kind, `cannot decrypt the vault-encrypted file ${name}: ${e.message}`, e.fix);
+      throw e;
+    }
+    const content = plaintext.toString('utf8');
+    if (content.length >= MIN_VAULT_LEAF_LENGTH) this.secrets.add(content);
+    return content;
   }
 
   /** Encrypt with the password of `vaultId` (or the only one); the envelope names the id unless it is `default`. */

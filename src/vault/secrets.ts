@@ -15,13 +15,24 @@ export const MASK = '********';
  */
 export function maskAll(text: string, secrets: readonly string[]): string {
   if (secrets.length === 0 || text.length === 0) return text;
-  const ordered = secrets.length === 1 ? secrets : [...secrets].sort((a, b) => b.length - a.length);
+  const ordered = secrets.length === 1 ? secrets : longestFirst(secrets);
   let out = text;
   for (const s of ordered) {
     if (s.length === 0 || !out.includes(s)) continue;
     out = out.split(s).join(MASK);
   }
   return out;
+}
+
+// the run's list only grows (push), so its length tells whether the sorted copy is current
+const sortedCache = new WeakMap<readonly string[], { n: number; sorted: readonly string[] }>();
+
+function longestFirst(secrets: readonly string[]): readonly string[] {
+  const hit = sortedCache.get(secrets);
+  if (hit !== undefined && hit.n === secrets.length) return hit.sorted;
+  const sorted = [...secrets].sort((a, b) => b.length - a.length);
+  sortedCache.set(secrets, { n: secrets.length, sorted });
+  return sorted;
 }
 
 /** The spellings of `value` that the common filters produce, the value itself first. */

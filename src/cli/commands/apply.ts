@@ -14,6 +14,7 @@ import { createLogReporter } from '../../report/log.js';
 import type { ConnectionOverrides } from '../../transport/factory.js';
 import type { ConnectionSpec } from '../../transport/types.js';
 import { UsageError, ValidationError } from '../../util/errors.js';
+import { Keyring } from '../../vault/keyring.js';
 import { currentKeyring } from '../../vault/scope.js';
 import { askHidden } from '../prompt.js';
 import { SecretRegistry } from '../../vault/secrets.js';
@@ -145,7 +146,9 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   const tags = splitList(strings(v.tags));
   const skipTags = splitList(strings(v['skip-tags']));
   const startAtTask = typeof v['start-at-task'] === 'string' ? v['start-at-task'] : undefined;
-  const readControllerFile = (p: string): Promise<string> => readFile(resolve(io.cwd, p), 'utf8');
+  // copy/template sources encrypted with ansible-vault are opened, as Ansible does
+  const keyring = currentKeyring() ?? new Keyring([]);
+  const readControllerFile = async (p: string): Promise<string> => keyring.openFile(await readFile(resolve(io.cwd, p), 'utf8'), p);
   // the run's plan (hosts per play, --limit, --start-at-task): bad input fails here, before any prompt or connection
   const plan = await planRun(loaded.playbook, inventory, { limit, extraVars, tags, skipTags, ...(startAtTask !== undefined ? { startAtTask } : {}), readFile: readControllerFile });
 
@@ -218,6 +221,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
         })),
     gatherFacts: hooks.gatherFacts ?? gatherFacts,
     ...(becomePassword ? { becomePassword } : {}),
+    secrets,
     signal: interrupt.signal,
     killSignal: interrupt.killSignal,
     ...(hooks.graceMs !== undefined ? { graceMs: hooks.graceMs } : {}),
