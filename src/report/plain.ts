@@ -131,6 +131,9 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
         case 'host_end':
           flushConnect(e.host);
           break;
+        case 'host_deferred':
+          w(`${name(e.host)}  ${s.yellow('DEFERRED')} until ${text(e.from)}: ${text(e.reason)}`);
+          break;
         case 'play_end':
           flushConnect();
           if (e.stopped) w(s.red(`PLAY STOPPED [${name(e.play)}]: ${text(e.stopped)}`));

@@ -139,6 +139,16 @@ describe('plain reporter', () => {
     expect(out.text.match(/web3 {2}UNREACHABLE: web3: connection refused/g)).toHaveLength(1);
   });
 
+  it('a deferred host gets a DEFERRED line with its date and reason, not ok', () => {
+    const out = new Sink();
+    feed(createPlainReporter(out), [
+      { type: 'host_deferred', host: 'web3', from: '2026-12-07T10:00:00.000Z', reason: 'weekly certificate budget of example.org is used up' },
+      { type: 'host_end', host: 'web3', state: 'deferred' },
+      recap,
+    ]);
+    expect(out.text).toContain('web3  DEFERRED until 2026-12-07T10:00:00.000Z: weekly certificate budget of example.org is used up');
+  });
+
   it('--diff prints a unified diff of changed files', () => {
     const out = new Sink();
     feed(createPlainReporter(out, { diff: true }));

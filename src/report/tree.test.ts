@@ -122,6 +122,22 @@ describe('terminal view, a few hosts', () => {
     expect(text.indexOf('web1  changed: Install packages')).toBeLessThan(text.indexOf('PLAY RECAP'));
   });
 
+  it('a deferred host is shown as DEFERRED with its date, and counts as done, not failed', async () => {
+    const out = new Term();
+    const r = createTreeReporter(out, { refreshMs: 10 });
+    for (const e of start(['web1', 'web2'])) r.onEvent?.(e);
+    r.onEvent?.({ type: 'host_deferred', host: 'web2', from: '2026-12-07T10:00:00.000Z', reason: 'weekly budget used up' });
+    r.onEvent?.({ type: 'host_end', host: 'web2', state: 'deferred' });
+    await until(() => screen(out.text).some((l) => l.includes('DEFERRED')), 'the deferred line');
+    const shown = screen(out.text);
+    expect(shown).toContain('web2  DEFERRED until 2026-12-07T10:00:00.000Z: weekly budget used up');
+    expect(shown.find((l) => l.startsWith('PLAY [web]  '))).toContain('1/2 hosts done');
+    expect(shown.join('\n')).not.toContain('failed or unreachable');
+    r.onEvent?.({ type: 'host_end', host: 'web1', state: 'ok' });
+    r.onEvent?.(recapFor(['web1', 'web2']));
+    await r.close?.();
+  });
+
   it('-v adds ok tasks and what commands printed; -vv the commands', async () => {
     const run = async (verbosity: number): Promise<string> => {
       const out = new Term();

@@ -62,7 +62,7 @@ interface HostView {
   partial: string;
   /** -v: the whole output of the running task (last KEEP_OUTPUT lines) */
   output: string[];
-  state: 'waiting' | 'running' | 'ok' | 'failed' | 'unreachable';
+  state: 'waiting' | 'running' | 'ok' | 'failed' | 'unreachable' | 'deferred';
 }
 
 interface TaskSummary {
@@ -202,7 +202,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     const budget = Math.max(3, Math.min(rows() - 2, 30));
     const all = [...b.hosts.values()];
     const running = all.filter((h) => h.state === 'running' && h.current !== undefined);
-    const finished = all.filter((h) => h.state === 'ok' || h.state === 'failed' || h.state === 'unreachable').length;
+    const finished = all.filter((h) => h.state === 'ok' || h.state === 'failed' || h.state === 'unreachable' || h.state === 'deferred').length;
     const failed = all.filter((h) => h.state === 'failed' || h.state === 'unreachable').length;
     const now = Date.now();
     const head = [`${finished}/${all.length} hosts done`];
@@ -497,12 +497,15 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
         case 'host_end': {
           const h = batch?.hosts.get(e.host);
           if (!h) break;
-          h.state = e.state === 'failed' || e.state === 'unreachable' ? e.state : 'ok';
+          h.state = e.state === 'failed' || e.state === 'unreachable' || e.state === 'deferred' ? e.state : 'ok';
           h.current = undefined;
           dirty = true;
           if (batch) flushTasks(batch);
           break;
         }
+        case 'host_deferred':
+          say(`${visibleLine(e.host)}  ${s.yellow('DEFERRED')} until ${visibleLine(e.from)}: ${visible(e.reason)}`);
+          break;
         case 'play_end':
           endBatch();
           if (e.stopped) say(s.red(`PLAY STOPPED [${visibleLine(e.play)}]: ${visible(e.stopped)}`));
