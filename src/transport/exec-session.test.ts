@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findMarker } from './exec-session.js';
+import { findMarker, LineEmitter } from './exec-session.js';
 
 describe('findMarker', () => {
   const tag = '__RUNBOOK_PID_abc';
@@ -20,5 +20,32 @@ describe('findMarker', () => {
     // bytes that are not UTF-8 before the marker do not shift the offsets
     const bin = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(`${tag}:3\n`)]);
     expect(findMarker(bin, tag)).toMatchObject({ index: 3, pid: 3 });
+  });
+});
+
+describe('LineEmitter', () => {
+  const secret = 's3cr3t-token-value';
+  const run = (parts: string[]): string[] => {
+    const chunks: string[] = [];
+    const e = new LineEmitter('stdout', [secret], (_stream, text) => chunks.push(text));
+    for (const p of parts) e.push(Buffer.from(p));
+    e.flush();
+    return chunks;
+  };
+
+  it('masks a secret that arrives across the forced cut of a very long line', () => {
+    // 65,540 characters without a newline end in the secret's first half: the emitter must cut
+    // the line (progress output), but not inside the secret
+    const head = 'a'.repeat(65_540 - 8) + secret.slice(0, 8);
+    const chunks = run([head, `${secret.slice(8)} and more\n`]);
+    expect(chunks.length).toBeGreaterThan(1);
+    const all = chunks.join('');
+    expect(all).not.toContain(secret.slice(0, 8) + secret.slice(8, 12));
+    expect(all).toContain('********');
+    for (const c of chunks) expect(c).not.toMatch(/s3cr|t-value/);
+  });
+
+  it('emits whole lines at once and the rest at the end', () => {
+    expect(run(['one\ntw', 'o\nthree'])).toEqual(['one\n', 'two\n', 'three']);
   });
 });

@@ -54,7 +54,7 @@ export function findMarker(buf: Buffer, tag: string): { index: number; end: numb
 }
 
 /** Live output goes out line by line so a secret is never split across two chunks. */
-class LineEmitter {
+export class LineEmitter {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
   constructor(
@@ -69,9 +69,33 @@ class LineEmitter {
     const cut = this.pending.lastIndexOf('\n');
     // a very long line without newline (progress output) is flushed anyway
     if (cut === -1 && this.pending.length < 65536) return;
-    const upTo = cut === -1 ? this.pending.length : cut + 1;
+    const upTo = cut === -1 ? this.safeCut(this.pending) : cut + 1;
     this.emit(this.pending.slice(0, upTo));
     this.pending = this.pending.slice(upTo);
+  }
+
+  /**
+   * Where a long line without a newline may be cut so that no secret is split across the two
+   * chunks (each chunk is masked on its own): the last longest-secret-minus-one characters wait
+   * for more data, and the cut moves back before any secret that would straddle it.
+   */
+  private safeCut(text: string): number {
+    const longest = this.secrets.reduce((m, x) => Math.max(m, x.length), 0);
+    let at = Math.max(0, text.length - Math.max(0, longest - 1));
+    for (let moved = true; moved && at > 0; ) {
+      moved = false;
+      for (const secret of this.secrets) {
+        if (secret === '') continue;
+        const from = Math.max(0, at - secret.length + 1);
+        const i = text.indexOf(secret, from);
+        if (i !== -1 && i < at && i + secret.length > at) {
+          at = i;
+          moved = true;
+        }
+      }
+    }
+    // one secret filling the whole buffer from its start: emit it whole (masked) rather than stall
+    return at === 0 ? text.length : at;
   }
 
   flush(): void {
