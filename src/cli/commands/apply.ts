@@ -17,7 +17,7 @@ import { UsageError, ValidationError } from '../../util/errors.js';
 import { Keyring } from '../../vault/keyring.js';
 import { currentKeyring } from '../../vault/scope.js';
 import { askHidden } from '../prompt.js';
-import { SecretRegistry } from '../../vault/secrets.js';
+import { maskAll, SecretRegistry } from '../../vault/secrets.js';
 import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
 import { ansibleVarWarnings, hostPatternHint } from '../hints.js';
 import { loadPlaybooks } from '../playbooks.js';
@@ -125,13 +125,15 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
 
   // validate everything before any connection; several playbooks run as one, in order
   const inventory = withDefaults(await loadInventories(inventories, io.cwd), settings.defaults);
-  for (const w of ansibleVarWarnings(inventory)) io.stderr.write(`WARNING: ${w}\n`);
+  // what vaults revealed while loading is already known: load-time warnings are masked too
+  const revealed = (text: string): string => maskAll(text, currentKeyring()?.secrets.values ?? []);
+  for (const w of ansibleVarWarnings(inventory)) io.stderr.write(revealed(`WARNING: ${w}\n`));
   const loaded = await loadPlaybooks(args.positionals.map((p) => resolve(io.cwd, p)), {
     matchHosts: (pattern) => selectHosts(inventory, pattern),
     hostPatternHint: (pattern) => hostPatternHint(pattern, inventory),
     extraVarNames: Object.keys(extraVars),
   });
-  if (loaded.warnings.length > 0) io.stderr.write(formatDiagnostics(loaded.warnings));
+  if (loaded.warnings.length > 0) io.stderr.write(revealed(formatDiagnostics(loaded.warnings)));
   if (!loaded.ok) throw new ValidationError(formatDiagnostics(loaded.errors), loaded.errors);
 
   const [{ planRun }, { runPlaybook }, { createInterrupt }, { gatherFacts }, { createTransport, resolveConnection }] = await Promise.all([
