@@ -4,6 +4,7 @@
 // result judged (changed_when, failed_when) into a TaskOutcome.
 import { resolve } from 'node:path';
 import { createModuleContext } from '../modules/context.js';
+import { taskSearchPath } from '../playbook/search-path.js';
 import type { ModuleResult } from '../modules/types.js';
 import { maskSecrets } from '../transport/command.js';
 import { ExecError, UnreachableError } from '../transport/errors.js';
@@ -76,6 +77,7 @@ export async function callModule(call: ModuleCall, scope: VarScope): Promise<Tas
     scope,
     facts: () => ensureFacts(run, h, module.usesFacts ?? false),
     readLocalFile: (p) => run.readFile(resolve(run.playbookDir, p)),
+    searchPath: taskSearchPath(run.playbookDir, inh.roles),
     warn: (message) => run.emit({ type: 'warning', host: h.name, msg: message }),
     progress: (message) => run.emit({ type: 'progress', host: h.name, task: ref, msg: message }),
     onResult: (r) => (lastExec = r),

@@ -1,6 +1,6 @@
 // Keywords a play or block passes down to the tasks inside it (Ansible's inheritance): when
 // conditions and tags add up, environment and vars stack, the innermost become/no_log/... wins.
-import type { Play, Step } from '../playbook/types.js';
+import type { Play, RoleRef, Step } from '../playbook/types.js';
 
 export interface Inherited {
   when: Array<string | boolean>;
@@ -14,6 +14,8 @@ export interface Inherited {
   ignoreErrors?: unknown;
   timeout?: number;
   runOnce?: boolean;
+  /** the roles the task is inside, innermost first (role_name, role_path, ansible_search_path) */
+  roles?: readonly RoleRef[];
   /** inside `rescue`: ansible_failed_task and ansible_failed_result (data, never re-rendered) */
   rescueVars?: Record<string, unknown>;
 }
@@ -46,6 +48,7 @@ export function inherit(parent: Inherited, k: Step): Inherited {
     ...pick('timeout', k.timeout ?? parent.timeout),
     ...pick('runOnce', k.runOnce ?? parent.runOnce),
     ...pick('rescueVars', parent.rescueVars),
+    ...pick('roles', k.role && k.role.path !== parent.roles?.[0]?.path ? [k.role, ...(parent.roles ?? [])] : parent.roles),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { Inherited } from './inherit.js';
 import { NOTHING_INHERITED } from './inherit.js';
 import type { BatchRun, HostRun, RunState } from './run-state.js';
+import { taskSearchPath } from '../playbook/search-path.js';
 import { createScope } from './templating.js';
 import type { VarScope } from './templating.js';
 
@@ -12,7 +13,7 @@ export function taskScope(run: RunState, h: HostRun, br: BatchRun, inh: Inherite
   const play = br.play;
   const layers: Layer[] = [
     { name: 'inventory', kind: 'template', vars: h.inv.vars },
-    { name: 'magic variables', kind: 'data', vars: magic(run, h, br) },
+    { name: 'magic variables', kind: 'data', vars: magic(run, h, br, inh) },
     { name: 'facts', kind: 'data', vars: h.factVars },
     { name: 'play vars', kind: 'template', vars: play.vars },
     ...play.varsFiles.map((vf): Layer => ({ name: `vars_files ${vf.file}`, kind: 'template', vars: vf.vars })),
@@ -25,7 +26,7 @@ export function taskScope(run: RunState, h: HostRun, br: BatchRun, inh: Inherite
   return createScope(layers);
 }
 
-function magic(run: RunState, h: HostRun, br: BatchRun): Record<string, unknown> {
+function magic(run: RunState, h: HostRun, br: BatchRun, inh: Inherited): Record<string, unknown> {
   // the active host list changes only when a host fails: cache it per batch
   if (!br.active || br.active.version !== run.stateVersion) {
     br.active = { version: run.stateVersion, names: br.hosts.filter((x) => x.state === 'ok').map((x) => x.name) };
@@ -49,8 +50,27 @@ function magic(run: RunState, h: HostRun, br: BatchRun): Record<string, unknown>
     ansible_run_tags: o.tags?.length ? o.tags : ['all'],
     ansible_skip_tags: o.skipTags ?? [],
     playbook_dir: run.playbookDir,
+    ...roleMagic(run, inh),
     // Ansible: defined (empty) before facts are gathered; the facts layer above replaces it
     ansible_facts: {},
+  };
+}
+
+/** role_name, role_path and the search path of a task inside a role (Ansible's magic variables). */
+function roleMagic(run: RunState, inh: Inherited): Record<string, unknown> {
+  const roles = inh.roles ?? [];
+  const inner = roles[0];
+  return {
+    ansible_search_path: taskSearchPath(run.playbookDir, roles),
+    ...(inner
+      ? {
+          role_name: inner.name,
+          role_path: inner.path,
+          ansible_role_name: inner.name,
+          ansible_parent_role_names: roles.slice(1).map((r) => r.name),
+          ansible_parent_role_paths: roles.slice(1).map((r) => r.path),
+        }
+      : {}),
   };
 }
 

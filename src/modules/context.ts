@@ -32,6 +32,8 @@ export interface ModuleContextSpec {
   scope: VarScope;
   facts(): Promise<HostFacts>;
   readLocalFile(path: string): Promise<string>;
+  /** `ansible_search_path`: where relative controller files are looked for */
+  searchPath?: readonly string[];
   warn(message: string): void;
   progress(message: string): void;
   /** every command, before it runs */
@@ -89,6 +91,7 @@ export function createModuleContext(spec: ModuleContextSpec): ModuleContext {
     },
     put: (path, content, o = {}) => needTransport().put(path, content, { ...o, ...(spec.become ? { become: spec.become } : {}) }),
     readLocalFile: (p) => spec.readLocalFile(p),
+    ...(spec.searchPath ? { searchPath: spec.searchPath } : {}),
     renderTemplate: (text) => String(render(text, scope)),
     evaluate: (expr) => evaluate(expr, scope),
     evaluateValue: (expr) => render(`{{ ${expr} }}`, scope),

@@ -242,7 +242,7 @@ describe('copy and template', () => {
     writeFileSync(join(d, 'templates/site.conf.j2'), 'ServerName {{ domain }}\n{% for p in ports %}Listen {{ p }}\n{% endfor %}');
     const vars = { domain: 'node1.example.org', ports: [80, 443] };
     const missing = await runLocal(templateModule, { src: 'nope.j2', dest: join(d, 'x') }, { baseDir: d }).catch((e: Error) => e.message);
-    expect(missing).toMatch(/nope\.j2 not found next to the playbook nor in its templates\/ directory/);
+    expect(missing).toMatch(/template src 'nope\.j2' not found; looked in: templates\/nope\.j2, nope\.j2/);
     await idempotent(templateModule, { src: 'site.conf.j2', dest: join(d, 'site.conf') }, { baseDir: d, vars });
     expect(readFileSync(join(d, 'site.conf'), 'utf8')).toBe('ServerName node1.example.org\nListen 80\nListen 443\n');
   });

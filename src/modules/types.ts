@@ -58,6 +58,11 @@ export interface ModuleContext {
   put(path: string, content: string | Buffer, options?: Omit<PutOptions, 'become'>): Promise<void>;
   /** read a file from the controller (copy src, template src), relative to the playbook dir */
   readLocalFile(path: string): Promise<string>;
+  /**
+   * the task's `ansible_search_path` (absolute directories, most specific first: the role's,
+   * then the playbook's) where relative controller files are looked for (src/playbook/search-path.ts)
+   */
+  searchPath?: readonly string[];
   /** render a template string with the task's variables (template module) */
   renderTemplate(text: string): string;
   /**

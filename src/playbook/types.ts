@@ -5,6 +5,14 @@ import type { SourceLocation } from '../util/diagnostic.js';
 /** A template string (may contain `{{ }}`), or any YAML value whose strings may be templates. */
 export type Templated = unknown;
 
+/** The role a task was loaded from. */
+export interface RoleRef {
+  /** as written in the play (`geerlingguy.apache`, `common`) */
+  name: string;
+  /** the role's directory (absolute) */
+  path: string;
+}
+
 /** Keys shared by tasks and blocks (Ansible's "task keywords"). */
 export interface TaskKeywords {
   name?: string;
@@ -24,6 +32,8 @@ export interface TaskKeywords {
   vars?: Record<string, Templated>;
   /** seconds */
   timeout?: number;
+  /** set on what was loaded from a role (its tasks, handlers, the block standing for it): role_name, role_path, ansible_search_path */
+  role?: RoleRef;
   /** where the task/block starts in its file */
   location: SourceLocation;
   /** dot path in its file, e.g. `0.tasks.3` */

@@ -2,9 +2,9 @@
 // (per host, per command text), recording every call in order, with delays, unreachable
 // hosts and AbortSignal support. Real modules (command, shell, debug, set_fact, ...) run
 // against it unchanged; only the network and the remote shell are simulated.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { HostFacts } from '../../facts/types.js';
 import type { Inventory, InventoryGroup, InventoryHost } from '../../inventory/types.js';
 import { loadPlaybook } from '../../playbook/load.js';
@@ -186,7 +186,11 @@ export async function playbookFrom(yaml: string, files: Record<string, string> =
   const dir = await mkdtemp(join(tmpdir(), 'runbook-engine-'));
   const file = join(dir, 'site.yml');
   await writeFile(file, yaml);
-  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  for (const [name, content] of Object.entries(files)) {
+    // `roles/web/tasks/main.yml`: folders are made as needed
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
   const r = await loadPlaybook(file, { modules: testModules });
   if (!r.ok) throw new Error(`test playbook invalid: ${JSON.stringify(r.errors.map((e) => `${e.location.line}: ${e.message}`))}`);
   return { playbook: r.playbook, dir, file };
