@@ -27,10 +27,14 @@ export function isLiveTerminal(io: CommandIo): boolean {
   return io.stdout.isTTY === true && !truthy(io.env.CI) && io.env.TERM !== 'dumb';
 }
 
-export function createScreenReporter(io: CommandIo, o: ScreenOptions): Reporter {
-  if (o.json) return createJsonReporter(io.stdout, { verbosity: o.verbosity });
+/** A screen reporter; `pause`/`resume` take a live view off the screen while a question is asked. */
+export type ScreenReporter = Reporter & { pause(): void; resume(): void };
+
+export function createScreenReporter(io: CommandIo, o: ScreenOptions): ScreenReporter {
+  const still = { pause: (): void => undefined, resume: (): void => undefined };
+  if (o.json) return { ...createJsonReporter(io.stdout, { verbosity: o.verbosity }), ...still };
   const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
   const common = { verbosity: o.verbosity, rerun: o.rerun, diff: o.diff, displayRoot: io.cwd };
   if (isLiveTerminal(io)) return createTreeReporter(io.stdout, { ...common, style: noColor ? NO_COLOR : COLOR });
-  return createPlainReporter(io.stdout, common);
+  return { ...createPlainReporter(io.stdout, common), ...still };
 }

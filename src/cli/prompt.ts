@@ -32,3 +32,49 @@ export async function askHidden(io: CommandIo, prompt: string, noTerminal: strin
     stdin.on('data', onData);
   });
 }
+
+/**
+ * Whether a question can be put to a person now: stdin is a terminal and this is not CI
+ * (CI=true with a terminal attached is still nobody to answer). When not, the reason.
+ */
+export function whyNoAnswer(io: CommandIo): string | undefined {
+  const ci = io.env.CI;
+  if (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0') return 'CI is set';
+  if ((io.stdin as NodeJS.ReadStream).isTTY !== true) return 'stdin is not a terminal';
+  return undefined;
+}
+
+/**
+ * Ask a question on the terminal and read one typed line (echoed, as the terminal edits it).
+ * Never waits where nobody can answer (no terminal, CI): fails with `noTerminal` instead.
+ */
+export async function askLine(io: CommandIo, prompt: string, noTerminal: string): Promise<string> {
+  const why = whyNoAnswer(io);
+  if (why !== undefined) throw new UsageError(`${noTerminal} (${why})`);
+  const stdin = io.stdin as NodeJS.ReadStream;
+  io.stderr.write(prompt);
+  return new Promise<string>((resolveLine, reject) => {
+    let line = '';
+    stdin.setEncoding('utf8');
+    const done = (err?: Error): void => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause();
+      if (err) reject(err);
+      else resolveLine(line.trim());
+    };
+    const onData = (chunk: string): void => {
+      const nl = chunk.search(/[\r\n]/);
+      if (nl < 0) line += chunk;
+      else {
+        line += chunk.slice(0, nl);
+        done();
+      }
+    };
+    // Ctrl-D: nobody will answer; what was typed so far is the answer
+    const onEnd = (): void => done();
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.resume();
+  });
+}

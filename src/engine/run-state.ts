@@ -59,6 +59,8 @@ export interface BatchRun {
   ended?: 'play' | 'batch';
   /** linear strategy: one handler run per `meta: flush_handlers` task, shared by the batch */
   flushes?: Map<TaskNode, Promise<void>>;
+  /** `--step`: the batch's answer per task (asked once, by the first host to get there) */
+  steps?: Map<TaskNode, Promise<boolean>>;
 }
 
 /** The run-wide state every role reads (src/engine/run.ts keeps it). */

@@ -5,6 +5,7 @@ import type { HostFacts } from '../facts/types.js';
 import type { InventoryHost } from '../inventory/types.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import type { Transport } from '../transport/types.js';
+import type { TaskRef } from './events.js';
 
 export interface RunOptions {
   /** `--limit` patterns (`web*`, `a:!b`, `@retry-file`); all must match (intersection, like Ansible) */
@@ -60,4 +61,6 @@ export interface RunOptions {
   displayRoot?: string;
   /** read a controller file (tests inject one); default fs.readFile utf8 */
   readFile?: (path: string) => Promise<string>;
+  /** `--step`: asked once per task and batch before it starts; false skips the task there */
+  step?: (task: TaskRef) => Promise<boolean>;
 }

@@ -93,6 +93,7 @@ export async function runTask(parentStep: TaskStep): Promise<StepOutcome> {
   const gate = await passGate(run, h, br, br.plan.positions.get(task), handler);
   if (gate !== undefined) return gate;
   if (!handler && isMeta(task.module)) return runMeta(step, () => flushHandlers(run, br, h, task, runTask));
+  if (!handler && run.options.step && !(await stepAnswer(run, br, task))) return 'ok';
   if (inh.runOnce) return runOnce(step);
   return withFork(run, () => executeTask(step));
 }
@@ -118,6 +119,17 @@ async function passGate(run: RunState, h: HostRun, br: BatchRun, pos: number | u
   if (h.state === 'unreachable') return 'unreachable';
   if (h.state === 'deferred') return endHost(h);
   return undefined;
+}
+
+/** `--step`: the first host of the batch to reach a task asks; the others share the answer. */
+function stepAnswer(run: RunState, br: BatchRun, task: TaskNode): Promise<boolean> {
+  br.steps ??= new Map();
+  let answer = br.steps.get(task);
+  if (answer === undefined && run.options.step) {
+    answer = run.options.step(run.refs.get(task, br.plan.index));
+    br.steps.set(task, answer);
+  }
+  return answer ?? Promise.resolve(true);
 }
 
 async function withFork(run: RunState, work: () => Promise<StepOutcome>): Promise<StepOutcome> {

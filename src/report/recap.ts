@@ -90,6 +90,10 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
     const retry = name(displayPath(recap.retryFile, options.displayRoot));
     out.push(`Retry file: ${retry}`);
     if (options.rerun) out.push(`  re-run only the failed, unreachable and deferred hosts: ${name(options.rerun)} --limit @${retry}`);
+  } else if (options.rerun) {
+    // no retry file (an ad-hoc command writes none, or it could not be written): name the hosts
+    const again = Object.entries(recap.hosts).filter(([, st]) => st.failed > 0 || st.unreachable > 0).map(([h]) => h);
+    if (again.length > 0 && again.length <= 20) out.push(`re-run only the failed and unreachable hosts: ${name(options.rerun)} --limit ${name(again.join(','))}`);
   }
   out.push(s.dim(`Finished in ${formatDuration(recap.durationMs)}, exit code ${recap.exitCode} (${exitMeaning(recap.exitCode)})`));
   return out.join('\n') + '\n';

@@ -165,7 +165,15 @@ function commandOf(e: TaskResultEvent): string | undefined {
   return e.command;
 }
 
-export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStream, options: TreeReporterOptions = {}): Reporter {
+/** The live view, and a way to take it off the screen while a question is asked (--step). */
+export interface TreeReporter extends Reporter {
+  /** clear the live area and stop redrawing it (lines that stay are printed first) */
+  pause(): void;
+  /** redraw again */
+  resume(): void;
+}
+
+export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStream, options: TreeReporterOptions = {}): TreeReporter {
   const s = options.style ?? COLOR;
   const v = options.verbosity ?? 0;
   const perHostLimit = options.perHostLimit ?? 20;
@@ -186,6 +194,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
   let lastRender = 0;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let paused = false;
 
   const say = (line: string): void => {
     pending.push(line);
@@ -254,6 +263,7 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
   };
 
   const render = (final = false): void => {
+    if (paused && !final) return;
     const live = final ? [] : liveLines();
     let text = drawn > 0 ? `${ESC}${drawn}A${ESC}J` : '';
     if (pending.length > 0) text += pending.join('\n') + '\n';
@@ -419,6 +429,14 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
   };
 
   return {
+    pause(): void {
+      render(true);
+      paused = true;
+    },
+    resume(): void {
+      paused = false;
+      dirty = true;
+    },
     onEvent(e: RunEvent): void {
       switch (e.type) {
         case 'run_start':

@@ -2,7 +2,7 @@
 // flags), then run. No connection is opened before the whole input is known to be valid.
 import type { EventEmitter } from 'node:events';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import type { RunPlan } from '../../engine/plan.js';
 import type { RunOptions } from '../../engine/types.js';
@@ -13,15 +13,19 @@ import { combineReporters } from '../../report/combine.js';
 import { createLogReporter } from '../../report/log.js';
 import type { ConnectionOverrides } from '../../transport/factory.js';
 import type { ConnectionSpec } from '../../transport/types.js';
-import { UsageError, ValidationError } from '../../util/errors.js';
+import { EXIT, UsageError, ValidationError } from '../../util/errors.js';
 import { Keyring } from '../../vault/keyring.js';
 import { currentKeyring } from '../../vault/scope.js';
 import { askHidden } from '../prompt.js';
 import { maskAll, SecretRegistry } from '../../vault/secrets.js';
 import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
 import { ansibleVarWarnings, hostPatternHint } from '../hints.js';
-import { loadPlaybooks } from '../playbooks.js';
+import { loadPlaybooks, type LoadedPlaybooks } from '../playbooks.js';
 import { createScreenReporter } from '../output.js';
+import { formatAdhocHosts, formatListing } from '../list.js';
+import { checkStepPossible, confirmRun, createStepper } from '../ask.js';
+import { createJunitReporter } from '../../report/junit.js';
+import type { LoadOptions } from '../../playbook/load.js';
 import { defaultStorePath } from '../../store/paths.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 
@@ -57,6 +61,17 @@ Options:
       --retry-file FILE       where to list failed and unreachable hosts
                               (default: next to the playbook, site.yml -> site.retry)
       --force-handlers        run notified handlers even on hosts that failed later
+      --junit FILE            write the results as JUnit XML (one test case per host and
+                              task) for CI systems
+      --list-hosts            list the hosts each play would run on (after --limit), and
+                              its serial batches; run nothing
+      --list-tasks            list the tasks that would run (after --tags/--skip-tags,
+                              --start-at-task); run nothing
+      --list-tags             list the tags of the tasks that would run; run nothing
+      --ask                   show what the run will touch (plays, hosts x tasks) and ask
+                              before running (needs a terminal: never waits in CI)
+      --step                  ask before each task: (y)es, (N)o = skip it, (c)ontinue =
+                              stop asking (needs a terminal)
 ${VAULT_HELP}  -h, --help                  show this help
 
 ${CONNECTION_HELP}
@@ -96,6 +111,12 @@ Examples:
     log: { type: 'string' },
     'retry-file': { type: 'string' },
     'force-handlers': { type: 'boolean' },
+    junit: { type: 'string' },
+    'list-hosts': { type: 'boolean' },
+    'list-tasks': { type: 'boolean' },
+    'list-tags': { type: 'boolean' },
+    ask: { type: 'boolean' },
+    step: { type: 'boolean' },
     ...VAULT_OPTIONS,
   },
   // every file read under the vault flags' keyring; every vault plaintext masked in every sink
@@ -110,14 +131,26 @@ export interface ApplyHooks {
   /** replaces process as the source of SIGINT (tests) */
   signals?: Pick<EventEmitter, 'on' | 'off'>;
   graceMs?: number;
+  /** `runbook run`: a generated one-task playbook instead of PLAYBOOK files (src/cli/commands/run.ts) */
+  adhoc?: AdhocSource;
+}
+
+/** What `runbook run` gives the one executor: the ad-hoc task as a validated playbook. */
+export interface AdhocSource {
+  /** validate and build the playbook; bad -m/-a throw a UsageError that names them */
+  load(options: LoadOptions): Promise<LoadedPlaybooks>;
+  /** the command line that re-runs it (recap hint) */
+  rerun: string;
 }
 
 export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHooks = {}): Promise<number> {
   const v = args.values;
-  const [playbookArg] = args.positionals;
-  if (!playbookArg) throw new UsageError("runbook apply: missing PLAYBOOK. Usage: runbook apply PLAYBOOK... -i INVENTORY (see 'runbook apply --help')");
+  const adhoc = hooks.adhoc;
+  const command = adhoc ? 'run' : 'apply';
+  const playbookArg = adhoc ? '' : args.positionals[0];
+  if (playbookArg === undefined) throw new UsageError("runbook apply: missing PLAYBOOK. Usage: runbook apply PLAYBOOK... -i INVENTORY (see 'runbook apply --help')");
   // flags, environment, runbook.cfg/ansible.cfg (src/cli/run-flags.ts)
-  const settings = runSettings(args, io, 'apply');
+  const settings = runSettings(args, io, command);
   const { inventories, forks } = settings;
   const hkc = settings.hostKeyChecking;
   const playbookFile = resolve(io.cwd, playbookArg);
@@ -128,11 +161,12 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   // what vaults revealed while loading is already known: load-time warnings are masked too
   const revealed = (text: string): string => maskAll(text, currentKeyring()?.secrets.values ?? []);
   for (const w of ansibleVarWarnings(inventory)) io.stderr.write(revealed(`WARNING: ${w}\n`));
-  const loaded = await loadPlaybooks(args.positionals.map((p) => resolve(io.cwd, p)), {
+  const loadOptions: LoadOptions = {
     matchHosts: (pattern) => selectHosts(inventory, pattern),
     hostPatternHint: (pattern) => hostPatternHint(pattern, inventory),
     extraVarNames: Object.keys(extraVars),
-  });
+  };
+  const loaded = adhoc ? await adhoc.load(loadOptions) : await loadPlaybooks(args.positionals.map((p) => resolve(io.cwd, p)), loadOptions);
   if (loaded.warnings.length > 0) io.stderr.write(revealed(formatDiagnostics(loaded.warnings)));
   if (!loaded.ok) throw new ValidationError(formatDiagnostics(loaded.errors), loaded.errors);
 
@@ -154,20 +188,36 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   // the run's plan (hosts per play, --limit, --start-at-task): bad input fails here, before any prompt or connection
   const plan = await planRun(loaded.playbook, inventory, { limit, extraVars, tags, skipTags, ...(startAtTask !== undefined ? { startAtTask } : {}), readFile: readControllerFile });
 
+  // --list-*: the plan, printed as ansible-playbook prints it; nothing connects, nothing is asked
+  const list = { hosts: v['list-hosts'] === true, tasks: v['list-tasks'] === true, tags: v['list-tags'] === true };
+  if (list.hosts || list.tasks || list.tags) {
+    io.stdout.write(adhoc ? formatAdhocHosts(plan.hosts) : formatListing(plan, loaded.parts.map((p) => ({ ...p, file: relativeShown(io.cwd, p.file) })), list));
+    return EXIT.ok;
+  }
+  if (v.step === true) checkStepPossible(io, command);
+  if (v.ask === true && !(await confirmRun(io, plan, { command, check: v.check === true }))) {
+    throw new UsageError(`runbook ${command}: not confirmed; nothing was run.`);
+  }
+
   let becomePassword = io.env.RUNBOOK_BECOME_PASSWORD;
   if (v['ask-become-pass']) becomePassword = await askPassword(io, 'BECOME password: ');
   const sshPassword = v['ask-pass'] === true ? await askHidden(io, 'SSH password: ', '--ask-pass needs a terminal; set ansible_password in the inventory (vaulted) instead') : undefined;
 
   const verbosity = Array.isArray(v.verbose) ? v.verbose.length : v.verbose ? 1 : 0;
-  const rerun = `runbook apply ${args.positionals.join(' ')} ${inventories.map((i) => `-i ${i}`).join(' ')}`;
+  const rerun = adhoc ? adhoc.rerun : `runbook apply ${args.positionals.join(' ')} ${inventories.map((i) => `-i ${i}`).join(' ')}`;
   // the run's secrets, one list that grows: the become and SSH passwords and all that vaults revealed
   const registry = currentKeyring()?.secrets ?? new SecretRegistry();
   if (becomePassword) registry.add(becomePassword);
   if (sshPassword) registry.add(sshPassword);
   const secrets = registry.values;
-  const screen = createScreenReporter(io, { json: v.json === true, verbosity, rerun, diff: v.diff === true });
+  // an ad-hoc command is run to see what it prints: its output is shown without -v (Ansible too)
+  const screen = createScreenReporter(io, { json: v.json === true, verbosity: adhoc ? Math.max(1, verbosity) : verbosity, rerun, diff: v.diff === true });
   const log = settings.logPath !== undefined ? createLogReporter(settings.logPath, { secrets }) : undefined;
-  const reporter = combineReporters(screen, log);
+  const junit =
+    typeof v.junit === 'string'
+      ? createJunitReporter(resolve(io.cwd, v.junit), { warn: (msg) => io.stderr.write(`WARNING: ${msg}\n`), ...(adhoc ? { name: adhoc.rerun } : {}) })
+      : undefined;
+  const reporter = combineReporters(screen, log, junit);
 
   const knownHosts = typeof v['known-hosts'] === 'string' ? resolve(io.cwd, v['known-hosts']) : undefined;
   const overrides: ConnectionOverrides = {
@@ -227,15 +277,18 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     signal: interrupt.signal,
     killSignal: interrupt.killSignal,
     ...(hooks.graceMs !== undefined ? { graceMs: hooks.graceMs } : {}),
-    retry: (hosts) => writeRetryFile(retryFile, hosts, (msg) => reporter.onEvent?.({ type: 'warning', msg })),
-    playbookDir: dirname(playbookFile),
+    // an ad-hoc command leaves no retry file (neither does Ansible's): re-run it with --limit
+    retry: adhoc ? () => Promise.resolve(undefined) : (hosts) => writeRetryFile(retryFile, hosts, (msg) => reporter.onEvent?.({ type: 'warning', msg })),
+    ...(v.step === true ? { step: createStepper(io, screen) } : {}),
+    // ad-hoc: relative paths (copy src=...) are the working directory's, as for `ansible`
+    playbookDir: adhoc ? io.cwd : dirname(playbookFile),
     displayRoot: io.cwd,
     readFile: readControllerFile,
   };
   try {
     const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
     // the playbooks' outcomes (certificate paths, expiry) go to the store for `runbook certs --history`
-    if (!options.check && recap.outputs && Object.keys(recap.outputs).length > 0) {
+    if (!adhoc && !options.check && recap.outputs && Object.keys(recap.outputs).length > 0) {
       const { recordApplyRun } = await import('../../store/apply-outputs.js');
       const warning = recordApplyRun(defaultStorePath(io.env), playbookArg, recap.outputs);
       if (warning) io.stderr.write(`${warning}\n`);
@@ -245,6 +298,12 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     interrupt.dispose();
     await reporter.close?.();
   }
+}
+
+/** A playbook path as the user typed it: relative to the working directory when inside it. */
+function relativeShown(cwd: string, file: string): string {
+  const r = relative(cwd, resolve(cwd, file));
+  return r !== '' && !r.startsWith('..') ? r : file;
 }
 
 function strings(v: ParsedArgs['values'][string]): string[] {

@@ -7,6 +7,7 @@ import { vaultCommand } from './vault.js';
 import { configCommand } from './config.js';
 import { inventoryCommand } from './inventory.js';
 import { certsCommand } from './certs.js';
+import { runCommand } from './run.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [applyCommand, validateCommand, docCommand, labCommand, vaultCommand, inventoryCommand, configCommand, certsCommand];
+export const COMMANDS: Command[] = [applyCommand, runCommand, validateCommand, docCommand, labCommand, vaultCommand, inventoryCommand, configCommand, certsCommand];
