@@ -22,6 +22,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
+import { markVaulted } from '../template/vaulted.js';
 import { isVaultText } from '../vault/format.js';
 import { Keyring, VaultError } from '../vault/keyring.js';
 import { currentKeyring } from '../vault/scope.js';
@@ -486,6 +487,7 @@ function openVaultValue(text: string): string | VaultError {
   try {
     const plain = new TextDecoder('utf-8', { fatal: true }).decode(ring.decrypt(text).plaintext);
     if (plain.length >= MIN_VAULT_LEAF_LENGTH) ring.secrets.add(plain);
+    markVaulted(plain);
     return plain;
   } catch (e) {
     if (e instanceof VaultError) return e;

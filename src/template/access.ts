@@ -3,17 +3,17 @@
 // signatures of filters and tests. The interpreter, the filters and the tests all use these, so
 // they live below all three (no import cycle between them).
 
-import { DateTime, dateTimeField, dateTimeIso, strftime } from './datetime.js';
+import { DateTime, TimeDelta, dateTimeField, dateTimeIso, strftime } from './datetime.js';
 import { TemplateRuntimeError } from './errors.js';
 import { Callable, Undefined, equals, isList, isMapping, iterate, mappingGet, mappingHas, mappingKeys, repr, str, typeName } from './values.js';
 
 export interface Runtime {
   filter(name: string, value: unknown, args: unknown[], kwargs: Record<string, unknown>): unknown;
-  test(name: string, value: unknown, args: unknown[]): boolean;
+  test(name: string, value: unknown, args: unknown[], kwargs?: Record<string, unknown>): boolean;
 }
 
 export type FilterFn = (value: unknown, args: unknown[], kwargs: Record<string, unknown>, rt: Runtime) => unknown;
-export type TestFn = (value: unknown, args: unknown[], rt: Runtime) => boolean;
+export type TestFn = (value: unknown, args: unknown[], rt: Runtime, kwargs: Record<string, unknown>) => boolean;
 
 /** Ansible's placeholder for "leave this module argument out" (`default(omit)`). */
 export const OMIT = '__omit_place_holder__runbook__';
@@ -168,6 +168,10 @@ export function getAttr(obj: unknown, key: unknown, label: string, showKey = tru
   if (obj instanceof DateTime && typeof key === 'string') {
     const v = dateTimeAttr(obj, key);
     if (v !== undefined) return v;
+  }
+  if (obj instanceof TimeDelta && typeof key === 'string') {
+    if (key === 'days' || key === 'seconds' || key === 'microseconds') return obj[key];
+    if (key === 'total_seconds') return new Callable('total_seconds', () => obj.totalMs / 1000);
   }
   return new Undefined(`'${label}' (${typeName(obj)}) has no attribute ${repr(str(key))}`);
 }

@@ -133,3 +133,94 @@ export function dateTimeField(dt: DateTime, key: string): number | undefined {
     default: return undefined;
   }
 }
+
+/** Python's `timedelta` (what subtracting two datetimes gives): whole days, seconds, microseconds. */
+export class TimeDelta {
+  readonly days: number;
+  readonly seconds: number;
+  readonly microseconds: number;
+  constructor(readonly totalMs: number) {
+    const us = Math.round(totalMs * 1000);
+    this.days = Math.floor(us / 86_400_000_000);
+    const rest = us - this.days * 86_400_000_000;
+    this.seconds = Math.floor(rest / 1_000_000);
+    this.microseconds = rest - this.seconds * 1_000_000;
+  }
+}
+
+/** Python's `str(timedelta)`: `1 day, 2:03:04`, `-1 day, 23:59:59`, `0:00:01.500000`. */
+export function timeDeltaStr(td: TimeDelta): string {
+  const h = Math.floor(td.seconds / 3600);
+  const m = Math.floor((td.seconds % 3600) / 60);
+  const s = td.seconds % 60;
+  const clock = `${h}:${pad(m)}:${pad(s)}${td.microseconds ? `.${pad(td.microseconds, 6)}` : ''}`;
+  return td.days === 0 ? clock : `${td.days} day${Math.abs(td.days) === 1 ? '' : 's'}, ${clock}`;
+}
+
+const STRPTIME: Readonly<Record<string, string>> = {
+  Y: '(\\d{4})', y: '(\\d{2})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', I: '(\\d{1,2})', M: '(\\d{1,2})',
+  S: '(\\d{1,2})', f: '(\\d{1,6})', j: '(\\d{1,3})', p: '(AM|PM|am|pm)', b: '([A-Za-z]{3})', h: '([A-Za-z]{3})',
+  B: '([A-Za-z]+)', a: '([A-Za-z]{3})', A: '([A-Za-z]+)', z: '([-+]\\d{2}:?\\d{2}|Z)', Z: '([A-Za-z]{2,5})', '%': '(%)',
+};
+
+/**
+ * Python's `datetime.strptime` (Ansible's `to_datetime` filter) for the common directives; the
+ * result is naive like Python's (its fields are the text's; `%z` converts to UTC).
+ */
+export function strptime(text: string, format: string): DateTime {
+  const order: string[] = [];
+  let re = '';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i]!;
+    if (c === '%' && i + 1 < format.length) {
+      const d = format[++i]!;
+      const part = STRPTIME[d];
+      if (part === undefined) throw new TemplateRuntimeError(`to_datetime: the directive %${d} is not supported`);
+      order.push(d);
+      re += part;
+    } else if (/\s/.test(c)) {
+      re += '\\s+';
+    } else {
+      re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  const m = new RegExp(`^${re}$`).exec(text);
+  if (!m) throw new TemplateRuntimeError(`time data ${JSON.stringify(text)} does not match format ${JSON.stringify(format)}`);
+  const v = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0, us: 0, pm: undefined as boolean | undefined, offsetMin: 0, yday: undefined as number | undefined };
+  const monthOf = (name: string): number => {
+    const i = MONTHS.findIndex((x) => x.toLowerCase().startsWith(name.toLowerCase()) && (name.length === 3 || x.toLowerCase() === name.toLowerCase()));
+    if (i < 0) throw new TemplateRuntimeError(`time data ${JSON.stringify(text)} does not match format ${JSON.stringify(format)}`);
+    return i + 1;
+  };
+  order.forEach((d, i) => {
+    const s = m[i + 1]!;
+    switch (d) {
+      case 'Y': v.Y = Number(s); break;
+      case 'y': v.Y = Number(s) < 69 ? 2000 + Number(s) : 1900 + Number(s); break;
+      case 'm': v.m = Number(s); break;
+      case 'd': v.d = Number(s); break;
+      case 'H': case 'I': v.H = Number(s); break;
+      case 'M': v.M = Number(s); break;
+      case 'S': v.S = Number(s); break;
+      case 'f': v.us = Number(s.padEnd(6, '0')); break;
+      case 'j': v.yday = Number(s); break;
+      case 'p': v.pm = s.toLowerCase() === 'pm'; break;
+      case 'b': case 'h': case 'B': v.m = monthOf(s); break;
+      case 'z': {
+        if (s !== 'Z') {
+          const z = /^([-+])(\d{2}):?(\d{2})$/.exec(s)!;
+          v.offsetMin = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]));
+        }
+        break;
+      }
+      default: break;
+    }
+  });
+  if (v.pm !== undefined) v.H = (v.H % 12) + (v.pm ? 12 : 0);
+  if (v.m < 1 || v.m > 12 || v.d < 1 || v.d > 31 || v.H > 23 || v.M > 59 || v.S > 61) throw new TemplateRuntimeError(`to_datetime: ${JSON.stringify(text)} is not a valid date and time`);
+  let ms = Date.UTC(v.Y, v.m - 1, v.d, v.H, v.M, v.S) + v.us / 1000 - v.offsetMin * 60_000;
+  if (v.yday !== undefined) ms = Date.UTC(v.Y, 0, v.yday, v.H, v.M, v.S) + v.us / 1000 - v.offsetMin * 60_000;
+  const date = new Date(ms);
+  if (date.getUTCDate() !== v.d && v.yday === undefined && v.offsetMin === 0) throw new TemplateRuntimeError('to_datetime: day is out of range for month');
+  return new DateTime(date, true);
+}

@@ -6,12 +6,14 @@ import { posix } from 'node:path';
 import { parse as parseYamlText, stringify as stringifyYaml } from 'yaml';
 import { shellQuote } from '../util/shlex.js';
 import { TemplateRuntimeError } from './errors.js';
-import { parseAnsibleBool } from '../util/booleans.js';
 import type { FilterFn } from './access.js';
 import type { LazyMapping } from './values.js';
 import { OMIT, contains, getAttr, pySplit } from './access.js';
 import { MORE_FILTERS } from './more-filters.js';
-import { pyRegex, pyReplacement, versionCompare } from './tests.js';
+import { ANSIBLE_FILTERS } from './ansible-filters.js';
+import { PATH_FILTERS } from './path-filters.js';
+import { pyRegex, pyReplacement } from './tests.js';
+import { versionCompare } from './version.js';
 import {
   Undefined,
   compare,
@@ -54,9 +56,40 @@ function opt<T>(args: unknown[], i: number, kwargs: Record<string, unknown>, nam
   return dflt;
 }
 
-/** Ansible's `bool` filter: a true boolean word (yes/on/1/true/y/t, any case) or 1 is true, everything else false. */
-export function toBool(v: unknown): boolean {
-  return parseAnsibleBool(v) === true;
+/**
+ * Ansible's `bool` filter (ansible-core's to_bool): None and booleans as they are; `yes`, `on`,
+ * `1`, `true` in any case, or the number 1, true; everything else false (`y`, `t` and `2`
+ * too: the filter is narrower than the boolean words module arguments accept).
+ */
+export function toBool(v: unknown): boolean | null {
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'string') return ['yes', 'on', '1', 'true'].includes(v.toLowerCase());
+  return v === 1;
+}
+
+/** A JavaScript replacement string (`$1`, `$<name>`, `$$`) for one match, given replace()'s callback arguments. */
+function expandReplacement(repl: string, m: unknown[]): string {
+  const last = m[m.length - 1];
+  const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : undefined;
+  const groupCount = m.length - (named ? 4 : 3);
+  return repl.replace(/\$(\$|<(\w+)>|(\d{1,2}))/g, (all, what: string, name?: string, n?: string) => {
+    if (what === '$') return '$';
+    if (name !== undefined) return named?.[name] ?? '';
+    const i = Number(n);
+    if (i >= 1 && i <= groupCount) return (m[i] as string | undefined) ?? '';
+    return all;
+  });
+}
+
+/** Python codec names → Node's; the ones Ansible users pass to b64encode/b64decode. */
+function encodingOf(v: unknown): BufferEncoding {
+  const name = String(v).toLowerCase().replace(/_/g, '-');
+  const map: Record<string, BufferEncoding> = {
+    'utf-8': 'utf8', utf8: 'utf8', 'utf-16-le': 'utf16le', 'utf-16le': 'utf16le', 'utf16le': 'utf16le', latin1: 'latin1', 'latin-1': 'latin1', 'iso-8859-1': 'latin1', ascii: 'ascii',
+  };
+  const enc = map[name];
+  if (enc === undefined) throw new TemplateRuntimeError(`unknown encoding: ${String(v)} (runbook knows utf-8, utf-16-le, latin-1, ascii)`);
+  return enc;
 }
 
 function toIntValue(v: unknown, dflt: unknown, base: number): unknown {
@@ -287,8 +320,8 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
       return pySplit(needString(v, 'split'), sep === undefined || sep === null ? undefined : needString(sep, 'split'), Number(max));
     },
     quote: (v) => shellQuote(needString(v, 'quote')),
-    b64encode: (v) => Buffer.from(needString(v, 'b64encode'), 'utf8').toString('base64'),
-    b64decode: (v) => Buffer.from(needString(v, 'b64decode'), 'base64').toString('utf8'),
+    b64encode: (v, args, kwargs) => Buffer.from(needString(v, 'b64encode'), encodingOf(opt(args, 0, kwargs, 'encoding', 'utf-8'))).toString('base64'),
+    b64decode: (v, args, kwargs) => Buffer.from(needString(v, 'b64decode'), 'base64').toString(encodingOf(opt(args, 0, kwargs, 'encoding', 'utf-8'))),
     ternary: (v, args) => {
       if (v === null && args.length > 2) return args[2];
       return truthy(v) ? args[0] : args[1];
@@ -347,8 +380,20 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
     },
     regex_replace: (v, args, kwargs) => {
       const s = needString(v, 'regex_replace');
-      const re = pyRegex(needString(args[0], 'regex_replace'), truthy(opt(args, 2, kwargs, 'ignorecase', false)), truthy(opt(args, 3, kwargs, 'multiline', false)), true);
-      return s.replace(re, pyReplacement(needString(args[1] ?? '', 'regex_replace')));
+      const pattern = needString(opt(args, 0, kwargs, 'pattern', ''), 'regex_replace');
+      const re = pyRegex(pattern, truthy(opt(args, 2, kwargs, 'ignorecase', false)), truthy(opt(args, 3, kwargs, 'multiline', false)), true);
+      const repl = pyReplacement(needString(opt(args, 1, kwargs, 'replacement', ''), 'regex_replace'));
+      // Python's re.subn: count=0 replaces every match, count=N the first N
+      const count = Number(opt(args, 4, kwargs, 'count', 0));
+      const mandatory = Number(opt(args, 5, kwargs, 'mandatory_count', 0));
+      let subs = 0;
+      const out = s.replace(re, (...m: unknown[]) => {
+        if (count > 0 && subs >= count) return m[0] as string;
+        subs++;
+        return expandReplacement(repl, m);
+      });
+      if (mandatory && mandatory !== subs) throw new TemplateRuntimeError(`'${pattern}' should match ${mandatory} times, but matches ${subs} times in '${s}'`);
+      return out;
     },
     regex_search: regexSearch,
     regex_findall: (v, args, kwargs) => {
@@ -409,7 +454,7 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
         .map((l, i) => ((i === 0 && !first) || (l === '' && !blank) ? l : pad + l))
         .join('\n');
     },
-    version_compare: (v, args) => versionCompare(str(v), str(args[0]), str(args[1] ?? '==')),
+    version_compare: (v, args, kwargs) => versionCompare(str(v), str(opt(args, 0, kwargs, 'version', '')), str(opt(args, 1, kwargs, 'operator', 'eq')), { strict: opt(args, 2, kwargs, 'strict', undefined), versionType: opt(args, 3, kwargs, 'version_type', undefined) }),
     omit: () => OMIT,
     wordcount: (v) => needString(v, 'wordcount').split(/\s+/).filter(Boolean).length,
     center: (v, args) => {
@@ -427,7 +472,11 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
     checksum: (v) => createHash('sha1').update(needString(v, 'checksum'), 'utf8').digest('hex'),
     md5: (v) => createHash('md5').update(needString(v, 'md5'), 'utf8').digest('hex'),
     sha1: (v) => createHash('sha1').update(needString(v, 'sha1'), 'utf8').digest('hex'),
-    path_join: (v) => posix.join(...needList(v, 'path_join').map((p) => needString(p, 'path_join'))),
+    path_join: (v) => {
+      // Python's os.path.join: a string is one path; an absolute member restarts the path
+      if (typeof v === 'string') return v;
+      return needList(v, 'path_join').map((p) => needString(p, 'path_join')).reduce((acc, p) => (p.startsWith('/') || acc === '' ? p : acc.endsWith('/') ? acc + p : `${acc}/${p}`), '');
+    },
     urlsplit: (v, args) => {
       let u: URL;
       try {
@@ -483,7 +532,7 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
   }),
 );
 
-for (const [name, fn] of Object.entries(MORE_FILTERS)) (FILTERS as Map<string, FilterFn>).set(name, fn);
+for (const [name, fn] of Object.entries({ ...MORE_FILTERS, ...ANSIBLE_FILTERS, ...PATH_FILTERS })) (FILTERS as Map<string, FilterFn>).set(name, fn);
 
 // `d` is Jinja's short name for `default`, `count` for `length`.
 (FILTERS as Map<string, FilterFn>).set('d', FILTERS.get('default')!);

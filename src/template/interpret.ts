@@ -6,7 +6,7 @@
 // and string characters, plus the fixed method tables below; only `Callable` objects can be
 // called. Nothing here can reach a prototype, a constructor or a JavaScript global.
 import type { AstNode } from './compile.js';
-import { DateTime, strftime } from './datetime.js';
+import { DateTime, TimeDelta, strftime } from './datetime.js';
 import { OMIT, contains, getAttr, toInt, type Runtime } from './access.js';
 import { TemplateRuntimeError } from './errors.js';
 import { FILTERS, UNDEFINED_OK_FILTERS } from './filters.js';
@@ -57,10 +57,10 @@ const runtime: Runtime = {
     if (value instanceof Undefined && !UNDEFINED_OK_FILTERS.has(name)) value.fail();
     return fn(value, args, kwargs, runtime);
   },
-  test(name, value, args) {
+  test(name, value, args, kwargs = {}) {
     const fn = TESTS.get(name);
     if (!fn) throw new TemplateRuntimeError(`no test named '${name}'`);
-    return fn(value, args, runtime);
+    return fn(value, args, runtime, kwargs);
   },
 };
 
@@ -375,7 +375,7 @@ export class Interpreter {
     }
     if (name.startsWith('__is__') || name.startsWith('__isnot__')) {
       const negate = name.startsWith('__isnot__');
-      const r = runtime.test(name.slice(negate ? 9 : 6), value, args);
+      const r = runtime.test(name.slice(negate ? 9 : 6), value, args, kwargs);
       return negate ? !r : r;
     }
     // an undefined argument is an error, except for `default` whose argument may itself be tested later
@@ -420,7 +420,19 @@ function isNum(v: unknown): v is number | boolean {
   return typeof v === 'number' || typeof v === 'boolean';
 }
 
+/** datetime - datetime, datetime ± timedelta, timedelta ± timedelta, as Python's datetime module. */
+function timeArithmetic(op: string, a: unknown, b: unknown): unknown {
+  if (op !== '+' && op !== '-') return undefined;
+  const s = op === '+' ? 1 : -1;
+  if (a instanceof DateTime && b instanceof DateTime && op === '-') return new TimeDelta(a.date.getTime() - b.date.getTime());
+  if (a instanceof DateTime && b instanceof TimeDelta) return new DateTime(new Date(a.date.getTime() + s * b.totalMs), a.utc);
+  if (a instanceof TimeDelta && b instanceof TimeDelta) return new TimeDelta(a.totalMs + s * b.totalMs);
+  return undefined;
+}
+
 function arithmetic(op: string, a: unknown, b: unknown): unknown {
+  const t = timeArithmetic(op, a, b);
+  if (t !== undefined) return t;
   if (isNum(a) && isNum(b)) {
     const x = Number(a);
     const y = Number(b);

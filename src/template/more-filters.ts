@@ -150,7 +150,7 @@ const queryPart = (v: unknown): string => quote(str(v), '').replace(/%20/g, '+')
 // ------------------------------------------------------------------ random
 
 /** A small seeded generator (mulberry32) for `random(seed=...)`: repeatable per seed. */
-function seeded(seed: unknown): () => number {
+export function seeded(seed: unknown): () => number {
   let h = 1779033703;
   for (const ch of str(seed)) h = Math.imul(h ^ ch.charCodeAt(0), 3432918353);
   let a = h >>> 0;

@@ -3,7 +3,11 @@ import { TemplateRuntimeError } from './errors.js';
 import type { TestFn } from './access.js';
 import { contains } from './access.js';
 import type { LazyMapping } from './values.js';
-import { Callable, Undefined, compare, equals, isList, isMapping, mappingGet, str, truthy, typeName } from './values.js';
+import { Callable, Undefined, compare, equals, isList, isMapping, iterate, mappingGet, mappingHas, str, truthy, typeName } from './values.js';
+import { FILE_TESTS } from './path-filters.js';
+import { isVaulted } from './vaulted.js';
+import { versionCompare } from './version.js';
+import { parseAnsibleBool } from '../util/booleans.js';
 
 /** Python `re` syntax → JavaScript RegExp (named groups, \A, \Z, leading inline flags). */
 export function pyRegex(pattern: string, ignorecase: boolean, multiline: boolean, global: boolean): RegExp {
@@ -60,49 +64,6 @@ export function pyReplacement(repl: string): string {
   return out;
 }
 
-function versionParts(v: string): Array<number | string> {
-  return (v.match(/\d+|[a-z]+/gi) ?? []).map((p) => (/^\d+$/.test(p) ? Number(p) : p.toLowerCase()));
-}
-
-/** Loose version comparison like Ansible's default (`1.10 > 1.9`, `2.0 == 2.0.0` is false). */
-export function versionCompare(a: string, b: string, op: string): boolean {
-  const pa = versionParts(a);
-  const pb = versionParts(b);
-  let c = 0;
-  for (let i = 0; i < Math.max(pa.length, pb.length) && c === 0; i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === undefined) c = -1;
-    else if (y === undefined) c = 1;
-    else if (typeof x === typeof y) c = x < y ? -1 : x > y ? 1 : 0;
-    else c = typeof x === 'number' ? 1 : -1; // 1.0 > 1.0rc: a number part sorts after a letter part
-  }
-  switch (op) {
-    case '<':
-    case 'lt':
-      return c < 0;
-    case '<=':
-    case 'le':
-      return c <= 0;
-    case '>':
-    case 'gt':
-      return c > 0;
-    case '>=':
-    case 'ge':
-      return c >= 0;
-    case '==':
-    case '=':
-    case 'eq':
-      return c === 0;
-    case '!=':
-    case '<>':
-    case 'ne':
-      return c !== 0;
-    default:
-      throw new TemplateRuntimeError(`version: unknown comparison operator '${op}'`);
-  }
-}
-
 /** A registered result for `is failed` and friends: must be a mapping. */
 function result(v: unknown, test: string): Record<string, unknown> | LazyMapping {
   if (v instanceof Undefined) v.fail();
@@ -110,22 +71,67 @@ function result(v: unknown, test: string): Record<string, unknown> | LazyMapping
   return v;
 }
 
-const failed: TestFn = (v) => truthy(mappingGet(result(v, 'failed'), 'failed') ?? false);
-const succeeded: TestFn = (v) => !truthy(mappingGet(result(v, 'succeeded'), 'failed') ?? false);
-const changed: TestFn = (v) => truthy(mappingGet(result(v, 'changed'), 'changed') ?? false);
-const skipped: TestFn = (v) => truthy(mappingGet(result(v, 'skipped'), 'skipped') ?? false);
+const flag = (test: string, key: string): TestFn => (v) => truthy(mappingGet(result(v, test), key) ?? false);
+const failed = flag('failed', 'failed');
+const succeeded: TestFn = (v, a, rt, k) => !failed(v, a, rt, k);
+const unreachable = flag('unreachable', 'unreachable');
+const skipped = flag('skipped', 'skipped');
 
-const matchTest =
-  (anchored: boolean): TestFn =>
-  (v, args) => {
-    if (typeof v !== 'string') return false;
-    const re = pyRegex(str(args[0]), truthy(args[1] ?? false), truthy(args[2] ?? false), false);
-    const m = re.exec(v);
-    return m !== null && (!anchored || m.index === 0);
+/** `changed`: a loop's result has no `changed` of its own; any changed item makes it changed (Ansible). */
+const changed: TestFn = (v) => {
+  const r = result(v, 'changed');
+  if (mappingHas(r, 'changed')) return truthy(mappingGet(r, 'changed'));
+  const items = mappingGet(r, 'results');
+  return isList(items) && isMapping(items[0]) && items.some((x) => isMapping(x) && truthy(mappingGet(x, 'changed') ?? false));
+};
+
+/** async results carry `started`/`finished` (0 or 1); any other result counts as started and finished. */
+const asyncFlag =
+  (test: string): TestFn =>
+  (v) => {
+    const r = result(v, test);
+    return mappingHas(r, test) ? truthy(mappingGet(r, test)) : true;
   };
 
-const version: TestFn = (v, args) => versionCompare(str(v), str(args[0]), str(args[1] ?? '=='));
+const timedout: TestFn = (v) => {
+  const t = mappingGet(result(v, 'timedout'), 'timedout');
+  return isMapping(t) ? truthy(mappingGet(t, 'period') ?? false) : false;
+};
+
+const kw = (args: unknown[], kwargs: Record<string, unknown>, i: number, name: string, dflt: unknown): unknown =>
+  args[i] !== undefined ? args[i] : Object.hasOwn(kwargs, name) ? kwargs[name] : dflt;
+
+/** Ansible's `regex(value, pattern, ignorecase, multiline, match_type)`; `match`/`search` fix the type. */
+function regexTest(v: unknown, args: unknown[], kwargs: Record<string, unknown>, fixedType?: string): boolean {
+  if (v instanceof Undefined) v.fail();
+  const value = str(v);
+  const type = fixedType ?? str(kw(args, kwargs, 3, 'match_type', 'search'));
+  if (type !== 'search' && type !== 'match' && type !== 'fullmatch') throw new TemplateRuntimeError('Invalid match_type specified. Expected one of: search, match, fullmatch.');
+  const re = pyRegex(str(kw(args, kwargs, 0, 'pattern', '')), truthy(kw(args, kwargs, 1, 'ignorecase', false)), truthy(kw(args, kwargs, 2, 'multiline', false)), false);
+  if (type === 'search') return re.test(value);
+  // `match` anchors at the start only, `fullmatch` at both ends (`(?![\s\S])` is the end of the text even in multiline mode)
+  const source = type === 'fullmatch' ? `(?:${re.source})(?![\\s\\S])` : re.source;
+  return new RegExp(source, `${re.flags.replace('g', '')}y`).test(value);
+}
+
+const version: TestFn = (v, args, _rt, kwargs) => {
+  if (v instanceof Undefined) v.fail();
+  return versionCompare(str(v), str(kw(args, kwargs, 0, 'version', '')), str(kw(args, kwargs, 1, 'operator', 'eq')), {
+    strict: kw(args, kwargs, 2, 'strict', undefined),
+    versionType: kw(args, kwargs, 3, 'version_type', undefined),
+  });
+};
 const eq: TestFn = (v, args) => equals(v, args[0]);
+
+/** `truthy(convert_bool=False)`: with convert_bool, boolean words count as the boolean they name. */
+function truthyTest(v: unknown, args: unknown[], kwargs: Record<string, unknown>): boolean {
+  if (v instanceof Undefined) return false;
+  if (truthy(kw(args, kwargs, 0, 'convert_bool', false))) {
+    const b = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? parseAnsibleBool(v) : undefined;
+    if (b !== undefined) return b;
+  }
+  return truthy(v);
+}
 
 function isNumber(v: unknown): boolean {
   return typeof v === 'number';
@@ -148,19 +154,29 @@ export const TESTS: ReadonlyMap<string, TestFn> = new Map<string, TestFn>(
     sequence: (v) => isList(v) || isMapping(v) || typeof v === 'string',
     list: (v) => isList(v),
     callable: (v) => v instanceof Callable,
-    truthy: (v) => !(v instanceof Undefined) && truthy(v),
-    falsy: (v) => v instanceof Undefined || !truthy(v),
-    match: matchTest(true),
-    search: matchTest(false),
-    regex: (v, args, rt) => matchTest(args[3] === 'match')(v, args, rt),
+    truthy: (v, args, _rt, kwargs) => truthyTest(v, args, kwargs),
+    falsy: (v, args, _rt, kwargs) => !truthyTest(v, args, kwargs),
+    match: (v, args, _rt, kwargs) => regexTest(v, args, kwargs, 'match'),
+    search: (v, args, _rt, kwargs) => regexTest(v, args, kwargs, 'search'),
+    regex: (v, args, _rt, kwargs) => regexTest(v, args, kwargs),
     succeeded,
     success: succeeded,
     failed,
     failure: failed,
     changed,
     change: changed,
+    successful: succeeded,
     skipped,
     skip: skipped,
+    reachable: (v, a, rt, k) => !unreachable(v, a, rt, k),
+    unreachable,
+    timedout,
+    finished: asyncFlag('finished'),
+    started: asyncFlag('started'),
+    any: (v) => iterate(v, 'any').some((x) => truthy(x)),
+    all: (v) => iterate(v, 'all').every((x) => truthy(x)),
+    vault_encrypted: (v) => isVaulted(v),
+    ...FILE_TESTS,
     version,
     version_compare: version,
     equalto: eq,

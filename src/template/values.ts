@@ -9,7 +9,7 @@
 //    of this class are callable; nothing in user data ever is.
 // The interpreter reads only *own* properties of plain objects and arrays, so there is no
 // path from a template to `constructor`, `__proto__` or any JavaScript global.
-import { DateTime, dateTimeStr } from './datetime.js';
+import { DateTime, TimeDelta, dateTimeStr, timeDeltaStr } from './datetime.js';
 import { TemplateRuntimeError } from './errors.js';
 
 export class Undefined {
@@ -79,6 +79,7 @@ export function typeName(v: unknown): string {
   if (isMapping(v)) return 'dict';
   if (v instanceof Callable) return 'function';
   if (v instanceof DateTime) return 'datetime';
+  if (v instanceof TimeDelta) return 'timedelta';
   switch (typeof v) {
     case 'string':
       return 'str';
@@ -144,6 +145,7 @@ export function str(v: unknown): string {
   if (isList(v) || isMapping(v)) return repr(v);
   if (v instanceof Callable) return `<function ${v.name}>`;
   if (v instanceof DateTime) return dateTimeStr(v);
+  if (v instanceof TimeDelta) return timeDeltaStr(v);
   return '';
 }
 
@@ -151,6 +153,8 @@ export function str(v: unknown): string {
 export function equals(a: unknown, b: unknown): boolean {
   if (a instanceof Undefined || b instanceof Undefined) return a instanceof Undefined && b instanceof Undefined;
   if (a === b) return true;
+  if (a instanceof DateTime && b instanceof DateTime) return a.date.getTime() === b.date.getTime();
+  if (a instanceof TimeDelta && b instanceof TimeDelta) return a.totalMs === b.totalMs;
   if ((typeof a === 'number' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'boolean')) {
     return Number(a) === Number(b);
   }
@@ -173,6 +177,8 @@ export function compare(a: unknown, b: unknown): number {
   const numB = typeof b === 'number' || typeof b === 'boolean';
   if (numA && numB) return Number(a) - Number(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (a instanceof DateTime && b instanceof DateTime) return a.date.getTime() - b.date.getTime();
+  if (a instanceof TimeDelta && b instanceof TimeDelta) return a.totalMs - b.totalMs;
   if (isList(a) && isList(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
       const c = compare(a[i], b[i]);
@@ -204,11 +210,12 @@ export function toPlain(v: unknown): unknown {
   if (v instanceof Callable) throw new TemplateRuntimeError(`function '${v.name}' is not data`);
   // a datetime as data is its text, as Ansible's to_json / native values show it
   if (v instanceof DateTime) return dateTimeStr(v);
+  if (v instanceof TimeDelta) return timeDeltaStr(v);
   return v;
 }
 
 function needsPlain(v: unknown): boolean {
-  if (v instanceof LazyMapping || v instanceof Undefined || v instanceof Callable || v instanceof DateTime) return true;
+  if (v instanceof LazyMapping || v instanceof Undefined || v instanceof Callable || v instanceof DateTime || v instanceof TimeDelta) return true;
   if (isList(v)) return v.some(needsPlain);
   if (isPlainObject(v)) return Object.values(v).some(needsPlain);
   return false;
