@@ -16,6 +16,8 @@ import { statModule } from './stat.js';
 import { templateModule } from './template.js';
 import { uriModule } from './uri.js';
 import { waitForModule } from './wait-for.js';
+import { blockinfileModule } from './blockinfile.js';
+import { replaceModule } from './replace.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -39,4 +41,6 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   setFactModule,
   pingModule,
   metaModule,
+  blockinfileModule,
+  replaceModule,
 ];
