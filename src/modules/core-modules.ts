@@ -18,6 +18,8 @@ import { uriModule } from './uri.js';
 import { waitForModule } from './wait-for.js';
 import { blockinfileModule } from './blockinfile.js';
 import { replaceModule } from './replace.js';
+import { cronModule } from './cron.js';
+import { authorizedKeyModule } from './authorized-key.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -43,4 +45,6 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   metaModule,
   blockinfileModule,
   replaceModule,
+  cronModule,
+  authorizedKeyModule,
 ];
