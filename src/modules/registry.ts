@@ -12,6 +12,9 @@ export const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.'] as const;
 /** Short names that live in community.general in Ansible (not in ansible.builtin). */
 const COMMUNITY_GENERAL = new Set(['snap', 'ufw', 'apache2_module']);
 
+/** Short names that live in ansible.posix in Ansible. */
+const ANSIBLE_POSIX = new Set(['authorized_key']);
+
 /**
  * Short names Ansible has in ansible.builtin. Only these get the `ansible.builtin.`/`ansible.legacy.`
  * names: `ansible.builtin.ufw` does not exist in Ansible, and a playbook written with it
@@ -36,6 +39,7 @@ export function moduleNamesOf(m: AnyModule): string[] {
   const names = [m.name, ...(m.aliases ?? [])];
   for (const prefix of FQCN_PREFIXES) for (const n of short) if (ANSIBLE_BUILTIN.has(n)) names.push(prefix + n);
   for (const n of short) if (COMMUNITY_GENERAL.has(n)) names.push(`community.general.${n}`);
+  for (const n of short) if (ANSIBLE_POSIX.has(n)) names.push(`ansible.posix.${n}`);
   return [...new Set(names)];
 }
 
