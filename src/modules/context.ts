@@ -3,7 +3,7 @@
 // module behaves the same under test as in a run: the same become rules, the same
 // environment merge, the same template functions.
 import type { HostFacts } from '../facts/types.js';
-import { evaluate, render } from '../template/index.js';
+import { evaluate, render, renderFile } from '../template/index.js';
 import type { VarScope } from '../template/index.js';
 import { ExecError } from '../transport/errors.js';
 import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
@@ -92,7 +92,11 @@ export function createModuleContext(spec: ModuleContextSpec): ModuleContext {
     put: (path, content, o = {}) => needTransport().put(path, content, { ...o, ...(spec.become ? { become: spec.become } : {}) }),
     readLocalFile: (p) => spec.readLocalFile(p),
     ...(spec.searchPath ? { searchPath: spec.searchPath } : {}),
-    renderTemplate: (text) => String(render(text, scope)),
+    renderTemplate: (text, file) => {
+      if (!file) return String(render(text, scope));
+      const { vars: extra, ...options } = file;
+      return renderFile(text, extra ? scope.child({ name: 'template vars', kind: 'data', vars: extra }) : scope, options);
+    },
     evaluate: (expr) => evaluate(expr, scope),
     evaluateValue: (expr) => render(`{{ ${expr} }}`, scope),
     warn: (message) => spec.warn(message),

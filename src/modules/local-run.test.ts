@@ -246,6 +246,25 @@ describe('copy and template', () => {
     await idempotent(templateModule, { src: 'site.conf.j2', dest: join(d, 'site.conf') }, { baseDir: d, vars });
     expect(readFileSync(join(d, 'site.conf'), 'utf8')).toBe('ServerName node1.example.org\nListen 80\nListen 443\n');
   });
+
+  it('template: {% include %} of other templates, ansible_managed, lstrip_blocks, newline_sequence', async () => {
+    const d = tmp();
+    mkdirSync(join(d, 'templates/parts'), { recursive: true });
+    // Jinja: trim_blocks eats the newline after an include tag and an included file loses its last newline
+    writeFileSync(join(d, 'templates/main.j2'), "{{ ansible_managed | comment }}\n{% include 'parts/listen.j2' %}\n\n  {% if tls %}\nSSLEngine on\n  {% endif %}\n");
+    writeFileSync(join(d, 'templates/parts/listen.j2'), "{% for p in ports %}\nListen {{ p }}\n{% endfor %}\n{% include 'footer.j2' %}\n");
+    writeFileSync(join(d, 'templates/footer.j2'), '# end of ports\n');
+    const vars = { ports: [80, 443], tls: true };
+    await idempotent(templateModule, { src: 'main.j2', dest: join(d, 'a.conf'), lstrip_blocks: true }, { baseDir: d, vars });
+    expect(readFileSync(join(d, 'a.conf'), 'utf8')).toBe('#\n# Ansible managed\n#\nListen 80\nListen 443\n# end of ports\nSSLEngine on\n');
+    await idempotent(templateModule, { src: 'main.j2', dest: join(d, 'b.conf'), newline_sequence: '\r\n' }, { baseDir: d, vars });
+    expect(readFileSync(join(d, 'b.conf'), 'utf8')).toBe('#\r\n# Ansible managed\r\n#\r\nListen 80\r\nListen 443\r\n# end of ports\r\n  SSLEngine on\r\n  \r\n');
+    writeFileSync(join(d, 'templates/broken.j2'), "{% include 'nope.j2' %}");
+    const r = await runLocal(templateModule, { src: 'broken.j2', dest: join(d, 'c.conf') }, { baseDir: d, vars }).catch((e: Error) => ({ result: { failed: true, msg: e.message } }));
+    expect(r.result.failed).toBe(true);
+    expect(r.result.msg).toMatch(/nope\.j2' not found/);
+    expect(existsSync(join(d, 'c.conf'))).toBe(false);
+  });
 });
 
 describe('lineinfile', () => {

@@ -1,5 +1,10 @@
 // template: render a Jinja2 file from the controller with the task's variables, then exactly
 // what copy does (one probe; write only when the rendered content or attributes differ).
+import { hostname } from 'node:os';
+import { dirname, posix } from 'node:path';
+import { includedNames } from '../template/index.js';
+import type { ModuleContext } from './types.js';
+import { boolSchema, toBool } from './util/args.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 import { readControllerFile } from './util/local-file.js';
@@ -7,6 +12,38 @@ import { COPY_PARTS, WRITE_FILE_PROPERTIES, type CopyArgs, type CopyPlanArgs, ty
 
 export interface TemplateArgs extends Omit<CopyArgs, 'content'> {
   src: string;
+  trim_blocks?: boolean | string;
+  lstrip_blocks?: boolean | string;
+  newline_sequence?: '\n' | '\r' | '\r\n';
+  output_encoding?: string;
+}
+
+/** Ansible's default `ansible_managed` text (ansible.cfg `ansible_managed`). */
+export const ANSIBLE_MANAGED = 'Ansible managed';
+
+/**
+ * The text of every template `source` includes (by literal name), recursively: looked for beside
+ * the including template, then along the search path's `templates/` folders as `src` is.
+ */
+async function loadIncludes(ctx: ModuleContext, source: string, from: string, found = new Map<string, string>(), depth = 0): Promise<Map<string, string>> {
+  if (depth > 20) return found;
+  for (const ref of includedNames(source)) {
+    if (found.has(ref.name)) continue;
+    let text: string | undefined;
+    try {
+      text = await readControllerFile(ctx, posix.join(dirname(from), ref.name), 'templates');
+    } catch {
+      try {
+        text = await readControllerFile(ctx, ref.name, 'templates');
+      } catch (e) {
+        if (!ref.ignoreMissing) throw e;
+      }
+    }
+    if (text === undefined) continue;
+    found.set(ref.name, text);
+    await loadIncludes(ctx, text, ref.name, found, depth + 1);
+  }
+  return found;
 }
 
 export const templateModule = defineModule<TemplateArgs, CopyProbe | undefined, CopyPlanArgs>({
@@ -15,6 +52,10 @@ export const templateModule = defineModule<TemplateArgs, CopyProbe | undefined, 
     properties: {
       src: { type: 'string', minLength: 1, description: 'Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)' },
       ...WRITE_FILE_PROPERTIES,
+      trim_blocks: boolSchema('remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible', true),
+      lstrip_blocks: boolSchema('strip spaces and tabs before a block tag at the start of a line', false),
+      newline_sequence: { enum: ['\n', '\r', '\r\n'], default: '\n', description: 'the line ending the rendered file gets' },
+      output_encoding: { enum: ['utf-8', 'utf8', 'UTF-8'], default: 'utf-8', description: 'runbook writes UTF-8 only (other encodings are refused)' },
     },
     required: ['src', 'dest'],
   }),
@@ -34,10 +75,20 @@ export const templateModule = defineModule<TemplateArgs, CopyProbe | undefined, 
   // rendered on the controller, then exactly copy's probe, plan and one-command path
   async prepare(ctx, args) {
     const source = await readControllerFile(ctx, args.src, 'templates');
+    const { trim_blocks: trimArg, lstrip_blocks: lstripArg, newline_sequence: newline = '\n', output_encoding: _encoding, ...copyArgs } = args;
+    const trimBlocks = toBool(trimArg, true);
+    const lstripBlocks = toBool(lstripArg, false);
     try {
-      return { ...args, text: ctx.renderTemplate(source) };
+      const includes = await loadIncludes(ctx, source, args.src);
+      // the variables Ansible's template action adds for the template only
+      const vars = {
+        ansible_managed: ANSIBLE_MANAGED,
+        template_host: hostname(),
+        template_destpath: args.dest,
+      };
+      return { ...copyArgs, text: ctx.renderTemplate(source, { trimBlocks, lstripBlocks, newline, includes, vars }) };
     } catch (e) {
-      return { ...args, text: '', error: `template ${args.src}: ${(e as Error).message}` };
+      return { ...copyArgs, text: '', error: `template ${args.src}: ${(e as Error).message}` };
     }
   },
   ...COPY_PARTS,

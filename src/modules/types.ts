@@ -1,5 +1,6 @@
 // A module compares the wanted state with what the host reports and runs only the commands
 // needed, or reports "no change" with a reason (pyinfra's operation, Ansible's action+module).
+import type { FileTemplateOptions } from '../template/index.js';
 import type { JSONSchemaType, SchemaObject } from 'ajv';
 import type { ShellCommand } from '../transport/command.js';
 import type { ExecOptions, ExecResult, PutOptions } from '../transport/types.js';
@@ -63,8 +64,12 @@ export interface ModuleContext {
    * then the playbook's) where relative controller files are looked for (src/playbook/search-path.ts)
    */
   searchPath?: readonly string[];
-  /** render a template string with the task's variables (template module) */
-  renderTemplate(text: string): string;
+  /**
+   * render a template with the task's variables; with `file`, as a whole template file (always
+   * text; trim_blocks/lstrip_blocks, includes, newline sequence, extra variables such as
+   * `ansible_managed`: the template module)
+   */
+  renderTemplate(text: string, file?: FileTemplateOptions & { vars?: Record<string, unknown> }): string;
   /**
    * evaluate a Jinja expression (no braces, e.g. `result.rc == 0`) with the task's variables, as
    * `when:` does (assert's `that`). Optional so older contexts still type-check; modules that

@@ -39,12 +39,22 @@ export function isTemplate(text: string): boolean {
   return text.includes('{{') || text.includes('{%') || text.includes('{#');
 }
 
-export function compile(template: string): Compiled {
-  const hit = cache.get(template);
+/** Whitespace control of a file template (the template module's trim_blocks / lstrip_blocks). */
+export interface BlockOptions {
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+}
+
+export function compile(template: string, options: BlockOptions = {}): Compiled {
+  const trim = options.trimBlocks ?? true;
+  const lstrip = options.lstripBlocks ?? false;
+  // the defaults are the cache's plain key: values and task arguments never pass options
+  const key = trim && !lstrip ? template : `${trim ? 1 : 0}${lstrip ? 1 : 0}\u0000${template}`;
+  const hit = cache.get(key);
   if (hit) return hit;
   let compiled: Compiled;
   try {
-    const tokens = rewriteTests(lib.tokenize(keepUnknownEscapes(rawBlocksToLiterals(template)), { trim_blocks: true }));
+    const tokens = rewriteTests(lib.tokenize(keepUnknownEscapes(rawBlocksToLiterals(template)), { trim_blocks: trim, lstrip_blocks: lstrip }));
     const program = lib.parse(tokens);
     const body = program.body;
     const first = tokens[0];
@@ -63,7 +73,7 @@ export function compile(template: string): Compiled {
     throw new TemplateError(`template syntax error: ${syntaxMessage(err)}`, template);
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(template, compiled);
+  cache.set(key, compiled);
   return compiled;
 }
 
@@ -114,7 +124,7 @@ export function syntaxMessage(err: unknown): string {
     return `\`{% ${m[1]} %}\` without a matching open block (or the blocks are not nested in order)`;
   }
   if ((m = /^Unknown statement type: (\w+)/.exec(raw))) {
-    return `unknown tag \`{% ${m[1]} %}\` (supported: if, for, set, raw; macros, call and filter blocks are not)`;
+    return `unknown tag \`{% ${m[1]} %}\` (supported: if, for, set, raw, and include in template files; macros, import, call and filter blocks are not)`;
   }
   if ((m = /^Expected closing expression token\. (\w+) !== CloseExpression/.exec(raw))) {
     return `expected \`}}\` here, found ${tokenText(m[1]!)}: two values without an operator or \`|\` between them?`;

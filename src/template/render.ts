@@ -14,14 +14,14 @@ export interface Lookupable {
 /** A VarScope, or a plain record of variables (taken as data: its strings are not rendered). */
 export type ScopeLike = Lookupable | Record<string, unknown>;
 
-function lookupOf(scope: ScopeLike): Lookup {
+export function lookupOf(scope: ScopeLike): Lookup {
   // a function is never template data, so an object with a `lookup` function is a scope
   if (typeof (scope as Partial<Lookupable>).lookup === 'function') return (scope as Lookupable).lookup;
   const vars = scope as Record<string, unknown>;
   return (name) => (Object.hasOwn(vars, name) ? vars[name] : new Undefined(`'${name}' is undefined`));
 }
 
-function wrap(err: unknown, template: string): TemplateError {
+export function wrap(err: unknown, template: string): TemplateError {
   if (err instanceof TemplateError) return err;
   if (err instanceof TemplateRuntimeError) return new TemplateError(err.message, template);
   if (err instanceof RangeError) return new TemplateError('template is nested too deeply', template);
