@@ -25,6 +25,11 @@ export function factVars(facts: HostFacts | undefined): Record<string, unknown> 
     user_id: facts.user,
     python_available: facts.pythonAvailable,
   };
+  if (facts.python) {
+    const v = facts.python.version;
+    f.python = { executable: facts.python.executable, type: facts.python.type, has_sslcontext: true, version: v, version_info: [v.major, v.minor, v.micro, v.releaselevel, v.serial] };
+    f.python_version = `${v.major}.${v.minor}.${v.micro}`;
+  }
   const vars: Record<string, unknown> = { ansible_facts: f };
   for (const [k, v] of Object.entries(f)) vars[`ansible_${k}`] = v;
   return vars;

@@ -64,5 +64,16 @@ describe('parseHostFacts', () => {
     expect(f.system).toBe('Linux');
     expect(f.user).not.toBe('');
     expect(out).toContain('@@end');
+    // this machine has a python3: ansible_python is read from it, as Ansible's setup reports it
+    const py = execFileSync('python3', ['-c', 'import sys; print(sys.executable); print(*sys.version_info)'], { encoding: 'utf8' }).trim().split('\n');
+    const [major, minor, micro, releaselevel, serial] = py[1]!.split(' ');
+    expect(f.python).toEqual({ executable: py[0], type: 'cpython', version: { major: Number(major), minor: Number(minor), micro: Number(micro), releaselevel, serial: Number(serial) } });
+  });
+
+  it('a host without python3 has no python facts (and the rest still parses)', () => {
+    const out = execFileSync('/bin/sh', ['-c', hostFactsCommand.toShell()], { encoding: 'utf8', env: { PATH: '/nonexistent' } });
+    const f = parseHostFacts(out);
+    expect(f.python).toBeUndefined();
+    expect(out).toContain('@@end');
   });
 });

@@ -19,6 +19,8 @@ const SCRIPT = [
   `${sectionStart('init')}; [ -d /run/systemd/system ] && echo systemd-running; cat /proc/1/comm 2>/dev/null`,
   `${sectionStart('commands')}; for c in apt-get dnf yum apk snap systemctl service update-rc.d python3 curl; do command -v $c; done`,
   `${sectionStart('user')}; id -un`,
+  // runbook runs no Python on hosts, but content reads ansible_python when a host has one
+  `${sectionStart('python')}; p=$(command -v python3) && "$p" -c 'import sys, platform; print(sys.executable); print(*sys.version_info); print(platform.python_implementation())' 2>/dev/null`,
   `${sectionStart('end')}`,
 ].join('\n');
 
@@ -122,6 +124,8 @@ export function parseHostFacts(stdout: string): HostFacts {
           ? 'apk'
           : 'unknown';
 
+  const [pyExe, pyVersion, pyImpl] = get('python').map((l) => l.trim());
+  const pv = /^(\d+) (\d+) (\d+) (\w+) (\d+)$/.exec(pyVersion ?? '');
   const facts: HostFacts = {
     system,
     kernel,
@@ -145,6 +149,13 @@ export function parseHostFacts(stdout: string): HostFacts {
     osRelease: os,
   };
   if (defaultIpv4 !== undefined) facts.defaultIpv4 = defaultIpv4;
+  if (pyExe && pv) {
+    facts.python = {
+      executable: pyExe,
+      type: (pyImpl ?? 'CPython').toLowerCase() === 'cpython' ? 'cpython' : (pyImpl ?? '').toLowerCase(),
+      version: { major: Number(pv[1]), minor: Number(pv[2]), micro: Number(pv[3]), releaselevel: pv[4]!, serial: Number(pv[5]) },
+    };
+  }
   return facts;
 }
 

@@ -64,6 +64,8 @@ export interface HostFacts {
   defaultIpv4?: string;
   user: string;
   pythonAvailable: boolean;
+  /** the host's python3, when it has one (Ansible's ansible_python) */
+  python?: { executable: string; type: string; version: { major: number; minor: number; micro: number; releaselevel: string; serial: number } };
   /** '12' for Debian 12.x */
   distributionMajorVersion?: string;
   /** what PID 1 is (`systemd`, `init`, `sh`, ...): tells a container from a booted host */
