@@ -13,7 +13,9 @@ import { InterruptedError } from '../util/errors.js';
 import { prepareArgs } from './args.js';
 import { addSecret, registerArgSecrets } from './secrets.js';
 import { condition, truthy } from './conditions.js';
-import { connect, ensureFacts, hostDeferred } from './host-state.js';
+import { connectFor, delegatedScope, delegatedVars, resolveDelegation } from './delegate.js';
+import type { Delegation } from './delegate.js';
+import { ensureFacts, hostDeferred } from './host-state.js';
 import { templateMessage } from './identity.js';
 import { describeExec, execDetails, execFailure, failure, lines } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
@@ -24,8 +26,17 @@ import type { VarScope } from './templating.js';
 /** after an abort, how long a module may take to stop its remote command */
 const ABORT_SETTLE_MS = 5000;
 
-export async function callModule(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> {
+export async function callModule(call: ModuleCall, taskScope: VarScope): Promise<TaskOutcome> {
   const { run, host: h, task, module, inh, ref } = call;
+  // delegate_to is rendered with the task's own variables (and loop item), before the arguments
+  let d: Delegation | undefined;
+  try {
+    d = resolveDelegation(run, h, inh, taskScope);
+  } catch (err) {
+    return failure(templateMessage(err, task, 'delegate_to'));
+  }
+  const delegated = d !== undefined && !d.connectionOnly ? d : undefined;
+  const scope = delegated ? taskScope.child({ name: 'delegation', kind: 'data', vars: delegatedVars(delegated) }) : taskScope;
   const rendered = (() => {
     try {
       return { ok: true as const, value: renderValue(task.args, scope) };
@@ -43,13 +54,14 @@ export async function callModule(call: ModuleCall, scope: VarScope): Promise<Tas
   let become: BecomeOptions | undefined;
   try {
     env = environment(call.inh.environment, scope);
-    become = becomeFor(call, scope);
+    // a delegated task becomes with the delegated host's settings (Ansible)
+    become = becomeFor(call, delegated ? delegatedScope(run, delegated) : scope);
   } catch (err) {
     return failure(templateMessage(err, task, 'environment/become'));
   }
   let transport: Transport | undefined;
   try {
-    transport = module.controllerOnly ? undefined : await connect(run, h);
+    transport = module.controllerOnly ? undefined : await connectFor(run, h, d);
   } catch (err) {
     if (err instanceof InterruptedError) return failure(err.message);
     throw err;
@@ -75,7 +87,8 @@ export async function callModule(call: ModuleCall, scope: VarScope): Promise<Tas
     signal: controller.signal,
     secrets,
     scope,
-    facts: () => ensureFacts(run, h, module.usesFacts ?? false),
+    // a delegated module acts on the delegated host: its facts; connection: local keeps the host's
+    facts: () => (delegated ? ensureFacts(run, delegated.target, module.usesFacts ?? false) : ensureFacts(run, h, module.usesFacts ?? false, d?.target)),
     readLocalFile: (p) => run.readFile(resolve(run.playbookDir, p)),
     searchPath: taskSearchPath(run.playbookDir, inh.roles),
     warn: (message) => run.emit({ type: 'warning', host: h.name, msg: message }),
@@ -127,7 +140,12 @@ export async function callModule(call: ModuleCall, scope: VarScope): Promise<Tas
     run.kill.removeEventListener('abort', onKill);
   }
   for (const d of res.defer ?? []) if (run.plan.hosts.includes(d.host)) hostDeferred(run, run.host(d.host), d.from, maskSecrets(d.reason, secrets));
-  return judge(call, res, scope, lastExec);
+  const o = judge(call, res, scope, lastExec);
+  if (delegated) {
+    o.delegatedTo = delegated.name;
+    if (delegated.facts) o.delegateFacts = true;
+  }
+  return o;
 }
 
 /** ModuleResult → Ansible's registered shape, then changed_when / failed_when. */

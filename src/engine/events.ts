@@ -33,6 +33,8 @@ export interface TaskResultEvent {
   status: TaskStatus;
   /** failed but ignore_errors: counted as ignored */
   ignored?: boolean;
+  /** the module ran on this host for `host` (delegate_to, local_action): Ansible's `host -> other` */
+  delegatedTo?: string;
   msg?: string;
   /** failed command's details, masked */
   exitCode?: number | null;

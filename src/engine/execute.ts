@@ -7,6 +7,7 @@ import type { ModuleDefinition } from '../modules/types.js';
 import type { FileDiff } from '../modules/types.js';
 import { UnreachableError } from '../transport/errors.js';
 import { callModule } from './call-module.js';
+import { factsVia, ranOn, setFacts } from './delegate.js';
 import { condition, truthy } from './conditions.js';
 import { ensureFacts, gatherStep, hostUnreachable, recordFailure } from './host-state.js';
 import { notify } from './handlers.js';
@@ -39,7 +40,7 @@ export async function executeTask(step: TaskStep, gather = false, capture?: (o: 
     run.emit({ type: 'task_start', host: h.name, task: shown });
     const call: TaskCall = { ...step, ref: shown, noLog: inh.noLog ?? false };
     let o: TaskOutcome;
-    if (module === undefined) o = await gatherStep(run, h);
+    if (module === undefined) o = await gatherStep(run, h, factsVia(run, h, inh));
     else if (module === null) o = failure(`${where(task)}: unknown module '${task.module}'`);
     else if (task.loop !== undefined) o = await runLoop({ ...call, module }, scope);
     else o = await invoke({ ...call, module }, scope);
@@ -61,12 +62,12 @@ export async function executeTask(step: TaskStep, gather = false, capture?: (o: 
 function settle(call: TaskCall, o: TaskOutcome, module: ModuleDefinition<any> | undefined, durationMs: number, scope: VarScope): StepOutcome {
   const { run, host: h, task, ref, noLog } = call;
   if (task.register) h.vars = { ...h.vars, [task.register]: o.result };
-  if (o.facts) h.vars = { ...h.vars, ...o.facts };
+  setFacts(run, h, o);
   const ignored = o.status === 'failed' && ignoreErrors(run, h, call.batch, call.inh);
   run.emit({ type: 'task_result', host: h.name, task: ref, status: o.status, durationMs, ...(ignored ? { ignored: true } : {}), ...resultFields(o, noLog) });
   if (o.status === 'changed') {
     // in check mode nothing really changed: the facts are still true
-    if (module && !module.controllerOnly && !(call.inh.checkMode ?? run.options.check ?? false)) h.factsStale = true;
+    if (module && !module.controllerOnly && !(call.inh.checkMode ?? run.options.check ?? false)) ranOn(run, h, o).factsStale = true;
     notify(call, scope);
   }
   if (o.status === 'failed' && !ignored) {
@@ -119,7 +120,8 @@ async function runLoop(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> 
     const t0 = Date.now();
     run.emit({ type: 'task_start', host: h.name, task: ref, item: label });
     const o = await invoke(call, itemScope);
-    if (o.facts) {
+    if (o.facts && o.delegateFacts) setFacts(run, h, o);
+    else if (o.facts) {
       facts = { ...facts, ...o.facts };
       // later items see facts set by earlier ones
       h.vars = { ...h.vars, ...o.facts };

@@ -2,6 +2,7 @@
 // needs it), its facts (gathered once, again when a task changed the host and a module reads
 // them), and its state changes (failed, unreachable) as the tally hears of them.
 import type { HostFacts } from '../facts/types.js';
+import type { InventoryHost } from '../inventory/types.js';
 import type { TaskNode } from '../playbook/types.js';
 import { ExecError, UnreachableError, stderrExcerpt } from '../transport/errors.js';
 import type { Transport } from '../transport/types.js';
@@ -15,10 +16,10 @@ import type { HostRun, RunState } from './run-state.js';
 /** Running work was stopped by Ctrl-C (not the host's fault: never "unreachable"). */
 const interrupted = (): InterruptedError => new InterruptedError('interrupted (Ctrl-C) and stopped');
 
-export function newHost(run: Pick<RunState, 'inventory'>, name: string): HostRun {
+export function newHost(run: Pick<RunState, 'inventory'>, name: string, inv?: InventoryHost): HostRun {
   return {
     name,
-    inv: run.inventory.hosts.get(name) ?? { name, vars: {}, groups: ['all'] },
+    inv: inv ?? run.inventory.hosts.get(name) ?? { name, vars: {}, groups: ['all'] },
     state: 'ok',
     factVars: {},
     factsStale: false,
@@ -91,12 +92,15 @@ export function connect(run: RunState, h: HostRun): Promise<Transport> {
   return h.connecting;
 }
 
-/** The host's facts: gathered on first need, again when stale and `refreshIfStale`. */
-export async function ensureFacts(run: RunState, h: HostRun, refreshIfStale: boolean): Promise<HostFacts> {
+/**
+ * The host's facts: gathered on first need, again when stale and `refreshIfStale`; over `via`'s
+ * connection when that is not the host's own (`connection: local` gathers the controller's).
+ */
+export async function ensureFacts(run: RunState, h: HostRun, refreshIfStale: boolean, via: HostRun = h): Promise<HostFacts> {
   if (h.facts && !(refreshIfStale && h.factsStale)) return h.facts;
   const gather = run.options.gatherFacts;
   if (!gather) throw new Error('facts are not available: no fact gatherer configured');
-  const t = await connect(run, h);
+  const t = await connect(run, via);
   h.facts = await abortable(run, gather(t));
   h.factVars = factVars(h.facts);
   h.factsStale = false;
@@ -104,9 +108,9 @@ export async function ensureFacts(run: RunState, h: HostRun, refreshIfStale: boo
 }
 
 /** The play's fact-gathering step (`gather_facts: true`) as a task outcome. */
-export async function gatherStep(run: RunState, h: HostRun): Promise<TaskOutcome> {
+export async function gatherStep(run: RunState, h: HostRun, via: HostRun = h): Promise<TaskOutcome> {
   try {
-    const facts = await ensureFacts(run, h, true);
+    const facts = await ensureFacts(run, h, true, via);
     return { status: 'ok', result: { changed: false, failed: false, ansible_facts: factVars(facts).ansible_facts } };
   } catch (err) {
     if (err instanceof UnreachableError) throw err;

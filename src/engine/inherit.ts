@@ -16,6 +16,10 @@ export interface Inherited {
   runOnce?: boolean;
   /** the roles the task is inside, innermost first (role_name, role_path, ansible_search_path) */
   roles?: readonly RoleRef[];
+  /** delegate_to (unrendered), delegate_facts, connection: src/engine/delegate.ts */
+  delegateTo?: unknown;
+  delegateFacts?: boolean;
+  connection?: string;
   /** inside `rescue`: ansible_failed_task and ansible_failed_result (data, never re-rendered) */
   rescueVars?: Record<string, unknown>;
 }
@@ -29,6 +33,7 @@ export function fromPlay(play: Play, tags: string[] = play.tags): Inherited {
     vars: [],
     ...(play.become !== undefined ? { become: play.become } : {}),
     ...(play.becomeUser !== undefined ? { becomeUser: play.becomeUser } : {}),
+    ...(play.connection !== undefined ? { connection: play.connection } : {}),
   };
 }
 
@@ -47,6 +52,9 @@ export function inherit(parent: Inherited, k: Step): Inherited {
     ...pick('ignoreErrors', k.ignoreErrors ?? parent.ignoreErrors),
     ...pick('timeout', k.timeout ?? parent.timeout),
     ...pick('runOnce', k.runOnce ?? parent.runOnce),
+    ...pick('delegateTo', k.delegateTo ?? parent.delegateTo),
+    ...pick('delegateFacts', k.delegateFacts ?? parent.delegateFacts),
+    ...pick('connection', k.connection ?? parent.connection),
     ...pick('rescueVars', parent.rescueVars),
     ...pick('roles', k.role && k.role.path !== parent.roles?.[0]?.path ? [k.role, ...(parent.roles ?? [])] : parent.roles),
   };

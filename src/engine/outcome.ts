@@ -20,6 +20,10 @@ export interface TaskOutcome {
   command?: string;
   /** set_fact: variables set on the host */
   facts?: Record<string, unknown>;
+  /** delegate_to: where the module ran (src/engine/delegate.ts) */
+  delegatedTo?: string;
+  /** delegate_facts: `facts` go to the delegated host */
+  delegateFacts?: boolean;
 }
 
 /**
@@ -67,6 +71,7 @@ export function resultFields(o: TaskOutcome, noLog: boolean): Partial<TaskResult
   if (noLog) return { msg: NO_LOG_MSG, ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}) };
   return {
     ...(o.msg !== undefined ? { msg: o.msg } : {}),
+    ...(o.delegatedTo !== undefined ? { delegatedTo: o.delegatedTo } : {}),
     ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}),
     ...(o.stderr ? { stderr: o.stderr } : {}),
     ...(o.command ? { command: o.command } : {}),

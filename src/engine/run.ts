@@ -16,6 +16,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { splitBatches } from './batches.js';
 import type { RecapEvent, Reporter } from './events.js';
 import { pendingHandlers, runHandlers } from './handlers.js';
+import { delegatedHosts } from './delegate.js';
 import { newHost } from './host-state.js';
 import { TaskRefs } from './identity.js';
 import { Lockstep } from './lockstep.js';
@@ -127,7 +128,8 @@ class Run implements RunState {
       this.options.killSignal?.removeEventListener('abort', onKill);
       if (this.graceTimer) clearTimeout(this.graceTimer);
       // a connection that does not close in time must not keep the run (and Ctrl-C) waiting
-      await Promise.allSettled([...this.hosts.values()].map((h) => (h.transport ? withTimeout(h.transport.close(), CLOSE_TIMEOUT_MS) : Promise.resolve())));
+      const open = [...this.hosts.values(), ...delegatedHosts(this)];
+      await Promise.allSettled(open.map((h) => (h.transport ? withTimeout(h.transport.close(), CLOSE_TIMEOUT_MS) : Promise.resolve())));
     }
   }
 

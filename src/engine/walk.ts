@@ -164,7 +164,8 @@ async function runOnce(step: TaskStep): Promise<StepOutcome> {
   }
   const o = await shared;
   if (task.register) h.vars = { ...h.vars, [task.register]: o.result };
-  if (o.facts) h.vars = { ...h.vars, ...o.facts };
+  // delegate_facts: the facts went to the delegated host, not to each host of the batch
+  if (o.facts && !o.delegateFacts) h.vars = { ...h.vars, ...o.facts };
   if (o.status === 'failed' && !ignoreErrors(run, h, br, inh)) {
     const ref = run.refs.get(task, br.plan.index);
     recordFailure(h, task, ref, { status: 'failed', result: o.result, msg: `run_once task failed on ${o.host}: ${o.msg ?? ''}`.trim() });

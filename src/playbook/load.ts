@@ -105,6 +105,11 @@ function toConditions(v: unknown): Array<string | boolean> {
   });
 }
 
+/** Ansible's ssh spellings (smart, paramiko) are ssh here. */
+function connectionName(v: unknown): string {
+  return String(v) === 'local' ? 'local' : 'ssh';
+}
+
 function toInt(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && /^[0-9]+$/.test(v)) return Number(v);
@@ -531,6 +536,7 @@ class Loader {
     };
     const become = b('become');
     if (become !== undefined) play.become = become;
+    if (valid.has('connection')) play.connection = connectionName(item.connection);
     if (valid.has('become_user')) play.becomeUser = String(item.become_user);
     if (valid.has('remote_user')) play.remoteUser = String(item.remote_user);
     if (valid.has('become_method')) this.checkBecomeMethod(y, [...path, 'become_method'], item.become_method);
@@ -591,6 +597,13 @@ class Loader {
     if (check !== undefined) k.checkMode = check;
     const once = bool('run_once');
     if (once !== undefined) k.runOnce = once;
+    if (valid.has('delegate_to')) {
+      this.checkTemplates(y, [...path, 'delegate_to'], obj.delegate_to);
+      k.delegateTo = String(obj.delegate_to);
+    }
+    const delegateFacts = bool('delegate_facts');
+    if (delegateFacts !== undefined) k.delegateFacts = delegateFacts;
+    if (valid.has('connection')) k.connection = connectionName(obj.connection);
     if (valid.has('environment') && isObj(obj.environment)) k.environment = { ...obj.environment };
     if (valid.has('vars') && isObj(obj.vars)) k.vars = { ...obj.vars };
     if (valid.has('timeout')) {
@@ -674,7 +687,7 @@ class Loader {
     return conditions;
   }
 
-  async normaliseTask(y: ParsedYaml, raw: unknown, path: Seg[], includeStack: string[], inHandlers: boolean): Promise<Step | undefined> {
+  async normaliseTask(y: ParsedYaml, input: unknown, path: Seg[], includeStack: string[], inHandlers: boolean): Promise<Step | undefined> {
     // A file that imports another many times, which does the same, multiplies without a cycle.
     if (++this.steps > MAX_STEPS) {
       if (!this.stepLimitReported) {
@@ -683,14 +696,16 @@ class Loader {
       }
       return undefined;
     }
-    if (!isObj(raw)) {
+    if (!isObj(input)) {
       const fix =
-        typeof raw === 'string' && this.modules.get(raw) !== undefined
-          ? `write \`- ${raw}:\` with its arguments indented below (a colon after the module name)`
+        typeof input === 'string' && this.modules.get(input) !== undefined
+          ? `write \`- ${input}:\` with its arguments indented below (a colon after the module name)`
           : 'a task is a mapping, e.g. `- name: say hello` / `  debug: { msg: hello }`';
-      this.error(y, path, 'task-not-mapping', `a task must be a mapping, not ${Array.isArray(raw) ? 'a list' : raw === null ? 'an empty entry' : `${typeof raw} ${JSON.stringify(raw)}`}`, fix, true);
+      this.error(y, path, 'task-not-mapping', `a task must be a mapping, not ${Array.isArray(input) ? 'a list' : input === null ? 'an empty entry' : `${typeof input} ${JSON.stringify(input)}`}`, fix, true);
       return undefined;
     }
+    const raw = 'local_action' in input ? this.localAction(y, input, path) : input;
+    if (raw === undefined) return undefined;
     const valid = new Set<string>();
     const moduleKeys: string[] = [];
     const unknownKeys: string[] = [];
@@ -863,11 +878,51 @@ class Loader {
     else if (task.until !== undefined) task.retries = 3;
     const delay = valid.has('delay') ? toInt(raw.delay) : undefined;
     if (delay !== undefined) task.delay = delay;
+    const asyncS = valid.has('async') ? toInt(raw.async) : undefined;
+    if (asyncS !== undefined && asyncS > 0) task.async = asyncS;
+    const poll = valid.has('poll') ? toInt(raw.poll) : undefined;
+    if (poll !== undefined) task.poll = poll;
+    if (poll !== undefined && task.async === undefined) {
+      this.warn(y, [...path, 'poll'], 'poll-without-async', '`poll` has no effect without `async`', 'add `async: <seconds>` to run the task as a background job, or remove `poll`');
+    }
     if ((retries !== undefined || delay !== undefined) && task.until === undefined) {
       this.warn(y, [...path, retries !== undefined ? 'retries' : 'delay'], 'retries-without-until', '`retries`/`delay` have no effect without `until`', 'add `until: <condition>` (e.g. `until: result is succeeded`)');
     }
     if (args === undefined) return undefined;
     return task;
+  }
+
+  /**
+   * `local_action: copy src=a dest=b` or `local_action: { module: copy, src: a, dest: b }`: the
+   * task with the module as its key and `delegate_to: localhost` (Ansible's reading).
+   */
+  localAction(y: ParsedYaml, raw: Obj, path: Seg[]): Obj | undefined {
+    const at = [...path, 'local_action'];
+    const { local_action: value, ...rest } = raw;
+    if ('delegate_to' in raw) {
+      this.error(y, [...path, 'delegate_to'], 'bad-value', '`local_action` and `delegate_to` cannot both be set: local_action runs on localhost', 'keep one: `delegate_to: HOST` with the module as the task\'s key, or `local_action:`');
+      return undefined;
+    }
+    let module: string | undefined;
+    let args: unknown;
+    if (typeof value === 'string') {
+      const m = /^\s*(\S+)(?:\s+([\s\S]*))?$/.exec(value);
+      module = m?.[1];
+      args = m?.[2]?.trim() ?? null;
+    } else if (isObj(value) && typeof value.module === 'string') {
+      const { module: name, ...moduleArgs } = value;
+      module = name;
+      args = moduleArgs;
+    }
+    if (module === undefined || module === '') {
+      this.error(y, at, 'bad-value', '`local_action` needs a module: `local_action: command hostname` or `local_action: { module: command, cmd: hostname }`', undefined, true);
+      return undefined;
+    }
+    if (module in rest) {
+      this.error(y, at, 'two-modules', `\`local_action\` names \`${module}\`, which the task also has as a key`, 'keep one of them', true);
+      return undefined;
+    }
+    return { ...rest, [module]: args, delegate_to: 'localhost' };
   }
 
   /** Module arguments from a mapping, a key=value string or a free-form string, merged with `args:`; validated. */

@@ -136,6 +136,14 @@ const str = (description: string): KeywordSpec => ({ schema: { type: 'string' },
 /** Only sudo: the value is checked by the loader so any other method gets its own message. */
 const BECOME_METHOD: KeywordSpec = { schema: { type: 'string' }, expect: 'a string', description: 'how to become another user: only `sudo` is supported', example: 'sudo' };
 
+/** How a host is reached: ssh (Ansible's smart/paramiko too) or local (the controller). */
+const CONNECTION: KeywordSpec = {
+  schema: { type: 'string', enum: ['local', 'ssh', 'smart', 'paramiko', 'paramiko_ssh'] },
+  expect: 'one of: local, ssh',
+  description: '`local`: run on the controller instead of over SSH (the host\'s variables stay the same)',
+  example: 'local',
+};
+
 /** Keywords allowed on tasks, blocks and includes (Ansible's task keywords). */
 export const COMMON_TASK_KEYWORDS: Record<string, KeywordSpec> = {
   name: str('what this task does, shown in the output'),
@@ -149,6 +157,9 @@ export const COMMON_TASK_KEYWORDS: Record<string, KeywordSpec> = {
   no_log: kw('boolean', 'hide arguments and results from output and logs (secrets)'),
   check_mode: kw('boolean', 'true: always run in check mode; false: run for real even with --check'),
   run_once: kw('boolean', 'run on the first host of the batch only'),
+  delegate_to: str('run the task on this host (an inventory host, an address, or localhost) with the variables of the task\'s host'),
+  delegate_facts: kw('boolean', 'facts the task gathers or sets go to the delegated host, not the task\'s host'),
+  connection: CONNECTION,
   environment: kw('environment', 'environment variables for the commands of this task'),
   vars: kw('vars', 'variables for this task'),
   timeout: kw('non-negative-integer', 'seconds before the task is failed'),
@@ -187,6 +198,14 @@ export const TASK_ONLY_KEYWORDS: Record<string, KeywordSpec> = {
   retries: kw('non-negative-integer', 'how many times to retry with until (default 3)'),
   delay: kw('non-negative-integer', 'seconds between retries (default 5)'),
   listen: kw('string-list', 'handlers only: extra names that notify this handler'),
+  async: kw('non-negative-integer', 'run in the background on the host for at most this many seconds (a job; see async_status)'),
+  poll: kw('non-negative-integer', 'seconds between checks of an async job (default 15); 0: start it and go on'),
+  local_action: {
+    schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object', properties: { module: { type: 'string', minLength: 1 } }, required: ['module'] }] },
+    expect: 'a module with its arguments (`command echo hi`, or a mapping with `module:`)',
+    example: '{ module: command, cmd: hostname }',
+    description: 'run this module on the controller (delegate_to: localhost)',
+  },
 };
 
 export const BLOCK_KEYWORDS: Record<string, KeywordSpec> = {
@@ -214,6 +233,7 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
   become_user: str('user to become (default root)'),
   become_method: BECOME_METHOD,
   remote_user: str('the SSH login user (the inventory\'s ansible_user wins, as in Ansible)'),
+  connection: CONNECTION,
   gather_facts: kw('boolean', 'collect host facts before the tasks (default true)'),
   serial: kw('serial', 'roll out in batches'),
   max_fail_percentage: {
@@ -242,14 +262,8 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   include_role: 'roles are not supported; use import_tasks with task files',
   import_role: 'roles are not supported; use import_tasks with task files',
   include: 'the old `include` was removed from Ansible too; use import_tasks',
-  delegate_to: 'delegate_to is not supported; run the task in a play for that host',
-  delegate_facts: 'delegate_facts is not supported',
-  local_action: 'local_action is not supported; controller-only modules (debug, set_fact, assert, fail) run locally already',
   action: 'write the module name as the key instead of `action:`',
-  async: 'async tasks are not supported; use `timeout:`',
-  poll: 'async tasks are not supported; use `timeout:`',
   throttle: 'throttle is not supported; use `serial:` on the play',
-  connection: 'set the connection per host in the inventory (ansible_connection)',
   collections: 'collections are not used; modules are built in',
   with_fileglob: 'with_fileglob is not supported; list the files',
   with_nested: 'with_nested is not supported; nest import_tasks with loops',

@@ -28,6 +28,12 @@ export interface TaskKeywords {
   /** per-task check mode override */
   checkMode?: boolean;
   runOnce?: boolean;
+  /** `delegate_to`: run on this host (template rendered per host and loop item), with this host's variables */
+  delegateTo?: Templated;
+  /** `delegate_facts`: facts the task sets go to the delegated host */
+  delegateFacts?: boolean;
+  /** `connection: local` (or ssh, the default): how the host is reached for this task */
+  connection?: string;
   environment?: Record<string, Templated>;
   vars?: Record<string, Templated>;
   /** seconds */
@@ -58,6 +64,10 @@ export interface TaskNode extends TaskKeywords {
   delay?: number;
   /** for handlers: extra names this handler answers to */
   listen?: string[];
+  /** `async`: seconds the job may run in the background on the host (0: not async) */
+  async?: number;
+  /** `poll`: seconds between status checks of an async job; 0: fire and forget (default 15) */
+  poll?: number;
 }
 
 export interface BlockNode extends TaskKeywords {
@@ -84,6 +94,8 @@ export interface Play {
   becomeUser?: string;
   /** `remote_user`: SSH login user; the inventory's ansible_user wins over it (Ansible precedence) */
   remoteUser?: string;
+  /** `connection: local`: every task of the play runs on the controller */
+  connection?: string;
   gatherFacts: boolean;
   /** batch sizes: numbers or percent strings like '30%'; empty = all hosts at once */
   serial: Serial;

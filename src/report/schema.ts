@@ -75,6 +75,7 @@ export const eventsSchema: SchemaObject = {
         task: taskRef,
         status,
         ignored: { type: 'boolean' },
+        delegatedTo: { type: 'string', description: 'the module ran on this host (delegate_to, local_action), for the task\'s host' },
         msg: str,
         exitCode,
         stderr: str,

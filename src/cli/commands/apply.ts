@@ -267,7 +267,9 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     transportFactory:
       hooks.transportFactory ??
       ((host) =>
-        createTransport(specs.get(host.name) ?? resolveConnection({ name: host.name, vars: connectionVars(host) }, overrides), {
+        // a host of the inventory as loaded: its spec resolved above; a delegated host outside it
+        // (an address, the implicit localhost) or one add_host made: resolved from its own variables
+        createTransport((inventory.hosts.get(host.name) === host ? specs.get(host.name) : undefined) ?? resolveConnection({ name: host.name, vars: connectionVars(host) }, overrides), {
           // "host key checking is off", "new host key recorded": part of the run's output, not stray stderr
           onWarning: (msg) => reporter.onEvent?.({ type: 'warning', host: host.name, msg }),
         })),
