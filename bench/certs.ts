@@ -1,12 +1,12 @@
 // `npm run bench:certs`: `runbook certs` on N lab fleet hosts (default 200; target < 10 s wall,
-// < 100 MiB). Fleet hosts share this machine's filesystem, so each reads the same certbot
+// < 100 MiB). Fleet hosts share this machine's filesystem (all but /tmp, which is private to
+// each host: the work directory is under /var/tmp), so each reads the same certbot
 // directory: one made here (two lineages, a renewal conf each, a certbot log with three runs)
 // and named by the inventory variable certbot_config_dir, so every host does the full read and
 // parse. The TLS handshake per name goes to each host's port 443, where nothing listens (refused
 // at once): the cost measured is the SSH round trip, the parse, the conditions and the store.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -38,9 +38,11 @@ function certbotDir(root: string): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { hosts: { type: 'string' }, forks: { type: 'string' }, 'no-build': { type: 'boolean' } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { hosts: { type: 'string' }, forks: { type: 'string' }, 'no-build': { type: 'boolean' }, offline: { type: 'boolean' }, profile: { type: 'string' } } });
   const hosts = Number(values.hosts ?? 200);
-  const work = mkdtempSync(join(tmpdir(), 'runbook-bench-certs-'));
+  const work = mkdtempSync(join('/var/tmp', 'runbook-bench-certs-'));
+  // the lab's login user reads the certificates: the directory must be traversable
+  chmodSync(work, 0o755);
   const dir = certbotDir(work);
   if (!values['no-build']) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
   await claimInstance({ name: LAB });
@@ -57,13 +59,15 @@ async function main(): Promise<void> {
       stringify({ all: { vars: { ansible_user: lab.users.nopasswd.name, ansible_ssh_private_key_file: lab.keyFile, runbook_known_hosts_file: lab.knownHostsFile, certbot_config_dir: dir }, hosts: inv } }),
     );
     const out = join(work, 'certs.json');
-    const m = await measure([process.execPath, join(REPO, 'bin/runbook.js'), 'certs', '-i', inventory, '--json', '--forks', values.forks ?? '50', '--store', join(work, 'runbook.db')], {
+    const node = values.profile ? [process.execPath, '--cpu-prof', '--cpu-prof-dir', resolve(values.profile)] : [process.execPath];
+    const m = await measure([...node, join(REPO, 'bin/runbook.js'), 'certs', '-i', inventory, '--json', '--forks', values.forks ?? '50', '--store', join(work, 'runbook.db'), ...(values.offline ? ['--offline'] : [])], {
       cwd: REPO,
       stdoutFile: out,
       stderrFile: join(work, 'certs.err'),
       timeoutMs: 300_000,
     });
-    const report = JSON.parse(readFileSync(out, 'utf8')) as { summary: { hosts: number; reachable: number; lineages: number }; exitCode: number };
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { summary: { hosts: number; reachable: number; lineages: number }; exitCode: number; hosts: Array<{ durationMs?: number }> };
+    const durations = report.hosts.map((h) => h.durationMs ?? 0).sort((a, b) => a - b);
     const peakMiB = (m.treePeakBytes ?? m.maxRssKiB * 1024) / 1024 / 1024;
     const line = {
       hosts,
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
       maxRssMiB: Number((m.maxRssKiB / 1024).toFixed(1)),
       treePeakMiB: m.treePeakBytes !== undefined ? Number((m.treePeakBytes / 1024 / 1024).toFixed(1)) : undefined,
       exitCode: m.exitCode,
+      hostMs: { median: durations[Math.floor(durations.length / 2)] ?? 0, max: durations[durations.length - 1] ?? 0 },
       targets: { wallUnder10s: m.wallMs < 10_000, memoryUnder100MiB: peakMiB < 100 },
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
   } finally {
     await labDown({ name: LAB });
     releaseInstance({ name: LAB });
+    rmSync(work, { recursive: true, force: true });
   }
 }
 

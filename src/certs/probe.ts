@@ -2,7 +2,7 @@
 // name as SNI), and the ACME server's renewal window for a certificate (ARI, RFC 9773).
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpsRequest } from 'node:https';
-import { connect as tlsConnect, rootCertificates } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { isIP, type LookupFunction } from 'node:net';
 import { parseCertificate, type CertInfo } from './x509.js';
 import type { AriInfo } from './types.js';
@@ -18,6 +18,20 @@ export interface ProbeOptions {
   /** PEM bundle replacing the system store (a private ACME CA, the lab's Pebble) */
   ca?: string[];
   timeoutMs?: number;
+}
+
+// Building a context parses every CA of the bundle (the system store is ~150 certificates): done
+// once per bundle, not once per handshake, which at 200 hosts x 4 names was most of the CPU and
+// memory of a report.
+const contexts = new WeakMap<readonly string[], SecureContext>();
+
+function contextFor(ca: readonly string[]): SecureContext {
+  let c = contexts.get(ca);
+  if (!c) {
+    c = createSecureContext({ ca: [...ca] });
+    contexts.set(ca, c);
+  }
+  return c;
 }
 
 /** One TLS handshake to address:port with `servername` as SNI; never throws. */
@@ -37,7 +51,7 @@ export function probeTls(address: string, port: number, servername: string, o: P
       ...(isIP(servername) ? {} : { servername }),
       // we verify ourselves below, to report a bad chain instead of refusing to look
       rejectUnauthorized: false,
-      ...(o.ca ? { ca: o.ca } : {}),
+      ...(o.ca ? { secureContext: contextFor(o.ca) } : {}),
       ALPNProtocols: ['http/1.1'],
     });
     const timer = setTimeout(() => done({ error: `no TLS answer within ${(o.timeoutMs ?? 5000) / 1000} s` }), o.timeoutMs ?? 5000);
@@ -95,6 +109,18 @@ export interface HttpResponse {
   body: string;
 }
 
+const rootsAdded = new WeakMap<readonly string[], readonly string[]>();
+
+/** node's roots plus a private CA bundle, the same array for the same bundle (so its context is cached) */
+function withRoots(ca: readonly string[]): readonly string[] {
+  let all = rootsAdded.get(ca);
+  if (!all) {
+    all = [...rootCertificates, ...ca];
+    rootsAdded.set(ca, all);
+  }
+  return all;
+}
+
 /** GET over HTTPS with a size cap; throws with a message fit for a report. */
 export function httpsGet(url: string, o: HttpOptions = {}): Promise<HttpResponse> {
   return new Promise((resolveRes, reject) => {
@@ -112,7 +138,7 @@ export function httpsGet(url: string, o: HttpOptions = {}): Promise<HttpResponse
     const lookup = lookupWith(o.resolve, u.port || '443');
     const req = httpsRequest(
       u,
-      { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'runbook-certs' }, ...(o.ca ? { ca: [...rootCertificates, ...o.ca] } : {}), ...(lookup ? { lookup } : {}), timeout: o.timeoutMs ?? 5000 },
+      { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'runbook-certs' }, ...(o.ca ? { secureContext: contextFor(withRoots(o.ca)) } : {}), ...(lookup ? { lookup } : {}), timeout: o.timeoutMs ?? 5000 },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
