@@ -1,9 +1,11 @@
 // The store on a real SQLite file: migrations per area (applied once, in order, each atomic),
 // WAL, a newer schema refused, the
 // default path from the XDG state directory, and the apply area's outputs.
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStore, schemaVersions, type StoreArea } from './db.js';
 import { defaultStorePath } from './paths.js';
@@ -51,4 +53,63 @@ describe('store', () => {
     expect(defaultStorePath({ XDG_STATE_HOME: '/st', HOME: '/home/a' })).toBe('/st/runbook/runbook.db');
     expect(defaultStorePath({ XDG_STATE_HOME: 'relative', HOME: '/home/a' })).toBe('/home/a/.local/state/runbook/runbook.db');
   });
+});
+
+describe('store shared by processes', () => {
+  const writer = join(dirname(fileURLToPath(import.meta.url)), '../../test/support/store-writer.ts');
+  const register = join(dirname(fileURLToPath(import.meta.url)), '../../test/support/register-ts.js');
+
+  /** start a writer process; resolves with its exit code and the last count it reported */
+  function run(path: string, name: string, count: number, killAfter?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; committed: number }> {
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(process.execPath, ['--import', register, writer, path, name, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let committed = 0;
+      let buf = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        buf += c;
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) committed = Number(l);
+        if (killAfter !== undefined && committed >= killAfter) child.kill('SIGKILL');
+      });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`writer ${name} did not finish within 90 s: ${stderr}`));
+      }, 90_000);
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code !== 0 && signal === null) reject(new Error(`writer ${name} failed (${String(code)}): ${stderr}`));
+        else resolveRun({ code, signal, committed });
+      });
+    });
+  }
+
+  it('four processes writing at once (a cron job and operators) all finish; nothing is lost', async () => {
+    const path = tmp();
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((n) => run(path, n, 150)));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const s = openStore(path, []);
+    expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(s.db.prepare('SELECT writer, COUNT(*) AS n FROM w GROUP BY writer ORDER BY writer').all()).toEqual(['a', 'b', 'c', 'd'].map((writer) => ({ writer, n: 150 })));
+    s.close();
+  }, 120_000);
+
+  it('a writer killed with SIGKILL mid-way loses nothing it committed; the store stays sound', async () => {
+    const path = tmp();
+    const [killed, other] = await Promise.all([run(path, 'killed', 100_000, 120), run(path, 'other', 100)]);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.committed).toBeGreaterThanOrEqual(120);
+    expect(other.code).toBe(0);
+    const s = openStore(path, []);
+    expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    const rows = s.db.prepare("SELECT COUNT(*) AS n, MAX(n) AS top FROM w WHERE writer = 'killed'").get() as { n: number; top: number };
+    // every acknowledged commit is there, and rows are gapless (each transaction whole or absent)
+    expect(rows.n).toBeGreaterThanOrEqual(killed.committed);
+    expect(rows.top).toBe(rows.n);
+    expect(s.db.prepare("SELECT COUNT(*) AS n FROM w WHERE writer = 'other'").get()).toEqual({ n: 100 });
+    s.close();
+  }, 120_000);
 });
