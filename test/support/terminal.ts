@@ -26,7 +26,17 @@ function quote(s: string): string {
  */
 export function runAtTerminal(
   args: string[],
-  o: { cwd: string; env?: Record<string, string>; rows?: number; cols?: number; input?: string; inputAfter?: string; timeoutMs?: number },
+  o: {
+    cwd: string;
+    env?: Record<string, string>;
+    rows?: number;
+    cols?: number;
+    input?: string;
+    inputAfter?: string;
+    /** typed one after the other: each when its `after` text appears on the terminal after the previous answer */
+    answers?: Array<{ after: string; input: string }>;
+    timeoutMs?: number;
+  },
 ): Promise<TtyRun> {
   const entry = `const {main}=await import(${JSON.stringify(`${ROOT}src/cli/main.ts`)}); process.exitCode = await main(process.argv.slice(1));`;
   const cmd = [
@@ -51,11 +61,26 @@ export function runAtTerminal(
       typed = true;
       p.stdin.write(o.input);
     };
+    const answers = [...(o.answers ?? [])];
+    let searchFrom = 0;
+    const answer = (): void => {
+      const next = answers[0];
+      if (next === undefined) return;
+      const at = raw.indexOf(next.after, searchFrom);
+      if (at < 0) return;
+      answers.shift();
+      searchFrom = at + next.after.length;
+      setTimeout(() => p.stdin.write(next.input), 100);
+    };
     p.stdout.on('data', (d: Buffer) => {
       raw += d.toString('utf8');
       if (!typed && o.inputAfter !== undefined && raw.includes(o.inputAfter)) setTimeout(type, 100);
+      answer();
     });
-    p.stderr.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+    p.stderr.on('data', (d: Buffer) => {
+      raw += d.toString('utf8');
+      answer();
+    });
     if (o.input !== undefined && o.inputAfter === undefined) setTimeout(type, 500);
     const timer = setTimeout(() => p.kill('SIGKILL'), o.timeoutMs ?? 120_000);
     p.on('error', reject);
