@@ -166,7 +166,8 @@ function judge(call: ModuleCall, res: ModuleResult, scope: VarScope, lastExec: E
   const s = task.register ? scope.child({ name: 'result', kind: 'data', vars: { [task.register]: result } }) : scope;
   try {
     if (task.changedWhen) result.changed = task.changedWhen.every((c) => condition(c, s));
-    if (task.failedWhen) result.failed = task.failedWhen.some((c) => condition(c, s));
+    // Ansible registers the condition's verdict as failed_when_result too
+    if (task.failedWhen) result.failed = result.failed_when_result = task.failedWhen.some((c) => condition(c, s));
   } catch (err) {
     return failure(templateMessage(err, task, task.failedWhen ? 'failed_when' : 'changed_when'));
   }

@@ -516,7 +516,7 @@ describe('task keywords', () => {
       ignore_errors: true
     - name: reported
       debug:
-        msg: "{{ s.skipped }} {{ g.rc }}"
+        msg: "{{ s.skipped }} {{ g.rc }} {{ g.failed_when_result }}"
 `,
       { groups: { web: ['a'] }, fleet: { reply: (_h, c) => (c === 'grep' ? { exitCode: 1 } : undefined) } },
     );
@@ -524,7 +524,7 @@ describe('task keywords', () => {
     expect(statusOf(events, 'a', 'unchanged')).toBe('ok');
     expect(statusOf(events, 'a', 'grep no match is fine')).toBe('changed');
     expect(results(events, 'a').find((e) => e.task.name === 'ignored')).toMatchObject({ status: 'failed', ignored: true });
-    expect(results(events, 'a').find((e) => e.task.name === 'reported')?.msg).toBe('True 1');
+    expect(results(events, 'a').find((e) => e.task.name === 'reported')?.msg).toBe('True 1 False');
     expect(recap.hosts.a).toEqual({ ok: 3, changed: 1, unreachable: 0, failed: 0, skipped: 1, rescued: 0, ignored: 1 });
     expect(recap.exitCode).toBe(0);
   });

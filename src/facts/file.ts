@@ -18,6 +18,15 @@ export interface FileState {
   size?: number;
   /** seconds since the epoch */
   mtime?: number;
+  /** last access, seconds since the epoch */
+  atime?: number;
+  /** last status change, seconds since the epoch */
+  ctime?: number;
+  inode?: number;
+  /** device number of the filesystem */
+  dev?: number;
+  /** hard links */
+  nlink?: number;
   /** symlink target as stored in the link */
   linkTarget?: string;
   /** hex digest when asked for (regular files only) */
@@ -40,7 +49,8 @@ export interface FileFactOptions {
   follow?: boolean;
 }
 
-const STAT_FORMAT = '%F|%a|%u|%g|%U|%G|%s|%Y';
+// the same one `stat` also gives atime, ctime, inode, device and link count (stat's and file's results)
+const STAT_FORMAT = '%F|%a|%u|%g|%U|%G|%s|%Y|%X|%Z|%i|%d|%h';
 
 export function fileFactCommand(path: string, opts: FileFactOptions = {}): ShellCommand {
   const statFlag = opts.follow ? raw('-L ') : raw('');
@@ -81,7 +91,7 @@ export function parseFileState(path: string, stdout: string, stderr: string, exi
       break;
     }
     if (line.startsWith('stat:')) {
-      const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = '', mtime = ''] = line.slice(5).split('|');
+      const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = '', mtime = '', ...more] = line.slice(5).split('|');
       st.type = kind.includes('regular') ? 'file' : kind === 'directory' ? 'directory' : kind === 'symbolic link' ? 'link' : 'other';
       st.mode = mode.padStart(4, '0');
       st.uid = Number(uid);
@@ -90,6 +100,12 @@ export function parseFileState(path: string, stdout: string, stderr: string, exi
       st.group = group;
       st.size = Number(size);
       st.mtime = Number(mtime);
+      const [atime, ctime, inode, dev, nlink] = more;
+      if (atime !== undefined) st.atime = Number(atime);
+      if (ctime !== undefined) st.ctime = Number(ctime);
+      if (inode !== undefined) st.inode = Number(inode);
+      if (dev !== undefined) st.dev = Number(dev);
+      if (nlink !== undefined) st.nlink = Number(nlink);
     } else if (line.startsWith('link:')) {
       st.linkTarget = line.slice(5);
     } else if (line.startsWith('sum:')) {

@@ -204,6 +204,7 @@ export const commandModule = defineModule<CommandArgs, boolean | undefined>({
     example: '- command: certbot certificates\n  register: certs\n  changed_when: false',
     notes: [CHECK_NOTE],
   },
+  homePaths: ['chdir', 'creates', 'removes'],
   ...commandSpec('command'),
 });
 
@@ -224,6 +225,7 @@ export const shellModule = defineModule<CommandArgs, boolean | undefined>({
     example: '- shell: set -o pipefail; certbot renew --dry-run 2>&1 | tail -n 5\n  args:\n    executable: /bin/bash\n  register: renew',
     notes: [CHECK_NOTE],
   },
+  homePaths: ['chdir', 'creates', 'removes'],
   ...commandSpec('shell'),
 });
 

@@ -16,6 +16,7 @@ import { wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { fileDiff } from '../util/diff.js';
 import { readControllerFile } from './util/local-file.js';
+import { pathInfo, withPathInfo } from './util/path-info.js';
 
 export interface CopyArgs {
   dest: string;
@@ -93,6 +94,7 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
   const data: Record<string, unknown> = {
     dest,
     checksum: createHash('sha1').update(args.text).digest('hex'),
+    md5sum: createHash('md5').update(args.text).digest('hex'),
     size: Buffer.byteLength(args.text),
   };
   if (args.src !== undefined) data.src = args.src;
@@ -107,10 +109,10 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
   if (target.exists && target.checksum === sha256(args.text)) {
     const a = attributeCommands(dest, target, attrs, { isDir: false });
-    if (a.commands.length === 0) return noop(`${dest} already has this content`, data);
-    return { commands: a.commands, msg: `${dest}: content unchanged; ${a.changes.join(', ')}`, data };
+    if (a.commands.length === 0) return noop(`${dest} already has this content`, { ...data, ...pathInfo(target) });
+    return withPathInfo({ commands: a.commands, msg: `${dest}: content unchanged; ${a.changes.join(', ')}`, data }, dest, true);
   }
-  if (target.exists && !toBool(args.force, true)) return noop(`${dest} exists and force is off: left as it is`, data);
+  if (target.exists && !toBool(args.force, true)) return noop(`${dest} exists and force is off: left as it is`, { dest, ...(args.src !== undefined ? { src: args.src } : {}), ...pathInfo(target) });
   const backupFile = target.exists && toBool(args.backup) ? backupPathFor(dest, env.now) : undefined;
   if (backupFile) data.backup_file = backupFile;
   const command = writeFileCommand(dest, {
@@ -133,7 +135,7 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
     const after = Buffer.byteLength(args.text) > DIFF_MAX_BYTES ? `(more than ${DIFF_MAX_BYTES} bytes, not shown)\n` : args.text;
     plan.diff = [fileDiff(dest, before, after)];
   }
-  return plan;
+  return withPathInfo(plan, dest, true);
 }
 
 /** Above this size the content is not sent along on spec: the planned path probes first. */
@@ -212,6 +214,7 @@ export const copyModule = defineModule<CopyArgs, CopyProbe | undefined, CopyPlan
       'With --diff the old and new content are shown (up to 256 KiB each).',
     ],
   },
+  homePaths: ['dest'],
   async prepare(ctx, args) {
     if (args.content !== undefined) return { ...args, text: args.content };
     if (args.src !== undefined) return { ...args, text: await readControllerFile(ctx, args.src, 'files') };

@@ -11,24 +11,38 @@ import { attributeCommands } from './util/file-ops.js';
 import { parseModeArg } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
+import { pathInfo, pathState, withPathInfo } from './util/path-info.js';
+import { wantedMode } from './util/mode.js';
+import { joinCommands } from './runner.js';
 
 export interface FileArgs {
   path: string;
-  state?: 'file' | 'directory' | 'absent' | 'touch' | 'link';
+  state?: 'file' | 'directory' | 'absent' | 'touch' | 'link' | 'hard';
   mode?: string | number;
   owner?: string;
   group?: string;
   recurse?: boolean | string;
   src?: string;
   force?: boolean | string;
+  follow?: boolean | string;
   modification_time?: string;
+  modification_time_format?: string;
   access_time?: string;
+  access_time_format?: string;
+  attributes?: string;
 }
 
 export interface FileProbe {
   state: FileState;
   /** recurse: some path below does not have the wanted owner/group/mode */
   recurseMismatch?: boolean;
+  /** state=hard: the link's source */
+  src?: FileState;
+  /** attributes: the path's flags as lsattr prints them (`--------------e-------`), or the error */
+  attrs?: { flags?: string; error?: string };
+  /** a timestamp in modification_time/access_time, as epoch seconds on the host's clock and zone */
+  wantMtime?: number;
+  wantAtime?: number;
 }
 
 function recurseFact(args: FileArgs): Fact<boolean> | undefined {
@@ -48,81 +62,268 @@ function recurseFact(args: FileArgs): Fact<boolean> | undefined {
   };
 }
 
+function attrsFact(path: string): Fact<{ flags?: string; error?: string }> {
+  return {
+    name: 'lsattr',
+    command: sh`if [ -e ${path} ]; then lsattr -d -- ${path} 2>&1; fi`,
+    parse(stdout, _e, code) {
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (line === '') return {};
+      if (code !== 0) return { error: line };
+      return { flags: line.split(/\s+/)[0] ?? '' };
+    },
+  };
+}
+
+/** A date the host turns into epoch seconds (its own time zone, as Ansible's module reads it). */
+function epochFact(when: string): Fact<number | undefined> {
+  return { name: 'epoch', command: sh`date -d ${when} +%s`, parse: (o, _e, c) => (c === 0 && /^-?\d+$/.test(o.trim()) ? Number(o.trim()) : undefined) };
+}
+
+const TIME_DIRECTIVES: Record<string, string> = { Y: '(\\d{4})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', M: '(\\d{1,2})', S: '(\\d{1,2})', y: '(\\d{2})' };
+
+/**
+ * A modification_time/access_time timestamp read with its strptime format (%Y %m %d %H %M %S
+ * %y) → `YYYY-MM-DD HH:MM:SS` for the host's `date -d`. Throws on a mismatch.
+ */
+export function parseTimestamp(value: string, format: string): string {
+  const order: string[] = [];
+  let re = '^';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i]!;
+    if (c === '%' && i + 1 < format.length) {
+      const d = format[++i]!;
+      if (d === '%') re += '%';
+      else if (TIME_DIRECTIVES[d]) {
+        re += TIME_DIRECTIVES[d];
+        order.push(d);
+      } else throw new TypeError(`time format directive %${d} is not supported (use %Y %m %d %H %M %S %y)`);
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  const m = new RegExp(`${re}$`).exec(value);
+  if (!m) throw new TypeError(`${JSON.stringify(value)} does not match the time format ${JSON.stringify(format)}`);
+  const v: Record<string, number> = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 };
+  order.forEach((d, i) => {
+    const n = Number(m[i + 1]);
+    if (d === 'y') v.Y = n < 69 ? 2000 + n : 1900 + n;
+    else v[d] = n;
+  });
+  const p = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
+  return `${v.Y}-${p(v.m)}-${p(v.d)} ${p(v.H)}:${p(v.M)}:${p(v.S)}`;
+}
+
+const DEFAULT_TIME_FORMAT = '%Y%m%d%H%M.%S';
+
+function timeSpec(value: string | undefined, format: string | undefined): string | undefined {
+  if (value === undefined || value === 'preserve' || value === 'now') return undefined;
+  return parseTimestamp(value, format ?? DEFAULT_TIME_FORMAT);
+}
+
 export function fileProbeFact(args: FileArgs): Fact<FileProbe> {
   // like Ansible (follow: yes), a symlink to a directory is that directory, except for the
   // states that act on the link itself
-  const follow = args.state === 'directory' || args.state === 'file' || args.state === 'touch';
-  const state = fileFact(args.path, { follow });
+  const follow = toBool(args.follow, true) && (args.state === 'directory' || args.state === 'file' || args.state === 'touch' || args.state === undefined);
+  const parts: Array<[keyof FileProbe, Fact<unknown>]> = [['state', fileFact(args.path, { follow })]];
   const rec = recurseFact(args);
-  if (!rec) return { name: 'file', command: state.command, parse: (o, e, c) => ({ state: state.parse(o, e, c) }) };
-  const both = combineFacts([state, rec] as const);
-  return { name: 'file', command: both.command, parse: (o, e, c) => {
-    const [st, mismatch] = both.parse(o, e, c);
-    return { state: st, recurseMismatch: mismatch };
-  } };
+  if (rec) parts.push(['recurseMismatch', rec]);
+  if (args.state === 'hard' && args.src !== undefined) parts.push(['src', fileFact(args.src, { follow: true })]);
+  if (args.attributes !== undefined && args.attributes !== '') parts.push(['attrs', attrsFact(args.path)]);
+  let m: string | undefined;
+  let a: string | undefined;
+  try {
+    m = timeSpec(args.modification_time, args.modification_time_format);
+    a = timeSpec(args.access_time, args.access_time_format);
+  } catch {
+    // the plan reports the bad timestamp
+  }
+  if (m !== undefined) parts.push(['wantMtime', epochFact(m)]);
+  if (a !== undefined) parts.push(['wantAtime', epochFact(a)]);
+  const all = combineFacts(parts.map(([, f]) => f));
+  return {
+    name: 'file',
+    command: all.command,
+    parse(o, e, c) {
+      const values = all.parse(o, e, c);
+      const out: Record<string, unknown> = {};
+      parts.forEach(([k], i) => (out[k] = values[i]));
+      return out as unknown as FileProbe;
+    },
+  };
 }
 
 function describeType(st: FileState): string {
   return st.type === 'file' ? 'a file' : st.type === 'directory' ? 'a directory' : st.type === 'link' ? 'a symlink' : 'a special file';
 }
 
+/** lsattr's flags → the set of attribute letters (dashes dropped). */
+function flagSet(flags: string): Set<string> {
+  return new Set([...flags].filter((c) => c !== '-'));
+}
+
+/** `attributes` (`+i`, `-a`, `=ie`, `i`) against the current flags: the chattr to run, if any. */
+export function attributeChange(wanted: string, current: string | undefined): { command?: string; before: string; after: string } | undefined {
+  const op = '+-='.includes(wanted[0] ?? '') ? wanted[0]! : '=';
+  const letters = [...(op === wanted[0] ? wanted.slice(1) : wanted)].filter((c) => c !== '-' && c !== ' ');
+  const have = flagSet(current ?? '');
+  const after = new Set(have);
+  if (op === '=') {
+    after.clear();
+    for (const l of letters) after.add(l);
+  } else {
+    for (const l of letters) {
+      if (op === '+') after.add(l);
+      else after.delete(l);
+    }
+  }
+  const same = after.size === have.size && [...after].every((l) => have.has(l));
+  const show = (s: Set<string>) => [...s].sort().join('');
+  if (same) return undefined;
+  return { command: `${op}${letters.join('')}`, before: show(have), after: show(after) };
+}
+
 export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan {
   const st = probe.state;
   const path = args.path;
   if (st.error) return failPlan(`cannot inspect ${path}: ${st.error}`);
-  const state = args.state ?? (st.exists ? (st.type === 'directory' ? 'directory' : st.type === 'link' ? 'link' : 'file') : 'file');
+  const prevState = pathState(st);
+  const state = args.state ?? (st.exists ? (st.type === 'directory' ? 'directory' : st.type === 'link' ? 'link' : prevState === 'hard' ? 'hard' : 'file') : toBool(args.recurse) ? 'directory' : 'file');
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
-  const data: Record<string, unknown> = { path, state };
-  const withAttrs = (commands: ShellCommand[], what: string, current: FileState | undefined, isDir: boolean): Plan => {
+  const base: Record<string, unknown> = { path };
+  if (state === 'touch' || state === 'link' || state === 'hard') base.dest = path;
+  if ((state === 'link' || state === 'hard') && args.src !== undefined) base.src = args.src;
+  const diff = { before: { path, state: prevState } as Record<string, unknown>, after: { path, state } as Record<string, unknown> };
+  base.diff = diff;
+  const data = base;
+  const fail = (msg: string): Plan => failPlan(msg, { ...data, state: prevState });
+  // what the path is once nothing has to change: Ansible's path information from the probe
+  const unchanged = (msg: string, current: FileState = st): Plan => noop(msg, { ...data, ...pathInfo(current) });
+
+  // attributes (chattr), times (touch -d): the extra steps on an existing path
+  const extras = (isDir: boolean): { commands: ShellCommand[]; changes: string[]; error?: string } => {
+    const commands: ShellCommand[] = [];
+    const changes: string[] = [];
+    if (args.attributes !== undefined && args.attributes !== '') {
+      if (probe.attrs?.error) return { commands, changes, error: `cannot read the attributes of ${path}: ${probe.attrs.error}` };
+      const c = attributeChange(args.attributes, probe.attrs?.flags);
+      if (c?.command) {
+        commands.push(sh`chattr ${c.command} -- ${path}`);
+        changes.push(`attributes ${c.before || '(none)'} → ${c.after || '(none)'}`);
+        diff.before.attributes = c.before;
+        diff.after.attributes = c.after;
+      }
+    }
+    for (const [kind, value, want, current, flag] of [
+      ['modification', args.modification_time, probe.wantMtime, st.mtime, '-m'],
+      ['access', args.access_time, probe.wantAtime, st.atime, '-a'],
+    ] as const) {
+      if (value === undefined || value === 'preserve') continue;
+      if (value === 'now') {
+        // touch has its own default; on other states `now` sets the time on every run (Ansible)
+        if (state !== 'touch') {
+          commands.push(sh`touch ${flag} -c -- ${path}`);
+          changes.push(`${kind} time now`);
+        }
+        continue;
+      }
+      if (want === undefined) return { commands, changes, error: `${kind}_time ${JSON.stringify(value)}: the host could not read it as a date` };
+      if (current !== want) {
+        commands.push(sh`touch ${flag} -c -d ${`@${want}`} -- ${path}`);
+        changes.push(`${kind} time ${value}`);
+      }
+    }
+    void isDir;
+    return { commands, changes };
+  };
+
+  const withAttrs = (commands: ShellCommand[], what: string, current: FileState | undefined, isDir: boolean, opts: { created?: boolean } = {}): Plan => {
     const a = attributeCommands(path, current, attrs, { isDir });
-    const all = [...commands, ...a.commands];
-    if (all.length === 0) return noop(`${path} is already ${what} with the wanted attributes`, data);
-    const parts = [...(commands.length ? [`created ${what}`] : []), ...a.changes];
-    return { commands: all, msg: `${path}: ${parts.join(', ')}`, data };
+    const x = current?.exists || opts.created ? extras(isDir) : { commands: [], changes: [] };
+    if ('error' in x && x.error) return fail(x.error);
+    if (current?.mode !== undefined && a.commands.some((c) => c.toShell().startsWith('chmod'))) {
+      diff.before.mode = current.mode;
+      diff.after.mode = wantedMode(args.mode, current.mode, isDir);
+    }
+    if (current?.owner !== undefined && args.owner !== undefined && a.changes.some((c) => c.startsWith('owner'))) {
+      diff.before.owner = current.owner;
+      diff.after.owner = args.owner;
+    }
+    if (current?.group !== undefined && args.group !== undefined && a.changes.some((c) => c.startsWith('group'))) {
+      diff.before.group = current.group;
+      diff.after.group = args.group;
+    }
+    const setAttrs = [...a.commands, ...x.commands];
+    const all = [...commands, ...setAttrs];
+    if (all.length === 0) return unchanged(`${path} is already ${what} with the wanted attributes`, current ?? st);
+    const parts = [...(commands.length ? [`created ${what}`] : []), ...a.changes, ...x.changes];
+    // a new file whose attributes cannot be set is removed again (Ansible's touch)
+    const cmds = opts.created && commands.length > 0 && setAttrs.length > 0 ? [...commands, sh`{ ${joinCommands(setAttrs)}; } || { rm -f -- ${path}; false; }`] : all;
+    return withPathInfo({ commands: cmds, msg: `${path}: ${parts.join(', ')}`, data }, path, isDir || state === 'touch' || state === 'file');
   };
 
   switch (state) {
     case 'absent':
-      if (!st.exists) return noop(`${path} is already absent`, data);
+      if (!st.exists) return unchanged(`${path} is already absent`);
       // a templated path that rendered empty or to the root must never reach `rm -rf`
-      if (/^\/*$/.test(path.trim()) || path.trim() === '.' || path.trim() === '..') return failPlan(`refusing to remove ${JSON.stringify(path)}`, data);
-      return { commands: [sh`rm -rf -- ${path}`], msg: `removed ${describeType(st).replace(/^an? /, '')} ${path}`, data };
+      if (/^\/*$/.test(path.trim()) || path.trim() === '.' || path.trim() === '..') return fail(`refusing to remove ${JSON.stringify(path)}`);
+      return { commands: [sh`rm -rf -- ${path}`], msg: `removed ${describeType(st).replace(/^an? /, '')} ${path}`, data: { ...data, state: 'absent' } };
     case 'directory': {
       if (st.exists && st.type !== 'directory') {
-        return failPlan(`${path} exists and is ${describeType(st)}, not a directory: remove it first or choose another path`, data);
+        return fail(`${path} exists and is ${describeType(st)}, not a directory: remove it first or choose another path`);
       }
       if (!st.exists) return withAttrs([sh`mkdir -p -- ${path}`], 'a directory', undefined, true);
       if (toBool(args.recurse) && probe.recurseMismatch) {
         const rec = attributeCommands(path, undefined, attrs, { recurse: true, isDir: true });
-        return { commands: rec.commands, msg: `${path}: set ${rec.changes.join(', ')} recursively`, data };
+        return withPathInfo({ commands: rec.commands, msg: `${path}: set ${rec.changes.join(', ')} recursively`, data }, path, true);
       }
       return withAttrs([], 'a directory', st, true);
     }
     case 'file':
-      if (!st.exists) return failPlan(`file ${path} does not exist: use state=touch to create an empty file, or copy to give it content`, data);
-      if (st.type === 'directory') return failPlan(`${path} is a directory, not a file`, data);
+      if (!st.exists) return fail(`file ${path} does not exist: use state=touch to create an empty file, or copy to give it content`);
+      if (st.type === 'directory') return fail(`${path} is a directory, not a file`);
       return withAttrs([], 'a file', st, false);
     case 'touch': {
-      const preserve = args.modification_time === 'preserve' && (args.access_time ?? 'preserve') === 'preserve';
-      if (st.exists && preserve) return withAttrs([], st.type === 'directory' ? 'a directory' : 'a file', st, st.type === 'directory');
-      const p = withAttrs([sh`touch -- ${path}`], 'a file', st.exists ? st : undefined, st.type === 'directory');
-      return { ...p, msg: st.exists ? `touched ${path}${p.msg.includes(':') ? p.msg.slice(p.msg.indexOf(':')) : ''}` : p.msg };
+      const mtime = args.modification_time ?? 'now';
+      const atime = args.access_time ?? 'now';
+      const isDir = st.type === 'directory';
+      if (!st.exists) {
+        // created now: timestamps given are applied after the attributes
+        return withAttrs([sh`touch -- ${path}`], 'a file', undefined, false, { created: true });
+      }
+      if (mtime === 'preserve' && atime === 'preserve') return withAttrs([], isDir ? 'a directory' : 'a file', st, isDir);
+      const touch = mtime === 'now' || atime === 'now' ? [sh`touch ${mtime === 'now' && atime !== 'now' ? sh`-m ` : atime === 'now' && mtime !== 'now' ? sh`-a ` : sh``}-- ${path}`] : [];
+      const p = withAttrs(touch, isDir ? 'a directory' : 'a file', st, isDir);
+      if (touch.length === 0 || p.failed) return p;
+      const rest = p.msg.slice(p.msg.indexOf(': ') + 2).split(', ').slice(1);
+      return { ...p, msg: `touched ${path}${rest.length ? `: ${rest.join(', ')}` : ''}` };
     }
     case 'link': {
-      if (args.src === undefined) return failPlan('state=link needs src: the path the link points to', data);
-      data.src = args.src;
+      if (args.src === undefined) return fail('state=link needs src: the path the link points to');
       if (st.exists && st.type === 'link' && st.linkTarget === args.src) {
         const own = attributeCommands(path, st, { owner: args.owner, group: args.group });
-        if (own.commands.length === 0) return noop(`${path} already links to ${args.src}`, data);
-        return { commands: [sh`chown -h ${[args.owner ?? '', args.group ? `:${args.group}` : ''].join('')} -- ${path}`], msg: `${path}: ${own.changes.join(', ')}`, data };
+        if (own.commands.length === 0) return unchanged(`${path} already links to ${args.src}`);
+        return withPathInfo({ commands: [sh`chown -h ${[args.owner ?? '', args.group ? `:${args.group}` : ''].join('')} -- ${path}`], msg: `${path}: ${own.changes.join(', ')}`, data }, path);
       }
-      if (st.exists && st.type === 'directory') return failPlan(`${path} is a directory; refusing to replace it with a link`, data);
+      if (st.exists && st.type === 'directory') return fail(`${path} is a directory; refusing to replace it with a link`);
       if (st.exists && st.type === 'file' && !toBool(args.force)) {
-        return failPlan(`${path} is a regular file; set force: yes to replace it with a link to ${args.src}`, data);
+        return fail(`${path} is a regular file; set force: yes to replace it with a link to ${args.src}`);
       }
       const cmds = [sh`ln -sfn -- ${args.src} ${path}`];
       if (args.owner !== undefined || args.group !== undefined) cmds.push(sh`chown -h ${[args.owner ?? '', args.group ? `:${args.group}` : ''].join('')} -- ${path}`);
-      return { commands: cmds, msg: st.exists ? `${path} now links to ${args.src} (was ${st.linkTarget ?? describeType(st)})` : `created link ${path} → ${args.src}`, data };
+      return withPathInfo({ commands: cmds, msg: st.exists ? `${path} now links to ${args.src} (was ${st.linkTarget ?? describeType(st)})` : `created link ${path} → ${args.src}`, data }, path);
+    }
+    case 'hard': {
+      if (args.src === undefined) return fail('state=hard needs src: the file the hard link points to');
+      const src = probe.src;
+      if (!src?.exists) return fail(`src file ${args.src} does not exist: a hard link needs an existing file`);
+      if (src.type === 'directory') return fail(`${args.src} is a directory: directories cannot be hard-linked`);
+      const same = st.exists && st.inode !== undefined && st.inode === src.inode && st.dev === src.dev;
+      if (same) return withAttrs([], 'a hard link', st, false);
+      if (st.exists && st.type === 'directory') return fail(`${path} is a directory; refusing to replace it with a hard link`);
+      if (st.exists && !toBool(args.force)) {
+        return fail(prevState === 'hard' ? `Cannot link, different hard link exists at destination: ${path} (force: yes replaces it)` : `Cannot link, ${prevState} exists at destination: ${path} (force: yes replaces it)`);
+      }
+      const made = withAttrs([sh`ln -f -- ${args.src} ${path}`], 'a hard link', src, false);
+      return { ...made, msg: st.exists ? `${path} is now a hard link to ${args.src} (was ${describeType(st)})` : `created hard link ${path} → ${args.src}` };
     }
   }
 }
@@ -132,7 +333,8 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
  * directory with these attribute differences, ...) and runs the plan for that class.
  */
 export function fileFast(args: FileArgs): FastPath<FileProbe> | undefined {
-  if (toBool(args.recurse) || !fastModeOk(args.mode)) return undefined;
+  if (toBool(args.recurse) || !fastModeOk(args.mode) || !toBool(args.follow, true)) return undefined;
+  if ((args.attributes !== undefined && args.attributes !== '') || [args.modification_time, args.access_time].some((t) => t !== undefined && t !== 'preserve')) return undefined;
   const p = args.path;
   const P = sh`${p}`;
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
@@ -165,17 +367,21 @@ export const fileModule = defineModule<FileArgs, FileProbe>({
       path: { type: 'string', minLength: 1, aliases: ['dest', 'name'], description: 'path to manage' },
       state: {
         type: 'string',
-        enum: ['file', 'directory', 'absent', 'touch', 'link'],
-        description: '`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file`.',
+        enum: ['file', 'directory', 'absent', 'touch', 'link', 'hard'],
+        description: '`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse).',
       },
       mode: modeSchema(),
       owner: { type: 'string', description: 'user name or uid that should own the path' },
       group: { type: 'string', description: 'group name or gid' },
       recurse: boolSchema('state=directory: apply owner, group and mode to everything below too', false),
-      src: { type: 'string', description: 'state=link: what the link points to' },
-      force: boolSchema('state=link: replace an existing regular file with the link', false),
-      modification_time: { type: 'string', description: 'state=touch: `preserve` leaves an existing file alone (idempotent touch)' },
-      access_time: { type: 'string', description: 'state=touch: `preserve` (with modification_time) leaves times alone' },
+      src: { type: 'string', description: 'state=link: what the link points to; state=hard: the existing file to link' },
+      force: boolSchema('state=link/hard: replace an existing file (or other link) with the link', false),
+      follow: boolSchema('a symlink at `path` stands for its target (its attributes are set on the target)', true),
+      modification_time: { type: 'string', description: '`preserve` (default, except touch), `now` (touch\'s default; on other states: set on every run), or a timestamp in modification_time_format' },
+      modification_time_format: { type: 'string', default: '%Y%m%d%H%M.%S', description: 'strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host\'s time zone' },
+      access_time: { type: 'string', description: 'like modification_time, for the access time' },
+      access_time_format: { type: 'string', default: '%Y%m%d%H%M.%S', description: 'strptime format of access_time' },
+      attributes: { type: 'string', aliases: ['attr'], description: 'ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr\'s order)' },
     },
     required: ['path'],
   }),
@@ -183,13 +389,22 @@ export const fileModule = defineModule<FileArgs, FileProbe>({
     short: 'Manage a directory, a file\'s attributes, a symlink, or make sure a path is absent',
     description:
       'Reads the path with one `stat` and runs only what differs: `mkdir -p`, `chmod`, `chown`, `ln -sfn` or `rm -rf`. A second run reports ok. With `recurse`, one `find` tells whether anything below differs.',
-    returns: { path: 'the path', state: 'the state asked for', src: 'link target (state=link)' },
+    returns: {
+      path: 'the path',
+      dest: 'the path (state=touch, link, hard: Ansible\'s key for them)',
+      state: 'what the path is after the task: `file`, `directory`, `link`, `hard` or `absent`',
+      'mode / owner / group / uid / gid / size': 'the path\'s attributes after the task',
+      src: 'link target (state=link, hard)',
+      diff: '`before` and `after`: `path`, `state` (and `mode`, `owner`, `group`, `attributes` where they change), as Ansible registers it',
+    },
     example: '- file:\n    path: /etc/allmon3\n    state: directory\n    owner: root\n    group: www-data\n    mode: "0750"',
     notes: [
-      '`state: touch` changes the file times on every run (as in Ansible) unless `modification_time: preserve` and `access_time: preserve`.',
+      '`state: touch` changes the file times on every run (as in Ansible) unless `modification_time: preserve` and `access_time: preserve`; a new file whose owner, group or mode cannot be set is removed again.',
+      '`attributes` needs `lsattr`/`chattr` (e2fsprogs) and a filesystem that has them; `e` (extents) cannot be cleared, so `=` lists should keep it, as in Ansible.',
       'A mode written as a YAML number (`mode: 0644`) is read as octal digits; quote it to be explicit.',
     ],
   },
+  homePaths: ['path', 'src'],
   probe: (args) => fileProbeFact(args),
   plan: planFile,
   fast: (args) => fileFast(args),

@@ -52,7 +52,10 @@ export function expandBackrefs(line: string, m: RegExpExecArray): string {
 export interface LineEdit {
   content: string;
   changed: boolean;
+  /** Ansible's message: `line added`, `line replaced`, `N line(s) removed`, or '' (no change) */
   msg: string;
+  /** state=absent: how many lines matched (Ansible's `found`) */
+  found?: number;
 }
 
 /** The pure edit: current content (undefined when the file is missing) → new content. */
@@ -72,8 +75,8 @@ export function editLines(current: string | undefined, args: LineinfileArgs): Li
       return strip(l) !== args.line;
     });
     const removed = lines.length - kept.length;
-    if (removed === 0) return { content: text, changed: false, msg: 'no matching line to remove' };
-    return { content: kept.join(''), changed: true, msg: `${removed} line${removed > 1 ? 's' : ''} removed` };
+    if (removed === 0) return { content: text, changed: false, msg: '', found: 0 };
+    return { content: kept.join(''), changed: true, msg: `${removed} line(s) removed`, found: removed };
   }
 
   const line = args.line ?? '';
@@ -93,13 +96,13 @@ export function editLines(current: string | undefined, args: LineinfileArgs): Li
   if (index >= 0) {
     const newLine = backrefs && match ? expandBackrefs(line, match) : line;
     const old = lines[index] ?? '';
-    if (strip(old) === newLine) return { content: text, changed: false, msg: 'line already as wanted' };
+    if (strip(old) === newLine) return { content: text, changed: false, msg: '' };
     const ending = /\r\n$/.test(old) ? '\r\n' : '\n';
     lines[index] = newLine + (old.endsWith('\n') ? ending : '');
     return { content: lines.join(''), changed: true, msg: 'line replaced' };
   }
-  if (backrefs) return { content: text, changed: false, msg: 'regexp did not match: nothing to do (backrefs)' };
-  if (lines.some((l) => strip(l) === line)) return { content: text, changed: false, msg: 'line already present' };
+  if (backrefs) return { content: text, changed: false, msg: '' };
+  if (lines.some((l) => strip(l) === line)) return { content: text, changed: false, msg: '' };
 
   // insert
   let at = lines.length;
@@ -123,9 +126,12 @@ export function editLines(current: string | undefined, args: LineinfileArgs): Li
   return { content: lines.join(''), changed: true, msg: 'line added' };
 }
 
+/** Ansible's words for a changed owner, group or mode. */
+const ATTRS_CHANGED = 'ownership, perms or SE linux context changed';
+
 export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv): Plan {
   const path = args.path;
-  const data: Record<string, unknown> = { path };
+  const data: Record<string, unknown> = { path, backup: '' };
   if (st.error) return failPlan(`cannot read ${path}: ${st.error}`, data);
   if (st.exists && st.type !== 'file') return failPlan(`${path} is not a regular file`, data);
   const state = args.state ?? 'present';
@@ -134,8 +140,9 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
     return failPlan('state=absent needs regexp, search_string or line', data);
   }
   if (!st.exists) {
-    if (state === 'absent') return noop(`${path} does not exist: nothing to remove`, data);
-    if (!toBool(args.create)) return failPlan(`${path} does not exist: set create: yes to create it with this line`, data);
+    if (state === 'absent') return noop('file not present', data);
+    // Ansible's words and rc; create: yes creates it
+    if (!toBool(args.create)) return failPlan(`Destination ${path} does not exist !`, { ...data, rc: 257 });
   }
   let edit: LineEdit;
   try {
@@ -143,17 +150,21 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
   } catch (e) {
     return failPlan((e as Error).message, data);
   }
+  if (edit.found !== undefined) data.found = edit.found;
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
   if (!edit.changed) {
     const a = attributeCommands(path, st, attrs);
-    if (a.commands.length === 0) return noop(`${path}: ${edit.msg}`, data);
-    return { commands: a.commands, msg: `${path}: ${edit.msg}; ${a.changes.join(', ')}`, data };
+    if (a.commands.length === 0) return noop(edit.msg, data);
+    return { commands: a.commands, msg: ATTRS_CHANGED, data };
   }
+  // Ansible tells an attribute change after the edit's message
+  const attrsToo = attributeCommands(path, st.exists ? st : undefined, attrs).commands.length > 0;
+  const msg = attrsToo ? `${edit.msg} and ${ATTRS_CHANGED}` : edit.msg;
   if (st.exists && isSimpleAppend(args) && edit.msg === 'line added') {
     // the line goes at the end: the host appends it to what it has (no content travels)
     const plan: Plan = {
       commands: [appendLineCommand(path, args.line ?? '', { mode: wantedMode(args.mode, st.mode, false), owner: args.owner, group: args.group, tmpSuffix: env.tmpSuffix })],
-      msg: `${path}: ${edit.msg}`,
+      msg,
       data,
     };
     if (env.diff) plan.diff = [fileDiff(path, st.content ?? '', edit.content)];
@@ -178,7 +189,7 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
       }),
     ],
     stdin: edit.content,
-    msg: `${path}: ${st.exists ? edit.msg : 'file created, line added'}`,
+    msg,
     data,
   };
   if (env.diff) plan.diff = [fileDiff(path, st.content ?? '', edit.content)];
@@ -245,10 +256,16 @@ export const lineinfileModule = defineModule<LineinfileArgs, FileState>({
     short: 'Make sure one line is in a text file (or is not)',
     description:
       'The file is read once; the edit is made on the controller with Ansible\'s rules (replace the last line matching `regexp`, else add `line` after `insertafter` / before `insertbefore`, else at the end) and the result is written atomically only when it differs.',
-    returns: { path: 'the file', backup: 'the backup made (backup: yes and the file changed)' },
+    returns: {
+      msg: 'Ansible\'s message: `line added`, `line replaced`, `N line(s) removed`, with ` and ownership, perms or SE linux context changed` when attributes changed too; empty when nothing changed',
+      path: 'the file',
+      backup: 'the backup made (backup: yes and the file changed), else empty',
+      found: 'state=absent: the number of lines that matched',
+    },
     example: '- lineinfile:\n    path: /etc/ssh/sshd_config\n    regexp: "^#?PasswordAuthentication"\n    line: PasswordAuthentication no\n    validate: sshd -t -f %s',
     notes: ['insertafter and insertbefore are mutually exclusive.', 'Regular expressions use Python syntax as far as JavaScript shares it; `(?P<name>...)` is translated.'],
   },
+  homePaths: ['path'],
   probe: (args) => fileFact(args.path, { content: true, follow: true }),
   plan: planLineinfile,
   fast: (args) => lineinfileFast(args),

@@ -10,6 +10,7 @@ import { isControllerFact, type Fact, type Probe } from '../facts/types.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { planChanges, planEnv, type CommandOutcome, type FastPath, type ModuleSpec, type Plan, type PlanEnv, type PlanModule, type PlanSpec, type RunSpec } from './contract.js';
 import { normalizeArgs } from './util/schema.js';
+import { expandHomeArgs } from './util/home.js';
 
 /**
  * A planned command may print `runbook-fail: <reason>` on stderr before failing: the reason
@@ -44,14 +45,23 @@ export function resultOf(plan: Plan, env: Pick<PlanEnv, 'diff'>): ModuleResult {
   return result;
 }
 
-/** A plan whose commands failed: the marked reason (or the command's error) and its output. */
-function failureOf(plan: Plan, r: CommandOutcome, env: Pick<PlanEnv, 'diff'>): ModuleResult {
-  const base = resultOf(plan, env);
+/** The message of failed commands: the marked reason (or the command's error) and the last error lines. */
+export function failureMessage(r: CommandOutcome): string {
   const lines = r.stderr.split('\n');
   const marked = lines.find((l) => l.startsWith(FAIL_MARKER));
   const other = lines.filter((l) => l.trim() !== '' && !l.startsWith(FAIL_MARKER)).slice(-8).join('\n');
-  const msg = marked ? `${marked.slice(FAIL_MARKER.length)}${other ? `\n${other}` : ''}` : new ExecError(r).message;
-  return { ...base, changed: false, failed: true, msg, data: { ...base.data, rc: r.exitCode, stdout: r.stdout, stderr: r.stderr } };
+  return marked ? `${marked.slice(FAIL_MARKER.length)}${other ? `\n${other}` : ''}` : new ExecError(r).message;
+}
+
+/** A plan whose commands failed: the marked reason (or the command's error) and its output. */
+function failureOf(plan: Plan, r: CommandOutcome, env: Pick<PlanEnv, 'diff'>): ModuleResult {
+  const base = resultOf(plan, env);
+  return { ...base, changed: false, failed: true, msg: failureMessage(r), data: { ...base.data, rc: r.exitCode, stdout: r.stdout, stderr: r.stderr } };
+}
+
+/** The same failure as a plan, for an `after` that interprets successful output only. */
+export function failedOutcomePlan(plan: Plan, r: CommandOutcome): Plan {
+  return { commands: [], failed: true, msg: failureMessage(r), data: { ...plan.data, rc: r.exitCode, stdout: r.stdout, stderr: r.stderr }, ...(plan.diff ? { diff: plan.diff } : {}), ...(plan.warnings ? { warnings: plan.warnings } : {}) };
 }
 
 async function runCommands(ctx: ModuleContext, plan: Plan): Promise<CommandOutcome> {
@@ -96,11 +106,14 @@ export async function executePlan(ctx: ModuleContext, plan: Plan, env: PlanEnv, 
 
 const shellOf = (p: Plan): string => p.commands.map((c) => c.toShell()).join('\n');
 
-/** The branches of a fast path: each class's plan that has commands to run. */
+/**
+ * The branches of a fast path: each class's plan that has commands to run. A branch may have an
+ * `after`: it reads the branch's own output (the runner hands it only what follows the probe).
+ */
 export function fastBranches<S, P>(spec: Pick<PlanSpec<unknown, S, P>, 'plan'>, args: P, fast: FastPath<S>, env: PlanEnv): Array<{ key: string; plan: Plan }> {
   return fast.cases
     .map((c) => ({ key: c.key, plan: spec.plan(args, c.state, env) }))
-    .filter((b) => b.plan.commands.length > 0 && !b.plan.failed && !b.plan.next && !b.plan.after && b.plan.cwd === undefined);
+    .filter((b) => b.plan.commands.length > 0 && !b.plan.failed && !b.plan.next && b.plan.cwd === undefined);
 }
 
 /** The one command of a fast path: probe, classify, and run the class's branch. */
@@ -140,8 +153,10 @@ async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, arg
 }
 
 /** The generic runner: every plan-based module runs through here. */
-export async function runPlanModule<A, S, P>(spec: PlanSpec<A, S, P>, ctx: ModuleContext, args: A): Promise<ModuleResult> {
+export async function runPlanModule<A, S, P>(spec: PlanSpec<A, S, P>, ctx: ModuleContext, given: A): Promise<ModuleResult> {
   const env = planEnv(ctx);
+  // `~` in path arguments is the (become) user's home on the host, as in Ansible
+  const args = spec.homePaths?.length ? await expandHomeArgs(ctx, given, spec.homePaths) : given;
   const p = spec.prepare ? await spec.prepare(ctx, args) : (args as unknown as P);
   const probe = spec.probe?.(p, env);
   const fast = env.check || env.diff ? undefined : spec.fast?.(p, env);

@@ -72,6 +72,7 @@ export const templateModule = defineModule<TemplateArgs, CopyProbe | undefined, 
     },
     example: '- template:\n    src: templates/allmon3.ini.j2\n    dest: /etc/allmon3/allmon3.ini\n    mode: "0640"\n    owner: root\n    group: www-data',
   },
+  homePaths: ['dest'],
   // rendered on the controller, then exactly copy's probe, plan and one-command path
   async prepare(ctx, args) {
     const source = await readControllerFile(ctx, args.src, 'templates');

@@ -109,6 +109,8 @@ export interface ModuleDefinition<A = Record<string, unknown>> {
   controllerOnly?: boolean;
   /** the module may act on a changed host's facts: facts are refreshed before it runs if an earlier task changed something */
   usesFacts?: boolean;
+  /** path arguments in which a leading `~` / `~user` is expanded on the host (Ansible's type=path) */
+  homePaths?: readonly string[];
   /** arguments whose values are secrets (Ansible's `no_log` in an argument spec): masked in every event, log and error */
   secretArgs?: readonly string[];
   doc: ModuleDoc;

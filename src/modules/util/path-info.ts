@@ -1,0 +1,62 @@
+// Ansible's registered path information (its `add_path_info`): state, mode, owner, group, uid,
+// gid, size of the path after the task. When nothing changes the probe already has them; when
+// the task writes, the same remote command ends with one `stat` of the result, read by the
+// plan's `after`, so registering them costs no round trip.
+import { sh } from '../../transport/command.js';
+import type { FileState } from '../../facts/file.js';
+import type { Plan } from '../contract.js';
+import { failedOutcomePlan } from '../runner.js';
+
+const MARK = '@@rb-path-info ';
+
+/** Ansible's `state` of a path: file, directory, link, hard (a file with more than one link), absent. */
+export function pathState(st: FileState): string {
+  if (!st.exists) return 'absent';
+  if (st.type === 'directory') return 'directory';
+  if (st.type === 'link') return 'link';
+  if (st.type === 'file' && (st.nlink ?? 1) > 1) return 'hard';
+  return 'file';
+}
+
+/** The path information of a probed path (nothing when it does not exist). */
+export function pathInfo(st: FileState): Record<string, unknown> {
+  if (!st.exists) return { state: 'absent' };
+  const out: Record<string, unknown> = { state: pathState(st) };
+  if (st.mode !== undefined) out.mode = st.mode;
+  if (st.owner !== undefined) out.owner = st.owner;
+  if (st.group !== undefined) out.group = st.group;
+  if (st.uid !== undefined) out.uid = st.uid;
+  if (st.gid !== undefined) out.gid = st.gid;
+  if (st.size !== undefined) out.size = st.size;
+  return out;
+}
+
+/** Parse the line the appended `stat` printed (the last one, should the commands print more). */
+export function parsePathInfo(stdout: string, path: string): Record<string, unknown> | undefined {
+  const at = stdout.lastIndexOf(MARK);
+  if (at < 0) return undefined;
+  const line = stdout.slice(at + MARK.length).split('\n')[0] ?? '';
+  const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = '', nlink = ''] = line.split('|');
+  const type = kind.includes('regular') ? 'file' : kind === 'directory' ? 'directory' : kind === 'symbolic link' ? 'link' : 'other';
+  return pathInfo({ path, exists: true, type, mode: mode.padStart(4, '0'), uid: Number(uid), gid: Number(gid), owner, group, size: Number(size), nlink: Number(nlink) });
+}
+
+/**
+ * The plan with a `stat` of `path` after its commands, and its registered data completed with
+ * the path information it prints. `follow`: describe a link's target (copy), not the link (file).
+ */
+export function withPathInfo(plan: Plan, path: string, follow = false): Plan {
+  if (plan.commands.length === 0 || plan.failed) return plan;
+  const flag = follow ? sh`-L ` : sh``;
+  const rest: Plan = { ...plan };
+  delete rest.after;
+  delete rest.stdin;
+  return {
+    ...plan,
+    commands: [...plan.commands, sh`stat ${flag}-c ${`${MARK}%F|%a|%u|%g|%U|%G|%s|%h`} -- ${path}`],
+    after(outcome) {
+      if (!outcome.ok) return failedOutcomePlan(plan, outcome);
+      return { ...rest, commands: [], changed: true, data: { ...plan.data, ...parsePathInfo(outcome.stdout, path) } };
+    },
+  };
+}
