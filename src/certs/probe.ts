@@ -1,7 +1,7 @@
 // From the controller: what a node really serves (a TLS handshake to its port 443 with each
 // name as SNI), and the ACME server's renewal window for a certificate (ARI, RFC 9773).
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { isIP, type LookupFunction } from 'node:net';
 import { parseCertificate, type CertInfo } from './x509.js';
@@ -83,6 +83,8 @@ export function probeTls(address: string, port: number, servername: string, o: P
 
 export interface HttpOptions {
   ca?: string[];
+  /** connections to reuse (AriClient's own: never shared with a client that trusts other CAs) */
+  agent?: HttpsAgent;
   /** NAME:PORT:ADDRESS overrides of name resolution, as curl --resolve */
   resolve?: Map<string, string>;
   timeoutMs?: number;
@@ -138,7 +140,14 @@ export function httpsGet(url: string, o: HttpOptions = {}): Promise<HttpResponse
     const lookup = lookupWith(o.resolve, u.port || '443');
     const req = httpsRequest(
       u,
-      { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'runbook-certs' }, ...(o.ca ? { secureContext: contextFor(withRoots(o.ca)) } : {}), ...(lookup ? { lookup } : {}), timeout: o.timeoutMs ?? 5000 },
+      {
+        method: 'GET',
+        headers: { accept: 'application/json', 'user-agent': 'runbook-certs' },
+        // with an agent, the trust store is the agent's; without, this request's own connection
+        ...(o.agent ? { agent: o.agent } : o.ca ? { secureContext: contextFor(withRoots(o.ca)), agent: false } : {}),
+        ...(lookup ? { lookup } : {}),
+        timeout: o.timeoutMs ?? 5000,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -162,7 +171,19 @@ export function httpsGet(url: string, o: HttpOptions = {}): Promise<HttpResponse
  */
 export class AriClient {
   private readonly directories = new Map<string, Promise<{ renewalInfo?: string; error?: string }>>();
-  constructor(private readonly o: HttpOptions = {}) {}
+  private readonly o: HttpOptions;
+  constructor(o: HttpOptions = {}) {
+    // kept-alive connections, the trust store parsed once; a pool of its own so a connection
+    // made under one client's CAs never serves another client (the global agent's pool key
+    // does not see a secureContext)
+    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 8, ...(o.ca ? { secureContext: contextFor(withRoots(o.ca)) } : {}) });
+    this.o = { ...o, agent };
+  }
+
+  /** Close the kept-alive connections (the report is done). */
+  close(): void {
+    this.o.agent?.destroy();
+  }
 
   private directory(url: string): Promise<{ renewalInfo?: string; error?: string }> {
     let p = this.directories.get(url);

@@ -8,6 +8,8 @@
 // host whose inventory entry names its user keeps it. --host-key-checking and --known-hosts
 // are runbook's own and win over everything.
 import type { CommandIo, OptionSpec, ParsedArgs } from './command.js';
+import { askHidden } from './prompt.js';
+import type { ConnectionOverrides } from '../transport/factory.js';
 import { forksOf, hostKeyCheckingOf, loadConfig, boolOf, setting, type Config, type FlagValues } from './config.js';
 import { loadInventory } from '../inventory/load.js';
 import type { Inventory, InventoryGroup, InventoryHost } from '../inventory/types.js';
@@ -175,4 +177,29 @@ export function withDefaults(inventory: Inventory, defaults: Record<string, unkn
   if (Object.keys(defaults).length === 0) return inventory;
   for (const h of inventory.hosts.values()) h.vars = { ...defaults, ...h.vars };
   return inventory;
+}
+
+/** The passwords a run asks for before anything connects (-K, -k; RUNBOOK_BECOME_PASSWORD). */
+export interface Credentials {
+  becomePassword?: string;
+  sshPassword?: string;
+}
+
+export async function askCredentials(values: ParsedArgs['values'], io: CommandIo): Promise<Credentials> {
+  let becomePassword = io.env.RUNBOOK_BECOME_PASSWORD || undefined;
+  if (values['ask-become-pass'] === true) becomePassword = await askHidden(io, 'BECOME password: ', '--ask-become-pass needs a terminal; set RUNBOOK_BECOME_PASSWORD instead');
+  const sshPassword = values['ask-pass'] === true ? await askHidden(io, 'SSH password: ', '--ask-pass needs a terminal; set ansible_password in the inventory (vaulted) instead') : undefined;
+  return { ...(becomePassword ? { becomePassword } : {}), ...(sshPassword !== undefined ? { sshPassword } : {}) };
+}
+
+/** What the transport factory gets from the flags: one place, so every command connects alike. */
+export function connectionOverrides(values: ParsedArgs['values'], io: CommandIo, settings: Pick<RunSettings, 'hostKeyChecking'>, creds: Credentials): ConnectionOverrides {
+  const knownHosts = typeof values['known-hosts'] === 'string' ? resolve(io.cwd, values['known-hosts']) : undefined;
+  return {
+    ...(knownHosts ? { knownHosts } : {}),
+    ...(settings.hostKeyChecking ? { hostKeyChecking: settings.hostKeyChecking } : {}),
+    ...(creds.becomePassword ? { becomePassword: creds.becomePassword } : {}),
+    ...(creds.sshPassword !== undefined ? { password: creds.sshPassword } : {}),
+    env: io.env,
+  };
 }

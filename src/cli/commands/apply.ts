@@ -11,12 +11,10 @@ import { formatDiagnostics } from '../../playbook/format.js';
 import { parseYaml } from '../../playbook/yaml.js';
 import { combineReporters } from '../../report/combine.js';
 import { createLogReporter } from '../../report/log.js';
-import type { ConnectionOverrides } from '../../transport/factory.js';
 import type { ConnectionSpec } from '../../transport/types.js';
 import { EXIT, UsageError, ValidationError } from '../../util/errors.js';
 import { Keyring } from '../../vault/keyring.js';
 import { currentKeyring } from '../../vault/scope.js';
-import { askHidden } from '../prompt.js';
 import { maskAll, SecretRegistry } from '../../vault/secrets.js';
 import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
 import { ansibleVarWarnings, hostPatternHint } from '../hints.js';
@@ -27,7 +25,7 @@ import { checkStepPossible, confirmRun, createStepper } from '../ask.js';
 import { createJunitReporter } from '../../report/junit.js';
 import type { LoadOptions } from '../../playbook/load.js';
 import { defaultStorePath } from '../../store/paths.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, loadInventories, runSettings, withDefaults } from '../run-flags.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
 // `runbook validate` and the other commands start without it.
@@ -152,7 +150,6 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   // flags, environment, runbook.cfg/ansible.cfg (src/cli/run-flags.ts)
   const settings = runSettings(args, io, command);
   const { inventories, forks } = settings;
-  const hkc = settings.hostKeyChecking;
   const playbookFile = resolve(io.cwd, playbookArg);
   const extraVars = await parseExtraVars(strings(v['extra-vars']), io.cwd);
 
@@ -199,9 +196,8 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     throw new UsageError(`runbook ${command}: not confirmed; nothing was run.`);
   }
 
-  let becomePassword = io.env.RUNBOOK_BECOME_PASSWORD;
-  if (v['ask-become-pass']) becomePassword = await askPassword(io, 'BECOME password: ');
-  const sshPassword = v['ask-pass'] === true ? await askHidden(io, 'SSH password: ', '--ask-pass needs a terminal; set ansible_password in the inventory (vaulted) instead') : undefined;
+  const creds = await askCredentials(v, io);
+  const { becomePassword, sshPassword } = creds;
 
   const verbosity = Array.isArray(v.verbose) ? v.verbose.length : v.verbose ? 1 : 0;
   const rerun = adhoc ? adhoc.rerun : `runbook apply ${args.positionals.join(' ')} ${inventories.map((i) => `-i ${i}`).join(' ')}`;
@@ -219,14 +215,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
       : undefined;
   const reporter = combineReporters(screen, log, junit);
 
-  const knownHosts = typeof v['known-hosts'] === 'string' ? resolve(io.cwd, v['known-hosts']) : undefined;
-  const overrides: ConnectionOverrides = {
-    ...(knownHosts ? { knownHosts } : {}),
-    ...(hkc ? { hostKeyChecking: hkc } : {}),
-    ...(becomePassword ? { becomePassword } : {}),
-    ...(sshPassword !== undefined ? { password: sshPassword } : {}),
-    env: io.env,
-  };
+  const overrides = connectionOverrides(v, io, settings, creds);
   // A play's remote_user is the login user where the inventory names none (Ansible: ansible_user
   // beats remote_user; -e beats both). One connection serves a host for the whole run, so the
   // first play that targets a host decides; a task-level remote_user cannot switch it.
@@ -448,7 +437,3 @@ function splitPairs(text: string): string[] {
   return out;
 }
 
-/** Read a password from the terminal without echo. */
-function askPassword(io: CommandIo, prompt: string): Promise<string> {
-  return askHidden(io, prompt, '--ask-become-pass needs a terminal; set RUNBOOK_BECOME_PASSWORD instead');
-}

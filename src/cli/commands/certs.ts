@@ -4,8 +4,8 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command, CommandIo, ParsedArgs } from '../command.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionOverrides } from '../connection-options.js';
-import { loadInventory } from '../../inventory/load.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
+import { VAULT_HELP, VAULT_OPTIONS, withVaultArgs } from './vault.js';
 import { applyLimit } from '../../inventory/pattern.js';
 import { UsageError, EnvironmentError } from '../../util/errors.js';
 import { visibleLine } from '../../util/visible.js';
@@ -31,10 +31,9 @@ with what to do. Every report is recorded in the store; conditions that need tim
 failing for days, a due certificate that was not renewed) come from that record.
 
 Options:
-  -i, --inventory FILE        inventory (Ansible YAML or INI); required
   -l, --limit PATTERN         only hosts matching PATTERN (or @FILE)
-  -f, --forks N               hosts read at once (default 50: the command only reads)
-${CONNECTION_HELP}
+${CONNECTION_HELP}                              (certs reads 50 hosts at once unless -f or forks says otherwise)
+${VAULT_HELP}
       --json                  the report as JSON on stdout (schema: schemas/certs.schema.json)
       --html FILE             also write a self-contained HTML page
       --prometheus FILE       also write a node_exporter textfile (x509-certificate-exporter names)
@@ -67,10 +66,9 @@ Examples:
   runbook certs --history node1
 `,
   options: {
-    inventory: { type: 'string', short: 'i', multiple: true },
     limit: { type: 'string', short: 'l', multiple: true },
-    forks: { type: 'string', short: 'f' },
     ...CONNECTION_OPTIONS,
+    ...VAULT_OPTIONS,
     json: { type: 'boolean' },
     html: { type: 'string' },
     prometheus: { type: 'string' },
@@ -89,7 +87,8 @@ Examples:
   },
   run: async (args, io) => {
     try {
-      return await runCerts(args, io);
+      // vaulted inventory variables (ansible_become_password, ...) open as in apply
+      return await withVaultArgs(args, io, (secrets) => runCerts(args, io, secrets.values));
     } catch (e) {
       // a monitoring system reads exit 1 as WARNING: a command that could not run is UNKNOWN
       if (e instanceof UsageError || e instanceof EnvironmentError || (e instanceof Error && e.name === 'ValidationError')) {
@@ -164,7 +163,7 @@ function writeAtomic(file: string, text: string): void {
   }
 }
 
-export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number> {
+export async function runCerts(args: ParsedArgs, io: CommandIo, vaultSecrets: readonly string[] = []): Promise<number> {
   const v = args.values;
   const storeOff = v['no-store'] === true;
   const { defaultStorePath } = await import('../../store/paths.js');
@@ -176,9 +175,10 @@ export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number>
     return showHistory(storePath, args.positionals[0], v.json === true, io);
   }
   if (args.positionals.length > 0) throw new UsageError(`runbook certs: unexpected argument '${args.positionals[0] ?? ''}' (a host pattern goes in --limit)`);
-  const inventories = strings(v.inventory);
-  if (inventories.length !== 1) throw new UsageError("runbook certs: give one -i INVENTORY (see 'runbook certs --help')");
-  const forks = num(v.forks, '--forks', { min: 1, integer: true }) ?? 50;
+  // inventories, connection and privilege flags, runbook.cfg/ansible.cfg: exactly as apply reads them
+  const settings = runSettings(args, io, 'certs');
+  // a report only reads: 50 hosts at once unless -f or the configuration says otherwise
+  const forks = settings.config.settings.get('forks')?.source === 'default' ? 50 : settings.forks;
   const port = num(v.port, '--port', { min: 1, max: 65535, integer: true }) ?? 443;
   const now = parseNow(typeof v.now === 'string' ? v.now : undefined);
   const thresholds: Thresholds = {
@@ -200,12 +200,12 @@ export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number>
   const htmlFile = typeof v.html === 'string' ? resolve(io.cwd, v.html) : undefined;
   const promFile = typeof v.prometheus === 'string' ? resolve(io.cwd, v.prometheus) : undefined;
 
-  const inventoryArg = inventories[0] ?? '';
-  const inventory = await loadInventory(inventoryArg.includes(',') ? inventoryArg : resolve(io.cwd, inventoryArg));
+  const inventory = withDefaults(await loadInventories(settings.inventories, io.cwd), settings.defaults);
   const names = await applyLimit(inventory, [...inventory.hosts.keys()], strings(v.limit), (p) => import('node:fs/promises').then((fs) => fs.readFile(resolve(io.cwd, p), 'utf8')));
   if (names.length === 0) throw new UsageError(`runbook certs: no host to read${strings(v.limit).length ? ` (--limit ${strings(v.limit).join(' ')} matches none)` : ''}`);
 
-  const overrides = await connectionOverrides('certs', v, io);
+  const creds = await askCredentials(v, io);
+  const overrides = connectionOverrides(v, io, settings, creds);
   const [{ createTransport, resolveConnection }, { collectCerts }, { openStore }, { certsArea, historyLookup, recordReport }] = await Promise.all([
     import('../../transport/factory.js'),
     import('../../certs/collect.js'),
@@ -215,10 +215,12 @@ export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number>
   // every connection setting is input: resolve them all before the first host is contacted
   const targets = names.map((name) => {
     const host = inventory.hosts.get(name);
-    const vars = host?.vars ?? {};
+    const own = host?.vars ?? {};
+    // -u / remote_user: the login user where the inventory names none
+    const vars = settings.remoteUser !== undefined && own.ansible_user === undefined && own.ansible_ssh_user === undefined ? { ...own, ansible_user: settings.remoteUser } : own;
     const spec = resolveConnection({ name, vars }, overrides);
     const configDir = typeof vars.certbot_config_dir === 'string' ? vars.certbot_config_dir : undefined;
-    const secrets = spec.become.password ? [spec.become.password] : [];
+    const secrets = [...vaultSecrets, ...(spec.become.password ? [spec.become.password] : []), ...(creds.sshPassword ? [creds.sshPassword] : [])];
     return {
       host: name,
       ...(spec.connection === 'local' ? { address: '127.0.0.1' } : spec.jump.length === 0 ? { address: spec.address } : {}),
@@ -232,8 +234,9 @@ export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number>
   const store = storeOff ? undefined : openStore(storePath, [certsArea]);
   const progress = io.stderr.isTTY === true && !v.json;
   let report: CertsReport;
+  const offline = v.offline === true;
+  const ari = offline ? undefined : new AriClient({ ...(bundles.length > 0 ? { ca: bundles } : {}), resolve: resolveMap });
   try {
-    const offline = v.offline === true;
     const ca = bundles.length > 0 ? bundles : systemBundle();
     report = await collectCerts(targets, {
       now,
@@ -242,7 +245,7 @@ export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number>
       port,
       ...(ca ? { ca } : {}),
       noNetwork: offline,
-      ...(offline ? {} : { ari: new AriClient({ ...(bundles.length > 0 ? { ca: bundles } : {}), resolve: resolveMap }) }),
+      ...(ari ? { ari } : {}),
       ...(store ? { history: historyLookup(store.db, now) } : {}),
       onHost: progress
         ? (done, total, h) => io.stderr.write(`\r\u001b[2K[${done}/${total}] hosts answered; last: ${visibleLine(h.host).slice(0, 40)}${done === total ? '\r\u001b[2K' : ''}`)
@@ -250,6 +253,7 @@ export async function runCerts(args: ParsedArgs, io: CommandIo): Promise<number>
     });
     if (store) recordReport(store.db, report);
   } finally {
+    ari?.close();
     store?.close();
   }
 
