@@ -1,0 +1,130 @@
+// The file modules of issue 15 over real SSH + sudo on a full lab host (Debian, own
+// filesystem, cron installed, Apache layer): for each, --check changes nothing on the host
+// but says it would change, the first run changes, the second run changes nothing with ONE
+// remote command, and the registered values are Ansible's. Host state is read back with
+// labExec (as root, outside runbook), so the assertions do not trust the module's own word.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabHostInfo, LabInfo } from '../support/lab.js';
+import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { createTransport } from '../../src/transport/factory.js';
+import type { Transport } from '../../src/transport/types.js';
+import { transportContext, runWith, type LocalContextOptions } from '../../src/modules/testing/local-context.js';
+import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
+import { blockinfileModule } from '../../src/modules/blockinfile.js';
+import { replaceModule } from '../../src/modules/replace.js';
+import { cronModule } from '../../src/modules/cron.js';
+import { authorizedKeyModule } from '../../src/modules/authorized-key.js';
+
+const NAME = 'fm-files';
+let lab: LabInfo;
+let h: LabHostInfo;
+let t: Transport;
+let baseDir: string;
+
+async function run<A>(m: ModuleDefinition<A>, args: A, o: LocalContextOptions = {}): Promise<{ result: ModuleResult; commands: string[] }> {
+  return runWith(transportContext(t, { baseDir, become: { user: 'root' }, ...o }), m, args);
+}
+
+async function sh(script: string): Promise<string> {
+  const r = await labExec(lab, h.name, ['sh', '-c', script]);
+  return r.stdout;
+}
+
+/**
+ * --check (changes nothing, says changed), first run (changed), second run (ok, one command).
+ * `state` reads the host state the module manages; returns the first run's result.
+ */
+async function converge<A>(m: ModuleDefinition<A>, args: A, state: () => Promise<string>): Promise<ModuleResult> {
+  const before = await state();
+  const check = await run(m, args, { check: true });
+  expect(check.result.failed ?? false, `check: ${check.result.msg}`).toBe(false);
+  expect(check.result.changed, 'check says it would change').toBe(true);
+  expect(await state(), 'check changed nothing').toBe(before);
+  const first = await run(m, args);
+  expect(first.result.failed ?? false, `first: ${first.result.msg}`).toBe(false);
+  expect(first.result.changed, 'first run changes').toBe(true);
+  expect(await state(), 'the first run changed the host').not.toBe(before);
+  const second = await run(m, args);
+  expect(second.result.failed ?? false, `second: ${second.result.msg}`).toBe(false);
+  expect(second.result.changed, `second run: ${second.result.msg}`).toBe(false);
+  expect(second.commands, 'an unchanged run is one remote command').toHaveLength(1);
+  return first.result;
+}
+
+describe.skipIf(labSkipReason())('file modules over real SSH (issue 15)', () => {
+  beforeAll(async () => {
+    lab = await startLab({ name: NAME, full: [{ name: 'fmhost', layer: 'apache' }] });
+    h = lab.hosts.find((x) => x.kind === 'full')!;
+    t = createTransport(labConnectionSpec(lab, h, {}, { connectTimeoutMs: 10_000 }));
+    baseDir = '/tmp';
+  });
+
+  afterAll(async () => {
+    await t?.close().catch(() => undefined);
+    await stopLab(NAME);
+  });
+
+  it('blockinfile: inserts, keeps, replaces in place and removes a marked block; follows a symlink', async () => {
+    await sh("mkdir -p /srv/fm && printf 'a=1\\nb=2\\n' > /srv/fm/real.conf && ln -sfn /srv/fm/real.conf /srv/fm/app.conf");
+    const read = () => sh('cat /srv/fm/real.conf; stat -c %a /srv/fm/real.conf; test -L /srv/fm/app.conf && echo link');
+    const r = await converge(blockinfileModule, { path: '/srv/fm/app.conf', block: 'x=1\ny=2', insertafter: '^a=', mode: '0640' }, read);
+    expect(r.msg).toBe('Block inserted and ownership, perms or SE linux context changed');
+    expect(await read()).toBe('a=1\n# BEGIN ANSIBLE MANAGED BLOCK\nx=1\ny=2\n# END ANSIBLE MANAGED BLOCK\nb=2\n640\nlink\n');
+    const again = await run(blockinfileModule, { path: '/srv/fm/app.conf', block: 'x=9', backup: true });
+    expect(again.result.msg).toBe('Block inserted');
+    expect(await sh('cat /srv/fm/real.conf')).toBe('a=1\n# BEGIN ANSIBLE MANAGED BLOCK\nx=9\n# END ANSIBLE MANAGED BLOCK\nb=2\n');
+    expect(await sh(`cat '${String(again.result.data?.backup_file)}'`)).toContain('y=2');
+    const gone = await run(blockinfileModule, { path: '/srv/fm/app.conf', state: 'absent' });
+    expect(gone.result).toMatchObject({ changed: true, msg: 'Block removed' });
+    expect(await sh('cat /srv/fm/real.conf')).toBe('a=1\nb=2\n');
+    const missing = await run(blockinfileModule, { path: '/srv/fm/none.conf', block: 'x' });
+    expect(missing.result).toMatchObject({ failed: true, msg: 'Path /srv/fm/none.conf does not exist !' });
+  });
+
+  it('replace: Python regex with backrefs over MULTILINE, between after/before', async () => {
+    await sh("printf '[a]\\nport=80\\n[b]\\nport=80\\n' > /srv/fm/ports.ini");
+    const read = () => sh('cat /srv/fm/ports.ini');
+    const r = await converge(replaceModule, { path: '/srv/fm/ports.ini', regexp: '^(port)=80$', replace: '\\1=8080', after: '\\[b\\]' }, read);
+    expect(r.msg).toBe('1 replacements made');
+    expect(await read()).toBe('[a]\nport=80\n[b]\nport=8080\n');
+  });
+
+  it("cron: a user's crontab and a cron.d file with Ansible's markers, read back by crontab -l", async () => {
+    const user = lab.users.nopasswd.name;
+    await sh(`crontab -u ${user} -r 2>/dev/null; rm -f /etc/cron.d/fm-renew; true`);
+    const readUser = () => sh(`crontab -u ${user} -l 2>/dev/null; true`);
+    const r = await converge(cronModule, { name: 'fm backup', minute: '5', hour: '2', job: '/usr/local/bin/backup', user }, readUser);
+    expect(r.data).toMatchObject({ jobs: ['fm backup'], envs: [] });
+    expect(await readUser()).toBe('#Ansible: fm backup\n5 2 * * * /usr/local/bin/backup\n');
+    // a variable goes first, as Ansible puts it
+    await run(cronModule, { name: 'MAILTO', env: true, job: 'ops@lab.test', user });
+    expect(await readUser()).toBe('MAILTO="ops@lab.test"\n#Ansible: fm backup\n5 2 * * * /usr/local/bin/backup\n');
+    const readFile = () => sh('cat /etc/cron.d/fm-renew 2>/dev/null; stat -c %a /etc/cron.d/fm-renew 2>/dev/null; true');
+    const f = await converge(cronModule, { name: 'renew', cron_file: 'fm-renew', user: 'root', special_time: 'daily', job: 'certbot renew -q' }, readFile);
+    expect(f.data).toMatchObject({ cron_file: 'fm-renew', jobs: ['renew'] });
+    expect(await readFile()).toBe('#Ansible: renew\n@daily root certbot renew -q\n644\n');
+    const rm = await run(cronModule, { name: 'renew', cron_file: 'fm-renew', state: 'absent' });
+    expect(rm.result.changed).toBe(true);
+    expect(await sh('test -e /etc/cron.d/fm-renew && echo still || echo removed')).toBe('removed\n');
+    const del = await run(cronModule, { name: 'fm backup', state: 'absent', user });
+    expect(del.result.data).toMatchObject({ jobs: [], envs: ['MAILTO'] });
+  });
+
+  it('authorized_key: ~/.ssh made 0700 and the file 0600, owned by the user; sshd accepts the key', async () => {
+    const user = 'fmkey';
+    await sh(`id ${user} >/dev/null 2>&1 || useradd -m -s /bin/sh ${user}; usermod -p '*' ${user}; rm -rf /home/${user}/.ssh; rm -f /tmp/fmkey /tmp/fmkey.pub; ssh-keygen -q -t ed25519 -N '' -C fm@lab -f /tmp/fmkey`);
+    const pub = (await sh('cat /tmp/fmkey.pub')).trim();
+    const read = () => sh(`stat -c '%a %U' /home/${user}/.ssh /home/${user}/.ssh/authorized_keys 2>/dev/null; cat /home/${user}/.ssh/authorized_keys 2>/dev/null; true`);
+    const r = await converge(authorizedKeyModule, { user, key: pub, key_options: 'no-agent-forwarding' }, read);
+    expect(r.data).toMatchObject({ user, keyfile: `/home/${user}/.ssh/authorized_keys`, state: 'present', exclusive: false });
+    expect(await read()).toBe(`700 ${user}\n600 ${user}\nno-agent-forwarding ${pub}\n`);
+    // sshd on the host lets the key in (StrictModes is on by default)
+    const login = await sh(`ssh -i /tmp/fmkey -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ${user}@${h.address} echo in 2>/dev/null; true`);
+    expect(login).toBe('in\n');
+    const other = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKeyOt other';
+    await run(authorizedKeyModule, { user, key: other });
+    const excl = await run(authorizedKeyModule, { user, key: other, exclusive: true });
+    expect(excl.result.changed).toBe(true);
+    expect(await sh(`cat /home/${user}/.ssh/authorized_keys`)).toBe(`${other}\n`);
+  });
+});
