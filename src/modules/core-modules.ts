@@ -20,6 +20,10 @@ import { blockinfileModule } from './blockinfile.js';
 import { replaceModule } from './replace.js';
 import { cronModule } from './cron.js';
 import { authorizedKeyModule } from './authorized-key.js';
+import { tempfileModule } from './tempfile.js';
+import { slurpModule } from './slurp.js';
+import { findModule } from './find.js';
+import { fetchModule } from './fetch.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -47,4 +51,8 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   replaceModule,
   cronModule,
   authorizedKeyModule,
+  tempfileModule,
+  slurpModule,
+  findModule,
+  fetchModule,
 ];

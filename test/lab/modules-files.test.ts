@@ -3,6 +3,9 @@
 // but says it would change, the first run changes, the second run changes nothing with ONE
 // remote command, and the registered values are Ansible's. Host state is read back with
 // labExec (as root, outside runbook), so the assertions do not trust the module's own word.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabHostInfo, LabInfo } from '../support/lab.js';
 import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
@@ -14,6 +17,10 @@ import { blockinfileModule } from '../../src/modules/blockinfile.js';
 import { replaceModule } from '../../src/modules/replace.js';
 import { cronModule } from '../../src/modules/cron.js';
 import { authorizedKeyModule } from '../../src/modules/authorized-key.js';
+import { tempfileModule } from '../../src/modules/tempfile.js';
+import { slurpModule } from '../../src/modules/slurp.js';
+import { findModule } from '../../src/modules/find.js';
+import { fetchModule } from '../../src/modules/fetch.js';
 
 const NAME = 'fm-files';
 let lab: LabInfo;
@@ -56,12 +63,13 @@ describe.skipIf(labSkipReason())('file modules over real SSH (issue 15)', () => 
     lab = await startLab({ name: NAME, full: [{ name: 'fmhost', layer: 'apache' }] });
     h = lab.hosts.find((x) => x.kind === 'full')!;
     t = createTransport(labConnectionSpec(lab, h, {}, { connectTimeoutMs: 10_000 }));
-    baseDir = '/tmp';
+    baseDir = mkdtempSync(join(tmpdir(), 'rb-fm-'));
   });
 
   afterAll(async () => {
     await t?.close().catch(() => undefined);
     await stopLab(NAME);
+    if (baseDir) rmSync(baseDir, { recursive: true, force: true });
   });
 
   it('blockinfile: inserts, keeps, replaces in place and removes a marked block; follows a symlink', async () => {
@@ -126,5 +134,59 @@ describe.skipIf(labSkipReason())('file modules over real SSH (issue 15)', () => 
     const excl = await run(authorizedKeyModule, { user, key: other, exclusive: true });
     expect(excl.result.changed).toBe(true);
     expect(await sh(`cat /home/${user}/.ssh/authorized_keys`)).toBe(`${other}\n`);
+  });
+
+  it('tempfile, slurp: a private temp file, read back base64 (binary-safe); tempfile is skipped in --check', async () => {
+    const tf = await run(tempfileModule, { suffix: '.fm' });
+    const path = String(tf.result.data?.path);
+    expect(path).toMatch(/^\/tmp\/ansible\.[A-Za-z0-9]{8}\.fm$/);
+    expect(await sh(`stat -c '%a %U' ${path}`)).toBe('600 root\n');
+    const check = await run(tempfileModule, {}, { check: true });
+    expect(check.result).toMatchObject({ skipped: true, changed: false, msg: 'remote module (tempfile) does not support check mode' });
+    await sh(`printf 'bin\\000\\377ary' > ${path}`);
+    const s = await run(slurpModule, { src: path });
+    expect(s.commands).toHaveLength(1);
+    expect(s.result).toMatchObject({ changed: false, data: { encoding: 'base64', source: path } });
+    expect(Buffer.from(String(s.result.data?.content), 'base64')).toEqual(Buffer.from('bin\0\xffary', 'latin1'));
+    const missing = await run(slurpModule, { src: '/srv/fm/none' });
+    expect(missing.result).toMatchObject({ failed: true, msg: 'file not found: /srv/fm/none' });
+  });
+
+  it('find: patterns, age, size, contains, recurse/depth over a real tree', async () => {
+    await sh(`rm -rf /srv/fm/tree && mkdir -p /srv/fm/tree/sub/deep && cd /srv/fm/tree && printf 'ERROR 42\\n' > a.log && head -c 20000 /dev/zero > big.log && echo ok > sub/b.log && echo x > sub/deep/c.log && echo h > .hidden.log && ln -s a.log link.log && touch -d '10 days ago' big.log`);
+    const names = (r: ModuleResult) => ((r.data?.files as Array<{ path: string }>) ?? []).map((f) => f.path.replace('/srv/fm/tree/', '')).sort();
+    const top = await run(findModule, { paths: '/srv/fm/tree', patterns: '*.log' });
+    expect(top.commands).toHaveLength(1);
+    expect(names(top.result)).toEqual(['a.log', 'big.log']);
+    expect(names((await run(findModule, { paths: '/srv/fm/tree', patterns: '*.log', recurse: true, depth: 2 })).result)).toEqual(['a.log', 'big.log', 'sub/b.log']);
+    expect(names((await run(findModule, { paths: '/srv/fm/tree', recurse: true, hidden: true, age: '5d' })).result)).toEqual(['big.log']);
+    expect(names((await run(findModule, { paths: '/srv/fm/tree', size: '10k' })).result)).toEqual(['big.log']);
+    const grep = await run(findModule, { paths: ['/srv/fm/tree'], recurse: true, contains: 'ERROR\\s+\\d+', get_checksum: true });
+    expect(names(grep.result)).toEqual(['a.log']);
+    expect((grep.result.data?.files as Array<Record<string, unknown>>)[0]).toMatchObject({ checksum: expect.stringMatching(/^[0-9a-f]{40}$/), isreg: true, mode: '0644', pw_name: 'root' });
+    const links = await run(findModule, { paths: '/srv/fm/tree,/srv/fm/none', file_type: 'link' });
+    expect(links.result.data).toMatchObject({ matched: 1, files: [{ lnk_target: 'a.log', lnk_source: '/srv/fm/tree/a.log' }], skipped_paths: { '/srv/fm/none': expect.stringMatching(/skipped/) } });
+    expect(links.result.msg).toBe('Not all paths examined, check warnings for details');
+  });
+
+  it('fetch: DEST/HOST/SRC on the controller, checksummed; a second run moves no content', async () => {
+    await sh("printf 'fetched\\n' > /srv/fm/fetch.txt");
+    const args = { src: '/srv/fm/fetch.txt', dest: 'out' };
+    const target = join(baseDir, 'out', h.name, 'srv/fm/fetch.txt');
+    const vars = { inventory_hostname: h.name, playbook_dir: baseDir };
+    const check = await run(fetchModule, args, { check: true, vars });
+    expect(check.result.changed).toBe(true);
+    expect(existsSync(target)).toBe(false);
+    const first = await run(fetchModule, args, { vars });
+    expect(first.result).toMatchObject({ changed: true, data: { dest: target, checksum: expect.stringMatching(/^[0-9a-f]{40}$/), remote_md5sum: null } });
+    expect(first.result.data?.checksum).toBe(first.result.data?.remote_checksum);
+    expect(readFileSync(target, 'utf8')).toBe('fetched\n');
+    const second = await run(fetchModule, args, { vars });
+    expect(second.result).toMatchObject({ changed: false, data: { dest: target, file: '/srv/fm/fetch.txt' } });
+    expect(second.commands).toHaveLength(1);
+    const flat = await run(fetchModule, { src: '/srv/fm/fetch.txt', dest: 'flat/', flat: true }, { vars });
+    expect(flat.result.data?.dest).toBe(join(baseDir, 'flat', 'fetch.txt'));
+    const missing = await run(fetchModule, { src: '/srv/fm/none', dest: 'out', fail_on_missing: false }, { vars });
+    expect(missing.result).toMatchObject({ changed: false, msg: 'the remote file does not exist, not transferring, ignored' });
   });
 });
