@@ -8012,10 +8012,306 @@ validate51.errors = vErrors;
 return errors === 0;
 }
 
-export const module_file = validate52;
-const schema63 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_fetch = validate52;
+const schema63 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the file on the host (a file, not a directory)"},"dest":{"type":"string","minLength":1,"description":"a directory on the controller (relative: to the playbook's); the file goes to DEST/HOST/SRC, or with flat exactly to dest"},"flat":{"description":"write to dest itself (dest ending in `/`: dest + the file's name) instead of DEST/HOST/SRC","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"fail_on_missing":{"description":"fail when src does not exist on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_checksum":{"description":"check that the controller's file has the host's sha1 after the transfer","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src","dest"]};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.src === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.dest === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "dest"},message:"must have required property '"+"dest"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "src") || (key0 === "dest")) || (key0 === "flat")) || (key0 === "fail_on_missing")) || (key0 === "validate_checksum"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.src !== undefined){
+let data0 = data.src;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/src",schemaPath:"#/properties/src/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/src",schemaPath:"#/properties/src/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.dest !== undefined){
+let data1 = data.dest;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err5 = {instancePath:instancePath+"/dest",schemaPath:"#/properties/dest/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/dest",schemaPath:"#/properties/dest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.flat !== undefined){
+let data2 = data.flat;
+const _errs7 = errors;
+let valid1 = false;
+const _errs8 = errors;
+if(typeof data2 !== "boolean"){
+const err7 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs10 = errors;
+if(typeof data2 !== "string"){
+const err8 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
+const err9 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.flat.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err10 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.fail_on_missing !== undefined){
+let data3 = data.fail_on_missing;
+const _errs13 = errors;
+let valid2 = false;
+const _errs14 = errors;
+if(typeof data3 !== "boolean"){
+const err11 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+var _valid1 = _errs14 === errors;
+valid2 = valid2 || _valid1;
+if(!valid2){
+const _errs16 = errors;
+if(typeof data3 !== "string"){
+const err12 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
+const err13 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.fail_on_missing.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid1 = _errs16 === errors;
+valid2 = valid2 || _valid1;
+}
+if(!valid2){
+const err14 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.validate_checksum !== undefined){
+let data4 = data.validate_checksum;
+const _errs19 = errors;
+let valid3 = false;
+const _errs20 = errors;
+if(typeof data4 !== "boolean"){
+const err15 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid2 = _errs20 === errors;
+valid3 = valid3 || _valid2;
+if(!valid3){
+const _errs22 = errors;
+if(typeof data4 !== "string"){
+const err16 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
+const err17 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.validate_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid3 = valid3 || _valid2;
+}
+if(!valid3){
+const err18 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate52.errors = vErrors;
+return errors === 0;
+}
+
+export const module_file = validate53;
+const schema64 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -8092,7 +8388,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func7.call(schema63.properties, key0))){
+if(!(func7.call(schema64.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -8191,7 +8487,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((data3 === "file") || (data3 === "directory")) || (data3 === "absent")) || (data3 === "touch")) || (data3 === "link")) || (data3 === "hard"))){
-const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema63.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema64.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -8204,7 +8500,7 @@ errors++;
 if(data.mode !== undefined){
 let data4 = data.mode;
 if((typeof data4 !== "string") && (!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema63.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema64.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8268,7 +8564,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -8344,7 +8640,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -8408,7 +8704,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -8525,14 +8821,1254 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const module_firewalld = validate53;
-const schema64 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
+export const module_find = validate54;
+const schema65 = {"type":"object","properties":{"paths":{"description":"directories to search (a list, or comma-separated)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name","path"]},"name":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"path":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"patterns":{"description":"shell globs (or Python regexes with use_regex) the base name must match one of; default: all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pattern"],"default":[]},"pattern":{"description":"alias of `patterns`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"patterns"},"excludes":{"description":"globs (or regexes) of base names to leave out","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["exclude"]},"exclude":{"description":"alias of `excludes`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"excludes"},"use_regex":{"description":"patterns and excludes are Python regular expressions (matched at the start of the name) instead of globs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"contains":{"type":"string","description":"a regular expression the content must match (a line of it, or the whole file with read_whole_file); files only"},"read_whole_file":{"description":"match contains against the whole file instead of line by line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"file_type":{"type":"string","enum":["file","directory","link","any"],"default":"file","description":"which kind of entry to return"},"recurse":{"description":"descend into subdirectories","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"hidden":{"description":"include names starting with a dot","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"follow symbolic links (descend into linked directories, report the target's type)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"age":{"type":["string","integer"],"description":"at least this old (`2d`, `3h`, `30m`, `1w`, seconds); negative: at most this old"},"age_stamp":{"type":"string","enum":["atime","ctime","mtime"],"default":"mtime","description":"which time age compares"},"size":{"type":["string","integer"],"description":"files at least this big (`10m`, `1g`, `512k`, bytes); negative: at most this big"},"depth":{"type":"integer","minimum":1,"description":"with recurse: how many levels down (1 = only the entries of each path)"},"get_checksum":{"description":"add `checksum` (checksum_algorithm) to each regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"algorithm of get_checksum"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"mode":{"type":["string","integer"],"description":"only entries with this octal mode"},"exact_mode":{"description":"mode must match exactly (else: at least these bits)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"encoding":{"type":"string","description":"encoding of contains matching (only utf-8)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["paths"]},{"required":["name"]},{"required":["path"]}]}]};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs2 = errors;
+let valid1 = false;
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.paths === undefined){
+const err0 = {instancePath,schemaPath:"#/allOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err1 = {instancePath,schemaPath:"#/allOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs4 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs5 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.path === undefined){
+const err2 = {instancePath,schemaPath:"#/allOf/0/anyOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err3 = {instancePath,schemaPath:"#/allOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func7.call(schema65.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.paths !== undefined){
+let data0 = data.paths;
+const _errs8 = errors;
+let valid3 = false;
+const _errs9 = errors;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err5 = {instancePath:instancePath+"/paths/" + i0,schemaPath:"#/properties/paths/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid1 = _errs9 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs13 = errors;
+if(typeof data0 !== "string"){
+const err7 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid1 = _errs13 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err8 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.name !== undefined){
+let data2 = data.name;
+const _errs16 = errors;
+let valid6 = false;
+const _errs17 = errors;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data2[i1] !== "string"){
+const err9 = {instancePath:instancePath+"/name/" + i1,schemaPath:"#/properties/name/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid2 = _errs17 === errors;
+valid6 = valid6 || _valid2;
+if(!valid6){
+const _errs21 = errors;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+var _valid2 = _errs21 === errors;
+valid6 = valid6 || _valid2;
+}
+if(!valid6){
+const err12 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+else {
+errors = _errs16;
+if(vErrors !== null){
+if(_errs16){
+vErrors.length = _errs16;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.path !== undefined){
+let data4 = data.path;
+const _errs24 = errors;
+let valid9 = false;
+const _errs25 = errors;
+if(Array.isArray(data4)){
+const len2 = data4.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data4[i2] !== "string"){
+const err13 = {instancePath:instancePath+"/path/" + i2,schemaPath:"#/properties/path/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var _valid3 = _errs25 === errors;
+valid9 = valid9 || _valid3;
+if(!valid9){
+const _errs29 = errors;
+if(typeof data4 !== "string"){
+const err15 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid3 = _errs29 === errors;
+valid9 = valid9 || _valid3;
+}
+if(!valid9){
+const err16 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+else {
+errors = _errs24;
+if(vErrors !== null){
+if(_errs24){
+vErrors.length = _errs24;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.patterns !== undefined){
+let data6 = data.patterns;
+const _errs32 = errors;
+let valid12 = false;
+const _errs33 = errors;
+if(Array.isArray(data6)){
+const len3 = data6.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data6[i3] !== "string"){
+const err17 = {instancePath:instancePath+"/patterns/" + i3,schemaPath:"#/properties/patterns/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/patterns",schemaPath:"#/properties/patterns/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+var _valid4 = _errs33 === errors;
+valid12 = valid12 || _valid4;
+if(!valid12){
+const _errs37 = errors;
+if(typeof data6 !== "string"){
+const err19 = {instancePath:instancePath+"/patterns",schemaPath:"#/properties/patterns/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid12 = valid12 || _valid4;
+}
+if(!valid12){
+const err20 = {instancePath:instancePath+"/patterns",schemaPath:"#/properties/patterns/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+else {
+errors = _errs32;
+if(vErrors !== null){
+if(_errs32){
+vErrors.length = _errs32;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.pattern !== undefined){
+let data8 = data.pattern;
+const _errs40 = errors;
+let valid15 = false;
+const _errs41 = errors;
+if(Array.isArray(data8)){
+const len4 = data8.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data8[i4] !== "string"){
+const err21 = {instancePath:instancePath+"/pattern/" + i4,schemaPath:"#/properties/pattern/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+var _valid5 = _errs41 === errors;
+valid15 = valid15 || _valid5;
+if(!valid15){
+const _errs45 = errors;
+if(typeof data8 !== "string"){
+const err23 = {instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+var _valid5 = _errs45 === errors;
+valid15 = valid15 || _valid5;
+}
+if(!valid15){
+const err24 = {instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+else {
+errors = _errs40;
+if(vErrors !== null){
+if(_errs40){
+vErrors.length = _errs40;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.excludes !== undefined){
+let data10 = data.excludes;
+const _errs48 = errors;
+let valid18 = false;
+const _errs49 = errors;
+if(Array.isArray(data10)){
+const len5 = data10.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data10[i5] !== "string"){
+const err25 = {instancePath:instancePath+"/excludes/" + i5,schemaPath:"#/properties/excludes/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/excludes",schemaPath:"#/properties/excludes/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+var _valid6 = _errs49 === errors;
+valid18 = valid18 || _valid6;
+if(!valid18){
+const _errs53 = errors;
+if(typeof data10 !== "string"){
+const err27 = {instancePath:instancePath+"/excludes",schemaPath:"#/properties/excludes/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+var _valid6 = _errs53 === errors;
+valid18 = valid18 || _valid6;
+}
+if(!valid18){
+const err28 = {instancePath:instancePath+"/excludes",schemaPath:"#/properties/excludes/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+else {
+errors = _errs48;
+if(vErrors !== null){
+if(_errs48){
+vErrors.length = _errs48;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.exclude !== undefined){
+let data12 = data.exclude;
+const _errs56 = errors;
+let valid21 = false;
+const _errs57 = errors;
+if(Array.isArray(data12)){
+const len6 = data12.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data12[i6] !== "string"){
+const err29 = {instancePath:instancePath+"/exclude/" + i6,schemaPath:"#/properties/exclude/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+var _valid7 = _errs57 === errors;
+valid21 = valid21 || _valid7;
+if(!valid21){
+const _errs61 = errors;
+if(typeof data12 !== "string"){
+const err31 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+var _valid7 = _errs61 === errors;
+valid21 = valid21 || _valid7;
+}
+if(!valid21){
+const err32 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+else {
+errors = _errs56;
+if(vErrors !== null){
+if(_errs56){
+vErrors.length = _errs56;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.use_regex !== undefined){
+let data14 = data.use_regex;
+const _errs64 = errors;
+let valid24 = false;
+const _errs65 = errors;
+if(typeof data14 !== "boolean"){
+const err33 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+var _valid8 = _errs65 === errors;
+valid24 = valid24 || _valid8;
+if(!valid24){
+const _errs67 = errors;
+if(typeof data14 !== "string"){
+const err34 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
+const err35 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.use_regex.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+var _valid8 = _errs67 === errors;
+valid24 = valid24 || _valid8;
+}
+if(!valid24){
+const err36 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+else {
+errors = _errs64;
+if(vErrors !== null){
+if(_errs64){
+vErrors.length = _errs64;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.contains !== undefined){
+if(typeof data.contains !== "string"){
+const err37 = {instancePath:instancePath+"/contains",schemaPath:"#/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.read_whole_file !== undefined){
+let data16 = data.read_whole_file;
+const _errs72 = errors;
+let valid25 = false;
+const _errs73 = errors;
+if(typeof data16 !== "boolean"){
+const err38 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+var _valid9 = _errs73 === errors;
+valid25 = valid25 || _valid9;
+if(!valid25){
+const _errs75 = errors;
+if(typeof data16 !== "string"){
+const err39 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
+const err40 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.read_whole_file.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var _valid9 = _errs75 === errors;
+valid25 = valid25 || _valid9;
+}
+if(!valid25){
+const err41 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+else {
+errors = _errs72;
+if(vErrors !== null){
+if(_errs72){
+vErrors.length = _errs72;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.file_type !== undefined){
+let data17 = data.file_type;
+if(typeof data17 !== "string"){
+const err42 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(!((((data17 === "file") || (data17 === "directory")) || (data17 === "link")) || (data17 === "any"))){
+const err43 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/enum",keyword:"enum",params:{allowedValues: schema65.properties.file_type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data.recurse !== undefined){
+let data18 = data.recurse;
+const _errs80 = errors;
+let valid26 = false;
+const _errs81 = errors;
+if(typeof data18 !== "boolean"){
+const err44 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+var _valid10 = _errs81 === errors;
+valid26 = valid26 || _valid10;
+if(!valid26){
+const _errs83 = errors;
+if(typeof data18 !== "string"){
+const err45 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(!((((((((((((((data18 === "yes") || (data18 === "no")) || (data18 === "true")) || (data18 === "false")) || (data18 === "on")) || (data18 === "off")) || (data18 === "y")) || (data18 === "n")) || (data18 === "1")) || (data18 === "0")) || (data18 === "True")) || (data18 === "False")) || (data18 === "Yes")) || (data18 === "No"))){
+const err46 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+var _valid10 = _errs83 === errors;
+valid26 = valid26 || _valid10;
+}
+if(!valid26){
+const err47 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+else {
+errors = _errs80;
+if(vErrors !== null){
+if(_errs80){
+vErrors.length = _errs80;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.hidden !== undefined){
+let data19 = data.hidden;
+const _errs86 = errors;
+let valid27 = false;
+const _errs87 = errors;
+if(typeof data19 !== "boolean"){
+const err48 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+var _valid11 = _errs87 === errors;
+valid27 = valid27 || _valid11;
+if(!valid27){
+const _errs89 = errors;
+if(typeof data19 !== "string"){
+const err49 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(!((((((((((((((data19 === "yes") || (data19 === "no")) || (data19 === "true")) || (data19 === "false")) || (data19 === "on")) || (data19 === "off")) || (data19 === "y")) || (data19 === "n")) || (data19 === "1")) || (data19 === "0")) || (data19 === "True")) || (data19 === "False")) || (data19 === "Yes")) || (data19 === "No"))){
+const err50 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.hidden.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+var _valid11 = _errs89 === errors;
+valid27 = valid27 || _valid11;
+}
+if(!valid27){
+const err51 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+else {
+errors = _errs86;
+if(vErrors !== null){
+if(_errs86){
+vErrors.length = _errs86;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.follow !== undefined){
+let data20 = data.follow;
+const _errs92 = errors;
+let valid28 = false;
+const _errs93 = errors;
+if(typeof data20 !== "boolean"){
+const err52 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+var _valid12 = _errs93 === errors;
+valid28 = valid28 || _valid12;
+if(!valid28){
+const _errs95 = errors;
+if(typeof data20 !== "string"){
+const err53 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
+const err54 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+var _valid12 = _errs95 === errors;
+valid28 = valid28 || _valid12;
+}
+if(!valid28){
+const err55 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+else {
+errors = _errs92;
+if(vErrors !== null){
+if(_errs92){
+vErrors.length = _errs92;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.age !== undefined){
+let data21 = data.age;
+if((typeof data21 !== "string") && (!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))))){
+const err56 = {instancePath:instancePath+"/age",schemaPath:"#/properties/age/type",keyword:"type",params:{type: schema65.properties.age.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data.age_stamp !== undefined){
+let data22 = data.age_stamp;
+if(typeof data22 !== "string"){
+const err57 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(!(((data22 === "atime") || (data22 === "ctime")) || (data22 === "mtime"))){
+const err58 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/enum",keyword:"enum",params:{allowedValues: schema65.properties.age_stamp.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data.size !== undefined){
+let data23 = data.size;
+if((typeof data23 !== "string") && (!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))))){
+const err59 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: schema65.properties.size.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data.depth !== undefined){
+let data24 = data.depth;
+if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
+const err60 = {instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(typeof data24 == "number"){
+if(data24 < 1 || isNaN(data24)){
+const err61 = {instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+if(data.get_checksum !== undefined){
+let data25 = data.get_checksum;
+const _errs106 = errors;
+let valid29 = false;
+const _errs107 = errors;
+if(typeof data25 !== "boolean"){
+const err62 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+var _valid13 = _errs107 === errors;
+valid29 = valid29 || _valid13;
+if(!valid29){
+const _errs109 = errors;
+if(typeof data25 !== "string"){
+const err63 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if(!((((((((((((((data25 === "yes") || (data25 === "no")) || (data25 === "true")) || (data25 === "false")) || (data25 === "on")) || (data25 === "off")) || (data25 === "y")) || (data25 === "n")) || (data25 === "1")) || (data25 === "0")) || (data25 === "True")) || (data25 === "False")) || (data25 === "Yes")) || (data25 === "No"))){
+const err64 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+var _valid13 = _errs109 === errors;
+valid29 = valid29 || _valid13;
+}
+if(!valid29){
+const err65 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+else {
+errors = _errs106;
+if(vErrors !== null){
+if(_errs106){
+vErrors.length = _errs106;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.checksum_algorithm !== undefined){
+let data26 = data.checksum_algorithm;
+if(typeof data26 !== "string"){
+const err66 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if(!((((((data26 === "sha1") || (data26 === "sha224")) || (data26 === "sha256")) || (data26 === "sha384")) || (data26 === "sha512")) || (data26 === "md5"))){
+const err67 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema65.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data.checksum !== undefined){
+let data27 = data.checksum;
+if(typeof data27 !== "string"){
+const err68 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+if(!((((((data27 === "sha1") || (data27 === "sha224")) || (data27 === "sha256")) || (data27 === "sha384")) || (data27 === "sha512")) || (data27 === "md5"))){
+const err69 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema65.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data.checksum_algo !== undefined){
+let data28 = data.checksum_algo;
+if(typeof data28 !== "string"){
+const err70 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(!((((((data28 === "sha1") || (data28 === "sha224")) || (data28 === "sha256")) || (data28 === "sha384")) || (data28 === "sha512")) || (data28 === "md5"))){
+const err71 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema65.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data.mode !== undefined){
+let data29 = data.mode;
+if((typeof data29 !== "string") && (!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))))){
+const err72 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema65.properties.mode.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data.exact_mode !== undefined){
+let data30 = data.exact_mode;
+const _errs120 = errors;
+let valid30 = false;
+const _errs121 = errors;
+if(typeof data30 !== "boolean"){
+const err73 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+var _valid14 = _errs121 === errors;
+valid30 = valid30 || _valid14;
+if(!valid30){
+const _errs123 = errors;
+if(typeof data30 !== "string"){
+const err74 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+if(!((((((((((((((data30 === "yes") || (data30 === "no")) || (data30 === "true")) || (data30 === "false")) || (data30 === "on")) || (data30 === "off")) || (data30 === "y")) || (data30 === "n")) || (data30 === "1")) || (data30 === "0")) || (data30 === "True")) || (data30 === "False")) || (data30 === "Yes")) || (data30 === "No"))){
+const err75 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.exact_mode.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+var _valid14 = _errs123 === errors;
+valid30 = valid30 || _valid14;
+}
+if(!valid30){
+const err76 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+else {
+errors = _errs120;
+if(vErrors !== null){
+if(_errs120){
+vErrors.length = _errs120;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.encoding !== undefined){
+if(typeof data.encoding !== "string"){
+const err77 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+
+export const module_firewalld = validate55;
+const schema66 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
+
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -8806,7 +10342,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8870,7 +10406,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -8917,7 +10453,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data7 === "enabled") || (data7 === "disabled"))){
-const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema64.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema66.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -8938,14 +10474,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-export const module_lineinfile = validate54;
-const schema65 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_lineinfile = validate56;
+const schema67 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -9076,7 +10612,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func7.call(schema65.properties, key0))){
+if(!(func7.call(schema67.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -9260,7 +10796,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data9 === "present") || (data9 === "absent"))){
-const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema65.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema67.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9324,7 +10860,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9388,7 +10924,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -9452,7 +10988,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -9516,7 +11052,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -9577,7 +11113,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema65.properties.mode.type},message:"must be string,integer"};
+const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema67.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -9610,14 +11146,14 @@ vErrors.push(err45);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const module_meta = validate55;
-const schema66 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
+export const module_meta = validate57;
+const schema68 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9666,14 +11202,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-export const module_package = validate56;
-const schema67 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
+export const module_package = validate58;
+const schema69 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -9895,7 +11431,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((((data4 === "present") || (data4 === "installed")) || (data4 === "latest")) || (data4 === "absent")) || (data4 === "removed"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema67.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema69.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9918,7 +11454,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((data5 === "auto") || (data5 === "apt"))){
-const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema67.properties.use.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema69.properties.use.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -9939,14 +11475,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ping = validate57;
-const schema68 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
+export const module_ping = validate59;
+const schema70 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9985,14 +11521,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const module_raw = validate58;
-const schema69 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
+export const module_raw = validate60;
+const schema71 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10043,14 +11579,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
-export const module_replace = validate59;
-const schema70 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
+export const module_replace = validate61;
+const schema72 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -10154,7 +11690,7 @@ vErrors.push(err5);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema70.properties, key0))){
+if(!(func7.call(schema72.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
@@ -10356,7 +11892,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -10441,7 +11977,7 @@ errors++;
 if(data.mode !== undefined){
 let data13 = data.mode;
 if((typeof data13 !== "string") && (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))))){
-const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema70.properties.mode.type},message:"must be string,integer"};
+const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema72.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -10481,7 +12017,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -10526,14 +12062,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
-export const module_service = validate60;
-const schema71 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
+export const module_service = validate62;
+const schema73 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -10764,7 +12300,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema71.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema73.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -10804,7 +12340,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -10868,7 +12404,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -10913,14 +12449,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-export const module_set_fact = validate61;
-const schema72 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
+export const module_set_fact = validate63;
+const schema74 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10954,7 +12490,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((data0 === "yes") || (data0 === "no")) || (data0 === "true")) || (data0 === "false")) || (data0 === "on")) || (data0 === "off")) || (data0 === "y")) || (data0 === "n")) || (data0 === "1")) || (data0 === "0")) || (data0 === "True")) || (data0 === "False")) || (data0 === "Yes")) || (data0 === "No"))){
-const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -10999,14 +12535,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
-export const module_shell = validate62;
-const schema73 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_shell = validate64;
+const schema75 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11124,7 +12660,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -11188,7 +12724,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -11233,14 +12769,153 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
 
-export const module_snap = validate63;
-const schema74 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
+export const module_slurp = validate65;
+const schema76 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs2 = errors;
+let valid1 = false;
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.src === undefined){
+const err0 = {instancePath,schemaPath:"#/allOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.path === undefined){
+const err1 = {instancePath,schemaPath:"#/allOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs4 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err2 = {instancePath,schemaPath:"#/allOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "src") || (key0 === "path"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.src !== undefined){
+let data0 = data.src;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err4 = {instancePath:instancePath+"/src",schemaPath:"#/properties/src/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/src",schemaPath:"#/properties/src/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data1 = data.path;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err6 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate65.errors = vErrors;
+return errors === 0;
+}
+
+export const module_snap = validate66;
+const schema77 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
+
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11348,7 +13023,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema74.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema77.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -11388,7 +13063,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -11445,14 +13120,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
 
-export const module_stat = validate64;
-const schema75 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_stat = validate67;
+const schema78 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -11529,7 +13204,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func7.call(schema75.properties, key0))){
+if(!(func7.call(schema78.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -11645,7 +13320,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -11709,7 +13384,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -11756,7 +13431,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((data5 === "sha1") || (data5 === "sha224")) || (data5 === "sha256")) || (data5 === "sha384")) || (data5 === "sha512")) || (data5 === "md5"))){
-const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema75.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema78.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -11779,7 +13454,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((data6 === "sha1") || (data6 === "sha224")) || (data6 === "sha256")) || (data6 === "sha384")) || (data6 === "sha512")) || (data6 === "md5"))){
-const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema75.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema78.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -11802,7 +13477,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data7 === "sha1") || (data7 === "sha224")) || (data7 === "sha256")) || (data7 === "sha384")) || (data7 === "sha512")) || (data7 === "md5"))){
-const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema75.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema78.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11842,7 +13517,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -11906,7 +13581,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -11951,14 +13626,107 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate64.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
-export const module_template = validate65;
-const schema76 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
+export const module_tempfile = validate68;
+const schema79 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((key0 === "state") || (key0 === "path")) || (key0 === "prefix")) || (key0 === "suffix"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.state !== undefined){
+let data0 = data.state;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "file") || (data0 === "directory"))){
+const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema79.properties.state.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+if(typeof data.path !== "string"){
+const err3 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.prefix !== undefined){
+if(typeof data.prefix !== "string"){
+const err4 = {instancePath:instancePath+"/prefix",schemaPath:"#/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.suffix !== undefined){
+if(typeof data.suffix !== "string"){
+const err5 = {instancePath:instancePath+"/suffix",schemaPath:"#/properties/suffix/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate68.errors = vErrors;
+return errors === 0;
+}
+
+export const module_template = validate69;
+const schema80 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
+
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -12028,7 +13796,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema76.properties, key0))){
+if(!(func7.call(schema80.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -12141,7 +13909,7 @@ errors++;
 if(data.mode !== undefined){
 let data5 = data.mode;
 if((typeof data5 !== "string") && (!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema76.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema80.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -12181,7 +13949,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12257,7 +14025,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -12321,7 +14089,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -12385,7 +14153,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -12422,7 +14190,7 @@ vErrors = null;
 if(data.newline_sequence !== undefined){
 let data11 = data.newline_sequence;
 if(!(((data11 === "\n") || (data11 === "\r")) || (data11 === "\r\n"))){
-const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema76.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema80.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -12435,7 +14203,7 @@ errors++;
 if(data.output_encoding !== undefined){
 let data12 = data.output_encoding;
 if(!(((data12 === "utf-8") || (data12 === "utf8")) || (data12 === "UTF-8"))){
-const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema76.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema80.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -12456,14 +14224,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ufw = validate66;
-const schema77 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
+export const module_ufw = validate70;
+const schema81 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12502,7 +14270,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((((data0 === "allow") || (data0 === "deny")) || (data0 === "reject")) || (data0 === "limit"))){
-const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema77.properties.rule.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema81.properties.rule.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -12651,7 +14419,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data3 === "tcp") || (data3 === "udp")) || (data3 === "any"))){
-const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema77.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema81.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -12672,14 +14440,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
-export const module_uri = validate67;
-const schema78 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
+export const module_uri = validate71;
+const schema82 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12694,7 +14462,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema78.properties, key0))){
+if(!(func7.call(schema82.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -12755,7 +14523,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((data2 === "raw") || (data2 === "json")) || (data2 === "form-urlencoded"))){
-const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema78.properties.body_format.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema82.properties.body_format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12830,7 +14598,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (typeof data6 !== "string")){
-const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema78.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
+const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema82.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -12907,7 +14675,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12971,7 +14739,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -13033,7 +14801,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data10 === "all") || (data10 === "safe")) || (data10 === "none")) || (data10 === "yes")) || (data10 === "no")) || (data10 === "urllib2"))){
-const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema78.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema82.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -13184,7 +14952,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -13229,19 +14997,19 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for = validate68;
-const schema79 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+export const module_wait_for = validate72;
+const schema83 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func7.call(schema79.properties, key0))){
+if(!(func7.call(schema83.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -13324,7 +15092,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "present")) || (data3 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema79.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema83.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -13469,7 +15237,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
@@ -13554,7 +15322,9 @@ export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "cron": module_cron,
   "debug": module_debug,
   "fail": module_fail,
+  "fetch": module_fetch,
   "file": module_file,
+  "find": module_find,
   "firewalld": module_firewalld,
   "lineinfile": module_lineinfile,
   "meta": module_meta,
@@ -13565,8 +15335,10 @@ export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "service": module_service,
   "set_fact": module_set_fact,
   "shell": module_shell,
+  "slurp": module_slurp,
   "snap": module_snap,
   "stat": module_stat,
+  "tempfile": module_tempfile,
   "template": module_template,
   "ufw": module_ufw,
   "uri": module_uri,
