@@ -21,6 +21,18 @@ export interface RecapFormatOptions {
   rerun?: string;
   /** paths are shown relative to this directory (the CLI's cwd) */
   displayRoot?: string;
+  /**
+   * A fleet at a terminal: hosts with the same counts share one line, and the same failure on
+   * many hosts is listed once with its hosts (failed and unreachable hosts keep their own line)
+   */
+  group?: boolean;
+}
+
+/** "a, b, c +N (M hosts)" */
+function hostGroup(hosts: readonly string[]): string {
+  if (hosts.length === 1) return hosts[0] ?? '';
+  const shown = hosts.slice(0, 3).join(', ');
+  return `${shown}${hosts.length > 3 ? ` +${hosts.length - 3}` : ''} (${hosts.length} hosts)`;
 }
 
 const COLUMNS: Array<keyof HostStats> = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'];
@@ -29,9 +41,25 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
   const s = options.style ?? NO_COLOR;
   const out: string[] = [];
   const names = Object.keys(recap.hosts);
-  const width = Math.max(4, ...names.map((n) => name(n).length));
-  out.push('', s.bold('PLAY RECAP'));
+  // grouped: one row per set of hosts with equal counts (failed/unreachable/deferred ones alone)
+  const rows: Array<{ label: string; host: string }> = [];
+  const byStats = new Map<string, { label: string; host: string; hosts: string[] }>();
   for (const host of names) {
+    const st = recap.hosts[host];
+    const alone = !options.group || !st || st.failed > 0 || st.unreachable > 0 || recap.deferred?.some((d) => d.host === host) === true;
+    const key = alone ? `host:${host}` : COLUMNS.map((c) => st[c]).join(',');
+    const had = byStats.get(key);
+    if (had) had.hosts.push(host);
+    else {
+      const row = { label: host, host, hosts: [host] };
+      byStats.set(key, row);
+      rows.push(row);
+    }
+  }
+  for (const g of byStats.values()) g.label = hostGroup(g.hosts);
+  const width = Math.max(4, ...rows.map((r) => name(r.label).length));
+  out.push('', s.bold('PLAY RECAP'));
+  for (const { label, host } of rows) {
     const st = recap.hosts[host];
     if (!st) continue;
     const later = recap.deferred?.find((d) => d.host === host);
@@ -40,15 +68,23 @@ export function formatRecap(recap: RecapEvent, options: RecapFormatOptions = {})
       const cell = `${c}=${st[c]}`.padEnd(c === 'unreachable' ? 15 : 11);
       return st[c] > 0 && (c === 'failed' || c === 'unreachable') ? s.red(cell) : cell;
     });
-    out.push(`${paint(name(host).padEnd(width))}  : ${cols.join(' ').trimEnd()}${later ? `  ${s.yellow(`DEFERRED until ${name(later.from)}`)}` : ''}`);
+    out.push(`${paint(name(label).padEnd(width))}  : ${cols.join(' ').trimEnd()}${later ? `  ${s.yellow(`DEFERRED until ${name(later.from)}`)}` : ''}`);
   }
   if (names.length === 0) out.push(s.dim('no hosts ran'));
 
   if (recap.failures.length > 0) {
     out.push('', s.bold(s.red(`FAILURES (${recap.failures.length})`)));
+    // grouped: the same task failing the same way on many hosts is one entry
+    const failures = new Map<string, { f: (typeof recap.failures)[number]; hosts: string[] }>();
     for (const f of recap.failures) {
+      const key = options.group ? JSON.stringify([f.task, f.where, f.msg, f.exitCode, f.stderr]) : `${failures.size}`;
+      const had = failures.get(key);
+      if (had) had.hosts.push(f.host);
+      else failures.set(key, { f, hosts: [f.host] });
+    }
+    for (const { f, hosts } of failures.values()) {
       const code = f.exitCode !== undefined && f.exitCode !== null ? `  exit code ${f.exitCode}` : '';
-      out.push(`${s.red('✖')} ${s.bold(name(f.host))}  ${name(f.task)}  ${s.dim(`(${name(f.where)})`)}${code}`);
+      out.push(`${s.red('✖')} ${s.bold(name(hostGroup(hosts)))}  ${name(f.task)}  ${s.dim(`(${name(f.where)})`)}${code}`);
       for (const line of f.msg.split('\n').slice(0, 6)) out.push(`    ${text(line)}`);
       if (f.stderr && !f.msg.includes(f.stderr.trim())) {
         out.push(s.dim('    stderr:'));

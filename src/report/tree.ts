@@ -550,6 +550,8 @@ export function createTreeReporter(out: NodeJS.WriteStream | NodeJS.WritableStre
     timer = undefined;
     closed = true;
     render(true);
-    out.write(formatRecap(e, { style: s, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));
+    // a fleet taller than the per-host limit: equal hosts and equal failures share a line
+    const group = Object.keys(e.hosts).length > perHostLimit;
+    out.write(formatRecap(e, { style: s, group, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));
   }
 }
