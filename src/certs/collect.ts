@@ -126,6 +126,12 @@ async function collectHost(t: CertsTarget, o: CollectOptions): Promise<HostRepor
     await transport?.close().catch(() => undefined);
   }
   const schedulers = schedulersOf(facts);
+  // the journal tells runs, not lineages (certbot's log files do): a host-level record
+  const scheduledRuns = facts.attempts
+    .filter((a) => a.source === 'journal')
+    .map((a) => ({ at: a.at, outcome: a.outcome === 'failure' ? ('failure' as const) : ('finished' as const) }))
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, 10);
   const caps = certbotCapabilities(facts.certbot.version);
   const lineages = await Promise.all(facts.lineages.map((l) => lineageReport(t, l, facts, schedulers, o)));
   const host: Omit<HostReport, 'conditions' | 'severity'> = {
@@ -137,6 +143,7 @@ async function collectHost(t: CertsTarget, o: CollectOptions): Promise<HostRepor
     ...(facts.hostTime !== undefined ? { clockSkewSeconds: Math.round(facts.hostTime - Date.now() / 1000) } : {}),
     certbot: { installed: facts.certbot.installed, ...(facts.certbot.version ? { version: facts.certbot.version } : {}), ...(facts.certbot.source ? { source: facts.certbot.source } : {}), ...caps },
     schedulers,
+    ...(scheduledRuns.length > 0 ? { scheduledRuns } : {}),
     lineages,
     orphans: facts.orphans,
   };

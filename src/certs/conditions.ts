@@ -266,6 +266,11 @@ export function hostConditions(h: Omit<HostReport, 'conditions' | 'severity'>): 
   if (h.clockSkewSeconds !== undefined && Math.abs(h.clockSkewSeconds) > 300) {
     out.push(cond('ClockSkew', 'warning', 'ClockSkew', `the host's clock is ${h.clockSkewSeconds} s off the controller's; ACME validation and expiry checks on the host go wrong. Enable NTP`));
   }
+  const lastRun = h.scheduledRuns?.[0];
+  if (lastRun?.outcome === 'failure') {
+    const unit = h.schedulers.find((s) => s.kind === 'systemd-timer')?.source.replace(/\.timer$/, '.service') ?? 'certbot.service';
+    out.push(cond('ScheduledRunFailed', 'warning', 'RenewalServiceFailed', `the last scheduled renewal run (${lastRun.at}) failed: see journalctl -u ${unit}, fix the cause, then systemctl start ${unit}`));
+  }
   if (h.certbot?.installed && !h.certbot.ari && h.lineages.some((l) => l.ari.status === 'offered')) {
     out.push(cond('AriIgnored', 'info', 'CertbotTooOld', `certbot ${h.certbot.version ?? '?'} ignores the CA's renewal window (ARI needs certbot >= 4.1); it renews at a fixed 30 days left`));
   }

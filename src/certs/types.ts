@@ -98,10 +98,19 @@ export interface HostReport {
   clockSkewSeconds?: number;
   certbot?: { installed: boolean; version?: string; source?: string; ari: boolean; profiles: boolean };
   schedulers: Scheduler[];
+  /** runs of the renewal service the journal recorded (certbot.service), newest first; systemd hosts */
+  scheduledRuns?: ScheduledRun[];
   lineages: LineageReport[];
   orphans: string[];
   conditions: Condition[];
   severity: Severity;
+}
+
+/** One run of certbot.service / snap.certbot.renew.service as the journal tells it. */
+export interface ScheduledRun {
+  at: string;
+  /** the unit's result: failure, or finished (which certificates it renewed is in certbot's log) */
+  outcome: 'failure' | 'finished';
 }
 
 export interface Thresholds {

@@ -169,7 +169,7 @@ describe.skipIf(labSkipReason())('runbook certs on real hosts (certbot, Pebble, 
   beforeAll(async () => {
     const packages = ensurePackages();
     const t0 = Date.now();
-    lab = await startLab({ name: LAB, full: [{ name: 'ce1', layer: 'apache' }, { name: 'ce2', layer: 'apache' }], fleet: 2, acme: true });
+    lab = await startLab({ name: LAB, full: [{ name: 'ce1', layer: 'apache' }, { name: 'ce2', layer: 'apache' }, { name: 'ce3', layer: 'apache', init: 'systemd' }], fleet: 2, acme: true });
     timings.labUp = Date.now() - t0;
     const acme = lab.acme;
     if (!acme) throw new Error('the lab has no ACME server');
@@ -199,7 +199,11 @@ describe.skipIf(labSkipReason())('runbook certs on real hosts (certbot, Pebble, 
       await onHost('ce1', `set -e; service apache2 stop >/dev/null 2>&1; certbot certonly --standalone --cert-name ce1-standalone -d ce1.lab.test ${server} >/dev/null 2>&1; ${APACHE_UP}`);
     })();
     const ce2 = runApply(lab, 'playbooks/dms.yml', writeApplyInventory(), ['-e', 'certbot_install_method=apt'], { RUNBOOK_STORE: store });
+    // systemd as PID 1: certbot.timer is the schedule and the journal records certbot.service's runs
+    // (--wait: a host is handed over once sshd answers; its boot may still be running)
+    const ce3 = onHost('ce3', `systemctl is-system-running --wait >/dev/null; set -e; certbot certonly --webroot -w /var/www/html -d ce3.lab.test ${server} >/dev/null 2>&1`);
     await ce1;
+    await ce3;
     const dms = await ce2;
     if (dms.code !== 0) throw new Error(`dms playbook failed on ce2 (exit ${String(dms.code)}):\n${dms.stderr}\n${dms.stdout.slice(-3000)}`);
     timings.issue = Date.now() - t1;
@@ -281,6 +285,36 @@ describe.skipIf(labSkipReason())('runbook certs on real hosts (certbot, Pebble, 
     const ajv = new Ajv({ allErrors: true, strict: true, validateFormats: false });
     const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas/certs.schema.json'), 'utf8')) as object);
     expect(validate(report), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+  });
+
+  it('a systemd host: certbot.timer is the effective schedule, the cron job stands aside, the journal\'s runs and a failed run', async () => {
+    // a scheduled run with nothing due: the unit finishes
+    await onHost('ce3', 'systemctl start certbot.service');
+    let report = (await certs(['--limit', 'ce3'])).report;
+    let ce3 = host(report, 'ce3');
+    expect(ce3.init).toBe('systemd');
+    const timer = ce3.schedulers.find((x) => x.source === 'certbot.timer');
+    expect(timer).toMatchObject({ kind: 'systemd-timer', effective: true });
+    expect(timer?.detail).toMatch(/^enabled, active, next /);
+    // Debian's /etc/cron.d/certbot skips itself when systemd runs: not a second schedule
+    expect(ce3.schedulers.find((x) => x.source.startsWith('/etc/cron.d/certbot'))).toMatchObject({ effective: false, note: expect.stringMatching(/skips itself when systemd runs/) as unknown });
+    expect(types(ce3)).toEqual([]);
+    expect(ce3.scheduledRuns?.[0]).toMatchObject({ outcome: 'finished' });
+    expect(types(lineage(report, 'ce3', 'ce3.lab.test'))).not.toContain('NoSchedule:warning');
+
+    // due (renew_before_expiry, a top-level key, longer than the lab's 5-year certificates) and the ACME server unreachable: the
+    // scheduled run really fails, and the journal says so
+    await onHost(
+      'ce3',
+      "sed -i '1i renew_before_expiry = 3650 days' /etc/letsencrypt/renewal/ce3.lab.test.conf; cp /etc/hosts /tmp/hosts.ce; grep -v acme.lab.test /tmp/hosts.ce > /tmp/hosts.blocked; echo '127.0.0.2 acme.lab.test' >> /tmp/hosts.blocked; cat /tmp/hosts.blocked > /etc/hosts; " +
+        'systemctl start certbot.service; rc=$?; cat /tmp/hosts.ce > /etc/hosts; sed -i /renew_before_expiry/d /etc/letsencrypt/renewal/ce3.lab.test.conf; test $rc -ne 0',
+    );
+    report = (await certs(['--limit', 'ce3'])).report;
+    ce3 = host(report, 'ce3');
+    expect(ce3.scheduledRuns?.[0]).toMatchObject({ outcome: 'failure' });
+    expect(ce3.scheduledRuns?.[1]).toMatchObject({ outcome: 'finished' });
+    expect(types(ce3)).toEqual(['ScheduledRunFailed:warning']);
+    expect(ce3.conditions.find((c) => c.type === 'ScheduledRunFailed')?.message).toMatch(/journalctl -u certbot\.service/);
   });
 
   it('special cases: served mismatch after a renewal on disk, failing renewals, corrupt conf, missing PEM, two schedules', async () => {
