@@ -14,7 +14,9 @@ import { existingLogs, sshdLogCounter } from './commands.js';
 import type { CommandCounter } from './commands.js';
 import { killActive, measure } from './measure.js';
 import type { Context, Outcome, Phase, RunRecord, ToolName } from './report.js';
-import { TOOLS, ratios, summarise, table, targets } from './report.js';
+import { TOOLS, extraProcesses, median, ratios, summarise, table, targets } from './report.js';
+import { startProcCounter } from './procs.js';
+import type { ProcCounter } from './procs.js';
 import { renderAppConf } from './tasks.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -24,10 +26,17 @@ const LAB_NAME = 'bench';
 
 const USAGE = `usage: npm run bench -- [options]
 
-  --hosts N          lab fleet hosts (default 50; 1000 needs ~2 GB RAM and minutes per run)
-  --runs K           runs per tool, medians reported (default 3)
-  --tools LIST       comma list of floor,runbook,runbook-tty,ansible
-                     (default: all; Ansible only up to 200 hosts unless named)
+  --hosts N[,M...]   lab fleet hosts (default 50); a list runs each size in turn (e.g. 50,200)
+  --runs K           interleaved rounds (every tool once per round), medians and min/max
+                     reported (default 5)
+  --tools LIST       comma list of floor,runbook,baseline,runbook-tty,ansible
+                     (default: floor,runbook; Ansible only up to 200 hosts)
+  --scale            the 1000-host check: --hosts 1000 --runs 1 --tools floor,runbook;
+                     every host must be ok in the recap and max RSS under 300 MiB
+  --baseline-dir DIR also measure runbook built in another checkout (tool "baseline"),
+                     interleaved with this one: an A/B of a change
+  --no-procs         do not count processes per host (process accounting, acct(2))
+  --no-validate      do not time \`runbook validate\` of the shipped playbooks
   --forks N          forks for runbook and Ansible (default: = hosts)
   --max-sessions N   sshd MaxSessions of the lab hosts (passed to startLab)
   --lab-info FILE    use a running lab described by this LabInfo JSON (not started/stopped here)
@@ -43,6 +52,11 @@ const USAGE = `usage: npm run bench -- [options]
 
 interface Options {
   hosts: number;
+  /** every size to run, in order (hosts is the first) */
+  sizes: number[];
+  baselineDir?: string;
+  procs: boolean;
+  validate: boolean;
   runs: number;
   tools: ToolName[];
   forks: number;
@@ -62,6 +76,10 @@ function parseOptions(argv: string[]): Options | undefined {
     args: argv,
     options: {
       hosts: { type: 'string' },
+      scale: { type: 'boolean' },
+      'baseline-dir': { type: 'string' },
+      'no-procs': { type: 'boolean' },
+      'no-validate': { type: 'boolean' },
       runs: { type: 'string' },
       tools: { type: 'string' },
       forks: { type: 'string' },
@@ -84,19 +102,26 @@ function parseOptions(argv: string[]): Options | undefined {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} wants an integer >= ${min}, got ${JSON.stringify(v)}`);
     return n;
   };
-  const hosts = int('hosts', values.hosts, 50, 1);
+  const scale = values.scale === true;
+  const sizes = (values.hosts ?? (scale ? '1000' : '50')).split(',').map((h) => int('hosts', h.trim(), 50, 1));
+  const hosts = sizes[0] ?? 50;
   let tools: ToolName[];
   if (values.tools !== undefined) {
     tools = values.tools.split(',').map((t) => t.trim()) as ToolName[];
     const bad = tools.filter((t) => !(TOOLS as readonly string[]).includes(t));
     if (bad.length > 0) throw new Error(`--tools: unknown ${bad.join(', ')} (known: ${TOOLS.join(', ')})`);
   } else {
-    // Ansible with forks = 1000 means a thousand Python workers: not something to start by default
-    tools = TOOLS.filter((t) => t !== 'ansible' || hosts <= 200);
+    // the issue's comparison; Ansible (minutes per run) and the pty view only when named
+    tools = ['floor', 'runbook', ...(values['baseline-dir'] !== undefined ? (['baseline'] as const) : [])];
   }
+  if (tools.includes('baseline') && values['baseline-dir'] === undefined) throw new Error('--tools baseline needs --baseline-dir DIR');
   return {
     hosts,
-    runs: int('runs', values.runs, 3, 1),
+    sizes,
+    procs: values['no-procs'] !== true,
+    validate: values['no-validate'] !== true,
+    ...(values['baseline-dir'] !== undefined ? { baselineDir: resolve(values['baseline-dir']) } : {}),
+    runs: int('runs', values.runs, scale ? 1 : 5, 1),
     tools,
     forks: int('forks', values.forks, hosts, 1),
     ...(values['max-sessions'] !== undefined ? { maxSessions: int('max-sessions', values['max-sessions'], 64, 1) } : {}),
@@ -281,11 +306,13 @@ function controlDir(root: string, phase: Phase): string {
 
 function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, phase: Phase): { argv: string[]; env: NodeJS.ProcessEnv } {
   const node = opts.profile ? ['node', '--cpu-prof', `--cpu-prof-dir=${join(p.profDir, `${tool}-${root.split('/').pop() ?? 'x'}-${phase}`)}`] : ['node'];
-  const runbook = [...node, join(opts.runbookDir, 'bin', 'runbook.js'), 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`, ...opts.runbookArgs];
+  const dir = tool === 'baseline' && opts.baselineDir ? opts.baselineDir : opts.runbookDir;
+  const runbook = [...node, join(dir, 'bin', 'runbook.js'), 'apply', 'bench/fleet.yml', '-i', p.runbookInventory, '--forks', String(opts.forks), '-e', `bench_root=${root}`, ...opts.runbookArgs];
   switch (tool) {
     case 'floor':
       return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`)], env: process.env };
     case 'runbook':
+    case 'baseline':
       return { argv: [...runbook, '--json'], env: process.env };
     case 'runbook-tty':
       // a pseudo-terminal of a fixed size, so listr2 renders its live tree as in a terminal
@@ -303,9 +330,24 @@ function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, ph
   }
 }
 
+/** Hosts in runbook's `--json` recap that had no failed or unreachable task. */
+function recapHostsOk(stdout: string): number | null {
+  const lines = stdout.trim().split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const ev = JSON.parse(lines[i] ?? '') as { type?: string; hosts?: Record<string, Partial<Outcome>> };
+      if (ev.type !== 'recap' || !ev.hosts) continue;
+      return Object.values(ev.hosts).filter((s) => (s.failed ?? 0) === 0 && (s.unreachable ?? 0) === 0).length;
+    } catch {
+      /* not JSON */
+    }
+  }
+  return null;
+}
+
 /** What the tool itself says it did. */
 function readOutcome(tool: ToolName, stdout: string): Outcome | null {
-  if (tool === 'runbook') {
+  if (tool === 'runbook' || tool === 'baseline') {
     const lines = stdout.trim().split('\n');
     for (let i = lines.length - 1; i >= 0; i--) {
       try {
@@ -383,7 +425,195 @@ function verify(p: Prepared, lab: LabInfo, root: string, sample: number): string
   return bad.length === 0 ? undefined : `end state differs on ${bad.length}/${hosts.length} checked hosts: ${bad[0]}`;
 }
 
-// ---------------------------------------------------------------- main
+// ---------------------------------------------------------------- size and main
+
+/** `runbook validate` of the shipped playbooks, wall time with startup, `n` times (interleaved with nothing: it is short). */
+function timeValidate(dir: string, n: number): { medianMs: number; minMs: number; maxMs: number; ok: boolean; note?: string } {
+  const books = readdirSync(join(REPO, 'playbooks')).filter((f) => f.endsWith('.yml')).map((f) => join('playbooks', f));
+  const times: number[] = [];
+  let note: string | undefined;
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('node', [join(dir, 'bin', 'runbook.js'), 'validate', ...books], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.status !== 0) note = `exit ${String(r.status)}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
+  }
+  return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), ok: note === undefined, ...(note ? { note } : {}) };
+}
+
+interface Shared {
+  opts: Options;
+  tools: ToolName[];
+  unavailable: Partial<Record<ToolName, string>>;
+  floorJs: string;
+  outDir: string;
+  logDir: string;
+  hostsRoot: string;
+  labApi: () => Promise<LabApi>;
+  /** set while a run's process accounting is on (switched off by stop()) */
+  procs: { counter?: ProcCounter };
+}
+
+/** One fleet size: lab up, the interleaved rounds, the report section. */
+async function benchSize(s: Shared, size: number): Promise<{ text: string; json: unknown; ok: boolean }> {
+  const { opts, tools, unavailable, floorJs, outDir, logDir, hostsRoot } = s;
+  let lab: LabInfo;
+  let started = false;
+  if (opts.labInfo) {
+    lab = JSON.parse(readFileSync(opts.labInfo, 'utf8')) as LabInfo;
+    log(`using the running lab '${lab.name}' (${lab.hosts.length} hosts) from ${opts.labInfo}`);
+    if (lab.hosts.length > size) lab = { ...lab, hosts: lab.hosts.slice(0, size) };
+  } else {
+    log(`starting lab '${LAB_NAME}' with ${size} fleet hosts`);
+    const t0 = Date.now();
+    lab = await (await s.labApi()).startLab({ name: LAB_NAME, fleet: size, ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}) });
+    started = true;
+    log(`lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  try {
+    lab = { ...lab, hosts: lab.hosts.filter((h) => h.kind !== 'full') };
+    if (lab.hosts.length < size) log(`only ${lab.hosts.length} fleet hosts available (asked for ${size})`);
+    const tag = `${lab.hosts.length}h`;
+    const p: Prepared = {
+      floorJs,
+      runbookInventory: lab.inventoryFile,
+      ansibleInventory: join(outDir, `ansible-inventory-${tag}.yml`),
+      jobDir: join(outDir, `jobs-${tag}`),
+      profDir: join(outDir, `prof-${tag}`),
+    };
+    mkdirSync(p.jobDir, { recursive: true });
+    writeAnsibleInventory(lab, p.ansibleInventory);
+
+    // ---- remote command counting (sshd's own log on each host), checked with one probe
+    let counter: CommandCounter | undefined;
+    if (!opts.labInfo) {
+      const n = await enableSessionLog(lab);
+      if (n > 0) log(`sshd LogLevel VERBOSE on ${n} hosts (to count remote commands)`);
+    }
+    const logs = existingLogs(sshdLogCandidates(lab));
+    if (logs.size === lab.hosts.length) {
+      const c = sshdLogCounter(logs);
+      const mark = c.mark();
+      const first = lab.hosts[0]!;
+      const probe = join(p.jobDir, 'probe.json');
+      writeFileSync(probe, JSON.stringify({ hosts: [first], user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root: '/nonexistent' }));
+      const r = spawnSync('node', [floorJs, probe, 'verify'], { cwd: REPO, timeout: 120_000, encoding: 'utf8' });
+      await sleep(200);
+      if (c.since(mark).total >= 1) counter = c;
+      else if (r.status !== 0) log(`the probe command on ${first.name} failed (${(r.stderr || '').trim().split('\n')[0] ?? ''}): remote commands not counted`);
+      else log('sshd logs exist but do not record sessions (LogLevel VERBOSE needed): remote commands not counted');
+    } else {
+      log(`no sshd log found for ${lab.hosts.length - logs.size} hosts: remote commands not counted`);
+    }
+
+    // ---- processes per host (process accounting), by each host's listening sshd
+    let procs: ProcCounter | undefined;
+    if (opts.procs) {
+      const byConf = new Map(lab.hosts.map((h) => [join(lab.stateDir, 'hosts', h.name, 'sshd_config'), h.name]));
+      const listeners = (): Map<number, string> => {
+        const m = new Map<number, string>();
+        for (const [conf, pid] of sshdListeners(lab.stateDir)) {
+          const h = byConf.get(conf);
+          if (h !== undefined) m.set(pid, h);
+        }
+        return m;
+      };
+      const got = startProcCounter(join(outDir, `acct-${tag}`), listeners, lab.hosts.map((h) => h.name));
+      if (typeof got === 'string') log(`${got}: processes per host not counted`);
+      else {
+        procs = got;
+        s.procs.counter = got;
+        log(`counting processes per host: ${got.method}`);
+      }
+    }
+
+    const context: Context = { hosts: lab.hosts.length, tasks: TASKS, unavailable };
+    const records: RunRecord[] = [];
+    const N = lab.hosts.length;
+    try {
+      for (let k = 1; k <= opts.runs; k++) {
+        for (const tool of tools) {
+          const root = `${hostsRoot}/${tag}/${tool}-r${k}`;
+          // 1777 like /tmp: the lab user creates its host directory here (shared filesystem);
+          // on hosts with their own filesystem the first task creates the whole path
+          mkdirSync(root, { recursive: true });
+          for (let d = root; d !== '/tmp'; d = dirname(d)) chmodSync(d, 0o1777);
+          writeFileSync(join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`), JSON.stringify({ hosts: lab.hosts, user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root }));
+          for (const phase of ['first', 'second'] as Phase[]) {
+            const { argv: cmd, env } = commandFor(tool, p, opts, root, phase);
+            const base = join(logDir, `${tag}-${tool}-r${k}-${phase}`);
+            const mark = counter?.mark();
+            const pmark = procs?.mark();
+            const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+            const m = await measure(cmd, { cwd: REPO, env, stdoutFile: `${base}.out`, stderrFile: `${base}.err`, timeoutMs: opts.timeoutS * 1000 });
+            rmSync(controlDir(root, phase), { recursive: true, force: true });
+            await sleep(300); // let sshd finish writing its log lines (and its processes exit)
+            const commands = counter && mark ? counter.since(mark) : null;
+            const procCount = procs && pmark !== undefined ? procs.since(pmark) : null;
+            const stdout = readFileSync(`${base}.out`, 'utf8');
+            const outcome = readOutcome(tool, stdout);
+            const hostsOk = tool === 'runbook' || tool === 'baseline' ? recapHostsOk(stdout) : null;
+            let ok = m.exitCode === 0 && (outcome === null || (outcome.failed === 0 && outcome.unreachable === 0)) && (hostsOk === null || hostsOk === N);
+            let note: string | undefined;
+            if (!ok) {
+              const err = readFileSync(`${base}.err`, 'utf8').split('\n').filter((l) => l.trim() !== '' && !/^\d+\.\d+ /.test(l));
+              note = `exit ${m.exitCode}${outcome ? `, failed ${outcome.failed}, unreachable ${outcome.unreachable}` : ''}${hostsOk !== null && hostsOk !== N ? `, ${hostsOk}/${N} hosts ok` : ''}${err[0] ? `: ${err[0].slice(0, 140)}` : ''}`;
+            }
+            if (phase === 'second' && k === 1 && ok) {
+              const v = verify(p, lab, root, opts.verify);
+              if (v) {
+                ok = false;
+                note = v;
+              }
+            }
+            records.push({ tool, phase, run: k, measurement: m, commands, procs: procCount, outcome, hostsOk, ok, load, ...(note ? { note } : {}) });
+            const cpu = m.cpuUserMs + m.cpuSysMs;
+            log(
+              `${tag} ${tool} round ${k}/${opts.runs} ${phase} (load ${load.toFixed(1)}): ${(m.wallMs / 1000).toFixed(2)} s wall, ${(cpu / 1000).toFixed(2)} s CPU` +
+                `${commands && commands.total > 0 ? ` (${(cpu / commands.total).toFixed(3)} ms/cmd)` : ''}, ` +
+                `${(m.maxRssKiB / 1024).toFixed(0)} MiB max RSS, cmds/host ${commands ? `${commands.median} (max ${commands.max})` : 'n/a'}` +
+                `${procCount ? `, procs/host ${procCount.median} (max ${procCount.max})` : ''}` +
+                `${outcome ? `, changed ${outcome.changed}` : ''}${ok ? '' : ` — FAILED: ${note ?? ''}`}`,
+            );
+            rmSync(root, { recursive: true, force: true, maxRetries: 0 });
+            await sleep(700);
+          }
+          rmSync(root, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      procs?.stop();
+      s.procs.counter = undefined;
+    }
+
+    const rows = summarise(records);
+    const loads = records.map((r) => r.load ?? 0).sort((a, b) => a - b);
+    const loadText = loads.length ? `load average at run starts ${loads[0]?.toFixed(1)}–${loads[loads.length - 1]?.toFixed(1)}` : '';
+    const text = [
+      `## Fleet benchmark: ${N} hosts × ${TASKS} tasks, ${opts.runs} interleaved rounds (medians, [min–max])`,
+      '',
+      loadText,
+      '',
+      table(rows, context),
+      '',
+      'Ratios (medians):',
+      ratios(rows),
+      '',
+      'Processes started on the hosts beyond the floor (per host, by command name):',
+      extraProcesses(rows),
+      '',
+      'Targets:',
+      targets(rows, context),
+    ].join('\n');
+    return { text, json: { hosts: N, rows, records }, ok: records.every((r) => r.ok) };
+  } finally {
+    if (started) {
+      log(`stopping lab '${LAB_NAME}'`);
+      await (await s.labApi()).stopLab(LAB_NAME).catch((e: unknown) => log(`stopLab failed: ${(e as Error).message}`));
+    }
+  }
+}
+
 
 async function main(argv: string[]): Promise<number> {
   let opts: Options | undefined;
@@ -415,7 +645,7 @@ async function main(argv: string[]): Promise<number> {
   }
   writeFileSync(lockFile, `${process.pid}\n`);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const outDir = join(BENCH, 'results', `${stamp}-${opts.hosts}h`);
+  const outDir = join(BENCH, 'results', `${stamp}-${opts.sizes.join('+')}h`);
   const logDir = join(outDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const hostsRoot = `/tmp/runbook-bench/${stamp}`;
@@ -432,6 +662,10 @@ async function main(argv: string[]): Promise<number> {
       if (opts.tools.includes('runbook-tty')) unavailable['runbook-tty'] = why;
     }
   }
+  if (opts.tools.includes('baseline') && opts.baselineDir) {
+    const why = prepareRunbook(opts.build, opts.baselineDir);
+    if (why) unavailable.baseline = why;
+  }
   if (opts.tools.includes('runbook-tty') && sh('command -v script') === '') unavailable['runbook-tty'] = '`script` (util-linux) not installed';
   const tools = opts.tools.filter((t) => !unavailable[t]);
   for (const [t, why] of Object.entries(unavailable)) log(`${t}: not available: ${why}`);
@@ -439,16 +673,26 @@ async function main(argv: string[]): Promise<number> {
   // inside the repository so `import 'ssh2'` resolves; results/ is gitignored
   const floorJs = await buildFloor(join(BENCH, 'results', '.build'));
 
-  // ---- the lab: started here (and always stopped), or given
   let labApi: LabApi | undefined;
-  let lab: LabInfo;
+  const shared: Shared = {
+    opts,
+    tools,
+    unavailable,
+    floorJs,
+    outDir,
+    logDir,
+    hostsRoot,
+    labApi: async () => (labApi ??= await loadLabApi()),
+    procs: {},
+  };
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       killActive();
+      shared.procs.counter?.stop();
       rmSync(lockFile, { force: true });
       rmSync(hostsRoot, { recursive: true, force: true });
-      if (labApi) {
+      if (labApi && !opts.labInfo) {
         log(`stopping lab '${LAB_NAME}'`);
         await labApi.stopLab(LAB_NAME).catch((e: unknown) => log(`stopLab failed: ${(e as Error).message}`));
       }
@@ -463,131 +707,46 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    if (opts.labInfo) {
-      lab = JSON.parse(readFileSync(opts.labInfo, 'utf8')) as LabInfo;
-      log(`using the running lab '${lab.name}' (${lab.hosts.length} hosts) from ${opts.labInfo}`);
-      if (lab.hosts.length > opts.hosts) lab = { ...lab, hosts: lab.hosts.slice(0, opts.hosts) };
-    } else {
-      labApi = await loadLabApi();
-      log(`starting lab '${LAB_NAME}' with ${opts.hosts} fleet hosts`);
-      const t0 = Date.now();
-      lab = await labApi.startLab({ name: LAB_NAME, fleet: opts.hosts, ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}) });
-      log(`lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const sections: string[] = [];
+    const sizes: unknown[] = [];
+    let ok = true;
+    for (const size of opts.sizes) {
+      const r = await benchSize(shared, size);
+      sections.push(r.text);
+      sizes.push(r.json);
+      ok &&= r.ok;
     }
-    lab = { ...lab, hosts: lab.hosts.filter((h) => h.kind !== 'full') };
-    if (lab.hosts.length < opts.hosts) log(`only ${lab.hosts.length} fleet hosts available (asked for ${opts.hosts})`);
-
-    const p: Prepared = {
-      floorJs,
-      runbookInventory: lab.inventoryFile,
-      ansibleInventory: join(outDir, 'ansible-inventory.yml'),
-      jobDir: join(outDir, 'jobs'),
-      profDir: join(outDir, 'prof'),
-    };
-    mkdirSync(p.jobDir, { recursive: true });
-    writeAnsibleInventory(lab, p.ansibleInventory);
-
-    // ---- remote command counting (sshd's own log on each host), checked with one probe
-    let counter: CommandCounter | undefined;
-    if (!opts.labInfo) {
-      const n = await enableSessionLog(lab);
-      if (n > 0) log(`sshd LogLevel VERBOSE on ${n} hosts (to count remote commands)`);
+    let validate: ReturnType<typeof timeValidate> | undefined;
+    if (opts.validate && !unavailable.runbook) {
+      validate = timeValidate(opts.runbookDir, 7);
+      log(`runbook validate (shipped playbooks): ${validate.medianMs.toFixed(0)} ms median`);
     }
-    const logs = existingLogs(sshdLogCandidates(lab));
-    if (logs.size === lab.hosts.length) {
-      const c = sshdLogCounter(logs);
-      const mark = c.mark();
-      const first = lab.hosts[0]!;
-      const probe = join(p.jobDir, 'probe.json');
-      writeFileSync(probe, JSON.stringify({ hosts: [first], user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root: '/nonexistent' }));
-      const r = spawnSync('node', [floorJs, probe, 'verify'], { cwd: REPO, timeout: 120_000, encoding: 'utf8' });
-      await sleep(200);
-      if (c.since(mark).total >= 1) counter = c;
-      else if (r.status !== 0) log(`the probe command on ${first.name} failed (${(r.stderr || '').trim().split('\n')[0] ?? ''}): remote commands not counted`);
-      else log('sshd logs exist but do not record sessions (LogLevel VERBOSE needed): remote commands not counted');
-    } else {
-      log(`no sshd log found for ${lab.hosts.length - logs.size} hosts: remote commands not counted`);
-    }
-
-    const context: Context = { hosts: lab.hosts.length, tasks: TASKS, unavailable };
-    const records: RunRecord[] = [];
-    const N = lab.hosts.length;
-    for (let k = 1; k <= opts.runs; k++) {
-      for (const tool of tools) {
-        const root = `${hostsRoot}/${tool}-r${k}`;
-        // 1777 like /tmp: the lab user creates its host directory here (shared filesystem);
-        // on hosts with their own filesystem the first task creates the whole path
-        mkdirSync(root, { recursive: true });
-        for (let d = root; d !== '/tmp'; d = dirname(d)) chmodSync(d, 0o1777);
-        writeFileSync(join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`), JSON.stringify({ hosts: lab.hosts, user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root }));
-        for (const phase of ['first', 'second'] as Phase[]) {
-          const { argv: cmd, env } = commandFor(tool, p, opts, root, phase);
-          const base = join(logDir, `${tool}-r${k}-${phase}`);
-          const mark = counter?.mark();
-          const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-          const m = await measure(cmd, { cwd: REPO, env, stdoutFile: `${base}.out`, stderrFile: `${base}.err`, timeoutMs: opts.timeoutS * 1000 });
-          rmSync(controlDir(root, phase), { recursive: true, force: true });
-          await sleep(300); // let sshd finish writing its log lines
-          const commands = counter && mark ? counter.since(mark) : null;
-          const stdout = readFileSync(`${base}.out`, 'utf8');
-          const outcome = readOutcome(tool, stdout);
-          let ok = m.exitCode === 0 && (outcome === null || (outcome.failed === 0 && outcome.unreachable === 0));
-          let note: string | undefined;
-          if (!ok) {
-            const err = readFileSync(`${base}.err`, 'utf8').split('\n').filter((l) => l.trim() !== '' && !/^\d+\.\d+ /.test(l));
-            note = `exit ${m.exitCode}${outcome ? `, failed ${outcome.failed}, unreachable ${outcome.unreachable}` : ''}${err[0] ? `: ${err[0].slice(0, 140)}` : ''}`;
-          }
-          if (phase === 'second' && k === 1 && ok) {
-            const v = verify(p, lab, root, opts.verify);
-            if (v) {
-              ok = false;
-              note = v;
-            }
-          }
-          records.push({ tool, phase, run: k, measurement: m, commands, outcome, ok, load, ...(note ? { note } : {}) });
-          log(
-            `${tool} run ${k}/${opts.runs} ${phase} (load ${load.toFixed(1)}): ${(m.wallMs / 1000).toFixed(2)} s wall, ${((m.cpuUserMs + m.cpuSysMs) / 1000).toFixed(2)} s CPU, ` +
-              `${(m.maxRssKiB / 1024).toFixed(0)} MiB max RSS, cmds/host ${commands ? `${commands.median} (max ${commands.max})` : 'n/a'}` +
-              `${outcome ? `, changed ${outcome.changed}` : ''}${ok ? '' : ` — FAILED: ${note ?? ''}`}`,
-          );
-          await sleep(700);
-        }
-      }
-    }
-
-    // ---- report
-    const rows = summarise(records);
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${sh('uname -sr')}`;
     const versions = {
       node: process.version,
-      ansible: sh('ansible-playbook --version 2>/dev/null | head -1'),
+      ansible: opts.tools.includes('ansible') ? sh('ansible-playbook --version 2>/dev/null | head -1') : 'not run',
       openssh: sh('ssh -V 2>&1'),
-      runbookCommit: opts.runbookDir === REPO ? sh(`git -C '${REPO}' rev-parse --short HEAD 2>/dev/null`) : opts.runbookDir,
+      runbookCommit: opts.runbookDir === REPO ? sh(`git -C '${REPO}' rev-parse --short HEAD 2>/dev/null`) + (sh(`git -C '${REPO}' status --porcelain -- src bench`) ? ' (+ uncommitted changes)' : '') : opts.runbookDir,
+      ...(opts.baselineDir ? { baseline: opts.baselineDir } : {}),
     };
-    const cpuSource = records[0]?.measurement.cpuSource ?? 'n/a';
-    const loads = records.map((r) => r.load ?? 0).sort((a, b) => a - b);
-    const loadText = loads.length ? `load average at run starts ${loads[0]?.toFixed(1)}–${loads[loads.length - 1]?.toFixed(1)}` : '';
     const text = [
-      `## Fleet benchmark: ${N} hosts × ${TASKS} tasks, ${opts.runs} runs (medians)`,
+      `# Fleet benchmark`,
       '',
-      `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.ansible} · ${versions.openssh} · runbook ${versions.runbookCommit}${opts.runbookArgs.length ? ` (${opts.runbookArgs.join(' ')})` : ''} · forks ${opts.forks} · ${loadText}`,
+      `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.openssh} · runbook ${versions.runbookCommit}${opts.runbookArgs.length ? ` (${opts.runbookArgs.join(' ')})` : ''}${opts.baselineDir ? ` · baseline ${opts.baselineDir}` : ''} · forks ${opts.forks === opts.hosts ? '= hosts' : opts.forks}`,
       '',
-      table(rows, context),
+      ...sections.flatMap((t) => [t, '']),
+      validate
+        ? `\`runbook validate\` of the shipped playbooks (startup included), 7 runs: ${validate.medianMs.toFixed(0)} ms median [${validate.minMs.toFixed(0)}–${validate.maxMs.toFixed(0)}] → ${validate.ok ? (validate.medianMs < 300 ? 'met' : 'MISSED') : `FAILED (${validate.note ?? ''})`} (target < 300 ms)`
+        : '',
       '',
-      'Ratios (medians of wall time):',
-      ratios(rows),
-      '',
-      'Targets:',
-      targets(rows, context),
-      '',
-      `CPU time and tree peak: ${cpuSource === 'rusage' ? 'getrusage of waited children (/usr/bin/time); no cgroup available' : `${cpuSource} of the tool's whole process tree (includes detached ssh masters)`}. ` +
-        'Max RSS: /usr/bin/time %M, the largest single process. ' +
-        `Remote commands: ${counter ? counter.method : 'not counted (no sshd VERBOSE log)'}.`,
+      'CPU time and tree peak: the tool\'s cgroup (its whole process tree). CPU per remote command = that CPU (startup included) / the remote commands counted on the hosts. ' +
+        'Max RSS: /usr/bin/time %M, the largest single process. Remote commands: sshd VERBOSE "Starting session" lines. Processes: BSD process accounting, descendants of each host\'s sshd (its per-connection sshd processes included). ' +
+        'Wall time on a shared machine depends on its load (see the load averages); CPU, commands and processes do not, or much less.',
     ].join('\n');
     writeFileSync(join(outDir, 'results.md'), `${text}\n`);
-    writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, versions, options: opts, hosts: N, tasks: TASKS, unavailable, rows, records }, null, 1)}\n`);
+    writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, versions, options: opts, tasks: TASKS, unavailable, sizes, validate }, null, 1)}\n`);
     process.stdout.write(`\n${text}\n\nresults: ${outDir}/results.{md,json}\n`);
-    return records.every((r) => r.ok) ? 0 : 2;
+    return ok && (validate?.ok ?? true) ? 0 : 2;
   } catch (e) {
     log(`error: ${(e as Error).message}`);
     return 1;

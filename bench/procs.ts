@@ -1,0 +1,159 @@
+// Counting the processes a tool makes the hosts start, the same way for every tool: on the hosts'
+// side, from the kernel's BSD process accounting (acct(2), one 64-byte acct_v3 record per process
+// when it exits, with its pid, parent pid and command name). Lab fleet hosts share this machine's
+// pid namespace, so every process a host's sshd starts (its per-connection sshd processes, the
+// login shell of each channel, and whatever that shell runs) is a descendant of the host's
+// listening sshd: a run's processes per host are the records written during the run whose
+// ancestry reaches that listener. Load from other work on the machine adds records, never
+// descendants of the bench's own sshds, so the count does not depend on load.
+//
+// acct(2) has no wrapper in Node: python3 (ctypes) switches accounting on and off. It is
+// machine-wide (per pid namespace) while on; the harness switches it off at the end, also on
+// error and Ctrl-C.
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { median } from './report.js';
+
+const RECORD = 64;
+
+export interface ProcCount {
+  /** processes started per host during the run: min, median, max over hosts */
+  min: number;
+  median: number;
+  max: number;
+  total: number;
+  /** command names (acct's 15-character comm) over all hosts, per host on average */
+  byName: Record<string, number>;
+}
+
+export interface ProcCounter {
+  method: string;
+  mark(): number;
+  /** processes per host started since `mark` (records are written at exit: call after the run) */
+  since(mark: number): ProcCount;
+  stop(): void;
+}
+
+function acctCall(file: string | null): string | undefined {
+  const arg = file === null ? 'None' : `${JSON.stringify(file)}.encode()`;
+  const r = spawnSync('python3', ['-c', `import ctypes,os,sys\nl=ctypes.CDLL(None,use_errno=True)\nif l.acct(${arg})!=0: sys.exit(os.strerror(ctypes.get_errno()))`], { encoding: 'utf8' });
+  if (r.error) return r.error.message;
+  return r.status === 0 ? undefined : (r.stderr.trim() || `exit ${String(r.status)}`);
+}
+
+interface Rec {
+  pid: number;
+  ppid: number;
+  comm: string;
+}
+
+function readRecords(file: string, from: number): Rec[] {
+  let end: number;
+  try {
+    end = statSync(file).size;
+  } catch {
+    return [];
+  }
+  end -= (end - from) % RECORD;
+  if (end <= from) return [];
+  const buf = Buffer.alloc(end - from);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    closeSync(fd);
+  }
+  const out: Rec[] = [];
+  for (let o = 0; o + RECORD <= buf.length; o += RECORD) {
+    // acct_v3: flag u8, version u8, tty u16, exitcode u32, uid u32, gid u32, pid u32, ppid u32, ... comm[16] at 48
+    if (buf[o + 1] !== 3) continue;
+    const comm = buf.subarray(o + 48, o + 64);
+    const nul = comm.indexOf(0);
+    out.push({ pid: buf.readUInt32LE(o + 16), ppid: buf.readUInt32LE(o + 20), comm: comm.toString('latin1', 0, nul === -1 ? 16 : nul) });
+  }
+  return out;
+}
+
+/**
+ * Which host each record belongs to: walk up the parents. A parent exits after its children
+ * (or is still alive: the listener), so a record's parent is the first later record with that
+ * pid; pids are reused within a long run (pid_max is 32768 here), which this ordering handles.
+ */
+export function attribute(recs: readonly Rec[], listeners: ReadonlyMap<number, string>): Array<string | undefined> {
+  const byPid = new Map<number, number[]>();
+  recs.forEach((r, i) => {
+    const l = byPid.get(r.pid);
+    if (l) l.push(i);
+    else byPid.set(r.pid, [i]);
+  });
+  const host: Array<string | undefined | null> = recs.map(() => null);
+  const resolve = (i: number): string | undefined => {
+    const chain: number[] = [];
+    let cur: number | undefined = i;
+    let found: string | undefined;
+    while (cur !== undefined) {
+      const known = host[cur];
+      if (known !== null && known !== undefined) {
+        found = known;
+        break;
+      }
+      if (known === undefined) break; // already resolved as nobody's
+      chain.push(cur);
+      const r: Rec = recs[cur]!;
+      const root = listeners.get(r.ppid);
+      if (root !== undefined) {
+        found = root;
+        break;
+      }
+      const idx: number = cur;
+      cur = byPid.get(r.ppid)?.find((j) => j > idx);
+    }
+    for (const c of chain) host[c] = found;
+    return found;
+  };
+  return recs.map((_, i) => resolve(i));
+}
+
+/** Switch process accounting on into `file`; undefined with the reason when it cannot be. */
+export function startProcCounter(file: string, listeners: () => ReadonlyMap<number, string>, hosts: readonly string[]): ProcCounter | string {
+  writeFileSync(file, '');
+  const why = acctCall(file);
+  if (why) return `process accounting unavailable (acct: ${why})`;
+  let stopped = false;
+  return {
+    method: 'BSD process accounting (acct v3): processes whose ancestry reaches a host\'s listening sshd',
+    mark: () => {
+      try {
+        return statSync(file).size;
+      } catch {
+        return 0;
+      }
+    },
+    since: (mark) => {
+      const recs = readRecords(file, mark);
+      const owner = attribute(recs, listeners());
+      const per = new Map<string, number>(hosts.map((h) => [h, 0]));
+      const names = new Map<string, number>();
+      owner.forEach((h, i) => {
+        if (h === undefined) return;
+        per.set(h, (per.get(h) ?? 0) + 1);
+        const c = recs[i]!.comm;
+        names.set(c, (names.get(c) ?? 0) + 1);
+      });
+      const counts = [...per.values()];
+      const n = Math.max(1, hosts.length);
+      return {
+        min: counts.length ? Math.min(...counts) : 0,
+        median: median(counts),
+        max: counts.length ? Math.max(...counts) : 0,
+        total: counts.reduce((a, b) => a + b, 0),
+        byName: Object.fromEntries([...names].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round((v / n) * 100) / 100])),
+      };
+    },
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      acctCall(null);
+    },
+  };
+}
