@@ -94,6 +94,7 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
     warn: (message) => run.emit({ type: 'warning', host: h.name, msg: message }),
     progress: (message) => run.emit({ type: 'progress', host: h.name, task: ref, msg: message }),
     onResult: (r) => (lastExec = r),
+    ...(run.options.interact ? { interact: run.options.interact } : {}),
     onOutput: (stream, chunk) => {
       if (!call.noLog) run.emit({ type: 'output', host: h.name, task: ref, stream, chunk });
     },

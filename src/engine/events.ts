@@ -72,6 +72,10 @@ export type RunEvent =
   /** a task took the host out of this run for now (weekly certificate budget): it fits from `from` (ISO time) */
   | { type: 'host_deferred'; host: string; from: string; reason: string }
   | { type: 'play_end'; play: string; index: number; stopped?: string }
+  /** a serial batch ended (its handlers too): how each host ended, and why the rollout stops here if it does */
+  | { type: 'batch_end'; play: string; batch: number; batches: number; hosts: Record<string, 'ok' | 'failed' | 'unreachable' | 'stopped' | 'deferred'>; stopped?: string }
+  /** the rollout asked for approval after a batch: the decision, who made it, how long it waited */
+  | { type: 'approval'; play: string; batch: number; decision: 'continue' | 'stop'; by: 'operator' | 'timeout' | 'non-interactive' | 'interrupted'; waitedMs: number }
   | {
       type: 'recap';
       hosts: Record<string, HostStats>;

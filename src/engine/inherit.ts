@@ -20,6 +20,8 @@ export interface Inherited {
   delegateTo?: unknown;
   delegateFacts?: boolean;
   connection?: string;
+  /** `throttle`: at most this many hosts run the task at once */
+  throttle?: number;
   /** inside `rescue`: ansible_failed_task and ansible_failed_result (data, never re-rendered) */
   rescueVars?: Record<string, unknown>;
 }
@@ -55,6 +57,7 @@ export function inherit(parent: Inherited, k: Step): Inherited {
     ...pick('delegateTo', k.delegateTo ?? parent.delegateTo),
     ...pick('delegateFacts', k.delegateFacts ?? parent.delegateFacts),
     ...pick('connection', k.connection ?? parent.connection),
+    ...pick('throttle', k.throttle ?? parent.throttle),
     ...pick('rescueVars', parent.rescueVars),
     ...pick('roles', k.role && k.role.path !== parent.roles?.[0]?.path ? [k.role, ...(parent.roles ?? [])] : parent.roles),
   };

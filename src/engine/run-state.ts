@@ -12,6 +12,7 @@ import type { Lockstep } from './lockstep.js';
 import type { TaskOutcome } from './outcome.js';
 import type { PlayPlan, RunPlan } from './plan.js';
 import type { EngineEvent, Failure } from './tally.js';
+import type { Throttles } from './throttle.js';
 import type { RunOptions } from './types.js';
 
 /** A host's state for the whole run. */
@@ -89,6 +90,10 @@ export interface RunState {
   readonly currentBatch: BatchRun | undefined;
   /** bumped whenever a host's state changes (cache key for play_hosts) */
   stateVersion: number;
+  /** `throttle:` semaphores, one per task */
+  readonly throttles: Throttles;
+  /** the failure budget and fail_fast (src/engine/budget.ts): marks the batch fatal when the rollout must stop */
+  checkRollout(br: BatchRun): void;
   host(name: string): HostRun;
   /** masks secrets, tells the reporter (public events) and the tally */
   emit<E extends EngineEvent>(event: E): E;

@@ -30,6 +30,10 @@ import type { RunOptions } from './types.js';
 import { hostScope } from './vars.js';
 import { addSecret } from './secrets.js';
 import { checkMaxFail, runHost, runTask } from './walk.js';
+import { approvalDue, awaitApproval, type BatchSummary } from './approval.js';
+import { budgetExceeded, budgetRule, ruleIsActive } from './budget.js';
+import { orderHosts } from './order.js';
+import { Throttles } from './throttle.js';
 
 /** Variable a playbook sets (set_fact) to publish values in the recap's `outputs` (and so in --json). */
 export const OUTPUTS_VAR = 'runbook_outputs';
@@ -60,8 +64,13 @@ class Run implements RunState {
   );
   currentBatch: BatchRun | undefined;
   stateVersion = 0;
+  readonly throttles = new Throttles();
+  /** the failure budget's totals, recounted when a host's state changed */
+  private counted: { version: number; failed: string[]; unreachable: string[] } | undefined;
   private readonly hosts = new Map<string, HostRun>();
   private readonly batches = new Set<BatchRun>();
+  /** each host's last host_end state (stopped or not, for batch_end) */
+  private readonly hostEnds = new Map<string, string>();
   private readonly tally = createTally();
   private stopping_ = false;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -90,6 +99,9 @@ class Run implements RunState {
       for (const g of h.groups) (this.groups[g] ??= []).push(h.name);
     }
     this.groups.all ??= [...inventory.hosts.keys()];
+    // --resume: hosts the interrupted run lost stay out of the rollout, as they would have
+    for (const n of options.resume?.failed ?? []) if (inventory.hosts.has(n)) this.host(n).state = 'failed';
+    for (const n of options.resume?.unreachable ?? []) if (inventory.hosts.has(n)) this.host(n).state = 'unreachable';
     for (const k of PASSWORD_VARS) {
       const v = options.extraVars?.[k];
       if (typeof v === 'string' && v.length > 0 && !v.includes('{{')) addSecret(this.secrets, v);
@@ -117,7 +129,7 @@ class Run implements RunState {
     signal?.addEventListener('abort', onStop, { once: true });
     this.options.killSignal?.addEventListener('abort', onKill, { once: true });
     try {
-      this.emit({ type: 'run_start', playbook: this.playbook.file, hosts: this.plan.hosts, check: this.options.check ?? false, time: new Date().toISOString() });
+      this.emit({ type: 'run_start', playbook: this.playbook.file, hosts: this.runHosts(), check: this.options.check ?? false, time: new Date().toISOString() });
       for (const play of this.plan.plays) {
         if (this.stopping) break;
         if (await this.runPlay(play)) break;
@@ -143,25 +155,30 @@ class Run implements RunState {
     this.graceTimer = setTimeout(() => this.killer.abort(), this.options.graceMs ?? 5000);
   }
 
-  /** Returns true when the whole run must stop (max_fail_percentage, any_errors_fatal, Ctrl-C). */
+  /** Returns true when the whole run must stop (max_fail_percentage, any_errors_fatal, failure budget, refused approval, Ctrl-C). */
   private async runPlay(plan: PlayPlan): Promise<boolean> {
     const { play, index } = plan;
+    const { order, batches: planned } = this.playBatches(plan);
     // hosts that failed or were unreachable in an earlier play sit out the later ones (Ansible)
-    const hosts = plan.hosts.map((n) => this.host(n)).filter((h) => h.state === 'ok');
+    const hosts = order.map((n) => this.host(n)).filter((h) => h.state === 'ok');
     this.emit({ type: 'play_start', play: play.name, index, hosts: hosts.map((h) => h.name), tasks: plan.taskCount });
     if (hosts.length === 0) {
-      this.emit({ type: 'warning', msg: `play "${play.name}": no hosts to run on (pattern "${plan.pattern}")` });
+      if (!this.options.resume?.plays[index]) this.emit({ type: 'warning', msg: `play "${play.name}": no hosts to run on (pattern "${plan.pattern}")` });
       this.emit({ type: 'play_end', play: play.name, index });
       return false;
     }
-    const batches = splitBatches(hosts, play.serial);
+    const ok = new Set(hosts.map((h) => h.name));
+    // batch numbers stay those of the whole rollout (a resumed run skips the finished ones)
+    const batches = planned.map((b, bi) => ({ number: bi + 1, hosts: b.filter((n) => ok.has(n)).map((n) => this.host(n)) })).filter((b) => b.hosts.length > 0);
+    const total = planned.length;
     let stopped: string | undefined;
-    for (const [bi, batch] of batches.entries()) {
+    for (const [i, { number, hosts: batch }] of batches.entries()) {
       if (this.stopping) {
         stopped = 'interrupted';
         break;
       }
-      this.emit({ type: 'batch_start', play: play.name, batch: bi + 1, batches: batches.length, hosts: batch.map((h) => h.name) });
+      const bi = number - 1;
+      this.emit({ type: 'batch_start', play: play.name, batch: number, batches: total, hosts: batch.map((h) => h.name) });
       const br: BatchRun = {
         plan,
         play,
@@ -180,6 +197,7 @@ class Run implements RunState {
         this.batches.delete(br);
       }
       pendingHandlers(this, br);
+      const last = i === batches.length - 1;
       // deferred hosts (weekly certificate budget) did not fail
       const bad = batch.filter((h) => h.state === 'failed' || h.state === 'unreachable').length;
       const pct = (bad * 100) / batch.length;
@@ -188,11 +206,97 @@ class Run implements RunState {
       else if (play.maxFailPercentage !== undefined && pct > play.maxFailPercentage) {
         checkMaxFail(br);
         stopped = br.fatal;
-      } else if (bad === batch.length && bi < batches.length - 1) stopped = `every host of batch ${bi + 1} failed or was unreachable`;
+      } else {
+        // a failure in the batch's last task (or a handler) meets the budget here
+        this.checkRollout(br);
+        if (br.fatal) stopped = br.fatal;
+        else if (bad === batch.length && !last) stopped = `every host of batch ${number} failed or was unreachable`;
+      }
+      const states = Object.fromEntries(batch.map((h) => [h.name, this.endState(h)] as const));
+      this.emit({ type: 'batch_end', play: play.name, batch: number, batches: total, hosts: states, ...(stopped ? { stopped } : {}) });
       if (stopped || br.ended === 'play') break;
+      const next = batches[i + 1];
+      if (next && approvalDue(play, this.options.approval, number, total)) {
+        const summary = this.batchSummary(plan, number, total, batch, states, next.hosts.map((h) => h.name));
+        const outcome = await awaitApproval(summary, this.options.approval, this.options.approve, this.stopped);
+        this.emit({ type: 'approval', play: play.name, batch: number, ...outcome });
+        if (outcome.decision === 'stop') {
+          stopped = `approval ${outcome.by === 'operator' ? 'refused by the operator' : outcome.by === 'timeout' ? 'timed out' : outcome.by === 'interrupted' ? 'interrupted (Ctrl-C)' : 'not given: the run is not interactive'} after batch ${number}`;
+          // a refused rollout ends as Ctrl-C between batches does: the retry file lists every host not done
+          if (!this.stopping) this.emit({ type: 'interrupted' });
+          break;
+        }
+      }
     }
     this.emit({ type: 'play_end', play: play.name, index, ...(stopped ? { stopped } : {}) });
     return stopped !== undefined;
+  }
+
+  /** The play's host order (`order:`, or the interrupted run's on --resume) and its serial batches. */
+  private playBatches(plan: PlayPlan): { order: string[]; batches: string[][] } {
+    const prior = this.options.resume?.plays[plan.index];
+    if (!prior) {
+      const order = orderHosts(plan.hosts, plan.play.order);
+      return { order, batches: splitBatches(order.filter((n) => this.host(n).state === 'ok'), plan.play.serial) };
+    }
+    // the same batches as the interrupted run (cut from the same list), less the hosts it finished
+    const done = new Set(prior.done);
+    const planned = new Set(plan.hosts);
+    const batches = splitBatches(prior.hosts, plan.play.serial).map((b) => b.filter((n) => planned.has(n) && !done.has(n)));
+    return { order: batches.flat(), batches };
+  }
+
+  /** Hosts this run may work on: on --resume, not those the interrupted run finished in every play. */
+  private runHosts(): string[] {
+    const resume = this.options.resume;
+    if (!resume) return this.plan.hosts;
+    const out = new Set(resume.failed.concat(resume.unreachable));
+    return this.plan.hosts.filter((n) => !out.has(n) && this.plan.plays.some((p) => p.hosts.includes(n) && !(resume.plays[p.index]?.done.includes(n) ?? false)));
+  }
+
+  /** How the host ended the batch: its state, or `stopped` when the batch stopped it before its last task. */
+  private endState(h: HostRun): BatchSummary['hosts'][number]['state'] {
+    if (h.state !== 'ok') return h.state;
+    return this.hostEnds.get(h.name) === 'stopped' ? 'stopped' : 'ok';
+  }
+
+  private batchSummary(plan: PlayPlan, batch: number, batches: number, hosts: HostRun[], states: Record<string, BatchSummary['hosts'][number]['state']>, next: string[]): BatchSummary {
+    const recap = this.tally.recap({ durationMs: 0 });
+    const names = new Set(hosts.map((h) => h.name));
+    const summary: BatchSummary = {
+      play: plan.play.name,
+      playIndex: plan.index,
+      batch,
+      batches,
+      hosts: hosts.map((h) => ({ host: h.name, state: states[h.name] ?? 'ok', stats: recap.hosts[h.name] ?? { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } })),
+      failures: recap.failures.filter((f) => names.has(f.host)),
+      next,
+    };
+    return this.secrets.length > 0 ? maskDeep(summary, this.secrets) : summary;
+  }
+
+  /** The failure budget and fail_fast for the batch's play: the batch turns fatal when the rollout must stop. */
+  checkRollout(br: BatchRun): void {
+    if (br.fatal) return;
+    const rule = budgetRule(br.play, this.options.rollout);
+    if (!ruleIsActive(rule)) return;
+    if (this.counted?.version !== this.stateVersion) {
+      const failed = [...(this.options.resume?.failed ?? [])];
+      const unreachable = [...(this.options.resume?.unreachable ?? [])];
+      const prior = new Set([...failed, ...unreachable]);
+      for (const h of this.hosts.values()) {
+        if (prior.has(h.name)) continue;
+        if (h.state === 'failed') failed.push(h.name);
+        else if (h.state === 'unreachable') unreachable.push(h.name);
+      }
+      this.counted = { version: this.stateVersion, failed, unreachable };
+    }
+    const inBatch = {
+      failed: br.hosts.filter((h) => h.state === 'failed').map((h) => h.name),
+      unreachable: br.hosts.filter((h) => h.state === 'unreachable').map((h) => h.name),
+    };
+    const why = budgetExceeded(rule, this.counted, inBatch, br.batchIndex + 1);
+    if (why !== undefined) br.fatal = why;
   }
 
   private async finish(): Promise<RecapEvent> {
@@ -209,6 +313,7 @@ class Run implements RunState {
 
   emit<E extends EngineEvent>(event: E): E {
     this.tally.add(event);
+    if (event.type === 'host_end') this.hostEnds.set(event.host, event.state);
     // tally-only events (host_failed, rescued, ...) are not for reporters
     if (!isRunEvent(event)) return event;
     const e = this.secrets.length > 0 ? maskDeep(event, this.secrets) : event;

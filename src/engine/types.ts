@@ -3,9 +3,11 @@
 // real SSH hosts and against in-memory hosts in unit tests.
 import type { HostFacts } from '../facts/types.js';
 import type { InventoryHost } from '../inventory/types.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import type { Interact, ModuleDefinition } from '../modules/types.js';
 import type { Transport } from '../transport/types.js';
 import type { TaskRef } from './events.js';
+import type { ApprovalOptions, ApproveFn } from './approval.js';
+import type { RolloutLimits } from './budget.js';
 
 export interface RunOptions {
   /** `--limit` patterns (`web*`, `a:!b`, `@retry-file`); all must match (intersection, like Ansible) */
@@ -63,4 +65,23 @@ export interface RunOptions {
   readFile?: (path: string) => Promise<string>;
   /** `--step`: asked once per task and batch before it starts; false skips the task there */
   step?: (task: TaskRef) => Promise<boolean>;
+  /** the failure budget's flags (`--max-fail`, `--max-unreachable`, `--count-unreachable`, `--fail-fast`); they win over the play's keywords */
+  rollout?: RolloutLimits;
+  /** approval between batches: after which batches, interactive or not, timeout (src/engine/approval.ts) */
+  approval?: ApprovalOptions;
+  /** asks the operator after a batch (the CLI, on its terminal); the engine never reads stdin */
+  approve?: ApproveFn;
+  /** `--resume`: what an interrupted run of the same playbook already did (src/store/history.ts builds it) */
+  resume?: ResumePoint;
+  /** the `pause` module's terminal: undefined or not interactive in CI / without a TTY (prompts are skipped) */
+  interact?: Interact;
+}
+
+/** What an interrupted run already did, for `--resume`. */
+export interface ResumePoint {
+  /** per play index the interrupted run reached: its hosts in the order it took them, and the hosts done with the play */
+  plays: Record<number, { hosts: string[]; done: string[] }>;
+  /** hosts that failed or were unreachable: out of the rollout, and counted by the failure budget */
+  failed: string[];
+  unreachable: string[];
 }

@@ -15,6 +15,8 @@ import type { BatchRun, HostRun, RunState } from './run-state.js';
 import { tagsSelected } from './tags.js';
 import type { TaskStep } from './task-call.js';
 
+const PAUSE = new Set(['pause', 'ansible.builtin.pause', 'ansible.legacy.pause']);
+
 /** One host's run of one batch's play; reports the host's end (host_end). */
 export async function runHost(run: RunState, h: HostRun, br: BatchRun): Promise<void> {
   const play = br.play;
@@ -94,8 +96,14 @@ export async function runTask(parentStep: TaskStep): Promise<StepOutcome> {
   if (gate !== undefined) return gate;
   if (!handler && isMeta(task.module)) return runMeta(step, () => flushHandlers(run, br, h, task, runTask));
   if (!handler && run.options.step && !(await stepAnswer(run, br, task))) return 'ok';
-  if (inh.runOnce) return runOnce(step);
-  return withFork(run, () => executeTask(step));
+  // pause runs once for the batch, as Ansible's (it bypasses the host loop)
+  if (inh.runOnce || PAUSE.has(task.module)) return runOnce(step);
+  const endTurn = await run.throttles.acquire(task, inh.throttle);
+  try {
+    return await withFork(run, () => executeTask(step));
+  } finally {
+    endTurn();
+  }
 }
 
 /** Fact gathering: an engine step of its own, before the play's tasks, tagged `always`. */
@@ -113,7 +121,10 @@ async function passGate(run: RunState, h: HostRun, br: BatchRun, pos: number | u
   if (run.stopping || br.fatal) return 'stopped';
   if (br.ended) return endHost(h);
   if (br.lockstep && pos !== undefined) await br.lockstep.arrive(h.name, pos);
-  if (!handler) checkMaxFail(br);
+  if (!handler) {
+    checkMaxFail(br);
+    run.checkRollout(br);
+  }
   if (run.stopping || br.fatal) return 'stopped';
   if (br.ended) return endHost(h);
   if (h.state === 'unreachable') return 'unreachable';

@@ -36,6 +36,8 @@ export interface ModuleContextSpec {
   searchPath?: readonly string[];
   warn(message: string): void;
   progress(message: string): void;
+  /** the operator's terminal (pause) */
+  interact?: ModuleContext['interact'];
   /** every command, before it runs */
   onCommand?(command: ShellCommand): void;
   /** every command's result */
@@ -102,5 +104,6 @@ export function createModuleContext(spec: ModuleContextSpec): ModuleContext {
     warn: (message) => spec.warn(message),
     progress: (message) => spec.progress(message),
     ...(spec.signal ? { signal: spec.signal } : {}),
+    ...(spec.interact ? { interact: spec.interact } : {}),
   };
 }

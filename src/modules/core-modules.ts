@@ -5,6 +5,7 @@ import { assertModule, failModule, setFactModule } from './assert.js';
 import { commandModule, rawModule, shellModule } from './command.js';
 import { copyModule } from './copy.js';
 import { debugModule } from './debug.js';
+import { pauseModule } from './pause.js';
 import { fileModule } from './file.js';
 import { lineinfileModule } from './lineinfile.js';
 import { metaModule } from './meta.js';
@@ -44,6 +45,7 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   assertModule,
   failModule,
   debugModule,
+  pauseModule,
   setFactModule,
   pingModule,
   metaModule,

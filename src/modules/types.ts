@@ -83,6 +83,17 @@ export interface ModuleContext {
   /** a progress note for long steps ("waiting for dpkg lock") */
   progress(message: string): void;
   signal?: AbortSignal;
+  /** the operator's terminal (the `pause` module); absent or not interactive in CI / without a TTY */
+  interact?: Interact;
+}
+
+/** The operator's terminal as a module sees it; the engine passes the CLI's (RunOptions.interact). */
+export interface Interact {
+  interactive: boolean;
+  /** shows `text`, reads one line (not echoed when echo is false); rejects when `signal` aborts */
+  prompt(text: string, echo: boolean, signal: AbortSignal): Promise<string>;
+  /** a line for the operator */
+  say(text: string): void;
 }
 
 export interface ModuleDoc {

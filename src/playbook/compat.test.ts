@@ -26,7 +26,7 @@ describe('collection-qualified names', () => {
   it('module names resolve under ansible.builtin. and ansible.legacy. where Ansible has them there, only there', () => {
     // ansible-core's own modules among runbook's; the rest (community.general, runbook's own) have no ansible.builtin name
     const builtin = new Set(['command', 'shell', 'raw', 'file', 'copy', 'template', 'lineinfile', 'stat', 'apt', 'package', 'service', 'systemd', 'systemd_service', 'sysvinit', 'wait_for', 'uri', 'assert', 'fail', 'debug', 'set_fact', 'ping', 'meta',
-      'blockinfile', 'replace', 'cron', 'tempfile', 'slurp', 'fetch', 'find', 'get_url', 'unarchive', 'script']);
+      'blockinfile', 'replace', 'cron', 'tempfile', 'slurp', 'fetch', 'find', 'get_url', 'unarchive', 'script', 'pause']);
     expect(getModule('ansible.builtin.ufw')).toBeUndefined();
     for (const m of allModules()) {
       for (const n of [m.name, ...(m.aliases ?? [])].filter((x) => !x.includes('.'))) {

@@ -541,7 +541,29 @@ class Loader {
     if (valid.has('remote_user')) play.remoteUser = String(item.remote_user);
     if (valid.has('become_method')) this.checkBecomeMethod(y, [...path, 'become_method'], item.become_method);
     if (maxFail !== undefined) play.maxFailPercentage = maxFail;
+    this.rolloutKeywords(item, valid, play);
     return play;
+  }
+
+  /** Issue 18's play keywords (failure budget, fail_fast, order, approval), already schema-checked. */
+  rolloutKeywords(item: Obj, valid: Set<string>, play: Play): void {
+    const int = (k: string): number | undefined => (valid.has(k) ? toInt(item[k]) : undefined);
+    const total = int('max_fail_total');
+    if (total !== undefined) play.maxFailTotal = total;
+    const unreachable = int('max_unreachable_total');
+    if (unreachable !== undefined) play.maxUnreachableTotal = unreachable;
+    const count = valid.has('count_unreachable') ? toBool(item.count_unreachable) : undefined;
+    if (count !== undefined) play.countUnreachable = count;
+    const fast = valid.has('fail_fast') ? toBool(item.fail_fast) : undefined;
+    if (fast !== undefined) play.failFast = fast;
+    if (valid.has('order')) play.order = item.order as NonNullable<Play['order']>;
+    if (valid.has('approve_batches')) {
+      const a = item.approve_batches;
+      if (a === 'all') play.approveBatches = 'all';
+      else if (a === 'first') play.approveBatches = [1];
+      else if (typeof a === 'number') play.approveBatches = [a];
+      else if (Array.isArray(a)) play.approveBatches = a.filter((x): x is number => typeof x === 'number');
+    }
   }
 
   /** import_tasks inside handlers: the imported tasks are handlers; blocks are not. */
@@ -609,6 +631,10 @@ class Loader {
     if (valid.has('timeout')) {
       const t = toInt(obj.timeout);
       if (t !== undefined) k.timeout = t;
+    }
+    if (valid.has('throttle')) {
+      const t = toInt(obj.throttle);
+      if (t !== undefined && t > 0) k.throttle = t;
     }
     return k;
   }

@@ -163,6 +163,7 @@ export const COMMON_TASK_KEYWORDS: Record<string, KeywordSpec> = {
   environment: kw('environment', 'environment variables for the commands of this task'),
   vars: kw('vars', 'variables for this task'),
   timeout: kw('non-negative-integer', 'seconds before the task is failed'),
+  throttle: kw('non-negative-integer', 'at most this many hosts run this task at once (0: no limit beyond forks)'),
 };
 
 /** Keywords only for tasks that call a module. */
@@ -242,6 +243,22 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
     example: '30',
     description: 'stop the rollout when more than this share of a batch failed',
   },
+  max_fail_total: kw('non-negative-integer', 'failed hosts tolerated across all batches of the rollout; the next failure stops it (no later batch starts)'),
+  max_unreachable_total: kw('non-negative-integer', 'unreachable hosts tolerated across all batches (counted apart from failures); the next one stops the rollout'),
+  count_unreachable: kw('boolean', 'unreachable hosts count as failures for max_fail_total and fail_fast (default false: counted apart)'),
+  fail_fast: kw('boolean', 'stop the rollout at the first failed host of a batch: no host starts another task, no later batch starts'),
+  approve_batches: {
+    schema: { anyOf: [{ type: 'string', enum: ['all', 'first', 'none'] }, { type: 'integer', minimum: 1 }, { type: 'array', items: { type: 'integer', minimum: 1 } }] },
+    expect: 'first, all, none, a batch number or a list of batch numbers',
+    example: 'first',
+    description: "pause after these batches for the operator's approval (first: after the canary); never waits in CI unless --approve-ci says what to do",
+  },
+  order: {
+    schema: { type: 'string', enum: ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] },
+    expect: 'one of: inventory, reverse_inventory, sorted, reverse_sorted, shuffle',
+    example: 'sorted',
+    description: 'the order hosts are taken in (and so split into serial batches)',
+  },
   any_errors_fatal: kw('boolean', 'stop every host when one fails'),
   strategy: {
     schema: { type: 'string', enum: ['linear', 'free'] },
@@ -263,7 +280,6 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   import_role: 'roles are not supported; use import_tasks with task files',
   include: 'the old `include` was removed from Ansible too; use import_tasks',
   action: 'write the module name as the key instead of `action:`',
-  throttle: 'throttle is not supported; use `serial:` on the play',
   collections: 'collections are not used; modules are built in',
   with_fileglob: 'with_fileglob is not supported; list the files',
   with_nested: 'with_nested is not supported; nest import_tasks with loops',

@@ -40,6 +40,8 @@ export interface TaskKeywords {
   timeout?: number;
   /** set on what was loaded from a role (its tasks, handlers, the block standing for it): role_name, role_path, ansible_search_path */
   role?: RoleRef;
+  /** `throttle`: at most this many hosts run the task at once (src/engine/throttle.ts) */
+  throttle?: number;
   /** where the task/block starts in its file */
   location: SourceLocation;
   /** dot path in its file, e.g. `0.tasks.3` */
@@ -100,6 +102,18 @@ export interface Play {
   /** batch sizes: numbers or percent strings like '30%'; empty = all hosts at once */
   serial: Serial;
   maxFailPercentage?: number;
+  /** `max_fail_total`: failed hosts tolerated across all batches of the run (src/engine/budget.ts) */
+  maxFailTotal?: number;
+  /** `max_unreachable_total`: unreachable hosts tolerated across all batches (counted apart from failures) */
+  maxUnreachableTotal?: number;
+  /** `count_unreachable`: unreachable hosts also count against max_fail_total and fail_fast */
+  countUnreachable?: boolean;
+  /** `fail_fast`: the first failed host of a batch stops the rollout */
+  failFast?: boolean;
+  /** `order`: the order hosts run in (src/engine/order.ts) */
+  order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
+  /** `approve_batches`: pause for the operator's approval after these batches (1-based) or all of them */
+  approveBatches?: number[] | 'all';
   anyErrorsFatal: boolean;
   strategy: 'linear' | 'free';
   tags: string[];

@@ -94,6 +94,24 @@ export const eventsSchema: SchemaObject = {
     event('handler_notified', ['host', 'handler', 'by'], { host: str, handler: str, by: taskRef }, 'a changed task notified a handler'),
     event('host_end', ['host', 'state'], { host: str, state: { enum: ['ok', 'failed', 'unreachable', 'stopped', 'deferred'] } }, 'a host finished its tasks in the batch (handlers may follow)'),
     event('host_deferred', ['host', 'from', 'reason'], { host: str, from: { type: 'string', description: 'ISO time from which the host fits' }, reason: str }, 'a task took the host out of this run for now (weekly certificate budget)'),
+    event(
+      'batch_end',
+      ['play', 'batch', 'batches', 'hosts'],
+      {
+        play: str,
+        batch: { type: 'integer', minimum: 1 },
+        batches: { type: 'integer', minimum: 1 },
+        hosts: { type: 'object', additionalProperties: { enum: ['ok', 'failed', 'unreachable', 'stopped', 'deferred'] } },
+        stopped: { type: 'string', description: 'why the rollout stops after this batch' },
+      },
+      'a serial batch ended (its handlers too)',
+    ),
+    event(
+      'approval',
+      ['play', 'batch', 'decision', 'by', 'waitedMs'],
+      { play: str, batch: { type: 'integer', minimum: 1 }, decision: { enum: ['continue', 'stop'] }, by: { enum: ['operator', 'timeout', 'non-interactive', 'interrupted'] }, waitedMs: int },
+      'the rollout asked for approval after a batch',
+    ),
     event('play_end', ['play', 'index'], { play: str, index: int, stopped: { type: 'string', description: 'why the rollout stopped here' } }, 'a play ended'),
     event(
       'recap',
