@@ -24,6 +24,7 @@ import { formatAdhocHosts, formatListing } from '../list.js';
 import { checkStepPossible, confirmRun, createStepper } from '../ask.js';
 import { createJunitReporter } from '../../report/junit.js';
 import type { LoadOptions } from '../../playbook/load.js';
+import { variableWarnings } from '../var-hints.js';
 import { defaultStorePath } from '../../store/paths.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 
@@ -166,6 +167,9 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   const loaded = adhoc ? await adhoc.load(loadOptions) : await loadPlaybooks(args.positionals.map((p) => resolve(io.cwd, p)), loadOptions);
   if (loaded.warnings.length > 0) io.stderr.write(revealed(formatDiagnostics(loaded.warnings)));
   if (!loaded.ok) throw new ValidationError(formatDiagnostics(loaded.errors), loaded.errors);
+  // misspelt variables: a warning with the nearest known name, before anything runs
+  const varWarnings = variableWarnings(loaded.playbook, inventory, Object.keys(extraVars), (f) => relativeShown(io.cwd, f));
+  if (varWarnings.length > 0) io.stderr.write(revealed(formatDiagnostics(varWarnings)));
 
   const [{ planRun }, { runPlaybook }, { createInterrupt }, { gatherFacts }, { createTransport, resolveConnection }] = await Promise.all([
     import('../../engine/plan.js'),

@@ -10,6 +10,14 @@ import type { Inventory } from '../../inventory/types.js';
 import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { hostPatternHint } from '../hints.js';
+import { variableWarnings } from '../var-hints.js';
+import { relative } from 'node:path';
+
+/** A file as the loader shows it: relative to the working directory when inside it. */
+function shownPath(file: string): string {
+  const r = relative(process.cwd(), file);
+  return r !== '' && !r.startsWith('..') ? r : file;
+}
 import { EXIT, RunbookError, UsageError } from '../../util/errors.js';
 import { visible, visibleLine } from '../../util/visible.js';
 import { VAULT_HELP, VAULT_OPTIONS, maskedIo, withVaultArgs } from './vault.js';
@@ -113,6 +121,8 @@ Editors: add this first line to a playbook for completion and inline errors
 
     for (const file of playbooks) {
       const r = await loadPlaybook(file, matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {});
+      // with an inventory every variable source can be seen: misspelt variables get a suggestion
+      if (r.ok && inv !== undefined) r.warnings.push(...variableWarnings(r.playbook, inv, [], shownPath));
       if (r.warnings.length > 0) out(formatDiagnostics(r.warnings, undefined, { color }));
       if (r.ok) {
         const plays = r.playbook.plays.length;
