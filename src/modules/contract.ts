@@ -38,6 +38,8 @@ export interface Plan {
   /** directory the commands run in */
   cwd?: string;
   timeoutMs?: number;
+  /** values masked in the commands' output and errors (a token the command sends) */
+  secrets?: string[];
   /** a note shown while the commands run (long steps) */
   progress?: string;
   /** a progress note shown once when the commands' output matches (apt waiting for the dpkg lock) */
@@ -98,6 +100,11 @@ export interface FastPath<S> {
 /** A plan that changes nothing. */
 export function noop(msg: string, data?: Record<string, unknown>): Plan {
   return { commands: [], msg, data };
+}
+
+/** A module without check-mode support under --check: skipped, in Ansible's words. */
+export function noCheckMode(module: string): Plan {
+  return { commands: [], skipped: true, changed: false, msg: `remote module (${module}) does not support check mode` };
 }
 
 /** A plan that fails without touching the host (bad state: e.g. "not a directory"). */

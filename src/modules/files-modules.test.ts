@@ -11,6 +11,10 @@ import { cronJobLine, editCrontab } from './cron.js';
 import { editBlock } from './blockinfile.js';
 import { planSlurp } from './slurp.js';
 import type { Plan } from './contract.js';
+import { runLocal } from './testing/local-context.js';
+import { uriModule } from './uri.js';
+import { waitForModule } from './wait-for.js';
+import { pingModule } from './ping.js';
 
 function entry(path: string, type: string, mode: number, size: number, mtime: number, extra: Partial<FoundEntry> = {}): FoundEntry {
   return { path, type, targetType: type, mode, size, uid: 0, gid: 0, owner: 'root', group: 'adm', mtime, atime: mtime, ctime: mtime, dev: 1, inode: 2, nlink: 1, linkTarget: '', ...extra };
@@ -125,5 +129,21 @@ describe('blockinfile and slurp', () => {
   });
   it('slurp registers content, encoding and source', () => {
     expect(planSlurp({ src: '/etc/hostname' }, { kind: 'content', base64: 'aG9zdDEK' }).data).toEqual({ content: 'aG9zdDEK', encoding: 'base64', source: '/etc/hostname' });
+  });
+});
+
+describe('issue 11: uri, wait_for, ping on the one contract', () => {
+  it('uri under --check sends nothing and is skipped with Ansible\'s message', async () => {
+    const r = await runLocal(uriModule, { url: 'http://127.0.0.1:9/never' }, { check: true });
+    expect(r.commands).toEqual([]);
+    expect(r.result).toMatchObject({ changed: false, skipped: true, msg: 'remote module (uri) does not support check mode' });
+  });
+  it('wait_for and ping still run in --check (they change nothing), one command each', async () => {
+    const w = await runLocal(waitForModule, { path: '/', timeout: 2 }, { check: true });
+    expect(w.commands).toHaveLength(1);
+    expect(w.result).toMatchObject({ changed: false, data: { path: '/', state: 'started', elapsed: 0 } });
+    const p = await runLocal(pingModule, {}, { check: true });
+    expect(p.commands).toHaveLength(1);
+    expect(p.result.data).toEqual({ ping: 'pong' });
   });
 });

@@ -1,8 +1,11 @@
 // package: Ansible's generic package module. runbook manages Debian-family hosts, so on a host
-// whose package manager is apt it is the apt module (same probe, planner and messages); on any
-// other host it fails and names the package manager the facts found, instead of guessing.
-import { aptModule, type AptArgs } from './apt.js';
-import type { ModuleDefinition, ModuleResult } from './types.js';
+// whose package manager is apt it is the apt module (same probe, planner and messages, as the
+// plan's next step); on any other host it fails and names the package manager the facts found,
+// instead of guessing.
+import { aptModule, planAptTask, type AptArgs } from './apt.js';
+import type { AptState } from '../facts/deb-packages.js';
+import { gatheredFacts, known, type HostFacts } from '../facts/types.js';
+import { failPlan, step, type Plan, type PlanEnv } from './contract.js';
 import { listSchema } from './util/args.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
@@ -14,7 +17,22 @@ export interface PackageArgs {
   use?: 'auto' | 'apt';
 }
 
-export const packageModule: ModuleDefinition<PackageArgs> = defineModule({
+type Manager = Pick<HostFacts, 'pkgMgr'> | undefined;
+
+export function planPackage(args: PackageArgs, facts: Manager, env: PlanEnv): Plan {
+  const manager = facts?.pkgMgr ?? 'unknown';
+  if (manager !== 'apt') {
+    return failPlan(
+      `package: this host's package manager is ${manager === 'unknown' ? 'unknown (no apt-get, dnf, yum or apk found)' : `\`${manager}\``}; runbook's package module supports apt only (Debian/Ubuntu hosts)`,
+    );
+  }
+  const apt: AptArgs = { name: args.name, state: args.state ?? 'present' };
+  // apt's own probe (the same single command the apt module sends)
+  const probe = aptModule.probe?.(apt, env) ?? known<AptState>({ packages: {} });
+  return { commands: [], msg: '', next: step(probe, (st) => planAptTask(apt, st, env)) };
+}
+
+export const packageModule = defineModule<PackageArgs, Manager>({
   name: 'package',
   usesFacts: true,
   schema: moduleSchema({
@@ -37,17 +55,6 @@ export const packageModule: ModuleDefinition<PackageArgs> = defineModule({
     returns: { installed: 'packages installed or upgraded', removed: 'packages removed', stdout: 'package manager output', stderr: 'package manager errors' },
     example: '- package:\n    name: [curl, git]\n    state: present',
   },
-  async run(ctx, args): Promise<ModuleResult> {
-    let manager = 'apt';
-    if ((args.use ?? 'auto') === 'auto') manager = (await ctx.facts()).pkgMgr;
-    if (manager !== 'apt') {
-      return {
-        changed: false,
-        failed: true,
-        msg: `package: this host's package manager is ${manager === 'unknown' ? 'unknown (no apt-get, dnf, yum or apk found)' : `\`${manager}\``}; runbook's package module supports apt only (Debian/Ubuntu hosts)`,
-      };
-    }
-    const apt: AptArgs = { name: args.name, state: args.state ?? 'present' };
-    return aptModule.run(ctx, apt);
-  },
+  probe: (args) => ((args.use ?? 'auto') === 'auto' ? gatheredFacts : known<Manager>({ pkgMgr: 'apt' })),
+  plan: planPackage,
 });

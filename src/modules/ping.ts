@@ -1,7 +1,9 @@
 // ping: Ansible's connection test. One round trip through the host's shell (with the task's
-// become), returning `ping: pong` (or `data`); it never changes anything.
+// become), returning `ping: pong` (or `data`); it never changes anything. The round trip is the
+// module's probe, so it runs in --check too (as Ansible's ping does); the plan checks the answer.
 import { sh } from '../transport/command.js';
-import type { ModuleDefinition, ModuleResult } from './types.js';
+import type { Fact } from '../facts/types.js';
+import { failPlan, noop, type Plan } from './contract.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 
@@ -9,7 +11,25 @@ export interface PingArgs {
   data?: string;
 }
 
-export const pingModule: ModuleDefinition<PingArgs> = defineModule({
+export interface PingAnswer {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function pingFact(data: string): Fact<PingAnswer> {
+  return { name: 'ping', command: sh`printf '%s' ${data}`, parse: (stdout, stderr, exitCode) => ({ exitCode, stdout, stderr }) };
+}
+
+export function planPing(args: PingArgs, answer: PingAnswer | undefined): Plan {
+  const data = args.data ?? 'pong';
+  if (data === 'crash' || !answer) return failPlan('boom: the ping module was asked to fail (data=crash)');
+  if (answer.exitCode !== 0) return failPlan(`ping: the host answered with exit code ${String(answer.exitCode)}${answer.stderr.trim() !== '' ? `: ${answer.stderr.trim()}` : ''}`);
+  if (answer.stdout !== data) return failPlan(`ping: expected \`${data}\` back, got \`${answer.stdout.slice(0, 200)}\``);
+  return noop(data, { ping: data });
+}
+
+export const pingModule = defineModule<PingArgs, PingAnswer | undefined>({
   name: 'ping',
   schema: moduleSchema({
     properties: {
@@ -22,12 +42,6 @@ export const pingModule: ModuleDefinition<PingArgs> = defineModule({
     returns: { ping: 'the echoed `data` (`pong` by default)' },
     example: '- ping:\n- ansible.builtin.ping:\n    data: hello',
   },
-  async run(ctx, args): Promise<ModuleResult> {
-    const data = args.data ?? 'pong';
-    if (data === 'crash') return { changed: false, failed: true, msg: 'boom: the ping module was asked to fail (data=crash)' };
-    const r = await ctx.exec(sh`printf '%s' ${data}`);
-    if (r.exitCode !== 0) return { changed: false, failed: true, msg: `ping: the host answered with exit code ${String(r.exitCode)}${r.stderr.trim() !== '' ? `: ${r.stderr.trim()}` : ''}` };
-    if (r.stdout !== data) return { changed: false, failed: true, msg: `ping: expected \`${data}\` back, got \`${r.stdout.slice(0, 200)}\`` };
-    return { changed: false, msg: data, data: { ping: data } };
-  },
+  probe: (args) => ((args.data ?? 'pong') === 'crash' ? undefined : pingFact(args.data ?? 'pong')),
+  plan: planPing,
 });

@@ -70,6 +70,7 @@ async function runCommands(ctx: ModuleContext, plan: Plan): Promise<CommandOutco
   if (plan.stdin !== undefined) options.stdin = plan.stdin;
   if (plan.cwd !== undefined) options.cwd = plan.cwd;
   if (plan.timeoutMs !== undefined) options.timeoutMs = plan.timeoutMs;
+  if (plan.secrets?.length) options.secrets = plan.secrets;
   const watch = plan.watch;
   if (watch) {
     let noted = false;

@@ -2,7 +2,7 @@
 // task's user), its path registered. Like Ansible's module it does not run in --check (it could
 // only invent a path); the task is skipped there with Ansible's message.
 import { sh } from '../transport/command.js';
-import { failPlan, type CommandOutcome, type Plan, type PlanEnv } from './contract.js';
+import { failPlan, noCheckMode, type CommandOutcome, type Plan, type PlanEnv } from './contract.js';
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 
@@ -11,11 +11,6 @@ export interface TempfileArgs {
   path?: string;
   prefix?: string;
   suffix?: string;
-}
-
-/** What a module without check-mode support reports under --check (Ansible's words). */
-export function noCheckMode(name: string): Plan {
-  return { commands: [], skipped: true, changed: false, msg: `remote module (${name}) does not support check mode` };
 }
 
 export function planTempfile(args: TempfileArgs, _state: undefined, env: PlanEnv): Plan {

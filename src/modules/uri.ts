@@ -2,10 +2,10 @@
 // One remote command: curl writes headers and body to a temp dir, then both are printed with
 // markers (the body base64-encoded so any bytes survive).
 import { raw, sh, ShellCommand } from '../transport/command.js';
-import type { ModuleDefinition, ModuleResult } from './types.js';
+import { failPlan, noCheckMode, type CommandOutcome, type Plan, type PlanEnv } from './contract.js';
 import { boolSchema, toBool } from './util/args.js';
 import { moduleSchema } from './util/schema.js';
-import { defineModule } from './runner.js';
+import { defineModule, FAIL_MARKER } from './runner.js';
 
 export interface UriArgs {
   url: string;
@@ -162,10 +162,11 @@ export function parseUriOutput(stdout: string): UriResponse {
 
 const RESERVED = new Set(['status', 'url', 'msg', 'changed', 'failed', 'content', 'json', 'headers', 'redirected', 'elapsed', 'cookies']);
 
-export function uriResult(args: UriArgs, req: UriRequest, res: UriResponse, stderr: string, elapsedS: number): ModuleResult {
+/** What the response means: Ansible's registered values, a failure when the status is not one of status_code. */
+export function uriResult(args: UriArgs, req: UriRequest, res: UriResponse, stderr: string, elapsedS: number): Plan {
   if (res.curlRc !== 0 && res.status === 0) {
     const why = stderr.trim().split('\n').pop() ?? `curl exit ${res.curlRc}`;
-    return { changed: false, failed: true, msg: `Request failed: ${why.replace(/^curl: \(\d+\) /, '')}`, data: { status: -1, url: args.url, elapsed: elapsedS } };
+    return failPlan(`Request failed: ${why.replace(/^curl: \(\d+\) /, '')}`, { status: -1, url: args.url, elapsed: elapsedS });
   }
   const data: Record<string, unknown> = {
     status: res.status,
@@ -192,10 +193,37 @@ export function uriResult(args: UriArgs, req: UriRequest, res: UriResponse, stde
   }
   const ok = req.statusCodes.includes(res.status);
   const msg = ok ? `OK (${res.body.length} bytes)` : `Status code was ${res.status} and not [${req.statusCodes.join(', ')}]: ${req.method} ${args.url}`;
-  return { changed: false, failed: !ok, msg, data };
+  return { commands: [], changed: false, failed: !ok, msg, data };
 }
 
-export const uriModule: ModuleDefinition<UriArgs> = defineModule({
+/**
+ * The request as a plan: curl's one command, its outcome read by `after`. Ansible's uri does
+ * not support check mode, so under --check the task is skipped (no request is sent, not even a GET).
+ */
+export function planUri(args: UriArgs, _state: undefined, env: PlanEnv): Plan {
+  const req = buildUriRequest(args);
+  if (req.error !== undefined) return failPlan(req.error, { status: -1 });
+  if (env.check) return noCheckMode('uri');
+  const plan: Plan = {
+    commands: [req.command],
+    // a request is not a change to the host (Ansible's uri reports changed: false)
+    changed: false,
+    msg: `${req.method} ${args.url}`,
+    secrets: req.secrets,
+    timeoutMs: ((args.timeout ?? 30) + 30) * 1000,
+    after: (r: CommandOutcome): Plan => {
+      const marked = r.stderr.split('\n').find((l) => l.startsWith(FAIL_MARKER));
+      if (marked) return failPlan(marked.slice(FAIL_MARKER.length), { status: -1 });
+      if (r.exitCode === null || !r.stdout.includes('@@rc')) return failPlan(`uri: the request command did not complete: ${r.stderr.trim() || 'no output'}`, { status: -1 });
+      const elapsed = Math.round((r.end.getTime() - r.start.getTime()) / 100) / 10;
+      return uriResult(args, req, parseUriOutput(r.stdout), r.stderr, elapsed);
+    },
+  };
+  if (req.stdin !== undefined) plan.stdin = req.stdin;
+  return plan;
+}
+
+export const uriModule = defineModule<UriArgs, undefined>({
   name: 'uri',
   secretArgs: ['url_password', 'password'],
   schema: moduleSchema({
@@ -243,21 +271,9 @@ export const uriModule: ModuleDefinition<UriArgs> = defineModule({
     example: '- uri:\n    url: "http://{{ domain }}/"\n    follow_redirects: none\n    status_code: 301\n  register: http\n- assert:\n    that: http.location.startswith("https://")',
     notes: [
       'Needs curl on the host.',
-      'In --check, GET and HEAD requests still run (they change nothing); other methods are skipped.',
+      'Under --check the task is skipped and no request is sent (Ansible\'s uri does not support check mode).',
       'url_username/url_password and `headers` reach curl as a config file sent on stdin (kept in a private temp dir while the request runs), never on a command line: they do not show in the host\'s process list. The URL does: put no credentials or tokens in it.',
     ],
   },
-  async run(ctx, args): Promise<ModuleResult> {
-    const req = buildUriRequest(args);
-    if (req.error !== undefined) return { changed: false, failed: true, msg: req.error, data: { status: -1 } };
-    if (ctx.check && req.method !== 'GET' && req.method !== 'HEAD') {
-      return { changed: false, skipped: true, msg: `would send ${req.method} ${args.url} (not sent in --check)` };
-    }
-    const started = Date.now();
-    const r = await ctx.exec(req.command, { ...(req.stdin !== undefined ? { stdin: req.stdin } : {}), secrets: req.secrets, timeoutMs: ((args.timeout ?? 30) + 30) * 1000 });
-    const marked = r.stderr.split('\n').find((l) => l.startsWith('runbook-fail: '));
-    if (marked) return { changed: false, failed: true, msg: marked.slice(14), data: { status: -1 } };
-    if (r.exitCode === null || !r.stdout.includes('@@rc')) return { changed: false, failed: true, msg: `uri: the request command did not complete: ${r.stderr.trim() || 'no output'}`, data: { status: -1 } };
-    return uriResult(args, req, parseUriOutput(r.stdout), r.stderr, Math.round((Date.now() - started) / 100) / 10);
-  },
+  plan: planUri,
 });

@@ -1,10 +1,13 @@
 // wait_for: wait on the host until a TCP port opens or closes, or a path appears or goes away.
 // The whole wait is ONE remote command: a small shell loop (bash's /dev/tcp for ports, bounded
-// by `timeout` so a filtered port cannot hang a probe).
+// by `timeout` so a filtered port cannot hang a probe). Waiting changes nothing, so the loop is
+// the module's probe (it runs in --check too, as Ansible's wait_for does) and the plan reads
+// its outcome.
 import { sh, type ShellCommand } from '../transport/command.js';
-import type { ModuleDefinition, ModuleResult } from './types.js';
+import type { Fact } from '../facts/types.js';
+import { failPlan, noop, type Plan } from './contract.js';
 import { moduleSchema } from './util/schema.js';
-import { defineModule } from './runner.js';
+import { defineModule, FAIL_MARKER } from './runner.js';
 
 export interface WaitForArgs {
   host?: string;
@@ -43,7 +46,46 @@ export function waitForCommand(args: WaitForArgs): ShellCommand | { error: strin
   return sh`${needBash}sleep ${delay}; end=$(( $(date +%s) + ${timeout} )); while :; do if ${test}; then exit 0; fi; if [ "$(date +%s)" -ge "$end" ]; then exit 1; fi; sleep ${pause}; done`;
 }
 
-export const waitForModule: ModuleDefinition<WaitForArgs> = defineModule({
+/** How the wait ended: the loop's exit code, seconds waited (host clock), a marked reason. */
+export interface WaitOutcome {
+  rc: number | null;
+  elapsed: number;
+  marked?: string;
+}
+
+export function parseWait(stdout: string, stderr: string, exitCode: number | null): WaitOutcome {
+  const m = /@@wait (\d+) (\d+)/.exec(stdout);
+  const marked = stderr.split('\n').find((l) => l.startsWith(FAIL_MARKER));
+  const out: WaitOutcome = { rc: m ? Number(m[1]) : exitCode === 0 ? 1 : exitCode, elapsed: m ? Number(m[2]) : 0 };
+  if (marked) out.marked = marked.slice(FAIL_MARKER.length);
+  return out;
+}
+
+/** The wait as a host fact (no port and no path: a plain sleep of `timeout` seconds, as Ansible). */
+export function waitForFact(args: WaitForArgs): Fact<WaitOutcome> | undefined {
+  const loop = args.port === undefined && args.path === undefined ? sh`sleep ${(args.delay ?? 0) + (args.timeout ?? 300)}` : waitForCommand(args);
+  if ('error' in loop) return undefined;
+  return { name: 'wait_for', command: sh`_rb_s=$(date +%s); (${loop}); printf '@@wait %s %s\\n' "$?" "$(( $(date +%s) - _rb_s ))"`, parse: parseWait };
+}
+
+export function planWaitFor(args: WaitForArgs, w: WaitOutcome | undefined): Plan {
+  const state = args.state ?? 'started';
+  const data: Record<string, unknown> = { state };
+  if (args.port !== undefined) data.port = args.port;
+  if (args.path !== undefined) data.path = args.path;
+  if (args.search_regex !== undefined) data.search_regex = args.search_regex;
+  const cmd = args.port === undefined && args.path === undefined ? undefined : waitForCommand(args);
+  if (cmd && 'error' in cmd) return failPlan(cmd.error, data);
+  if (!w) return failPlan('wait_for: nothing to wait for', data);
+  data.elapsed = w.elapsed;
+  if (cmd === undefined) return noop(`waited ${args.timeout ?? 300}s`, data);
+  const target = args.port !== undefined ? `${args.host ?? '127.0.0.1'}:${args.port}` : args.path;
+  if (w.rc === 0) return noop(`${target} is ${state} (after ${w.elapsed}s)`, data);
+  if (w.marked !== undefined) return failPlan(w.marked, data);
+  return failPlan(args.msg ?? `Timeout when waiting for ${target} to be ${state} (${args.timeout ?? 300}s)`, data);
+}
+
+export const waitForModule = defineModule<WaitForArgs, WaitOutcome | undefined>({
   name: 'wait_for',
   schema: moduleSchema({
     properties: {
@@ -66,28 +108,11 @@ export const waitForModule: ModuleDefinition<WaitForArgs> = defineModule({
   }),
   doc: {
     short: 'Wait until a port opens or closes, or a file appears or goes away, on the host',
-    description: 'The wait is one remote command (a shell loop); ports are tried with bash\'s /dev/tcp under `timeout`, so it works without nc. Without port and path it just sleeps `timeout` seconds.',
-    returns: { elapsed: 'seconds waited', port: 'the port', path: 'the path', state: 'the state waited for' },
+    description: 'The wait is one remote command (a shell loop); ports are tried with bash\'s /dev/tcp under `timeout`, so it works without nc. Without port and path it just sleeps `timeout` seconds (on the host).',
+    returns: { elapsed: 'seconds waited (host clock)', port: 'the port', path: 'the path', state: 'the state waited for', search_regex: 'the search_regex' },
     example: '- wait_for:\n    port: 80\n    state: stopped\n    timeout: 30',
     notes: ['It also runs in --check: waiting changes nothing.'],
   },
-  async run(ctx, args): Promise<ModuleResult> {
-    const started = Date.now();
-    const data: Record<string, unknown> = { state: args.state ?? 'started' };
-    if (args.port !== undefined) data.port = args.port;
-    if (args.path !== undefined) data.path = args.path;
-    if (args.port === undefined && args.path === undefined) {
-      await new Promise((r) => setTimeout(r, ((args.delay ?? 0) + (args.timeout ?? 300)) * 1000));
-      return { changed: false, msg: `waited ${args.timeout ?? 300}s`, data: { elapsed: Math.round((Date.now() - started) / 1000) } };
-    }
-    const cmd = waitForCommand(args);
-    if ('error' in cmd) return { changed: false, failed: true, msg: cmd.error };
-    const r = await ctx.exec(cmd, { timeoutMs: ((args.timeout ?? 300) + (args.delay ?? 0) + 60) * 1000 });
-    data.elapsed = Math.round((Date.now() - started) / 1000);
-    const target = args.port !== undefined ? `${args.host ?? '127.0.0.1'}:${args.port}` : args.path;
-    if (r.ok) return { changed: false, msg: `${target} is ${data.state as string} (after ${data.elapsed as number}s)`, data };
-    const marked = r.stderr.split('\n').find((l) => l.startsWith('runbook-fail: '));
-    if (marked) return { changed: false, failed: true, msg: marked.slice(14), data };
-    return { changed: false, failed: true, msg: args.msg ?? `Timeout when waiting for ${target} to be ${data.state as string} (${args.timeout ?? 300}s)`, data };
-  },
+  probe: (args) => waitForFact(args),
+  plan: planWaitFor,
 });
