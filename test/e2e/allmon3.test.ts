@@ -5,20 +5,18 @@
 // paths in the JSON result; a second run changes nothing. Broken cases fail early, saying what
 // to fix, and leave the host as it was.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labSkipReason, startLab, stopLab, type LabInfo } from '../support/lab.js';
-import { changedTasks, failureText, hostSh, runbook, snapshot, taskResults, verifyHttps, writeInventory } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { labSkipReason, type LabInfo } from '../support/lab.js';
+import { changedTasks, failureText, hostSh, labSuite, runbook, snapshot, taskResults, verifyHttps, writeInventory } from './helpers.js';
 
 const LAB = 'e2e-allmon';
 const PLAYBOOK = 'playbooks/allmon3.yml';
 
 describe.skipIf(labSkipReason())('playbooks/allmon3.yml against Pebble', () => {
   let lab: LabInfo;
-  const timings: Record<string, number> = {};
-
-  beforeAll(async () => {
-    const t0 = Date.now();
-    lab = await startLab({
+  const timings = labSuite(
+    'allmon3',
+    {
       name: LAB,
       full: [
         { name: 'allmon', layer: 'apache' },
@@ -27,19 +25,16 @@ describe.skipIf(labSkipReason())('playbooks/allmon3.yml against Pebble', () => {
         { name: 'allbad', layer: 'apache' },
       ],
       acme: true,
-    });
-    // a stock node serves its dashboard with Apache on the default site
-    for (const h of ['allmon', 'allmon2', 'allbad']) {
-      const r = await hostSh(lab, h, 'service apache2 start >/dev/null 2>&1; pgrep -x apache2 >/dev/null');
-      expect(r.code, `apache2 on ${h}`).toBe(0);
-    }
-    timings.labUp = Date.now() - t0;
-  });
-
-  afterAll(async () => {
-    process.stderr.write(`[e2e allmon3] timings (ms): ${JSON.stringify(timings)}\n`);
-    await stopLab(LAB);
-  });
+    },
+    async (l) => {
+      lab = l;
+      // a stock node serves its dashboard with Apache on the default site
+      for (const h of ['allmon', 'allmon2', 'allbad']) {
+        const r = await hostSh(lab, h, 'service apache2 start >/dev/null 2>&1; pgrep -x apache2 >/dev/null');
+        expect(r.code, `apache2 on ${h}`).toBe(0);
+      }
+    },
+  );
 
   for (const [host, user] of [
     ['allmon', 'deploy'],

@@ -3,9 +3,9 @@
 // again, and the hooks are stored for renewals; the renewal dry run succeeds; the paths are in
 // the JSON result; a second run changes nothing. Broken cases (port 80 held with
 // free_port_80=false, a domain that does not resolve) fail early and leave the host as it was.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labSkipReason, startLab, stopLab, type LabInfo } from '../support/lab.js';
-import { changedTasks, failureText, hostSh, runbook, snapshot, taskResults, writeInventory } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { labSkipReason, type LabInfo } from '../support/lab.js';
+import { changedTasks, failureText, hostSh, labSuite, runbook, snapshot, taskResults, writeInventory } from './helpers.js';
 
 const LAB = 'e2e-dms';
 const PLAYBOOK = 'playbooks/dms.yml';
@@ -14,11 +14,9 @@ const APT = ['-e', 'certbot_install_method=apt'];
 
 describe.skipIf(labSkipReason())('playbooks/dms.yml against Pebble', () => {
   let lab: LabInfo;
-  const timings: Record<string, number> = {};
-
-  beforeAll(async () => {
-    const t0 = Date.now();
-    lab = await startLab({
+  const timings = labSuite(
+    'dms',
+    {
       name: LAB,
       full: [
         { name: 'dms', layer: 'apache' },
@@ -27,14 +25,11 @@ describe.skipIf(labSkipReason())('playbooks/dms.yml against Pebble', () => {
         { name: 'dmsbad', layer: 'apache' },
       ],
       acme: true,
-    });
-    timings.labUp = Date.now() - t0;
-  });
-
-  afterAll(async () => {
-    process.stderr.write(`[e2e dms] timings (ms): ${JSON.stringify(timings)}\n`);
-    await stopLab(LAB);
-  });
+    },
+    (l) => {
+      lab = l;
+    },
+  );
 
   it('deploy: Apache holds port 80; it is stopped for issuance, started again, and the hooks are stored', async () => {
     expect((await hostSh(lab, 'dms', 'service apache2 start >/dev/null 2>&1; pgrep -x apache2 >/dev/null')).code).toBe(0);

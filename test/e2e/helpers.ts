@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { RecapEvent, RunEvent, TaskResultEvent } from '../../src/report/events.js';
-import { labExec, type LabInfo } from '../support/lab.js';
+import { afterAll, beforeAll } from 'vitest';
+import { labExec, startLab, stopLab, type LabInfo, type StartLabOptions } from '../support/lab.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -163,4 +164,24 @@ export async function verifyHttps(lab: LabInfo, host: string): Promise<{ redirec
   const info = lab.hosts.find((h) => h.name === host);
   const issuer = await run('sh', ['-c', `echo | openssl s_client -connect ${info?.address ?? ''}:443 -servername ${domain} 2>/dev/null | openssl x509 -noout -issuer`]);
   return { redirect: http.stdout.trim(), status: (https.stdout.split('\n')[0] ?? '').trim() + (https.code === 0 ? '' : ` (curl exit ${String(https.code)}: ${https.stderr.trim()})`), hsts, issuer: issuer.stdout.trim() };
+}
+
+/**
+ * One lab instance for a describe block: started in beforeAll (then `ready`, e.g. services the
+ * suite needs), stopped in afterAll, with the suite's timings printed to stderr. Call it inside
+ * the describe; the returned record is where the suite writes its own timings.
+ */
+export function labSuite(label: string, options: StartLabOptions, ready: (lab: LabInfo) => void | Promise<void>): Record<string, number> {
+  const timings: Record<string, number> = {};
+  beforeAll(async () => {
+    const t0 = Date.now();
+    const lab = await startLab(options);
+    await ready(lab);
+    timings.labUp = Date.now() - t0;
+  });
+  afterAll(async () => {
+    process.stderr.write(`[e2e ${label}] timings (ms): ${JSON.stringify(timings)}\n`);
+    await stopLab(options.name);
+  });
+  return timings;
 }

@@ -11,13 +11,13 @@
 // as it was; a fleet larger than its weekly budget: what fits is certified, the rest DEFERRED
 // with its date (exit 8), a rerun of the retry file certifies exactly those; second runs change
 // nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { labSkipReason, startLab, stopLab, type LabInfo } from '../support/lab.js';
-import { changedTasks, curl, failureText, hostSh, runbook, snapshot, taskResults, verifyHttps, writeInventory, type HostEntry } from './helpers.js';
+import { labSkipReason, type LabInfo } from '../support/lab.js';
+import { changedTasks, curl, failureText, hostSh, labSuite, runbook, snapshot, taskResults, verifyHttps, writeInventory, type HostEntry } from './helpers.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -31,11 +31,9 @@ function playbook(tasks: unknown[], become = true): string {
 
 describe.skipIf(labSkipReason())('the nodes that exist: Debian 12/13, firewalld, a site behind its hub', () => {
   let lab: LabInfo;
-  const timings: Record<string, number> = {};
-
-  beforeAll(async () => {
-    const t0 = Date.now();
-    lab = await startLab({
+  const timings = labSuite(
+    'nodes',
+    {
       name: LAB,
       acme: true,
       dns: true,
@@ -44,14 +42,11 @@ describe.skipIf(labSkipReason())('the nodes that exist: Debian 12/13, firewalld,
         { name: 'fw13', release: '13', layer: 'firewalld', httpAllowed: false },
         { name: 'site13', release: '13', layer: 'apache', behind: 'hub12' },
       ],
-    });
-    timings.labUp = Date.now() - t0;
-  });
-
-  afterAll(async () => {
-    process.stderr.write(`[e2e nodes] timings (ms): ${JSON.stringify(timings)}\n`);
-    await stopLab(LAB);
-  });
+    },
+    (l) => {
+      lab = l;
+    },
+  );
 
   it('firewalld: opens http/https in the zone holding the interface (runtime and permanent), then changes nothing', async () => {
     const inv = writeInventory(lab, [{ name: 'fw13', user: 'deploy' }]);
