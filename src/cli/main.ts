@@ -34,6 +34,7 @@ ${exitCodesHelp()}
 Examples:
   runbook validate playbooks/allmon3.yml -i inventory.yml
   runbook apply playbooks/allmon3.yml -i inventory.yml --limit node1
+  runbook run all -m shell -a 'systemctl status apache2' -i inventory.yml
   runbook lab up --full allmon,dms
   runbook doc certbot
 `;
