@@ -22,6 +22,7 @@ import { dnsInfo, ensureDns, registerDnsNames, stopDns } from './dns.js';
 import { siteOf, siteSubnet } from './site.js';
 import { ensureCaOnFullHosts, fullHostDir, fullHostRunning, hostRelease, reconcileFull, removeInstanceCgroups, removeFullHosts, startFullHost, stopFullHost, stopAptProxy } from './full.js';
 import { ensureNeighbourCapacity, restoreNeighbourCapacity } from './neighbours.js';
+import { endRelay } from './slow-link.js';
 
 export type { LabInfo, LabHostInfo } from './types.js';
 export type { FullHostRequest, InitSystem } from './context.js';
@@ -260,6 +261,7 @@ export async function labDown(opts: { name?: string; log?: (line: string) => voi
       await stopFleetProcesses(state.fleet);
       await removeFullHosts(ctx, state.full);
       await stopAptProxy(ctx);
+      await endRelay(state);
     }
     // whatever is left in our namespaces (a crash between start and record) is ours
     const netns = listNetns(net.netnsPrefix);
@@ -439,6 +441,8 @@ export async function setHostLink(lab: Pick<LabInfo, 'stateDir' | 'name'>, host:
 }
 
 export { assertRouteOverBridge } from './net.js';
+export { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from './slow-link.js';
+export type { LinkCheck, SlowLinkOptions, SlowLinkStats } from './slow-link.js';
 
 /**
  * Claim an instance for this process (test runs): if another live process holds it (the same

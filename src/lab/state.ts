@@ -78,6 +78,15 @@ export interface SiteState {
   third: number;
 }
 
+/** The user-space slow link (slow-link.ts): its relay and the TUN devices per host. */
+export interface SlowLinkState {
+  relay: ProcRef;
+  hosts: Array<{ host: string; a: string; b: string }>;
+  delayMs: number;
+  lossPct: number;
+  rateKbit?: number;
+}
+
 export interface LabState {
   version: 1;
   name: string;
@@ -97,6 +106,7 @@ export interface LabState {
   dns?: DnsState;
   sites?: SiteState[];
   proxy?: ProcRef;
+  slowLink?: SlowLinkState;
 }
 
 export function statePath(stateDir: string): string {

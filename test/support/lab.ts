@@ -15,6 +15,9 @@ import type { FullHostRequest, LabExecResult } from '../../src/lab/index.js';
 export type { LabInfo, LabHostInfo } from '../../src/lab/types.js';
 export { labSkipReason } from './lab-env.js';
 export type { FullHostRequest, LabExecResult } from '../../src/lab/index.js';
+// a home uplink in user space (issue 18): latency, loss, optionally a bandwidth cap
+export { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from '../../src/lab/index.js';
+export type { LinkCheck, SlowLinkOptions, SlowLinkStats } from '../../src/lab/index.js';
 
 export interface StartLabOptions {
   /** instance name, unique per test file (bridge, subnet, namespaces derive from it) */
