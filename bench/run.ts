@@ -16,6 +16,7 @@ import { killActive, measure } from './measure.js';
 import type { Context, Outcome, Phase, RunRecord, ToolName } from './report.js';
 import { TOOLS, extraProcesses, median, ratios, summarise, table, targets } from './report.js';
 import { startProcCounter } from './procs.js';
+import { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from '../src/lab/index.js';
 import type { ProcCounter } from './procs.js';
 import { renderAppConf } from './tasks.js';
 
@@ -37,6 +38,10 @@ const USAGE = `usage: npm run bench -- [options]
                      interleaved with this one: an A/B of a change
   --no-procs         do not count processes per host (process accounting, acct(2))
   --no-validate      do not time \`runbook validate\` of the shipped playbooks
+  --slow-link        put every host behind an emulated home uplink (user-space relay between
+                     TUN devices, src/lab/slow-link.ts): --link-delay MS one way (default 40,
+                     an 80 ms round trip), --link-loss PCT each way (default 1), --link-rate
+                     KBIT per direction and host (default: no cap); default 20 hosts
   --forks N          forks for runbook and Ansible (default: = hosts)
   --max-sessions N   sshd MaxSessions of the lab hosts (passed to startLab)
   --lab-info FILE    use a running lab described by this LabInfo JSON (not started/stopped here)
@@ -57,6 +62,7 @@ interface Options {
   baselineDir?: string;
   procs: boolean;
   validate: boolean;
+  slowLink?: { delayMs: number; lossPct: number; rateKbit?: number };
   runs: number;
   tools: ToolName[];
   forks: number;
@@ -80,6 +86,10 @@ function parseOptions(argv: string[]): Options | undefined {
       'baseline-dir': { type: 'string' },
       'no-procs': { type: 'boolean' },
       'no-validate': { type: 'boolean' },
+      'slow-link': { type: 'boolean' },
+      'link-delay': { type: 'string' },
+      'link-loss': { type: 'string' },
+      'link-rate': { type: 'string' },
       runs: { type: 'string' },
       tools: { type: 'string' },
       forks: { type: 'string' },
@@ -103,7 +113,14 @@ function parseOptions(argv: string[]): Options | undefined {
     return n;
   };
   const scale = values.scale === true;
-  const sizes = (values.hosts ?? (scale ? '1000' : '50')).split(',').map((h) => int('hosts', h.trim(), 50, 1));
+  const slow = values['slow-link'] === true;
+  const num = (name: string, v: string | undefined, dflt: number): number => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} wants a number >= 0, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const sizes = (values.hosts ?? (scale ? '1000' : slow ? '20' : '50')).split(',').map((h) => int('hosts', h.trim(), 50, 1));
   const hosts = sizes[0] ?? 50;
   let tools: ToolName[];
   if (values.tools !== undefined) {
@@ -119,6 +136,15 @@ function parseOptions(argv: string[]): Options | undefined {
     hosts,
     sizes,
     procs: values['no-procs'] !== true,
+    ...(slow
+      ? {
+          slowLink: {
+            delayMs: num('link-delay', values['link-delay'], 40),
+            lossPct: num('link-loss', values['link-loss'], 1),
+            ...(values['link-rate'] !== undefined ? { rateKbit: num('link-rate', values['link-rate'], 0) } : {}),
+          },
+        }
+      : {}),
     validate: values['no-validate'] !== true,
     ...(values['baseline-dir'] !== undefined ? { baselineDir: resolve(values['baseline-dir']) } : {}),
     runs: int('runs', values.runs, scale ? 1 : 5, 1),
@@ -452,6 +478,8 @@ interface Shared {
   labApi: () => Promise<LabApi>;
   /** set while a run's process accounting is on (switched off by stop()) */
   procs: { counter?: ProcCounter };
+  /** the lab whose slow link is up (ended by stop()) */
+  slowLinkLab?: LabInfo;
 }
 
 /** One fleet size: lab up, the interleaved rounds, the report section. */
@@ -527,7 +555,19 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
       }
     }
 
-    const context: Context = { hosts: lab.hosts.length, tasks: TASKS, unavailable };
+    // ---- the slow link (issue 18): every host behind the user-space relay, checked in effect
+    let linkText = '';
+    let linkJson: unknown;
+    if (opts.slowLink) {
+      const sl = opts.slowLink;
+      await startSlowLink(lab, { hosts: lab.hosts.map((h) => h.name), delayMs: sl.delayMs, lossPct: sl.lossPct, ...(sl.rateKbit ? { rateKbit: sl.rateKbit } : {}) });
+      s.slowLinkLab = lab;
+      const check = await checkSlowLink(lab, lab.hosts[0]!.name, 40);
+      linkJson = { check };
+      linkText = `link: ${sl.delayMs} ms each way, ${sl.lossPct}% loss each way${sl.rateKbit ? `, ${sl.rateKbit} kbit/s` : ''}; measured on ${check.host}: TCP round trip ${check.rttMs.min.toFixed(1)} / ${check.rttMs.median.toFixed(1)} / ${check.rttMs.max.toFixed(1)} ms (min/median/max of ${check.probes}, ${check.retransmitted} retransmitted)`;
+      log(linkText);
+    }
+    const context: Context = { hosts: lab.hosts.length, tasks: TASKS, unavailable, ...(opts.slowLink ? { slowLink: `a ${opts.slowLink.delayMs * 2} ms round trip with ${opts.slowLink.lossPct}% loss` } : {}) };
     const records: RunRecord[] = [];
     const N = lab.hosts.length;
     try {
@@ -584,15 +624,33 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
     } finally {
       procs?.stop();
       s.procs.counter = undefined;
+      if (opts.slowLink) {
+        const st = slowLinkStats(lab);
+        if (st) {
+          const pk = st.up.packets + st.down.packets;
+          const dr = st.up.dropped + st.down.dropped;
+          linkText += `; over the whole bench the relay carried ${pk} packets and dropped ${dr} (${pk ? ((dr / pk) * 100).toFixed(2) : '0'}%)`;
+          linkJson = { ...(linkJson as object), relay: st };
+        }
+        await stopSlowLink(lab).catch((e: unknown) => log(`stopSlowLink failed: ${(e as Error).message}`));
+        s.slowLinkLab = undefined;
+      }
     }
 
     const rows = summarise(records);
     const loads = records.map((r) => r.load ?? 0).sort((a, b) => a - b);
     const loadText = loads.length ? `load average at run starts ${loads[0]?.toFixed(1)}–${loads[loads.length - 1]?.toFixed(1)}` : '';
+    const slowRatio = (phase: Phase): string => {
+      const rb = rows.find((r) => r.tool === 'runbook' && r.phase === phase && r.okRuns > 0);
+      const fl = rows.find((r) => r.tool === 'floor' && r.phase === phase && r.okRuns > 0);
+      if (!rb || !fl || !opts.slowLink) return 'n/a';
+      return ((rb.wallS - fl.wallS) / (TASKS * (opts.slowLink.delayMs * 2) / 1000)).toFixed(2);
+    };
     const text = [
-      `## Fleet benchmark: ${N} hosts × ${TASKS} tasks, ${opts.runs} interleaved rounds (medians, [min–max])`,
+      `## Fleet benchmark: ${N} hosts × ${TASKS} tasks, ${opts.runs} interleaved rounds (medians, [min–max])${opts.slowLink ? ' behind an emulated slow link' : ''}`,
       '',
       loadText,
+      ...(linkText ? ['', linkText, '', `runbook's wall time over the floor's, in round trips per task: first run ${slowRatio('first')}, second run ${slowRatio('second')} (median wall difference / (tasks × RTT))`] : []),
       '',
       table(rows, context),
       '',
@@ -605,7 +663,7 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
       'Targets:',
       targets(rows, context),
     ].join('\n');
-    return { text, json: { hosts: N, rows, records }, ok: records.every((r) => r.ok) };
+    return { text, json: { hosts: N, rows, records, ...(linkJson ? { slowLink: linkJson } : {}) }, ok: records.every((r) => r.ok) };
   } finally {
     if (started) {
       log(`stopping lab '${LAB_NAME}'`);
@@ -690,6 +748,7 @@ async function main(argv: string[]): Promise<number> {
     stopping ??= (async () => {
       killActive();
       shared.procs.counter?.stop();
+      if (shared.slowLinkLab) await stopSlowLink(shared.slowLinkLab).catch(() => undefined);
       rmSync(lockFile, { force: true });
       rmSync(hostsRoot, { recursive: true, force: true });
       if (labApi && !opts.labInfo) {
