@@ -20,7 +20,7 @@ import { templateMessage } from './identity.js';
 import { describeExec, execDetails, execFailure, failure, lines } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
 import type { ModuleCall } from './task-call.js';
-import { renderValue, TemplateError } from './templating.js';
+import { OMIT, renderValue, TemplateError } from './templating.js';
 import type { VarScope } from './templating.js';
 
 /** after an abort, how long a module may take to stop its remote command */
@@ -80,7 +80,7 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
     transport,
     module: module.name,
     check: inh.checkMode ?? run.options.check ?? false,
-    diff: run.options.diff ?? false,
+    diff: inh.diff ?? run.options.diff ?? false,
     become,
     becomeOnRequest: { user: 'root', ...(rootPassword ? { password: rootPassword } : {}) },
     env,
@@ -187,13 +187,17 @@ function judge(call: ModuleCall, res: ModuleResult, scope: VarScope, lastExec: E
   return o;
 }
 
-function environment(layers: ReadonlyArray<Record<string, unknown>>, scope: VarScope): Record<string, string> {
+function environment(layers: ReadonlyArray<Record<string, unknown> | string>, scope: VarScope): Record<string, string> {
   const env: Record<string, string> = {};
   for (const layer of layers) {
     const rendered = renderValue(layer, scope);
+    // `environment: "{{ proxy_env }}"` must render to a mapping (an omitted one sets nothing)
+    if (typeof layer === 'string' && (rendered === null || typeof rendered !== 'object' || Array.isArray(rendered)) && rendered !== OMIT) {
+      throw new TemplateError(`environment must be a mapping of NAME: value, got ${Array.isArray(rendered) ? 'a list' : typeof rendered}`, layer);
+    }
     if (rendered && typeof rendered === 'object') {
       for (const [k, v] of Object.entries(rendered as Record<string, unknown>)) {
-        if (v !== undefined && v !== null) env[k] = typeof v === 'string' ? v : JSON.stringify(v);
+        if (v !== undefined && v !== null && v !== OMIT) env[k] = typeof v === 'string' ? v : JSON.stringify(v);
       }
     }
   }

@@ -21,6 +21,7 @@ import type { ModuleCall, TaskCall, TaskStep } from './task-call.js';
 import { renderValue } from './templating.js';
 import type { VarScope } from './templating.js';
 import { taskScope } from './vars.js';
+import { resolveKeywords } from './keywords.js';
 
 /**
  * Run one task (or, with `gather`, the play's fact gathering) on one host and settle it.
@@ -38,10 +39,13 @@ export async function executeTask(step: TaskStep, gather = false, capture?: (o: 
     const name = displayName(task, scope);
     const shown = name === ref.name ? ref : { ...ref, name };
     run.emit({ type: 'task_start', host: h.name, task: shown });
-    const call: TaskCall = { ...step, ref: shown, noLog: inh.noLog ?? false };
+    // templated keywords: a loop renders them per item (they may use the item), no_log first
+    const resolved = resolveKeywords(inh, scope, task.loop !== undefined ? ['no_log'] : undefined);
+    const call: TaskCall = { ...step, inh: resolved.ok ? resolved.inh : inh, ref: shown, noLog: (resolved.ok ? resolved.inh : inh).noLog ?? false };
     let o: TaskOutcome;
     if (module === undefined) o = await gatherStep(run, h, factsVia(run, h, inh));
     else if (module === null) o = failure(`${where(task)}: unknown module '${task.module}'`);
+    else if (!resolved.ok) o = failure(`${where(task)}: ${resolved.msg}`);
     else if (task.loop !== undefined) o = await runLoop({ ...call, module }, scope);
     else o = await invoke({ ...call, module }, scope);
     capture?.(o);
@@ -72,6 +76,9 @@ function settle(call: TaskCall, o: TaskOutcome, module: ModuleDefinition<any> | 
   }
   if (o.status === 'failed' && !ignored) {
     recordFailure(h, task, ref, o, noLog);
+    // any_errors_fatal on the task or a block around it (the play's is checked at the host's end)
+    const fatal = resolveKeywords(call.inh, scope, ['any_errors_fatal']);
+    if (fatal.ok && fatal.inh.anyErrorsFatal === true && !call.batch.fatal) call.batch.fatal = `any_errors_fatal: ${h.name} failed`;
     return 'failed';
   }
   return 'ok';
@@ -104,22 +111,35 @@ async function runLoop(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> 
   const diffs: FileDiff[] = [];
   let facts: Record<string, unknown> | undefined;
   let firstFailure: TaskOutcome | undefined;
+  const lc = task.loopControl;
   for (const [i, item] of items.entries()) {
     if (run.stopping && i > 0) {
       firstFailure ??= failure('interrupted (Ctrl-C) before the remaining loop items');
       break;
     }
+    if (i > 0 && lc?.pause !== undefined && lc.pause > 0) {
+      await sleep(lc.pause * 1000, run.stopped);
+      if (run.stopping) {
+        firstFailure ??= failure('interrupted (Ctrl-C) before the remaining loop items');
+        break;
+      }
+    }
     const loopVars: Record<string, unknown> = {
       [loopVar]: item as unknown,
       ansible_loop_var: loopVar,
-      ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length },
+      ansible_loop: loopInfo(items, i, lc?.extended === true, lc?.extendedAllitems !== false),
     };
-    if (indexVar) loopVars[indexVar] = i;
+    if (indexVar) {
+      loopVars[indexVar] = i;
+      loopVars.ansible_index_var = indexVar;
+    }
     const itemScope = taskScope(run, h, call.batch, call.inh, loopVars);
     const label = noLog ? '(censored)' : itemLabel(task, item, itemScope);
     const t0 = Date.now();
     run.emit({ type: 'task_start', host: h.name, task: ref, item: label });
-    const o = await invoke(call, itemScope);
+    // templated keywords may use the item (`become_user: "{{ item.owner }}"`)
+    const kw = resolveKeywords(call.inh, itemScope);
+    const o = kw.ok ? await invoke({ ...call, inh: kw.inh }, itemScope) : failure(`${where(task)}: ${kw.msg}`);
     if (o.facts && o.delegateFacts) setFacts(run, h, o);
     else if (o.facts) {
       facts = { ...facts, ...o.facts };
@@ -131,6 +151,18 @@ async function runLoop(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> 
     if (o.warnings) warnings.push(...o.warnings);
     if (o.diff) diffs.push(...o.diff);
     if (o.status === 'failed') firstFailure ??= o;
+    if (lc?.breakWhen !== undefined && o.status !== 'failed') {
+      // break_when sees the item and, under the register name, this item's result (Ansible 2.18)
+      const s = task.register ? itemScope.child({ name: 'result', kind: 'data', vars: { [task.register]: o.result } }) : itemScope;
+      let stop: boolean;
+      try {
+        stop = lc.breakWhen.every((c) => condition(c, s));
+      } catch (err) {
+        firstFailure ??= failure(templateMessage(err, task, 'loop_control.break_when'));
+        break;
+      }
+      if (stop) break;
+    }
   }
   const changed = results.some((r) => r.changed === true);
   const allSkipped = results.length > 0 && results.every((r) => r.skipped === true);
@@ -169,8 +201,10 @@ async function invoke(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> {
     }
   }
   const untilConds = task.until ?? [];
-  const maxAttempts = untilConds.length > 0 || task.retries !== undefined ? Math.max(1, (task.retries ?? 3) + 1) : 1;
-  const delayMs = (task.delay ?? 5) * 1000;
+  const retries = call.inh.retries ?? task.retries;
+  const delayS = call.inh.delay ?? task.delay ?? 5;
+  const maxAttempts = untilConds.length > 0 || retries !== undefined ? Math.max(1, (retries ?? 3) + 1) : 1;
+  const delayMs = delayS * 1000;
   let o: TaskOutcome = failure('not run');
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     o = await callModule(call, scope);
@@ -197,11 +231,28 @@ async function invoke(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> {
       break;
     }
     if (run.stopping) break;
-    run.emit({ type: 'progress', host: call.host.name, task: call.ref, msg: `retrying (attempt ${attempt + 1} of ${maxAttempts}) in ${task.delay ?? 5}s` });
+    run.emit({ type: 'progress', host: call.host.name, task: call.ref, msg: `retrying (attempt ${attempt + 1} of ${maxAttempts}) in ${delayS}s` });
     await sleep(delayMs, run.stopped);
     if (run.stopping) break;
   }
   return o;
+}
+
+/**
+ * `ansible_loop`: index (from 1), index0, first, last, length always; with `extended` also
+ * revindex, revindex0, previtem (not on the first item), nextitem (not on the last) and
+ * allitems (unless `extended_allitems: false`), as Ansible's loop_control documents.
+ */
+export function loopInfo(items: readonly unknown[], i: number, extended: boolean, allitems: boolean): Record<string, unknown> {
+  const n = items.length;
+  const info: Record<string, unknown> = { index: i + 1, index0: i, first: i === 0, last: i === n - 1, length: n };
+  if (!extended) return info;
+  info.revindex = n - i;
+  info.revindex0 = n - i - 1;
+  if (i > 0) info.previtem = items[i - 1];
+  if (i < n - 1) info.nextitem = items[i + 1];
+  if (allitems) info.allitems = items;
+  return info;
 }
 
 function typeOf(v: unknown): string {

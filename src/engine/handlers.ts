@@ -13,7 +13,8 @@ import type { VarScope } from './templating.js';
 /** A changed task notifies its handlers on its host (once each until they run). */
 export function notify(call: TaskCall, scope: VarScope): void {
   const { run, host: h } = call;
-  for (const raw of call.task.notify) {
+  // a block's `notify` counts for each of its tasks (Ansible)
+  for (const raw of call.inh.notify.length > 0 ? [...call.task.notify, ...call.inh.notify] : call.task.notify) {
     let name = raw;
     try {
       name = String(render(raw, scope));

@@ -1,5 +1,7 @@
 // Keywords a play or block passes down to the tasks inside it (Ansible's inheritance): when
 // conditions and tags add up, environment and vars stack, the innermost become/no_log/... wins.
+// A keyword written as a `{{ }}` template travels in `dynamic` until the task renders it
+// (keywords.ts); a literal value set further in replaces an outer template and vice versa.
 import type { Play, RoleRef, Step } from '../playbook/types.js';
 
 export interface Inherited {
@@ -7,10 +9,13 @@ export interface Inherited {
   tags: string[];
   become?: boolean;
   becomeUser?: string;
-  environment: Array<Record<string, unknown>>;
+  /** mappings, or `{{ }}` templates that render to one (`environment: "{{ proxy_env }}"`) */
+  environment: Array<Record<string, unknown> | string>;
   vars: Array<Record<string, unknown>>;
   noLog?: boolean;
   checkMode?: boolean;
+  diff?: boolean;
+  anyErrorsFatal?: boolean;
   ignoreErrors?: unknown;
   timeout?: number;
   runOnce?: boolean;
@@ -22,35 +27,80 @@ export interface Inherited {
   connection?: string;
   /** `throttle`: at most this many hosts run the task at once */
   throttle?: number;
+  /** set only once a task rendered its templated `retries` / `delay` */
+  retries?: number;
+  delay?: number;
+  /** handlers a surrounding block notifies when a task of it changed something */
+  notify: string[];
+  /** keywords still to render, by Ansible name (see keywords.ts) */
+  dynamic: Record<string, string>;
   /** inside `rescue`: ansible_failed_task and ansible_failed_result (data, never re-rendered) */
   rescueVars?: Record<string, unknown>;
 }
 
 /** What every task of the play starts from; handlers do not inherit the play's tags. */
 export function fromPlay(play: Play, tags: string[] = play.tags): Inherited {
+  const { environment: envTemplate, ...dynamic } = play.taskDynamic ?? {};
+  const environment: Inherited['environment'] = [];
+  if (play.environment) environment.push(play.environment);
+  if (envTemplate !== undefined) environment.push(envTemplate);
   return {
     when: [],
     tags,
-    environment: [],
+    environment,
     vars: [],
-    ...(play.become !== undefined ? { become: play.become } : {}),
-    ...(play.becomeUser !== undefined ? { becomeUser: play.becomeUser } : {}),
+    notify: [],
+    dynamic,
+    ...pick('become', play.become),
+    ...pick('becomeUser', play.becomeUser),
+    ...pick('checkMode', play.checkMode),
+    ...pick('diff', play.diff),
+    ...pick('noLog', play.noLog),
+    ...pick('ignoreErrors', play.ignoreErrors),
     ...(play.connection !== undefined ? { connection: play.connection } : {}),
   };
 }
 
-export const NOTHING_INHERITED: Inherited = { when: [], tags: [], environment: [], vars: [] };
+export const NOTHING_INHERITED: Inherited = { when: [], tags: [], environment: [], vars: [], notify: [], dynamic: {} };
+
+/** The keyword name in `dynamic` for each typed field a literal may set. */
+const STATIC_FIELDS = {
+  become: 'become',
+  becomeUser: 'become_user',
+  noLog: 'no_log',
+  checkMode: 'check_mode',
+  diff: 'diff',
+  anyErrorsFatal: 'any_errors_fatal',
+  timeout: 'timeout',
+  runOnce: 'run_once',
+  retries: 'retries',
+  delay: 'delay',
+} as const;
 
 export function inherit(parent: Inherited, k: Step): Inherited {
+  const { environment: envTemplate, ...templated } = k.dynamic ?? {};
+  let dynamic = parent.dynamic;
+  const literal = Object.entries(STATIC_FIELDS).filter(([field]) => (k as unknown as Record<string, unknown>)[field] !== undefined);
+  if (literal.length > 0 || Object.keys(templated).length > 0) {
+    dynamic = { ...parent.dynamic };
+    // a literal further in wins over an outer template
+    for (const [, name] of literal) delete dynamic[name];
+    Object.assign(dynamic, templated);
+  }
+  const environment = k.environment || envTemplate !== undefined ? [...parent.environment, ...(k.environment ? [k.environment] : []), ...(envTemplate !== undefined ? [envTemplate] : [])] : parent.environment;
   return {
     when: k.kind === 'block' && k.when ? [...parent.when, ...k.when] : parent.when,
     tags: k.tags.length ? [...parent.tags, ...k.tags] : parent.tags,
-    environment: k.environment ? [...parent.environment, k.environment] : parent.environment,
+    environment,
     vars: k.vars ? [...parent.vars, k.vars] : parent.vars,
+    notify: k.kind === 'block' && k.notify ? [...parent.notify, ...k.notify] : parent.notify,
+    dynamic,
     ...pick('become', k.become ?? parent.become),
     ...pick('becomeUser', k.becomeUser ?? parent.becomeUser),
     ...pick('noLog', k.noLog ?? parent.noLog),
     ...pick('checkMode', k.checkMode ?? parent.checkMode),
+    ...pick('diff', k.diff ?? parent.diff),
+    ...pick('anyErrorsFatal', k.anyErrorsFatal ?? parent.anyErrorsFatal),
     ...pick('ignoreErrors', k.ignoreErrors ?? parent.ignoreErrors),
     ...pick('timeout', k.timeout ?? parent.timeout),
     ...pick('runOnce', k.runOnce ?? parent.runOnce),

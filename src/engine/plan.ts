@@ -15,6 +15,7 @@ import { UsageError } from '../util/errors.js';
 import { splitBatches } from './batches.js';
 import { startAtMatcher, tagsSelected } from './tags.js';
 import { createScope, render } from './templating.js';
+import { resolvePlayKeywords } from './play-keywords.js';
 
 export interface PlanOptions {
   /** `--limit` patterns (`web*`, `a:!b`, `@retry-file`); all must match */
@@ -81,7 +82,9 @@ export async function planRun(playbook: Playbook, inventory: Inventory, options:
   }
   const only = options.tags ?? [];
   const skip = options.skipTags ?? [];
-  const plays = playbook.plays.map((play, index): PlayPlan => {
+  const plays = playbook.plays.map((written, index): PlayPlan => {
+    // templated strategy/serial/... rendered once per play, before batches (play-keywords.ts)
+    const play = resolvePlayKeywords(written, options.extraVars ?? {});
     const pattern = hostPattern(play, options.extraVars ?? {});
     const selected = selectHosts(inventory, pattern);
     const hosts = limit ? selected.filter((n) => limit.has(n)) : selected;

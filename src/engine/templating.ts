@@ -1,3 +1,3 @@
 // The engine's only door to src/template: one place to adapt if that contract moves.
-export { render, renderValue, evaluate, createScope, createHostvars, TemplateError } from '../template/index.js';
+export { render, renderValue, evaluate, createScope, createHostvars, TemplateError, OMIT } from '../template/index.js';
 export type { VarScope } from '../template/index.js';

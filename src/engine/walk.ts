@@ -14,6 +14,8 @@ import type { StepOutcome, TaskOutcome } from './outcome.js';
 import type { BatchRun, HostRun, RunState } from './run-state.js';
 import { tagsSelected } from './tags.js';
 import type { TaskStep } from './task-call.js';
+import { resolveKeywords } from './keywords.js';
+import { taskScope } from './vars.js';
 
 const PAUSE = new Set(['pause', 'ansible.builtin.pause', 'ansible.legacy.pause']);
 
@@ -97,7 +99,7 @@ export async function runTask(parentStep: TaskStep): Promise<StepOutcome> {
   if (!handler && isMeta(task.module)) return runMeta(step, () => flushHandlers(run, br, h, task, runTask));
   if (!handler && run.options.step && !(await stepAnswer(run, br, task))) return 'ok';
   // pause runs once for the batch, as Ansible's (it bypasses the host loop)
-  if (inh.runOnce || PAUSE.has(task.module)) return runOnce(step);
+  if (inh.runOnce || PAUSE.has(task.module) || (inh.dynamic.run_once !== undefined && runOnceWanted(step))) return runOnce(step);
   const endTurn = await run.throttles.acquire(task, inh.throttle);
   try {
     return await withFork(run, () => executeTask(step));
@@ -151,6 +153,12 @@ async function withFork(run: RunState, work: () => Promise<StepOutcome>): Promis
   } finally {
     release();
   }
+}
+
+/** A templated `run_once`, rendered for this host (a bad value fails the task when it runs). */
+function runOnceWanted(step: TaskStep): boolean {
+  const r = resolveKeywords(step.inh, taskScope(step.run, step.host, step.batch, step.inh), ['run_once']);
+  return r.ok && r.inh.runOnce === true;
 }
 
 /** run_once: the first host to get there runs it; every host of the batch gets its result. */

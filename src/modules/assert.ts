@@ -97,7 +97,12 @@ export const setFactModule: ModuleDefinition<SetFactArgs> = defineModule({
   },
   run(_ctx, args) {
     const facts: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = v;
+    for (const [k, v] of Object.entries(args)) {
+      if (k === 'cacheable') continue;
+      // a templated name (`"{{ prefix }}_port": 80`) is checked once rendered
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) return Promise.resolve({ changed: false, failed: true, msg: `set_fact: \`${k}\` is not a valid variable name` });
+      facts[k] = v;
+    }
     if (Object.keys(facts).length === 0) return Promise.resolve({ changed: false, failed: true, msg: 'set_fact needs at least one variable: name: value' });
     return Promise.resolve({ changed: false, facts, data: { ansible_facts: facts } });
   },

@@ -103,6 +103,6 @@ describe('loop, retries and delay values', () => {
 
   it('retries: -1 and delay: -1 are errors at the value', async () => {
     const r = await load('- hosts: all\n  tasks:\n    - debug: msg=x\n      until: false\n      retries: -1\n      delay: -1\n');
-    expect(errs(r)).toEqual(['5:16 bad-value `retries` must be a whole number of 0 or more', '6:14 bad-value `delay` must be a whole number of 0 or more']);
+    expect(errs(r)).toEqual(['5:16 bad-value `retries` must be a whole number of 0 or more, or a `{{ }}` template that renders to one', '6:14 bad-value `delay` must be a number of seconds (0.5 is allowed), or a `{{ }}` template that renders to one']);
   });
 });

@@ -1,6 +1,7 @@
 // parse → schema → normalise → semantic rules. The loader accepts what Ansible users write
 // (yes/no booleans, key=value arguments, free-form commands, with_items, ansible.builtin.*
 // names) and produces the plain data of ./types.ts, or every problem found, with positions.
+import { existsSync } from 'node:fs';
 import { dirname, resolve, relative } from 'node:path';
 import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
 import type { BlockNode, Play, Playbook, Serial, Step, TaskKeywords, TaskNode, Templated } from './types.js';
@@ -110,6 +111,12 @@ function connectionName(v: unknown): string {
   return String(v) === 'local' ? 'local' : 'ssh';
 }
 
+function toSeconds(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^[0-9]+(\.[0-9]+)?$/.test(v)) return Number(v);
+  return undefined;
+}
+
 function toInt(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && /^[0-9]+$/.test(v)) return Number(v);
@@ -170,6 +177,15 @@ function coerceForSchema(m: AnyModule, key: string, value: string): unknown {
   if ((types.includes('integer') || types.includes('number')) && !types.includes('string') && /^-?[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value);
   return value;
 }
+
+/**
+ * Task and block keywords that may be `{{ }}` templates, rendered per host when the task runs
+ * (Ansible templates them in the task's post-validation, after the loop item is set).
+ */
+export const DYNAMIC_TASK_KEYWORDS = ['become', 'become_user', 'no_log', 'check_mode', 'diff', 'any_errors_fatal', 'run_once', 'timeout', 'environment'] as const;
+
+/** Play keywords that may be templates: rendered by the plan with the play's variables and extra vars (not host variables), as Ansible does before it splits batches. */
+export const DYNAMIC_PLAY_KEYWORDS = ['strategy', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'gather_facts'] as const;
 
 /** Every way to write a loop; a task has at most one. */
 const LOOP_KEYS = ['loop', 'with_items', 'with_list', 'with_dict', 'with_sequence', 'with_together'] as const;
@@ -460,19 +476,50 @@ class Loader {
       );
     }
 
-    for (const key of ['name', 'hosts', 'vars'] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], item[key]);
+    for (const key of ['name', 'hosts', 'vars', 'environment', 'ignore_errors'] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], item[key]);
     const hosts = valid.has('hosts') ? (Array.isArray(item.hosts) ? (item.hosts as string[]).join(':') : String(item.hosts)) : '';
-    const b = (k: string): boolean | undefined => (valid.has(k) ? toBool(item[k]) : undefined);
+    // templated play keywords: the plan renders them; templated task keywords on the play: every task renders them
+    const dynamic: Record<string, Templated> = {};
+    for (const key of DYNAMIC_PLAY_KEYWORDS) {
+      const v = item[key];
+      if (!valid.has(key)) continue;
+      if (typeof v === 'string' && hasTemplate(v)) dynamic[key] = v;
+      else if (key === 'serial' && Array.isArray(v) && v.some((x) => typeof x === 'string' && hasTemplate(x))) dynamic[key] = v;
+      else continue;
+      this.checkTemplates(y, [...path, key], v);
+    }
+    const taskDynamic: Record<string, string> = {};
+    for (const key of ['become', 'become_user', 'check_mode', 'diff', 'no_log', 'environment'] as const) {
+      const v = item[key];
+      if (valid.has(key) && typeof v === 'string' && hasTemplate(v)) {
+        if (key !== 'environment') this.checkTemplates(y, [...path, key], v);
+        taskDynamic[key] = v;
+      }
+    }
+    const b = (k: string): boolean | undefined => (valid.has(k) && !(k in dynamic) && !(k in taskDynamic) ? toBool(item[k]) : undefined);
     const vars = valid.has('vars') && isObj(item.vars) ? { ...item.vars } : {};
     const varsFiles: Play['varsFiles'] = [];
     if (valid.has('vars_files')) {
-      const list = toStringList(item.vars_files);
+      const list: unknown[] = Array.isArray(item.vars_files) ? item.vars_files : [item.vars_files];
       for (let j = 0; j < list.length; j++) {
-        const f = list[j] ?? '';
+        const entry = list[j];
         const p = Array.isArray(item.vars_files) ? [...path, 'vars_files', j] : [...path, 'vars_files'];
-        if (hasTemplate(f)) {
-          this.error(y, p, 'include-templated', `vars_files entry \`${f}\` has a template; vars files are read when the playbook is loaded, before variables exist`, 'write the file name literally, or use `when:` and include_vars-style separate plays', true);
+        // a list inside vars_files: the first file that exists is read (Ansible); none is an error
+        const candidates = (Array.isArray(entry) ? entry : [entry]).map((x) => String(x as string));
+        const templated = candidates.find((f) => hasTemplate(f));
+        if (templated !== undefined) {
+          this.error(y, p, 'include-templated', `vars_files entry \`${templated}\` has a template; runbook reads vars files when the playbook is loaded, before host variables exist`, 'write the file name literally; for per-host files use a list of candidates (the first that exists is read)', true);
           continue;
+        }
+        let f = candidates[0] ?? '';
+        if (candidates.length > 1) {
+          const tried = candidates.map((c) => resolve(dirname(y.file), c));
+          const found = tried.findIndex((t) => existsSync(t));
+          if (found < 0) {
+            this.error(y, p, 'include-not-found', `vars_files: none of these files exists: ${tried.join(', ')}`, 'create one of them, or fix the names (relative to the playbook)', true);
+            continue;
+          }
+          f = candidates[found] ?? f;
         }
         const abs = resolve(dirname(y.file), f);
         const vy = await this.readFile(abs, { y, path: p, what: 'vars_files:' });
@@ -490,7 +537,7 @@ class Loader {
       }
     }
     let serial: Serial = [];
-    if (valid.has('serial')) {
+    if (valid.has('serial') && !('serial' in dynamic)) {
       serial = (Array.isArray(item.serial) ? (item.serial as unknown[]) : [item.serial]).map((x) => (typeof x === 'string' && /^[0-9]+$/.test(x) ? Number(x) : x)) as Serial;
     }
     for (const s of serial) {
@@ -499,7 +546,7 @@ class Loader {
       }
     }
     let maxFail: number | undefined;
-    if (valid.has('max_fail_percentage')) {
+    if (valid.has('max_fail_percentage') && !('max_fail_percentage' in dynamic)) {
       const m = item.max_fail_percentage;
       maxFail = typeof m === 'number' ? m : Number.parseFloat(String(m));
       if (!(maxFail >= 0 && maxFail <= 100)) this.error(y, [...path, 'max_fail_percentage'], 'bad-value', '`max_fail_percentage` must be from 0 to 100', undefined, true);
@@ -525,7 +572,7 @@ class Loader {
       gatherFacts: b('gather_facts') ?? true,
       serial,
       anyErrorsFatal: b('any_errors_fatal') ?? false,
-      strategy: valid.has('strategy') ? (item.strategy as 'linear' | 'free') : 'linear',
+      strategy: valid.has('strategy') && !('strategy' in dynamic) ? (item.strategy as 'linear' | 'free') : 'linear',
       tags: valid.has('tags') ? toTags(item.tags) : [],
       preTasks,
       tasks,
@@ -537,7 +584,17 @@ class Loader {
     const become = b('become');
     if (become !== undefined) play.become = become;
     if (valid.has('connection')) play.connection = connectionName(item.connection);
-    if (valid.has('become_user')) play.becomeUser = String(item.become_user);
+    if (valid.has('become_user') && !('become_user' in taskDynamic)) play.becomeUser = String(item.become_user);
+    if (Object.keys(dynamic).length > 0) play.dynamic = dynamic;
+    if (Object.keys(taskDynamic).length > 0) play.taskDynamic = taskDynamic;
+    if (valid.has('environment') && isObj(item.environment)) play.environment = { ...item.environment };
+    const checkMode = b('check_mode');
+    if (checkMode !== undefined) play.checkMode = checkMode;
+    const diff = b('diff');
+    if (diff !== undefined) play.diff = diff;
+    const noLog = b('no_log');
+    if (noLog !== undefined) play.noLog = noLog;
+    if (valid.has('ignore_errors')) play.ignoreErrors = toBool(item.ignore_errors) ?? item.ignore_errors;
     if (valid.has('remote_user')) play.remoteUser = String(item.remote_user);
     if (valid.has('become_method')) this.checkBecomeMethod(y, [...path, 'become_method'], item.become_method);
     if (maxFail !== undefined) play.maxFailPercentage = maxFail;
@@ -606,10 +663,20 @@ class Loader {
     for (const key of ['name', 'vars', 'environment', 'ignore_errors'] as const) if (valid.has(key)) this.checkTemplates(y, [...path, key], obj[key]);
     if (valid.has('name')) k.name = String(obj.name);
     if (valid.has('when')) k.when = this.conditions(y, [...path, 'when'], obj.when);
-    const bool = (key: string): boolean | undefined => (valid.has(key) ? toBool(obj[key]) : undefined);
+    // a `{{ }}` value is kept as written and rendered when the task runs (Ansible's post-validation)
+    const dynamic: Record<string, string> = {};
+    for (const key of DYNAMIC_TASK_KEYWORDS) {
+      const v = obj[key];
+      if (valid.has(key) && typeof v === 'string' && hasTemplate(v)) {
+        this.checkTemplates(y, [...path, key], v);
+        dynamic[key] = v;
+      }
+    }
+    if (Object.keys(dynamic).length > 0) k.dynamic = dynamic;
+    const bool = (key: string): boolean | undefined => (valid.has(key) && !(key in dynamic) ? toBool(obj[key]) : undefined);
     const become = bool('become');
     if (become !== undefined) k.become = become;
-    if (valid.has('become_user')) k.becomeUser = String(obj.become_user);
+    if (valid.has('become_user') && !('become_user' in dynamic)) k.becomeUser = String(obj.become_user);
     if (valid.has('remote_user')) k.remoteUser = String(obj.remote_user);
     if (valid.has('become_method')) this.checkBecomeMethod(y, [...path, 'become_method'], obj.become_method);
     if (valid.has('ignore_errors')) k.ignoreErrors = toBool(obj.ignore_errors) ?? obj.ignore_errors;
@@ -626,9 +693,13 @@ class Loader {
     const delegateFacts = bool('delegate_facts');
     if (delegateFacts !== undefined) k.delegateFacts = delegateFacts;
     if (valid.has('connection')) k.connection = connectionName(obj.connection);
+    const diff = bool('diff');
+    if (diff !== undefined) k.diff = diff;
+    const fatal = bool('any_errors_fatal');
+    if (fatal !== undefined) k.anyErrorsFatal = fatal;
     if (valid.has('environment') && isObj(obj.environment)) k.environment = { ...obj.environment };
     if (valid.has('vars') && isObj(obj.vars)) k.vars = { ...obj.vars };
-    if (valid.has('timeout')) {
+    if (valid.has('timeout') && !('timeout' in dynamic)) {
       const t = toInt(obj.timeout);
       if (t !== undefined) k.timeout = t;
     }
@@ -637,6 +708,38 @@ class Loader {
       if (t !== undefined && t > 0) k.throttle = t;
     }
     return k;
+  }
+
+  /**
+   * Ansible's older `action: copy src=a dest=b` (or `action: {module: copy, src: a}`): the same
+   * task with the module as its key. Positions inside the arguments point at `action:`.
+   */
+  actionAsModule(y: ParsedYaml, raw: Obj, path: Seg[]): Obj | undefined {
+    const spec = COMMON_TASK_KEYWORDS.action ?? TASK_ONLY_KEYWORDS.action;
+    if (spec === undefined || !this.checkKeyword(y, [...path, 'action'], 'action', spec, raw.action)) return undefined;
+    const { action, ...rest } = raw;
+    let name: string;
+    let args: unknown;
+    if (typeof action === 'string') {
+      const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(action);
+      name = m?.[1] ?? '';
+      args = m?.[2] === undefined || m[2] === '' ? null : m[2];
+    } else {
+      const { module, ...a } = action as Obj;
+      name = String(module);
+      args = a;
+    }
+    if (this.modules.get(name) === undefined) {
+      const guess = didYouMean(name, this.modules.names());
+      this.error(y, [...path, 'action'], 'unknown-module', `unknown module \`${name}\` in \`action:\`${guess !== undefined ? `; did you mean \`${guess}\`?` : ''}`, guess !== undefined ? `write \`action: ${guess} ...\`` : `runbook's modules are: ${this.moduleList()}`, true);
+      return undefined;
+    }
+    const other = Object.keys(rest).find((k) => this.modules.get(k) !== undefined);
+    if (other !== undefined) {
+      this.error(y, [...path, other], 'two-modules', `the task has both \`action: ${name}\` and the module \`${other}\`; a task runs exactly one`, 'keep one of them');
+      return undefined;
+    }
+    return { ...rest, [name]: args };
   }
 
   /** runbook becomes with sudo only: `become_method: sudo` is accepted (Ansible's default), anything else is an error. */
@@ -730,7 +833,9 @@ class Loader {
       this.error(y, path, 'task-not-mapping', `a task must be a mapping, not ${Array.isArray(input) ? 'a list' : input === null ? 'an empty entry' : `${typeof input} ${JSON.stringify(input)}`}`, fix, true);
       return undefined;
     }
-    const raw = 'local_action' in input ? this.localAction(y, input, path) : input;
+    const local = 'local_action' in input ? this.localAction(y, input, path) : input;
+    // `action: module args`: the same task with the module as its key
+    const raw = local !== undefined && 'action' in local ? this.actionAsModule(y, local, path) : local;
     if (raw === undefined) return undefined;
     const valid = new Set<string>();
     const moduleKeys: string[] = [];
@@ -777,7 +882,8 @@ class Loader {
     if (isBlock) {
       if (!('block' in raw)) this.error(y, path, 'missing-block', '`rescue`/`always` need a `block:` in the same task', 'add `block:` with the tasks to protect');
       for (const k of Object.keys(raw)) {
-        if (k in TASK_ONLY_KEYWORDS) this.error(y, [...path, k], 'bad-block-key', `\`${k}\` cannot be used on a block`, 'put it on the tasks inside the block');
+        // `notify` on a block: every task of the block that changes something notifies (Ansible)
+        if (k in TASK_ONLY_KEYWORDS && k !== 'notify') this.error(y, [...path, k], 'bad-block-key', `\`${k}\` cannot be used on a block`, 'put it on the tasks inside the block');
       }
       for (const k of moduleKeys) this.error(y, [...path, k], 'module-in-block', `a block cannot also call a module (\`${k}\`)`, 'move the module into its own task inside `block:`');
       for (const k of includeKeys) this.error(y, [...path, k], 'module-in-block', `a block cannot also have \`${k}\``, 'move it into its own task inside `block:`');
@@ -786,6 +892,7 @@ class Loader {
       const kws = this.commonKeywords(y, raw, path, valid);
       return {
         ...kws,
+        ...(valid.has('notify') ? { notify: toStringList(raw.notify) } : {}),
         kind: 'block',
         block: valid.has('block') ? await this.normaliseSteps(y, raw.block, [...path, 'block'], includeStack, inHandlers) : [],
         rescue: valid.has('rescue') ? await this.normaliseSteps(y, raw.rescue, [...path, 'rescue'], includeStack, inHandlers) : [],
@@ -894,15 +1001,27 @@ class Loader {
       task.loopControl = { loopVar: typeof lc.loop_var === 'string' ? lc.loop_var : 'item' };
       if (typeof lc.label === 'string') task.loopControl.label = lc.label;
       if (typeof lc.index_var === 'string') task.loopControl.indexVar = lc.index_var;
+      if (lc.extended !== undefined) task.loopControl.extended = toBool(lc.extended) ?? false;
+      if (lc.extended_allitems !== undefined) task.loopControl.extendedAllitems = toBool(lc.extended_allitems) ?? true;
+      if (typeof lc.pause === 'number') task.loopControl.pause = lc.pause;
+      if (lc.break_when !== undefined) task.loopControl.breakWhen = this.conditions(y, [...path, 'loop_control', 'break_when'], lc.break_when);
     } else if (loopKey !== undefined) task.loopControl = { loopVar: 'item' };
     if (valid.has('register')) task.register = String(raw.register);
     if (valid.has('changed_when')) task.changedWhen = this.conditions(y, [...path, 'changed_when'], raw.changed_when);
     if (valid.has('failed_when')) task.failedWhen = this.conditions(y, [...path, 'failed_when'], raw.failed_when);
     if (valid.has('until')) task.until = this.conditions(y, [...path, 'until'], raw.until);
+    for (const key of ['retries', 'delay'] as const) {
+      const v = raw[key];
+      if (valid.has(key) && typeof v === 'string' && hasTemplate(v)) {
+        this.checkTemplates(y, [...path, key], v);
+        task.dynamic = { ...task.dynamic, [key]: v };
+      }
+    }
     const retries = valid.has('retries') ? toInt(raw.retries) : undefined;
     if (retries !== undefined) task.retries = retries;
-    else if (task.until !== undefined) task.retries = 3;
-    const delay = valid.has('delay') ? toInt(raw.delay) : undefined;
+    else if (task.until !== undefined && task.dynamic?.retries === undefined) task.retries = 3;
+    // delay: seconds, fractions allowed (`delay: 0.5`, as Ansible's float field)
+    const delay = valid.has('delay') ? toSeconds(raw.delay) : undefined;
     if (delay !== undefined) task.delay = delay;
     const asyncS = valid.has('async') ? toInt(raw.async) : undefined;
     if (asyncS !== undefined && asyncS > 0) task.async = asyncS;
@@ -949,6 +1068,13 @@ class Loader {
       return undefined;
     }
     return { ...rest, [module]: args, delegate_to: 'localhost' };
+  }
+
+  /** The text of a scalar as written in the file (for numbers: `0644` and `420` are the same value). */
+  writtenAs(y: ParsedYaml, path: readonly Seg[]): string | undefined {
+    const loc = y.locateValue(path);
+    const line = y.source.split('\n')[loc.line - 1];
+    return line === undefined ? undefined : /^[^\s,}\]#]+/.exec(line.slice(loc.col - 1))?.[0];
   }
 
   /** Module arguments from a mapping, a key=value string or a free-form string, merged with `args:`; validated. */
@@ -999,26 +1125,33 @@ class Loader {
     };
 
     let ok = true;
-    // unquoted octal modes: YAML 1.2 reads 0644 as decimal 644, and 644 is certainly not what was meant
+    // numeric modes: Ansible reads YAML 1.1, so `mode: 0644` is the number 0o644 (420) and a
+    // number is the mode's bits. `mode: 644` is decimal 644 = 0o1204, never what was meant:
+    // an error here (Ansible takes it silently; runbook is stricter on purpose).
     for (const [k, v] of Object.entries(args)) {
-      if (/(^|_)mode$/.test(k) && typeof v === 'number') {
-        const digits = String(v);
-        const looksOctal = /^[0-7]{3,4}$/.test(digits);
+      if (!/(^|_)mode$/.test(k) || typeof v !== 'number') continue;
+      const written = isObj(value) || !(k in inline) ? this.writtenAs(y, argPath([k])) : undefined;
+      const digits = String(v);
+      const octalLiteral = written !== undefined && /^[-+]?0[0-7_]+$/.test(written);
+      if (!octalLiteral && /^[0-7]{3,4}$/.test(digits)) {
         this.error(
           y,
           argPath([k]),
           'octal-mode',
-          `\`${moduleKey}.${k}\` is the number ${digits}: file modes must be quoted strings${looksOctal ? ` (YAML reads ${digits} and 0${digits} as decimal ${digits}, not octal)` : ''}`,
-          `quote it: \`${k}: '${looksOctal ? digits.padStart(4, '0') : '0644'}'\` (or a symbolic mode like 'u=rw,g=r,o=r')`,
+          `\`${moduleKey}.${k}\` is the decimal number ${digits} (= 0o${v.toString(8)}), not the mode 0${digits}`,
+          `write it with a leading zero (\`${k}: 0${digits}\`, YAML 1.1 octal as in Ansible) or quote it: \`${k}: '0${digits}'\``,
           true,
         );
         ok = false;
+      } else if (Number.isInteger(v) && v >= 0 && v <= 0o7777) {
+        // the bits, as the octal string every module reads
+        args[k] = v.toString(8).padStart(4, '0');
       }
     }
     if (mod.name === 'set_fact') {
       // set_fact keys become variables: the same naming rule as register
       for (const k of Object.keys(args)) {
-        if (k !== 'cacheable' && !IDENTIFIER.test(k)) {
+        if (k !== 'cacheable' && !IDENTIFIER.test(k) && !hasTemplate(k)) {
           this.error(y, argPath([k]), 'bad-var-name', `set_fact: \`${k}\` is not a valid variable name`, 'use letters, digits and underscores, not starting with a digit');
           ok = false;
         }

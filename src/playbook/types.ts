@@ -42,6 +42,16 @@ export interface TaskKeywords {
   role?: RoleRef;
   /** `throttle`: at most this many hosts run the task at once (src/engine/throttle.ts) */
   throttle?: number;
+  /** `diff:` per task/block: show (or hide) file differences regardless of --diff */
+  diff?: boolean;
+  /** a block's (or task's) `any_errors_fatal` */
+  anyErrorsFatal?: boolean;
+  /**
+   * Keywords written as `{{ }}` templates, by Ansible keyword name (`become`, `become_user`,
+   * `check_mode`, `retries`, ...): rendered per host (and per loop item) when the task runs, as
+   * Ansible's post-validation does, then checked like a literal value would have been.
+   */
+  dynamic?: Record<string, string>;
   /** where the task/block starts in its file */
   location: SourceLocation;
   /** dot path in its file, e.g. `0.tasks.3` */
@@ -55,7 +65,18 @@ export interface TaskNode extends TaskKeywords {
   /** module arguments as written (templates unrendered). Free-form `command: ls -l` puts the string under the module's `freeForm` argument: `{ cmd: 'ls -l' }`. */
   args: Record<string, Templated>;
   loop?: Templated;
-  loopControl?: { loopVar: string; label?: string; indexVar?: string };
+  loopControl?: {
+    loopVar: string;
+    label?: string;
+    indexVar?: string;
+    /** `extended`: ansible_loop gets previtem/nextitem, revindex, allitems (`extended_allitems: false` leaves allitems out) */
+    extended?: boolean;
+    extendedAllitems?: boolean;
+    /** seconds between items */
+    pause?: number;
+    /** conditions checked after each item; the loop stops once all hold (Ansible 2.18 `break_when`) */
+    breakWhen?: Array<string | boolean>;
+  };
   register?: string;
   notify: string[];
   changedWhen?: Array<string | boolean>;
@@ -77,6 +98,8 @@ export interface BlockNode extends TaskKeywords {
   block: Array<TaskNode | BlockNode>;
   rescue: Array<TaskNode | BlockNode>;
   always: Array<TaskNode | BlockNode>;
+  /** handlers notified by any task of the block that changed something (Ansible's block `notify`) */
+  notify?: string[];
   /** set when the block stands for an import_tasks/include_tasks: the absolute path of the included file */
   fromImport?: string;
 }
@@ -116,6 +139,15 @@ export interface Play {
   approveBatches?: number[] | 'all';
   anyErrorsFatal: boolean;
   strategy: 'linear' | 'free';
+  /** play keywords written as `{{ }}` templates (strategy, serial, max_fail_percentage, any_errors_fatal, gather_facts): rendered by the plan with the play's variables */
+  dynamic?: Record<string, Templated>;
+  environment?: Record<string, Templated>;
+  checkMode?: boolean;
+  diff?: boolean;
+  noLog?: boolean;
+  ignoreErrors?: Templated;
+  /** task keywords set on the play as templates (become, become_user, check_mode, ...): inherited by every task */
+  taskDynamic?: Record<string, string>;
   tags: string[];
   preTasks: Step[];
   tasks: Step[];

@@ -12,11 +12,31 @@ function errorsOf(source: string, limits?: Parameters<typeof parseYaml>[2]) {
 
 describe('parseYaml', () => {
   it('parses plain data with YAML 1.2 core semantics plus plain yes/no booleans as in Ansible', () => {
-    const r = parseYaml('a: yes\nb: 0644\nc: [1, "x", null, true]\n', 'f.yml');
+    const r = parseYaml('a: yes\nb: 644\nc: [1, "x", null, true]\n', 'f.yml');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.yaml.value).toEqual({ a: true, b: 644, c: [1, 'x', null, true] });
     expect(Object.getPrototypeOf(r.yaml.value)).toBe(Object.prototype);
+  });
+
+  it('reads numbers with a leading zero as YAML 1.1 octal, as Ansible (PyYAML) does', () => {
+    const r = parseYaml("a: 0644\nb: 0755\nc: -010\nd: '0644'\ne: 0o644\nf: 089\ng: 0\nh: 0x1F\ni: 644\n", 'f.yml');
+    if (!r.ok) throw new Error('parse failed');
+    // PyYAML: 0644 → 420, 0o644 and 089 are strings, quoted stays a string
+    expect(r.yaml.value).toEqual({ a: 0o644, b: 0o755, c: -8, d: '0644', e: '0o644', f: '089', g: 0, h: 31, i: 644 });
+  });
+
+  it('keeps !unsafe strings from templating: rendering gives back the text as written', async () => {
+    const { render } = await import('../template/index.js');
+    const r = parseYaml("a: !unsafe '{{ lookup(\"pipe\", \"id\") }} it''s {% raw %} \\\\ x'\nb: !unsafe ['{{ x }}', {k: '{# c #}'}]\nc: !unsafe plain\nd: !unsafe 0644\n", 'f.yml');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const v = r.yaml.value as { a: string; b: [string, { k: string }]; c: string; d: string };
+    expect(render(v.a, {})).toBe('{{ lookup("pipe", "id") }} it\'s {% raw %} \\\\ x');
+    expect(render(v.b[0], {})).toBe('{{ x }}');
+    expect(render(v.b[1].k, {})).toBe('{# c #}');
+    expect(v.c).toBe('plain');
+    // a tagged scalar is the text, never a number
+    expect(v.d).toBe('0644');
   });
 
   it('locates keys and values by dot path', () => {

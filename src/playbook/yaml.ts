@@ -70,8 +70,8 @@ const CORE_TAGS = new Set(
 /**
  * Ansible reads YAML 1.1, where a plain `yes`/`no`/`on`/`off` is a boolean: inventories and
  * vars files say `apt_upgrade: no` and mean false (`when: apt_upgrade` must then be false).
- * We keep the YAML 1.2 core schema (no sexagesimals, no 1.1 octals) but add these booleans for
- * plain scalars only; quoted 'no' stays a string, as in Ansible.
+ * We keep the YAML 1.2 core schema (no sexagesimals) but add these booleans for plain scalars
+ * only; quoted 'no' stays a string, as in Ansible.
  */
 const ANSIBLE_BOOL_TAG: ScalarTag = {
   identify: (v) => typeof v === 'boolean',
@@ -80,6 +80,46 @@ const ANSIBLE_BOOL_TAG: ScalarTag = {
   test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
   resolve: (str: string) => /^(?:yes|on)$/i.test(str),
 };
+
+/**
+ * YAML 1.1 octal, as Ansible (PyYAML) reads it: a plain `0644` is the number 0o644 = 420, so
+ * `mode: 0644` means what everyone who writes it means. YAML 1.2 would read decimal 644. Must
+ * come before the core int tag, which would match first.
+ */
+const YAML11_OCTAL_TAG: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^[-+]?0[0-7_]+$/,
+  resolve: (str: string) => {
+    const n = Number.parseInt(str.replace(/[-+_]/g, ''), 8);
+    return str.startsWith('-') ? -n : n;
+  },
+};
+
+/**
+ * What YAML 1.1 (PyYAML, so Ansible) reads as a string but the 1.2 core schema as a number:
+ * `0o644` (1.2's octal spelling) and `089` (a leading zero with digits 8/9). Kept strings.
+ */
+const YAML11_STRING_TAG: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:str',
+  test: /^(?:[-+]?0o[0-7]+|[-+]?0[0-9]*[89][0-9]*)$/,
+  resolve: (str: string) => str,
+};
+
+/**
+ * A string written with Ansible's `!unsafe` is never templated. runbook renders every string
+ * once; the value becomes a template whose single expression is the original text as a string
+ * literal, so any render gives back exactly what was written (and a single pass never
+ * re-renders what came out of a template).
+ */
+export function unsafeText(text: string): string {
+  if (!/\{\{|\{%|\{#/.test(text)) return text;
+  const escaped = text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+  return `{{ '${escaped}' }}`;
+}
 
 class LimitExceeded extends Error {
   constructor(readonly diagnostic: Diagnostic) {
@@ -215,7 +255,7 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
       lineCounter,
       version: '1.2',
       schema: 'core',
-      customTags: (tags) => [...tags, ANSIBLE_BOOL_TAG],
+      customTags: (tags) => [YAML11_OCTAL_TAG, YAML11_STRING_TAG, ...tags, ANSIBLE_BOOL_TAG],
       merge: false,
       // we report duplicates ourselves, with the position of the first one
       uniqueKeys: false,
@@ -332,6 +372,8 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
   // the alias in the file the user wrote whose expansion is being walked (for the position)
   let aliasSite: number | undefined;
   let aliasNodes = 0;
+  // inside a `!unsafe` node
+  let unsafe = false;
   const walk = (node: unknown, path: Array<string | number>, depth: number, viaAlias: boolean): unknown => {
     nodes++;
     if (viaAlias || isAlias(node)) aliasNodes++;
@@ -381,17 +423,24 @@ export function parseYaml(source: string, file: string, limits?: Partial<YamlLim
       if (!viaAlias) errors.push(err(`vault-${opened.kind}`, at, path, `cannot decrypt the !vault value of \`${dotPath(path)}\`: ${opened.message}`, opened.fix));
       return null;
     }
-    if (tag !== undefined && !CORE_TAGS.has(tag) && !viaAlias) {
+    if (tag === '!unsafe' && !unsafe) {
+      // every string below is kept from templating (Ansible marks them AnsibleUnsafe)
+      unsafe = true;
+      try {
+        return walk(node, path, depth, viaAlias);
+      } finally {
+        unsafe = false;
+      }
+    }
+    if (tag !== undefined && tag !== '!unsafe' && !CORE_TAGS.has(tag) && !viaAlias) {
       const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
-      const hint =
-        shown === '!unsafe'
-            ? 'remove !unsafe; runbook renders templates in a single pass and never re-evaluates values from hosts'
-            : 'remove the tag; only plain YAML values (strings, numbers, booleans, null, lists, mappings) are allowed';
-      errors.push(err('yaml-unknown-tag', tagOffset(source, (node as YamlNode).range?.[0]), path, `YAML tag ${shown} is not allowed`, hint));
+      errors.push(err('yaml-unknown-tag', tagOffset(source, (node as YamlNode).range?.[0]), path, `YAML tag ${shown} is not allowed`, 'remove the tag; only plain YAML values (strings, numbers, booleans, null, lists, mappings), !vault and !unsafe are allowed'));
       return null;
     }
     if (isScalar(node)) {
-      const v: unknown = node.value;
+      // `!unsafe 0644` is the text as written (a tagged scalar is never resolved as a number)
+      const v: unknown = unsafe && tag === '!unsafe' ? (node.source ?? String(node.value)) : node.value;
+      if (typeof v === 'string' && unsafe) return unsafeText(v);
       if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
       if (typeof v === 'bigint') return Number(v);
       errors.push(err('yaml-unknown-tag', node.range?.[0], path, 'YAML value of an unsupported type', 'use a plain string, number, boolean or null'));

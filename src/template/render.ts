@@ -3,7 +3,7 @@ import { compile, isTemplate } from './compile.js';
 import { TemplateError, TemplateRuntimeError } from './errors.js';
 import type { Lookup } from './interpret.js';
 import { Interpreter } from './interpret.js';
-import { Undefined, isList, isPlainObject, setOwn, toPlain, truthy } from './values.js';
+import { Undefined, isList, isPlainObject, setOwn, str, toPlain, truthy } from './values.js';
 
 /** What templates read variables from (a VarScope, see scope.ts). */
 export interface Lookupable {
@@ -73,7 +73,7 @@ export function renderValue(value: unknown, scope: ScopeLike): unknown {
 function hasTemplate(value: unknown): boolean {
   if (typeof value === 'string') return isTemplate(value);
   if (typeof value !== 'object' || value === null || templateFree.has(value)) return false;
-  const found = isList(value) ? value.some(hasTemplate) : isPlainObject(value) ? Object.values(value).some(hasTemplate) : false;
+  const found = isList(value) ? value.some(hasTemplate) : isPlainObject(value) ? Object.keys(value).some(isTemplate) || Object.values(value).some(hasTemplate) : false;
   if (!found) templateFree.add(value);
   return found;
 }
@@ -96,11 +96,13 @@ function renderContainer(value: unknown, scope: ScopeLike): unknown {
       const k = keys[i]!;
       const item = value[k];
       const r = renderValue(item, scope);
-      if (r !== item && !out) {
+      // keys are templated too, as Ansible does (`set_fact: { "{{ name }}": 1 }`)
+      const key = isTemplate(k) ? str(render(k, scope)) : k;
+      if ((r !== item || key !== k) && !out) {
         out = {};
         for (const prev of keys.slice(0, i)) setOwn(out, prev, value[prev]);
       }
-      if (out) setOwn(out, k, r);
+      if (out) setOwn(out, key, r);
     }
     return out ?? value;
   }

@@ -35,11 +35,11 @@ describe('runbook validate', () => {
   });
 
   it('exits 1 with file:line:col, a code frame and the fix for an invalid one', async () => {
-    const r = await run([join(fixtures, 'broken/octal-mode.yml')]);
+    const r = await run([join(fixtures, 'broken/octal-mode-644.yml')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/octal-mode\.yml:6:15: error: `file\.mode` is the number 644/);
-    expect(r.stderr).toMatch(/> 6 \|\s+mode: 0644\n\s+\|\s+\^/);
-    expect(r.stderr).toMatch(/fix: quote it: `mode: '0644'`/);
+    expect(r.stderr).toMatch(/octal-mode-644\.yml:6:15: error: `copy\.mode` is the decimal number 644/);
+    expect(r.stderr).toMatch(/> 6 \|\s+mode: 644\n\s+\|\s+\^/);
+    expect(r.stderr).toMatch(/fix: write it with a leading zero \(`mode: 0644`/);
   });
 
   it('checks several playbooks and fails when one is invalid', async () => {

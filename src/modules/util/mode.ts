@@ -9,11 +9,14 @@ export function padMode(octal: string): string {
 }
 
 /**
- * Normalise a mode argument. Numbers are read as octal digits: YAML 1.2 reads `mode: 0644` as the
- * decimal number 644, which is certainly meant as 0644. Returns undefined for "no mode".
+ * Normalise a mode argument. A number is the mode's bits, as in Ansible: YAML 1.1 reads
+ * `mode: 0644` as 0o644 = 420 (the playbook loader turns literal numbers into octal strings and
+ * refuses the decimal `644` trap; a number reaching here came from a template, e.g. a variable
+ * written `0644` in a vars file). Returns undefined for "no mode".
  */
 export function parseModeArg(value: unknown): { octal: string } | { symbolic: string } | undefined {
   if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o7777) return { octal: padMode(value.toString(8)) };
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : JSON.stringify(value);
   if (/^0?[0-7]{3,4}$/.test(text)) return { octal: padMode(text) };
   if (/^0o[0-7]{3,4}$/i.test(text)) return { octal: padMode(text.slice(2)) };

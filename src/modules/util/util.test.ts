@@ -23,7 +23,8 @@ describe('args', () => {
 describe('modes', () => {
   it('normalises octal forms and rejects nonsense', () => {
     expect(parseModeArg('644')).toEqual({ octal: '0644' });
-    expect(parseModeArg(644)).toEqual({ octal: '0644' });
+    // a number is the bits (Ansible): 0o644 = 420
+    expect(parseModeArg(420)).toEqual({ octal: '0644' });
     expect(parseModeArg('02755')).toEqual({ octal: '2755' });
     expect(parseModeArg('0o600')).toEqual({ octal: '0600' });
     expect(parseModeArg('u=rw,g=r,o=')).toEqual({ symbolic: 'u=rw,g=r,o=' });
