@@ -39,6 +39,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'host_key_checking', section: 'defaults', env: ['RUNBOOK_HOST_KEY_CHECKING', 'ANSIBLE_HOST_KEY_CHECKING'], flag: '--host-key-checking', describe: 'strict | accept-new | off (True = strict, False = off)', fallback: 'strict' },
   { key: 'timeout', section: 'defaults', env: ['RUNBOOK_TIMEOUT', 'ANSIBLE_TIMEOUT'], flag: '-T/--timeout', describe: 'SSH connect timeout in seconds', fallback: '10' },
   { key: 'log_path', section: 'defaults', env: ['RUNBOOK_LOG_PATH', 'ANSIBLE_LOG_PATH'], flag: '--log', describe: 'write a full run log here' },
+  { key: 'history_keep', section: 'defaults', env: ['RUNBOOK_HISTORY_KEEP'], flag: '(none)', describe: 'runs kept in the run history (runbook history)', fallback: '500' },
+  { key: 'history_keep_days', section: 'defaults', env: ['RUNBOOK_HISTORY_KEEP_DAYS'], flag: '(none)', describe: 'days a run is kept in the history (unset: no age limit)' },
   { key: 'become', section: 'privilege_escalation', env: ['RUNBOOK_BECOME', 'ANSIBLE_BECOME'], flag: '-b/--become', describe: 'run tasks with sudo unless they say otherwise', fallback: 'false' },
   { key: 'become_user', section: 'privilege_escalation', env: ['RUNBOOK_BECOME_USER', 'ANSIBLE_BECOME_USER'], flag: '--become-user', describe: 'user to become', fallback: 'root' },
   { key: 'ssh_common_args', section: 'ssh_connection', env: ['RUNBOOK_SSH_COMMON_ARGS', 'ANSIBLE_SSH_COMMON_ARGS'], flag: '--ssh-common-args', describe: 'extra ssh options (-o ..., -J ...) where the inventory gives none' },

@@ -26,6 +26,7 @@ import { createJunitReporter } from '../../report/junit.js';
 import type { LoadOptions } from '../../playbook/load.js';
 import { variableWarnings } from '../var-hints.js';
 import { defaultStorePath } from '../../store/paths.js';
+import { extraVarsDigest, historyRetention, prepareResume, resumePointFor, rolloutRunOptions, ROLLOUT_HELP, ROLLOUT_OPTIONS, startHistory } from '../rollout.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
@@ -73,6 +74,7 @@ Options:
                               stop asking (needs a terminal)
 ${VAULT_HELP}  -h, --help                  show this help
 
+${ROLLOUT_HELP}
 ${CONNECTION_HELP}
 Output: a live task tree in a terminal; one plain line per event when stdout is not a
 terminal or CI=true; NDJSON with --json. Every run ends with a recap per host, the
@@ -116,6 +118,7 @@ Examples:
     'list-tags': { type: 'boolean' },
     ask: { type: 'boolean' },
     step: { type: 'boolean' },
+    ...ROLLOUT_OPTIONS,
     ...VAULT_OPTIONS,
   },
   // every file read under the vault flags' keyring; every vault plaintext masked in every sink
@@ -142,7 +145,12 @@ export interface AdhocSource {
   rerun: string;
 }
 
-export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHooks = {}): Promise<number> {
+export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks: ApplyHooks = {}): Promise<number> {
+  // --resume: the interrupted rollout's own command line, from the history (src/cli/rollout.ts)
+  const storePath = defaultStorePath(ioGiven.env);
+  const resuming = argsGiven.values.resume === true && !hooks.adhoc ? await prepareResume(argsGiven, ioGiven, storePath) : undefined;
+  const args = resuming?.args ?? argsGiven;
+  const io = resuming?.io ?? ioGiven;
   const v = args.values;
   const adhoc = hooks.adhoc;
   const command = adhoc ? 'run' : 'apply';
@@ -170,6 +178,7 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
   // misspelt variables: a warning with the nearest known name, before anything runs
   const varWarnings = variableWarnings(loaded.playbook, inventory, Object.keys(extraVars), (f) => relativeShown(io.cwd, f));
   if (varWarnings.length > 0) io.stderr.write(revealed(formatDiagnostics(varWarnings)));
+  const resume = resuming ? await resumePointFor(storePath, resuming, loaded.playbook, v.force === true) : undefined;
 
   const [{ planRun }, { runPlaybook }, { createInterrupt }, { gatherFacts }, { createTransport, resolveConnection }] = await Promise.all([
     import('../../engine/plan.js'),
@@ -217,7 +226,32 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     typeof v.junit === 'string'
       ? createJunitReporter(resolve(io.cwd, v.junit), { warn: (msg) => io.stderr.write(`WARNING: ${msg}\n`), ...(adhoc ? { name: adhoc.rerun } : {}) })
       : undefined;
-  const reporter = combineReporters(screen, log, junit);
+  // the run's record in the history (who, when, playbook digest, options, results): `runbook history`, --resume
+  const history = await startHistory(io, {
+    kind: command,
+    playbook: loaded.playbook,
+    shown: adhoc ? adhoc.rerun : args.positionals.join(' '),
+    storePath,
+    keep: historyRetention(settings.config),
+    ...(resuming ? { resumeOf: resuming.resumeOf } : {}),
+    options: {
+      cwd: io.cwd,
+      playbooks: args.positionals.map((p) => resolve(io.cwd, p)),
+      inventories,
+      limit,
+      tags,
+      skipTags,
+      check: v.check === true,
+      diff: v.diff === true,
+      ...(startAtTask !== undefined ? { startAtTask } : {}),
+      forks,
+      extraVars: strings(v['extra-vars']).map((e) => maskAll(e, secrets)),
+      extraVarsMasked: strings(v['extra-vars']).some((e) => maskAll(e, secrets) !== e),
+      extraVarsDigest: extraVarsDigest(extraVars),
+      rollout: Object.fromEntries(['max-fail', 'max-unreachable', 'count-unreachable', 'fail-fast', 'approve', 'approve-timeout', 'approve-ci'].filter((k) => v[k] !== undefined).map((k) => [k, v[k]])),
+    },
+  });
+  const reporter = combineReporters(screen, log, junit, history.reporter);
 
   const overrides = connectionOverrides(v, io, settings, creds);
   // A play's remote_user is the login user where the inventory names none (Ansible: ansible_user
@@ -275,6 +309,8 @@ export async function runApply(args: ParsedArgs, io: CommandIo, hooks: ApplyHook
     // an ad-hoc command leaves no retry file (neither does Ansible's): re-run it with --limit
     retry: adhoc ? () => Promise.resolve(undefined) : (hosts) => writeRetryFile(retryFile, hosts, (msg) => reporter.onEvent?.({ type: 'warning', msg })),
     ...(v.step === true ? { step: createStepper(io, screen) } : {}),
+    ...rolloutRunOptions(v, io, screen),
+    ...(resume ? { resume } : {}),
     // ad-hoc: relative paths (copy src=...) are the working directory's, as for `ansible`
     playbookDir: adhoc ? io.cwd : dirname(playbookFile),
     displayRoot: io.cwd,

@@ -8,6 +8,7 @@ import { configCommand } from './config.js';
 import { inventoryCommand } from './inventory.js';
 import { certsCommand } from './certs.js';
 import { runCommand } from './run.js';
+import { historyCommand } from './history.js';
 
 // Commands in the order `runbook --help` lists them.
-export const COMMANDS: Command[] = [applyCommand, runCommand, validateCommand, docCommand, labCommand, vaultCommand, inventoryCommand, configCommand, certsCommand];
+export const COMMANDS: Command[] = [applyCommand, runCommand, validateCommand, docCommand, labCommand, vaultCommand, inventoryCommand, configCommand, certsCommand, historyCommand];
