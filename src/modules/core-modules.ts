@@ -25,6 +25,7 @@ import { tempfileModule } from './tempfile.js';
 import { slurpModule } from './slurp.js';
 import { findModule } from './find.js';
 import { fetchModule } from './fetch.js';
+import { getUrlModule } from './get-url.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -57,4 +58,5 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   slurpModule,
   findModule,
   fetchModule,
+  getUrlModule,
 ];

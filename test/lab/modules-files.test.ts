@@ -21,6 +21,8 @@ import { tempfileModule } from '../../src/modules/tempfile.js';
 import { slurpModule } from '../../src/modules/slurp.js';
 import { findModule } from '../../src/modules/find.js';
 import { fetchModule } from '../../src/modules/fetch.js';
+import { getUrlModule } from '../../src/modules/get-url.js';
+import { uriModule } from '../../src/modules/uri.js';
 
 const NAME = 'fm-files';
 let lab: LabInfo;
@@ -192,5 +194,35 @@ describe.skipIf(labSkipReason())('file modules over real SSH (issue 15)', () => 
     expect(flat.result.data?.dest).toBe(join(baseDir, 'flat', 'fetch.txt'));
     const missing = await run(fetchModule, { src: '/srv/fm/none', dest: 'out', fail_on_missing: false }, { vars });
     expect(missing.result).toMatchObject({ changed: false, msg: 'the remote file does not exist, not transferring, ignored' });
+  });
+
+  it('get_url: the host downloads from Apache, checksum verified, kept without force; uri is skipped in --check', async () => {
+    await sh("mkdir -p /var/www/html/fm && printf 'payload-1\\n' > /var/www/html/fm/tool.txt && (service apache2 start >/dev/null 2>&1 || true)");
+    const sha256 = (await sh('sha256sum /var/www/html/fm/tool.txt')).split(' ')[0]!;
+    const url = 'http://127.0.0.1/fm/tool.txt';
+    await sh('rm -rf /srv/fm/dl && mkdir -p /srv/fm/dl');
+    const read = () => sh('cat /srv/fm/dl/tool.txt 2>/dev/null; stat -c %a /srv/fm/dl/tool.txt 2>/dev/null; ls -A /srv/fm/dl');
+    const r = await converge(getUrlModule, { url, dest: '/srv/fm/dl/tool.txt', checksum: `sha256:${sha256}`, mode: '0640' }, read);
+    expect(r.data).toMatchObject({ dest: '/srv/fm/dl/tool.txt', url, status_code: 200, size: 10 });
+    expect(r.msg).toBe('OK (10 bytes)');
+    expect(await read()).toBe('payload-1\n640\ntool.txt\n');
+    // the server's file changes: without force it is kept (no request), with force replaced
+    await sh("printf 'payload-2\\n' > /var/www/html/fm/tool.txt");
+    const kept = await run(getUrlModule, { url, dest: '/srv/fm/dl/tool.txt' });
+    expect(kept.result).toMatchObject({ changed: false, msg: 'file already exists' });
+    const forced = await run(getUrlModule, { url, dest: '/srv/fm/dl/', force: true });
+    expect(forced.result).toMatchObject({ changed: true, data: { dest: '/srv/fm/dl/tool.txt' } });
+    expect(await sh('cat /srv/fm/dl/tool.txt; stat -c %a /srv/fm/dl/tool.txt')).toBe('payload-2\n640\n');
+    const same = await run(getUrlModule, { url, dest: '/srv/fm/dl', force: true });
+    expect(same.result.changed, 'same content downloaded again: not a change').toBe(false);
+    const bad = await run(getUrlModule, { url, dest: '/srv/fm/dl/other.txt', checksum: 'sha1:0000000000000000000000000000000000000000' });
+    expect(bad.result.failed).toBe(true);
+    expect(bad.result.msg).toMatch(/did not match/);
+    const missing = await run(getUrlModule, { url: 'http://127.0.0.1/fm/none', dest: '/srv/fm/dl/none' });
+    expect(missing.result).toMatchObject({ failed: true, msg: 'Request failed: HTTP Error 404' });
+    expect(await sh('ls -A /srv/fm/dl')).toBe('tool.txt\n');
+    const check = await run(uriModule, { url, method: 'POST' }, { check: true });
+    expect(check.commands).toEqual([]);
+    expect(check.result).toMatchObject({ skipped: true, msg: 'remote module (uri) does not support check mode' });
   });
 });
