@@ -702,6 +702,8 @@ async function main(argv: string[]): Promise<number> {
     // no lock, or its owner is gone
   }
   writeFileSync(lockFile, `${process.pid}\n`);
+  // the commit measured is the one built now (HEAD may move while the bench runs)
+  const measuredCommit = sh(`git -C '${opts.runbookDir}' rev-parse --short HEAD 2>/dev/null`) + (sh(`git -C '${opts.runbookDir}' status --porcelain -- src bench`) ? ' (+ uncommitted changes)' : '');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const outDir = join(BENCH, 'results', `${stamp}-${opts.sizes.join('+')}h`);
   const logDir = join(outDir, 'logs');
@@ -785,7 +787,7 @@ async function main(argv: string[]): Promise<number> {
       node: process.version,
       ansible: opts.tools.includes('ansible') ? sh('ansible-playbook --version 2>/dev/null | head -1') : 'not run',
       openssh: sh('ssh -V 2>&1'),
-      runbookCommit: opts.runbookDir === REPO ? sh(`git -C '${REPO}' rev-parse --short HEAD 2>/dev/null`) + (sh(`git -C '${REPO}' status --porcelain -- src bench`) ? ' (+ uncommitted changes)' : '') : opts.runbookDir,
+      runbookCommit: opts.runbookDir === REPO ? measuredCommit : `${opts.runbookDir} ${measuredCommit}`,
       ...(opts.baselineDir ? { baseline: opts.baselineDir } : {}),
     };
     const text = [
