@@ -16,6 +16,7 @@ import { condition, truthy } from './conditions.js';
 import { connectFor, delegatedScope, delegatedVars, resolveDelegation } from './delegate.js';
 import type { Delegation } from './delegate.js';
 import { ensureFacts, hostDeferred } from './host-state.js';
+import { applyInventoryChange } from './inventory-change.js';
 import { templateMessage } from './identity.js';
 import { describeExec, execDetails, execFailure, failure, lines } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
@@ -140,6 +141,8 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
     if (timer) clearTimeout(timer);
     run.kill.removeEventListener('abort', onKill);
   }
+  // add_host / group_by: changed is whether the inventory changed (Ansible's strategy decides it too)
+  if (res.inventory) res = { ...res, changed: applyInventoryChange(run, h, res.inventory) };
   for (const d of res.defer ?? []) if (run.plan.hosts.includes(d.host)) hostDeferred(run, run.host(d.host), d.from, maskSecrets(d.reason, secrets));
   const o = judge(call, res, scope, lastExec);
   if (delegated) {

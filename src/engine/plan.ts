@@ -64,6 +64,8 @@ export interface PlayPlan {
 
 export interface RunPlan {
   plays: PlayPlan[];
+  /** the hosts --limit allows, as computed at the start (Ansible's restriction); undefined: no --limit */
+  limit?: ReadonlySet<string>;
   /** every host some play runs on, in inventory order */
   hosts: string[];
   /** tasks left out by --start-at-task */
@@ -86,8 +88,7 @@ export async function planRun(playbook: Playbook, inventory: Inventory, options:
     // templated strategy/serial/... rendered once per play, before batches (play-keywords.ts)
     const play = resolvePlayKeywords(written, options.extraVars ?? {});
     const pattern = hostPattern(play, options.extraVars ?? {});
-    const selected = selectHosts(inventory, pattern);
-    const hosts = limit ? selected.filter((n) => limit.has(n)) : selected;
+    const hosts = playHosts(inventory, pattern, limit);
     const tasks = playTasks(play).map((t): PlannedTask => {
       const before = beforeStart.has(t.task);
       return { ...t, beforeStart: before, selected: !before && tagsSelected(t.tags, only, skip) };
@@ -97,7 +98,17 @@ export async function planRun(playbook: Playbook, inventory: Inventory, options:
     return { play, index, pattern, hosts, batches: splitBatches(hosts, play.serial), tasks, positions, taskCount };
   });
   const all = new Set(plays.flatMap((p) => p.hosts));
-  return { plays, hosts: [...inventory.hosts.keys()].filter((h) => all.has(h)), beforeStart };
+  return { plays, hosts: [...inventory.hosts.keys()].filter((h) => all.has(h)), beforeStart, ...(limit ? { limit } : {}) };
+}
+
+/**
+ * A play's hosts: its pattern over the inventory as it is now, narrowed by --limit. The run
+ * calls it again at the start of each play, so hosts and groups that add_host/group_by made in
+ * an earlier play are selected (a host added at run time is outside a --limit, as in Ansible).
+ */
+export function playHosts(inventory: Inventory, pattern: string, limit: ReadonlySet<string> | undefined): string[] {
+  const selected = selectHosts(inventory, pattern);
+  return limit ? selected.filter((n) => limit.has(n)) : selected;
 }
 
 /** `hosts: "{{ target | default('all') }}"`: rendered with the play's vars and -e (Ansible). */

@@ -9,6 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { groupMembers } from '../inventory/runtime.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
 import { maskSecrets } from '../transport/command.js';
@@ -21,7 +22,7 @@ import { newHost } from './host-state.js';
 import { TaskRefs } from './identity.js';
 import { Lockstep } from './lockstep.js';
 import type { PlayPlan, RunPlan } from './plan.js';
-import { planRun } from './plan.js';
+import { planRun, playHosts } from './plan.js';
 import type { BatchRun, HostRun, RunState } from './run-state.js';
 import { createTally, isRunEvent } from './tally.js';
 import type { EngineEvent } from './tally.js';
@@ -96,9 +97,8 @@ class Run implements RunState {
         const v = h.vars[k];
         if (typeof v === 'string' && v.length > 0 && !v.includes('{{')) addSecret(this.secrets, v);
       }
-      for (const g of h.groups) (this.groups[g] ??= []).push(h.name);
     }
-    this.groups.all ??= [...inventory.hosts.keys()];
+    Object.assign(this.groups, groupMembers(inventory));
     // --resume: hosts the interrupted run lost stay out of the rollout, as they would have
     for (const n of options.resume?.failed ?? []) if (inventory.hosts.has(n)) this.host(n).state = 'failed';
     for (const n of options.resume?.unreachable ?? []) if (inventory.hosts.has(n)) this.host(n).state = 'unreachable';
@@ -236,7 +236,8 @@ class Run implements RunState {
   private playBatches(plan: PlayPlan): { order: string[]; batches: string[][] } {
     const prior = this.options.resume?.plays[plan.index];
     if (!prior) {
-      const order = orderHosts(plan.hosts, plan.play.order);
+      // selected again now: add_host/group_by may have changed the inventory (the contract with src/inventory/runtime.ts)
+      const order = orderHosts(playHosts(this.inventory, plan.pattern, this.plan.limit), plan.play.order);
       return { order, batches: splitBatches(order.filter((n) => this.host(n).state === 'ok'), plan.play.serial) };
     }
     // the same batches as the interrupted run (cut from the same list), less the hosts it finished

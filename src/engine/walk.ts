@@ -3,6 +3,7 @@
 // Ctrl-C and any_errors_fatal, the linear barrier, max_fail_percentage, end of play; then
 // meta (src/engine/meta.ts), run_once, or the executor (src/engine/execute.ts) within `forks`.
 import type { BlockNode, Step, TaskNode } from '../playbook/types.js';
+import { getModule } from '../modules/registry.js';
 import { isMeta } from './conditions.js';
 import { executeTask, ignoreErrors } from './execute.js';
 import { flushHandlers } from './handlers.js';
@@ -98,8 +99,8 @@ export async function runTask(parentStep: TaskStep): Promise<StepOutcome> {
   if (gate !== undefined) return gate;
   if (!handler && isMeta(task.module)) return runMeta(step, () => flushHandlers(run, br, h, task, runTask));
   if (!handler && run.options.step && !(await stepAnswer(run, br, task))) return 'ok';
-  // pause runs once for the batch, as Ansible's (it bypasses the host loop)
-  if (inh.runOnce || PAUSE.has(task.module) || (inh.dynamic.run_once !== undefined && runOnceWanted(step))) return runOnce(step);
+  // pause and add_host run once for the batch, as Ansible's (they bypass the host loop)
+  if (inh.runOnce || PAUSE.has(task.module) || (run.options.getModule ?? getModule)(task.module)?.bypassHostLoop || (inh.dynamic.run_once !== undefined && runOnceWanted(step))) return runOnce(step);
   const endTurn = await run.throttles.acquire(task, inh.throttle);
   try {
     return await withFork(run, () => executeTask(step));

@@ -75,6 +75,11 @@ function groupHosts(inv: Inventory, group: string): string[] {
   return cache.get(group) ?? [];
 }
 
+/** The inventory changed at run time (add_host, group_by): group members are read again. */
+export function invalidatePatternCache(inv: Inventory): void {
+  groupHostsCache.delete(inv);
+}
+
 /** Ansible's implicit localhost: local connection, `all` vars, in no group. */
 function implicitLocalhost(inv: Inventory, name: string): string {
   const existing = inv.hosts.get(name);

@@ -1,5 +1,6 @@
 // The core modules: everything that is not about certificates (see cert-modules.ts).
 import type { ModuleDefinition } from './types.js';
+import { addHostModule, groupByModule } from './add-host.js';
 import { aptModule } from './apt.js';
 import { assertModule, failModule, setFactModule } from './assert.js';
 import { commandModule, rawModule, shellModule } from './command.js';
@@ -50,6 +51,8 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   setFactModule,
   pingModule,
   metaModule,
+  addHostModule,
+  groupByModule,
   blockinfileModule,
   replaceModule,
   cronModule,

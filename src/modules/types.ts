@@ -5,6 +5,7 @@ import type { JSONSchemaType, SchemaObject } from 'ajv';
 import type { ShellCommand } from '../transport/command.js';
 import type { ExecOptions, ExecResult, PutOptions } from '../transport/types.js';
 import type { HostFacts } from '../facts/types.js';
+import type { AddGroupChange, AddHostChange } from '../inventory/runtime.js';
 
 import type { FileDiff } from '../util/diff.js';
 
@@ -30,6 +31,8 @@ export interface ModuleResult {
    * written to the retry file; not failed, not skipped
    */
   defer?: HostDeferral[];
+  /** add_host / group_by: the change to the run's inventory (the engine applies it and decides `changed`) */
+  inventory?: { addHost?: AddHostChange; addGroup?: Omit<AddGroupChange, 'host'> };
 }
 
 export interface HostDeferral {
@@ -118,6 +121,8 @@ export interface ModuleDefinition<A = Record<string, unknown>> {
   freeForm?: string;
   /** runs on the controller only (debug, set_fact, assert, fail): no connection needed */
   controllerOnly?: boolean;
+  /** Ansible's BYPASS_HOST_LOOP (add_host): runs once for the batch, as with run_once */
+  bypassHostLoop?: boolean;
   /** the module may act on a changed host's facts: facts are refreshed before it runs if an earlier task changed something */
   usesFacts?: boolean;
   /** path arguments in which a leading `~` / `~user` is expanded on the host (Ansible's type=path) */

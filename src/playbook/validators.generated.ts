@@ -3977,15 +3977,391 @@ validate45.errors = vErrors;
 return errors === 0;
 }
 
-export const module_apache = validate46;
-const schema61 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name"]},"name":{"description":"alias of `modules`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"modules"},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"force":{"description":"for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"identifier":{"type":"string","description":"for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled"},"ignore_configcheck":{"description":"for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"warn_mpm_absent":{"description":"for apache2_module playbooks; no effect (it only tunes ignore_configcheck)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]}},"additionalProperties":false};
+export const module_add_host = validate46;
+const schema61 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["host","hostname"],"description":"the host to add (`host:port` sets ansible_port)"},"host":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"hostname":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"groups":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"aliases":["group","groupname"],"description":"groups to put the host in (a list or a comma-separated string); made when missing"},"group":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"alias of `groups`","x-alias-of":"groups"},"groupname":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"alias of `groups`","x-alias-of":"groups"}},"additionalProperties":true,"allOf":[{"anyOf":[{"required":["name"]},{"required":["host"]},{"required":["hostname"]}]}]};
 
 function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+const _errs2 = errors;
+let valid1 = false;
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/allOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.host === undefined){
+const err1 = {instancePath,schemaPath:"#/allOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs4 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs5 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.hostname === undefined){
+const err2 = {instancePath,schemaPath:"#/allOf/0/anyOf/2/required",keyword:"required",params:{missingProperty: "hostname"},message:"must have required property '"+"hostname"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err3 = {instancePath,schemaPath:"#/allOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.host !== undefined){
+let data1 = data.host;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err6 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.hostname !== undefined){
+let data2 = data.hostname;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err8 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.groups !== undefined){
+let data3 = data.groups;
+const _errs14 = errors;
+let valid3 = false;
+const _errs15 = errors;
+if(typeof data3 !== "string"){
+const err10 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs17 = errors;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data3[i0] !== "string"){
+const err11 = {instancePath:instancePath+"/groups/" + i0,schemaPath:"#/properties/groups/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid1 = _errs17 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err13 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+else {
+errors = _errs14;
+if(vErrors !== null){
+if(_errs14){
+vErrors.length = _errs14;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.group !== undefined){
+let data5 = data.group;
+const _errs22 = errors;
+let valid6 = false;
+const _errs23 = errors;
+if(typeof data5 !== "string"){
+const err14 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var _valid2 = _errs23 === errors;
+valid6 = valid6 || _valid2;
+if(!valid6){
+const _errs25 = errors;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data5[i1] !== "string"){
+const err15 = {instancePath:instancePath+"/group/" + i1,schemaPath:"#/properties/group/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var _valid2 = _errs25 === errors;
+valid6 = valid6 || _valid2;
+}
+if(!valid6){
+const err17 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+else {
+errors = _errs22;
+if(vErrors !== null){
+if(_errs22){
+vErrors.length = _errs22;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.groupname !== undefined){
+let data7 = data.groupname;
+const _errs30 = errors;
+let valid9 = false;
+const _errs31 = errors;
+if(typeof data7 !== "string"){
+const err18 = {instancePath:instancePath+"/groupname",schemaPath:"#/properties/groupname/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+var _valid3 = _errs31 === errors;
+valid9 = valid9 || _valid3;
+if(!valid9){
+const _errs33 = errors;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data7[i2] !== "string"){
+const err19 = {instancePath:instancePath+"/groupname/" + i2,schemaPath:"#/properties/groupname/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/groupname",schemaPath:"#/properties/groupname/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+var _valid3 = _errs33 === errors;
+valid9 = valid9 || _valid3;
+}
+if(!valid9){
+const err21 = {instancePath:instancePath+"/groupname",schemaPath:"#/properties/groupname/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+else {
+errors = _errs30;
+if(vErrors !== null){
+if(_errs30){
+vErrors.length = _errs30;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+
+export const module_apache = validate47;
+const schema62 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name"]},"name":{"description":"alias of `modules`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"modules"},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"force":{"description":"for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"identifier":{"type":"string","description":"for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled"},"ignore_configcheck":{"description":"for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"warn_mpm_absent":{"description":"for apache2_module playbooks; no effect (it only tunes ignore_configcheck)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]}},"additionalProperties":false};
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema61.properties, key0))){
+if(!(func9.call(schema62.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -4216,7 +4592,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((data6 === "present") || (data6 === "absent"))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema61.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema62.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4256,7 +4632,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err17 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema61.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4320,7 +4696,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema61.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4396,7 +4772,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err26 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema61.properties.ignore_configcheck.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.ignore_configcheck.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4460,7 +4836,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err30 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema61.properties.warn_mpm_absent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.warn_mpm_absent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4505,19 +4881,19 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate46.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
-export const module_apt = validate47;
-const schema62 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg","package"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"package":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed","purged","purge"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them (`purge` also removes their configuration)"},"update_cache":{"description":"run `apt-get update` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"cache_valid_time":{"type":"integer","minimum":0,"default":0,"description":"skip the update when the lists are younger than this many seconds (0: always update)"},"upgrade":{"description":"`yes` (apt-get upgrade --with-new-pkgs), `safe` (apt-get upgrade), `dist`/`full` (apt-get dist-upgrade), `no`","anyOf":[{"type":"string","enum":["no","yes","safe","full","dist"]},{"type":"boolean"}],"default":"no"},"autoremove":{"description":"remove packages nothing depends on any more","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"purge":{"description":"with state=absent: also remove configuration files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"install_recommends":{"description":"install recommended packages (default: apt's configuration)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"lock_timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds to wait for the dpkg lock held by another apt/dpkg before failing"},"dpkg_options":{"type":"string","default":"force-confdef,force-confold","description":"comma-separated dpkg options (`--force-confold` keeps changed config files without asking)"}},"additionalProperties":false};
+export const module_apt = validate48;
+const schema63 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg","package"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"package":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed","purged","purge"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them (`purge` also removes their configuration)"},"update_cache":{"description":"run `apt-get update` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"cache_valid_time":{"type":"integer","minimum":0,"default":0,"description":"skip the update when the lists are younger than this many seconds (0: always update)"},"upgrade":{"description":"`yes` (apt-get upgrade --with-new-pkgs), `safe` (apt-get upgrade), `dist`/`full` (apt-get dist-upgrade), `no`","anyOf":[{"type":"string","enum":["no","yes","safe","full","dist"]},{"type":"boolean"}],"default":"no"},"autoremove":{"description":"remove packages nothing depends on any more","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"purge":{"description":"with state=absent: also remove configuration files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"install_recommends":{"description":"install recommended packages (default: apt's configuration)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"lock_timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds to wait for the dpkg lock held by another apt/dpkg before failing"},"dpkg_options":{"type":"string","default":"force-confdef,force-confold","description":"comma-separated dpkg options (`--force-confold` keeps changed config files without asking)"}},"additionalProperties":false};
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema62.properties, key0))){
+if(!(func9.call(schema63.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -4748,7 +5124,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!(((((((data6 === "present") || (data6 === "installed")) || (data6 === "latest")) || (data6 === "absent")) || (data6 === "removed")) || (data6 === "purged")) || (data6 === "purge"))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema62.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema63.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4788,7 +5164,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err17 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4852,7 +5228,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4927,7 +5303,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(((((data10 === "no") || (data10 === "yes")) || (data10 === "safe")) || (data10 === "full")) || (data10 === "dist"))){
-const err26 = {instancePath:instancePath+"/upgrade",schemaPath:"#/properties/upgrade/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema62.properties.upgrade.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/upgrade",schemaPath:"#/properties/upgrade/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema63.properties.upgrade.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5005,7 +5381,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err31 = {instancePath:instancePath+"/autoremove",schemaPath:"#/properties/autoremove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.autoremove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/autoremove",schemaPath:"#/properties/autoremove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.autoremove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5069,7 +5445,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err35 = {instancePath:instancePath+"/purge",schemaPath:"#/properties/purge/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.purge.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/purge",schemaPath:"#/properties/purge/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.purge.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5133,7 +5509,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err39 = {instancePath:instancePath+"/install_recommends",schemaPath:"#/properties/install_recommends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.install_recommends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/install_recommends",schemaPath:"#/properties/install_recommends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.install_recommends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5215,14 +5591,14 @@ vErrors.push(err44);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
 
-export const module_assert = validate48;
-const schema63 = {"type":"object","properties":{"that":{"description":"expression(s) that must all be true (Jinja, without braces, as in `when:`)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":["string","boolean"]}}]},"fail_msg":{"aliases":["msg"],"description":"message when an expression is false"},"msg":{"description":"alias of `fail_msg`","x-alias-of":"fail_msg"},"success_msg":{"description":"message when all are true"},"quiet":{"description":"print less","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["that"]};
+export const module_assert = validate49;
+const schema64 = {"type":"object","properties":{"that":{"description":"expression(s) that must all be true (Jinja, without braces, as in `when:`)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":["string","boolean"]}}]},"fail_msg":{"aliases":["msg"],"description":"message when an expression is false"},"msg":{"description":"alias of `fail_msg`","x-alias-of":"fail_msg"},"success_msg":{"description":"message when all are true"},"quiet":{"description":"print less","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["that"]};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5286,7 +5662,7 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if((typeof data1 !== "string") && (typeof data1 !== "boolean")){
-const err4 = {instancePath:instancePath+"/that/" + i0,schemaPath:"#/properties/that/anyOf/2/items/type",keyword:"type",params:{type: schema63.properties.that.anyOf[2].items.type},message:"must be string,boolean"};
+const err4 = {instancePath:instancePath+"/that/" + i0,schemaPath:"#/properties/that/anyOf/2/items/type",keyword:"type",params:{type: schema64.properties.that.anyOf[2].items.type},message:"must be string,boolean"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5363,7 +5739,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
-const err9 = {instancePath:instancePath+"/quiet",schemaPath:"#/properties/quiet/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.quiet.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/quiet",schemaPath:"#/properties/quiet/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.quiet.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5408,14 +5784,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
 
-export const module_authorized_key = validate49;
-const schema64 = {"type":"object","properties":{"user":{"type":"string","minLength":1,"description":"the user whose authorized_keys file is managed"},"key":{"type":"string","minLength":1,"description":"the SSH public key(s), one per line (options and comment may be part of a line)"},"path":{"type":"string","description":"the key file (default: the user's ~/.ssh/authorized_keys)"},"manage_dir":{"description":"create the key file's directory (mode 0700, owned by the user) when missing","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the key(s) must be in the file"},"key_options":{"type":"string","description":"ssh options for the key(s), e.g. `no-port-forwarding,from=\"10.0.0.1\"`"},"exclusive":{"description":"remove every other key (and comment line) from the file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the comment written after the key (default: the key's own)"},"validate_certs":{"description":"accepted for compatibility (keys from URLs are not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"follow":{"description":"follow a symbolic link at path (only `no` is supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"unique":{"description":"accepted for compatibility (keys are unique by their data anyway)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["user","key"]};
+export const module_authorized_key = validate50;
+const schema65 = {"type":"object","properties":{"user":{"type":"string","minLength":1,"description":"the user whose authorized_keys file is managed"},"key":{"type":"string","minLength":1,"description":"the SSH public key(s), one per line (options and comment may be part of a line)"},"path":{"type":"string","description":"the key file (default: the user's ~/.ssh/authorized_keys)"},"manage_dir":{"description":"create the key file's directory (mode 0700, owned by the user) when missing","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the key(s) must be in the file"},"key_options":{"type":"string","description":"ssh options for the key(s), e.g. `no-port-forwarding,from=\"10.0.0.1\"`"},"exclusive":{"description":"remove every other key (and comment line) from the file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the comment written after the key (default: the key's own)"},"validate_certs":{"description":"accepted for compatibility (keys from URLs are not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"follow":{"description":"follow a symbolic link at path (only `no` is supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"unique":{"description":"accepted for compatibility (keys are unique by their data anyway)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["user","key"]};
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5440,7 +5816,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema64.properties, key0))){
+if(!(func9.call(schema65.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -5543,7 +5919,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/manage_dir",schemaPath:"#/properties/manage_dir/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.manage_dir.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/manage_dir",schemaPath:"#/properties/manage_dir/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.manage_dir.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5590,7 +5966,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((data4 === "present") || (data4 === "absent"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema64.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema65.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5642,7 +6018,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err17 = {instancePath:instancePath+"/exclusive",schemaPath:"#/properties/exclusive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.exclusive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/exclusive",schemaPath:"#/properties/exclusive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.exclusive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5718,7 +6094,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5782,7 +6158,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err26 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5846,7 +6222,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err30 = {instancePath:instancePath+"/unique",schemaPath:"#/properties/unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/unique",schemaPath:"#/properties/unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5891,14 +6267,14 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate49.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
 
-export const module_blockinfile = validate50;
-const schema65 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the block must be there"},"marker":{"type":"string","default":"# {mark} ANSIBLE MANAGED BLOCK","description":"the marker line template; `{mark}` becomes marker_begin / marker_end"},"block":{"type":"string","aliases":["content"],"default":"","description":"the text between the markers; empty removes the block (as state=absent)"},"content":{"type":"string","description":"alias of `block`","x-alias-of":"block"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new block goes after the last matching line (end of file when none matches)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new block goes before the last matching line"},"create":{"description":"create the file when it does not exist","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"marker_begin":{"type":"string","default":"BEGIN","description":"what `{mark}` becomes in the first marker line"},"marker_end":{"type":"string","default":"END","description":"what `{mark}` becomes in the last marker line"},"append_newline":{"description":"add a blank line after the block when the next line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"prepend_newline":{"description":"add a blank line before the block when the previous line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_blockinfile = validate51;
+const schema66 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the block must be there"},"marker":{"type":"string","default":"# {mark} ANSIBLE MANAGED BLOCK","description":"the marker line template; `{mark}` becomes marker_begin / marker_end"},"block":{"type":"string","aliases":["content"],"default":"","description":"the text between the markers; empty removes the block (as state=absent)"},"content":{"type":"string","description":"alias of `block`","x-alias-of":"block"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new block goes after the last matching line (end of file when none matches)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new block goes before the last matching line"},"create":{"description":"create the file when it does not exist","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"marker_begin":{"type":"string","default":"BEGIN","description":"what `{mark}` becomes in the first marker line"},"marker_end":{"type":"string","default":"END","description":"what `{mark}` becomes in the last marker line"},"append_newline":{"description":"add a blank line after the block when the next line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"prepend_newline":{"description":"add a blank line before the block when the previous line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -6029,7 +6405,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema65.properties, key0))){
+if(!(func9.call(schema66.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -6153,7 +6529,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((data4 === "present") || (data4 === "absent"))){
-const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema65.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema66.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6253,7 +6629,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err25 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -6317,7 +6693,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err29 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6417,7 +6793,7 @@ vErrors.push(err35);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err36 = {instancePath:instancePath+"/append_newline",schemaPath:"#/properties/append_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.append_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/append_newline",schemaPath:"#/properties/append_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.append_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -6481,7 +6857,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/prepend_newline",schemaPath:"#/properties/prepend_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.prepend_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/prepend_newline",schemaPath:"#/properties/prepend_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.prepend_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -6542,7 +6918,7 @@ errors++;
 if(data.mode !== undefined){
 let data19 = data.mode;
 if((typeof data19 !== "string") && (!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))))){
-const err44 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema65.properties.mode.type},message:"must be string,integer"};
+const err44 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema66.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -6582,7 +6958,7 @@ vErrors.push(err46);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err47 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err47 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -6627,19 +7003,19 @@ vErrors.push(err49);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-export const module_certbot = validate51;
-const schema66 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped"},"dns_rfc2136_credentials":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)"},"dns_propagation_seconds":{"anyOf":[{"type":"integer","minimum":0},{"type":"string"}],"default":10,"description":"dns-01: seconds to wait after the TXT update before validation"}},"additionalProperties":false};
+export const module_certbot = validate52;
+const schema67 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped"},"dns_rfc2136_credentials":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)"},"dns_propagation_seconds":{"anyOf":[{"type":"integer","minimum":0},{"type":"string"}],"default":10,"description":"dns-01: seconds to wait after the TXT update before validation"}},"additionalProperties":false};
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema66.properties, key0))){
+if(!(func9.call(schema67.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -6756,7 +7132,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(((data4 === "apache") || (data4 === "standalone")) || (data4 === "webroot"))){
-const err8 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema66.properties.plugin.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema67.properties.plugin.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6820,7 +7196,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/agree_tos",schemaPath:"#/properties/agree_tos/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.agree_tos.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/agree_tos",schemaPath:"#/properties/agree_tos/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.agree_tos.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6884,7 +7260,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err17 = {instancePath:instancePath+"/eff_email",schemaPath:"#/properties/eff_email/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.eff_email.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/eff_email",schemaPath:"#/properties/eff_email/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.eff_email.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6960,7 +7336,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err22 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7036,7 +7412,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.redirect.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.redirect.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -7100,7 +7476,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.hsts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.hsts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -7164,7 +7540,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/staple_ocsp",schemaPath:"#/properties/staple_ocsp/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.staple_ocsp.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/staple_ocsp",schemaPath:"#/properties/staple_ocsp/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.staple_ocsp.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -7228,7 +7604,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -7324,7 +7700,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!(((data19 === "ensure") || (data19 === "renew_dry_run")) || (data19 === "info"))){
-const err46 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema66.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema67.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -7359,7 +7735,7 @@ vErrors.push(err48);
 errors++;
 }
 if(!((data21 === "http-01") || (data21 === "dns-01"))){
-const err49 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema66.properties.challenge.enum},message:"must be equal to one of the allowed values"};
+const err49 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema67.properties.challenge.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -7458,14 +7834,14 @@ vErrors.push(err55);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
-export const module_certbot_rfc2136_credentials = validate52;
-const schema67 = {"type":"object","properties":{"path":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"where the credentials file goes (certbot: --dns-rfc2136-credentials)"},"server":{"type":"string","minLength":1,"description":"dns_rfc2136_server: the DNS server that takes the updates"},"port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns_rfc2136_port"},"name":{"type":"string","minLength":1,"description":"dns_rfc2136_name: the TSIG key name"},"secret":{"type":"string","minLength":1,"description":"dns_rfc2136_secret: the TSIG key (base64); never shown"},"algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns_rfc2136_algorithm: HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512"}},"additionalProperties":false,"required":["server","name","secret"]};
+export const module_certbot_rfc2136_credentials = validate53;
+const schema68 = {"type":"object","properties":{"path":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"where the credentials file goes (certbot: --dns-rfc2136-credentials)"},"server":{"type":"string","minLength":1,"description":"dns_rfc2136_server: the DNS server that takes the updates"},"port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns_rfc2136_port"},"name":{"type":"string","minLength":1,"description":"dns_rfc2136_name: the TSIG key name"},"secret":{"type":"string","minLength":1,"description":"dns_rfc2136_secret: the TSIG key (base64); never shown"},"algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns_rfc2136_algorithm: HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512"}},"additionalProperties":false,"required":["server","name","secret"]};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7675,14 +8051,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const module_command = validate53;
-const schema68 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_command = validate54;
+const schema69 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7857,7 +8233,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err12 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema68.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -7921,7 +8297,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err16 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema68.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -7966,14 +8342,14 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-export const module_copy = validate54;
-const schema69 = {"type":"object","properties":{"src":{"type":"string","description":"file on the controller, relative to the playbook directory (or its `files/`)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
+export const module_copy = validate55;
+const schema70 = {"type":"object","properties":{"src":{"type":"string","description":"file on the controller, relative to the playbook directory (or its `files/`)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -8099,7 +8475,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema69.properties, key0))){
+if(!(func9.call(schema70.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
@@ -8211,7 +8587,7 @@ errors++;
 if(data.mode !== undefined){
 let data6 = data.mode;
 if((typeof data6 !== "string") && (!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))))){
-const err15 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema69.properties.mode.type},message:"must be string,integer"};
+const err15 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema70.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -8251,7 +8627,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -8327,7 +8703,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -8372,14 +8748,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-export const module_cron = validate55;
-const schema70 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the job's name (its `#Ansible: NAME` line), or with env: yes the variable's name"},"user":{"type":"string","description":"whose crontab (default: the connecting or become user); with cron_file the user the job runs as"},"job":{"type":"string","aliases":["value"],"description":"the command to run (with env: yes the variable's value)"},"value":{"type":"string","description":"alias of `job`","x-alias-of":"job"},"cron_file":{"type":"string","description":"a file in /etc/cron.d (relative name) or an absolute path, instead of a user's crontab; needs user"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the job (or variable) must be there"},"backup":{"description":"keep a copy of the crontab as it was (in /tmp) when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"minute":{"type":["string","integer"],"default":"*","description":"minute field"},"hour":{"type":["string","integer"],"default":"*","description":"hour field"},"day":{"type":["string","integer"],"default":"*","aliases":["dom"],"description":"day-of-month field"},"dom":{"type":["string","integer"],"description":"alias of `day`","x-alias-of":"day"},"month":{"type":["string","integer"],"default":"*","description":"month field"},"weekday":{"type":["string","integer"],"default":"*","aliases":["dow"],"description":"day-of-week field"},"dow":{"type":["string","integer"],"description":"alias of `weekday`","x-alias-of":"weekday"},"special_time":{"type":"string","enum":["reboot","yearly","annually","monthly","weekly","daily","hourly"],"description":"`@reboot`, `@daily`, ... instead of the time fields"},"disabled":{"description":"write the job commented out (state=present only)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"env":{"description":"manage an environment variable line `NAME=\"job\"` instead of a job","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"insertafter":{"type":"string","description":"env: yes: put a new variable after this variable"},"insertbefore":{"type":"string","description":"env: yes: put a new variable before this variable"}},"additionalProperties":false,"required":["name"],"not":{"required":["insertafter","insertbefore"]}};
+export const module_cron = validate56;
+const schema71 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the job's name (its `#Ansible: NAME` line), or with env: yes the variable's name"},"user":{"type":"string","description":"whose crontab (default: the connecting or become user); with cron_file the user the job runs as"},"job":{"type":"string","aliases":["value"],"description":"the command to run (with env: yes the variable's value)"},"value":{"type":"string","description":"alias of `job`","x-alias-of":"job"},"cron_file":{"type":"string","description":"a file in /etc/cron.d (relative name) or an absolute path, instead of a user's crontab; needs user"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the job (or variable) must be there"},"backup":{"description":"keep a copy of the crontab as it was (in /tmp) when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"minute":{"type":["string","integer"],"default":"*","description":"minute field"},"hour":{"type":["string","integer"],"default":"*","description":"hour field"},"day":{"type":["string","integer"],"default":"*","aliases":["dom"],"description":"day-of-month field"},"dom":{"type":["string","integer"],"description":"alias of `day`","x-alias-of":"day"},"month":{"type":["string","integer"],"default":"*","description":"month field"},"weekday":{"type":["string","integer"],"default":"*","aliases":["dow"],"description":"day-of-week field"},"dow":{"type":["string","integer"],"description":"alias of `weekday`","x-alias-of":"weekday"},"special_time":{"type":"string","enum":["reboot","yearly","annually","monthly","weekly","daily","hourly"],"description":"`@reboot`, `@daily`, ... instead of the time fields"},"disabled":{"description":"write the job commented out (state=present only)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"env":{"description":"manage an environment variable line `NAME=\"job\"` instead of a job","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"insertafter":{"type":"string","description":"env: yes: put a new variable after this variable"},"insertbefore":{"type":"string","description":"env: yes: put a new variable before this variable"}},"additionalProperties":false,"required":["name"],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -8431,7 +8807,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema70.properties, key0))){
+if(!(func9.call(schema71.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -8528,7 +8904,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!((data5 === "present") || (data5 === "absent"))){
-const err11 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema70.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err11 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema71.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -8568,7 +8944,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -8605,7 +8981,7 @@ vErrors = null;
 if(data.minute !== undefined){
 let data7 = data.minute;
 if((typeof data7 !== "string") && (!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))))){
-const err16 = {instancePath:instancePath+"/minute",schemaPath:"#/properties/minute/type",keyword:"type",params:{type: schema70.properties.minute.type},message:"must be string,integer"};
+const err16 = {instancePath:instancePath+"/minute",schemaPath:"#/properties/minute/type",keyword:"type",params:{type: schema71.properties.minute.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -8618,7 +8994,7 @@ errors++;
 if(data.hour !== undefined){
 let data8 = data.hour;
 if((typeof data8 !== "string") && (!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))))){
-const err17 = {instancePath:instancePath+"/hour",schemaPath:"#/properties/hour/type",keyword:"type",params:{type: schema70.properties.hour.type},message:"must be string,integer"};
+const err17 = {instancePath:instancePath+"/hour",schemaPath:"#/properties/hour/type",keyword:"type",params:{type: schema71.properties.hour.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8631,7 +9007,7 @@ errors++;
 if(data.day !== undefined){
 let data9 = data.day;
 if((typeof data9 !== "string") && (!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))))){
-const err18 = {instancePath:instancePath+"/day",schemaPath:"#/properties/day/type",keyword:"type",params:{type: schema70.properties.day.type},message:"must be string,integer"};
+const err18 = {instancePath:instancePath+"/day",schemaPath:"#/properties/day/type",keyword:"type",params:{type: schema71.properties.day.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -8644,7 +9020,7 @@ errors++;
 if(data.dom !== undefined){
 let data10 = data.dom;
 if((typeof data10 !== "string") && (!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))))){
-const err19 = {instancePath:instancePath+"/dom",schemaPath:"#/properties/dom/type",keyword:"type",params:{type: schema70.properties.dom.type},message:"must be string,integer"};
+const err19 = {instancePath:instancePath+"/dom",schemaPath:"#/properties/dom/type",keyword:"type",params:{type: schema71.properties.dom.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -8657,7 +9033,7 @@ errors++;
 if(data.month !== undefined){
 let data11 = data.month;
 if((typeof data11 !== "string") && (!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))))){
-const err20 = {instancePath:instancePath+"/month",schemaPath:"#/properties/month/type",keyword:"type",params:{type: schema70.properties.month.type},message:"must be string,integer"};
+const err20 = {instancePath:instancePath+"/month",schemaPath:"#/properties/month/type",keyword:"type",params:{type: schema71.properties.month.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -8670,7 +9046,7 @@ errors++;
 if(data.weekday !== undefined){
 let data12 = data.weekday;
 if((typeof data12 !== "string") && (!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))))){
-const err21 = {instancePath:instancePath+"/weekday",schemaPath:"#/properties/weekday/type",keyword:"type",params:{type: schema70.properties.weekday.type},message:"must be string,integer"};
+const err21 = {instancePath:instancePath+"/weekday",schemaPath:"#/properties/weekday/type",keyword:"type",params:{type: schema71.properties.weekday.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -8683,7 +9059,7 @@ errors++;
 if(data.dow !== undefined){
 let data13 = data.dow;
 if((typeof data13 !== "string") && (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))))){
-const err22 = {instancePath:instancePath+"/dow",schemaPath:"#/properties/dow/type",keyword:"type",params:{type: schema70.properties.dow.type},message:"must be string,integer"};
+const err22 = {instancePath:instancePath+"/dow",schemaPath:"#/properties/dow/type",keyword:"type",params:{type: schema71.properties.dow.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -8706,7 +9082,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!(((((((data14 === "reboot") || (data14 === "yearly")) || (data14 === "annually")) || (data14 === "monthly")) || (data14 === "weekly")) || (data14 === "daily")) || (data14 === "hourly"))){
-const err24 = {instancePath:instancePath+"/special_time",schemaPath:"#/properties/special_time/enum",keyword:"enum",params:{allowedValues: schema70.properties.special_time.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/special_time",schemaPath:"#/properties/special_time/enum",keyword:"enum",params:{allowedValues: schema71.properties.special_time.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -8746,7 +9122,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err27 = {instancePath:instancePath+"/disabled",schemaPath:"#/properties/disabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.disabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/disabled",schemaPath:"#/properties/disabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.disabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -8810,7 +9186,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err31 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.env.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.env.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -8879,14 +9255,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const module_debug = validate56;
-const schema71 = {"type":"object","properties":{"msg":{"description":"message to print (any value)"},"var":{"type":"string","description":"a variable or expression to print, without braces (e.g. `result.stdout_lines`)"},"verbosity":{"type":"integer","minimum":0,"default":0,"description":"accepted for Ansible compatibility; the message is always recorded"}},"additionalProperties":false,"not":{"required":["msg","var"]}};
+export const module_debug = validate57;
+const schema72 = {"type":"object","properties":{"msg":{"description":"message to print (any value)"},"var":{"type":"string","description":"a variable or expression to print, without braces (e.g. `result.stdout_lines`)"},"verbosity":{"type":"integer","minimum":0,"default":0,"description":"accepted for Ansible compatibility; the message is always recorded"}},"additionalProperties":false,"not":{"required":["msg","var"]}};
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -8987,14 +9363,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-export const module_fail = validate57;
-const schema72 = {"type":"object","properties":{"msg":{"description":"why the host fails","default":"Failed as requested from task"}},"additionalProperties":false};
+export const module_fail = validate58;
+const schema73 = {"type":"object","properties":{"msg":{"description":"why the host fails","default":"Failed as requested from task"}},"additionalProperties":false};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9021,14 +9397,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-export const module_fetch = validate58;
-const schema73 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the file on the host (a file, not a directory)"},"dest":{"type":"string","minLength":1,"description":"a directory on the controller (relative: to the playbook's); the file goes to DEST/HOST/SRC, or with flat exactly to dest"},"flat":{"description":"write to dest itself (dest ending in `/`: dest + the file's name) instead of DEST/HOST/SRC","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"fail_on_missing":{"description":"fail when src does not exist on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_checksum":{"description":"check that the controller's file has the host's sha1 after the transfer","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src","dest"]};
+export const module_fetch = validate59;
+const schema74 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the file on the host (a file, not a directory)"},"dest":{"type":"string","minLength":1,"description":"a directory on the controller (relative: to the playbook's); the file goes to DEST/HOST/SRC, or with flat exactly to dest"},"flat":{"description":"write to dest itself (dest ending in `/`: dest + the file's name) instead of DEST/HOST/SRC","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"fail_on_missing":{"description":"fail when src does not exist on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_checksum":{"description":"check that the controller's file has the host's sha1 after the transfer","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src","dest"]};
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9144,7 +9520,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
-const err9 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.flat.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.flat.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -9208,7 +9584,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.fail_on_missing.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.fail_on_missing.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9272,7 +9648,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.validate_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.validate_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9317,14 +9693,14 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const module_file = validate59;
-const schema74 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_file = validate60;
+const schema75 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -9401,7 +9777,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema74.properties, key0))){
+if(!(func9.call(schema75.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -9500,7 +9876,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((data3 === "file") || (data3 === "directory")) || (data3 === "absent")) || (data3 === "touch")) || (data3 === "link")) || (data3 === "hard"))){
-const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema74.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema75.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9513,7 +9889,7 @@ errors++;
 if(data.mode !== undefined){
 let data4 = data.mode;
 if((typeof data4 !== "string") && (!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema74.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema75.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9577,7 +9953,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9653,7 +10029,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -9717,7 +10093,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9834,14 +10210,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
-export const module_find = validate60;
-const schema75 = {"type":"object","properties":{"paths":{"description":"directories to search (a list, or comma-separated)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name","path"]},"name":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"path":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"patterns":{"description":"shell globs (or Python regexes with use_regex) the base name must match one of; default: all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pattern"],"default":[]},"pattern":{"description":"alias of `patterns`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"patterns"},"excludes":{"description":"globs (or regexes) of base names to leave out","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["exclude"]},"exclude":{"description":"alias of `excludes`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"excludes"},"use_regex":{"description":"patterns and excludes are Python regular expressions (matched at the start of the name) instead of globs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"contains":{"type":"string","description":"a regular expression the content must match (a line of it, or the whole file with read_whole_file); files only"},"read_whole_file":{"description":"match contains against the whole file instead of line by line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"file_type":{"type":"string","enum":["file","directory","link","any"],"default":"file","description":"which kind of entry to return"},"recurse":{"description":"descend into subdirectories","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"hidden":{"description":"include names starting with a dot","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"follow symbolic links (descend into linked directories, report the target's type)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"age":{"type":["string","integer"],"description":"at least this old (`2d`, `3h`, `30m`, `1w`, seconds); negative: at most this old"},"age_stamp":{"type":"string","enum":["atime","ctime","mtime"],"default":"mtime","description":"which time age compares"},"size":{"type":["string","integer"],"description":"files at least this big (`10m`, `1g`, `512k`, bytes); negative: at most this big"},"depth":{"type":"integer","minimum":1,"description":"with recurse: how many levels down (1 = only the entries of each path)"},"get_checksum":{"description":"add `checksum` (checksum_algorithm) to each regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"algorithm of get_checksum"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"mode":{"type":["string","integer"],"description":"only entries with this octal mode"},"exact_mode":{"description":"mode must match exactly (else: at least these bits)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"encoding":{"type":"string","description":"encoding of contains matching (only utf-8)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["paths"]},{"required":["name"]},{"required":["path"]}]}]};
+export const module_find = validate61;
+const schema76 = {"type":"object","properties":{"paths":{"description":"directories to search (a list, or comma-separated)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name","path"]},"name":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"path":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"patterns":{"description":"shell globs (or Python regexes with use_regex) the base name must match one of; default: all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pattern"],"default":[]},"pattern":{"description":"alias of `patterns`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"patterns"},"excludes":{"description":"globs (or regexes) of base names to leave out","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["exclude"]},"exclude":{"description":"alias of `excludes`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"excludes"},"use_regex":{"description":"patterns and excludes are Python regular expressions (matched at the start of the name) instead of globs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"contains":{"type":"string","description":"a regular expression the content must match (a line of it, or the whole file with read_whole_file); files only"},"read_whole_file":{"description":"match contains against the whole file instead of line by line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"file_type":{"type":"string","enum":["file","directory","link","any"],"default":"file","description":"which kind of entry to return"},"recurse":{"description":"descend into subdirectories","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"hidden":{"description":"include names starting with a dot","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"follow symbolic links (descend into linked directories, report the target's type)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"age":{"type":["string","integer"],"description":"at least this old (`2d`, `3h`, `30m`, `1w`, seconds); negative: at most this old"},"age_stamp":{"type":"string","enum":["atime","ctime","mtime"],"default":"mtime","description":"which time age compares"},"size":{"type":["string","integer"],"description":"files at least this big (`10m`, `1g`, `512k`, bytes); negative: at most this big"},"depth":{"type":"integer","minimum":1,"description":"with recurse: how many levels down (1 = only the entries of each path)"},"get_checksum":{"description":"add `checksum` (checksum_algorithm) to each regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"algorithm of get_checksum"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"mode":{"type":["string","integer"],"description":"only entries with this octal mode"},"exact_mode":{"description":"mode must match exactly (else: at least these bits)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"encoding":{"type":"string","description":"encoding of contains matching (only utf-8)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["paths"]},{"required":["name"]},{"required":["path"]}]}]};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -9918,7 +10294,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema75.properties, key0))){
+if(!(func9.call(schema76.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -10442,7 +10818,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.use_regex.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.use_regex.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -10518,7 +10894,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.read_whole_file.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.read_whole_file.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -10565,7 +10941,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!((((data17 === "file") || (data17 === "directory")) || (data17 === "link")) || (data17 === "any"))){
-const err43 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/enum",keyword:"enum",params:{allowedValues: schema75.properties.file_type.enum},message:"must be equal to one of the allowed values"};
+const err43 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/enum",keyword:"enum",params:{allowedValues: schema76.properties.file_type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -10605,7 +10981,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!((((((((((((((data18 === "yes") || (data18 === "no")) || (data18 === "true")) || (data18 === "false")) || (data18 === "on")) || (data18 === "off")) || (data18 === "y")) || (data18 === "n")) || (data18 === "1")) || (data18 === "0")) || (data18 === "True")) || (data18 === "False")) || (data18 === "Yes")) || (data18 === "No"))){
-const err46 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -10669,7 +11045,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!((((((((((((((data19 === "yes") || (data19 === "no")) || (data19 === "true")) || (data19 === "false")) || (data19 === "on")) || (data19 === "off")) || (data19 === "y")) || (data19 === "n")) || (data19 === "1")) || (data19 === "0")) || (data19 === "True")) || (data19 === "False")) || (data19 === "Yes")) || (data19 === "No"))){
-const err50 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.hidden.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err50 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.hidden.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -10733,7 +11109,7 @@ vErrors.push(err53);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err54 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err54 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -10770,7 +11146,7 @@ vErrors = null;
 if(data.age !== undefined){
 let data21 = data.age;
 if((typeof data21 !== "string") && (!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))))){
-const err56 = {instancePath:instancePath+"/age",schemaPath:"#/properties/age/type",keyword:"type",params:{type: schema75.properties.age.type},message:"must be string,integer"};
+const err56 = {instancePath:instancePath+"/age",schemaPath:"#/properties/age/type",keyword:"type",params:{type: schema76.properties.age.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -10793,7 +11169,7 @@ vErrors.push(err57);
 errors++;
 }
 if(!(((data22 === "atime") || (data22 === "ctime")) || (data22 === "mtime"))){
-const err58 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/enum",keyword:"enum",params:{allowedValues: schema75.properties.age_stamp.enum},message:"must be equal to one of the allowed values"};
+const err58 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/enum",keyword:"enum",params:{allowedValues: schema76.properties.age_stamp.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -10806,7 +11182,7 @@ errors++;
 if(data.size !== undefined){
 let data23 = data.size;
 if((typeof data23 !== "string") && (!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))))){
-const err59 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: schema75.properties.size.type},message:"must be string,integer"};
+const err59 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: schema76.properties.size.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -10871,7 +11247,7 @@ vErrors.push(err63);
 errors++;
 }
 if(!((((((((((((((data25 === "yes") || (data25 === "no")) || (data25 === "true")) || (data25 === "false")) || (data25 === "on")) || (data25 === "off")) || (data25 === "y")) || (data25 === "n")) || (data25 === "1")) || (data25 === "0")) || (data25 === "True")) || (data25 === "False")) || (data25 === "Yes")) || (data25 === "No"))){
-const err64 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err64 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -10918,7 +11294,7 @@ vErrors.push(err66);
 errors++;
 }
 if(!((((((data26 === "sha1") || (data26 === "sha224")) || (data26 === "sha256")) || (data26 === "sha384")) || (data26 === "sha512")) || (data26 === "md5"))){
-const err67 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema75.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err67 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema76.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -10941,7 +11317,7 @@ vErrors.push(err68);
 errors++;
 }
 if(!((((((data27 === "sha1") || (data27 === "sha224")) || (data27 === "sha256")) || (data27 === "sha384")) || (data27 === "sha512")) || (data27 === "md5"))){
-const err69 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema75.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err69 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema76.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -10964,7 +11340,7 @@ vErrors.push(err70);
 errors++;
 }
 if(!((((((data28 === "sha1") || (data28 === "sha224")) || (data28 === "sha256")) || (data28 === "sha384")) || (data28 === "sha512")) || (data28 === "md5"))){
-const err71 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema75.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err71 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema76.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -10977,7 +11353,7 @@ errors++;
 if(data.mode !== undefined){
 let data29 = data.mode;
 if((typeof data29 !== "string") && (!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))))){
-const err72 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema75.properties.mode.type},message:"must be string,integer"};
+const err72 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema76.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -11017,7 +11393,7 @@ vErrors.push(err74);
 errors++;
 }
 if(!((((((((((((((data30 === "yes") || (data30 === "no")) || (data30 === "true")) || (data30 === "false")) || (data30 === "on")) || (data30 === "off")) || (data30 === "y")) || (data30 === "n")) || (data30 === "1")) || (data30 === "0")) || (data30 === "True")) || (data30 === "False")) || (data30 === "Yes")) || (data30 === "No"))){
-const err75 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.exact_mode.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err75 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.exact_mode.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -11074,14 +11450,14 @@ vErrors.push(err78);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
-export const module_firewalld = validate61;
-const schema76 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
+export const module_firewalld = validate62;
+const schema77 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -11355,7 +11731,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -11419,7 +11795,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -11466,7 +11842,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data7 === "enabled") || (data7 === "disabled"))){
-const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema76.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema77.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11487,14 +11863,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-export const module_get_url = validate62;
-const schema77 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http, https or ftp URL, fetched BY THE HOST"},"dest":{"type":"string","minLength":1,"description":"the file to write; a directory: the file is DEST/<last part of the URL path>"},"checksum":{"type":"string","description":"`<algorithm>:<digest>` (md5, sha1, sha224, sha256, sha384, sha512): verified before the file is moved into place; an existing file with this digest is not downloaded again"},"force":{"description":"download even when dest exists, and replace it when the content differs (dest as a directory always downloads)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it is replaced","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers (need curl on the host; never on a command line)"},"timeout":{"type":"integer","minimum":1,"default":10,"description":"seconds the request may take"},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"url_username":{"type":"string","aliases":["username"],"description":"user for HTTP authentication (needs curl on the host)"},"username":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked; never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"tmp_dest":{"type":"string","description":"directory on the host for the download before it is moved (default: dest's directory, so the move is atomic)"},"http_agent":{"type":"string","default":"ansible-httpget","description":"User-Agent header"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]}},"additionalProperties":false,"required":["url","dest"]};
+export const module_get_url = validate63;
+const schema78 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http, https or ftp URL, fetched BY THE HOST"},"dest":{"type":"string","minLength":1,"description":"the file to write; a directory: the file is DEST/<last part of the URL path>"},"checksum":{"type":"string","description":"`<algorithm>:<digest>` (md5, sha1, sha224, sha256, sha384, sha512): verified before the file is moved into place; an existing file with this digest is not downloaded again"},"force":{"description":"download even when dest exists, and replace it when the content differs (dest as a directory always downloads)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it is replaced","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers (need curl on the host; never on a command line)"},"timeout":{"type":"integer","minimum":1,"default":10,"description":"seconds the request may take"},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"url_username":{"type":"string","aliases":["username"],"description":"user for HTTP authentication (needs curl on the host)"},"username":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked; never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"tmp_dest":{"type":"string","description":"directory on the host for the download before it is moved (default: dest's directory, so the move is atomic)"},"http_agent":{"type":"string","default":"ansible-httpget","description":"User-Agent header"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]}},"additionalProperties":false,"required":["url","dest"]};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11519,7 +11895,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema77.properties, key0))){
+if(!(func9.call(schema78.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -11622,7 +11998,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -11686,7 +12062,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -11802,7 +12178,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -11914,7 +12290,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err30 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -11999,7 +12375,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err36 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema77.properties.mode.type},message:"must be string,integer"};
+const err36 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema78.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -12020,14 +12396,152 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
-export const module_lineinfile = validate63;
-const schema78 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_group_by = validate64;
+const schema79 = {"type":"object","properties":{"key":{"type":"string","minLength":1,"description":"the group to put the host in (usually a template: `os_{{ ansible_distribution }}`); spaces become `-`"},"parents":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"default":["all"],"description":"groups the new group is a child of (default `all`)"}},"additionalProperties":false,"required":["key"]};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.key === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "key") || (key0 === "parents"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.key !== undefined){
+let data0 = data.key;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.parents !== undefined){
+let data1 = data.parents;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/parents",schemaPath:"#/properties/parents/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs8 = errors;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data1[i0] !== "string"){
+const err5 = {instancePath:instancePath+"/parents/" + i0,schemaPath:"#/properties/parents/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/parents",schemaPath:"#/properties/parents/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err7 = {instancePath:instancePath+"/parents",schemaPath:"#/properties/parents/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+
+export const module_lineinfile = validate65;
+const schema80 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -12158,7 +12672,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema78.properties, key0))){
+if(!(func9.call(schema80.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -12342,7 +12856,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data9 === "present") || (data9 === "absent"))){
-const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema78.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema80.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -12406,7 +12920,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -12470,7 +12984,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -12534,7 +13048,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -12598,7 +13112,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -12659,7 +13173,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema78.properties.mode.type},message:"must be string,integer"};
+const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema80.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -12692,14 +13206,14 @@ vErrors.push(err45);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
-export const module_meta = validate64;
-const schema79 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
+export const module_meta = validate66;
+const schema81 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12748,14 +13262,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate64.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
 
-export const module_package = validate65;
-const schema80 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
+export const module_package = validate67;
+const schema82 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -12977,7 +13491,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((((data4 === "present") || (data4 === "installed")) || (data4 === "latest")) || (data4 === "absent")) || (data4 === "removed"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema80.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema82.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -13000,7 +13514,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((data5 === "auto") || (data5 === "apt"))){
-const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema80.properties.use.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema82.properties.use.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -13021,15 +13535,15 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
-export const module_pause = validate66;
-const schema81 = {"type":"object","properties":{"minutes":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many minutes (0 or less: 1 second)"},"seconds":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many seconds (0 or less: 1 second)"},"prompt":{"type":"string","description":"text shown; without minutes/seconds, the question whose answer is `user_input`"},"echo":{"type":"boolean","default":true,"description":"show what the operator types (no effect with minutes/seconds)"}},"additionalProperties":false,"not":{"required":["minutes","seconds"]}};
+export const module_pause = validate68;
+const schema83 = {"type":"object","properties":{"minutes":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many minutes (0 or less: 1 second)"},"seconds":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many seconds (0 or less: 1 second)"},"prompt":{"type":"string","description":"text shown; without minutes/seconds, the question whose answer is `user_input`"},"echo":{"type":"boolean","default":true,"description":"show what the operator types (no effect with minutes/seconds)"}},"additionalProperties":false,"not":{"required":["minutes","seconds"]}};
 const pattern16 = new RegExp("^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$", "u");
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -13249,14 +13763,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ping = validate67;
-const schema82 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
+export const module_ping = validate69;
+const schema84 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13295,14 +13809,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
-export const module_raw = validate68;
-const schema83 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
+export const module_raw = validate70;
+const schema85 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13353,14 +13867,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
-export const module_replace = validate69;
-const schema84 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
+export const module_replace = validate71;
+const schema86 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -13464,7 +13978,7 @@ vErrors.push(err5);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema84.properties, key0))){
+if(!(func9.call(schema86.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
@@ -13666,7 +14180,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -13751,7 +14265,7 @@ errors++;
 if(data.mode !== undefined){
 let data13 = data.mode;
 if((typeof data13 !== "string") && (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))))){
-const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema84.properties.mode.type},message:"must be string,integer"};
+const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema86.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -13791,7 +14305,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -13836,14 +14350,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const module_service = validate70;
-const schema85 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
+export const module_service = validate72;
+const schema87 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
 
-function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -14074,7 +14588,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema85.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema87.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -14114,7 +14628,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -14178,7 +14692,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -14223,14 +14737,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate70.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
-export const module_set_fact = validate71;
-const schema86 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
+export const module_set_fact = validate73;
+const schema88 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14264,7 +14778,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((data0 === "yes") || (data0 === "no")) || (data0 === "true")) || (data0 === "false")) || (data0 === "on")) || (data0 === "off")) || (data0 === "y")) || (data0 === "n")) || (data0 === "1")) || (data0 === "0")) || (data0 === "True")) || (data0 === "False")) || (data0 === "Yes")) || (data0 === "No"))){
-const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -14309,14 +14823,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate71.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
-export const module_shell = validate72;
-const schema87 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_shell = validate74;
+const schema89 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14434,7 +14948,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -14498,7 +15012,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -14543,14 +15057,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
 
-export const module_slurp = validate73;
-const schema88 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
+export const module_slurp = validate75;
+const schema90 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
 
-function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -14682,14 +15196,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate73.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
 
-export const module_snap = validate74;
-const schema89 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
+export const module_snap = validate76;
+const schema91 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14797,7 +15311,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema89.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema91.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -14837,7 +15351,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -14894,14 +15408,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
 
-export const module_stat = validate75;
-const schema90 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_stat = validate77;
+const schema92 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -14978,7 +15492,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema90.properties, key0))){
+if(!(func9.call(schema92.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -15094,7 +15608,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -15158,7 +15672,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -15205,7 +15719,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((data5 === "sha1") || (data5 === "sha224")) || (data5 === "sha256")) || (data5 === "sha384")) || (data5 === "sha512")) || (data5 === "md5"))){
-const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema90.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema92.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -15228,7 +15742,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((data6 === "sha1") || (data6 === "sha224")) || (data6 === "sha256")) || (data6 === "sha384")) || (data6 === "sha512")) || (data6 === "md5"))){
-const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema90.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema92.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -15251,7 +15765,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data7 === "sha1") || (data7 === "sha224")) || (data7 === "sha256")) || (data7 === "sha384")) || (data7 === "sha512")) || (data7 === "md5"))){
-const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema90.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema92.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -15291,7 +15805,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -15355,7 +15869,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -15400,14 +15914,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
 
-export const module_tempfile = validate76;
-const schema91 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
+export const module_tempfile = validate78;
+const schema93 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
 
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15436,7 +15950,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "file") || (data0 === "directory"))){
-const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema91.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema93.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -15493,14 +16007,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate76.errors = vErrors;
+validate78.errors = vErrors;
 return errors === 0;
 }
 
-export const module_template = validate77;
-const schema92 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
+export const module_template = validate79;
+const schema94 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
 
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -15570,7 +16084,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema92.properties, key0))){
+if(!(func9.call(schema94.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -15683,7 +16197,7 @@ errors++;
 if(data.mode !== undefined){
 let data5 = data.mode;
 if((typeof data5 !== "string") && (!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema92.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema94.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -15723,7 +16237,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -15799,7 +16313,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -15863,7 +16377,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -15927,7 +16441,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -15964,7 +16478,7 @@ vErrors = null;
 if(data.newline_sequence !== undefined){
 let data11 = data.newline_sequence;
 if(!(((data11 === "\n") || (data11 === "\r")) || (data11 === "\r\n"))){
-const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema92.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema94.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -15977,7 +16491,7 @@ errors++;
 if(data.output_encoding !== undefined){
 let data12 = data.output_encoding;
 if(!(((data12 === "utf-8") || (data12 === "utf8")) || (data12 === "UTF-8"))){
-const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema92.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema94.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -15998,14 +16512,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate77.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ufw = validate78;
-const schema93 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
+export const module_ufw = validate80;
+const schema95 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
 
-function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -16044,7 +16558,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((((data0 === "allow") || (data0 === "deny")) || (data0 === "reject")) || (data0 === "limit"))){
-const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema93.properties.rule.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema95.properties.rule.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -16193,7 +16707,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data3 === "tcp") || (data3 === "udp")) || (data3 === "any"))){
-const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema93.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema95.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -16214,14 +16728,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate78.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
 
-export const module_uri = validate79;
-const schema94 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
+export const module_uri = validate81;
+const schema96 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -16236,7 +16750,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema94.properties, key0))){
+if(!(func9.call(schema96.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -16297,7 +16811,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((data2 === "raw") || (data2 === "json")) || (data2 === "form-urlencoded"))){
-const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema94.properties.body_format.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema96.properties.body_format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -16372,7 +16886,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (typeof data6 !== "string")){
-const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema94.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
+const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema96.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -16449,7 +16963,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -16513,7 +17027,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -16575,7 +17089,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data10 === "all") || (data10 === "safe")) || (data10 === "none")) || (data10 === "yes")) || (data10 === "no")) || (data10 === "urllib2"))){
-const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema94.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema96.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -16726,7 +17240,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -16771,19 +17285,19 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for = validate80;
-const schema95 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+export const module_wait_for = validate82;
+const schema97 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema95.properties, key0))){
+if(!(func9.call(schema97.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -16866,7 +17380,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "present")) || (data3 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema95.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema97.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -17011,7 +17525,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate80.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
 
@@ -17099,6 +17613,7 @@ export const KEYWORD_VALIDATORS: Record<string, ValidateFunction> = {
 export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "acme_preflight": module_acme_preflight,
   "acme_rate_limit": module_acme_rate_limit,
+  "add_host": module_add_host,
   "apache": module_apache,
   "apt": module_apt,
   "assert": module_assert,
@@ -17116,6 +17631,7 @@ export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "find": module_find,
   "firewalld": module_firewalld,
   "get_url": module_get_url,
+  "group_by": module_group_by,
   "lineinfile": module_lineinfile,
   "meta": module_meta,
   "package": module_package,
