@@ -27,6 +27,7 @@ import { slurpModule } from './slurp.js';
 import { findModule } from './find.js';
 import { fetchModule } from './fetch.js';
 import { getUrlModule } from './get-url.js';
+import { scriptModule } from './script.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -62,4 +63,5 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   findModule,
   fetchModule,
   getUrlModule,
+  scriptModule,
 ];

@@ -14354,10 +14354,168 @@ validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const module_service = validate72;
-const schema87 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
+export const module_script = validate72;
+const schema87 = {"type":"object","properties":{"cmd":{"type":"string","description":"the script (on the controller, looked for in files/ and next to the playbook or role) and its arguments"},"creates":{"type":"string","description":"a path on the host: when it exists, the script does not run"},"removes":{"type":"string","description":"a path on the host: when it does not exist, the script does not run"},"chdir":{"type":"string","description":"directory on the host to run the script in"},"executable":{"type":"string","description":"the interpreter to run the script with (e.g. `/bin/bash`, `python3`); default: the script runs itself (its #! line)"},"decrypt":{"description":"accepted for compatibility: a vaulted script is always decrypted","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
 function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "cmd") || (key0 === "creates")) || (key0 === "removes")) || (key0 === "chdir")) || (key0 === "executable")) || (key0 === "decrypt"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.cmd !== undefined){
+if(typeof data.cmd !== "string"){
+const err1 = {instancePath:instancePath+"/cmd",schemaPath:"#/properties/cmd/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.creates !== undefined){
+if(typeof data.creates !== "string"){
+const err2 = {instancePath:instancePath+"/creates",schemaPath:"#/properties/creates/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.removes !== undefined){
+if(typeof data.removes !== "string"){
+const err3 = {instancePath:instancePath+"/removes",schemaPath:"#/properties/removes/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.chdir !== undefined){
+if(typeof data.chdir !== "string"){
+const err4 = {instancePath:instancePath+"/chdir",schemaPath:"#/properties/chdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.executable !== undefined){
+if(typeof data.executable !== "string"){
+const err5 = {instancePath:instancePath+"/executable",schemaPath:"#/properties/executable/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.decrypt !== undefined){
+let data5 = data.decrypt;
+const _errs13 = errors;
+let valid1 = false;
+const _errs14 = errors;
+if(typeof data5 !== "boolean"){
+const err6 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs14 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs16 = errors;
+if(typeof data5 !== "string"){
+const err7 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
+const err8 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid0 = _errs16 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err9 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+validate72.errors = vErrors;
+return errors === 0;
+}
+
+export const module_service = validate73;
+const schema88 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
+
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -14588,7 +14746,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema87.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema88.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -14628,7 +14786,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -14692,7 +14850,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -14737,14 +14895,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
-export const module_set_fact = validate73;
-const schema88 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
+export const module_set_fact = validate74;
+const schema89 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
 
-function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14778,7 +14936,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((data0 === "yes") || (data0 === "no")) || (data0 === "true")) || (data0 === "false")) || (data0 === "on")) || (data0 === "off")) || (data0 === "y")) || (data0 === "n")) || (data0 === "1")) || (data0 === "0")) || (data0 === "True")) || (data0 === "False")) || (data0 === "Yes")) || (data0 === "No"))){
-const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -14823,14 +14981,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate73.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
 
-export const module_shell = validate74;
-const schema89 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_shell = validate75;
+const schema90 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14948,7 +15106,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -15012,7 +15170,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -15057,14 +15215,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
 
-export const module_slurp = validate75;
-const schema90 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
+export const module_slurp = validate76;
+const schema91 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -15196,14 +15354,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
 
-export const module_snap = validate76;
-const schema91 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
+export const module_snap = validate77;
+const schema92 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
 
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15311,7 +15469,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema91.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema92.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -15351,7 +15509,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -15408,14 +15566,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate76.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
 
-export const module_stat = validate77;
-const schema92 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_stat = validate78;
+const schema93 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -15492,7 +15650,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema92.properties, key0))){
+if(!(func9.call(schema93.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -15608,7 +15766,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -15672,7 +15830,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -15719,7 +15877,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((data5 === "sha1") || (data5 === "sha224")) || (data5 === "sha256")) || (data5 === "sha384")) || (data5 === "sha512")) || (data5 === "md5"))){
-const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema92.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema93.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -15742,7 +15900,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((data6 === "sha1") || (data6 === "sha224")) || (data6 === "sha256")) || (data6 === "sha384")) || (data6 === "sha512")) || (data6 === "md5"))){
-const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema92.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema93.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -15765,7 +15923,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data7 === "sha1") || (data7 === "sha224")) || (data7 === "sha256")) || (data7 === "sha384")) || (data7 === "sha512")) || (data7 === "md5"))){
-const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema92.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema93.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -15805,7 +15963,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -15869,7 +16027,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -15914,14 +16072,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate77.errors = vErrors;
+validate78.errors = vErrors;
 return errors === 0;
 }
 
-export const module_tempfile = validate78;
-const schema93 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
+export const module_tempfile = validate79;
+const schema94 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
 
-function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15950,7 +16108,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "file") || (data0 === "directory"))){
-const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema93.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema94.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -16007,14 +16165,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate78.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
 
-export const module_template = validate79;
-const schema94 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
+export const module_template = validate80;
+const schema95 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -16084,7 +16242,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema94.properties, key0))){
+if(!(func9.call(schema95.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -16197,7 +16355,7 @@ errors++;
 if(data.mode !== undefined){
 let data5 = data.mode;
 if((typeof data5 !== "string") && (!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema94.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema95.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -16237,7 +16395,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -16313,7 +16471,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -16377,7 +16535,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -16441,7 +16599,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -16478,7 +16636,7 @@ vErrors = null;
 if(data.newline_sequence !== undefined){
 let data11 = data.newline_sequence;
 if(!(((data11 === "\n") || (data11 === "\r")) || (data11 === "\r\n"))){
-const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema94.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema95.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -16491,7 +16649,7 @@ errors++;
 if(data.output_encoding !== undefined){
 let data12 = data.output_encoding;
 if(!(((data12 === "utf-8") || (data12 === "utf8")) || (data12 === "UTF-8"))){
-const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema94.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema95.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -16512,14 +16670,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ufw = validate80;
-const schema95 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
+export const module_ufw = validate81;
+const schema96 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -16558,7 +16716,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((((data0 === "allow") || (data0 === "deny")) || (data0 === "reject")) || (data0 === "limit"))){
-const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema95.properties.rule.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema96.properties.rule.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -16707,7 +16865,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data3 === "tcp") || (data3 === "udp")) || (data3 === "any"))){
-const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema95.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema96.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -16728,14 +16886,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate80.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
 
-export const module_uri = validate81;
-const schema96 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
+export const module_uri = validate82;
+const schema97 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -16750,7 +16908,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema96.properties, key0))){
+if(!(func9.call(schema97.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -16811,7 +16969,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((data2 === "raw") || (data2 === "json")) || (data2 === "form-urlencoded"))){
-const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema96.properties.body_format.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema97.properties.body_format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -16886,7 +17044,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (typeof data6 !== "string")){
-const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema96.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
+const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema97.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -16963,7 +17121,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema97.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -17027,7 +17185,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema97.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -17089,7 +17247,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data10 === "all") || (data10 === "safe")) || (data10 === "none")) || (data10 === "yes")) || (data10 === "no")) || (data10 === "urllib2"))){
-const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema96.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema97.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -17240,7 +17398,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema97.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -17285,19 +17443,19 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for = validate82;
-const schema97 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+export const module_wait_for = validate83;
+const schema98 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
 
-function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema97.properties, key0))){
+if(!(func9.call(schema98.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -17380,7 +17538,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "present")) || (data3 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema97.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema98.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -17525,7 +17683,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate82.errors = vErrors;
+validate83.errors = vErrors;
 return errors === 0;
 }
 
@@ -17639,6 +17797,7 @@ export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "ping": module_ping,
   "raw": module_raw,
   "replace": module_replace,
+  "script": module_script,
   "service": module_service,
   "set_fact": module_set_fact,
   "shell": module_shell,

@@ -3,7 +3,7 @@
 // but says it would change, the first run changes, the second run changes nothing with ONE
 // remote command, and the registered values are Ansible's. Host state is read back with
 // labExec (as root, outside runbook), so the assertions do not trust the module's own word.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import { findModule } from '../../src/modules/find.js';
 import { fetchModule } from '../../src/modules/fetch.js';
 import { getUrlModule } from '../../src/modules/get-url.js';
 import { uriModule } from '../../src/modules/uri.js';
+import { scriptModule } from '../../src/modules/script.js';
 
 const NAME = 'fm-files';
 let lab: LabInfo;
@@ -224,5 +225,21 @@ describe.skipIf(labSkipReason())('file modules over real SSH (issue 15)', () => 
     const check = await run(uriModule, { url, method: 'POST' }, { check: true });
     expect(check.commands).toEqual([]);
     expect(check.result).toMatchObject({ skipped: true, msg: 'remote module (uri) does not support check mode' });
+  });
+
+  it('script: a controller script (files/) runs on the host with arguments and chdir; creates skips it without sending it', async () => {
+    await sh('mkdir -p /srv/fm && rm -f /srv/fm/setup.done');
+    mkdirSync(join(baseDir, 'files'), { recursive: true });
+    writeFileSync(join(baseDir, 'files', 'fm-setup.sh'), '#!/bin/sh\necho "args:$1:$2 in $(pwd) as $(id -un)"\necho warn >&2\ntouch /srv/fm/setup.done\n');
+    const first = await run(scriptModule, { cmd: "fm-setup.sh 'a b' c creates=/srv/fm/setup.done", chdir: '/srv' });
+    expect(first.result).toMatchObject({ changed: true, data: { rc: 0, stdout: 'args:a b:c in /srv as root\n', stderr_lines: ['warn'] } });
+    expect(first.commands).toHaveLength(2);
+    const second = await run(scriptModule, { cmd: "fm-setup.sh 'a b' c creates=/srv/fm/setup.done", chdir: '/srv' });
+    expect(second.result).toMatchObject({ changed: false, skipped: true, msg: 'skipped, since /srv/fm/setup.done exists' });
+    expect(second.commands).toHaveLength(1);
+    expect(await sh('ls /tmp | grep -c "^tmp\\." || true')).toBe('0\n');
+    writeFileSync(join(baseDir, 'fail.sh'), 'exit 3\n');
+    const failed = await run(scriptModule, { cmd: 'fail.sh', executable: '/bin/sh' });
+    expect(failed.result).toMatchObject({ failed: true, msg: 'non-zero return code', data: { rc: 3 } });
   });
 });
