@@ -1,7 +1,7 @@
 // command, shell, raw: run something on the host and register its output. `creates`/`removes`
 // are decided by the host in the same round trip as the command itself (a marker is printed
 // instead of running it), so "skipped because it exists" costs one command, like running it.
-import { quote, rawCommand, sh, type ShellCommand } from '../transport/command.js';
+import { quote, rawCommand, sh, ShellCommand } from '../transport/command.js';
 import type { Fact } from '../facts/types.js';
 import { failPlan, type CommandOutcome, type Plan, type PlanEnv, type PlanSpec } from './contract.js';
 import { boolSchema, listSchema } from './util/args.js';
@@ -40,10 +40,48 @@ export interface CommandPlan {
 
 const FREE_FORM_KEYS = ['creates', 'removes', 'chdir', 'executable', 'stdin'] as const;
 
+/** A path pattern as a shell word: `*`, `?` and `[...]` stay wildcards, everything else is quoted. */
+export function globWord(pattern: string): ShellCommand {
+  const parts: ShellCommand[] = [];
+  let literal = '';
+  const flush = (): void => {
+    if (literal !== '') parts.push(sh`${literal}`);
+    literal = '';
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*' || c === '?') {
+      flush();
+      parts.push(rawCommand(c));
+      continue;
+    }
+    const end = c === '[' ? pattern.indexOf(']', i + 2) : -1;
+    const body = end > 0 ? pattern.slice(i + 1, end) : '';
+    // a class of plain characters (letters, digits, ranges, a leading !): anything else stays literal
+    if (end > 0 && /^!?[A-Za-z0-9_.,:@%+-]+$/.test(body)) {
+      flush();
+      parts.push(rawCommand(`[${body}]`));
+      i = end;
+      continue;
+    }
+    literal += c;
+  }
+  flush();
+  return new ShellCommand(parts);
+}
+
+const hasGlob = (p: string): boolean => /[*?[]/.test(p);
+
+/** Whether something matches the path or pattern (Python's glob.glob, as Ansible's creates/removes). */
+function matches(pattern: string): ShellCommand {
+  if (!hasGlob(pattern)) return sh`[ -e ${pattern} ]`;
+  return sh`{ _rb_g=; for _rb_f in ${globWord(pattern)}; do if [ -e "$_rb_f" ] || [ -L "$_rb_f" ]; then _rb_g=1; fi; done; [ -n "$_rb_g" ]; }`;
+}
+
 function condition(args: CommandArgs): ShellCommand | undefined {
   // true → do not run
-  if (args.creates !== undefined) return sh`[ -e ${args.creates} ]`;
-  if (args.removes !== undefined) return sh`[ ! -e ${args.removes} ]`;
+  if (args.creates !== undefined) return matches(args.creates);
+  if (args.removes !== undefined) return hasGlob(args.removes) ? sh`! ${matches(args.removes)}` : sh`[ ! -e ${args.removes} ]`;
   return undefined;
 }
 
@@ -59,8 +97,10 @@ export function planCommand(kind: CommandKind, input: CommandArgs, env: Pick<Pla
   let body: ShellCommand;
   let cmd: string | string[];
   if (kind === 'command') {
+    // Ansible's words (rc 256)
+    if (args.argv !== undefined && text !== undefined && text.trim() !== '') return { command: sh``, cmd: [], error: 'only command or argv can be given, not both' };
     const argv = args.argv !== undefined ? (Array.isArray(args.argv) ? args.argv.map(String) : shlexSplit(args.argv)) : shlexSplit(text ?? '');
-    if (argv.length === 0) return { command: sh``, cmd: [], error: 'no command given: write `command: PROGRAM ARGS` or give cmd/argv' };
+    if (argv.length === 0) return { command: sh``, cmd: [], error: 'no command given' };
     body = rawCommand(argv.map(quote).join(' '));
     cmd = argv;
   } else {
@@ -131,7 +171,9 @@ function notRunFact(plan: CommandPlan): Fact<boolean> | undefined {
 /** The plan of command, shell and raw: the command itself, its outcome registered. */
 export function planCommandTask(kind: CommandKind, args: CommandArgs, notRun: boolean | undefined, env: PlanEnv): Plan {
   const plan = planCommand(kind, args, env);
-  if (plan.error) return failPlan(plan.error);
+  if (plan.error) return failPlan(plan.error, { rc: 256, cmd: plan.cmd });
+  // Ansible's command module ignores executable, with this warning
+  const warnings = kind === 'command' && args.executable !== undefined ? [`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${args.executable}'.`] : undefined;
   const a = { ...args, ...extractFreeFormOptions(args.cmd ?? '', FREE_FORM_KEYS).options };
   const reason = a.creates !== undefined ? `'${a.creates}' exists` : `'${a.removes}' does not exist`;
   const notRunPlan: Plan = {
@@ -146,12 +188,13 @@ export function planCommandTask(kind: CommandKind, args: CommandArgs, notRun: bo
     if (notRun) return notRunPlan;
     return { commands: [], changed: true, msg: `would run: ${a.creates !== undefined ? `'${a.creates}' does not exist` : `'${a.removes}' exists`}` };
   }
+  const withWarnings = (p: Plan): Plan => (warnings ? { ...p, warnings: [...(p.warnings ?? []), ...warnings] } : p);
   return {
     commands: [plan.command],
     stdin: plan.stdin,
     cwd: plan.cwd,
     msg: '',
-    after: (r) => (plan.skipMarker && r.ok && r.stdout === plan.skipMarker ? notRunPlan : commandResult(plan, r, toBool(args.strip_empty_ends, true))),
+    after: (r) => withWarnings(plan.skipMarker && r.ok && r.stdout === plan.skipMarker ? notRunPlan : commandResult(plan, r, toBool(args.strip_empty_ends, true))),
   };
 }
 
@@ -165,8 +208,8 @@ function commandSpec(kind: CommandKind): Pick<PlanSpec<CommandArgs, boolean | un
 
 const COMMON_PROPS = {
   chdir: { type: 'string', description: 'directory to run in' },
-  creates: { type: 'string', description: 'do not run when this path exists (the host decides, in the same round trip)' },
-  removes: { type: 'string', description: 'do not run unless this path exists' },
+  creates: { type: 'string', description: 'do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)' },
+  removes: { type: 'string', description: 'do not run unless this path (or glob) exists' },
   stdin: { type: 'string', description: 'text written to the command\'s standard input' },
   stdin_add_newline: boolSchema('end stdin with a newline', true),
   strip_empty_ends: boolSchema('strip trailing newlines from stdout/stderr', true),
@@ -192,7 +235,8 @@ export const commandModule = defineModule<CommandArgs, boolean | undefined>({
   schema: moduleSchema({
     properties: {
       cmd: { type: 'string', description: 'the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted' },
-      argv: listSchema('the program and its arguments as a list (no splitting at all)'),
+      argv: listSchema('the program and its arguments as a list (no splitting at all); not together with a command string'),
+      executable: { type: 'string', description: 'accepted and ignored with Ansible\'s warning (command runs no shell); use `shell` with `executable`' },
       ...COMMON_PROPS,
     },
   }),

@@ -12,6 +12,7 @@ import { copyModule } from './copy.js';
 import { fileModule } from './file.js';
 import { statModule } from './stat.js';
 import { lineinfileModule } from './lineinfile.js';
+import { commandModule, shellModule } from './command.js';
 
 const me = userInfo();
 const dir = mkdtempSync(join(tmpdir(), 'rb-returns-'));
@@ -109,5 +110,20 @@ describe('registered results as Ansible\'s', () => {
     expect((r.result.data?.stat as Record<string, unknown>).path).toBe(me.homedir);
     const named = await runLocal(statModule, { path: `~${me.username}/.` });
     expect((named.result.data?.stat as Record<string, unknown>).path).toBe(`${me.homedir}/.`);
+  });
+
+  it('command/shell: creates/removes globs as Python\'s glob.glob, argv with a command string refused, executable ignored with a warning', async () => {
+    const d = join(dir, 'glob dir');
+    await runLocal(fileModule, { path: d, state: 'directory' });
+    const creates = join(d, '*.pem');
+    const ran = await runLocal(shellModule, { cmd: `touch '${d}/a.pem'`, creates });
+    expect(ran.result.changed).toBe(true);
+    const skipped = await runLocal(shellModule, { cmd: 'false', creates });
+    expect(skipped.result).toMatchObject({ changed: false, skipped: true });
+    expect((await runLocal(commandModule, { cmd: 'true', removes: join(d, '*.key') })).result.skipped).toBe(true);
+    expect((await runLocal(commandModule, { cmd: 'echo a', argv: ['echo', 'b'] })).result).toMatchObject({ failed: true, msg: 'only command or argv can be given, not both' });
+    const ex = await runLocal(commandModule, { cmd: 'echo $0', executable: '/bin/bash' });
+    expect(ex.result.data?.stdout).toBe('$0');
+    expect(ex.result.warnings?.[0]).toMatch(/executable' is no longer supported with the 'command' module/);
   });
 });

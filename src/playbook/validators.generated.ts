@@ -8056,14 +8056,14 @@ return errors === 0;
 }
 
 export const module_command = validate54;
-const schema69 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+const schema69 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all); not together with a command string","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"executable":{"type":"string","description":"accepted and ignored with Ansible's warning (command runs no shell); use `shell` with `executable`"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
 function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((((key0 === "cmd") || (key0 === "argv")) || (key0 === "chdir")) || (key0 === "creates")) || (key0 === "removes")) || (key0 === "stdin")) || (key0 === "stdin_add_newline")) || (key0 === "strip_empty_ends"))){
+if(!(func9.call(schema69.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -8155,9 +8155,9 @@ vErrors = null;
 }
 }
 }
-if(data.chdir !== undefined){
-if(typeof data.chdir !== "string"){
-const err6 = {instancePath:instancePath+"/chdir",schemaPath:"#/properties/chdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.executable !== undefined){
+if(typeof data.executable !== "string"){
+const err6 = {instancePath:instancePath+"/executable",schemaPath:"#/properties/executable/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -8167,9 +8167,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.creates !== undefined){
-if(typeof data.creates !== "string"){
-const err7 = {instancePath:instancePath+"/creates",schemaPath:"#/properties/creates/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.chdir !== undefined){
+if(typeof data.chdir !== "string"){
+const err7 = {instancePath:instancePath+"/chdir",schemaPath:"#/properties/chdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -8179,9 +8179,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.removes !== undefined){
-if(typeof data.removes !== "string"){
-const err8 = {instancePath:instancePath+"/removes",schemaPath:"#/properties/removes/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.creates !== undefined){
+if(typeof data.creates !== "string"){
+const err8 = {instancePath:instancePath+"/creates",schemaPath:"#/properties/creates/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -8191,9 +8191,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.stdin !== undefined){
-if(typeof data.stdin !== "string"){
-const err9 = {instancePath:instancePath+"/stdin",schemaPath:"#/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.removes !== undefined){
+if(typeof data.removes !== "string"){
+const err9 = {instancePath:instancePath+"/removes",schemaPath:"#/properties/removes/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -8203,13 +8203,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.stdin_add_newline !== undefined){
-let data7 = data.stdin_add_newline;
-const _errs21 = errors;
-let valid4 = false;
-const _errs22 = errors;
-if(typeof data7 !== "boolean"){
-const err10 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.stdin !== undefined){
+if(typeof data.stdin !== "string"){
+const err10 = {instancePath:instancePath+"/stdin",schemaPath:"#/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -8218,12 +8214,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-var _valid1 = _errs22 === errors;
-valid4 = valid4 || _valid1;
-if(!valid4){
+}
+if(data.stdin_add_newline !== undefined){
+let data8 = data.stdin_add_newline;
+const _errs23 = errors;
+let valid4 = false;
 const _errs24 = errors;
-if(typeof data7 !== "string"){
-const err11 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data8 !== "boolean"){
+const err11 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -8232,8 +8230,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err12 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+var _valid1 = _errs24 === errors;
+valid4 = valid4 || _valid1;
+if(!valid4){
+const _errs26 = errors;
+if(typeof data8 !== "string"){
+const err12 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -8242,11 +8244,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-var _valid1 = _errs24 === errors;
-valid4 = valid4 || _valid1;
-}
-if(!valid4){
-const err13 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
+const err13 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8255,25 +8254,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
+var _valid1 = _errs26 === errors;
+valid4 = valid4 || _valid1;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.strip_empty_ends !== undefined){
-let data8 = data.strip_empty_ends;
-const _errs27 = errors;
-let valid5 = false;
-const _errs28 = errors;
-if(typeof data8 !== "boolean"){
-const err14 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!valid4){
+const err14 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -8282,12 +8267,25 @@ vErrors.push(err14);
 }
 errors++;
 }
-var _valid2 = _errs28 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
+else {
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.strip_empty_ends !== undefined){
+let data9 = data.strip_empty_ends;
+const _errs29 = errors;
+let valid5 = false;
 const _errs30 = errors;
-if(typeof data8 !== "string"){
-const err15 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data9 !== "boolean"){
+const err15 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -8296,8 +8294,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err16 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+var _valid2 = _errs30 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs32 = errors;
+if(typeof data9 !== "string"){
+const err16 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -8306,11 +8308,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-var _valid2 = _errs30 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err17 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
+const err17 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8319,11 +8318,24 @@ vErrors.push(err17);
 }
 errors++;
 }
+var _valid2 = _errs32 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err18 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err18];
+}
 else {
-errors = _errs27;
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+errors = _errs29;
 if(vErrors !== null){
-if(_errs27){
-vErrors.length = _errs27;
+if(_errs29){
+vErrors.length = _errs29;
 }
 else {
 vErrors = null;
@@ -8333,12 +8345,12 @@ vErrors = null;
 }
 }
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err18];
+vErrors = [err19];
 }
 else {
-vErrors.push(err18);
+vErrors.push(err19);
 }
 errors++;
 }
@@ -14986,7 +14998,7 @@ return errors === 0;
 }
 
 export const module_shell = validate75;
-const schema90 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+const schema90 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
 function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
