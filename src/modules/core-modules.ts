@@ -18,6 +18,10 @@ import { statModule } from './stat.js';
 import { templateModule } from './template.js';
 import { uriModule } from './uri.js';
 import { waitForModule } from './wait-for.js';
+import { userModule } from './user.js';
+import { groupModule } from './group.js';
+import { hostnameModule } from './hostname.js';
+import { systemdServiceModule } from './systemd-service.js';
 import { blockinfileModule } from './blockinfile.js';
 import { replaceModule } from './replace.js';
 import { cronModule } from './cron.js';
@@ -43,6 +47,10 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   packageModule,
   snapModule,
   serviceModule,
+  systemdServiceModule,
+  userModule,
+  groupModule,
+  hostnameModule,
   waitForModule,
   uriModule,
   assertModule,

@@ -72,7 +72,7 @@ export function planService(args: ServiceArgs, st: ServiceState, _env: PlanEnv):
 
 export const serviceModule = defineModule<ServiceArgs, ServiceState>({
   name: 'service',
-  aliases: ['systemd', 'systemd_service', 'sysvinit'],
+  aliases: ['sysvinit'],
   schema: moduleSchema({
     properties: {
       name: { type: 'string', minLength: 1, aliases: ['service', 'unit'], description: 'service name (systemd unit without `.service`, or the /etc/init.d script)' },

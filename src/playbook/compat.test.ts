@@ -26,7 +26,8 @@ describe('collection-qualified names', () => {
   it('module names resolve under ansible.builtin. and ansible.legacy. where Ansible has them there, only there', () => {
     // ansible-core's own modules among runbook's; the rest (community.general, runbook's own) have no ansible.builtin name
     const builtin = new Set(['command', 'shell', 'raw', 'file', 'copy', 'template', 'lineinfile', 'stat', 'apt', 'package', 'service', 'systemd', 'systemd_service', 'sysvinit', 'wait_for', 'uri', 'assert', 'fail', 'debug', 'set_fact', 'ping', 'meta',
-      'blockinfile', 'replace', 'cron', 'tempfile', 'slurp', 'fetch', 'find', 'get_url', 'unarchive', 'script', 'pause']);
+      'blockinfile', 'replace', 'cron', 'tempfile', 'slurp', 'fetch', 'find', 'get_url', 'unarchive', 'script', 'pause',
+      'user', 'group', 'hostname', 'git', 'debconf', 'apt_repository', 'deb822_repository', 'wait_for_connection']);
     expect(getModule('ansible.builtin.ufw')).toBeUndefined();
     for (const m of allModules()) {
       for (const n of [m.name, ...(m.aliases ?? [])].filter((x) => !x.includes('.'))) {
@@ -38,8 +39,8 @@ describe('collection-qualified names', () => {
   });
 
   it('service aliases, community.general modules and ansible.legacy.shell resolve', () => {
-    expect(getModule('ansible.builtin.systemd')?.name).toBe('service');
-    expect(getModule('ansible.builtin.systemd_service')?.name).toBe('service');
+    expect(getModule('ansible.builtin.systemd')?.name).toBe('systemd_service');
+    expect(getModule('ansible.builtin.systemd_service')?.name).toBe('systemd_service');
     expect(getModule('ansible.builtin.sysvinit')?.name).toBe('service');
     expect(getModule('community.general.snap')?.name).toBe('snap');
     expect(getModule('community.general.ufw')?.name).toBe('ufw');
@@ -71,7 +72,7 @@ describe('collection-qualified names', () => {
     expect(errs(r)).toEqual([]);
     if (!r.ok) return;
     const tasks = r.playbook.plays[0]?.tasks ?? [];
-    expect(tasks.map((t) => (t.kind === 'task' ? t.module : 'block'))).toEqual(['service', 'service', 'snap', 'command', 'shell', 'block', 'block', 'block']);
+    expect(tasks.map((t) => (t.kind === 'task' ? t.module : 'block'))).toEqual(['systemd_service', 'service', 'snap', 'command', 'shell', 'block', 'block', 'block']);
     expect((tasks[5] as BlockNode).block[0]).toMatchObject({ module: 'debug' });
     expect(tasks[6]?.name).toBe('include_tasks: t.yml');
   });
