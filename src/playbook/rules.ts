@@ -92,7 +92,7 @@ export function ruleMissingHandlers(play: Play, locate: Locator): Diagnostic[] {
 }
 
 /** A host pattern that selects no inventory host (only when an inventory was given). */
-export function ruleHostsMatch(play: Play, options: RuleOptions, locate: Locator): Diagnostic[] {
+export function ruleHostsMatch(play: Play, options: RuleOptions, locate: Locator, runtimeInventory = false): Diagnostic[] {
   if (options.matchHosts === undefined || hasTemplate(play.hosts)) return [];
   let matched: string[];
   try {
@@ -103,8 +103,9 @@ export function ruleHostsMatch(play: Play, options: RuleOptions, locate: Locator
   }
   if (matched.length > 0) return [];
   const p = [...segs(play.path), 'hosts'];
+  // after an add_host/group_by the inventory changes at run time: Ansible only warns, so do we then
   return [
-    diag('error', 'hosts-no-match', locate(play.location.file, p), p.join('.'), `hosts pattern \`${play.hosts}\` matches no host in the inventory`, options.hostPatternHint?.(play.hosts) || 'check the group and host names against the inventory (-i), or fix the pattern'),
+    diag(runtimeInventory ? 'warning' : 'error', 'hosts-no-match', locate(play.location.file, p), p.join('.'), `hosts pattern \`${play.hosts}\` matches no host in the inventory`, options.hostPatternHint?.(play.hosts) || 'check the group and host names against the inventory (-i), or fix the pattern'),
   ];
 }
 
@@ -156,9 +157,11 @@ export function ruleVariableNames(play: Play, options: RuleOptions, locate: Loca
 /** Everything that needs the whole normalised playbook. */
 export function runPlaybookRules(playbook: Playbook, options: RuleOptions, locate: Locator, complete = true): Diagnostic[] {
   const out: Diagnostic[] = [];
+  let runtimeInventory = false;
   for (const play of playbook.plays) {
     if (complete) out.push(...ruleMissingHandlers(play, locate));
-    out.push(...ruleHostsMatch(play, options, locate), ...ruleVariableNames(play, options, locate));
+    out.push(...ruleHostsMatch(play, options, locate, runtimeInventory), ...ruleVariableNames(play, options, locate));
+    runtimeInventory ||= JSON.stringify([play.preTasks, play.tasks, play.postTasks]).match(/"module":"(add_host|group_by)"/) !== null;
     if (complete && play.preTasks.length + play.tasks.length + play.postTasks.length === 0) {
       out.push(diag('warning', 'empty-play', play.location, play.path, `play \`${play.name}\` has no tasks`, 'add tasks under `tasks:`, or remove the play'));
     }
