@@ -103,3 +103,10 @@ describe('vars_files with a list entry: the first file that exists is read', () 
     expect(errorsOf(r)[0]).toMatch(/^3:7 include-not-found vars_files: none of these files exists: .*nope\.yml, .*neither\.yml$/);
   });
 });
+
+describe('validate knows the lookups', () => {
+  it('an unknown lookup name is an error at the value with did-you-mean; known ones pass', async () => {
+    const r = await load('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ lookup(\'fiel\', \'motd\') }}"\n    - debug:\n        msg: "{{ query(\'ansible.builtin.fileglob\', \'*.conf\') }}"\n');
+    expect(errorsOf(r)).toEqual(['4:14 unknown-lookup unknown lookup `fiel`; did you mean `file`?']);
+  });
+});

@@ -26,6 +26,8 @@ import { allModuleNames, getModule, indexModules } from '../modules/registry.js'
 import { compile as compileTemplate } from '../template/compile.js';
 import { knownFilters, knownTests } from '../template/known.js';
 import { unknownTemplateNames } from './template-names.js';
+import { expandSequence } from '../template/lookups/sequence.js';
+import { knownLookups } from '../template/lookups/registry.js';
 import type { ModuleDefinition } from '../modules/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -197,27 +199,6 @@ function wholeExpression(v: unknown): string | undefined {
   return m?.[1] !== undefined && !m[1].includes('{{') && !m[1].includes('}}') ? m[1].trim() : undefined;
 }
 
-/** printf-style `%d`, `%02d`, `%x`, `%o`, `%s` (with_sequence's format) for one number. */
-function formatSequenceItem(format: string, n: number): string | undefined {
-  let used = false;
-  const out = format.replace(/%(-?)(0?)([0-9]*)([dixXos%])/g, (_m, left: string, zero: string, width: string, conv: string) => {
-    if (conv === '%') return '%';
-    used = true;
-    let body = conv === 'x' ? n.toString(16) : conv === 'X' ? n.toString(16).toUpperCase() : conv === 'o' ? n.toString(8) : String(n);
-    const w = width === '' ? 0 : Number(width);
-    if (body.length < w) {
-      if (left === '-') body = body.padEnd(w, ' ');
-      else if (zero === '0' && conv !== 's') body = n < 0 ? '-' + body.slice(1).padStart(w - 1, '0') : body.padStart(w, '0');
-      else body = body.padStart(w, ' ');
-    }
-    return body;
-  });
-  return used ? out : undefined;
-}
-
-/** Most items with_sequence may produce (a typo like end=10000000 should not freeze validate). */
-const MAX_SEQUENCE = 100_000;
-
 /**
  * with_dict / with_sequence / with_together as the equivalent `loop` value (a list, or a
  * template that renders to one), or why it cannot be converted.
@@ -249,55 +230,8 @@ export function legacyLoop(key: 'with_dict' | 'with_sequence' | 'with_together',
   const text = String(value).trim();
   const fix = 'e.g. `with_sequence: start=1 end=5 stride=1 format=web%02d`, or `count=3`; for templated bounds use `loop: "{{ range(a, b + 1) | list }}"`';
   if (hasTemplate(text)) return { error: '`with_sequence` with `{{ }}` templates is not supported: the sequence is built when the playbook is loaded', fix };
-  const opts: Record<string, string> = {};
-  for (const t of splitKeyValue(text)) {
-    if (t.key !== undefined) opts[t.key] = t.value;
-    else if (t.start === 0) {
-      // Ansible's shortcut `[start-]end[/stride][:format]`
-      const m = /^(?:(-?\w+)-)?(\w+)(?:\/(\w+))?(?::(.+))?$/.exec(t.value);
-      if (m === null) return { error: `\`with_sequence\`: cannot read \`${t.value}\``, fix };
-      if (m[1] !== undefined) opts.start = m[1];
-      if (m[2] !== undefined) opts.end = m[2];
-      if (m[3] !== undefined) opts.stride = m[3];
-      if (m[4] !== undefined) opts.format = m[4];
-    } else return { error: `\`with_sequence\`: \`${t.value}\` is not a key=value option`, fix };
-  }
-  for (const k of Object.keys(opts)) if (!['start', 'end', 'count', 'stride', 'format'].includes(k)) return { error: `\`with_sequence\` has no option \`${k}\` (options: start, end, count, stride, format)`, fix };
-  const num = (k: string, dflt?: number): number | undefined | false => {
-    const v = opts[k];
-    if (v === undefined) return dflt;
-    const n = /^-?0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v, 16) : /^-?0[0-7]+$/.test(v) ? Number.parseInt(v, 8) : /^-?[0-9]+$/.test(v) ? Number(v) : Number.NaN;
-    return Number.isSafeInteger(n) ? n : false;
-  };
-  const start = num('start', 1);
-  const count = num('count');
-  let end = num('end');
-  const strideGiven = num('stride');
-  for (const [k, v] of [['start', start], ['end', end], ['count', count], ['stride', strideGiven]] as const) {
-    if (v === false) return { error: `\`with_sequence\`: ${k}=${opts[k] ?? ''} is not a whole number`, fix };
-  }
-  if (start === false || end === false || count === false || strideGiven === false || start === undefined) return { error: '`with_sequence`: bad number', fix };
-  if (count !== undefined && end !== undefined) return { error: '`with_sequence`: give either `end` or `count`, not both', fix };
-  if (count === undefined && end === undefined) return { error: '`with_sequence` needs `end` or `count`', fix };
-  const stride = strideGiven ?? (end !== undefined && end < start ? -1 : 1);
-  if (count !== undefined) {
-    if (count < 0) return { error: '`with_sequence`: count must be 0 or more', fix };
-    end = start + (count - 1) * stride;
-    if (count === 0) return { loop: [] };
-  }
-  if (end === undefined) return { error: '`with_sequence` needs `end` or `count`', fix };
-  if (stride === 0) return { error: '`with_sequence`: stride must not be 0', fix };
-  if ((stride > 0 && end < start) || (stride < 0 && end > start)) return { error: `\`with_sequence\`: the sequence from ${start} to ${end} with stride ${stride} never reaches the end`, fix: 'use a negative stride to count down (stride=-1), or swap start and end' };
-  const n = Math.floor((end - start) / stride) + 1;
-  if (n > MAX_SEQUENCE) return { error: `\`with_sequence\` would make ${n} items (at most ${MAX_SEQUENCE})`, fix: 'check start, end and stride' };
-  const format = opts.format ?? '%d';
-  const items: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = formatSequenceItem(format, start + i * stride);
-    if (s === undefined) return { error: `\`with_sequence\`: format \`${format}\` needs one %d, %x, %o or %s`, fix: 'e.g. `format=web%02d`' };
-    items.push(s);
-  }
-  return { loop: items };
+  const r = expandSequence(text);
+  return 'items' in r ? { loop: r.items } : { error: `\`with_sequence\`${r.error}`, fix: r.fix ?? fix };
 }
 
 class Loader {
@@ -769,6 +703,10 @@ class Loader {
   /** Unknown filter/test names in a template that compiles: an error now, not a failure on the first host. */
   checkTemplateNames(y: ParsedYaml, path: Seg[], template: string): void {
     for (const u of unknownTemplateNames(template)) {
+      if (u.kind === 'lookup') {
+        this.error(y, path, 'unknown-lookup', `unknown lookup \`${u.name}\`${u.guess !== undefined ? `; did you mean \`${u.guess}\`?` : ''}`, u.guess !== undefined ? `write \`lookup('${u.guess}', ...)\`` : `runbook's lookups are: ${knownLookups().join(', ')}`, true);
+        continue;
+      }
       const what = u.kind === 'filter' ? `\`| ${u.name}\`` : `\`is ${u.name}\``;
       this.error(
         y,

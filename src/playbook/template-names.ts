@@ -3,10 +3,11 @@
 // on the first host at run time.
 import { compile, type AstNode } from '../template/compile.js';
 import { knownFilters, knownTests } from '../template/known.js';
+import { knownLookups, lookupName } from '../template/lookups/registry.js';
 import { didYouMean } from '../util/edit-distance.js';
 
 export interface UnknownName {
-  kind: 'filter' | 'test';
+  kind: 'filter' | 'test' | 'lookup';
   name: string;
   /** the closest known name, when one is close enough to be a typo */
   guess?: string;
@@ -39,8 +40,9 @@ export function unknownTemplateNames(template: string): UnknownName[] {
   filters ??= new Set(knownFilters());
   tests ??= new Set(knownTests());
   const found = new Map<string, UnknownName>();
-  const note = (kind: 'filter' | 'test', name: string): void => {
-    const known = kind === 'filter' ? filters : tests;
+  const lookups = new Set(knownLookups());
+  const note = (kind: 'filter' | 'test' | 'lookup', name: string): void => {
+    const known = kind === 'filter' ? filters : kind === 'test' ? tests : lookups;
     if (known?.has(name) === true || found.has(`${kind}:${name}`)) return;
     const guess = didYouMean(name, [...(known ?? [])]);
     found.set(`${kind}:${name}`, { kind, name, ...(guess !== undefined ? { guess } : {}) });
@@ -62,6 +64,10 @@ export function unknownTemplateNames(template: string): UnknownName[] {
           if (t?.[1] !== undefined) note('test', t[1]);
           else note('filter', name);
         }
+      } else if (v.type === 'CallExpression' && isNode(v.callee) && v.callee.type === 'Identifier' && ['lookup', 'query', 'q'].includes(String(v.callee.value))) {
+        // lookup('name', ...): the name must be a lookup runbook has
+        const first = (v.args as unknown[] | undefined)?.[0];
+        if (isNode(first) && first.type === 'StringLiteral' && typeof first.value === 'string') note('lookup', lookupName(first.value));
       } else if (v.type === 'TestExpression' && isNode(v.test) && typeof v.test.value === 'string') {
         note('test', v.test.value);
       }

@@ -5,7 +5,9 @@
 // of filters. Sandbox: member access reads only own properties of plain objects, list items
 // and string characters, plus the fixed method tables below; only `Callable` objects can be
 // called. Nothing here can reach a prototype, a constructor or a JavaScript global.
-import type { AstNode } from './compile.js';
+import { compile, type AstNode } from './compile.js';
+import { runLookup } from './lookups/registry.js';
+import type { LookupContext } from './lookups/types.js';
 import { DateTime, TimeDelta, strftime } from './datetime.js';
 import { OMIT, contains, getAttr, toInt, type Runtime } from './access.js';
 import { TemplateRuntimeError } from './errors.js';
@@ -26,6 +28,7 @@ import {
   str,
   truthy,
   typeName,
+  toPlain,
 } from './values.js';
 
 /** Where names come from: the variable scope, through this single function. */
@@ -63,6 +66,18 @@ const runtime: Runtime = {
     return fn(value, args, runtime, kwargs);
   },
 };
+
+/** lookup()/query()/q(): called with the interpreter's variables (a plain Callable has none). */
+class LookupCallable extends Callable {
+  constructor(
+    name: string,
+    readonly wantlist: boolean,
+  ) {
+    super(name, () => {
+      throw new TemplateRuntimeError(`${name}() needs the template's variables`);
+    });
+  }
+}
 
 export function makeGlobals(): Map<string, unknown> {
   return new Map<string, unknown>([
@@ -109,9 +124,10 @@ export function makeGlobals(): Map<string, unknown> {
         return strftime(fmt, dt.date, utc);
       }),
     ],
-    ['lookup', new Callable('lookup', () => {
-      throw new TemplateRuntimeError('lookup() plugins are not supported by runbook; pass the value as a variable (-e)');
-    })],
+    // the lookup plugins run with the calling template's variables: see Interpreter.call
+    ['lookup', new LookupCallable('lookup', false)],
+    ['query', new LookupCallable('query', true)],
+    ['q', new LookupCallable('q', true)],
   ]);
 }
 const GLOBALS = makeGlobals();
@@ -151,6 +167,28 @@ export class Interpreter {
   /** Evaluate the statements of a template to text. */
   renderBody(body: AstNode[]): string {
     return this.block(body, new Frame(undefined, this.lookup));
+  }
+
+  /** What a lookup plugin sees: this template's variables, and a way to render a template file with them. */
+  private lookupContext(): LookupContext {
+    const variable = this.lookup;
+    const strings = (v: unknown): string[] | undefined => (isList(v) && v.every((x) => typeof x === 'string') ? [...(v)] : undefined);
+    const baseDir = (): string => {
+      const d = variable('playbook_dir');
+      return typeof d === 'string' && d !== '' ? d : process.cwd();
+    };
+    return {
+      variable,
+      baseDir,
+      searchPath: () => strings(variable('ansible_search_path')) ?? [baseDir()],
+      render: (template, extra) => {
+        const inner = new Interpreter(extra ? (n) => (Object.hasOwn(extra, n) ? extra[n] : variable(n)) : variable);
+        const compiled = compile(template);
+        if (compiled.single) return toPlain(inner.value(compiled.single));
+        const out = inner.renderBody(compiled.body);
+        return compiled.trailingNewline ? `${out}\n` : out;
+      },
+    };
   }
 
   /** Evaluate a single expression to its native value. */
@@ -358,6 +396,11 @@ export class Interpreter {
     if (!(fn instanceof Callable)) throw new TemplateRuntimeError(`'${label(node.callee as AstNode)}' (${typeName(fn)}) is not callable`);
     const [args, kwargs] = this.args(node.args as AstNode[], frame);
     for (const a of args) if (a instanceof Undefined) a.fail();
+    if (fn instanceof LookupCallable) {
+      const [name, ...terms] = args;
+      if (typeof name !== 'string') throw new TemplateRuntimeError(`${fn.name}() needs the lookup's name first, e.g. ${fn.name}('file', 'motd.txt')`);
+      return runLookup(name, terms, kwargs, this.lookupContext(), fn.wantlist);
+    }
     return fn.fn(args, kwargs);
   }
 

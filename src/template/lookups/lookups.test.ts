@@ -1,0 +1,118 @@
+// Each lookup against Ansible's documented results, through lookup()/query()/q() in templates.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createScope, render } from '../index.js';
+import { knownLookups } from './registry.js';
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-lookup-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+const scopeIn = (dir: string, vars: Record<string, unknown> = {}) => createScope([{ name: 'vars', kind: 'template', vars: { playbook_dir: dir, ...vars } }]);
+
+describe('lookup() and query()', () => {
+  it('lookup joins strings with commas, query/q return the list; wantlist=True is the list', () => {
+    const s = scopeIn('/tmp');
+    expect(render("{{ lookup('list', 'a', 'b') }}", s)).toBe('a,b');
+    expect(render("{{ query('list', 'a', 'b') }}", s)).toEqual(['a', 'b']);
+    expect(render("{{ q('list', 'a', 'b') }}", s)).toEqual(['a', 'b']);
+    expect(render("{{ lookup('list', 'a', 'b', wantlist=True) }}", s)).toEqual(['a', 'b']);
+    // one non-string item alone; several non-strings as the list
+    expect(render("{{ lookup('list', 3) }}", s)).toBe(3);
+    expect(render("{{ lookup('list', 3, 4) }}", s)).toEqual([3, 4]);
+  });
+
+  it('errors=ignore gives None (lookup) or [] (query); strict (default) fails with the reason; unknown names fail', () => {
+    const s = scopeIn(project({}));
+    expect(render("{{ lookup('file', 'nope.txt', errors='ignore') }}", s)).toBeNull();
+    expect(render("{{ query('file', 'nope.txt', errors='warn') }}", s)).toEqual([]);
+    expect(() => render("{{ lookup('file', 'nope.txt') }}", s)).toThrow(/lookup 'file': could not locate file 'nope.txt'; looked in: .*files\/nope\.txt/);
+    expect(() => render("{{ lookup('fille', 'x') }}", s)).toThrow(/no lookup named 'fille'/);
+    expect(knownLookups()).toEqual(['dict', 'env', 'file', 'fileglob', 'first_found', 'indexed_items', 'items', 'lines', 'list', 'nested', 'pipe', 'sequence', 'subelements', 'template', 'together', 'vars']);
+  });
+});
+
+describe('file lookups along the search path', () => {
+  const dir = project({ 'files/motd.txt': '  hello\n\n', 'plain.txt': 'top\n', 'templates/t.j2': 'host={{ name }} x={{ x }}\n', 'files/a.conf': 'a', 'files/b.conf': 'b', 'files/c.txt': 'c', 'vars/Debian.yml': 'x: 1\n' });
+  const s = scopeIn(dir, { name: 'web1', ansible_search_path: [dir] });
+
+  it('file: files/ first, then the directory itself; trailing whitespace stripped (rstrip), lstrip on request', () => {
+    expect(render("{{ lookup('file', 'motd.txt') }}", s)).toBe('  hello');
+    expect(render("{{ lookup('file', 'motd.txt', lstrip=True) }}", s)).toBe('hello');
+    expect(render("{{ lookup('file', 'motd.txt', rstrip=False) }}", s)).toBe('  hello\n\n');
+    expect(render("{{ lookup('file', 'plain.txt', 'motd.txt') }}", s)).toBe('top,  hello');
+  });
+
+  it('template: rendered with the current variables and template_vars', () => {
+    expect(render("{{ lookup('template', 't.j2', template_vars={'x': 5}) }}", s)).toBe('host=web1 x=5\n');
+  });
+
+  it('first_found: the first existing candidate as an absolute path; files/paths/skip', () => {
+    expect(render("{{ lookup('first_found', ['nope.yml', 'a.conf']) }}", s)).toBe(join(dir, 'files/a.conf'));
+    expect(render("{{ lookup('first_found', {'files': ['Ubuntu.yml', 'Debian.yml'], 'paths': ['vars']}) }}", s)).toBe(join(dir, 'vars/Debian.yml'));
+    expect(render("{{ query('first_found', {'files': ['x.yml'], 'skip': True}) }}", s)).toEqual([]);
+    expect(() => render("{{ lookup('first_found', 'x.yml', 'y.yml') }}", s)).toThrow(/no file was found; looked in: .*x\.yml.*y\.yml/);
+  });
+
+  it('fileglob: matching files in files/ of the search path', () => {
+    expect(render("{{ query('fileglob', '*.conf') }}", s)).toEqual([join(dir, 'files/a.conf'), join(dir, 'files/b.conf')]);
+    expect(render("{{ lookup('fileglob', '*.conf') }}", s)).toBe(`${join(dir, 'files/a.conf')},${join(dir, 'files/b.conf')}`);
+  });
+});
+
+describe('controller lookups', () => {
+  it('env: the controller environment, default when unset', () => {
+    process.env.RB_LOOKUP_TEST = 'yes';
+    const s = scopeIn('/tmp');
+    expect(render("{{ lookup('env', 'RB_LOOKUP_TEST') }}", s)).toBe('yes');
+    expect(render("{{ lookup('env', 'RB_LOOKUP_UNSET_X') }}", s)).toBe('');
+    expect(render("{{ lookup('env', 'RB_LOOKUP_UNSET_X', default='d') }}", s)).toBe('d');
+  });
+
+  it('vars: by computed name; default; missing is an error', () => {
+    const s = scopeIn('/tmp', { port_web: 80, which: 'web' });
+    expect(render("{{ lookup('vars', 'port_' ~ which) }}", s)).toBe(80);
+    expect(render("{{ lookup('vars', 'nope', default=1) }}", s)).toBe(1);
+    expect(() => render("{{ lookup('vars', 'nope') }}", s)).toThrow(/no variable named 'nope'/);
+  });
+
+  it('pipe and lines run on the controller in the playbook directory; a failing command is an error', () => {
+    const dir = project({ 'here.txt': 'x' });
+    const s = scopeIn(dir);
+    expect(render("{{ lookup('pipe', 'ls; echo done') }}", s)).toBe('here.txt\ndone');
+    expect(render("{{ query('lines', 'printf \"a\\\\nb\\\\n\"') }}", s)).toEqual(['a', 'b']);
+    expect(() => render("{{ lookup('pipe', 'exit 3') }}", s)).toThrow(/returned 3/);
+  });
+});
+
+describe('list-shaping lookups (the with_<lookup> loops)', () => {
+  const s = scopeIn('/tmp', { users: [{ name: 'a', keys: ['k1', 'k2'] }, { name: 'b', keys: [] }, { name: 'c' }] });
+  it('items flattens one level; dict gives key/value; indexed_items; together; nested', () => {
+    expect(render("{{ query('items', 1, [2, [3]], 4) }}", s)).toEqual([1, 2, [3], 4]);
+    expect(render("{{ query('dict', {'a': 1, 'b': 2}) }}", s)).toEqual([{ key: 'a', value: 1 }, { key: 'b', value: 2 }]);
+    expect(render("{{ query('indexed_items', ['x', 'y']) }}", s)).toEqual([[0, 'x'], [1, 'y']]);
+    expect(render("{{ query('together', [1, 2, 3], ['a', 'b']) }}", s)).toEqual([[1, 'a'], [2, 'b'], [3, null]]);
+    expect(render("{{ query('nested', ['a', 'b'], [1, 2]) }}", s)).toEqual([['a', 1], ['a', 2], ['b', 1], ['b', 2]]);
+  });
+
+  it('sequence: start/end/stride/format, count, and the shortcut form', () => {
+    expect(render("{{ query('sequence', 'start=1 end=5') }}", s)).toEqual(['1', '2', '3', '4', '5']);
+    expect(render("{{ query('sequence', 'start=0 end=10 stride=5 format=web%02d') }}", s)).toEqual(['web00', 'web05', 'web10']);
+    expect(render("{{ query('sequence', 'count=3') }}", s)).toEqual(['1', '2', '3']);
+    expect(render("{{ query('sequence', '4-8/2') }}", s)).toEqual(['4', '6', '8']);
+    expect(() => render("{{ query('sequence', 'start=1') }}", s)).toThrow(/needs `end` or `count`/);
+  });
+
+  it('subelements: [element, subitem] pairs; missing key an error unless skip_missing', () => {
+    expect(() => render("{{ query('subelements', users, 'keys') }}", s)).toThrow(/could not find 'keys'/);
+    const r = render("{{ query('subelements', users, 'keys', {'skip_missing': True}) | map('last') | list }}", s);
+    expect(r).toEqual(['k1', 'k2']);
+  });
+});
