@@ -44,7 +44,7 @@ export function runLookup(name: string, terms: unknown[], kwargs: Record<string,
   const plugin = LOOKUPS.get(short);
   const { wantlist: wl, errors, ...options } = kwargs;
   const asList = wantlist || (wl !== undefined && wl !== false && wl !== null);
-  const mode = errors === undefined ? 'strict' : String(errors);
+  const mode = errors === undefined ? 'strict' : (typeof errors === 'string' ? errors : JSON.stringify(errors));
   if (mode !== 'strict' && mode !== 'warn' && mode !== 'ignore') throw new TemplateRuntimeError(`lookup '${short}': errors= must be strict, warn or ignore`);
   if (plugin === undefined) throw new TemplateRuntimeError(`no lookup named '${short}' (runbook's lookups: ${knownLookups().join(', ')})`);
   let ran: unknown[];
