@@ -110,3 +110,12 @@ describe('validate knows the lookups', () => {
     expect(errorsOf(r)).toEqual(['4:14 unknown-lookup unknown lookup `fiel`; did you mean `file`?']);
   });
 });
+
+describe('async (not built)', () => {
+  it('async above 0 is refused at its file:line:col, never run in the foreground silently; async: 0 is the foreground', async () => {
+    const r = await load('- hosts: all\n  tasks:\n    - command: sleep 60\n      async: 120\n      poll: 0\n');
+    expect(errorsOf(r)).toEqual(['4:7 async-unsupported `async` (run the task as a background job) is not supported by runbook yet, nor is async_status']);
+    const zero = await load('- hosts: all\n  tasks:\n    - command: sleep 1\n      async: 0\n');
+    expect(errorsOf(zero)).toEqual([]);
+  });
+});

@@ -962,7 +962,11 @@ class Loader {
     const delay = valid.has('delay') ? toSeconds(raw.delay) : undefined;
     if (delay !== undefined) task.delay = delay;
     const asyncS = valid.has('async') ? toInt(raw.async) : undefined;
-    if (asyncS !== undefined && asyncS > 0) task.async = asyncS;
+    if (asyncS !== undefined && asyncS > 0) {
+      // not built yet: refused rather than run in the foreground behind the playbook's back
+      this.error(y, [...path, 'async'], 'async-unsupported', '`async` (run the task as a background job) is not supported by runbook yet, nor is async_status', 'remove `async` and `poll` to run the task in the foreground (runbook waits for it; use `timeout:` to bound it)');
+      task.async = asyncS;
+    }
     const poll = valid.has('poll') ? toInt(raw.poll) : undefined;
     if (poll !== undefined) task.poll = poll;
     if (poll !== undefined && task.async === undefined) {

@@ -219,7 +219,7 @@ export const TASK_ONLY_KEYWORDS: Record<string, KeywordSpec> = {
     description: 'the module to run, as Ansible’s older form: `action: module args`',
   },
   listen: kw('string-list', 'handlers only: extra names that notify this handler'),
-  async: kw('non-negative-integer', 'run in the background on the host for at most this many seconds (a job; see async_status)'),
+  async: kw('non-negative-integer', 'Ansible: run as a background job; runbook refuses a value above 0 (not supported yet); 0 runs in the foreground'),
   poll: kw('non-negative-integer', 'seconds between checks of an async job (default 15); 0: start it and go on'),
   local_action: {
     schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object', properties: { module: { type: 'string', minLength: 1 } }, required: ['module'] }] },
