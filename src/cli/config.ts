@@ -15,7 +15,7 @@
 // holds many). Only one file is read, as Ansible does: no merging of several files.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseAnsibleBool } from '../util/booleans.js';
 import { UsageError } from '../util/errors.js';
 
@@ -43,6 +43,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'history_keep_days', section: 'defaults', env: ['RUNBOOK_HISTORY_KEEP_DAYS'], flag: '(none)', describe: 'days a run is kept in the history (unset: no age limit)' },
   { key: 'become', section: 'privilege_escalation', env: ['RUNBOOK_BECOME', 'ANSIBLE_BECOME'], flag: '-b/--become', describe: 'run tasks with sudo unless they say otherwise', fallback: 'false' },
   { key: 'become_user', section: 'privilege_escalation', env: ['RUNBOOK_BECOME_USER', 'ANSIBLE_BECOME_USER'], flag: '--become-user', describe: 'user to become', fallback: 'root' },
+  { key: 'roles_path', section: 'defaults', env: ['RUNBOOK_ROLES_PATH', 'ANSIBLE_ROLES_PATH'], flag: '(none)', describe: 'where roles are looked for after roles/ beside the playbook (colon-separated)', fallback: '~/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles' },
+  { key: 'collections_path', section: 'defaults', env: ['RUNBOOK_COLLECTIONS_PATH', 'ANSIBLE_COLLECTIONS_PATH'], flag: '(none)', describe: 'where ns.collection.role roles are looked for (colon-separated)', fallback: '~/.ansible/collections:/usr/share/ansible/collections' },
   { key: 'ssh_common_args', section: 'ssh_connection', env: ['RUNBOOK_SSH_COMMON_ARGS', 'ANSIBLE_SSH_COMMON_ARGS'], flag: '--ssh-common-args', describe: 'extra ssh options (-o ..., -J ...) where the inventory gives none' },
 ];
 
@@ -141,6 +143,20 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv, flags: FlagValue
 /** A setting's value, or undefined when nothing set it and it has no default. */
 export function setting(config: Config, key: string): string | undefined {
   return config.settings.get(key)?.value;
+}
+
+/**
+ * roles_path / collections_path as directories: `~` expanded, a relative entry taken from the
+ * configuration file's directory (as Ansible does) or else from `cwd`.
+ */
+export function pathListSetting(config: Config, key: 'roles_path' | 'collections_path', cwd: string, home: string = homedir()): string[] {
+  const s = config.settings.get(key);
+  const base = s?.source.includes(':') && config.file !== undefined ? dirname(config.file) : cwd;
+  return (s?.value ?? '')
+    .split(':')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => (p === '~' ? home : p.startsWith('~/') ? join(home, p.slice(2)) : resolve(base, p)));
 }
 
 /** Where a setting's value came from, for messages ("--forks", "runbook.cfg:3"). */

@@ -16,14 +16,19 @@ export function displayPath(file: string, root: string | undefined): string {
 /** TaskRefs, made once per task of a run. */
 export class TaskRefs {
   private readonly refs = new Map<TaskNode, TaskRef>();
+  /** ids given out: tasks of different files (roles, included files) can share a dot path */
+  private readonly ids = new Set<string>();
   /** task locations are shown relative to this directory */
   constructor(private readonly displayRoot: string | undefined) {}
 
   get(task: TaskNode, playIndex: number, handler = false): TaskRef {
     let r = this.refs.get(task);
     if (!r) {
+      let id = `p${playIndex}.${task.path}`;
+      for (let n = 2; this.ids.has(id); n++) id = `p${playIndex}.${task.path}~${n}`;
+      this.ids.add(id);
       r = {
-        id: `p${playIndex}.${task.path}`,
+        id,
         name: taskName(task),
         module: task.module,
         where: `${displayPath(task.location.file, this.displayRoot)}:${task.location.line}`,
@@ -40,9 +45,10 @@ export function where(task: TaskNode): string {
   return `${task.location.file}:${task.location.line}`;
 }
 
-/** An unnamed task is shown (and matched by --start-at-task, as in Ansible) by its module name. */
+/** An unnamed task is shown (and matched by --start-at-task, as in Ansible) by its module name; a role's task as `ROLE : NAME`. */
 export function taskName(task: TaskNode): string {
-  return task.name ?? task.module;
+  const n = task.name ?? task.module;
+  return task.role ? `${task.role.name} : ${n}` : n;
 }
 
 export function handlerName(h: TaskNode | undefined): string {

@@ -34,6 +34,10 @@ export interface Inherited {
   notify: string[];
   /** keywords still to render, by Ansible name (see keywords.ts) */
   dynamic: Record<string, string>;
+  /** `vars:` of the include_tasks/include_role (and its loop variable) around the task: Ansible's include params */
+  includeParams?: ReadonlyArray<{ vars: Record<string, unknown>; kind: 'template' | 'data' }>;
+  /** how many dynamic includes deep (a recursive include_tasks is stopped) */
+  includeDepth?: number;
   /** inside `rescue`: ansible_failed_task and ansible_failed_result (data, never re-rendered) */
   rescueVars?: Record<string, unknown>;
 }
@@ -109,6 +113,8 @@ export function inherit(parent: Inherited, k: Step): Inherited {
     ...pick('connection', k.connection ?? parent.connection),
     ...pick('throttle', k.throttle ?? parent.throttle),
     ...pick('rescueVars', parent.rescueVars),
+    ...pick('includeParams', parent.includeParams),
+    ...pick('includeDepth', parent.includeDepth),
     ...pick('roles', k.role && k.role.path !== parent.roles?.[0]?.path ? [k.role, ...(parent.roles ?? [])] : parent.roles),
   };
 }

@@ -3,7 +3,7 @@
 // Types only: each role's code lives in its own file (see src/engine/README.md).
 import type { HostFacts } from '../facts/types.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
-import type { Play, TaskNode } from '../playbook/types.js';
+import type { Play, RoleRef, TaskNode } from '../playbook/types.js';
 import type { Transport } from '../transport/types.js';
 import type { Semaphore } from '../util/semaphore.js';
 import type { TaskRef } from './events.js';
@@ -34,6 +34,10 @@ export interface HostRun {
   notified: Map<number, TaskRef>;
   /** the failure the recap lists if this host ends up failed (a rescue forgets it) */
   lastFailure?: Failure;
+  /** include_vars results (values as written, rendered when read): above task vars, below set_fact, for the whole run */
+  includeVars?: Record<string, unknown>;
+  /** roles included with `public: true`: their defaults and vars are seen by the rest of the run on this host */
+  publicRoles?: RoleRef[];
   /** the last task that failed on this host (not ignored): `ansible_failed_task`/`_result` in rescue */
   failedTask?: { task: Record<string, unknown>; result: Record<string, unknown> };
   /** `meta: end_host/end_play` ended the current play for this host: its handlers do not run */

@@ -61,6 +61,8 @@ export interface RunOptions {
   getModule?: (name: string) => ModuleDefinition<any> | undefined;
   /** task locations (`where`) are shown relative to this directory (the CLI passes its cwd) */
   displayRoot?: string;
+  /** roles_path for roles named at run time (include_role); default: the environment's, else Ansible's */
+  rolesPath?: string[];
   /** read a controller file (tests inject one); default fs.readFile utf8 */
   readFile?: (path: string) => Promise<string>;
   /** `--step`: asked once per task and batch before it starts; false skips the task there */

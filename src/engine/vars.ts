@@ -1,5 +1,6 @@
 // Variable scopes: what a task on a host sees, layer by layer, in src/template/scope.ts's
 // documented precedence (lowest first), plus Ansible's magic variables and `hostvars`.
+import type { RoleRef } from '../playbook/types.js';
 import type { Inherited } from './inherit.js';
 import { NOTHING_INHERITED } from './inherit.js';
 import type { BatchRun, HostRun, RunState } from './run-state.js';
@@ -11,16 +12,31 @@ type Layer = { name: string; vars: Record<string, unknown>; kind: 'template' | '
 
 export function taskScope(run: RunState, h: HostRun, br: BatchRun, inh: Inherited, loopVars?: Record<string, unknown>): VarScope {
   const play = br.play;
+  // the play's public roles (roles:, import_role, include_role public), then the roles the task is in, outer to inner
+  const shared = h.publicRoles ? [...(play.roles ?? []), ...h.publicRoles] : (play.roles ?? []);
+  const chain = inh.roles ? [...inh.roles].reverse() : [];
+  const roleLayers = (what: 'defaults' | 'vars' | 'params', roles: readonly RoleRef[]): Layer[] =>
+    roles.flatMap((r): Layer[] => {
+      const vars = r[what];
+      return vars ? [{ name: `role ${what === 'params' ? 'params' : what} (${r.name})`, kind: 'template', vars }] : [];
+    });
   const layers: Layer[] = [
+    ...roleLayers('defaults', shared),
+    ...roleLayers('defaults', chain),
     { name: 'inventory', kind: 'template', vars: h.inv.vars },
     { name: 'magic variables', kind: 'data', vars: magic(run, h, br, inh) },
     { name: 'facts', kind: 'data', vars: h.factVars },
     { name: 'play vars', kind: 'template', vars: play.vars },
     ...play.varsFiles.map((vf): Layer => ({ name: `vars_files ${vf.file}`, kind: 'template', vars: vf.vars })),
+    ...roleLayers('vars', shared),
+    ...roleLayers('vars', chain),
     ...inh.vars.map((v): Layer => ({ name: 'task vars', kind: 'template', vars: v })),
+    ...(h.includeVars ? [{ name: 'include_vars', kind: 'template', vars: h.includeVars } satisfies Layer] : []),
     ...(inh.rescueVars ? [{ name: 'rescue', kind: 'data', vars: inh.rescueVars } satisfies Layer] : []),
     ...(loopVars ? [{ name: 'loop', kind: 'data', vars: loopVars } satisfies Layer] : []),
     { name: 'registered and set_fact', kind: 'data', vars: h.vars },
+    ...roleLayers('params', chain),
+    ...(inh.includeParams ?? []).map((p): Layer => ({ name: 'include params', kind: p.kind, vars: p.vars })),
     { name: 'extra vars', kind: 'template', vars: run.options.extraVars ?? {} },
   ];
   return createScope(layers);

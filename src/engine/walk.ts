@@ -6,6 +6,7 @@ import type { BlockNode, Step, TaskNode } from '../playbook/types.js';
 import { getModule } from '../modules/registry.js';
 import { isMeta } from './conditions.js';
 import { executeTask, ignoreErrors } from './execute.js';
+import { runInclude } from './include.js';
 import { flushHandlers } from './handlers.js';
 import { hostFailed, recordFailure } from './host-state.js';
 import { fromPlay, inherit } from './inherit.js';
@@ -28,9 +29,15 @@ export async function runHost(run: RunState, h: HostRun, br: BatchRun): Promise<
   h.ended = false;
   try {
     if (play.gatherFacts) outcome = await gather(run, h, br, inh);
-    for (const steps of [play.preTasks, play.tasks, play.postTasks]) {
+    const sections = [play.preTasks, play.tasks, play.postTasks] as const;
+    for (const [i, steps] of sections.entries()) {
       if (outcome !== 'ok') break;
       outcome = await runSteps(run, h, br, steps, inh);
+      // Ansible runs the notified handlers after pre_tasks and after roles+tasks (the end of
+      // the batch runs them after post_tasks): roles see what pre_tasks' handlers did
+      if (outcome === 'ok' && i < 2 && steps.length > 0 && sections.slice(i + 1).some((s) => s.length > 0)) {
+        outcome = await sectionFlush(run, h, br, i === 0 ? 'pre_tasks' : 'tasks');
+      }
     }
     // a handler run by meta: flush_handlers may have failed the host already
     if (outcome === 'failed' && h.state !== 'failed') hostFailed(run, h);
@@ -59,17 +66,17 @@ export function checkMaxFail(br: BatchRun): void {
   }
 }
 
-async function runSteps(run: RunState, h: HostRun, br: BatchRun, steps: readonly Step[], inh: Inherited): Promise<StepOutcome> {
+async function runSteps(run: RunState, h: HostRun, br: BatchRun, steps: readonly Step[], inh: Inherited, handler = false): Promise<StepOutcome> {
   for (const step of steps) {
-    const outcome = step.kind === 'block' ? await runBlock(run, h, br, step, inh) : await runTask({ run, host: h, batch: br, task: step, inh, handler: false });
+    const outcome = step.kind === 'block' ? await runBlock(run, h, br, step, inh, handler) : await runTask({ run, host: h, batch: br, task: step, inh, handler });
     if (outcome !== 'ok') return outcome;
   }
   return 'ok';
 }
 
-async function runBlock(run: RunState, h: HostRun, br: BatchRun, b: BlockNode, parent: Inherited): Promise<StepOutcome> {
+async function runBlock(run: RunState, h: HostRun, br: BatchRun, b: BlockNode, parent: Inherited, handler = false): Promise<StepOutcome> {
   const inh = inherit(parent, b);
-  let outcome = await runSteps(run, h, br, b.block, inh);
+  let outcome = await runSteps(run, h, br, b.block, inh, handler);
   if (outcome === 'failed' && b.rescue.length > 0) {
     // the failure is handled: Ansible counts it as rescued, not failed
     run.emit({ type: 'rescued', host: h.name });
@@ -77,13 +84,34 @@ async function runBlock(run: RunState, h: HostRun, br: BatchRun, b: BlockNode, p
     // Ansible: the failed task and its result are visible in the rescue tasks
     const failed = h.failedTask;
     const rescueInh: Inherited = failed ? { ...inh, rescueVars: { ansible_failed_task: failed.task, ansible_failed_result: failed.result } } : inh;
-    outcome = await runSteps(run, h, br, b.rescue, rescueInh);
+    outcome = await runSteps(run, h, br, b.rescue, rescueInh, handler);
   }
   if (outcome === 'ok' || outcome === 'failed') {
-    const always = await runSteps(run, h, br, b.always, inh);
+    const always = await runSteps(run, h, br, b.always, inh, handler);
     if (outcome === 'ok') outcome = always;
   }
   return outcome;
+}
+
+/** The implicit flush_handlers at the end of pre_tasks and of tasks (one per batch under linear). */
+async function sectionFlush(run: RunState, h: HostRun, br: BatchRun, section: 'pre_tasks' | 'tasks'): Promise<StepOutcome> {
+  if (br.play.handlers.length === 0) return 'ok';
+  let last: number | undefined;
+  for (const t of br.plan.tasks) if (t.section === section && (last === undefined || t.position > last)) last = t.position;
+  // every host finishes the section's last task before the handlers run (linear)
+  const gate = await passGate(run, h, br, last === undefined ? undefined : last + 0.5, true);
+  if (gate !== undefined) return gate;
+  await flushHandlers(run, br, h, sectionFlushTask(br, section), runTask);
+  if (run.stopping || br.fatal) return 'stopped';
+  // a failed handler failed the host: no more tasks for it
+  return h.state === 'ok' ? 'ok' : 'ended';
+}
+
+const flushTasks = new WeakMap<object, Record<string, TaskNode>>();
+function sectionFlushTask(br: BatchRun, section: 'pre_tasks' | 'tasks'): TaskNode {
+  let m = flushTasks.get(br.play);
+  if (!m) flushTasks.set(br.play, (m = {}));
+  return (m[section] ??= { kind: 'task', name: `flush handlers after ${section}`, module: 'meta', args: { free_form: 'flush_handlers' }, notify: [], tags: ['always'], location: br.play.location, path: `${br.play.path}.${section}.flush` });
 }
 
 /** A task's gate, then meta, run_once or the executor. Handlers come here too (no tag or start-at filter). */
@@ -99,6 +127,10 @@ export async function runTask(parentStep: TaskStep): Promise<StepOutcome> {
   if (gate !== undefined) return gate;
   if (!handler && isMeta(task.module)) return runMeta(step, () => flushHandlers(run, br, h, task, runTask));
   if (!handler && run.options.step && !(await stepAnswer(run, br, task))) return 'ok';
+  // include_tasks/include_role/include_vars: resolved here, per host (src/engine/include.ts); the
+  // included steps inherit what surrounds the include, not its own tags and when
+  // (no fork is held: the include itself is controller work, and its tasks take forks of their own)
+  if (task.include) return runInclude(step, parentStep.inh, (steps, childInh) => runSteps(run, h, br, steps, childInh, handler));
   // pause and add_host run once for the batch, as Ansible's (they bypass the host loop)
   if (inh.runOnce || PAUSE.has(task.module) || (run.options.getModule ?? getModule)(task.module)?.bypassHostLoop || (inh.dynamic.run_once !== undefined && runOnceWanted(step))) return runOnce(step);
   const endTurn = await run.throttles.acquire(task, inh.throttle);

@@ -2,9 +2,12 @@
 // (yes/no booleans, key=value arguments, free-form commands, with_items, ansible.builtin.*
 // names) and produces the plain data of ./types.ts, or every problem found, with positions.
 import { existsSync } from 'node:fs';
-import { dirname, resolve, relative } from 'node:path';
+import { dirname, join, resolve, relative } from 'node:path';
 import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
-import type { BlockNode, Play, Playbook, Serial, Step, TaskKeywords, TaskNode, Templated } from './types.js';
+import type { BlockNode, IncludeSpec, Play, Playbook, RoleRef, Serial, Step, TaskKeywords, TaskNode, Templated } from './types.js';
+import { collectionsPathFromEnv, findRole, insideFolder, isDir as isDirectory, isFile as isFileSync, roleFiles, roleShortName, rolesPathFromEnv } from './roles.js';
+import { searchCandidates, taskSearchPath } from './search-path.js';
+import { readdirSync } from 'node:fs';
 import { readYamlFile, type ParsedYaml, type YamlLimits } from './yaml.js';
 import {
   BLOCK_KEYWORDS,
@@ -45,6 +48,69 @@ export interface LoadOptions {
   limits?: Partial<YamlLimits>;
   /** where module names are looked up (default: src/modules/registry.ts) */
   modules?: ModuleLookup;
+  /** roles_path (config file); default RUNBOOK_ROLES_PATH / ANSIBLE_ROLES_PATH, else Ansible's default */
+  rolesPath?: string[];
+  /** collections path for `ns.coll.role` names; default from the environment, else Ansible's default */
+  collectionsPath?: string[];
+}
+
+type RoleFrom = Partial<Record<'tasks' | 'vars' | 'defaults' | 'handlers', string>>;
+
+/** One use of a role: what it is called, which entry files, its vars and params. */
+interface RoleUse {
+  name: string;
+  from: RoleFrom;
+  vars: Obj;
+  params: Obj;
+  /** roles: and meta dependencies are run once per play unless allow_duplicates */
+  dedupe: boolean;
+  /** defaults and vars seen by the whole play (roles:, import_role) */
+  public: boolean;
+}
+
+/** What a play collects while its roles load. */
+interface PlayRoles {
+  /** public roles, in load order */
+  roles: RoleRef[];
+  /** the roles' handlers (they join the play's, before its own) */
+  handlers: TaskNode[];
+  /** role uses already loaded (dedup key → role) */
+  seen: Map<string, RoleRef>;
+  /** handler files already added */
+  handlerFiles: Set<string>;
+}
+
+/** Task keywords (besides name/when/tags/...) each include form accepts. */
+const LOOP_KEYWORD_NAMES = ['loop', 'with_items', 'with_list', 'with_dict', 'with_sequence', 'with_together', 'loop_control'];
+const INCLUDE_TASK_KEYS: Record<string, ReadonlySet<string>> = {
+  import_tasks: new Set(),
+  import_role: new Set(),
+  include_tasks: new Set([...LOOP_KEYWORD_NAMES, 'args']),
+  include_role: new Set([...LOOP_KEYWORD_NAMES, 'args']),
+  include_vars: new Set([...LOOP_KEYWORD_NAMES, 'args', 'register', 'failed_when', 'changed_when']),
+};
+const INCLUDE_VARS_ARGS = new Set(['file', 'dir', 'name', 'depth', 'files_matching', 'ignore_files', 'extensions', 'ignore_unknown_extensions', 'hash_behaviour', 'free_form', '_raw_params']);
+
+/** Where an include_tasks/import_tasks name is looked for: beside the including file, then along the search path's tasks/. */
+export function taskFileCandidates(baseDir: string, searchPath: readonly string[], name: string): string[] {
+  return [...new Set([resolve(baseDir, name), ...searchCandidates(searchPath, 'tasks', name)])];
+}
+
+/** Where an include_vars name is looked for: along the search path's vars/, then beside the including file. */
+export function varsFileCandidates(baseDir: string, searchPath: readonly string[], name: string): string[] {
+  return [...new Set([...searchCandidates(searchPath, 'vars', name), resolve(baseDir, name)])];
+}
+
+/** Give every step loaded from a role (that has no role of its own: a nested import_role keeps its) the role. */
+export function stampRole(steps: readonly Step[], ref: RoleRef): void {
+  for (const s of steps) {
+    s.role ??= ref;
+    if (s.kind === 'block') {
+      stampRole(s.block, ref);
+      stampRole(s.rescue, ref);
+      stampRole(s.always, ref);
+    } else if (s.include?.steps && s.include.role === undefined) stampRole(s.include.steps, ref);
+  }
 }
 
 export interface ModuleLookup {
@@ -234,6 +300,10 @@ export function legacyLoop(key: 'with_dict' | 'with_sequence' | 'with_together',
   return 'items' in r ? { loop: r.items } : { error: `\`with_sequence\`${r.error}`, fix: r.fix ?? fix };
 }
 
+function newPlayRoles(): PlayRoles {
+  return { roles: [], handlers: [], seen: new Map(), handlerFiles: new Set() };
+}
+
 class Loader {
   readonly diagnostics: Diagnostic[] = [];
   readonly files = new Map<string, ParsedYaml>();
@@ -242,9 +312,24 @@ class Loader {
   stepLimitReported = false;
 
   readonly modules: ModuleLookup;
+  /** the directory of the playbook file whose play is being loaded: roles/ beside it */
+  baseDir = '';
+  /** the play being loaded: its roles and their handlers */
+  play: PlayRoles = newPlayRoles();
+  /** roles being loaded, innermost last (dependency cycles; role search path) */
+  readonly roleStack: RoleRef[] = [];
+  readonly rolesPath: string[];
+  readonly collectionsPath: string[];
 
   constructor(readonly options: LoadOptions) {
     this.modules = options.modules ?? REGISTRY;
+    this.rolesPath = options.rolesPath ?? rolesPathFromEnv();
+    this.collectionsPath = options.collectionsPath ?? collectionsPathFromEnv();
+  }
+
+  /** ansible_search_path while loading: the roles being loaded (innermost first), then the playbook's directory. */
+  searchPath(): string[] {
+    return taskSearchPath(this.baseDir, [...this.roleStack].reverse());
   }
 
   moduleList(): string {
@@ -488,11 +573,16 @@ class Loader {
 
     const steps = async (k: 'pre_tasks' | 'tasks' | 'post_tasks' | 'handlers'): Promise<Step[]> =>
       valid.has(k) ? this.normaliseSteps(y, item[k], [...path, k], [y.file], k === 'handlers') : [];
+    this.baseDir = dirname(y.file);
+    this.play = newPlayRoles();
     const preTasks = await steps('pre_tasks');
-    const tasks = await steps('tasks');
+    // Ansible: roles run after pre_tasks (and their handlers), before tasks
+    const roleSteps = valid.has('roles') ? await this.playRoles(y, item.roles, [...path, 'roles']) : [];
+    const tasks = [...roleSteps, ...(await steps('tasks'))];
     const postTasks = await steps('post_tasks');
     const handlerSteps = await steps('handlers');
-    const handlers: TaskNode[] = [];
+    // the roles' handlers come first, as Ansible compiles them
+    const handlers: TaskNode[] = [...this.play.handlers];
     for (const h of handlerSteps) {
       if (h.kind === 'task') handlers.push(h);
       else this.flattenHandlers(h, handlers);
@@ -533,6 +623,7 @@ class Loader {
     if (valid.has('become_method')) this.checkBecomeMethod(y, [...path, 'become_method'], item.become_method);
     if (maxFail !== undefined) play.maxFailPercentage = maxFail;
     this.rolloutKeywords(item, valid, play);
+    if (this.play.roles.length > 0) play.roles = this.play.roles;
     return play;
   }
 
@@ -838,44 +929,30 @@ class Loader {
       };
     }
 
-    // ---- import_tasks / include_tasks
+    // ---- import_tasks / include_tasks / import_role / include_role / include_vars
     if (includeKeys.length > 0) {
-      if (includeKeys.length > 1) this.error(y, [...path, includeKeys[1] ?? ''], 'two-modules', 'a task can have only one of import_tasks and include_tasks', 'split into two tasks');
-      for (const k of moduleKeys) this.error(y, [...path, k], 'two-modules', `a task cannot both include tasks and call a module (\`${k}\`)`, 'split into two tasks');
+      if (includeKeys.length > 1) this.error(y, [...path, includeKeys[1] ?? ''], 'two-modules', `a task can have only one of ${includeKeys.map((k) => `\`${k}\``).join(' and ')}`, 'split into two tasks');
+      for (const k of moduleKeys) this.error(y, [...path, k], 'two-modules', `a task cannot both include (\`${includeKeys[0] ?? ''}\`) and call a module (\`${k}\`)`, 'split into two tasks');
+      const written = includeKeys[0] ?? 'import_tasks';
+      const key = keywordName(written);
+      const allowed = INCLUDE_TASK_KEYS[key] ?? new Set<string>();
+      const isStatic = key === 'import_tasks' || key === 'import_role';
       for (const k of Object.keys(raw)) {
-        if (k in TASK_ONLY_KEYWORDS) this.error(y, [...path, k], 'bad-include-key', `\`${k}\` cannot be used on ${includeKeys[0] ?? 'an include'} in runbook (task files are inserted when the playbook is loaded)`, 'put it on the tasks in the included file');
+        if (!(k in TASK_ONLY_KEYWORDS) || allowed.has(k)) continue;
+        const dynamic = key === 'import_role' ? 'include_role' : 'include_tasks';
+        this.error(
+          y,
+          [...path, k],
+          'bad-include-key',
+          isStatic ? `\`${k}\` cannot be used on ${key}: it is resolved when the playbook is loaded, once` : `\`${k}\` cannot be used on ${key}`,
+          isStatic && LOOP_KEYWORD_NAMES.includes(k) ? `use \`${dynamic}\` to ${k === 'loop_control' ? 'loop' : k.replace(/^with_/, 'loop with ')} (resolved per host and item)` : 'put it on the included tasks',
+        );
       }
       for (const k of unknownKeys) reportUnknown(k, false);
-      const key = includeKeys[0] ?? 'import_tasks';
-      if (!valid.has(key)) return undefined;
-      const spec = raw[key];
-      const target = typeof spec === 'string' ? spec : String((spec as Obj).file);
-      const p = typeof spec === 'string' ? [...path, key] : [...path, key, 'file'];
-      if (hasTemplate(target)) {
-        this.error(y, p, 'include-templated', `${key} with a templated file name (\`${target}\`) is not supported: runbook resolves task files when the playbook is loaded, before variables exist`, 'write the file name literally; to choose between files, use two import_tasks with `when:`', true);
-        return undefined;
-      }
-      const abs = resolve(dirname(y.file), target);
-      if (includeStack.includes(abs)) {
-        this.error(y, p, 'include-cycle', `include cycle: ${[...includeStack, abs].map((f) => relative(dirname(includeStack[0] ?? f), f) || f).join(' → ')}`, 'remove the include that leads back to a file already being included', true);
-        return undefined;
-      }
-      const iy = await this.readFile(abs, { y, path: p, what: `${key}:` });
-      if (iy === undefined) return undefined;
-      let steps: Step[] = [];
-      if (iy.value === null) steps = [];
-      else if (!Array.isArray(iy.value)) {
-        const playLike = isObj(iy.value) && 'hosts' in iy.value;
-        this.error(iy, [], 'tasks-not-list', 'a task file must be a list of tasks', playLike ? 'this looks like a play; task files contain only the task list' : 'start each task with `- `');
-      } else if (iy.value.some((t) => isObj(t) && 'hosts' in t)) {
-        this.error(iy, [], 'tasks-not-list', `${key} expects a task file, but ${target} is a playbook`, 'use `- import_playbook:` at the top level of a playbook, or keep only tasks in this file');
-      } else {
-        steps = await this.normaliseSteps(iy, iy.value, [], [...includeStack, abs], inHandlers);
-      }
-      const kws = this.commonKeywords(y, raw, path, valid);
-      kws.name ??= `${keywordName(key)}: ${target}`;
-      const block: BlockNode = { ...kws, kind: 'block', block: steps, rescue: [], always: [], fromImport: abs };
-      return block;
+      if (!valid.has(written)) return undefined;
+      if (key === 'import_tasks') return this.importTasks(y, raw, path, written, valid, includeStack, inHandlers);
+      if (key === 'import_role') return this.importRole(y, raw, path, written, valid);
+      return this.dynamicInclude(y, raw, path, written, key as IncludeSpec['action'], valid, includeStack, inHandlers);
     }
 
     // ---- a module task
@@ -916,7 +993,13 @@ class Loader {
     const task: TaskNode = { ...kws, kind: 'task', module: mod.name, args: args ?? {}, notify: valid.has('notify') ? toStringList(raw.notify) : [] };
     if (inHandlers && valid.has('listen')) task.listen = toStringList(raw.listen);
     if (!inHandlers && 'listen' in raw) this.warn(y, [...path, 'listen'], 'listen-outside-handlers', '`listen` only has an effect on handlers', 'move this task under `handlers:` or remove `listen`');
+    this.loopAndResult(y, raw, path, valid, task);
+    if (args === undefined) return undefined;
+    return task;
+  }
 
+  /** A task's loop, register, changed_when/failed_when and until/retries/delay (module tasks and dynamic includes). */
+  loopAndResult(y: ParsedYaml, raw: Obj, path: Seg[], valid: Set<string>, task: TaskNode): void {
     // loops
     const loopKeys = LOOP_KEYS.filter((k) => k in raw);
     if (loopKeys.length > 1) this.error(y, [...path, loopKeys[1] ?? ''], 'two-loops', `the task has both \`${loopKeys[0]}\` and \`${loopKeys[1]}\``, 'keep one loop per task');
@@ -975,8 +1058,430 @@ class Loader {
     if ((retries !== undefined || delay !== undefined) && task.until === undefined) {
       this.warn(y, [...path, retries !== undefined ? 'retries' : 'delay'], 'retries-without-until', '`retries`/`delay` have no effect without `until`', 'add `until: <condition>` (e.g. `until: result is succeeded`)');
     }
-    if (args === undefined) return undefined;
-    return task;
+  }
+
+  /** Resolve a task file name written in `y` (beside it, then along the search path): the file, or an error recorded. */
+  async readTaskFile(y: ParsedYaml, p: Seg[], key: string, target: string, includeStack: string[], inHandlers = false): Promise<{ abs: string; steps?: Step[] } | undefined> {
+    const candidates = taskFileCandidates(dirname(y.file), this.searchPath(), target);
+    const abs = candidates.find(isFileSync) ?? candidates[0] ?? resolve(dirname(y.file), target);
+    if (includeStack.includes(abs)) {
+      this.error(y, p, 'include-cycle', `include cycle: ${[...includeStack, abs].map((f) => relative(dirname(includeStack[0] ?? f), f) || f).join(' → ')}`, 'remove the include that leads back to a file already being included', true);
+      return undefined;
+    }
+    if (!candidates.some(isFileSync) && candidates.length > 1) {
+      this.error(y, p, 'include-not-found', `${key}: file '${target}' not found; looked in: ${candidates.join(', ')}`, 'check the file name (relative names are looked for beside this file, then in tasks/ of the role and the playbook directory)', true);
+      return undefined;
+    }
+    const iy = await this.readFile(abs, { y, path: p, what: `${key}:` });
+    if (iy === undefined) return undefined;
+    if (iy.value === null) return { abs, steps: [] };
+    if (!Array.isArray(iy.value)) {
+      const playLike = isObj(iy.value) && 'hosts' in iy.value;
+      this.error(iy, [], 'tasks-not-list', 'a task file must be a list of tasks', playLike ? 'this looks like a play; task files contain only the task list' : 'start each task with `- `');
+      return { abs };
+    }
+    if (iy.value.some((t) => isObj(t) && 'hosts' in t)) {
+      this.error(iy, [], 'tasks-not-list', `${key} expects a task file, but ${target} is a playbook`, 'use `- import_playbook:` at the top level of a playbook, or keep only tasks in this file');
+      return { abs };
+    }
+    return { abs, steps: await this.normaliseSteps(iy, iy.value, [], [...includeStack, abs], inHandlers) };
+  }
+
+  /** import_tasks: the file's tasks, inserted now, as a block carrying the import's keywords. */
+  async importTasks(y: ParsedYaml, raw: Obj, path: Seg[], key: string, valid: Set<string>, includeStack: string[], inHandlers: boolean): Promise<Step | undefined> {
+    const spec = raw[key];
+    const target = typeof spec === 'string' ? spec : String((spec as Obj).file ?? (spec as Obj)._raw_params);
+    const p = typeof spec === 'string' ? [...path, key] : [...path, key, 'file' in (spec as Obj) ? 'file' : '_raw_params'];
+    if (isObj(spec) && 'apply' in spec) this.error(y, [...path, key, 'apply'], 'bad-include-key', '`apply` is for include_tasks (import_tasks passes its keywords to every task already)', 'put the keywords on the import_tasks task itself');
+    if (hasTemplate(target)) {
+      this.error(y, p, 'include-templated', `${key} with a templated file name (\`${target}\`) is not supported: import_tasks is resolved when the playbook is loaded, before variables exist`, 'use `include_tasks:` for a file name chosen per host at run time', true);
+      return undefined;
+    }
+    const r = await this.readTaskFile(y, p, key, target, includeStack, inHandlers);
+    if (r === undefined) return undefined;
+    const steps = r.steps ?? [];
+    const kws = this.commonKeywords(y, raw, path, valid);
+    kws.name ??= `${keywordName(key)}: ${target}`;
+    const block: BlockNode = { ...kws, kind: 'block', block: steps, rescue: [], always: [], fromImport: r.abs };
+    return block;
+  }
+
+  /** import_role: the role's tasks, inserted now, as a block carrying the import's keywords and the role. */
+  async importRole(y: ParsedYaml, raw: Obj, path: Seg[], key: string, valid: Set<string>): Promise<Step | undefined> {
+    const use = this.roleArgs(y, [...path, key], raw[key], key);
+    if (use === undefined) return undefined;
+    if (hasTemplate(use.name) || Object.values(use.from).some((f) => f !== undefined && hasTemplate(f))) {
+      this.error(y, [...path, key], 'include-templated', `${key} is resolved when the playbook is loaded, before variables exist: the role and its files must be named literally`, 'use `include_role:` to choose the role or its files per host at run time', true);
+      return undefined;
+    }
+    const r = await this.loadRole({ y, path: [...path, key] }, use);
+    if (r === undefined || r.duplicate) return undefined;
+    const kws = this.commonKeywords(y, raw, path, valid);
+    kws.name ??= `${keywordName(key)}: ${use.name}`;
+    return { ...kws, kind: 'block', block: r.steps, rescue: [], always: [], role: r.ref };
+  }
+
+  /** The arguments of import_role/include_role: the role's name, its `*_from` files, allow_duplicates, public. */
+  roleArgs(y: ParsedYaml, at: Seg[], spec: unknown, key: string): (RoleUse & { apply?: Obj }) | undefined {
+    const args: Obj = typeof spec === 'string' ? { name: spec } : isObj(spec) ? spec : {};
+    const name = args.name ?? args.role;
+    if (typeof name !== 'string' || name === '') {
+      this.error(y, at, 'missing-argument', `${key} needs the role's name: \`${key}: { name: ROLE }\``, `e.g. \`${key}:\` / \`  name: webserver\``);
+      return undefined;
+    }
+    const from: RoleFrom = {};
+    for (const f of ['tasks', 'vars', 'defaults', 'handlers'] as const) {
+      const v = args[`${f}_from`];
+      if (typeof v === 'string') from[f] = v;
+    }
+    const isStatic = keywordName(key) === 'import_role';
+    if (isStatic && 'apply' in args) this.error(y, [...at, 'apply'], 'bad-include-key', '`apply` is for include_role (import_role passes its keywords to every task already)', 'put the keywords on the import_role task itself');
+    const bool = (v: unknown, dflt: boolean): boolean => (typeof v === 'string' && hasTemplate(v) ? dflt : (toBool(v) ?? dflt));
+    // Ansible: import_role/include_role run a role again by default; import_role's vars are seen by the play
+    return {
+      name,
+      from,
+      vars: {},
+      params: {},
+      dedupe: !bool(args.allow_duplicates, true),
+      public: bool(args.public, isStatic),
+      ...(isObj(args.apply) ? { apply: args.apply } : {}),
+    };
+  }
+
+  /** `apply:` on include_tasks/include_role: block keywords given to every included task. */
+  applyKeywords(y: ParsedYaml, at: Seg[], apply: Obj): TaskKeywords | undefined {
+    const valid = new Set<string>();
+    for (const [k, v] of Object.entries(apply)) {
+      const spec = COMMON_TASK_KEYWORDS[k] ?? (k === 'notify' ? TASK_ONLY_KEYWORDS[k] : undefined);
+      if (spec === undefined) {
+        this.error(y, [...at, k], 'bad-include-key', `\`${k}\` cannot be applied to included tasks`, `\`apply\` takes task keywords such as ${['tags', 'become', 'when', 'vars', 'environment'].map((x) => `\`${x}\``).join(', ')}`);
+        continue;
+      }
+      if (this.checkKeyword(y, [...at, k], k, spec, v)) valid.add(k);
+    }
+    return this.commonKeywords(y, apply, at, valid);
+  }
+
+  /** include_tasks / include_role / include_vars: a task resolved per host when reached (src/engine/include.ts). */
+  async dynamicInclude(y: ParsedYaml, raw: Obj, path: Seg[], key: string, action: IncludeSpec['action'], valid: Set<string>, includeStack: string[], inHandlers: boolean): Promise<TaskNode | undefined> {
+    const spec = raw[key];
+    const at = [...path, key];
+    const extra = valid.has('args') && isObj(raw.args) ? raw.args : {};
+    let args: Obj;
+    const include: IncludeSpec = { action, baseDir: dirname(y.file) };
+    let ok = true;
+    if (action === 'include_vars') {
+      if (typeof spec === 'string') {
+        const tokens = splitKeyValue(spec);
+        args = tokens.every((t) => t.key !== undefined) && tokens.length > 0 ? Object.fromEntries(tokens.map((t) => [t.key ?? '', t.value])) : { file: spec };
+      } else args = { ...(spec as Obj) };
+      args = { ...extra, ...args };
+      for (const alias of ['free_form', '_raw_params']) {
+        if (typeof args[alias] === 'string') {
+          args.file ??= args[alias];
+          delete args[alias];
+        }
+      }
+      for (const k of Object.keys(args)) {
+        if (!INCLUDE_VARS_ARGS.has(k)) {
+          this.error(y, isObj(spec) && k in spec ? [...at, k] : at, 'unknown-argument', `include_vars has no argument \`${k}\``, `arguments: ${[...INCLUDE_VARS_ARGS].filter((a) => !a.includes('_raw') && a !== 'free_form').join(', ')}`);
+          ok = false;
+        }
+      }
+      if (args.file === undefined && args.dir === undefined) {
+        this.error(y, at, 'missing-argument', 'include_vars needs a file (`include_vars: vars/x.yml`) or `dir:`', 'e.g. `include_vars: { file: vars/main.yml }`');
+        ok = false;
+      }
+      if (args.file !== undefined && args.dir !== undefined) {
+        this.error(y, at, 'bad-argument', 'include_vars takes `file` or `dir`, not both', 'keep one');
+        ok = false;
+      }
+      if (typeof args.name === 'string' && !hasTemplate(args.name) && !IDENTIFIER.test(args.name)) {
+        this.error(y, isObj(spec) ? [...at, 'name'] : at, 'bad-var-name', `include_vars: \`${args.name}\` is not a valid variable name`, 'use letters, digits and underscores, not starting with a digit');
+        ok = false;
+      }
+      // a literal file is checked now, as vars_files are (it may also be a file an earlier task writes: then it is read when reached)
+      if (ok && typeof args.file === 'string' && !hasTemplate(args.file)) {
+        const candidates = varsFileCandidates(dirname(y.file), this.searchPath(), args.file);
+        const found = candidates.find(isFileSync);
+        if (found !== undefined) {
+          const vars = await this.readVarsFile(found, { y, path: isObj(spec) ? [...at, 'file'] : at, what: 'include_vars:' });
+          if (vars !== undefined) include.file = found;
+        }
+      }
+    } else {
+      const isRole = action === 'include_role';
+      const obj: Obj = typeof spec === 'string' ? (isRole ? { name: spec } : { file: spec }) : { ...(spec as Obj) };
+      args = { ...extra, ...obj };
+      if (!isRole && typeof args._raw_params === 'string') {
+        args.file ??= args._raw_params;
+        delete args._raw_params;
+      }
+      const apply = args.apply;
+      delete args.apply;
+      if (apply !== undefined) {
+        if (!isObj(apply)) {
+          this.error(y, [...at, 'apply'], 'bad-value', '`apply` must be a mapping of task keywords', 'e.g. `apply: { tags: [web], become: true }`', true);
+          ok = false;
+        } else {
+          const kws = this.applyKeywords(y, [...at, 'apply'], apply);
+          if (kws !== undefined) include.apply = kws;
+        }
+      }
+      if (isRole) {
+        const use = this.roleArgs(y, at, args, key);
+        if (use === undefined) return undefined;
+        const literal = !hasTemplate(use.name) && !Object.values(use.from).some((f) => f !== undefined && hasTemplate(f));
+        if (literal) {
+          // the role is loaded now: validated with the playbook, its handlers join the play's
+          const r = await this.loadRole({ y, path: at }, { ...use, public: false });
+          if (r === undefined) ok = false;
+          else if (!r.duplicate) {
+            include.steps = r.steps;
+            include.role = r.ref;
+          }
+        }
+      } else {
+        const target = args.file;
+        if (typeof target !== 'string' || target === '') {
+          this.error(y, at, 'missing-argument', `${key} needs a file name`, `e.g. \`${key}: setup.yml\``, true);
+          return undefined;
+        }
+        if (!hasTemplate(target)) {
+          const r = await this.readTaskFile(y, typeof spec === 'string' ? at : [...at, 'file'], key, target, includeStack);
+          if (r === undefined) ok = false;
+          else {
+            include.file = r.abs;
+            if (r.steps !== undefined) include.steps = r.steps;
+          }
+        }
+      }
+    }
+    this.checkTemplates(y, at, spec);
+    const kws = this.commonKeywords(y, raw, path, valid);
+    const task: TaskNode = { ...kws, kind: 'task', module: action, args, notify: [], include };
+    this.loopAndResult(y, raw, path, valid, task);
+    if (inHandlers && valid.has('listen')) task.listen = toStringList(raw.listen);
+    return ok ? task : undefined;
+  }
+
+  /** A vars file (role vars/defaults, include_vars): a mapping of valid names, or an error recorded. */
+  async readVarsFile(file: string, site?: { y: ParsedYaml; path: Seg[]; what: string }): Promise<Obj | undefined> {
+    const vy = await this.readFile(file, site);
+    if (vy === undefined) return undefined;
+    if (vy.value === null) return {};
+    if (!isObj(vy.value)) {
+      this.error(vy, [], 'vars-not-mapping', 'a vars file must be a mapping of variable names to values', 'write `name: value` lines at the top level');
+      return undefined;
+    }
+    let ok = true;
+    for (const k of Object.keys(vy.value)) {
+      if (!IDENTIFIER.test(k)) {
+        this.error(vy, [k], 'bad-var-name', `\`${k}\` is not a valid variable name`, 'use letters, digits and underscores, not starting with a digit');
+        ok = false;
+      }
+    }
+    this.checkTemplates(vy, [], vy.value);
+    return ok ? { ...vy.value } : undefined;
+  }
+
+  /** A role's vars/ or defaults/ (main, or the `*_from` file; a `main/` directory's files merged in name order). */
+  async roleVars(site: { y: ParsedYaml; path: Seg[] }, dir: string, folder: 'vars' | 'defaults', from: string | undefined): Promise<Obj> {
+    const r = roleFiles(dir, folder, from);
+    if (r.files.length === 0) {
+      if (from !== undefined) this.error(site.y, site.path, 'role-file-not-found', `${folder}_from: '${from}' not found in role ${dir}; looked in: ${r.tried.join(', ')}`, `the file must be in the role's ${folder}/ directory`, true);
+      return {};
+    }
+    let out: Obj = {};
+    for (const f of r.files) {
+      if (!insideFolder(dir, folder, f)) {
+        this.error(site.y, site.path, 'role-file-not-found', `${folder}_from: '${from ?? ''}' is outside the role's ${folder}/ directory`, `name a file inside ${join(dir, folder)}`, true);
+        continue;
+      }
+      const files = isDirectory(f)
+        ? readdirSync(f)
+            .filter((n) => /\.(ya?ml|json)$/.test(n))
+            .sort()
+            .map((n) => join(f, n))
+        : [f];
+      for (const file of files) out = { ...out, ...((await this.readVarsFile(file)) ?? {}) };
+    }
+    return out;
+  }
+
+  /** `roles:` on a play: each entry a block (its keywords, the role's dependencies then its tasks). */
+  async playRoles(y: ParsedYaml, list: unknown, path: Seg[]): Promise<Step[]> {
+    if (!Array.isArray(list)) return [];
+    const out: Step[] = [];
+    for (let j = 0; j < list.length; j++) {
+      const b = await this.roleEntry(y, list[j], [...path, j], { dedupe: true, public: true });
+      if (b?.block !== undefined) out.push(b.block);
+    }
+    return out;
+  }
+
+  /** A `roles:` entry or a meta dependency: `name`, or `{ role: name, vars, when, tags, ..., PARAM: value }`. */
+  async roleEntry(y: ParsedYaml, entry: unknown, path: Seg[], o: { parentRoleDir?: string; dedupe: boolean; public: boolean }): Promise<{ block?: BlockNode; ref: RoleRef } | undefined> {
+    const valid = new Set<string>();
+    let raw: Obj = {};
+    let name: unknown;
+    let namePath = path;
+    const params: Obj = {};
+    let vars: Obj = {};
+    if (typeof entry === 'string') name = entry;
+    else if (isObj(entry)) {
+      raw = entry;
+      const nameKey = 'role' in entry ? 'role' : 'name' in entry ? 'name' : undefined;
+      if (nameKey === undefined) {
+        this.error(y, path, 'missing-argument', 'a role entry needs the role\'s name: `role: NAME`', 'e.g. `- role: webserver` / `  vars: { port: 8080 }`', true);
+        return undefined;
+      }
+      name = entry[nameKey];
+      namePath = [...path, nameKey];
+      for (const [k, v] of Object.entries(entry)) {
+        if (k === nameKey || (k === 'name' && nameKey === 'role')) continue;
+        const spec = COMMON_TASK_KEYWORDS[k];
+        if (k === 'vars') {
+          if (spec !== undefined && this.checkKeyword(y, [...path, k], k, spec, v)) vars = { ...(v as Obj) };
+        } else if (spec !== undefined) {
+          if (this.checkKeyword(y, [...path, k], k, spec, v)) valid.add(k);
+        } else if (UNSUPPORTED_KEYWORDS[keywordName(k)] !== undefined) {
+          this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[keywordName(k)]);
+        } else if (k in TASK_ONLY_KEYWORDS || k in PLAY_KEYWORDS) {
+          this.error(y, [...path, k], 'bad-role-key', `\`${k}\` cannot be used on a role entry`, LOOP_KEYWORD_NAMES.includes(k) ? 'use a task with `include_role:` and `loop:` to run a role once per item' : 'put it on the role\'s tasks');
+        } else if (!IDENTIFIER.test(k)) {
+          this.error(y, [...path, k], 'bad-var-name', `role parameter \`${k}\` is not a valid variable name`, 'use letters, digits and underscores, not starting with a digit');
+        } else params[k] = v;
+      }
+      this.checkTemplates(y, path, { ...params, vars });
+    } else {
+      this.error(y, path, 'bad-value', `a role entry must be a role name or a mapping with \`role:\`, not ${Array.isArray(entry) ? 'a list' : entry === null ? 'an empty entry' : `a ${typeof entry}`}`, 'e.g. `- common` or `- role: webserver`', true);
+      return undefined;
+    }
+    if (typeof name !== 'string' || name === '') {
+      this.error(y, namePath, 'bad-value', 'the role name must be a string', 'e.g. `role: webserver`', true);
+      return undefined;
+    }
+    if (hasTemplate(name)) {
+      this.error(y, namePath, 'include-templated', `role \`${name}\`: roles are resolved when the playbook is loaded, before variables exist`, 'name the role literally, or use a task with `include_role:` to choose it per host', true);
+      return undefined;
+    }
+    const r = await this.loadRole({ y, path: namePath }, { name, from: {}, vars, params, dedupe: o.dedupe, public: o.public }, o.parentRoleDir);
+    if (r === undefined) return undefined;
+    if (r.duplicate) return { ref: r.ref };
+    const kws = this.commonKeywords(y, raw, path, valid);
+    return { ref: r.ref, block: { ...kws, kind: 'block', block: r.steps, rescue: [], always: [], role: r.ref } };
+  }
+
+  /**
+   * Load one use of a role: find it, its meta dependencies (each a block before its tasks),
+   * defaults, vars, tasks and handlers, every file validated like a playbook. `duplicate`: a
+   * role already loaded in this play with the same parameters (run once, as Ansible): no steps.
+   */
+  async loadRole(site: { y: ParsedYaml; path: Seg[] }, use: RoleUse, parentRoleDir?: string): Promise<{ ref: RoleRef; steps: Step[]; duplicate?: true } | undefined> {
+    const found = findRole(use.name, { baseDir: this.baseDir, rolesPath: this.rolesPath, collectionsPath: this.collectionsPath, ...(parentRoleDir !== undefined ? { parentRoleDir } : {}) });
+    const dir = found.found;
+    if (dir === undefined) {
+      this.error(
+        site.y,
+        site.path,
+        'role-not-found',
+        `role '${use.name}' not found; looked in: ${found.tried.join(', ')}`,
+        'put the role in roles/ beside the playbook, or add its directory to roles_path (runbook.cfg or ansible.cfg [defaults]) or RUNBOOK_ROLES_PATH/ANSIBLE_ROLES_PATH',
+        true,
+      );
+      return undefined;
+    }
+    if (this.roleStack.some((r) => r.path === dir)) {
+      this.error(site.y, site.path, 'role-cycle', `role dependency cycle: ${[...this.roleStack.map((r) => r.name), roleShortName(use.name)].join(' → ')}`, 'remove the dependency that leads back to a role already being loaded', true);
+      return undefined;
+    }
+    // meta/main.yml: dependencies and allow_duplicates
+    const metaFile = roleFiles(dir, 'meta').files[0];
+    const my = metaFile !== undefined ? await this.readFile(metaFile) : undefined;
+    const meta = my !== undefined && isObj(my.value) ? my.value : {};
+    if (my !== undefined && my.value !== null && !isObj(my.value)) this.error(my, [], 'bad-value', 'meta/main.yml must be a mapping (dependencies, allow_duplicates, galaxy_info)', 'e.g. `dependencies: [common]`');
+    const allowDuplicates = toBool(meta.allow_duplicates) ?? false;
+    const key = JSON.stringify([dir, use.from, use.params, use.vars]);
+    const seen = this.play.seen.get(key);
+    if (seen !== undefined && use.dedupe && !allowDuplicates) return { ref: seen, steps: [], duplicate: true };
+    const ref: RoleRef = { name: roleShortName(use.name), path: dir, fqcn: use.name };
+    if (Object.keys(use.params).length > 0) ref.params = use.params;
+    this.roleStack.push(ref);
+    try {
+      const depSteps: Step[] = [];
+      let depDefaults: Obj = {};
+      let depVars: Obj = {};
+      const deps = meta.dependencies;
+      if (deps !== undefined && deps !== null && !Array.isArray(deps)) this.error(my ?? site.y, my !== undefined ? ['dependencies'] : site.path, 'bad-value', '`dependencies` must be a list of roles', 'e.g. `dependencies: [common, { role: web, vars: { port: 80 } }]`', true);
+      if (Array.isArray(deps) && my !== undefined) {
+        for (let i = 0; i < deps.length; i++) {
+          const depEntry: unknown = deps[i];
+          const dep = await this.roleEntry(my, depEntry, ['dependencies', i], { parentRoleDir: dir, dedupe: true, public: use.public });
+          if (dep?.block !== undefined) depSteps.push(dep.block);
+          // a dependency that already ran (deduplicated) still lends its defaults and vars, as in Ansible
+          if (dep !== undefined) {
+            depDefaults = { ...depDefaults, ...(dep.ref.defaults ?? {}) };
+            depVars = { ...depVars, ...(dep.ref.vars ?? {}) };
+          }
+        }
+      }
+      for (const k of Object.keys(meta)) {
+        if (!['dependencies', 'allow_duplicates', 'galaxy_info', 'argument_specs', 'collections'].includes(k) && my !== undefined) {
+          this.warn(my, [k], 'unknown-key', `meta/main.yml: \`${k}\` is not a role meta key (dependencies, allow_duplicates, galaxy_info, argument_specs)`, 'remove it or check the spelling');
+        }
+      }
+      const defaults = { ...depDefaults, ...(await this.roleVars(site, dir, 'defaults', use.from.defaults)) };
+      const vars = { ...depVars, ...use.vars, ...(await this.roleVars(site, dir, 'vars', use.from.vars)) };
+      if (Object.keys(defaults).length > 0) ref.defaults = defaults;
+      if (Object.keys(vars).length > 0) ref.vars = vars;
+
+      const steps = await this.roleTaskFile(site, dir, 'tasks', use.from.tasks, false);
+      stampRole(steps, ref);
+      const handlerFile = roleFiles(dir, 'handlers', use.from.handlers).files[0];
+      if (handlerFile !== undefined && !this.play.handlerFiles.has(handlerFile)) {
+        this.play.handlerFiles.add(handlerFile);
+        const hs = await this.roleTaskFile(site, dir, 'handlers', use.from.handlers, true);
+        const flat: TaskNode[] = [];
+        for (const h of hs) {
+          if (h.kind === 'task') flat.push(h);
+          else this.flattenHandlers(h, flat);
+        }
+        stampRole(flat, ref);
+        // Ansible also answers to `ROLE : HANDLER`
+        for (const h of flat) if (h.name !== undefined) h.listen = [...(h.listen ?? []), `${ref.name} : ${h.name}`];
+        this.play.handlers.push(...flat);
+      } else if (use.from.handlers !== undefined && handlerFile === undefined) {
+        this.error(site.y, site.path, 'role-file-not-found', `handlers_from: '${use.from.handlers}' not found in role ${dir}`, "the file must be in the role's handlers/ directory", true);
+      }
+      this.play.seen.set(key, ref);
+      if (use.public) this.play.roles.push(ref);
+      return { ref, steps: [...depSteps, ...steps] };
+    } finally {
+      this.roleStack.pop();
+    }
+  }
+
+  /** A role's tasks/ or handlers/ file (main, or `tasks_from`), validated; none is an empty list (an error when named). */
+  async roleTaskFile(site: { y: ParsedYaml; path: Seg[] }, dir: string, folder: 'tasks' | 'handlers', from: string | undefined, inHandlers: boolean): Promise<Step[]> {
+    const r = roleFiles(dir, folder, from);
+    const file = r.files[0];
+    if (file === undefined) {
+      if (from !== undefined) this.error(site.y, site.path, 'role-file-not-found', `${folder}_from: '${from}' not found in role ${dir}; looked in: ${r.tried.join(', ')}`, `the file must be in the role's ${folder}/ directory`, true);
+      return [];
+    }
+    if (!insideFolder(dir, folder, file)) {
+      this.error(site.y, site.path, 'role-file-not-found', `${folder}_from: '${from ?? ''}' is outside the role's ${folder}/ directory`, `name a file inside ${join(dir, folder)}`, true);
+      return [];
+    }
+    const ty = await this.readFile(file);
+    if (ty === undefined || ty.value === null) return [];
+    if (!Array.isArray(ty.value)) {
+      this.error(ty, [], 'tasks-not-list', `a role's ${folder} file must be a list of ${folder === 'tasks' ? 'tasks' : 'handlers'}`, 'start each task with `- `');
+      return [];
+    }
+    return this.normaliseSteps(ty, ty.value, [], [file], inHandlers);
   }
 
   /**
@@ -1131,3 +1636,76 @@ export async function loadPlaybook(file: string, options: LoadOptions = {}): Pro
   if (errors.length > 0) return { ok: false, errors, warnings };
   return { ok: true, playbook, warnings };
 }
+
+// ------------------------------------------------------------------ run-time includes (src/engine/include.ts)
+
+export interface IncludeLoadOptions extends LoadOptions {
+  /** the directory of the playbook file of the play (roles/ beside it) */
+  baseDir: string;
+  /** the role the include is written in: its search path, and the role of the included tasks */
+  role?: RoleRef;
+  /** where the include is written (errors that belong to no file point here) */
+  site?: SourceLocation;
+}
+
+export type IncludeLoadResult<T> = ({ ok: true; warnings: Diagnostic[] } & T) | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+function includeLoader(o: IncludeLoadOptions): Loader {
+  const loader = new Loader(o);
+  loader.baseDir = o.baseDir;
+  if (o.role !== undefined) loader.roleStack.push(o.role);
+  return loader;
+}
+
+function includeResult<T>(loader: Loader, value: T): IncludeLoadResult<T> {
+  const errors = loader.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = loader.diagnostics.filter((d) => d.severity === 'warning');
+  return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, warnings, ...value };
+}
+
+/** A position-only stand-in for the file an include is written in. */
+function siteYaml(site: SourceLocation | undefined, file: string): ParsedYaml {
+  const loc = site ?? { file, line: 1, col: 1 };
+  return { file: loc.file, source: '', value: null, locate: () => loc, locateValue: () => loc };
+}
+
+/** include_tasks at run time: the task file, validated exactly as at load time. */
+export async function loadIncludedTasks(file: string, o: IncludeLoadOptions): Promise<IncludeLoadResult<{ steps: Step[] }>> {
+  const loader = includeLoader(o);
+  const y = await loader.readFile(file);
+  let steps: Step[] = [];
+  if (y !== undefined && y.value !== null) {
+    if (!Array.isArray(y.value)) loader.error(y, [], 'tasks-not-list', 'a task file must be a list of tasks', 'start each task with `- `');
+    else steps = await loader.normaliseSteps(y, y.value, [], [file], false);
+  }
+  if (o.role !== undefined) stampRole(steps, o.role);
+  return includeResult(loader, { steps });
+}
+
+/** include_role at run time: the role loaded and validated as `roles:` would be (its handlers too). */
+export async function loadIncludedRole(
+  name: string,
+  from: RoleFrom,
+  o: IncludeLoadOptions,
+): Promise<IncludeLoadResult<{ ref: RoleRef; steps: Step[]; handlers: TaskNode[] }>> {
+  const loader = includeLoader(o);
+  const parent = o.role?.path;
+  const r = await loader.loadRole({ y: siteYaml(o.site, o.baseDir), path: [] }, { name, from, vars: {}, params: {}, dedupe: false, public: false }, parent);
+  if (r === undefined) return includeResult(loader, { ref: { name, path: '' }, steps: [], handlers: [] });
+  return includeResult(loader, { ref: r.ref, steps: r.steps, handlers: loader.play.handlers });
+}
+
+/** include_vars at run time: one vars file, validated as vars_files are. */
+export async function loadVarsFile(file: string, o: IncludeLoadOptions): Promise<IncludeLoadResult<{ vars: Record<string, Templated> }>> {
+  const loader = includeLoader(o);
+  const vars = await loader.readVarsFile(file);
+  return includeResult(loader, { vars: vars ?? {} });
+}
+
+/** Where a role is looked for at run time (include_role with a templated name): the same search as at load time. */
+export function findRoleFor(name: string, o: IncludeLoadOptions): { found?: string; tried: string[] } {
+  const loader = new Loader(o);
+  return findRole(name, { baseDir: o.baseDir, rolesPath: loader.rolesPath, collectionsPath: loader.collectionsPath, ...(o.role !== undefined ? { parentRoleDir: o.role.path } : {}) });
+}
+
+export type { RoleFrom };

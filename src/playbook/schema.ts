@@ -94,11 +94,70 @@ export const DEFINITIONS: Record<string, SchemaObject> = {
     ],
   },
   'include-file': {
-    description: 'the task file to include, relative to this file',
+    description: 'the task file to include (relative to this file, else along the search path), or `{ file, apply }`',
     anyOf: [
       { type: 'string', minLength: 1 },
-      { type: 'object', properties: { file: { type: 'string', minLength: 1 } }, required: ['file'], additionalProperties: false },
+      {
+        type: 'object',
+        properties: { file: { type: 'string', minLength: 1 }, _raw_params: { type: 'string', minLength: 1 }, apply: { type: 'object' } },
+        additionalProperties: false,
+      },
     ],
+  },
+  'role-args': {
+    description: 'a role name, or `{ name, tasks_from, vars_from, defaults_from, handlers_from, public, allow_duplicates, apply }`',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          role: { type: 'string', minLength: 1 },
+          tasks_from: { type: 'string', minLength: 1 },
+          vars_from: { type: 'string', minLength: 1 },
+          defaults_from: { type: 'string', minLength: 1 },
+          handlers_from: { type: 'string', minLength: 1 },
+          public: { anyOf: [{ $ref: '#/definitions/boolean' }, TEMPLATE] },
+          allow_duplicates: { anyOf: [{ $ref: '#/definitions/boolean' }, TEMPLATE] },
+          rolespec_validate: { anyOf: [{ $ref: '#/definitions/boolean' }, TEMPLATE] },
+          apply: { type: 'object' },
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
+  'include-vars-args': {
+    description: 'a vars file, or `{ file | dir, name, files_matching, ignore_files, depth, extensions }`',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        properties: {
+          file: { type: 'string', minLength: 1 },
+          dir: { type: 'string', minLength: 1 },
+          _raw_params: { type: 'string', minLength: 1 },
+          free_form: { type: 'string', minLength: 1 },
+          name: { type: 'string', minLength: 1 },
+          depth: { anyOf: [{ type: 'integer', minimum: 0 }, TEMPLATE] },
+          files_matching: { type: 'string' },
+          ignore_files: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+          extensions: { type: 'array', items: { type: 'string' } },
+          ignore_unknown_extensions: { anyOf: [{ $ref: '#/definitions/boolean' }, TEMPLATE] },
+          hash_behaviour: { type: 'string', enum: ['replace', 'merge'] },
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
+  roles: {
+    description: 'roles to run before `tasks`: a name, or `{ role: NAME, vars: {...}, when: ..., tags: ..., PARAM: value }`',
+    type: 'array',
+    items: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'object', anyOf: [{ required: ['role'] }, { required: ['name'] }] },
+      ],
+    },
   },
   tasks: {
     description: 'a list of tasks',
@@ -132,6 +191,9 @@ const EXAMPLES: Record<string, string> = {
   environment: '{ LC_ALL: C }',
   serial: '"25%"',
   'include-file': 'tasks/setup.yml',
+  'role-args': '{ name: webserver, tasks_from: install }',
+  'include-vars-args': 'vars/{{ ansible_os_family }}.yml',
+  roles: '[common, { role: webserver, vars: { port: 8080 } }]',
   tasks: '[ { debug: { msg: hello } } ]',
 };
 
@@ -237,7 +299,10 @@ export const BLOCK_KEYWORDS: Record<string, KeywordSpec> = {
 
 export const INCLUDE_KEYWORDS: Record<string, KeywordSpec> = {
   import_tasks: kw('include-file', 'insert the tasks of another file here (resolved when the playbook is loaded)'),
-  include_tasks: kw('include-file', 'same as import_tasks in runbook: resolved when the playbook is loaded'),
+  include_tasks: kw('include-file', 'run the tasks of another file here, resolved per host when reached (the name may be a template)'),
+  import_role: kw('role-args', 'insert a role\'s tasks here (resolved when the playbook is loaded)'),
+  include_role: kw('role-args', 'run a role here, resolved per host when reached (the name may be a template; `loop` allowed)'),
+  include_vars: kw('include-vars-args', 'load variables from a YAML file or directory, per host when reached'),
 };
 
 export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
@@ -255,6 +320,7 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
     example: '[vars/common.yml, [vars/site.yml, vars/default.yml]]',
     description: 'YAML files with variables, relative to the playbook',
   },
+  roles: kw('roles', 'roles run after pre_tasks (and their handlers), before `tasks`'),
   become: kw('boolean-or-template', 'run tasks with sudo'),
   become_user: str('user to become (default root; may be a `{{ }}` template)'),
   become_method: BECOME_METHOD,
@@ -305,16 +371,12 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
 
 /** Ansible keywords that runbook knows but does not implement: a clear message beats "unknown key". */
 export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
-  roles: 'roles are not supported; use import_tasks with task files',
-  include_role: 'roles are not supported; use import_tasks with task files',
-  import_role: 'roles are not supported; use import_tasks with task files',
   include: 'the old `include` was removed from Ansible too; use import_tasks',
   collections: 'collections are not used; modules are built in',
   with_fileglob: 'with_fileglob is not supported; list the files',
   with_nested: 'with_nested is not supported; nest import_tasks with loops',
   with_subelements: 'with_subelements is not supported',
   import_playbook: 'import_playbook is a play-level entry: `- import_playbook: other.yml`',
-  include_vars: 'include_vars is not supported: load variable files with `vars_files:` on the play (read when the playbook is loaded), or put the variables in `vars:`',
 };
 
 /** Keywords that are actions in Ansible and so also answer to `ansible.builtin.X` / `ansible.legacy.X`. */

@@ -5,12 +5,35 @@ import type { SourceLocation } from '../util/diagnostic.js';
 /** A template string (may contain `{{ }}`), or any YAML value whose strings may be templates. */
 export type Templated = unknown;
 
-/** The role a task was loaded from. */
+/** The role a task was loaded from (one use of a role: its own defaults, vars and params). */
 export interface RoleRef {
-  /** as written in the play (`geerlingguy.apache`, `common`) */
+  /** `role_name`: the role's short name (`geerlingguy.apache`, `common`; `web` for `ns.coll.web` or `../roles/web`) */
   name: string;
   /** the role's directory (absolute) */
   path: string;
+  /** as written where it is used (`ns.coll.web`): `ansible_role_name` */
+  fqcn?: string;
+  /** defaults/ (with its dependencies' defaults below): the lowest precedence */
+  defaults?: Record<string, Templated>;
+  /** the `vars:` given where the role is used, then vars/ (dependencies' vars below): role vars precedence */
+  vars?: Record<string, Templated>;
+  /** role parameters (`- role: x` / `  port: 80`): above set_fact, as Ansible's role params */
+  params?: Record<string, Templated>;
+}
+
+/** What a dynamic include (include_tasks, include_role, include_vars) needs at run time. */
+export interface IncludeSpec {
+  action: 'include_tasks' | 'include_role' | 'include_vars';
+  /** the directory of the file the include is written in (relative names are tried there first) */
+  baseDir: string;
+  /** `apply:` keywords given to every included task (as a block around them would) */
+  apply?: TaskKeywords;
+  /** the file or role, loaded and validated when the playbook was loaded (the name was literal) */
+  steps?: Step[];
+  /** include_role loaded when the playbook was loaded: the role's use */
+  role?: RoleRef;
+  /** include_vars/include_tasks: the file loaded at load time (literal name) */
+  file?: string;
 }
 
 /** Keys shared by tasks and blocks (Ansible's "task keywords"). */
@@ -91,6 +114,8 @@ export interface TaskNode extends TaskKeywords {
   async?: number;
   /** `poll`: seconds between status checks of an async job; 0: fire and forget (default 15) */
   poll?: number;
+  /** include_tasks / include_role / include_vars: resolved per host when the task is reached (src/engine/include.ts) */
+  include?: IncludeSpec;
 }
 
 export interface BlockNode extends TaskKeywords {
@@ -153,6 +178,8 @@ export interface Play {
   tasks: Step[];
   postTasks: Step[];
   handlers: TaskNode[];
+  /** roles used with `roles:` and `import_role` (and their dependencies): their defaults and vars are seen by the whole play (Ansible's public roles) */
+  roles?: RoleRef[];
   location: SourceLocation;
   path: string;
 }

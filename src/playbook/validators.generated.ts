@@ -320,12 +320,157 @@ return errors === 0;
 }
 
 export const keyword4 = validate14;
-const schema16 = {"$ref":"#/definitions/boolean-or-template","definitions":{"boolean-or-template":{"description":"true/false, or a `{{ }}` template that renders to one","anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
-const schema17 = {"description":"true/false, or a `{{ }}` template that renders to one","anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
-const schema18 = {"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]};
+const schema16 = {"$ref":"#/definitions/roles","definitions":{"roles":{"description":"roles to run before `tasks`: a name, or `{ role: NAME, vars: {...}, when: ..., tags: ..., PARAM: value }`","type":"array","items":{"anyOf":[{"type":"string","minLength":1},{"type":"object","anyOf":[{"required":["role"]},{"required":["name"]}]}]}}}};
+const schema17 = {"description":"roles to run before `tasks`: a name, or `{ role: NAME, vars: {...}, when: ..., tags: ..., PARAM: value }`","type":"array","items":{"anyOf":[{"type":"string","minLength":1},{"type":"object","anyOf":[{"required":["role"]},{"required":["name"]}]}]}};
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(Array.isArray(data)){
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+let data0 = data[i0];
+const _errs3 = errors;
+let valid3 = false;
+const _errs4 = errors;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/roles/items/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/roles/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs4 === errors;
+valid3 = valid3 || _valid0;
+if(!valid3){
+const _errs6 = errors;
+if(!(data0 && typeof data0 == "object" && !Array.isArray(data0))){
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/roles/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+const _errs8 = errors;
+let valid4 = false;
+const _errs9 = errors;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.role === undefined){
+const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/roles/items/anyOf/1/anyOf/0/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+var _valid1 = _errs9 === errors;
+valid4 = valid4 || _valid1;
+if(!valid4){
+const _errs10 = errors;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.name === undefined){
+const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/roles/items/anyOf/1/anyOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+var _valid1 = _errs10 === errors;
+valid4 = valid4 || _valid1;
+}
+if(!valid4){
+const err5 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/roles/items/anyOf/1/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid0 = _errs6 === errors;
+valid3 = valid3 || _valid0;
+}
+if(!valid3){
+const err6 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/roles/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+else {
+errors = _errs3;
+if(vErrors !== null){
+if(_errs3){
+vErrors.length = _errs3;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/definitions/roles/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
+export const keyword5 = validate15;
+const schema18 = {"$ref":"#/definitions/boolean-or-template","definitions":{"boolean-or-template":{"description":"true/false, or a `{{ }}` template that renders to one","anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
+const schema19 = {"description":"true/false, or a `{{ }}` template that renders to one","anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
+const schema20 = {"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]};
 const pattern1 = new RegExp("\\{\\{.*\\}\\}|\\{%.*%\\}", "u");
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -359,7 +504,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((((((((((((((((data === "yes") || (data === "YES")) || (data === "Yes")) || (data === "on")) || (data === "ON")) || (data === "On")) || (data === "true")) || (data === "TRUE")) || (data === "True")) || (data === "y")) || (data === "Y")) || (data === "t")) || (data === "T")) || (data === "1")) || (data === "no")) || (data === "NO")) || (data === "No")) || (data === "off")) || (data === "OFF")) || (data === "Off")) || (data === "false")) || (data === "FALSE")) || (data === "False")) || (data === "n")) || (data === "N")) || (data === "f")) || (data === "F")) || (data === "0"))){
-const err2 = {instancePath,schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema18.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath,schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -442,26 +587,26 @@ vErrors = null;
 }
 }
 }
+validate16.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(!(validate16(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
 validate15.errors = vErrors;
 return errors === 0;
 }
 
+export const keyword6 = validate18;
+const schema21 = {"type":"string","enum":["local","ssh","smart","paramiko","paramiko_ssh"]};
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(!(validate15(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-validate14.errors = vErrors;
-return errors === 0;
-}
-
-export const keyword5 = validate17;
-const schema19 = {"type":"string","enum":["local","ssh","smart","paramiko","paramiko_ssh"]};
-
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
@@ -475,7 +620,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((((data === "local") || (data === "ssh")) || (data === "smart")) || (data === "paramiko")) || (data === "paramiko_ssh"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -484,16 +629,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword6 = validate18;
-const schema20 = {"$ref":"#/definitions/serial","definitions":{"serial":{"description":"batch size: a number, a percentage like \"30%\", or a list of them for growing batches (each may be a `{{ }}` template)","anyOf":[{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"},{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"array","minItems":1,"items":{"anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}]}}};
-const schema21 = {"description":"batch size: a number, a percentage like \"30%\", or a list of them for growing batches (each may be a `{{ }}` template)","anyOf":[{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"},{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"array","minItems":1,"items":{"anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}]};
+export const keyword7 = validate19;
+const schema22 = {"$ref":"#/definitions/serial","definitions":{"serial":{"description":"batch size: a number, a percentage like \"30%\", or a list of them for growing batches (each may be a `{{ }}` template)","anyOf":[{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"},{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"array","minItems":1,"items":{"anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}]}}};
+const schema23 = {"description":"batch size: a number, a percentage like \"30%\", or a list of them for growing batches (each may be a `{{ }}` template)","anyOf":[{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"},{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"array","minItems":1,"items":{"anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}]};
 const pattern3 = new RegExp("^[0-9]+(\\.[0-9]+)?%?$", "u");
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -731,15 +876,15 @@ vErrors = null;
 }
 }
 }
-validate18.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword7 = validate19;
-const schema22 = {"$ref":"#/definitions/environment","definitions":{"environment":{"description":"a mapping of environment variables (NAME: value), or a `{{ }}` template that renders to one","anyOf":[{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}};
-const schema23 = {"description":"a mapping of environment variables (NAME: value), or a `{{ }}` template that renders to one","anyOf":[{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
+export const keyword8 = validate20;
+const schema24 = {"$ref":"#/definitions/environment","definitions":{"environment":{"description":"a mapping of environment variables (NAME: value), or a `{{ }}` template that renders to one","anyOf":[{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}};
+const schema25 = {"description":"a mapping of environment variables (NAME: value), or a `{{ }}` template that renders to one","anyOf":[{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -749,7 +894,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 let data0 = data[key0];
 if(((typeof data0 !== "string") && (!(typeof data0 == "number"))) && (typeof data0 !== "boolean")){
-const err0 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/environment/anyOf/0/additionalProperties/type",keyword:"type",params:{type: schema23.anyOf[0].additionalProperties.type},message:"must be string,number,boolean"};
+const err0 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/environment/anyOf/0/additionalProperties/type",keyword:"type",params:{type: schema25.anyOf[0].additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -820,14 +965,14 @@ vErrors = null;
 }
 }
 }
-validate19.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword8 = validate20;
-const schema24 = {"anyOf":[{"type":"number","minimum":0,"maximum":100},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
+export const keyword9 = validate21;
+const schema26 = {"anyOf":[{"type":"number","minimum":0,"maximum":100},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -942,16 +1087,16 @@ vErrors = null;
 }
 }
 }
-validate20.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword9 = validate21;
-const schema25 = {"$ref":"#/definitions/non-negative-integer","definitions":{"non-negative-integer":{"description":"a whole number of 0 or more","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"}]}}};
-const schema26 = {"description":"a whole number of 0 or more","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"}]};
+export const keyword10 = validate22;
+const schema27 = {"$ref":"#/definitions/non-negative-integer","definitions":{"non-negative-integer":{"description":"a whole number of 0 or more","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"}]}}};
+const schema28 = {"description":"a whole number of 0 or more","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"}]};
 const pattern9 = new RegExp("^[0-9]+$", "u");
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -1029,14 +1174,14 @@ vErrors = null;
 }
 }
 }
-validate21.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword10 = validate22;
-const schema27 = {"$ref":"#/definitions/boolean","definitions":{"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
+export const keyword11 = validate23;
+const schema29 = {"$ref":"#/definitions/boolean","definitions":{"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -1067,7 +1212,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((((((((((((((((data === "yes") || (data === "YES")) || (data === "Yes")) || (data === "on")) || (data === "ON")) || (data === "On")) || (data === "true")) || (data === "TRUE")) || (data === "True")) || (data === "y")) || (data === "Y")) || (data === "t")) || (data === "T")) || (data === "1")) || (data === "no")) || (data === "NO")) || (data === "No")) || (data === "off")) || (data === "OFF")) || (data === "Off")) || (data === "false")) || (data === "FALSE")) || (data === "False")) || (data === "n")) || (data === "N")) || (data === "f")) || (data === "F")) || (data === "0"))){
-const err2 = {instancePath,schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema18.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath,schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1100,14 +1245,14 @@ vErrors = null;
 }
 }
 }
-validate22.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword11 = validate23;
-const schema29 = {"anyOf":[{"type":"string","enum":["all","first","none"]},{"type":"integer","minimum":1},{"type":"array","items":{"type":"integer","minimum":1}}]};
+export const keyword12 = validate24;
+const schema31 = {"anyOf":[{"type":"string","enum":["all","first","none"]},{"type":"integer","minimum":1},{"type":"array","items":{"type":"integer","minimum":1}}]};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -1124,7 +1269,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((data === "all") || (data === "first")) || (data === "none"))){
-const err1 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema29.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1226,14 +1371,14 @@ vErrors = null;
 }
 }
 }
-validate23.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword12 = validate24;
-const schema30 = {"type":"string","enum":["inventory","reverse_inventory","sorted","reverse_sorted","shuffle"]};
+export const keyword13 = validate25;
+const schema32 = {"type":"string","enum":["inventory","reverse_inventory","sorted","reverse_sorted","shuffle"]};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
@@ -1247,7 +1392,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((((data === "inventory") || (data === "reverse_inventory")) || (data === "sorted")) || (data === "reverse_sorted")) || (data === "shuffle"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema32.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1256,14 +1401,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword13 = validate25;
-const schema31 = {"anyOf":[{"type":"string","enum":["linear","free"]},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
+export const keyword14 = validate26;
+const schema33 = {"anyOf":[{"type":"string","enum":["linear","free"]},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -1280,7 +1425,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data === "linear") || (data === "free"))){
-const err1 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema33.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1339,15 +1484,15 @@ vErrors = null;
 }
 }
 }
-validate25.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword14 = validate26;
-const schema32 = {"$ref":"#/definitions/tags","definitions":{"tags":{"description":"a tag, a comma-separated string of tags, or a list of tags","anyOf":[{"type":"string"},{"type":"number"},{"type":"array","items":{"type":["string","number"]}}]}}};
-const schema33 = {"description":"a tag, a comma-separated string of tags, or a list of tags","anyOf":[{"type":"string"},{"type":"number"},{"type":"array","items":{"type":["string","number"]}}]};
+export const keyword15 = validate27;
+const schema34 = {"$ref":"#/definitions/tags","definitions":{"tags":{"description":"a tag, a comma-separated string of tags, or a list of tags","anyOf":[{"type":"string"},{"type":"number"},{"type":"array","items":{"type":["string","number"]}}]}}};
+const schema35 = {"description":"a tag, a comma-separated string of tags, or a list of tags","anyOf":[{"type":"string"},{"type":"number"},{"type":"array","items":{"type":["string","number"]}}]};
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -1386,7 +1531,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if((typeof data0 !== "string") && (!(typeof data0 == "number"))){
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/tags/anyOf/2/items/type",keyword:"type",params:{type: schema33.anyOf[2].items.type},message:"must be string,number"};
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/tags/anyOf/2/items/type",keyword:"type",params:{type: schema35.anyOf[2].items.type},message:"must be string,number"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1432,16 +1577,16 @@ vErrors = null;
 }
 }
 }
-validate26.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword15 = validate27;
-const schema34 = {"$ref":"#/definitions/tasks","definitions":{"tasks":{"description":"a list of tasks","anyOf":[{"type":"array","items":{"$ref":"#/definitions/task"}},{"type":"null"}]},"task":{}}};
-const schema35 = {"description":"a list of tasks","anyOf":[{"type":"array","items":{"$ref":"#/definitions/task"}},{"type":"null"}]};
-const schema36 = {};
+export const keyword16 = validate28;
+const schema36 = {"$ref":"#/definitions/tasks","definitions":{"tasks":{"description":"a list of tasks","anyOf":[{"type":"array","items":{"$ref":"#/definitions/task"}},{"type":"null"}]},"task":{}}};
+const schema37 = {"description":"a list of tasks","anyOf":[{"type":"array","items":{"$ref":"#/definitions/task"}},{"type":"null"}]};
+const schema38 = {};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -1497,27 +1642,27 @@ vErrors = null;
 }
 }
 }
+validate29.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(!(validate29(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
 validate28.errors = vErrors;
 return errors === 0;
 }
 
+export const keyword17 = validate31;
+const schema39 = {"$ref":"#/definitions/condition","definitions":{"condition":{"description":"a Jinja expression without {{ }} (e.g. `ansible_os_family == \"Debian\"`), true/false, or a list of them (all must hold)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"boolean"}]}}]}}};
+const schema40 = {"description":"a Jinja expression without {{ }} (e.g. `ansible_os_family == \"Debian\"`), true/false, or a list of them (all must hold)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"boolean"}]}}]};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(!(validate28(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
-errors = vErrors.length;
-}
-validate27.errors = vErrors;
-return errors === 0;
-}
-
-export const keyword16 = validate30;
-const schema37 = {"$ref":"#/definitions/condition","definitions":{"condition":{"description":"a Jinja expression without {{ }} (e.g. `ansible_os_family == \"Debian\"`), true/false, or a list of them (all must hold)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"boolean"}]}}]}}};
-const schema38 = {"description":"a Jinja expression without {{ }} (e.g. `ansible_os_family == \"Debian\"`), true/false, or a list of them (all must hold)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"boolean"}]}}]};
-
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -1643,15 +1788,15 @@ vErrors = null;
 }
 }
 }
-validate30.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword17 = validate31;
-const schema39 = {"$ref":"#/definitions/integer-or-template","definitions":{"integer-or-template":{"description":"a whole number of 0 or more, or a `{{ }}` template that renders to one","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}};
-const schema40 = {"description":"a whole number of 0 or more, or a `{{ }}` template that renders to one","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
+export const keyword18 = validate32;
+const schema41 = {"$ref":"#/definitions/integer-or-template","definitions":{"integer-or-template":{"description":"a whole number of 0 or more, or a `{{ }}` template that renders to one","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}};
+const schema42 = {"description":"a whole number of 0 or more, or a `{{ }}` template that renders to one","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -1756,14 +1901,14 @@ vErrors = null;
 }
 }
 }
-validate31.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword18 = validate32;
-const schema41 = {"type":"object"};
+export const keyword19 = validate33;
+const schema43 = {"type":"object"};
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(data && typeof data == "object" && !Array.isArray(data))){
@@ -1776,15 +1921,15 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword19 = validate33;
-const schema42 = {"$ref":"#/definitions/loop","definitions":{"loop":{"description":"a list, or a `{{ }}` template that renders to a list","anyOf":[{"type":"array"},{"type":"string"}]}}};
-const schema43 = {"description":"a list, or a `{{ }}` template that renders to a list","anyOf":[{"type":"array"},{"type":"string"}]};
+export const keyword20 = validate34;
+const schema44 = {"$ref":"#/definitions/loop","definitions":{"loop":{"description":"a list, or a `{{ }}` template that renders to a list","anyOf":[{"type":"array"},{"type":"string"}]}}};
+const schema45 = {"description":"a list, or a `{{ }}` template that renders to a list","anyOf":[{"type":"array"},{"type":"string"}]};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -1838,14 +1983,14 @@ vErrors = null;
 }
 }
 }
-validate33.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword20 = validate34;
-const schema44 = {"anyOf":[{"type":"object"},{"type":"string"}]};
+export const keyword21 = validate35;
+const schema46 = {"anyOf":[{"type":"object"},{"type":"string"}]};
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -1899,14 +2044,14 @@ vErrors = null;
 }
 }
 }
-validate34.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword21 = validate35;
-const schema45 = {"anyOf":[{"type":"array","items":{"anyOf":[{"type":"array"},{"type":"string"}]}},{"type":"string"}]};
+export const keyword22 = validate36;
+const schema47 = {"anyOf":[{"type":"array","items":{"anyOf":[{"type":"array"},{"type":"string"}]}},{"type":"string"}]};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -2017,15 +2162,15 @@ vErrors = null;
 }
 }
 }
-validate35.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword22 = validate36;
-const schema46 = {"$ref":"#/definitions/loop-control","definitions":{"loop-control":{"description":"loop_var, label, index_var, pause, extended, extended_allitems, break_when","type":"object","properties":{"loop_var":{"type":"string","description":"name of the loop variable (default `item`)"},"label":{"type":"string","description":"what the output shows for each item"},"index_var":{"type":"string","description":"name of a variable holding the 0-based index"},"pause":{"type":"number","minimum":0,"description":"seconds between items"},"extended":{"$ref":"#/definitions/boolean","description":"`ansible_loop` with previtem, nextitem, revindex, allitems, ..."},"extended_allitems":{"$ref":"#/definitions/boolean","description":"false: `ansible_loop.allitems` is left out (big loops)"},"break_when":{"$ref":"#/definitions/condition","description":"stop the loop after the item for which this condition holds"}},"additionalProperties":false},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]},"condition":{"description":"a Jinja expression without {{ }} (e.g. `ansible_os_family == \"Debian\"`), true/false, or a list of them (all must hold)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"boolean"}]}}]}}};
-const schema47 = {"description":"loop_var, label, index_var, pause, extended, extended_allitems, break_when","type":"object","properties":{"loop_var":{"type":"string","description":"name of the loop variable (default `item`)"},"label":{"type":"string","description":"what the output shows for each item"},"index_var":{"type":"string","description":"name of a variable holding the 0-based index"},"pause":{"type":"number","minimum":0,"description":"seconds between items"},"extended":{"$ref":"#/definitions/boolean","description":"`ansible_loop` with previtem, nextitem, revindex, allitems, ..."},"extended_allitems":{"$ref":"#/definitions/boolean","description":"false: `ansible_loop.allitems` is left out (big loops)"},"break_when":{"$ref":"#/definitions/condition","description":"stop the loop after the item for which this condition holds"}},"additionalProperties":false};
+export const keyword23 = validate37;
+const schema48 = {"$ref":"#/definitions/loop-control","definitions":{"loop-control":{"description":"loop_var, label, index_var, pause, extended, extended_allitems, break_when","type":"object","properties":{"loop_var":{"type":"string","description":"name of the loop variable (default `item`)"},"label":{"type":"string","description":"what the output shows for each item"},"index_var":{"type":"string","description":"name of a variable holding the 0-based index"},"pause":{"type":"number","minimum":0,"description":"seconds between items"},"extended":{"$ref":"#/definitions/boolean","description":"`ansible_loop` with previtem, nextitem, revindex, allitems, ..."},"extended_allitems":{"$ref":"#/definitions/boolean","description":"false: `ansible_loop.allitems` is left out (big loops)"},"break_when":{"$ref":"#/definitions/condition","description":"stop the loop after the item for which this condition holds"}},"additionalProperties":false},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]},"condition":{"description":"a Jinja expression without {{ }} (e.g. `ansible_os_family == \"Debian\"`), true/false, or a list of them (all must hold)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"boolean"}]}}]}}};
+const schema49 = {"description":"loop_var, label, index_var, pause, extended, extended_allitems, break_when","type":"object","properties":{"loop_var":{"type":"string","description":"name of the loop variable (default `item`)"},"label":{"type":"string","description":"what the output shows for each item"},"index_var":{"type":"string","description":"name of a variable holding the 0-based index"},"pause":{"type":"number","minimum":0,"description":"seconds between items"},"extended":{"$ref":"#/definitions/boolean","description":"`ansible_loop` with previtem, nextitem, revindex, allitems, ..."},"extended_allitems":{"$ref":"#/definitions/boolean","description":"false: `ansible_loop.allitems` is left out (big loops)"},"break_when":{"$ref":"#/definitions/condition","description":"stop the loop after the item for which this condition holds"}},"additionalProperties":false};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2132,7 +2277,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((((((((((((((((((((((((((((data4 === "yes") || (data4 === "YES")) || (data4 === "Yes")) || (data4 === "on")) || (data4 === "ON")) || (data4 === "On")) || (data4 === "true")) || (data4 === "TRUE")) || (data4 === "True")) || (data4 === "y")) || (data4 === "Y")) || (data4 === "t")) || (data4 === "T")) || (data4 === "1")) || (data4 === "no")) || (data4 === "NO")) || (data4 === "No")) || (data4 === "off")) || (data4 === "OFF")) || (data4 === "Off")) || (data4 === "false")) || (data4 === "FALSE")) || (data4 === "False")) || (data4 === "n")) || (data4 === "N")) || (data4 === "f")) || (data4 === "F")) || (data4 === "0"))){
-const err8 = {instancePath:instancePath+"/extended",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema18.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/extended",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2196,7 +2341,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((((((((((((((((((((((((data5 === "yes") || (data5 === "YES")) || (data5 === "Yes")) || (data5 === "on")) || (data5 === "ON")) || (data5 === "On")) || (data5 === "true")) || (data5 === "TRUE")) || (data5 === "True")) || (data5 === "y")) || (data5 === "Y")) || (data5 === "t")) || (data5 === "T")) || (data5 === "1")) || (data5 === "no")) || (data5 === "NO")) || (data5 === "No")) || (data5 === "off")) || (data5 === "OFF")) || (data5 === "Off")) || (data5 === "false")) || (data5 === "FALSE")) || (data5 === "False")) || (data5 === "n")) || (data5 === "N")) || (data5 === "f")) || (data5 === "F")) || (data5 === "0"))){
-const err12 = {instancePath:instancePath+"/extended_allitems",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema18.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/extended_allitems",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2367,27 +2512,27 @@ vErrors.push(err21);
 }
 errors++;
 }
+validate38.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(!(validate38(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+errors = vErrors.length;
+}
 validate37.errors = vErrors;
 return errors === 0;
 }
 
+export const keyword24 = validate40;
+const schema53 = {"$ref":"#/definitions/string-list","definitions":{"string-list":{"description":"a string or a list of strings","anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]}}};
+const schema54 = {"description":"a string or a list of strings","anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(!(validate37(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
-validate36.errors = vErrors;
-return errors === 0;
-}
-
-export const keyword23 = validate39;
-const schema51 = {"$ref":"#/definitions/string-list","definitions":{"string-list":{"description":"a string or a list of strings","anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]}}};
-const schema52 = {"description":"a string or a list of strings","anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
-
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -2456,16 +2601,16 @@ vErrors = null;
 }
 }
 }
-validate39.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
 
-export const keyword24 = validate40;
-const schema53 = {"$ref":"#/definitions/seconds","definitions":{"seconds":{"description":"a number of seconds (0.5 is allowed), or a `{{ }}` template that renders to one","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}};
-const schema54 = {"description":"a number of seconds (0.5 is allowed), or a `{{ }}` template that renders to one","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
+export const keyword25 = validate41;
+const schema55 = {"$ref":"#/definitions/seconds","definitions":{"seconds":{"description":"a number of seconds (0.5 is allowed), or a `{{ }}` template that renders to one","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]}}};
+const schema56 = {"description":"a number of seconds (0.5 is allowed), or a `{{ }}` template that renders to one","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]};
 const pattern13 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -2570,122 +2715,12 @@ vErrors = null;
 }
 }
 }
-validate40.errors = vErrors;
-return errors === 0;
-}
-
-export const keyword25 = validate41;
-const schema55 = {"anyOf":[{"type":"string","minLength":1},{"type":"object","required":["module"],"properties":{"module":{"type":"string","minLength":1}}}]};
-
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(typeof data === "string"){
-if(func2(data) < 1){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-else {
-const err1 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs3 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.module === undefined){
-const err2 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.module !== undefined){
-let data0 = data.module;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err3 = {instancePath:instancePath+"/module",schemaPath:"#/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/module",schemaPath:"#/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid0 = _errs3 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err6 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
 validate41.errors = vErrors;
 return errors === 0;
 }
 
 export const keyword26 = validate42;
-const schema56 = {"anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"module":{"type":"string","minLength":1}},"required":["module"]}]};
+const schema57 = {"anyOf":[{"type":"string","minLength":1},{"type":"object","required":["module"],"properties":{"module":{"type":"string","minLength":1}}}]};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2795,10 +2830,120 @@ return errors === 0;
 }
 
 export const keyword27 = validate43;
-const schema57 = {"$ref":"#/definitions/include-file","definitions":{"include-file":{"description":"the task file to include, relative to this file","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"file":{"type":"string","minLength":1}},"required":["file"],"additionalProperties":false}]}}};
-const schema58 = {"description":"the task file to include, relative to this file","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"file":{"type":"string","minLength":1}},"required":["file"],"additionalProperties":false}]};
+const schema58 = {"anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"module":{"type":"string","minLength":1}},"required":["module"]}]};
 
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(typeof data === "string"){
+if(func2(data) < 1){
+const err0 = {instancePath,schemaPath:"#/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.module === undefined){
+const err2 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.module !== undefined){
+let data0 = data.module;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/module",schemaPath:"#/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/module",schemaPath:"#/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid0 = _errs3 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err6 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+
+export const keyword28 = validate44;
+const schema59 = {"$ref":"#/definitions/include-file","definitions":{"include-file":{"description":"the task file to include (relative to this file, else along the search path), or `{ file, apply }`","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"file":{"type":"string","minLength":1},"_raw_params":{"type":"string","minLength":1},"apply":{"type":"object"}},"additionalProperties":false}]}}};
+const schema60 = {"description":"the task file to include (relative to this file, else along the search path), or `{ file, apply }`","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"file":{"type":"string","minLength":1},"_raw_params":{"type":"string","minLength":1},"apply":{"type":"object"}},"additionalProperties":false}]};
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -2831,8 +2976,9 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.file === undefined){
-const err2 = {instancePath,schemaPath:"#/definitions/include-file/anyOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+for(const key0 in data){
+if(!(((key0 === "file") || (key0 === "_raw_params")) || (key0 === "apply"))){
+const err2 = {instancePath,schemaPath:"#/definitions/include-file/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2841,9 +2987,12 @@ vErrors.push(err2);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(key0 === "file")){
-const err3 = {instancePath,schemaPath:"#/definitions/include-file/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+if(data.file !== undefined){
+let data0 = data.file;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/include-file/anyOf/1/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2853,11 +3002,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.file !== undefined){
-let data0 = data.file;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err4 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/include-file/anyOf/1/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err4 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/include-file/anyOf/1/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2867,8 +3013,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-else {
-const err5 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/include-file/anyOf/1/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data._raw_params !== undefined){
+let data1 = data._raw_params;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err5 = {instancePath:instancePath+"/_raw_params",schemaPath:"#/definitions/include-file/anyOf/1/properties/_raw_params/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2878,9 +3027,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
 else {
-const err6 = {instancePath,schemaPath:"#/definitions/include-file/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath:instancePath+"/_raw_params",schemaPath:"#/definitions/include-file/anyOf/1/properties/_raw_params/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2889,16 +3037,41 @@ vErrors.push(err6);
 }
 errors++;
 }
-var _valid0 = _errs4 === errors;
-valid1 = valid1 || _valid0;
 }
-if(!valid1){
-const err7 = {instancePath,schemaPath:"#/definitions/include-file/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data.apply !== undefined){
+let data2 = data.apply;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err7 = {instancePath:instancePath+"/apply",schemaPath:"#/definitions/include-file/anyOf/1/properties/apply/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/definitions/include-file/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid0 = _errs4 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err9 = {instancePath,schemaPath:"#/definitions/include-file/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -2913,20 +3086,1186 @@ vErrors = null;
 }
 }
 }
-validate43.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
-export const module_acme_preflight = validate44;
-const schema59 = {"type":"object","properties":{"domains":{"description":"names the certificate will cover","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"resolver":{"type":"string","description":"DNS server (`IP` or `IP:PORT`) to ask; default the controller's resolver. Use the one the ACME server uses"},"addresses":{"description":"this host's addresses the names must point at; default: from facts and ansible_host","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"the certbot plugin that will be used"},"free_port_80":{"description":"standalone: the service holding port 80 may be stopped during issuance","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"check_port_80":{"description":"connect to port 80 of the resolved address from the controller","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"server":{"type":"string","description":"ACME directory URL (to tell whether the existing certificate is from it)"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"fewer days left: a new certificate is needed"},"timeout":{"type":"number","minimum":0.1,"default":5,"description":"seconds for each DNS query and connection"},"firewall_opens":{"description":"a later task opens 80/tcp in the host firewall (ufw or firewalld): port 80 blocked by it is not a failure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: check the DNS server and TSIG key (dns_rfc2136_*) instead of port 80; the name need not point at the host"},"dns_rfc2136_server":{"type":"string","description":"dns-01: the DNS server that takes the updates (certbot's dns_rfc2136_server)"},"dns_rfc2136_port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns-01: its port"},"dns_rfc2136_name":{"type":"string","description":"dns-01: TSIG key name"},"dns_rfc2136_secret":{"type":"string","description":"dns-01: TSIG key (base64); never shown"},"dns_rfc2136_algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns-01: TSIG algorithm (HMAC-SHA256, HMAC-SHA512, ...)"}},"additionalProperties":false};
-const func9 = Object.prototype.hasOwnProperty;
+export const keyword29 = validate45;
+const schema61 = {"$ref":"#/definitions/role-args","definitions":{"role-args":{"description":"a role name, or `{ name, tasks_from, vars_from, defaults_from, handlers_from, public, allow_duplicates, apply }`","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"name":{"type":"string","minLength":1},"role":{"type":"string","minLength":1},"tasks_from":{"type":"string","minLength":1},"vars_from":{"type":"string","minLength":1},"defaults_from":{"type":"string","minLength":1},"handlers_from":{"type":"string","minLength":1},"public":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"allow_duplicates":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"rolespec_validate":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"apply":{"type":"object"}},"additionalProperties":false}]},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
+const schema62 = {"description":"a role name, or `{ name, tasks_from, vars_from, defaults_from, handlers_from, public, allow_duplicates, apply }`","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"name":{"type":"string","minLength":1},"role":{"type":"string","minLength":1},"tasks_from":{"type":"string","minLength":1},"vars_from":{"type":"string","minLength":1},"defaults_from":{"type":"string","minLength":1},"handlers_from":{"type":"string","minLength":1},"public":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"allow_duplicates":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"rolespec_validate":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"apply":{"type":"object"}},"additionalProperties":false}]};
+const func12 = Object.prototype.hasOwnProperty;
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(typeof data === "string"){
+if(func2(data) < 1){
+const err0 = {instancePath,schemaPath:"#/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func12.call(schema62.anyOf[1].properties, key0))){
+const err2 = {instancePath,schemaPath:"#/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/anyOf/1/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/anyOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.role !== undefined){
+let data1 = data.role;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err5 = {instancePath:instancePath+"/role",schemaPath:"#/anyOf/1/properties/role/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/role",schemaPath:"#/anyOf/1/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.tasks_from !== undefined){
+let data2 = data.tasks_from;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err7 = {instancePath:instancePath+"/tasks_from",schemaPath:"#/anyOf/1/properties/tasks_from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/tasks_from",schemaPath:"#/anyOf/1/properties/tasks_from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.vars_from !== undefined){
+let data3 = data.vars_from;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err9 = {instancePath:instancePath+"/vars_from",schemaPath:"#/anyOf/1/properties/vars_from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/vars_from",schemaPath:"#/anyOf/1/properties/vars_from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.defaults_from !== undefined){
+let data4 = data.defaults_from;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err11 = {instancePath:instancePath+"/defaults_from",schemaPath:"#/anyOf/1/properties/defaults_from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/defaults_from",schemaPath:"#/anyOf/1/properties/defaults_from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.handlers_from !== undefined){
+let data5 = data.handlers_from;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err13 = {instancePath:instancePath+"/handlers_from",schemaPath:"#/anyOf/1/properties/handlers_from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/handlers_from",schemaPath:"#/anyOf/1/properties/handlers_from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.public !== undefined){
+let data6 = data.public;
+const _errs19 = errors;
+let valid2 = false;
+const _errs20 = errors;
+const _errs22 = errors;
+let valid4 = false;
+const _errs23 = errors;
+if(typeof data6 !== "boolean"){
+const err15 = {instancePath:instancePath+"/public",schemaPath:"#/definitions/boolean/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid2 = _errs23 === errors;
+valid4 = valid4 || _valid2;
+if(!valid4){
+const _errs25 = errors;
+if(typeof data6 !== "string"){
+const err16 = {instancePath:instancePath+"/public",schemaPath:"#/definitions/boolean/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data6 === "yes") || (data6 === "YES")) || (data6 === "Yes")) || (data6 === "on")) || (data6 === "ON")) || (data6 === "On")) || (data6 === "true")) || (data6 === "TRUE")) || (data6 === "True")) || (data6 === "y")) || (data6 === "Y")) || (data6 === "t")) || (data6 === "T")) || (data6 === "1")) || (data6 === "no")) || (data6 === "NO")) || (data6 === "No")) || (data6 === "off")) || (data6 === "OFF")) || (data6 === "Off")) || (data6 === "false")) || (data6 === "FALSE")) || (data6 === "False")) || (data6 === "n")) || (data6 === "N")) || (data6 === "f")) || (data6 === "F")) || (data6 === "0"))){
+const err17 = {instancePath:instancePath+"/public",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+var _valid2 = _errs25 === errors;
+valid4 = valid4 || _valid2;
+}
+if(!valid4){
+const err18 = {instancePath:instancePath+"/public",schemaPath:"#/definitions/boolean/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+errors = _errs22;
+if(vErrors !== null){
+if(_errs22){
+vErrors.length = _errs22;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid1 = _errs20 === errors;
+valid2 = valid2 || _valid1;
+if(!valid2){
+const _errs27 = errors;
+if(typeof data6 === "string"){
+if(!pattern1.test(data6)){
+const err19 = {instancePath:instancePath+"/public",schemaPath:"#/anyOf/1/properties/public/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{.*\\}\\}|\\{%.*%\\}"},message:"must match pattern \""+"\\{\\{.*\\}\\}|\\{%.*%\\}"+"\""};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/public",schemaPath:"#/anyOf/1/properties/public/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+var _valid1 = _errs27 === errors;
+valid2 = valid2 || _valid1;
+}
+if(!valid2){
+const err21 = {instancePath:instancePath+"/public",schemaPath:"#/anyOf/1/properties/public/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+else {
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.allow_duplicates !== undefined){
+let data7 = data.allow_duplicates;
+const _errs30 = errors;
+let valid5 = false;
+const _errs31 = errors;
+const _errs33 = errors;
+let valid7 = false;
+const _errs34 = errors;
+if(typeof data7 !== "boolean"){
+const err22 = {instancePath:instancePath+"/allow_duplicates",schemaPath:"#/definitions/boolean/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+var _valid4 = _errs34 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs36 = errors;
+if(typeof data7 !== "string"){
+const err23 = {instancePath:instancePath+"/allow_duplicates",schemaPath:"#/definitions/boolean/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data7 === "yes") || (data7 === "YES")) || (data7 === "Yes")) || (data7 === "on")) || (data7 === "ON")) || (data7 === "On")) || (data7 === "true")) || (data7 === "TRUE")) || (data7 === "True")) || (data7 === "y")) || (data7 === "Y")) || (data7 === "t")) || (data7 === "T")) || (data7 === "1")) || (data7 === "no")) || (data7 === "NO")) || (data7 === "No")) || (data7 === "off")) || (data7 === "OFF")) || (data7 === "Off")) || (data7 === "false")) || (data7 === "FALSE")) || (data7 === "False")) || (data7 === "n")) || (data7 === "N")) || (data7 === "f")) || (data7 === "F")) || (data7 === "0"))){
+const err24 = {instancePath:instancePath+"/allow_duplicates",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err25 = {instancePath:instancePath+"/allow_duplicates",schemaPath:"#/definitions/boolean/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+else {
+errors = _errs33;
+if(vErrors !== null){
+if(_errs33){
+vErrors.length = _errs33;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid3 = _errs31 === errors;
+valid5 = valid5 || _valid3;
+if(!valid5){
+const _errs38 = errors;
+if(typeof data7 === "string"){
+if(!pattern1.test(data7)){
+const err26 = {instancePath:instancePath+"/allow_duplicates",schemaPath:"#/anyOf/1/properties/allow_duplicates/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{.*\\}\\}|\\{%.*%\\}"},message:"must match pattern \""+"\\{\\{.*\\}\\}|\\{%.*%\\}"+"\""};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/allow_duplicates",schemaPath:"#/anyOf/1/properties/allow_duplicates/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+var _valid3 = _errs38 === errors;
+valid5 = valid5 || _valid3;
+}
+if(!valid5){
+const err28 = {instancePath:instancePath+"/allow_duplicates",schemaPath:"#/anyOf/1/properties/allow_duplicates/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+else {
+errors = _errs30;
+if(vErrors !== null){
+if(_errs30){
+vErrors.length = _errs30;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.rolespec_validate !== undefined){
+let data8 = data.rolespec_validate;
+const _errs41 = errors;
+let valid8 = false;
+const _errs42 = errors;
+const _errs44 = errors;
+let valid10 = false;
+const _errs45 = errors;
+if(typeof data8 !== "boolean"){
+const err29 = {instancePath:instancePath+"/rolespec_validate",schemaPath:"#/definitions/boolean/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+var _valid6 = _errs45 === errors;
+valid10 = valid10 || _valid6;
+if(!valid10){
+const _errs47 = errors;
+if(typeof data8 !== "string"){
+const err30 = {instancePath:instancePath+"/rolespec_validate",schemaPath:"#/definitions/boolean/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data8 === "yes") || (data8 === "YES")) || (data8 === "Yes")) || (data8 === "on")) || (data8 === "ON")) || (data8 === "On")) || (data8 === "true")) || (data8 === "TRUE")) || (data8 === "True")) || (data8 === "y")) || (data8 === "Y")) || (data8 === "t")) || (data8 === "T")) || (data8 === "1")) || (data8 === "no")) || (data8 === "NO")) || (data8 === "No")) || (data8 === "off")) || (data8 === "OFF")) || (data8 === "Off")) || (data8 === "false")) || (data8 === "FALSE")) || (data8 === "False")) || (data8 === "n")) || (data8 === "N")) || (data8 === "f")) || (data8 === "F")) || (data8 === "0"))){
+const err31 = {instancePath:instancePath+"/rolespec_validate",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+var _valid6 = _errs47 === errors;
+valid10 = valid10 || _valid6;
+}
+if(!valid10){
+const err32 = {instancePath:instancePath+"/rolespec_validate",schemaPath:"#/definitions/boolean/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+else {
+errors = _errs44;
+if(vErrors !== null){
+if(_errs44){
+vErrors.length = _errs44;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid5 = _errs42 === errors;
+valid8 = valid8 || _valid5;
+if(!valid8){
+const _errs49 = errors;
+if(typeof data8 === "string"){
+if(!pattern1.test(data8)){
+const err33 = {instancePath:instancePath+"/rolespec_validate",schemaPath:"#/anyOf/1/properties/rolespec_validate/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{.*\\}\\}|\\{%.*%\\}"},message:"must match pattern \""+"\\{\\{.*\\}\\}|\\{%.*%\\}"+"\""};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/rolespec_validate",schemaPath:"#/anyOf/1/properties/rolespec_validate/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+var _valid5 = _errs49 === errors;
+valid8 = valid8 || _valid5;
+}
+if(!valid8){
+const err35 = {instancePath:instancePath+"/rolespec_validate",schemaPath:"#/anyOf/1/properties/rolespec_validate/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+else {
+errors = _errs41;
+if(vErrors !== null){
+if(_errs41){
+vErrors.length = _errs41;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.apply !== undefined){
+let data9 = data.apply;
+if(!(data9 && typeof data9 == "object" && !Array.isArray(data9))){
+const err36 = {instancePath:instancePath+"/apply",schemaPath:"#/anyOf/1/properties/apply/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid0 = _errs3 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err38 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(!(validate46(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+
+export const keyword30 = validate48;
+const schema66 = {"$ref":"#/definitions/include-vars-args","definitions":{"include-vars-args":{"description":"a vars file, or `{ file | dir, name, files_matching, ignore_files, depth, extensions }`","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"file":{"type":"string","minLength":1},"dir":{"type":"string","minLength":1},"_raw_params":{"type":"string","minLength":1},"free_form":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"depth":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"files_matching":{"type":"string"},"ignore_files":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"extensions":{"type":"array","items":{"type":"string"}},"ignore_unknown_extensions":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"hash_behaviour":{"type":"string","enum":["replace","merge"]}},"additionalProperties":false}]},"boolean":{"description":"true/false (yes/no, on/off are accepted too)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","YES","Yes","on","ON","On","true","TRUE","True","y","Y","t","T","1","no","NO","No","off","OFF","Off","false","FALSE","False","n","N","f","F","0"]}]}}};
+const schema67 = {"description":"a vars file, or `{ file | dir, name, files_matching, ignore_files, depth, extensions }`","anyOf":[{"type":"string","minLength":1},{"type":"object","properties":{"file":{"type":"string","minLength":1},"dir":{"type":"string","minLength":1},"_raw_params":{"type":"string","minLength":1},"free_form":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"depth":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"files_matching":{"type":"string"},"ignore_files":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"extensions":{"type":"array","items":{"type":"string"}},"ignore_unknown_extensions":{"anyOf":[{"$ref":"#/definitions/boolean"},{"type":"string","pattern":"\\{\\{.*\\}\\}|\\{%.*%\\}"}]},"hash_behaviour":{"type":"string","enum":["replace","merge"]}},"additionalProperties":false}]};
+
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(typeof data === "string"){
+if(func2(data) < 1){
+const err0 = {instancePath,schemaPath:"#/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func12.call(schema67.anyOf[1].properties, key0))){
+const err2 = {instancePath,schemaPath:"#/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.file !== undefined){
+let data0 = data.file;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/anyOf/1/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/file",schemaPath:"#/anyOf/1/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.dir !== undefined){
+let data1 = data.dir;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err5 = {instancePath:instancePath+"/dir",schemaPath:"#/anyOf/1/properties/dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/dir",schemaPath:"#/anyOf/1/properties/dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data._raw_params !== undefined){
+let data2 = data._raw_params;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err7 = {instancePath:instancePath+"/_raw_params",schemaPath:"#/anyOf/1/properties/_raw_params/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/_raw_params",schemaPath:"#/anyOf/1/properties/_raw_params/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.free_form !== undefined){
+let data3 = data.free_form;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err9 = {instancePath:instancePath+"/free_form",schemaPath:"#/anyOf/1/properties/free_form/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/free_form",schemaPath:"#/anyOf/1/properties/free_form/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data4 = data.name;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/anyOf/1/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/name",schemaPath:"#/anyOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.depth !== undefined){
+let data5 = data.depth;
+const _errs17 = errors;
+let valid2 = false;
+const _errs18 = errors;
+if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
+const err13 = {instancePath:instancePath+"/depth",schemaPath:"#/anyOf/1/properties/depth/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(typeof data5 == "number"){
+if(data5 < 0 || isNaN(data5)){
+const err14 = {instancePath:instancePath+"/depth",schemaPath:"#/anyOf/1/properties/depth/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+var _valid1 = _errs18 === errors;
+valid2 = valid2 || _valid1;
+if(!valid2){
+const _errs20 = errors;
+if(typeof data5 === "string"){
+if(!pattern1.test(data5)){
+const err15 = {instancePath:instancePath+"/depth",schemaPath:"#/anyOf/1/properties/depth/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{.*\\}\\}|\\{%.*%\\}"},message:"must match pattern \""+"\\{\\{.*\\}\\}|\\{%.*%\\}"+"\""};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/depth",schemaPath:"#/anyOf/1/properties/depth/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var _valid1 = _errs20 === errors;
+valid2 = valid2 || _valid1;
+}
+if(!valid2){
+const err17 = {instancePath:instancePath+"/depth",schemaPath:"#/anyOf/1/properties/depth/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.files_matching !== undefined){
+if(typeof data.files_matching !== "string"){
+const err18 = {instancePath:instancePath+"/files_matching",schemaPath:"#/anyOf/1/properties/files_matching/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.ignore_files !== undefined){
+let data7 = data.ignore_files;
+const _errs25 = errors;
+let valid3 = false;
+const _errs26 = errors;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/ignore_files",schemaPath:"#/anyOf/1/properties/ignore_files/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+var _valid2 = _errs26 === errors;
+valid3 = valid3 || _valid2;
+if(!valid3){
+const _errs28 = errors;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data7[i0] !== "string"){
+const err20 = {instancePath:instancePath+"/ignore_files/" + i0,schemaPath:"#/anyOf/1/properties/ignore_files/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/ignore_files",schemaPath:"#/anyOf/1/properties/ignore_files/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+var _valid2 = _errs28 === errors;
+valid3 = valid3 || _valid2;
+}
+if(!valid3){
+const err22 = {instancePath:instancePath+"/ignore_files",schemaPath:"#/anyOf/1/properties/ignore_files/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+else {
+errors = _errs25;
+if(vErrors !== null){
+if(_errs25){
+vErrors.length = _errs25;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.extensions !== undefined){
+let data9 = data.extensions;
+if(Array.isArray(data9)){
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data9[i1] !== "string"){
+const err23 = {instancePath:instancePath+"/extensions/" + i1,schemaPath:"#/anyOf/1/properties/extensions/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/extensions",schemaPath:"#/anyOf/1/properties/extensions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.ignore_unknown_extensions !== undefined){
+let data11 = data.ignore_unknown_extensions;
+const _errs37 = errors;
+let valid8 = false;
+const _errs38 = errors;
+const _errs40 = errors;
+let valid10 = false;
+const _errs41 = errors;
+if(typeof data11 !== "boolean"){
+const err25 = {instancePath:instancePath+"/ignore_unknown_extensions",schemaPath:"#/definitions/boolean/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+var _valid4 = _errs41 === errors;
+valid10 = valid10 || _valid4;
+if(!valid10){
+const _errs43 = errors;
+if(typeof data11 !== "string"){
+const err26 = {instancePath:instancePath+"/ignore_unknown_extensions",schemaPath:"#/definitions/boolean/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data11 === "yes") || (data11 === "YES")) || (data11 === "Yes")) || (data11 === "on")) || (data11 === "ON")) || (data11 === "On")) || (data11 === "true")) || (data11 === "TRUE")) || (data11 === "True")) || (data11 === "y")) || (data11 === "Y")) || (data11 === "t")) || (data11 === "T")) || (data11 === "1")) || (data11 === "no")) || (data11 === "NO")) || (data11 === "No")) || (data11 === "off")) || (data11 === "OFF")) || (data11 === "Off")) || (data11 === "false")) || (data11 === "FALSE")) || (data11 === "False")) || (data11 === "n")) || (data11 === "N")) || (data11 === "f")) || (data11 === "F")) || (data11 === "0"))){
+const err27 = {instancePath:instancePath+"/ignore_unknown_extensions",schemaPath:"#/definitions/boolean/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema20.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+var _valid4 = _errs43 === errors;
+valid10 = valid10 || _valid4;
+}
+if(!valid10){
+const err28 = {instancePath:instancePath+"/ignore_unknown_extensions",schemaPath:"#/definitions/boolean/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+else {
+errors = _errs40;
+if(vErrors !== null){
+if(_errs40){
+vErrors.length = _errs40;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid3 = _errs38 === errors;
+valid8 = valid8 || _valid3;
+if(!valid8){
+const _errs45 = errors;
+if(typeof data11 === "string"){
+if(!pattern1.test(data11)){
+const err29 = {instancePath:instancePath+"/ignore_unknown_extensions",schemaPath:"#/anyOf/1/properties/ignore_unknown_extensions/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{.*\\}\\}|\\{%.*%\\}"},message:"must match pattern \""+"\\{\\{.*\\}\\}|\\{%.*%\\}"+"\""};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/ignore_unknown_extensions",schemaPath:"#/anyOf/1/properties/ignore_unknown_extensions/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+var _valid3 = _errs45 === errors;
+valid8 = valid8 || _valid3;
+}
+if(!valid8){
+const err31 = {instancePath:instancePath+"/ignore_unknown_extensions",schemaPath:"#/anyOf/1/properties/ignore_unknown_extensions/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+else {
+errors = _errs37;
+if(vErrors !== null){
+if(_errs37){
+vErrors.length = _errs37;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.hash_behaviour !== undefined){
+let data12 = data.hash_behaviour;
+if(typeof data12 !== "string"){
+const err32 = {instancePath:instancePath+"/hash_behaviour",schemaPath:"#/anyOf/1/properties/hash_behaviour/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(!((data12 === "replace") || (data12 === "merge"))){
+const err33 = {instancePath:instancePath+"/hash_behaviour",schemaPath:"#/anyOf/1/properties/hash_behaviour/enum",keyword:"enum",params:{allowedValues: schema67.anyOf[1].properties.hash_behaviour.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+var _valid0 = _errs3 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err35 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate49.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(!(validate49(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+errors = vErrors.length;
+}
+validate48.errors = vErrors;
+return errors === 0;
+}
+
+export const module_acme_preflight = validate51;
+const schema69 = {"type":"object","properties":{"domains":{"description":"names the certificate will cover","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"resolver":{"type":"string","description":"DNS server (`IP` or `IP:PORT`) to ask; default the controller's resolver. Use the one the ACME server uses"},"addresses":{"description":"this host's addresses the names must point at; default: from facts and ansible_host","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"the certbot plugin that will be used"},"free_port_80":{"description":"standalone: the service holding port 80 may be stopped during issuance","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"check_port_80":{"description":"connect to port 80 of the resolved address from the controller","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"server":{"type":"string","description":"ACME directory URL (to tell whether the existing certificate is from it)"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"fewer days left: a new certificate is needed"},"timeout":{"type":"number","minimum":0.1,"default":5,"description":"seconds for each DNS query and connection"},"firewall_opens":{"description":"a later task opens 80/tcp in the host firewall (ufw or firewalld): port 80 blocked by it is not a failure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: check the DNS server and TSIG key (dns_rfc2136_*) instead of port 80; the name need not point at the host"},"dns_rfc2136_server":{"type":"string","description":"dns-01: the DNS server that takes the updates (certbot's dns_rfc2136_server)"},"dns_rfc2136_port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns-01: its port"},"dns_rfc2136_name":{"type":"string","description":"dns-01: TSIG key name"},"dns_rfc2136_secret":{"type":"string","description":"dns-01: TSIG key (base64); never shown"},"dns_rfc2136_algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns-01: TSIG algorithm (HMAC-SHA256, HMAC-SHA512, ...)"}},"additionalProperties":false};
+
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema59.properties, key0))){
+if(!(func12.call(schema69.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -3112,7 +4451,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data6 === "apache") || (data6 === "standalone")) || (data6 === "webroot"))){
-const err12 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema59.properties.plugin.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema69.properties.plugin.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3152,7 +4491,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err15 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3216,7 +4555,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err19 = {instancePath:instancePath+"/check_port_80",schemaPath:"#/properties/check_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.check_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/check_port_80",schemaPath:"#/properties/check_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.check_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3292,7 +4631,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err24 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3406,7 +4745,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err32 = {instancePath:instancePath+"/firewall_opens",schemaPath:"#/properties/firewall_opens/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema59.properties.firewall_opens.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/firewall_opens",schemaPath:"#/properties/firewall_opens/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.firewall_opens.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3453,7 +4792,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((data14 === "http-01") || (data14 === "dns-01"))){
-const err35 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema59.properties.challenge.enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema69.properties.challenge.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3576,15 +4915,15 @@ vErrors.push(err43);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-export const module_acme_rate_limit = validate45;
-const schema60 = {"type":"object","properties":{"domains":{"description":"every planned certificate's name (one per host); default: each play host's `domain_var`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain_var":{"type":"string","default":"domain","description":"host variable holding the host’s domain"},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"override":{"description":"continue even when a limit would be exceeded (Let’s Encrypt raised your limit)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"limit":{"anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[1-9][0-9]*$"}],"description":"new certificates per registered domain per week (default: Let's Encrypt's 50); when given, it applies to any ACME server"},"exceed":{"type":"string","enum":["fail","defer"],"default":"fail","description":"fail: refuse the whole rollout; defer: certify what fits, defer the other hosts with the date from which they fit (run exit code 8, retry file)"},"issued_this_week":{"type":"object","additionalProperties":{"type":"integer","minimum":0},"description":"registered domain → certificates already issued this week"}},"additionalProperties":false};
-const pattern15 = new RegExp("^[1-9][0-9]*$", "u");
+export const module_acme_rate_limit = validate52;
+const schema70 = {"type":"object","properties":{"domains":{"description":"every planned certificate's name (one per host); default: each play host's `domain_var`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain_var":{"type":"string","default":"domain","description":"host variable holding the host’s domain"},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"Let's Encrypt staging","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"override":{"description":"continue even when a limit would be exceeded (Let’s Encrypt raised your limit)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"limit":{"anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[1-9][0-9]*$"}],"description":"new certificates per registered domain per week (default: Let's Encrypt's 50); when given, it applies to any ACME server"},"exceed":{"type":"string","enum":["fail","defer"],"default":"fail","description":"fail: refuse the whole rollout; defer: certify what fits, defer the other hosts with the date from which they fit (run exit code 8, retry file)"},"issued_this_week":{"type":"object","additionalProperties":{"type":"integer","minimum":0},"description":"registered domain → certificates already issued this week"}},"additionalProperties":false};
+const pattern20 = new RegExp("^[1-9][0-9]*$", "u");
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3723,7 +5062,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err9 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema60.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3787,7 +5126,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err13 = {instancePath:instancePath+"/override",schemaPath:"#/properties/override/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema60.properties.override.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/override",schemaPath:"#/properties/override/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.override.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3853,7 +5192,7 @@ valid6 = valid6 || _valid3;
 if(!valid6){
 const _errs30 = errors;
 if(typeof data6 === "string"){
-if(!pattern15.test(data6)){
+if(!pattern20.test(data6)){
 const err17 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*$"},message:"must match pattern \""+"^[1-9][0-9]*$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -3912,7 +5251,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((data7 === "fail") || (data7 === "defer"))){
-const err21 = {instancePath:instancePath+"/exceed",schemaPath:"#/properties/exceed/enum",keyword:"enum",params:{allowedValues: schema60.properties.exceed.enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/exceed",schemaPath:"#/properties/exceed/enum",keyword:"enum",params:{allowedValues: schema70.properties.exceed.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3973,14 +5312,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
-export const module_add_host = validate46;
-const schema61 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["host","hostname"],"description":"the host to add (`host:port` sets ansible_port)"},"host":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"hostname":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"groups":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"aliases":["group","groupname"],"description":"groups to put the host in (a list or a comma-separated string); made when missing"},"group":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"alias of `groups`","x-alias-of":"groups"},"groupname":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"alias of `groups`","x-alias-of":"groups"}},"additionalProperties":true,"allOf":[{"anyOf":[{"required":["name"]},{"required":["host"]},{"required":["hostname"]}]}]};
+export const module_add_host = validate53;
+const schema71 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["host","hostname"],"description":"the host to add (`host:port` sets ansible_port)"},"host":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"hostname":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"groups":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"aliases":["group","groupname"],"description":"groups to put the host in (a list or a comma-separated string); made when missing"},"group":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"alias of `groups`","x-alias-of":"groups"},"groupname":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"alias of `groups`","x-alias-of":"groups"}},"additionalProperties":true,"allOf":[{"anyOf":[{"required":["name"]},{"required":["host"]},{"required":["hostname"]}]}]};
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -4349,19 +5688,19 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate46.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const module_apache = validate47;
-const schema62 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name"]},"name":{"description":"alias of `modules`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"modules"},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"force":{"description":"for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"identifier":{"type":"string","description":"for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled"},"ignore_configcheck":{"description":"for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"warn_mpm_absent":{"description":"for apache2_module playbooks; no effect (it only tunes ignore_configcheck)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]}},"additionalProperties":false};
+export const module_apache = validate54;
+const schema72 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name"]},"name":{"description":"alias of `modules`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"modules"},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"force":{"description":"for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"identifier":{"type":"string","description":"for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled"},"ignore_configcheck":{"description":"for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"warn_mpm_absent":{"description":"for apache2_module playbooks; no effect (it only tunes ignore_configcheck)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]}},"additionalProperties":false};
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema62.properties, key0))){
+if(!(func12.call(schema72.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -4592,7 +5931,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((data6 === "present") || (data6 === "absent"))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema62.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema72.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4632,7 +5971,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err17 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4696,7 +6035,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4772,7 +6111,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err26 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.ignore_configcheck.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.ignore_configcheck.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4836,7 +6175,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err30 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema62.properties.warn_mpm_absent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.warn_mpm_absent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4881,19 +6220,19 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-export const module_apt = validate48;
-const schema63 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg","package"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"package":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed","purged","purge"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them (`purge` also removes their configuration)"},"update_cache":{"description":"run `apt-get update` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"cache_valid_time":{"type":"integer","minimum":0,"default":0,"description":"skip the update when the lists are younger than this many seconds (0: always update)"},"upgrade":{"description":"`yes` (apt-get upgrade --with-new-pkgs), `safe` (apt-get upgrade), `dist`/`full` (apt-get dist-upgrade), `no`","anyOf":[{"type":"string","enum":["no","yes","safe","full","dist"]},{"type":"boolean"}],"default":"no"},"autoremove":{"description":"remove packages nothing depends on any more","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"purge":{"description":"with state=absent: also remove configuration files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"install_recommends":{"description":"install recommended packages (default: apt's configuration)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"lock_timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds to wait for the dpkg lock held by another apt/dpkg before failing"},"dpkg_options":{"type":"string","default":"force-confdef,force-confold","description":"comma-separated dpkg options (`--force-confold` keeps changed config files without asking)"}},"additionalProperties":false};
+export const module_apt = validate55;
+const schema73 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg","package"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"package":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed","purged","purge"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them (`purge` also removes their configuration)"},"update_cache":{"description":"run `apt-get update` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"cache_valid_time":{"type":"integer","minimum":0,"default":0,"description":"skip the update when the lists are younger than this many seconds (0: always update)"},"upgrade":{"description":"`yes` (apt-get upgrade --with-new-pkgs), `safe` (apt-get upgrade), `dist`/`full` (apt-get dist-upgrade), `no`","anyOf":[{"type":"string","enum":["no","yes","safe","full","dist"]},{"type":"boolean"}],"default":"no"},"autoremove":{"description":"remove packages nothing depends on any more","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"purge":{"description":"with state=absent: also remove configuration files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"install_recommends":{"description":"install recommended packages (default: apt's configuration)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"lock_timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds to wait for the dpkg lock held by another apt/dpkg before failing"},"dpkg_options":{"type":"string","default":"force-confdef,force-confold","description":"comma-separated dpkg options (`--force-confold` keeps changed config files without asking)"}},"additionalProperties":false};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema63.properties, key0))){
+if(!(func12.call(schema73.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -5124,7 +6463,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!(((((((data6 === "present") || (data6 === "installed")) || (data6 === "latest")) || (data6 === "absent")) || (data6 === "removed")) || (data6 === "purged")) || (data6 === "purge"))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema63.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema73.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5164,7 +6503,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err17 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5228,7 +6567,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5303,7 +6642,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(((((data10 === "no") || (data10 === "yes")) || (data10 === "safe")) || (data10 === "full")) || (data10 === "dist"))){
-const err26 = {instancePath:instancePath+"/upgrade",schemaPath:"#/properties/upgrade/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema63.properties.upgrade.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/upgrade",schemaPath:"#/properties/upgrade/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema73.properties.upgrade.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5381,7 +6720,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err31 = {instancePath:instancePath+"/autoremove",schemaPath:"#/properties/autoremove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.autoremove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/autoremove",schemaPath:"#/properties/autoremove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.autoremove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5445,7 +6784,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err35 = {instancePath:instancePath+"/purge",schemaPath:"#/properties/purge/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.purge.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/purge",schemaPath:"#/properties/purge/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.purge.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5509,7 +6848,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err39 = {instancePath:instancePath+"/install_recommends",schemaPath:"#/properties/install_recommends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema63.properties.install_recommends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/install_recommends",schemaPath:"#/properties/install_recommends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.install_recommends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5591,14 +6930,14 @@ vErrors.push(err44);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-export const module_assert = validate49;
-const schema64 = {"type":"object","properties":{"that":{"description":"expression(s) that must all be true (Jinja, without braces, as in `when:`)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":["string","boolean"]}}]},"fail_msg":{"aliases":["msg"],"description":"message when an expression is false"},"msg":{"description":"alias of `fail_msg`","x-alias-of":"fail_msg"},"success_msg":{"description":"message when all are true"},"quiet":{"description":"print less","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["that"]};
+export const module_assert = validate56;
+const schema74 = {"type":"object","properties":{"that":{"description":"expression(s) that must all be true (Jinja, without braces, as in `when:`)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":["string","boolean"]}}]},"fail_msg":{"aliases":["msg"],"description":"message when an expression is false"},"msg":{"description":"alias of `fail_msg`","x-alias-of":"fail_msg"},"success_msg":{"description":"message when all are true"},"quiet":{"description":"print less","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["that"]};
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5662,7 +7001,7 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if((typeof data1 !== "string") && (typeof data1 !== "boolean")){
-const err4 = {instancePath:instancePath+"/that/" + i0,schemaPath:"#/properties/that/anyOf/2/items/type",keyword:"type",params:{type: schema64.properties.that.anyOf[2].items.type},message:"must be string,boolean"};
+const err4 = {instancePath:instancePath+"/that/" + i0,schemaPath:"#/properties/that/anyOf/2/items/type",keyword:"type",params:{type: schema74.properties.that.anyOf[2].items.type},message:"must be string,boolean"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5739,7 +7078,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
-const err9 = {instancePath:instancePath+"/quiet",schemaPath:"#/properties/quiet/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema64.properties.quiet.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/quiet",schemaPath:"#/properties/quiet/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.quiet.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5784,14 +7123,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate49.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const module_authorized_key = validate50;
-const schema65 = {"type":"object","properties":{"user":{"type":"string","minLength":1,"description":"the user whose authorized_keys file is managed"},"key":{"type":"string","minLength":1,"description":"the SSH public key(s), one per line (options and comment may be part of a line)"},"path":{"type":"string","description":"the key file (default: the user's ~/.ssh/authorized_keys)"},"manage_dir":{"description":"create the key file's directory (mode 0700, owned by the user) when missing","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the key(s) must be in the file"},"key_options":{"type":"string","description":"ssh options for the key(s), e.g. `no-port-forwarding,from=\"10.0.0.1\"`"},"exclusive":{"description":"remove every other key (and comment line) from the file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the comment written after the key (default: the key's own)"},"validate_certs":{"description":"accepted for compatibility (keys from URLs are not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"follow":{"description":"follow a symbolic link at path (only `no` is supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"unique":{"description":"accepted for compatibility (keys are unique by their data anyway)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["user","key"]};
+export const module_authorized_key = validate57;
+const schema75 = {"type":"object","properties":{"user":{"type":"string","minLength":1,"description":"the user whose authorized_keys file is managed"},"key":{"type":"string","minLength":1,"description":"the SSH public key(s), one per line (options and comment may be part of a line)"},"path":{"type":"string","description":"the key file (default: the user's ~/.ssh/authorized_keys)"},"manage_dir":{"description":"create the key file's directory (mode 0700, owned by the user) when missing","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the key(s) must be in the file"},"key_options":{"type":"string","description":"ssh options for the key(s), e.g. `no-port-forwarding,from=\"10.0.0.1\"`"},"exclusive":{"description":"remove every other key (and comment line) from the file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the comment written after the key (default: the key's own)"},"validate_certs":{"description":"accepted for compatibility (keys from URLs are not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"follow":{"description":"follow a symbolic link at path (only `no` is supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"unique":{"description":"accepted for compatibility (keys are unique by their data anyway)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["user","key"]};
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5816,7 +7155,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema65.properties, key0))){
+if(!(func12.call(schema75.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -5919,7 +7258,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/manage_dir",schemaPath:"#/properties/manage_dir/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.manage_dir.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/manage_dir",schemaPath:"#/properties/manage_dir/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.manage_dir.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5966,7 +7305,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((data4 === "present") || (data4 === "absent"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema65.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema75.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6018,7 +7357,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err17 = {instancePath:instancePath+"/exclusive",schemaPath:"#/properties/exclusive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.exclusive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/exclusive",schemaPath:"#/properties/exclusive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.exclusive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6094,7 +7433,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6158,7 +7497,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err26 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6222,7 +7561,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err30 = {instancePath:instancePath+"/unique",schemaPath:"#/properties/unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema65.properties.unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/unique",schemaPath:"#/properties/unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6267,14 +7606,14 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-export const module_blockinfile = validate51;
-const schema66 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the block must be there"},"marker":{"type":"string","default":"# {mark} ANSIBLE MANAGED BLOCK","description":"the marker line template; `{mark}` becomes marker_begin / marker_end"},"block":{"type":"string","aliases":["content"],"default":"","description":"the text between the markers; empty removes the block (as state=absent)"},"content":{"type":"string","description":"alias of `block`","x-alias-of":"block"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new block goes after the last matching line (end of file when none matches)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new block goes before the last matching line"},"create":{"description":"create the file when it does not exist","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"marker_begin":{"type":"string","default":"BEGIN","description":"what `{mark}` becomes in the first marker line"},"marker_end":{"type":"string","default":"END","description":"what `{mark}` becomes in the last marker line"},"append_newline":{"description":"add a blank line after the block when the next line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"prepend_newline":{"description":"add a blank line before the block when the previous line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_blockinfile = validate58;
+const schema76 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the block must be there"},"marker":{"type":"string","default":"# {mark} ANSIBLE MANAGED BLOCK","description":"the marker line template; `{mark}` becomes marker_begin / marker_end"},"block":{"type":"string","aliases":["content"],"default":"","description":"the text between the markers; empty removes the block (as state=absent)"},"content":{"type":"string","description":"alias of `block`","x-alias-of":"block"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new block goes after the last matching line (end of file when none matches)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new block goes before the last matching line"},"create":{"description":"create the file when it does not exist","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"marker_begin":{"type":"string","default":"BEGIN","description":"what `{mark}` becomes in the first marker line"},"marker_end":{"type":"string","default":"END","description":"what `{mark}` becomes in the last marker line"},"append_newline":{"description":"add a blank line after the block when the next line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"prepend_newline":{"description":"add a blank line before the block when the previous line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -6405,7 +7744,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema66.properties, key0))){
+if(!(func12.call(schema76.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -6529,7 +7868,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((data4 === "present") || (data4 === "absent"))){
-const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema66.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema76.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6629,7 +7968,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err25 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -6693,7 +8032,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err29 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6793,7 +8132,7 @@ vErrors.push(err35);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err36 = {instancePath:instancePath+"/append_newline",schemaPath:"#/properties/append_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.append_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/append_newline",schemaPath:"#/properties/append_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.append_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -6857,7 +8196,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/prepend_newline",schemaPath:"#/properties/prepend_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.prepend_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/prepend_newline",schemaPath:"#/properties/prepend_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.prepend_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -6918,7 +8257,7 @@ errors++;
 if(data.mode !== undefined){
 let data19 = data.mode;
 if((typeof data19 !== "string") && (!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))))){
-const err44 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema66.properties.mode.type},message:"must be string,integer"};
+const err44 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema76.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -6958,7 +8297,7 @@ vErrors.push(err46);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err47 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema66.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err47 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -7003,19 +8342,19 @@ vErrors.push(err49);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-export const module_certbot = validate52;
-const schema67 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped"},"dns_rfc2136_credentials":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)"},"dns_propagation_seconds":{"anyOf":[{"type":"integer","minimum":0},{"type":"string"}],"default":10,"description":"dns-01: seconds to wait after the TXT update before validation"}},"additionalProperties":false};
+export const module_certbot = validate59;
+const schema77 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped"},"dns_rfc2136_credentials":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)"},"dns_propagation_seconds":{"anyOf":[{"type":"integer","minimum":0},{"type":"string"}],"default":10,"description":"dns-01: seconds to wait after the TXT update before validation"}},"additionalProperties":false};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema67.properties, key0))){
+if(!(func12.call(schema77.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -7132,7 +8471,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(((data4 === "apache") || (data4 === "standalone")) || (data4 === "webroot"))){
-const err8 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema67.properties.plugin.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema77.properties.plugin.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -7196,7 +8535,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/agree_tos",schemaPath:"#/properties/agree_tos/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.agree_tos.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/agree_tos",schemaPath:"#/properties/agree_tos/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.agree_tos.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7260,7 +8599,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err17 = {instancePath:instancePath+"/eff_email",schemaPath:"#/properties/eff_email/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.eff_email.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/eff_email",schemaPath:"#/properties/eff_email/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.eff_email.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7336,7 +8675,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err22 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7412,7 +8751,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.redirect.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.redirect.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -7476,7 +8815,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.hsts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.hsts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -7540,7 +8879,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/staple_ocsp",schemaPath:"#/properties/staple_ocsp/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.staple_ocsp.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/staple_ocsp",schemaPath:"#/properties/staple_ocsp/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.staple_ocsp.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -7604,7 +8943,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema67.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -7700,7 +9039,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!(((data19 === "ensure") || (data19 === "renew_dry_run")) || (data19 === "info"))){
-const err46 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema67.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema77.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -7735,7 +9074,7 @@ vErrors.push(err48);
 errors++;
 }
 if(!((data21 === "http-01") || (data21 === "dns-01"))){
-const err49 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema67.properties.challenge.enum},message:"must be equal to one of the allowed values"};
+const err49 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema77.properties.challenge.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -7834,14 +9173,14 @@ vErrors.push(err55);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const module_certbot_rfc2136_credentials = validate53;
-const schema68 = {"type":"object","properties":{"path":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"where the credentials file goes (certbot: --dns-rfc2136-credentials)"},"server":{"type":"string","minLength":1,"description":"dns_rfc2136_server: the DNS server that takes the updates"},"port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns_rfc2136_port"},"name":{"type":"string","minLength":1,"description":"dns_rfc2136_name: the TSIG key name"},"secret":{"type":"string","minLength":1,"description":"dns_rfc2136_secret: the TSIG key (base64); never shown"},"algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns_rfc2136_algorithm: HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512"}},"additionalProperties":false,"required":["server","name","secret"]};
+export const module_certbot_rfc2136_credentials = validate60;
+const schema78 = {"type":"object","properties":{"path":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"where the credentials file goes (certbot: --dns-rfc2136-credentials)"},"server":{"type":"string","minLength":1,"description":"dns_rfc2136_server: the DNS server that takes the updates"},"port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns_rfc2136_port"},"name":{"type":"string","minLength":1,"description":"dns_rfc2136_name: the TSIG key name"},"secret":{"type":"string","minLength":1,"description":"dns_rfc2136_secret: the TSIG key (base64); never shown"},"algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns_rfc2136_algorithm: HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512"}},"additionalProperties":false,"required":["server","name","secret"]};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8051,19 +9390,19 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
-export const module_command = validate54;
-const schema69 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all); not together with a command string","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"executable":{"type":"string","description":"accepted and ignored with Ansible's warning (command runs no shell); use `shell` with `executable`"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_command = validate61;
+const schema79 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all); not together with a command string","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"executable":{"type":"string","description":"accepted and ignored with Ansible's warning (command runs no shell); use `shell` with `executable`"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema69.properties, key0))){
+if(!(func12.call(schema79.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -8245,7 +9584,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err13 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8309,7 +9648,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err17 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema69.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8354,14 +9693,14 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
-export const module_copy = validate55;
-const schema70 = {"type":"object","properties":{"src":{"type":"string","description":"file on the controller, relative to the playbook directory (or its `files/`)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
+export const module_copy = validate62;
+const schema80 = {"type":"object","properties":{"src":{"type":"string","description":"file on the controller, relative to the playbook directory (or its `files/`)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -8487,7 +9826,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema70.properties, key0))){
+if(!(func12.call(schema80.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
@@ -8599,7 +9938,7 @@ errors++;
 if(data.mode !== undefined){
 let data6 = data.mode;
 if((typeof data6 !== "string") && (!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))))){
-const err15 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema70.properties.mode.type},message:"must be string,integer"};
+const err15 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema80.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -8639,7 +9978,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -8715,7 +10054,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema70.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -8760,14 +10099,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-export const module_cron = validate56;
-const schema71 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the job's name (its `#Ansible: NAME` line), or with env: yes the variable's name"},"user":{"type":"string","description":"whose crontab (default: the connecting or become user); with cron_file the user the job runs as"},"job":{"type":"string","aliases":["value"],"description":"the command to run (with env: yes the variable's value)"},"value":{"type":"string","description":"alias of `job`","x-alias-of":"job"},"cron_file":{"type":"string","description":"a file in /etc/cron.d (relative name) or an absolute path, instead of a user's crontab; needs user"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the job (or variable) must be there"},"backup":{"description":"keep a copy of the crontab as it was (in /tmp) when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"minute":{"type":["string","integer"],"default":"*","description":"minute field"},"hour":{"type":["string","integer"],"default":"*","description":"hour field"},"day":{"type":["string","integer"],"default":"*","aliases":["dom"],"description":"day-of-month field"},"dom":{"type":["string","integer"],"description":"alias of `day`","x-alias-of":"day"},"month":{"type":["string","integer"],"default":"*","description":"month field"},"weekday":{"type":["string","integer"],"default":"*","aliases":["dow"],"description":"day-of-week field"},"dow":{"type":["string","integer"],"description":"alias of `weekday`","x-alias-of":"weekday"},"special_time":{"type":"string","enum":["reboot","yearly","annually","monthly","weekly","daily","hourly"],"description":"`@reboot`, `@daily`, ... instead of the time fields"},"disabled":{"description":"write the job commented out (state=present only)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"env":{"description":"manage an environment variable line `NAME=\"job\"` instead of a job","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"insertafter":{"type":"string","description":"env: yes: put a new variable after this variable"},"insertbefore":{"type":"string","description":"env: yes: put a new variable before this variable"}},"additionalProperties":false,"required":["name"],"not":{"required":["insertafter","insertbefore"]}};
+export const module_cron = validate63;
+const schema81 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the job's name (its `#Ansible: NAME` line), or with env: yes the variable's name"},"user":{"type":"string","description":"whose crontab (default: the connecting or become user); with cron_file the user the job runs as"},"job":{"type":"string","aliases":["value"],"description":"the command to run (with env: yes the variable's value)"},"value":{"type":"string","description":"alias of `job`","x-alias-of":"job"},"cron_file":{"type":"string","description":"a file in /etc/cron.d (relative name) or an absolute path, instead of a user's crontab; needs user"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the job (or variable) must be there"},"backup":{"description":"keep a copy of the crontab as it was (in /tmp) when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"minute":{"type":["string","integer"],"default":"*","description":"minute field"},"hour":{"type":["string","integer"],"default":"*","description":"hour field"},"day":{"type":["string","integer"],"default":"*","aliases":["dom"],"description":"day-of-month field"},"dom":{"type":["string","integer"],"description":"alias of `day`","x-alias-of":"day"},"month":{"type":["string","integer"],"default":"*","description":"month field"},"weekday":{"type":["string","integer"],"default":"*","aliases":["dow"],"description":"day-of-week field"},"dow":{"type":["string","integer"],"description":"alias of `weekday`","x-alias-of":"weekday"},"special_time":{"type":"string","enum":["reboot","yearly","annually","monthly","weekly","daily","hourly"],"description":"`@reboot`, `@daily`, ... instead of the time fields"},"disabled":{"description":"write the job commented out (state=present only)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"env":{"description":"manage an environment variable line `NAME=\"job\"` instead of a job","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"insertafter":{"type":"string","description":"env: yes: put a new variable after this variable"},"insertbefore":{"type":"string","description":"env: yes: put a new variable before this variable"}},"additionalProperties":false,"required":["name"],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -8819,7 +10158,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema71.properties, key0))){
+if(!(func12.call(schema81.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -8916,7 +10255,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!((data5 === "present") || (data5 === "absent"))){
-const err11 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema71.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err11 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema81.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -8956,7 +10295,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -8993,7 +10332,7 @@ vErrors = null;
 if(data.minute !== undefined){
 let data7 = data.minute;
 if((typeof data7 !== "string") && (!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))))){
-const err16 = {instancePath:instancePath+"/minute",schemaPath:"#/properties/minute/type",keyword:"type",params:{type: schema71.properties.minute.type},message:"must be string,integer"};
+const err16 = {instancePath:instancePath+"/minute",schemaPath:"#/properties/minute/type",keyword:"type",params:{type: schema81.properties.minute.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -9006,7 +10345,7 @@ errors++;
 if(data.hour !== undefined){
 let data8 = data.hour;
 if((typeof data8 !== "string") && (!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))))){
-const err17 = {instancePath:instancePath+"/hour",schemaPath:"#/properties/hour/type",keyword:"type",params:{type: schema71.properties.hour.type},message:"must be string,integer"};
+const err17 = {instancePath:instancePath+"/hour",schemaPath:"#/properties/hour/type",keyword:"type",params:{type: schema81.properties.hour.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9019,7 +10358,7 @@ errors++;
 if(data.day !== undefined){
 let data9 = data.day;
 if((typeof data9 !== "string") && (!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))))){
-const err18 = {instancePath:instancePath+"/day",schemaPath:"#/properties/day/type",keyword:"type",params:{type: schema71.properties.day.type},message:"must be string,integer"};
+const err18 = {instancePath:instancePath+"/day",schemaPath:"#/properties/day/type",keyword:"type",params:{type: schema81.properties.day.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9032,7 +10371,7 @@ errors++;
 if(data.dom !== undefined){
 let data10 = data.dom;
 if((typeof data10 !== "string") && (!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))))){
-const err19 = {instancePath:instancePath+"/dom",schemaPath:"#/properties/dom/type",keyword:"type",params:{type: schema71.properties.dom.type},message:"must be string,integer"};
+const err19 = {instancePath:instancePath+"/dom",schemaPath:"#/properties/dom/type",keyword:"type",params:{type: schema81.properties.dom.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9045,7 +10384,7 @@ errors++;
 if(data.month !== undefined){
 let data11 = data.month;
 if((typeof data11 !== "string") && (!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))))){
-const err20 = {instancePath:instancePath+"/month",schemaPath:"#/properties/month/type",keyword:"type",params:{type: schema71.properties.month.type},message:"must be string,integer"};
+const err20 = {instancePath:instancePath+"/month",schemaPath:"#/properties/month/type",keyword:"type",params:{type: schema81.properties.month.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9058,7 +10397,7 @@ errors++;
 if(data.weekday !== undefined){
 let data12 = data.weekday;
 if((typeof data12 !== "string") && (!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))))){
-const err21 = {instancePath:instancePath+"/weekday",schemaPath:"#/properties/weekday/type",keyword:"type",params:{type: schema71.properties.weekday.type},message:"must be string,integer"};
+const err21 = {instancePath:instancePath+"/weekday",schemaPath:"#/properties/weekday/type",keyword:"type",params:{type: schema81.properties.weekday.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -9071,7 +10410,7 @@ errors++;
 if(data.dow !== undefined){
 let data13 = data.dow;
 if((typeof data13 !== "string") && (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))))){
-const err22 = {instancePath:instancePath+"/dow",schemaPath:"#/properties/dow/type",keyword:"type",params:{type: schema71.properties.dow.type},message:"must be string,integer"};
+const err22 = {instancePath:instancePath+"/dow",schemaPath:"#/properties/dow/type",keyword:"type",params:{type: schema81.properties.dow.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9094,7 +10433,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!(((((((data14 === "reboot") || (data14 === "yearly")) || (data14 === "annually")) || (data14 === "monthly")) || (data14 === "weekly")) || (data14 === "daily")) || (data14 === "hourly"))){
-const err24 = {instancePath:instancePath+"/special_time",schemaPath:"#/properties/special_time/enum",keyword:"enum",params:{allowedValues: schema71.properties.special_time.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/special_time",schemaPath:"#/properties/special_time/enum",keyword:"enum",params:{allowedValues: schema81.properties.special_time.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -9134,7 +10473,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err27 = {instancePath:instancePath+"/disabled",schemaPath:"#/properties/disabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.disabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/disabled",schemaPath:"#/properties/disabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.disabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9198,7 +10537,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err31 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema71.properties.env.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.env.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -9267,14 +10606,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
-export const module_debug = validate57;
-const schema72 = {"type":"object","properties":{"msg":{"description":"message to print (any value)"},"var":{"type":"string","description":"a variable or expression to print, without braces (e.g. `result.stdout_lines`)"},"verbosity":{"type":"integer","minimum":0,"default":0,"description":"accepted for Ansible compatibility; the message is always recorded"}},"additionalProperties":false,"not":{"required":["msg","var"]}};
+export const module_debug = validate64;
+const schema82 = {"type":"object","properties":{"msg":{"description":"message to print (any value)"},"var":{"type":"string","description":"a variable or expression to print, without braces (e.g. `result.stdout_lines`)"},"verbosity":{"type":"integer","minimum":0,"default":0,"description":"accepted for Ansible compatibility; the message is always recorded"}},"additionalProperties":false,"not":{"required":["msg","var"]}};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -9375,14 +10714,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
 
-export const module_fail = validate58;
-const schema73 = {"type":"object","properties":{"msg":{"description":"why the host fails","default":"Failed as requested from task"}},"additionalProperties":false};
+export const module_fail = validate65;
+const schema83 = {"type":"object","properties":{"msg":{"description":"why the host fails","default":"Failed as requested from task"}},"additionalProperties":false};
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9409,14 +10748,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
-export const module_fetch = validate59;
-const schema74 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the file on the host (a file, not a directory)"},"dest":{"type":"string","minLength":1,"description":"a directory on the controller (relative: to the playbook's); the file goes to DEST/HOST/SRC, or with flat exactly to dest"},"flat":{"description":"write to dest itself (dest ending in `/`: dest + the file's name) instead of DEST/HOST/SRC","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"fail_on_missing":{"description":"fail when src does not exist on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_checksum":{"description":"check that the controller's file has the host's sha1 after the transfer","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src","dest"]};
+export const module_fetch = validate66;
+const schema84 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the file on the host (a file, not a directory)"},"dest":{"type":"string","minLength":1,"description":"a directory on the controller (relative: to the playbook's); the file goes to DEST/HOST/SRC, or with flat exactly to dest"},"flat":{"description":"write to dest itself (dest ending in `/`: dest + the file's name) instead of DEST/HOST/SRC","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"fail_on_missing":{"description":"fail when src does not exist on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_checksum":{"description":"check that the controller's file has the host's sha1 after the transfer","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src","dest"]};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9532,7 +10871,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
-const err9 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.flat.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.flat.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -9596,7 +10935,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.fail_on_missing.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.fail_on_missing.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9660,7 +10999,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.validate_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.validate_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9705,14 +11044,14 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
 
-export const module_file = validate60;
-const schema75 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_file = validate67;
+const schema85 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -9789,7 +11128,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema75.properties, key0))){
+if(!(func12.call(schema85.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -9888,7 +11227,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((data3 === "file") || (data3 === "directory")) || (data3 === "absent")) || (data3 === "touch")) || (data3 === "link")) || (data3 === "hard"))){
-const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema75.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema85.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9901,7 +11240,7 @@ errors++;
 if(data.mode !== undefined){
 let data4 = data.mode;
 if((typeof data4 !== "string") && (!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema75.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema85.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9965,7 +11304,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -10041,7 +11380,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -10105,7 +11444,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -10222,14 +11561,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
-export const module_find = validate61;
-const schema76 = {"type":"object","properties":{"paths":{"description":"directories to search (a list, or comma-separated)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name","path"]},"name":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"path":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"patterns":{"description":"shell globs (or Python regexes with use_regex) the base name must match one of; default: all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pattern"],"default":[]},"pattern":{"description":"alias of `patterns`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"patterns"},"excludes":{"description":"globs (or regexes) of base names to leave out","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["exclude"]},"exclude":{"description":"alias of `excludes`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"excludes"},"use_regex":{"description":"patterns and excludes are Python regular expressions (matched at the start of the name) instead of globs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"contains":{"type":"string","description":"a regular expression the content must match (a line of it, or the whole file with read_whole_file); files only"},"read_whole_file":{"description":"match contains against the whole file instead of line by line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"file_type":{"type":"string","enum":["file","directory","link","any"],"default":"file","description":"which kind of entry to return"},"recurse":{"description":"descend into subdirectories","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"hidden":{"description":"include names starting with a dot","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"follow symbolic links (descend into linked directories, report the target's type)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"age":{"type":["string","integer"],"description":"at least this old (`2d`, `3h`, `30m`, `1w`, seconds); negative: at most this old"},"age_stamp":{"type":"string","enum":["atime","ctime","mtime"],"default":"mtime","description":"which time age compares"},"size":{"type":["string","integer"],"description":"files at least this big (`10m`, `1g`, `512k`, bytes); negative: at most this big"},"depth":{"type":"integer","minimum":1,"description":"with recurse: how many levels down (1 = only the entries of each path)"},"get_checksum":{"description":"add `checksum` (checksum_algorithm) to each regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"algorithm of get_checksum"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"mode":{"type":["string","integer"],"description":"only entries with this octal mode"},"exact_mode":{"description":"mode must match exactly (else: at least these bits)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"encoding":{"type":"string","description":"encoding of contains matching (only utf-8)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["paths"]},{"required":["name"]},{"required":["path"]}]}]};
+export const module_find = validate68;
+const schema86 = {"type":"object","properties":{"paths":{"description":"directories to search (a list, or comma-separated)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name","path"]},"name":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"path":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"patterns":{"description":"shell globs (or Python regexes with use_regex) the base name must match one of; default: all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pattern"],"default":[]},"pattern":{"description":"alias of `patterns`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"patterns"},"excludes":{"description":"globs (or regexes) of base names to leave out","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["exclude"]},"exclude":{"description":"alias of `excludes`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"excludes"},"use_regex":{"description":"patterns and excludes are Python regular expressions (matched at the start of the name) instead of globs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"contains":{"type":"string","description":"a regular expression the content must match (a line of it, or the whole file with read_whole_file); files only"},"read_whole_file":{"description":"match contains against the whole file instead of line by line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"file_type":{"type":"string","enum":["file","directory","link","any"],"default":"file","description":"which kind of entry to return"},"recurse":{"description":"descend into subdirectories","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"hidden":{"description":"include names starting with a dot","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"follow symbolic links (descend into linked directories, report the target's type)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"age":{"type":["string","integer"],"description":"at least this old (`2d`, `3h`, `30m`, `1w`, seconds); negative: at most this old"},"age_stamp":{"type":"string","enum":["atime","ctime","mtime"],"default":"mtime","description":"which time age compares"},"size":{"type":["string","integer"],"description":"files at least this big (`10m`, `1g`, `512k`, bytes); negative: at most this big"},"depth":{"type":"integer","minimum":1,"description":"with recurse: how many levels down (1 = only the entries of each path)"},"get_checksum":{"description":"add `checksum` (checksum_algorithm) to each regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"algorithm of get_checksum"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"mode":{"type":["string","integer"],"description":"only entries with this octal mode"},"exact_mode":{"description":"mode must match exactly (else: at least these bits)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"encoding":{"type":"string","description":"encoding of contains matching (only utf-8)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["paths"]},{"required":["name"]},{"required":["path"]}]}]};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -10306,7 +11645,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema76.properties, key0))){
+if(!(func12.call(schema86.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -10830,7 +12169,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.use_regex.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.use_regex.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -10906,7 +12245,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.read_whole_file.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.read_whole_file.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -10953,7 +12292,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!((((data17 === "file") || (data17 === "directory")) || (data17 === "link")) || (data17 === "any"))){
-const err43 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/enum",keyword:"enum",params:{allowedValues: schema76.properties.file_type.enum},message:"must be equal to one of the allowed values"};
+const err43 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/enum",keyword:"enum",params:{allowedValues: schema86.properties.file_type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -10993,7 +12332,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!((((((((((((((data18 === "yes") || (data18 === "no")) || (data18 === "true")) || (data18 === "false")) || (data18 === "on")) || (data18 === "off")) || (data18 === "y")) || (data18 === "n")) || (data18 === "1")) || (data18 === "0")) || (data18 === "True")) || (data18 === "False")) || (data18 === "Yes")) || (data18 === "No"))){
-const err46 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -11057,7 +12396,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!((((((((((((((data19 === "yes") || (data19 === "no")) || (data19 === "true")) || (data19 === "false")) || (data19 === "on")) || (data19 === "off")) || (data19 === "y")) || (data19 === "n")) || (data19 === "1")) || (data19 === "0")) || (data19 === "True")) || (data19 === "False")) || (data19 === "Yes")) || (data19 === "No"))){
-const err50 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.hidden.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err50 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.hidden.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -11121,7 +12460,7 @@ vErrors.push(err53);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err54 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err54 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -11158,7 +12497,7 @@ vErrors = null;
 if(data.age !== undefined){
 let data21 = data.age;
 if((typeof data21 !== "string") && (!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))))){
-const err56 = {instancePath:instancePath+"/age",schemaPath:"#/properties/age/type",keyword:"type",params:{type: schema76.properties.age.type},message:"must be string,integer"};
+const err56 = {instancePath:instancePath+"/age",schemaPath:"#/properties/age/type",keyword:"type",params:{type: schema86.properties.age.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -11181,7 +12520,7 @@ vErrors.push(err57);
 errors++;
 }
 if(!(((data22 === "atime") || (data22 === "ctime")) || (data22 === "mtime"))){
-const err58 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/enum",keyword:"enum",params:{allowedValues: schema76.properties.age_stamp.enum},message:"must be equal to one of the allowed values"};
+const err58 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/enum",keyword:"enum",params:{allowedValues: schema86.properties.age_stamp.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -11194,7 +12533,7 @@ errors++;
 if(data.size !== undefined){
 let data23 = data.size;
 if((typeof data23 !== "string") && (!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))))){
-const err59 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: schema76.properties.size.type},message:"must be string,integer"};
+const err59 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: schema86.properties.size.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -11259,7 +12598,7 @@ vErrors.push(err63);
 errors++;
 }
 if(!((((((((((((((data25 === "yes") || (data25 === "no")) || (data25 === "true")) || (data25 === "false")) || (data25 === "on")) || (data25 === "off")) || (data25 === "y")) || (data25 === "n")) || (data25 === "1")) || (data25 === "0")) || (data25 === "True")) || (data25 === "False")) || (data25 === "Yes")) || (data25 === "No"))){
-const err64 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err64 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -11306,7 +12645,7 @@ vErrors.push(err66);
 errors++;
 }
 if(!((((((data26 === "sha1") || (data26 === "sha224")) || (data26 === "sha256")) || (data26 === "sha384")) || (data26 === "sha512")) || (data26 === "md5"))){
-const err67 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema76.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err67 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema86.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -11329,7 +12668,7 @@ vErrors.push(err68);
 errors++;
 }
 if(!((((((data27 === "sha1") || (data27 === "sha224")) || (data27 === "sha256")) || (data27 === "sha384")) || (data27 === "sha512")) || (data27 === "md5"))){
-const err69 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema76.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err69 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema86.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -11352,7 +12691,7 @@ vErrors.push(err70);
 errors++;
 }
 if(!((((((data28 === "sha1") || (data28 === "sha224")) || (data28 === "sha256")) || (data28 === "sha384")) || (data28 === "sha512")) || (data28 === "md5"))){
-const err71 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema76.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err71 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema86.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -11365,7 +12704,7 @@ errors++;
 if(data.mode !== undefined){
 let data29 = data.mode;
 if((typeof data29 !== "string") && (!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))))){
-const err72 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema76.properties.mode.type},message:"must be string,integer"};
+const err72 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema86.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -11405,7 +12744,7 @@ vErrors.push(err74);
 errors++;
 }
 if(!((((((((((((((data30 === "yes") || (data30 === "no")) || (data30 === "true")) || (data30 === "false")) || (data30 === "on")) || (data30 === "off")) || (data30 === "y")) || (data30 === "n")) || (data30 === "1")) || (data30 === "0")) || (data30 === "True")) || (data30 === "False")) || (data30 === "Yes")) || (data30 === "No"))){
-const err75 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.exact_mode.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err75 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.exact_mode.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -11462,14 +12801,14 @@ vErrors.push(err78);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
-export const module_firewalld = validate62;
-const schema77 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
+export const module_firewalld = validate69;
+const schema87 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -11743,7 +13082,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -11807,7 +13146,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema87.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -11854,7 +13193,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data7 === "enabled") || (data7 === "disabled"))){
-const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema77.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema87.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11875,14 +13214,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
-export const module_get_url = validate63;
-const schema78 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http, https or ftp URL, fetched BY THE HOST"},"dest":{"type":"string","minLength":1,"description":"the file to write; a directory: the file is DEST/<last part of the URL path>"},"checksum":{"type":"string","description":"`<algorithm>:<digest>` (md5, sha1, sha224, sha256, sha384, sha512): verified before the file is moved into place; an existing file with this digest is not downloaded again"},"force":{"description":"download even when dest exists, and replace it when the content differs (dest as a directory always downloads)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it is replaced","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers (need curl on the host; never on a command line)"},"timeout":{"type":"integer","minimum":1,"default":10,"description":"seconds the request may take"},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"url_username":{"type":"string","aliases":["username"],"description":"user for HTTP authentication (needs curl on the host)"},"username":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked; never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"tmp_dest":{"type":"string","description":"directory on the host for the download before it is moved (default: dest's directory, so the move is atomic)"},"http_agent":{"type":"string","default":"ansible-httpget","description":"User-Agent header"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]}},"additionalProperties":false,"required":["url","dest"]};
+export const module_get_url = validate70;
+const schema88 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http, https or ftp URL, fetched BY THE HOST"},"dest":{"type":"string","minLength":1,"description":"the file to write; a directory: the file is DEST/<last part of the URL path>"},"checksum":{"type":"string","description":"`<algorithm>:<digest>` (md5, sha1, sha224, sha256, sha384, sha512): verified before the file is moved into place; an existing file with this digest is not downloaded again"},"force":{"description":"download even when dest exists, and replace it when the content differs (dest as a directory always downloads)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it is replaced","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers (need curl on the host; never on a command line)"},"timeout":{"type":"integer","minimum":1,"default":10,"description":"seconds the request may take"},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"url_username":{"type":"string","aliases":["username"],"description":"user for HTTP authentication (needs curl on the host)"},"username":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked; never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"tmp_dest":{"type":"string","description":"directory on the host for the download before it is moved (default: dest's directory, so the move is atomic)"},"http_agent":{"type":"string","default":"ansible-httpget","description":"User-Agent header"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]}},"additionalProperties":false,"required":["url","dest"]};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11907,7 +13246,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema78.properties, key0))){
+if(!(func12.call(schema88.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -12010,7 +13349,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -12074,7 +13413,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -12190,7 +13529,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -12302,7 +13641,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err30 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -12387,7 +13726,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err36 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema78.properties.mode.type},message:"must be string,integer"};
+const err36 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema88.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -12408,14 +13747,14 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
-export const module_group = validate64;
-const schema79 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the group"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the group exists"},"gid":{"type":["integer","string"],"description":"the group id (changed with groupmod when the group exists with another)"},"system":{"description":"create a system group (groupadd -r: a gid from the system range)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a gid another group has (groupadd/groupmod -o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the group even when it is a user's primary group (groupdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"local":{"description":"Ansible's lgroupadd path for non-files NSS: not supported (give `false` or leave it out)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["name"],"not":{"properties":{"local":{"enum":[true,"yes","true","True","Yes","on","y","1"]}},"required":["local"]}};
+export const module_group = validate71;
+const schema89 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the group"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the group exists"},"gid":{"type":["integer","string"],"description":"the group id (changed with groupmod when the group exists with another)"},"system":{"description":"create a system group (groupadd -r: a gid from the system range)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a gid another group has (groupadd/groupmod -o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the group even when it is a user's primary group (groupdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"local":{"description":"Ansible's lgroupadd path for non-files NSS: not supported (give `false` or leave it out)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["name"],"not":{"properties":{"local":{"enum":[true,"yes","true","True","Yes","on","y","1"]}},"required":["local"]}};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -12531,7 +13870,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema79.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema89.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12544,7 +13883,7 @@ errors++;
 if(data.gid !== undefined){
 let data3 = data.gid;
 if((!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) && (typeof data3 !== "string")){
-const err9 = {instancePath:instancePath+"/gid",schemaPath:"#/properties/gid/type",keyword:"type",params:{type: schema79.properties.gid.type},message:"must be integer,string"};
+const err9 = {instancePath:instancePath+"/gid",schemaPath:"#/properties/gid/type",keyword:"type",params:{type: schema89.properties.gid.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -12584,7 +13923,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -12648,7 +13987,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err16 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12712,7 +14051,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err20 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -12776,7 +14115,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err24 = {instancePath:instancePath+"/local",schemaPath:"#/properties/local/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.local.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/local",schemaPath:"#/properties/local/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.local.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -12821,14 +14160,14 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate64.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const module_group_by = validate65;
-const schema80 = {"type":"object","properties":{"key":{"type":"string","minLength":1,"description":"the group to put the host in (usually a template: `os_{{ ansible_distribution }}`); spaces become `-`"},"parents":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"default":["all"],"description":"groups the new group is a child of (default `all`)"}},"additionalProperties":false,"required":["key"]};
+export const module_group_by = validate72;
+const schema90 = {"type":"object","properties":{"key":{"type":"string","minLength":1,"description":"the group to put the host in (usually a template: `os_{{ ansible_distribution }}`); spaces become `-`"},"parents":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"default":["all"],"description":"groups the new group is a child of (default `all`)"}},"additionalProperties":false,"required":["key"]};
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12959,14 +14298,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
-export const module_hostname = validate66;
-const schema81 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the host name (a short name or an FQDN)"},"use":{"type":"string","enum":["systemd","debian","generic"],"description":"strategy: `systemd` (hostnamectl --static and --transient), `debian`/`generic` (/etc/hostname and `hostname NAME`); default: systemd where it runs, else debian"}},"additionalProperties":false,"required":["name"]};
+export const module_hostname = validate73;
+const schema91 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the host name (a short name or an FQDN)"},"use":{"type":"string","enum":["systemd","debian","generic"],"description":"strategy: `systemd` (hostnamectl --static and --transient), `debian`/`generic` (/etc/hostname and `hostname NAME`); default: systemd where it runs, else debian"}},"additionalProperties":false,"required":["name"]};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13030,7 +14369,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(((data1 === "systemd") || (data1 === "debian")) || (data1 === "generic"))){
-const err5 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema81.properties.use.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema91.properties.use.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -13051,14 +14390,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
-export const module_lineinfile = validate67;
-const schema82 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_lineinfile = validate74;
+const schema92 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -13189,7 +14528,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema82.properties, key0))){
+if(!(func12.call(schema92.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -13373,7 +14712,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data9 === "present") || (data9 === "absent"))){
-const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema82.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema92.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -13437,7 +14776,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -13501,7 +14840,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -13565,7 +14904,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -13629,7 +14968,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -13690,7 +15029,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema82.properties.mode.type},message:"must be string,integer"};
+const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema92.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -13723,14 +15062,14 @@ vErrors.push(err45);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
 
-export const module_meta = validate68;
-const schema83 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
+export const module_meta = validate75;
+const schema93 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13779,14 +15118,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
 
-export const module_package = validate69;
-const schema84 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
+export const module_package = validate76;
+const schema94 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -14008,7 +15347,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((((data4 === "present") || (data4 === "installed")) || (data4 === "latest")) || (data4 === "absent")) || (data4 === "removed"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema84.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema94.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -14031,7 +15370,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((data5 === "auto") || (data5 === "apt"))){
-const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema84.properties.use.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema94.properties.use.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -14052,15 +15391,15 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
 
-export const module_pause = validate70;
-const schema85 = {"type":"object","properties":{"minutes":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many minutes (0 or less: 1 second)"},"seconds":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many seconds (0 or less: 1 second)"},"prompt":{"type":"string","description":"text shown; without minutes/seconds, the question whose answer is `user_input`"},"echo":{"type":"boolean","default":true,"description":"show what the operator types (no effect with minutes/seconds)"}},"additionalProperties":false,"not":{"required":["minutes","seconds"]}};
-const pattern16 = new RegExp("^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$", "u");
+export const module_pause = validate77;
+const schema95 = {"type":"object","properties":{"minutes":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many minutes (0 or less: 1 second)"},"seconds":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many seconds (0 or less: 1 second)"},"prompt":{"type":"string","description":"text shown; without minutes/seconds, the question whose answer is `user_input`"},"echo":{"type":"boolean","default":true,"description":"show what the operator types (no effect with minutes/seconds)"}},"additionalProperties":false,"not":{"required":["minutes","seconds"]}};
+const pattern21 = new RegExp("^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$", "u");
 
-function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -14133,7 +15472,7 @@ valid2 = valid2 || _valid0;
 if(!valid2){
 const _errs8 = errors;
 if(typeof data0 === "string"){
-if(!pattern16.test(data0)){
+if(!pattern21.test(data0)){
 const err4 = {instancePath:instancePath+"/minutes",schemaPath:"#/properties/minutes/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"},message:"must match pattern \""+"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -14199,7 +15538,7 @@ valid3 = valid3 || _valid1;
 if(!valid3){
 const _errs14 = errors;
 if(typeof data1 === "string"){
-if(!pattern16.test(data1)){
+if(!pattern21.test(data1)){
 const err8 = {instancePath:instancePath+"/seconds",schemaPath:"#/properties/seconds/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"},message:"must match pattern \""+"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -14280,14 +15619,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate70.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ping = validate71;
-const schema86 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
+export const module_ping = validate78;
+const schema96 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14326,14 +15665,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate71.errors = vErrors;
+validate78.errors = vErrors;
 return errors === 0;
 }
 
-export const module_raw = validate72;
-const schema87 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
+export const module_raw = validate79;
+const schema97 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14384,14 +15723,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
 
-export const module_replace = validate73;
-const schema88 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
+export const module_replace = validate80;
+const schema98 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
 
-function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -14495,7 +15834,7 @@ vErrors.push(err5);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema88.properties, key0))){
+if(!(func12.call(schema98.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
@@ -14697,7 +16036,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -14782,7 +16121,7 @@ errors++;
 if(data.mode !== undefined){
 let data13 = data.mode;
 if((typeof data13 !== "string") && (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))))){
-const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema88.properties.mode.type},message:"must be string,integer"};
+const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema98.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -14822,7 +16161,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -14867,14 +16206,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate73.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
 
-export const module_script = validate74;
-const schema89 = {"type":"object","properties":{"cmd":{"type":"string","description":"the script (on the controller, looked for in files/ and next to the playbook or role) and its arguments"},"creates":{"type":"string","description":"a path on the host: when it exists, the script does not run"},"removes":{"type":"string","description":"a path on the host: when it does not exist, the script does not run"},"chdir":{"type":"string","description":"directory on the host to run the script in"},"executable":{"type":"string","description":"the interpreter to run the script with (e.g. `/bin/bash`, `python3`); default: the script runs itself (its #! line)"},"decrypt":{"description":"accepted for compatibility: a vaulted script is always decrypted","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_script = validate81;
+const schema99 = {"type":"object","properties":{"cmd":{"type":"string","description":"the script (on the controller, looked for in files/ and next to the playbook or role) and its arguments"},"creates":{"type":"string","description":"a path on the host: when it exists, the script does not run"},"removes":{"type":"string","description":"a path on the host: when it does not exist, the script does not run"},"chdir":{"type":"string","description":"directory on the host to run the script in"},"executable":{"type":"string","description":"the interpreter to run the script with (e.g. `/bin/bash`, `python3`); default: the script runs itself (its #! line)"},"decrypt":{"description":"accepted for compatibility: a vaulted script is always decrypted","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14980,7 +16319,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err8 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema99.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -15025,14 +16364,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
 
-export const module_service = validate75;
-const schema90 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
+export const module_service = validate82;
+const schema100 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -15263,7 +16602,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema90.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema100.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -15303,7 +16642,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -15367,7 +16706,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -15412,14 +16751,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
 
-export const module_set_fact = validate76;
-const schema91 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
+export const module_set_fact = validate83;
+const schema101 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
 
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15453,7 +16792,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((data0 === "yes") || (data0 === "no")) || (data0 === "true")) || (data0 === "false")) || (data0 === "on")) || (data0 === "off")) || (data0 === "y")) || (data0 === "n")) || (data0 === "1")) || (data0 === "0")) || (data0 === "True")) || (data0 === "False")) || (data0 === "Yes")) || (data0 === "No"))){
-const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -15498,14 +16837,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate76.errors = vErrors;
+validate83.errors = vErrors;
 return errors === 0;
 }
 
-export const module_shell = validate77;
-const schema92 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_shell = validate84;
+const schema102 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15623,7 +16962,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema102.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -15687,7 +17026,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema102.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -15732,14 +17071,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate77.errors = vErrors;
+validate84.errors = vErrors;
 return errors === 0;
 }
 
-export const module_slurp = validate78;
-const schema93 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
+export const module_slurp = validate85;
+const schema103 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
 
-function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -15871,14 +17210,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate78.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
 
-export const module_snap = validate79;
-const schema94 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
+export const module_snap = validate86;
+const schema104 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15986,7 +17325,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema94.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema104.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -16026,7 +17365,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema104.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -16083,14 +17422,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate86.errors = vErrors;
 return errors === 0;
 }
 
-export const module_stat = validate80;
-const schema95 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_stat = validate87;
+const schema105 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -16167,7 +17506,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema95.properties, key0))){
+if(!(func12.call(schema105.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -16283,7 +17622,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema105.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -16347,7 +17686,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema105.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -16394,7 +17733,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((data5 === "sha1") || (data5 === "sha224")) || (data5 === "sha256")) || (data5 === "sha384")) || (data5 === "sha512")) || (data5 === "md5"))){
-const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema95.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema105.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -16417,7 +17756,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((data6 === "sha1") || (data6 === "sha224")) || (data6 === "sha256")) || (data6 === "sha384")) || (data6 === "sha512")) || (data6 === "md5"))){
-const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema95.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema105.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -16440,7 +17779,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data7 === "sha1") || (data7 === "sha224")) || (data7 === "sha256")) || (data7 === "sha384")) || (data7 === "sha512")) || (data7 === "md5"))){
-const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema95.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema105.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -16480,7 +17819,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema105.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -16544,7 +17883,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema105.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -16589,19 +17928,19 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate80.errors = vErrors;
+validate87.errors = vErrors;
 return errors === 0;
 }
 
-export const module_systemd_service = validate81;
-const schema96 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"the unit (`.service` is added when no unit type is given)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped unit)"},"enabled":{"description":"start at boot (systemctl enable/disable)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"masked":{"description":"mask (cannot be started at all) or unmask the unit","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"force":{"description":"enable/disable with --force (replace conflicting links)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"daemon_reload":{"description":"run `systemctl daemon-reload` first (unit files changed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reload"]},"daemon-reload":{"description":"alias of `daemon_reload`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reload"},"daemon_reexec":{"description":"run `systemctl daemon-reexec` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reexec"]},"daemon-reexec":{"description":"alias of `daemon_reexec`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reexec"},"scope":{"type":"string","enum":["system","user","global"],"default":"system","description":"the systemd instance: `user` is the task's (become) user's manager (needs its session: XDG_RUNTIME_DIR), `global` enables for all users"},"no_block":{"description":"do not wait for the start/stop job to finish (--no-block)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false};
+export const module_systemd_service = validate88;
+const schema106 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"the unit (`.service` is added when no unit type is given)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped unit)"},"enabled":{"description":"start at boot (systemctl enable/disable)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"masked":{"description":"mask (cannot be started at all) or unmask the unit","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"force":{"description":"enable/disable with --force (replace conflicting links)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"daemon_reload":{"description":"run `systemctl daemon-reload` first (unit files changed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reload"]},"daemon-reload":{"description":"alias of `daemon_reload`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reload"},"daemon_reexec":{"description":"run `systemctl daemon-reexec` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reexec"]},"daemon-reexec":{"description":"alias of `daemon_reexec`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reexec"},"scope":{"type":"string","enum":["system","user","global"],"default":"system","description":"the systemd instance: `user` is the task's (become) user's manager (needs its session: XDG_RUNTIME_DIR), `global` enables for all users"},"no_block":{"description":"do not wait for the start/stop job to finish (--no-block)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false};
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema96.properties, key0))){
+if(!(func12.call(schema106.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -16700,7 +18039,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema96.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema106.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -16740,7 +18079,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err11 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err11 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -16804,7 +18143,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err15 = {instancePath:instancePath+"/masked",schemaPath:"#/properties/masked/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.masked.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/masked",schemaPath:"#/properties/masked/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties.masked.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -16868,7 +18207,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err19 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -16932,7 +18271,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err23 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -16996,7 +18335,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err27 = {instancePath:instancePath+"/daemon-reload",schemaPath:"#/properties/daemon-reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties["daemon-reload"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/daemon-reload",schemaPath:"#/properties/daemon-reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties["daemon-reload"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -17060,7 +18399,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err31 = {instancePath:instancePath+"/daemon_reexec",schemaPath:"#/properties/daemon_reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.daemon_reexec.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/daemon_reexec",schemaPath:"#/properties/daemon_reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties.daemon_reexec.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -17124,7 +18463,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err35 = {instancePath:instancePath+"/daemon-reexec",schemaPath:"#/properties/daemon-reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties["daemon-reexec"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/daemon-reexec",schemaPath:"#/properties/daemon-reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties["daemon-reexec"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -17171,7 +18510,7 @@ vErrors.push(err37);
 errors++;
 }
 if(!(((data11 === "system") || (data11 === "user")) || (data11 === "global"))){
-const err38 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema96.properties.scope.enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema106.properties.scope.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -17211,7 +18550,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err41 = {instancePath:instancePath+"/no_block",schemaPath:"#/properties/no_block/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.no_block.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/no_block",schemaPath:"#/properties/no_block/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema106.properties.no_block.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -17256,14 +18595,14 @@ vErrors.push(err43);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate88.errors = vErrors;
 return errors === 0;
 }
 
-export const module_tempfile = validate82;
-const schema97 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
+export const module_tempfile = validate89;
+const schema107 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
 
-function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -17292,7 +18631,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "file") || (data0 === "directory"))){
-const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema97.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema107.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -17349,14 +18688,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate82.errors = vErrors;
+validate89.errors = vErrors;
 return errors === 0;
 }
 
-export const module_template = validate83;
-const schema98 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
+export const module_template = validate90;
+const schema108 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
 
-function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -17426,7 +18765,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema98.properties, key0))){
+if(!(func12.call(schema108.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -17539,7 +18878,7 @@ errors++;
 if(data.mode !== undefined){
 let data5 = data.mode;
 if((typeof data5 !== "string") && (!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema98.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema108.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -17579,7 +18918,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema108.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -17655,7 +18994,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema108.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -17719,7 +19058,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema108.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -17783,7 +19122,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema108.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -17820,7 +19159,7 @@ vErrors = null;
 if(data.newline_sequence !== undefined){
 let data11 = data.newline_sequence;
 if(!(((data11 === "\n") || (data11 === "\r")) || (data11 === "\r\n"))){
-const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema98.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema108.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -17833,7 +19172,7 @@ errors++;
 if(data.output_encoding !== undefined){
 let data12 = data.output_encoding;
 if(!(((data12 === "utf-8") || (data12 === "utf8")) || (data12 === "UTF-8"))){
-const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema98.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema108.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -17854,14 +19193,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate83.errors = vErrors;
+validate90.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ufw = validate84;
-const schema99 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
+export const module_ufw = validate91;
+const schema109 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
 
-function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -17900,7 +19239,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((((data0 === "allow") || (data0 === "deny")) || (data0 === "reject")) || (data0 === "limit"))){
-const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema99.properties.rule.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema109.properties.rule.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -18049,7 +19388,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data3 === "tcp") || (data3 === "udp")) || (data3 === "any"))){
-const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema99.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema109.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -18070,14 +19409,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate84.errors = vErrors;
+validate91.errors = vErrors;
 return errors === 0;
 }
 
-export const module_uri = validate85;
-const schema100 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
+export const module_uri = validate92;
+const schema110 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
 
-function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -18092,7 +19431,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func9.call(schema100.properties, key0))){
+if(!(func12.call(schema110.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -18153,7 +19492,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((data2 === "raw") || (data2 === "json")) || (data2 === "form-urlencoded"))){
-const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema100.properties.body_format.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema110.properties.body_format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -18228,7 +19567,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (typeof data6 !== "string")){
-const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema100.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
+const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema110.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -18305,7 +19644,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema110.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -18369,7 +19708,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema110.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -18431,7 +19770,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data10 === "all") || (data10 === "safe")) || (data10 === "none")) || (data10 === "yes")) || (data10 === "no")) || (data10 === "urllib2"))){
-const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema100.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema110.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -18582,7 +19921,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema110.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -18627,14 +19966,14 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate85.errors = vErrors;
+validate92.errors = vErrors;
 return errors === 0;
 }
 
-export const module_user = validate86;
-const schema101 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["user"],"description":"the account"},"user":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the account exists"},"uid":{"type":["integer","string"],"description":"user id"},"group":{"type":"string","description":"primary group (name or gid; must exist)"},"groups":{"description":"supplementary groups (must exist); with append: no the user is in exactly these, `[]` removes all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"append":{"description":"add the user to `groups` without removing it from others","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the GECOS field (full name)"},"home":{"type":"string","description":"home directory"},"shell":{"type":"string","description":"login shell"},"password":{"type":"string","description":"the password HASH (crypt(3), e.g. from `password_hash`), set with `chpasswd -e` on stdin; never shown"},"update_password":{"type":"string","enum":["always","on_create"],"default":"always","description":"`on_create` sets the password of new accounts only"},"password_lock":{"description":"lock (usermod -L) or unlock (-U) the password","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"create_home":{"description":"create the home directory of a new account (useradd -m; -M when no)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true,"aliases":["createhome"]},"createhome":{"description":"alias of `create_home`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"create_home"},"move_home":{"description":"when home changes, move the old home's content there (usermod -d -m)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"system":{"description":"a new account is a system account (useradd -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a uid another account has (-o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"remove":{"description":"state=absent: remove the home directory and mail spool too (userdel -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the account even while the user is logged in (userdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"expires":{"type":["number","string"],"description":"account expiry as epoch seconds; a negative number: never"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["user"]}]}]};
+export const module_user = validate93;
+const schema111 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["user"],"description":"the account"},"user":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the account exists"},"uid":{"type":["integer","string"],"description":"user id"},"group":{"type":"string","description":"primary group (name or gid; must exist)"},"groups":{"description":"supplementary groups (must exist); with append: no the user is in exactly these, `[]` removes all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"append":{"description":"add the user to `groups` without removing it from others","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the GECOS field (full name)"},"home":{"type":"string","description":"home directory"},"shell":{"type":"string","description":"login shell"},"password":{"type":"string","description":"the password HASH (crypt(3), e.g. from `password_hash`), set with `chpasswd -e` on stdin; never shown"},"update_password":{"type":"string","enum":["always","on_create"],"default":"always","description":"`on_create` sets the password of new accounts only"},"password_lock":{"description":"lock (usermod -L) or unlock (-U) the password","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"create_home":{"description":"create the home directory of a new account (useradd -m; -M when no)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true,"aliases":["createhome"]},"createhome":{"description":"alias of `create_home`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"create_home"},"move_home":{"description":"when home changes, move the old home's content there (usermod -d -m)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"system":{"description":"a new account is a system account (useradd -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a uid another account has (-o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"remove":{"description":"state=absent: remove the home directory and mail spool too (userdel -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the account even while the user is logged in (userdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"expires":{"type":["number","string"],"description":"account expiry as epoch seconds; a negative number: never"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["user"]}]}]};
 
-function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -18694,7 +20033,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema101.properties, key0))){
+if(!(func12.call(schema111.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -18768,7 +20107,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema101.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema111.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -18781,7 +20120,7 @@ errors++;
 if(data.uid !== undefined){
 let data3 = data.uid;
 if((!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) && (typeof data3 !== "string")){
-const err10 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: schema101.properties.uid.type},message:"must be integer,string"};
+const err10 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: schema111.properties.uid.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -18902,7 +20241,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/append",schemaPath:"#/properties/append/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.append.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/append",schemaPath:"#/properties/append/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.append.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -18997,7 +20336,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data12 === "always") || (data12 === "on_create"))){
-const err25 = {instancePath:instancePath+"/update_password",schemaPath:"#/properties/update_password/enum",keyword:"enum",params:{allowedValues: schema101.properties.update_password.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/update_password",schemaPath:"#/properties/update_password/enum",keyword:"enum",params:{allowedValues: schema111.properties.update_password.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -19037,7 +20376,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err28 = {instancePath:instancePath+"/password_lock",schemaPath:"#/properties/password_lock/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.password_lock.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/password_lock",schemaPath:"#/properties/password_lock/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.password_lock.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -19101,7 +20440,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err32 = {instancePath:instancePath+"/create_home",schemaPath:"#/properties/create_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.create_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/create_home",schemaPath:"#/properties/create_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.create_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -19165,7 +20504,7 @@ vErrors.push(err35);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err36 = {instancePath:instancePath+"/createhome",schemaPath:"#/properties/createhome/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.createhome.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/createhome",schemaPath:"#/properties/createhome/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.createhome.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -19229,7 +20568,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/move_home",schemaPath:"#/properties/move_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.move_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/move_home",schemaPath:"#/properties/move_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.move_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -19293,7 +20632,7 @@ vErrors.push(err43);
 errors++;
 }
 if(!((((((((((((((data17 === "yes") || (data17 === "no")) || (data17 === "true")) || (data17 === "false")) || (data17 === "on")) || (data17 === "off")) || (data17 === "y")) || (data17 === "n")) || (data17 === "1")) || (data17 === "0")) || (data17 === "True")) || (data17 === "False")) || (data17 === "Yes")) || (data17 === "No"))){
-const err44 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err44 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -19357,7 +20696,7 @@ vErrors.push(err47);
 errors++;
 }
 if(!((((((((((((((data18 === "yes") || (data18 === "no")) || (data18 === "true")) || (data18 === "false")) || (data18 === "on")) || (data18 === "off")) || (data18 === "y")) || (data18 === "n")) || (data18 === "1")) || (data18 === "0")) || (data18 === "True")) || (data18 === "False")) || (data18 === "Yes")) || (data18 === "No"))){
-const err48 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err48 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -19421,7 +20760,7 @@ vErrors.push(err51);
 errors++;
 }
 if(!((((((((((((((data19 === "yes") || (data19 === "no")) || (data19 === "true")) || (data19 === "false")) || (data19 === "on")) || (data19 === "off")) || (data19 === "y")) || (data19 === "n")) || (data19 === "1")) || (data19 === "0")) || (data19 === "True")) || (data19 === "False")) || (data19 === "Yes")) || (data19 === "No"))){
-const err52 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.remove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err52 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.remove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -19485,7 +20824,7 @@ vErrors.push(err55);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err56 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err56 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -19522,7 +20861,7 @@ vErrors = null;
 if(data.expires !== undefined){
 let data21 = data.expires;
 if((!(typeof data21 == "number")) && (typeof data21 !== "string")){
-const err58 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: schema101.properties.expires.type},message:"must be number,string"};
+const err58 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: schema111.properties.expires.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -19543,19 +20882,19 @@ vErrors.push(err59);
 }
 errors++;
 }
-validate86.errors = vErrors;
+validate93.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for = validate87;
-const schema102 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+export const module_wait_for = validate94;
+const schema112 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
 
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func9.call(schema102.properties, key0))){
+if(!(func12.call(schema112.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -19638,7 +20977,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "present")) || (data3 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema102.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema112.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -19783,7 +21122,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate87.errors = vErrors;
+validate94.errors = vErrors;
 return errors === 0;
 }
 
@@ -19794,77 +21133,81 @@ export const KEYWORD_VALIDATORS: Record<string, ValidateFunction> = {
   "PLAY_KEYWORDS.hosts": keyword1,
   "PLAY_KEYWORDS.vars": keyword2,
   "PLAY_KEYWORDS.vars_files": keyword3,
-  "PLAY_KEYWORDS.become": keyword4,
+  "PLAY_KEYWORDS.roles": keyword4,
+  "PLAY_KEYWORDS.become": keyword5,
   "PLAY_KEYWORDS.become_user": keyword0,
   "PLAY_KEYWORDS.become_method": keyword0,
   "PLAY_KEYWORDS.remote_user": keyword0,
-  "PLAY_KEYWORDS.connection": keyword5,
-  "PLAY_KEYWORDS.gather_facts": keyword4,
-  "PLAY_KEYWORDS.serial": keyword6,
-  "PLAY_KEYWORDS.environment": keyword7,
-  "PLAY_KEYWORDS.check_mode": keyword4,
-  "PLAY_KEYWORDS.diff": keyword4,
-  "PLAY_KEYWORDS.no_log": keyword4,
-  "PLAY_KEYWORDS.ignore_errors": keyword4,
-  "PLAY_KEYWORDS.max_fail_percentage": keyword8,
-  "PLAY_KEYWORDS.max_fail_total": keyword9,
-  "PLAY_KEYWORDS.max_unreachable_total": keyword9,
-  "PLAY_KEYWORDS.count_unreachable": keyword10,
-  "PLAY_KEYWORDS.fail_fast": keyword10,
-  "PLAY_KEYWORDS.approve_batches": keyword11,
-  "PLAY_KEYWORDS.order": keyword12,
-  "PLAY_KEYWORDS.any_errors_fatal": keyword4,
-  "PLAY_KEYWORDS.strategy": keyword13,
-  "PLAY_KEYWORDS.tags": keyword14,
-  "PLAY_KEYWORDS.pre_tasks": keyword15,
-  "PLAY_KEYWORDS.tasks": keyword15,
-  "PLAY_KEYWORDS.post_tasks": keyword15,
-  "PLAY_KEYWORDS.handlers": keyword15,
+  "PLAY_KEYWORDS.connection": keyword6,
+  "PLAY_KEYWORDS.gather_facts": keyword5,
+  "PLAY_KEYWORDS.serial": keyword7,
+  "PLAY_KEYWORDS.environment": keyword8,
+  "PLAY_KEYWORDS.check_mode": keyword5,
+  "PLAY_KEYWORDS.diff": keyword5,
+  "PLAY_KEYWORDS.no_log": keyword5,
+  "PLAY_KEYWORDS.ignore_errors": keyword5,
+  "PLAY_KEYWORDS.max_fail_percentage": keyword9,
+  "PLAY_KEYWORDS.max_fail_total": keyword10,
+  "PLAY_KEYWORDS.max_unreachable_total": keyword10,
+  "PLAY_KEYWORDS.count_unreachable": keyword11,
+  "PLAY_KEYWORDS.fail_fast": keyword11,
+  "PLAY_KEYWORDS.approve_batches": keyword12,
+  "PLAY_KEYWORDS.order": keyword13,
+  "PLAY_KEYWORDS.any_errors_fatal": keyword5,
+  "PLAY_KEYWORDS.strategy": keyword14,
+  "PLAY_KEYWORDS.tags": keyword15,
+  "PLAY_KEYWORDS.pre_tasks": keyword16,
+  "PLAY_KEYWORDS.tasks": keyword16,
+  "PLAY_KEYWORDS.post_tasks": keyword16,
+  "PLAY_KEYWORDS.handlers": keyword16,
   "COMMON_TASK_KEYWORDS.name": keyword0,
-  "COMMON_TASK_KEYWORDS.when": keyword16,
-  "COMMON_TASK_KEYWORDS.become": keyword4,
+  "COMMON_TASK_KEYWORDS.when": keyword17,
+  "COMMON_TASK_KEYWORDS.become": keyword5,
   "COMMON_TASK_KEYWORDS.become_user": keyword0,
   "COMMON_TASK_KEYWORDS.become_method": keyword0,
   "COMMON_TASK_KEYWORDS.remote_user": keyword0,
-  "COMMON_TASK_KEYWORDS.tags": keyword14,
-  "COMMON_TASK_KEYWORDS.ignore_errors": keyword4,
-  "COMMON_TASK_KEYWORDS.no_log": keyword4,
-  "COMMON_TASK_KEYWORDS.check_mode": keyword4,
-  "COMMON_TASK_KEYWORDS.diff": keyword4,
-  "COMMON_TASK_KEYWORDS.any_errors_fatal": keyword4,
-  "COMMON_TASK_KEYWORDS.run_once": keyword4,
+  "COMMON_TASK_KEYWORDS.tags": keyword15,
+  "COMMON_TASK_KEYWORDS.ignore_errors": keyword5,
+  "COMMON_TASK_KEYWORDS.no_log": keyword5,
+  "COMMON_TASK_KEYWORDS.check_mode": keyword5,
+  "COMMON_TASK_KEYWORDS.diff": keyword5,
+  "COMMON_TASK_KEYWORDS.any_errors_fatal": keyword5,
+  "COMMON_TASK_KEYWORDS.run_once": keyword5,
   "COMMON_TASK_KEYWORDS.delegate_to": keyword0,
-  "COMMON_TASK_KEYWORDS.delegate_facts": keyword10,
-  "COMMON_TASK_KEYWORDS.connection": keyword5,
-  "COMMON_TASK_KEYWORDS.environment": keyword7,
+  "COMMON_TASK_KEYWORDS.delegate_facts": keyword11,
+  "COMMON_TASK_KEYWORDS.connection": keyword6,
+  "COMMON_TASK_KEYWORDS.environment": keyword8,
   "COMMON_TASK_KEYWORDS.vars": keyword2,
-  "COMMON_TASK_KEYWORDS.timeout": keyword17,
-  "COMMON_TASK_KEYWORDS.throttle": keyword9,
-  "TASK_ONLY_KEYWORDS.args": keyword18,
-  "TASK_ONLY_KEYWORDS.loop": keyword19,
-  "TASK_ONLY_KEYWORDS.with_items": keyword19,
-  "TASK_ONLY_KEYWORDS.with_list": keyword19,
-  "TASK_ONLY_KEYWORDS.with_dict": keyword20,
+  "COMMON_TASK_KEYWORDS.timeout": keyword18,
+  "COMMON_TASK_KEYWORDS.throttle": keyword10,
+  "TASK_ONLY_KEYWORDS.args": keyword19,
+  "TASK_ONLY_KEYWORDS.loop": keyword20,
+  "TASK_ONLY_KEYWORDS.with_items": keyword20,
+  "TASK_ONLY_KEYWORDS.with_list": keyword20,
+  "TASK_ONLY_KEYWORDS.with_dict": keyword21,
   "TASK_ONLY_KEYWORDS.with_sequence": keyword0,
-  "TASK_ONLY_KEYWORDS.with_together": keyword21,
-  "TASK_ONLY_KEYWORDS.loop_control": keyword22,
+  "TASK_ONLY_KEYWORDS.with_together": keyword22,
+  "TASK_ONLY_KEYWORDS.loop_control": keyword23,
   "TASK_ONLY_KEYWORDS.register": keyword0,
-  "TASK_ONLY_KEYWORDS.notify": keyword23,
-  "TASK_ONLY_KEYWORDS.changed_when": keyword16,
-  "TASK_ONLY_KEYWORDS.failed_when": keyword16,
-  "TASK_ONLY_KEYWORDS.until": keyword16,
-  "TASK_ONLY_KEYWORDS.retries": keyword17,
-  "TASK_ONLY_KEYWORDS.delay": keyword24,
-  "TASK_ONLY_KEYWORDS.action": keyword25,
-  "TASK_ONLY_KEYWORDS.listen": keyword23,
-  "TASK_ONLY_KEYWORDS.async": keyword9,
-  "TASK_ONLY_KEYWORDS.poll": keyword9,
-  "TASK_ONLY_KEYWORDS.local_action": keyword26,
-  "BLOCK_KEYWORDS.block": keyword15,
-  "BLOCK_KEYWORDS.rescue": keyword15,
-  "BLOCK_KEYWORDS.always": keyword15,
-  "INCLUDE_KEYWORDS.import_tasks": keyword27,
-  "INCLUDE_KEYWORDS.include_tasks": keyword27,
+  "TASK_ONLY_KEYWORDS.notify": keyword24,
+  "TASK_ONLY_KEYWORDS.changed_when": keyword17,
+  "TASK_ONLY_KEYWORDS.failed_when": keyword17,
+  "TASK_ONLY_KEYWORDS.until": keyword17,
+  "TASK_ONLY_KEYWORDS.retries": keyword18,
+  "TASK_ONLY_KEYWORDS.delay": keyword25,
+  "TASK_ONLY_KEYWORDS.action": keyword26,
+  "TASK_ONLY_KEYWORDS.listen": keyword24,
+  "TASK_ONLY_KEYWORDS.async": keyword10,
+  "TASK_ONLY_KEYWORDS.poll": keyword10,
+  "TASK_ONLY_KEYWORDS.local_action": keyword27,
+  "BLOCK_KEYWORDS.block": keyword16,
+  "BLOCK_KEYWORDS.rescue": keyword16,
+  "BLOCK_KEYWORDS.always": keyword16,
+  "INCLUDE_KEYWORDS.import_tasks": keyword28,
+  "INCLUDE_KEYWORDS.include_tasks": keyword28,
+  "INCLUDE_KEYWORDS.import_role": keyword29,
+  "INCLUDE_KEYWORDS.include_role": keyword29,
+  "INCLUDE_KEYWORDS.include_vars": keyword30,
 };
 
 /** module name → validator of moduleArgsSchema(module) */

@@ -28,6 +28,7 @@ import { variableWarnings } from '../var-hints.js';
 import { defaultStorePath } from '../../store/paths.js';
 import { extraVarsDigest, historyRetention, prepareResume, resumePointFor, rolloutRunOptions, ROLLOUT_HELP, ROLLOUT_OPTIONS, startHistory } from '../rollout.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
+import { pathListSetting } from '../config.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
 // `runbook validate` and the other commands start without it.
@@ -171,6 +172,8 @@ export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks:
     matchHosts: (pattern) => selectHosts(inventory, pattern),
     hostPatternHint: (pattern) => hostPatternHint(pattern, inventory),
     extraVarNames: Object.keys(extraVars),
+    rolesPath: pathListSetting(settings.config, 'roles_path', io.cwd),
+    collectionsPath: pathListSetting(settings.config, 'collections_path', io.cwd),
   };
   const loaded = adhoc ? await adhoc.load(loadOptions) : await loadPlaybooks(args.positionals.map((p) => resolve(io.cwd, p)), loadOptions);
   if (loaded.warnings.length > 0) io.stderr.write(revealed(formatDiagnostics(loaded.warnings)));
@@ -313,6 +316,7 @@ export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks:
     ...(resume ? { resume } : {}),
     // ad-hoc: relative paths (copy src=...) are the working directory's, as for `ansible`
     playbookDir: adhoc ? io.cwd : dirname(playbookFile),
+    rolesPath: pathListSetting(settings.config, 'roles_path', io.cwd),
     displayRoot: io.cwd,
     readFile: readControllerFile,
   };

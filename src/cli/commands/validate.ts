@@ -18,6 +18,7 @@ function shownPath(file: string): string {
   const r = relative(process.cwd(), file);
   return r !== '' && !r.startsWith('..') ? r : file;
 }
+import { loadConfig, pathListSetting } from '../config.js';
 import { EXIT, RunbookError, UsageError } from '../../util/errors.js';
 import { visible, visibleLine } from '../../util/visible.js';
 import { VAULT_HELP, VAULT_OPTIONS, maskedIo, withVaultArgs } from './vault.js';
@@ -100,6 +101,9 @@ Editors: add this first line to a playbook for completion and inline errors
       if (text !== '') io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
     };
 
+    // roles_path / collections_path from runbook.cfg, ansible.cfg or the environment
+    const config = loadConfig(io.cwd, io.env);
+    const rolePaths = { rolesPath: pathListSetting(config, 'roles_path', io.cwd), collectionsPath: pathListSetting(config, 'collections_path', io.cwd) };
     let inventory: Inventory | undefined;
     const inventoryFiles = asList(args.values.inventory);
     if (inventoryFiles.length > 0) {
@@ -120,7 +124,7 @@ Editors: add this first line to a playbook for completion and inline errors
     const matchHosts = inv !== undefined ? (pattern: string): string[] => selectHosts(inv, pattern) : undefined;
 
     for (const file of playbooks) {
-      const r = await loadPlaybook(file, matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {});
+      const r = await loadPlaybook(file, { ...(matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {}), ...rolePaths });
       // with an inventory every variable source can be seen: misspelt variables get a suggestion
       if (r.ok && inv !== undefined) r.warnings.push(...variableWarnings(r.playbook, inv, [], shownPath));
       if (r.warnings.length > 0) out(formatDiagnostics(r.warnings, undefined, { color }));
