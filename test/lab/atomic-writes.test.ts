@@ -53,7 +53,10 @@ describe.skipIf(labSkipReason())('file writes: atomic, owner and mode kept', () 
 
   it('a reader never sees a half-written or missing file while copy and lineinfile replace it; owner, group and mode are kept', async () => {
     const h = lab.hosts[0]!.name;
-    const before = await labExec(lab, h, ['stat', '-c', '%i', `${D}/big`]);
+    // a second name for the original inode: it stays allocated (its number cannot be reused by a
+    // later temp file) and keeps the original bytes unless someone writes in place
+    const before = await labExec(lab, h, ['sh', '-c', `ln ${D}/big ${D}.orig && stat -c %i ${D}/big`]);
+    expect(before.code, before.stderr).toBe(0);
     // the reader checksums the file until the play is over (a marker file ends it)
     const reader = labExec(lab, h, ['sh', '-c', `n=0; while [ ! -e ${D}.done ] && [ $n -lt 20000 ]; do md5sum < ${D}/big 2>/dev/null | cut -c1-32 || echo MISSING; n=$((n+1)); done`], { timeoutMs: 180_000 });
     const run = await runCli(['apply', 'site.yml', '-i', 'hosts.yml', '--json'], { cwd: dir });
@@ -67,8 +70,10 @@ describe.skipIf(labSkipReason())('file writes: atomic, owner and mode kept', () 
     // every read saw one whole version; several versions were seen (the reader really overlapped the writes)
     expect([...counts.keys()].filter((k) => !allowed.has(k))).toEqual([]);
     expect(counts.size).toBeGreaterThanOrEqual(2);
-    const after = await labExec(lab, h, ['sh', '-c', `stat -c '%U:%G %a %i' ${D}/big; stat -c '%U:%G %a' ${D}/conf; cat ${D}/conf; ls -A ${D}`]);
-    const [big, conf, ...rest] = after.stdout.trim().split('\n');
+    const after = await labExec(lab, h, ['sh', '-c', `cat ${D}.orig; echo; stat -c '%U:%G %a %i' ${D}/big; stat -c '%U:%G %a' ${D}/conf; cat ${D}/conf; ls -A ${D}`]);
+    const [orig, big, conf, ...rest] = after.stdout.trim().split('\n');
+    // the original inode was never written to
+    expect(orig).toBe('b'.repeat(16));
     const group = lab.users.nopasswd.name;
     expect(big?.split(' ').slice(0, 2).join(' ')).toBe(`root:${group} 640`);
     // replaced by rename, not rewritten in place
