@@ -12,6 +12,13 @@ export interface Runtime {
   test(name: string, value: unknown, args: unknown[], kwargs?: Record<string, unknown>): boolean;
 }
 
+/** A filter's or test's argument by position, else by keyword, else the default (Python's call rules). */
+export function argOf(args: unknown[], i: number, kwargs: Record<string, unknown>, name: string, dflt: unknown): unknown {
+  if (args[i] !== undefined) return args[i];
+  if (Object.hasOwn(kwargs, name)) return kwargs[name];
+  return dflt;
+}
+
 export type FilterFn = (value: unknown, args: unknown[], kwargs: Record<string, unknown>, rt: Runtime) => unknown;
 export type TestFn = (value: unknown, args: unknown[], rt: Runtime, kwargs: Record<string, unknown>) => boolean;
 

@@ -8,18 +8,14 @@ import { passwordHash } from './crypt.js';
 import { strptime } from './datetime.js';
 import { TemplateRuntimeError } from './errors.js';
 import type { FilterFn } from './access.js';
-import { getAttr } from './access.js';
+import { argOf, getAttr } from './access.js';
 import { Undefined, compare, equals, iterate, str, truthy, typeName } from './values.js';
 import { seeded } from './more-filters.js';
 
 /** Ansible's namespace for `to_uuid` (UUID_NAMESPACE_ANSIBLE). */
 const ANSIBLE_NAMESPACE = '361e6d51-faec-444a-9079-341386da8e2e';
 
-function opt(args: unknown[], i: number, kwargs: Record<string, unknown>, name: string, dflt: unknown): unknown {
-  if (args[i] !== undefined) return args[i];
-  if (Object.hasOwn(kwargs, name)) return kwargs[name];
-  return dflt;
-}
+const opt = argOf;
 
 function num(v: unknown, what: string): number {
   if (typeof v === 'number') return v;

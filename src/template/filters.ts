@@ -8,7 +8,7 @@ import { shellQuote } from '../util/shlex.js';
 import { TemplateRuntimeError } from './errors.js';
 import type { FilterFn } from './access.js';
 import type { LazyMapping } from './values.js';
-import { OMIT, contains, getAttr, pySplit } from './access.js';
+import { OMIT, argOf, contains, getAttr, pySplit } from './access.js';
 import { MORE_FILTERS } from './more-filters.js';
 import { ANSIBLE_FILTERS } from './ansible-filters.js';
 import { PATH_FILTERS } from './path-filters.js';
@@ -50,11 +50,7 @@ function needMapping(v: unknown, filter: string): Record<string, unknown> | Lazy
   throw new TemplateRuntimeError(`filter '${filter}' expects a dict, got ${typeName(v)}`);
 }
 
-function opt<T>(args: unknown[], i: number, kwargs: Record<string, unknown>, name: string, dflt: T): unknown {
-  if (args[i] !== undefined) return args[i];
-  if (Object.hasOwn(kwargs, name)) return kwargs[name];
-  return dflt;
-}
+const opt = argOf;
 
 /**
  * Ansible's `bool` filter (ansible-core's to_bool): None and booleans as they are; `yes`, `on`,

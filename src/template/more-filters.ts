@@ -4,13 +4,10 @@
 import { DateTime, strftime } from './datetime.js';
 import { TemplateRuntimeError } from './errors.js';
 import type { FilterFn } from './access.js';
+import { argOf } from './access.js';
 import { isList, isMapping, iterate, mappingGet, mappingHas, mappingKeys, repr, str, truthy, typeName } from './values.js';
 
-function arg(args: unknown[], i: number, kwargs: Record<string, unknown>, name: string, dflt: unknown): unknown {
-  if (args[i] !== undefined) return args[i];
-  if (Object.hasOwn(kwargs, name)) return kwargs[name];
-  return dflt;
-}
+const arg = argOf;
 
 function toInteger(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;

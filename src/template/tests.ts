@@ -1,7 +1,7 @@
 // Jinja2 and Ansible tests (`x is defined`, `result is failed`, `v is version('2.0', '>=')`).
 import { TemplateRuntimeError } from './errors.js';
 import type { TestFn } from './access.js';
-import { contains } from './access.js';
+import { argOf, contains } from './access.js';
 import type { LazyMapping } from './values.js';
 import { Callable, Undefined, compare, equals, isList, isMapping, iterate, mappingGet, mappingHas, str, truthy, typeName } from './values.js';
 import { FILE_TESTS } from './path-filters.js';
@@ -98,16 +98,14 @@ const timedout: TestFn = (v) => {
   return isMapping(t) ? truthy(mappingGet(t, 'period') ?? false) : false;
 };
 
-const kw = (args: unknown[], kwargs: Record<string, unknown>, i: number, name: string, dflt: unknown): unknown =>
-  args[i] !== undefined ? args[i] : Object.hasOwn(kwargs, name) ? kwargs[name] : dflt;
 
 /** Ansible's `regex(value, pattern, ignorecase, multiline, match_type)`; `match`/`search` fix the type. */
 function regexTest(v: unknown, args: unknown[], kwargs: Record<string, unknown>, fixedType?: string): boolean {
   if (v instanceof Undefined) v.fail();
   const value = str(v);
-  const type = fixedType ?? str(kw(args, kwargs, 3, 'match_type', 'search'));
+  const type = fixedType ?? str(argOf(args, 3, kwargs, 'match_type', 'search'));
   if (type !== 'search' && type !== 'match' && type !== 'fullmatch') throw new TemplateRuntimeError('Invalid match_type specified. Expected one of: search, match, fullmatch.');
-  const re = pyRegex(str(kw(args, kwargs, 0, 'pattern', '')), truthy(kw(args, kwargs, 1, 'ignorecase', false)), truthy(kw(args, kwargs, 2, 'multiline', false)), false);
+  const re = pyRegex(str(argOf(args, 0, kwargs, 'pattern', '')), truthy(argOf(args, 1, kwargs, 'ignorecase', false)), truthy(argOf(args, 2, kwargs, 'multiline', false)), false);
   if (type === 'search') return re.test(value);
   // `match` anchors at the start only, `fullmatch` at both ends (`(?![\s\S])` is the end of the text even in multiline mode)
   const source = type === 'fullmatch' ? `(?:${re.source})(?![\\s\\S])` : re.source;
@@ -116,9 +114,9 @@ function regexTest(v: unknown, args: unknown[], kwargs: Record<string, unknown>,
 
 const version: TestFn = (v, args, _rt, kwargs) => {
   if (v instanceof Undefined) v.fail();
-  return versionCompare(str(v), str(kw(args, kwargs, 0, 'version', '')), str(kw(args, kwargs, 1, 'operator', 'eq')), {
-    strict: kw(args, kwargs, 2, 'strict', undefined),
-    versionType: kw(args, kwargs, 3, 'version_type', undefined),
+  return versionCompare(str(v), str(argOf(args, 0, kwargs, 'version', '')), str(argOf(args, 1, kwargs, 'operator', 'eq')), {
+    strict: argOf(args, 2, kwargs, 'strict', undefined),
+    versionType: argOf(args, 3, kwargs, 'version_type', undefined),
   });
 };
 const eq: TestFn = (v, args) => equals(v, args[0]);
@@ -126,7 +124,7 @@ const eq: TestFn = (v, args) => equals(v, args[0]);
 /** `truthy(convert_bool=False)`: with convert_bool, boolean words count as the boolean they name. */
 function truthyTest(v: unknown, args: unknown[], kwargs: Record<string, unknown>): boolean {
   if (v instanceof Undefined) return false;
-  if (truthy(kw(args, kwargs, 0, 'convert_bool', false))) {
+  if (truthy(argOf(args, 0, kwargs, 'convert_bool', false))) {
     const b = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? parseAnsibleBool(v) : undefined;
     if (b !== undefined) return b;
   }
