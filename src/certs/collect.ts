@@ -130,6 +130,8 @@ async function collectHost(t: CertsTarget, o: CollectOptions): Promise<HostRepor
   const scheduledRuns = facts.attempts
     .filter((a) => a.source === 'journal')
     .map((a) => ({ at: a.at, outcome: a.outcome === 'failure' ? ('failure' as const) : ('finished' as const) }))
+    // the journal is in order: reversed first, so runs logged within the same millisecond keep it
+    .reverse()
     .sort((a, b) => b.at.localeCompare(a.at))
     .slice(0, 10);
   const caps = certbotCapabilities(facts.certbot.version);

@@ -144,4 +144,18 @@ describe('certbot logs', () => {
     ]);
     expect(runs).toEqual([{ source: 'journal', at: '2026-12-02T19:02:15.000Z', verb: 'renew', dryRun: false, lineages: {}, outcome: 'failure' }]);
   });
+
+  it('journal: microsecond times (short-iso-precise) keep two runs in one second apart', () => {
+    const runs = parseCertbotJournal([
+      '2026-12-02T19:02:15.100200+00:00 n systemd[1]: Starting certbot.service - Certbot...',
+      '2026-12-02T19:02:15.300400+00:00 n systemd[1]: Finished certbot.service - Certbot.',
+      '2026-12-02T19:02:15.700800+0000 n systemd[1]: Starting certbot.service - Certbot...',
+      '2026-12-02T19:02:15.900900+0000 n systemd[1]: certbot.service: Main process exited, code=exited, status=1/FAILURE',
+      "2026-12-02T19:02:15.901000+0000 n systemd[1]: certbot.service: Failed with result 'exit-code'.",
+    ]);
+    expect(runs.map((r) => [r.at, r.outcome])).toEqual([
+      ['2026-12-02T19:02:15.100Z', 'unknown'],
+      ['2026-12-02T19:02:15.700Z', 'failure'],
+    ]);
+  });
 });

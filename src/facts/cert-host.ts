@@ -99,7 +99,7 @@ const SCRIPT_LINES = [
   // every run appends to letsencrypt.log until it is rotated at 1 MiB: keep the newest runs' lines
   'echo \'@@logs\'; for f in $(ls -1t "$L"/letsencrypt.log* 2>/dev/null | head -n "$N"); do echo "@@log $f"; ' +
     "grep -E -e 'certbot version:' -e 'Arguments:' -e 'Processing ' -e 'not yet due' -e 'due for renewal' -e 'Failed to renew' -e 'Renewal configuration file' -e 'renewals (succeeded|failed|were attempted)' -e 'following .*renewals' -e 'renew failure' -e '\\((success|failure|parsefail)\\)' \"$f\" 2>/dev/null | tail -n 400 | cut -c1-500 | sed 's/^/|/'; done",
-  "echo '@@journal'; if [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then journalctl -u certbot.service -u snap.certbot.renew.service -n 60 --no-pager -o short-iso 2>/dev/null | sed 's/^/|/'; fi",
+  "echo '@@journal'; if [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then journalctl -u certbot.service -u snap.certbot.renew.service -n 60 --no-pager -o short-iso-precise 2>/dev/null | sed 's/^/|/'; fi",
   "echo '@@end'",
 ];
 const SCRIPT = SCRIPT_LINES.join('\n');

@@ -121,7 +121,7 @@ function parseRun(source: string, lines: readonly string[], tz?: string): Renewa
 }
 
 /**
- * `journalctl -u certbot.service -o short-iso` lines: each "Starting"/"Finished"/"Failed" triple is
+ * `journalctl -u certbot.service -o short-iso-precise` lines (microseconds, so two runs in one second keep their order): each "Starting"/"Finished"/"Failed" triple is
  * one run of the timer's service; the journal keeps runs whose log files were rotated away.
  */
 export function parseCertbotJournal(lines: readonly string[]): RenewalAttempt[] {
@@ -130,9 +130,9 @@ export function parseCertbotJournal(lines: readonly string[]): RenewalAttempt[] 
   // systemd logs a failed run twice ("Main process exited", "Failed with result"): count it once
   let open = false;
   for (const line of lines) {
-    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d{4}|Z)?)\s+\S+\s+(.*)$/.exec(line);
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)?)\s+\S+\s+(.*)$/.exec(line);
     if (!m) continue;
-    const t = Date.parse((m[1] ?? '').replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+    const t = Date.parse((m[1] ?? '').replace(/\.(\d{3})\d*/, '.$1').replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
     if (Number.isNaN(t)) continue;
     const at = new Date(t).toISOString();
     const msg = m[2] ?? '';

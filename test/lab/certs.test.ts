@@ -289,7 +289,10 @@ describe.skipIf(labSkipReason())('runbook certs on real hosts (certbot, Pebble, 
 
   it('a systemd host: certbot.timer is the effective schedule, the cron job stands aside, the journal\'s runs and a failed run', async () => {
     // a scheduled run with nothing due: the unit finishes
-    await onHost('ce3', 'systemctl start certbot.service');
+    // systemctl returns when the job ends; journald may write systemd's own lines a moment later
+    const waitJournal = (what: string): string =>
+      `for i in $(seq 100); do journalctl -u certbot.service --since "@$t0" -o cat | grep -q '${what}' && break; sleep 0.1; done`;
+    await onHost('ce3', `t0=$(date +%s); systemctl start certbot.service; ${waitJournal('Finished')}`);
     let report = (await certs(['--limit', 'ce3'])).report;
     let ce3 = host(report, 'ce3');
     expect(ce3.init).toBe('systemd');
@@ -307,7 +310,7 @@ describe.skipIf(labSkipReason())('runbook certs on real hosts (certbot, Pebble, 
     await onHost(
       'ce3',
       "sed -i '1i renew_before_expiry = 3650 days' /etc/letsencrypt/renewal/ce3.lab.test.conf; cp /etc/hosts /tmp/hosts.ce; grep -v acme.lab.test /tmp/hosts.ce > /tmp/hosts.blocked; echo '127.0.0.2 acme.lab.test' >> /tmp/hosts.blocked; cat /tmp/hosts.blocked > /etc/hosts; " +
-        'systemctl start certbot.service; rc=$?; cat /tmp/hosts.ce > /etc/hosts; sed -i /renew_before_expiry/d /etc/letsencrypt/renewal/ce3.lab.test.conf; test $rc -ne 0',
+        `t0=$(date +%s); systemctl start certbot.service; rc=$?; cat /tmp/hosts.ce > /etc/hosts; sed -i /renew_before_expiry/d /etc/letsencrypt/renewal/ce3.lab.test.conf; ${waitJournal('Failed with result')}; test $rc -ne 0`,
     );
     report = (await certs(['--limit', 'ce3'])).report;
     ce3 = host(report, 'ce3');
