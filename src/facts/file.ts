@@ -47,6 +47,13 @@ export interface FileFactOptions {
   maxContentBytes?: number;
   /** stat the link target instead of the link (stat -L) */
   follow?: boolean;
+  /**
+   * Also leave the stat line in the shell variable `$KEEP` (empty when the path is absent or
+   * could not be read) and the checksum line in `$KEEP_sum`: a one-command path's classify
+   * step (modules/util/fast.ts) reads them instead of running `stat` and the checksum again.
+   * Must be a shell name; each fact of a combined probe needs its own.
+   */
+  keep?: string;
 }
 
 // the same one `stat` also gives atime, ctime, inode, device and link count (stat's and file's results)
@@ -54,20 +61,33 @@ const STAT_FORMAT = '%F|%a|%u|%g|%U|%G|%s|%Y|%X|%Z|%i|%d|%h';
 
 export function fileFactCommand(path: string, opts: FileFactOptions = {}): ShellCommand {
   const statFlag = opts.follow ? raw('-L ') : raw('');
+  const keep = opts.keep;
+  if (keep !== undefined && !/^[a-z_][a-z0-9_]*$/.test(keep)) throw new Error(`internal error: ${keep} is not a shell variable name`);
   // No `exit` anywhere: the command may run inside a combined probe (src/facts/combine.ts).
   const extras: ShellCommand[] = [sh`if [ -L ${path} ]; then printf 'link:%s\\n' "$(readlink -- ${path})"; fi`];
   if (opts.checksum) {
-    const tool = opts.checksum === 'sha1' ? 'sha1sum' : 'sha256sum';
+    const tool = raw(opts.checksum === 'sha1' ? 'sha1sum' : 'sha256sum');
     // the tool's own line (`HASH  -`) is parsed here: no subshell, no `cut` (two processes fewer
-    // per stat in a fleet); a file that cannot be read still ends the line
-    extras.push(sh`if [ -f ${path} ]; then printf 'sum:'; ${raw(tool)} < ${path} || echo; fi`);
+    // per stat in a fleet); a file that cannot be read still ends the line. Kept: `$(exec ...)`
+    // is one process in bash and dash alike (without `exec` bash forks once more for the `<`).
+    extras.push(
+      keep === undefined
+        ? sh`if [ -f ${path} ]; then printf 'sum:'; ${tool} < ${path} || echo; fi`
+        : sh`if [ -f ${path} ]; then ${raw(keep)}_sum=$(exec ${tool} < ${path}); printf 'sum:%s\\n' "$${raw(keep)}_sum"; fi`,
+    );
   }
   if (opts.content) {
     const reader = opts.maxContentBytes !== undefined ? sh`head -c ${opts.maxContentBytes + 1} -- ${path}` : sh`cat -- ${path}`;
     extras.push(sh`if [ -f ${path} ]; then echo content: && ${reader}; fi`);
   }
   const joined = new ShellCommand(extras.flatMap((e, i) => (i === 0 ? [e] : [raw('; '), e])));
-  return sh`if [ -e ${path} ] || [ -L ${path} ]; then stat ${statFlag}-c ${'stat:' + STAT_FORMAT} -- ${path} && { ${joined}; }; else echo absent; fi`;
+  const format = 'stat:' + STAT_FORMAT;
+  if (keep === undefined) {
+    return sh`if [ -e ${path} ] || [ -L ${path} ]; then stat ${statFlag}-c ${format} -- ${path} && { ${joined}; }; else echo absent; fi`;
+  }
+  // `NAME=$(stat ...)` is one process too (the subshell execs stat), and the status is stat's
+  const K = raw(keep);
+  return sh`${K}=; ${K}_sum=; if [ -e ${path} ] || [ -L ${path} ]; then ${K}=$(stat ${statFlag}-c ${format} -- ${path}) && printf '%s\\n' "$${K}" && { ${joined}; }; else echo absent; fi`;
 }
 
 export function parseFileState(path: string, stdout: string, stderr: string, exitCode: number | null, opts: FileFactOptions = {}): FileState {

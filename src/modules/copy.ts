@@ -11,7 +11,7 @@ import { defineModule } from './runner.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
 import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
-import { raw, sh, ShellCommand } from '../transport/command.js';
+import { raw, sh } from '../transport/command.js';
 import { wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { fileDiff } from '../util/diff.js';
@@ -59,19 +59,29 @@ function targetCandidates(args: CopyArgs): { direct: string; inDir?: string } {
   return { direct: args.dest };
 }
 
+/** The shell variables the probe leaves the stat and checksum lines in (fileFact's `keep`), for copyFast's classify. */
+const KEEP = { to: 'rb_to', in: 'rb_in' } as const;
+
 export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>): Fact<CopyProbe> {
   const t = targetCandidates(args);
   // follow: a destination that is a symlink is compared by its target (mode, content)
   const opts = { checksum: 'sha256' as const, content: env.diff, maxContentBytes: DIFF_MAX_BYTES, follow: true };
   const parentPath = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
-  const facts = [fileFact(t.direct, opts), fileFact(parentPath, { follow: true }), ...(t.inDir ? [fileFact(t.inDir, opts)] : [])];
+  // the parent matters only for a destination that is not there yet: no stat of it otherwise
+  const parentFact = fileFact(parentPath, { follow: true });
+  const parent: Fact<FileState | undefined> = {
+    name: 'parent',
+    command: sh`if [ -e ${t.direct} ] || [ -L ${t.direct} ]; then echo unasked; else ${parentFact.command}; fi`,
+    parse: (stdout, stderr, code) => (stdout === 'unasked\n' ? undefined : parentFact.parse(stdout, stderr, code)),
+  };
+  const facts = [fileFact(t.direct, { ...opts, keep: KEEP.to }), parent, ...(t.inDir ? [fileFact(t.inDir, { ...opts, keep: KEEP.in })] : [])];
   const all = combineFacts(facts);
   return {
     name: 'copy',
     command: all.command,
     parse(stdout, stderr, code) {
-      const [dest, parent, inDir] = all.parse(stdout, stderr, code);
-      return { dest: dest!, parent, inDir };
+      const [dest, parent, inDir] = all.parse(stdout, stderr, code) as [FileState, FileState | undefined, FileState | undefined];
+      return { dest, parent, inDir };
     },
   };
 }
@@ -151,8 +161,10 @@ export function copyFast(args: CopyPlanArgs): FastPath<CopyProbe | undefined> | 
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
   const D = raw('"$d"');
   const parent = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
-  const pick = t.inDir ? sh`d=${t.direct}; w=to; if [ -d ${D} ]; then d=${t.inDir}; w=in; fi` : sh`d=${t.direct}; w=to`;
-  const classify = sh`${pick}; if [ -d ${D} ]; then k=isdir; elif [ -f ${D} ]; then if [ "$(sha256sum < ${D})" = ${`${sha256(args.text)}  -`} ]; then k=same:; ${attrLetters(new ShellCommand([D]), attrs)}; else k=write; fi; elif [ -e ${D} ] || [ -L ${D} ]; then k=other; elif [ "$w" = in ] || [ -d ${parent} ]; then k=new; else k=noparent; fi; k="$w:$k"`;
+  // the probe's stat and checksum lines of the chosen target: `$rb_s`, `$rb_c`
+  const keep = (w: 'to' | 'in') => raw(`w=${w}; rb_s=$${KEEP[w]}; rb_c=$${KEEP[w]}_sum`);
+  const pick = t.inDir ? sh`d=${t.direct}; ${keep('to')}; if [ -d ${D} ]; then d=${t.inDir}; ${keep('in')}; fi` : sh`d=${t.direct}; ${keep('to')}`;
+  const classify = sh`${pick}; if [ -d ${D} ]; then k=isdir; elif [ -f ${D} ]; then if [ "$rb_c" = ${`${sha256(args.text)}  -`} ]; then k=same:; ${attrLetters('rb_s', attrs)}; else k=write; fi; elif [ -e ${D} ] || [ -L ${D} ]; then k=other; elif [ "$w" = in ] || [ -d ${parent} ]; then k=new; else k=noparent; fi; k="$w:$k"`;
   const dir: FileState = { path: t.direct, exists: true, type: 'directory' };
   const probeFor = (where: 'to' | 'in', target: FileState): CopyProbe =>
     where === 'to' ? { dest: target, parent: { path: parent, exists: true, type: 'directory' } } : { dest: dir, parent: { path: parent, exists: true, type: 'directory' }, inDir: target };

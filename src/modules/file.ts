@@ -119,11 +119,15 @@ function timeSpec(value: string | undefined, format: string | undefined): string
   return parseTimestamp(value, format ?? DEFAULT_TIME_FORMAT);
 }
 
+/** The shell variable the probe leaves the path's stat line in, for fileFast's classify. */
+const FILE_KEEP = 'rb_st';
+
 export function fileProbeFact(args: FileArgs): Fact<FileProbe> {
   // like Ansible (follow: yes), a symlink to a directory is that directory, except for the
   // states that act on the link itself
   const follow = toBool(args.follow, true) && (args.state === 'directory' || args.state === 'file' || args.state === 'touch' || args.state === undefined);
-  const parts: Array<[keyof FileProbe, Fact<unknown>]> = [['state', fileFact(args.path, { follow })]];
+  // keep: the one-command path's classify reads this stat line (no second stat)
+  const parts: Array<[keyof FileProbe, Fact<unknown>]> = [['state', fileFact(args.path, { follow, keep: FILE_KEEP })]];
   const rec = recurseFact(args);
   if (rec) parts.push(['recurseMismatch', rec]);
   if (args.state === 'hard' && args.src !== undefined) parts.push(['src', fileFact(args.src, { follow: true })]);
@@ -336,18 +340,17 @@ export function fileFast(args: FileArgs): FastPath<FileProbe> | undefined {
   if (toBool(args.recurse) || !fastModeOk(args.mode) || !toBool(args.follow, true)) return undefined;
   if ((args.attributes !== undefined && args.attributes !== '') || [args.modification_time, args.access_time].some((t) => t !== undefined && t !== 'preserve')) return undefined;
   const p = args.path;
-  const P = sh`${p}`;
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
   const like = (type: 'file' | 'directory', letters: string): FileProbe => ({ state: { path: p, exists: true, type, ...attrsFor(letters, attrs) } });
   switch (args.state) {
     case 'directory':
       return {
-        classify: sh`if [ -d ${p} ]; then k=dir:; ${attrLetters(P, attrs)}; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=new; fi`,
+        classify: sh`if [ -d ${p} ]; then k=dir:; ${attrLetters(FILE_KEEP, attrs)}; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=new; fi`,
         cases: [{ key: 'new', state: { state: { path: p, exists: false } } }, ...letterSets(attrs).map((l) => ({ key: `dir:${l}`, state: like('directory', l) }))],
       };
     case 'file':
       return {
-        classify: sh`if [ ! -e ${p} ]; then k=missing; elif [ -d ${p} ]; then k=isdir; else k=file:; ${attrLetters(P, attrs)}; fi`,
+        classify: sh`if [ ! -e ${p} ]; then k=missing; elif [ -d ${p} ]; then k=isdir; else k=file:; ${attrLetters(FILE_KEEP, attrs)}; fi`,
         cases: letterSets(attrs).map((l) => ({ key: `file:${l}`, state: like('file', l) })),
       };
     case 'absent':

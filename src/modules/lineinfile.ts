@@ -212,6 +212,9 @@ function isSimpleAppend(args: LineinfileArgs): boolean {
   );
 }
 
+/** The shell variable the probe leaves the file's stat line in, for lineinfileFast's classify. */
+const LINE_KEEP = 'rb_st';
+
 /**
  * The one-command path of the everyday case: `grep -x` tells the host whether the line is
  * there (and which attributes differ), and it runs the plan for that class.
@@ -224,7 +227,7 @@ export function lineinfileFast(args: LineinfileArgs): FastPath<FileState> | unde
   const file = (content: string, letters: string): FileState => ({ path: p, exists: true, type: 'file', content, ...attrsFor(letters, attrs) });
   return {
     // a line ending in CR (a CRLF file) counts as the line, as in the planner
-    classify: sh`if [ -f ${p} ]; then if grep -qxF -e ${line} -e ${`${line}\r`} -- ${p}; then k=has:; ${attrLetters(sh`${p}`, attrs)}; else k=add; fi; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=missing; fi`,
+    classify: sh`if [ -f ${p} ]; then if grep -qxF -e ${line} -e ${`${line}\r`} -- ${p}; then k=has:; ${attrLetters(LINE_KEEP, attrs)}; else k=add; fi; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=missing; fi`,
     cases: [{ key: 'add', state: file('', '') }, ...letterSets(attrs).map((l) => ({ key: `has:${l}`, state: file(`${line}\n`, l) }))],
   };
 }
@@ -266,7 +269,8 @@ export const lineinfileModule = defineModule<LineinfileArgs, FileState>({
     notes: ['insertafter and insertbefore are mutually exclusive.', 'Regular expressions use Python syntax as far as JavaScript shares it; `(?P<name>...)` is translated.'],
   },
   homePaths: ['path'],
-  probe: (args) => fileFact(args.path, { content: true, follow: true }),
+  // keep: the one-command path's classify reads this stat line (no second stat)
+  probe: (args) => fileFact(args.path, { content: true, follow: true, keep: LINE_KEEP }),
   plan: planLineinfile,
   fast: (args) => lineinfileFast(args),
 });

@@ -1,7 +1,7 @@
 // Pieces of the one-command paths (contract.ts FastPath) of the file-like modules: the host
 // classifies a path's attributes against the wanted ones, and a representative FileState stands
 // for each class, so the branch the host runs is the module's own plan for that class.
-import { sh, type ShellCommand } from '../../transport/command.js';
+import { raw, sh, type ShellCommand } from '../../transport/command.js';
 import type { FileState } from '../../facts/file.js';
 import { parseModeArg } from './mode.js';
 
@@ -23,18 +23,24 @@ export function fastModeOk(mode: unknown): boolean {
 
 /**
  * Shell that appends to `$k` a letter per attribute that differs from the wanted one: `m`
- * mode, `o` owner, `g` group (one `stat` for all three). `path` is a shell word (`"$d"`).
+ * mode, `o` owner, `g` group. It reads the stat line the probe kept in `$KEEP` (fileFact's
+ * `keep`, STAT_FORMAT `stat:%F|%a|%u|%g|%U|%G|...`) with parameter expansions only: the
+ * one-command path runs one `stat` per path, the probe's. A path the probe could not read
+ * appends `?`, a class no branch has (the runner then plans from the probe: the error).
  */
-export function attrLetters(path: ShellCommand, a: WantedAttrs): ShellCommand {
+export function attrLetters(keep: string, a: WantedAttrs): ShellCommand {
   const mode = parseModeArg(a.mode);
   const tests: ShellCommand[] = [];
-  if (mode && 'octal' in mode) tests.push(sh`[ "$1" = ${parseInt(mode.octal, 8).toString(8)} ] || k="\${k}m"`);
-  if (a.owner !== undefined) tests.push(sh`[ "$2" = ${a.owner} ] || [ "$3" = ${a.owner} ] || k="\${k}o"`);
-  if (a.group !== undefined) tests.push(sh`[ "$4" = ${a.group} ] || [ "$5" = ${a.group} ] || k="\${k}g"`);
+  if (mode && 'octal' in mode) tests.push(sh`[ "$rb_m" = ${parseInt(mode.octal, 8).toString(8)} ] || k="\${k}m"`);
+  if (a.owner !== undefined) tests.push(sh`[ "$rb_U" = ${a.owner} ] || [ "$rb_u" = ${a.owner} ] || k="\${k}o"`);
+  if (a.group !== undefined) tests.push(sh`[ "$rb_G" = ${a.group} ] || [ "$rb_g" = ${a.group} ] || k="\${k}g"`);
   if (tests.length === 0) return sh`:`;
   let body = tests[0]!;
   for (const t of tests.slice(1)) body = sh`${body}; ${t}`;
-  return sh`set -- $(stat -L -c '%a %U %u %G %g' -- ${path}); ${body}`;
+  const K = raw(keep);
+  // the fields after the type, one by one: %a mode, %u uid, %g gid, %U user, %G group
+  const fields = raw('rb_r=${' + keep + '#*|}; rb_m=${rb_r%%|*}; rb_r=${rb_r#*|}; rb_u=${rb_r%%|*}; rb_r=${rb_r#*|}; rb_g=${rb_r%%|*}; rb_r=${rb_r#*|}; rb_U=${rb_r%%|*}; rb_r=${rb_r#*|}; rb_G=${rb_r%%|*}');
+  return sh`case "$${K}" in stat:*) ${fields}; ${body} ;; *) k="\${k}?" ;; esac`;
 }
 
 /** Every combination of the letters attrLetters can append ('' first). */
