@@ -15,11 +15,12 @@ if (!existsSync(validatorsFile)) {
   await writeFile(validatorsFile, `import type { ValidateFunction } from 'ajv';\nexport const KEYWORD_VALIDATORS: Record<string, ValidateFunction> = {};\nexport const MODULE_VALIDATORS: Record<string, ValidateFunction> = {};\n`);
 }
 const { publishedSchemaFiles } = await import('../src/playbook/schema.js');
+const { allModules } = await import('../src/modules/registry.js');
 const { inventorySchema } = await import('../src/inventory/schema.js');
 const { eventsSchema } = await import('../src/report/schema.js');
 const { VALIDATORS_FILE, validatorsSource } = await import('./validators.js');
 
-const files = publishedSchemaFiles();
+const files = publishedSchemaFiles(allModules());
 // same format as src/inventory/schema.test.ts expects
 files.set('schemas/inventory.schema.json', `${JSON.stringify(inventorySchema, null, 2)}\n`);
 files.set('schemas/events.schema.json', `${JSON.stringify(eventsSchema, null, 2)}\n`);

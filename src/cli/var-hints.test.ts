@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../inventory/load.js';
 import { loadPlaybook } from '../playbook/load.js';
+import { registeredModules } from '../modules/registry.js';
 import { templateVariables, variableWarnings } from './var-hints.js';
 
 const PLAYBOOK = `- name: vars
@@ -41,7 +42,7 @@ describe('did you mean, for variables', () => {
     await writeFile(join(dir, 'extra.yml'), 'extra_value: 1\n');
     await writeFile(join(dir, 'hosts.yml'), 'all:\n  vars:\n    db_host: x\n  children:\n    web:\n      hosts:\n        w1: {}\n');
     const inv = await loadInventory(join(dir, 'hosts.yml'));
-    const r = await loadPlaybook(join(dir, 'site.yml'));
+    const r = await loadPlaybook(join(dir, 'site.yml'), { modules: registeredModules });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     const w = variableWarnings(r.playbook, inv, [], (f) => f.slice(dir.length + 1));
     expect(w.map((d) => `${d.location.file}:${d.location.line}:${d.location.col} ${d.message.replace(/ is not defined .*; /, ' ')}`)).toEqual([
@@ -63,7 +64,7 @@ describe('did you mean, for variables', () => {
     // a name read as optional anywhere (`is defined`, `| default`) may come from elsewhere: not flagged
     const optional = PLAYBOOK.replace('packages is defined', 'pakages is defined');
     await writeFile(join(dir, 'site2.yml'), optional);
-    const r2 = await loadPlaybook(join(dir, 'site2.yml'));
+    const r2 = await loadPlaybook(join(dir, 'site2.yml'), { modules: registeredModules });
     if (!r2.ok) throw new Error(JSON.stringify(r2.errors));
     expect(variableWarnings(r2.playbook, inv, []).map((d) => d.message.split('`')[1])).toEqual(['inventroy_hostname', 'web_prot', 'itme', 'extra_valeu', 'reslt', 'computd', 'db_hots']);
     // -e names are known too

@@ -1,7 +1,7 @@
 // Roles, includes and the search path, run through the engine against in-memory hosts.
 import { describe, expect, it } from 'vitest';
-import { loadPlaybook, moduleLookup } from '../playbook/load.js';
-import type { ModuleLookup } from '../playbook/load.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { moduleLookup } from '../playbook/module-spec.js';
 import { readControllerFile } from '../modules/util/local-file.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { createMemoryReporter } from '../report/combine.js';
@@ -22,7 +22,7 @@ const readSrcModule: ModuleDefinition<{ src: string }> = {
   },
 };
 const local = moduleLookup([readSrcModule]);
-const modules: ModuleLookup = { get: (n) => local.get(n) ?? testModules.get(n), names: () => [...local.names(), ...testModules.names()] };
+const modules: typeof testModules = { get: (n) => local.get(n) ?? testModules.get(n), names: () => [...local.names(), ...testModules.names()] };
 
 interface Setup {
   groups?: Record<string, string[]>;

@@ -9,6 +9,7 @@ import { planUfw } from './ufw.js';
 import { parseUfwStatus } from '../facts/ufw.js';
 import { normalizeArgs } from './util/schema.js';
 import { loadPlaybook } from '../playbook/load.js';
+import { registeredModules } from '../modules/registry.js';
 import { validateCommand } from '../cli/commands/validate.js';
 import type { ShellCommand } from '../transport/command.js';
 import type { ExecResult } from '../transport/types.js';
@@ -94,7 +95,7 @@ describe("Ansible's community.general.apache2_module arguments", () => {
         '',
       ].join('\n'),
     );
-    const r = await loadPlaybook(file);
+    const r = await loadPlaybook(file, { modules: registeredModules });
     expect(r.ok ? [] : r.errors.map((e) => `${e.location.line}:${e.location.col} ${e.message}`)).toEqual([]);
     // and `runbook validate` says so
     let out = '';
@@ -106,7 +107,7 @@ describe("Ansible's community.general.apache2_module arguments", () => {
     expect(out).toMatch(/site\.yml: valid \(1 play, 3 tasks\)/);
     // still checked: a misspelt argument
     writeFileSync(file, '- hosts: all\n  tasks:\n    - community.general.apache2_module: nme=ssl\n');
-    const bad = await loadPlaybook(file);
+    const bad = await loadPlaybook(file, { modules: registeredModules });
     expect(bad.ok ? [] : bad.errors.map((e) => `${e.location.line} ${e.code}`)).toEqual(['3 unknown-argument']);
   });
 

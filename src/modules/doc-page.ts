@@ -3,7 +3,7 @@
 import type { SchemaObject } from 'ajv';
 import type { ModuleDefinition } from './types.js';
 import { canonicalProperties, requiredNames } from './util/schema.js';
-import { moduleNamesOf } from './registry.js';
+import { moduleNamesOf } from '../playbook/module-spec.js';
 
 type AnyModule = ModuleDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

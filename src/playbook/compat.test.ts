@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlaybook, type LoadResult } from './load.js';
 import { didYouMean } from '../util/edit-distance.js';
-import { allModules, allModuleNames, getModule, moduleNamesOf } from '../modules/registry.js';
+import { allModules, allModuleNames, getModule, registeredModules } from '../modules/registry.js';
+import { moduleNamesOf } from './module-spec.js';
 import type { BlockNode, TaskNode } from './types.js';
 
 function write(text: string, files: Record<string, string> = {}): string {
@@ -17,7 +18,7 @@ function write(text: string, files: Record<string, string> = {}): string {
 }
 
 async function load(text: string, files: Record<string, string> = {}): Promise<LoadResult> {
-  return loadPlaybook(write(text, files));
+  return loadPlaybook(write(text, files), { modules: registeredModules });
 }
 
 const errs = (r: LoadResult): string[] => (r.ok ? [] : r.errors.map((e) => `${e.location.line}:${e.location.col} ${e.code} ${e.message}`));

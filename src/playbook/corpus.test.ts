@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPlaybook } from './load.js';
 import { formatDiagnostics } from './format.js';
 import { BLOCK_KEYWORDS, COMMON_TASK_KEYWORDS, INCLUDE_KEYWORDS, PLAY_KEYWORDS, TASK_ONLY_KEYWORDS, validateKeyword } from './schema.js';
-import { testModules } from './testing.js';
+import { testModules } from '../modules/testing/playbook-modules.js';
 import type { Diagnostic } from '../util/diagnostic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -105,7 +105,7 @@ describe('limits on files', () => {
   });
 
   it('a missing playbook is a diagnostic, not an exception', async () => {
-    const r = await loadPlaybook(join(tmpdir(), 'no-such-playbook-here.yml'));
+    const r = await loadPlaybook(join(tmpdir(), 'no-such-playbook-here.yml'), { modules: testModules });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]?.code).toBe('file-not-found');
   });

@@ -8,7 +8,7 @@ import { decodeUtf8, firstInvalidUtf8, readYamlFile } from './yaml.js';
 import { codeFrame, formatDiagnostics } from './format.js';
 import { visible } from '../util/visible.js';
 import { loadPlaybook, type LoadResult } from './load.js';
-import { testModules } from './testing.js';
+import { testModules } from '../modules/testing/playbook-modules.js';
 import type { Diagnostic } from '../util/diagnostic.js';
 
 function writeBytes(bytes: Uint8Array | string): string {

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadPlaybook } from './load.js';
-import { testModules } from './testing.js';
+import { testModules } from '../modules/testing/playbook-modules.js';
 import type { TaskNode } from './types.js';
 
 function write(text: string, files: Record<string, string> = {}): string {

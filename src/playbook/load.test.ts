@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPlaybook, splitKeyValue, toBool, type LoadOptions } from './load.js';
-import { testModules } from './testing.js';
+import { testModules } from '../modules/testing/playbook-modules.js';
 import type { BlockNode, Playbook } from './types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const valid = join(root, 'test/fixtures/playbooks/valid');
 
-async function load(file: string, options: LoadOptions = {}): Promise<Playbook> {
+async function load(file: string, options: Partial<LoadOptions> = {}): Promise<Playbook> {
   const r = await loadPlaybook(file, { modules: testModules, ...options });
   if (!r.ok) throw new Error(r.errors.map((e) => `${e.location.line}:${e.location.col} ${e.message}`).join('\n'));
   return r.playbook;

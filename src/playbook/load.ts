@@ -25,16 +25,13 @@ import { describeSchemaErrors } from './messages.js';
 import { parseAnsibleBool, parseYaml11Bool } from '../util/booleans.js';
 import { IDENTIFIER, hasTemplate, runPlaybookRules } from './rules.js';
 import { didYouMean } from '../util/edit-distance.js';
-import { allModuleNames, getModule, indexModules } from '../modules/registry.js';
 import { compile as compileTemplate } from '../template/compile.js';
 import { knownFilters, knownTests } from '../template/known.js';
 import { unknownTemplateNames } from './template-names.js';
 import { expandSequence } from '../template/lookups/sequence.js';
 import { knownLookups } from '../template/lookups/registry.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import type { ModuleLookup, ModuleSpec } from './module-spec.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyModule = ModuleDefinition<any>;
 type Seg = string | number;
 type Obj = Record<string, unknown>;
 
@@ -46,8 +43,8 @@ export interface LoadOptions {
   /** names given with -e (they win over register/loop vars: warned about) */
   extraVarNames?: string[];
   limits?: Partial<YamlLimits>;
-  /** where module names are looked up (default: src/modules/registry.ts) */
-  modules?: ModuleLookup;
+  /** where module names are looked up (the CLI passes src/modules/registry.ts's) */
+  modules: ModuleLookup;
   /** roles_path (config file); default RUNBOOK_ROLES_PATH / ANSIBLE_ROLES_PATH, else Ansible's default */
   rolesPath?: string[];
   /** collections path for `ns.coll.role` names; default from the environment, else Ansible's default */
@@ -111,20 +108,6 @@ export function stampRole(steps: readonly Step[], ref: RoleRef): void {
       stampRole(s.always, ref);
     } else if (s.include?.steps && s.include.role === undefined) stampRole(s.include.steps, ref);
   }
-}
-
-export interface ModuleLookup {
-  get(name: string): AnyModule | undefined;
-  /** every name a module answers to, for "did you mean" */
-  names(): string[];
-}
-
-const REGISTRY: ModuleLookup = { get: getModule, names: allModuleNames };
-
-/** A lookup over a fixed list of modules (tests, tools); names include `ansible.builtin.NAME` etc. (moduleNamesOf). */
-export function moduleLookup(modules: readonly AnyModule[]): ModuleLookup {
-  const byName = indexModules(modules);
-  return { get: (n) => byName.get(n), names: () => [...byName.keys()] };
 }
 
 export type LoadResult =
@@ -235,7 +218,7 @@ export function splitKeyValue(text: string): Array<{ key?: string; value: string
 }
 
 /** key=value strings are all strings; give booleans and numbers the type the module's schema wants. */
-function coerceForSchema(m: AnyModule, key: string, value: string): unknown {
+function coerceForSchema(m: ModuleSpec, key: string, value: string): unknown {
   const prop = (m.schema.properties as Record<string, Record<string, unknown>> | undefined)?.[key];
   const types = prop === undefined ? [] : Array.isArray(prop.type) ? (prop.type as unknown[]) : [prop.type];
   if (types.includes('boolean') && !types.includes('string')) {
@@ -322,7 +305,7 @@ class Loader {
   readonly collectionsPath: string[];
 
   constructor(readonly options: LoadOptions) {
-    this.modules = options.modules ?? REGISTRY;
+    this.modules = options.modules;
     this.rolesPath = options.rolesPath ?? rolesPathFromEnv();
     this.collectionsPath = options.collectionsPath ?? collectionsPathFromEnv();
   }
@@ -1525,7 +1508,7 @@ class Loader {
   }
 
   /** Module arguments from a mapping, a key=value string or a free-form string, merged with `args:`; validated. */
-  moduleArgs(y: ParsedYaml, raw: Obj, path: Seg[], moduleKey: string, mod: AnyModule, valid: Set<string>): Record<string, Templated> | undefined {
+  moduleArgs(y: ParsedYaml, raw: Obj, path: Seg[], moduleKey: string, mod: ModuleSpec, valid: Set<string>): Record<string, Templated> | undefined {
     const value = raw[moduleKey];
     const at = [...path, moduleKey];
     let inline: Obj = {};
@@ -1618,7 +1601,7 @@ class Loader {
 }
 
 /** Load, validate and normalise a playbook; every problem is returned, nothing is thrown for bad input. */
-export async function loadPlaybook(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadPlaybook(file: string, options: LoadOptions): Promise<LoadResult> {
   const loader = new Loader(options);
   const abs = resolve(file);
   const plays = await loader.loadPlaybookFile(abs, [abs]);

@@ -4,13 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { buildPlaybookSchema, publishedSchemaFiles } from './schema.js';
+import { allModules } from '../modules/registry.js';
 import { parseYaml } from './yaml.js';
-import { TEST_MODULES } from './testing.js';
+import { TEST_MODULES } from '../modules/testing/playbook-modules.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('published schemas', () => {
-  const files = publishedSchemaFiles();
+  const files = publishedSchemaFiles(allModules());
 
   it.each([...files.keys()])('%s is in sync with the code (run `npm run schemas` if this fails)', (rel) => {
     const abs = join(root, rel);
@@ -36,7 +37,7 @@ describe('published schemas', () => {
 
   it('accepts the shipped playbooks (what editors see matches what runbook validates)', () => {
     const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-    const validate = ajv.compile(buildPlaybookSchema());
+    const validate = ajv.compile(buildPlaybookSchema(allModules()));
     const shipped = readdirSync(join(root, 'playbooks')).filter((f) => f.endsWith('.yml'));
     for (const f of shipped) {
       const parsed = parseYaml(readFileSync(join(root, 'playbooks', f), 'utf8'), f);

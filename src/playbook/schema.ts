@@ -3,13 +3,10 @@
 // drift apart. Module argument schemas come from each module's own `schema` at runtime.
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from 'ajv';
-import type { ModuleDefinition } from '../modules/types.js';
-import { allModules, getModule, moduleNamesOf } from '../modules/registry.js';
+import { moduleNamesOf, type ModuleSpec } from './module-spec.js';
 import { KEYWORD_VALIDATORS, MODULE_VALIDATORS } from './validators.generated.js';
 import { booleanSpellings } from '../util/booleans.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyModule = ModuleDefinition<any>;
 
 export const SCHEMA_BASE_URL = 'https://runbook.dev/schemas';
 
@@ -427,12 +424,12 @@ function allowTemplates(schema: SchemaObject): SchemaObject {
   return { ...schema, properties: wrapped };
 }
 
-function moduleDescription(m: AnyModule): string {
+function moduleDescription(m: ModuleSpec): string {
   return m.doc.short + (m.freeForm !== undefined ? ` (free form: \`${m.name}: ...\` sets \`${m.freeForm}\`)` : '');
 }
 
 /** The published schema of one module's arguments. */
-export function buildModuleSchema(m: AnyModule): SchemaObject {
+export function buildModuleSchema(m: ModuleSpec): SchemaObject {
   const body = relocateRefs(allowTemplates(m.schema), '') as SchemaObject;
   // relocateRefs with an empty prefix turns `#/x` into `#//x`; undo for the standalone file
   const fixed = JSON.parse(JSON.stringify(body).replace(/"#\/\//g, '"#/')) as SchemaObject;
@@ -457,7 +454,7 @@ function keywordProperties(...tables: Array<Record<string, KeywordSpec>>): Recor
  * The playbook schema published for editors: plays, tasks with every keyword, and each module
  * name (with its `ansible.builtin.` alias) whose value is that module's arguments.
  */
-export function buildPlaybookSchema(modules: AnyModule[] = allModules()): SchemaObject {
+export function buildPlaybookSchema(modules: readonly ModuleSpec[]): SchemaObject {
   const definitions: Record<string, SchemaObject> = { ...DEFINITIONS };
   const moduleProps: Record<string, SchemaObject> = {};
   for (const m of [...modules].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -560,7 +557,7 @@ export function keywordSchema(spec: KeywordSpec): SchemaObject {
 }
 
 /** What a module's arguments are validated against: its schema, without $schema/$id. */
-export function moduleArgsSchema(m: AnyModule): SchemaObject {
+export function moduleArgsSchema(m: ModuleSpec): SchemaObject {
   const { $schema: _s, $id: _i, ...schema } = m.schema as Record<string, unknown>;
   return schema;
 }
@@ -601,12 +598,22 @@ export function validateKeyword(spec: KeywordSpec, value: unknown): ErrorObject[
 
 const moduleValidators = new WeakMap<object, ValidateFunction>();
 
+/**
+ * The module registry's modules validate with the code `npm run schemas` generated from them
+ * (no ajv compile at start-up); any other module (a test's own) compiles its schema on first use.
+ */
+export function usePrecompiledValidators(modules: readonly ModuleSpec[]): void {
+  for (const m of modules) {
+    const v = MODULE_VALIDATORS[m.name];
+    if (v !== undefined) moduleValidators.set(m, v);
+  }
+}
+
 /** Validate module arguments against the module's own schema; errors are ajv's (see describeArgErrors). */
-export function validateModuleArgs(m: AnyModule, args: Record<string, unknown>): ErrorObject[] {
+export function validateModuleArgs(m: ModuleSpec, args: Record<string, unknown>): ErrorObject[] {
   let v = moduleValidators.get(m);
   if (v === undefined) {
-    // precompiled for the registered module of that name only: a test's own module compiles
-    v = (getModule(m.name) === m ? MODULE_VALIDATORS[m.name] : undefined) ?? compile(moduleArgsSchema(m));
+    v = compile(moduleArgsSchema(m));
     moduleValidators.set(m, v);
   }
   return v(args) ? [] : [...(v.errors ?? [])];
@@ -616,7 +623,7 @@ export function validateModuleArgs(m: AnyModule, args: Record<string, unknown>):
  * Every published schema file (path relative to the package root → content). One source for
  * `npm run schemas` (scripts/write-schemas.ts) and the test that keeps schemas/ in sync.
  */
-export function publishedSchemaFiles(modules: AnyModule[] = allModules()): Map<string, string> {
+export function publishedSchemaFiles(modules: readonly ModuleSpec[]): Map<string, string> {
   const files = new Map<string, string>();
   const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
   files.set('schemas/playbook.schema.json', json(buildPlaybookSchema(modules)));

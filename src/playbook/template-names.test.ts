@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlaybook, type LoadResult } from './load.js';
-import { testModules } from './testing.js';
+import { testModules } from '../modules/testing/playbook-modules.js';
 import { unknownTemplateNames } from './template-names.js';
 
 function write(text: string): string {

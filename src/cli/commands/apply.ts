@@ -24,6 +24,7 @@ import { formatAdhocHosts, formatListing } from '../list.js';
 import { checkStepPossible, confirmRun, createStepper } from '../ask.js';
 import { createJunitReporter } from '../../report/junit.js';
 import type { LoadOptions } from '../../playbook/load.js';
+import { registeredModules } from '../../modules/registry.js';
 import { variableWarnings } from '../var-hints.js';
 import { defaultStorePath } from '../../store/paths.js';
 import { extraVarsDigest, historyRetention, prepareResume, resumePointFor, rolloutRunOptions, ROLLOUT_HELP, ROLLOUT_OPTIONS, startHistory } from '../rollout.js';
@@ -169,6 +170,7 @@ export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks:
   const revealed = (text: string): string => maskAll(text, currentKeyring()?.secrets.values ?? []);
   for (const w of ansibleVarWarnings(inventory)) io.stderr.write(revealed(`WARNING: ${w}\n`));
   const loadOptions: LoadOptions = {
+    modules: registeredModules,
     matchHosts: (pattern) => selectHosts(inventory, pattern),
     hostPatternHint: (pattern) => hostPatternHint(pattern, inventory),
     extraVarNames: Object.keys(extraVars),

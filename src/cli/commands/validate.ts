@@ -5,6 +5,7 @@ import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import type { Diagnostic } from '../../util/diagnostic.js';
 import { formatDiagnostics, summarizeDiagnostics } from '../../playbook/format.js';
 import { loadPlaybook } from '../../playbook/load.js';
+import { registeredModules } from '../../modules/registry.js';
 import type { Step } from '../../playbook/types.js';
 import type { Inventory } from '../../inventory/types.js';
 import { loadInventory } from '../../inventory/load.js';
@@ -124,7 +125,7 @@ Editors: add this first line to a playbook for completion and inline errors
     const matchHosts = inv !== undefined ? (pattern: string): string[] => selectHosts(inv, pattern) : undefined;
 
     for (const file of playbooks) {
-      const r = await loadPlaybook(file, { ...(matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {}), ...rolePaths });
+      const r = await loadPlaybook(file, { modules: registeredModules, ...(matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {}), ...rolePaths });
       // with an inventory every variable source can be seen: misspelt variables get a suggestion
       if (r.ok && inv !== undefined) r.warnings.push(...variableWarnings(r.playbook, inv, [], shownPath));
       if (r.warnings.length > 0) out(formatDiagnostics(r.warnings, undefined, { color }));

@@ -1,8 +1,7 @@
 // Small in-memory modules for engine tests. They use the real ModuleContext the engine
 // builds (exec through the transport, facts, check mode), so what the tests check is the
 // engine's handling of their results, not the modules themselves.
-import type { ModuleLookup } from '../../playbook/load.js';
-import { moduleLookup } from '../../playbook/load.js';
+import { moduleLookup, type ModuleLookup } from '../../playbook/module-spec.js';
 import { getModule, allModuleNames } from '../../modules/registry.js';
 import { metaModule } from '../../modules/meta.js';
 import type { ModuleDefinition } from '../../modules/types.js';
@@ -114,7 +113,7 @@ const TEST_MODULES: AnyModule[] = [shModule, probeModule, setFactModule, failMod
 const local = moduleLookup(TEST_MODULES);
 
 /** Test modules first, then every registered module (debug, ...). */
-export const testModules: ModuleLookup = {
+export const testModules: ModuleLookup<AnyModule> = {
   get: (name) => local.get(name) ?? getModule(name),
   names: () => [...local.names(), ...allModuleNames()],
 };
