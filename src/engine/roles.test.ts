@@ -298,6 +298,18 @@ describe('include_tasks (dynamic, per host)', () => {
     expect(said(events)).toEqual([]);
   });
 
+  it('a literal include_tasks of a missing file is a load warning, not an error: it fails only where it runs (Ansible resolves it then)', async () => {
+    const yaml = "- hosts: web\n  gather_facts: false\n  tasks:\n    - include_tasks: clock-rhel-6.yml\n      when: family == 'RedHat'\n    - debug: { msg: after }\n";
+    const { r } = await load(yaml);
+    expect(r.ok).toBe(true);
+    expect(r.warnings.map((w) => `${w.location.line}:${w.location.col} ${w.code}`)).toEqual(['4:22 include-not-found']);
+    expect(r.warnings[0]?.message).toMatch(/clock-rhel-6\.yml' not found; looked in: .*; the task fails on any host where it runs$/);
+    const { events, dir } = await run(yaml, { groups: { web: ['a', 'b'] }, hostVars: { a: { family: 'Debian' }, b: { family: 'RedHat' } } });
+    expect(said(events, 'a')).toEqual(['after']);
+    expect(results(events, 'b')[0]?.msg).toContain(`include_tasks on b: file 'clock-rhel-6.yml' not found; looked in: ${dir}/clock-rhel-6.yml, ${dir}/tasks/clock-rhel-6.yml`);
+    expect(said(events, 'b')).toEqual([]);
+  });
+
   it('an included file with errors fails the include with file:line:col inside it; nothing of it runs', async () => {
     const { events, dir } = await run('- hosts: web\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ f }}"\n', { hostVars: { a: { f: 'bad.yml' } }, files: { 'bad.yml': '- debug: { msg: one }\n- debug: { msg: x }\n  when: [\n' } });
     const r = results(events)[0];

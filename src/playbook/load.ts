@@ -1231,8 +1231,14 @@ class Loader {
           this.error(y, at, 'missing-argument', `${key} needs a file name`, `e.g. \`${key}: setup.yml\``, true);
           return undefined;
         }
-        if (!hasTemplate(target)) {
-          const r = await this.readTaskFile(y, typeof spec === 'string' ? at : [...at, 'file'], key, target, includeStack);
+        const fileAt = typeof spec === 'string' ? at : [...at, 'file'];
+        const candidates = taskFileCandidates(dirname(y.file), this.searchPath(), target);
+        if (!hasTemplate(target) && candidates.length > 1 && !candidates.some(isFileSync)) {
+          // include_tasks is resolved when it runs (Ansible): a file that is missing here may be
+          // behind a `when` that never holds on these hosts (`clock-rhel-6.yml` on Debian)
+          this.warn(y, fileAt, 'include-not-found', `${key}: file '${target}' not found; looked in: ${candidates.join(', ')}; the task fails on any host where it runs`, 'check the file name, or use import_tasks to make a missing file an error when the playbook is loaded', true);
+        } else if (!hasTemplate(target)) {
+          const r = await this.readTaskFile(y, fileAt, key, target, includeStack);
           if (r === undefined) ok = false;
           else {
             include.file = r.abs;
