@@ -2,7 +2,7 @@
 // specific first; `files/` or `templates/` first in each directory, as Ansible's
 // find_file_in_search_path): file, template, first_found, fileglob.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globToRegExp } from '../../util/glob.js';
 import { findInSearchPath, searchCandidates, type SearchKind } from '../../util/search-path.js';
 import { truthy } from '../values.js';
@@ -62,7 +62,8 @@ function splitList(v: unknown, seps: RegExp): string[] {
 /**
  * first_found: the first file that exists of the terms (names, or mappings with files/paths/
  * skip), as an absolute path. Relative names are looked for along the search path (`files/`
- * first); with `paths`, in each of those directories. None found: an error, or nothing with `skip`.
+ * first); with `paths`, in each of those directories (a relative one joined to the name, then
+ * looked for along the search path). None found: an error, or nothing with `skip`.
  */
 export const firstFoundLookup: LookupPlugin = (terms, options, ctx) => {
   let skip = options.skip === undefined ? false : truthy(options.skip);
@@ -83,10 +84,17 @@ export const firstFoundLookup: LookupPlugin = (terms, options, ctx) => {
     for (const f of c.files) {
       if (c.paths.length > 0 && !isAbsolute(f)) {
         for (const p of c.paths) {
-          const dir = isAbsolute(p) ? p : resolve(ctx.baseDir(), p);
-          const full = join(dir, f);
-          tried.push(full);
-          if (existsSync(full)) return [full];
+          const full = join(p, f);
+          if (isAbsolute(full)) {
+            tried.push(full);
+            if (existsSync(full)) return [full];
+            continue;
+          }
+          // a relative `paths` entry is joined to the name and looked for along the search path,
+          // as Ansible's first_found: inside a role, `paths: [vars]` finds ROLE/vars/NAME
+          const r = findInSearchPath(ctx.searchPath(), 'files', full, existsSync);
+          tried.push(...r.tried);
+          if (r.found !== undefined) return [r.found];
         }
       } else {
         const r = findInSearchPath(ctx.searchPath(), 'files', f, existsSync);

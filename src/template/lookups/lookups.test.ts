@@ -59,6 +59,10 @@ describe('file lookups along the search path', () => {
     expect(render("{{ lookup('first_found', {'files': ['Ubuntu.yml', 'Debian.yml'], 'paths': ['vars']}) }}", s)).toBe(join(dir, 'vars/Debian.yml'));
     expect(render("{{ query('first_found', {'files': ['x.yml'], 'skip': True}) }}", s)).toEqual([]);
     expect(() => render("{{ lookup('first_found', 'x.yml', 'y.yml') }}", s)).toThrow(/no file was found; looked in: .*x\.yml.*y\.yml/);
+    // inside a role (search path [role, playbook]) a relative `paths` entry is looked for along it: ROLE/vars/NAME
+    const pb = project({ 'roles/web/vars/Debian.yml': 'x: 1\n' });
+    const inRole = scopeIn(pb, { ansible_search_path: [join(pb, 'roles/web'), pb] });
+    expect(render("{{ lookup('first_found', {'files': ['Debian-12.yml', 'Debian.yml'], 'paths': ['vars']}) }}", inRole)).toBe(join(pb, 'roles/web/vars/Debian.yml'));
   });
 
   it('fileglob: matching files in files/ of the search path', () => {
