@@ -2,9 +2,11 @@
 // certbot 2.1, an Apache lineage, a corrupt conf, a conf whose PEM is gone, an orphan live dir,
 // a second schedule in root's crontab and certbot's own log of three runs), the same files on
 // a systemd host, and a host without certbot, each parsed to what the report builds on.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { certHostCommand, certHostComplete, parseCertHost } from './cert-host.js';
 import { parseCertbotJournal, parseCertbotLog, tzOffsetMinutes } from './cert-log.js';
 import { parseRenewalConf } from './cert-renewal-conf.js';
@@ -157,5 +159,121 @@ describe('certbot logs', () => {
       ['2026-12-02T19:02:15.100Z', 'unknown'],
       ['2026-12-02T19:02:15.700Z', 'failure'],
     ]);
+  });
+});
+
+// The script itself, run by this machine's shells on a certbot directory made here: every
+// fact comes out of the one pass over the files (no readlink, no sed, no ls) as the parser
+// expects, whatever the directory's name and the files' contents.
+describe('cert-host script on real files', () => {
+  const shells = ['/bin/sh', '/bin/dash', '/bin/bash', '/bin/busybox'].filter((s) => existsSync(s));
+  const pemOf = (text: string): string => /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text.replace(/^\|/gm, ''))?.[0] ?? '';
+  const pem = pemOf(fixture('debian12-container.txt'));
+  const root = mkdtempSync(join(tmpdir(), 'ce-host-'));
+  const D = join(root, "le dir/'x");
+  const L = join(root, 'logs');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  mkdirSync(join(D, 'renewal'), { recursive: true });
+  mkdirSync(join(D, 'archive', 'a.example'), { recursive: true });
+  mkdirSync(join(D, 'live', 'a.example'), { recursive: true });
+  mkdirSync(join(D, 'live', 'orphan.example'), { recursive: true });
+  mkdirSync(L);
+  for (const v of [1, 2]) {
+    writeFileSync(join(D, 'archive', 'a.example', `cert${v}.pem`), `${pem}\n`);
+    utimesSync(join(D, 'archive', 'a.example', `cert${v}.pem`), 1_700_000_000 + v, 1_700_000_000 + v);
+  }
+  writeFileSync(join(D, 'archive', 'a.example', 'privkey2.pem'), 'never read\n');
+  symlinkSync('../../archive/a.example/cert2.pem', join(D, 'live', 'a.example', 'cert.pem'));
+  symlinkSync('../../archive/a.example/privkey2.pem', join(D, 'live', 'a.example', 'privkey.pem'));
+  // keys with odd spacing, a line that looks like a section marker, no newline at the end
+  writeFileSync(
+    join(D, 'renewal', 'a.example.conf'),
+    `version = 2.1.0\n  cert   =  ${D}/live/a.example/cert.pem\nprivkey=${D}/live/a.example/privkey.pem\n@@end\n@@conf evil\n[renewalparams]\nauthenticator = webroot\nserver = https://acme.example/dir`,
+  );
+  // no cert key and far over 64 KiB: cut, and the default paths are checked
+  writeFileSync(join(D, 'renewal', 'big.example.conf'), `[renewalparams]\n${'# padding padding padding padding padding padding\n'.repeat(2000)}`);
+  const run = (n: number): string => `2026-12-0${n} 03:00:01,001:DEBUG:certbot._internal.main:certbot version: 2.1.0\n2026-12-0${n} 03:00:01,002:DEBUG:certbot._internal.main:Arguments: ['-q']\n2026-12-0${n} 03:00:01,100:DEBUG:certbot._internal.display.obj:Notifying user: Processing ${D}/renewal/a.example.conf\n2026-12-0${n} 03:00:01,200:DEBUG:certbot._internal.display.obj:Notifying user: Certificate not yet due for renewal\nnoise that no pattern matches\n2026-12-0${n} 03:00:01,300:DEBUG:certbot._internal.display.obj:Notifying user: No renewals were attempted.\n`;
+  writeFileSync(join(L, 'letsencrypt.log'), run(3));
+  writeFileSync(join(L, 'letsencrypt.log.2'), run(2) + 'x'.repeat(700).replace(/^/, '2026-12-02 03:00:02,000:DEBUG:certbot._internal.main:Arguments: '));
+  // older than the newest 12: not read
+  writeFileSync(join(L, 'letsencrypt.log.12'), run(1));
+
+  for (const shell of shells) {
+    it(`${shell}: lineages, files, the current archive version, mtimes, orphans and the logs`, () => {
+      const out = execFileSync(shell, ['-c', certHostCommand(D, L).toShell()], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(certHostComplete(out)).toBe(true);
+      const f = parseCertHost(out, D);
+      expect(f.configDirExists).toBe(true);
+      expect(f.hostTime).toBeGreaterThan(1_700_000_000);
+      expect(f.tz).toMatch(/^[+-]\d{4}$/);
+      expect(f.lineages.map((l) => l.name)).toEqual(['a.example', 'big.example']);
+      const [a, big] = f.lineages;
+      expect(a?.conf.params).toMatchObject({ authenticator: 'webroot', server: 'https://acme.example/dir' });
+      expect(a?.certPath).toBe(`${D}/live/a.example/cert.pem`);
+      expect(a?.certPem).toBe(pem);
+      expect(a?.certTarget).toBe(`${D}/archive/a.example/cert2.pem`);
+      expect(a?.files).toEqual({
+        cert: { path: `${D}/live/a.example/cert.pem`, exists: true },
+        privkey: { path: `${D}/live/a.example/privkey.pem`, exists: true },
+        chain: { path: `${D}/live/a.example/chain.pem`, exists: false },
+        fullchain: { path: `${D}/live/a.example/fullchain.pem`, exists: false },
+      });
+      expect(a?.archive).toEqual([
+        { version: 1, mtime: new Date(1_700_000_001_000).toISOString() },
+        { version: 2, mtime: new Date(1_700_000_002_000).toISOString() },
+      ]);
+      expect(big?.files.cert).toEqual({ path: `${D}/live/big.example/cert.pem`, exists: false });
+      expect(big?.certPem).toBeUndefined();
+      // cut at 64 KiB, on a line boundary
+      const bigSection = out.slice(out.indexOf('@@conf big.example'), out.indexOf('@@files big.example'));
+      expect(bigSection.length).toBeLessThanOrEqual(65_536 + 200);
+      expect(bigSection.length).toBeGreaterThan(60_000);
+      expect(f.orphans).toEqual(['orphan.example']);
+      expect(f.attempts.map((x) => [x.source, x.at.slice(0, 10), x.outcome])).toEqual([
+        [`${L}/letsencrypt.log`, '2026-12-03', 'nothing-due'],
+        [`${L}/letsencrypt.log.2`, '2026-12-02', 'nothing-due'],
+      ]);
+      // matched lines are cut at 500 characters
+      expect(out.split('\n').filter((l) => l.startsWith('|2026-12-02 03:00:02'))[0]).toHaveLength(501);
+      // the private key is never read
+      expect(out).not.toContain('never read');
+    });
+  }
+
+  it('systemctl show of both timers at once: one block per unit, its Id anywhere in it', () => {
+    const out = [
+      '@@init',
+      'systemd-running',
+      'systemd',
+      '@@timers',
+      'NextElapseUSecRealtime=Thu 2026-12-03 19:02:11 UTC',
+      'LastTriggerUSec=Thu 2026-12-03 07:02:11 UTC',
+      'Id=certbot.timer',
+      'LoadState=loaded',
+      'ActiveState=active',
+      'UnitFileState=enabled',
+      '',
+      'NextElapseUSecRealtime=n/a',
+      'LastTriggerUSec=n/a',
+      'Id=snap.certbot.renew.timer',
+      'LoadState=not-found',
+      'ActiveState=inactive',
+      'UnitFileState=',
+      '@@cron',
+      '/etc/cron.daily/renew:3:certbot renew -q',
+      '/etc/cron.daily/renew:4:# letsencrypt too',
+      '/etc/cron.weekly/notes:1:# letsencrypt mirror',
+      '/etc/cron.d/certbot:17:0 */12 * * * root certbot -q renew',
+      '@@end',
+    ].join('\n');
+    const f = parseCertHost(out);
+    expect(f.timers).toEqual([
+      { unit: 'certbot.timer', present: true, unitFileState: 'enabled', activeState: 'active', nextElapse: 'Thu 2026-12-03 19:02:11 UTC', lastTrigger: 'Thu 2026-12-03 07:02:11 UTC' },
+      { unit: 'snap.certbot.renew.timer', present: false, activeState: 'inactive' },
+    ]);
+    // run-parts scripts are found by the same grep: those naming certbot are schedules, not cron lines
+    expect(f.periodic).toEqual(['/etc/cron.daily/renew']);
+    expect(f.cron.map((c) => c.file)).toEqual(['/etc/cron.d/certbot']);
   });
 });

@@ -76,33 +76,71 @@ ${raw(SCRIPT)}`;
 
 // Every section tolerates a missing tool or file; lines of file contents are prefixed with '|'
 // so no content can forge a section marker.
-const SCRIPT_LINES = [
-  "echo '@@time'; date +%s; date +%z",
-  "echo '@@init'; [ -d /run/systemd/system ] && echo systemd-running; cat /proc/1/comm 2>/dev/null",
-  "echo '@@certbot'; command -v certbot 2>/dev/null",
-  "v=$(dpkg-query -W -f='${Status} ${Version}' certbot 2>/dev/null); case $v in 'install ok installed '*) echo \"deb ${v##* }\";; *) if [ -x /snap/bin/certbot ] && command -v snap >/dev/null 2>&1; then snap list certbot 2>/dev/null | awk 'NR==2{print \"snap \" $2}'; elif command -v certbot >/dev/null 2>&1; then echo \"other $(certbot --version 2>&1 | awk '{print $2; exit}')\"; fi;; esac",
-  'echo \'@@dir\'; [ -d "$D" ] && echo exists',
-  'for f in "$D"/renewal/*.conf; do [ -e "$f" ] || continue; n=${f##*/}; n=${n%.conf}; ' +
-    'echo "@@conf $n"; sed "s/^/|/" "$f" 2>&1 | head -c 65536; echo; ' +
-    'c=$(sed -n "s/^[[:space:]]*cert[[:space:]]*=[[:space:]]*//p" "$f" 2>/dev/null | head -n 1); [ -n "$c" ] || c="$D/live/$n/cert.pem"; ' +
-    'echo "@@files $n"; for k in cert privkey chain fullchain; do p=$(sed -n "s/^[[:space:]]*$k[[:space:]]*=[[:space:]]*//p" "$f" 2>/dev/null | head -n 1); [ -n "$p" ] || p="$D/live/$n/$k.pem"; if [ -e "$p" ]; then echo "$k present $p"; else echo "$k missing $p"; fi; done; ' +
-    'echo "@@pem $n $c"; if [ -r "$c" ] && [ -f "$c" ]; then sed "s/^/|/" "$c" | head -c 65536; echo; echo "@@target $n"; readlink -f "$c"; fi; ' +
-    'echo "@@archive $n"; for a in "$D"/archive/"$n"/cert*.pem; do [ -e "$a" ] && stat -c "%Y %n" "$a" 2>/dev/null; done; ' +
-    'done',
-  'echo \'@@orphans\'; for d in "$D"/live/*/; do [ -d "$d" ] || continue; n=${d%/}; n=${n##*/}; [ -e "$D/renewal/$n.conf" ] || echo "$n"; done',
-  "echo '@@timers'; for u in certbot.timer snap.certbot.renew.timer; do " +
-    'if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "unit $u"; systemctl show "$u" -p LoadState -p UnitFileState -p ActiveState -p NextElapseUSecRealtime -p LastTriggerUSec 2>/dev/null; ' +
-    'else for p in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do if [ -e "$p/$u" ]; then echo "unit $u"; echo "LoadState=loaded"; [ -e "/etc/systemd/system/timers.target.wants/$u" ] && echo "UnitFileState=enabled" || echo "UnitFileState=disabled"; echo "ActiveState=inactive"; break; fi; done; fi; done',
-  "echo '@@crond'; if command -v pgrep >/dev/null 2>&1; then pgrep -x 'cron|crond|cronie|busybox-crond' >/dev/null 2>&1 && echo running; else for p in /proc/[0-9]*/comm; do case $(cat \"$p\" 2>/dev/null) in cron|crond) echo running; break;; esac; done; fi",
-  "echo '@@cron'; for f in /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/* /var/spool/cron/*; do [ -f \"$f\" ] && grep -n -i -e certbot -e letsencrypt \"$f\" 2>/dev/null | sed \"s|^|$f:|\"; done",
-  "echo '@@periodic'; for f in /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/*; do [ -f \"$f\" ] && grep -q -i certbot \"$f\" 2>/dev/null && echo \"$f\"; done",
-  // every run appends to letsencrypt.log until it is rotated at 1 MiB: keep the newest runs' lines
-  'echo \'@@logs\'; for f in $(ls -1t "$L"/letsencrypt.log* 2>/dev/null | head -n "$N"); do echo "@@log $f"; ' +
-    "grep -E -e 'certbot version:' -e 'Arguments:' -e 'Processing ' -e 'not yet due' -e 'due for renewal' -e 'Failed to renew' -e 'Renewal configuration file' -e 'renewals (succeeded|failed|were attempted)' -e 'following .*renewals' -e 'renew failure' -e '\\((success|failure|parsefail)\\)' \"$f\" 2>/dev/null | tail -n 400 | cut -c1-500 | sed 's/^/|/'; done",
-  "echo '@@journal'; if [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then journalctl -u certbot.service -u snap.certbot.renew.service -n 60 --no-pager -o short-iso-precise 2>/dev/null | sed 's/^/|/'; fi",
-  "echo '@@end'",
-];
-const SCRIPT = SCRIPT_LINES.join('\n');
+//
+// The script runs on every host at once (200 at a time share a small controller's cores in the
+// lab, and a node is often a small board), so it starts as few processes as it can: files are
+// read by the shell's own `read` (a conf and a PEM are a few dozen lines), each lineage's keys
+// are picked out in that same pass, the current archive version is found with `[ -ef ]`
+// instead of readlink, all archive mtimes come from one stat, every cron file is searched by
+// one grep, every certbot log by one awk, and what a host cannot have is not asked for
+// (dpkg-query only where dpkg lists a certbot package, systemctl and journalctl only where
+// systemd runs). A host without certbot files runs one process besides the shell (date);
+// the earlier script ran about 55 (pgrep alone scanned every process of the machine).
+// Its sections are that script's, but for three (all archive mtimes in one section, the
+// run-parts scripts inside the cron section, both timers in one systemctl answer): the parser
+// reads both forms.
+const SCRIPT = `echo '@@time'; date '+%s%n%z'
+echo '@@init'; [ -d /run/systemd/system ] && echo systemd-running; { read -r p1 </proc/1/comm && echo "$p1"; } 2>/dev/null
+echo '@@certbot'; command -v certbot 2>/dev/null
+if [ -e /var/lib/dpkg/info/certbot.list ]; then v=$(dpkg-query -W -f='\${Status} \${Version}' certbot 2>/dev/null); else v=; fi
+case $v in 'install ok installed '*) echo "deb \${v##* }";; *) if [ -x /snap/bin/certbot ] && command -v snap >/dev/null 2>&1; then snap list certbot 2>/dev/null | awk 'NR==2{print "snap " $2}'; elif command -v certbot >/dev/null 2>&1; then echo "other $(certbot --version 2>&1 | awk '{print $2; exit}')"; fi;; esac
+echo '@@dir'; [ -d "$D" ] && echo exists
+# print FILE with '|' before each line, at most 64 KiB; the keys cert privkey chain fullchain
+# (first "KEY = VALUE" line of each) are kept in k_cert ... for the renewal confs
+rd() { k_cert=; k_privkey=; k_chain=; k_fullchain=; t=0
+  while IFS= read -r l || [ -n "$l" ]; do
+    t=$((t + \${#l} + 2)); [ "$t" -gt 65536 ] && break
+    printf '|%s\\n' "$l"
+    case $l in *=*) k=\${l%%=*}; k=\${k#"\${k%%[![:space:]]*}"}; k=\${k%"\${k##*[![:space:]]}"}; v=\${l#*=}; v=\${v#"\${v%%[![:space:]]*}"}
+      case $k in cert) [ -n "$k_cert" ] || k_cert=$v;; privkey) [ -n "$k_privkey" ] || k_privkey=$v;; chain) [ -n "$k_chain" ] || k_chain=$v;; fullchain) [ -n "$k_fullchain" ] || k_fullchain=$v;; esac;; esac
+  done <"$1"; }
+for f in "$D"/renewal/*.conf; do [ -e "$f" ] || continue; n=\${f##*/}; n=\${n%.conf}
+  echo "@@conf $n"; if [ -r "$f" ] && [ -f "$f" ]; then rd "$f"; else k_cert=; k_privkey=; k_chain=; k_fullchain=; echo "$f: not a readable file"; fi; echo
+  echo "@@files $n"
+  for k in cert privkey chain fullchain; do
+    case $k in cert) p=$k_cert;; privkey) p=$k_privkey;; chain) p=$k_chain;; *) p=$k_fullchain;; esac
+    [ -n "$p" ] || p="$D/live/$n/$k.pem"; [ $k = cert ] && c=$p
+    if [ -e "$p" ]; then echo "$k present $p"; else echo "$k missing $p"; fi
+  done
+  echo "@@pem $n $c"
+  if [ -r "$c" ] && [ -f "$c" ]; then rd "$c"; echo; echo "@@target $n"
+    tg=; for a in "$D"/archive/"$n"/cert*.pem; do [ "$a" -ef "$c" ] && { tg=$a; break; }; done
+    if [ -n "$tg" ]; then echo "$tg"; elif [ -L "$c" ]; then readlink -f "$c"; else echo "$c"; fi
+  fi
+done
+echo '@@archives'; set -- "$D"/archive/*/cert*.pem; [ -e "$1" ] && stat -c '%Y %n' -- "$@" 2>/dev/null
+echo '@@orphans'; for d in "$D"/live/*/; do [ -d "$d" ] || continue; n=\${d%/}; n=\${n##*/}; [ -e "$D/renewal/$n.conf" ] || echo "$n"; done
+echo '@@timers'
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then systemctl show certbot.timer snap.certbot.renew.timer -p Id -p LoadState -p UnitFileState -p ActiveState -p NextElapseUSecRealtime -p LastTriggerUSec 2>/dev/null
+else for u in certbot.timer snap.certbot.renew.timer; do for p in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do if [ -e "$p/$u" ]; then echo "unit $u"; echo "LoadState=loaded"; [ -e "/etc/systemd/system/timers.target.wants/$u" ] && echo "UnitFileState=enabled" || echo "UnitFileState=disabled"; echo "ActiveState=inactive"; break; fi; done; done; fi
+# the cron daemon: its pid file first, else every process's name (no pgrep: one process less,
+# and pgrep reads every process's stat, which on a busy machine costs more than this loop)
+echo '@@crond'; c=; { read -r p <"/run/crond.pid" && read -r c <"/proc/$p/comm"; } 2>/dev/null
+case $c in cron|crond|cronie|busybox-crond) echo running;; *) for p in /proc/[0-9]*/comm; do c=; { read -r c <"$p"; } 2>/dev/null; case $c in cron|crond|cronie|busybox-crond) echo running; break;; esac; done;; esac
+# crontabs and run-parts scripts in one grep (FILE:LINE:TEXT); the parser tells them apart by directory
+echo '@@cron'; set --; for f in /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/* /var/spool/cron/* /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/*; do [ -f "$f" ] && set -- "$@" "$f"; done
+[ $# -gt 0 ] && grep -H -n -I -i -e certbot -e letsencrypt -- "$@" 2>/dev/null
+# certbot's log and its rotations (letsencrypt.log.1 is the newest backup), the newest $N: the lines
+# that tell runs and outcomes, the last 400 of each file, each cut at 500 characters
+echo '@@logs'; set --; i=0; while [ $i -lt "$N" ]; do f=$L/letsencrypt.log; [ $i -gt 0 ] && f=$f.$i; [ -f "$f" ] && [ -r "$f" ] && set -- "$@" "$f"; i=$((i + 1)); done
+if [ $# -gt 0 ]; then awk 'function out(  i, s) { if (F == "") return; print "@@log " F; s = n > 400 ? n - 400 : 0; for (i = s; i < n; i++) print "|" b[i % 400] }
+  FNR == 1 { out(); F = FILENAME; n = 0 }
+  /certbot version:|Arguments:|Processing |not yet due|due for renewal|Failed to renew|Renewal configuration file|renewals (succeeded|failed|were attempted)|following .*renewals|renew failure|\\((success|failure|parsefail)\\)/ { b[n % 400] = substr($0, 1, 500); n++ }
+  END { out() }' "$@" 2>/dev/null; fi
+echo '@@journal'; if [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then
+  j=$(journalctl -u certbot.service -u snap.certbot.renew.service -n 60 --no-pager -o short-iso-precise 2>/dev/null); set -f; o=$IFS; IFS='
+'; for l in $j; do printf '|%s\\n' "$l"; done; IFS=$o; set +f; fi
+echo '@@end'`;
 
 interface Section {
   tag: string;
@@ -178,34 +216,29 @@ export function parseCertHost(stdout: string, configDir: string = DEFAULT_CERTBO
         const m = /^(\d+) .*\/cert(\d+)\.pem$/.exec(line);
         if (m) l.archive.push({ version: Number(m[2]), mtime: new Date(Number(m[1]) * 1000).toISOString() });
       }
-      l.archive.sort((a, b) => a.version - b.version);
     }
   }
+  // one stat for every lineage's archive: `MTIME DIR/archive/NAME/certN.pem`, NAME tells whose
+  for (const line of plain(one('archives'))) {
+    const m = /^(\d+) .*\/archive\/([^/]+)\/cert(\d+)\.pem$/.exec(line);
+    const l = m?.[2] !== undefined ? byName.get(m[2]) : undefined;
+    if (m && l) l.archive.push({ version: Number(m[3]), mtime: new Date(Number(m[1]) * 1000).toISOString() });
+  }
+  for (const l of lineages) l.archive.sort((a, b) => a.version - b.version);
 
-  const timers: CertHostFacts['timers'] = [];
-  let timer: CertHostFacts['timers'][number] | undefined;
-  for (const line of plain(one('timers'))) {
-    const unit = /^unit (\S+)$/.exec(line);
-    if (unit?.[1]) {
-      timer = { unit: unit[1], present: false };
-      timers.push(timer);
-      continue;
-    }
-    const kv = /^(\w+)=(.*)$/.exec(line);
-    if (!kv || !timer) continue;
-    const v = kv[2] ?? '';
-    if (kv[1] === 'LoadState') timer.present = v === 'loaded';
-    else if (kv[1] === 'UnitFileState' && v) timer.unitFileState = v;
-    else if (kv[1] === 'ActiveState' && v) timer.activeState = v;
-    else if (kv[1] === 'NextElapseUSecRealtime' && v && v !== 'n/a') timer.nextElapse = v;
-    else if (kv[1] === 'LastTriggerUSec' && v && v !== 'n/a') timer.lastTrigger = v;
-  }
+  const timers = parseTimers(one('timers')?.lines ?? []);
 
   const cron: CronEntry[] = [];
+  const periodic = plain(one('periodic'));
   for (const line of plain(one('cron'))) {
     const m = /^(.+?):(\d+):(.*)$/.exec(line);
     if (!m) continue;
     const text = (m[3] ?? '').trim();
+    // run-parts scripts come in the same grep: one that mentions certbot (anywhere) is a schedule
+    if (PERIODIC_DIR.test(m[1] ?? '')) {
+      if (/certbot/i.test(text) && !periodic.includes(m[1] ?? '')) periodic.push(m[1] ?? '');
+      continue;
+    }
     // comments and variable lines (MAILTO=..., PATH=...) schedule nothing
     if (text.startsWith('#') || /^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(text)) continue;
     if (!/certbot|letsencrypt/i.test(text)) continue;
@@ -231,12 +264,59 @@ export function parseCertHost(stdout: string, configDir: string = DEFAULT_CERTBO
     timers,
     cronDaemonRunning: plain(one('crond')).includes('running'),
     cron,
-    periodic: plain(one('periodic')),
+    periodic,
     attempts,
   };
   if (hostTime !== undefined) facts.hostTime = hostTime;
   if (tz) facts.tz = tz;
   return facts;
+}
+
+const PERIODIC_DIR = /^\/etc\/cron\.(hourly|daily|weekly|monthly)\//;
+
+/**
+ * The timers section, in either form: `unit NAME` followed by its KEY=VALUE lines (no systemd:
+ * the script looks for the unit files), or `systemctl show` of both units at once: one block of
+ * KEY=VALUE lines per unit (its Id among them, in systemd's order), blocks split by an empty line.
+ */
+function parseTimers(lines: readonly string[]): CertHostFacts['timers'] {
+  const timers: CertHostFacts['timers'] = [];
+  let timer: CertHostFacts['timers'][number] | undefined;
+  // a systemctl block's keys until its Id is seen
+  let pending: Array<[string, string]> = [];
+  const set = (t: CertHostFacts['timers'][number], k: string, v: string): void => {
+    if (k === 'LoadState') t.present = v === 'loaded';
+    else if (k === 'UnitFileState' && v) t.unitFileState = v;
+    else if (k === 'ActiveState' && v) t.activeState = v;
+    else if (k === 'NextElapseUSecRealtime' && v && v !== 'n/a') t.nextElapse = v;
+    else if (k === 'LastTriggerUSec' && v && v !== 'n/a') t.lastTrigger = v;
+  };
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') {
+      // end of a systemctl block
+      timer = undefined;
+      pending = [];
+      continue;
+    }
+    const unit = /^unit (\S+)$/.exec(line);
+    if (unit?.[1]) {
+      timer = { unit: unit[1], present: false };
+      timers.push(timer);
+      continue;
+    }
+    const kv = /^(\w+)=(.*)$/.exec(line);
+    if (!kv?.[1]) continue;
+    const [k, v] = [kv[1], kv[2] ?? ''];
+    if (k === 'Id' && v) {
+      timer = { unit: v, present: false };
+      timers.push(timer);
+      for (const [pk, pv] of pending) set(timer, pk, pv);
+      pending = [];
+    } else if (timer) set(timer, k, v);
+    else pending.push([k, v]);
+  }
+  return timers;
 }
 
 function splitFirst(s: string): [string, string] {
