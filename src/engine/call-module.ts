@@ -185,7 +185,9 @@ function judge(call: ModuleCall, res: ModuleResult, scope: VarScope, lastExec: E
     ...(res.warnings?.length ? { warnings: res.warnings } : {}),
     ...(res.facts ? { facts: res.facts } : {}),
   };
-  if (failed && lastExec) Object.assign(o, execDetails(lastExec));
+  // the last command's exit code only when that command failed: a module that decides to fail after a
+  // command that worked (wait_for timing out) is not "exit code 0"
+  if (failed && lastExec && !lastExec.ok) Object.assign(o, execDetails(lastExec));
   if (failed && !o.msg) o.msg = lastExec && !lastExec.ok ? describeExec(lastExec) : 'failed';
   return o;
 }

@@ -115,6 +115,24 @@ describe('strategies', () => {
     expect(recap.failures[0]!.where).toMatch(/site\.yml:5$/);
     expect(recap.exitCode).toBe(2);
   });
+
+  it('a failure carries the exit code of the command that failed, never the 0 of one that worked', async () => {
+    const { recap } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: worked, judged failed
+      sh: ok
+      failed_when: true
+`,
+      { groups: { web: ['a', 'b'] }, fleet: { reply: (h) => (h === 'b' ? { exitCode: 5 } : undefined) } },
+    );
+    const a = recap.failures.find((f) => f.host === 'a');
+    expect(a).toBeDefined();
+    expect(a?.exitCode).toBeUndefined();
+    expect(recap.failures.find((f) => f.host === 'b')).toMatchObject({ exitCode: 5 });
+  });
 });
 
 describe('serial batches and thresholds', () => {
