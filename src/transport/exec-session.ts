@@ -212,7 +212,10 @@ export class ExecSession {
     this.flushPre();
     this.liveOut.flush();
     this.liveErr.flush();
-    let stderr = maskSecrets(this.err.buffer().toString('utf8'), this.secrets);
+    // the captured streams are the module's data (a registered `stdout` compared with a vaulted
+    // value must hold the value, as in Ansible): they are masked where they leave the run (every
+    // event, error and the recap: src/engine/run.ts), the live lines and the command shown here
+    let stderr = this.err.buffer().toString('utf8');
     let exitCode = this.gotExit ? this.exitCode : null;
     // sudo configured with passwd_tries=1 does not ask again: it says so and exits
     if (this.becomeFailure === undefined && !this.running && this.passwordSent && /incorrect password attempt|Sorry, try again/.test(stderr)) {
@@ -231,7 +234,7 @@ export class ExecSession {
       command: this.display,
       exitCode,
       signal: this.signal,
-      stdout: maskSecrets(this.out.buffer().toString('utf8'), this.secrets),
+      stdout: this.out.buffer().toString('utf8'),
       stderr,
       truncated: this.out.truncated || this.err.truncated,
       timedOut: this.timedOut,

@@ -38,6 +38,7 @@ export interface ExecResult {
   /** null when the channel closed without an exit status (then ok is false) */
   exitCode: number | null;
   signal: string | null;
+  /** the captured output as the command wrote it (module data: masked where it is shown, by the engine's events) */
   stdout: string;
   stderr: string;
   /** stdout/stderr were cut at the in-memory cap */

@@ -78,6 +78,13 @@ const PLAYBOOK = `
     - name: the value on a command line and in its output
       command: echo {{ api_token }} {{ inline_token }}
       changed_when: false
+      register: echoed
+    - name: the registered output holds the values (masked only where shown)
+      assert:
+        that: echoed.stdout == api_token ~ ' ' ~ inline_token
+    - name: the registered output, shown
+      debug:
+        var: echoed.stdout
     - name: a file with a vaulted value (shown by --diff)
       copy:
         content: "token: {{ inline_token }}\\n"
@@ -141,6 +148,7 @@ describe.skipIf(labSkipReason())('Ansible Vault over real SSH and sudo', () => {
     expect(recap.hosts[h1]).toMatchObject({ failed: 0 });
     expect(recap.hosts[h2]).toMatchObject({ failed: 1 });
     for (const h of [h1, h2]) expect(json.out).toMatch(new RegExp(`"task_result","host":"${h}","task":\\{[^}]*"name":"root through sudo with the vaulted password"[^}]*\\},"status":"ok"`));
+    for (const h of [h1, h2]) expect(json.out).toMatch(new RegExp(`"task_result","host":"${h}","task":\\{[^}]*"name":"the registered output holds the values \\(masked only where shown\\)"[^}]*\\},"status":"ok"`));
     for (const h of [h1, h2]) {
       expect((await labExec(lab, h, ['cat', '/tmp/va-token.txt'])).stdout).toBe(`token: ${INLINE}\n`);
       expect((await labExec(lab, h, ['cat', '/tmp/va-file.txt'])).stdout).toBe(`${FILE_SECRET}\n`);
