@@ -47,10 +47,13 @@ export function whyNoAnswer(io: CommandIo): string | undefined {
 /**
  * Ask a question on the terminal and read one typed line (echoed, as the terminal edits it).
  * Never waits where nobody can answer (no terminal, CI): fails with `noTerminal` instead.
+ * `signal` withdraws the question (a timeout answered for the operator): the terminal is no
+ * longer read, so the process can end (a stdin left reading keeps it alive).
  */
-export async function askLine(io: CommandIo, prompt: string, noTerminal: string): Promise<string> {
+export async function askLine(io: CommandIo, prompt: string, noTerminal: string, signal?: AbortSignal): Promise<string> {
   const why = whyNoAnswer(io);
   if (why !== undefined) throw new UsageError(`${noTerminal} (${why})`);
+  if (signal?.aborted) throw new UsageError(`${noTerminal}: withdrawn`);
   const stdin = io.stdin as NodeJS.ReadStream;
   io.stderr.write(prompt);
   return new Promise<string>((resolveLine, reject) => {
@@ -59,10 +62,17 @@ export async function askLine(io: CommandIo, prompt: string, noTerminal: string)
     const done = (err?: Error): void => {
       stdin.off('data', onData);
       stdin.off('end', onEnd);
+      signal?.removeEventListener('abort', onAbort);
       stdin.pause();
       if (err) reject(err);
       else resolveLine(line.trim());
     };
+    const onAbort = (): void => {
+      // the cursor still sits after the question: end its line
+      io.stderr.write('\n');
+      done(new UsageError(`${noTerminal}: withdrawn`));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const onData = (chunk: string): void => {
       const nl = chunk.search(/[\r\n]/);
       if (nl < 0) line += chunk;

@@ -85,7 +85,7 @@ export function rolloutRunOptions(v: ParsedArgs['values'], io: CommandIo, screen
     screen.pause();
     try {
       io.stderr.write(formatBatchSummary(summary, approval));
-      const answer = await abortable(askLine(io, `Continue with batch ${summary.batch + 1} (${summary.next.length} hosts)? [y/N] `, 'approval'), signal);
+      const answer = await askLine(io, `Continue with batch ${summary.batch + 1} (${summary.next.length} hosts)? [y/N] `, 'approval', signal);
       return /^y(es)?$/i.test(answer) ? 'continue' : 'stop';
     } finally {
       screen.resume();
@@ -100,7 +100,7 @@ export function rolloutRunOptions(v: ParsedArgs['values'], io: CommandIo, screen
       prompt: async (text, _echo, signal) => {
         screen.pause();
         try {
-          return await abortable(askLine(io, text, 'pause'), signal);
+          return await askLine(io, text, 'pause', signal);
         } finally {
           screen.resume();
         }
@@ -108,15 +108,6 @@ export function rolloutRunOptions(v: ParsedArgs['values'], io: CommandIo, screen
       say: (text) => io.stderr.write(`${text}\n`),
     },
   };
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((res, rej) => {
-    const onAbort = (): void => rej(new Error('withdrawn'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(res, rej).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** What the operator sees before answering: each host's outcome and the failures. */
