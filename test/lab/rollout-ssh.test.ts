@@ -8,20 +8,19 @@
 // - `--resume` after the controller (a real `runbook apply` process, SSH to every host) is
 //   killed with SIGKILL during batch 3 of 4: every host done exactly once (each host's own
 //   /tmp counter, written by the host itself, proves it), no batch redone, the record complete.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labExec, labSkipReason, startLab, stopLab, type LabInfo } from '../support/lab.js';
 import { runCli } from '../support/cli.js';
 import { runAtTerminal } from '../support/terminal.js';
+import { controller, resumeAfterBatch3 } from '../support/rollout.js';
 import { openStore } from '../../src/store/db.js';
-import { getRun, historyArea, listRuns, runDetail } from '../../src/store/history.js';
+import { historyArea, listRuns, runDetail } from '../../src/store/history.js';
 
 const NAME = 'rb-ssh';
-const ROOT = resolve(import.meta.dirname, '../..');
 let lab: LabInfo;
 let dir: string;
 let env: Record<string, string>;
@@ -60,7 +59,6 @@ describe.skipIf(labSkipReason())('rollouts over SSH lab hosts', () => {
       }),
     );
     writeFileSync(join(dir, 'approve.yml'), APPROVAL_PLAY);
-    writeFileSync(join(dir, 'runner.mjs'), `import { main } from ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
     env = { RUNBOOK_STORE: join(dir, 'store.db'), HOME: dir };
   }, 300_000);
 
@@ -143,29 +141,11 @@ describe.skipIf(labSkipReason())('rollouts over SSH lab hosts', () => {
 `,
     );
     // the controller: a real `runbook apply` process, SIGKILLed 700 ms into batch 3's `sleep 2`
-    const first = await new Promise<{ killed: boolean; lines: string[] }>((done) => {
-      const child = spawn(process.execPath, ['--import', join(ROOT, 'test/support/register-ts.js'), join(dir, 'runner.mjs'), 'apply', 'resume.yml', '-i', 'hosts.yml', '--json', '-f', '20'], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const lines: string[] = [];
-      let buf = '';
-      let killed = false;
-      child.stdout.on('data', (c: Buffer) => {
-        buf += c.toString();
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          lines.push(line);
-          // the first `work` task start of batch 3: its hosts are connected and sleeping
-          if (!killed && lines.some((l) => l.includes('"type":"batch_start"') && l.includes('"batch":3')) && line.includes('"type":"task_start"') && line.includes('"name":"work"')) {
-            killed = true;
-            setTimeout(() => child.kill('SIGKILL'), 700);
-          }
-        }
-      });
-      child.on('exit', () => done({ killed, lines }));
+    // (counted from batch 3's first `work` task start: its hosts are connected and sleeping)
+    let batch3 = false;
+    const first = await controller(dir, ['resume.yml', '-i', 'hosts.yml', '-f', '20'], env, (line) => {
+      if (line.includes('"type":"batch_start"') && line.includes('"batch":3')) batch3 = true;
+      return batch3 && line.includes('"type":"task_start"') && line.includes('"name":"work"') ? 700 : false;
     });
     expect(first.killed).toBe(true);
     const done1 = hosts.slice(0, 10);
@@ -174,30 +154,17 @@ describe.skipIf(labSkipReason())('rollouts over SSH lab hosts', () => {
     for (const h of done1) expect(afterKill[h], h).toEqual([h]);
     for (const h of rest) expect(afterKill[h], h).toEqual([]);
 
-    // the record of the killed run: its controller gone, so it died; batch 3's hosts were running
-    let s = openStore(env.RUNBOOK_STORE!, [historyArea]);
-    const killedRun = listRuns(s.db, { limit: 100 }).find((r) => r.playbook.endsWith('resume.yml'));
+    // the record of the killed run: died, batch 3's hosts running; --resume runs batches 3 and 4 only
+    const s0 = openStore(env.RUNBOOK_STORE!, [historyArea]);
+    const killedRun = listRuns(s0.db, { limit: 100 }).find((r) => r.playbook.endsWith('resume.yml'));
+    s0.close();
     expect(killedRun).toBeDefined();
-    const died = getRun(s.db, killedRun!.id);
-    expect(died?.status).toBe('died');
-    expect(Object.entries(died?.hosts ?? {}).filter(([, st]) => st === 'ok').map(([h]) => h).sort()).toEqual(done1);
-    expect(Object.entries(died?.hosts ?? {}).filter(([, st]) => st === 'running').map(([h]) => h).sort()).toEqual(hosts.slice(10, 15));
-    s.close();
-
-    const resumed = await runCli(['apply', '--resume', String(killedRun!.id), '--json'], { cwd: tmpdir(), env });
-    expect(resumed.err).toBe('');
-    expect(resumed.code).toBe(0);
-    const batches = resumed.events.flatMap((e) => (e.type === 'batch_start' ? [[e.batch, e.hosts] as const] : []));
-    expect(batches).toEqual([
-      [3, hosts.slice(10, 15)],
-      [4, hosts.slice(15, 20)],
-    ]);
-    expect(Object.keys(resumed.recap?.hosts ?? {}).sort()).toEqual(rest);
+    await resumeAfterBatch3(env.RUNBOOK_STORE!, killedRun!.id, hosts, env);
     // every host, by its own /tmp: `done` ran there exactly once across the two controllers
     const end = await marks('rb-resume', hosts);
     for (const h of hosts) expect(end[h], h).toEqual([h]);
 
-    s = openStore(env.RUNBOOK_STORE!, [historyArea]);
+    const s = openStore(env.RUNBOOK_STORE!, [historyArea]);
     const resumeRun = listRuns(s.db, { limit: 100 }).find((r) => r.resumeOf === killedRun!.id);
     expect(resumeRun?.status).toBe('ok');
     const doneOn = [runDetail(s.db, killedRun!.id, {}), runDetail(s.db, resumeRun!.id, {})].flatMap((d) => d?.results.filter((r) => r.task === 'done' && r.status === 'changed').map((r) => r.host) ?? []);

@@ -4,16 +4,16 @@
 // then resumed: every host done exactly once across the two runs (the counter files prove it),
 // no batch redone, the record complete. Then the controller killed at many moments of a run:
 // the store is never corrupt and nothing committed is lost.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { controller, resumeAfterBatch3 } from '../support/rollout.js';
 import { openStore } from '../../src/store/db.js';
-import { getRun, historyArea, listRuns, runDetail } from '../../src/store/history.js';
+import { historyArea, listRuns, runDetail } from '../../src/store/history.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const APPLY = ['site.yml', '-i', 'hosts.yml', '-f', '20'];
 const HOSTS = Array.from({ length: 20 }, (_, i) => `rl${String(i + 1).padStart(2, '0')}`);
 
 function setup(tasks: string, serial: number): { dir: string; store: string; env: Record<string, string> } {
@@ -21,42 +21,8 @@ function setup(tasks: string, serial: number): { dir: string; store: string; env
   mkdirSync(join(dir, 'counters'));
   writeFileSync(join(dir, 'hosts.yml'), `all:\n  vars:\n    ansible_connection: local\n  hosts:\n${HOSTS.map((h) => `    ${h}: {}`).join('\n')}\n`);
   writeFileSync(join(dir, 'site.yml'), `- hosts: all\n  gather_facts: false\n  serial: ${serial}\n  tasks:\n${tasks}`);
-  writeFileSync(join(dir, 'runner.mjs'), `import { main } from ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
   const store = join(dir, 'store.db');
   return { dir, store, env: { RUNBOOK_STORE: store, HOME: dir } };
-}
-
-/** `runbook apply` as its own process; `killWhen` sees each --json line and says when to SIGKILL it. */
-function controller(dir: string, env: Record<string, string>, killWhen: (line: string, sinceMs: number) => boolean | number): Promise<{ killed: boolean; lines: string[] }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', join(ROOT, 'test/support/register-ts.js'), join(dir, 'runner.mjs'), 'apply', 'site.yml', '-i', 'hosts.yml', '--json', '-f', '20'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const t0 = Date.now();
-    const lines: string[] = [];
-    let buf = '';
-    let killed = false;
-    const kill = (): void => {
-      if (!killed) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        const w = killWhen(line, Date.now() - t0);
-        if (w === true) kill();
-        else if (typeof w === 'number') setTimeout(kill, w);
-      }
-    });
-    child.on('exit', () => done({ killed, lines }));
-  });
 }
 
 const counter = (dir: string, host: string): string[] => {
@@ -71,20 +37,12 @@ describe('run history and --resume after SIGKILL', () => {
       5,
     );
     // SIGKILL half-way through batch 3's `sleep 1`
-    const first = await controller(dir, env, (line) => (line.includes('"type":"batch_start"') && line.includes('"batch":3') ? 500 : false));
+    const first = await controller(dir, APPLY, env, (line) => (line.includes('"type":"batch_start"') && line.includes('"batch":3') ? 500 : false));
     expect(first.killed).toBe(true);
     const b1 = HOSTS.slice(0, 10);
     const rest = HOSTS.slice(10);
     for (const h of b1) expect(counter(dir, h), h).toEqual([h]);
     for (const h of rest) expect(counter(dir, h), h).toEqual([]);
-
-    // the record of the killed run: still "running" in the file, its controller gone: died
-    let s = openStore(store, [historyArea]);
-    const died = getRun(s.db, 1);
-    expect(died?.status).toBe('died');
-    expect(Object.entries(died?.hosts ?? {}).filter(([, st]) => st === 'ok').map(([h]) => h).sort()).toEqual(b1);
-    expect(Object.entries(died?.hosts ?? {}).filter(([, st]) => st === 'running').map(([h]) => h).sort()).toEqual(HOSTS.slice(10, 15));
-    s.close();
 
     // a changed playbook is refused
     const original = readFileSync(join(dir, 'site.yml'), 'utf8');
@@ -94,20 +52,13 @@ describe('run history and --resume after SIGKILL', () => {
     expect(refused.err).toMatch(/playbook changed since run 1 started.*--force/);
     writeFileSync(join(dir, 'site.yml'), original);
 
-    const resumed = await runCli(['apply', '--resume', '1', '--json'], { cwd: tmpdir(), env });
-    expect(resumed.err).toBe('');
-    expect(resumed.code).toBe(0);
-    // only batches 3 and 4 ran, numbered as in the rollout, with the same hosts
-    const batches = resumed.events.flatMap((e) => (e.type === 'batch_start' ? [[e.batch, e.hosts] as const] : []));
-    expect(batches).toEqual([
-      [3, HOSTS.slice(10, 15)],
-      [4, HOSTS.slice(15, 20)],
-    ]);
-    expect(Object.keys(resumed.recap?.hosts ?? {}).sort()).toEqual(rest);
+    // the record of the killed run: still "running" in the file, its controller gone: died;
+    // resumed from another directory, only batches 3 and 4 run
+    await resumeAfterBatch3(store, 1, HOSTS, env);
     for (const h of HOSTS) expect(counter(dir, h), h).toEqual([h]);
 
     // the record: two runs, the second resumes the first; together every host ok, `done` once each
-    s = openStore(store, [historyArea]);
+    const s = openStore(store, [historyArea]);
     const runs = listRuns(s.db);
     expect(runs.map((r) => [r.id, r.status, r.resumeOf])).toEqual([
       [2, 'ok', 1],
@@ -143,7 +94,7 @@ describe('run history and --resume after SIGKILL', () => {
       // from just after the run starts to late in it: a different point each time
       const after = 3 + k * 10;
       let n = 0;
-      await controller(dir, env, () => (++n === after ? true : false));
+      await controller(dir, APPLY, env, () => (++n === after ? true : false));
       const s = openStore(store, [historyArea]);
       try {
         expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
