@@ -24,7 +24,10 @@ function runFact<T>(fact: Fact<T>): T {
 describe('file fact', () => {
   it('parses stat output', () => {
     const st = parseFileState('/x', 'stat:regular file|640|0|33|root|www-data|12|1700000000\nsum:abc\ncontent:\nhello\n', '', 0, { content: true });
-    expect(st).toEqual({ path: '/x', exists: true, type: 'file', mode: '0640', uid: 0, gid: 33, owner: 'root', group: 'www-data', size: 12, mtime: 1700000000, checksum: 'abc', content: 'hello\n' });
+    expect(st).toEqual({ path: '/x', exists: true, type: 'file', kind: 'regular file', mode: '0640', uid: 0, gid: 33, owner: 'root', group: 'www-data', size: 12, mtime: 1700000000, checksum: 'abc', content: 'hello\n' });
+    // the whole format: times, inode, device, links, blocks and a device file's major/minor (hex) as st_rdev
+    const dev = parseFileState('/dev/null', 'stat:character special file|666|0|0|root|root|0|1|2|3|4|5|1|0|4096|1|3\n', '', 0);
+    expect(dev).toMatchObject({ type: 'other', kind: 'character special file', atime: 2, ctime: 3, inode: 4, dev: 5, nlink: 1, blocks: 0, blockSize: 4096, rdev: 259 });
     // sha1sum's own line, and the empty line left when the file could not be read
     expect(parseFileState('/x', 'stat:regular file|640|0|33|root|www-data|12|1700000000\nsum:a9993e364706816aba3e25717850c26c9cd0d89d  -\n', '', 0).checksum).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
     const unreadable = parseFileState('/x', 'stat:regular file|600|0|0|root|root|3|1700000000\nsum:\ncontent:\nabc', '', 0, { content: true });

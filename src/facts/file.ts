@@ -27,6 +27,13 @@ export interface FileState {
   dev?: number;
   /** hard links */
   nlink?: number;
+  /** stat's own words for the type (`%F`): regular file, directory, fifo, socket, character special file, ... */
+  kind?: string;
+  /** allocated blocks and the size `blocks` counts in (`%b`, `%B`) */
+  blocks?: number;
+  blockSize?: number;
+  /** a device file's major/minor as one number (Python's st_rdev) */
+  rdev?: number;
   /** symlink target as stored in the link */
   linkTarget?: string;
   /** hex digest when asked for (regular files only) */
@@ -56,8 +63,9 @@ export interface FileFactOptions {
   keep?: string;
 }
 
-// the same one `stat` also gives atime, ctime, inode, device and link count (stat's and file's results)
-const STAT_FORMAT = '%F|%a|%u|%g|%U|%G|%s|%Y|%X|%Z|%i|%d|%h';
+// the same one `stat` also gives atime, ctime, inode, device, link count, blocks and a device
+// file's major/minor (stat's and file's results: no second `stat` for the stat module)
+const STAT_FORMAT = '%F|%a|%u|%g|%U|%G|%s|%Y|%X|%Z|%i|%d|%h|%b|%B|%t|%T';
 
 export function fileFactCommand(path: string, opts: FileFactOptions = {}): ShellCommand {
   const statFlag = opts.follow ? raw('-L ') : raw('');
@@ -65,6 +73,9 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
   if (keep !== undefined && !/^[a-z_][a-z0-9_]*$/.test(keep)) throw new Error(`internal error: ${keep} is not a shell variable name`);
   // No `exit` anywhere: the command may run inside a combined probe (src/facts/combine.ts).
   const extras: ShellCommand[] = [sh`if [ -L ${path} ]; then printf 'link:%s\\n' "$(readlink -- ${path})"; fi`];
+  // without follow the state is the link's own: a link has no content to sum (Ansible's stat
+  // sums regular files only, a link is not one)
+  const regular = opts.follow ? sh`[ -f ${path} ]` : sh`[ -f ${path} ] && [ ! -L ${path} ]`;
   if (opts.checksum) {
     const tool = raw(opts.checksum === 'sha1' ? 'sha1sum' : 'sha256sum');
     // the tool's own line (`HASH  -`) is parsed here: no subshell, no `cut` (two processes fewer
@@ -72,8 +83,8 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
     // is one process in bash and dash alike (without `exec` bash forks once more for the `<`).
     extras.push(
       keep === undefined
-        ? sh`if [ -f ${path} ]; then printf 'sum:'; ${tool} < ${path} || echo; fi`
-        : sh`if [ -f ${path} ]; then ${raw(keep)}_sum=$(exec ${tool} < ${path}); printf 'sum:%s\\n' "$${raw(keep)}_sum"; fi`,
+        ? sh`if ${regular}; then printf 'sum:'; ${tool} < ${path} || echo; fi`
+        : sh`if ${regular}; then ${raw(keep)}_sum=$(exec ${tool} < ${path}); printf 'sum:%s\\n' "$${raw(keep)}_sum"; fi`,
     );
   }
   if (opts.content) {
@@ -120,12 +131,21 @@ export function parseFileState(path: string, stdout: string, stderr: string, exi
       st.group = group;
       st.size = Number(size);
       st.mtime = Number(mtime);
-      const [atime, ctime, inode, dev, nlink] = more;
+      const [atime, ctime, inode, dev, nlink, blocks, blockSize, major, minor] = more;
+      st.kind = kind;
       if (atime !== undefined) st.atime = Number(atime);
       if (ctime !== undefined) st.ctime = Number(ctime);
       if (inode !== undefined) st.inode = Number(inode);
       if (dev !== undefined) st.dev = Number(dev);
       if (nlink !== undefined) st.nlink = Number(nlink);
+      if (blocks !== undefined) st.blocks = Number(blocks);
+      if (blockSize !== undefined) st.blockSize = Number(blockSize);
+      if (major !== undefined && minor !== undefined) {
+        const maj = parseInt(major, 16);
+        const min = parseInt(minor, 16);
+        // Linux's dev_t encoding, as os.stat's st_rdev
+        st.rdev = ((maj & 0xfff) << 8) | (min & 0xff) | ((min & ~0xff) << 12) | ((maj & ~0xfff) * 2 ** 32);
+      }
     } else if (line.startsWith('link:')) {
       st.linkTarget = line.slice(5);
     } else if (line.startsWith('sum:')) {

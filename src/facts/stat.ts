@@ -17,8 +17,10 @@ export interface StatExtra {
   readable?: boolean;
   writeable?: boolean;
   executable?: boolean;
-  /** realpath of the path (links resolved) */
+  /** realpath of the path (links resolved): asked for a link only (without follow) */
   realpath?: string;
+  /** get_mime was asked for (Ansible then reports `unknown` when `file` cannot tell) */
+  mimeAsked?: boolean;
   /** `file --mime-type --mime-encoding`: undefined when `file` is not installed */
   mimetype?: string;
   charset?: string;
@@ -35,25 +37,20 @@ export interface StatOptions {
 }
 
 function extraFact(path: string, o: StatOptions): Fact<StatExtra> {
-  const L = o.follow ? sh`-L ` : sh``;
-  const mime = o.mime ? sh`; if command -v file >/dev/null 2>&1; then printf 'mime:%s\\n' "$(file -b ${o.follow ? sh`-L ` : sh``}--mime-type --mime-encoding -- ${path} 2>/dev/null)"; fi` : sh``;
-  const attrs = o.attributes ? sh`; a=$(lsattr -vd -- ${path} 2>/dev/null) && printf 'attr:%s\\n' "$a"` : sh``;
+  // only what the task asks for, and each tool as one process: `$(exec TOOL ... 2>/dev/null)`
+  // (without `exec` bash forks once more for the redirection). The type, blocks and device
+  // numbers come from the file fact's one `stat`.
+  const mime = o.mime ? sh`; if command -v file >/dev/null 2>&1; then printf 'mime:%s\\n' "$(exec file -b ${o.follow ? sh`-L ` : sh``}--mime-type --mime-encoding -- ${path} 2>/dev/null)"; fi` : sh``;
+  const attrs = o.attributes ? sh`; a=$(exec lsattr -vd -- ${path} 2>/dev/null) && printf 'attr:%s\\n' "$a"` : sh``;
+  // lnk_source is reported for a link only (Ansible's too); with follow the path is its target
+  const real = o.follow ? sh`` : sh`; if [ -L ${path} ]; then printf 'real:%s\\n' "$(exec realpath -m -- ${path} 2>/dev/null)"; fi`;
   return {
     name: 'stat-extra',
-    command: sh`if [ -e ${path} ] || [ -L ${path} ]; then stat ${L}-c 'extra:%F|%b|%B|%t|%T' -- ${path}; [ -r ${path} ] && echo readable; [ -w ${path} ] && echo writeable; [ -x ${path} ] && echo executable; printf 'real:%s\\n' "$(realpath -m -- ${path} 2>/dev/null)"${mime}${attrs}; fi; :`,
+    command: sh`if [ -e ${path} ] || [ -L ${path} ]; then [ -r ${path} ] && echo readable; [ -w ${path} ] && echo writeable; [ -x ${path} ] && echo executable${real}${mime}${attrs}; fi; :`,
     parse(stdout) {
-      const out: StatExtra = { readable: false, writeable: false, executable: false };
+      const out: StatExtra = { readable: false, writeable: false, executable: false, mimeAsked: o.mime };
       for (const line of stdout.split('\n')) {
-        if (line.startsWith('extra:')) {
-          const [kind = '', blocks = '', bsize = '', major = '0', minor = '0'] = line.slice(6).split('|');
-          out.kind = kind;
-          out.blocks = Number(blocks);
-          out.blockSize = Number(bsize);
-          const maj = parseInt(major, 16);
-          const min = parseInt(minor, 16);
-          // Linux's dev_t encoding, as os.stat's st_rdev
-          out.rdev = ((maj & 0xfff) << 8) | (min & 0xff) | ((min & ~0xff) << 12) | ((maj & ~0xfff) * 2 ** 32);
-        } else if (line === 'readable') out.readable = true;
+        if (line === 'readable') out.readable = true;
         else if (line === 'writeable') out.writeable = true;
         else if (line === 'executable') out.executable = true;
         else if (line.startsWith('real:')) out.realpath = line.slice(5);
@@ -89,13 +86,19 @@ export function statFact(path: string, o: StatOptions): Fact<StatState> {
   const file = fileFact(path, { follow: o.follow, ...(native ? { checksum: native } : {}) });
   const parts: Array<Fact<unknown>> = [file, extraFact(path, o)];
   // the other algorithms Ansible offers: the host's coreutils tool of the same name
-  if (o.checksum && !native) parts.push({ name: 'sum', command: sh`if [ -f ${path} ]; then ${sh`${`${o.checksum}sum`}`} < ${path}; fi; :`, parse: (out) => /^([0-9a-f]+)/.exec(out)?.[1] });
+  if (o.checksum && !native) parts.push({ name: 'sum', command: sh`if [ -f ${path} ]${o.follow ? sh`` : sh` && [ ! -L ${path} ]`}; then ${sh`${`${o.checksum}sum`}`} < ${path}; fi; :`, parse: (out) => /^([0-9a-f]+)/.exec(out)?.[1] });
   const all = combineFacts(parts);
   return {
     name: 'stat',
     command: all.command,
     parse(stdout, stderr, code) {
-      const [f, extra, sum] = all.parse(stdout, stderr, code) as [FileState, StatExtra, string | undefined];
+      const [f, more, sum] = all.parse(stdout, stderr, code) as [FileState, StatExtra, string | undefined];
+      // the fine type, blocks and device numbers are the file fact's (one stat)
+      const extra: StatExtra = { ...more };
+      if (f.kind !== undefined) extra.kind = f.kind;
+      if (f.blocks !== undefined) extra.blocks = f.blocks;
+      if (f.blockSize !== undefined) extra.blockSize = f.blockSize;
+      if (f.rdev !== undefined) extra.rdev = f.rdev;
       return { file: sum !== undefined ? { ...f, checksum: sum } : f, extra };
     },
   };

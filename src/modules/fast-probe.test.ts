@@ -3,7 +3,7 @@
 // (fileFact's `keep`), not run `stat`/`sha256sum` again. Counted for real: the modules run on
 // this machine (LocalTransport, /bin/sh) with `stat`, `sha256sum` and `grep` behind shims on
 // PATH that log each start.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +11,10 @@ import { runLocal } from './testing/local-context.js';
 import { fileModule } from './file.js';
 import { copyModule } from './copy.js';
 import { lineinfileModule } from './lineinfile.js';
+import { statModule } from './stat.js';
 import type { ModuleDefinition } from './types.js';
 
-const TOOLS = ['stat', 'sha256sum', 'sha1sum', 'grep', 'cat'];
+const TOOLS = ['stat', 'sha256sum', 'sha1sum', 'grep', 'cat', 'file', 'lsattr', 'realpath'];
 let shims = '';
 let log = '';
 let savedPath: string | undefined;
@@ -22,7 +23,8 @@ beforeAll(() => {
   shims = mkdtempSync(join(tmpdir(), 'rb-shims-'));
   log = join(shims, 'log');
   for (const t of TOOLS) {
-    const real = ['/usr/bin', '/bin'].map((d) => join(d, t)).find((p) => { try { return readFileSync(p).length > 0; } catch { return false; } });
+    const real = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((d) => join(d, t)).find((p) => existsSync(p));
+    if (!real) continue; // not installed here: the probe's `command -v` sees that, as on a host
     writeFileSync(join(shims, t), `#!/bin/sh\necho ${t} >> ${log}\nexec ${real} "$@"\n`);
     chmodSync(join(shims, t), 0o755);
   }
@@ -32,6 +34,15 @@ beforeAll(() => {
 afterAll(() => {
   process.env.PATH = savedPath;
 });
+
+/** How often each tool started while `fn` ran. */
+async function starts(fn: () => Promise<unknown>): Promise<Record<string, number>> {
+  writeFileSync(log, '');
+  await fn();
+  const out: Record<string, number> = {};
+  for (const l of readFileSync(log, 'utf8').split('\n').filter(Boolean)) out[l] = (out[l] ?? 0) + 1;
+  return out;
+}
 
 /** The second (no-change) run: its result, its remote commands, and how often each tool started. */
 async function secondRun<A>(m: ModuleDefinition<A>, args: A): Promise<{ changed: boolean; msg: string; commands: number; starts: Record<string, number> }> {
@@ -91,5 +102,39 @@ describe('one-command paths: the classify step reuses the probe', () => {
     expect(r.result).toMatchObject({ changed: true, msg: `${dir}: mode 0700 → 0755` });
     expect(r.commands).toHaveLength(1);
     expect(readFileSync(log, 'utf8').split('\n').filter((l) => l === 'stat')).toHaveLength(2); // the probe's, and the path info after the change
+  });
+});
+
+describe('stat: one stat, and the extra tools only for what the task asks', () => {
+  const has = (t: string) => ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].some((d) => existsSync(join(d, t)));
+
+  it('defaults (Ansible\'s: checksum, mime, attributes): stat, sha1sum, file, lsattr once each; no realpath for a file', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rb-fp-'));
+    writeFileSync(join(d, 'app.conf'), 'x = 1\n');
+    let result: Record<string, unknown> = {};
+    const n = await starts(async () => (result = (await runLocal(statModule, { path: join(d, 'app.conf') })).result.data ?? {}));
+    expect(n).toEqual({ stat: 1, sha1sum: 1, ...(has('file') ? { file: 1 } : {}), ...(has('lsattr') ? { lsattr: 1 } : {}) });
+    const st = result.stat as Record<string, unknown>;
+    expect(st).toMatchObject({ exists: true, isreg: true, blocks: expect.any(Number) as number, block_size: expect.any(Number) as number, mimetype: has('file') ? 'text/plain' : 'unknown' });
+  });
+
+  it('get_checksum/get_mime/get_attributes off: one stat and nothing else; no mimetype reported', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rb-fp-'));
+    writeFileSync(join(d, 'f'), 'x');
+    let result: Record<string, unknown> = {};
+    const n = await starts(async () => (result = (await runLocal(statModule, { path: join(d, 'f'), get_checksum: false, get_mime: false, get_attributes: false })).result.data ?? {}));
+    expect(n).toEqual({ stat: 1 });
+    expect(result.stat).not.toHaveProperty('mimetype');
+    expect(result.stat).not.toHaveProperty('attributes');
+  });
+
+  it('a link without follow: realpath for lnk_source', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rb-fp-'));
+    writeFileSync(join(d, 'target'), 'x');
+    symlinkSync('target', join(d, 'link'));
+    let result: Record<string, unknown> = {};
+    const n = await starts(async () => (result = (await runLocal(statModule, { path: join(d, 'link'), get_mime: false, get_attributes: false })).result.data ?? {}));
+    expect(n).toEqual({ stat: 1, realpath: 1 });
+    expect(result.stat).toMatchObject({ islnk: true, lnk_target: 'target', lnk_source: join(d, 'target') });
   });
 });

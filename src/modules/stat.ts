@@ -74,7 +74,7 @@ export function statResult(st: FileState, extra: StatExtra = {}): Record<string,
     if (extra.realpath !== undefined) out.lnk_source = extra.realpath;
   }
   if (st.checksum !== undefined) out.checksum = st.checksum;
-  if (extra.mimetype !== undefined || extra.kind !== undefined) {
+  if (extra.mimetype !== undefined || extra.mimeAsked) {
     out.mimetype = extra.mimetype ?? 'unknown';
     out.charset = extra.charset ?? 'unknown';
   }
