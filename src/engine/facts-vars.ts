@@ -5,6 +5,7 @@ import type { HostFacts } from '../facts/types.js';
 export function factVars(facts: HostFacts | undefined): Record<string, unknown> {
   if (!facts) return {};
   const f: Record<string, unknown> = {
+    ...facts.extra,
     system: facts.system,
     kernel: facts.kernel,
     architecture: facts.architecture,
@@ -21,7 +22,7 @@ export function factVars(facts: HostFacts | undefined): Record<string, unknown> 
     pkg_mgr: facts.pkgMgr,
     all_ipv4_addresses: facts.ipv4,
     all_ipv6_addresses: facts.ipv6,
-    default_ipv4: facts.defaultIpv4 ? { address: facts.defaultIpv4 } : {},
+    default_ipv4: facts.extra?.default_ipv4 ?? (facts.defaultIpv4 ? { address: facts.defaultIpv4 } : {}),
     user_id: facts.user,
     python_available: facts.pythonAvailable,
   };

@@ -6,6 +6,7 @@ import type { Transport } from '../transport/types.js';
 import { ExecError } from '../transport/errors.js';
 import type { HostFacts } from './types.js';
 import { sectionMap, sectionStart } from './sections.js';
+import { parseSystemFacts } from './system-facts.js';
 
 const SCRIPT = [
   `${sectionStart('uname')}; uname -s; uname -r; uname -m`,
@@ -19,6 +20,30 @@ const SCRIPT = [
   `${sectionStart('init')}; [ -d /run/systemd/system ] && echo systemd-running; cat /proc/1/comm 2>/dev/null`,
   `${sectionStart('commands')}; for c in apt-get dnf yum apk snap systemctl service update-rc.d python3 curl; do command -v $c; done`,
   `${sectionStart('user')}; id -un`,
+  // the rest is what Ansible's setup reports that content reads (ansible_date_time, memtotal_mb,
+  // processor_vcpus, env, user_dir, dns, mounts, ...): files read with shell builtins (rd), each
+  // line prefixed with '|' so no file can forge a section; see system-facts.ts
+  `rd() { while IFS= read -r l || [ -n "$l" ]; do printf '|%s\\n' "$l"; done < "$1"; } 2>/dev/null`,
+  `${sectionStart('passwd')}; getent passwd "$(id -u)" 2>/dev/null`,
+  `${sectionStart('date')}; date '+%s %N %z %Z' 2>/dev/null`,
+  `${sectionStart('meminfo')}; rd /proc/meminfo`,
+  `${sectionStart('cpuinfo')}; rd /proc/cpuinfo`,
+  `${sectionStart('uptime')}; rd /proc/uptime`,
+  `${sectionStart('resolv')}; rd /etc/resolv.conf`,
+  `${sectionStart('env')}; env 2>/dev/null | while IFS= read -r l; do printf '|%s\\n' "$l"; done`,
+  `${sectionStart('proc-mounts')}; rd /proc/mounts`,
+  `${sectionStart('df')}; df -P -k 2>/dev/null`,
+  `${sectionStart('df-i')}; df -P -i 2>/dev/null`,
+  `${sectionStart('link')}; ip -o link show 2>/dev/null`,
+  `${sectionStart('virt')}; systemd-detect-virt 2>/dev/null || { [ -f /.dockerenv ] && echo docker; }`,
+  `${sectionStart('bits')}; getconf LONG_BIT 2>/dev/null`,
+  `${sectionStart('uname-v')}; uname -v 2>/dev/null`,
+  `${sectionStart('machine-id')}; rd /etc/machine-id`,
+  `${sectionStart('cmdline')}; rd /proc/cmdline`,
+  `${sectionStart('dmi')}; for f in sys_vendor product_name product_version product_serial bios_vendor bios_version bios_date; do v=; read -r v 2>/dev/null < /sys/class/dmi/id/$f; printf '|%s=%s\\n' "$f" "$v"; done`,
+  `${sectionStart('apparmor')}; [ -d /sys/kernel/security/apparmor ] && echo enabled`,
+  // Ansible's local facts (fact_path /etc/ansible/facts.d): an executable .fact is run, another read
+  `${sectionStart('local')}; for f in /etc/ansible/facts.d/*.fact; do [ -f "$f" ] || continue; printf '|#FILE %s\\n' "$f"; if [ -x "$f" ]; then "$f" 2>/dev/null | while IFS= read -r l || [ -n "$l" ]; do printf '|%s\\n' "$l"; done; else rd "$f"; fi; done`,
   // runbook runs no Python on hosts, but content reads ansible_python when a host has one
   `${sectionStart('python')}; p=$(command -v python3) && "$p" -c 'import sys, platform; print(sys.executable); print(*sys.version_info); print(platform.python_implementation())' 2>/dev/null`,
   `${sectionStart('end')}`,
@@ -149,6 +174,7 @@ export function parseHostFacts(stdout: string): HostFacts {
     osRelease: os,
   };
   if (defaultIpv4 !== undefined) facts.defaultIpv4 = defaultIpv4;
+  facts.extra = parseSystemFacts(s, { hostname: facts.hostname, fqdn, osRelease: os, distribution, distributionVersion, distributionRelease, architecture });
   if (pyExe && pv) {
     facts.python = {
       executable: pyExe,

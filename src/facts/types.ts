@@ -76,4 +76,6 @@ export interface HostFacts {
   commands?: string[];
   /** /etc/os-release as key → value */
   osRelease?: Record<string, string>;
+  /** the rest of Ansible's setup facts, under Ansible's names without `ansible_` (system-facts.ts) */
+  extra?: Record<string, unknown>;
 }
