@@ -54,7 +54,7 @@ export function compile(template: string, options: BlockOptions = {}): Compiled 
   if (hit) return hit;
   let compiled: Compiled;
   try {
-    const tokens = rewriteTests(lib.tokenize(keepUnknownEscapes(rawBlocksToLiterals(template)), { trim_blocks: trim, lstrip_blocks: lstrip }));
+    const tokens = rewriteTests(dottedNames(lib.tokenize(keepUnknownEscapes(rawBlocksToLiterals(template)), { trim_blocks: trim, lstrip_blocks: lstrip })));
     const program = lib.parse(tokens);
     const body = program.body;
     const first = tokens[0];
@@ -227,6 +227,35 @@ function rewriteTests(tokens: Token[]): Token[] {
       }
     }
     out.push(t);
+  }
+  return out;
+}
+
+/** Ansible's own collections: `x | ansible.builtin.to_json` is the filter `to_json`. */
+const BUILTIN_PREFIX = /^ansible\.(?:builtin|legacy)\./;
+
+/**
+ * A filter or test name after `|`, `is` or `is not` may be dotted, as Jinja's parser reads it
+ * (`name ('.' name)*`): content written for Ansible names them by collection. The lexer gives
+ * `ansible . builtin . to_json`; they become one name, with Ansible's builtin prefix dropped
+ * (another collection's name stays whole, and is an unknown filter unless runbook has it).
+ */
+function dottedNames(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    out.push(t);
+    const opens = t.type === 'Pipe' || (t.type === 'Identifier' && (t.value === 'is' || (t.value === 'not' && tokens[i - 1]?.value === 'is')));
+    if (!opens || tokens[i + 1]?.type !== 'Identifier' || tokens[i + 2]?.type !== 'Dot' || tokens[i + 3]?.type !== 'Identifier') continue;
+    if (t.value === 'is' && tokens[i + 1]?.value === 'not') continue;
+    let name = tokens[i + 1]!.value;
+    let j = i + 2;
+    while (tokens[j]?.type === 'Dot' && tokens[j + 1]?.type === 'Identifier') {
+      name += `.${tokens[j + 1]!.value}`;
+      j += 2;
+    }
+    out.push(makeToken(tokens[i + 1]!, name.replace(BUILTIN_PREFIX, ''), 'Identifier'));
+    i = j - 1;
   }
   return out;
 }

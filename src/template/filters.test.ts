@@ -197,3 +197,18 @@ describe('filters', () => {
     expect(() => r('{{ nope | lower }}')).toThrow(/'nope' is undefined/);
   });
 });
+
+describe('filter and test names by collection (Jinja reads `name(.name)*`)', () => {
+  it('ansible.builtin. and ansible.legacy. names are the builtin filters and tests', () => {
+    expect(r('{{ [3, 1, 2] | ansible.builtin.sort | ansible.legacy.first }}')).toBe(1);
+    expect(r("{{ {'a': 1} | ansible.builtin.to_json }}")).toBe('{"a": 1}');
+    expect(r("{{ '1.2.3' is ansible.builtin.version('1.0', '>') }}")).toBe(true);
+    expect(r("{{ '1.2.3' is not ansible.builtin.version('1.0', '>') }}")).toBe(false);
+    expect(r("{{ 'x' is ansible.builtin.string }}")).toBe(true);
+  });
+
+  it('another collection\'s filter runbook does not have is named whole in the error; attribute access is untouched', () => {
+    expect(() => r("{{ [1] | community.general.json_query('a') }}")).toThrow(/no filter named 'community\.general\.json_query'/);
+    expect(r("{{ {'a': {'b': 2}}.a.b }}")).toBe(2);
+  });
+});

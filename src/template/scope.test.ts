@@ -145,23 +145,22 @@ describe('toObject', () => {
   });
 });
 
-describe('performance', () => {
-  it('a 1000-host × 50-task run of child scopes and renders stays fast', () => {
+describe('many scopes', () => {
+  // speed is the benchmark's (npm run bench); this checks that a fleet-sized run of child scopes
+  // keeps every host's and task's values apart
+  it('1000 hosts × 50 tasks of child scopes: each render sees its own host and task, never another\'s', () => {
     const facts = { ansible_facts: { big: Array.from({ length: 2000 }, (_, i) => ({ i, name: `n${i}` })) } };
     const play = layer('play vars', { url: 'https://{{ domain }}/', port: 443 });
-    const start = performance.now();
-    let n = 0;
+    const wrong: string[] = [];
     for (let h = 0; h < 1000; h++) {
       const host = createScope([layer('inventory', { domain: `h${h}.example` }), layer('facts', facts, 'data'), play]);
       for (let t = 0; t < 50; t++) {
         const task = host.child(layer('task vars', { item: t }));
         const out = render('{{ url }}?i={{ item }}&p={{ port }}', task);
-        if (typeof out === 'string') n += out.length;
-        render('no templates in this arg', task);
+        if (out !== `https://h${h}.example/?i=${t}&p=443`) wrong.push(String(out));
+        if (render('no templates in this arg', task) !== 'no templates in this arg') wrong.push('plain');
       }
     }
-    const ms = performance.now() - start;
-    expect(n).toBeGreaterThan(0);
-    expect(ms).toBeLessThan(5000);
+    expect(wrong).toEqual([]);
   });
 });
