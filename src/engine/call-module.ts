@@ -144,7 +144,7 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
   // add_host / group_by: changed is whether the inventory changed (Ansible's strategy decides it too)
   if (res.inventory) res = { ...res, changed: applyInventoryChange(run, h, res.inventory) };
   for (const d of res.defer ?? []) if (run.plan.hosts.includes(d.host)) hostDeferred(run, run.host(d.host), d.from, maskSecrets(d.reason, secrets));
-  const o = judge(call, res, scope, lastExec);
+  const o = judgeResult(call, res, scope, lastExec);
   if (delegated) {
     o.delegatedTo = delegated.name;
     if (delegated.facts) o.delegateFacts = true;
@@ -152,8 +152,8 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
   return o;
 }
 
-/** ModuleResult → Ansible's registered shape, then changed_when / failed_when. */
-function judge(call: ModuleCall, res: ModuleResult, scope: VarScope, lastExec: ExecResult | undefined): TaskOutcome {
+/** ModuleResult → Ansible's registered shape, then changed_when / failed_when (also for an async job's result). */
+export function judgeResult(call: ModuleCall, res: ModuleResult, scope: VarScope, lastExec: ExecResult | undefined): TaskOutcome {
   const task = call.task;
   const result: Record<string, unknown> = {
     ...(res.data ?? {}),

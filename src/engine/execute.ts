@@ -7,6 +7,7 @@ import type { ModuleDefinition } from '../modules/types.js';
 import type { FileDiff } from '../modules/types.js';
 import { UnreachableError } from '../transport/errors.js';
 import { callModule } from './call-module.js';
+import { callAsync } from './async.js';
 import { factsVia, ranOn, setFacts } from './delegate.js';
 import { condition, truthy } from './conditions.js';
 import { ensureFacts, gatherStep, hostUnreachable, recordFailure } from './host-state.js';
@@ -207,7 +208,7 @@ async function invoke(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> {
   const delayMs = delayS * 1000;
   let o: TaskOutcome = failure('not run');
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    o = await callModule(call, scope);
+    o = task.async !== undefined && task.async > 0 ? await callAsync(call, scope) : await callModule(call, scope);
     if (maxAttempts > 1) o.result.attempts = attempt;
     if (maxAttempts === 1 || o.status === 'skipped') break;
     let done: boolean;

@@ -32,6 +32,7 @@ import { findModule } from './find.js';
 import { fetchModule } from './fetch.js';
 import { getUrlModule } from './get-url.js';
 import { scriptModule } from './script.js';
+import { asyncStatusModule } from './async-status.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -72,4 +73,5 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   fetchModule,
   getUrlModule,
   scriptModule,
+  asyncStatusModule,
 ];

@@ -78,6 +78,9 @@ interface PlayRoles {
 }
 
 /** Task keywords (besides name/when/tags/...) each include form accepts. */
+/** the modules that run as async jobs (src/modules/async-status.ts: one host command, detached) */
+const ASYNC_MODULES: readonly string[] = ['command', 'shell', 'raw'];
+
 const LOOP_KEYWORD_NAMES = ['loop', 'with_items', 'with_list', 'with_dict', 'with_sequence', 'with_together', 'loop_control'];
 const INCLUDE_TASK_KEYS: Record<string, ReadonlySet<string>> = {
   import_tasks: new Set(),
@@ -1029,8 +1032,11 @@ class Loader {
     if (delay !== undefined) task.delay = delay;
     const asyncS = valid.has('async') ? toInt(raw.async) : undefined;
     if (asyncS !== undefined && asyncS > 0) {
-      // not built yet: refused rather than run in the foreground behind the playbook's back
-      this.error(y, [...path, 'async'], 'async-unsupported', '`async` (run the task as a background job) is not supported by runbook yet, nor is async_status', 'remove `async` and `poll` to run the task in the foreground (runbook waits for it; use `timeout:` to bound it)');
+      // only a module that is one host command can run detached (src/modules/async-status.ts);
+      // any other is refused rather than run in the foreground behind the playbook's back
+      if (!ASYNC_MODULES.includes(task.module)) {
+        this.error(y, [...path, 'async'], 'async-unsupported', `\`async\` (run the task as a background job on the host) is supported for ${ASYNC_MODULES.join(', ')} only, not for \`${task.module}\`: runbook's other modules decide on the controller between host commands, so there is no one host process to detach`, `remove \`async\` and \`poll\` to run it in the foreground (use \`timeout:\` to bound it), or run the long part with \`command\`/\`shell\``);
+      }
       task.async = asyncS;
     }
     const poll = valid.has('poll') ? toInt(raw.poll) : undefined;

@@ -278,7 +278,7 @@ export const TASK_ONLY_KEYWORDS: Record<string, KeywordSpec> = {
     description: 'the module to run, as Ansible’s older form: `action: module args`',
   },
   listen: kw('string-list', 'handlers only: extra names that notify this handler'),
-  async: kw('non-negative-integer', 'Ansible: run as a background job; runbook refuses a value above 0 (not supported yet); 0 runs in the foreground'),
+  async: kw('non-negative-integer', 'run as a background job on the host for at most this many seconds (command, shell, raw); see poll and async_status; 0 runs in the foreground'),
   poll: kw('non-negative-integer', 'seconds between checks of an async job (default 15); 0: start it and go on'),
   local_action: {
     schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object', properties: { module: { type: 'string', minLength: 1 } }, required: ['module'] }] },
