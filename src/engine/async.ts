@@ -11,7 +11,6 @@
 import type { ModuleDefinition } from '../modules/types.js';
 import { asyncStatusModule, startAsyncJob } from '../modules/async-status.js';
 import type { CommandKind } from '../modules/command.js';
-import type { SchemaObject } from 'ajv';
 import { callModule, judgeResult } from './call-module.js';
 import { sleep } from './lockstep.js';
 import { failure, type TaskOutcome } from './outcome.js';
@@ -26,7 +25,7 @@ type AnyModule = ModuleDefinition<any>;
 
 /** The task's module with its run replaced by "start it as a job" (same schema, same arguments). */
 function launcher(module: AnyModule, limitS: number): AnyModule {
-  return { ...module, run: (ctx, args: Record<string, unknown>) => startAsyncJob(ctx, module.name as CommandKind, module.schema as SchemaObject, args, limitS) };
+  return { ...module, run: (ctx, args: Record<string, unknown>) => startAsyncJob(ctx, module.name as CommandKind, module.schema, args, limitS) };
 }
 
 export async function callAsync(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> {

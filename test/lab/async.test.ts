@@ -138,11 +138,11 @@ describe.skipIf(labSkipReason())('async jobs over real SSH + sudo', () => {
       gone: false,
       // inner blank lines kept, trailing ones stripped; quotes, backslashes and tabs survive the JSON file
       polled: ['polled "q" \\ \t.', '', '0'],
-      polled_file: expect.stringMatching(/^\/tmp\/as-async-jobs\/\d+\.\d+$/),
       late: 'async task did not complete within the requested time - 3s',
       killed: 'Timeout exceeded',
-      erased: expect.stringMatching(/\/deploy\/\.ansible_async\/\d+\.\d+$/),
     });
+    expect(String(msg.polled_file)).toMatch(/^\/tmp\/as-async-jobs\/\d+\.\d+$/);
+    expect(String(msg.erased)).toMatch(/\/deploy\/\.ansible_async\/\d+\.\d+$/);
     // the polled job took ~2 s and was read once a second; the late one was given up after its 3 s
     expect(elapsed).toBeLessThan(40_000);
     // the job past its limit was killed on the host: no `sleep 40` is left
