@@ -1,10 +1,11 @@
 // Each lookup against Ansible's documented results, through lookup()/query()/q() in templates.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScope, render } from '../index.js';
 import { knownLookups } from './registry.js';
+import { passwordHash } from '../crypt.js';
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-lookup-'));
@@ -35,7 +36,7 @@ describe('lookup() and query()', () => {
     expect(render("{{ query('file', 'nope.txt', errors='warn') }}", s)).toEqual([]);
     expect(() => render("{{ lookup('file', 'nope.txt') }}", s)).toThrow(/lookup 'file': could not locate file 'nope.txt'; looked in: .*files\/nope\.txt/);
     expect(() => render("{{ lookup('fille', 'x') }}", s)).toThrow(/no lookup named 'fille'/);
-    expect(knownLookups()).toEqual(['dict', 'env', 'file', 'fileglob', 'first_found', 'indexed_items', 'items', 'lines', 'list', 'nested', 'pipe', 'sequence', 'subelements', 'template', 'together', 'vars']);
+    expect(knownLookups()).toEqual(['dict', 'env', 'file', 'fileglob', 'first_found', 'indexed_items', 'items', 'lines', 'list', 'nested', 'password', 'pipe', 'sequence', 'subelements', 'template', 'together', 'vars']);
   });
 });
 
@@ -118,5 +119,57 @@ describe('list-shaping lookups (the with_<lookup> loops)', () => {
     expect(() => render("{{ query('subelements', users, 'keys') }}", s)).toThrow(/could not find 'keys'/);
     const r = render("{{ query('subelements', users, 'keys', {'skip_missing': True}) | map('last') | list }}", s);
     expect(r).toEqual(['k1', 'k2']);
+  });
+});
+
+describe('password', () => {
+  it('creates the file (0600, directories 0700) on first use and gives the same password after; length and chars', () => {
+    const dir = project({});
+    const s = scopeIn(dir);
+    const first = render("{{ lookup('password', 'creds/db length=12 chars=digits') }}", s);
+    expect(first).toMatch(/^[0-9]{12}$/);
+    expect(readFileSync(join(dir, 'creds/db'), 'utf8')).toBe(`${String(first)}\n`);
+    expect(statSync(join(dir, 'creds/db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'creds')).mode & 0o777).toBe(0o700);
+    // reused, whatever the options say now (Ansible reads the stored one)
+    expect(render("{{ lookup('password', 'creds/db length=30') }}", s)).toBe(first);
+    // the default: 20 of letters, digits and .,:-_
+    expect(render("{{ lookup('password', '/dev/null') }}", s)).toMatch(/^[A-Za-z0-9.,:_-]{20}$/);
+    expect(render("{{ lookup('password', '/dev/null', length=5, chars=['ascii_lowercase', ',,']) }}", s)).toMatch(/^[a-z,]{5}$/);
+    expect(render("{{ lookup('password', '/dev/null chars=ab,, length=40') }}", s)).toMatch(/^[ab,]{40}$/);
+  });
+
+  it('/dev/null is never stored; seed gives the same password every time; encrypt keeps the salt in the file', () => {
+    const dir = project({});
+    const s = scopeIn(dir);
+    expect(render("{{ lookup('password', '/dev/null') }}", s)).not.toBe(render("{{ lookup('password', '/dev/null') }}", s));
+    const seeded = render("{{ lookup('password', '/dev/null', seed='h1') }}", s);
+    expect(render("{{ lookup('password', '/dev/null seed=h1') }}", s)).toBe(seeded);
+    expect(render("{{ lookup('password', '/dev/null', seed='h2') }}", s)).not.toBe(seeded);
+    const hash = String(render("{{ lookup('password', 'pw encrypt=sha512_crypt') }}", s));
+    expect(hash).toMatch(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    const [plain, salt] = readFileSync(join(dir, 'pw'), 'utf8').trim().split(' salt=');
+    expect(hash).toBe(passwordHash(String(plain), 'sha512', salt, undefined, undefined));
+    // the same hash on the next run: the salt was stored
+    expect(render("{{ lookup('password', 'pw encrypt=sha512_crypt') }}", s)).toBe(hash);
+    // a stored plain password gains a salt when encrypt is asked later, and keeps its password
+    const p2 = String(render("{{ lookup('password', 'pw2') }}", s));
+    render("{{ lookup('password', 'pw2', encrypt='md5_crypt') }}", s);
+    expect(readFileSync(join(dir, 'pw2'), 'utf8')).toMatch(new RegExp(`^${p2.replace(/[.*+?^$()[\]{}|\\]/g, '\\$&')} salt=[./0-9A-Za-z]{8}\n$`));
+  });
+
+  it('bad options fail clearly, and never show the stored password', () => {
+    const dir = project({ secret: 'hunter2-stored\n' });
+    const s = scopeIn(dir);
+    expect(() => render("{{ lookup('password', 'secret lenght=3') }}", s)).toThrow('Unrecognized parameter(s) given to password lookup: lenght');
+    expect(() => render("{{ lookup('password', 'x length=0') }}", s)).toThrow(/length must be a whole number/);
+    let msg = '';
+    try {
+      render("{{ lookup('password', 'secret', encrypt='nope') }}", s);
+    } catch (err) {
+      msg = String(err);
+    }
+    expect(msg).toMatch(/unknown hash type 'nope'/);
+    expect(msg).not.toContain('hunter2');
   });
 });

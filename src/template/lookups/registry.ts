@@ -5,6 +5,7 @@
 import { linesLookup, pipeLookup } from './commands.js';
 import { dictLookup, indexedItemsLookup, itemsLookup, listLookup, nestedLookup, subelementsLookup, togetherLookup } from './lists.js';
 import { fileglobLookup, fileLookup, firstFoundLookup, templateLookup } from './files.js';
+import { passwordLookup } from './password.js';
 import { sequenceLookup } from './sequence.js';
 import { envLookup, varsLookup } from './variables.js';
 import { LookupError, type LookupContext, type LookupPlugin } from './types.js';
@@ -27,6 +28,7 @@ const LOOKUPS = new Map<string, LookupPlugin>([
   ['indexed_items', indexedItemsLookup],
   ['nested', nestedLookup],
   ['subelements', subelementsLookup],
+  ['password', passwordLookup],
 ]);
 
 /** Every lookup name (for validate's did-you-mean and the with_<lookup> keywords). */
