@@ -3,16 +3,22 @@
 // emulation is checked to be in effect (round trips measured, packets really dropped), then a
 // representative playbook (facts, a root-owned file written through sudo, a template, a line, a
 // service, registered commands) runs twice over it through the real CLI: every host ok, nothing
-// unreachable, the second run changes nothing. Afterwards the relay is gone, by PID, with its
-// devices and routes.
+// unreachable, the second run changes nothing. Then both shipped playbooks (allmon3.yml on one
+// host, dms.yml on the other, at the same time, as `runbook` processes) against Pebble, all of
+// it over the link (SSH, apt through the lab's proxy, ACME and the HTTP-01 validation): both
+// succeed, and a second run of each changes nothing. Afterwards the relay is gone, by PID, with
+// its devices and routes.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkSlowLink, labExec, labSkipReason, slowLinkStats, startLab, startSlowLink, stopLab, stopSlowLink, type LabInfo } from '../support/lab.js';
+import { checkSlowLink, labConnectionSpec, labExec, labSkipReason, slowLinkStats, startLab, startSlowLink, stopLab, stopSlowLink, type LabInfo } from '../support/lab.js';
 import { runCli } from '../support/cli.js';
+import { changedTasks, failureText, hostSh, runbook, writeInventory } from '../e2e/helpers.js';
 import { isAlive } from '../../src/lab/procs.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+import { sh } from '../../src/transport/command.js';
 
 const NAME = 'sp-slow';
 let lab: LabInfo;
@@ -58,7 +64,7 @@ peers = {{ app_peers | join(', ') }}
 
 describe.skipIf(labSkipReason())('slow link (80 ms round trip, 1% loss)', () => {
   beforeAll(async () => {
-    lab = await startLab({ name: NAME, full: [{ name: 'sps1', layer: 'apache' }, { name: 'sps2', layer: 'apache' }] });
+    lab = await startLab({ name: NAME, full: [{ name: 'sps1', layer: 'apache' }, { name: 'sps2', layer: 'apache' }], acme: true });
     dir = mkdtempSync(join(tmpdir(), 'runbook-slow-'));
     const hosts: Record<string, unknown> = {};
     for (const h of lab.hosts) hosts[h.name] = { ansible_host: h.address, ansible_port: h.port };
@@ -82,6 +88,26 @@ describe.skipIf(labSkipReason())('slow link (80 ms round trip, 1% loss)', () => 
     expect(check.rttMs.min).toBeGreaterThanOrEqual(80);
     // a loaded machine adds to it, but not a whole second: that would be a retransmission
     expect(check.rttMs.median).toBeLessThan(400);
+  }, 120_000);
+
+  it('one round trip per command: after the first, each command is exec\'d on a session channel opened while the previous one ran', async () => {
+    const t = new SshTransport(labConnectionSpec(lab, lab.hosts.find((h) => h.name === 'sps1')!, {}, { connectTimeoutMs: 30_000 }));
+    try {
+      expect((await t.exec(sh`true`)).exitCode).toBe(0);
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        const r = await t.exec(sh`echo ${String(i)}`);
+        times.push(performance.now() - t0);
+        expect(r.stdout.trim()).toBe(String(i));
+      }
+      expect(t.stats.spareChannelsUsed).toBe(20);
+      times.sort((a, b) => a - b);
+      // opening a channel and then exec'ing on it is two round trips: at least 160 ms on this link
+      expect(times[10], times.map((x) => x.toFixed(0)).join(' ')).toBeLessThan(160);
+    } finally {
+      await t.close();
+    }
   }, 120_000);
 
   it('runs a representative playbook twice over it: every host ok, nothing unreachable, the second run changes nothing', async () => {
@@ -109,6 +135,44 @@ describe.skipIf(labSkipReason())('slow link (80 ms round trip, 1% loss)', () => 
     const r = await labExec(lab, 'sps1', ['stat', '-c', '%a %U', '/etc/runbook-slow.conf']);
     expect(r.stdout.trim()).toBe('640 root');
   }, 240_000);
+
+  it('both shipped playbooks over it (allmon3 on sps1, dms on sps2, at once): certificates from Pebble, and a second run changes nothing', async () => {
+    // allmon3 secures the Apache that runs (the playbook above started it); dms stops it for issuance and starts it again
+    for (const h of ['sps1', 'sps2']) expect((await hostSh(lab, h, 'pgrep -x apache2 >/dev/null')).code, `apache2 on ${h}`).toBe(0);
+    const before = slowLinkStats(lab);
+    const plays = [
+      { host: 'sps1', playbook: 'playbooks/allmon3.yml', extra: ['-e', 'apt_upgrade=false'] },
+      { host: 'sps2', playbook: 'playbooks/dms.yml', extra: ['-e', 'certbot_install_method=apt'] },
+    ];
+    const run = (p: (typeof plays)[number]): ReturnType<typeof runbook> => runbook(lab, p.playbook, writeInventory(lab, [{ name: p.host, user: lab.users.nopasswd.name }]), p.extra);
+    const first = await Promise.all(plays.map(run));
+    for (const [i, p] of plays.entries()) {
+      const r = first[i]!;
+      expect(r.code, `${p.playbook}: ${failureText(r)}\n${r.stderr.slice(-2000)}`).toBe(0);
+      expect(r.recap?.hosts[p.host], p.playbook).toMatchObject({ failed: 0, unreachable: 0 });
+      expect(r.recap?.hosts[p.host]?.changed, p.playbook).toBeGreaterThan(0);
+      expect(r.recap?.outputs?.[p.host]?.fullchain, p.playbook).toBe(`/etc/letsencrypt/live/${p.host}.lab.test/fullchain.pem`);
+    }
+    // the certificates are Pebble's, on the hosts
+    for (const p of plays) {
+      const issuer = await hostSh(lab, p.host, `openssl x509 -in /etc/letsencrypt/live/${p.host}.lab.test/cert.pem -noout -issuer`);
+      expect(issuer.stdout, p.host).toMatch(/issuer=.*Pebble Intermediate/);
+    }
+    const second = await Promise.all(plays.map(run));
+    for (const [i, p] of plays.entries()) {
+      const r = second[i]!;
+      expect(r.code, `${p.playbook}: ${failureText(r)}`).toBe(0);
+      expect(r.recap?.hosts[p.host], `${p.playbook}: ${changedTasks(r, p.host)}`).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+    }
+    process.stderr.write(`[slow-link] shipped playbooks over the link, first/second run (s): ${plays.map((p, i) => `${p.host} ${(first[i]!.durationMs / 1000).toFixed(1)}/${(second[i]!.durationMs / 1000).toFixed(1)}`).join(', ')}\n`);
+    // all of it went through the lossy relay
+    await new Promise((r) => setTimeout(r, 1100));
+    const after = slowLinkStats(lab);
+    const packets = after!.up.packets + after!.down.packets - (before!.up.packets + before!.down.packets);
+    const dropped = after!.up.dropped + after!.down.dropped - (before!.up.dropped + before!.down.dropped);
+    expect(packets).toBeGreaterThan(2000);
+    expect(dropped).toBeGreaterThan(0);
+  }, 600_000);
 
   it('stopping the link ends the relay by PID; its devices and routes are gone', async () => {
     const state = lab.stateDir;
