@@ -166,7 +166,11 @@ export function judgeResult(call: ModuleCall, res: ModuleResult, scope: VarScope
   };
   if (typeof result.stdout === 'string' && !('stdout_lines' in result)) result.stdout_lines = lines(result.stdout);
   if (typeof result.stderr === 'string' && !('stderr_lines' in result)) result.stderr_lines = lines(result.stderr);
-  if (res.facts) result.ansible_facts = res.facts;
+  if (res.facts) {
+    // a facts module's ansible_facts are registered as Ansible's (not nested under a second ansible_facts)
+    const { ansible_facts: af, ...rest } = res.facts;
+    result.ansible_facts = af && typeof af === 'object' ? { ...rest, ...(af as Record<string, unknown>) } : res.facts;
+  }
   const s = task.register ? scope.child({ name: 'result', kind: 'data', vars: { [task.register]: result } }) : scope;
   try {
     if (task.changedWhen) result.changed = task.changedWhen.every((c) => condition(c, s));

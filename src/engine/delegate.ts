@@ -11,7 +11,7 @@
 // inventory gets one pooled connection of its own, closed at the end of the run (closeDelegated).
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
-import { connect, newHost } from './host-state.js';
+import { applyFacts, connect, newHost } from './host-state.js';
 import type { Inherited } from './inherit.js';
 import type { TaskOutcome } from './outcome.js';
 import type { HostRun, RunState } from './run-state.js';
@@ -158,6 +158,5 @@ export function ranOn(run: RunState, h: HostRun, o: TaskOutcome): HostRun {
 /** The facts a task set: on its host, or with delegate_facts on the delegated host. */
 export function setFacts(run: RunState, h: HostRun, o: TaskOutcome): void {
   if (!o.facts) return;
-  const to = o.delegateFacts ? ranOn(run, h, o) : h;
-  to.vars = { ...to.vars, ...o.facts };
+  applyFacts(o.delegateFacts ? ranOn(run, h, o) : h, o.facts);
 }

@@ -10,7 +10,7 @@ import { callModule } from './call-module.js';
 import { callAsync } from './async.js';
 import { factsVia, ranOn, setFacts } from './delegate.js';
 import { condition, truthy } from './conditions.js';
-import { ensureFacts, gatherStep, hostUnreachable, recordFailure } from './host-state.js';
+import { applyFacts, ensureFacts, gatherStep, hostUnreachable, recordFailure } from './host-state.js';
 import { notify } from './handlers.js';
 import { displayName, itemLabel, templateMessage, where } from './identity.js';
 import type { Inherited } from './inherit.js';
@@ -145,7 +145,7 @@ async function runLoop(call: ModuleCall, scope: VarScope): Promise<TaskOutcome> 
     else if (o.facts) {
       facts = { ...facts, ...o.facts };
       // later items see facts set by earlier ones
-      h.vars = { ...h.vars, ...o.facts };
+      applyFacts(h, o.facts);
     }
     run.emit({ type: 'task_result', host: h.name, task: ref, status: o.status, item: label, durationMs: Date.now() - t0, ...resultFields(o, noLog) });
     results.push({ ...o.result, item, ansible_loop_var: loopVar, ...(indexVar ? { [indexVar]: i } : {}) });

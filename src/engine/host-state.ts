@@ -7,7 +7,7 @@ import type { TaskNode } from '../playbook/types.js';
 import { ExecError, UnreachableError, stderrExcerpt } from '../transport/errors.js';
 import type { Transport } from '../transport/types.js';
 import { InterruptedError } from '../util/errors.js';
-import { factVars } from './facts-vars.js';
+import { factVars } from '../facts/facts-vars.js';
 import { execFailure, failure, NO_LOG_MSG } from './outcome.js';
 import type { TaskOutcome } from './outcome.js';
 import type { TaskRef } from './events.js';
@@ -102,9 +102,25 @@ export async function ensureFacts(run: RunState, h: HostRun, refreshIfStale: boo
   if (!gather) throw new Error('facts are not available: no fact gatherer configured');
   const t = await connect(run, via);
   h.facts = await abortable(run, gather(t));
-  h.factVars = factVars(h.facts);
+  // what gathering just answered is newer than what a module (setup) returned earlier
+  if (h.moduleFacts) for (const k of Object.keys(factVars(h.facts))) delete h.moduleFacts[k];
+  h.factVars = factVars(h.facts, h.moduleFacts);
   h.factsStale = false;
   return h.facts;
+}
+
+/**
+ * Facts a task set on a host: a module's `ansible_facts` (setup, service_facts, ...) join the
+ * host's facts (ansible_facts.X and the top-level name, as Ansible injects them); the rest
+ * (set_fact) are host variables.
+ */
+export function applyFacts(h: HostRun, facts: Readonly<Record<string, unknown>>): void {
+  const { ansible_facts: af, ...rest } = facts;
+  if (af && typeof af === 'object' && !Array.isArray(af)) {
+    h.moduleFacts = { ...h.moduleFacts, ...(af as Record<string, unknown>) };
+    h.factVars = factVars(h.facts, h.moduleFacts);
+  }
+  if (Object.keys(rest).length > 0) h.vars = { ...h.vars, ...rest };
 }
 
 /** The play's fact-gathering step (`gather_facts: true`) as a task outcome. */

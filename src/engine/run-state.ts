@@ -26,6 +26,8 @@ export interface HostRun {
   facts?: HostFacts;
   /** the facts as template variables (ansible_facts, ansible_*) */
   factVars: Record<string, unknown>;
+  /** facts modules returned under ansible_facts (service_facts' `services`, setup's `ansible_*`), names as returned */
+  moduleFacts?: Record<string, unknown>;
   /** an earlier task changed the host: facts may be stale */
   factsStale: boolean;
   /** registered results and set_fact values (data: never re-rendered); they live for the whole run */

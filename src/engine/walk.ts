@@ -8,7 +8,7 @@ import { isMeta } from './conditions.js';
 import { executeTask, ignoreErrors } from './execute.js';
 import { runInclude } from './include.js';
 import { flushHandlers } from './handlers.js';
-import { hostFailed, recordFailure } from './host-state.js';
+import { applyFacts, hostFailed, recordFailure } from './host-state.js';
 import { fromPlay, inherit } from './inherit.js';
 import type { Inherited } from './inherit.js';
 import { endHost, runMeta } from './meta.js';
@@ -217,7 +217,7 @@ async function runOnce(step: TaskStep): Promise<StepOutcome> {
   const o = await shared;
   if (task.register) h.vars = { ...h.vars, [task.register]: o.result };
   // delegate_facts: the facts went to the delegated host, not to each host of the batch
-  if (o.facts && !o.delegateFacts) h.vars = { ...h.vars, ...o.facts };
+  if (o.facts && !o.delegateFacts) applyFacts(h, o.facts);
   if (o.status === 'failed' && !ignoreErrors(run, h, br, inh)) {
     const ref = run.refs.get(task, br.plan.index);
     recordFailure(h, task, ref, { status: 'failed', result: o.result, msg: `run_once task failed on ${o.host}: ${o.msg ?? ''}`.trim() });

@@ -33,6 +33,10 @@ import { fetchModule } from './fetch.js';
 import { getUrlModule } from './get-url.js';
 import { scriptModule } from './script.js';
 import { asyncStatusModule } from './async-status.js';
+import { setupModule } from './setup.js';
+import { serviceFactsModule } from './service-facts.js';
+import { packageFactsModule } from './package-facts.js';
+import { sysctlModule } from './sysctl.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -74,4 +78,8 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   getUrlModule,
   scriptModule,
   asyncStatusModule,
+  setupModule,
+  serviceFactsModule,
+  packageFactsModule,
+  sysctlModule,
 ];

@@ -25,10 +25,10 @@ export interface ModuleLookup<M extends ModuleSpec = ModuleSpec> {
 const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.'] as const;
 
 /** Short names that live in community.general in Ansible (not in ansible.builtin). */
-const COMMUNITY_GENERAL = new Set(['snap', 'ufw', 'apache2_module']);
+const COMMUNITY_GENERAL = new Set(['snap', 'ufw', 'apache2_module', 'timezone', 'ini_file', 'modprobe', 'locale_gen', 'alternatives']);
 
 /** Short names that live in ansible.posix in Ansible. */
-const ANSIBLE_POSIX = new Set(['authorized_key']);
+const ANSIBLE_POSIX = new Set(['authorized_key', 'sysctl', 'mount']);
 
 /**
  * Short names Ansible has in ansible.builtin. Only these get the `ansible.builtin.`/`ansible.legacy.`
@@ -42,6 +42,7 @@ const ANSIBLE_BUILTIN = new Set([
   'user', 'group', 'get_url', 'unarchive', 'git', 'pip', 'cron', 'hostname', 'reboot', 'setup', 'slurp',
   'fetch', 'find', 'tempfile', 'apt_key', 'apt_repository', 'deb822_repository', 'debconf', 'dnf', 'yum',
   'script', 'expect', 'pause', 'wait_for_connection', 'known_hosts', 'iptables', 'sysctl', 'mount',
+  'service_facts', 'package_facts', 'getent',
 ]);
 
 /**

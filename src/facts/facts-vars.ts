@@ -1,8 +1,26 @@
 // Facts as template variables, under Ansible's names, so playbooks written for Ansible read
 // them unchanged: `ansible_facts.distribution` and the top-level `ansible_distribution`.
-import type { HostFacts } from '../facts/types.js';
+// Facts modules return (setup, service_facts, package_facts, getent) join them as Ansible's
+// namespace_facts + inject_facts_as_vars do: `services` is `ansible_facts.services` and the
+// top-level `services`; `ansible_distribution` is `ansible_facts.distribution` and itself.
+import type { HostFacts } from './types.js';
 
-export function factVars(facts: HostFacts | undefined): Record<string, unknown> {
+/** The gathered facts and the facts modules returned (names as the module returned them) as variables. */
+export function factVars(facts: HostFacts | undefined, moduleFacts?: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const gathered = gatheredVars(facts);
+  if (!moduleFacts || Object.keys(moduleFacts).length === 0) return gathered;
+  const ns: Record<string, unknown> = { ...(gathered.ansible_facts as Record<string, unknown> | undefined) };
+  const vars: Record<string, unknown> = { ...gathered };
+  // the later answer wins: the engine drops a module's fact when gathering again produces it
+  for (const [k, v] of Object.entries(moduleFacts)) {
+    ns[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
+    vars[k] = v;
+  }
+  vars.ansible_facts = ns;
+  return vars;
+}
+
+function gatheredVars(facts: HostFacts | undefined): Record<string, unknown> {
   if (!facts) return {};
   const f: Record<string, unknown> = {
     ...facts.extra,

@@ -1,0 +1,144 @@
+// The modules public roles use (service_facts, package_facts, setup, ...) over real SSH with real
+// sudo on a Debian 12 host booted with systemd (its own filesystem: /etc and the kernel settings
+// of its namespaces change for real, never this machine's). For the modules that change the
+// host: --check reports the change and changes nothing, the first run changes, the second run
+// changes nothing; the registered values are Ansible's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabHostInfo, LabInfo } from '../support/lab.js';
+import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { createTransport } from '../../src/transport/factory.js';
+import type { Transport } from '../../src/transport/types.js';
+import { transportContext, runWith, type LocalContextOptions } from '../../src/modules/testing/local-context.js';
+import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
+import { serviceFactsModule } from '../../src/modules/service-facts.js';
+import { packageFactsModule } from '../../src/modules/package-facts.js';
+import { setupModule } from '../../src/modules/setup.js';
+import { sysctlModule } from '../../src/modules/sysctl.js';
+
+const NAME = 'mm-more';
+const HOST = 'mm12';
+let lab: LabInfo;
+const open: Transport[] = [];
+const transports = new Map<string, Transport>();
+
+function host(name: string): LabHostInfo {
+  const h = lab.hosts.find((x) => x.name === name || (name === 'fleet' && x.kind === 'fleet'));
+  if (!h) throw new Error(`lab has no host ${name}`);
+  return h;
+}
+
+function transportOf(name: string): Transport {
+  let t = transports.get(name);
+  if (!t) {
+    t = createTransport(labConnectionSpec(lab, host(name), {}, { connectTimeoutMs: 10_000 }));
+    transports.set(name, t);
+    open.push(t);
+  }
+  return t;
+}
+
+async function run<A>(on: string, m: ModuleDefinition<A>, args: A, o: LocalContextOptions = {}): Promise<{ result: ModuleResult; commands: string[] }> {
+  return runWith(transportContext(transportOf(on), { become: { user: 'root' }, ...o }), m, args);
+}
+
+async function sh(on: string, script: string): Promise<string> {
+  const r = await labExec(lab, host(on).name, ['sh', '-c', script]);
+  return r.stdout;
+}
+
+/** --check reports the change and changes nothing; the first run changes; the second changes nothing. */
+export async function converge<A>(on: string, m: ModuleDefinition<A>, args: A, look: () => Promise<string>): Promise<ModuleResult> {
+  const before = await look();
+  const check = await run(on, m, args, { check: true });
+  expect(check.result.failed ?? false, `${m.name} --check: ${check.result.msg}`).toBe(false);
+  expect(check.result.changed, `${m.name} --check reports the change`).toBe(true);
+  expect(await look(), `${m.name} --check changed nothing`).toBe(before);
+  const first = await run(on, m, args);
+  expect(first.result.failed ?? false, `${m.name}: ${first.result.msg}`).toBe(false);
+  expect(first.result.changed, `${m.name} first run`).toBe(true);
+  expect(await look(), `${m.name} changed the host`).not.toBe(before);
+  const second = await run(on, m, args);
+  expect(second.result.failed ?? false, `${m.name} again: ${second.result.msg}`).toBe(false);
+  expect(second.result.changed, `${m.name} second run: ${second.result.msg}`).toBe(false);
+  return first.result;
+}
+
+const factsOf = (r: ModuleResult): Record<string, unknown> => (r.facts?.ansible_facts ?? {}) as Record<string, unknown>;
+
+describe.skipIf(labSkipReason())('more modules over real SSH and sudo (systemd host)', () => {
+  beforeAll(async () => {
+    lab = await startLab({ name: NAME, fleet: 1, full: [{ name: HOST, release: '12', init: 'systemd' }] });
+    await sh(HOST, 'systemctl is-system-running --wait >/dev/null 2>&1; :');
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(open.map((t) => t.close().catch(() => undefined)));
+    await stopLab(NAME);
+  });
+
+  it('service_facts: systemd units as Ansible names them; a stopped, disabled unit reads so; sysv scripts too', async () => {
+    await sh(HOST, 'systemctl disable --now cron >/dev/null 2>&1; :');
+    const r = await run(HOST, serviceFactsModule, {}, { check: true });
+    expect(r.result.changed).toBe(false);
+    const services = factsOf(r.result).services as Record<string, Record<string, unknown>>;
+    expect(services['ssh.service']).toEqual({ name: 'ssh.service', state: 'running', status: 'enabled', source: 'systemd' });
+    // stopped and disabled, systemd unloads it: not in list-units, so (as in Ansible) its state is
+    // `systemctl show`'s ActiveState
+    expect(services['cron.service']).toEqual({ name: 'cron.service', state: 'inactive', status: 'disabled', source: 'systemd' });
+    // the host's own systemctl says the same for every unit it lists as running
+    const running = (await sh(HOST, "systemctl list-units --type service --state running --plain --no-legend | awk '{print $1}'")).trim().split('\n');
+    expect(running.length).toBeGreaterThan(2);
+    for (const u of running) expect(services[u]?.state, u).toBe('running');
+    expect(services.cron).toMatchObject({ source: 'sysv', state: 'stopped' });
+    await sh(HOST, 'systemctl enable --now cron >/dev/null 2>&1; :');
+    const again = factsOf((await run(HOST, serviceFactsModule, {})).result).services as Record<string, Record<string, unknown>>;
+    expect(again['cron.service']).toMatchObject({ state: 'running', status: 'enabled' });
+  });
+
+  it('package_facts: every installed package with dpkg\'s version and architecture', async () => {
+    const r = await run(HOST, packageFactsModule, { manager: 'auto' });
+    const pk = factsOf(r.result).packages as Record<string, Array<Record<string, unknown>>>;
+    const want = (await sh(HOST, "dpkg-query -W -f='${Version} ${Architecture}' openssh-server")).split(' ');
+    expect(pk['openssh-server']).toEqual([{ name: 'openssh-server', version: want[0], arch: want[1], category: 'net', source: 'apt' }]);
+    const count = Number((await sh(HOST, "dpkg-query -W -f='${db:Status-Abbrev}\\n' | grep -c '^ii'")).trim());
+    expect(Object.keys(pk).length).toBe(count);
+  });
+
+  it('setup: gather_subset, filter and local facts from fact_path (JSON, INI, executable)', async () => {
+    await sh(HOST, `mkdir -p /etc/ansible/facts.d && printf '{"role": "repeater"}\\n' > /etc/ansible/facts.d/site.fact && printf '[main]\\nZone = north\\n' > /etc/ansible/facts.d/legacy.fact && printf '#!/bin/sh\\necho "{\\\\"n\\\\": 3}"\\n' > /etc/ansible/facts.d/dyn.fact && chmod +x /etc/ansible/facts.d/dyn.fact`);
+    const all = factsOf((await run(HOST, setupModule, {})).result);
+    expect(all).toMatchObject({ ansible_distribution: 'Debian', ansible_distribution_major_version: '12', ansible_os_family: 'Debian', ansible_service_mgr: 'systemd', module_setup: true, gather_subset: ['all'] });
+    expect(all.ansible_local).toEqual({ site: { role: 'repeater' }, legacy: { main: { zone: 'north' } }, dyn: { n: 3 } });
+    expect(all.ansible_all_ipv4_addresses).toContain(host(HOST).address);
+    const min = factsOf((await run(HOST, setupModule, { gather_subset: ['!all'] })).result);
+    expect(min.ansible_distribution).toBe('Debian');
+    expect(min).not.toHaveProperty('ansible_all_ipv4_addresses');
+    const filtered = factsOf((await run(HOST, setupModule, { filter: ['ansible_distribution*'] })).result);
+    expect(Object.keys(filtered).filter((k) => k.startsWith('ansible_')).sort()).toEqual(['ansible_distribution', 'ansible_distribution_major_version', 'ansible_distribution_release', 'ansible_distribution_version']);
+    const bad = await run(HOST, setupModule, { gather_subset: ['nosuch'] });
+    expect(bad.result).toMatchObject({ failed: true });
+    expect(bad.result.msg).toMatch(/^Bad subset 'nosuch' given to Ansible/);
+  });
+
+  it('sysctl: the file written and reloaded in the host\'s own network namespace; sysctl_set; absent; a bad key fails with sysctl\'s words', async () => {
+    // net.* keys belong to the host's network namespace: this machine's own settings are not touched
+    const file = '/etc/sysctl.d/60-mm.conf';
+    await sh(HOST, `rm -f ${file}; sysctl -q -w net.ipv4.ip_forward=0 net.ipv4.icmp_ratelimit=1000`);
+    const look = (): Promise<string> => sh(HOST, `cat ${file} 2>&1; sysctl -n net.ipv4.ip_forward`);
+    const r = await converge(HOST, sysctlModule, { name: 'net.ipv4.ip_forward', value: 'yes', sysctl_file: file }, look);
+    expect(r.data).toMatchObject({ name: 'net.ipv4.ip_forward', value: '1', state: 'present', sysctl_file: file });
+    expect(await look()).toBe('net.ipv4.ip_forward=1\n1\n');
+    // the file right but the running value changed behind its back: reload makes it a change (Ansible)
+    await sh(HOST, 'sysctl -q -w net.ipv4.ip_forward=0');
+    expect((await run(HOST, sysctlModule, { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file })).result.changed).toBe(true);
+    expect(await sh(HOST, 'sysctl -n net.ipv4.ip_forward')).toBe('1\n');
+    // sysctl_set without reload: sysctl -w
+    await converge(HOST, sysctlModule, { name: 'net.ipv4.icmp_ratelimit', value: 500, sysctl_set: true, reload: false, sysctl_file: file }, () => sh(HOST, 'sysctl -n net.ipv4.icmp_ratelimit'));
+    expect(await sh(HOST, `cat ${file}`)).toBe('net.ipv4.ip_forward=1\nnet.ipv4.icmp_ratelimit=500\n');
+    await converge(HOST, sysctlModule, { name: 'net.ipv4.icmp_ratelimit', state: 'absent', sysctl_file: file }, () => sh(HOST, `cat ${file}`));
+    expect(await sh(HOST, `cat ${file}`)).toBe('net.ipv4.ip_forward=1\n');
+    const bad = await run(HOST, sysctlModule, { name: 'net.ipv4.nosuch_key', value: 1, sysctl_file: '/etc/sysctl.d/61-mm-bad.conf' });
+    expect(bad.result.failed).toBe(true);
+    expect(bad.result.msg).toMatch(/^Failed to reload sysctl: .*nosuch_key/);
+  });
+});
