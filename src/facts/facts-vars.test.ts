@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { factVars } from './facts-vars.js';
-import type { HostFacts } from '../facts/types.js';
+import type { HostFacts } from './types.js';
 
 const base: HostFacts = {
   system: 'Linux', kernel: '6.1', architecture: 'x86_64', hostname: 'n1', fqdn: 'n1.example.org', distribution: 'Debian', distributionVersion: '12.5',
