@@ -15,7 +15,8 @@ import { raw, sh } from '../transport/command.js';
 import { wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { fileDiff } from '../util/diff.js';
-import { readControllerFile } from './util/local-file.js';
+import { readControllerSource, type TreeEntry } from './util/local-file.js';
+import { destTreeFact, planCopyTree, remoteTreesFact, type CopyTrees } from './copy-dir.js';
 import { pathInfo, withPathInfo } from './util/path-info.js';
 
 export interface CopyArgs {
@@ -28,14 +29,28 @@ export interface CopyArgs {
   backup?: boolean | string;
   validate?: string;
   force?: boolean | string;
+  /** the source is on the host already */
+  remote_src?: boolean | string;
+  /** a destination that is a symlink: write to its target (default: replace the link, as Ansible) */
+  follow?: boolean | string;
+  /** symlinks inside a source directory on the controller are followed (default) or copied as links */
+  local_follow?: boolean | string;
+  /** a vault-encrypted source is decrypted on the controller (default) or copied as it is */
+  decrypt?: boolean | string;
+  /** mode of the directories a recursive copy creates */
+  directory_mode?: string | number;
 }
 
 /** What the planner gets: the arguments plus the bytes to write (read or rendered on the controller). */
 export interface CopyPlanArgs extends CopyArgs {
-  /** the content the destination must have */
-  text: string;
+  /** the content the destination must have (bytes: a binary or decrypted source file) */
+  text: string | Buffer;
   /** reading or rendering the content failed: the task fails with this */
   error?: string;
+  /** `mode: preserve`: the source file's mode on the controller */
+  srcMode?: string;
+  /** src is a directory on the controller: its tree (copy-dir.ts plans it) */
+  tree?: TreeEntry[];
 }
 
 export interface CopyProbe {
@@ -45,6 +60,12 @@ export interface CopyProbe {
   inDir?: FileState;
   /** the directory the file goes into */
   parent?: FileState;
+  /** remote_src: the source on the host */
+  src?: FileState;
+  /** follow: where a destination symlink leads (`readlink -f`) */
+  real?: string;
+  /** a directory copy: the source tree (remote_src) and the destination's */
+  trees?: CopyTrees;
 }
 
 /** Diff output is capped: enough to read, not enough to flood a terminal. */
@@ -65,7 +86,8 @@ const KEEP = { to: 'rb_to', in: 'rb_in' } as const;
 export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>): Fact<CopyProbe> {
   const t = targetCandidates(args);
   // follow: a destination that is a symlink is compared by its target (mode, content)
-  const opts = { checksum: 'sha256' as const, content: env.diff, maxContentBytes: DIFF_MAX_BYTES, follow: true };
+  // remote_src compares with the source's sha1 (which is also what copy registers as `checksum`)
+  const opts = { checksum: isRemoteSrc(args) ? ('sha1' as const) : ('sha256' as const), content: env.diff, maxContentBytes: DIFF_MAX_BYTES, follow: true };
   const parentPath = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
   // the parent matters only for a destination that is not there yet: no stat of it otherwise
   const parentFact = fileFact(parentPath, { follow: true });
@@ -86,12 +108,81 @@ export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>): Fact<
   };
 }
 
+/** The source is on the host (`remote_src: true`). */
+export function isRemoteSrc(args: CopyArgs): boolean {
+  return args.content === undefined && args.src !== undefined && toBool(args.remote_src);
+}
+
+/** follow: where a destination that is a symlink leads (only links cost a `readlink`). */
+function realFact(paths: readonly string[]): Fact<string | undefined> {
+  const each = paths.map((p) => sh`if [ -L ${p} ]; then readlink -f -- ${p}; fi`);
+  let command = each[0] ?? sh`:`;
+  for (const c of each.slice(1)) command = sh`${command}; ${c}`;
+  return { name: 'realpath', command, parse: (o) => o.split('\n').find((l) => l !== '') };
+}
+
+/**
+ * The planned path's probe: copy's file probe, plus the source on the host (remote_src), the
+ * trees of a recursive copy, or where a destination link leads (follow).
+ */
+export function copyPlannedProbe(args: CopyPlanArgs, env: Pick<PlanEnv, 'diff'>): Fact<CopyProbe> {
+  if (args.tree !== undefined) {
+    const t = destTreeFact(args);
+    return { name: 'copy', command: t.command, parse: (o, e, c) => ({ dest: { path: args.dest, exists: false }, trees: t.parse(o, e, c) }) };
+  }
+  const base = copyProbeFact(args, env);
+  const remote = isRemoteSrc(args) && args.src !== undefined;
+  const follow = toBool(args.follow);
+  if (!remote && !follow) return base;
+  const t = targetCandidates(args);
+  const parts = [
+    base,
+    remote ? fileFact(args.src!, { checksum: 'sha1', follow: true }) : undefined,
+    remote ? remoteTreesFact(args) : undefined,
+    follow ? realFact([t.direct, ...(t.inDir ? [t.inDir] : [])]) : undefined,
+  ] as const;
+  const present = parts.filter((p) => p !== undefined) as Array<Fact<unknown>>;
+  const all = combineFacts(present, 'copy');
+  return {
+    name: 'copy',
+    command: all.command,
+    parse(stdout, stderr, code) {
+      const values = all.parse(stdout, stderr, code);
+      let i = 0;
+      const probe = { ...(values[i++] as CopyProbe) };
+      if (remote) {
+        probe.src = values[i++] as FileState;
+        const trees = values[i++] as CopyTrees | undefined;
+        if (trees) probe.trees = trees;
+      }
+      if (follow) {
+        const real = values[i++] as string | undefined;
+        if (real !== undefined) probe.real = real;
+      }
+      return probe;
+    },
+  };
+}
+
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Ansible's `mode: preserve`: the source's mode (controller file, or the host's for remote_src). */
+function wantedFileMode(args: CopyPlanArgs, src: FileState | undefined): string | number | undefined {
+  if (args.mode !== 'preserve') return args.mode;
+  return src?.mode ?? args.srcMode;
+}
+
 export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: PlanEnv): Plan {
   if (args.error !== undefined || !probe) return failPlan(args.error ?? 'copy needs src or content');
+  const remote = isRemoteSrc(args);
+  if (remote) {
+    const src = probe.src;
+    if (!src?.exists) return failPlan(`Source ${args.src} not found`);
+    if (src.error || (src.type === 'file' && src.checksum === undefined)) return failPlan(`Source ${args.src} not readable`);
+  }
+  if (args.tree !== undefined || probe.trees) return planCopyTree(args, probe.trees, env);
   let target = probe.dest;
   let parent = probe.parent;
   if (target.exists && target.type === 'directory') {
@@ -100,13 +191,21 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
     target = probe.inDir;
     parent = probe.dest;
   }
+  // a destination symlink: follow writes to where it leads; otherwise the link itself is replaced (Ansible)
+  const isLink = target.exists && target.linkTarget !== undefined;
+  const follow = toBool(args.follow);
+  if (isLink && follow && probe.real) target = { ...target, path: probe.real };
+  const replaceLink = isLink && !follow;
   const dest = target.path;
-  const data: Record<string, unknown> = {
-    dest,
-    checksum: createHash('sha1').update(args.text).digest('hex'),
-    md5sum: createHash('md5').update(args.text).digest('hex'),
-    size: Buffer.byteLength(args.text),
-  };
+  const text = remote ? undefined : args.text;
+  const data: Record<string, unknown> = remote
+    ? { dest, checksum: probe.src?.checksum, size: probe.src?.size }
+    : {
+        dest,
+        checksum: createHash('sha1').update(args.text).digest('hex'),
+        md5sum: createHash('md5').update(args.text).digest('hex'),
+        size: Buffer.byteLength(args.text),
+      };
   if (args.src !== undefined) data.src = args.src;
   if (target.error) return failPlan(`cannot inspect ${dest}: ${target.error}`, data);
   if (target.exists && target.type === 'directory') return failPlan(`${dest} is a directory, not a file`, data);
@@ -116,8 +215,10 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
   if (!target.exists && parent?.exists && parent.type !== undefined && parent.type !== 'directory') {
     return failPlan(`${parent.path} is not a directory, so ${dest} cannot be created in it`, data);
   }
-  const attrs = { mode: args.mode, owner: args.owner, group: args.group };
-  if (target.exists && target.checksum === sha256(args.text)) {
+  const mode = wantedFileMode(args, probe.src);
+  const attrs = { mode, owner: args.owner, group: args.group };
+  const wantedSum = remote ? probe.src?.checksum : sha256(args.text);
+  if (target.exists && !replaceLink && target.checksum === wantedSum) {
     const a = attributeCommands(dest, target, attrs, { isDir: false });
     if (a.commands.length === 0) return noop(`${dest} already has this content`, { ...data, ...pathInfo(target) });
     return withPathInfo({ commands: a.commands, msg: `${dest}: content unchanged; ${a.changes.join(', ')}`, data }, dest, true);
@@ -126,26 +227,40 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
   const backupFile = target.exists && toBool(args.backup) ? backupPathFor(dest, env.now) : undefined;
   if (backupFile) data.backup_file = backupFile;
   const command = writeFileCommand(dest, {
-    mode: wantedMode(args.mode, target.mode, false),
+    mode: wantedMode(mode, target.mode, false),
     owner: args.owner,
     group: args.group,
     exists: target.exists,
     backupFile,
     validate: args.validate,
     tmpSuffix: env.tmpSuffix,
+    // remote_src: the host copies its own file; nothing travels
+    ...(remote && args.src !== undefined ? { reader: sh`cat -- ${args.src}` } : {}),
   });
   const plan: Plan = {
     commands: [command],
-    stdin: args.text,
-    msg: target.exists ? `${dest}: content updated${backupFile ? ` (backup ${backupFile})` : ''}` : `${dest}: created`,
+    msg: replaceLink ? `${dest}: symlink replaced by a file (follow is off)` : target.exists ? `${dest}: content updated${backupFile ? ` (backup ${backupFile})` : ''}` : `${dest}: created`,
     data,
   };
-  if (env.diff) {
+  if (text !== undefined) plan.stdin = text;
+  if (env.diff && text !== undefined) {
     const before = target.exists ? (target.contentTruncated ? `(more than ${DIFF_MAX_BYTES} bytes, not shown)\n` : (target.content ?? '')) : '';
-    const after = Buffer.byteLength(args.text) > DIFF_MAX_BYTES ? `(more than ${DIFF_MAX_BYTES} bytes, not shown)\n` : args.text;
+    const after = Buffer.byteLength(text) > DIFF_MAX_BYTES ? `(more than ${DIFF_MAX_BYTES} bytes, not shown)\n` : isBinary(text) ? '(binary content, not shown)\n' : text.toString();
     plan.diff = [fileDiff(dest, before, after)];
   }
   return withPathInfo(plan, dest, true);
+}
+
+/** Bytes that are not UTF-8 text (a NUL, or an invalid sequence): not shown in a diff. */
+function isBinary(text: string | Buffer): boolean {
+  if (typeof text === 'string') return false;
+  if (text.includes(0)) return true;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(text);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Above this size the content is not sent along on spec: the planned path probes first. */
@@ -182,9 +297,10 @@ export function copyFast(args: CopyPlanArgs): FastPath<CopyProbe | undefined> | 
 
 /** copy's and template's parts after the content is known (template renders it first). */
 export const COPY_PARTS = {
-  probe: (args: CopyPlanArgs, env: PlanEnv) => (args.error === undefined ? copyProbeFact(args, env) : undefined),
+  probe: (args: CopyPlanArgs, env: PlanEnv) => (args.error === undefined ? copyPlannedProbe(args, env) : undefined),
   plan: planCopy,
-  fast: (args: CopyPlanArgs) => copyFast(args),
+  // remote_src, a directory src and follow take the planned path (their probes ask more)
+  fast: (args: CopyPlanArgs) => (args.tree !== undefined || isRemoteSrc(args) || toBool(args.follow) ? undefined : copyFast(args)),
 };
 
 /** Arguments copy and template share (schema properties). */
@@ -202,35 +318,53 @@ export const copyModule = defineModule<CopyArgs, CopyProbe | undefined, CopyPlan
   name: 'copy',
   schema: moduleSchema({
     properties: {
-      src: { type: 'string', description: 'file on the controller, relative to the playbook directory (or its `files/`)' },
+      src: { type: 'string', description: 'file or directory on the controller, relative to the playbook directory (or its `files/`); with remote_src a path on the host. A directory is copied recursively: ending in `/` its contents go into dest, otherwise the directory itself (dest/NAME)' },
       content: { type: 'string', description: 'the file\'s content, given inline (instead of src)' },
       ...WRITE_FILE_PROPERTIES,
+      mode: modeSchema('permissions, e.g. `"0644"` or `u=rw,g=r,o=r`, or `preserve` (the source file\'s mode); default: keep the current mode, or the umask default for a new file'),
+      remote_src: boolSchema('src is a file or directory on the host, copied there (nothing is sent from the controller)', false),
+      follow: boolSchema('a destination that is a symlink is written through (its target gets the content); off: the link is replaced by a file, as Ansible', false),
+      local_follow: boolSchema('symlinks inside a src directory on the controller are followed; off: they are made as symlinks on the host', true),
+      decrypt: boolSchema('a vault-encrypted src is decrypted on the controller before it is sent; off: the encrypted file is copied as it is', true),
+      directory_mode: modeSchema('mode of the directories a recursive copy creates (existing directories keep theirs); default: the umask default'),
     },
     required: ['dest'],
     extra: { oneOf: [{ required: ['src'] }, { required: ['content'] }] },
   }),
   doc: {
-    short: 'Make a file on the host have this content, owner, group and mode',
+    short: 'Make a file (or a directory tree) on the host have this content, owner, group and mode',
     description:
-      'One probe reads the destination\'s sha256, mode and owner. If they match, nothing else runs. Otherwise one command writes a temp file next to the destination, sets its attributes, runs `validate`, makes the backup and renames it into place (atomic: readers see the old or the new file, never half of one; a failed validation leaves the old file).',
+      'One probe reads the destination\'s sha256, mode and owner. If they match, nothing else runs. Otherwise one command writes a temp file next to the destination, sets its attributes, runs `validate`, makes the backup and renames it into place (atomic: readers see the old or the new file, never half of one; a failed validation leaves the old file). A directory `src` is copied recursively: one probe lists the destination tree with every file\'s sha1, and one command creates the missing directories and writes the files that differ, each atomically; files only in dest are left alone. With `remote_src` the source is read on the host and nothing travels.',
     returns: {
-      dest: 'the file written',
+      dest: 'the file written (a directory copy: dest as given)',
       src: 'the source file (when src was given)',
       checksum: 'sha1 of the content',
+      md5sum: 'md5 of the content (not with remote_src)',
       size: 'content size in bytes',
       backup_file: 'the backup made (backup: yes and the file changed)',
+      state: 'file (directory for a directory copy)',
+      mode: 'the file\'s mode after the task',
+      owner: 'its owner',
+      group: 'its group',
+      uid: 'its owner\'s uid',
+      gid: 'its group\'s gid',
     },
-    example: '- copy:\n    dest: /etc/sudoers.d/deploy\n    content: "deploy ALL=(ALL) NOPASSWD: ALL\\n"\n    owner: root\n    mode: "0440"\n    validate: visudo -cf %s',
+    example: '- copy:\n    dest: /etc/sudoers.d/deploy\n    content: "deploy ALL=(ALL) NOPASSWD: ALL\\n"\n    owner: root\n    mode: "0440"\n    validate: visudo -cf %s\n\n- copy:\n    src: site/          # the contents of files/site into /var/www/html\n    dest: /var/www/html\n    directory_mode: "0755"\n\n- copy:\n    src: /etc/app/app.conf\n    dest: /etc/app/app.conf.orig\n    remote_src: true',
     notes: [
-      'src is read as text (UTF-8); a directory as src is not supported: copy files one by one (loop).',
-      'With --diff the old and new content are shown (up to 256 KiB each).',
+      'src is sent as bytes (binary files are fine). A vault-encrypted src is decrypted on the controller with the run\'s vault passwords (decrypt: false sends it encrypted); its content is then a secret of the run, masked in every output.',
+      'A recursive copy writes each file atomically, not the tree as a whole; with --diff it shows no per-file diff.',
+      'With --diff the old and new content are shown (up to 256 KiB each; binary content is not shown).',
     ],
   },
   homePaths: ['dest'],
   async prepare(ctx, args) {
     if (args.content !== undefined) return { ...args, text: args.content };
-    if (args.src !== undefined) return { ...args, text: await readControllerFile(ctx, args.src, 'files') };
-    return { ...args, text: '', error: 'copy needs src or content' };
+    if (args.src === undefined) return { ...args, text: '', error: 'copy needs src or content' };
+    // the host has the source: the probe reads it there
+    if (toBool(args.remote_src)) return { ...args, text: '' };
+    const source = await readControllerSource(ctx, args.src, { decrypt: toBool(args.decrypt, true), localFollow: toBool(args.local_follow, true), what: 'copy src' });
+    if (source.kind === 'directory') return { ...args, text: '', tree: source.entries, srcMode: source.mode };
+    return { ...args, text: source.bytes, srcMode: source.mode };
   },
   ...COPY_PARTS,
 });

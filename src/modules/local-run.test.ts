@@ -242,7 +242,8 @@ describe('copy and template', () => {
     writeFileSync(join(d, 'templates/site.conf.j2'), 'ServerName {{ domain }}\n{% for p in ports %}Listen {{ p }}\n{% endfor %}');
     const vars = { domain: 'node1.example.org', ports: [80, 443] };
     const missing = await runLocal(templateModule, { src: 'nope.j2', dest: join(d, 'x') }, { baseDir: d }).catch((e: Error) => e.message);
-    expect(missing).toMatch(/template src 'nope\.j2' not found; looked in: templates\/nope\.j2, nope\.j2/);
+    // the context's search path is the base directory (absolute, as the engine's): both places are named
+    expect(missing).toBe(`template src 'nope.j2' not found; looked in: ${join(d, 'templates/nope.j2')}, ${join(d, 'nope.j2')}`);
     await idempotent(templateModule, { src: 'site.conf.j2', dest: join(d, 'site.conf') }, { baseDir: d, vars });
     expect(readFileSync(join(d, 'site.conf'), 'utf8')).toBe('ServerName node1.example.org\nListen 80\nListen 443\n');
   });
@@ -518,8 +519,14 @@ describe('symlinks are followed like Ansible', () => {
     symlinkSync(join(d, 'real/target.conf'), join(d, 'conf-link'));
     const { chmodSync } = await import('node:fs');
     chmodSync(join(d, 'real/target.conf'), 0o644);
-    // the link's own mode (lstat) is 0777: without following it, mode 0644 would be "changed" on every run
-    const c = await runLocal(copyModule, { dest: join(d, 'conf-link'), content: 'x=1\n', mode: '0644' });
+    // follow: the link's own mode (lstat) is 0777: without following it, mode 0644 would be "changed" on every run
+    const c = await runLocal(copyModule, { dest: join(d, 'conf-link'), content: 'x=1\n', mode: '0644', follow: true });
     expect(c.result, c.result.msg).toMatchObject({ changed: false });
+    // follow off (Ansible's default): the link itself is replaced by a file, once
+    const { lstatSync } = await import('node:fs');
+    const r1 = await runLocal(copyModule, { dest: join(d, 'conf-link'), content: 'x=1\n', mode: '0644' });
+    expect(r1.result, r1.result.msg).toMatchObject({ changed: true });
+    expect(lstatSync(join(d, 'conf-link')).isFile()).toBe(true);
+    expect((await runLocal(copyModule, { dest: join(d, 'conf-link'), content: 'x=1\n', mode: '0644' })).result.changed).toBe(false);
   });
 });

@@ -48,6 +48,8 @@ export function transportContext(transport: Transport, o: LocalContextOptions = 
     scope: createScope([{ name: 'test vars', vars: o.vars ?? {}, kind: 'template' }]),
     facts: () => (facts ??= gatherFacts(transport)),
     readLocalFile: (p) => readFile(isAbsolute(p) ? p : join(o.baseDir ?? process.cwd(), p), 'utf8'),
+    // relative controller files (copy/unarchive src) are looked for here, as under a playbook directory
+    searchPath: [o.baseDir ?? process.cwd()],
     warn: (m) => warnings.push(m),
     progress: (m) => progressNotes.push(m),
     onCommand: (command) => commands.push(command.toDisplay()),

@@ -58,6 +58,8 @@ export interface WriteFileOptions {
   validate?: string;
   /** unique suffix for the temp file (random in real runs, fixed in tests) */
   tmpSuffix: string;
+  /** what prints the new content (default `cat`: all of stdin); e.g. a file on the host (copy remote_src) */
+  reader?: ShellCommand;
 }
 
 /** Temp file next to the destination so the final rename is atomic (same filesystem). */
@@ -105,7 +107,7 @@ export function keepOwner(ref: PathWord, tmp: PathWord): ShellCommand {
  */
 export function writeFileCommand(dest: string, o: WriteFileOptions): ShellCommand {
   const tmp = tempPathFor(dest, o.tmpSuffix);
-  const steps: ShellCommand[] = [sh`(set -C; cat > ${tmp})`];
+  const steps: ShellCommand[] = [sh`(set -C; ${o.reader ?? sh`cat`} > ${tmp})`];
   if (o.mode !== undefined) steps.push(sh`chmod ${o.mode} -- ${tmp}`);
   else if (o.exists) steps.push(sh`chmod --reference=${dest} -- ${tmp}`);
   const spec = ownerSpec(o.owner, o.group);
