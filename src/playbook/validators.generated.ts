@@ -9790,7 +9790,7 @@ return errors === 0;
 }
 
 export const module_copy = validate63;
-const schema81 = {"type":"object","properties":{"src":{"type":"string","description":"file on the controller, relative to the playbook directory (or its `files/`)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
+const schema81 = {"type":"object","properties":{"src":{"type":"string","description":"file or directory on the controller, relative to the playbook directory (or its `files/`); with remote_src a path on the host. A directory is copied recursively: ending in `/` its contents go into dest, otherwise the directory itself (dest/NAME)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`, or `preserve` (the source file's mode); default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"remote_src":{"description":"src is a file or directory on the host, copied there (nothing is sent from the controller)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a destination that is a symlink is written through (its target gets the content); off: the link is replaced by a file, as Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"local_follow":{"description":"symlinks inside a src directory on the controller are followed; off: they are made as symlinks on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"decrypt":{"description":"a vault-encrypted src is decrypted on the controller before it is sent; off: the encrypted file is copied as it is","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"directory_mode":{"description":"mode of the directories a recursive copy creates (existing directories keep theirs); default: the umask default","type":["string","integer"]}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -10180,14 +10180,283 @@ vErrors = null;
 }
 }
 }
-}
-else {
-const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.remote_src !== undefined){
+let data10 = data.remote_src;
+const _errs38 = errors;
+let valid6 = false;
+const _errs39 = errors;
+if(typeof data10 !== "boolean"){
+const err25 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err25];
 }
 else {
 vErrors.push(err25);
+}
+errors++;
+}
+var _valid4 = _errs39 === errors;
+valid6 = valid6 || _valid4;
+if(!valid6){
+const _errs41 = errors;
+if(typeof data10 !== "string"){
+const err26 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
+const err27 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.remote_src.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+var _valid4 = _errs41 === errors;
+valid6 = valid6 || _valid4;
+}
+if(!valid6){
+const err28 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+else {
+errors = _errs38;
+if(vErrors !== null){
+if(_errs38){
+vErrors.length = _errs38;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.follow !== undefined){
+let data11 = data.follow;
+const _errs44 = errors;
+let valid7 = false;
+const _errs45 = errors;
+if(typeof data11 !== "boolean"){
+const err29 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+var _valid5 = _errs45 === errors;
+valid7 = valid7 || _valid5;
+if(!valid7){
+const _errs47 = errors;
+if(typeof data11 !== "string"){
+const err30 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
+const err31 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+var _valid5 = _errs47 === errors;
+valid7 = valid7 || _valid5;
+}
+if(!valid7){
+const err32 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+else {
+errors = _errs44;
+if(vErrors !== null){
+if(_errs44){
+vErrors.length = _errs44;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.local_follow !== undefined){
+let data12 = data.local_follow;
+const _errs50 = errors;
+let valid8 = false;
+const _errs51 = errors;
+if(typeof data12 !== "boolean"){
+const err33 = {instancePath:instancePath+"/local_follow",schemaPath:"#/properties/local_follow/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+var _valid6 = _errs51 === errors;
+valid8 = valid8 || _valid6;
+if(!valid8){
+const _errs53 = errors;
+if(typeof data12 !== "string"){
+const err34 = {instancePath:instancePath+"/local_follow",schemaPath:"#/properties/local_follow/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
+const err35 = {instancePath:instancePath+"/local_follow",schemaPath:"#/properties/local_follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.local_follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+var _valid6 = _errs53 === errors;
+valid8 = valid8 || _valid6;
+}
+if(!valid8){
+const err36 = {instancePath:instancePath+"/local_follow",schemaPath:"#/properties/local_follow/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+else {
+errors = _errs50;
+if(vErrors !== null){
+if(_errs50){
+vErrors.length = _errs50;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.decrypt !== undefined){
+let data13 = data.decrypt;
+const _errs56 = errors;
+let valid9 = false;
+const _errs57 = errors;
+if(typeof data13 !== "boolean"){
+const err37 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid7 = _errs57 === errors;
+valid9 = valid9 || _valid7;
+if(!valid9){
+const _errs59 = errors;
+if(typeof data13 !== "string"){
+const err38 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
+const err39 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+var _valid7 = _errs59 === errors;
+valid9 = valid9 || _valid7;
+}
+if(!valid9){
+const err40 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+else {
+errors = _errs56;
+if(vErrors !== null){
+if(_errs56){
+vErrors.length = _errs56;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.directory_mode !== undefined){
+let data14 = data.directory_mode;
+if((typeof data14 !== "string") && (!((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))))){
+const err41 = {instancePath:instancePath+"/directory_mode",schemaPath:"#/properties/directory_mode/type",keyword:"type",params:{type: schema81.properties.directory_mode.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
