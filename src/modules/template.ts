@@ -2,7 +2,8 @@
 // what copy does (one probe; write only when the rendered content or attributes differ).
 import { hostname } from 'node:os';
 import { dirname, posix } from 'node:path';
-import { includedNames } from '../template/index.js';
+import { includedNames, type IncludeRef } from '../template/index.js';
+import { notFoundMessage, searchCandidates } from '../util/search-path.js';
 import type { ModuleContext } from './types.js';
 import { boolSchema, toBool } from './util/args.js';
 import { moduleSchema } from './util/schema.js';
@@ -22,23 +23,31 @@ export interface TemplateArgs extends Omit<CopyArgs, 'content'> {
 export const ANSIBLE_MANAGED = 'Ansible managed';
 
 /**
- * The text of every template `source` includes (by literal name), recursively: looked for beside
- * the including template, then along the search path's `templates/` folders as `src` is.
+ * A file another template includes or imports: looked for beside the including template, then
+ * along the search path's `templates/` folders (and the folders themselves) as `src` is.
+ * Missing: undefined when the tag says `ignore missing`, else an error listing every path tried.
  */
+async function readTemplateFile(ctx: ModuleContext, ref: IncludeRef, from: string): Promise<string | undefined> {
+  const searchPath = ctx.searchPath ?? [''];
+  const candidates = [...new Set([...searchCandidates(searchPath, 'templates', posix.join(dirname(from), ref.name)), ...searchCandidates(searchPath, 'templates', ref.name)])];
+  for (const p of candidates) {
+    try {
+      return await ctx.readLocalFile(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw e;
+    }
+  }
+  if (ref.ignoreMissing) return undefined;
+  throw new Error(notFoundMessage(`{% ${ref.tag} %} in '${from}': template`, ref.name, candidates));
+}
+
+/** The text of every template `source` includes or imports (by literal name), recursively. */
 async function loadIncludes(ctx: ModuleContext, source: string, from: string, found = new Map<string, string>(), depth = 0): Promise<Map<string, string>> {
   if (depth > 20) return found;
   for (const ref of includedNames(source)) {
     if (found.has(ref.name)) continue;
-    let text: string | undefined;
-    try {
-      text = await readControllerFile(ctx, posix.join(dirname(from), ref.name), 'templates');
-    } catch {
-      try {
-        text = await readControllerFile(ctx, ref.name, 'templates');
-      } catch (e) {
-        if (!ref.ignoreMissing) throw e;
-      }
-    }
+    const text = await readTemplateFile(ctx, ref, from);
     if (text === undefined) continue;
     found.set(ref.name, text);
     await loadIncludes(ctx, text, ref.name, found, depth + 1);

@@ -54,7 +54,7 @@ export function compile(template: string, options: BlockOptions = {}): Compiled 
   if (hit) return hit;
   let compiled: Compiled;
   try {
-    const tokens = rewriteTests(dottedNames(lib.tokenize(keepUnknownEscapes(rawBlocksToLiterals(template)), { trim_blocks: trim, lstrip_blocks: lstrip })));
+    const tokens = rewriteStatements(rewriteTests(dottedNames(lib.tokenize(keepUnknownEscapes(rawBlocksToLiterals(template)), { trim_blocks: trim, lstrip_blocks: lstrip }))));
     const program = lib.parse(tokens);
     const body = program.body;
     const first = tokens[0];
@@ -124,7 +124,9 @@ export function syntaxMessage(err: unknown): string {
     return `\`{% ${m[1]} %}\` without a matching open block (or the blocks are not nested in order)`;
   }
   if ((m = /^Unknown statement type: (\w+)/.exec(raw))) {
-    return `unknown tag \`{% ${m[1]} %}\` (supported: if, for, set, raw, and include in template files; macros, import, call and filter blocks are not)`;
+    if (m[1] === 'do') return 'unknown tag `{% do %}`: it needs the jinja2.ext.do extension, which Ansible does not enable (use `{% set _ = ... %}` or a namespace())';
+    if (m[1] === 'extends' || m[1] === 'block') return `\`{% ${m[1]} %}\` (template inheritance) is not supported: use {% include %}, {% import %} or macros`;
+    return `unknown tag \`{% ${m[1]} %}\` (supported: if, for, set, macro, call, filter, with, raw, break, continue, and include, import and from in template files)`;
   }
   if ((m = /^Expected closing expression token\. (\w+) !== CloseExpression/.exec(raw))) {
     return `expected \`}}\` here, found ${tokenText(m[1]!)}: two values without an operator or \`|\` between them?`;
@@ -265,4 +267,169 @@ function makeToken(like: Token, value: string, type: string): Token {
   tok.value = value;
   tok.type = type;
   return tok;
+}
+
+/**
+ * Names the interpreter gives a meaning to: a lexer never yields an identifier with `:` in
+ * it, so a template cannot write them itself.
+ */
+export const IMPORT_FN = 'import:';
+export const FROM_FN = 'from:';
+export const WITH_FN = 'with:';
+export const CALL_FN = 'call:';
+
+/** The statements the library's parser does not know, rewritten into ones it does. */
+function rewriteStatements(tokens: Token[]): Token[] {
+  if (!tokens.some((t, i) => t.type === 'Identifier' && tokens[i - 1]?.type === 'OpenStatement' && STATEMENTS.has(t.value))) return tokens;
+  const out: Token[] = [];
+  // `with` becomes a call block: its end tag must close a `with`, not a `call`
+  const open: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const name = tokens[i + 1];
+    if (t.type !== 'OpenStatement' || name?.type !== 'Identifier') {
+      out.push(t);
+      continue;
+    }
+    let end = i + 2;
+    while (end < tokens.length && tokens[end]!.type !== 'CloseStatement') end++;
+    if (end >= tokens.length) {
+      out.push(t);
+      continue;
+    }
+    const inner = tokens.slice(i + 2, end);
+    const close = tokens[end]!;
+    const tok = (value: string, type: string): Token => makeToken(t, value, type);
+    switch (name.value) {
+      case 'import':
+        out.push(t, ...importTokens(inner, tok), close);
+        break;
+      case 'from':
+        out.push(t, ...fromTokens(inner, tok), close);
+        break;
+      case 'with':
+        open.push('with');
+        out.push(t, tok('call', 'Identifier'), tok(WITH_FN, 'Identifier'), tok('(', 'OpenParen'), ...inner, tok(')', 'CloseParen'), close);
+        break;
+      case 'endwith':
+        if (open.pop() !== 'with') syntax('`{% endwith %}` without a matching `{% with %}` (or the blocks are not nested in order)');
+        out.push(t, tok('endcall', 'Identifier'), ...inner, close);
+        break;
+      case 'call':
+        open.push('call');
+        out.push(t, name, ...callTokens(inner, tok), close);
+        break;
+      case 'endcall':
+        if (open.pop() !== 'call') syntax('`{% endcall %}` without a matching `{% call %}` (or the blocks are not nested in order)');
+        out.push(...tokens.slice(i, end + 1));
+        break;
+      default:
+        out.push(...tokens.slice(i, end + 1));
+    }
+    i = end;
+  }
+  return out;
+}
+
+const STATEMENTS = new Set(['import', 'from', 'with', 'call']);
+
+/**
+ * The parser takes only a plain name as a call block's macro; Jinja takes any expression
+ * (`{% call m.wrap() %}` after an import), so `X(args)` becomes `call:(X, args)`.
+ */
+function callTokens(inner: Token[], tok: MakeTok): Token[] {
+  let k = 0;
+  // the caller's own parameters: `{% call(item) list(...) %}`
+  if (inner[0]?.type === 'OpenParen') {
+    let depth = 0;
+    for (; k < inner.length; k++) {
+      const type = inner[k]!.type;
+      if (type === 'OpenParen') depth++;
+      else if (type === 'CloseParen' && --depth === 0) break;
+    }
+    k++;
+  }
+  const start = k;
+  let depth = 0;
+  for (; k < inner.length; k++) {
+    const type = inner[k]!.type;
+    if (depth === 0 && type === 'OpenParen') break;
+    if (type === 'OpenSquareBracket') depth++;
+    else if (type === 'CloseSquareBracket') depth--;
+  }
+  if (k - start <= 1 || k >= inner.length) return inner;
+  return [...inner.slice(0, start), tok(CALL_FN, 'Identifier'), tok('(', 'OpenParen'), ...inner.slice(start, k), tok(',', 'Comma'), ...inner.slice(k + 1)];
+}
+
+type MakeTok = (value: string, type: string) => Token;
+
+/** A trailing `with context` / `without context`: whether the imported template sees the caller's variables. */
+function contextFlag(inner: Token[], dflt: boolean): [Token[], boolean] {
+  const n = inner.length;
+  const a = inner[n - 2];
+  const b = inner[n - 1];
+  if (b?.type === 'Identifier' && b.value === 'context' && a?.type === 'Identifier' && (a.value === 'with' || a.value === 'without')) {
+    return [inner.slice(0, -2), a.value === 'with'];
+  }
+  return [inner, dflt];
+}
+
+/** compile() turns it into a TemplateError with the template's text */
+function syntax(message: string): never {
+  throw new Error(message);
+}
+
+/** `{% import EXPR as NAME [with|without context] %}` → `{% set NAME = import:(EXPR, ctx) %}` (Jinja: without context by default). */
+function importTokens(inner: Token[], tok: MakeTok): Token[] {
+  const [rest, withContext] = contextFlag(inner, false);
+  const n = rest.length;
+  const as = rest[n - 2];
+  const target = rest[n - 1];
+  if (n < 3 || as?.type !== 'Identifier' || as.value !== 'as' || target?.type !== 'Identifier') {
+    syntax("`{% import %}` is written `{% import 'file.j2' as name %}` (optionally `with context`)");
+  }
+  return [tok('set', 'Identifier'), target, tok('=', 'Equals'), tok(IMPORT_FN, 'Identifier'), tok('(', 'OpenParen'), ...rest.slice(0, n - 2), tok(',', 'Comma'), tok(withContext ? '1' : '0', 'NumericLiteral'), tok(')', 'CloseParen')];
+}
+
+/**
+ * `{% from EXPR import a, b as c [with context] %}` → `{% set a, c = from:(EXPR, ctx, 'a', 'b') %}`
+ * (one name: `{% set a = from:(...) %}`, the value itself).
+ */
+function fromTokens(inner: Token[], tok: MakeTok): Token[] {
+  const [rest, withContext] = contextFlag(inner, false);
+  const at = rest.findIndex((t) => t.type === 'Identifier' && t.value === 'import');
+  const usage = "`{% from %}` is written `{% from 'file.j2' import name, other as alias %}`";
+  if (at < 1) syntax(usage);
+  const source = rest.slice(0, at);
+  let names = rest.slice(at + 1);
+  if (names[0]?.type === 'OpenParen' && names[names.length - 1]?.type === 'CloseParen') names = names.slice(1, -1);
+  const imported: string[] = [];
+  const targets: Token[] = [];
+  for (let k = 0; k < names.length; ) {
+    const name = names[k];
+    if (name?.type !== 'Identifier') syntax(usage);
+    let target = name;
+    k++;
+    if (names[k]?.type === 'Identifier' && names[k]!.value === 'as') {
+      const alias = names[k + 1];
+      if (alias?.type !== 'Identifier') syntax(usage);
+      target = alias;
+      k += 2;
+    }
+    imported.push(name.value);
+    targets.push(target);
+    if (k < names.length) {
+      if (names[k]?.type !== 'Comma') syntax(usage);
+      k++;
+    }
+  }
+  if (imported.length === 0) syntax(usage);
+  const assign: Token[] = [];
+  targets.forEach((t, k) => {
+    if (k > 0) assign.push(tok(',', 'Comma'));
+    assign.push(t);
+  });
+  const args: Token[] = [];
+  for (const name of imported) args.push(tok(',', 'Comma'), tok(name, 'StringLiteral'));
+  return [tok('set', 'Identifier'), ...assign, tok('=', 'Equals'), tok(FROM_FN, 'Identifier'), tok('(', 'OpenParen'), ...source, tok(',', 'Comma'), tok(withContext ? '1' : '0', 'NumericLiteral'), ...args, tok(')', 'CloseParen')];
 }

@@ -31,8 +31,8 @@ describe('renderFile', () => {
   });
   it('includedNames lists literal names with ignore missing', () => {
     expect(includedNames("{% include 'a.j2' %}{% include \"b.j2\" ignore missing with context %}{% include c %}")).toEqual([
-      { name: 'a.j2', ignoreMissing: false },
-      { name: 'b.j2', ignoreMissing: true },
+      { name: 'a.j2', ignoreMissing: false, tag: 'include' },
+      { name: 'b.j2', ignoreMissing: true, tag: 'include' },
     ]);
   });
   it('newline_sequence rewrites every line ending', () => {

@@ -2,28 +2,36 @@
 // says (trim_blocks on, lstrip_blocks off by default: Ansible's), and `{% include 'x.j2' %}` of
 // other template files. runbook renders single-pass from an AST without a file loader, so an
 // include is inlined before compiling: the same result as Jinja's include "with context" (the
-// default) for a literal name, which is how templates include each other.
+// default) for a literal name, which is how templates include each other. `{% import %}` and
+// `{% from %}` read the same preloaded files, parsed when the template runs them.
 import type { BlockOptions } from './compile.js';
 import { compile } from './compile.js';
 import { TemplateError } from './errors.js';
+import { TemplateRuntimeError } from './errors.js';
 import { Interpreter } from './interpret.js';
 import type { ScopeLike } from './render.js';
 import { lookupOf, wrap } from './render.js';
 
 const INCLUDE = /\{%([-+]?)\s*include\s+(?:(['"])([^'"]*)\2|(\S+))(\s+ignore\s+missing)?(?:\s+with(?:out)?\s+context)?\s*([-+]?)%\}/g;
 
+const IMPORT = /\{%[-+]?\s*(import|from)\s+(['"])([^'"]*)\2/g;
+
 export interface IncludeRef {
   name: string;
   ignoreMissing: boolean;
+  /** the tag that loads it */
+  tag: 'include' | 'import' | 'from';
 }
 
-/** The files a template includes by literal name (a non-literal name is an error when rendered). */
+/** The files a template includes or imports by literal name (a non-literal name is an error when rendered). */
 export function includedNames(source: string): IncludeRef[] {
-  return [...source.matchAll(INCLUDE)].filter((m) => m[3] !== undefined).map((m) => ({ name: m[3]!, ignoreMissing: m[5] !== undefined }));
+  const includes = [...source.matchAll(INCLUDE)].filter((m) => m[3] !== undefined).map((m): IncludeRef => ({ name: m[3]!, ignoreMissing: m[5] !== undefined, tag: 'include' }));
+  const imports = [...source.matchAll(IMPORT)].map((m): IncludeRef => ({ name: m[3]!, ignoreMissing: false, tag: m[1] === 'from' ? 'from' : 'import' }));
+  return [...includes, ...imports];
 }
 
 export interface FileTemplateOptions extends BlockOptions {
-  /** the text of each included file by the name written in the include tag; missing = not found */
+  /** the text of each included or imported file by the name written in the tag; missing = not found */
   includes?: ReadonlyMap<string, string>;
   /** the template module's newline_sequence (`\n` default) */
   newline?: string;
@@ -61,7 +69,13 @@ function inline(source: string, options: FileTemplateOptions, depth: number): st
 export function renderFile(source: string, scope: ScopeLike, options: FileTemplateOptions = {}): string {
   const text = inline(source, options, 0);
   const compiled = compile(text, options);
-  const interp = new Interpreter(lookupOf(scope));
+  const interp = new Interpreter(lookupOf(scope), {
+    load: (name) => {
+      const imported = options.includes?.get(name);
+      if (imported === undefined) throw new TemplateRuntimeError(`template '${name}' not found (only a quoted file name is loaded for {% import %} / {% from %})`);
+      return compile(inline(imported, options, 1), options).body;
+    },
+  });
   let out: string;
   try {
     out = interp.renderBody(compiled.body);

@@ -2,7 +2,7 @@
 // See scope.ts for the variable precedence and README.md for the design.
 export { render, renderValue, evaluate } from './render.js';
 export { renderFile, includedNames } from './file-template.js';
-export type { FileTemplateOptions } from './file-template.js';
+export type { FileTemplateOptions, IncludeRef } from './file-template.js';
 export type { Lookupable, ScopeLike } from './render.js';
 export { createScope, createHostvars, VarScope } from './scope.js';
 export type { ScopeLayer } from './scope.js';

@@ -5,7 +5,7 @@
 // of filters. Sandbox: member access reads only own properties of plain objects, list items
 // and string characters, plus the fixed method tables below; only `Callable` objects can be
 // called. Nothing here can reach a prototype, a constructor or a JavaScript global.
-import { compile, type AstNode } from './compile.js';
+import { CALL_FN, FROM_FN, IMPORT_FN, WITH_FN, compile, type AstNode } from './compile.js';
 import { runLookup } from './lookups/registry.js';
 import type { LookupContext } from './lookups/types.js';
 import { DateTime, TimeDelta, strftime } from './datetime.js';
@@ -15,6 +15,7 @@ import { FILTERS, UNDEFINED_OK_FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import {
   Callable,
+  LazyMapping,
   Undefined,
   compare,
   equals,
@@ -34,6 +35,21 @@ import {
 /** Where names come from: the variable scope, through this single function. */
 export type Lookup = (name: string) => unknown;
 
+/** What a template file may reach beyond its variables. */
+export interface TemplateEnv {
+  /**
+   * The parsed body of another template file (`{% import %}` / `{% from %}`); throws a
+   * TemplateRuntimeError when it cannot. Absent: templates outside files cannot import.
+   */
+  load?: (name: string) => AstNode[];
+  /** the variables lookup plugins read (an import without context still reads the task's) */
+  pluginLookup?: Lookup;
+  /** how deep imports nest here (a cycle stops at MAX_IMPORT_DEPTH) */
+  depth?: number;
+}
+
+const MAX_IMPORT_DEPTH = 20;
+
 
 const MAX_RANGE = 1_000_000;
 const MAX_STRING = 64 * 1024 * 1024;
@@ -48,6 +64,63 @@ class Frame {
     if (this.vars.has(name)) return this.vars.get(name);
     return this.parent ? this.parent.get(name) : this.lookup(name);
   }
+}
+
+/**
+ * A `{% macro %}` (or a `{% call %}` block's `caller`): a Callable whose body renders in a
+ * frame on top of the frame it was defined in, so it sees the template's variables and its
+ * own arguments but not the locals (loop variables) of whoever calls it.
+ */
+export class Macro extends Callable {}
+
+/** Jinja's `namespace()`: the one object a template may change (`{% set ns.found = true %}`). */
+export class Namespace extends LazyMapping {
+  private readonly data = new Map<string, unknown>();
+  get(key: string): unknown {
+    return this.data.get(key);
+  }
+  has(key: string): boolean {
+    return this.data.has(key);
+  }
+  keys(): string[] {
+    return [...this.data.keys()];
+  }
+  set(key: string, value: unknown): void {
+    this.data.set(key, value);
+  }
+}
+
+/** What `{% import %}` yields: the imported template's macros and top-level variables. */
+class TemplateModule extends LazyMapping {
+  constructor(private readonly exports: ReadonlyMap<string, unknown>) {
+    super();
+  }
+  get(key: string): unknown {
+    return this.exports.get(key);
+  }
+  has(key: string): boolean {
+    return this.exports.has(key);
+  }
+  keys(): string[] {
+    return [...this.exports.keys()];
+  }
+}
+
+/** The names a body uses anywhere (for a macro: does it use `varargs`, `kwargs`, `caller`?). */
+function usedNames(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const n of node) usedNames(n, out);
+  } else if (node instanceof Map) {
+    for (const [k, v] of node) {
+      usedNames(k, out);
+      usedNames(v, out);
+    }
+  } else if (typeof node === 'object' && node !== null) {
+    const n = node as AstNode;
+    if (n.type === 'Identifier' && typeof n.value === 'string') out.add(n.value);
+    for (const v of Object.values(n)) if (typeof v === 'object') usedNames(v, out);
+  }
+  return out;
 }
 
 class BreakSignal extends Error {}
@@ -125,6 +198,15 @@ export function makeGlobals(): Map<string, unknown> {
       }),
     ],
     // the lookup plugins run with the calling template's variables: see Interpreter.call
+    [
+      'namespace',
+      new Callable('namespace', (args, kwargs) => {
+        const ns = new Namespace();
+        if (args[0] !== undefined) for (const [k, v] of pairs(args[0])) ns.set(k, v);
+        for (const [k, v] of Object.entries(kwargs)) ns.set(k, v);
+        return ns;
+      }),
+    ],
     ['lookup', new LookupCallable('lookup', false)],
     ['query', new LookupCallable('query', true)],
     ['q', new LookupCallable('q', true)],
@@ -162,7 +244,13 @@ function label(node: AstNode): string {
 }
 
 export class Interpreter {
-  constructor(private readonly lookup: Lookup) {}
+  private readonly plugins: Lookup;
+  constructor(
+    private readonly lookup: Lookup,
+    private readonly env: TemplateEnv = {},
+  ) {
+    this.plugins = env.pluginLookup ?? lookup;
+  }
 
   /** Evaluate the statements of a template to text. */
   renderBody(body: AstNode[]): string {
@@ -171,7 +259,7 @@ export class Interpreter {
 
   /** What a lookup plugin sees: this template's variables, and a way to render a template file with them. */
   private lookupContext(): LookupContext {
-    const variable = this.lookup;
+    const variable = this.plugins;
     const strings = (v: unknown): string[] | undefined => (isList(v) && v.every((x) => typeof x === 'string') ? [...(v)] : undefined);
     const baseDir = (): string => {
       const d = variable('playbook_dir');
@@ -215,10 +303,18 @@ export class Interpreter {
           throw new BreakSignal();
         case 'Continue':
           throw new ContinueSignal();
-        case 'Macro':
+        case 'Macro': {
+          const name = (stmt.name as AstNode).value as string;
+          frame.vars.set(name, this.macro(name, stmt.args as AstNode[], stmt.body as AstNode[], frame));
+          break;
+        }
         case 'CallStatement':
+          out += this.callBlock(stmt, frame);
+          break;
         case 'FilterStatement':
-          throw new TemplateRuntimeError(`'${stmt.type}' blocks are not supported`);
+          // the block's own assignments stay inside it, as Jinja's
+          out += str(this.filter(this.block(stmt.body as AstNode[], new Frame(frame, this.lookup)), stmt.filter as AstNode, frame));
+          break;
         default: {
           const v = this.eval(stmt, frame);
           out += str(v);
@@ -230,9 +326,23 @@ export class Interpreter {
   }
 
   private set(stmt: AstNode, frame: Frame): void {
-    const value = stmt.value ? this.eval(stmt.value as AstNode, frame) : this.block(stmt.body as AstNode[], frame);
-    const target = stmt.assignee as AstNode;
-    if (target.type === 'Identifier') {
+    let target = stmt.assignee as AstNode;
+    let value: unknown;
+    if (stmt.value) {
+      value = this.eval(stmt.value as AstNode, frame);
+    } else {
+      // block set: `{% set x %}...{% endset %}`, optionally filtered: `{% set x | upper %}`
+      value = this.block(stmt.body as AstNode[], new Frame(frame, this.lookup));
+      if (target.type === 'FilterExpression') {
+        value = this.filter(value, target.filter as AstNode, frame);
+        target = target.operand as AstNode;
+      }
+    }
+    if (target.type === 'MemberExpression' && !target.computed) {
+      const obj = this.eval(target.object as AstNode, frame);
+      if (!(obj instanceof Namespace)) throw new TemplateRuntimeError(`cannot assign attribute on non-namespace object '${label(target.object as AstNode)}' (use namespace())`);
+      obj.set(String((target.property as AstNode).value), value);
+    } else if (target.type === 'Identifier') {
       frame.vars.set(target.value as string, value);
     } else if (target.type === 'TupleLiteral') {
       const names = target.value as AstNode[];
@@ -240,7 +350,7 @@ export class Interpreter {
       if (items.length !== names.length) throw new TemplateRuntimeError(`cannot unpack ${items.length} values into ${names.length} names`);
       names.forEach((n, i) => frame.vars.set(n.value as string, items[i]));
     } else {
-      throw new TemplateRuntimeError('only names can be assigned with {% set %}');
+      throw new TemplateRuntimeError('only names and namespace attributes (ns.x) can be assigned with {% set %}');
     }
   }
 
@@ -391,17 +501,125 @@ export class Interpreter {
   }
 
   private call(node: AstNode, frame: Frame): unknown {
-    const fn = this.eval(node.callee as AstNode, frame);
+    const callee = node.callee as AstNode;
+    if (callee.type === 'Identifier' && (callee.value === IMPORT_FN || callee.value === FROM_FN)) {
+      return this.importCall(callee.value === FROM_FN, node.args as AstNode[], frame);
+    }
+    const fn = this.eval(callee, frame);
     if (fn instanceof Undefined) fn.fail();
     if (!(fn instanceof Callable)) throw new TemplateRuntimeError(`'${label(node.callee as AstNode)}' (${typeName(fn)}) is not callable`);
     const [args, kwargs] = this.args(node.args as AstNode[], frame);
-    for (const a of args) if (a instanceof Undefined) a.fail();
+    // a macro may be handed an undefined value: it fails only where the macro uses it, as Jinja
+    if (!(fn instanceof Macro)) for (const a of args) if (a instanceof Undefined) a.fail();
     if (fn instanceof LookupCallable) {
       const [name, ...terms] = args;
       if (typeof name !== 'string') throw new TemplateRuntimeError(`${fn.name}() needs the lookup's name first, e.g. ${fn.name}('file', 'motd.txt')`);
       return runLookup(name, terms, kwargs, this.lookupContext(), fn.wantlist);
     }
     return fn.fn(args, kwargs);
+  }
+
+  /** `{% macro name(a, b=default) %}`: Jinja's argument binding, `varargs`, `kwargs` and `caller`. */
+  private macro(name: string, params: AstNode[], body: AstNode[], defined: Frame): Macro {
+    const specs = params.map((p) =>
+      p.type === 'KeywordArgumentExpression' ? { name: (p.key as AstNode).value as string, dflt: p.value as AstNode | undefined } : { name: p.value as string, dflt: undefined },
+    );
+    const used = usedNames(body);
+    const catchVarargs = used.has('varargs');
+    const catchKwargs = used.has('kwargs');
+    const catchCaller = used.has('caller');
+    return new Macro(name, (args, kwargsIn) => {
+      const kwargs = { ...kwargsIn };
+      if (args.length > specs.length && !catchVarargs) {
+        throw new TemplateRuntimeError(`macro '${name}' takes not more than ${specs.length} argument(s)`);
+      }
+      const f = new Frame(defined, this.lookup);
+      specs.forEach((p, i) => {
+        let v: unknown;
+        if (i < args.length) {
+          if (Object.hasOwn(kwargs, p.name)) throw new TemplateRuntimeError(`macro '${name}' got multiple values for argument '${p.name}'`);
+          v = args[i];
+        } else if (Object.hasOwn(kwargs, p.name)) {
+          v = kwargs[p.name];
+          delete kwargs[p.name];
+        } else if (p.dflt) {
+          // defaults are evaluated at the call, and may use the arguments before them
+          v = this.eval(p.dflt, f);
+        } else {
+          v = new Undefined(`parameter '${p.name}' was not provided (macro '${name}')`);
+        }
+        f.vars.set(p.name, v);
+      });
+      if (catchCaller) {
+        f.vars.set('caller', Object.hasOwn(kwargs, 'caller') ? kwargs.caller : new Undefined(`'caller' is undefined: macro '${name}' was not called from {% call %}`));
+        delete kwargs.caller;
+      }
+      if (catchVarargs) f.vars.set('varargs', args.slice(specs.length));
+      if (catchKwargs) {
+        f.vars.set('kwargs', kwargs);
+      } else {
+        const extra = Object.keys(kwargs)[0];
+        if (extra !== undefined) throw new TemplateRuntimeError(`macro '${name}' takes no keyword argument '${extra}'`);
+      }
+      return this.block(body, f);
+    });
+  }
+
+  /** `{% call(args) m(...) %}body{% endcall %}`: m gets `caller`, a macro rendering body; `{% with %}` arrives here too. */
+  private callBlock(stmt: AstNode, frame: Frame): string {
+    const call = stmt.call as AstNode;
+    const callee = call.callee as AstNode;
+    const body = stmt.body as AstNode[];
+    if (callee.type === 'Identifier' && callee.value === WITH_FN) {
+      // {% with a=1, b=a %}: values are evaluated outside the block (b is the outer a), names live inside it
+      const inner = new Frame(frame, this.lookup);
+      for (const a of call.args as AstNode[]) {
+        if (a.type !== 'KeywordArgumentExpression') throw new TemplateRuntimeError('{% with %} takes name=value pairs, e.g. {% with port=80 %}');
+        inner.vars.set((a.key as AstNode).value as string, this.eval(a.value as AstNode, frame));
+      }
+      return this.block(body, inner);
+    }
+    let argNodes = call.args as AstNode[];
+    let target = callee;
+    if (callee.type === 'Identifier' && callee.value === CALL_FN) [target = callee, ...argNodes] = argNodes;
+    const fn = this.eval(target, frame);
+    if (fn instanceof Undefined) fn.fail();
+    if (!(fn instanceof Macro)) throw new TemplateRuntimeError(`{% call %} needs a macro, but '${label(target)}' is ${typeName(fn)}`);
+    const [args, kwargs] = this.args(argNodes, frame);
+    setOwn(kwargs, 'caller', this.macro('caller', (stmt.callerArgs as AstNode[] | null) ?? [], body, frame));
+    return str(fn.fn(args, kwargs));
+  }
+
+  /**
+   * `{% import 'f' as m %}` / `{% from 'f' import a, b %}` (rewritten by compile.ts): render the
+   * file's body once, its top-level macros and variables (names not starting with `_`) are
+   * what it exports. Without context (Jinja's default for both) it sees no variables, only
+   * the globals (range, lookup, namespace, ...); with context it sees the importer's.
+   */
+  private importCall(from: boolean, argNodes: AstNode[], frame: Frame): unknown {
+    const [nameNode, ctxNode, ...wanted] = argNodes;
+    const name = this.eval(nameNode!, frame);
+    if (typeof name !== 'string') throw new TemplateRuntimeError(`{% ${from ? 'from' : 'import'} %} needs a template file name, got ${typeName(name)}`);
+    if (!this.env.load) throw new TemplateRuntimeError(`{% ${from ? 'from' : 'import'} '${name}' %} works in template files only (the template module)`);
+    const depth = (this.env.depth ?? 0) + 1;
+    if (depth > MAX_IMPORT_DEPTH) throw new TemplateRuntimeError(`template imports nest more than ${MAX_IMPORT_DEPTH} deep (an import cycle?)`);
+    const body = this.env.load(name);
+    const withContext = ctxNode?.value === 1;
+    const inner = new Interpreter(withContext ? (n) => frame.get(n) : (n) => new Undefined(`'${n}' is undefined (the template '${name}' is imported without context)`), {
+      ...this.env,
+      pluginLookup: this.plugins,
+      depth,
+    });
+    const top = new Frame(undefined, inner.lookup);
+    inner.block(body, top);
+    const exports = new Map<string, unknown>();
+    for (const [k, v] of top.vars) if (!k.startsWith('_')) exports.set(k, v);
+    if (!from) return new TemplateModule(exports);
+    const values = wanted.map((n) => {
+      const key = n.value as string;
+      return exports.has(key) ? exports.get(key) : new Undefined(`the template '${name}' does not export the requested name '${key}'`);
+    });
+    return values.length === 1 ? values[0] : values;
   }
 
   private filter(value: unknown, f: AstNode, frame: Frame): unknown {
