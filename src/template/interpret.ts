@@ -73,9 +73,11 @@ class Frame {
  */
 export class Macro extends Callable {}
 
-/** Jinja's `namespace()`: the one object a template may change (`{% set ns.found = true %}`). */
-export class Namespace extends LazyMapping {
-  private readonly data = new Map<string, unknown>();
+/** A mapping over a Map (never an object: no key reaches a prototype). */
+class MapMapping extends LazyMapping {
+  constructor(protected readonly data = new Map<string, unknown>()) {
+    super();
+  }
   get(key: string): unknown {
     return this.data.get(key);
   }
@@ -85,26 +87,17 @@ export class Namespace extends LazyMapping {
   keys(): string[] {
     return [...this.data.keys()];
   }
+}
+
+/** Jinja's `namespace()`: the one object a template may change (`{% set ns.found = true %}`). */
+export class Namespace extends MapMapping {
   set(key: string, value: unknown): void {
     this.data.set(key, value);
   }
 }
 
 /** What `{% import %}` yields: the imported template's macros and top-level variables. */
-class TemplateModule extends LazyMapping {
-  constructor(private readonly exports: ReadonlyMap<string, unknown>) {
-    super();
-  }
-  get(key: string): unknown {
-    return this.exports.get(key);
-  }
-  has(key: string): boolean {
-    return this.exports.has(key);
-  }
-  keys(): string[] {
-    return [...this.exports.keys()];
-  }
-}
+class TemplateModule extends MapMapping {}
 
 /** The names a body uses anywhere (for a macro: does it use `varargs`, `kwargs`, `caller`?). */
 function usedNames(node: unknown, out = new Set<string>()): Set<string> {
