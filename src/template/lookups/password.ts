@@ -34,13 +34,18 @@ const DEFAULT_CHARS = ['ascii_letters', 'digits', '.,:-_'];
 const SALT_CHARS = LOWER + UPPER + DIGITS + './';
 const SALT_SIZE: Readonly<Record<string, number>> = { md5_crypt: 8, md5: 8, sha256_crypt: 16, sha256: 16, sha512_crypt: 16, sha512: 16 };
 
+/** an option's value as text (a mapping or list is JSON, never "[object Object]") */
+function scalar(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
 /** `chars=ascii_letters,digits,,` → the candidate characters (`,,` is a literal comma; quotes dropped, as Ansible). */
 export function candidateChars(spec: unknown): string {
   let parts: string[];
   if (spec === undefined || spec === null) parts = DEFAULT_CHARS;
   else if (Array.isArray(spec)) parts = spec.map(String);
   else {
-    const text = String(spec);
+    const text = scalar(spec);
     parts = [...(text.includes(',,') ? [','] : []), ...text.replace(/,,/g, ',').split(',').filter((c) => c !== '')];
   }
   const chars = parts.map((p) => CHAR_SETS[p] ?? p).join('').replace(/["']/g, '');
@@ -109,9 +114,9 @@ export const passwordLookup: LookupPlugin = (terms, kwargs, ctx) =>
     if (!Number.isInteger(length) || length < 1 || length > 4096) throw new LookupError(`lookup 'password': length must be a whole number from 1 to 4096, got '${String(params.length)}'`);
     const chars = candidateChars(params.chars);
     if (chars === '') throw new LookupError("lookup 'password': chars gives no characters to choose from");
-    const encrypt = params.encrypt === undefined || params.encrypt === null || params.encrypt === '' ? undefined : String(params.encrypt);
-    const wantIdent = params.ident === undefined || params.ident === null || params.ident === '' ? undefined : String(params.ident);
-    const seed = params.seed === undefined || params.seed === null ? undefined : String(params.seed);
+    const encrypt = params.encrypt === undefined || params.encrypt === null || params.encrypt === '' ? undefined : scalar(params.encrypt);
+    const wantIdent = params.ident === undefined || params.ident === null || params.ident === '' ? undefined : scalar(params.ident);
+    const seed = params.seed === undefined || params.seed === null ? undefined : scalar(params.seed);
     const path = isAbsolute(rel) ? rel : join(ctx.baseDir(), rel);
     const stored = path !== '/dev/null';
     let content: string | undefined;
