@@ -208,7 +208,16 @@ describe('filter and test names by collection (Jinja reads `name(.name)*`)', () 
   });
 
   it('another collection\'s filter runbook does not have is named whole in the error; attribute access is untouched', () => {
-    expect(() => r("{{ [1] | community.general.json_query('a') }}")).toThrow(/no filter named 'community\.general\.json_query'/);
+    expect(() => r("{{ '10.0.0.1/24' | ansible.utils.ipaddr('address') }}")).toThrow(/no filter named 'ansible\.utils\.ipaddr'/);
     expect(r("{{ {'a': {'b': 2}}.a.b }}")).toBe(2);
+  });
+});
+
+describe('json_query (community.general, JMESPath)', () => {
+  it('queries as JMESPath specifies, under both names; a bad expression names itself', () => {
+    expect(r("{{ {'alice': {'uid': 1}, 'bob': {'uid': 2}} | json_query('*.uid') }}")).toEqual([1, 2]);
+    expect(r("{{ {'c': [{'n': 'a', 'p': 1}, {'n': 'b', 'p': 2}]} | community.general.json_query('c[?p==`2`].n') }}")).toEqual(['b']);
+    expect(r("{{ [{'n': 'a'}] | json_query('[0].missing') }}")).toBeNull();
+    expect(() => r("{{ {} | json_query('c[') }}")).toThrow(/json_query: .* in "c\["/);
   });
 });
