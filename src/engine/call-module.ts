@@ -50,7 +50,7 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
   if (!prepared.ok) return failure(prepared.msg);
   const args = prepared.args;
   // arguments the module declares secret, and whatever a no_log task templated, are secrets
-  registerArgSecrets(run.secrets, module.secretArgs ?? [], task.args, rendered.value, args, call.noLog);
+  registerArgSecrets(run.secrets, (typeof module.secretArgs === 'function' ? module.secretArgs(args) : module.secretArgs) ?? [], task.args, rendered.value, args, call.noLog);
   let env: Record<string, string> = {};
   let become: BecomeOptions | undefined;
   try {

@@ -37,6 +37,9 @@ import { setupModule } from './setup.js';
 import { serviceFactsModule } from './service-facts.js';
 import { packageFactsModule } from './package-facts.js';
 import { sysctlModule } from './sysctl.js';
+import { aptRepositoryModule } from './apt-repository.js';
+import { deb822RepositoryModule } from './deb822-repository.js';
+import { debconfModule } from './debconf.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -82,4 +85,7 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   serviceFactsModule,
   packageFactsModule,
   sysctlModule,
+  aptRepositoryModule,
+  deb822RepositoryModule,
+  debconfModule,
 ];

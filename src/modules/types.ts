@@ -127,8 +127,8 @@ export interface ModuleDefinition<A = Record<string, unknown>> {
   usesFacts?: boolean;
   /** path arguments in which a leading `~` / `~user` is expanded on the host (Ansible's type=path) */
   homePaths?: readonly string[];
-  /** arguments whose values are secrets (Ansible's `no_log` in an argument spec): masked in every event, log and error */
-  secretArgs?: readonly string[];
+  /** arguments whose values are secrets (Ansible's `no_log` in an argument spec): masked in every event, log and error; a function when it depends on the arguments (debconf: `value` of a vtype=password) */
+  secretArgs?: readonly string[] | ((args: Readonly<Record<string, unknown>>) => readonly string[]);
   doc: ModuleDoc;
   run(ctx: ModuleContext, args: A): Promise<ModuleResult>;
 }
