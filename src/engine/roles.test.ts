@@ -462,3 +462,47 @@ describe('include_vars', () => {
     expect(second?.msg).toContain(`${dir}/vars/list.yml:1:1: vars-not-mapping`);
   });
 });
+
+describe('with_<lookup> (any lookup, as Ansible runs it)', () => {
+  it('with_first_found on include_vars looks in the role\'s vars/; with_fileglob, with_subelements, with_nested loop over the lookup', async () => {
+    const { events, dir } = await run(
+      `- hosts: web
+  gather_facts: false
+  vars:
+    family: Debian
+    groups_of: [{name: a, items: [1, 2]}, {name: b, items: [3]}]
+  roles: [osvars]
+  tasks:
+    - debug: { msg: "{{ item | basename }}" }
+      with_fileglob: "conf/*.conf"
+    - debug: { msg: "{{ item.0.name }}-{{ item.1 }}" }
+      with_subelements:
+        - "{{ groups_of }}"
+        - items
+    - debug: { msg: "{{ item[0] }}{{ item[1] }}" }
+      with_nested: [[x, y], [1]]
+`,
+      {
+        files: {
+          'roles/osvars/tasks/main.yml': '- include_vars: "{{ item }}"\n  with_first_found:\n    - files: ["{{ family }}-12.yml", "{{ family }}.yml"]\n      skip: true\n- debug: { msg: "x={{ x }}" }\n',
+          'roles/osvars/vars/Debian.yml': 'x: from-role-vars\n',
+          'conf/a.conf': 'a',
+          'conf/b.conf': 'b',
+        },
+      },
+    );
+    const items = events.filter((e): e is TaskResultEvent => e.type === 'task_result' && e.host === 'a' && e.task.module === 'debug' && e.item !== undefined).map((e) => e.msg ?? '');
+    expect(said(events, 'a')[0]).toBe('x=from-role-vars');
+    expect(items).toEqual(['a.conf', 'b.conf', 'a-1', 'a-2', 'b-3', 'x1', 'y1']);
+    void dir;
+  });
+
+  it('an unknown with_<name> is a load error with did-you-mean at file:line:col; import_tasks refuses a with_ loop', async () => {
+    const { r } = await load('- hosts: web\n  tasks:\n    - debug: { msg: x }\n      with_fileglb: "*.conf"\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.map((e) => `${e.location.line}:${e.location.col} ${e.code} ${e.message}`)).toEqual(["4:7 unknown-lookup `with_fileglb`: no lookup named 'fileglb'; did you mean `with_fileglob`?"]);
+    const imp = await load('- hosts: web\n  tasks:\n    - import_tasks: t.yml\n      with_fileglob: "*.yml"\n', { 't.yml': '- debug: { msg: x }\n' });
+    expect(imp.r.ok).toBe(false);
+    if (!imp.r.ok) expect(imp.r.errors[0]?.code).toBe('bad-include-key');
+  });
+});

@@ -244,6 +244,28 @@ export const DYNAMIC_PLAY_KEYWORDS = ['strategy', 'serial', 'max_fail_percentage
 /** Every way to write a loop; a task has at most one. */
 const LOOP_KEYS = ['loop', 'with_items', 'with_list', 'with_dict', 'with_sequence', 'with_together'] as const;
 
+/** `with_<lookup>` beyond the forms the loader builds itself: the lookup's name, or undefined. */
+function withLookupName(key: string): string | undefined {
+  const m = /^with_([a-z_][a-z0-9_]*)$/.exec(key);
+  return m?.[1] !== undefined && !(LOOP_KEYS as readonly string[]).includes(key) ? m[1] : undefined;
+}
+
+/** The variable that holds a `with_<lookup>` task's terms (rendered per host, then splatted into the query). */
+export const WITH_TERMS_VAR = '__with_terms__';
+
+/**
+ * `with_<lookup>: terms` as Ansible runs it: the terms templated, a single value made a list
+ * (listify_lookup_plugin_terms), then `query(lookup, *terms)`. first_found looks in the
+ * action's own subdirectory first (Ansible's task executor: templates/ for template, vars/ for
+ * include_vars, files/ otherwise).
+ */
+function withLookupLoop(name: string, action: string): string {
+  const t = WITH_TERMS_VAR;
+  const terms = `(${t} if (${t} is sequence and ${t} is not string and ${t} is not mapping) else [${t}])`;
+  const subdir = action.includes('template') ? 'templates' : action.includes('var') ? 'vars' : 'files';
+  return `{{ query('${name}', *${terms}${name === 'first_found' ? `, _subdir='${subdir}'` : ''}) }}`;
+}
+
 /** `{{ expr }}` as the whole string: the expression; undefined otherwise. */
 function wholeExpression(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
@@ -865,6 +887,11 @@ class Loader {
       const spec = COMMON_TASK_KEYWORDS[k] ?? TASK_ONLY_KEYWORDS[k] ?? BLOCK_KEYWORDS[k] ?? INCLUDE_KEYWORDS[keywordName(k)];
       if (spec !== undefined) {
         if (this.checkKeyword(y, [...path, k], k, spec, value)) valid.add(k);
+      } else if (withLookupName(k) !== undefined && knownLookups().includes(withLookupName(k) ?? '')) {
+        valid.add(k);
+      } else if (withLookupName(k) !== undefined && this.modules.get(k) === undefined) {
+        const guess = didYouMean(withLookupName(k) ?? '', knownLookups());
+        this.error(y, [...path, k], 'unknown-lookup', `\`${k}\`: no lookup named '${withLookupName(k) ?? ''}'${guess !== undefined ? `; did you mean \`with_${guess}\`?` : ''}`, guess !== undefined ? `rename it to \`with_${guess}\`` : `runbook's lookups are: ${knownLookups().join(', ')}`);
       } else if (UNSUPPORTED_KEYWORDS[keywordName(k)] !== undefined) {
         unsupported = true;
         this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[keywordName(k)]);
@@ -924,14 +951,15 @@ class Loader {
       const allowed = INCLUDE_TASK_KEYS[key] ?? new Set<string>();
       const isStatic = key === 'import_tasks' || key === 'import_role';
       for (const k of Object.keys(raw)) {
-        if (!(k in TASK_ONLY_KEYWORDS) || allowed.has(k)) continue;
+        const genericWith = withLookupName(k) !== undefined;
+        if (!(k in TASK_ONLY_KEYWORDS || genericWith) || allowed.has(k) || (genericWith && !isStatic)) continue;
         const dynamic = key === 'import_role' ? 'include_role' : 'include_tasks';
         this.error(
           y,
           [...path, k],
           'bad-include-key',
           isStatic ? `\`${k}\` cannot be used on ${key}: it is resolved when the playbook is loaded, once` : `\`${k}\` cannot be used on ${key}`,
-          isStatic && LOOP_KEYWORD_NAMES.includes(k) ? `use \`${dynamic}\` to ${k === 'loop_control' ? 'loop' : k.replace(/^with_/, 'loop with ')} (resolved per host and item)` : 'put it on the included tasks',
+          isStatic && (LOOP_KEYWORD_NAMES.includes(k) || genericWith) ? `use \`${dynamic}\` to ${k === 'loop_control' ? 'loop' : k.replace(/^with_/, 'loop with ')} (resolved per host and item)` : 'put it on the included tasks',
         );
       }
       for (const k of unknownKeys) reportUnknown(k, false);
@@ -987,16 +1015,21 @@ class Loader {
   /** A task's loop, register, changed_when/failed_when and until/retries/delay (module tasks and dynamic includes). */
   loopAndResult(y: ParsedYaml, raw: Obj, path: Seg[], valid: Set<string>, task: TaskNode): void {
     // loops
-    const loopKeys = LOOP_KEYS.filter((k) => k in raw);
+    const generic = Object.keys(raw).find((k) => valid.has(k) && withLookupName(k) !== undefined);
+    const loopKeys: string[] = [...LOOP_KEYS.filter((k) => k in raw), ...(generic !== undefined ? [generic] : [])];
     if (loopKeys.length > 1) this.error(y, [...path, loopKeys[1] ?? ''], 'two-loops', `the task has both \`${loopKeys[0]}\` and \`${loopKeys[1]}\``, 'keep one loop per task');
     const loopKey = loopKeys[0];
     const legacy = loopKey === 'with_dict' || loopKey === 'with_sequence' || loopKey === 'with_together';
-    if (loopKey !== undefined && valid.has(loopKey) && !legacy && typeof raw[loopKey] === 'string' && !hasTemplate(raw[loopKey])) {
+    if (loopKey !== undefined && valid.has(loopKey) && !legacy && loopKey !== generic && typeof raw[loopKey] === 'string' && !hasTemplate(raw[loopKey])) {
       this.error(y, [...path, loopKey], 'bad-value', `\`${loopKey}\` must be a list or a \`{{ }}\` template that renders to one, not the plain string '${raw[loopKey]}'`, `write \`${loopKey}: "{{ ${raw[loopKey]} }}"\` to loop over the variable, or a YAML list`, true);
     } else if (loopKey !== undefined && valid.has(loopKey) && legacy) {
       const r = legacyLoop(loopKey, raw[loopKey]);
       if ('loop' in r) task.loop = r.loop;
       else this.error(y, [...path, loopKey], 'bad-value', r.error, r.fix, true);
+    } else if (loopKey !== undefined && loopKey === generic) {
+      this.checkTemplates(y, [...path, loopKey], raw[loopKey]);
+      task.loop = withLookupLoop(withLookupName(loopKey) ?? '', task.module);
+      task.vars = { ...task.vars, [WITH_TERMS_VAR]: raw[loopKey] };
     } else if (loopKey !== undefined && valid.has(loopKey)) {
       const lv = raw[loopKey];
       // with_items flattens one level of nested lists; loop does not

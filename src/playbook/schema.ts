@@ -370,9 +370,6 @@ export const PLAY_KEYWORDS: Record<string, KeywordSpec> = {
 export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   include: 'the old `include` was removed from Ansible too; use import_tasks',
   collections: 'collections are not used; modules are built in',
-  with_fileglob: 'with_fileglob is not supported; list the files',
-  with_nested: 'with_nested is not supported; nest import_tasks with loops',
-  with_subelements: 'with_subelements is not supported',
   import_playbook: 'import_playbook is a play-level entry: `- import_playbook: other.yml`',
 };
 

@@ -66,6 +66,8 @@ function splitList(v: unknown, seps: RegExp): string[] {
  * looked for along the search path). None found: an error, or nothing with `skip`.
  */
 export const firstFoundLookup: LookupPlugin = (terms, options, ctx) => {
+  // with_first_found looks in the task action's subdirectory (the loader passes it, as Ansible's executor sets _subdir)
+  const kind: SearchKind = options._subdir === 'templates' || options._subdir === 'vars' ? options._subdir : 'files';
   let skip = options.skip === undefined ? false : truthy(options.skip);
   const candidates: Array<{ files: string[]; paths: string[] }> = [];
   const topFiles = splitList(options.files, /[,;]/);
@@ -92,12 +94,12 @@ export const firstFoundLookup: LookupPlugin = (terms, options, ctx) => {
           }
           // a relative `paths` entry is joined to the name and looked for along the search path,
           // as Ansible's first_found: inside a role, `paths: [vars]` finds ROLE/vars/NAME
-          const r = findInSearchPath(ctx.searchPath(), 'files', full, existsSync);
+          const r = findInSearchPath(ctx.searchPath(), kind, full, existsSync);
           tried.push(...r.tried);
           if (r.found !== undefined) return [r.found];
         }
       } else {
-        const r = findInSearchPath(ctx.searchPath(), 'files', f, existsSync);
+        const r = findInSearchPath(ctx.searchPath(), kind, f, existsSync);
         tried.push(...r.tried);
         if (r.found !== undefined) return [r.found];
       }
