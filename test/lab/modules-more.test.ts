@@ -4,12 +4,10 @@
 // host: --check reports the change and changes nothing, the first run changes, the second run
 // changes nothing; the registered values are Ansible's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabHostInfo, LabInfo } from '../support/lab.js';
-import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
-import { createTransport } from '../../src/transport/factory.js';
-import type { Transport } from '../../src/transport/types.js';
-import { transportContext, runWith, type LocalContextOptions } from '../../src/modules/testing/local-context.js';
-import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
+import type { LabInfo } from '../support/lab.js';
+import { labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { moduleLab } from '../support/module-lab.js';
+import type { ModuleResult } from '../../src/modules/types.js';
 import { serviceFactsModule } from '../../src/modules/service-facts.js';
 import { packageFactsModule } from '../../src/modules/package-facts.js';
 import { setupModule } from '../../src/modules/setup.js';
@@ -18,50 +16,7 @@ import { sysctlModule } from '../../src/modules/sysctl.js';
 const NAME = 'mm-more';
 const HOST = 'mm12';
 let lab: LabInfo;
-const open: Transport[] = [];
-const transports = new Map<string, Transport>();
-
-function host(name: string): LabHostInfo {
-  const h = lab.hosts.find((x) => x.name === name || (name === 'fleet' && x.kind === 'fleet'));
-  if (!h) throw new Error(`lab has no host ${name}`);
-  return h;
-}
-
-function transportOf(name: string): Transport {
-  let t = transports.get(name);
-  if (!t) {
-    t = createTransport(labConnectionSpec(lab, host(name), {}, { connectTimeoutMs: 10_000 }));
-    transports.set(name, t);
-    open.push(t);
-  }
-  return t;
-}
-
-async function run<A>(on: string, m: ModuleDefinition<A>, args: A, o: LocalContextOptions = {}): Promise<{ result: ModuleResult; commands: string[] }> {
-  return runWith(transportContext(transportOf(on), { become: { user: 'root' }, ...o }), m, args);
-}
-
-async function sh(on: string, script: string): Promise<string> {
-  const r = await labExec(lab, host(on).name, ['sh', '-c', script]);
-  return r.stdout;
-}
-
-/** --check reports the change and changes nothing; the first run changes; the second changes nothing. */
-export async function converge<A>(on: string, m: ModuleDefinition<A>, args: A, look: () => Promise<string>): Promise<ModuleResult> {
-  const before = await look();
-  const check = await run(on, m, args, { check: true });
-  expect(check.result.failed ?? false, `${m.name} --check: ${check.result.msg}`).toBe(false);
-  expect(check.result.changed, `${m.name} --check reports the change`).toBe(true);
-  expect(await look(), `${m.name} --check changed nothing`).toBe(before);
-  const first = await run(on, m, args);
-  expect(first.result.failed ?? false, `${m.name}: ${first.result.msg}`).toBe(false);
-  expect(first.result.changed, `${m.name} first run`).toBe(true);
-  expect(await look(), `${m.name} changed the host`).not.toBe(before);
-  const second = await run(on, m, args);
-  expect(second.result.failed ?? false, `${m.name} again: ${second.result.msg}`).toBe(false);
-  expect(second.result.changed, `${m.name} second run: ${second.result.msg}`).toBe(false);
-  return first.result;
-}
+const { host, run, sh, converge, close } = moduleLab(() => lab);
 
 const factsOf = (r: ModuleResult): Record<string, unknown> => (r.facts?.ansible_facts ?? {}) as Record<string, unknown>;
 
@@ -72,7 +27,7 @@ describe.skipIf(labSkipReason())('more modules over real SSH and sudo (systemd h
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all(open.map((t) => t.close().catch(() => undefined)));
+    await close();
     await stopLab(NAME);
   });
 

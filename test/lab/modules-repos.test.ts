@@ -5,63 +5,16 @@
 // host's sshd stopped and started). For each: --check reports the change and changes nothing,
 // the first run changes, the second run changes nothing, the registered values are Ansible's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabHostInfo, LabInfo } from '../support/lab.js';
-import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
-import { createTransport } from '../../src/transport/factory.js';
-import type { Transport } from '../../src/transport/types.js';
-import { transportContext, runWith, type LocalContextOptions } from '../../src/modules/testing/local-context.js';
-import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
+import type { LabInfo } from '../support/lab.js';
+import { labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { moduleLab } from '../support/module-lab.js';
 import { aptRepositoryModule } from '../../src/modules/apt-repository.js';
 import { deb822RepositoryModule } from '../../src/modules/deb822-repository.js';
 import { debconfModule } from '../../src/modules/debconf.js';
 
 const NAME = 'sr-repos';
 let lab: LabInfo;
-const open: Transport[] = [];
-const transports = new Map<string, Transport>();
-
-function host(name: string): LabHostInfo {
-  const h = lab.hosts.find((x) => x.name === name || (name === 'fleet' && x.kind === 'fleet'));
-  if (!h) throw new Error(`lab has no host ${name}`);
-  return h;
-}
-
-function transportOf(name: string): Transport {
-  let t = transports.get(name);
-  if (!t) {
-    t = createTransport(labConnectionSpec(lab, host(name), {}, { connectTimeoutMs: 10_000 }));
-    transports.set(name, t);
-    open.push(t);
-  }
-  return t;
-}
-
-async function run<A>(on: string, m: ModuleDefinition<A>, args: A, o: LocalContextOptions = {}): Promise<{ result: ModuleResult; commands: string[]; output: string }> {
-  const r = await runWith(transportContext(transportOf(on), { become: { user: 'root' }, ...o }), m, args);
-  return { result: r.result, commands: r.commands, output: JSON.stringify(r.result) };
-}
-
-async function sh(on: string, script: string): Promise<string> {
-  const r = await labExec(lab, host(on).name, ['sh', '-c', script]);
-  return r.stdout;
-}
-
-/** --check changes nothing, the first run changes, the second does not; the first run's result. */
-async function converge<A>(on: string, m: ModuleDefinition<A>, args: A, look: () => Promise<string>): Promise<ModuleResult> {
-  const before = await look();
-  const check = await run(on, m, args, { check: true });
-  expect(check.result.failed ?? false, `${m.name} --check: ${check.result.msg}`).toBe(false);
-  expect(check.result.changed, `${m.name} --check reports the change`).toBe(true);
-  expect(await look(), `${m.name} --check changed nothing`).toBe(before);
-  const first = await run(on, m, args);
-  expect(first.result.failed ?? false, `${m.name}: ${first.result.msg}`).toBe(false);
-  expect(first.result.changed, `${m.name} first run`).toBe(true);
-  expect(await look(), `${m.name} changed the host`).not.toBe(before);
-  const second = await run(on, m, args);
-  expect(second.result.failed ?? false, `${m.name} again: ${second.result.msg}`).toBe(false);
-  expect(second.result.changed, `${m.name} second run: ${second.result.msg}`).toBe(false);
-  return first.result;
-}
+const { run, sh, converge, close } = moduleLab(() => lab);
 
 // a flat repository apt accepts ([trusted=yes]: no signature; the Release file lists the empty Packages index)
 const MAKE_REPO = `set -e; mkdir -p /srv/repo; cd /srv/repo; : > Packages; { echo 'Origin: lab'; echo 'Label: lab'; echo 'Suite: lab'; echo 'Codename: lab'; echo "Date: $(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')"; echo 'SHA256:'; echo " $(sha256sum Packages | cut -d' ' -f1) 0 Packages"; } > Release`;
@@ -75,7 +28,7 @@ describe.skipIf(labSkipReason())('repository, debconf, git and connection module
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(open.map((t) => t.close().catch(() => undefined)));
+    await close();
     await stopLab(NAME);
   });
 

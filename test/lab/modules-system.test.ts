@@ -4,12 +4,9 @@
 // changes nothing, and the registered values are Ansible's.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabHostInfo, LabInfo } from '../support/lab.js';
-import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
-import { createTransport } from '../../src/transport/factory.js';
-import type { Transport } from '../../src/transport/types.js';
-import { transportContext, runWith, type LocalContextOptions } from '../../src/modules/testing/local-context.js';
-import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
+import type { LabInfo } from '../support/lab.js';
+import { labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { moduleLab } from '../support/module-lab.js';
 import { userModule } from '../../src/modules/user.js';
 import { groupModule } from '../../src/modules/group.js';
 import { hostnameModule } from '../../src/modules/hostname.js';
@@ -19,53 +16,7 @@ import { copyModule } from '../../src/modules/copy.js';
 
 const NAME = 'sm-sys';
 let lab: LabInfo;
-const open: Transport[] = [];
-const transports = new Map<string, Transport>();
-
-function host(name: string): LabHostInfo {
-  const h = lab.hosts.find((x) => x.name === name || (name === 'fleet' && x.kind === 'fleet'));
-  if (!h) throw new Error(`lab has no host ${name}`);
-  return h;
-}
-
-function transportOf(name: string): Transport {
-  let t = transports.get(name);
-  if (!t) {
-    t = createTransport(labConnectionSpec(lab, host(name), {}, { connectTimeoutMs: 10_000 }));
-    transports.set(name, t);
-    open.push(t);
-  }
-  return t;
-}
-
-async function run<A>(on: string, m: ModuleDefinition<A>, args: A, o: LocalContextOptions = {}): Promise<{ result: ModuleResult; commands: string[] }> {
-  return runWith(transportContext(transportOf(on), { become: { user: 'root' }, ...o }), m, args);
-}
-
-async function sh(on: string, script: string): Promise<string> {
-  const r = await labExec(lab, host(on).name, ['sh', '-c', script]);
-  return r.stdout;
-}
-
-/**
- * --check: changed, and `look` (what the host says) is the same before and after it; then the
- * real run changes, and a second run changes nothing. Returns the first real run's result.
- */
-async function converge<A>(on: string, m: ModuleDefinition<A>, args: A, look: () => Promise<string>): Promise<ModuleResult> {
-  const before = await look();
-  const check = await run(on, m, args, { check: true });
-  expect(check.result.failed ?? false, `${m.name} --check: ${check.result.msg}`).toBe(false);
-  expect(check.result.changed, `${m.name} --check reports the change`).toBe(true);
-  expect(await look(), `${m.name} --check changed nothing`).toBe(before);
-  const first = await run(on, m, args);
-  expect(first.result.failed ?? false, `${m.name}: ${first.result.msg}`).toBe(false);
-  expect(first.result.changed, `${m.name} first run`).toBe(true);
-  expect(await look(), `${m.name} changed the host`).not.toBe(before);
-  const second = await run(on, m, args);
-  expect(second.result.failed ?? false, `${m.name} again: ${second.result.msg}`).toBe(false);
-  expect(second.result.changed, `${m.name} second run: ${second.result.msg}`).toBe(false);
-  return first.result;
-}
+const { host, run, sh, converge, close } = moduleLab(() => lab);
 
 describe.skipIf(labSkipReason())('system modules over real SSH and sudo (systemd host + fleet host)', () => {
   beforeAll(async () => {
@@ -74,7 +25,7 @@ describe.skipIf(labSkipReason())('system modules over real SSH and sudo (systemd
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(open.map((t) => t.close().catch(() => undefined)));
+    await close();
     await stopLab(NAME);
   });
 
