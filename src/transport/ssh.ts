@@ -34,7 +34,6 @@ import { killScript, loginShellKind, wrapCommand, type LoginShell } from './wrap
 
 /** exit statuses that arrived before drive() listened (see run()) */
 import { Semaphore } from '../util/semaphore.js';
-import { execOnSpare, openSpareSession } from './spare-channel.js';
 
 const earlyExit = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
 
@@ -87,10 +86,8 @@ export class SshTransport implements Transport {
   private closed = false;
   /** what the login shell is, from the first command's pid line (see wrap.ts) */
   private loginShell: LoginShell = 'unknown';
-  /** counters for tests and -vvv: channels opened, refused opens that were retried, commands exec'd on a spare channel */
-  readonly stats = { channelsOpened: 0, channelRetries: 0, spareChannelsUsed: 0 };
-  /** a session channel opened while the previous command ran, for the next one (spare-channel.ts) */
-  private spare: { client: Client; channel: Promise<ClientChannel | undefined> } | undefined;
+  /** counters for tests and -vvv: channels opened, and refused opens that were retried */
+  readonly stats = { channelsOpened: 0, channelRetries: 0 };
   /** commands in flight, told when the connection goes away */
   private readonly inFlight = new Set<() => void>();
   private readonly warn: (message: string) => void;
@@ -132,7 +129,6 @@ export class SshTransport implements Transport {
     for (const c of [...this.clients].reverse()) c.end();
     this.clients.length = 0;
     this.client = undefined;
-    this.spare = undefined;
     this.connecting = undefined;
     return Promise.resolve();
   }
@@ -511,7 +507,7 @@ export class SshTransport implements Transport {
     // kill commands skip the queue: they must run even when every slot is taken by what they stop
     const release = priority ? () => {} : await this.limiter.acquire();
     try {
-      const channel = (await this.takeSpare(wrapped.text)) ?? await this.openChannel<ClientChannel>((c, cb) =>
+      const channel = await this.openChannel<ClientChannel>((c, cb) =>
         c.exec(wrapped.text, (err, ch) => {
           // Under load the exec reply, the output, exit-status and close can arrive in one TCP
           // read: ssh2 emits 'exit' before drive() has attached its listeners (several
@@ -525,43 +521,6 @@ export class SshTransport implements Transport {
     } finally {
       release();
     }
-  }
-
-  /**
-   * Exec on the spare session channel when there is one (one round trip instead of two), and
-   * open the next spare while this command runs. A spare is opened only while two channel slots
-   * are free, so spare + commands never exceed maxChannels (sshd's MaxSessions). Undefined:
-   * no usable spare, open a channel as usual.
-   */
-  private async takeSpare(text: string): Promise<ClientChannel | undefined> {
-    const client = await this.ready();
-    const spare = this.spare;
-    this.spare = undefined;
-    if (this.limiter.inUse + 1 < this.limiter.limit) this.spare = { client, channel: openSpareSession(client) };
-    if (!spare) return undefined;
-    const ch = await spare.channel;
-    if (!ch) return undefined;
-    if (spare.client !== client || this.client !== client) {
-      ch.close();
-      return undefined;
-    }
-    return new Promise((resolve) => {
-      const sent = execOnSpare(ch, text, (err, c) => {
-        if (err) {
-          ch.close();
-          return resolve(undefined);
-        }
-        // as in run(): the exit status may come in the same read as the exec reply
-        c.once('exit', (code: number | null, signal?: string) => earlyExit.set(c, { code, signal }));
-        this.stats.channelsOpened++;
-        this.stats.spareChannelsUsed++;
-        resolve(c);
-      });
-      if (!sent) {
-        ch.close();
-        resolve(undefined);
-      }
-    });
   }
 
   private drive(
