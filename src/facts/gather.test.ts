@@ -132,3 +132,12 @@ describe('the rest of Ansible\'s setup facts (system-facts.ts)', () => {
     expect(f.lo).toMatchObject({ device: 'lo', type: 'loopback' });
   });
 });
+
+describe('selinux', () => {
+  it('enabled with its mode where selinuxfs says so, else disabled (never assumed)', () => {
+    const base = '@@uname\nLinux\n6.1\nx86_64\n';
+    expect(parseHostFacts(`${base}@@selinux\n|1\n@@end\n`).extra?.selinux).toEqual({ status: 'enabled', mode: 'enforcing' });
+    expect(parseHostFacts(`${base}@@selinux\n|0\n@@end\n`).extra?.selinux).toEqual({ status: 'enabled', mode: 'permissive' });
+    expect(parseHostFacts(`${base}@@selinux\n@@end\n`).extra?.selinux).toEqual({ status: 'disabled' });
+  });
+});

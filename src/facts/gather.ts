@@ -42,6 +42,7 @@ const SCRIPT = [
   `${sectionStart('cmdline')}; rd /proc/cmdline`,
   `${sectionStart('dmi')}; for f in sys_vendor product_name product_version product_serial bios_vendor bios_version bios_date; do v=; read -r v 2>/dev/null < /sys/class/dmi/id/$f; printf '|%s=%s\\n' "$f" "$v"; done`,
   `${sectionStart('apparmor')}; [ -d /sys/kernel/security/apparmor ] && echo enabled`,
+  `${sectionStart('selinux')}; rd /sys/fs/selinux/enforce`,
   // Ansible's local facts (fact_path /etc/ansible/facts.d): an executable .fact is run, another read
   `${sectionStart('local')}; for f in /etc/ansible/facts.d/*.fact; do [ -f "$f" ] || continue; printf '|#FILE %s\\n' "$f"; if [ -x "$f" ]; then "$f" 2>/dev/null | while IFS= read -r l || [ -n "$l" ]; do printf '|%s\\n' "$l"; done; else rd "$f"; fi; done`,
   // runbook runs no Python on hosts, but content reads ansible_python when a host has one

@@ -387,7 +387,9 @@ export function parseSystemFacts(s: Sections, base: { hostname: string; fqdn: st
     f.bios_date = na('bios_date');
   }
   f.apparmor = { status: (s.get('apparmor') ?? []).includes('enabled') ? 'enabled' : 'disabled' };
-  f.selinux = { status: 'disabled' };
+  // selinuxfs mounted: SELinux is on, and `enforce` says the mode
+  const enforce = body(s, 'selinux')[0]?.trim();
+  f.selinux = enforce === undefined ? { status: 'disabled' } : { status: 'enabled', mode: enforce === '1' ? 'enforcing' : 'permissive' };
   f.domain = base.fqdn.startsWith(`${base.hostname}.`) ? base.fqdn.slice(base.hostname.length + 1) : '';
   const os = base.osRelease;
   if (os.ID !== undefined) {
