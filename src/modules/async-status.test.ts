@@ -52,6 +52,28 @@ describe('async jobs (local /bin/sh)', () => {
     expect(await asyncStatus(ctx, { jid })).toMatchObject({ failed: true, msg: 'could not find job', data: { finished: 1 } });
   });
 
+  it('a result renamed over the launcher line while it is read is never lost (the file is read once)', async () => {
+    // the job renames its result over the launcher's `{"started": ...}` line at any moment; here
+    // a `cat` on PATH does that rename right after it has printed the launcher line, the exact
+    // interleaving that made a second read see the result and remove it unreported
+    const bin = mkdtempSync(join(tmpdir(), 'rb-async-bin-'));
+    const jid = '77.1';
+    writeFileSync(join(dir, jid), '{"started": 1, "finished": 0, "ansible_job_id": "77.1"}');
+    writeFileSync(join(bin, 'final'), JSON.stringify({ cmd: 'true', rc: 0, stdout: 'done', stderr: '', changed: true, failed: false, msg: '' }));
+    writeFileSync(join(bin, 'cat'), `#!/bin/sh\n/bin/cat "$@"\n[ "$1" = "${join(dir, jid)}" ] && [ -f "${join(bin, 'final')}" ] && /bin/mv -f "${join(bin, 'final')}" "$1"\nexit 0\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path ?? ''}`;
+    try {
+      const ctx = localContext();
+      expect(await asyncStatus(ctx, { jid })).toMatchObject({ changed: false, data: { started: 1, finished: 0 } });
+      expect(await asyncStatus(ctx, { jid })).toMatchObject({ changed: true, data: { finished: 1, rc: 0, stdout: 'done' } });
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('a creates= skip is the job result; cleanup erases; bad ids and unparseable files fail clearly', async () => {
     const ctx = localContext();
     const s = await startAsyncJob(ctx, 'shell', shellModule.schema, { cmd: 'echo never', creates: dir }, 30);

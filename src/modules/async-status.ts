@@ -129,9 +129,11 @@ export async function asyncStatus(ctx: ModuleContext, args: AsyncStatusArgs): Pr
     return { changed: false, data: { ansible_job_id: jid, erased: r.stdout } };
   }
   // a job's own result (not the launcher's `{"started": ...` line) is final: removed once read,
-  // in the same command, as Ansible's action plugin erases it
+  // in the same command, as Ansible's action plugin erases it. The file is read once: the job
+  // may rename its result over it between two reads, and the launcher's line must never be
+  // what decides to remove the result
   const r = await ctx.exec(
-    sh`${ASYNC_DIR}; ${files}; printf '%s\\n' "$f"; if [ -f "$f" ]; then cat "$f" && case $(head -c 11 "$f") in '{"started":'*) ;; *) rm -f "$f" ;; esac; else echo @@missing; fi`,
+    sh`${ASYNC_DIR}; ${files}; printf '%s\\n' "$f"; if [ -f "$f" ]; then c=$(cat "$f") || exit 1; printf '%s' "$c"; case $c in '{"started":'*) ;; *) rm -f "$f" ;; esac; else echo @@missing; fi`,
   );
   const nl = r.stdout.indexOf('\n');
   const file = r.stdout.slice(0, nl < 0 ? undefined : nl);
