@@ -507,6 +507,8 @@ export class SshTransport implements Transport {
     // kill commands skip the queue: they must run even when every slot is taken by what they stop
     const release = priority ? () => {} : await this.limiter.acquire();
     try {
+      // aborted while connecting or queued: nothing has started, so nothing is sent
+      if (options.signal?.aborted) throw abortReason(options.signal);
       const channel = await this.openChannel<ClientChannel>((c, cb) =>
         c.exec(wrapped.text, (err, ch) => {
           // Under load the exec reply, the output, exit-status and close can arrive in one TCP
@@ -585,6 +587,8 @@ export class SshTransport implements Transport {
       };
       const onAbort = (): void => stop();
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      // an abort while the channel was opening fires no event any more: stop what just started
+      if (options.signal?.aborted) stop();
       if (options.timeoutMs !== undefined) {
         timers.push(
           setTimeout(() => {

@@ -386,6 +386,19 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       await new Promise((res) => setTimeout(res, 500));
       expect(await remoteProcesses(h, 'sleep 9874')).toBe('');
     });
+
+    it('an abort while the connection is still being made: nothing is started on the host', async () => {
+      const h = host(1);
+      const t = connectTo(specFor(h));
+      const ac = new AbortController();
+      // the SSH handshake takes longer than this: the abort lands while exec waits for it, and
+      // an abort event that fired before the command's listener was attached must still count
+      setTimeout(() => ac.abort(), 1);
+      await expect(t.exec(rawCommand('sleep 9873'), { signal: ac.signal })).rejects.toThrow(/abort/i);
+      expect(await remoteProcesses(h, 'sleep 9873')).toBe('');
+      // the connection itself is fine for the next command
+      expect((await t.exec(rawCommand('echo ok'))).stdout).toBe('ok\n');
+    });
   });
 
   describe('unreachable hosts', () => {
