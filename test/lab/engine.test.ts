@@ -128,7 +128,7 @@ describe.skipIf(labSkipReason())('engine over real SSH', () => {
   gather_facts: false
   tasks:
     - name: long
-      command: sleep 300
+      command: "sleep {{ 300 + (inventory_hostname[-1] | int) }}"
     - name: never
       command: "true"
 `,
@@ -153,10 +153,12 @@ describe.skipIf(labSkipReason())('engine over real SSH', () => {
     // wait until both hosts run the long command
     for (let i = 0; i < 300 && (out.match(/"type":"task_start"/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     // task_start comes before the connection: wait for the command itself on each host
+    // fleet hosts share this machine's process table: each host's command is its own sleep
+    const sleepOf = (h: string): string => `^sleep ${300 + Number(h.at(-1))}$`;
     for (const h of hosts) {
       let running = false;
       for (let i = 0; i < 100 && !running; i++) {
-        running = (await labExec(lab, h, ['pgrep', '-f', 'sleep 300'])).code === 0;
+        running = (await labExec(lab, h, ['pgrep', '-f', sleepOf(h)])).code === 0;
         if (!running) await new Promise((r) => setTimeout(r, 100));
       }
       expect(running, `sleep running on ${h}\n${out}\n${err}`).toBe(true);
@@ -179,10 +181,11 @@ describe.skipIf(labSkipReason())('engine over real SSH', () => {
     for (const h of hosts) {
       let code: number | null = 0;
       for (let i = 0; i < 50 && code === 0; i++) {
-        code = (await labExec(lab, h, ['pgrep', '-f', 'sleep 300'])).code;
+        code = (await labExec(lab, h, ['pgrep', '-f', sleepOf(h)])).code;
         if (code === 0) await new Promise((r) => setTimeout(r, 100));
       }
-      expect(code, `sleep stopped on ${h}`).not.toBe(0);
+      const left = code === 0 ? (await labExec(lab, h, ['ps', '-eo', 'pid,ppid,pgid,sid,etimes,args'])).stdout.split('\n').filter((l) => l.includes('sleep')).join('\n') : '';
+      expect(code, `sleep stopped on ${h} (took ${took} ms)\n${left}\n${err}`).not.toBe(0);
     }
     expect(readFileSync(join(dir, 'slow.retry'), 'utf8')).toBe(`${hosts.join('\n')}\n`);
   });
