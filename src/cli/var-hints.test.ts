@@ -78,4 +78,12 @@ describe('did you mean, for variables', () => {
     expect(names("{{ x | default('') }}{{ y is defined }}{{ z is not none }}")).toEqual(['x?', 'y?', 'z?']);
     expect(names('{{ unclosed')).toEqual([]);
   });
+
+  it('names bound by with, block set with a filter, call(args) and filter blocks are not free; what they read is', () => {
+    const names = (t: string): string[] => templateVariables(t).map((u) => u.name);
+    expect(names('{% with a = b %}{{ a }}{% endwith %}')).toEqual(['b']);
+    expect(names('{% set x | replace(old, "y") %}hi{% endset %}{{ x }}')).toEqual(['old']);
+    expect(names('{% macro m() %}{{ caller(1) }}{% endmacro %}{% call(u) m() %}{{ u }}{{ w }}{% endcall %}')).toEqual(['w']);
+    expect(names('{% filter upper %}{{ z }}{% endfilter %}{% filter indent(n) %}x{% endfilter %}')).toEqual(['z', 'n']);
+  });
 });

@@ -107,8 +107,38 @@ export function templateVariables(template: string): VariableUse[] {
         bind(v.loopvar);
         break;
       case 'Set':
-        bind(v.assignee);
+        // `{% set x | f %}...{% endset %}`: the name is the filter's operand
+        if (isNode(v.assignee) && v.assignee.type === 'FilterExpression') {
+          bind(v.assignee.operand);
+          const f = v.assignee.filter;
+          if (isNode(f) && f.type === 'CallExpression') walk(f.args, false, d);
+        } else bind(v.assignee);
         break;
+      case 'CallStatement': {
+        // `{% with a = x %}` (compiled as a call of `with:`) binds its keywords; `{% call(u) m() %}`
+        // binds the caller's arguments
+        const call = v.call;
+        if (isNode(call) && isNode(call.callee) && call.callee.value === 'with:' && Array.isArray(call.args)) {
+          for (const a of call.args) {
+            if (isNode(a) && a.type === 'KeywordArgumentExpression') {
+              bind(a.key);
+              walk(a.value, false, d);
+            }
+          }
+        } else {
+          if (Array.isArray(v.callerArgs)) for (const a of v.callerArgs) bind(isNode(a) && a.type === 'KeywordArgumentExpression' ? a.key : a);
+          walk(call, false, d);
+        }
+        walk(v.body, false, d);
+        return;
+      }
+      case 'FilterStatement': {
+        // `{% filter f %}`: f is a filter, not a variable
+        const f = v.filter;
+        if (isNode(f) && f.type === 'CallExpression') walk(f.args, false, d);
+        walk(v.body, false, d);
+        return;
+      }
       case 'Macro':
         bind(v.name);
         if (Array.isArray(v.args)) for (const a of v.args) bind(isNode(a) && a.type === 'KeywordArgumentExpression' ? a.key : a);
