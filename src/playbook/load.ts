@@ -885,13 +885,14 @@ class Loader {
     const includeKeys = Object.keys(raw).filter((k) => keywordName(k) in INCLUDE_KEYWORDS);
     for (const [k, value] of Object.entries(raw)) {
       const spec = COMMON_TASK_KEYWORDS[k] ?? TASK_ONLY_KEYWORDS[k] ?? BLOCK_KEYWORDS[k] ?? INCLUDE_KEYWORDS[keywordName(k)];
+      const lookup = withLookupName(k);
       if (spec !== undefined) {
         if (this.checkKeyword(y, [...path, k], k, spec, value)) valid.add(k);
-      } else if (withLookupName(k) !== undefined && knownLookups().includes(withLookupName(k) ?? '')) {
+      } else if (lookup !== undefined && knownLookups().includes(lookup)) {
         valid.add(k);
-      } else if (withLookupName(k) !== undefined && this.modules.get(k) === undefined) {
-        const guess = didYouMean(withLookupName(k) ?? '', knownLookups());
-        this.error(y, [...path, k], 'unknown-lookup', `\`${k}\`: no lookup named '${withLookupName(k) ?? ''}'${guess !== undefined ? `; did you mean \`with_${guess}\`?` : ''}`, guess !== undefined ? `rename it to \`with_${guess}\`` : `runbook's lookups are: ${knownLookups().join(', ')}`);
+      } else if (lookup !== undefined && this.modules.get(k) === undefined) {
+        const guess = didYouMean(lookup, knownLookups());
+        this.error(y, [...path, k], 'unknown-lookup', `\`${k}\`: no lookup named '${lookup}'${guess !== undefined ? `; did you mean \`with_${guess}\`?` : ''}`, guess !== undefined ? `rename it to \`with_${guess}\`` : `runbook's lookups are: ${knownLookups().join(', ')}`);
       } else if (UNSUPPORTED_KEYWORDS[keywordName(k)] !== undefined) {
         unsupported = true;
         this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[keywordName(k)]);

@@ -53,4 +53,13 @@ describe('published schemas', () => {
     expect(Object.keys(task)).toEqual(expect.arrayContaining(['copy', 'ansible.builtin.copy', 'command', 'when', 'loop', 'block', 'import_tasks']));
     expect(schema.definitions['module-copy']).toBeDefined();
   });
+
+  it('lists with_<lookup> for every lookup the loader accepts, so an editor does not flag them', () => {
+    const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    const validate = ajv.compile(buildPlaybookSchema(TEST_MODULES));
+    const play = (task: Record<string, unknown>): unknown => [{ hosts: 'all', tasks: [task] }];
+    expect(validate(play({ debug: { var: 'item' }, with_fileglob: ['/etc/*.conf'] })), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(play({ debug: { var: 'item' }, with_first_found: ['a.yml'] }))).toBe(true);
+    expect(validate(play({ debug: { var: 'item' }, with_nope: ['x'] }))).toBe(false);
+  });
 });

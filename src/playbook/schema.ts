@@ -6,6 +6,7 @@ import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from '
 import { moduleNamesOf, type ModuleSpec } from './module-spec.js';
 import { KEYWORD_VALIDATORS, MODULE_VALIDATORS } from './validators.generated.js';
 import { booleanSpellings } from '../util/booleans.js';
+import { knownLookups } from '../template/lookups/registry.js';
 
 
 export const SCHEMA_BASE_URL = 'https://runbook.dev/schemas';
@@ -451,7 +452,18 @@ function keywordProperties(...tables: Array<Record<string, KeywordSpec>>): Recor
  * The playbook schema published for editors: plays, tasks with every keyword, and each module
  * name (with its `ansible.builtin.` alias) whose value is that module's arguments.
  */
-export function buildPlaybookSchema(modules: readonly ModuleSpec[]): SchemaObject {
+/** `with_<lookup>` for every lookup the loader accepts it for (the forms with a keyword entry keep theirs). */
+function withLookupProperties(lookups: readonly string[]): Record<string, SchemaObject> {
+  const out: Record<string, SchemaObject> = {};
+  for (const n of lookups) {
+    const key = `with_${n}`;
+    if (COMMON_TASK_KEYWORDS[key] !== undefined || TASK_ONLY_KEYWORDS[key] !== undefined) continue;
+    out[key] = { description: `loop over the items of \`query('${n}', ...)\` (Ansible's with_${n})` };
+  }
+  return out;
+}
+
+export function buildPlaybookSchema(modules: readonly ModuleSpec[], lookups: readonly string[] = knownLookups()): SchemaObject {
   const definitions: Record<string, SchemaObject> = { ...DEFINITIONS };
   const moduleProps: Record<string, SchemaObject> = {};
   for (const m of [...modules].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -473,6 +485,7 @@ export function buildPlaybookSchema(modules: readonly ModuleSpec[]): SchemaObjec
     type: 'object',
     properties: {
       ...keywordProperties(COMMON_TASK_KEYWORDS, TASK_ONLY_KEYWORDS, BLOCK_KEYWORDS, INCLUDE_KEYWORDS),
+      ...withLookupProperties(lookups),
       ...moduleProps,
     },
     additionalProperties: false,
