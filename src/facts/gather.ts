@@ -6,7 +6,7 @@ import type { Transport } from '../transport/types.js';
 import { ExecError } from '../transport/errors.js';
 import type { HostFacts } from './types.js';
 import { sectionMap, sectionStart } from './sections.js';
-import { parseSystemFacts } from './system-facts.js';
+import { parseAddresses, parseSystemFacts } from './system-facts.js';
 
 const SCRIPT = [
   `${sectionStart('uname')}; uname -s; uname -r; uname -m`,
@@ -106,10 +106,7 @@ export function parseHostFacts(stdout: string): HostFacts {
   const ipv4: string[] = [];
   const ipv6: string[] = [];
   const byDev = new Map<string, { ipv4: string[]; ipv6: string[] }>();
-  for (const line of get('addr')) {
-    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/\d+.*?scope\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const [, dev = '', fam, addr = '', scope] = m;
+  for (const { dev, fam, address: addr, scope } of parseAddresses(get('addr'))) {
     if (scope === 'host') continue;
     const entry = byDev.get(dev) ?? { ipv4: [], ipv6: [] };
     byDev.set(dev, entry);

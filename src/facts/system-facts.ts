@@ -232,6 +232,26 @@ interface LinkInfo {
  * ansible_interfaces and ansible_<device> from `ip -o link` and `ip -o addr`, and the full
  * ansible_default_ipv4 (address, gateway, interface, netmask, network, macaddress, ...) from the default route.
  */
+export interface AddressLine {
+  dev: string;
+  fam: 'inet' | 'inet6';
+  address: string;
+  prefix: string;
+  brd: string | undefined;
+  scope: string;
+}
+
+/** `ip -o addr show` lines: one entry per address (the one parser of that output). */
+export function parseAddresses(addr: readonly string[]): AddressLine[] {
+  const out: AddressLine[] = [];
+  for (const l of addr) {
+    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)(?:\s+brd\s+(\S+))?.*?scope\s+(\S+)/.exec(l);
+    if (!m?.[1]) continue;
+    out.push({ dev: m[1], fam: m[2] === 'inet' ? 'inet' : 'inet6', address: m[3] ?? '', prefix: m[4] ?? '0', brd: m[5], scope: m[6] ?? '' });
+  }
+  return out;
+}
+
 export function parseInterfaces(link: readonly string[], addr: readonly string[], route: string | undefined): Obj {
   const devs = new Map<string, LinkInfo>();
   for (const l of link) {
@@ -248,10 +268,7 @@ export function parseInterfaces(link: readonly string[], addr: readonly string[]
       active: flags.includes('UP') || flags.includes('LOWER_UP'),
     });
   }
-  for (const l of addr) {
-    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)(?:\s+brd\s+(\S+))?.*?scope\s+(\S+)/.exec(l);
-    if (!m?.[1]) continue;
-    const [, dev, fam, address = '', prefixS = '0', brd, scope] = m;
+  for (const { dev, fam, address, prefix: prefixS, brd, scope } of parseAddresses(addr)) {
     const d = devs.get(dev) ?? { device: dev, type: 'unknown', active: true };
     devs.set(dev, d);
     const prefix = Number(prefixS);
