@@ -11,7 +11,7 @@ export const TOOL_LABEL: Record<ToolName, string> = {
   floor: 'floor (raw ssh2)',
   runbook: 'runbook --json',
   baseline: 'runbook --json (baseline checkout)',
-  'runbook-tty': 'runbook (listr2, pty)',
+  'runbook-tty': 'runbook (terminal view, pty)',
   ansible: 'Ansible',
 };
 
@@ -210,7 +210,7 @@ export function ratios(rows: Row[]): string {
       `- ${phase} run: runbook/floor wall ${f(ratio(rb, fl, 'wallS'))}x, CPU ${f(ratio(rb, fl, 'cpuS'))}x, CPU per remote command ${f(ratio(rb, fl, 'cpuPerCmdMs'))}x` +
         (bl ? `; runbook/baseline wall ${f(ratio(rb, bl, 'wallS'))}x, CPU ${f(ratio(rb, bl, 'cpuS'))}x` : '') +
         (an ? `; Ansible/runbook wall ${f(ratio(an, rb, 'wallS'))}x (CPU ${f(ratio(an, rb, 'cpuS'))}x)` : '') +
-        (tty ? `; listr2 renderer over --json: wall ${pct(ratio(tty, rb, 'wallS'))}, CPU ${pct(ratio(tty, rb, 'cpuS'))}` : ''),
+        (tty ? `; terminal view over --json: wall ${pct(ratio(tty, rb, 'wallS'))}, CPU ${pct(ratio(tty, rb, 'cpuS'))}` : ''),
     );
   }
   return out.join('\n');

@@ -1,6 +1,6 @@
 // `npm run bench`: the fleet benchmark. Brings up N lab fleet hosts, runs the same ten everyday
 // tasks on every host with the floor (raw ssh2), runbook (--json, and under a pseudo-terminal with
-// the listr2 renderer) and Ansible, first run (fresh host directories) and second run (nothing to
+// the terminal view) and Ansible, first run (fresh host directories) and second run (nothing to
 // change), K times each, and prints + writes the medians, ratios and targets. See bench/README.md.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -341,7 +341,7 @@ function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, ph
     case 'baseline':
       return { argv: [...runbook, '--json'], env: process.env };
     case 'runbook-tty':
-      // a pseudo-terminal of a fixed size, so listr2 renders its live tree as in a terminal
+      // a pseudo-terminal of a fixed size, so the terminal view renders its live tree as in a terminal
       return {
         argv: ['script', '-qefc', `stty cols 160 rows 50 2>/dev/null; exec ${shellQuote(runbook)}`, '/dev/null'],
         env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm-256color' },

@@ -214,7 +214,7 @@ describe('hostile names and messages reach the terminal escaped', () => {
   // clear the screen, retitle the terminal (ends with BEL), and a bare CR that would overwrite the line
   const CLS = '\u001b[2J';
   const TITLE = '\u001b]0;x\u0007';
-  // short enough that the tree's host line fits listr2's 80 columns
+  // short enough that the tree's host line fits the view's 80 columns
   const evilHost = `w${CLS}1`;
   const evilTask: TaskRef = { id: 'p0.tasks.0', name: `T${TITLE}\rok`, module: 'apt', where: `s${CLS}.yml:7` };
   const evilPlay = `web${TITLE}`;
