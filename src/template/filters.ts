@@ -13,6 +13,7 @@ import { MORE_FILTERS } from './more-filters.js';
 import { ANSIBLE_FILTERS } from './ansible-filters.js';
 import { COLLECTION_FILTERS } from './collection-filters.js';
 import { PATH_FILTERS } from './path-filters.js';
+import { IP_FILTERS } from './filters-ip.js';
 import { pyRegex, pyReplacement } from './tests.js';
 import { versionCompare } from './version.js';
 import {
@@ -529,7 +530,7 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map<string, FilterFn>(
   }),
 );
 
-for (const [name, fn] of Object.entries({ ...MORE_FILTERS, ...ANSIBLE_FILTERS, ...PATH_FILTERS, ...COLLECTION_FILTERS })) (FILTERS as Map<string, FilterFn>).set(name, fn);
+for (const [name, fn] of Object.entries({ ...MORE_FILTERS, ...ANSIBLE_FILTERS, ...PATH_FILTERS, ...COLLECTION_FILTERS, ...IP_FILTERS })) (FILTERS as Map<string, FilterFn>).set(name, fn);
 
 // `d` is Jinja's short name for `default`, `count` for `length`.
 (FILTERS as Map<string, FilterFn>).set('d', FILTERS.get('default')!);
