@@ -5,8 +5,9 @@
 import type { HostFacts } from '../facts/types.js';
 import { evaluate, render, renderFile } from '../template/index.js';
 import type { VarScope } from '../template/index.js';
-import { ExecError } from '../transport/errors.js';
+import { ExecError, UnreachableError } from '../transport/errors.js';
 import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
+import { LocalTransport } from '../transport/local.js';
 import type { ShellCommand } from '../transport/command.js';
 import type { ModuleContext } from './types.js';
 
@@ -105,5 +106,30 @@ export function createModuleContext(spec: ModuleContextSpec): ModuleContext {
     progress: (message) => spec.progress(message),
     ...(spec.signal ? { signal: spec.signal } : {}),
     ...(spec.interact ? { interact: spec.interact } : {}),
+    ...(transport ? { reconnect: (timeoutMs: number) => reconnectTransport(transport, timeoutMs) } : {}),
+    ...(transport instanceof LocalTransport ? { localConnection: true } : {}),
   };
+}
+
+/**
+ * Close the connection and open it again, giving up after `timeoutMs` (wait_for_connection:
+ * Ansible's connection reset before each try). A connect still under way then is stopped, so
+ * the next try starts clean. Later tasks find the transport open (connect() is idempotent).
+ */
+async function reconnectTransport(t: Transport, timeoutMs: number): Promise<void> {
+  await t.close().catch(() => undefined);
+  const opening = t.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnreachableError(t.host, 'timeout', `${t.host}: timed out after ${timeoutMs / 1000}s connecting`)), timeoutMs);
+  });
+  try {
+    await Promise.race([opening, timeout]);
+  } catch (err) {
+    opening.catch(() => undefined);
+    await t.close().catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }

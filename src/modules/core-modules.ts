@@ -37,6 +37,7 @@ import { setupModule } from './setup.js';
 import { serviceFactsModule } from './service-facts.js';
 import { packageFactsModule } from './package-facts.js';
 import { sysctlModule } from './sysctl.js';
+import { rebootModule } from './reboot.js';
 import { aptRepositoryModule } from './apt-repository.js';
 import { deb822RepositoryModule } from './deb822-repository.js';
 import { debconfModule } from './debconf.js';
@@ -85,6 +86,7 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   serviceFactsModule,
   packageFactsModule,
   sysctlModule,
+  rebootModule,
   aptRepositoryModule,
   deb822RepositoryModule,
   debconfModule,

@@ -86,6 +86,10 @@ export interface ModuleContext {
   /** a progress note for long steps ("waiting for dpkg lock") */
   progress(message: string): void;
   signal?: AbortSignal;
+  /** close the host's connection and open it again, within timeoutMs; rejects when it cannot be opened (wait_for_connection). Absent in contexts without an engine-held connection */
+  reconnect?(timeoutMs: number): Promise<void>;
+  /** the host's commands run on the controller itself (connection: local): reboot refuses, as Ansible's does */
+  localConnection?: boolean;
   /** the operator's terminal (the `pause` module); absent or not interactive in CI / without a TTY */
   interact?: Interact;
 }

@@ -126,6 +126,8 @@ export class SshTransport implements Transport {
 
   close(): Promise<void> {
     this.closed = true;
+    // a lost connection closed on purpose may be opened again (reboot, wait_for_connection)
+    this.lost = undefined;
     for (const c of [...this.clients].reverse()) c.end();
     this.clients.length = 0;
     this.client = undefined;
@@ -224,7 +226,8 @@ export class SshTransport implements Transport {
     this.client = target;
     for (const c of opened) {
       const onGone = (err?: Error): void => {
-        if (this.closed || this.lost) return;
+        // a client ended by close() reports its end after a new connection may be open: not a loss of that one
+        if (this.closed || this.lost || !this.clients.includes(c)) return;
         const why = err ? `: ${err.message}` : '';
         this.lost = new UnreachableError(this.host, 'connection-lost', `connection to ${this.host} (${this.spec.address}:${this.spec.port}) was lost${why}`);
         this.client = undefined;

@@ -5,16 +5,19 @@
 // changes nothing; the registered values are Ansible's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
-import { labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { labSkipReason, startHost, startLab, stopHost, stopLab } from '../support/lab.js';
+import { labStatus } from '../../src/lab/index.js';
 import { moduleLab } from '../support/module-lab.js';
 import type { ModuleResult } from '../../src/modules/types.js';
 import { serviceFactsModule } from '../../src/modules/service-facts.js';
 import { packageFactsModule } from '../../src/modules/package-facts.js';
 import { setupModule } from '../../src/modules/setup.js';
 import { sysctlModule } from '../../src/modules/sysctl.js';
+import { rebootModule } from '../../src/modules/reboot.js';
+import { statModule } from '../../src/modules/stat.js';
 
-const NAME = 'mm-more';
-const HOST = 'mm12';
+const NAME = 'bt-more';
+const HOST = 'bt12';
 let lab: LabInfo;
 const { host, run, sh, converge, close } = moduleLab(() => lab);
 
@@ -98,4 +101,82 @@ describe.skipIf(labSkipReason())('more modules over real SSH and sudo (systemd h
     expect(bad.result.failed).toBe(true);
     expect(bad.result.msg).toMatch(/^Failed to reload sysctl: .*nosuch_key/);
   });
+
+  // Last in the file: the host restarts. Its systemd is PID 1 of the host's own pid namespace (a
+  // reboot(2) there ends only that namespace, the kernel does not restart) and is told it runs in
+  // a container (`container=`), so its shutdown skips what a machine does (unmounting the
+  // machine's file systems, detaching loop devices, the hardware clock). A container has no
+  // firmware to start it again: the lab does, once PID 1 has gone (the host's files stay).
+  it('reboot: the reboot command runs on the host, the connection is opened again on the new boot, test_command passes', async () => {
+    const pid1 = (): Promise<string> => sh(HOST, "cut -d' ' -f22 /proc/1/stat").then((x) => x.trim());
+    const bootTime = "cut -d' ' -f22 /proc/1/stat";
+    const first = await pid1();
+    await sh(HOST, 'echo before > /run/bt-boot-marker');
+    // --check: nothing is run on the host
+    const check = await run(HOST, rebootModule, {}, { check: true });
+    expect(check.result).toMatchObject({ changed: true, data: { rebooted: true, elapsed: 0 } });
+    expect(check.commands).toEqual([]);
+    // a reboot command that is not in search_paths: Ansible's message, nothing rebooted
+    const missing = await run(HOST, rebootModule, { reboot_command: 'nosuch-reboot now', search_paths: ['/sbin', '/usr/sbin'] });
+    expect(missing.result).toMatchObject({ changed: false, failed: true, msg: 'Unable to find command "nosuch-reboot" in search paths: [\'/sbin\', \'/usr/sbin\']', data: { rebooted: false } });
+    expect(await pid1()).toBe(first);
+
+    // the lab's power supply: starts the host once its PID 1 has gone
+    let done = false;
+    let powerCycles = 0;
+    const power = (async () => {
+      while (!done) {
+        await new Promise((r) => setTimeout(r, 200));
+        const h = labStatus({ name: NAME }).hosts.find((x) => x.name === HOST);
+        if (!done && h && !h.running) {
+          await stopHost(lab, HOST);
+          await startHost(lab, HOST);
+          powerCycles++;
+        }
+      }
+    })();
+    try {
+      // Ansible's default command (`shutdown -r 0 "Reboot initiated by Ansible"`, shutdown found in
+      // search_paths), then a reboot_command; each a new boot, each reconnected. The image has no
+      // systemd-sysv: its /sbin/shutdown is this link (systemctl acts as shutdown by its name)
+      await sh(HOST, 'ln -sfn /bin/systemctl /usr/local/sbin/shutdown');
+      const cases = [
+        { boot_time_command: bootTime, reboot_timeout: 120 },
+        { reboot_command: 'systemctl reboot', boot_time_command: bootTime, test_command: 'systemctl is-active --quiet ssh.service', reboot_timeout: 120, connect_timeout: 5 },
+      ];
+      let prev = first;
+      for (const [i, args] of cases.entries()) {
+        const t0 = Date.now();
+        const r = await run(HOST, rebootModule, args);
+        const took = (Date.now() - t0) / 1000;
+        expect(r.result.failed ?? false, r.result.msg).toBe(false);
+        expect(r.result).toMatchObject({ changed: true, data: { rebooted: true } });
+        expect(powerCycles, 'the host went down once and the lab started it').toBe(i + 1);
+        const elapsed = r.result.data?.elapsed as number;
+        expect(elapsed).toBeGreaterThanOrEqual(0);
+        expect(elapsed).toBeLessThanOrEqual(Math.ceil(took));
+        process.stderr.write(`[bt reboot] ${args.reboot_command ?? 'shutdown -r 0'}: ${took.toFixed(1)} s (elapsed ${elapsed})\n`);
+        // a new boot: another PID 1, an empty /run
+        const now = await pid1();
+        expect(now).not.toBe(prev);
+        prev = now;
+        expect(await sh(HOST, 'cat /run/bt-boot-marker 2>&1 || :')).toMatch(/No such file/);
+        await sh(HOST, 'echo before > /run/bt-boot-marker');
+        // the module's own connection works on the new boot (the next task uses it)
+        const after = await run(HOST, statModule, { path: '/run/bt-boot-marker' });
+        expect(after.result.data?.stat).toMatchObject({ exists: true });
+      }
+    } finally {
+      done = true;
+      await power;
+    }
+    // a host that does not come back within reboot_timeout: Ansible's message, rebooted, failed
+    const t0 = Date.now();
+    const gone = await run(HOST, rebootModule, { reboot_command: 'systemctl reboot', boot_time_command: bootTime, reboot_timeout: 3, connect_timeout: 2 });
+    expect(gone.result).toMatchObject({ changed: false, failed: true, data: { rebooted: true } });
+    expect(gone.result.msg).toMatch(/^Timed out waiting for last boot time check \(timeout=3\): /);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    await stopHost(lab, HOST);
+    await startHost(lab, HOST);
+  }, 240_000);
 });
