@@ -4,6 +4,8 @@ import type { ShellCommand } from '../transport/command.js';
 export interface Fact<T> {
   name: string;
   command: ShellCommand;
+  /** bytes the command reads on stdin (unarchive's probe compares an archive from the controller with dest) */
+  stdin?: string | Buffer;
   /** parse the command's output; exitCode lets a fact tell "absent" from "error" */
   parse(stdout: string, stderr: string, exitCode: number | null): T;
 }

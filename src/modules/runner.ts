@@ -28,7 +28,7 @@ export async function readProbe<S>(ctx: ModuleContext, probe: Probe<S>): Promise
   if (isControllerFact(probe)) {
     return probe.read({ hostFacts: () => ctx.facts().then((f) => f as typeof f | undefined, () => undefined), signal: ctx.signal });
   }
-  const r = await ctx.exec(probe.command);
+  const r = await ctx.exec(probe.command, probe.stdin !== undefined ? { stdin: probe.stdin } : {});
   return probe.parse(r.stdout, r.stderr, r.exitCode);
 }
 
