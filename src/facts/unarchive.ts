@@ -1,11 +1,13 @@
 // What unarchive needs to know, in one command: does `creates` exist, is the archive there
 // (remote_src) or sent on stdin (from the controller: it lands in a temp file the probe removes
-// again), which handler reads it (Ansible's: zip by unzip, tar by GNU tar with the compression
-// its first bytes name), its members, and whether dest already holds them: GNU tar's own
-// `--diff` (what Ansible runs), or for zip each member compared with `cmp`. With owner, group
-// or mode the members' current attributes come along (one `stat` for all). Sections follow
-// src/facts/sections.ts.
-import { raw, sh, ShellCommand } from '../transport/command.js';
+// again), which handler reads it (Ansible's names: zip by unzip, tar by GNU tar with the
+// compression its first bytes name, and the compressor must be installed), its members, and
+// whether dest already holds them: GNU tar's own `--diff` (what Ansible runs), or for zip each
+// member compared with `cmp`. With owner, group or mode the current attributes of the members
+// (and of their top folders, which Ansible sets too) come along: one `stat` for all. Sections
+// follow src/facts/sections.ts; lines that carry archive names are prefixed with `|`, so a
+// member called `@@x` cannot pose as a section marker.
+import { raw, sh, type ShellCommand } from '../transport/command.js';
 import { parseSections } from './sections.js';
 import type { Fact } from './types.js';
 
@@ -21,7 +23,7 @@ export interface MemberStat {
 }
 
 export interface UnarchiveState {
-  /** `creates` exists on the host */
+  /** `creates` exists on the host (then nothing else was asked) */
   creates?: boolean;
   /** the uid the probe ran as (tar's Uid/Gid differences count only for root, as in Ansible) */
   uid?: number;
@@ -39,7 +41,7 @@ export interface UnarchiveState {
   /** zip: members not in dest (or not the right type) and members whose content differs */
   zipMissing?: string[];
   zipDiffers?: string[];
-  /** with owner/group/mode: each member's current attributes (absent members are missing) */
+  /** with owner/group/mode: current attributes of each member and top folder there is (by name, no trailing `/`) */
   stats?: Record<string, MemberStat>;
 }
 
@@ -58,7 +60,7 @@ export interface UnarchiveProbeOptions {
   stats: boolean;
 }
 
-/** tar's flag for a handler (GNU tar also detects compression itself; Ansible passes it). */
+/** tar's flag for a handler (GNU tar would detect the compression itself; Ansible passes it). */
 export const TAR_FLAG: Record<Exclude<ArchiveHandler, 'ZipArchive'>, string> = {
   TgzArchive: '-z',
   TarArchive: '',
@@ -67,37 +69,79 @@ export const TAR_FLAG: Record<Exclude<ArchiveHandler, 'ZipArchive'>, string> = {
   TarZstdArchive: '--zstd',
 };
 
-const words = (list: readonly string[]): ShellCommand => new ShellCommand(list.flatMap((w, i) => (i === 0 ? [sh`${w}`] : [raw(' '), sh`${w}`])));
+/** The archive's path in the commands: a shell variable set by the probe or the plan. */
+export const ARCHIVE = raw('"$a"');
 
-/** tar's filter arguments (Ansible's order): --show-transformed-names + extra_opts, --exclude=..., then -f comes before the includes. */
+/** tar's filter arguments, in Ansible's order: --show-transformed-names + extra_opts, then --exclude=... */
 export function tarFilters(o: Pick<UnarchiveProbeOptions, 'extraOpts' | 'exclude'>): string[] {
   return [...(o.extraOpts.length ? ['--show-transformed-names', ...o.extraOpts] : []), ...o.exclude.map((e) => `--exclude=${e.replace(/\/+$/, '')}`)];
 }
 
+/**
+ * The member names of the archive at "$a", one a line: tar's (its include/exclude and
+ * extra_opts applied, names unquoted) or zipinfo's (include/exclude as unzip matches them).
+ * `tarFlag`: the handler's flag ('' for none; the probe's `$f`); undefined for zip.
+ */
+export function listMembersCommand(tarFlag: string | ShellCommand | undefined, o: Pick<UnarchiveProbeOptions, 'extraOpts' | 'exclude' | 'include'>): ShellCommand {
+  if (tarFlag === undefined) return sh`unzip ${['-Z1', ARCHIVE, ...o.include, ...(o.exclude.length ? ['-x', ...o.exclude] : [])]}`;
+  return sh`LC_ALL=C tar ${['--list', '--quoting-style=literal', ...(tarFlag === '' ? [] : [tarFlag]), ...tarFilters(o), '-f', ARCHIVE, ...o.include]}`;
+}
+
+/**
+ * A member list on stdin → NUL-separated `./`-relative paths of the members (no trailing `/`)
+ * and their top folders (Ansible sets the attributes of those too), each once.
+ */
+export const ATTRIBUTE_TARGETS = raw(`awk '{ sub(/^\\/+/, ""); sub(/\\/+$/, ""); if ($0 != "") print "./" $0; i = index($0, "/"); if (i > 1) print "./" substr($0, 1, i - 1) }' | sort -u | tr '\\n' '\\0'`);
+
+/** The same targets, computed from member names (the plan's side of ATTRIBUTE_TARGETS). */
+export function attributeTargets(members: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const m of members) {
+    const name = m.replace(/\/+$/, '');
+    if (name !== '') out.add(name);
+    const i = name.indexOf('/');
+    if (i > 0) out.add(name.slice(0, i));
+  }
+  return [...out].sort();
+}
+
+// the compressor each tar handler needs, and the magic bytes that name it
+const MAGIC = sh`m=$(od -An -tx1 -N6 -- ${ARCHIVE} | tr -d ' \\n'); h=TarArchive; f=; z=; case $m in 504b0304*|504b0506*|504b0708*) h=ZipArchive;; 1f8b*) h=TgzArchive; f=-z; z=gzip;; 425a68*) h=TarBzipArchive; f=-j; z=bzip2;; fd377a585a00*) h=TarXzArchive; f=-J; z=xz;; 28b52ffd*) h=TarZstdArchive; f=--zstd; z=zstd;; esac`;
+
 /** The probe; `archive`: the controller's archive, sent on stdin (remoteSrc unset). */
 export function unarchiveFact(o: UnarchiveProbeOptions, archive?: Buffer): Fact<UnarchiveState> {
-  const A = raw('"$a"');
+  const A = ARCHIVE;
   const dest = o.dest;
-  const stage = o.remoteSrc === undefined ? sh`a=$(mktemp "\${TMPDIR:-/tmp}/.runbook-unarchive.XXXXXX") && cat > ${A}` : sh`a=${o.remoteSrc}`;
-  const cleanup = o.remoteSrc === undefined ? sh`rm -f -- ${A}` : sh`:`;
-  const tarArgs = tarFilters(o);
+  const fromController = o.remoteSrc === undefined;
+  const stage = fromController ? sh`a=$(mktemp "\${TMPDIR:-/tmp}/.runbook-unarchive.XXXXXX") && cat > ${A}` : sh`a=${o.remoteSrc}`;
+  const cleanup = fromController ? sh`rm -f -- ${A}` : sh`:`;
   const diffFlags = [...(o.owner !== undefined ? [`--owner=${o.owner}`] : []), ...(o.group !== undefined ? [`--group=${o.group}`] : []), ...(o.keepNewer ? ['--keep-newer-files'] : [])];
-  const tarList = sh`LC_ALL=C tar --list -C ${dest} $f ${words(tarArgs)} -f ${A} ${words(o.include)}`;
-  const tarDiff = sh`LC_ALL=C tar --diff -C ${dest} $f ${words([...tarArgs, ...diffFlags])} -f ${A} ${words(o.include)} 2>&1`;
-  // zip: each member against dest; a directory member must be a directory
-  const zipCompare = sh`unzip -Z1 ${A} | while IFS= read -r m; do case $m in */) [ -d ${dest}/"$m" ] || printf 'missing %s\\n' "$m";; *) if [ -L ${dest}/"$m" ] || [ ! -f ${dest}/"$m" ]; then printf 'missing %s\\n' "$m"; elif ! unzip -p ${A} "$m" | cmp -s - ${dest}/"$m"; then printf 'differs %s\\n' "$m"; fi;; esac; done`;
-  const statMembers = o.stats ? sh`; echo '@@stats'; (cd -- ${dest} && sed 's,/*$,,' "$l" | tr '\\n' '\\0' | xargs -0 -r stat -c '%a|%U|%G|%u|%g|%F|%n' -- 2>/dev/null); :` : sh``;
-  const creates = o.creates !== undefined ? sh`if [ -e ${o.creates} ] || [ -L ${o.creates} ]; then echo '@@creates yes'; else echo '@@creates no'; fi; ` : sh``;
-  const command = sh`${creates}${stage}; if [ ! -e ${A} ]; then echo '@@src missing'; elif [ ! -r ${A} ]; then echo '@@src unreadable'; elif [ ! -s ${A} ]; then echo '@@src empty'; else echo '@@src ok'; fi; if [ -d ${dest} ]; then echo '@@dest directory'; stat -L -c '%a|%U|%G|%u|%g|%s' -- ${dest}; elif [ -e ${dest} ]; then echo '@@dest other'; else echo '@@dest missing'; fi; if [ -r ${A} ] && [ -s ${A} ] && [ -d ${dest} ]; then m=$(od -An -tx1 -N6 -- ${A} | tr -d ' \\n'); h=; f=; case $m in 504b0304*|504b0506*) h=ZipArchive;; 1f8b*) h=TgzArchive; f=-z;; 425a68*) h=TarBzipArchive; f=-j;; fd377a585a00*) h=TarXzArchive; f=-J;; 28b52ffd*) h=TarZstdArchive; f=--zstd;; *) h=TarArchive;; esac; l=$(mktemp); if [ "$h" = ZipArchive ]; then if ! command -v unzip >/dev/null 2>&1; then echo '@@handler none'; echo "Unable to find required 'unzip' or 'zipinfo' binary in the path."; elif ! unzip -Z1 ${A} > "$l" 2>/dev/null; then echo '@@handler none'; echo 'Command "unzip" could not handle archive'; else echo "@@handler $h"; echo '@@members'; cat "$l"; echo '@@zip'; ${zipCompare}${statMembers}; fi; elif ! tar --version 2>/dev/null | grep -q GNU; then echo '@@handler none'; echo "Unable to find required 'gtar' or 'tar' binary in the path (GNU tar)"; elif ! ${tarList} > "$l" 2>/dev/null || [ ! -s "$l" ]; then echo '@@handler none'; echo "Command \\"tar\\" could not handle archive (not an archive, or a compressor for it is missing)"; else echo "@@handler $h"; echo "@@uid $(id -u)"; echo '@@members'; cat "$l"; echo '@@tardiff'; ${tarDiff}${statMembers}; fi; rm -f -- "$l"; fi; ${cleanup}`;
+  // Ansible's order: flag, extra_opts, owner/group/keep_newer, excludes, -f, includes
+  const tarDiff = sh`LC_ALL=C tar ${['--diff', '-C', dest, raw('$f'), ...(o.extraOpts.length ? ['--show-transformed-names', ...o.extraOpts] : []), ...diffFlags, ...o.exclude.map((e) => `--exclude=${e.replace(/\/+$/, '')}`), '-f', A, ...o.include]} 2>&1 | sed 's/^/|/'`;
+  // zip: each member against dest; a directory member must be a directory, a file a regular file with the same bytes, a link (stored as its target) a link to the same target
+  const zipCompare = sh`unzip -Z1 ${A} | while IFS= read -r m; do case $m in */) [ -d ${dest}/"$m" ] || printf 'missing %s\\n' "$m";; *) if [ -L ${dest}/"$m" ]; then [ "$(readlink ${dest}/"$m")" = "$(unzip -p ${A} "$m")" ] || printf 'differs %s\\n' "$m"; elif [ ! -f ${dest}/"$m" ]; then printf 'missing %s\\n' "$m"; elif ! unzip -p ${A} "$m" | cmp -s - ${dest}/"$m"; then printf 'differs %s\\n' "$m"; fi;; esac; done`;
+  const statMembers = o.stats ? sh`; echo '@@stats'; (cd -- ${dest} && < "$l" ${ATTRIBUTE_TARGETS} | xargs -0 -r stat -c '%a|%U|%G|%u|%g|%F|%n' -- 2>/dev/null); :` : sh``;
+  const tarList = listMembersCommand(sh`$f`, o);
+  const handler = sh`${MAGIC}; l=$(mktemp); if [ "$h" = ZipArchive ]; then if ! command -v unzip >/dev/null 2>&1; then echo '@@handler none'; echo "Unable to find required 'unzip' or 'zipinfo' binary in the path (install the unzip package on the host)"; elif ! e=$(unzip -Z1 ${A} 2>&1 >"$l"); then echo '@@handler none'; echo "Command \\"unzip\\" could not handle archive: $e"; else echo "@@handler $h"; echo "@@uid $(id -u)"; echo '@@members'; sed 's/^/|/' "$l"; echo '@@zip'; ${zipCompare}${statMembers}; fi; elif ! tar --version 2>/dev/null | grep -q GNU; then echo '@@handler none'; if command -v tar >/dev/null 2>&1; then echo 'Command "tar" is not GNU tar. GNU tar required.'; else echo "Unable to find required 'gtar' or 'tar' binary in the path"; fi; elif [ -n "$z" ] && ! command -v "$z" >/dev/null 2>&1; then echo '@@handler none'; echo "Unable to find required '$z' binary in the path (GNU tar needs it to read this archive)"; elif ! e=$(${tarList} 2>&1 >"$l"); then echo '@@handler none'; echo "Command \\"tar\\" could not handle archive: $e"; elif [ ! -s "$l" ]; then echo '@@handler none'; echo 'Command "tar" found no files in archive. Empty archive files are not supported.'; else echo "@@handler $h"; echo "@@uid $(id -u)"; echo '@@members'; sed 's/^/|/' "$l"; echo '@@tardiff'; ${tarDiff}${statMembers}; fi; rm -f -- "$l"`;
+  const srcCheck = sh`if [ ! -e ${A} ]; then echo '@@src missing'; elif [ ! -r ${A} ]; then echo '@@src unreadable'; elif [ ! -s ${A} ]; then echo '@@src empty'; else echo '@@src ok'; fi`;
+  const destCheck = sh`if [ -d ${dest} ]; then echo '@@dest directory'; stat -L -c '%a|%U|%G|%u|%g|%s' -- ${dest}; elif [ -e ${dest} ]; then echo '@@dest other'; else echo '@@dest missing'; fi`;
+  const main = sh`${stage}; ${srcCheck}; ${destCheck}; if [ -r ${A} ] && [ -s ${A} ] && [ -d ${dest} ]; then ${handler}; fi; ${cleanup}`;
+  // creates there: nothing else is asked (the controller's archive is read off stdin and dropped)
+  const command =
+    o.creates !== undefined
+      ? sh`if [ -e ${o.creates} ] || [ -L ${o.creates} ]; then echo '@@creates yes'; ${fromController ? sh`cat > /dev/null` : sh`:`}; else echo '@@creates no'; ${main}; fi`
+      : main;
   return {
     name: 'unarchive',
     command,
-    ...(o.remoteSrc === undefined && archive !== undefined ? { stdin: archive } : {}),
+    ...(fromController && archive !== undefined ? { stdin: archive } : {}),
     parse: (stdout) => parseUnarchive(stdout),
   };
 }
 
 const TYPES: Record<string, MemberStat['type']> = { 'regular file': 'file', 'regular empty file': 'file', directory: 'directory', 'symbolic link': 'link' };
+
+const unbar = (l: string): string => (l.startsWith('|') ? l.slice(1) : l);
 
 export function parseUnarchive(stdout: string): UnarchiveState {
   const st: UnarchiveState = { src: 'missing', dest: { kind: 'missing' }, members: [] };
@@ -125,11 +169,12 @@ export function parseUnarchive(stdout: string): UnarchiveState {
         else st.handler = s.args as ArchiveHandler;
         break;
       case 'members':
-        // Ansible does not allow absolute names: they are relative to dest
-        st.members = lines.map((l) => l.replace(/^\/+/, ''));
+        // Ansible does not allow absolute names: they are relative to dest; a name that
+        // --strip-components emptied is no member
+        st.members = lines.map((l) => unbar(l).replace(/^\/+/, '')).filter((l) => l !== '');
         break;
       case 'tardiff':
-        st.tarDiff = lines;
+        st.tarDiff = lines.map(unbar).filter((l) => l !== '');
         break;
       case 'zip':
         st.zipMissing = lines.filter((l) => l.startsWith('missing ')).map((l) => l.slice(8));
@@ -139,7 +184,8 @@ export function parseUnarchive(stdout: string): UnarchiveState {
         const stats: Record<string, MemberStat> = {};
         for (const l of lines) {
           const [mode = '', owner = '', group = '', uid = '', gid = '', type = '', ...name] = l.split('|');
-          stats[name.join('|')] = { mode: mode.padStart(4, '0'), owner, group, uid: Number(uid), gid: Number(gid), type: TYPES[type] ?? 'other' };
+          // the probe named them `./NAME`
+          stats[name.join('|').replace(/^\.\//, '')] = { mode: mode.padStart(4, '0'), owner, group, uid: Number(uid), gid: Number(gid), type: TYPES[type] ?? 'other' };
         }
         st.stats = stats;
         break;

@@ -41,6 +41,7 @@ import { rebootModule } from './reboot.js';
 import { aptRepositoryModule } from './apt-repository.js';
 import { deb822RepositoryModule } from './deb822-repository.js';
 import { debconfModule } from './debconf.js';
+import { unarchiveModule } from './unarchive.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -90,4 +91,5 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   aptRepositoryModule,
   deb822RepositoryModule,
   debconfModule,
+  unarchiveModule,
 ];

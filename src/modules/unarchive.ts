@@ -5,12 +5,11 @@
 // owner/group/mode the members' attributes too. One probe asks all of it (an archive from the
 // controller goes along on its stdin, into a temp file it removes); when something differs one
 // command unpacks (the archive sent again), sets the attributes and cleans up.
-import { posix } from 'node:path';
-import { unarchiveFact, TAR_FLAG, tarFilters, type UnarchiveState } from '../facts/unarchive.js';
-import { raw, sh, ShellCommand } from '../transport/command.js';
+import { ARCHIVE, ATTRIBUTE_TARGETS, attributeTargets, listMembersCommand, unarchiveFact, TAR_FLAG, type UnarchiveState } from '../facts/unarchive.js';
+import { sh, type ShellCommand } from '../transport/command.js';
 import { globMatch } from '../util/glob.js';
 import { failPlan, noop, type Plan, type PlanEnv } from './contract.js';
-import { defineModule } from './runner.js';
+import { defineModule, joinCommands } from './runner.js';
 import { boolSchema, listSchema, modeSchema, toBool, toList } from './util/args.js';
 import { ownerSpec } from './util/file-ops.js';
 import { readControllerSource } from './util/local-file.js';
@@ -72,36 +71,25 @@ function zipSelected(members: readonly string[], include: readonly string[], exc
   return members.filter((m) => !exclude.some((p) => globMatch(p, m)));
 }
 
-const strip = (m: string): string => m.replace(/\/+$/, '') || '.';
-
-/** chmod/chown the members whose attributes differ (the unchanged-content case). */
-function attributeFixes(a: UnarchivePlanArgs, members: readonly string[], st: UnarchiveState): { commands: ShellCommand[]; count: number } {
-  const commands: ShellCommand[] = [];
+/** How many members (and top folders) there are whose owner, group or mode is not the task's. */
+function attributeDifferences(a: UnarchivePlanArgs, members: readonly string[], st: UnarchiveState): number {
   let count = 0;
-  const spec = ownerSpec(a.owner, a.group);
-  for (const m of members) {
-    const name = strip(m);
+  for (const name of attributeTargets(members)) {
     const s = st.stats?.[name];
     if (!s) continue;
-    const path = posix.join(a.dest, name);
-    let fixed = false;
-    if (a.mode !== undefined && s.type !== 'link') {
-      const want = wantedMode(a.mode, s.mode, s.type === 'directory');
-      if (want !== undefined && !sameMode(want, s.mode)) {
-        commands.push(sh`chmod ${want} -- ${path}`);
-        fixed = true;
-      }
-    }
+    const want = a.mode !== undefined && s.type !== 'link' ? wantedMode(a.mode, s.mode, s.type === 'directory') : undefined;
+    const modeDiffers = want !== undefined && !sameMode(want, s.mode);
     const ownerDiffers = a.owner !== undefined && a.owner !== s.owner && a.owner !== String(s.uid);
     const groupDiffers = a.group !== undefined && a.group !== s.group && a.group !== String(s.gid);
-    if (spec !== undefined && (ownerDiffers || groupDiffers)) {
-      commands.push(sh`chown -h ${spec} -- ${path}`);
-      fixed = true;
-    }
-    if (fixed) count++;
+    if (modeDiffers || ownerDiffers || groupDiffers) count++;
   }
-  return { commands, count };
+  return count;
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `runbook-fail: MSG` on stderr, then false: the task's message when the group before it fails. */
+const failWith = (msg: string): ShellCommand => sh`{ echo ${`runbook-fail: ${msg}`} >&2; false; }`;
 
 export function planUnarchive(a: UnarchivePlanArgs, st: UnarchiveState | undefined, env: PlanEnv): Plan {
   const remote = isRemote(a);
@@ -117,52 +105,50 @@ export function planUnarchive(a: UnarchivePlanArgs, st: UnarchiveState | undefin
   if (st.dest.kind !== 'directory') return failPlan(`Destination '${a.dest}' is not a directory`, data);
   if (!st.handler) return failPlan(`Failed to find handler for "${a.src}". Make sure the required command to extract the file is installed.\n${st.handlerError ?? ''}`.trimEnd(), data);
   const zip = st.handler === 'ZipArchive';
-  if (zip && toBool(a.keep_newer)) return failPlan('unarchive: keep_newer is supported for tar archives only (a zip member\'s time is not compared here)', data);
+  if (zip && toBool(a.keep_newer)) return failPlan("unarchive: keep_newer is supported for tar archives only (a zip member's time is not compared here)", data);
   data.handler = st.handler;
   const members = zip ? zipSelected(st.members, include, exclude) : st.members;
   const d = st.dest;
-  const info = { state: 'directory', mode: d.mode, owner: d.owner, group: d.group, uid: d.uid, gid: d.gid, size: d.size };
-  Object.assign(data, info);
+  Object.assign(data, { state: 'directory', mode: d.mode, owner: d.owner, group: d.group, uid: d.uid, gid: d.gid, size: d.size });
   if (toBool(a.list_files)) data.files = members;
   const differences = zip
     ? [...(st.zipMissing ?? []), ...(st.zipDiffers ?? [])].filter((m) => members.includes(m))
     : tarDifferences(st.tarDiff ?? [], a, st.uid === 0);
   const attrs = a.owner !== undefined || a.group !== undefined || a.mode !== undefined;
-  if (differences.length === 0) {
-    const fixes = attrs ? attributeFixes(a, members, st) : { commands: [], count: 0 };
-    if (fixes.commands.length === 0) return noop(`${a.dest}: already unpacked from ${a.src}`, data);
-    return { commands: fixes.commands, msg: `${a.dest}: attributes of ${fixes.count} member${fixes.count === 1 ? '' : 's'} set`, data };
+  const attrCount = attrs && differences.length === 0 ? attributeDifferences(a, members, st) : 0;
+  if (differences.length === 0 && attrCount === 0) return noop(`${a.dest}: already unpacked from ${a.src}`, data);
+
+  // one command: the archive (sent again from the controller into a temp file, or the host's
+  // own), unpacked when its contents differ, then owner/group/mode on every member and top folder
+  const A = ARCHIVE;
+  const body: ShellCommand[] = [];
+  const tarFlag = zip ? undefined : TAR_FLAG[st.handler as keyof typeof TAR_FLAG];
+  if (differences.length > 0) {
+    let extract: ShellCommand;
+    if (zip) {
+      extract = sh`unzip ${['-o', ...extraOpts, A, ...include, ...(exclude.length ? ['-x', ...exclude] : []), '-d', a.dest]}`;
+    } else {
+      const flags = [...(tarFlag ? [tarFlag] : []), ...(extraOpts.length ? ['--show-transformed-names', ...extraOpts] : []), ...(a.owner !== undefined ? [`--owner=${a.owner}`] : []), ...(a.group !== undefined ? [`--group=${a.group}`] : []), ...(toBool(a.keep_newer) ? ['--keep-newer-files'] : []), ...exclude.map((e) => `--exclude=${e.replace(/\/+$/, '')}`)];
+      extract = sh`LC_ALL=C tar ${['--extract', '-C', a.dest, ...flags, '-f', A, ...include]}`;
+    }
+    body.push(sh`{ ${extract} || ${failWith(`failed to unpack ${a.src} to ${a.dest}`)}; }`);
   }
-  // unpack: the archive into a temp file (from stdin) unless it is on the host; then the attributes of every member
-  const A = raw('"$a"');
-  const commands: ShellCommand[] = [];
-  if (!remote) commands.push(sh`a=$(mktemp "\${TMPDIR:-/tmp}/.runbook-unarchive.XXXXXX")`, sh`{ cat > ${A} || { rm -f -- ${A}; false; }; }`);
-  else commands.push(sh`a=${a.src}`);
-  let extract: ShellCommand;
-  if (zip) {
-    const words = [...extraOpts];
-    extract = sh`unzip -o ${new ShellCommand(words.flatMap((w) => [sh`${w}`, raw(' ')]))}${A} ${new ShellCommand(include.flatMap((w) => [sh`${w}`, raw(' ')]))}${exclude.length ? sh`-x ${new ShellCommand(exclude.flatMap((w, i) => (i ? [raw(' '), sh`${w}`] : [sh`${w}`])))} ` : sh``}-d ${a.dest}`;
-  } else {
-    const flag = TAR_FLAG[st.handler as keyof typeof TAR_FLAG];
-    const args = [...(flag ? [flag] : []), ...tarFilters({ extraOpts, exclude }), ...(a.owner !== undefined ? [`--owner=${a.owner}`] : []), ...(a.group !== undefined ? [`--group=${a.group}`] : []), ...(toBool(a.keep_newer) ? ['--keep-newer-files'] : [])];
-    extract = sh`LC_ALL=C tar --extract -C ${a.dest} ${new ShellCommand(args.flatMap((w) => [sh`${w}`, raw(' ')]))}-f ${A}${new ShellCommand(include.flatMap((w) => [raw(' '), sh`${w}`]))}`;
-  }
-  const after: ShellCommand[] = [];
-  if (attrs && members.length) {
-    const list = sh`printf '%s\\0' ${new ShellCommand(members.map(strip).flatMap((m, i) => (i ? [raw(' '), sh`${m}`] : [sh`${m}`])))}`;
-    const mode = parseModeArg(a.mode);
-    // a symbolic mode (u+rwX) is chmod's own syntax; octal too
-    const modeWord = mode ? ('octal' in mode ? mode.octal : mode.symbolic) : undefined;
+  if (attrs) {
+    const list = listMembersCommand(zip ? undefined : (tarFlag ?? ''), { extraOpts, exclude, include });
     const spec = ownerSpec(a.owner, a.group);
-    if (spec !== undefined) after.push(sh`(cd -- ${a.dest} && ${list} | xargs -0 -r chown -h ${spec} --)`);
-    if (modeWord !== undefined) after.push(sh`(cd -- ${a.dest} && ${list} | xargs -0 -r chmod ${modeWord} --)`);
+    const mode = parseModeArg(a.mode);
+    const modeWord = mode ? ('octal' in mode ? mode.octal : mode.symbolic) : undefined;
+    const fail = failWith(`failed to set owner/group/mode of what ${a.src} holds in ${a.dest}`);
+    // chown -h: a link itself, never what it points to; chmod skips links (find -prune ! -type l) so a link in the archive cannot aim it outside dest
+    if (spec !== undefined) body.push(sh`{ ${list} | (cd -- ${a.dest} && ${ATTRIBUTE_TARGETS} | xargs -0 -r chown -h ${spec} --) || ${fail}; }`);
+    if (modeWord !== undefined) body.push(sh`{ ${list} | (cd -- ${a.dest} && ${ATTRIBUTE_TARGETS} | xargs -0 -r sh -c 'exec find "$@" -prune ! -type l -exec chmod "$0" -- {} +' ${modeWord}) || ${fail}; }`);
   }
-  const body = [extract, ...after];
-  let joined = body[0]!;
-  for (const c of body.slice(1)) joined = sh`${joined} && ${c}`;
-  commands.push(remote ? joined : sh`{ ${joined}; } || { rm -f -- ${A}; false; }`);
-  if (!remote) commands.push(sh`rm -f -- ${A}`);
-  const plan: Plan = { commands, msg: `${a.dest}: unpacked ${a.src} (${differences.length} difference${differences.length === 1 ? '' : 's'})`, data, progress: `unpacking ${a.src}` };
+  const joined = joinCommands(body);
+  const command = remote
+    ? sh`a=${a.src} && ${joined}`
+    : sh`a=$(mktemp "\${TMPDIR:-/tmp}/.runbook-unarchive.XXXXXX") && { { cat > ${A} && ${joined}; }; r=$?; rm -f -- ${A}; [ "$r" -eq 0 ]; }`;
+  const msg = differences.length > 0 ? `${a.dest}: unpacked ${a.src} (${plural(differences.length, 'difference')})` : `${a.dest}: owner/group/mode set on ${plural(attrCount, 'path')} from ${a.src}`;
+  const plan: Plan = { commands: [command], msg, data, progress: `unpacking ${a.src}` };
   if (!remote && a.archive !== undefined) plan.stdin = a.archive;
   return plan;
 }
@@ -174,8 +160,8 @@ export const unarchiveModule = defineModule<UnarchiveArgs, UnarchiveState | unde
     properties: {
       src: { type: 'string', minLength: 1, description: 'the archive: a file on the controller (relative to the playbook directory or its `files/`), or with remote_src a path on the host' },
       dest: { type: 'string', minLength: 1, description: 'directory on the host the archive is unpacked into; it must exist' },
-      remote_src: boolSchema('src is already on the host', false),
-      copy: boolSchema('deprecated: the opposite of remote_src', true),
+      remote_src: boolSchema('src is already on the host (default false)'),
+      copy: boolSchema('deprecated: the opposite of remote_src (default true); not together with remote_src'),
       creates: { type: 'string', description: 'a path on the host; when it exists the task is skipped' },
       list_files: boolSchema('register the archive\'s members as `files`', false),
       include: listSchema('only these members (patterns, as fnmatch) are unpacked; not with exclude'),
@@ -190,12 +176,11 @@ export const unarchiveModule = defineModule<UnarchiveArgs, UnarchiveState | unde
       io_buffer_size: { type: 'integer', description: 'accepted for compatibility; the host\'s tar and unzip read the archive' },
     },
     required: ['src', 'dest'],
-    extra: { not: { required: ['include', 'exclude'] } },
   }),
   doc: {
     short: 'Unpack a tar or zip archive (from the controller or on the host) into a directory, when dest does not hold it yet',
     description:
-      'One probe finds the archive\'s handler (zip by unzip, .tar/.tar.gz/.tar.bz2/.tar.xz/.tar.zst by GNU tar), lists its members and compares them with dest as Ansible does (tar --diff; a zip member by content); an archive from the controller goes along on the probe\'s stdin into a temp file that the probe removes. When nothing differs (and owner/group/mode already match), nothing else runs. Otherwise one command unpacks (the archive is sent again), sets owner/group/mode on every member and removes the temp file. dest must exist. Files in dest that are not in the archive are left alone.',
+      'One probe finds the archive\'s handler (zip by unzip, .tar/.tar.gz/.tar.bz2/.tar.xz/.tar.zst by GNU tar), lists its members and compares them with dest as Ansible does (tar --diff; a zip member by content); an archive from the controller goes along on the probe\'s stdin into a temp file that the probe removes. When nothing differs (and owner/group/mode already match), nothing else runs. Otherwise one command unpacks (the archive is sent again), sets owner/group/mode on every member and on the top folders (as Ansible does; chmod never follows a link out of dest) and removes the temp file. dest must exist. Files in dest that are not in the archive are left alone.',
     returns: {
       dest: 'the destination directory',
       src: 'the archive',
@@ -214,6 +199,9 @@ export const unarchiveModule = defineModule<UnarchiveArgs, UnarchiveState | unde
       'A URL as src (Ansible downloads it on the host) is not supported: fetch it with get_url first, then unarchive with remote_src.',
       'Under --check the answer is exact (the probe compares; nothing is unpacked). Ansible skips tar archives under check mode.',
       'keep_newer works with tar archives; with a zip it is refused (its members\' times are not compared).',
+      'A zip member counts as unpacked when dest holds the same bytes (a link: the same target); unlike Ansible, its time and permission bits are not compared.',
+      '`src` is returned as given; Ansible returns the temporary path on the host for an archive from the controller. `extract_results` and `diff` are not returned.',
+      'include and exclude are mutually exclusive (Ansible\'s message); copy and remote_src too.',
       'The archive is compared and unpacked by the host\'s GNU tar or unzip: they must be installed there.',
     ],
   },
@@ -223,6 +211,7 @@ export const unarchiveModule = defineModule<UnarchiveArgs, UnarchiveState | unde
       return { ...args, error: `unarchive: a URL src (${args.src}) is not supported: download it with get_url first, then unarchive it with remote_src: true` };
     }
     if (args.remote_src !== undefined && args.copy !== undefined) return { ...args, error: 'parameters are mutually exclusive: copy|remote_src' };
+    if (listOf(args.include).length && listOf(args.exclude).length) return { ...args, error: 'parameters are mutually exclusive: include|exclude' };
     if (isRemote(args)) return { ...args };
     const source = await readControllerSource(ctx, args.src, { decrypt: toBool(args.decrypt, true), localFollow: true, what: 'unarchive src' });
     if (source.kind === 'directory') return { ...args, error: `unarchive src '${args.src}' is a directory (${source.path}), not an archive` };
