@@ -91,7 +91,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 /** `runbook-fail: MSG` on stderr, then false: the task's message when the group before it fails. */
 const failWith = (msg: string): ShellCommand => sh`{ echo ${`runbook-fail: ${msg}`} >&2; false; }`;
 
-export function planUnarchive(a: UnarchivePlanArgs, st: UnarchiveState | undefined, env: PlanEnv): Plan {
+export function planUnarchive(a: UnarchivePlanArgs, st: UnarchiveState | undefined, _env: PlanEnv): Plan {
   const remote = isRemote(a);
   if (a.error !== undefined || !st) return failPlan(a.error ?? 'unarchive: nothing was probed');
   if (a.creates !== undefined && st.creates) return { commands: [], skipped: true, changed: false, msg: `skipped, since ${a.creates} exists` };
