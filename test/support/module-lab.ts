@@ -18,7 +18,7 @@ export interface ModuleLab {
   /** a shell script run as root on the host outside runbook: its stdout */
   sh: (on: string, script: string) => Promise<string>;
   /** --check changes nothing, the first run changes, the second does not; the first run's result */
-  converge: <A>(on: string, m: ModuleDefinition<A>, args: A, look: () => Promise<string>) => Promise<ModuleResult>;
+  converge: <A>(on: string, m: ModuleDefinition<A>, args: A, look: () => Promise<string>, o?: LocalContextOptions) => Promise<ModuleResult>;
   /** close every transport opened */
   close: () => Promise<void>;
 }
@@ -47,17 +47,17 @@ export function moduleLab(lab: () => LabInfo): ModuleLab {
     host,
     run,
     sh: async (on, script) => (await labExec(lab(), host(on).name, ['sh', '-c', script])).stdout,
-    converge: async (on, m, args, look) => {
+    converge: async (on, m, args, look, o = {}) => {
       const before = await look();
-      const check = await run(on, m, args, { check: true });
+      const check = await run(on, m, args, { ...o, check: true });
       expect(check.result.failed ?? false, `${m.name} --check: ${check.result.msg}`).toBe(false);
       expect(check.result.changed, `${m.name} --check reports the change`).toBe(true);
       expect(await look(), `${m.name} --check changed nothing`).toBe(before);
-      const first = await run(on, m, args);
+      const first = await run(on, m, args, o);
       expect(first.result.failed ?? false, `${m.name}: ${first.result.msg}`).toBe(false);
       expect(first.result.changed, `${m.name} first run`).toBe(true);
       expect(await look(), `${m.name} changed the host`).not.toBe(before);
-      const second = await run(on, m, args);
+      const second = await run(on, m, args, o);
       expect(second.result.failed ?? false, `${m.name} again: ${second.result.msg}`).toBe(false);
       expect(second.result.changed, `${m.name} second run: ${second.result.msg}`).toBe(false);
       return first.result;
