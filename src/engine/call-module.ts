@@ -15,7 +15,7 @@ import { addSecret, registerArgSecrets } from './secrets.js';
 import { condition, truthy } from './conditions.js';
 import { connectFor, delegatedScope, delegatedVars, resolveDelegation } from './delegate.js';
 import type { Delegation } from './delegate.js';
-import { ensureFacts, hostDeferred } from './host-state.js';
+import { ensureFacts, hostDeferred, transportOf } from './host-state.js';
 import { applyInventoryChange } from './inventory-change.js';
 import { templateMessage } from './identity.js';
 import { describeExec, execDetails, execFailure, failure, lines } from './outcome.js';
@@ -62,7 +62,8 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
   }
   let transport: Transport | undefined;
   try {
-    transport = module.controllerOnly ? undefined : await connectFor(run, h, d);
+    // wait_for_connection opens the connection itself (the host may not answer yet)
+    transport = module.controllerOnly ? undefined : module.connectsItself ? transportOf(run, d ? d.target : h) : await connectFor(run, h, d);
   } catch (err) {
     if (err instanceof InterruptedError) return failure(err.message);
     throw err;

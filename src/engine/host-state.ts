@@ -74,8 +74,8 @@ export function connect(run: RunState, h: HostRun): Promise<Transport> {
   h.connecting ??= (async () => {
     const t0 = Date.now();
     try {
-      const t = run.options.transportFactory(h.inv);
-      h.transport = t;
+      // wait_for_connection may have made (and opened) the transport already: the same one
+      const t = transportOf(run, h);
       await abortable(run, t.connect());
       run.emit({ type: 'host_connect', host: h.name, status: 'ok', durationMs: Date.now() - t0 });
       return t;
@@ -90,6 +90,11 @@ export function connect(run: RunState, h: HostRun): Promise<Transport> {
     }
   })();
   return h.connecting;
+}
+
+/** The host's transport, created but not opened (a module that opens it itself: wait_for_connection). */
+export function transportOf(run: RunState, h: HostRun): Transport {
+  return (h.transport ??= run.options.transportFactory(h.inv));
 }
 
 /**

@@ -42,6 +42,8 @@ import { aptRepositoryModule } from './apt-repository.js';
 import { deb822RepositoryModule } from './deb822-repository.js';
 import { debconfModule } from './debconf.js';
 import { unarchiveModule } from './unarchive.js';
+import { waitForConnectionModule } from './wait-for-connection.js';
+import { gitModule } from './git.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -92,4 +94,6 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   deb822RepositoryModule,
   debconfModule,
   unarchiveModule,
+  waitForConnectionModule,
+  gitModule,
 ];

@@ -127,6 +127,8 @@ export interface ModuleDefinition<A = Record<string, unknown>> {
   controllerOnly?: boolean;
   /** Ansible's BYPASS_HOST_LOOP (add_host): runs once for the batch, as with run_once */
   bypassHostLoop?: boolean;
+  /** the module opens the host's connection itself (ModuleContext.reconnect): the engine does not connect first (wait_for_connection) */
+  connectsItself?: boolean;
   /** the module may act on a changed host's facts: facts are refreshed before it runs if an earlier task changed something */
   usesFacts?: boolean;
   /** path arguments in which a leading `~` / `~user` is expanded on the host (Ansible's type=path) */

@@ -1,9 +1,8 @@
-// apt_repository, deb822_repository, debconf, git and wait_for_connection over real SSH with
-// real sudo: a Debian 12 full host (its own /etc/apt and debconf database; apt reads a local
-// file: repository the test makes, so no outside network is needed) and a fleet host (git: a
-// bare repository the test makes under /tmp, cloned over file://; wait_for_connection: the
-// host's sshd stopped and started). For each: --check reports the change and changes nothing,
-// the first run changes, the second run changes nothing, the registered values are Ansible's.
+// apt_repository, deb822_repository and debconf over real SSH with real sudo: a Debian 12 full
+// host (its own /etc/apt and debconf database; apt reads a local file: repository the test
+// makes, so no outside network is needed); a fleet host is started too. git and
+// wait_for_connection are in modules-sys.test.ts. For each: --check reports the change and
+// changes nothing, the first run changes, the second run changes nothing, the registered values are Ansible's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labSkipReason, startLab, stopLab } from '../support/lab.js';
