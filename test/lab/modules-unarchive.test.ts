@@ -55,6 +55,8 @@ describe.skipIf(labSkipReason())('unarchive over real SSH and sudo (issue 15)', 
     writeFileSync(join(app, 'sub/README.md'), '# notes\n');
     writeFileSync(join(app, 'sub/data.bin'), Buffer.from([0, 1, 2, 255, 254, 10, 0]));
     symlinkSync('conf.ini', join(app, 'current.ini'));
+    // a name with a space, a non-ASCII letter and unzip's pattern characters: compared as a name, not a pattern
+    writeFileSync(join(app, 'sub/café [1]*.txt'), 'odd name\n');
     const files = join(dir, 'files');
     mkdirSync(files);
     const tar = (flag: string, out: string) => execFileSync('tar', [...(flag ? [flag] : []), '-C', join(dir, 'src'), '-cf', join(files, out), 'app']);
@@ -84,7 +86,7 @@ describe.skipIf(labSkipReason())('unarchive over real SSH and sudo (issue 15)', 
     // Ansible's return values: dest's own stat, the handler, the members
     expect(first.data).toMatchObject({ dest, src: 'app.tar.gz', handler: 'TgzArchive', state: 'directory', mode: '0755', owner: 'root', group: 'root', uid: 0, gid: 0 });
     expect(typeof first.data?.size).toBe('number');
-    expect([...((first.data?.files as string[]) ?? [])].sort()).toEqual(['app/', 'app/conf.ini', 'app/current.ini', 'app/run.sh', 'app/sub/', 'app/sub/README.md', 'app/sub/data.bin']);
+    expect([...((first.data?.files as string[]) ?? [])].sort()).toEqual(['app/', 'app/conf.ini', 'app/current.ini', 'app/run.sh', 'app/sub/', 'app/sub/README.md', 'app/sub/café [1]*.txt', 'app/sub/data.bin']);
     expect(await sh(fleet, `stat -c '%a' ${dest}/app/run.sh; readlink ${dest}/app/current.ini`)).toBe('755\nconf.ini\n');
 
     // same size, other bytes: tar --diff says "Contents differ"
@@ -117,10 +119,11 @@ describe.skipIf(labSkipReason())('unarchive over real SSH and sudo (issue 15)', 
       expect(typesAndContents(await treeOf(fleet, dest)()), file).toBe(want);
     }
     const zdest = `${D}/fmt-app-zip`;
-    await sh(fleet, `printf 'x' >> ${zdest}/app/run.sh`);
+    await sh(fleet, `printf 'x' >> ${zdest}/app/run.sh; printf 'y' >> '${zdest}/app/sub/café [1]*.txt'`);
     const changed = await ua(fleet, { src: 'app.zip', dest: zdest });
     expect(changed.result, changed.result.msg).toMatchObject({ changed: true });
-    expect(await sh(fleet, `cat ${zdest}/app/run.sh`)).toBe('#!/bin/sh\necho ua\n');
+    expect(changed.result.msg).toBe(`${zdest}: unpacked app.zip (2 differences)`);
+    expect(await sh(fleet, `cat ${zdest}/app/run.sh '${zdest}/app/sub/café [1]*.txt'`)).toBe('#!/bin/sh\necho ua\nodd name\n');
     expect((await ua(fleet, { src: 'app.zip', dest: zdest })).result.changed).toBe(false);
   });
 
@@ -130,8 +133,8 @@ describe.skipIf(labSkipReason())('unarchive over real SSH and sudo (issue 15)', 
       await sh(fleet, `mkdir -p ${dest}`);
       const args = { src, dest, exclude: ['*.md', 'app/sub/data.bin'], list_files: true };
       const first = await converge(fleet, unarchiveModule, args, treeOf(fleet, dest), { baseDir: dir });
-      expect([...((first.data?.files as string[]) ?? [])].sort(), src).toEqual(['app/', 'app/conf.ini', 'app/current.ini', 'app/run.sh', 'app/sub/']);
-      expect(await sh(fleet, `cd ${dest} && find . | sort`), src).toBe('.\n./app\n./app/conf.ini\n./app/current.ini\n./app/run.sh\n./app/sub\n');
+      expect([...((first.data?.files as string[]) ?? [])].sort(), src).toEqual(['app/', 'app/conf.ini', 'app/current.ini', 'app/run.sh', 'app/sub/', 'app/sub/café [1]*.txt']);
+      expect(await sh(fleet, `cd ${dest} && find . | sort`), src).toBe('.\n./app\n./app/conf.ini\n./app/current.ini\n./app/run.sh\n./app/sub\n./app/sub/café [1]*.txt\n');
     }
     const dest = `${D}/inc`;
     await sh(fleet, `mkdir -p ${dest}`);
