@@ -1,6 +1,9 @@
 // `npm run schemas`: write the published JSON Schemas (playbook, inventory, --json events, one per module)
 // from the code that validates them, and drop module schemas whose module no longer exists.
-// Also writes the loader's precompiled validators (src/playbook/validators.generated.ts).
+// Also writes what the playbook loader uses instead of importing code: the precompiled validators
+// (src/playbook/validators.generated.ts), the modules as the loader sees them
+// (src/playbook/module-specs.generated.ts) and the template engine's filter/test/lookup names
+// (src/template/names.generated.ts); `runbook validate` loads these, not the modules or filters.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -36,3 +39,9 @@ for (const name of await readdir(moduleDir)) {
 process.stdout.write(`wrote ${files.size} schema files under schemas/\n`);
 await writeFile(join(root, VALIDATORS_FILE), validatorsSource());
 process.stdout.write(`wrote ${VALIDATORS_FILE}\n`);
+const { MODULE_SPECS_FILE, moduleSpecsSource } = await import('./module-specs.js');
+await writeFile(join(root, MODULE_SPECS_FILE), moduleSpecsSource());
+process.stdout.write(`wrote ${MODULE_SPECS_FILE}\n`);
+const { TEMPLATE_NAMES_FILE, templateNamesSource } = await import('./template-names.js');
+await writeFile(join(root, TEMPLATE_NAMES_FILE), templateNamesSource());
+process.stdout.write(`wrote ${TEMPLATE_NAMES_FILE}\n`);

@@ -1,5 +1,6 @@
 // A command is a small module: its flags, its help text, and a run function that returns
-// an exit code or throws one of the typed errors of src/util/errors.ts.
+// an exit code or throws one of the typed errors of src/util/errors.ts. Its one-line summary
+// is in commands/index.ts, so `runbook --help` lists the commands without importing them.
 import type { ParseArgsConfig } from 'node:util';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -19,8 +20,6 @@ export interface ParsedArgs {
 
 export interface Command {
   name: string;
-  /** one line for `runbook --help` */
-  summary: string;
   /** full `runbook NAME --help` text */
   help: string;
   options: OptionSpec;

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandIo } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { explainParseError, explainUnknownCommand } from './flags.js';
 import { RunbookError, EXIT, exitCodesHelp } from '../util/errors.js';
 
@@ -59,7 +59,7 @@ function defaultIo(): CommandIo {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
 }
 
-export function findCommand(name: string): Command | undefined {
+export function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
 
@@ -68,19 +68,20 @@ export async function main(argv: string[], io: CommandIo = defaultIo()): Promise
     const [first, ...rest] = argv;
     if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
       const target = first === 'help' ? rest[0] : undefined;
-      const cmd = target ? findCommand(target) : undefined;
-      io.stdout.write(cmd ? cmd.help : mainHelp());
+      const entry = target ? findCommand(target) : undefined;
+      io.stdout.write(entry ? (await entry.load()).help : mainHelp());
       return first === undefined ? EXIT.usage : EXIT.ok;
     }
     if (first === '-V' || first === '--version' || first === 'version') {
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     }
-    const cmd = findCommand(first);
-    if (!cmd) {
+    const entry = findCommand(first);
+    if (!entry) {
       io.stderr.write(`${explainUnknownCommand(first, COMMANDS.map((c) => c.name))}\n`);
       return EXIT.usage;
     }
+    const cmd: Command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(cmd.help);
       return EXIT.ok;

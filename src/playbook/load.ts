@@ -26,10 +26,9 @@ import { parseAnsibleBool, parseYaml11Bool } from '../util/booleans.js';
 import { IDENTIFIER, hasTemplate, runPlaybookRules } from './rules.js';
 import { didYouMean } from '../util/edit-distance.js';
 import { compile as compileTemplate } from '../template/compile.js';
-import { knownFilters, knownTests } from '../template/known.js';
+import { knownFilters, knownLookupNames, knownTests } from '../template/known.js';
 import { unknownTemplateNames } from './template-names.js';
 import { expandSequence } from '../template/lookups/sequence.js';
-import { knownLookups } from '../template/lookups/registry.js';
 import type { ModuleLookup, ModuleSpec } from './module-spec.js';
 
 type Seg = string | number;
@@ -803,7 +802,7 @@ class Loader {
   checkTemplateNames(y: ParsedYaml, path: Seg[], template: string): void {
     for (const u of unknownTemplateNames(template)) {
       if (u.kind === 'lookup') {
-        this.error(y, path, 'unknown-lookup', `unknown lookup \`${u.name}\`${u.guess !== undefined ? `; did you mean \`${u.guess}\`?` : ''}`, u.guess !== undefined ? `write \`lookup('${u.guess}', ...)\`` : `runbook's lookups are: ${knownLookups().join(', ')}`, true);
+        this.error(y, path, 'unknown-lookup', `unknown lookup \`${u.name}\`${u.guess !== undefined ? `; did you mean \`${u.guess}\`?` : ''}`, u.guess !== undefined ? `write \`lookup('${u.guess}', ...)\`` : `runbook's lookups are: ${knownLookupNames().join(', ')}`, true);
         continue;
       }
       const what = u.kind === 'filter' ? `\`| ${u.name}\`` : `\`is ${u.name}\``;
@@ -888,11 +887,11 @@ class Loader {
       const lookup = withLookupName(k);
       if (spec !== undefined) {
         if (this.checkKeyword(y, [...path, k], k, spec, value)) valid.add(k);
-      } else if (lookup !== undefined && knownLookups().includes(lookup)) {
+      } else if (lookup !== undefined && knownLookupNames().includes(lookup)) {
         valid.add(k);
       } else if (lookup !== undefined && this.modules.get(k) === undefined) {
-        const guess = didYouMean(lookup, knownLookups());
-        this.error(y, [...path, k], 'unknown-lookup', `\`${k}\`: no lookup named '${lookup}'${guess !== undefined ? `; did you mean \`with_${guess}\`?` : ''}`, guess !== undefined ? `rename it to \`with_${guess}\`` : `runbook's lookups are: ${knownLookups().join(', ')}`);
+        const guess = didYouMean(lookup, knownLookupNames());
+        this.error(y, [...path, k], 'unknown-lookup', `\`${k}\`: no lookup named '${lookup}'${guess !== undefined ? `; did you mean \`with_${guess}\`?` : ''}`, guess !== undefined ? `rename it to \`with_${guess}\`` : `runbook's lookups are: ${knownLookupNames().join(', ')}`);
       } else if (UNSUPPORTED_KEYWORDS[keywordName(k)] !== undefined) {
         unsupported = true;
         this.error(y, [...path, k], 'unsupported-keyword', `\`${k}\` is not supported by runbook`, UNSUPPORTED_KEYWORDS[keywordName(k)]);

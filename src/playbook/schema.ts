@@ -6,7 +6,7 @@ import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from '
 import { moduleNamesOf, type ModuleSpec } from './module-spec.js';
 import { KEYWORD_VALIDATORS, MODULE_VALIDATORS } from './validators.generated.js';
 import { booleanSpellings } from '../util/booleans.js';
-import { knownLookups } from '../template/lookups/registry.js';
+import { knownLookupNames } from '../template/known.js';
 
 
 export const SCHEMA_BASE_URL = 'https://runbook.dev/schemas';
@@ -463,7 +463,7 @@ function withLookupProperties(lookups: readonly string[]): Record<string, Schema
   return out;
 }
 
-export function buildPlaybookSchema(modules: readonly ModuleSpec[], lookups: readonly string[] = knownLookups()): SchemaObject {
+export function buildPlaybookSchema(modules: readonly ModuleSpec[], lookups: readonly string[] = knownLookupNames()): SchemaObject {
   const definitions: Record<string, SchemaObject> = { ...DEFINITIONS };
   const moduleProps: Record<string, SchemaObject> = {};
   for (const m of [...modules].sort((a, b) => a.name.localeCompare(b.name))) {

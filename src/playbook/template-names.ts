@@ -2,8 +2,8 @@
 // implements, so `{{ x | to_jsno }}` is a validate error with a suggestion instead of a failure
 // on the first host at run time.
 import { compile, type AstNode } from '../template/compile.js';
-import { knownFilters, knownTests } from '../template/known.js';
-import { knownLookups, lookupName } from '../template/lookups/registry.js';
+import { knownFilters, knownLookupNames, knownTests } from '../template/known.js';
+import { lookupName } from '../template/lookups/registry.js';
 import { didYouMean } from '../util/edit-distance.js';
 
 export interface UnknownName {
@@ -40,7 +40,7 @@ export function unknownTemplateNames(template: string): UnknownName[] {
   filters ??= new Set(knownFilters());
   tests ??= new Set(knownTests());
   const found = new Map<string, UnknownName>();
-  const lookups = new Set(knownLookups());
+  const lookups = new Set(knownLookupNames());
   const note = (kind: 'filter' | 'test' | 'lookup', name: string): void => {
     const known = kind === 'filter' ? filters : kind === 'test' ? tests : lookups;
     if (known?.has(name) === true || found.has(`${kind}:${name}`)) return;

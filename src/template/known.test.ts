@@ -1,7 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { knownFilters, knownTests, render, createScope } from './index.js';
+import { knownLookupNames } from './known.js';
+import { FILTERS } from './filters.js';
+import { TESTS } from './tests.js';
+import { knownLookups } from './lookups/registry.js';
+import { TEMPLATE_NAMES_FILE, templateNamesSource } from '../../scripts/template-names.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('knownFilters / knownTests', () => {
+  it('are the names the engine implements: names.generated.ts is in sync (run `npm run schemas` if this fails)', () => {
+    expect(knownFilters()).toEqual([...FILTERS.keys()].sort());
+    expect(knownTests()).toEqual([...TESTS.keys()].sort());
+    expect(knownLookupNames()).toEqual(knownLookups());
+    const onDisk = readFileSync(join(root, TEMPLATE_NAMES_FILE), 'utf8');
+    expect(onDisk === templateNamesSource(), `${TEMPLATE_NAMES_FILE} differs from the engine's tables: run \`npm run schemas\``).toBe(true);
+  });
+
   it('lists the implemented filters and tests, sorted', () => {
     const f = knownFilters();
     expect(f).toContain('default');

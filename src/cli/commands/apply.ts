@@ -37,7 +37,6 @@ import { pathListSetting } from '../config.js';
 
 export const applyCommand: Command = {
   name: 'apply',
-  summary: 'Run a playbook against the hosts of an inventory',
   help: `Usage: runbook apply PLAYBOOK... -i INVENTORY [options]
 
 Validates the playbook and the inventory completely (as \`runbook validate\` does), then runs

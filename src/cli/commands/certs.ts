@@ -18,7 +18,6 @@ export const CERTS_EXIT = { ok: 0, warning: 1, critical: 2, unknown: 3 } as cons
 
 export const certsCommand: Command = {
   name: 'certs',
-  summary: "Every host's certbot certificates, renewal health and what each host serves",
   help: `Usage: runbook certs -i INVENTORY [options]
        runbook certs --history [HOST]
 

@@ -4,7 +4,6 @@ import { formatConfig, loadConfig } from '../config.js';
 
 export const configCommand: Command = {
   name: 'config',
-  summary: 'Show the effective settings (inventory, forks, user, key, ...) and where each comes from',
   help: `Usage: runbook config
 
 Prints every setting a run uses by default, its value and where it came from: the

@@ -8,7 +8,6 @@ import { UsageError } from '../../util/errors.js';
 
 export const docCommand: Command = {
   name: 'doc',
-  summary: 'List modules, or show one module\'s arguments, return values and example',
   help: `Usage: runbook doc [MODULE] [--schema]
 
 Without MODULE: every module with a one-line summary.

@@ -11,7 +11,6 @@ import { applyCommand } from './apply.js';
 
 export const historyCommand: Command = {
   name: 'history',
-  summary: 'List recorded runs, show one (hosts, failed tasks, output), resume one',
   help: `Usage: runbook history [RUN] [options]
 
 Every run of \`runbook apply\` and \`runbook run\` is recorded while it goes in the store

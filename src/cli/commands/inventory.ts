@@ -8,7 +8,6 @@ import { didYouMean } from '../../util/edit-distance.js';
 
 export const inventoryCommand: Command = {
   name: 'inventory',
-  summary: 'Show an inventory as ansible-inventory does: --list (JSON), --graph, --host NAME',
   help: `Usage: runbook inventory [-i INVENTORY]... --list | --graph [GROUP] | --host NAME
 
 Prints the inventory as runbook reads it (every group, host and merged variable), in the

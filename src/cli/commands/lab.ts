@@ -172,7 +172,6 @@ async function inventory(args: ParsedArgs, io: CommandIo): Promise<number> {
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'throwaway SSH hosts and an ACME server on this machine (root, Linux)',
   help: HELP,
   options: {
     name: { type: 'string' },

@@ -28,7 +28,6 @@ const COMMAND_MODULES = new Set(['command', 'shell', 'raw']);
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'Run one module on the hosts of a pattern (ad-hoc, like `ansible PATTERN -m MODULE -a ARGS`)',
   help: `Usage: runbook run PATTERN [-m MODULE] [-a ARGS] -i INVENTORY [options]
 
 Runs one module on every host PATTERN selects (a group, a host, web*, a:!b, all), as

@@ -5,7 +5,7 @@ import type { Command, CommandIo, ParsedArgs } from '../command.js';
 import type { Diagnostic } from '../../util/diagnostic.js';
 import { formatDiagnostics, summarizeDiagnostics } from '../../playbook/format.js';
 import { loadPlaybook } from '../../playbook/load.js';
-import { registeredModules } from '../../modules/registry.js';
+import { knownModules } from '../../playbook/known-modules.js';
 import type { Step } from '../../playbook/types.js';
 import type { Inventory } from '../../inventory/types.js';
 import { loadInventory } from '../../inventory/load.js';
@@ -51,7 +51,6 @@ function inventoryDiagnostics(file: string, e: unknown): Diagnostic[] {
 
 const validateWithoutVault: Command = {
   name: 'validate',
-  summary: 'Check playbooks (and host patterns against an inventory) without running anything',
   help: `Usage: runbook validate PLAYBOOK... [-i INVENTORY] [--json]
 
 Checks each playbook the way \`runbook apply\` does before it connects anywhere:
@@ -125,7 +124,7 @@ Editors: add this first line to a playbook for completion and inline errors
     const matchHosts = inv !== undefined ? (pattern: string): string[] => selectHosts(inv, pattern) : undefined;
 
     for (const file of playbooks) {
-      const r = await loadPlaybook(file, { modules: registeredModules, ...(matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {}), ...rolePaths });
+      const r = await loadPlaybook(file, { modules: knownModules, ...(matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {}), ...rolePaths });
       // with an inventory every variable source can be seen: misspelt variables get a suggestion
       if (r.ok && inv !== undefined) r.warnings.push(...variableWarnings(r.playbook, inv, [], shownPath));
       if (r.warnings.length > 0) out(formatDiagnostics(r.warnings, undefined, { color }));

@@ -133,7 +133,6 @@ Examples:
 
 export const vaultCommand: Command = {
   name: 'vault',
-  summary: 'Encrypt, decrypt, view, edit and rekey Ansible Vault files and strings',
   help: HELP,
   options: {
     ...VAULT_OPTIONS,
