@@ -17,6 +17,10 @@ const validatorsFile = join(root, 'src/playbook/validators.generated.ts');
 if (!existsSync(validatorsFile)) {
   await writeFile(validatorsFile, `import type { ValidateFunction } from 'ajv';\nexport const KEYWORD_VALIDATORS: Record<string, ValidateFunction> = {};\nexport const MODULE_VALIDATORS: Record<string, ValidateFunction> = {};\n`);
 }
+// the names first: the playbook schema (with_<lookup> keys) is built from them
+const { TEMPLATE_NAMES_FILE, templateNamesSource } = await import('./template-names.js');
+await writeFile(join(root, TEMPLATE_NAMES_FILE), templateNamesSource());
+process.stdout.write(`wrote ${TEMPLATE_NAMES_FILE}\n`);
 const { publishedSchemaFiles } = await import('../src/playbook/schema.js');
 const { allModules } = await import('../src/modules/registry.js');
 const { inventorySchema } = await import('../src/inventory/schema.js');
@@ -42,6 +46,3 @@ process.stdout.write(`wrote ${VALIDATORS_FILE}\n`);
 const { MODULE_SPECS_FILE, moduleSpecsSource } = await import('./module-specs.js');
 await writeFile(join(root, MODULE_SPECS_FILE), moduleSpecsSource());
 process.stdout.write(`wrote ${MODULE_SPECS_FILE}\n`);
-const { TEMPLATE_NAMES_FILE, templateNamesSource } = await import('./template-names.js');
-await writeFile(join(root, TEMPLATE_NAMES_FILE), templateNamesSource());
-process.stdout.write(`wrote ${TEMPLATE_NAMES_FILE}\n`);
