@@ -18,6 +18,7 @@ import { fileDiff } from '../util/diff.js';
 import { readControllerSource, type TreeEntry } from './util/local-file.js';
 import { destTreeFact, planCopyTree, remoteTreesFact, type CopyTrees } from './copy-dir.js';
 import { pathInfo, withPathInfo } from './util/path-info.js';
+import { attrsFact, chattrStep } from './file.js';
 
 export interface CopyArgs {
   dest: string;
@@ -39,6 +40,12 @@ export interface CopyArgs {
   decrypt?: boolean | string;
   /** mode of the directories a recursive copy creates */
   directory_mode?: string | number;
+  /** the sha1 the transferred file must have (checked on the host before it is put in place) */
+  checksum?: string;
+  /** chattr attributes of the file (as file's `attributes`) */
+  attributes?: string;
+  /** accepted for compatibility: runbook always writes atomically */
+  unsafe_writes?: boolean | string;
 }
 
 /** What the planner gets: the arguments plus the bytes to write (read or rendered on the controller). */
@@ -66,6 +73,13 @@ export interface CopyProbe {
   real?: string;
   /** a directory copy: the source tree (remote_src) and the destination's */
   trees?: CopyTrees;
+  /** attributes: lsattr of the path as given, and of dest/basename(src) */
+  attrs?: { flags?: string; error?: string };
+  inDirAttrs?: { flags?: string; error?: string };
+}
+
+function wantsAttributes(args: CopyArgs): boolean {
+  return args.attributes !== undefined && args.attributes !== '';
 }
 
 /** Diff output is capped: enough to read, not enough to flood a terminal. */
@@ -133,13 +147,16 @@ export function copyPlannedProbe(args: CopyPlanArgs, env: Pick<PlanEnv, 'diff'>)
   const base = copyProbeFact(args, env);
   const remote = isRemoteSrc(args) && args.src !== undefined;
   const follow = toBool(args.follow);
-  if (!remote && !follow) return base;
+  const attrs = wantsAttributes(args);
+  if (!remote && !follow && !attrs) return base;
   const t = targetCandidates(args);
   const parts = [
     base,
     remote ? fileFact(args.src!, { checksum: 'sha1', follow: true }) : undefined,
     remote ? remoteTreesFact(args) : undefined,
     follow ? realFact([t.direct, ...(t.inDir ? [t.inDir] : [])]) : undefined,
+    attrs ? attrsFact(t.direct) : undefined,
+    attrs && t.inDir ? attrsFact(t.inDir) : undefined,
   ] as const;
   const present = parts.filter((p) => p !== undefined) as Array<Fact<unknown>>;
   const all = combineFacts(present, 'copy');
@@ -158,6 +175,10 @@ export function copyPlannedProbe(args: CopyPlanArgs, env: Pick<PlanEnv, 'diff'>)
       if (follow) {
         const real = values[i++] as string | undefined;
         if (real !== undefined) probe.real = real;
+      }
+      if (attrs) {
+        probe.attrs = values[i++] as CopyProbe['attrs'];
+        if (t.inDir) probe.inDirAttrs = values[i++] as CopyProbe['attrs'];
       }
       return probe;
     },
@@ -182,14 +203,21 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
     if (!src?.exists) return failPlan(`Source ${args.src} not found`);
     if (src.error || (src.type === 'file' && src.checksum === undefined)) return failPlan(`Source ${args.src} not readable`);
   }
-  if (args.tree !== undefined || probe.trees) return planCopyTree(args, probe.trees, env);
+  if (args.tree !== undefined || probe.trees) {
+    // both are about one file; a tree copy would have to drop them silently
+    for (const k of ['checksum', 'attributes'] as const) if (args[k] !== undefined && args[k] !== '') return failPlan(`copy: ${k} applies to a single file, not to a directory copy (src ${args.src ?? ''})`);
+    return planCopyTree(args, probe.trees, env);
+  }
+  if (args.checksum !== undefined && !/^[0-9a-fA-F]{40}$/.test(args.checksum)) return failPlan(`copy: checksum ${JSON.stringify(args.checksum)} is not a SHA1 (40 hex digits)`);
   let target = probe.dest;
   let parent = probe.parent;
+  let flags = probe.attrs;
   if (target.exists && target.type === 'directory') {
     if (args.content !== undefined || !probe.inDir) return failPlan(`${target.path} is a directory: give the file's full path as dest`);
     // dest is a directory: the file goes inside it under the source's name
     target = probe.inDir;
     parent = probe.dest;
+    flags = probe.inDirAttrs;
   }
   // a destination symlink: follow writes to where it leads; otherwise the link itself is replaced (Ansible)
   const isLink = target.exists && target.linkTarget !== undefined;
@@ -217,11 +245,16 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
   }
   const mode = wantedFileMode(args, probe.src);
   const attrs = { mode, owner: args.owner, group: args.group };
+  // chattr after the file is in place (a replaced link or a new file starts with no flags)
+  const chattr = wantsAttributes(args) ? chattrStep(dest, args.attributes!, replaceLink || !target.exists ? undefined : flags) : undefined;
+  if (chattr?.error !== undefined) return failPlan(chattr.error, data);
+  const chattrCommands = chattr?.command ? [chattr.command] : [];
   const wantedSum = remote ? probe.src?.checksum : sha256(args.text);
   if (target.exists && !replaceLink && target.checksum === wantedSum) {
     const a = attributeCommands(dest, target, attrs, { isDir: false });
-    if (a.commands.length === 0) return noop(`${dest} already has this content`, { ...data, ...pathInfo(target) });
-    return withPathInfo({ commands: a.commands, msg: `${dest}: content unchanged; ${a.changes.join(', ')}`, data }, dest, true);
+    const commands = [...a.commands, ...chattrCommands];
+    if (commands.length === 0) return noop(`${dest} already has this content`, { ...data, ...pathInfo(target) });
+    return withPathInfo({ commands, msg: `${dest}: content unchanged; ${[...a.changes, ...(chattr?.command ? [chattr.change] : [])].join(', ')}`, data }, dest, true);
   }
   if (target.exists && !toBool(args.force, true)) return noop(`${dest} exists and force is off: left as it is`, { dest, ...(args.src !== undefined ? { src: args.src } : {}), ...pathInfo(target) });
   const backupFile = target.exists && toBool(args.backup) ? backupPathFor(dest, env.now) : undefined;
@@ -234,11 +267,12 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
     backupFile,
     validate: args.validate,
     tmpSuffix: env.tmpSuffix,
+    ...(args.checksum !== undefined ? { checksum: args.checksum } : {}),
     // remote_src: the host copies its own file; nothing travels
     ...(remote && args.src !== undefined ? { reader: sh`cat -- ${args.src}` } : {}),
   });
   const plan: Plan = {
-    commands: [command],
+    commands: [command, ...chattrCommands],
     msg: replaceLink ? `${dest}: symlink replaced by a file (follow is off)` : target.exists ? `${dest}: content updated${backupFile ? ` (backup ${backupFile})` : ''}` : `${dest}: created`,
     data,
   };
@@ -300,7 +334,8 @@ export const COPY_PARTS = {
   probe: (args: CopyPlanArgs, env: PlanEnv) => (args.error === undefined ? copyPlannedProbe(args, env) : undefined),
   plan: planCopy,
   // remote_src, a directory src and follow take the planned path (their probes ask more)
-  fast: (args: CopyPlanArgs) => (args.tree !== undefined || isRemoteSrc(args) || toBool(args.follow) ? undefined : copyFast(args)),
+  // checksum and attributes too (the probe reads the flags; the write checks the sha1)
+  fast: (args: CopyPlanArgs) => (args.tree !== undefined || isRemoteSrc(args) || toBool(args.follow) || args.checksum !== undefined || wantsAttributes(args) ? undefined : copyFast(args)),
 };
 
 /** Arguments copy and template share (schema properties). */
@@ -312,6 +347,8 @@ export const WRITE_FILE_PROPERTIES = {
   backup: boolSchema('keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes', false),
   validate: { type: 'string', description: 'command that checks the new file before it replaces the old one; `%s` is the temp file\'s path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)' },
   force: boolSchema('replace the file when its content differs; `no` only creates missing files', true),
+  attributes: { type: 'string', aliases: ['attr'], description: 'ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file\'s `attributes`' },
+  unsafe_writes: boolSchema('accepted for compatibility: runbook always writes atomically (temp file + rename)', false),
 } as const;
 
 export const copyModule = defineModule<CopyArgs, CopyProbe | undefined, CopyPlanArgs>({
@@ -326,6 +363,7 @@ export const copyModule = defineModule<CopyArgs, CopyProbe | undefined, CopyPlan
       follow: boolSchema('a destination that is a symlink is written through (its target gets the content); off: the link is replaced by a file, as Ansible', false),
       local_follow: boolSchema('symlinks inside a src directory on the controller are followed; off: they are made as symlinks on the host', true),
       decrypt: boolSchema('a vault-encrypted src is decrypted on the controller before it is sent; off: the encrypted file is copied as it is', true),
+      checksum: { type: 'string', description: 'the SHA1 the file must have: the bytes that arrived on the host are checked before they replace dest, and the task fails (`Copied file does not match the expected checksum. Transfer failed.`) when they differ. Not for a directory src' },
       directory_mode: modeSchema('mode of the directories a recursive copy creates (existing directories keep theirs); default: the umask default'),
     },
     required: ['dest'],
@@ -354,6 +392,7 @@ export const copyModule = defineModule<CopyArgs, CopyProbe | undefined, CopyPlan
       'src is sent as bytes (binary files are fine). A vault-encrypted src is decrypted on the controller with the run\'s vault passwords (decrypt: false sends it encrypted); its content is then a secret of the run, masked in every output.',
       'A recursive copy writes each file atomically, not the tree as a whole; with --diff it shows no per-file diff.',
       'With --diff the old and new content are shown (up to 256 KiB each; binary content is not shown).',
+      '`attributes` (as file\'s) are set with `chattr` once the file is in place, so an immutable (`i`) file whose content must change fails at the rename, as in Ansible; `checksum` is checked only when the content is written (a dest that already has it is left alone, as Ansible).',
     ],
   },
   homePaths: ['dest'],

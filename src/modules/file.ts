@@ -62,7 +62,8 @@ function recurseFact(args: FileArgs): Fact<boolean> | undefined {
   };
 }
 
-function attrsFact(path: string): Fact<{ flags?: string; error?: string }> {
+/** lsattr of a path (nothing when it does not exist): file's, copy's and lineinfile's `attributes` probe. */
+export function attrsFact(path: string): Fact<{ flags?: string; error?: string }> {
   return {
     name: 'lsattr',
     command: sh`if [ -e ${path} ]; then lsattr -d -- ${path} 2>&1; fi`,
@@ -185,6 +186,14 @@ export function attributeChange(wanted: string, current: string | undefined): { 
   return { command: `${op}${letters.join('')}`, before: show(have), after: show(after) };
 }
 
+/** The chattr that gives `path` the `attributes` wanted (current flags from attrsFact; none yet: a new file). */
+export function chattrStep(path: string, wanted: string, current: { flags?: string; error?: string } | undefined): { command?: ShellCommand; change: string; before: string; after: string; error?: string } {
+  if (current?.error) return { change: '', before: '', after: '', error: `cannot read the attributes of ${path}: ${current.error}` };
+  const c = attributeChange(wanted, current?.flags);
+  if (!c?.command) return { change: '', before: c?.before ?? '', after: c?.after ?? '' };
+  return { command: sh`chattr ${c.command} -- ${path}`, change: `attributes ${c.before || '(none)'} → ${c.after || '(none)'}`, before: c.before, after: c.after };
+}
+
 export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan {
   const st = probe.state;
   const path = args.path;
@@ -207,11 +216,11 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
     const commands: ShellCommand[] = [];
     const changes: string[] = [];
     if (args.attributes !== undefined && args.attributes !== '') {
-      if (probe.attrs?.error) return { commands, changes, error: `cannot read the attributes of ${path}: ${probe.attrs.error}` };
-      const c = attributeChange(args.attributes, probe.attrs?.flags);
-      if (c?.command) {
-        commands.push(sh`chattr ${c.command} -- ${path}`);
-        changes.push(`attributes ${c.before || '(none)'} → ${c.after || '(none)'}`);
+      const c = chattrStep(path, args.attributes, probe.attrs);
+      if (c.error !== undefined) return { commands, changes, error: c.error };
+      if (c.command) {
+        commands.push(c.command);
+        changes.push(c.change);
         diff.before.attributes = c.before;
         diff.after.attributes = c.after;
       }

@@ -11,6 +11,9 @@ import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contra
 import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 import { fileDiff } from '../util/diff.js';
+import { combineFacts } from '../facts/combine.js';
+import type { Fact } from '../facts/types.js';
+import { attrsFact, chattrStep } from './file.js';
 
 export interface LineinfileArgs {
   path: string;
@@ -28,6 +31,32 @@ export interface LineinfileArgs {
   group?: string;
   mode?: string | number;
   validate?: string;
+  /** chattr attributes of the file (as file's `attributes`) */
+  attributes?: string;
+  /** accepted for compatibility: runbook always writes atomically */
+  unsafe_writes?: boolean | string;
+}
+
+/** The probe: the file's stat and content, and its lsattr flags when `attributes` is given. */
+export type LineinfileState = FileState & { attrs?: { flags?: string; error?: string } };
+
+function wantsAttributes(args: LineinfileArgs): boolean {
+  return args.attributes !== undefined && args.attributes !== '';
+}
+
+export function lineinfileProbe(args: LineinfileArgs): Fact<LineinfileState> {
+  // keep: the one-command path's classify reads this stat line (no second stat)
+  const file = fileFact(args.path, { content: true, follow: true, keep: LINE_KEEP });
+  if (!wantsAttributes(args)) return file;
+  const all = combineFacts([file, attrsFact(args.path)]);
+  return {
+    name: 'lineinfile',
+    command: all.command,
+    parse(o, e, c) {
+      const [st, attrs] = all.parse(o, e, c) as [FileState, LineinfileState['attrs']];
+      return attrs === undefined ? st : { ...st, attrs };
+    },
+  };
 }
 
 /** Python `re` syntax → JavaScript RegExp (named groups are the common difference). */
@@ -129,7 +158,7 @@ export function editLines(current: string | undefined, args: LineinfileArgs): Li
 /** Ansible's words for a changed owner, group or mode. */
 const ATTRS_CHANGED = 'ownership, perms or SE linux context changed';
 
-export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv): Plan {
+export function planLineinfile(args: LineinfileArgs, st: LineinfileState, env: PlanEnv): Plan {
   const path = args.path;
   const data: Record<string, unknown> = { path, backup: '' };
   if (st.error) return failPlan(`cannot read ${path}: ${st.error}`, data);
@@ -152,18 +181,22 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
   }
   if (edit.found !== undefined) data.found = edit.found;
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
+  // chattr once the file is in place (a file created now starts with no flags)
+  const chattr = wantsAttributes(args) ? chattrStep(path, args.attributes!, st.exists ? st.attrs : undefined) : undefined;
+  if (chattr?.error !== undefined) return failPlan(chattr.error, data);
+  const chattrCommands = chattr?.command ? [chattr.command] : [];
   if (!edit.changed) {
-    const a = attributeCommands(path, st, attrs);
-    if (a.commands.length === 0) return noop(edit.msg, data);
-    return { commands: a.commands, msg: ATTRS_CHANGED, data };
+    const commands = [...attributeCommands(path, st, attrs).commands, ...chattrCommands];
+    if (commands.length === 0) return noop(edit.msg, data);
+    return { commands, msg: ATTRS_CHANGED, data };
   }
   // Ansible tells an attribute change after the edit's message
-  const attrsToo = attributeCommands(path, st.exists ? st : undefined, attrs).commands.length > 0;
+  const attrsToo = attributeCommands(path, st.exists ? st : undefined, attrs).commands.length > 0 || chattrCommands.length > 0;
   const msg = attrsToo ? `${edit.msg} and ${ATTRS_CHANGED}` : edit.msg;
   if (st.exists && isSimpleAppend(args) && edit.msg === 'line added') {
     // the line goes at the end: the host appends it to what it has (no content travels)
     const plan: Plan = {
-      commands: [appendLineCommand(path, args.line ?? '', { mode: wantedMode(args.mode, st.mode, false), owner: args.owner, group: args.group, tmpSuffix: env.tmpSuffix })],
+      commands: [appendLineCommand(path, args.line ?? '', { mode: wantedMode(args.mode, st.mode, false), owner: args.owner, group: args.group, tmpSuffix: env.tmpSuffix }), ...chattrCommands],
       msg,
       data,
     };
@@ -187,6 +220,7 @@ export function planLineinfile(args: LineinfileArgs, st: FileState, env: PlanEnv
         validate: args.validate,
         tmpSuffix: env.tmpSuffix,
       }),
+      ...chattrCommands,
     ],
     stdin: edit.content,
     msg,
@@ -220,7 +254,8 @@ const LINE_KEEP = 'rb_st';
  * there (and which attributes differ), and it runs the plan for that class.
  */
 export function lineinfileFast(args: LineinfileArgs): FastPath<FileState> | undefined {
-  if (!isSimpleAppend(args) || !fastModeOk(args.mode)) return undefined;
+  // attributes: the planned path reads the flags
+  if (!isSimpleAppend(args) || !fastModeOk(args.mode) || wantsAttributes(args)) return undefined;
   const p = args.path;
   const line = args.line ?? '';
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
@@ -232,7 +267,7 @@ export function lineinfileFast(args: LineinfileArgs): FastPath<FileState> | unde
   };
 }
 
-export const lineinfileModule = defineModule<LineinfileArgs, FileState>({
+export const lineinfileModule = defineModule<LineinfileArgs, LineinfileState>({
   name: 'lineinfile',
   schema: moduleSchema({
     properties: {
@@ -251,6 +286,8 @@ export const lineinfileModule = defineModule<LineinfileArgs, FileState>({
       group: { type: 'string', description: 'group of the file' },
       mode: modeSchema(),
       validate: { type: 'string', description: 'command that checks the edited file before it replaces the old one; `%s` is its temp path' },
+      attributes: { type: 'string', aliases: ['attr'], description: 'ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file\'s `attributes`' },
+      unsafe_writes: boolSchema('accepted for compatibility: runbook always writes atomically (temp file + rename)', false),
     },
     required: ['path'],
     extra: { not: { required: ['insertafter', 'insertbefore'] } },
@@ -269,8 +306,7 @@ export const lineinfileModule = defineModule<LineinfileArgs, FileState>({
     notes: ['insertafter and insertbefore are mutually exclusive.', 'Regular expressions use Python syntax as far as JavaScript shares it; `(?P<name>...)` is translated.'],
   },
   homePaths: ['path'],
-  // keep: the one-command path's classify reads this stat line (no second stat)
-  probe: (args) => fileFact(args.path, { content: true, follow: true, keep: LINE_KEEP }),
+  probe: lineinfileProbe,
   plan: planLineinfile,
   fast: (args) => lineinfileFast(args),
 });

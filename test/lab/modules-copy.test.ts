@@ -72,6 +72,8 @@ describe.skipIf(labSkipReason())('copy and unarchive over real SSH + sudo (issue
   }, 120_000);
 
   afterAll(async () => {
+    // an immutable file left behind would block the next boot's fresh /tmp
+    if (lab) await labExec(lab, host, ['sh', '-c', `chattr -i -a ${D}/attr.conf ${D}/li.conf 2>/dev/null; :`]).catch(() => undefined);
     await stopLab(NAME);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -152,4 +154,49 @@ describe.skipIf(labSkipReason())('copy and unarchive over real SSH + sudo (issue
     for (const t of COPY_TASKS) expect(r2.get(t.name)?.status, `second run: ${t.name}: ${r2.get(t.name)?.msg}`).toBe('ok');
     expect(await tree(), 'the second run changed nothing').toBe(settled);
   }, 180_000);
+
+  it('copy/template/lineinfile attributes: chattr over sudo, --check changes nothing, the second run changes nothing', async () => {
+    writeFileSync(join(dir, 'templates.j2'), 'host={{ inventory_hostname }}\n');
+    const tasks = [
+      { name: 'copy immutable', copy: { content: 'frozen\n', dest: `${D}/attr.conf`, attributes: '+i', unsafe_writes: true } },
+      { name: 'template noatime', template: { src: 'templates.j2', dest: `${D}/tpl.conf`, attributes: '+A', unsafe_writes: true } },
+      { name: 'lineinfile append-only', lineinfile: { path: `${D}/li.conf`, line: 'x=1', create: true, attr: '+a', unsafe_writes: false } },
+    ];
+    writeFileSync(join(dir, 'attrs.yml'), stringify([{ hosts: 'all', gather_facts: false, become: true, tasks }]));
+    const cli = (extra: string[]) => runCli(['apply', 'attrs.yml', '-i', 'hosts.yml', '--json', ...extra], { cwd: dir });
+    const flags = () => sh(`cd ${D} && for f in attr.conf tpl.conf li.conf; do [ -e $f ] && lsattr $f | cut -d' ' -f1 | tr -d '-' || echo missing; done`);
+    expect(await flags()).toBe('missing\nmissing\nmissing\n');
+    const check = await cli(['--check']);
+    expect(check.code, check.out + check.err).toBe(0);
+    expect(await flags(), '--check changed nothing').toBe('missing\nmissing\nmissing\n');
+    const first = await cli([]);
+    expect(first.code, first.out + first.err).toBe(0);
+    for (const t of tasks) expect(results(first).get(t.name)?.status, t.name).toBe('changed');
+    // ext4 under the lab's /tmp: new files carry `e` (extents) besides the flag asked for
+    expect(await flags()).toBe('ie\nAe\nae\n');
+    expect(await sh(`cat ${D}/attr.conf ${D}/tpl.conf ${D}/li.conf`)).toBe(`frozen\nhost=${host}\nx=1\n`);
+    const second = await cli([]);
+    expect(second.code, second.out + second.err).toBe(0);
+    for (const t of tasks) expect(results(second).get(t.name)?.status, `second run: ${t.name}`).toBe('ok');
+    await sh(`chattr -i -a ${D}/attr.conf ${D}/li.conf`);
+  }, 120_000);
+
+  it('copy checksum: a mismatch fails with Ansible\'s message and leaves dest as it was; a match writes', async () => {
+    await sh(`printf 'keep\\n' > ${D}/ck.conf`);
+    const sha1 = (t: string) => execFileSync('sha1sum', { input: t }).toString().slice(0, 40);
+    const play = (checksum: string) => stringify([{ hosts: 'all', gather_facts: false, become: true, tasks: [{ name: 'checked copy', copy: { content: 'new\n', dest: `${D}/ck.conf`, checksum } }] }]);
+    writeFileSync(join(dir, 'ck-bad.yml'), play(sha1('something else\n')));
+    writeFileSync(join(dir, 'ck-good.yml'), play(sha1('new\n')));
+    const bad = await runCli(['apply', 'ck-bad.yml', '-i', 'hosts.yml', '--json'], { cwd: dir });
+    expect(bad.code, bad.out + bad.err).not.toBe(0);
+    const r = results(bad).get('checked copy');
+    expect(r?.status).toBe('failed');
+    expect(r?.msg).toContain('Copied file does not match the expected checksum. Transfer failed.');
+    // dest untouched, no temp file left next to it
+    expect(await sh(`cat ${D}/ck.conf; ls -A ${D} | grep -c runbook || :`)).toBe('keep\n0\n');
+    const good = await runCli(['apply', 'ck-good.yml', '-i', 'hosts.yml', '--json'], { cwd: dir });
+    expect(good.code, good.out + good.err).toBe(0);
+    expect(results(good).get('checked copy')?.status).toBe('changed');
+    expect(await sh(`cat ${D}/ck.conf`)).toBe('new\n');
+  }, 120_000);
 });

@@ -60,6 +60,8 @@ export interface WriteFileOptions {
   tmpSuffix: string;
   /** what prints the new content (default `cat`: all of stdin); e.g. a file on the host (copy remote_src) */
   reader?: ShellCommand;
+  /** copy's `checksum`: the sha1 the written temp file must have, checked on the host before it is put in place */
+  checksum?: string;
 }
 
 /** Temp file next to the destination so the final rename is atomic (same filesystem). */
@@ -108,6 +110,8 @@ export function keepOwner(ref: PathWord, tmp: PathWord): ShellCommand {
 export function writeFileCommand(dest: string, o: WriteFileOptions): ShellCommand {
   const tmp = tempPathFor(dest, o.tmpSuffix);
   const steps: ShellCommand[] = [sh`(set -C; ${o.reader ?? sh`cat`} > ${tmp})`];
+  // the bytes that arrived, not the controller's idea of them (Ansible's message)
+  if (o.checksum !== undefined) steps.push(sh`{ [ "$(sha1sum < ${tmp})" = ${`${o.checksum.toLowerCase()}  -`} ] || { echo ${`${FAIL_MARKER}Copied file does not match the expected checksum. Transfer failed. (expected_checksum ${o.checksum})`} >&2; false; }; }`);
   if (o.mode !== undefined) steps.push(sh`chmod ${o.mode} -- ${tmp}`);
   else if (o.exists) steps.push(sh`chmod --reference=${dest} -- ${tmp}`);
   const spec = ownerSpec(o.owner, o.group);
