@@ -3,6 +3,7 @@ import type { ModuleDefinition } from './types.js';
 import { addHostModule, groupByModule } from './add-host.js';
 import { aptModule } from './apt.js';
 import { assertModule, failModule, setFactModule } from './assert.js';
+import { validateArgumentSpecModule } from './validate-argument-spec.js';
 import { commandModule, rawModule, shellModule } from './command.js';
 import { copyModule } from './copy.js';
 import { debugModule } from './debug.js';
@@ -66,6 +67,7 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   waitForModule,
   uriModule,
   assertModule,
+  validateArgumentSpecModule,
   failModule,
   debugModule,
   pauseModule,

@@ -29,7 +29,7 @@ describe('collection-qualified names', () => {
     const builtin = new Set(['command', 'shell', 'raw', 'file', 'copy', 'template', 'lineinfile', 'stat', 'apt', 'package', 'service', 'systemd', 'systemd_service', 'sysvinit', 'wait_for', 'uri', 'assert', 'fail', 'debug', 'set_fact', 'ping', 'meta',
       'blockinfile', 'replace', 'cron', 'tempfile', 'slurp', 'fetch', 'find', 'get_url', 'unarchive', 'script', 'pause',
       'user', 'group', 'hostname', 'git', 'debconf', 'apt_repository', 'deb822_repository', 'wait_for_connection',
-      'setup', 'service_facts', 'package_facts', 'getent', 'reboot', 'known_hosts', 'apt_key', 'pip',
+      'setup', 'service_facts', 'package_facts', 'getent', 'reboot', 'known_hosts', 'apt_key', 'pip', 'validate_argument_spec',
       // moved to ansible.posix; ansible-core's builtin runtime still redirects these names there
       'sysctl', 'mount']);
     expect(getModule('ansible.builtin.ufw')).toBeUndefined();

@@ -8,7 +8,8 @@ import type { BlockNode, IncludeSpec, Play, Playbook, RoleRef, Serial, Step, Tas
 import { collectionsPathFromEnv, findRole, insideFolder, isDir as isDirectory, isFile as isFileSync, roleFiles, roleShortName, rolesPathFromEnv } from './roles.js';
 import { searchCandidates, taskSearchPath } from './search-path.js';
 import { readdirSync } from 'node:fs';
-import { readYamlFile, type ParsedYaml, type YamlLimits } from './yaml.js';
+import { readYamlFile, unsafeText, type ParsedYaml, type YamlLimits } from './yaml.js';
+import { checkRoleArgumentSpecs, type EntryPoint } from './argument-spec.js';
 import {
   BLOCK_KEYWORDS,
   COMMON_TASK_KEYWORDS,
@@ -62,6 +63,8 @@ interface RoleUse {
   dedupe: boolean;
   /** defaults and vars seen by the whole play (roles:, import_role) */
   public: boolean;
+  /** `rolespec_validate` (default true): the role's argument spec is checked before its tasks */
+  validate?: boolean;
 }
 
 /** What a play collects while its roles load. */
@@ -307,6 +310,38 @@ export function legacyLoop(key: 'with_dict' | 'with_sequence' | 'with_together',
   return 'items' in r ? { loop: r.items } : { error: `\`with_sequence\`${r.error}`, fix: r.fix ?? fix };
 }
 
+/** Every string of a value kept from templating (`!unsafe`): a spec's descriptions and choices are data. */
+function unsafeDeep(v: unknown): unknown {
+  if (typeof v === 'string') return unsafeText(v);
+  if (Array.isArray(v)) return v.map(unsafeDeep);
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unsafeDeep(x)]));
+  return v;
+}
+
+/**
+ * The implicit task Ansible puts before a role's tasks when its entry point has an argument
+ * spec: validate_argument_spec with the entry point's options (as written), the role's
+ * parameters as provided arguments, tagged `always`, named as Ansible names it.
+ */
+function validationTask(y: ParsedYaml, entry: string, spec: EntryPoint, ref: RoleRef, dir: string): TaskNode {
+  const raw = y.value !== null && isObj(y.value) && isObj(y.value.argument_specs) ? y.value.argument_specs[entry] : undefined;
+  const options = isObj(raw) && isObj(raw.options) ? raw.options : {};
+  return {
+    kind: 'task',
+    name: `Validating arguments against arg spec '${entry}'${spec.short_description !== undefined ? ` - ${spec.short_description}` : ''}`,
+    module: 'validate_argument_spec',
+    args: {
+      argument_spec: unsafeDeep(options),
+      provided_arguments: { ...(ref.params ?? {}) },
+      validate_args_context: unsafeDeep({ type: 'role', name: ref.name, argument_spec_name: entry, path: dir }),
+    },
+    notify: [],
+    tags: ['always'],
+    location: y.locate(['argument_specs', entry]),
+    path: `argument_specs.${entry}`,
+  };
+}
+
 function newPlayRoles(): PlayRoles {
   return { roles: [], handlers: [], seen: new Map(), handlerFiles: new Set() };
 }
@@ -327,6 +362,8 @@ class Loader {
   readonly roleStack: RoleRef[] = [];
   readonly rolesPath: string[];
   readonly collectionsPath: string[];
+  /** each role directory's argument specs, read and checked once */
+  readonly argumentSpecs = new Map<string, { y: ParsedYaml; entries: Record<string, EntryPoint> } | undefined>();
 
   constructor(readonly options: LoadOptions) {
     this.modules = options.modules;
@@ -1167,6 +1204,7 @@ class Loader {
       params: {},
       dedupe: !bool(args.allow_duplicates, true),
       public: bool(args.public, isStatic),
+      validate: bool(args.rolespec_validate, true),
       ...(isObj(args.apply) ? { apply: args.apply } : {}),
     };
   }
@@ -1466,6 +1504,14 @@ class Loader {
       if (Object.keys(vars).length > 0) ref.vars = vars;
 
       const steps = await this.roleTaskFile(site, dir, 'tasks', use.from.tasks, false);
+      // Ansible: the entry point's argument spec is checked first, before the role's own tasks
+      // (after its dependencies), by an implicit validate_argument_spec task tagged `always`
+      if (use.validate !== false) {
+        const entry = use.from.tasks ?? 'main';
+        const specs = await this.roleArgumentSpecs(dir, my, meta);
+        const spec = specs?.entries[entry];
+        if (specs !== undefined && spec !== undefined) steps.unshift(validationTask(specs.y, entry, spec, ref, dir));
+      }
       stampRole(steps, ref);
       const handlerFile = roleFiles(dir, 'handlers', use.from.handlers).files[0];
       if (handlerFile !== undefined && !this.play.handlerFiles.has(handlerFile)) {
@@ -1489,6 +1535,37 @@ class Loader {
     } finally {
       this.roleStack.pop();
     }
+  }
+
+  /**
+   * A role's argument specs: meta/argument_specs.yml (.yaml, .json) when there is one, else the
+   * `argument_specs` of meta/main.yml (Ansible reads one or the other, never both), checked once
+   * per file (problems reported at their line).
+   */
+  async roleArgumentSpecs(dir: string, my: ParsedYaml | undefined, meta: Obj): Promise<{ y: ParsedYaml; entries: Record<string, EntryPoint> } | undefined> {
+    const cached = this.argumentSpecs.get(dir);
+    if (cached !== undefined || this.argumentSpecs.has(dir)) return cached;
+    let y: ParsedYaml | undefined;
+    let value: unknown;
+    const file = ['.yml', '.yaml', '.json'].map((e) => join(dir, 'meta', `argument_specs${e}`)).find(isFileSync);
+    if (file !== undefined) {
+      y = await this.readFile(file);
+      if (y !== undefined && isObj(y.value) && 'argument_specs' in y.value) value = y.value.argument_specs;
+      else if (y !== undefined && y.value !== null) {
+        this.warn(y, [], 'no-argument-specs', `${relative(dir, file)} has no top-level \`argument_specs:\` key: no arguments of this role are checked`, 'put the entry points under `argument_specs:` (e.g. `argument_specs:` / `  main:` / `    options: ...`)');
+      }
+    } else if (my !== undefined && 'argument_specs' in meta) {
+      y = my;
+      value = meta.argument_specs;
+    }
+    let out: { y: ParsedYaml; entries: Record<string, EntryPoint> } | undefined;
+    if (y !== undefined && value !== undefined && value !== null) {
+      const r = checkRoleArgumentSpecs(value);
+      for (const p of r.problems) this.report(p.severity, y, ['argument_specs', ...p.path], p.severity === 'error' ? 'bad-argument-spec' : 'argument-spec-warning', p.message, p.fix);
+      out = { y, entries: r.entries };
+    }
+    this.argumentSpecs.set(dir, out);
+    return out;
   }
 
   /** A role's tasks/ or handlers/ file (main, or `tasks_from`), validated; none is an empty list (an error when named). */

@@ -42,7 +42,7 @@ const ANSIBLE_BUILTIN = new Set([
   'user', 'group', 'get_url', 'unarchive', 'git', 'pip', 'cron', 'hostname', 'reboot', 'setup', 'slurp',
   'fetch', 'find', 'tempfile', 'apt_key', 'apt_repository', 'deb822_repository', 'debconf', 'dnf', 'yum',
   'script', 'expect', 'pause', 'wait_for_connection', 'known_hosts', 'iptables', 'sysctl', 'mount',
-  'service_facts', 'package_facts', 'getent',
+  'service_facts', 'package_facts', 'getent', 'validate_argument_spec',
 ]);
 
 /**

@@ -26190,15 +26190,59 @@ validate104.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for = validate105;
-const schema123 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+export const module_validate_argument_spec = validate105;
+const schema123 = {"type":"object","properties":{"argument_spec":{"description":"the options to check: `{ NAME: { type, required, default, choices, elements, options, aliases, no_log, apply_defaults } }`"},"provided_arguments":{"description":"values to check, over the variables of the same names"},"validate_args_context":{"description":"what is being validated (set by runbook for a role: type, name, argument_spec_name, path); returned as given"}},"additionalProperties":false,"required":["argument_spec"]};
 
 function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.argument_spec === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "argument_spec"},message:"must have required property '"+"argument_spec"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
 for(const key0 in data){
-if(!(func12.call(schema123.properties, key0))){
+if(!(((key0 === "argument_spec") || (key0 === "provided_arguments")) || (key0 === "validate_args_context"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate105.errors = vErrors;
+return errors === 0;
+}
+
+export const module_wait_for = validate106;
+const schema124 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func12.call(schema124.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -26281,7 +26325,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "present")) || (data3 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema123.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema124.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -26426,14 +26470,14 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate105.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for_connection = validate106;
-const schema124 = {"type":"object","properties":{"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds one try may take to open the connection"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first try"},"sleep":{"type":"integer","minimum":0,"default":1,"description":"seconds between tries"},"timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds after which the task fails"}},"additionalProperties":false};
+export const module_wait_for_connection = validate107;
+const schema125 = {"type":"object","properties":{"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds one try may take to open the connection"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first try"},"sleep":{"type":"integer","minimum":0,"default":1,"description":"seconds between tries"},"timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds after which the task fails"}},"additionalProperties":false};
 
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -26560,7 +26604,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate106.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
 
@@ -26704,6 +26748,7 @@ export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "unarchive": module_unarchive,
   "uri": module_uri,
   "user": module_user,
+  "validate_argument_spec": module_validate_argument_spec,
   "wait_for": module_wait_for,
   "wait_for_connection": module_wait_for_connection,
 };
