@@ -6,6 +6,7 @@
 // and string characters, plus the fixed method tables below; only `Callable` objects can be
 // called. Nothing here can reach a prototype, a constructor or a JavaScript global.
 import { CALL_FN, FROM_FN, IMPORT_FN, WITH_FN, compile, type AstNode } from './compile.js';
+import { fileLoader, finishFile, inlineIncludes } from './includes.js';
 import { runLookup } from './lookups/registry.js';
 import type { LookupContext } from './lookups/types.js';
 import { DateTime, TimeDelta, strftime } from './datetime.js';
@@ -262,6 +263,10 @@ export class Interpreter {
       variable,
       baseDir,
       searchPath: () => strings(variable('ansible_search_path')) ?? [baseDir()],
+      renderFile: (source, options, extra) => {
+        const inner = new Interpreter(extra ? (n) => (Object.hasOwn(extra, n) ? extra[n] : variable(n)) : variable, { load: fileLoader(options) });
+        return finishFile(source, inner.renderBody(compile(inlineIncludes(source, options, 0), options).body), options);
+      },
       render: (template, extra) => {
         const inner = new Interpreter(extra ? (n) => (Object.hasOwn(extra, n) ? extra[n] : variable(n)) : variable);
         const compiled = compile(template);

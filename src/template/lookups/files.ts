@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globToRegExp } from '../../util/glob.js';
+import { includedNames } from '../includes.js';
 import { findInSearchPath, searchCandidates, type SearchKind } from '../../util/search-path.js';
 import { truthy } from '../values.js';
 import { asStringTerm, LookupError, type LookupContext, type LookupPlugin } from './types.js';
@@ -42,14 +43,41 @@ export const fileLookup: LookupPlugin = (terms, options, ctx) => {
   });
 };
 
-/** template: each template file rendered with the current variables (and `template_vars`). */
+/**
+ * The text of every template `source` includes or imports (by literal name), recursively, looked
+ * for in `dirs` as Jinja's loader does in Ansible's template lookup (names are relative to the
+ * search path, not to the including file).
+ */
+function templateIncludes(source: string, from: string, dirs: readonly string[], found = new Map<string, string>(), depth = 0): Map<string, string> {
+  if (depth > 20) return found;
+  for (const ref of includedNames(source)) {
+    if (found.has(ref.name)) continue;
+    const file = dirs.map((d) => join(d, ref.name)).find(isFile);
+    if (file === undefined) {
+      if (ref.ignoreMissing) continue;
+      throw new LookupError(`lookup 'template': {% ${ref.tag} '${ref.name}' %} in ${from}: template not found; looked in: ${dirs.join(', ')}`);
+    }
+    const text = read(file, 'template');
+    found.set(ref.name, text);
+    templateIncludes(text, file, dirs, found, depth + 1);
+  }
+  return found;
+}
+
+/**
+ * template: each template file rendered with the current variables (and `template_vars`), as
+ * text, as a template file is (its final newlines kept). `{% include %}`, `{% import %}` and
+ * `{% from %}` find other templates where Ansible's template lookup does: the template's own
+ * directory, then each search path directory's templates/ and the directory itself.
+ */
 export const templateLookup: LookupPlugin = (terms, options, ctx) => {
   const extra = options.template_vars;
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) throw new LookupError("lookup 'template': template_vars must be a mapping");
   return terms.map((t) => {
     const path = locate(ctx, 'templates', asStringTerm(t, 'template'), 'template');
-    const out = ctx.render(read(path, 'template'), extra as Record<string, unknown> | undefined);
-    return typeof out === 'string' ? out : out;
+    const source = read(path, 'template');
+    const dirs = [...new Set([dirname(path), ...ctx.searchPath().flatMap((p) => [join(p, 'templates'), p])])];
+    return ctx.renderFile(source, { includes: templateIncludes(source, path, dirs) }, extra as Record<string, unknown> | undefined);
   });
 };
 

@@ -55,6 +55,19 @@ describe('file lookups along the search path', () => {
     expect(render("{{ lookup('template', 't.j2', template_vars={'x': 5}) }}", s)).toBe('host=web1 x=5\n');
   });
 
+  it('template: {% include %}, {% import %} and {% from %} find templates beside it and in templates/ of the search path', () => {
+    const d = project({
+      'roles/r/templates/main.j2': "{% import 'macros.j2' as m %}{% from 'sub/more.j2' import shout %}[{% include 'part.j2' %}] {{ m.greet(name) }} {{ shout(name) }}\n",
+      'roles/r/templates/part.j2': 'part for {{ name }}\n',
+      'templates/macros.j2': '{% macro greet(n) %}hello {{ n }}{% endmacro %}',
+      'templates/sub/more.j2': "{% macro shout(n) %}{{ n | upper }}!{% endmacro %}",
+      'templates/broken.j2': "{% include 'nowhere.j2' %}",
+    });
+    const sc = scopeIn(d, { name: 'web1', ansible_search_path: [join(d, 'roles/r'), d] });
+    expect(render("{{ lookup('template', 'main.j2') }}", sc)).toBe('[part for web1] hello web1 WEB1!\n');
+    expect(() => render("{{ lookup('template', 'broken.j2') }}", sc)).toThrow(/lookup 'template': \{% include 'nowhere.j2' %\} in .*broken\.j2: template not found; looked in: .*roles\/r\/templates/);
+  });
+
   it('first_found: the first existing candidate as an absolute path; files/paths/skip', () => {
     expect(render("{{ lookup('first_found', ['nope.yml', 'a.conf']) }}", s)).toBe(join(dir, 'files/a.conf'));
     expect(render("{{ lookup('first_found', {'files': ['Ubuntu.yml', 'Debian.yml'], 'paths': ['vars']}) }}", s)).toBe(join(dir, 'vars/Debian.yml'));

@@ -2,12 +2,18 @@
 // rendered (synchronously: rendering is synchronous), under the sandbox's rules: they return
 // plain data (strings, numbers, lists, mappings), never an object a template could call into.
 import { TemplateRuntimeError } from '../errors.js';
+import type { FileTemplateOptions } from '../includes.js';
 
 export interface LookupContext {
   /** a variable of the current scope (an `Undefined` marker when missing) */
   variable(name: string): unknown;
   /** render a template text with the current scope (plus `extra` variables, which win) */
   render(template: string, extra?: Record<string, unknown>): unknown;
+  /**
+   * render a template FILE's text (always text; `{% include %}`/`{% import %}`/`{% from %}` of the
+   * files in `options.includes`; its final newlines kept) with the current scope plus `extra`
+   */
+  renderFile(source: string, options: FileTemplateOptions, extra?: Record<string, unknown>): string;
   /** `ansible_search_path` (absolute directories, most specific first) or `[playbook_dir]` */
   searchPath(): string[];
   /** the directory relative commands run in (playbook_dir, else the current directory) */
