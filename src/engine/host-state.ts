@@ -145,7 +145,8 @@ export async function gatherStep(run: RunState, h: HostRun, via: HostRun = h): P
 export function recordFailure(h: HostRun, task: TaskNode, ref: TaskRef, o: TaskOutcome, noLog = false): void {
   h.failedTask = {
     task: {
-      name: ref.name,
+      // the task's own name, as Ansible serialises it: no `ROLE : ` prefix (that is display only)
+      name: task.name ?? task.module,
       action: task.module,
       args: task.args,
       tags: task.tags,

@@ -87,7 +87,7 @@ describe('role argument specs', () => {
       '',
     ].join('\n');
     const { events } = await run(yaml, ROLE_A);
-    expect(said(events)).toEqual(["['missing required arguments: a_int'] a alternate int a : Validating arguments against arg spec 'alternate'", 'alternate 42', 'nospec']);
+    expect(said(events)).toEqual(["['missing required arguments: a_int'] a alternate int Validating arguments against arg spec 'alternate'", 'alternate 42', 'nospec']);
     expect(validations(events).map((e) => e.status)).toEqual(['failed', 'ok']);
   });
 
