@@ -39,6 +39,7 @@ import { serviceFactsModule } from './service-facts.js';
 import { packageFactsModule } from './package-facts.js';
 import { sysctlModule } from './sysctl.js';
 import { rebootModule } from './reboot.js';
+import { mountModule } from './mount.js';
 import { aptRepositoryModule } from './apt-repository.js';
 import { deb822RepositoryModule } from './deb822-repository.js';
 import { debconfModule } from './debconf.js';
@@ -92,6 +93,7 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   packageFactsModule,
   sysctlModule,
   rebootModule,
+  mountModule,
   aptRepositoryModule,
   deb822RepositoryModule,
   debconfModule,

@@ -14,6 +14,7 @@ import { packageFactsModule } from '../../src/modules/package-facts.js';
 import { setupModule } from '../../src/modules/setup.js';
 import { sysctlModule } from '../../src/modules/sysctl.js';
 import { rebootModule } from '../../src/modules/reboot.js';
+import { mountModule } from '../../src/modules/mount.js';
 import { statModule } from '../../src/modules/stat.js';
 
 const NAME = 'bt-more';
@@ -100,6 +101,66 @@ describe.skipIf(labSkipReason())('more modules over real SSH and sudo (systemd h
     const bad = await run(HOST, sysctlModule, { name: 'net.ipv4.nosuch_key', value: 1, sysctl_file: '/etc/sysctl.d/61-mm-bad.conf' });
     expect(bad.result.failed).toBe(true);
     expect(bad.result.msg).toMatch(/^Failed to reload sysctl: .*nosuch_key/);
+  });
+
+  // Mounts happen in the full host's own mount namespace (sshd and sudo run inside it; its
+  // propagation is private), only tmpfs and bind mounts (no kernel module is ever asked for), and
+  // fstab is a test file (`fstab:`), so neither this machine's mounts nor the host's /etc/fstab change.
+  it('mount: mounted (dirs made, fstab written), options changed (remounted), bind, unmounted, remounted, ephemeral, absent; a failed mount puts fstab back', async () => {
+    const fstab = '/etc/bt-fstab';
+    await sh(HOST, `for m in /srv/bt/bind /srv/bt/eph /srv/bt/m/x; do umount $m 2>/dev/null; done; rm -rf /srv/bt; printf '# bt test fstab\\n' > ${fstab}`);
+    const mnt = (p: string): Promise<string> => sh(HOST, `findmnt -rn -o SOURCE,FSTYPE,OPTIONS ${p} 2>&1 | sed 's/,inode64//'; :`);
+    const look = (): Promise<string> => sh(HOST, `cat ${fstab}; findmnt -rn -o SOURCE,FSTYPE,OPTIONS /srv/bt/m/x; ls -d /srv/bt/m/x 2>&1; :`);
+    const base = { path: '/srv/bt/m/x', src: 'tmpfs', fstype: 'tmpfs', fstab, state: 'mounted' as const };
+    const r = await converge(HOST, mountModule, { ...base, opts: 'size=1m,mode=0750' }, look);
+    expect(r.data).toMatchObject({ name: '/srv/bt/m/x', src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m,mode=0750', dump: '0', passno: '0', fstab, boot: 'yes' });
+    expect(await sh(HOST, `cat ${fstab}`)).toBe('# bt test fstab\ntmpfs /srv/bt/m/x tmpfs size=1m,mode=0750 0 0\n');
+    expect(await mnt('/srv/bt/m/x')).toMatch(/^tmpfs tmpfs rw,.*size=1024k,mode=750/);
+    // new options: fstab updated and the mount remounted with them
+    await converge(HOST, mountModule, { ...base, opts: 'size=2m,mode=0750' }, look);
+    expect(await mnt('/srv/bt/m/x')).toMatch(/size=2048k/);
+    // a bind mount of a directory of the host; boot: false writes noauto
+    await sh(HOST, 'mkdir -p /srv/bt/src && echo hi > /srv/bt/src/f');
+    const bind = { path: '/srv/bt/bind', src: '/srv/bt/src', fstype: 'none', opts: 'bind', boot: false, fstab, state: 'mounted' as const };
+    const b = await converge(HOST, mountModule, bind, () => sh(HOST, `cat ${fstab}; cat /srv/bt/bind/f 2>&1; :`));
+    expect(b.data).toMatchObject({ opts: 'bind,noauto', boot: 'no' });
+    expect(await sh(HOST, 'cat /srv/bt/bind/f')).toBe('hi\n');
+    // unmounted: fstab stays
+    const before = await sh(HOST, `cat ${fstab}`);
+    await converge(HOST, mountModule, { path: '/srv/bt/bind', fstab, state: 'unmounted' }, () => mnt('/srv/bt/bind'));
+    expect(await sh(HOST, `cat ${fstab}`)).toBe(before);
+    // remounted: always a change, the mount stays
+    const re = await run(HOST, mountModule, { path: '/srv/bt/m/x', fstab, state: 'remounted' });
+    expect(re.result).toMatchObject({ changed: true });
+    expect(re.result.failed ?? false, re.result.msg).toBe(false);
+    expect(await mnt('/srv/bt/m/x')).toMatch(/size=2048k/);
+    // ephemeral: mounted without fstab; again is a remount (changed); another source is refused
+    const eph = { path: '/srv/bt/eph', src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'ephemeral' as const };
+    const e1 = await run(HOST, mountModule, eph);
+    expect(e1.result).toMatchObject({ changed: true });
+    expect(await mnt('/srv/bt/eph')).toMatch(/^tmpfs tmpfs/);
+    expect((await run(HOST, mountModule, { ...eph, opts: 'size=2m' })).result).toMatchObject({ changed: true });
+    expect(await mnt('/srv/bt/eph')).toMatch(/size=2048k/);
+    const other = await run(HOST, mountModule, { ...eph, src: '/srv/bt/src', fstype: 'none', opts: 'bind' });
+    expect(other.result).toMatchObject({ failed: true, msg: expect.stringMatching(/^Ephemeral mount point is already mounted with a different source/) as unknown });
+    expect(await sh(HOST, `cat ${fstab}`)).toBe(before);
+    await sh(HOST, 'umount /srv/bt/eph');
+    // a mount that fails (bind of a missing directory): fstab as it was, the directories made removed
+    const bad = await run(HOST, mountModule, { path: '/srv/bt/n/y', src: '/srv/bt/nosuch', fstype: 'none', opts: 'bind', fstab, state: 'mounted' });
+    expect(bad.result.failed).toBe(true);
+    expect(bad.result.msg).toMatch(/^Error mounting \/srv\/bt\/n\/y: mount: /);
+    expect(await sh(HOST, `cat ${fstab}; ls -a /srv/bt /etc | grep -c 'runbook\\|^n$'; :`)).toBe(`${before}0\n`);
+    // absent: unmounted, out of fstab, the mount point removed
+    await converge(HOST, mountModule, { path: '/srv/bt/m/x', fstab, state: 'absent' }, look);
+    expect(await sh(HOST, `cat ${fstab}; ls -d /srv/bt/m/x 2>&1 | grep -c 'No such'; findmnt -n /srv/bt/m/x; :`)).toBe('# bt test fstab\n/srv/bt/src /srv/bt/bind none bind,noauto 0 0\n1\n');
+    // present / absent_from_fstab: the file only
+    const pres = { path: '/srv/bt/data dir', src: 'LABEL=bt', fstype: 'ext4', opts: 'noatime', fstab };
+    await converge(HOST, mountModule, { ...pres, state: 'present' }, () => sh(HOST, `cat ${fstab}`));
+    expect(await sh(HOST, `tail -n1 ${fstab}`)).toBe('LABEL=bt /srv/bt/data\\040dir ext4 noatime 0 0\n');
+    await converge(HOST, mountModule, { ...pres, state: 'absent_from_fstab' }, () => sh(HOST, `cat ${fstab}`));
+    expect(await sh(HOST, `cat ${fstab}`)).toBe('# bt test fstab\n/srv/bt/src /srv/bt/bind none bind,noauto 0 0\n');
+    // the host's own /etc/fstab was never touched
+    expect(await sh(HOST, 'grep -c bt /etc/fstab; :')).toBe('0\n');
   });
 
   // Last in the file: the host restarts. Its systemd is PID 1 of the host's own pid namespace (a
