@@ -40,6 +40,7 @@ import { packageFactsModule } from './package-facts.js';
 import { sysctlModule } from './sysctl.js';
 import { rebootModule } from './reboot.js';
 import { mountModule } from './mount.js';
+import { getentModule } from './getent.js';
 import { aptRepositoryModule } from './apt-repository.js';
 import { deb822RepositoryModule } from './deb822-repository.js';
 import { debconfModule } from './debconf.js';
@@ -94,6 +95,7 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   sysctlModule,
   rebootModule,
   mountModule,
+  getentModule,
   aptRepositoryModule,
   deb822RepositoryModule,
   debconfModule,

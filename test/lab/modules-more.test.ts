@@ -15,6 +15,7 @@ import { setupModule } from '../../src/modules/setup.js';
 import { sysctlModule } from '../../src/modules/sysctl.js';
 import { rebootModule } from '../../src/modules/reboot.js';
 import { mountModule } from '../../src/modules/mount.js';
+import { getentModule } from '../../src/modules/getent.js';
 import { statModule } from '../../src/modules/stat.js';
 
 const NAME = 'bt-more';
@@ -161,6 +162,25 @@ describe.skipIf(labSkipReason())('more modules over real SSH and sudo (systemd h
     expect(await sh(HOST, `cat ${fstab}`)).toBe('# bt test fstab\n/srv/bt/src /srv/bt/bind none bind,noauto 0 0\n');
     // the host's own /etc/fstab was never touched
     expect(await sh(HOST, 'grep -c bt /etc/fstab; :')).toBe('0\n');
+  });
+
+  it('getent: getent_<database> facts as the host\'s getent prints them; a missing key fails unless fail_key is false; never a change', async () => {
+    await sh(HOST, 'id bt-user >/dev/null 2>&1 || useradd -M -s /bin/sh -c "bt test" bt-user');
+    const uid = (await sh(HOST, 'id -u bt-user')).trim();
+    const gid = (await sh(HOST, 'id -g bt-user')).trim();
+    const one = await run(HOST, getentModule, { database: 'passwd', key: 'bt-user' }, { check: true });
+    expect(one.result).toMatchObject({ changed: false });
+    expect(factsOf(one.result)).toEqual({ getent_passwd: { 'bt-user': ['x', uid, gid, 'bt test', '/home/bt-user', '/bin/sh'] } });
+    // a whole database, split at whitespace (hosts): every address of /etc/hosts, keyed by it
+    const hosts = factsOf((await run(HOST, getentModule, { database: 'hosts' })).result).getent_hosts as Record<string, unknown>;
+    expect(hosts[host(HOST).address]).toEqual([`${HOST}.lab.test`, HOST]);
+    expect(Object.keys(hosts).sort()).toEqual((await sh(HOST, "getent hosts | awk '{print $1}' | sort -u")).trim().split('\n').sort());
+    const missing = await run(HOST, getentModule, { database: 'passwd', key: 'bt-nosuch' });
+    expect(missing.result).toMatchObject({ failed: true, msg: 'One or more supplied key could not be found in the database.' });
+    const allowed = await run(HOST, getentModule, { database: 'passwd', key: 'bt-nosuch', fail_key: false });
+    expect(allowed.result.failed ?? false).toBe(false);
+    expect(factsOf(allowed.result)).toEqual({ getent_passwd: { 'bt-nosuch': null } });
+    expect((await run(HOST, getentModule, { database: 'nosuchdb' })).result).toMatchObject({ failed: true, msg: 'Missing arguments, or database unknown.' });
   });
 
   // Last in the file: the host restarts. Its systemd is PID 1 of the host's own pid namespace (a
