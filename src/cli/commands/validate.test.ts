@@ -34,6 +34,17 @@ describe('runbook validate', () => {
     expect(r.stdout).toMatch(/ansible-way\.yml: valid \(1 play, \d+ tasks\)/);
   });
 
+  it("relative playbook and inventory paths are the CLI's working directory's, not the process's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-validate-cwd-'));
+    writeFileSync(join(dir, 'site.yml'), '- hosts: web\n  gather_facts: false\n  tasks:\n    - ping:\n');
+    writeFileSync(join(dir, 'hosts.yml'), 'web:\n  hosts:\n    a:\n');
+    const f = fakeIo();
+    const code = await validateCommand.run({ positionals: ['site.yml'], values: { inventory: ['hosts.yml'] } }, { ...f.io, cwd: dir });
+    expect(f.stderr()).toBe('');
+    expect(code).toBe(0);
+    expect(f.stdout()).toContain('site.yml: valid (1 play, 1 task)');
+  });
+
   it('exits 1 with file:line:col, a code frame and the fix for an invalid one', async () => {
     const r = await run([join(fixtures, 'broken/octal-mode-644.yml')]);
     expect(r.code).toBe(1);

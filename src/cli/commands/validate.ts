@@ -12,7 +12,7 @@ import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/pattern.js';
 import { hostPatternHint } from '../hints.js';
 import { variableWarnings } from '../var-hints.js';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 
 /** A file as the loader shows it: relative to the working directory when inside it. */
 function shownPath(file: string): string {
@@ -20,6 +20,7 @@ function shownPath(file: string): string {
   return r !== '' && !r.startsWith('..') ? r : file;
 }
 import { loadConfig, pathListSetting } from '../config.js';
+import { inventoryTarget } from '../run-flags.js';
 import { EXIT, RunbookError, UsageError } from '../../util/errors.js';
 import { visible, visibleLine } from '../../util/visible.js';
 import { VAULT_HELP, VAULT_OPTIONS, maskedIo, withVaultArgs } from './vault.js';
@@ -109,7 +110,7 @@ Editors: add this first line to a playbook for completion and inline errors
     if (inventoryFiles.length > 0) {
       const file = inventoryFiles.join(' ');
       try {
-        inventory = await loadInventory(inventoryFiles);
+        inventory = await loadInventory(inventoryFiles.map((f) => inventoryTarget(f, io.cwd)));
         report.inventories.push({ file, ok: true, hosts: inventory.hosts.size, errors: [] });
       } catch (e) {
         // only user-input problems are reported here; a bug still reaches main's boundary
@@ -124,7 +125,8 @@ Editors: add this first line to a playbook for completion and inline errors
     const matchHosts = inv !== undefined ? (pattern: string): string[] => selectHosts(inv, pattern) : undefined;
 
     for (const file of playbooks) {
-      const r = await loadPlaybook(file, { modules: knownModules, ...(matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {}), ...rolePaths });
+      // relative to the CLI's working directory (an embedding caller's io.cwd), as apply resolves them
+      const r = await loadPlaybook(resolve(io.cwd, file), { modules: knownModules, ...(matchHosts !== undefined && inv !== undefined ? { matchHosts, hostPatternHint: (p: string) => hostPatternHint(p, inv) } : {}), ...rolePaths });
       // with an inventory every variable source can be seen: misspelt variables get a suggestion
       if (r.ok && inv !== undefined) r.warnings.push(...variableWarnings(r.playbook, inv, [], shownPath));
       if (r.warnings.length > 0) out(formatDiagnostics(r.warnings, undefined, { color }));
