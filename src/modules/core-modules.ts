@@ -47,6 +47,7 @@ import { debconfModule } from './debconf.js';
 import { unarchiveModule } from './unarchive.js';
 import { waitForConnectionModule } from './wait-for-connection.js';
 import { gitModule } from './git.js';
+import { alternativesModule } from './alternatives.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const CORE_MODULES: Array<ModuleDefinition<any>> = [
@@ -102,4 +103,5 @@ export const CORE_MODULES: Array<ModuleDefinition<any>> = [
   unarchiveModule,
   waitForConnectionModule,
   gitModule,
+  alternativesModule,
 ];

@@ -5692,15 +5692,400 @@ validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const module_apache = validate54;
-const schema72 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name"]},"name":{"description":"alias of `modules`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"modules"},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"force":{"description":"for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"identifier":{"type":"string","description":"for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled"},"ignore_configcheck":{"description":"for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"warn_mpm_absent":{"description":"for apache2_module playbooks; no effect (it only tunes ignore_configcheck)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]}},"additionalProperties":false};
+export const module_alternatives = validate54;
+const schema72 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the generic name of the link group, e.g. `editor`"},"path":{"type":"string","minLength":1,"description":"the real executable the link should point to (with state: absent, the entry to remove)"},"link":{"type":"string","minLength":1,"description":"the generic link, e.g. /usr/bin/editor; needed when the group does not exist yet"},"priority":{"type":"integer","description":"the alternative's priority; on install, the current one or 50 when not given"},"state":{"type":"string","enum":["present","selected","auto","absent"],"default":"selected","description":"`present` installs without selecting, `selected` installs and selects (manual mode), `auto` installs and puts the group in auto mode, `absent` removes the entry"},"subcommands":{"type":"array","aliases":["slaves"],"description":"slave links installed with the alternative: each `name`, `path`, `link`","items":{"type":"object","properties":{"name":{"type":"string"},"path":{"type":"string"},"link":{"type":"string"}},"required":["name","path","link"],"additionalProperties":false}},"slaves":{"type":"array","description":"alias of `subcommands`","items":{"type":"object","properties":{"name":{"type":"string"},"path":{"type":"string"},"link":{"type":"string"}},"required":["name","path","link"],"additionalProperties":false},"x-alias-of":"subcommands"},"family":{"type":"string","description":"RHEL only (alternatives --family): refused on Debian with a clear error"}},"additionalProperties":false,"required":["name"]};
 
 function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
 for(const key0 in data){
-if(!(func12.call(schema72.properties, key0))){
+if(!((((((((key0 === "name") || (key0 === "path")) || (key0 === "link")) || (key0 === "priority")) || (key0 === "state")) || (key0 === "subcommands")) || (key0 === "slaves")) || (key0 === "family"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data1 = data.path;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err4 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.link !== undefined){
+let data2 = data.link;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err6 = {instancePath:instancePath+"/link",schemaPath:"#/properties/link/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/link",schemaPath:"#/properties/link/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.priority !== undefined){
+let data3 = data.priority;
+if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
+const err8 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.state !== undefined){
+let data4 = data.state;
+if(typeof data4 !== "string"){
+const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(!((((data4 === "present") || (data4 === "selected")) || (data4 === "auto")) || (data4 === "absent"))){
+const err10 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema72.properties.state.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.subcommands !== undefined){
+let data5 = data.subcommands;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.name === undefined){
+const err11 = {instancePath:instancePath+"/subcommands/" + i0,schemaPath:"#/properties/subcommands/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(data6.path === undefined){
+const err12 = {instancePath:instancePath+"/subcommands/" + i0,schemaPath:"#/properties/subcommands/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(data6.link === undefined){
+const err13 = {instancePath:instancePath+"/subcommands/" + i0,schemaPath:"#/properties/subcommands/items/required",keyword:"required",params:{missingProperty: "link"},message:"must have required property '"+"link"+"'"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+for(const key1 in data6){
+if(!(((key1 === "name") || (key1 === "path")) || (key1 === "link"))){
+const err14 = {instancePath:instancePath+"/subcommands/" + i0,schemaPath:"#/properties/subcommands/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data6.name !== undefined){
+if(typeof data6.name !== "string"){
+const err15 = {instancePath:instancePath+"/subcommands/" + i0+"/name",schemaPath:"#/properties/subcommands/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data6.path !== undefined){
+if(typeof data6.path !== "string"){
+const err16 = {instancePath:instancePath+"/subcommands/" + i0+"/path",schemaPath:"#/properties/subcommands/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data6.link !== undefined){
+if(typeof data6.link !== "string"){
+const err17 = {instancePath:instancePath+"/subcommands/" + i0+"/link",schemaPath:"#/properties/subcommands/items/properties/link/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/subcommands/" + i0,schemaPath:"#/properties/subcommands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/subcommands",schemaPath:"#/properties/subcommands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.slaves !== undefined){
+let data10 = data.slaves;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.name === undefined){
+const err20 = {instancePath:instancePath+"/slaves/" + i1,schemaPath:"#/properties/slaves/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(data11.path === undefined){
+const err21 = {instancePath:instancePath+"/slaves/" + i1,schemaPath:"#/properties/slaves/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if(data11.link === undefined){
+const err22 = {instancePath:instancePath+"/slaves/" + i1,schemaPath:"#/properties/slaves/items/required",keyword:"required",params:{missingProperty: "link"},message:"must have required property '"+"link"+"'"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+for(const key2 in data11){
+if(!(((key2 === "name") || (key2 === "path")) || (key2 === "link"))){
+const err23 = {instancePath:instancePath+"/slaves/" + i1,schemaPath:"#/properties/slaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data11.name !== undefined){
+if(typeof data11.name !== "string"){
+const err24 = {instancePath:instancePath+"/slaves/" + i1+"/name",schemaPath:"#/properties/slaves/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data11.path !== undefined){
+if(typeof data11.path !== "string"){
+const err25 = {instancePath:instancePath+"/slaves/" + i1+"/path",schemaPath:"#/properties/slaves/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data11.link !== undefined){
+if(typeof data11.link !== "string"){
+const err26 = {instancePath:instancePath+"/slaves/" + i1+"/link",schemaPath:"#/properties/slaves/items/properties/link/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/slaves/" + i1,schemaPath:"#/properties/slaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/slaves",schemaPath:"#/properties/slaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.family !== undefined){
+if(typeof data.family !== "string"){
+const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+
+export const module_apache = validate55;
+const schema73 = {"type":"object","properties":{"modules":{"description":"Apache modules (names as in /etc/apache2/mods-available, e.g. ssl, rewrite, headers)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name"]},"name":{"description":"alias of `modules`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"modules"},"sites":{"description":"sites (names as in /etc/apache2/sites-available, with or without .conf)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"present: enabled; absent: disabled"},"reload":{"description":"reload Apache after a change, when it runs (always after a passing configtest)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"force":{"description":"for apache2_module playbooks; no effect: modules are always disabled with `a2dismod -f`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"identifier":{"type":"string","description":"for apache2_module playbooks; no effect: whether a module is enabled is read from /etc/apache2/mods-enabled"},"ignore_configcheck":{"description":"for apache2_module playbooks; not honoured: a configuration that fails `apachectl configtest` still fails the task","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"warn_mpm_absent":{"description":"for apache2_module playbooks; no effect (it only tunes ignore_configcheck)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]}},"additionalProperties":false};
+
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func12.call(schema73.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -5931,7 +6316,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((data6 === "present") || (data6 === "absent"))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema72.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema73.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5971,7 +6356,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err17 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6035,7 +6420,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6111,7 +6496,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err26 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.ignore_configcheck.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/ignore_configcheck",schemaPath:"#/properties/ignore_configcheck/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.ignore_configcheck.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6175,7 +6560,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err30 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema72.properties.warn_mpm_absent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/warn_mpm_absent",schemaPath:"#/properties/warn_mpm_absent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.warn_mpm_absent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6220,19 +6605,19 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-export const module_apt = validate55;
-const schema73 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg","package"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"package":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed","purged","purge"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them (`purge` also removes their configuration)"},"update_cache":{"description":"run `apt-get update` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"cache_valid_time":{"type":"integer","minimum":0,"default":0,"description":"skip the update when the lists are younger than this many seconds (0: always update)"},"upgrade":{"description":"`yes` (apt-get upgrade --with-new-pkgs), `safe` (apt-get upgrade), `dist`/`full` (apt-get dist-upgrade), `no`","anyOf":[{"type":"string","enum":["no","yes","safe","full","dist"]},{"type":"boolean"}],"default":"no"},"autoremove":{"description":"remove packages nothing depends on any more","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"purge":{"description":"with state=absent: also remove configuration files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"install_recommends":{"description":"install recommended packages (default: apt's configuration)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"lock_timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds to wait for the dpkg lock held by another apt/dpkg before failing"},"dpkg_options":{"type":"string","default":"force-confdef,force-confold","description":"comma-separated dpkg options (`--force-confold` keeps changed config files without asking)"}},"additionalProperties":false};
+export const module_apt = validate56;
+const schema74 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg","package"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"package":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed","purged","purge"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them (`purge` also removes their configuration)"},"update_cache":{"description":"run `apt-get update` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"cache_valid_time":{"type":"integer","minimum":0,"default":0,"description":"skip the update when the lists are younger than this many seconds (0: always update)"},"upgrade":{"description":"`yes` (apt-get upgrade --with-new-pkgs), `safe` (apt-get upgrade), `dist`/`full` (apt-get dist-upgrade), `no`","anyOf":[{"type":"string","enum":["no","yes","safe","full","dist"]},{"type":"boolean"}],"default":"no"},"autoremove":{"description":"remove packages nothing depends on any more","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"purge":{"description":"with state=absent: also remove configuration files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"install_recommends":{"description":"install recommended packages (default: apt's configuration)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"lock_timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds to wait for the dpkg lock held by another apt/dpkg before failing"},"dpkg_options":{"type":"string","default":"force-confdef,force-confold","description":"comma-separated dpkg options (`--force-confold` keeps changed config files without asking)"}},"additionalProperties":false};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema73.properties, key0))){
+if(!(func12.call(schema74.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -6463,7 +6848,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!(((((((data6 === "present") || (data6 === "installed")) || (data6 === "latest")) || (data6 === "absent")) || (data6 === "removed")) || (data6 === "purged")) || (data6 === "purge"))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema73.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema74.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6503,7 +6888,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err17 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6567,7 +6952,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6642,7 +7027,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(((((data10 === "no") || (data10 === "yes")) || (data10 === "safe")) || (data10 === "full")) || (data10 === "dist"))){
-const err26 = {instancePath:instancePath+"/upgrade",schemaPath:"#/properties/upgrade/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema73.properties.upgrade.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/upgrade",schemaPath:"#/properties/upgrade/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema74.properties.upgrade.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6720,7 +7105,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err31 = {instancePath:instancePath+"/autoremove",schemaPath:"#/properties/autoremove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.autoremove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/autoremove",schemaPath:"#/properties/autoremove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.autoremove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6784,7 +7169,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err35 = {instancePath:instancePath+"/purge",schemaPath:"#/properties/purge/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.purge.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/purge",schemaPath:"#/properties/purge/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.purge.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -6848,7 +7233,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err39 = {instancePath:instancePath+"/install_recommends",schemaPath:"#/properties/install_recommends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema73.properties.install_recommends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/install_recommends",schemaPath:"#/properties/install_recommends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.install_recommends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -6930,14 +7315,14 @@ vErrors.push(err44);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const module_apt_repository = validate56;
-const schema74 = {"type":"object","properties":{"repo":{"type":"string","description":"the source line (`deb [options] URI SUITE [COMPONENT...]`), or `ppa:OWNER/NAME`"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there (enabled) or not"},"mode":{"description":"permissions of a sources file a line is added to (a new file: 0644)","type":["string","integer"]},"update_cache":{"description":"run `apt-get update` after a change (if it fails, the sources are put back)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"update_cache_retries":{"type":"integer","minimum":1,"default":5,"description":"how many times `apt-get update` is tried"},"update_cache_retry_max_delay":{"type":"integer","minimum":0,"default":12,"description":"the longest wait (seconds) between tries; waits double from 1 s"},"validate_certs":{"description":"accepted for compatibility (Ansible uses it only to ask Launchpad about a PPA)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"filename":{"type":"string","description":"the sources file to add the line to, without `.list` (a name in /etc/apt/sources.list.d, or a path); default: from the URI"},"codename":{"type":"string","description":"the distribution codename in a PPA line (default: the host's VERSION_CODENAME)"},"install_python_apt":{"description":"accepted for compatibility: runbook needs no python3-apt","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["repo"]};
+export const module_apt_repository = validate57;
+const schema75 = {"type":"object","properties":{"repo":{"type":"string","description":"the source line (`deb [options] URI SUITE [COMPONENT...]`), or `ppa:OWNER/NAME`"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there (enabled) or not"},"mode":{"description":"permissions of a sources file a line is added to (a new file: 0644)","type":["string","integer"]},"update_cache":{"description":"run `apt-get update` after a change (if it fails, the sources are put back)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true,"aliases":["update-cache"]},"update-cache":{"description":"alias of `update_cache`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"update_cache"},"update_cache_retries":{"type":"integer","minimum":1,"default":5,"description":"how many times `apt-get update` is tried"},"update_cache_retry_max_delay":{"type":"integer","minimum":0,"default":12,"description":"the longest wait (seconds) between tries; waits double from 1 s"},"validate_certs":{"description":"accepted for compatibility (Ansible uses it only to ask Launchpad about a PPA)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"filename":{"type":"string","description":"the sources file to add the line to, without `.list` (a name in /etc/apt/sources.list.d, or a path); default: from the URI"},"codename":{"type":"string","description":"the distribution codename in a PPA line (default: the host's VERSION_CODENAME)"},"install_python_apt":{"description":"accepted for compatibility: runbook needs no python3-apt","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["repo"]};
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6952,7 +7337,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema74.properties, key0))){
+if(!(func12.call(schema75.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -6988,7 +7373,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data1 === "present") || (data1 === "absent"))){
-const err4 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema74.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema75.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7001,7 +7386,7 @@ errors++;
 if(data.mode !== undefined){
 let data2 = data.mode;
 if((typeof data2 !== "string") && (!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))))){
-const err5 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema74.properties.mode.type},message:"must be string,integer"};
+const err5 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema75.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7041,7 +7426,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err8 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/update_cache",schemaPath:"#/properties/update_cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.update_cache.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -7105,7 +7490,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err12 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/update-cache",schemaPath:"#/properties/update-cache/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties["update-cache"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -7219,7 +7604,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -7307,7 +7692,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err26 = {instancePath:instancePath+"/install_python_apt",schemaPath:"#/properties/install_python_apt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema74.properties.install_python_apt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/install_python_apt",schemaPath:"#/properties/install_python_apt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.install_python_apt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -7352,14 +7737,14 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-export const module_assert = validate57;
-const schema75 = {"type":"object","properties":{"that":{"description":"expression(s) that must all be true (Jinja, without braces, as in `when:`)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":["string","boolean"]}}]},"fail_msg":{"aliases":["msg"],"description":"message when an expression is false"},"msg":{"description":"alias of `fail_msg`","x-alias-of":"fail_msg"},"success_msg":{"description":"message when all are true"},"quiet":{"description":"print less","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["that"]};
+export const module_assert = validate58;
+const schema76 = {"type":"object","properties":{"that":{"description":"expression(s) that must all be true (Jinja, without braces, as in `when:`)","anyOf":[{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":["string","boolean"]}}]},"fail_msg":{"aliases":["msg"],"description":"message when an expression is false"},"msg":{"description":"alias of `fail_msg`","x-alias-of":"fail_msg"},"success_msg":{"description":"message when all are true"},"quiet":{"description":"print less","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["that"]};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7423,7 +7808,7 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if((typeof data1 !== "string") && (typeof data1 !== "boolean")){
-const err4 = {instancePath:instancePath+"/that/" + i0,schemaPath:"#/properties/that/anyOf/2/items/type",keyword:"type",params:{type: schema75.properties.that.anyOf[2].items.type},message:"must be string,boolean"};
+const err4 = {instancePath:instancePath+"/that/" + i0,schemaPath:"#/properties/that/anyOf/2/items/type",keyword:"type",params:{type: schema76.properties.that.anyOf[2].items.type},message:"must be string,boolean"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7500,7 +7885,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
-const err9 = {instancePath:instancePath+"/quiet",schemaPath:"#/properties/quiet/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema75.properties.quiet.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/quiet",schemaPath:"#/properties/quiet/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema76.properties.quiet.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -7545,14 +7930,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-export const module_async_status = validate58;
-const schema76 = {"type":"object","properties":{"jid":{"type":"string","minLength":1,"description":"the job id: the `ansible_job_id` a task with `async` and `poll: 0` registered"},"mode":{"type":"string","enum":["status","cleanup"],"default":"status","description":"`status`: read the job's state and result; `cleanup`: remove the job's file without waiting for it"}},"additionalProperties":false,"required":["jid"]};
+export const module_async_status = validate59;
+const schema77 = {"type":"object","properties":{"jid":{"type":"string","minLength":1,"description":"the job id: the `ansible_job_id` a task with `async` and `poll: 0` registered"},"mode":{"type":"string","enum":["status","cleanup"],"default":"status","description":"`status`: read the job's state and result; `cleanup`: remove the job's file without waiting for it"}},"additionalProperties":false,"required":["jid"]};
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7616,7 +8001,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data1 === "status") || (data1 === "cleanup"))){
-const err5 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema76.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema77.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7637,14 +8022,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const module_authorized_key = validate59;
-const schema77 = {"type":"object","properties":{"user":{"type":"string","minLength":1,"description":"the user whose authorized_keys file is managed"},"key":{"type":"string","minLength":1,"description":"the SSH public key(s), one per line (options and comment may be part of a line)"},"path":{"type":"string","description":"the key file (default: the user's ~/.ssh/authorized_keys)"},"manage_dir":{"description":"create the key file's directory (mode 0700, owned by the user) when missing","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the key(s) must be in the file"},"key_options":{"type":"string","description":"ssh options for the key(s), e.g. `no-port-forwarding,from=\"10.0.0.1\"`"},"exclusive":{"description":"remove every other key (and comment line) from the file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the comment written after the key (default: the key's own)"},"validate_certs":{"description":"accepted for compatibility (keys from URLs are not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"follow":{"description":"follow a symbolic link at path (only `no` is supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"unique":{"description":"accepted for compatibility (keys are unique by their data anyway)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["user","key"]};
+export const module_authorized_key = validate60;
+const schema78 = {"type":"object","properties":{"user":{"type":"string","minLength":1,"description":"the user whose authorized_keys file is managed"},"key":{"type":"string","minLength":1,"description":"the SSH public key(s), one per line (options and comment may be part of a line)"},"path":{"type":"string","description":"the key file (default: the user's ~/.ssh/authorized_keys)"},"manage_dir":{"description":"create the key file's directory (mode 0700, owned by the user) when missing","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the key(s) must be in the file"},"key_options":{"type":"string","description":"ssh options for the key(s), e.g. `no-port-forwarding,from=\"10.0.0.1\"`"},"exclusive":{"description":"remove every other key (and comment line) from the file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the comment written after the key (default: the key's own)"},"validate_certs":{"description":"accepted for compatibility (keys from URLs are not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"follow":{"description":"follow a symbolic link at path (only `no` is supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"unique":{"description":"accepted for compatibility (keys are unique by their data anyway)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["user","key"]};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7669,7 +8054,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema77.properties, key0))){
+if(!(func12.call(schema78.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -7772,7 +8157,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/manage_dir",schemaPath:"#/properties/manage_dir/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.manage_dir.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/manage_dir",schemaPath:"#/properties/manage_dir/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.manage_dir.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -7819,7 +8204,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((data4 === "present") || (data4 === "absent"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema77.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema78.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7871,7 +8256,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err17 = {instancePath:instancePath+"/exclusive",schemaPath:"#/properties/exclusive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.exclusive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/exclusive",schemaPath:"#/properties/exclusive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.exclusive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7947,7 +8332,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -8011,7 +8396,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err26 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -8075,7 +8460,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err30 = {instancePath:instancePath+"/unique",schemaPath:"#/properties/unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema77.properties.unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/unique",schemaPath:"#/properties/unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -8120,14 +8505,14 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
-export const module_blockinfile = validate60;
-const schema78 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the block must be there"},"marker":{"type":"string","default":"# {mark} ANSIBLE MANAGED BLOCK","description":"the marker line template; `{mark}` becomes marker_begin / marker_end"},"block":{"type":"string","aliases":["content"],"default":"","description":"the text between the markers; empty removes the block (as state=absent)"},"content":{"type":"string","description":"alias of `block`","x-alias-of":"block"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new block goes after the last matching line (end of file when none matches)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new block goes before the last matching line"},"create":{"description":"create the file when it does not exist","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"marker_begin":{"type":"string","default":"BEGIN","description":"what `{mark}` becomes in the first marker line"},"marker_end":{"type":"string","default":"END","description":"what `{mark}` becomes in the last marker line"},"append_newline":{"description":"add a blank line after the block when the next line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"prepend_newline":{"description":"add a blank line before the block when the previous line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_blockinfile = validate61;
+const schema79 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the block must be there"},"marker":{"type":"string","default":"# {mark} ANSIBLE MANAGED BLOCK","description":"the marker line template; `{mark}` becomes marker_begin / marker_end"},"block":{"type":"string","aliases":["content"],"default":"","description":"the text between the markers; empty removes the block (as state=absent)"},"content":{"type":"string","description":"alias of `block`","x-alias-of":"block"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new block goes after the last matching line (end of file when none matches)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new block goes before the last matching line"},"create":{"description":"create the file when it does not exist","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"marker_begin":{"type":"string","default":"BEGIN","description":"what `{mark}` becomes in the first marker line"},"marker_end":{"type":"string","default":"END","description":"what `{mark}` becomes in the last marker line"},"append_newline":{"description":"add a blank line after the block when the next line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"prepend_newline":{"description":"add a blank line before the block when the previous line is not blank","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -8258,7 +8643,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema78.properties, key0))){
+if(!(func12.call(schema79.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -8382,7 +8767,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((data4 === "present") || (data4 === "absent"))){
-const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema78.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema79.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8482,7 +8867,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err25 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -8546,7 +8931,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err29 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -8646,7 +9031,7 @@ vErrors.push(err35);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err36 = {instancePath:instancePath+"/append_newline",schemaPath:"#/properties/append_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.append_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/append_newline",schemaPath:"#/properties/append_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.append_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -8710,7 +9095,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/prepend_newline",schemaPath:"#/properties/prepend_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.prepend_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/prepend_newline",schemaPath:"#/properties/prepend_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.prepend_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -8771,7 +9156,7 @@ errors++;
 if(data.mode !== undefined){
 let data19 = data.mode;
 if((typeof data19 !== "string") && (!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))))){
-const err44 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema78.properties.mode.type},message:"must be string,integer"};
+const err44 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema79.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -8811,7 +9196,7 @@ vErrors.push(err46);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err47 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema78.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err47 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -8856,19 +9241,19 @@ vErrors.push(err49);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
-export const module_certbot = validate61;
-const schema79 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped"},"dns_rfc2136_credentials":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)"},"dns_propagation_seconds":{"anyOf":[{"type":"integer","minimum":0},{"type":"string"}],"default":10,"description":"dns-01: seconds to wait after the TXT update before validation"}},"additionalProperties":false};
+export const module_certbot = validate62;
+const schema80 = {"type":"object","properties":{"domains":{"description":"names the certificate covers; the first is the certificate name unless cert_name is set","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"domain":{"type":"string","description":"one name (added to domains)"},"cert_name":{"type":"string","description":"certbot's certificate (lineage) name; default: the first domain"},"plugin":{"type":"string","enum":["apache","standalone","webroot"],"default":"standalone","description":"how the HTTP-01 challenge is answered and where the certificate is installed"},"webroot_path":{"type":"string","description":"webroot plugin: directory the web server serves for the domain"},"email":{"type":"string","description":"ACME account email (without it the account is registered without email)"},"agree_tos":{"description":"agree to the ACME server's terms of service (required to register non-interactively)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"eff_email":{"description":"answer to certbot's question about sharing the email with the EFF (--eff-email / --no-eff-email)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"server":{"type":"string","description":"ACME directory URL; default Let's Encrypt production"},"staging":{"description":"use Let's Encrypt's staging directory (ignored when server is set)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ca_bundle":{"type":"string","description":"path on the host of a CA bundle to trust for the ACME server (REQUESTS_CA_BUNDLE), for a private ACME server"},"redirect":{"description":"apache: redirect http to https","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"hsts":{"description":"apache: add the Strict-Transport-Security header","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"staple_ocsp":{"description":"apache: enable OCSP stapling (useless with Let's Encrypt since 2025: warned)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"free_port_80":{"description":"standalone: stop the service holding port 80 during issuance and every renewal (stored pre/post hooks); false: fail instead","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"pre_hook":{"type":"string","description":"standalone: command run before issuance/renewal (default: stop what holds port 80)"},"post_hook":{"type":"string","description":"standalone: command run after issuance/renewal (default: start it again)"},"min_days_left":{"type":"integer","minimum":0,"default":30,"description":"renew when fewer days are left"},"action":{"type":"string","enum":["ensure","renew_dry_run","info"],"default":"ensure","description":"ensure: have a valid certificate; renew_dry_run: test renewal; info: only report"},"config_dir":{"type":"string","default":"/etc/letsencrypt","description":"certbot's configuration directory"},"challenge":{"type":"string","enum":["http-01","dns-01"],"default":"http-01","description":"dns-01: certbot's RFC 2136 plugin answers the challenge (python3-certbot-dns-rfc2136); with plugin apache, Apache only installs the certificate; nothing on port 80 is stopped"},"dns_rfc2136_credentials":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"dns-01: the root-only credentials file (certbot_rfc2136_credentials writes it)"},"dns_propagation_seconds":{"anyOf":[{"type":"integer","minimum":0},{"type":"string"}],"default":10,"description":"dns-01: seconds to wait after the TXT update before validation"}},"additionalProperties":false};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema79.properties, key0))){
+if(!(func12.call(schema80.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -8985,7 +9370,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(((data4 === "apache") || (data4 === "standalone")) || (data4 === "webroot"))){
-const err8 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema79.properties.plugin.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/enum",keyword:"enum",params:{allowedValues: schema80.properties.plugin.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -9049,7 +9434,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/agree_tos",schemaPath:"#/properties/agree_tos/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.agree_tos.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/agree_tos",schemaPath:"#/properties/agree_tos/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.agree_tos.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9113,7 +9498,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err17 = {instancePath:instancePath+"/eff_email",schemaPath:"#/properties/eff_email/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.eff_email.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/eff_email",schemaPath:"#/properties/eff_email/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.eff_email.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9189,7 +9574,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err22 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/staging",schemaPath:"#/properties/staging/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.staging.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9265,7 +9650,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.redirect.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.redirect.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9329,7 +9714,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.hsts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.hsts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -9393,7 +9778,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/staple_ocsp",schemaPath:"#/properties/staple_ocsp/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.staple_ocsp.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/staple_ocsp",schemaPath:"#/properties/staple_ocsp/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.staple_ocsp.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -9457,7 +9842,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema79.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/free_port_80",schemaPath:"#/properties/free_port_80/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema80.properties.free_port_80.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -9553,7 +9938,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!(((data19 === "ensure") || (data19 === "renew_dry_run")) || (data19 === "info"))){
-const err46 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema79.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema80.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -9588,7 +9973,7 @@ vErrors.push(err48);
 errors++;
 }
 if(!((data21 === "http-01") || (data21 === "dns-01"))){
-const err49 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema79.properties.challenge.enum},message:"must be equal to one of the allowed values"};
+const err49 = {instancePath:instancePath+"/challenge",schemaPath:"#/properties/challenge/enum",keyword:"enum",params:{allowedValues: schema80.properties.challenge.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -9687,14 +10072,14 @@ vErrors.push(err55);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-export const module_certbot_rfc2136_credentials = validate62;
-const schema80 = {"type":"object","properties":{"path":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"where the credentials file goes (certbot: --dns-rfc2136-credentials)"},"server":{"type":"string","minLength":1,"description":"dns_rfc2136_server: the DNS server that takes the updates"},"port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns_rfc2136_port"},"name":{"type":"string","minLength":1,"description":"dns_rfc2136_name: the TSIG key name"},"secret":{"type":"string","minLength":1,"description":"dns_rfc2136_secret: the TSIG key (base64); never shown"},"algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns_rfc2136_algorithm: HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512"}},"additionalProperties":false,"required":["server","name","secret"]};
+export const module_certbot_rfc2136_credentials = validate63;
+const schema81 = {"type":"object","properties":{"path":{"type":"string","default":"/etc/letsencrypt/rfc2136.ini","description":"where the credentials file goes (certbot: --dns-rfc2136-credentials)"},"server":{"type":"string","minLength":1,"description":"dns_rfc2136_server: the DNS server that takes the updates"},"port":{"anyOf":[{"type":"integer"},{"type":"string"}],"default":53,"description":"dns_rfc2136_port"},"name":{"type":"string","minLength":1,"description":"dns_rfc2136_name: the TSIG key name"},"secret":{"type":"string","minLength":1,"description":"dns_rfc2136_secret: the TSIG key (base64); never shown"},"algorithm":{"type":"string","default":"HMAC-SHA512","description":"dns_rfc2136_algorithm: HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512"}},"additionalProperties":false,"required":["server","name","secret"]};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9904,19 +10289,19 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
-export const module_command = validate63;
-const schema81 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all); not together with a command string","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"executable":{"type":"string","description":"accepted and ignored with Ansible's warning (command runs no shell); use `shell` with `executable`"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_command = validate64;
+const schema82 = {"type":"object","properties":{"cmd":{"type":"string","description":"the program and its arguments, split into words like a shell would but with no shell features (no pipes, redirections, variables); words are passed quoted"},"argv":{"description":"the program and its arguments as a list (no splitting at all); not together with a command string","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"executable":{"type":"string","description":"accepted and ignored with Ansible's warning (command runs no shell); use `shell` with `executable`"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema81.properties, key0))){
+if(!(func12.call(schema82.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -10098,7 +10483,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err13 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -10162,7 +10547,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err17 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema81.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -10207,14 +10592,14 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
 
-export const module_copy = validate64;
-const schema82 = {"type":"object","properties":{"src":{"type":"string","description":"file or directory on the controller, relative to the playbook directory (or its `files/`); with remote_src a path on the host. A directory is copied recursively: ending in `/` its contents go into dest, otherwise the directory itself (dest/NAME)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`, or `preserve` (the source file's mode); default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file's `attributes`"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"remote_src":{"description":"src is a file or directory on the host, copied there (nothing is sent from the controller)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a destination that is a symlink is written through (its target gets the content); off: the link is replaced by a file, as Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"local_follow":{"description":"symlinks inside a src directory on the controller are followed; off: they are made as symlinks on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"decrypt":{"description":"a vault-encrypted src is decrypted on the controller before it is sent; off: the encrypted file is copied as it is","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum":{"type":"string","description":"the SHA1 the file must have: the bytes that arrived on the host are checked before they replace dest, and the task fails (`Copied file does not match the expected checksum. Transfer failed.`) when they differ. Not for a directory src"},"directory_mode":{"description":"mode of the directories a recursive copy creates (existing directories keep theirs); default: the umask default","type":["string","integer"]}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
+export const module_copy = validate65;
+const schema83 = {"type":"object","properties":{"src":{"type":"string","description":"file or directory on the controller, relative to the playbook directory (or its `files/`); with remote_src a path on the host. A directory is copied recursively: ending in `/` its contents go into dest, otherwise the directory itself (dest/NAME)"},"content":{"type":"string","description":"the file's content, given inline (instead of src)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`, or `preserve` (the source file's mode); default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file's `attributes`"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"remote_src":{"description":"src is a file or directory on the host, copied there (nothing is sent from the controller)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a destination that is a symlink is written through (its target gets the content); off: the link is replaced by a file, as Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"local_follow":{"description":"symlinks inside a src directory on the controller are followed; off: they are made as symlinks on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"decrypt":{"description":"a vault-encrypted src is decrypted on the controller before it is sent; off: the encrypted file is copied as it is","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum":{"type":"string","description":"the SHA1 the file must have: the bytes that arrived on the host are checked before they replace dest, and the task fails (`Copied file does not match the expected checksum. Transfer failed.`) when they differ. Not for a directory src"},"directory_mode":{"description":"mode of the directories a recursive copy creates (existing directories keep theirs); default: the umask default","type":["string","integer"]}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}],"oneOf":[{"required":["src"]},{"required":["content"]}]};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -10340,7 +10725,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema82.properties, key0))){
+if(!(func12.call(schema83.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
@@ -10452,7 +10837,7 @@ errors++;
 if(data.mode !== undefined){
 let data6 = data.mode;
 if((typeof data6 !== "string") && (!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))))){
-const err15 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema82.properties.mode.type},message:"must be string,integer"};
+const err15 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema83.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -10492,7 +10877,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -10568,7 +10953,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -10656,7 +11041,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err29 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -10720,7 +11105,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err33 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.remote_src.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.remote_src.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -10784,7 +11169,7 @@ vErrors.push(err36);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err37 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err37 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -10848,7 +11233,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err41 = {instancePath:instancePath+"/local_follow",schemaPath:"#/properties/local_follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.local_follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/local_follow",schemaPath:"#/properties/local_follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.local_follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -10912,7 +11297,7 @@ vErrors.push(err44);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err45 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema82.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err45 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -10961,7 +11346,7 @@ errors++;
 if(data.directory_mode !== undefined){
 let data18 = data.directory_mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err48 = {instancePath:instancePath+"/directory_mode",schemaPath:"#/properties/directory_mode/type",keyword:"type",params:{type: schema82.properties.directory_mode.type},message:"must be string,integer"};
+const err48 = {instancePath:instancePath+"/directory_mode",schemaPath:"#/properties/directory_mode/type",keyword:"type",params:{type: schema83.properties.directory_mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -10982,14 +11367,14 @@ vErrors.push(err49);
 }
 errors++;
 }
-validate64.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
-export const module_cron = validate65;
-const schema83 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the job's name (its `#Ansible: NAME` line), or with env: yes the variable's name"},"user":{"type":"string","description":"whose crontab (default: the connecting or become user); with cron_file the user the job runs as"},"job":{"type":"string","aliases":["value"],"description":"the command to run (with env: yes the variable's value)"},"value":{"type":"string","description":"alias of `job`","x-alias-of":"job"},"cron_file":{"type":"string","description":"a file in /etc/cron.d (relative name) or an absolute path, instead of a user's crontab; needs user"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the job (or variable) must be there"},"backup":{"description":"keep a copy of the crontab as it was (in /tmp) when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"minute":{"type":["string","integer"],"default":"*","description":"minute field"},"hour":{"type":["string","integer"],"default":"*","description":"hour field"},"day":{"type":["string","integer"],"default":"*","aliases":["dom"],"description":"day-of-month field"},"dom":{"type":["string","integer"],"description":"alias of `day`","x-alias-of":"day"},"month":{"type":["string","integer"],"default":"*","description":"month field"},"weekday":{"type":["string","integer"],"default":"*","aliases":["dow"],"description":"day-of-week field"},"dow":{"type":["string","integer"],"description":"alias of `weekday`","x-alias-of":"weekday"},"special_time":{"type":"string","enum":["reboot","yearly","annually","monthly","weekly","daily","hourly"],"description":"`@reboot`, `@daily`, ... instead of the time fields"},"disabled":{"description":"write the job commented out (state=present only)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"env":{"description":"manage an environment variable line `NAME=\"job\"` instead of a job","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"insertafter":{"type":"string","description":"env: yes: put a new variable after this variable"},"insertbefore":{"type":"string","description":"env: yes: put a new variable before this variable"}},"additionalProperties":false,"required":["name"],"not":{"required":["insertafter","insertbefore"]}};
+export const module_cron = validate66;
+const schema84 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the job's name (its `#Ansible: NAME` line), or with env: yes the variable's name"},"user":{"type":"string","description":"whose crontab (default: the connecting or become user); with cron_file the user the job runs as"},"job":{"type":"string","aliases":["value"],"description":"the command to run (with env: yes the variable's value)"},"value":{"type":"string","description":"alias of `job`","x-alias-of":"job"},"cron_file":{"type":"string","description":"a file in /etc/cron.d (relative name) or an absolute path, instead of a user's crontab; needs user"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the job (or variable) must be there"},"backup":{"description":"keep a copy of the crontab as it was (in /tmp) when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"minute":{"type":["string","integer"],"default":"*","description":"minute field"},"hour":{"type":["string","integer"],"default":"*","description":"hour field"},"day":{"type":["string","integer"],"default":"*","aliases":["dom"],"description":"day-of-month field"},"dom":{"type":["string","integer"],"description":"alias of `day`","x-alias-of":"day"},"month":{"type":["string","integer"],"default":"*","description":"month field"},"weekday":{"type":["string","integer"],"default":"*","aliases":["dow"],"description":"day-of-week field"},"dow":{"type":["string","integer"],"description":"alias of `weekday`","x-alias-of":"weekday"},"special_time":{"type":"string","enum":["reboot","yearly","annually","monthly","weekly","daily","hourly"],"description":"`@reboot`, `@daily`, ... instead of the time fields"},"disabled":{"description":"write the job commented out (state=present only)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"env":{"description":"manage an environment variable line `NAME=\"job\"` instead of a job","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"insertafter":{"type":"string","description":"env: yes: put a new variable after this variable"},"insertbefore":{"type":"string","description":"env: yes: put a new variable before this variable"}},"additionalProperties":false,"required":["name"],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -11041,7 +11426,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema83.properties, key0))){
+if(!(func12.call(schema84.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -11138,7 +11523,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!((data5 === "present") || (data5 === "absent"))){
-const err11 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema83.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err11 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema84.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -11178,7 +11563,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -11215,7 +11600,7 @@ vErrors = null;
 if(data.minute !== undefined){
 let data7 = data.minute;
 if((typeof data7 !== "string") && (!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))))){
-const err16 = {instancePath:instancePath+"/minute",schemaPath:"#/properties/minute/type",keyword:"type",params:{type: schema83.properties.minute.type},message:"must be string,integer"};
+const err16 = {instancePath:instancePath+"/minute",schemaPath:"#/properties/minute/type",keyword:"type",params:{type: schema84.properties.minute.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -11228,7 +11613,7 @@ errors++;
 if(data.hour !== undefined){
 let data8 = data.hour;
 if((typeof data8 !== "string") && (!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))))){
-const err17 = {instancePath:instancePath+"/hour",schemaPath:"#/properties/hour/type",keyword:"type",params:{type: schema83.properties.hour.type},message:"must be string,integer"};
+const err17 = {instancePath:instancePath+"/hour",schemaPath:"#/properties/hour/type",keyword:"type",params:{type: schema84.properties.hour.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -11241,7 +11626,7 @@ errors++;
 if(data.day !== undefined){
 let data9 = data.day;
 if((typeof data9 !== "string") && (!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))))){
-const err18 = {instancePath:instancePath+"/day",schemaPath:"#/properties/day/type",keyword:"type",params:{type: schema83.properties.day.type},message:"must be string,integer"};
+const err18 = {instancePath:instancePath+"/day",schemaPath:"#/properties/day/type",keyword:"type",params:{type: schema84.properties.day.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -11254,7 +11639,7 @@ errors++;
 if(data.dom !== undefined){
 let data10 = data.dom;
 if((typeof data10 !== "string") && (!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))))){
-const err19 = {instancePath:instancePath+"/dom",schemaPath:"#/properties/dom/type",keyword:"type",params:{type: schema83.properties.dom.type},message:"must be string,integer"};
+const err19 = {instancePath:instancePath+"/dom",schemaPath:"#/properties/dom/type",keyword:"type",params:{type: schema84.properties.dom.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -11267,7 +11652,7 @@ errors++;
 if(data.month !== undefined){
 let data11 = data.month;
 if((typeof data11 !== "string") && (!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))))){
-const err20 = {instancePath:instancePath+"/month",schemaPath:"#/properties/month/type",keyword:"type",params:{type: schema83.properties.month.type},message:"must be string,integer"};
+const err20 = {instancePath:instancePath+"/month",schemaPath:"#/properties/month/type",keyword:"type",params:{type: schema84.properties.month.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -11280,7 +11665,7 @@ errors++;
 if(data.weekday !== undefined){
 let data12 = data.weekday;
 if((typeof data12 !== "string") && (!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))))){
-const err21 = {instancePath:instancePath+"/weekday",schemaPath:"#/properties/weekday/type",keyword:"type",params:{type: schema83.properties.weekday.type},message:"must be string,integer"};
+const err21 = {instancePath:instancePath+"/weekday",schemaPath:"#/properties/weekday/type",keyword:"type",params:{type: schema84.properties.weekday.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -11293,7 +11678,7 @@ errors++;
 if(data.dow !== undefined){
 let data13 = data.dow;
 if((typeof data13 !== "string") && (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))))){
-const err22 = {instancePath:instancePath+"/dow",schemaPath:"#/properties/dow/type",keyword:"type",params:{type: schema83.properties.dow.type},message:"must be string,integer"};
+const err22 = {instancePath:instancePath+"/dow",schemaPath:"#/properties/dow/type",keyword:"type",params:{type: schema84.properties.dow.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -11316,7 +11701,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!(((((((data14 === "reboot") || (data14 === "yearly")) || (data14 === "annually")) || (data14 === "monthly")) || (data14 === "weekly")) || (data14 === "daily")) || (data14 === "hourly"))){
-const err24 = {instancePath:instancePath+"/special_time",schemaPath:"#/properties/special_time/enum",keyword:"enum",params:{allowedValues: schema83.properties.special_time.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/special_time",schemaPath:"#/properties/special_time/enum",keyword:"enum",params:{allowedValues: schema84.properties.special_time.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11356,7 +11741,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err27 = {instancePath:instancePath+"/disabled",schemaPath:"#/properties/disabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.disabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/disabled",schemaPath:"#/properties/disabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.disabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -11420,7 +11805,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err31 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema83.properties.env.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.env.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -11489,14 +11874,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
 
-export const module_deb822_repository = validate66;
-const schema84 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the repository's name: `X-Repolib-Name`, and the file name (`/etc/apt/sources.list.d/SLUG.sources`)"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"absent removes the .sources file and /etc/apt/keyrings/SLUG.asc|.gpg"},"mode":{"description":"permissions of the .sources file","type":["string","integer"],"default":"0644"},"types":{"description":"`deb` and/or `deb-src`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"default":["deb"]},"uris":{"description":"the archive base URIs","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"suites":{"description":"suites (codenames, or an exact path ending in `/`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"components":{"description":"components (`main contrib`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"architectures":{"description":"architectures to fetch","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"languages":{"description":"translation languages to fetch","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"targets":{"description":"download targets","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"signed_by":{"type":"string","description":"the path of a keyring file on the host, an inline ASCII-armored public key block, or key fingerprints"},"allow_downgrade_to_insecure":{"description":"Allow-Downgrade-To-Insecure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"allow_insecure":{"description":"Allow-Insecure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"allow_weak":{"description":"Allow-Weak","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"by_hash":{"description":"By-Hash","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"check_date":{"description":"Check-Date","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"check_valid_until":{"description":"Check-Valid-Until","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"date_max_future":{"type":"integer","description":"Date-Max-Future (seconds)"},"enabled":{"description":"Enabled: whether APT uses the source","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"inrelease_path":{"type":"string","description":"Inrelease-Path"},"pdiffs":{"description":"Pdiffs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"trusted":{"description":"Trusted","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"install_python_debian":{"description":"accepted for compatibility: runbook needs no python3-debian","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["name"]};
+export const module_deb822_repository = validate67;
+const schema85 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the repository's name: `X-Repolib-Name`, and the file name (`/etc/apt/sources.list.d/SLUG.sources`)"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"absent removes the .sources file and /etc/apt/keyrings/SLUG.asc|.gpg"},"mode":{"description":"permissions of the .sources file","type":["string","integer"],"default":"0644"},"types":{"description":"`deb` and/or `deb-src`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"default":["deb"]},"uris":{"description":"the archive base URIs","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"suites":{"description":"suites (codenames, or an exact path ending in `/`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"components":{"description":"components (`main contrib`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"architectures":{"description":"architectures to fetch","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"languages":{"description":"translation languages to fetch","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"targets":{"description":"download targets","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"signed_by":{"type":"string","description":"the path of a keyring file on the host, an inline ASCII-armored public key block, or key fingerprints"},"allow_downgrade_to_insecure":{"description":"Allow-Downgrade-To-Insecure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"allow_insecure":{"description":"Allow-Insecure","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"allow_weak":{"description":"Allow-Weak","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"by_hash":{"description":"By-Hash","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"check_date":{"description":"Check-Date","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"check_valid_until":{"description":"Check-Valid-Until","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"date_max_future":{"type":"integer","description":"Date-Max-Future (seconds)"},"enabled":{"description":"Enabled: whether APT uses the source","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"inrelease_path":{"type":"string","description":"Inrelease-Path"},"pdiffs":{"description":"Pdiffs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"trusted":{"description":"Trusted","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"install_python_debian":{"description":"accepted for compatibility: runbook needs no python3-debian","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["name"]};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11511,7 +11896,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema84.properties, key0))){
+if(!(func12.call(schema85.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -11560,7 +11945,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data1 === "present") || (data1 === "absent"))){
-const err5 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema84.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema85.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -11573,7 +11958,7 @@ errors++;
 if(data.mode !== undefined){
 let data2 = data.mode;
 if((typeof data2 !== "string") && (!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))))){
-const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema84.properties.mode.type},message:"must be string,integer"};
+const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema85.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12108,7 +12493,7 @@ vErrors.push(err37);
 errors++;
 }
 if(!((((((((((((((data18 === "yes") || (data18 === "no")) || (data18 === "true")) || (data18 === "false")) || (data18 === "on")) || (data18 === "off")) || (data18 === "y")) || (data18 === "n")) || (data18 === "1")) || (data18 === "0")) || (data18 === "True")) || (data18 === "False")) || (data18 === "Yes")) || (data18 === "No"))){
-const err38 = {instancePath:instancePath+"/allow_downgrade_to_insecure",schemaPath:"#/properties/allow_downgrade_to_insecure/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.allow_downgrade_to_insecure.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/allow_downgrade_to_insecure",schemaPath:"#/properties/allow_downgrade_to_insecure/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.allow_downgrade_to_insecure.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -12172,7 +12557,7 @@ vErrors.push(err41);
 errors++;
 }
 if(!((((((((((((((data19 === "yes") || (data19 === "no")) || (data19 === "true")) || (data19 === "false")) || (data19 === "on")) || (data19 === "off")) || (data19 === "y")) || (data19 === "n")) || (data19 === "1")) || (data19 === "0")) || (data19 === "True")) || (data19 === "False")) || (data19 === "Yes")) || (data19 === "No"))){
-const err42 = {instancePath:instancePath+"/allow_insecure",schemaPath:"#/properties/allow_insecure/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.allow_insecure.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err42 = {instancePath:instancePath+"/allow_insecure",schemaPath:"#/properties/allow_insecure/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.allow_insecure.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -12236,7 +12621,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err46 = {instancePath:instancePath+"/allow_weak",schemaPath:"#/properties/allow_weak/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.allow_weak.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/allow_weak",schemaPath:"#/properties/allow_weak/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.allow_weak.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -12300,7 +12685,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!((((((((((((((data21 === "yes") || (data21 === "no")) || (data21 === "true")) || (data21 === "false")) || (data21 === "on")) || (data21 === "off")) || (data21 === "y")) || (data21 === "n")) || (data21 === "1")) || (data21 === "0")) || (data21 === "True")) || (data21 === "False")) || (data21 === "Yes")) || (data21 === "No"))){
-const err50 = {instancePath:instancePath+"/by_hash",schemaPath:"#/properties/by_hash/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.by_hash.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err50 = {instancePath:instancePath+"/by_hash",schemaPath:"#/properties/by_hash/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.by_hash.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -12364,7 +12749,7 @@ vErrors.push(err53);
 errors++;
 }
 if(!((((((((((((((data22 === "yes") || (data22 === "no")) || (data22 === "true")) || (data22 === "false")) || (data22 === "on")) || (data22 === "off")) || (data22 === "y")) || (data22 === "n")) || (data22 === "1")) || (data22 === "0")) || (data22 === "True")) || (data22 === "False")) || (data22 === "Yes")) || (data22 === "No"))){
-const err54 = {instancePath:instancePath+"/check_date",schemaPath:"#/properties/check_date/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.check_date.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err54 = {instancePath:instancePath+"/check_date",schemaPath:"#/properties/check_date/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.check_date.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -12428,7 +12813,7 @@ vErrors.push(err57);
 errors++;
 }
 if(!((((((((((((((data23 === "yes") || (data23 === "no")) || (data23 === "true")) || (data23 === "false")) || (data23 === "on")) || (data23 === "off")) || (data23 === "y")) || (data23 === "n")) || (data23 === "1")) || (data23 === "0")) || (data23 === "True")) || (data23 === "False")) || (data23 === "Yes")) || (data23 === "No"))){
-const err58 = {instancePath:instancePath+"/check_valid_until",schemaPath:"#/properties/check_valid_until/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.check_valid_until.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err58 = {instancePath:instancePath+"/check_valid_until",schemaPath:"#/properties/check_valid_until/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.check_valid_until.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -12505,7 +12890,7 @@ vErrors.push(err62);
 errors++;
 }
 if(!((((((((((((((data25 === "yes") || (data25 === "no")) || (data25 === "true")) || (data25 === "false")) || (data25 === "on")) || (data25 === "off")) || (data25 === "y")) || (data25 === "n")) || (data25 === "1")) || (data25 === "0")) || (data25 === "True")) || (data25 === "False")) || (data25 === "Yes")) || (data25 === "No"))){
-const err63 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err63 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -12581,7 +12966,7 @@ vErrors.push(err67);
 errors++;
 }
 if(!((((((((((((((data27 === "yes") || (data27 === "no")) || (data27 === "true")) || (data27 === "false")) || (data27 === "on")) || (data27 === "off")) || (data27 === "y")) || (data27 === "n")) || (data27 === "1")) || (data27 === "0")) || (data27 === "True")) || (data27 === "False")) || (data27 === "Yes")) || (data27 === "No"))){
-const err68 = {instancePath:instancePath+"/pdiffs",schemaPath:"#/properties/pdiffs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.pdiffs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err68 = {instancePath:instancePath+"/pdiffs",schemaPath:"#/properties/pdiffs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.pdiffs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -12645,7 +13030,7 @@ vErrors.push(err71);
 errors++;
 }
 if(!((((((((((((((data28 === "yes") || (data28 === "no")) || (data28 === "true")) || (data28 === "false")) || (data28 === "on")) || (data28 === "off")) || (data28 === "y")) || (data28 === "n")) || (data28 === "1")) || (data28 === "0")) || (data28 === "True")) || (data28 === "False")) || (data28 === "Yes")) || (data28 === "No"))){
-const err72 = {instancePath:instancePath+"/trusted",schemaPath:"#/properties/trusted/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.trusted.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err72 = {instancePath:instancePath+"/trusted",schemaPath:"#/properties/trusted/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.trusted.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -12709,7 +13094,7 @@ vErrors.push(err75);
 errors++;
 }
 if(!((((((((((((((data29 === "yes") || (data29 === "no")) || (data29 === "true")) || (data29 === "false")) || (data29 === "on")) || (data29 === "off")) || (data29 === "y")) || (data29 === "n")) || (data29 === "1")) || (data29 === "0")) || (data29 === "True")) || (data29 === "False")) || (data29 === "Yes")) || (data29 === "No"))){
-const err76 = {instancePath:instancePath+"/install_python_debian",schemaPath:"#/properties/install_python_debian/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema84.properties.install_python_debian.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err76 = {instancePath:instancePath+"/install_python_debian",schemaPath:"#/properties/install_python_debian/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.install_python_debian.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -12754,14 +13139,14 @@ vErrors.push(err78);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
-export const module_debconf = validate67;
-const schema85 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["pkg"],"description":"the package the question belongs to"},"pkg":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"question":{"type":"string","aliases":["selection","setting"],"description":"the debconf question (`locales/default_environment_locale`)"},"selection":{"type":"string","description":"alias of `question`","x-alias-of":"question"},"setting":{"type":"string","description":"alias of `question`","x-alias-of":"question"},"vtype":{"type":"string","enum":["boolean","error","multiselect","note","password","seen","select","string","text","title"],"description":"the type of the answer"},"value":{"aliases":["answer"],"description":"the answer (multiselect: a list, or one comma-separated string)"},"answer":{"description":"alias of `value`","x-alias-of":"value"},"unseen":{"description":"do not mark the question seen (`debconf-set-selections -u`)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
+export const module_debconf = validate68;
+const schema86 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["pkg"],"description":"the package the question belongs to"},"pkg":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"question":{"type":"string","aliases":["selection","setting"],"description":"the debconf question (`locales/default_environment_locale`)"},"selection":{"type":"string","description":"alias of `question`","x-alias-of":"question"},"setting":{"type":"string","description":"alias of `question`","x-alias-of":"question"},"vtype":{"type":"string","enum":["boolean","error","multiselect","note","password","seen","select","string","text","title"],"description":"the type of the answer"},"value":{"aliases":["answer"],"description":"the answer (multiselect: a list, or one comma-separated string)"},"answer":{"description":"alias of `value`","x-alias-of":"value"},"unseen":{"description":"do not mark the question seen (`debconf-set-selections -u`)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -12821,7 +13206,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema85.properties, key0))){
+if(!(func12.call(schema86.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -12931,7 +13316,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((((((data5 === "boolean") || (data5 === "error")) || (data5 === "multiselect")) || (data5 === "note")) || (data5 === "password")) || (data5 === "seen")) || (data5 === "select")) || (data5 === "string")) || (data5 === "text")) || (data5 === "title"))){
-const err12 = {instancePath:instancePath+"/vtype",schemaPath:"#/properties/vtype/enum",keyword:"enum",params:{allowedValues: schema85.properties.vtype.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/vtype",schemaPath:"#/properties/vtype/enum",keyword:"enum",params:{allowedValues: schema86.properties.vtype.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -12971,7 +13356,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err15 = {instancePath:instancePath+"/unseen",schemaPath:"#/properties/unseen/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema85.properties.unseen.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/unseen",schemaPath:"#/properties/unseen/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema86.properties.unseen.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -13016,14 +13401,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
-export const module_debug = validate68;
-const schema86 = {"type":"object","properties":{"msg":{"description":"message to print (any value)"},"var":{"type":"string","description":"a variable or expression to print, without braces (e.g. `result.stdout_lines`)"},"verbosity":{"type":"integer","minimum":0,"default":0,"description":"accepted for Ansible compatibility; the message is always recorded"}},"additionalProperties":false,"not":{"required":["msg","var"]}};
+export const module_debug = validate69;
+const schema87 = {"type":"object","properties":{"msg":{"description":"message to print (any value)"},"var":{"type":"string","description":"a variable or expression to print, without braces (e.g. `result.stdout_lines`)"},"verbosity":{"type":"integer","minimum":0,"default":0,"description":"accepted for Ansible compatibility; the message is always recorded"}},"additionalProperties":false,"not":{"required":["msg","var"]}};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -13124,14 +13509,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
-export const module_fail = validate69;
-const schema87 = {"type":"object","properties":{"msg":{"description":"why the host fails","default":"Failed as requested from task"}},"additionalProperties":false};
+export const module_fail = validate70;
+const schema88 = {"type":"object","properties":{"msg":{"description":"why the host fails","default":"Failed as requested from task"}},"additionalProperties":false};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13158,14 +13543,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
-export const module_fetch = validate70;
-const schema88 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the file on the host (a file, not a directory)"},"dest":{"type":"string","minLength":1,"description":"a directory on the controller (relative: to the playbook's); the file goes to DEST/HOST/SRC, or with flat exactly to dest"},"flat":{"description":"write to dest itself (dest ending in `/`: dest + the file's name) instead of DEST/HOST/SRC","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"fail_on_missing":{"description":"fail when src does not exist on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_checksum":{"description":"check that the controller's file has the host's sha1 after the transfer","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src","dest"]};
+export const module_fetch = validate71;
+const schema89 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the file on the host (a file, not a directory)"},"dest":{"type":"string","minLength":1,"description":"a directory on the controller (relative: to the playbook's); the file goes to DEST/HOST/SRC, or with flat exactly to dest"},"flat":{"description":"write to dest itself (dest ending in `/`: dest + the file's name) instead of DEST/HOST/SRC","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"fail_on_missing":{"description":"fail when src does not exist on the host","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_checksum":{"description":"check that the controller's file has the host's sha1 after the transfer","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["src","dest"]};
 
-function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13281,7 +13666,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
-const err9 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.flat.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/flat",schemaPath:"#/properties/flat/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.flat.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -13345,7 +13730,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.fail_on_missing.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/fail_on_missing",schemaPath:"#/properties/fail_on_missing/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.fail_on_missing.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -13409,7 +13794,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema88.properties.validate_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/validate_checksum",schemaPath:"#/properties/validate_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.validate_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -13454,14 +13839,14 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate70.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const module_file = validate71;
-const schema89 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_file = validate72;
+const schema90 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"path to manage"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"state":{"type":"string","enum":["file","directory","absent","touch","link","hard"],"description":"`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse)."},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"owner":{"type":"string","description":"user name or uid that should own the path"},"group":{"type":"string","description":"group name or gid"},"recurse":{"description":"state=directory: apply owner, group and mode to everything below too","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"src":{"type":"string","description":"state=link: what the link points to; state=hard: the existing file to link"},"force":{"description":"state=link/hard: replace an existing file (or other link) with the link","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"a symlink at `path` stands for its target (its attributes are set on the target)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"modification_time":{"type":"string","description":"`preserve` (default, except touch), `now` (touch's default; on other states: set on every run), or a timestamp in modification_time_format"},"modification_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of modification_time (%Y %m %d %H %M %S %y); read in the host's time zone"},"access_time":{"type":"string","description":"like modification_time, for the access time"},"access_time_format":{"type":"string","default":"%Y%m%d%H%M.%S","description":"strptime format of access_time"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them: `+i`, `-a`, `=ie`; letters alone mean exactly these (lsattr's order)"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -13538,7 +13923,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema89.properties, key0))){
+if(!(func12.call(schema90.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -13637,7 +14022,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((data3 === "file") || (data3 === "directory")) || (data3 === "absent")) || (data3 === "touch")) || (data3 === "link")) || (data3 === "hard"))){
-const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema89.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema90.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -13650,7 +14035,7 @@ errors++;
 if(data.mode !== undefined){
 let data4 = data.mode;
 if((typeof data4 !== "string") && (!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema89.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema90.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -13714,7 +14099,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -13790,7 +14175,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -13854,7 +14239,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema89.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -13971,14 +14356,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate71.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
-export const module_find = validate72;
-const schema90 = {"type":"object","properties":{"paths":{"description":"directories to search (a list, or comma-separated)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name","path"]},"name":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"path":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"patterns":{"description":"shell globs (or Python regexes with use_regex) the base name must match one of; default: all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pattern"],"default":[]},"pattern":{"description":"alias of `patterns`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"patterns"},"excludes":{"description":"globs (or regexes) of base names to leave out","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["exclude"]},"exclude":{"description":"alias of `excludes`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"excludes"},"use_regex":{"description":"patterns and excludes are Python regular expressions (matched at the start of the name) instead of globs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"contains":{"type":"string","description":"a regular expression the content must match (a line of it, or the whole file with read_whole_file); files only"},"read_whole_file":{"description":"match contains against the whole file instead of line by line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"file_type":{"type":"string","enum":["file","directory","link","any"],"default":"file","description":"which kind of entry to return"},"recurse":{"description":"descend into subdirectories","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"hidden":{"description":"include names starting with a dot","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"follow symbolic links (descend into linked directories, report the target's type)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"age":{"type":["string","integer"],"description":"at least this old (`2d`, `3h`, `30m`, `1w`, seconds); negative: at most this old"},"age_stamp":{"type":"string","enum":["atime","ctime","mtime"],"default":"mtime","description":"which time age compares"},"size":{"type":["string","integer"],"description":"files at least this big (`10m`, `1g`, `512k`, bytes); negative: at most this big"},"depth":{"type":"integer","minimum":1,"description":"with recurse: how many levels down (1 = only the entries of each path)"},"get_checksum":{"description":"add `checksum` (checksum_algorithm) to each regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"algorithm of get_checksum"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"mode":{"type":["string","integer"],"description":"only entries with this octal mode"},"exact_mode":{"description":"mode must match exactly (else: at least these bits)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"encoding":{"type":"string","description":"encoding of contains matching (only utf-8)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["paths"]},{"required":["name"]},{"required":["path"]}]}]};
+export const module_find = validate73;
+const schema91 = {"type":"object","properties":{"paths":{"description":"directories to search (a list, or comma-separated)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["name","path"]},"name":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"path":{"description":"alias of `paths`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"paths"},"patterns":{"description":"shell globs (or Python regexes with use_regex) the base name must match one of; default: all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pattern"],"default":[]},"pattern":{"description":"alias of `patterns`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"patterns"},"excludes":{"description":"globs (or regexes) of base names to leave out","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["exclude"]},"exclude":{"description":"alias of `excludes`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"excludes"},"use_regex":{"description":"patterns and excludes are Python regular expressions (matched at the start of the name) instead of globs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"contains":{"type":"string","description":"a regular expression the content must match (a line of it, or the whole file with read_whole_file); files only"},"read_whole_file":{"description":"match contains against the whole file instead of line by line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"file_type":{"type":"string","enum":["file","directory","link","any"],"default":"file","description":"which kind of entry to return"},"recurse":{"description":"descend into subdirectories","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"hidden":{"description":"include names starting with a dot","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"follow":{"description":"follow symbolic links (descend into linked directories, report the target's type)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"age":{"type":["string","integer"],"description":"at least this old (`2d`, `3h`, `30m`, `1w`, seconds); negative: at most this old"},"age_stamp":{"type":"string","enum":["atime","ctime","mtime"],"default":"mtime","description":"which time age compares"},"size":{"type":["string","integer"],"description":"files at least this big (`10m`, `1g`, `512k`, bytes); negative: at most this big"},"depth":{"type":"integer","minimum":1,"description":"with recurse: how many levels down (1 = only the entries of each path)"},"get_checksum":{"description":"add `checksum` (checksum_algorithm) to each regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"algorithm of get_checksum"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"mode":{"type":["string","integer"],"description":"only entries with this octal mode"},"exact_mode":{"description":"mode must match exactly (else: at least these bits)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"encoding":{"type":"string","description":"encoding of contains matching (only utf-8)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["paths"]},{"required":["name"]},{"required":["path"]}]}]};
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -14055,7 +14440,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema90.properties, key0))){
+if(!(func12.call(schema91.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -14579,7 +14964,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.use_regex.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/use_regex",schemaPath:"#/properties/use_regex/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.use_regex.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -14655,7 +15040,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.read_whole_file.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/read_whole_file",schemaPath:"#/properties/read_whole_file/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.read_whole_file.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -14702,7 +15087,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!((((data17 === "file") || (data17 === "directory")) || (data17 === "link")) || (data17 === "any"))){
-const err43 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/enum",keyword:"enum",params:{allowedValues: schema90.properties.file_type.enum},message:"must be equal to one of the allowed values"};
+const err43 = {instancePath:instancePath+"/file_type",schemaPath:"#/properties/file_type/enum",keyword:"enum",params:{allowedValues: schema91.properties.file_type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -14742,7 +15127,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!((((((((((((((data18 === "yes") || (data18 === "no")) || (data18 === "true")) || (data18 === "false")) || (data18 === "on")) || (data18 === "off")) || (data18 === "y")) || (data18 === "n")) || (data18 === "1")) || (data18 === "0")) || (data18 === "True")) || (data18 === "False")) || (data18 === "Yes")) || (data18 === "No"))){
-const err46 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/recurse",schemaPath:"#/properties/recurse/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.recurse.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -14806,7 +15191,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!((((((((((((((data19 === "yes") || (data19 === "no")) || (data19 === "true")) || (data19 === "false")) || (data19 === "on")) || (data19 === "off")) || (data19 === "y")) || (data19 === "n")) || (data19 === "1")) || (data19 === "0")) || (data19 === "True")) || (data19 === "False")) || (data19 === "Yes")) || (data19 === "No"))){
-const err50 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.hidden.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err50 = {instancePath:instancePath+"/hidden",schemaPath:"#/properties/hidden/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.hidden.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -14870,7 +15255,7 @@ vErrors.push(err53);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err54 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err54 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -14907,7 +15292,7 @@ vErrors = null;
 if(data.age !== undefined){
 let data21 = data.age;
 if((typeof data21 !== "string") && (!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))))){
-const err56 = {instancePath:instancePath+"/age",schemaPath:"#/properties/age/type",keyword:"type",params:{type: schema90.properties.age.type},message:"must be string,integer"};
+const err56 = {instancePath:instancePath+"/age",schemaPath:"#/properties/age/type",keyword:"type",params:{type: schema91.properties.age.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -14930,7 +15315,7 @@ vErrors.push(err57);
 errors++;
 }
 if(!(((data22 === "atime") || (data22 === "ctime")) || (data22 === "mtime"))){
-const err58 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/enum",keyword:"enum",params:{allowedValues: schema90.properties.age_stamp.enum},message:"must be equal to one of the allowed values"};
+const err58 = {instancePath:instancePath+"/age_stamp",schemaPath:"#/properties/age_stamp/enum",keyword:"enum",params:{allowedValues: schema91.properties.age_stamp.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -14943,7 +15328,7 @@ errors++;
 if(data.size !== undefined){
 let data23 = data.size;
 if((typeof data23 !== "string") && (!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))))){
-const err59 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: schema90.properties.size.type},message:"must be string,integer"};
+const err59 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: schema91.properties.size.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -15008,7 +15393,7 @@ vErrors.push(err63);
 errors++;
 }
 if(!((((((((((((((data25 === "yes") || (data25 === "no")) || (data25 === "true")) || (data25 === "false")) || (data25 === "on")) || (data25 === "off")) || (data25 === "y")) || (data25 === "n")) || (data25 === "1")) || (data25 === "0")) || (data25 === "True")) || (data25 === "False")) || (data25 === "Yes")) || (data25 === "No"))){
-const err64 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err64 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -15055,7 +15440,7 @@ vErrors.push(err66);
 errors++;
 }
 if(!((((((data26 === "sha1") || (data26 === "sha224")) || (data26 === "sha256")) || (data26 === "sha384")) || (data26 === "sha512")) || (data26 === "md5"))){
-const err67 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema90.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err67 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema91.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -15078,7 +15463,7 @@ vErrors.push(err68);
 errors++;
 }
 if(!((((((data27 === "sha1") || (data27 === "sha224")) || (data27 === "sha256")) || (data27 === "sha384")) || (data27 === "sha512")) || (data27 === "md5"))){
-const err69 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema90.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err69 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema91.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -15101,7 +15486,7 @@ vErrors.push(err70);
 errors++;
 }
 if(!((((((data28 === "sha1") || (data28 === "sha224")) || (data28 === "sha256")) || (data28 === "sha384")) || (data28 === "sha512")) || (data28 === "md5"))){
-const err71 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema90.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err71 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema91.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -15114,7 +15499,7 @@ errors++;
 if(data.mode !== undefined){
 let data29 = data.mode;
 if((typeof data29 !== "string") && (!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))))){
-const err72 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema90.properties.mode.type},message:"must be string,integer"};
+const err72 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema91.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -15154,7 +15539,7 @@ vErrors.push(err74);
 errors++;
 }
 if(!((((((((((((((data30 === "yes") || (data30 === "no")) || (data30 === "true")) || (data30 === "false")) || (data30 === "on")) || (data30 === "off")) || (data30 === "y")) || (data30 === "n")) || (data30 === "1")) || (data30 === "0")) || (data30 === "True")) || (data30 === "False")) || (data30 === "Yes")) || (data30 === "No"))){
-const err75 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema90.properties.exact_mode.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err75 = {instancePath:instancePath+"/exact_mode",schemaPath:"#/properties/exact_mode/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.exact_mode.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -15211,14 +15596,14 @@ vErrors.push(err78);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
-export const module_firewalld = validate73;
-const schema91 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
+export const module_firewalld = validate74;
+const schema92 = {"type":"object","properties":{"service":{"description":"firewalld service name(s) to allow or remove (`http`, `https`; `firewall-cmd --get-services` lists them); a list is accepted besides Ansible's single name","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"port":{"description":"port(s) as PORT/PROTOCOL or FROM-TO/PROTOCOL (`80/tcp`, `8000-8100/udp`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"zone":{"type":"string","minLength":1,"description":"the zone to change; default: the zone holding the node's interface (that of the default route, else the only zone holding an interface), else firewalld's default zone"},"permanent":{"description":"change the permanent configuration (survives a reload and reboot); false changes the running firewall only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"immediate":{"description":"with permanent: also change the running firewall now","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"state":{"type":"string","enum":["enabled","disabled"],"description":"`enabled` allows, `disabled` stops allowing"}},"additionalProperties":false,"required":["state"],"anyOf":[{"required":["service"]},{"required":["port"]}]};
 
-function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -15492,7 +15877,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/permanent",schemaPath:"#/properties/permanent/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.permanent.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -15556,7 +15941,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema91.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/immediate",schemaPath:"#/properties/immediate/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.immediate.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -15603,7 +15988,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data7 === "enabled") || (data7 === "disabled"))){
-const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema91.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema92.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -15624,14 +16009,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate73.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
 
-export const module_get_url = validate74;
-const schema92 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http, https or ftp URL, fetched BY THE HOST"},"dest":{"type":"string","minLength":1,"description":"the file to write; a directory: the file is DEST/<last part of the URL path>"},"checksum":{"type":"string","description":"`<algorithm>:<digest>` (md5, sha1, sha224, sha256, sha384, sha512): verified before the file is moved into place; an existing file with this digest is not downloaded again"},"force":{"description":"download even when dest exists, and replace it when the content differs (dest as a directory always downloads)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it is replaced","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers (need curl on the host; never on a command line)"},"timeout":{"type":"integer","minimum":1,"default":10,"description":"seconds the request may take"},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"url_username":{"type":"string","aliases":["username"],"description":"user for HTTP authentication (needs curl on the host)"},"username":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked; never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"tmp_dest":{"type":"string","description":"directory on the host for the download before it is moved (default: dest's directory, so the move is atomic)"},"http_agent":{"type":"string","default":"ansible-httpget","description":"User-Agent header"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]}},"additionalProperties":false,"required":["url","dest"]};
+export const module_get_url = validate75;
+const schema93 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http, https or ftp URL, fetched BY THE HOST"},"dest":{"type":"string","minLength":1,"description":"the file to write; a directory: the file is DEST/<last part of the URL path>"},"checksum":{"type":"string","description":"`<algorithm>:<digest>` (md5, sha1, sha224, sha256, sha384, sha512): verified before the file is moved into place; an existing file with this digest is not downloaded again"},"force":{"description":"download even when dest exists, and replace it when the content differs (dest as a directory always downloads)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it is replaced","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers (need curl on the host; never on a command line)"},"timeout":{"type":"integer","minimum":1,"default":10,"description":"seconds the request may take"},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"url_username":{"type":"string","aliases":["username"],"description":"user for HTTP authentication (needs curl on the host)"},"username":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked; never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"tmp_dest":{"type":"string","description":"directory on the host for the download before it is moved (default: dest's directory, so the move is atomic)"},"http_agent":{"type":"string","default":"ansible-httpget","description":"User-Agent header"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]}},"additionalProperties":false,"required":["url","dest"]};
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15656,7 +16041,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema92.properties, key0))){
+if(!(func12.call(schema93.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -15759,7 +16144,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -15823,7 +16208,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -15939,7 +16324,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -16051,7 +16436,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err30 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema92.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -16136,7 +16521,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err36 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema92.properties.mode.type},message:"must be string,integer"};
+const err36 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema93.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -16157,14 +16542,14 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
 
-export const module_getent = validate75;
-const schema93 = {"type":"object","properties":{"database":{"type":"string","minLength":1,"description":"the getent database: passwd, group, hosts, services, shadow, ..."},"key":{"type":"string","description":"the entry to return; without it the whole database (where it can be enumerated)"},"service":{"type":"string","description":"the NSS service to ask instead of nsswitch.conf's (`getent -s`)"},"split":{"type":"string","description":"where to split a record into fields (default `:` for passwd, shadow, group, gshadow, else whitespace)"},"fail_key":{"description":"fail when the key is not found (else getent_<database> maps it to null)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["database"]};
+export const module_getent = validate76;
+const schema94 = {"type":"object","properties":{"database":{"type":"string","minLength":1,"description":"the getent database: passwd, group, hosts, services, shadow, ..."},"key":{"type":"string","description":"the entry to return; without it the whole database (where it can be enumerated)"},"service":{"type":"string","description":"the NSS service to ask instead of nsswitch.conf's (`getent -s`)"},"split":{"type":"string","description":"where to split a record into fields (default `:` for passwd, shadow, group, gshadow, else whitespace)"},"fail_key":{"description":"fail when the key is not found (else getent_<database> maps it to null)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"required":["database"]};
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -16281,7 +16666,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err9 = {instancePath:instancePath+"/fail_key",schemaPath:"#/properties/fail_key/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema93.properties.fail_key.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/fail_key",schemaPath:"#/properties/fail_key/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.fail_key.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -16326,14 +16711,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
 
-export const module_git = validate76;
-const schema94 = {"type":"object","properties":{"repo":{"type":"string","minLength":1,"aliases":["name"],"description":"the repository: URL (https://, ssh://, git://, file://, user@host:path) or a local path"},"name":{"type":"string","minLength":1,"description":"alias of `repo`","x-alias-of":"repo"},"dest":{"type":"string","description":"where the checkout is (required unless clone=no)"},"version":{"type":"string","default":"HEAD","description":"a branch, a tag, a commit id (full or abbreviated), or HEAD (the remote's default branch)"},"remote":{"type":"string","default":"origin","description":"the remote's name"},"force":{"description":"discard local modifications of tracked files (else the task fails when there are any)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"depth":{"type":"integer","minimum":1,"description":"a shallow clone/fetch with this many commits"},"clone":{"description":"clone when dest has no repository (no: only ask the remote)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"update":{"description":"fetch and switch an existing checkout (no: leave it as it is)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"bare":{"description":"a bare repository at dest","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"refspec":{"type":"string","description":"an extra refspec to fetch (`refs/pull/*`...)"},"single_branch":{"description":"clone only the history of the wanted branch","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"recursive":{"description":"update submodules too (when the repository has .gitmodules)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"track_submodules":{"description":"submodules follow the HEAD of their remote branch (`submodule update --remote`) instead of the superproject's commits","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"accept_hostkey":{"description":"ssh: accept an unknown host key (StrictHostKeyChecking=no)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"accept_newhostkey":{"description":"ssh: accept a new host key, never a changed one (StrictHostKeyChecking=accept-new)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"key_file":{"type":"string","description":"ssh: the private key to use"},"ssh_opts":{"type":"string","description":"ssh: extra options (`-o Port=2222`)"},"executable":{"type":"string","description":"the git program to use"},"umask":{"type":"string","description":"the umask for the files git writes (a quoted octal, `\"0022\"`)"},"verify_commit":{"description":"not supported: fails when yes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"archive":{"type":"string","description":"not supported: fails when given"},"separate_git_dir":{"type":"string","description":"not supported: fails when given"},"reference":{"type":"string","description":"not supported: fails when given"},"gpg_whitelist":{"type":"array","items":{"type":"string"},"description":"accepted (only used with verify_commit)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["repo"]},{"required":["name"]}]}],"not":{"required":["accept_hostkey","accept_newhostkey"]}};
+export const module_git = validate77;
+const schema95 = {"type":"object","properties":{"repo":{"type":"string","minLength":1,"aliases":["name"],"description":"the repository: URL (https://, ssh://, git://, file://, user@host:path) or a local path"},"name":{"type":"string","minLength":1,"description":"alias of `repo`","x-alias-of":"repo"},"dest":{"type":"string","description":"where the checkout is (required unless clone=no)"},"version":{"type":"string","default":"HEAD","description":"a branch, a tag, a commit id (full or abbreviated), or HEAD (the remote's default branch)"},"remote":{"type":"string","default":"origin","description":"the remote's name"},"force":{"description":"discard local modifications of tracked files (else the task fails when there are any)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"depth":{"type":"integer","minimum":1,"description":"a shallow clone/fetch with this many commits"},"clone":{"description":"clone when dest has no repository (no: only ask the remote)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"update":{"description":"fetch and switch an existing checkout (no: leave it as it is)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"bare":{"description":"a bare repository at dest","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"refspec":{"type":"string","description":"an extra refspec to fetch (`refs/pull/*`...)"},"single_branch":{"description":"clone only the history of the wanted branch","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"recursive":{"description":"update submodules too (when the repository has .gitmodules)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"track_submodules":{"description":"submodules follow the HEAD of their remote branch (`submodule update --remote`) instead of the superproject's commits","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"accept_hostkey":{"description":"ssh: accept an unknown host key (StrictHostKeyChecking=no)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"accept_newhostkey":{"description":"ssh: accept a new host key, never a changed one (StrictHostKeyChecking=accept-new)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"key_file":{"type":"string","description":"ssh: the private key to use"},"ssh_opts":{"type":"string","description":"ssh: extra options (`-o Port=2222`)"},"executable":{"type":"string","description":"the git program to use"},"umask":{"type":"string","description":"the umask for the files git writes (a quoted octal, `\"0022\"`)"},"verify_commit":{"description":"not supported: fails when yes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"archive":{"type":"string","description":"not supported: fails when given"},"separate_git_dir":{"type":"string","description":"not supported: fails when given"},"reference":{"type":"string","description":"not supported: fails when given"},"gpg_whitelist":{"type":"array","items":{"type":"string"},"description":"accepted (only used with verify_commit)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["repo"]},{"required":["name"]}]}],"not":{"required":["accept_hostkey","accept_newhostkey"]}};
 
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -16430,7 +16815,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema94.properties, key0))){
+if(!(func12.call(schema95.properties, key0))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
@@ -16557,7 +16942,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err15 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -16646,7 +17031,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err21 = {instancePath:instancePath+"/clone",schemaPath:"#/properties/clone/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.clone.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/clone",schemaPath:"#/properties/clone/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.clone.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -16710,7 +17095,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err25 = {instancePath:instancePath+"/update",schemaPath:"#/properties/update/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.update.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/update",schemaPath:"#/properties/update/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.update.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -16774,7 +17159,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err29 = {instancePath:instancePath+"/bare",schemaPath:"#/properties/bare/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.bare.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/bare",schemaPath:"#/properties/bare/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.bare.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -16850,7 +17235,7 @@ vErrors.push(err33);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err34 = {instancePath:instancePath+"/single_branch",schemaPath:"#/properties/single_branch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.single_branch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err34 = {instancePath:instancePath+"/single_branch",schemaPath:"#/properties/single_branch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.single_branch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -16914,7 +17299,7 @@ vErrors.push(err37);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err38 = {instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.recursive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.recursive.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -16978,7 +17363,7 @@ vErrors.push(err41);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err42 = {instancePath:instancePath+"/track_submodules",schemaPath:"#/properties/track_submodules/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.track_submodules.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err42 = {instancePath:instancePath+"/track_submodules",schemaPath:"#/properties/track_submodules/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.track_submodules.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -17042,7 +17427,7 @@ vErrors.push(err45);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err46 = {instancePath:instancePath+"/accept_hostkey",schemaPath:"#/properties/accept_hostkey/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.accept_hostkey.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err46 = {instancePath:instancePath+"/accept_hostkey",schemaPath:"#/properties/accept_hostkey/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.accept_hostkey.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -17106,7 +17491,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err50 = {instancePath:instancePath+"/accept_newhostkey",schemaPath:"#/properties/accept_newhostkey/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.accept_newhostkey.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err50 = {instancePath:instancePath+"/accept_newhostkey",schemaPath:"#/properties/accept_newhostkey/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.accept_newhostkey.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -17218,7 +17603,7 @@ vErrors.push(err57);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err58 = {instancePath:instancePath+"/verify_commit",schemaPath:"#/properties/verify_commit/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema94.properties.verify_commit.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err58 = {instancePath:instancePath+"/verify_commit",schemaPath:"#/properties/verify_commit/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.verify_commit.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -17327,14 +17712,14 @@ vErrors.push(err65);
 }
 errors++;
 }
-validate76.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
 
-export const module_group = validate77;
-const schema95 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the group"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the group exists"},"gid":{"type":["integer","string"],"description":"the group id (changed with groupmod when the group exists with another)"},"system":{"description":"create a system group (groupadd -r: a gid from the system range)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a gid another group has (groupadd/groupmod -o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the group even when it is a user's primary group (groupdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"local":{"description":"Ansible's lgroupadd path for non-files NSS: not supported (give `false` or leave it out)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["name"],"not":{"properties":{"local":{"enum":[true,"yes","true","True","Yes","on","y","1"]}},"required":["local"]}};
+export const module_group = validate78;
+const schema96 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the group"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the group exists"},"gid":{"type":["integer","string"],"description":"the group id (changed with groupmod when the group exists with another)"},"system":{"description":"create a system group (groupadd -r: a gid from the system range)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a gid another group has (groupadd/groupmod -o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the group even when it is a user's primary group (groupdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"local":{"description":"Ansible's lgroupadd path for non-files NSS: not supported (give `false` or leave it out)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["name"],"not":{"properties":{"local":{"enum":[true,"yes","true","True","Yes","on","y","1"]}},"required":["local"]}};
 
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -17450,7 +17835,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema95.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema96.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -17463,7 +17848,7 @@ errors++;
 if(data.gid !== undefined){
 let data3 = data.gid;
 if((!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) && (typeof data3 !== "string")){
-const err9 = {instancePath:instancePath+"/gid",schemaPath:"#/properties/gid/type",keyword:"type",params:{type: schema95.properties.gid.type},message:"must be integer,string"};
+const err9 = {instancePath:instancePath+"/gid",schemaPath:"#/properties/gid/type",keyword:"type",params:{type: schema96.properties.gid.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -17503,7 +17888,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -17567,7 +17952,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err16 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -17631,7 +18016,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err20 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -17695,7 +18080,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err24 = {instancePath:instancePath+"/local",schemaPath:"#/properties/local/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema95.properties.local.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/local",schemaPath:"#/properties/local/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema96.properties.local.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -17740,14 +18125,14 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate77.errors = vErrors;
+validate78.errors = vErrors;
 return errors === 0;
 }
 
-export const module_group_by = validate78;
-const schema96 = {"type":"object","properties":{"key":{"type":"string","minLength":1,"description":"the group to put the host in (usually a template: `os_{{ ansible_distribution }}`); spaces become `-`"},"parents":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"default":["all"],"description":"groups the new group is a child of (default `all`)"}},"additionalProperties":false,"required":["key"]};
+export const module_group_by = validate79;
+const schema97 = {"type":"object","properties":{"key":{"type":"string","minLength":1,"description":"the group to put the host in (usually a template: `os_{{ ansible_distribution }}`); spaces become `-`"},"parents":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"default":["all"],"description":"groups the new group is a child of (default `all`)"}},"additionalProperties":false,"required":["key"]};
 
-function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -17878,14 +18263,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate78.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
 
-export const module_hostname = validate79;
-const schema97 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the host name (a short name or an FQDN)"},"use":{"type":"string","enum":["systemd","debian","generic"],"description":"strategy: `systemd` (hostnamectl --static and --transient), `debian`/`generic` (/etc/hostname and `hostname NAME`); default: systemd where it runs, else debian"}},"additionalProperties":false,"required":["name"]};
+export const module_hostname = validate80;
+const schema98 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"description":"the host name (a short name or an FQDN)"},"use":{"type":"string","enum":["systemd","debian","generic"],"description":"strategy: `systemd` (hostnamectl --static and --transient), `debian`/`generic` (/etc/hostname and `hostname NAME`); default: systemd where it runs, else debian"}},"additionalProperties":false,"required":["name"]};
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -17949,7 +18334,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(((data1 === "systemd") || (data1 === "debian")) || (data1 === "generic"))){
-const err5 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema97.properties.use.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema98.properties.use.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -17970,14 +18355,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
 
-export const module_lineinfile = validate80;
-const schema98 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file's `attributes`"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
+export const module_lineinfile = validate81;
+const schema99 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"line":{"type":"string","aliases":["value"],"description":"the line that must be in the file (state=present)"},"value":{"type":"string","description":"alias of `line`","x-alias-of":"line"},"regexp":{"type":"string","aliases":["regex"],"description":"Python-style regular expression: the last matching line is replaced by `line` (present) or every matching line is removed (absent)"},"regex":{"type":"string","description":"alias of `regexp`","x-alias-of":"regexp"},"search_string":{"type":"string","description":"like regexp, but a literal substring"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the line must be there"},"insertafter":{"type":"string","description":"`EOF` (default) or a regular expression: a new line goes after the last line that matches (end of file when none does)"},"insertbefore":{"type":"string","description":"`BOF` or a regular expression: a new line goes before the last line that matches"},"firstmatch":{"description":"with insertafter/insertbefore/regexp: use the first matching line instead of the last","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backrefs":{"description":"`line` may use `\\1` / `\\g<name>` from regexp; when regexp does not match, the file is left alone","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"create":{"description":"create the file when it does not exist (otherwise that is an error)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file's `attributes`"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}],"not":{"required":["insertafter","insertbefore"]}};
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -18108,7 +18493,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema98.properties, key0))){
+if(!(func12.call(schema99.properties, key0))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -18292,7 +18677,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data9 === "present") || (data9 === "absent"))){
-const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema98.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema99.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -18356,7 +18741,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/firstmatch",schemaPath:"#/properties/firstmatch/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema99.properties.firstmatch.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -18420,7 +18805,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/backrefs",schemaPath:"#/properties/backrefs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema99.properties.backrefs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -18484,7 +18869,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/create",schemaPath:"#/properties/create/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema99.properties.create.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -18548,7 +18933,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema99.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -18609,7 +18994,7 @@ errors++;
 if(data.mode !== undefined){
 let data18 = data.mode;
 if((typeof data18 !== "string") && (!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))))){
-const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema98.properties.mode.type},message:"must be string,integer"};
+const err43 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema99.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -18685,7 +19070,7 @@ vErrors.push(err48);
 errors++;
 }
 if(!((((((((((((((data22 === "yes") || (data22 === "no")) || (data22 === "true")) || (data22 === "false")) || (data22 === "on")) || (data22 === "off")) || (data22 === "y")) || (data22 === "n")) || (data22 === "1")) || (data22 === "0")) || (data22 === "True")) || (data22 === "False")) || (data22 === "Yes")) || (data22 === "No"))){
-const err49 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema98.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err49 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema99.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -18730,14 +19115,14 @@ vErrors.push(err51);
 }
 errors++;
 }
-validate80.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
 
-export const module_meta = validate81;
-const schema99 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
+export const module_meta = validate82;
+const schema100 = {"type":"object","properties":{"action":{"type":"string","description":"what to do: flush_handlers, end_play, end_batch, end_host, noop"}},"additionalProperties":false,"required":["action"]};
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -18786,14 +19171,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
 
-export const module_mount = validate82;
-const schema100 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["name"],"description":"the mount point (absolute)"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"src":{"type":"string","description":"the device (or `server:/export`, a directory to bind, `tmpfs`...); required for mounted, present, ephemeral"},"fstype":{"type":"string","description":"the filesystem type (`none` for a bind mount); required for mounted, present, ephemeral"},"opts":{"type":"string","description":"mount options (fstab(5)); default `defaults`"},"opts_no_log":{"description":"keep opts out of every output (they may hold a password)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"dump":{"type":["string","integer"],"default":"0","description":"fstab's dump field"},"passno":{"type":["string","integer"],"default":"0","description":"fstab's pass field"},"state":{"type":"string","enum":["absent","absent_from_fstab","absent_mount","mounted","present","unmounted","remounted","ephemeral"],"description":"mounted (in fstab and mounted), unmounted (fstab unchanged), present (fstab only), absent (out of fstab, unmounted, mount point removed), absent_mount (same, the directory kept), absent_from_fstab (fstab only), remounted (always a change), ephemeral (mounted, fstab untouched)"},"fstab":{"type":"string","minLength":1,"description":"the file to use instead of /etc/fstab (mount then reads it with `-T`)"},"boot":{"description":"mounted at boot; false adds `noauto` to the options (ignored when opts has noauto)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"backup":{"description":"keep a timestamped copy of fstab before changing it","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["state"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["name"]}]}]};
+export const module_mount = validate83;
+const schema101 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["name"],"description":"the mount point (absolute)"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"src":{"type":"string","description":"the device (or `server:/export`, a directory to bind, `tmpfs`...); required for mounted, present, ephemeral"},"fstype":{"type":"string","description":"the filesystem type (`none` for a bind mount); required for mounted, present, ephemeral"},"opts":{"type":"string","description":"mount options (fstab(5)); default `defaults`"},"opts_no_log":{"description":"keep opts out of every output (they may hold a password)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"dump":{"type":["string","integer"],"default":"0","description":"fstab's dump field"},"passno":{"type":["string","integer"],"default":"0","description":"fstab's pass field"},"state":{"type":"string","enum":["absent","absent_from_fstab","absent_mount","mounted","present","unmounted","remounted","ephemeral"],"description":"mounted (in fstab and mounted), unmounted (fstab unchanged), present (fstab only), absent (out of fstab, unmounted, mount point removed), absent_mount (same, the directory kept), absent_from_fstab (fstab only), remounted (always a change), ephemeral (mounted, fstab untouched)"},"fstab":{"type":"string","minLength":1,"description":"the file to use instead of /etc/fstab (mount then reads it with `-T`)"},"boot":{"description":"mounted at boot; false adds `noauto` to the options (ignored when opts has noauto)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"backup":{"description":"keep a timestamped copy of fstab before changing it","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["state"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["name"]}]}]};
 
-function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -18863,7 +19248,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema100.properties, key0))){
+if(!(func12.call(schema101.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -18990,7 +19375,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err14 = {instancePath:instancePath+"/opts_no_log",schemaPath:"#/properties/opts_no_log/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.opts_no_log.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/opts_no_log",schemaPath:"#/properties/opts_no_log/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.opts_no_log.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -19027,7 +19412,7 @@ vErrors = null;
 if(data.dump !== undefined){
 let data6 = data.dump;
 if((typeof data6 !== "string") && (!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))))){
-const err16 = {instancePath:instancePath+"/dump",schemaPath:"#/properties/dump/type",keyword:"type",params:{type: schema100.properties.dump.type},message:"must be string,integer"};
+const err16 = {instancePath:instancePath+"/dump",schemaPath:"#/properties/dump/type",keyword:"type",params:{type: schema101.properties.dump.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -19040,7 +19425,7 @@ errors++;
 if(data.passno !== undefined){
 let data7 = data.passno;
 if((typeof data7 !== "string") && (!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))))){
-const err17 = {instancePath:instancePath+"/passno",schemaPath:"#/properties/passno/type",keyword:"type",params:{type: schema100.properties.passno.type},message:"must be string,integer"};
+const err17 = {instancePath:instancePath+"/passno",schemaPath:"#/properties/passno/type",keyword:"type",params:{type: schema101.properties.passno.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -19063,7 +19448,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!((((((((data8 === "absent") || (data8 === "absent_from_fstab")) || (data8 === "absent_mount")) || (data8 === "mounted")) || (data8 === "present")) || (data8 === "unmounted")) || (data8 === "remounted")) || (data8 === "ephemeral"))){
-const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema100.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema101.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -19128,7 +19513,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err24 = {instancePath:instancePath+"/boot",schemaPath:"#/properties/boot/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.boot.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/boot",schemaPath:"#/properties/boot/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.boot.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -19192,7 +19577,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err28 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema100.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema101.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -19237,14 +19622,14 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate82.errors = vErrors;
+validate83.errors = vErrors;
 return errors === 0;
 }
 
-export const module_package = validate83;
-const schema101 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
+export const module_package = validate84;
+const schema102 = {"type":"object","properties":{"name":{"description":"package name(s); `name=version` pins a version (apt)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"aliases":["pkg"]},"pkg":{"description":"alias of `name`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"x-alias-of":"name"},"state":{"type":"string","enum":["present","installed","latest","absent","removed"],"default":"present","description":"`present` installs missing packages, `latest` also upgrades them, `absent` removes them"},"use":{"type":"string","enum":["auto","apt"],"default":"auto","description":"the package manager: `auto` takes it from the facts (only apt is supported)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["pkg"]}]}]};
 
-function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -19466,7 +19851,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((((data4 === "present") || (data4 === "installed")) || (data4 === "latest")) || (data4 === "absent")) || (data4 === "removed"))){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema101.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema102.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -19489,7 +19874,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((data5 === "auto") || (data5 === "apt"))){
-const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema101.properties.use.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema102.properties.use.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -19510,14 +19895,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate83.errors = vErrors;
+validate84.errors = vErrors;
 return errors === 0;
 }
 
-export const module_package_facts = validate84;
-const schema102 = {"type":"object","properties":{"manager":{"description":"package manager(s) to ask: `auto` or `apt` (the others Ansible knows are refused: runbook reads dpkg); default `auto`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"strategy":{"type":"string","enum":["first","all"],"default":"first","description":"`first` supported manager or `all` (one manager here: the same)"}},"additionalProperties":false};
+export const module_package_facts = validate85;
+const schema103 = {"type":"object","properties":{"manager":{"description":"package manager(s) to ask: `auto` or `apt` (the others Ansible knows are refused: runbook reads dpkg); default `auto`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"strategy":{"type":"string","enum":["first","all"],"default":"first","description":"`first` supported manager or `all` (one manager here: the same)"}},"additionalProperties":false};
 
-function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -19615,7 +20000,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data2 === "first") || (data2 === "all"))){
-const err6 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/enum",keyword:"enum",params:{allowedValues: schema102.properties.strategy.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/enum",keyword:"enum",params:{allowedValues: schema103.properties.strategy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -19636,15 +20021,15 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate84.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
 
-export const module_pause = validate85;
-const schema103 = {"type":"object","properties":{"minutes":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many minutes (0 or less: 1 second)"},"seconds":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many seconds (0 or less: 1 second)"},"prompt":{"type":"string","description":"text shown; without minutes/seconds, the question whose answer is `user_input`"},"echo":{"type":"boolean","default":true,"description":"show what the operator types (no effect with minutes/seconds)"}},"additionalProperties":false,"not":{"required":["minutes","seconds"]}};
+export const module_pause = validate86;
+const schema104 = {"type":"object","properties":{"minutes":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many minutes (0 or less: 1 second)"},"seconds":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$"}],"description":"pause for this many seconds (0 or less: 1 second)"},"prompt":{"type":"string","description":"text shown; without minutes/seconds, the question whose answer is `user_input`"},"echo":{"type":"boolean","default":true,"description":"show what the operator types (no effect with minutes/seconds)"}},"additionalProperties":false,"not":{"required":["minutes","seconds"]}};
 const pattern21 = new RegExp("^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$", "u");
 
-function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -19864,14 +20249,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate85.errors = vErrors;
+validate86.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ping = validate86;
-const schema104 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
+export const module_ping = validate87;
+const schema105 = {"type":"object","properties":{"data":{"type":"string","default":"pong","description":"the value echoed back as `ping`; `crash` makes the task fail (as in Ansible)"}},"additionalProperties":false};
 
-function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -19910,14 +20295,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate86.errors = vErrors;
+validate87.errors = vErrors;
 return errors === 0;
 }
 
-export const module_raw = validate87;
-const schema105 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
+export const module_raw = validate88;
+const schema106 = {"type":"object","properties":{"cmd":{"type":"string","description":"text sent to the host as is"},"executable":{"type":"string","description":"shell to run it with"}},"additionalProperties":false};
 
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -19968,19 +20353,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate87.errors = vErrors;
+validate88.errors = vErrors;
 return errors === 0;
 }
 
-export const module_reboot = validate88;
-const schema106 = {"type":"object","properties":{"pre_reboot_delay":{"type":"integer","default":0,"description":"seconds to wait before the reboot, passed to `shutdown` in whole minutes (rounded down; under 60 is 0); negative is 0"},"post_reboot_delay":{"type":"integer","default":0,"description":"seconds to wait after the reboot command before checking the host"},"reboot_timeout":{"type":"integer","minimum":1,"default":600,"description":"seconds to wait for the boot time to change, and again for test_command to succeed"},"connect_timeout":{"type":"integer","minimum":1,"description":"seconds one connection attempt may take (default: the connection's own timeout)"},"test_command":{"type":"string","default":"whoami","description":"a command that must succeed on the rebooted host"},"msg":{"type":"string","default":"Reboot initiated by Ansible","description":"the message shown to logged-in users before the reboot"},"boot_time_command":{"type":"string","default":"cat /proc/sys/kernel/random/boot_id","description":"a command whose output changes with every boot"},"reboot_command":{"type":"string","description":"the command that reboots, with its arguments (default `shutdown -r MINUTES \"MSG\"`); its first word is looked for in search_paths unless absolute; pre_reboot_delay and msg are then not used"},"search_paths":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"default":["/sbin","/bin","/usr/sbin","/usr/bin","/usr/local/sbin"],"description":"where the reboot command is looked for"}},"additionalProperties":false};
+export const module_reboot = validate89;
+const schema107 = {"type":"object","properties":{"pre_reboot_delay":{"type":"integer","default":0,"description":"seconds to wait before the reboot, passed to `shutdown` in whole minutes (rounded down; under 60 is 0); negative is 0"},"post_reboot_delay":{"type":"integer","default":0,"description":"seconds to wait after the reboot command before checking the host"},"reboot_timeout":{"type":"integer","minimum":1,"default":600,"description":"seconds to wait for the boot time to change, and again for test_command to succeed"},"connect_timeout":{"type":"integer","minimum":1,"description":"seconds one connection attempt may take (default: the connection's own timeout)"},"test_command":{"type":"string","default":"whoami","description":"a command that must succeed on the rebooted host"},"msg":{"type":"string","default":"Reboot initiated by Ansible","description":"the message shown to logged-in users before the reboot"},"boot_time_command":{"type":"string","default":"cat /proc/sys/kernel/random/boot_id","description":"a command whose output changes with every boot"},"reboot_command":{"type":"string","description":"the command that reboots, with its arguments (default `shutdown -r MINUTES \"MSG\"`); its first word is looked for in search_paths unless absolute; pre_reboot_delay and msg are then not used"},"search_paths":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"default":["/sbin","/bin","/usr/sbin","/usr/bin","/usr/local/sbin"],"description":"where the reboot command is looked for"}},"additionalProperties":false};
 
-function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema106.properties, key0))){
+if(!(func12.call(schema107.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -20195,14 +20580,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate88.errors = vErrors;
+validate89.errors = vErrors;
 return errors === 0;
 }
 
-export const module_replace = validate89;
-const schema107 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
+export const module_replace = validate90;
+const schema108 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","destfile","name"],"description":"the file to edit"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"destfile":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"regexp":{"type":"string","minLength":1,"description":"Python regular expression (MULTILINE: `^`/`$` match at every line); every match is replaced"},"replace":{"type":"string","default":"","description":"the replacement; `\\1`, `\\g<1>`, `\\g<name>` insert groups of the match"},"after":{"type":"string","description":"only replace in the text after the first match of this pattern (DOTALL)"},"before":{"type":"string","description":"only replace in the text before this pattern (DOTALL; with after: up to the first match after it)"},"backup":{"description":"keep a timestamped copy of the old file when it changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the edited file before it replaces the old one; `%s` is its temp path"},"encoding":{"type":"string","default":"utf-8","description":"the file's encoding (only utf-8 is supported)"},"owner":{"type":"string","description":"owner of the file"},"group":{"type":"string","description":"group of the file"},"mode":{"description":"permissions, as an octal string (`\"0644\"`) or symbolic (`u=rw,g=r,o=r`)","type":["string","integer"]},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["regexp"],"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["destfile"]},{"required":["name"]}]}]};
 
-function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -20306,7 +20691,7 @@ vErrors.push(err5);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema107.properties, key0))){
+if(!(func12.call(schema108.properties, key0))){
 const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
@@ -20508,7 +20893,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema107.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema108.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -20593,7 +20978,7 @@ errors++;
 if(data.mode !== undefined){
 let data13 = data.mode;
 if((typeof data13 !== "string") && (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))))){
-const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema107.properties.mode.type},message:"must be string,integer"};
+const err28 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema108.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -20633,7 +21018,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema107.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema108.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -20678,14 +21063,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate89.errors = vErrors;
+validate90.errors = vErrors;
 return errors === 0;
 }
 
-export const module_script = validate90;
-const schema108 = {"type":"object","properties":{"cmd":{"type":"string","description":"the script (on the controller, looked for in files/ and next to the playbook or role) and its arguments"},"creates":{"type":"string","description":"a path on the host: when it exists, the script does not run"},"removes":{"type":"string","description":"a path on the host: when it does not exist, the script does not run"},"chdir":{"type":"string","description":"directory on the host to run the script in"},"executable":{"type":"string","description":"the interpreter to run the script with (e.g. `/bin/bash`, `python3`); default: the script runs itself (its #! line)"},"decrypt":{"description":"accepted for compatibility: a vaulted script is always decrypted","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_script = validate91;
+const schema109 = {"type":"object","properties":{"cmd":{"type":"string","description":"the script (on the controller, looked for in files/ and next to the playbook or role) and its arguments"},"creates":{"type":"string","description":"a path on the host: when it exists, the script does not run"},"removes":{"type":"string","description":"a path on the host: when it does not exist, the script does not run"},"chdir":{"type":"string","description":"directory on the host to run the script in"},"executable":{"type":"string","description":"the interpreter to run the script with (e.g. `/bin/bash`, `python3`); default: the script runs itself (its #! line)"},"decrypt":{"description":"accepted for compatibility: a vaulted script is always decrypted","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -20791,7 +21176,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err8 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema108.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema109.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -20836,14 +21221,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate90.errors = vErrors;
+validate91.errors = vErrors;
 return errors === 0;
 }
 
-export const module_service = validate91;
-const schema109 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
+export const module_service = validate92;
+const schema110 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"service name (systemd unit without `.service`, or the /etc/init.d script)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped service)"},"enabled":{"description":"start at boot (systemctl enable, or update-rc.d without systemd)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"daemon_reload":{"description":"systemd: run `systemctl daemon-reload` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["service"]},{"required":["unit"]}]}],"anyOf":[{"required":["state"]},{"required":["enabled"]}]};
 
-function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -21074,7 +21459,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema109.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema110.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -21114,7 +21499,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema109.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema110.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -21178,7 +21563,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema109.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema110.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -21223,14 +21608,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate91.errors = vErrors;
+validate92.errors = vErrors;
 return errors === 0;
 }
 
-export const module_service_facts = validate92;
-const schema110 = {"type":"object","properties":{},"additionalProperties":false};
+export const module_service_facts = validate93;
+const schema111 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -21255,14 +21640,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate92.errors = vErrors;
+validate93.errors = vErrors;
 return errors === 0;
 }
 
-export const module_set_fact = validate93;
-const schema111 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
+export const module_set_fact = validate94;
+const schema112 = {"type":"object","properties":{"cacheable":{"description":"accepted for Ansible compatibility; runbook keeps facts for the run only","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":true};
 
-function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -21296,7 +21681,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((data0 === "yes") || (data0 === "no")) || (data0 === "true")) || (data0 === "false")) || (data0 === "on")) || (data0 === "off")) || (data0 === "y")) || (data0 === "n")) || (data0 === "1")) || (data0 === "0")) || (data0 === "True")) || (data0 === "False")) || (data0 === "Yes")) || (data0 === "No"))){
-const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema111.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cacheable",schemaPath:"#/properties/cacheable/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema112.properties.cacheable.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -21341,14 +21726,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate93.errors = vErrors;
+validate94.errors = vErrors;
 return errors === 0;
 }
 
-export const module_setup = validate94;
-const schema112 = {"type":"object","properties":{"gather_subset":{"description":"subsets to collect: `all`, `min`, `network`, `hardware`, ..., or a name with `!` to leave it out; the minimal facts are always there unless `!min`; default `all`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"gather_timeout":{"type":"integer","minimum":1,"default":10,"description":"accepted for Ansible content; runbook gathers in one command with its own time limit"},"filter":{"description":"only facts whose name (`ansible_...`) matches one of these shell-style patterns; default all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"fact_path":{"type":"string","default":"/etc/ansible/facts.d","description":"directory of local facts (`*.fact`: JSON or INI, or an executable printing JSON), returned as ansible_local"}},"additionalProperties":false};
+export const module_setup = validate95;
+const schema113 = {"type":"object","properties":{"gather_subset":{"description":"subsets to collect: `all`, `min`, `network`, `hardware`, ..., or a name with `!` to leave it out; the minimal facts are always there unless `!min`; default `all`","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"gather_timeout":{"type":"integer","minimum":1,"default":10,"description":"accepted for Ansible content; runbook gathers in one command with its own time limit"},"filter":{"description":"only facts whose name (`ansible_...`) matches one of these shell-style patterns; default all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"fact_path":{"type":"string","default":"/etc/ansible/facts.d","description":"directory of local facts (`*.fact`: JSON or INI, or an executable printing JSON), returned as ansible_local"}},"additionalProperties":false};
 
-function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -21550,14 +21935,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate94.errors = vErrors;
+validate95.errors = vErrors;
 return errors === 0;
 }
 
-export const module_shell = validate95;
-const schema113 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
+export const module_shell = validate96;
+const schema114 = {"type":"object","properties":{"cmd":{"type":"string","description":"shell script text, run by /bin/sh (pipes, redirections, variables allowed)"},"executable":{"type":"string","description":"shell to run it with instead of /bin/sh, e.g. /bin/bash"},"chdir":{"type":"string","description":"directory to run in"},"creates":{"type":"string","description":"do not run when this path exists; may be a glob (`/etc/ssl/*.pem`): when anything matches (the host decides, in the same round trip)"},"removes":{"type":"string","description":"do not run unless this path (or glob) exists"},"stdin":{"type":"string","description":"text written to the command's standard input"},"stdin_add_newline":{"description":"end stdin with a newline","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"strip_empty_ends":{"description":"strip trailing newlines from stdout/stderr","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false};
 
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -21675,7 +22060,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema113.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/stdin_add_newline",schemaPath:"#/properties/stdin_add_newline/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema114.properties.stdin_add_newline.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -21739,7 +22124,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema113.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/strip_empty_ends",schemaPath:"#/properties/strip_empty_ends/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema114.properties.strip_empty_ends.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -21784,14 +22169,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate95.errors = vErrors;
+validate96.errors = vErrors;
 return errors === 0;
 }
 
-export const module_slurp = validate96;
-const schema114 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
+export const module_slurp = validate97;
+const schema115 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"aliases":["path"],"description":"the file on the host to read"},"path":{"type":"string","minLength":1,"description":"alias of `src`","x-alias-of":"src"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["src"]},{"required":["path"]}]}]};
 
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -21923,14 +22308,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate96.errors = vErrors;
+validate97.errors = vErrors;
 return errors === 0;
 }
 
-export const module_snap = validate97;
-const schema115 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
+export const module_snap = validate98;
+const schema116 = {"type":"object","properties":{"name":{"description":"snap name(s)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"installed or removed"},"classic":{"description":"install with classic confinement (`--classic`, needed by certbot)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"channel":{"type":"string","description":"channel to install from, e.g. `stable`, `latest/edge`"}},"additionalProperties":false,"required":["name"]};
 
-function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -22038,7 +22423,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema115.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema116.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -22078,7 +22463,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema115.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/classic",schemaPath:"#/properties/classic/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema116.properties.classic.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -22135,14 +22520,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate97.errors = vErrors;
+validate98.errors = vErrors;
 return errors === 0;
 }
 
-export const module_stat = validate98;
-const schema116 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
+export const module_stat = validate99;
+const schema117 = {"type":"object","properties":{"path":{"type":"string","minLength":1,"aliases":["dest","name"],"description":"the path to inspect"},"dest":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"name":{"type":"string","minLength":1,"description":"alias of `path`","x-alias-of":"path"},"follow":{"description":"follow a symlink and describe its target","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"get_checksum":{"description":"compute a checksum of a regular file","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"checksum_algorithm":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"default":"sha1","aliases":["checksum","checksum_algo"],"description":"checksum algorithm (the host's coreutils `*sum` tool)"},"checksum":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"checksum_algo":{"type":"string","enum":["sha1","sha224","sha256","sha384","sha512","md5"],"description":"alias of `checksum_algorithm`","x-alias-of":"checksum_algorithm"},"get_mime":{"description":"report `mimetype` and `charset` from `file --mime-type --mime-encoding` (`unknown` when `file` is not installed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"get_attributes":{"description":"report `attributes`, `attr_flags` and `version` from `lsattr` (absent where the filesystem has none)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["path"]},{"required":["dest"]},{"required":["name"]}]}]};
 
-function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -22219,7 +22604,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema116.properties, key0))){
+if(!(func12.call(schema117.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -22335,7 +22720,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema116.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema117.properties.follow.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -22399,7 +22784,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema116.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/get_checksum",schemaPath:"#/properties/get_checksum/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema117.properties.get_checksum.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -22446,7 +22831,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((data5 === "sha1") || (data5 === "sha224")) || (data5 === "sha256")) || (data5 === "sha384")) || (data5 === "sha512")) || (data5 === "md5"))){
-const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema116.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/checksum_algorithm",schemaPath:"#/properties/checksum_algorithm/enum",keyword:"enum",params:{allowedValues: schema117.properties.checksum_algorithm.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -22469,7 +22854,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((((((data6 === "sha1") || (data6 === "sha224")) || (data6 === "sha256")) || (data6 === "sha384")) || (data6 === "sha512")) || (data6 === "md5"))){
-const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema116.properties.checksum.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/enum",keyword:"enum",params:{allowedValues: schema117.properties.checksum.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -22492,7 +22877,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data7 === "sha1") || (data7 === "sha224")) || (data7 === "sha256")) || (data7 === "sha384")) || (data7 === "sha512")) || (data7 === "md5"))){
-const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema116.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/checksum_algo",schemaPath:"#/properties/checksum_algo/enum",keyword:"enum",params:{allowedValues: schema117.properties.checksum_algo.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -22532,7 +22917,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema116.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/get_mime",schemaPath:"#/properties/get_mime/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema117.properties.get_mime.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -22596,7 +22981,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema116.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/get_attributes",schemaPath:"#/properties/get_attributes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema117.properties.get_attributes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -22641,14 +23026,14 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate98.errors = vErrors;
+validate99.errors = vErrors;
 return errors === 0;
 }
 
-export const module_sysctl = validate99;
-const schema117 = {"type":"object","properties":{"name":{"type":"string","aliases":["key"],"description":"the parameter, e.g. `net.ipv4.ip_forward`"},"key":{"type":"string","description":"alias of `name`","x-alias-of":"name"},"value":{"type":["string","number","boolean"],"aliases":["val"],"description":"its value (booleans and yes/no become 1/0); required with state: present"},"val":{"type":["string","number","boolean"],"description":"alias of `value`","x-alias-of":"value"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the parameter is in sysctl_file"},"reload":{"description":"after a change, `sysctl -p sysctl_file`; also makes a running value that differs from the file count as a change","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"sysctl_set":{"description":"also set the running value with `sysctl -w` when it differs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ignoreerrors":{"description":"`sysctl -e`: unknown keys are not errors","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"sysctl_file":{"type":"string","default":"/etc/sysctl.conf","description":"the file to write (e.g. /etc/sysctl.d/60-site.conf)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["key"]}]}]};
+export const module_sysctl = validate100;
+const schema118 = {"type":"object","properties":{"name":{"type":"string","aliases":["key"],"description":"the parameter, e.g. `net.ipv4.ip_forward`"},"key":{"type":"string","description":"alias of `name`","x-alias-of":"name"},"value":{"type":["string","number","boolean"],"aliases":["val"],"description":"its value (booleans and yes/no become 1/0); required with state: present"},"val":{"type":["string","number","boolean"],"description":"alias of `value`","x-alias-of":"value"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the parameter is in sysctl_file"},"reload":{"description":"after a change, `sysctl -p sysctl_file`; also makes a running value that differs from the file count as a change","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"sysctl_set":{"description":"also set the running value with `sysctl -w` when it differs","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"ignoreerrors":{"description":"`sysctl -e`: unknown keys are not errors","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"sysctl_file":{"type":"string","default":"/etc/sysctl.conf","description":"the file to write (e.g. /etc/sysctl.d/60-site.conf)"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["key"]}]}]};
 
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -22708,7 +23093,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema117.properties, key0))){
+if(!(func12.call(schema118.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -22746,7 +23131,7 @@ errors++;
 if(data.value !== undefined){
 let data2 = data.value;
 if(((typeof data2 !== "string") && (!(typeof data2 == "number"))) && (typeof data2 !== "boolean")){
-const err6 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: schema117.properties.value.type},message:"must be string,number,boolean"};
+const err6 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: schema118.properties.value.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -22759,7 +23144,7 @@ errors++;
 if(data.val !== undefined){
 let data3 = data.val;
 if(((typeof data3 !== "string") && (!(typeof data3 == "number"))) && (typeof data3 !== "boolean")){
-const err7 = {instancePath:instancePath+"/val",schemaPath:"#/properties/val/type",keyword:"type",params:{type: schema117.properties.val.type},message:"must be string,number,boolean"};
+const err7 = {instancePath:instancePath+"/val",schemaPath:"#/properties/val/type",keyword:"type",params:{type: schema118.properties.val.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -22782,7 +23167,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((data4 === "present") || (data4 === "absent"))){
-const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema117.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema118.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -22822,7 +23207,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err12 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema117.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/reload",schemaPath:"#/properties/reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -22886,7 +23271,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err16 = {instancePath:instancePath+"/sysctl_set",schemaPath:"#/properties/sysctl_set/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema117.properties.sysctl_set.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/sysctl_set",schemaPath:"#/properties/sysctl_set/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.sysctl_set.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -22950,7 +23335,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err20 = {instancePath:instancePath+"/ignoreerrors",schemaPath:"#/properties/ignoreerrors/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema117.properties.ignoreerrors.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/ignoreerrors",schemaPath:"#/properties/ignoreerrors/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.ignoreerrors.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -23007,19 +23392,19 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate99.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
 
-export const module_systemd_service = validate100;
-const schema118 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"the unit (`.service` is added when no unit type is given)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped unit)"},"enabled":{"description":"start at boot (systemctl enable/disable)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"masked":{"description":"mask (cannot be started at all) or unmask the unit","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"force":{"description":"enable/disable with --force (replace conflicting links)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"daemon_reload":{"description":"run `systemctl daemon-reload` first (unit files changed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reload"]},"daemon-reload":{"description":"alias of `daemon_reload`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reload"},"daemon_reexec":{"description":"run `systemctl daemon-reexec` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reexec"]},"daemon-reexec":{"description":"alias of `daemon_reexec`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reexec"},"scope":{"type":"string","enum":["system","user","global"],"default":"system","description":"the systemd instance: `user` is the task's (become) user's manager (needs its session: XDG_RUNTIME_DIR), `global` enables for all users"},"no_block":{"description":"do not wait for the start/stop job to finish (--no-block)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false};
+export const module_systemd_service = validate101;
+const schema119 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["service","unit"],"description":"the unit (`.service` is added when no unit type is given)"},"service":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"unit":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["started","stopped","restarted","reloaded"],"description":"`started`/`stopped` act only when needed; `restarted` and `reloaded` always act (reloaded starts a stopped unit)"},"enabled":{"description":"start at boot (systemctl enable/disable)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"masked":{"description":"mask (cannot be started at all) or unmask the unit","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"force":{"description":"enable/disable with --force (replace conflicting links)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"daemon_reload":{"description":"run `systemctl daemon-reload` first (unit files changed)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reload"]},"daemon-reload":{"description":"alias of `daemon_reload`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reload"},"daemon_reexec":{"description":"run `systemctl daemon-reexec` first","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false,"aliases":["daemon-reexec"]},"daemon-reexec":{"description":"alias of `daemon_reexec`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"daemon_reexec"},"scope":{"type":"string","enum":["system","user","global"],"default":"system","description":"the systemd instance: `user` is the task's (become) user's manager (needs its session: XDG_RUNTIME_DIR), `global` enables for all users"},"no_block":{"description":"do not wait for the start/stop job to finish (--no-block)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false};
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema118.properties, key0))){
+if(!(func12.call(schema119.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -23118,7 +23503,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "restarted")) || (data3 === "reloaded"))){
-const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema118.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema119.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -23158,7 +23543,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!((((((((((((((data4 === "yes") || (data4 === "no")) || (data4 === "true")) || (data4 === "false")) || (data4 === "on")) || (data4 === "off")) || (data4 === "y")) || (data4 === "n")) || (data4 === "1")) || (data4 === "0")) || (data4 === "True")) || (data4 === "False")) || (data4 === "Yes")) || (data4 === "No"))){
-const err11 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err11 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties.enabled.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -23222,7 +23607,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err15 = {instancePath:instancePath+"/masked",schemaPath:"#/properties/masked/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.masked.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/masked",schemaPath:"#/properties/masked/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties.masked.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -23286,7 +23671,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err19 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -23350,7 +23735,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err23 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/daemon_reload",schemaPath:"#/properties/daemon_reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties.daemon_reload.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -23414,7 +23799,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err27 = {instancePath:instancePath+"/daemon-reload",schemaPath:"#/properties/daemon-reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties["daemon-reload"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/daemon-reload",schemaPath:"#/properties/daemon-reload/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties["daemon-reload"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -23478,7 +23863,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data9 === "yes") || (data9 === "no")) || (data9 === "true")) || (data9 === "false")) || (data9 === "on")) || (data9 === "off")) || (data9 === "y")) || (data9 === "n")) || (data9 === "1")) || (data9 === "0")) || (data9 === "True")) || (data9 === "False")) || (data9 === "Yes")) || (data9 === "No"))){
-const err31 = {instancePath:instancePath+"/daemon_reexec",schemaPath:"#/properties/daemon_reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.daemon_reexec.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/daemon_reexec",schemaPath:"#/properties/daemon_reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties.daemon_reexec.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -23542,7 +23927,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data10 === "yes") || (data10 === "no")) || (data10 === "true")) || (data10 === "false")) || (data10 === "on")) || (data10 === "off")) || (data10 === "y")) || (data10 === "n")) || (data10 === "1")) || (data10 === "0")) || (data10 === "True")) || (data10 === "False")) || (data10 === "Yes")) || (data10 === "No"))){
-const err35 = {instancePath:instancePath+"/daemon-reexec",schemaPath:"#/properties/daemon-reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties["daemon-reexec"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/daemon-reexec",schemaPath:"#/properties/daemon-reexec/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties["daemon-reexec"].anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -23589,7 +23974,7 @@ vErrors.push(err37);
 errors++;
 }
 if(!(((data11 === "system") || (data11 === "user")) || (data11 === "global"))){
-const err38 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema118.properties.scope.enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema119.properties.scope.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -23629,7 +24014,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err41 = {instancePath:instancePath+"/no_block",schemaPath:"#/properties/no_block/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema118.properties.no_block.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/no_block",schemaPath:"#/properties/no_block/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema119.properties.no_block.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -23674,14 +24059,14 @@ vErrors.push(err43);
 }
 errors++;
 }
-validate100.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
 
-export const module_tempfile = validate101;
-const schema119 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
+export const module_tempfile = validate102;
+const schema120 = {"type":"object","properties":{"state":{"type":"string","enum":["file","directory"],"default":"file","description":"a file or a directory"},"path":{"type":"string","description":"the directory it is created in (default: $TMPDIR or /tmp on the host)"},"prefix":{"type":"string","default":"ansible.","description":"start of its name"},"suffix":{"type":"string","default":"","description":"end of its name"}},"additionalProperties":false};
 
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -23710,7 +24095,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "file") || (data0 === "directory"))){
-const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema119.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema120.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -23767,14 +24152,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate101.errors = vErrors;
+validate102.errors = vErrors;
 return errors === 0;
 }
 
-export const module_template = validate102;
-const schema120 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file's `attributes`"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
+export const module_template = validate103;
+const schema121 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"Jinja2 template on the controller, relative to the playbook directory (or its `templates/`)"},"dest":{"type":"string","minLength":1,"aliases":["path"],"description":"path of the file on the host (for copy with src: may be a directory, or end with `/`)"},"path":{"type":"string","minLength":1,"description":"alias of `dest`","x-alias-of":"dest"},"owner":{"type":"string","description":"user name or uid that should own the file"},"group":{"type":"string","description":"group name or gid"},"mode":{"description":"permissions, e.g. `\"0644\"` or `u=rw,g=r,o=r`; default: keep the current mode, or the umask default for a new file","type":["string","integer"]},"backup":{"description":"keep a copy of the old file as `DEST.YYYY-MM-DD@HH:MM:SS~` when the content changes","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate":{"type":"string","description":"command that checks the new file before it replaces the old one; `%s` is the temp file's path (e.g. `apachectl -t -f %s`, `visudo -cf %s`)"},"force":{"description":"replace the file when its content differs; `no` only creates missing files","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"attributes":{"type":"string","aliases":["attr"],"description":"ext2 attributes as `chattr` takes them (`+i`, `-a`, `=ie`; letters alone mean exactly these), set once the file is in place, as file's `attributes`"},"attr":{"type":"string","description":"alias of `attributes`","x-alias-of":"attributes"},"unsafe_writes":{"description":"accepted for compatibility: runbook always writes atomically (temp file + rename)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"trim_blocks":{"description":"remove the first newline after a block tag (`{% ... %}`), as Jinja2 in Ansible","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"lstrip_blocks":{"description":"strip spaces and tabs before a block tag at the start of a line","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"newline_sequence":{"enum":["\n","\r","\r\n"],"default":"\n","description":"the line ending the rendered file gets"},"output_encoding":{"enum":["utf-8","utf8","UTF-8"],"default":"utf-8","description":"runbook writes UTF-8 only (other encodings are refused)"}},"additionalProperties":false,"required":["src"],"allOf":[{"anyOf":[{"required":["dest"]},{"required":["path"]}]}]};
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -23844,7 +24229,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema120.properties, key0))){
+if(!(func12.call(schema121.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -23957,7 +24342,7 @@ errors++;
 if(data.mode !== undefined){
 let data5 = data.mode;
 if((typeof data5 !== "string") && (!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))))){
-const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema120.properties.mode.type},message:"must be string,integer"};
+const err13 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema121.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -23997,7 +24382,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data6 === "yes") || (data6 === "no")) || (data6 === "true")) || (data6 === "false")) || (data6 === "on")) || (data6 === "off")) || (data6 === "y")) || (data6 === "n")) || (data6 === "1")) || (data6 === "0")) || (data6 === "True")) || (data6 === "False")) || (data6 === "Yes")) || (data6 === "No"))){
-const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema120.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/backup",schemaPath:"#/properties/backup/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema121.properties.backup.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -24073,7 +24458,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema120.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema121.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -24161,7 +24546,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((((((((((((((data11 === "yes") || (data11 === "no")) || (data11 === "true")) || (data11 === "false")) || (data11 === "on")) || (data11 === "off")) || (data11 === "y")) || (data11 === "n")) || (data11 === "1")) || (data11 === "0")) || (data11 === "True")) || (data11 === "False")) || (data11 === "Yes")) || (data11 === "No"))){
-const err27 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema120.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err27 = {instancePath:instancePath+"/unsafe_writes",schemaPath:"#/properties/unsafe_writes/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema121.properties.unsafe_writes.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -24225,7 +24610,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err31 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema120.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/trim_blocks",schemaPath:"#/properties/trim_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema121.properties.trim_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -24289,7 +24674,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err35 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema120.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/lstrip_blocks",schemaPath:"#/properties/lstrip_blocks/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema121.properties.lstrip_blocks.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -24326,7 +24711,7 @@ vErrors = null;
 if(data.newline_sequence !== undefined){
 let data14 = data.newline_sequence;
 if(!(((data14 === "\n") || (data14 === "\r")) || (data14 === "\r\n"))){
-const err37 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema120.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
+const err37 = {instancePath:instancePath+"/newline_sequence",schemaPath:"#/properties/newline_sequence/enum",keyword:"enum",params:{allowedValues: schema121.properties.newline_sequence.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -24339,7 +24724,7 @@ errors++;
 if(data.output_encoding !== undefined){
 let data15 = data.output_encoding;
 if(!(((data15 === "utf-8") || (data15 === "utf8")) || (data15 === "UTF-8"))){
-const err38 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema120.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/output_encoding",schemaPath:"#/properties/output_encoding/enum",keyword:"enum",params:{allowedValues: schema121.properties.output_encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -24360,14 +24745,14 @@ vErrors.push(err39);
 }
 errors++;
 }
-validate102.errors = vErrors;
+validate103.errors = vErrors;
 return errors === 0;
 }
 
-export const module_ufw = validate103;
-const schema121 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
+export const module_ufw = validate104;
+const schema122 = {"type":"object","properties":{"rule":{"type":"string","enum":["allow","deny","reject","limit"],"default":"allow","description":"what to do with matching traffic"},"port":{"description":"port(s) or service names, e.g. 80, \"443\", [80, 443]","anyOf":[{"type":"string"},{"type":"integer"},{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}}]},"proto":{"type":"string","enum":["tcp","udp","any"],"default":"tcp","description":"protocol"}},"required":["port"],"additionalProperties":false};
 
-function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -24406,7 +24791,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((((data0 === "allow") || (data0 === "deny")) || (data0 === "reject")) || (data0 === "limit"))){
-const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema121.properties.rule.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/enum",keyword:"enum",params:{allowedValues: schema122.properties.rule.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -24555,7 +24940,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data3 === "tcp") || (data3 === "udp")) || (data3 === "any"))){
-const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema121.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema122.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -24576,14 +24961,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate103.errors = vErrors;
+validate104.errors = vErrors;
 return errors === 0;
 }
 
-export const module_unarchive = validate104;
-const schema122 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the archive: a file on the controller (relative to the playbook directory or its `files/`), or with remote_src a path on the host"},"dest":{"type":"string","minLength":1,"description":"directory on the host the archive is unpacked into; it must exist"},"remote_src":{"description":"src is already on the host (default false)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"copy":{"description":"deprecated: the opposite of remote_src (default true); not together with remote_src","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"creates":{"type":"string","description":"a path on the host; when it exists the task is skipped"},"list_files":{"description":"register the archive's members as `files`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"include":{"description":"only these members (patterns, as fnmatch) are unpacked; not with exclude","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"exclude":{"description":"members (patterns) left out; not with include","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"extra_opts":{"description":"more options for tar or unzip, one word per item (e.g. `[--strip-components, \"1\"]`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"keep_newer":{"description":"do not replace files in dest that are newer than the archive's (tar)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of every unpacked member"},"group":{"type":"string","description":"group of every unpacked member"},"mode":{"description":"mode of every unpacked member, octal or symbolic (`u+rwX,g-w`)","type":["string","integer"]},"decrypt":{"description":"a vault-encrypted archive is decrypted on the controller before it is sent","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_certs":{"description":"accepted for compatibility (a URL src is not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"io_buffer_size":{"type":"integer","description":"accepted for compatibility; the host's tar and unzip read the archive"}},"additionalProperties":false,"required":["src","dest"]};
+export const module_unarchive = validate105;
+const schema123 = {"type":"object","properties":{"src":{"type":"string","minLength":1,"description":"the archive: a file on the controller (relative to the playbook directory or its `files/`), or with remote_src a path on the host"},"dest":{"type":"string","minLength":1,"description":"directory on the host the archive is unpacked into; it must exist"},"remote_src":{"description":"src is already on the host (default false)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"copy":{"description":"deprecated: the opposite of remote_src (default true); not together with remote_src","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"creates":{"type":"string","description":"a path on the host; when it exists the task is skipped"},"list_files":{"description":"register the archive's members as `files`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"include":{"description":"only these members (patterns, as fnmatch) are unpacked; not with exclude","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"exclude":{"description":"members (patterns) left out; not with include","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"extra_opts":{"description":"more options for tar or unzip, one word per item (e.g. `[--strip-components, \"1\"]`)","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"keep_newer":{"description":"do not replace files in dest that are newer than the archive's (tar)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"owner":{"type":"string","description":"owner of every unpacked member"},"group":{"type":"string","description":"group of every unpacked member"},"mode":{"description":"mode of every unpacked member, octal or symbolic (`u+rwX,g-w`)","type":["string","integer"]},"decrypt":{"description":"a vault-encrypted archive is decrypted on the controller before it is sent","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"validate_certs":{"description":"accepted for compatibility (a URL src is not supported)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"io_buffer_size":{"type":"integer","description":"accepted for compatibility; the host's tar and unzip read the archive"}},"additionalProperties":false,"required":["src","dest"]};
 
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -24608,7 +24993,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema122.properties, key0))){
+if(!(func12.call(schema123.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -24699,7 +25084,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((((((((((((((data2 === "yes") || (data2 === "no")) || (data2 === "true")) || (data2 === "false")) || (data2 === "on")) || (data2 === "off")) || (data2 === "y")) || (data2 === "n")) || (data2 === "1")) || (data2 === "0")) || (data2 === "True")) || (data2 === "False")) || (data2 === "Yes")) || (data2 === "No"))){
-const err9 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema122.properties.remote_src.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/remote_src",schemaPath:"#/properties/remote_src/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.remote_src.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -24763,7 +25148,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((((((((((((((data3 === "yes") || (data3 === "no")) || (data3 === "true")) || (data3 === "false")) || (data3 === "on")) || (data3 === "off")) || (data3 === "y")) || (data3 === "n")) || (data3 === "1")) || (data3 === "0")) || (data3 === "True")) || (data3 === "False")) || (data3 === "Yes")) || (data3 === "No"))){
-const err13 = {instancePath:instancePath+"/copy",schemaPath:"#/properties/copy/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema122.properties.copy.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/copy",schemaPath:"#/properties/copy/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.copy.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -24839,7 +25224,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data5 === "yes") || (data5 === "no")) || (data5 === "true")) || (data5 === "false")) || (data5 === "on")) || (data5 === "off")) || (data5 === "y")) || (data5 === "n")) || (data5 === "1")) || (data5 === "0")) || (data5 === "True")) || (data5 === "False")) || (data5 === "Yes")) || (data5 === "No"))){
-const err18 = {instancePath:instancePath+"/list_files",schemaPath:"#/properties/list_files/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema122.properties.list_files.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/list_files",schemaPath:"#/properties/list_files/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.list_files.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -25110,7 +25495,7 @@ vErrors.push(err33);
 errors++;
 }
 if(!((((((((((((((data12 === "yes") || (data12 === "no")) || (data12 === "true")) || (data12 === "false")) || (data12 === "on")) || (data12 === "off")) || (data12 === "y")) || (data12 === "n")) || (data12 === "1")) || (data12 === "0")) || (data12 === "True")) || (data12 === "False")) || (data12 === "Yes")) || (data12 === "No"))){
-const err34 = {instancePath:instancePath+"/keep_newer",schemaPath:"#/properties/keep_newer/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema122.properties.keep_newer.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err34 = {instancePath:instancePath+"/keep_newer",schemaPath:"#/properties/keep_newer/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.keep_newer.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -25171,7 +25556,7 @@ errors++;
 if(data.mode !== undefined){
 let data15 = data.mode;
 if((typeof data15 !== "string") && (!((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))))){
-const err38 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema122.properties.mode.type},message:"must be string,integer"};
+const err38 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: schema123.properties.mode.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -25211,7 +25596,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err41 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema122.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/decrypt",schemaPath:"#/properties/decrypt/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.decrypt.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -25275,7 +25660,7 @@ vErrors.push(err44);
 errors++;
 }
 if(!((((((((((((((data17 === "yes") || (data17 === "no")) || (data17 === "true")) || (data17 === "false")) || (data17 === "on")) || (data17 === "off")) || (data17 === "y")) || (data17 === "n")) || (data17 === "1")) || (data17 === "0")) || (data17 === "True")) || (data17 === "False")) || (data17 === "Yes")) || (data17 === "No"))){
-const err45 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema122.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err45 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -25333,14 +25718,14 @@ vErrors.push(err48);
 }
 errors++;
 }
-validate104.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
 
-export const module_uri = validate105;
-const schema123 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
+export const module_uri = validate106;
+const schema124 = {"type":"object","properties":{"url":{"type":"string","minLength":1,"description":"http(s) URL, requested from the host"},"method":{"type":"string","default":"GET","description":"HTTP method"},"body":{"description":"request body (a string, or a mapping/list with body_format json or form-urlencoded)"},"body_format":{"type":"string","enum":["raw","json","form-urlencoded"],"default":"raw","description":"how to encode body (sets Content-Type for json and form-urlencoded)"},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"request headers"},"status_code":{"description":"status code(s) that count as success","anyOf":[{"type":"integer"},{"type":"string"},{"type":"array","items":{"type":["integer","string"]}}],"default":[200]},"return_content":{"description":"register the body as `content`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"validate_certs":{"description":"verify the server certificate","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true},"ca_path":{"type":"string","description":"CA bundle on the host to verify the server with (e.g. a private ACME CA)"},"follow_redirects":{"description":"`safe` follows redirects for GET/HEAD only, `all` always, `none` never","anyOf":[{"type":"string","enum":["all","safe","none","yes","no","urllib2"]},{"type":"boolean"}],"default":"safe"},"timeout":{"type":"integer","minimum":1,"default":30,"description":"seconds for the whole request"},"url_username":{"type":"string","aliases":["user"],"description":"user for HTTP authentication"},"user":{"type":"string","description":"alias of `url_username`","x-alias-of":"url_username"},"url_password":{"type":"string","aliases":["password"],"description":"password for HTTP authentication (masked in logs, never on a command line)"},"password":{"type":"string","description":"alias of `url_password`","x-alias-of":"url_password"},"force_basic_auth":{"description":"send Basic authentication without waiting for a challenge","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false}},"additionalProperties":false,"required":["url"]};
 
-function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -25355,7 +25740,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema123.properties, key0))){
+if(!(func12.call(schema124.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -25416,7 +25801,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((data2 === "raw") || (data2 === "json")) || (data2 === "form-urlencoded"))){
-const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema123.properties.body_format.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/body_format",schemaPath:"#/properties/body_format/enum",keyword:"enum",params:{allowedValues: schema124.properties.body_format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -25491,7 +25876,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (typeof data6 !== "string")){
-const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema123.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
+const err11 = {instancePath:instancePath+"/status_code/" + i0,schemaPath:"#/properties/status_code/anyOf/2/items/type",keyword:"type",params:{type: schema124.properties.status_code.anyOf[2].items.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -25568,7 +25953,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/return_content",schemaPath:"#/properties/return_content/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.return_content.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -25632,7 +26017,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((((((((((((((data8 === "yes") || (data8 === "no")) || (data8 === "true")) || (data8 === "false")) || (data8 === "on")) || (data8 === "off")) || (data8 === "y")) || (data8 === "n")) || (data8 === "1")) || (data8 === "0")) || (data8 === "True")) || (data8 === "False")) || (data8 === "Yes")) || (data8 === "No"))){
-const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.validate_certs.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -25694,7 +26079,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((data10 === "all") || (data10 === "safe")) || (data10 === "none")) || (data10 === "yes")) || (data10 === "no")) || (data10 === "urllib2"))){
-const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema123.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/follow_redirects",schemaPath:"#/properties/follow_redirects/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema124.properties.follow_redirects.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -25845,7 +26230,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema123.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/force_basic_auth",schemaPath:"#/properties/force_basic_auth/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.force_basic_auth.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -25890,14 +26275,14 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate105.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
 
-export const module_user = validate106;
-const schema124 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["user"],"description":"the account"},"user":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the account exists"},"uid":{"type":["integer","string"],"description":"user id"},"group":{"type":"string","description":"primary group (name or gid; must exist)"},"groups":{"description":"supplementary groups (must exist); with append: no the user is in exactly these, `[]` removes all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"append":{"description":"add the user to `groups` without removing it from others","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the GECOS field (full name)"},"home":{"type":"string","description":"home directory"},"shell":{"type":"string","description":"login shell"},"password":{"type":"string","description":"the password HASH (crypt(3), e.g. from `password_hash`), set with `chpasswd -e` on stdin; never shown"},"update_password":{"type":"string","enum":["always","on_create"],"default":"always","description":"`on_create` sets the password of new accounts only"},"password_lock":{"description":"lock (usermod -L) or unlock (-U) the password","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"create_home":{"description":"create the home directory of a new account (useradd -m; -M when no)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true,"aliases":["createhome"]},"createhome":{"description":"alias of `create_home`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"create_home"},"move_home":{"description":"when home changes, move the old home's content there (usermod -d -m)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"system":{"description":"a new account is a system account (useradd -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a uid another account has (-o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"remove":{"description":"state=absent: remove the home directory and mail spool too (userdel -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the account even while the user is logged in (userdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"expires":{"type":["number","string"],"description":"account expiry as epoch seconds; a negative number: never"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["user"]}]}]};
+export const module_user = validate107;
+const schema125 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"aliases":["user"],"description":"the account"},"user":{"type":"string","minLength":1,"description":"alias of `name`","x-alias-of":"name"},"state":{"type":"string","enum":["present","absent"],"default":"present","description":"whether the account exists"},"uid":{"type":["integer","string"],"description":"user id"},"group":{"type":"string","description":"primary group (name or gid; must exist)"},"groups":{"description":"supplementary groups (must exist); with append: no the user is in exactly these, `[]` removes all","anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}]},"append":{"description":"add the user to `groups` without removing it from others","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"comment":{"type":"string","description":"the GECOS field (full name)"},"home":{"type":"string","description":"home directory"},"shell":{"type":"string","description":"login shell"},"password":{"type":"string","description":"the password HASH (crypt(3), e.g. from `password_hash`), set with `chpasswd -e` on stdin; never shown"},"update_password":{"type":"string","enum":["always","on_create"],"default":"always","description":"`on_create` sets the password of new accounts only"},"password_lock":{"description":"lock (usermod -L) or unlock (-U) the password","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}]},"create_home":{"description":"create the home directory of a new account (useradd -m; -M when no)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":true,"aliases":["createhome"]},"createhome":{"description":"alias of `create_home`","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"x-alias-of":"create_home"},"move_home":{"description":"when home changes, move the old home's content there (usermod -d -m)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"system":{"description":"a new account is a system account (useradd -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"non_unique":{"description":"allow a uid another account has (-o)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"remove":{"description":"state=absent: remove the home directory and mail spool too (userdel -r)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"force":{"description":"state=absent: remove the account even while the user is logged in (userdel -f)","anyOf":[{"type":"boolean"},{"type":"string","enum":["yes","no","true","false","on","off","y","n","1","0","True","False","Yes","No"]}],"default":false},"expires":{"type":["number","string"],"description":"account expiry as epoch seconds; a negative number: never"}},"additionalProperties":false,"allOf":[{"anyOf":[{"required":["name"]},{"required":["user"]}]}]};
 
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs2 = errors;
@@ -25957,7 +26342,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema124.properties, key0))){
+if(!(func12.call(schema125.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -26031,7 +26416,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((data2 === "present") || (data2 === "absent"))){
-const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema124.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema125.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -26044,7 +26429,7 @@ errors++;
 if(data.uid !== undefined){
 let data3 = data.uid;
 if((!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) && (typeof data3 !== "string")){
-const err10 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: schema124.properties.uid.type},message:"must be integer,string"};
+const err10 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: schema125.properties.uid.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -26165,7 +26550,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((((((((((((((data7 === "yes") || (data7 === "no")) || (data7 === "true")) || (data7 === "false")) || (data7 === "on")) || (data7 === "off")) || (data7 === "y")) || (data7 === "n")) || (data7 === "1")) || (data7 === "0")) || (data7 === "True")) || (data7 === "False")) || (data7 === "Yes")) || (data7 === "No"))){
-const err18 = {instancePath:instancePath+"/append",schemaPath:"#/properties/append/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.append.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/append",schemaPath:"#/properties/append/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.append.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -26260,7 +26645,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data12 === "always") || (data12 === "on_create"))){
-const err25 = {instancePath:instancePath+"/update_password",schemaPath:"#/properties/update_password/enum",keyword:"enum",params:{allowedValues: schema124.properties.update_password.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/update_password",schemaPath:"#/properties/update_password/enum",keyword:"enum",params:{allowedValues: schema125.properties.update_password.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -26300,7 +26685,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((((((((((((((data13 === "yes") || (data13 === "no")) || (data13 === "true")) || (data13 === "false")) || (data13 === "on")) || (data13 === "off")) || (data13 === "y")) || (data13 === "n")) || (data13 === "1")) || (data13 === "0")) || (data13 === "True")) || (data13 === "False")) || (data13 === "Yes")) || (data13 === "No"))){
-const err28 = {instancePath:instancePath+"/password_lock",schemaPath:"#/properties/password_lock/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.password_lock.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/password_lock",schemaPath:"#/properties/password_lock/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.password_lock.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -26364,7 +26749,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((((((((((((((data14 === "yes") || (data14 === "no")) || (data14 === "true")) || (data14 === "false")) || (data14 === "on")) || (data14 === "off")) || (data14 === "y")) || (data14 === "n")) || (data14 === "1")) || (data14 === "0")) || (data14 === "True")) || (data14 === "False")) || (data14 === "Yes")) || (data14 === "No"))){
-const err32 = {instancePath:instancePath+"/create_home",schemaPath:"#/properties/create_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.create_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/create_home",schemaPath:"#/properties/create_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.create_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -26428,7 +26813,7 @@ vErrors.push(err35);
 errors++;
 }
 if(!((((((((((((((data15 === "yes") || (data15 === "no")) || (data15 === "true")) || (data15 === "false")) || (data15 === "on")) || (data15 === "off")) || (data15 === "y")) || (data15 === "n")) || (data15 === "1")) || (data15 === "0")) || (data15 === "True")) || (data15 === "False")) || (data15 === "Yes")) || (data15 === "No"))){
-const err36 = {instancePath:instancePath+"/createhome",schemaPath:"#/properties/createhome/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.createhome.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/createhome",schemaPath:"#/properties/createhome/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.createhome.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -26492,7 +26877,7 @@ vErrors.push(err39);
 errors++;
 }
 if(!((((((((((((((data16 === "yes") || (data16 === "no")) || (data16 === "true")) || (data16 === "false")) || (data16 === "on")) || (data16 === "off")) || (data16 === "y")) || (data16 === "n")) || (data16 === "1")) || (data16 === "0")) || (data16 === "True")) || (data16 === "False")) || (data16 === "Yes")) || (data16 === "No"))){
-const err40 = {instancePath:instancePath+"/move_home",schemaPath:"#/properties/move_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.move_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err40 = {instancePath:instancePath+"/move_home",schemaPath:"#/properties/move_home/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.move_home.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -26556,7 +26941,7 @@ vErrors.push(err43);
 errors++;
 }
 if(!((((((((((((((data17 === "yes") || (data17 === "no")) || (data17 === "true")) || (data17 === "false")) || (data17 === "on")) || (data17 === "off")) || (data17 === "y")) || (data17 === "n")) || (data17 === "1")) || (data17 === "0")) || (data17 === "True")) || (data17 === "False")) || (data17 === "Yes")) || (data17 === "No"))){
-const err44 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err44 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.system.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -26620,7 +27005,7 @@ vErrors.push(err47);
 errors++;
 }
 if(!((((((((((((((data18 === "yes") || (data18 === "no")) || (data18 === "true")) || (data18 === "false")) || (data18 === "on")) || (data18 === "off")) || (data18 === "y")) || (data18 === "n")) || (data18 === "1")) || (data18 === "0")) || (data18 === "True")) || (data18 === "False")) || (data18 === "Yes")) || (data18 === "No"))){
-const err48 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err48 = {instancePath:instancePath+"/non_unique",schemaPath:"#/properties/non_unique/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.non_unique.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -26684,7 +27069,7 @@ vErrors.push(err51);
 errors++;
 }
 if(!((((((((((((((data19 === "yes") || (data19 === "no")) || (data19 === "true")) || (data19 === "false")) || (data19 === "on")) || (data19 === "off")) || (data19 === "y")) || (data19 === "n")) || (data19 === "1")) || (data19 === "0")) || (data19 === "True")) || (data19 === "False")) || (data19 === "Yes")) || (data19 === "No"))){
-const err52 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.remove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err52 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.remove.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -26748,7 +27133,7 @@ vErrors.push(err55);
 errors++;
 }
 if(!((((((((((((((data20 === "yes") || (data20 === "no")) || (data20 === "true")) || (data20 === "false")) || (data20 === "on")) || (data20 === "off")) || (data20 === "y")) || (data20 === "n")) || (data20 === "1")) || (data20 === "0")) || (data20 === "True")) || (data20 === "False")) || (data20 === "Yes")) || (data20 === "No"))){
-const err56 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema124.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const err56 = {instancePath:instancePath+"/force",schemaPath:"#/properties/force/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema125.properties.force.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -26785,7 +27170,7 @@ vErrors = null;
 if(data.expires !== undefined){
 let data21 = data.expires;
 if((!(typeof data21 == "number")) && (typeof data21 !== "string")){
-const err58 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: schema124.properties.expires.type},message:"must be number,string"};
+const err58 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: schema125.properties.expires.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -26806,14 +27191,14 @@ vErrors.push(err59);
 }
 errors++;
 }
-validate106.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
 
-export const module_validate_argument_spec = validate107;
-const schema125 = {"type":"object","properties":{"argument_spec":{"description":"the options to check: `{ NAME: { type, required, default, choices, elements, options, aliases, no_log, apply_defaults } }`"},"provided_arguments":{"description":"values to check, over the variables of the same names"},"validate_args_context":{"description":"what is being validated (set by runbook for a role: type, name, argument_spec_name, path); returned as given"}},"additionalProperties":false,"required":["argument_spec"]};
+export const module_validate_argument_spec = validate108;
+const schema126 = {"type":"object","properties":{"argument_spec":{"description":"the options to check: `{ NAME: { type, required, default, choices, elements, options, aliases, no_log, apply_defaults } }`"},"provided_arguments":{"description":"values to check, over the variables of the same names"},"validate_args_context":{"description":"what is being validated (set by runbook for a role: type, name, argument_spec_name, path); returned as given"}},"additionalProperties":false,"required":["argument_spec"]};
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -26850,19 +27235,19 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate107.errors = vErrors;
+validate108.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for = validate108;
-const schema126 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
+export const module_wait_for = validate109;
+const schema127 = {"type":"object","properties":{"host":{"type":"string","default":"127.0.0.1","description":"address to connect to, from the host"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port to wait for"},"path":{"type":"string","description":"file to wait for"},"state":{"type":"string","enum":["started","stopped","present","absent"],"default":"started","description":"port: `started` (accepts connections) or `stopped`; path: `present` or `absent`"},"search_regex":{"type":"string","description":"path: wait until the file contains a match (extended regex)"},"timeout":{"type":"integer","minimum":0,"default":300,"description":"seconds to wait at most"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first check"},"sleep":{"type":"integer","minimum":1,"default":1,"description":"seconds between checks"},"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds a single connection attempt may take"},"msg":{"type":"string","description":"message on timeout"}},"additionalProperties":false};
 
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func12.call(schema126.properties, key0))){
+if(!(func12.call(schema127.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -26945,7 +27330,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((data3 === "started") || (data3 === "stopped")) || (data3 === "present")) || (data3 === "absent"))){
-const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema126.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema127.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -27090,14 +27475,14 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate108.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
 
-export const module_wait_for_connection = validate109;
-const schema127 = {"type":"object","properties":{"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds one try may take to open the connection"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first try"},"sleep":{"type":"integer","minimum":0,"default":1,"description":"seconds between tries"},"timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds after which the task fails"}},"additionalProperties":false};
+export const module_wait_for_connection = validate110;
+const schema128 = {"type":"object","properties":{"connect_timeout":{"type":"integer","minimum":1,"default":5,"description":"seconds one try may take to open the connection"},"delay":{"type":"integer","minimum":0,"default":0,"description":"seconds to wait before the first try"},"sleep":{"type":"integer","minimum":0,"default":1,"description":"seconds between tries"},"timeout":{"type":"integer","minimum":0,"default":600,"description":"seconds after which the task fails"}},"additionalProperties":false};
 
-function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -27224,7 +27609,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate109.errors = vErrors;
+validate110.errors = vErrors;
 return errors === 0;
 }
 
@@ -27317,6 +27702,7 @@ export const MODULE_VALIDATORS: Record<string, ValidateFunction> = {
   "acme_preflight": module_acme_preflight,
   "acme_rate_limit": module_acme_rate_limit,
   "add_host": module_add_host,
+  "alternatives": module_alternatives,
   "apache": module_apache,
   "apt": module_apt,
   "apt_repository": module_apt_repository,
