@@ -14,11 +14,12 @@ import { existingLogs, sshdLogCounter } from './commands.js';
 import type { CommandCounter } from './commands.js';
 import { killActive, measure } from './measure.js';
 import type { Context, Outcome, Phase, RunRecord, ToolName } from './report.js';
-import { TOOLS, extraProcesses, median, ratios, summarise, table, targets } from './report.js';
+import { TOOLS, extraProcesses, ratios, summarise, table, targets } from './report.js';
 import { startProcCounter } from './procs.js';
 import { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from '../src/lab/index.js';
 import type { ProcCounter } from './procs.js';
 import { renderAppConf } from './tasks.js';
+import { timeValidate, validateLines } from './validate.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH, '..');
@@ -453,20 +454,6 @@ function verify(p: Prepared, lab: LabInfo, root: string, sample: number): string
 
 // ---------------------------------------------------------------- size and main
 
-/** `runbook validate` of the shipped playbooks, wall time with startup, `n` times (interleaved with nothing: it is short). */
-function timeValidate(dir: string, n: number): { medianMs: number; minMs: number; maxMs: number; ok: boolean; note?: string } {
-  const books = readdirSync(join(REPO, 'playbooks')).filter((f) => f.endsWith('.yml')).map((f) => join('playbooks', f));
-  const times: number[] = [];
-  let note: string | undefined;
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync('node', [join(dir, 'bin', 'runbook.js'), 'validate', ...books], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (r.status !== 0) note = `exit ${String(r.status)}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
-  }
-  return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), ok: note === undefined, ...(note ? { note } : {}) };
-}
-
 interface Shared {
   opts: Options;
   tools: ToolName[];
@@ -780,7 +767,7 @@ async function main(argv: string[]): Promise<number> {
     let validate: ReturnType<typeof timeValidate> | undefined;
     if (opts.validate && !unavailable.runbook) {
       validate = timeValidate(opts.runbookDir, 7);
-      log(`runbook validate (shipped playbooks): ${validate.medianMs.toFixed(0)} ms median`);
+      for (const line of validateLines(validate, 7)) log(line);
     }
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${sh('uname -sr')}`;
     const versions = {
@@ -796,9 +783,7 @@ async function main(argv: string[]): Promise<number> {
       `${new Date().toISOString()} · ${machine} · node ${versions.node} · ${versions.openssh} · runbook ${versions.runbookCommit}${opts.runbookArgs.length ? ` (${opts.runbookArgs.join(' ')})` : ''}${opts.baselineDir ? ` · baseline ${opts.baselineDir}` : ''} · forks ${opts.forks === opts.hosts ? '= hosts' : opts.forks}`,
       '',
       ...sections.flatMap((t) => [t, '']),
-      validate
-        ? `\`runbook validate\` of the shipped playbooks (startup included), 7 runs: ${validate.medianMs.toFixed(0)} ms median [${validate.minMs.toFixed(0)}–${validate.maxMs.toFixed(0)}] → ${validate.ok ? (validate.medianMs < 300 ? 'met' : 'MISSED') : `FAILED (${validate.note ?? ''})`} (target < 300 ms)`
-        : '',
+      ...(validate ? validateLines(validate, 7) : ['']),
       '',
       'CPU time and tree peak: the tool\'s cgroup (its whole process tree). CPU per remote command = that CPU (startup included) / the remote commands counted on the hosts. ' +
         'Max RSS: /usr/bin/time %M, the largest single process. Remote commands: sshd VERBOSE "Starting session" lines. Processes: BSD process accounting, descendants of each host\'s sshd (its per-connection sshd processes included). ' +
@@ -807,7 +792,7 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(join(outDir, 'results.md'), `${text}\n`);
     writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, versions, options: opts, tasks: TASKS, unavailable, sizes, validate }, null, 1)}\n`);
     process.stdout.write(`\n${text}\n\nresults: ${outDir}/results.{md,json}\n`);
-    return ok && (validate?.ok ?? true) ? 0 : 2;
+    return ok && (validate?.every((v) => v.ok) ?? true) ? 0 : 2;
   } catch (e) {
     log(`error: ${(e as Error).message}`);
     return 1;
