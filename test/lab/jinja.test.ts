@@ -2,14 +2,12 @@
 // and written over real SSH: the imported files are found in the role's templates/ directory
 // (one in a subfolder), the file on the host is read back, a second run changes nothing, and a
 // template importing a file that does not exist fails the task with the paths tried.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { runCli } from '../support/cli.js';
+import { labProject } from '../support/lab-project.js';
 
 const NAME = 'jj';
 let lab: LabInfo;
@@ -47,16 +45,9 @@ const FILES: Record<string, string> = {
 describe.skipIf(labSkipReason())('Jinja imports and macros in a role template over real SSH', () => {
   beforeAll(async () => {
     lab = await startLab({ name: NAME, fleet: 1 });
-    dir = mkdtempSync(join(tmpdir(), 'runbook-jj-'));
-    for (const [name, text] of Object.entries(FILES)) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), text);
-    }
-    const h = lab.hosts[0];
-    if (!h) throw new Error('the lab has no host');
+    dir = labProject(lab, 'runbook-jj-', FILES);
     // a fresh file, so the first run must write it
-    await labExec(lab, h.name, ['rm', '-rf', '/tmp/jj']);
-    writeFileSync(join(dir, 'hosts.yml'), stringify({ all: { vars: { ansible_ssh_private_key_file: lab.keyFile, ansible_user: lab.users.nopasswd.name }, hosts: { [h.name]: { ansible_host: h.address, ansible_port: h.port } } } }));
+    await labExec(lab, lab.hosts[0]?.name ?? '', ['rm', '-rf', '/tmp/jj']);
   });
   afterAll(async () => {
     await stopLab(NAME);

@@ -5,14 +5,14 @@
 // playbook (a template that imports macros and includes another), password is generated and
 // stored on the controller as Ansible does and is the same on the next run, vars reads a
 // variable by a computed name, and with_fileglob/with_lines/with_file loop over lookups.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { runCli } from '../support/cli.js';
+import { labProject } from '../support/lab-project.js';
 
 const NAME = 'as-lookup';
 const OUT = '/tmp/as-lookup';
@@ -54,14 +54,7 @@ const FILES: Record<string, string> = {
 describe.skipIf(labSkipReason())('lookups run on the controller, over real SSH', () => {
   beforeAll(async () => {
     lab = await startLab({ name: NAME, fleet: 1 });
-    dir = mkdtempSync(join(tmpdir(), 'runbook-as-lookup-'));
-    for (const [name, text] of Object.entries(FILES)) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), text);
-    }
-    const h = lab.hosts[0];
-    if (!h) throw new Error('the lab has no host');
-    writeFileSync(join(dir, 'hosts.yml'), stringify({ all: { vars: { ansible_ssh_private_key_file: lab.keyFile, ansible_user: lab.users.nopasswd.name }, hosts: { [h.name]: { ansible_host: h.address, ansible_port: h.port } } } }));
+    dir = labProject(lab, 'runbook-as-lookup-', FILES);
   });
   afterAll(async () => {
     await stopLab(NAME);

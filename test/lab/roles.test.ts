@@ -3,14 +3,11 @@
 // setup-{{ ansible_os_family }}.yml, handlers, templates, files): what each part did is read back
 // from the host, a second run changes nothing and notifies no handler, and a templated include
 // that names no file fails with the host, the rendered name and the paths tried.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { runCli } from '../support/cli.js';
+import { labProject } from '../support/lab-project.js';
 
 const NAME = 'ro';
 let lab: LabInfo;
@@ -60,14 +57,7 @@ const FILES: Record<string, string> = {
 describe.skipIf(labSkipReason())('roles and dynamic includes over real SSH', () => {
   beforeAll(async () => {
     lab = await startLab({ name: NAME, fleet: 1 });
-    dir = mkdtempSync(join(tmpdir(), 'runbook-ro-'));
-    for (const [name, text] of Object.entries(FILES)) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), text);
-    }
-    const h = lab.hosts[0];
-    if (!h) throw new Error('the lab has no host');
-    writeFileSync(join(dir, 'hosts.yml'), stringify({ all: { vars: { ansible_ssh_private_key_file: lab.keyFile, ansible_user: lab.users.nopasswd.name }, hosts: { [h.name]: { ansible_host: h.address, ansible_port: h.port } } } }));
+    dir = labProject(lab, 'runbook-ro-', FILES);
   });
   afterAll(async () => {
     await stopLab(NAME);
