@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { runCli } from '../support/cli.js';
-import { labProject } from '../support/lab-project.js';
+import { labProject, readOnFirstHost } from '../support/lab-project.js';
 
 const NAME = 'jj';
 let lab: LabInfo;
@@ -53,10 +53,7 @@ describe.skipIf(labSkipReason())('Jinja imports and macros in a role template ov
     await stopLab(NAME);
   });
 
-  const read = async (path: string): Promise<string> => {
-    const r = await labExec(lab, lab.hosts[0]?.name ?? '', ['cat', path]);
-    return r.code === 0 ? r.stdout : `<missing ${path}>`;
-  };
+  const read = (path: string): Promise<string> => readOnFirstHost(lab, path);
 
   it('import/from (with context) of the role templates, call and filter blocks: written once, then unchanged', async () => {
     const args = ['apply', 'site.yml', '-i', 'hosts.yml', '--json', '--known-hosts', lab.knownHostsFile];

@@ -5,9 +5,9 @@
 // that names no file fails with the host, the rendered name and the paths tried.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabInfo } from '../support/lab.js';
-import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { runCli } from '../support/cli.js';
-import { labProject } from '../support/lab-project.js';
+import { labProject, readOnFirstHost } from '../support/lab-project.js';
 
 const NAME = 'ro';
 let lab: LabInfo;
@@ -63,10 +63,7 @@ describe.skipIf(labSkipReason())('roles and dynamic includes over real SSH', () 
     await stopLab(NAME);
   });
 
-  const read = async (path: string): Promise<string> => {
-    const r = await labExec(lab, lab.hosts[0]?.name ?? '', ['cat', path]);
-    return r.code === 0 ? r.stdout : `<missing ${path}>`;
-  };
+  const read = (path: string): Promise<string> => readOnFirstHost(lab, path);
 
   it('a Galaxy-style role: dependency first, templated OS include, template/files from the role, handler once; then no change', async () => {
     const args = ['apply', 'site.yml', '-i', 'hosts.yml', '--json', '--known-hosts', lab.knownHostsFile];
