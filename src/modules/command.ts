@@ -33,6 +33,8 @@ export interface CommandPlan {
   cmd: string | string[];
   stdin?: string;
   cwd?: string;
+  /** the command as the last thing a remote script runs (default: `command`) */
+  final?: ShellCommand;
   /** --check: whether it would run needs the host (creates/removes), else it is skipped */
   checkProbe?: ShellCommand;
   error?: string;
@@ -119,6 +121,10 @@ export function planCommand(kind: CommandKind, input: CommandArgs, env: Pick<Pla
     // the user's text runs in its own shell so any syntax in it stays self-contained
     const run = kind === 'command' || args.executable !== undefined ? body : sh`/bin/sh -c ${text ?? ''}`;
     plan.command = sh`if ${cond}; then printf '%s' ${marker}; else ${run}\nfi`;
+    // the task's own remote command ends here: the user's shell can take over the login shell's
+    // process (`exec`, one process fewer on the host); not for `command`, whose program may not
+    // exist (the shell's "not found" message would change), nor inside an async job
+    if (run !== body) plan.final = sh`if ${cond}; then printf '%s' ${marker}; else exec ${run}\nfi`;
     plan.checkProbe = sh`if ${cond}; then printf '%s' ${marker}; fi`;
   }
   return plan;
@@ -190,7 +196,7 @@ export function planCommandTask(kind: CommandKind, args: CommandArgs, notRun: bo
   }
   const withWarnings = (p: Plan): Plan => (warnings ? { ...p, warnings: [...(p.warnings ?? []), ...warnings] } : p);
   return {
-    commands: [plan.command],
+    commands: [plan.final ?? plan.command],
     stdin: plan.stdin,
     cwd: plan.cwd,
     msg: '',

@@ -105,10 +105,13 @@ export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>): Fact<
   const parentPath = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
   // the parent matters only for a destination that is not there yet: no stat of it otherwise
   const parentFact = fileFact(parentPath, { follow: true });
+  // The plan asks of the parent only whether it is a directory: the shell's own test answers
+  // that (no `stat` process); anything else gets the full stat, for the plan's messages.
   const parent: Fact<FileState | undefined> = {
     name: 'parent',
-    command: sh`if [ -e ${t.direct} ] || [ -L ${t.direct} ]; then echo unasked; else ${parentFact.command}; fi`,
-    parse: (stdout, stderr, code) => (stdout === 'unasked\n' ? undefined : parentFact.parse(stdout, stderr, code)),
+    command: sh`if [ -e ${t.direct} ] || [ -L ${t.direct} ]; then echo unasked; elif [ -d ${parentPath} ]; then echo directory; else ${parentFact.command}; fi`,
+    parse: (stdout, stderr, code) =>
+      stdout === 'unasked\n' ? undefined : stdout === 'directory\n' && code === 0 ? { path: parentPath, exists: true, type: 'directory' } : parentFact.parse(stdout, stderr, code),
   };
   const facts = [fileFact(t.direct, { ...opts, keep: KEEP.to }), parent, ...(t.inDir ? [fileFact(t.inDir, { ...opts, keep: KEEP.in })] : [])];
   const all = combineFacts(facts);

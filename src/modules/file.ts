@@ -11,9 +11,9 @@ import { attributeCommands } from './util/file-ops.js';
 import { parseModeArg } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
-import { pathInfo, pathState, withPathInfo } from './util/path-info.js';
+import { pathInfo, pathState, withChmodPathInfo, withPathInfo } from './util/path-info.js';
 import { wantedMode } from './util/mode.js';
-import { joinCommands } from './runner.js';
+import { joinCommands, simpleCommand } from './runner.js';
 
 export interface FileArgs {
   path: string;
@@ -123,10 +123,15 @@ function timeSpec(value: string | undefined, format: string | undefined): string
 /** The shell variable the probe leaves the path's stat line in, for fileFast's classify. */
 const FILE_KEEP = 'rb_st';
 
+/** Whether the probe describes a symlink's target (Ansible's follow) rather than the link. */
+function probeFollows(args: FileArgs): boolean {
+  return toBool(args.follow, true) && (args.state === 'directory' || args.state === 'file' || args.state === 'touch' || args.state === undefined);
+}
+
 export function fileProbeFact(args: FileArgs): Fact<FileProbe> {
   // like Ansible (follow: yes), a symlink to a directory is that directory, except for the
   // states that act on the link itself
-  const follow = toBool(args.follow, true) && (args.state === 'directory' || args.state === 'file' || args.state === 'touch' || args.state === undefined);
+  const follow = probeFollows(args);
   // keep: the one-command path's classify reads this stat line (no second stat)
   const parts: Array<[keyof FileProbe, Fact<unknown>]> = [['state', fileFact(args.path, { follow, keep: FILE_KEEP })]];
   const rec = recurseFact(args);
@@ -270,7 +275,12 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
     const parts = [...(commands.length ? [`created ${what}`] : []), ...a.changes, ...x.changes];
     // a new file whose attributes cannot be set is removed again (Ansible's touch)
     const cmds = opts.created && commands.length > 0 && setAttrs.length > 0 ? [...commands, sh`{ ${joinCommands(setAttrs)}; } || { rm -f -- ${path}; false; }`] : all;
-    return withPathInfo({ commands: cmds, msg: `${path}: ${parts.join(', ')}`, data }, path, isDir || state === 'touch' || state === 'file');
+    const follow = isDir || state === 'touch' || state === 'file';
+    const plan: Plan = { commands: cmds, msg: `${path}: ${parts.join(', ')}`, data };
+    // only a mode to set on what the probe described: its path information is known without a `stat`
+    const onlyMode = commands.length === 0 && x.commands.length === 0 && a.commands.length === 1 && a.commands[0]!.toShell().startsWith('chmod ') && current !== undefined && current === st;
+    if (onlyMode) return withChmodPathInfo(plan, path, follow, { state: current, followed: probeFollows(args), mode: wantedMode(args.mode, current.mode, isDir), isDir });
+    return withPathInfo(plan, path, follow);
   };
 
   switch (state) {
@@ -278,7 +288,7 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
       if (!st.exists) return unchanged(`${path} is already absent`);
       // a templated path that rendered empty or to the root must never reach `rm -rf`
       if (/^\/*$/.test(path.trim()) || path.trim() === '.' || path.trim() === '..') return fail(`refusing to remove ${JSON.stringify(path)}`);
-      return { commands: [sh`rm -rf -- ${path}`], msg: `removed ${describeType(st).replace(/^an? /, '')} ${path}`, data: { ...data, state: 'absent' } };
+      return { commands: [simpleCommand(sh`rm -rf -- ${path}`)], msg: `removed ${describeType(st).replace(/^an? /, '')} ${path}`, data: { ...data, state: 'absent' } };
     case 'directory': {
       if (st.exists && st.type !== 'directory') {
         return fail(`${path} exists and is ${describeType(st)}, not a directory: remove it first or choose another path`);

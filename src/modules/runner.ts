@@ -23,6 +23,26 @@ export function joinCommands(commands: readonly ShellCommand[]): ShellCommand {
   return new ShellCommand(commands.flatMap((c, i) => (i === 0 ? [c] : [raw(' && '), c])));
 }
 
+// Commands that are one program and its arguments: when such a command is the last thing the
+// remote shell runs, the runner `exec`s it, so the shell's process becomes that program instead
+// of starting one more (one process fewer on the host per changing task; the program's output,
+// errors and exit status are the same). Marked where they are built; a plan's commands may be
+// embedded elsewhere (async jobs, trees), so `exec` is added only here, at the very end.
+const simple = new WeakSet<ShellCommand>();
+
+/** Mark `command` as one program with its arguments (no list, no redirection, no shell builtin). */
+export function simpleCommand(command: ShellCommand): ShellCommand {
+  simple.add(command);
+  return command;
+}
+
+/** joinCommands for the end of the remote script: a simple last command is `exec`ed. */
+export function joinFinal(commands: readonly ShellCommand[]): ShellCommand {
+  const last = commands[commands.length - 1];
+  if (last === undefined || !simple.has(last)) return joinCommands(commands);
+  return joinCommands([...commands.slice(0, -1), new ShellCommand([raw('exec '), last])]);
+}
+
 /** Ask a probe: run a host fact's command and parse it, or read a controller-side fact. */
 export async function readProbe<S>(ctx: ModuleContext, probe: Probe<S>): Promise<S> {
   if (isControllerFact(probe)) {
@@ -82,7 +102,7 @@ async function runCommands(ctx: ModuleContext, plan: Plan): Promise<CommandOutco
     };
   }
   const start = new Date();
-  const r = await ctx.exec(joinCommands(plan.commands), options);
+  const r = await ctx.exec(joinFinal(plan.commands), options);
   return { ...r, start, end: new Date() };
 }
 
@@ -121,7 +141,8 @@ export function fastBranches<S, P>(spec: Pick<PlanSpec<unknown, S, P>, 'plan'>, 
 export function fastCommand<S>(probe: Fact<S>, fast: FastPath<S>, branches: ReadonlyArray<{ key: string; plan: Plan }>): { command: ShellCommand; parse: Fact<readonly [S, string]>['parse'] } {
   const classify: Fact<string> = { name: 'class', command: sh`k=; ${fast.classify}; printf '%s\\n' "$k"`, parse: (o) => o.trim() };
   const both = combineFacts([probe, classify] as const, 'fast');
-  const cases = branches.map((b) => sh`${b.key}) ${joinCommands(b.plan.commands)} ;;\n`);
+  // the case is the end of the script: a branch's simple last command is exec'd (joinFinal)
+  const cases = branches.map((b) => sh`${b.key}) ${joinFinal(b.plan.commands)} ;;\n`);
   const command = sh`${both.command}; case "$k" in\n${new ShellCommand(cases)}esac`;
   return { command, parse: (o, e, c) => both.parse(o, e, c) };
 }

@@ -22,15 +22,20 @@ const A = `${'a'.repeat(1024 * 1024 - 1)}\n`;
 const B = `${'b'.repeat(1024 * 1024 - 1)}\n`;
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
-function playbook(rounds: number): string {
+function playbook(rounds: number, dir = D, become = true): string {
   const tasks: unknown[] = [];
   for (let i = 0; i < rounds; i++) {
-    tasks.push({ name: `big A ${i}`, copy: { src: 'a.txt', dest: `${D}/big` }, become: true });
-    tasks.push({ name: `big B ${i}`, copy: { src: 'b.txt', dest: `${D}/big` }, become: true });
-    tasks.push({ name: `line ${i}`, lineinfile: { path: `${D}/conf`, line: `round = ${i}`, regexp: '^round = ' }, become: true });
+    tasks.push({ name: `big A ${i}`, copy: { src: 'a.txt', dest: `${dir}/big` }, become });
+    tasks.push({ name: `big B ${i}`, copy: { src: 'b.txt', dest: `${dir}/big` }, become });
+    tasks.push({ name: `line ${i}`, lineinfile: { path: `${dir}/conf`, line: `round = ${i}`, regexp: '^round = ' }, become });
   }
   return stringify([{ hosts: 'all', gather_facts: false, tasks }]);
 }
+
+// the same as the login user without become: the write runs in the login shell itself (no
+// sudo, no /bin/sh), creates the temp file without a subshell and skips the chown that would
+// change nothing (the file is the user's own): the file must still only ever be whole
+const U = '/tmp/pr-atom-user';
 
 describe.skipIf(labSkipReason())('file writes: atomic, owner and mode kept', () => {
   beforeAll(async () => {
@@ -41,6 +46,7 @@ describe.skipIf(labSkipReason())('file writes: atomic, owner and mode kept', () 
     writeFileSync(join(dir, 'a.txt'), A);
     writeFileSync(join(dir, 'b.txt'), B);
     writeFileSync(join(dir, 'site.yml'), playbook(4));
+    writeFileSync(join(dir, 'user.yml'), playbook(3, U, false));
     // root-owned files with a group and modes of their own, that the play must keep
     const group = lab.users.nopasswd.name;
     const setup = await labExec(lab, h.name, ['sh', '-c', `rm -rf ${D} && install -d -m 0755 ${D} && printf %s '${'b'.repeat(16)}' > ${D}/big && chown root:${group} ${D}/big && chmod 0640 ${D}/big && printf 'x = 1\\n' > ${D}/conf && chown root:${group} ${D}/conf && chmod 0604 ${D}/conf`]);
@@ -80,5 +86,28 @@ describe.skipIf(labSkipReason())('file writes: atomic, owner and mode kept', () 
     expect(big?.split(' ')[2]).not.toBe(before.stdout.trim());
     expect(conf).toBe(`root:${group} 604`);
     expect(rest).toEqual(['x = 1', 'round = 3', 'big', 'conf']);
+  }, 240_000);
+
+  it('the same without become: the user\'s own files keep their mode and owner, and are only ever seen whole', async () => {
+    const h = lab.hosts[0]!.name;
+    const user = lab.users.nopasswd.name;
+    const setup = await labExec(lab, h, ['sh', '-c', `rm -rf ${U} ${U}.done && install -d -o ${user} -m 0755 ${U} && printf %s '${'b'.repeat(16)}' > ${U}/big && printf 'x = 1\\n' > ${U}/conf && chown ${user}:${user} ${U}/big ${U}/conf && chmod 0604 ${U}/big && chmod 0640 ${U}/conf && stat -c %i ${U}/big`]);
+    expect(setup.code, setup.stderr).toBe(0);
+    const reader = labExec(lab, h, ['sh', '-c', `n=0; while [ ! -e ${U}.done ] && [ $n -lt 20000 ]; do md5sum < ${U}/big 2>/dev/null | cut -c1-32 || echo MISSING; n=$((n+1)); done`], { timeoutMs: 180_000 });
+    const run = await runCli(['apply', 'user.yml', '-i', 'hosts.yml', '--json'], { cwd: dir });
+    await labExec(lab, h, ['touch', `${U}.done`]);
+    const seen = new Set((await reader).stdout.split('\n').filter(Boolean));
+    expect(run.code, JSON.stringify(run.recap?.failures)).toBe(0);
+    expect(run.recap?.hosts[h]?.changed).toBe(9);
+    const allowed = new Set([md5(A), md5(B), md5('b'.repeat(16))]);
+    expect([...seen].filter((k) => !allowed.has(k))).toEqual([]);
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+    const after = await labExec(lab, h, ['sh', '-c', `stat -c '%U:%G %a %i' ${U}/big; stat -c '%U:%G %a' ${U}/conf; cat ${U}/conf; ls -A ${U}`]);
+    const [big, conf, ...rest] = after.stdout.trim().split('\n');
+    expect(big?.split(' ').slice(0, 2).join(' ')).toBe(`${user}:${user} 604`);
+    // replaced by rename, not rewritten in place
+    expect(big?.split(' ')[2]).not.toBe(setup.stdout.trim());
+    expect(conf).toBe(`${user}:${user} 640`);
+    expect(rest).toEqual(['x = 1', 'round = 2', 'big', 'conf']);
   }, 240_000);
 });

@@ -5,7 +5,7 @@
 import { sh, rawCommand, quote, type Raw, type ShellCommand } from '../../transport/command.js';
 import type { FileState } from '../../facts/file.js';
 import { sameMode, wantedMode } from './mode.js';
-import { FAIL_MARKER, joinCommands } from '../runner.js';
+import { FAIL_MARKER, joinCommands, simpleCommand } from '../runner.js';
 
 export interface AttributeArgs {
   mode?: unknown;
@@ -31,14 +31,14 @@ export function attributeCommands(path: string, state: FileState | undefined, ar
   const isDir = opts.isDir ?? state?.type === 'directory';
   const mode = wantedMode(args.mode, state?.mode, isDir);
   if (mode !== undefined && !sameMode(mode, state?.mode)) {
-    commands.push(sh`chmod ${r}${mode} -- ${path}`);
+    commands.push(simpleCommand(sh`chmod ${r}${mode} -- ${path}`));
     changes.push(state?.mode ? `mode ${state.mode} → ${mode}` : `mode ${mode}`);
   }
   const ownerDiffers = args.owner !== undefined && !sameId(args.owner, state?.owner, state?.uid);
   const groupDiffers = args.group !== undefined && !sameId(args.group, state?.group, state?.gid);
   if (ownerDiffers || groupDiffers) {
     const spec = ownerDiffers && groupDiffers ? `${args.owner}:${args.group}` : ownerDiffers ? `${args.owner}` : `:${args.group}`;
-    commands.push(sh`chown ${r}${spec} -- ${path}`);
+    commands.push(simpleCommand(sh`chown ${r}${spec} -- ${path}`));
     if (ownerDiffers) changes.push(state?.owner ? `owner ${state.owner} → ${args.owner}` : `owner ${args.owner}`);
     if (groupDiffers) changes.push(state?.group ? `group ${state.group} → ${args.group}` : `group ${args.group}`);
   }
@@ -79,9 +79,10 @@ type PathWord = string | ShellCommand | Raw;
  * or link (noclobber), and without a subshell: noclobber is switched off again whatever happened.
  * Succeeds only when the file was written.
  */
-export function createTemp(tmp: PathWord, from?: PathWord): ShellCommand {
-  const source = from === undefined ? sh`` : sh` -- ${from}`;
-  return sh`{ set -C; cat${source} > ${tmp}; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
+export function createTemp(tmp: PathWord, from?: PathWord, reader?: ShellCommand): ShellCommand {
+  // what fills it: a command that prints the content (copy remote_src), a file, or stdin
+  const fill = reader ?? (from === undefined ? sh`cat` : sh`cat -- ${from}`);
+  return sh`{ set -C; ${fill} > ${tmp}; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
 }
 
 /** chown's `owner`, `owner:group` or `:group`; undefined when neither is wanted. */
@@ -109,7 +110,7 @@ export function keepOwner(ref: PathWord, tmp: PathWord): ShellCommand {
  */
 export function writeFileCommand(dest: string, o: WriteFileOptions): ShellCommand {
   const tmp = tempPathFor(dest, o.tmpSuffix);
-  const steps: ShellCommand[] = [sh`(set -C; ${o.reader ?? sh`cat`} > ${tmp})`];
+  const steps: ShellCommand[] = [createTemp(tmp, undefined, o.reader)];
   // the bytes that arrived, not the controller's idea of them (Ansible's message)
   if (o.checksum !== undefined) steps.push(sh`{ [ "$(sha1sum < ${tmp})" = ${`${o.checksum.toLowerCase()}  -`} ] || { echo ${`${FAIL_MARKER}Copied file does not match the expected checksum. Transfer failed. (expected_checksum ${o.checksum})`} >&2; false; }; }`);
   if (o.mode !== undefined) steps.push(sh`chmod ${o.mode} -- ${tmp}`);
@@ -117,7 +118,7 @@ export function writeFileCommand(dest: string, o: WriteFileOptions): ShellComman
   const spec = ownerSpec(o.owner, o.group);
   if (spec !== undefined) steps.push(sh`chown ${spec} -- ${tmp}`);
   // keep the current owner when we are allowed to (as root); otherwise the file stays ours
-  else if (o.exists) steps.push(sh`{ chown --reference=${dest} -- ${tmp} 2>/dev/null || :; }`);
+  else if (o.exists) steps.push(keepOwner(dest, tmp));
   if (o.validate !== undefined) {
     const text = o.validate.includes('%s') ? o.validate.split('%s').join(quote(tmp)) : `${o.validate} ${quote(tmp)}`;
     // grouped so that only a failing validation (not an earlier step) prints this reason

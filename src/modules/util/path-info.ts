@@ -5,7 +5,7 @@
 import { sh } from '../../transport/command.js';
 import type { FileState } from '../../facts/file.js';
 import type { Plan } from '../contract.js';
-import { failedOutcomePlan } from '../runner.js';
+import { failedOutcomePlan, simpleCommand } from '../runner.js';
 
 const MARK = '@@rb-path-info ';
 
@@ -53,10 +53,36 @@ export function withPathInfo(plan: Plan, path: string, follow = false): Plan {
   delete rest.stdin;
   return {
     ...plan,
-    commands: [...plan.commands, sh`stat ${flag}-c ${`${MARK}%F|%a|%u|%g|%U|%G|%s|%h`} -- ${path}`],
+    commands: [...plan.commands, simpleCommand(sh`stat ${flag}-c ${`${MARK}%F|%a|%u|%g|%U|%G|%s|%h`} -- ${path}`)],
     after(outcome) {
       if (!outcome.ok) return failedOutcomePlan(plan, outcome);
       return { ...rest, commands: [], changed: true, data: { ...plan.data, ...parsePathInfo(outcome.stdout, path) } };
+    },
+  };
+}
+
+/**
+ * A plan whose only change is `chmod MODE` of an existing path that is not a directory: the
+ * path information after it is the probe's with the new mode (chmod changes nothing else that
+ * Ansible reports), so no `stat` has to run after it. Only where the result is certain: an
+ * octal mode without setuid/setgid/sticky bits (GNU chmod keeps a directory's setgid bit, and
+ * the kernel may drop a setgid bit it is given), and a probe that described the same thing the
+ * `stat` would (`follow` alike). Otherwise the plan gets the `stat` (withPathInfo).
+ */
+export function withChmodPathInfo(plan: Plan, path: string, follow: boolean, probe: { state: FileState; followed: boolean; mode: string | undefined; isDir: boolean }): Plan {
+  const st = probe.state;
+  const certain =
+    st.exists && !st.error && st.type !== undefined && !probe.isDir && st.type !== 'directory' && probe.followed === follow && probe.mode !== undefined && /^0?[0-7]{3}$/.test(probe.mode);
+  if (!certain || plan.commands.length === 0 || plan.failed) return withPathInfo(plan, path, follow);
+  const info = pathInfo({ ...st, mode: probe.mode!.padStart(4, '0') });
+  return {
+    ...plan,
+    after(outcome) {
+      if (!outcome.ok) return failedOutcomePlan(plan, outcome);
+      const rest: Plan = { ...plan };
+      delete rest.after;
+      delete rest.stdin;
+      return { ...rest, commands: [], changed: true, data: { ...plan.data, ...info } };
     },
   };
 }
