@@ -157,3 +157,28 @@ export function startProcCounter(file: string, listeners: () => ReadonlyMap<numb
     },
   };
 }
+
+/**
+ * Why runbook starts a process the floor does not, by command name (acct's comm), for the
+ * report's process table: every name runbook starts more often than the floor must have an
+ * entry here (the report flags a name without one). The floor writes blindly and reports
+ * nothing; runbook must know the path's state before and after a change (Ansible's registered
+ * results, changed/ok) and never writes a file in place. Counts per task: bench/README.md.
+ */
+export const PROCESS_REASONS: Readonly<Record<string, string>> = {
+  stat:
+    'the probe of a task that must know the path first (file mode, file absent, lineinfile, and on the no-change run copy, template, file directory): changed or ok, and the mode/owner/uid/gid/size Ansible registers for an unchanged path; ' +
+    'after a create (file directory, copy, template: a new path) one stat of the result for the mode/owner/size Ansible registers, which the controller cannot know (umask, a setgid parent, the host\'s user names, a directory\'s size); ' +
+    'a mode-only change and a write over an existing path need none (runbook derives them from the probe). The floor\'s one stat is the stat task\'s',
+  cat: 'copy and template: the content travels on stdin (it may be secret: never in the command line, where the floor puts it) and cat puts it into the temp file, binary-safe; lineinfile: the probe prints the file (the plan\'s message, backrefs, --diff need it) and the new version starts as a copy of it in the temp file',
+  mv: 'atomic writes (copy, template, lineinfile): the temp file next to the destination is renamed over it, as Ansible\'s atomic_move, so a reader never sees a half-written file',
+  chmod: 'lineinfile: the temp file gets the mode of the file it replaces (chmod --reference) before the rename',
+  tail: 'lineinfile: whether the file ends with a newline before the line is appended (Ansible adds the missing one)',
+  bash: 'the login shell runs runbook\'s probe, classify and act script (several programs and tests in one remote command), where the floor\'s shell execs its only program',
+  sh: 'the first command on a connection runs in /bin/sh (the login shell is unknown until that command reports it), and the shell module runs the task\'s command in /bin/sh -c as Ansible does (exec\'d: no process of its own beyond that)',
+  sha256sum: 'copy and template on the no-change run: the destination\'s content is compared by hash (the content itself stays off the command line); no hash when the file is absent',
+  sha1sum: 'the stat module\'s checksum (get_checksum defaults to true in Ansible: sha1 of the file)',
+  file: 'the stat module\'s mimetype and charset (get_mime defaults to true; Ansible runs `file` too)',
+  lsattr: 'the stat module\'s attributes and version (get_attributes defaults to true; Ansible runs `lsattr -vd` too)',
+  grep: 'lineinfile\'s classify step: whether the line is there already (the floor runs the same grep)',
+};

@@ -1,7 +1,7 @@
 // Turning measured runs into the benchmark's table: medians per tool and phase, the ratios the
 // targets are stated in, and each target as met / missed / not measured at this size.
 import type { Measurement } from './measure.js';
-import type { ProcCount } from './procs.js';
+import { PROCESS_REASONS, type ProcCount } from './procs.js';
 
 export const TOOLS = ['floor', 'runbook', 'baseline', 'runbook-tty', 'ansible'] as const;
 export type ToolName = (typeof TOOLS)[number];
@@ -188,10 +188,19 @@ export function extraProcesses(rows: Row[]): string {
         .filter(([, d]) => Math.abs(d) >= 0.05)
         .sort((a, b) => b[1] - a[1]);
       const all = (x: Record<string, number>): string => Object.entries(x).map(([n, c]) => `${n} ${f(c, 1)}`).join(', ');
+      // why each process beyond the floor's is there (this checkout's reasons: not the baseline's)
+      const why =
+        tool === 'runbook'
+          ? diff
+              .filter(([, d]) => d > 0)
+              .map(([n, d]) => `\n    - ${n} +${f(d, 1)}: ${PROCESS_REASONS[n] ?? 'NO REASON RECORDED (bench/procs.ts PROCESS_REASONS): a new process to explain or to remove'}`)
+              .join('')
+          : '';
       out.push(
         `- ${TOOL_LABEL[tool]}, ${phase} run: ${f(rb.procsPerHost, 0)} per host vs the floor's ${f(fl.procsPerHost, 0)}; ` +
           `difference by command: ${diff.length ? diff.map(([n, d]) => `${n} ${d > 0 ? '+' : ''}${f(d, 1)}`).join(', ') : 'none'}` +
-          `\n  - floor: ${all(fl.procNames)}\n  - ${tool}: ${all(rb.procNames)}`,
+          `\n  - floor: ${all(fl.procNames)}\n  - ${tool}: ${all(rb.procNames)}` +
+          (why ? `\n  - why, each command runbook starts more often than the floor:${why}` : ''),
       );
     }
   }

@@ -1,7 +1,7 @@
 // The benchmark's arithmetic and verdicts (bench/report.ts): medians over successful runs, the
 // ratios the issue's targets are stated in, and met / MISSED / not measured.
 import { describe, expect, it } from 'vitest';
-import { attribute } from '../../bench/procs.js';
+import { PROCESS_REASONS, attribute } from '../../bench/procs.js';
 import { extraProcesses, median, ratios, summarise, table, targets, type Phase, type RunRecord, type ToolName } from '../../bench/report.js';
 
 function run(tool: ToolName, phase: Phase, wallS: number, o: { ok?: boolean; cpuS?: number; rssMiB?: number; cmdsMax?: number; run?: number; procs?: Record<string, number> } = {}): RunRecord {
@@ -65,6 +65,16 @@ describe('bench report', () => {
   it('names every process a tool starts beyond the floor, by command', () => {
     const rows = summarise([run('floor', 'first', 2, { procs: { sshd: 3, bash: 5 } }), run('runbook', 'first', 2, { procs: { sshd: 3, bash: 6, stat: 2 } })]);
     expect(extraProcesses(rows)).toContain('11 per host vs the floor\'s 8; difference by command: stat +2.0, bash +1.0');
+  });
+
+  it('gives the reason for every extra process by command, and flags a command without one', () => {
+    const rows = summarise([run('floor', 'first', 2, { procs: { sshd: 3, bash: 5, mkdir: 1 } }), run('runbook', 'first', 2, { procs: { sshd: 3, bash: 5, stat: 2, mv: 1, frobnicate: 1 } })]);
+    const text = extraProcesses(rows);
+    expect(text).toContain(`    - stat +2.0: ${PROCESS_REASONS.stat}`);
+    expect(text).toContain(`    - mv +1.0: ${PROCESS_REASONS.mv}`);
+    expect(text).toContain('    - frobnicate +1.0: NO REASON RECORDED');
+    // fewer than the floor needs no reason
+    expect(text).not.toMatch(/- mkdir -1\.0:/);
   });
 
   it('attributes accounted processes to the host whose sshd they descend from, across reused pids', () => {
