@@ -2,6 +2,7 @@
 // host's tasks; channels limited per connection (a refused channel is retried); host keys
 // checked against known_hosts; jump hosts; commands wrapped (wrap.ts) so sudo, timeouts and
 // aborts behave; files written atomically over SFTP on the same connection.
+import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client as SshClient } from 'ssh2';
@@ -30,7 +31,8 @@ import {
 import { StopEscalation, abortReason, type StopSignal } from './stop.js';
 import { atomicPut, type PutFileOps } from './atomic-put.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
-import { killScript, loginShellKind, wrapCommand, type LoginShell } from './wrap.js';
+import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } from './wrap.js';
+import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
 
 /** exit statuses that arrived before drive() listened (see run()) */
 import { Semaphore } from '../util/semaphore.js';
@@ -44,7 +46,38 @@ export interface SshTransportOptions {
   hashKnownHosts?: boolean;
   /** handshake slots to use instead of the process-wide ones (tests, embedding) */
   handshakeLimiter?: HandshakeLimiter;
+  /**
+   * start sessions ahead of their commands (preopen.ts): `auto` once the connection's round
+   * trip is at least PREOPEN_MIN_RTT_MS, `always`, `never`; default: RUNBOOK_SSH_PREOPEN
+   * (same words), else `auto`
+   */
+  preopen?: 'auto' | 'always' | 'never';
 }
+
+/** a session started ahead of its command (preopen.ts) */
+interface Spare {
+  client: Client;
+  nonce: string;
+  pidTag: string;
+  /** what the loader runs in (preopen.ts): the login shell, or /bin/sh */
+  loginShell: LoginShell;
+  /** the channel once its exec is confirmed; undefined when that failed */
+  ready: Promise<ClientChannel | undefined>;
+  /** it ended (or failed) before a command was given to it */
+  dead: boolean;
+  /** a command was given to it */
+  used: boolean;
+}
+
+/**
+ * With `preopen: auto`, sessions are started ahead on a link of at least this round trip, where
+ * a round trip saved per command outweighs the sessions started for nothing at the end. Both
+ * must say so: the TCP handshake (answered by the host's kernel, so the host's load does not
+ * count) and the quickest of two exec round trips (channel open + exec: two round trips plus
+ * sshd's fork). Either alone is inflated when this process is busy (a burst of handshakes); on
+ * a LAN under that load both rarely are, and a wrong guess costs sessions, not results.
+ */
+const PREOPEN_MIN_RTT_MS = 20;
 
 /** a bad RUNBOOK_MAX_HANDSHAKES is reported once per process, not once per host */
 let warnedMaxHandshakes = false;
@@ -86,8 +119,20 @@ export class SshTransport implements Transport {
   private closed = false;
   /** what the login shell is, from the first command's pid line (see wrap.ts) */
   private loginShell: LoginShell = 'unknown';
-  /** counters for tests and -vvv: channels opened, and refused opens that were retried */
-  readonly stats = { channelsOpened: 0, channelRetries: 0 };
+  /** the loader sessions started ahead run (preopen.ts), once a pid line told the login shell; undefined: none */
+  private loaderKind: LoginShell | undefined;
+  /**
+   * counters for tests and -vvv: channels opened, and refused opens that were retried; sessions
+   * started ahead, and those used; the TCP handshake's round trip to the first hop (ms)
+   */
+  readonly stats = { channelsOpened: 0, channelRetries: 0, preopened: 0, preopenUsed: 0, tcpRttMs: NaN };
+  /** sessions started ahead (preopen.ts), oldest first */
+  private spares: Spare[] = [];
+  /** quickest exec round trip seen on this connection, and how many were measured */
+  private execMinMs = Infinity;
+  private execSamples = 0;
+  /** the server refused a session started ahead: start no more on this connection */
+  private preopenRefused = false;
   /** commands in flight, told when the connection goes away */
   private readonly inFlight = new Set<() => void>();
   private readonly warn: (message: string) => void;
@@ -126,6 +171,7 @@ export class SshTransport implements Transport {
 
   close(): Promise<void> {
     this.closed = true;
+    this.dropSpares();
     // a lost connection closed on purpose may be opened again (reboot, wait_for_connection)
     this.lost = undefined;
     for (const c of [...this.clients].reverse()) c.end();
@@ -224,6 +270,10 @@ export class SshTransport implements Transport {
     }
     this.clients.push(...opened);
     this.client = target;
+    this.dropSpares();
+    this.execMinMs = Infinity;
+    this.execSamples = 0;
+    this.preopenRefused = false;
     for (const c of opened) {
       const onGone = (err?: Error): void => {
         // a client ended by close() reports its end after a new connection may be open: not a loss of that one
@@ -285,6 +335,7 @@ export class SshTransport implements Transport {
     const timeoutMs = this.spec.connectTimeoutMs;
     const ctx = { tried: [], unusable: [], connectTimeoutMs: timeoutMs };
     return new Promise<Socket>((resolve, reject) => {
+      const sent = performance.now();
       const sock = tcpConnect({ host: hop.address, port: hop.port });
       // TCP_NODELAY: without it, Nagle holds a command's first packet behind the previous
       // command's CLOSE until the server's delayed ACK (40 ms on Linux), for every command after
@@ -300,6 +351,8 @@ export class SshTransport implements Transport {
       sock.once('error', fail);
       sock.once('connect', () => {
         clearTimeout(timer);
+        // the first hop's round trip (SYN, SYN-ACK): how far the host is (see PREOPEN_MIN_RTT_MS)
+        this.stats.tcpRttMs = performance.now() - sent;
         sock.removeListener('error', fail);
         // until ssh2 takes the socket over (after the wait for a slot), an error must not be
         // unhandled; a socket that died meanwhile is noticed before the handshake
@@ -386,6 +439,12 @@ export class SshTransport implements Transport {
         );
       },
     };
+    const trace = process.env.RUNBOOK_SSH_TRACE;
+    if (trace) {
+      // for measuring round trips (bench/rtt-trace.ts): ssh2's packet log with times. Packet
+      // types and sizes only: command texts and env values (which may hold secrets) are cut.
+      config.debug = (line: string) => appendFileSync(trace, `${(performance.timeOrigin + performance.now()).toFixed(1)} ${hop.label} ${line.replace(/(exec|env): [\s\S]*\)$/, '$1)')}\n`);
+    }
     if (preferred.length > 0) config.algorithms = { serverHostKey: { prepend: preferred } as never };
     if (sock) config.sock = sock;
 
@@ -512,6 +571,13 @@ export class SshTransport implements Transport {
     try {
       // aborted while connecting or queued: nothing has started, so nothing is sent
       if (options.signal?.aborted) throw abortReason(options.signal);
+      const ahead = priority ? undefined : await this.takeSpare(command, options);
+      if (ahead) {
+        this.topUpSpares();
+        return await this.drive(ahead.channel, command, options, ahead.wrapped, captureLimit);
+      }
+      if (options.signal?.aborted) throw abortReason(options.signal);
+      const sent = performance.now();
       const channel = await this.openChannel<ClientChannel>((c, cb) =>
         c.exec(wrapped.text, (err, ch) => {
           // Under load the exec reply, the output, exit-status and close can arrive in one TCP
@@ -522,9 +588,107 @@ export class SshTransport implements Transport {
           cb(err, ch);
         }),
       );
+      this.execMinMs = Math.min(this.execMinMs, performance.now() - sent);
+      this.execSamples++;
+      if (!priority) this.topUpSpares();
       return await this.drive(channel, command, options, wrapped, captureLimit);
     } finally {
       release();
+    }
+  }
+
+  // ---------------------------------------------------------------- sessions started ahead
+
+  private preopenOn(): boolean {
+    const env = process.env.RUNBOOK_SSH_PREOPEN;
+    const mode = this.options.preopen ?? (env === 'always' || env === 'never' ? env : 'auto');
+    if (mode === 'never' || this.preopenRefused || this.closed || this.lost) return false;
+    return mode === 'always' || (this.stats.tcpRttMs >= PREOPEN_MIN_RTT_MS && this.execSamples >= 2 && this.execMinMs >= 2 * PREOPEN_MIN_RTT_MS);
+  }
+
+  /**
+   * Start sessions ahead until PREOPEN_DEPTH wait, within the connection's channel limit (the
+   * command that runs now holds one of its slots).
+   */
+  private topUpSpares(): void {
+    const client = this.client;
+    // the loader runs in the login shell when that is a POSIX one, as the direct form does
+    const kind = this.loaderKind;
+    if (!client || kind === undefined || !this.preopenOn()) return;
+    while (this.spares.length < PREOPEN_DEPTH && this.limiter.inUse + this.spares.length < this.limiter.limit) {
+      const nonce = newNonce();
+      const pidTag = `__RUNBOOK_PID_${nonce}`;
+      const loginShell = kind;
+      const spare: Spare = { client, nonce, pidTag, loginShell, dead: false, used: false, ready: Promise.resolve(undefined) };
+      spare.ready = new Promise<ClientChannel | undefined>((resolve) => {
+        try {
+          client.exec(loaderText(pidTag, nonce, loginShell), (err, ch) => {
+            if (err) {
+              spare.dead = true;
+              // MaxSessions: the commands need those sessions more than we need spares
+              if (isChannelOpenFailure(err)) this.preopenRefused = true;
+              return resolve(undefined);
+            }
+            this.stats.preopened++;
+            // as in run(): an exit that comes before drive() listens is kept
+            ch.once('exit', (code: number | null, signal?: string) => {
+              if (!spare.used) spare.dead = true;
+              earlyExit.set(ch, { code, signal });
+            });
+            ch.once('close', () => {
+              if (!spare.used) spare.dead = true;
+            });
+            if (spare.dead) ch.close();
+            resolve(ch);
+          });
+        } catch {
+          // not connected any more
+          spare.dead = true;
+          resolve(undefined);
+        }
+      });
+      this.spares.push(spare);
+    }
+  }
+
+  /**
+   * A session started ahead, with the command's script written to it (and its wrapping, whose
+   * markers use that session's nonce), or undefined: none is there, or the command cannot go
+   * that way (its script is too long).
+   */
+  private async takeSpare(command: ShellCommand, options: ExecOptions): Promise<{ channel: ClientChannel; wrapped: ReturnType<typeof wrapCommand> } | undefined> {
+    while (this.spares.length > 0) {
+      const spare = this.spares[0]!;
+      // a session still starting was asked for earlier than a new one would be: wait for it
+      const channel = await spare.ready;
+      // taken by another command meanwhile (spares are shared by the connection's commands)
+      if (this.spares[0] !== spare) continue;
+      if (!channel || spare.dead || spare.client !== this.client) {
+        this.spares.shift();
+        channel?.close();
+        continue;
+      }
+      if (options.signal?.aborted) return undefined;
+      const wrapped = wrapCommand(command, options, spare.nonce, spare.loginShell);
+      const script = loaderScript(wrapped.text, spare.pidTag, spare.nonce);
+      if (script === undefined) return undefined;
+      this.spares.shift();
+      spare.used = true;
+      this.stats.channelsOpened++;
+      this.stats.preopenUsed++;
+      channel.write(script);
+      return { channel, wrapped };
+    }
+    return undefined;
+  }
+
+  /** End the sessions started ahead (their loaders see EOF and exit without running anything). */
+  private dropSpares(): void {
+    const spares = this.spares;
+    this.spares = [];
+    for (const s of spares) {
+      s.dead = true;
+      void s.ready.then((ch) => ch?.close());
     }
   }
 
@@ -568,7 +732,10 @@ export class SshTransport implements Transport {
         timers.forEach(clearTimeout);
         escalation.dispose();
         options.signal?.removeEventListener('abort', onAbort);
-        if (session.loginShell !== undefined) this.loginShell = loginShellKind(session.loginShell);
+        if (session.loginShell !== undefined) {
+          this.loginShell = loginShellKind(session.loginShell);
+          this.loaderKind = loaderKind(session.loginShell);
+        }
         const lost = this.lost;
         if (lost && !session.gotExit) return reject(lost);
         if (options.signal?.aborted && !session.timedOut) return reject(abortReason(options.signal));
