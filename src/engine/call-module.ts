@@ -69,9 +69,15 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
     throw err;
   }
   const controller = new AbortController();
-  const onKill = (): void => controller.abort(new Error('interrupted (Ctrl-C)'));
-  if (run.kill.aborted) onKill();
-  run.kill.addEventListener('abort', onKill, { once: true });
+  // what the module call waits on: told directly by whoever aborts (Ctrl-C, the task's
+  // timeout), not through a listener on the signal (EventTarget listeners cost, per command)
+  let onAborted: (() => void) | undefined;
+  const abort = (reason: Error): void => {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    onAborted?.();
+  };
+  const offKill = run.onKill(() => abort(new Error('interrupted (Ctrl-C)')));
   const timeoutS = inh.timeout;
   let timer: NodeJS.Timeout | undefined;
   let lastExec: ExecResult | undefined;
@@ -121,11 +127,11 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
         void settled().then(() => reject(reason));
       };
       if (controller.signal.aborted) onAbort();
-      else controller.signal.addEventListener('abort', onAbort, { once: true });
+      else onAborted = onAbort;
     });
     if (timeoutS !== undefined && timeoutS > 0) {
       timer = setTimeout(() => {
-        controller.abort(new Error(`task timed out after ${timeoutS}s (timeout: ${timeoutS}) and was stopped`));
+        abort(new Error(`task timed out after ${timeoutS}s (timeout: ${timeoutS}) and was stopped`));
       }, timeoutS * 1000);
     }
     res = await Promise.race([running, guard]);
@@ -140,7 +146,7 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
     return { ...failure(msg), ...(lastExec ? execDetails(lastExec) : {}) };
   } finally {
     if (timer) clearTimeout(timer);
-    run.kill.removeEventListener('abort', onKill);
+    offKill();
   }
   // add_host / group_by: changed is whether the inventory changed (Ansible's strategy decides it too)
   if (res.inventory) res = { ...res, changed: applyInventoryChange(run, h, res.inventory) };

@@ -79,6 +79,12 @@ export interface RunState {
   readonly sem: Semaphore;
   /** aborted when running commands must stop (second Ctrl-C, or the grace period is over) */
   readonly kill: AbortSignal;
+  /**
+   * Call `fn` when `kill` aborts (at once if it has); returns the unsubscribe. One listener on
+   * the signal for the whole run: an EventTarget listener added and removed per module call
+   * was a measurable share of the controller's CPU per command.
+   */
+  onKill(fn: () => void): () => void;
   /** aborted on the first Ctrl-C: wakes retry delays */
   readonly stopped: AbortSignal;
   /** Ctrl-C: start nothing new */

@@ -76,6 +76,7 @@ class Run implements RunState {
   private stopping_ = false;
   private graceTimer: NodeJS.Timeout | undefined;
   private readonly t0 = Date.now();
+  private readonly killWatch = new Set<() => void>();
 
   constructor(
     private readonly playbook: Playbook,
@@ -88,6 +89,10 @@ class Run implements RunState {
     this.sem = new Semaphore(Math.max(1, Math.ceil(options.forks ?? 5)));
     // every running task listens for Ctrl-C: hundreds at once are expected, not a leak
     setMaxListeners(0, this.kill, this.stopped);
+    this.kill.addEventListener('abort', () => {
+      for (const fn of [...this.killWatch]) fn();
+      this.killWatch.clear();
+    }, { once: true });
     this.refs = new TaskRefs(options.displayRoot);
     this.playbookDir = options.playbookDir ?? dirname(resolve(playbook.file));
     this.secrets = options.secrets ?? [];
@@ -110,6 +115,15 @@ class Run implements RunState {
 
   get stopping(): boolean {
     return this.stopping_;
+  }
+
+  onKill(fn: () => void): () => void {
+    if (this.kill.aborted) {
+      fn();
+      return () => {};
+    }
+    this.killWatch.add(fn);
+    return () => this.killWatch.delete(fn);
   }
 
   host(name: string): HostRun {
