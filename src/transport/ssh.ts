@@ -648,6 +648,7 @@ export class SshTransport implements Transport {
         }
       });
       this.spares.push(spare);
+      this.note(`spare ${nonce} started (${this.spares.length} waiting, ${this.limiter.inUse} in use)`);
     }
   }
 
@@ -664,6 +665,7 @@ export class SshTransport implements Transport {
       // taken by another command meanwhile (spares are shared by the connection's commands)
       if (this.spares[0] !== spare) continue;
       if (!channel || spare.dead || spare.client !== this.client) {
+        this.note(`spare ${spare.nonce} discarded (${!channel ? 'failed' : spare.dead ? 'ended' : 'old connection'})`);
         this.spares.shift();
         channel?.close();
         continue;
@@ -671,7 +673,11 @@ export class SshTransport implements Transport {
       if (options.signal?.aborted) return undefined;
       const wrapped = wrapCommand(command, options, spare.nonce, spare.loginShell);
       const script = loaderScript(wrapped.text, spare.pidTag, spare.nonce);
-      if (script === undefined) return undefined;
+      if (script === undefined) {
+        this.note(`spare ${spare.nonce} not used: script too long or not the wrapper's`);
+        return undefined;
+      }
+      this.note(`spare ${spare.nonce} used`);
       this.spares.shift();
       spare.used = true;
       this.stats.channelsOpened++;
@@ -680,6 +686,12 @@ export class SshTransport implements Transport {
       return { channel, wrapped };
     }
     return undefined;
+  }
+
+  /** a line in the RUNBOOK_SSH_TRACE log (measuring only) */
+  private note(line: string): void {
+    const trace = process.env.RUNBOOK_SSH_TRACE;
+    if (trace) appendFileSync(trace, `${(performance.timeOrigin + performance.now()).toFixed(1)} ${this.host} runbook: ${line}\n`);
   }
 
   /** End the sessions started ahead (their loaders see EOF and exit without running anything). */
