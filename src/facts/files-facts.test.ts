@@ -10,6 +10,7 @@ import type { Fact } from './types.js';
 import { crontabFact, parseCrontab, stripCrontabHeader } from './cron.js';
 import { authorizedKeysFact, parseAuthorizedKeys } from './authorized-keys.js';
 import { textFileFact } from './text-file.js';
+import { statFact } from './stat.js';
 
 function runFact<T>(f: Fact<T>): T {
   try {
@@ -68,5 +69,52 @@ describe('text file fact', () => {
     expect(runFact(textFileFact(join(dir, 'link.conf')))).toMatchObject({ exists: true, type: 'file', content: 'a\n', realPath: real });
     expect(runFact(textFileFact(real)).realPath).toBeUndefined();
     expect(runFact(textFileFact(join(dir, 'none'))).exists).toBe(false);
+  });
+});
+
+describe('stat fact: lsattr last (exec\'d)', () => {
+  const o = { follow: false, checksum: 'sha1' as const, mime: false, attributes: true };
+  const lsattrHere = (() => {
+    try {
+      execFileSync('sh', ['-c', 'command -v lsattr'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it('reads the attributes lsattr prints after the sections, and everything before them', () => {
+    const f = join(dir, 'attrs.txt');
+    writeFileSync(f, 'x = 1\n');
+    const st = runFact(statFact(f, o));
+    expect(st.file).toMatchObject({ exists: true, type: 'file', checksum: 'e139f73e34322031189110afc1939eb1877a8954' });
+    // this machine's /tmp may have no attributes (tmpfs): then lsattr fails and none are reported
+    const real = (() => {
+      try {
+        return execFileSync('lsattr', ['-vd', '--', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (lsattrHere && real) expect([st.extra.version, st.extra.attrFlags]).toEqual([real[0], real[1]]);
+    else expect(st.extra.attrFlags).toBeUndefined();
+  });
+
+  it('a filesystem without attributes (lsattr fails): the rest is read, no attributes; an absent path: absent', () => {
+    const shm = '/dev/shm';
+    let f = join(dir, 'none.txt');
+    try {
+      f = join(mkdtempSync(join(shm, 'rb-facts-')), 'none.txt');
+    } catch {
+      // no /dev/shm here: a file where lsattr may work; the assertions below still hold for the sections
+    }
+    writeFileSync(f, 'y');
+    const st = runFact(statFact(f, o));
+    expect(st.file).toMatchObject({ exists: true, type: 'file', size: 1, checksum: '95cb0bfd2977c761298d9624e4b4d4c72a39974a' });
+    expect(st.extra.readable).toBe(true);
+    if (f.startsWith(shm)) expect(st.extra.attrFlags).toBeUndefined();
+    const gone = runFact(statFact(join(dir, 'missing'), o));
+    expect(gone.file.exists).toBe(false);
+    expect(gone.extra.attrFlags).toBeUndefined();
   });
 });

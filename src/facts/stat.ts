@@ -36,12 +36,13 @@ export interface StatOptions {
   attributes: boolean;
 }
 
-function extraFact(path: string, o: StatOptions): Fact<StatExtra> {
+function extraFact(path: string, o: StatOptions, lsattrLast = false): Fact<StatExtra> {
   // only what the task asks for, and each tool as one process: `$(exec TOOL ... 2>/dev/null)`
   // (without `exec` bash forks once more for the redirection). The type, blocks and device
   // numbers come from the file fact's one `stat`.
   const mime = o.mime ? sh`; if command -v file >/dev/null 2>&1; then printf 'mime:%s\\n' "$(exec file -b ${o.follow ? sh`-L ` : sh``}--mime-type --mime-encoding -- ${path} 2>/dev/null)"; fi` : sh``;
-  const attrs = o.attributes ? sh`; a=$(exec lsattr -vd -- ${path} 2>/dev/null) && printf 'attr:%s\\n' "$a"` : sh``;
+  // lsattrLast: the probe's command ends with lsattr instead (statFact: exec'd, one process fewer)
+  const attrs = o.attributes && !lsattrLast ? sh`; a=$(exec lsattr -vd -- ${path} 2>/dev/null) && printf 'attr:%s\\n' "$a"` : sh``;
   // lnk_source is reported for a link only (Ansible's too); with follow the path is its target
   const real = o.follow ? sh`` : sh`; if [ -L ${path} ]; then printf 'real:%s\\n' "$(exec realpath -m -- ${path} 2>/dev/null)"; fi`;
   return {
@@ -78,23 +79,41 @@ export interface StatState {
   extra: StatExtra;
 }
 
+const ATTR_MARK = '@@stat-lsattr';
+
 const NATIVE: Record<string, 'sha1' | 'sha256'> = { sha1: 'sha1', sha256: 'sha256' };
 
-/** The stat module's probe: one command. */
+/**
+ * The stat module's probe: one command, and the whole of it (it ends by exec'ing lsattr: never
+ * combine it with other facts or commands after it).
+ */
 export function statFact(path: string, o: StatOptions): Fact<StatState> {
   const native = o.checksum ? NATIVE[o.checksum] : undefined;
   const file = fileFact(path, { follow: o.follow, ...(native ? { checksum: native } : {}) });
-  const parts: Array<Fact<unknown>> = [file, extraFact(path, o)];
+  // lsattr is the last program the probe runs: the shell execs it (its process becomes
+  // lsattr's), and what it prints after the marker line is the attributes; a failed lsattr (a
+  // filesystem without them) exits non-zero and prints nothing, as `a=$(lsattr) && ...` did
+  const lsattrLast = o.attributes && !(o.checksum && !native);
+  const parts: Array<Fact<unknown>> = [file, extraFact(path, o, lsattrLast)];
   // the other algorithms Ansible offers: the host's coreutils tool of the same name
   if (o.checksum && !native) parts.push({ name: 'sum', command: sh`if [ -f ${path} ]${o.follow ? sh`` : sh` && [ ! -L ${path} ]`}; then ${sh`${`${o.checksum}sum`}`} < ${path}; fi; :`, parse: (out) => /^([0-9a-f]+)/.exec(out)?.[1] });
   const all = combineFacts(parts);
   return {
     name: 'stat',
-    command: all.command,
+    command: lsattrLast ? sh`${all.command}; if [ -e ${path} ] || [ -L ${path} ]; then printf '%s\\n' ${ATTR_MARK}; exec lsattr -vd -- ${path} 2>/dev/null; fi` : all.command,
     parse(stdout, stderr, code) {
-      const [f, more, sum] = all.parse(stdout, stderr, code) as [FileState, StatExtra, string | undefined];
+      const at = lsattrLast ? stdout.lastIndexOf(`\n${ATTR_MARK}\n`) : -1;
+      // past the marker every section was printed: their own exit codes count, not lsattr's
+      const [f, more, sum] = all.parse(at < 0 ? stdout : stdout.slice(0, at + 1), stderr, at < 0 ? code : 0) as [FileState, StatExtra, string | undefined];
       // the fine type, blocks and device numbers are the file fact's (one stat)
       const extra: StatExtra = { ...more };
+      if (at >= 0 && code === 0) {
+        const m = /^\s*(\S+)\s+(\S+)\s/.exec(stdout.slice(at + ATTR_MARK.length + 2));
+        if (m) {
+          extra.version = m[1];
+          extra.attrFlags = m[2];
+        }
+      }
       if (f.kind !== undefined) extra.kind = f.kind;
       if (f.blocks !== undefined) extra.blocks = f.blocks;
       if (f.blockSize !== undefined) extra.blockSize = f.blockSize;
