@@ -91,7 +91,9 @@ describe.skipIf(labSkipReason())('file writes: atomic, owner and mode kept', () 
   it('the same without become: the user\'s own files keep their mode and owner, and are only ever seen whole', async () => {
     const h = lab.hosts[0]!.name;
     const user = lab.users.nopasswd.name;
-    const setup = await labExec(lab, h, ['sh', '-c', `rm -rf ${U} ${U}.done && install -d -o ${user} -m 0755 ${U} && printf %s '${'b'.repeat(16)}' > ${U}/big && printf 'x = 1\\n' > ${U}/conf && chown ${user}:${user} ${U}/big ${U}/conf && chmod 0604 ${U}/big && chmod 0640 ${U}/conf && stat -c %i ${U}/big`]);
+    // ${U}.orig: a second name keeps the original inode allocated (its number cannot be reused
+    // by a later temp file) and its bytes show whether anything wrote in place
+    const setup = await labExec(lab, h, ['sh', '-c', `rm -rf ${U} ${U}.done && install -d -o ${user} -m 0755 ${U} && printf %s '${'b'.repeat(16)}' > ${U}/big && printf 'x = 1\\n' > ${U}/conf && chown ${user}:${user} ${U}/big ${U}/conf && chmod 0604 ${U}/big && chmod 0640 ${U}/conf && rm -f ${U}.orig && ln ${U}/big ${U}.orig && stat -c %i ${U}/big`]);
     expect(setup.code, setup.stderr).toBe(0);
     const reader = labExec(lab, h, ['sh', '-c', `n=0; while [ ! -e ${U}.done ] && [ $n -lt 20000 ]; do md5sum < ${U}/big 2>/dev/null | cut -c1-32 || echo MISSING; n=$((n+1)); done`], { timeoutMs: 180_000 });
     const run = await runCli(['apply', 'user.yml', '-i', 'hosts.yml', '--json'], { cwd: dir });
@@ -102,8 +104,9 @@ describe.skipIf(labSkipReason())('file writes: atomic, owner and mode kept', () 
     const allowed = new Set([md5(A), md5(B), md5('b'.repeat(16))]);
     expect([...seen].filter((k) => !allowed.has(k))).toEqual([]);
     expect(seen.size).toBeGreaterThanOrEqual(2);
-    const after = await labExec(lab, h, ['sh', '-c', `stat -c '%U:%G %a %i' ${U}/big; stat -c '%U:%G %a' ${U}/conf; cat ${U}/conf; ls -A ${U}`]);
-    const [big, conf, ...rest] = after.stdout.trim().split('\n');
+    const after = await labExec(lab, h, ['sh', '-c', `cat ${U}.orig; echo; stat -c '%U:%G %a %i' ${U}/big; stat -c '%U:%G %a' ${U}/conf; cat ${U}/conf; ls -A ${U}`]);
+    const [orig, big, conf, ...rest] = after.stdout.trim().split('\n');
+    expect(orig).toBe('b'.repeat(16));
     expect(big?.split(' ').slice(0, 2).join(' ')).toBe(`${user}:${user} 604`);
     // replaced by rename, not rewritten in place
     expect(big?.split(' ')[2]).not.toBe(setup.stdout.trim());
