@@ -26,20 +26,20 @@ export function joinCommands(commands: readonly ShellCommand[]): ShellCommand {
 // Commands that are one program and its arguments: when such a command is the last thing the
 // remote shell runs, the runner `exec`s it, so the shell's process becomes that program instead
 // of starting one more (one process fewer on the host per changing task; the program's output,
-// errors and exit status are the same). Marked where they are built; a plan's commands may be
-// embedded elsewhere (async jobs, trees), so `exec` is added only here, at the very end.
-const simple = new WeakSet<ShellCommand>();
+// errors and exit status are the same). Marked where they are built (a subclass: no weak table
+// for the garbage collector to trace); a plan's commands may be embedded elsewhere (async jobs,
+// trees), so `exec` is added only here, at the very end.
+class SimpleCommand extends ShellCommand {}
 
 /** Mark `command` as one program with its arguments (no list, no redirection, no shell builtin). */
 export function simpleCommand(command: ShellCommand): ShellCommand {
-  simple.add(command);
-  return command;
+  return new SimpleCommand(command.parts);
 }
 
 /** joinCommands for the end of the remote script: a simple last command is `exec`ed. */
 export function joinFinal(commands: readonly ShellCommand[]): ShellCommand {
   const last = commands[commands.length - 1];
-  if (last === undefined || !simple.has(last)) return joinCommands(commands);
+  if (!(last instanceof SimpleCommand)) return joinCommands(commands);
   return joinCommands([...commands.slice(0, -1), new ShellCommand([raw('exec '), last])]);
 }
 
