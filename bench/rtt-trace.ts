@@ -4,7 +4,8 @@
 // sent/confirmed, exec sent/confirmed, stdin and EOF sent, first output, exit-status, close, and
 // the controller's gap before the next command, in ms and in round trips.
 //
-//   sudo npx tsx bench/rtt-trace.ts [--loss PCT] [--delay MS] [--keep] [--tools floor,runbook]
+//   sudo npx tsx bench/rtt-trace.ts [--loss PCT] [--delay MS] [--keep] [--tools floor,runbook] [--out DIR]
+//   npx tsx bench/rtt-trace.ts --from DIR [--tools ...]     (the timelines of logs kept in DIR)
 //
 // Lab instance `rt1` (one fleet host); runbook from this checkout's dist/ (npm run build first).
 import { spawnSync } from 'node:child_process';
@@ -24,13 +25,17 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     tools: { type: 'string', default: 'floor,runbook' },
     out: { type: 'string', default: '/tmp/rt-trace' },
+    // only print the timelines of an earlier run's logs (TOOL-first.log, TOOL-second.log)
+    from: { type: 'string' },
   },
 });
 const delayMs = Number(values.delay);
 const rtt = 2 * delayMs;
 const outDir = values.out;
-rmSync(outDir, { recursive: true, force: true });
-mkdirSync(outDir, { recursive: true });
+if (values.from === undefined) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+}
 
 interface Line {
   t: number;
@@ -138,6 +143,21 @@ function analyse(label: string, lines: Line[], startedAt: number): string {
     prevEnd = end;
     out.push(`  #${n} ${c.start !== undefined ? 'ahead' : 'exec '} gap ${gap.toFixed(0).padStart(3)}ms | ${(end - start).toFixed(0).padStart(4)} ms = ${((end - start) / rtt).toFixed(2)} RTT | ${marks}`);
   }
+  // Per command from the starts alone (tasks run one after the other on a host): an exec'd
+  // command starts with its CHANNEL_OPEN, one in a session started ahead when runbook notes it
+  // used (its CHANNEL_OPEN is followed at once by a "started" note)
+  const starts: Array<{ t: number; how: string }> = [];
+  lines.forEach((l, i) => {
+    if (l.text.includes('runbook: spare') && l.text.endsWith(' used')) starts.push({ t: l.t, how: 'ahead' });
+    else if (/Sending CHANNEL_OPEN \(r:\d+, session\)/.test(l.text) && !lines[i + 1]?.text.includes('runbook: spare')) starts.push({ t: l.t, how: 'exec ' });
+  });
+  // the last command's exit status (the sessions never used are closed after it, by us)
+  const lastClose = [...lines].reverse().find((l) => l.text.includes('exit-status'));
+  out.push('per command, start to next start (controller gap included):');
+  starts.forEach((st, i) => {
+    const next = starts[i + 1]?.t ?? lastClose?.t ?? st.t;
+    out.push(`  ${String(i + 1).padStart(2)} ${st.how} ${(next - st.t).toFixed(0).padStart(4)} ms = ${((next - st.t) / rtt).toFixed(2)} RTT`);
+  });
   const endT = lines[lines.length - 1]!.t;
   out.push(`commands ${n}: in commands ${totalCmd.toFixed(0)} ms (${(totalCmd / rtt).toFixed(1)} RTT), controller gaps ${totalGap.toFixed(0)} ms (${(totalGap / rtt).toFixed(1)} RTT); first packet -> last packet ${(endT - first.t).toFixed(0)} ms`);
   return out.join('\n');
@@ -186,6 +206,16 @@ function runbookRun(lab: Awaited<ReturnType<typeof labUp>>, root: string, trace:
   if (r.status !== 0) console.log(`runbook exited ${String(r.status)}: ${r.stderr.slice(0, 2000)}`);
   console.log(`runbook wall ${(now() - t0).toFixed(0)} ms`);
   return t0;
+}
+
+if (values.from !== undefined) {
+  for (const tool of values.tools.split(',')) {
+    for (const run of ['first', 'second']) {
+      const trace = readTrace(join(values.from, `${tool}-${run}.log`));
+      console.log(analyse(`${tool} ${run}`, trace, trace[0]?.t ?? 0));
+    }
+  }
+  process.exit(0);
 }
 
 const lab = await labUp({ name: 'rt1', fleet: 1, log: () => undefined });
