@@ -32,6 +32,10 @@ describe('store', () => {
     s2.close();
   });
 
+  it('a folder that cannot be made is a clear error, not a hang (Node\'s recursive mkdir loops under /proc)', () => {
+    expect(() => openStore('/proc/runbook-no-such-dir/sub/runbook.db', [])).toThrow(/cannot open the runbook store \/proc\/runbook-no-such-dir\/sub\/runbook.db: ENOENT.*RUNBOOK_STORE/);
+  });
+
   it('a failing migration leaves nothing half-applied', () => {
     const path = tmp();
     const bad: StoreArea = { name: 'b', migrations: ['CREATE TABLE b1 (x INTEGER)', 'CREATE TABLE b2 (x INTEGER); CREATE TABLE b1 (dup INTEGER)'] };

@@ -9,7 +9,7 @@
 // WAL journal: readers never block the writer, a crash loses nothing already committed, and two
 // runs at once (a cron job and an operator) wait on each other's write lock (busy_timeout)
 // instead of failing.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { EnvironmentError } from '../util/errors.js';
@@ -33,7 +33,7 @@ export interface Store {
 export function openStore(path: string, areas: readonly StoreArea[]): Store {
   let db: Db;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (path !== ':memory:') makeFolders(dirname(path));
     db = new Database(path, { timeout: 15_000 });
   } catch (e) {
     throw new EnvironmentError(`cannot open the runbook store ${path}: ${e instanceof Error ? e.message : String(e)} (set another path with --store or RUNBOOK_STORE)`);
@@ -56,6 +56,27 @@ export function openStore(path: string, areas: readonly StoreArea[]): Store {
     throw new EnvironmentError(`the runbook store ${path} cannot be used: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { path, db, close: () => db.close() };
+}
+
+/**
+ * The store's folder and the missing ones above it, one level at a time. Node 20's recursive
+ * mkdir never returns for a folder under /proc (ENOENT again and again): a store path there hung
+ * the command instead of failing with a message.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      // another runbook made it meanwhile
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 /** Apply the migrations of `area` the store has not seen yet; each one atomically. */
