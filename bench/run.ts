@@ -340,7 +340,9 @@ function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, ph
       return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`)], env: process.env };
     case 'runbook':
     case 'baseline':
-      return { argv: [...runbook, '--json'], env: process.env };
+      // behind the slow link runbook is told it is one (ssh_preopen=auto: sessions started ahead,
+      // src/transport/preopen.ts), as Ansible here runs with pipelining and ControlPersist
+      return { argv: [...runbook, '--json'], env: opts.slowLink ? { ...process.env, RUNBOOK_SSH_PREOPEN: process.env.RUNBOOK_SSH_PREOPEN ?? 'auto' } : process.env };
     case 'runbook-tty':
       // a pseudo-terminal of a fixed size, so the terminal view renders its live tree as in a terminal
       return {
@@ -551,7 +553,7 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
       s.slowLinkLab = lab;
       const check = await checkSlowLink(lab, lab.hosts[0]!.name, 40);
       linkJson = { check };
-      linkText = `link: ${sl.delayMs} ms each way, ${sl.lossPct}% loss each way${sl.rateKbit ? `, ${sl.rateKbit} kbit/s` : ''}; measured on ${check.host}: TCP round trip ${check.rttMs.min.toFixed(1)} / ${check.rttMs.median.toFixed(1)} / ${check.rttMs.max.toFixed(1)} ms (min/median/max of ${check.probes}, ${check.retransmitted} retransmitted)`;
+      linkText = `link: ${sl.delayMs} ms each way, ${sl.lossPct}% loss each way${sl.rateKbit ? `, ${sl.rateKbit} kbit/s` : ''}; measured on ${check.host}: TCP round trip ${check.rttMs.min.toFixed(1)} / ${check.rttMs.median.toFixed(1)} / ${check.rttMs.max.toFixed(1)} ms (min/median/max of ${check.probes}, ${check.retransmitted} retransmitted); runbook runs with ssh_preopen=${process.env.RUNBOOK_SSH_PREOPEN ?? 'auto'} (sessions started ahead), Ansible with pipelining and ControlPersist`;
       log(linkText);
     }
     const context: Context = { hosts: lab.hosts.length, tasks: TASKS, unavailable, ...(opts.slowLink ? { slowLink: `a ${opts.slowLink.delayMs * 2} ms round trip with ${opts.slowLink.lossPct}% loss` } : {}) };

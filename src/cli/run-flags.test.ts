@@ -39,6 +39,14 @@ describe('configuration: flags > environment > runbook.cfg/ansible.cfg > default
     expect(s.defaults).toEqual({ ansible_become: true });
   });
 
+  it('ssh_preopen from runbook.cfg or RUNBOOK_SSH_PREOPEN becomes runbook_ssh_preopen under the inventory; unset, nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rb-cfg-'));
+    expect(runSettings(args({ inventory: ['h.yml'] }), io(dir), 'apply').defaults).not.toHaveProperty('runbook_ssh_preopen');
+    expect(runSettings(args({ inventory: ['h.yml'] }), io(dir, { RUNBOOK_SSH_PREOPEN: 'auto' }), 'apply').defaults.runbook_ssh_preopen).toBe('auto');
+    await writeFile(join(dir, 'runbook.cfg'), '[ssh_connection]\nssh_preopen = always\n');
+    expect(runSettings(args({ inventory: ['h.yml'] }), io(dir), 'apply').defaults.runbook_ssh_preopen).toBe('always');
+  });
+
   it('runbook.cfg wins over ansible.cfg in the same directory; RUNBOOK_ over ANSIBLE_; bad values name their source', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rb-cfg-'));
     await writeFile(join(dir, 'ansible.cfg'), '[defaults]\nforks = 3\n');

@@ -121,6 +121,9 @@ export function runSettings(args: ParsedArgs, io: CommandIo, command: string): R
   }
   const ssh = setting(config, 'ssh_common_args');
   if (ssh !== undefined) defaults.ansible_ssh_common_args = ssh;
+  // only a value someone set: the default (never) is the transport's own
+  const preopen = config.settings.get('ssh_preopen');
+  if (preopen?.source !== 'default' && preopen?.value !== undefined) defaults.runbook_ssh_preopen = preopen.value;
   if (boolOf(config, 'become')) defaults.ansible_become = true;
   const becomeUser = config.settings.get('become_user');
   if (becomeUser?.source !== 'default' && becomeUser?.value !== undefined) defaults.ansible_become_user = becomeUser.value;

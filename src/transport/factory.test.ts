@@ -144,3 +144,20 @@ describe('resolveConnection', () => {
     expect(createTransport(ssh)).toBeInstanceOf(SshTransport);
   });
 });
+
+describe('runbook_ssh_preopen', () => {
+  const spec = (v: unknown) => resolveConnection({ name: 'n1', vars: v === undefined ? {} : { runbook_ssh_preopen: v } }, { sshConfigFiles: [], env: noEnv });
+  it('is unset unless the inventory says (the transport then starts no sessions ahead)', () => {
+    expect(spec(undefined).preopen).toBeUndefined();
+  });
+  it('takes never, auto, always, and Ansible booleans (true = auto)', () => {
+    expect(spec('auto').preopen).toBe('auto');
+    expect(spec('Always').preopen).toBe('always');
+    expect(spec('never').preopen).toBe('never');
+    expect(spec(true).preopen).toBe('auto');
+    expect(spec('no').preopen).toBe('never');
+  });
+  it('refuses anything else, naming the host and the variable', () => {
+    expect(() => spec('sometimes')).toThrow(new ValidationError('n1: runbook_ssh_preopen must be never, auto or always, got "sometimes"'));
+  });
+});

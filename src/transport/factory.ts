@@ -11,7 +11,7 @@ import { LocalTransport } from './local.js';
 import { parseJumpList, parseSshArgs, SshArgsError, type JumpTarget, type SshArgs } from './ssh-args.js';
 import { all, defaultSshConfigFiles, expandPath, first, lookupSshConfig, type SshConfigValues } from './ssh-config.js';
 import { SshTransport, type SshTransportOptions } from './ssh.js';
-import type { ConnectionSpec, Transport } from './types.js';
+import type { ConnectionSpec, PreopenMode, Transport } from './types.js';
 
 export type HostKeyChecking = ConnectionSpec['hostKeyChecking'];
 
@@ -63,6 +63,19 @@ function num(v: unknown, what: string, host: string): number | undefined {
   const n = Number(s);
   if (!Number.isFinite(n) || n < 0) throw new ValidationError(`${host}: ${what} must be a number, got ${JSON.stringify(v)}`);
   return n;
+}
+
+const PREOPEN_MODES: readonly PreopenMode[] = ['never', 'auto', 'always'];
+
+/** runbook_ssh_preopen: never | auto | always (Ansible booleans: true = auto, false = never). */
+function preopenOf(v: unknown, host: string): PreopenMode | undefined {
+  if (typeof v === 'boolean') return v ? 'auto' : 'never';
+  const s = str(v)?.trim().toLowerCase();
+  if (s === undefined) return undefined;
+  if ((PREOPEN_MODES as readonly string[]).includes(s)) return s as PreopenMode;
+  const b = bool(s);
+  if (b !== undefined) return b ? 'auto' : 'never';
+  throw new ValidationError(`${host}: runbook_ssh_preopen must be never, auto or always, got ${JSON.stringify(v)}`);
 }
 
 function portOf(v: unknown, what: string, host: string): number | undefined {
@@ -236,6 +249,8 @@ export function resolveConnection(host: { name: string; vars: Record<string, unk
   const password = overrides.password ?? str(vars.ansible_ssh_pass) ?? str(vars.ansible_ssh_password) ?? str(vars.ansible_password);
   if (password !== undefined) spec.password = password;
   if (agent !== undefined) spec.agent = agent;
+  const preopen = preopenOf(vars.runbook_ssh_preopen, name);
+  if (preopen !== undefined) spec.preopen = preopen;
   const maxHandshakes = overrides.maxHandshakes ?? num(env.RUNBOOK_MAX_HANDSHAKES, 'RUNBOOK_MAX_HANDSHAKES', name);
   if (maxHandshakes !== undefined) {
     if (!Number.isInteger(maxHandshakes) || maxHandshakes < 1) {

@@ -30,7 +30,7 @@ import {
 } from './known-hosts.js';
 import { StopEscalation, abortReason, type StopSignal } from './stop.js';
 import { atomicPut, type PutFileOps } from './atomic-put.js';
-import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
+import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PreopenMode, PutOptions, Transport } from './types.js';
 import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } from './wrap.js';
 import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
 
@@ -48,10 +48,10 @@ export interface SshTransportOptions {
   handshakeLimiter?: HandshakeLimiter;
   /**
    * start sessions ahead of their commands (preopen.ts): `auto` once the connection's round
-   * trip is at least PREOPEN_MIN_RTT_MS, `always`, `never`; default: RUNBOOK_SSH_PREOPEN
-   * (same words), else `auto`
+   * trip is at least PREOPEN_MIN_RTT_MS, `always`, `never`; default: the spec's (inventory
+   * `runbook_ssh_preopen`), else RUNBOOK_SSH_PREOPEN (same words), else `never`
    */
-  preopen?: 'auto' | 'always' | 'never';
+  preopen?: PreopenMode;
 }
 
 /** a session started ahead of its command (preopen.ts) */
@@ -600,8 +600,11 @@ export class SshTransport implements Transport {
   // ---------------------------------------------------------------- sessions started ahead
 
   private preopenOn(): boolean {
+    // Off unless asked for: the round trip measured here is the controller's too, and a busy
+    // controller on a LAN (50 handshakes at once at load 10) measured 20 ms and more, starting two
+    // sessions per host for nothing.
     const env = process.env.RUNBOOK_SSH_PREOPEN;
-    const mode = this.options.preopen ?? (env === 'always' || env === 'never' ? env : 'auto');
+    const mode = this.options.preopen ?? this.spec.preopen ?? (env === 'always' || env === 'auto' ? env : 'never');
     if (mode === 'never' || this.preopenRefused || this.closed || this.lost) return false;
     return mode === 'always' || (this.stats.tcpRttMs >= PREOPEN_MIN_RTT_MS && this.execSamples >= 2 && this.execMinMs >= 2 * PREOPEN_MIN_RTT_MS);
   }

@@ -99,4 +99,11 @@ export interface ConnectionSpec {
   maxHandshakes?: number;
   /** accept-new writes new keys hashed (ssh's HashKnownHosts); default false */
   hashKnownHosts?: boolean;
+  /**
+   * sessions started ahead of their commands (transport/preopen.ts): `never` (the default),
+   * `auto` (once the link's round trip is 20 ms or more), `always`
+   */
+  preopen?: PreopenMode;
 }
+
+export type PreopenMode = 'auto' | 'always' | 'never';

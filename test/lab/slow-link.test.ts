@@ -2,10 +2,12 @@
 // 1% loss each way (a user-space relay between TUN devices: these kernels have no netem). The
 // emulation is checked to be in effect (round trips measured, packets really dropped), then a
 // representative playbook (facts, a root-owned file written through sudo, a template, a line, a
-// service, registered commands) runs twice over it through the real CLI: every host ok, nothing
-// unreachable, the second run changes nothing. Then both shipped playbooks (allmon3.yml on one
-// host, dms.yml on the other, at the same time, as `runbook` processes) against Pebble, all of
-// it over the link (SSH, apt through the lab's proxy, ACME and the HTTP-01 validation): both
+// service, registered commands) runs twice over it through the real CLI, the hosts marked
+// `runbook_ssh_preopen: auto` as an operator marks nodes behind a home uplink (sessions started
+// ahead, src/transport/preopen.ts): every host ok, nothing unreachable, the second run changes
+// nothing. Then both shipped playbooks (allmon3.yml on one host, dms.yml on the other, at the
+// same time, as `runbook` processes, with the default ssh settings) against Pebble, all of it
+// over the link (SSH, apt through the lab's proxy, ACME and the HTTP-01 validation): both
 // succeed, and a second run of each changes nothing. Afterwards the relay is gone, by PID, with
 // its devices and routes.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -68,7 +70,7 @@ describe.skipIf(labSkipReason())('slow link (80 ms round trip, 1% loss)', () => 
     for (const h of lab.hosts) hosts[h.name] = { ansible_host: h.address, ansible_port: h.port };
     writeFileSync(
       join(dir, 'hosts.yml'),
-      stringify({ all: { vars: { ansible_user: lab.users.nopasswd.name, ansible_ssh_private_key_file: lab.keyFile, runbook_known_hosts_file: lab.knownHostsFile }, hosts } }),
+      stringify({ all: { vars: { ansible_user: lab.users.nopasswd.name, ansible_ssh_private_key_file: lab.keyFile, runbook_known_hosts_file: lab.knownHostsFile, runbook_ssh_preopen: 'auto' }, hosts } }),
     );
     writeFileSync(join(dir, 'site.yml'), PLAYBOOK);
     writeFileSync(join(dir, 'app.conf.j2'), TEMPLATE);
