@@ -30,6 +30,7 @@ import { defaultStorePath } from '../../store/paths.js';
 import { extraVarsDigest, historyRetention, prepareResume, resumePointFor, rolloutRunOptions, ROLLOUT_HELP, ROLLOUT_OPTIONS, startHistory } from '../rollout.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 import { pathListSetting } from '../config.js';
+import { tuneHeapForFleet } from '../heap.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
 // `runbook validate` and the other commands start without it.
@@ -322,7 +323,8 @@ export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks:
     readFile: readControllerFile,
   };
   try {
-    const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
+    tuneHeapForFleet(Math.min(forks, inventory.hosts.size));
+  const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
     // the playbooks' outcomes (certificate paths, expiry) go to the store for `runbook certs --history`
     if (!adhoc && !options.check && recap.outputs && Object.keys(recap.outputs).length > 0) {
       const { recordApplyRun } = await import('../../store/apply-outputs.js');
