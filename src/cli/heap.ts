@@ -4,14 +4,16 @@
 // old generation only when it has grown to about four times what survived the last full
 // collection, and grows the young generation to 3 x 16 MiB. At 1000 hosts that was 70 MiB live in
 // a 340 MiB heap (max RSS 464 MiB, the issue's limit is 300). With a young generation kept at its
-// starting size and the old one collected at 30% growth, 1000 hosts peaked at 249 MiB. Below a few
-// hundred hosts at once the memory is no concern and the same settings cost CPU: at 50 hosts,
-// 128 scavenges instead of 17 and 100-250 ms more collector time per run (--trace-gc). So they
-// apply from FLEET_HEAP_HOSTS hosts in flight. V8 reads both flags when it next sizes a space,
-// so setting them before the run takes effect (the size flags would not).
+// starting size and the old one collected at 30% growth, 1000 hosts peaked at 249 MiB. Below
+// several hundred hosts at once the memory is no concern (200 hosts: about 200 MiB without them)
+// and the same settings cost CPU: at 50 hosts 128 scavenges instead of 17 and 100-250 ms more
+// collector time per run (--trace-gc); at 200 hosts the bench's controller CPU went from 1.3x to
+// 1.7x that of the checkout before the engine split. So they apply from FLEET_HEAP_HOSTS hosts in
+// flight. V8 reads both flags when it next sizes a space, so setting them before the run takes
+// effect (the size flags would not).
 import { setFlagsFromString } from 'node:v8';
 
-export const FLEET_HEAP_HOSTS = 200;
+export const FLEET_HEAP_HOSTS = 500;
 
 /** Tune the heap for `inFlight` hosts at once (min of forks and the inventory's hosts). */
 export function tuneHeapForFleet(inFlight: number): boolean {
