@@ -4,7 +4,7 @@
 // Why: Node's ESM loader resolves, reads and compiles each file on its own. runbook's CLI pulled in
 // about 380 files (its own ~230 plus yaml, diff, ...) before doing anything, which cost 0.52 CPU-s
 // per start of `runbook apply` on this machine, more than the whole ten-task run on one host. The
-// bundle is a few chunks (one per lazily loaded command, via splitting) and starts in about 0.28
+// bundle is a few chunks (one per lazily loaded command, via splitting) and starts in about 0.24
 // CPU-s. Packages with native code (ssh2's optional bindings, better-sqlite3) and ajv (loaded with
 // createRequire only when a schema must be compiled at run time) stay in node_modules.
 import { build } from 'esbuild';

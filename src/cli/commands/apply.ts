@@ -324,7 +324,7 @@ export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks:
   };
   try {
     tuneHeapForFleet(Math.min(forks, inventory.hosts.size));
-  const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
+    const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
     // the playbooks' outcomes (certificate paths, expiry) go to the store for `runbook certs --history`
     if (!adhoc && !options.check && recap.outputs && Object.keys(recap.outputs).length > 0) {
       const { recordApplyRun } = await import('../../store/apply-outputs.js');
