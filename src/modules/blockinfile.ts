@@ -133,6 +133,7 @@ export function planTextEdit(e: TextEdit, env: PlanEnv): Plan {
         backupFile,
         validate: e.validate,
         tmpSuffix: env.tmpSuffix,
+        stdin: e.after,
       }),
     ],
     stdin: e.after,

@@ -271,6 +271,7 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
     validate: args.validate,
     tmpSuffix: env.tmpSuffix,
     ...(args.checksum !== undefined ? { checksum: args.checksum } : {}),
+    ...(text !== undefined ? { stdin: text } : {}),
     // remote_src: the host copies its own file; nothing travels
     ...(remote && args.src !== undefined ? { reader: sh`cat -- ${args.src}` } : {}),
   });

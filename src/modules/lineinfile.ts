@@ -219,6 +219,7 @@ export function planLineinfile(args: LineinfileArgs, st: LineinfileState, env: P
         backupFile,
         validate: args.validate,
         tmpSuffix: env.tmpSuffix,
+        stdin: edit.content,
       }),
       ...chattrCommands,
     ],

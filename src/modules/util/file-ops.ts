@@ -62,6 +62,8 @@ export interface WriteFileOptions {
   reader?: ShellCommand;
   /** copy's `checksum`: the sha1 the written temp file must have, checked on the host before it is put in place */
   checksum?: string;
+  /** the content that will arrive on stdin: a small text is then read by bash's builtin (see stdinFill) */
+  stdin?: string | Buffer;
 }
 
 /** Temp file next to the destination so the final rename is atomic (same filesystem). */
@@ -79,10 +81,31 @@ type PathWord = string | ShellCommand | Raw;
  * or link (noclobber), and without a subshell: noclobber is switched off again whatever happened.
  * Succeeds only when the file was written.
  */
-export function createTemp(tmp: PathWord, from?: PathWord, reader?: ShellCommand): ShellCommand {
+export function createTemp(tmp: PathWord, from?: PathWord, reader?: ShellCommand, stdin?: string | Buffer): ShellCommand {
+  if (reader === undefined && from === undefined && stdin !== undefined && readableInShell(stdin)) {
+    return sh`{ set -C; if [ -n "\${BASH_VERSION-}" ]; then IFS= read -r -d '' _rb_c; [ $? = 1 ] && printf '%s' "$_rb_c" > ${tmp}; else cat > ${tmp}; fi; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
+  }
   // what fills it: a command that prints the content (copy remote_src), a file, or stdin
   const fill = reader ?? (from === undefined ? sh`cat` : sh`cat -- ${from}`);
   return sh`{ set -C; ${fill} > ${tmp}; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
+}
+
+/**
+ * Up to this many bytes of stdin are read by bash's `read` instead of a `cat` process. bash reads
+ * a pipe a byte at a time: measured here, `cat` costs the host 1.2 ms of CPU (fork + exec)
+ * whatever the size, `read` 0.25 ms for 100 bytes, 0.45 ms for 1000, 1.1 ms for 4000.
+ */
+export const SHELL_READ_MAX = 2048;
+
+/**
+ * Whether stdin's content can be put into the temp file by the shell itself: bash's
+ * `IFS= read -r -d ''` keeps every byte but NUL (its delimiter) and returns 1 at end of input,
+ * and the builtin printf writes it (no process, nothing in an argv). dash has no `read -d`:
+ * there (the first command of a connection, become's /bin/sh) `cat` does it as before.
+ */
+export function readableInShell(content: string | Buffer): boolean {
+  if (typeof content === 'string') return content.length <= SHELL_READ_MAX && Buffer.byteLength(content) <= SHELL_READ_MAX && !content.includes('\0');
+  return content.length <= SHELL_READ_MAX && !content.includes(0);
 }
 
 /** chown's `owner`, `owner:group` or `:group`; undefined when neither is wanted. */
@@ -110,7 +133,7 @@ export function keepOwner(ref: PathWord, tmp: PathWord): ShellCommand {
  */
 export function writeFileCommand(dest: string, o: WriteFileOptions): ShellCommand {
   const tmp = tempPathFor(dest, o.tmpSuffix);
-  const steps: ShellCommand[] = [createTemp(tmp, undefined, o.reader)];
+  const steps: ShellCommand[] = [createTemp(tmp, undefined, o.reader, o.stdin)];
   // the bytes that arrived, not the controller's idea of them (Ansible's message)
   if (o.checksum !== undefined) steps.push(sh`{ [ "$(sha1sum < ${tmp})" = ${`${o.checksum.toLowerCase()}  -`} ] || { echo ${`${FAIL_MARKER}Copied file does not match the expected checksum. Transfer failed. (expected_checksum ${o.checksum})`} >&2; false; }; }`);
   if (o.mode !== undefined) steps.push(sh`chmod ${o.mode} -- ${tmp}`);
@@ -132,7 +155,7 @@ export function writeFileCommand(dest: string, o: WriteFileOptions): ShellComman
 
 /**
  * One command that appends `line` to the existing file `dest` atomically: a copy in a temp file
- * next to it gets a final newline if it lacks one, then the line, the wanted (or the current)
+ * next to it (with a final newline if the file lacks one), then the line, the wanted (or the current)
  * attributes, and replaces the file. Nothing of the content travels: the host has it.
  */
 export function appendLineCommand(dest: string, line: string, o: Omit<WriteFileOptions, 'exists' | 'backupFile' | 'validate'>): ShellCommand {
@@ -140,7 +163,11 @@ export function appendLineCommand(dest: string, line: string, o: Omit<WriteFileO
   const setMode = o.mode !== undefined ? sh`chmod ${o.mode} -- ${tmp}` : sh`chmod --reference=${dest} -- ${tmp}`;
   const spec = ownerSpec(o.owner, o.group);
   const setOwner = spec !== undefined ? sh`chown ${spec} -- ${tmp}` : keepOwner(dest, tmp);
-  return sh`{ ${createTemp(tmp, dest)} && { [ ! -s ${tmp} ] || [ -z "$(tail -c1 -- ${tmp})" ] || echo >> ${tmp}; } && printf '%s\n' ${line} >> ${tmp} && ${setMode} && ${setOwner} && mv -f -- ${tmp} ${dest}; } || { rm -f -- ${tmp}; false; }`;
+  // GNU sed's `$a\` copies the file and ends its last line with a newline when it lacks one
+  // (an empty file stays empty): one process where `cat` and `tail -c1` were two, and a last
+  // byte NUL (which `$(tail -c1)` could not tell from a newline) is handled as the planner does
+  const copy = createTemp(tmp, undefined, sh`sed -e '$a\\' -- ${dest}`);
+  return sh`{ ${copy} && printf '%s\n' ${line} >> ${tmp} && ${setMode} && ${setOwner} && mv -f -- ${tmp} ${dest}; } || { rm -f -- ${tmp}; false; }`;
 }
 
 /** Ansible's backup name: `dest.YYYY-MM-DD@HH:MM:SS~` (controller time, UTC). */

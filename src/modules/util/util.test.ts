@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempPathFor, backupPathFor, createTemp, ownerSpec } from './file-ops.js';
+import { tempPathFor, backupPathFor, createTemp, ownerSpec, readableInShell, SHELL_READ_MAX, appendLineCommand } from './file-ops.js';
 
 describe('args', () => {
   it('reads Ansible booleans and lists', () => {
@@ -121,6 +121,64 @@ describe('file-ops shell pieces', () => {
     const t2 = join(d, '.t2.tmp');
     expect(run(`${createTemp(t2, src).toShell()}${state}`)).toBe('rc=0\nnoclobber-off\n');
     expect(readFileSync(t2, 'utf8')).toBe('from a file\n');
+  });
+
+  it('createTemp with a small stdin: bash reads it with its builtin, dash with cat; every byte arrives, an existing temp path is refused', () => {
+    const d = mkdtempSync(join(tmpdir(), 'rb-ops-'));
+    const contents: Buffer[] = [
+      Buffer.from(''),
+      Buffer.from('a'),
+      Buffer.from('no final newline'),
+      Buffer.from('\n\n\n'),
+      Buffer.from('  leading and trailing blanks\t\\ backslash \\n $HOME `x` \'q\' "d"  \n\n'),
+      Buffer.from('crlf\r\nlines\r\n\r'),
+      Buffer.from([...Array.from({ length: 255 }, (_, i) => i + 1)]),
+      Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a]),
+      Buffer.from('héllo wörld ✓\n'),
+    ];
+    let n = 0;
+    for (const shell of ['bash', 'dash']) {
+      for (const locale of ['C', 'C.UTF-8']) {
+        for (const content of contents) {
+          expect(readableInShell(content)).toBe(true);
+          const t = join(d, `.t${n++}.tmp`);
+          const script = `${createTemp(t, undefined, undefined, content).toShell()}; echo "rc=$?"; case $- in *C*) echo noclobber-on;; *) echo noclobber-off;; esac`;
+          const out = execFileSync(shell, ['-c', script], { input: content, env: { ...process.env, LC_ALL: locale } }).toString();
+          expect(out).toBe('rc=0\nnoclobber-off\n');
+          expect(readFileSync(t).equals(content)).toBe(true);
+          // a second write to the same temp path is refused and leaves it as it was
+          expect(execFileSync(shell, ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] }).toString()).toBe('rc=1\nnoclobber-off\n');
+          expect(readFileSync(t).equals(content)).toBe(true);
+        }
+      }
+    }
+    // what the builtin cannot carry goes through cat, as before
+    expect(readableInShell('a\0b')).toBe(false);
+    expect(readableInShell(Buffer.from([1, 0, 2]))).toBe(false);
+    expect(readableInShell('x'.repeat(SHELL_READ_MAX + 1))).toBe(false);
+    expect(readableInShell('é'.repeat(SHELL_READ_MAX / 2 + 1))).toBe(false);
+    expect(createTemp('/t', undefined, undefined, 'a\0b').toShell()).toBe(createTemp('/t').toShell());
+  });
+
+  it('appendLineCommand copies the file with a final newline added only where it lacks one, then the line', () => {
+    const d = mkdtempSync(join(tmpdir(), 'rb-ops-'));
+    const cases: Array<[string, string]> = [
+      ['', 'L\n'],
+      ['a\n', 'a\nL\n'],
+      ['a', 'a\nL\n'],
+      ['a\r\n', 'a\r\nL\n'],
+      ['a\n\n', 'a\n\nL\n'],
+      ['x\0', 'x\0\nL\n'],
+    ];
+    cases.forEach(([before, after], i) => {
+      const f = join(d, `f${i}`);
+      writeFileSync(f, before, { mode: 0o640 });
+      for (const shell of ['bash', 'dash']) {
+        writeFileSync(f, before);
+        execFileSync(shell, ['-c', appendLineCommand(f, 'L', { tmpSuffix: `s${i}` }).toShell()]);
+        expect(readFileSync(f, 'latin1')).toBe(after);
+      }
+    });
   });
 
   it('ownerSpec: chown\'s owner, owner:group or :group', () => {
