@@ -41,6 +41,24 @@ describe('sh and secrets', () => {
     expect(sh`a ${sh`b ${secret('x1')}`}`.secrets()).toEqual(['x1']);
   });
 
+  it('masks a nested secret in the text shown whichever rendering is asked first, and shows plain commands as sent', () => {
+    const inner = sh`b ${secret('x1')}`;
+    const shownFirst = sh`a ${inner} ${'c d'}`;
+    expect(shownFirst.toDisplay()).toBe(`a b ${MASK} 'c d'`);
+    expect(shownFirst.toShell()).toBe("a b x1 'c d'");
+    expect(shownFirst.secrets()).toEqual(['x1']);
+    const sentFirst = sh`a ${sh`b ${secret('x1')}`} ${sh`e ${secret('x2')}`}`;
+    expect(sentFirst.toShell()).toBe('a b x1 e x2');
+    expect(sentFirst.toDisplay()).toBe(`a b ${MASK} e ${MASK}`);
+    expect(sentFirst.secrets()).toEqual(['x1', 'x2']);
+    // the list handed out is a copy: changing it changes nothing inside
+    sentFirst.secrets().push('x3');
+    expect(sentFirst.secrets()).toEqual(['x1', 'x2']);
+    const plain = sh`ls ${"it's"}`;
+    expect(plain.toDisplay()).toBe(plain.toShell());
+    expect(plain.secrets()).toEqual([]);
+  });
+
   it('masks every occurrence of every secret in text', () => {
     expect(maskSecrets('pw=hunter2 again hunter2; other=abc', ['hunter2', 'abc', ''])).toBe(`pw=${MASK} again ${MASK}; other=${MASK}`);
     expect(rawCommand('echo $HOME | wc -c').toShell()).toBe('echo $HOME | wc -c');

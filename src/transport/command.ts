@@ -22,6 +22,8 @@ export class Raw {
 
 type Part = string | Raw | Secret | ShellCommand;
 
+const NO_SECRETS: readonly string[] = Object.freeze([]);
+
 /** Quote a value for a POSIX shell: util/shlex's shellQuote (also the `quote` filter), under the name the command builders use. */
 export const quote = shellQuote;
 
@@ -41,28 +43,44 @@ export class ShellCommand {
 
   /** The text sent to the host. */
   toShell(): string {
-    return (this.#shell ??= this.parts.map((p) => render(p, false)).join(''));
+    return this.#shell ?? this.#build();
   }
 
   /** The text shown to people: secrets masked. */
   toDisplay(): string {
+    if (this.#display !== undefined) return this.#display;
+    // without a secret inside, the text shown is the text sent: #build sets both in one walk
+    if (this.#shell === undefined) this.#build();
     return (this.#display ??= this.parts.map((p) => render(p, true)).join(''));
   }
 
   /** Every secret value inside, for masking of output streams. */
   secrets(): string[] {
-    if (this.#secrets === undefined) {
-      const list: string[] = [];
-      for (const p of this.parts) {
-        if (p instanceof Secret) list.push(p.value);
-        else if (p instanceof ShellCommand) {
-          const inner = p.secrets();
-          if (inner.length > 0) list.push(...inner);
-        }
+    if (this.#secrets === undefined) this.#build();
+    const list = this.#secrets as readonly string[];
+    return list.length === 0 ? [] : [...list];
+  }
+
+  /** One walk over the parts: the text sent and the secrets inside (and the text shown when there are none). */
+  #build(): string {
+    let text = '';
+    let list: string[] | undefined;
+    for (const p of this.parts) {
+      if (typeof p === 'string') text += quote(p);
+      else if (p instanceof Raw) text += p.text;
+      else if (p instanceof Secret) {
+        text += quote(p.value);
+        (list ??= []).push(p.value);
+      } else {
+        text += p.toShell();
+        const inner = p.#secrets as readonly string[];
+        if (inner.length > 0) (list ??= []).push(...inner);
       }
-      this.#secrets = list;
     }
-    return this.#secrets.length === 0 ? [] : [...this.#secrets];
+    this.#shell = text;
+    this.#secrets = list ?? NO_SECRETS;
+    if (list === undefined) this.#display = text;
+    return text;
   }
 
   toString(): string {
