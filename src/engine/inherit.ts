@@ -43,7 +43,17 @@ export interface Inherited {
 }
 
 /** What every task of the play starts from; handlers do not inherit the play's tags. */
-export function fromPlay(play: Play, tags: string[] = play.tags): Inherited {
+/** what a play passes down, once per play (every host of every batch starts from it) */
+const fromPlays = new WeakMap<Play, Inherited>();
+
+export function fromPlay(play: Play, tags?: string[]): Inherited {
+  if (tags !== undefined) return playInherited(play, tags);
+  let inh = fromPlays.get(play);
+  if (!inh) fromPlays.set(play, (inh = playInherited(play, play.tags)));
+  return inh;
+}
+
+function playInherited(play: Play, tags: string[]): Inherited {
   const { environment: envTemplate, ...dynamic } = play.taskDynamic ?? {};
   const environment: Inherited['environment'] = [];
   if (play.environment) environment.push(play.environment);
@@ -81,7 +91,20 @@ const STATIC_FIELDS = {
   delay: 'delay',
 } as const;
 
+// An Inherited is never changed once made (resolveKeywords and rescue make new ones), and
+// the same parent and step give the same result: each task's is made once, not once per host
+// and run through the task (18 small objects and a filter each time).
+const inherited = new WeakMap<Inherited, WeakMap<Step, Inherited>>();
+
 export function inherit(parent: Inherited, k: Step): Inherited {
+  let byStep = inherited.get(parent);
+  if (!byStep) inherited.set(parent, (byStep = new WeakMap()));
+  let inh = byStep.get(k);
+  if (!inh) byStep.set(k, (inh = inheritFresh(parent, k)));
+  return inh;
+}
+
+function inheritFresh(parent: Inherited, k: Step): Inherited {
   const { environment: envTemplate, ...templated } = k.dynamic ?? {};
   let dynamic = parent.dynamic;
   const literal = Object.entries(STATIC_FIELDS).filter(([field]) => (k as unknown as Record<string, unknown>)[field] !== undefined);

@@ -44,6 +44,8 @@ export interface HostRun {
   failedTask?: { task: Record<string, unknown>; result: Record<string, unknown> };
   /** `meta: end_host/end_play` ended the current play for this host: its handlers do not run */
   ended?: boolean;
+  /** the magic variables of its last task, and what they were made of (src/engine/vars.ts) */
+  magic?: { batch: BatchRun; version: number; roles: readonly RoleRef[] | undefined; groups: readonly string[]; vars: Record<string, unknown> };
 }
 
 /** One serial batch of one play. */

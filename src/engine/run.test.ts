@@ -176,6 +176,28 @@ describe('serial batches and thresholds', () => {
     expect(msgs.sort()).toEqual(['a:5/2', 'b:5/2', 'c:5/2', 'd:5/2', 'e:5/1']);
   });
 
+  it('the magic variables follow the run from task to task: ansible_play_hosts loses a host that failed', async () => {
+    const { events } = await run(
+      `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: before
+      debug:
+        msg: "{{ ansible_play_hosts | join(',') }}"
+    - sh: go
+    - name: after
+      debug:
+        msg: "{{ ansible_play_hosts | join(',') }}"
+`,
+      { groups: { web: ['a', 'b', 'c'] }, fleet: { reply: (h) => (h === 'b' ? { exitCode: 1 } : undefined) } },
+    );
+    const msgs = results(events)
+      .filter((e) => e.task.module === 'debug')
+      .map((e) => `${e.task.name}@${e.host}:${e.msg}`);
+    expect(msgs.sort()).toEqual(['after@a:a,c', 'after@c:a,c', 'before@a:a,b,c', 'before@b:a,b,c', 'before@c:a,b,c']);
+  });
+
   it('max_fail_percentage stops the rollout before the next batch; the recap lists hosts never started', async () => {
     const { events, recap, fleet } = await run(
       `

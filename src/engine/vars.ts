@@ -42,7 +42,20 @@ export function taskScope(run: RunState, h: HostRun, br: BatchRun, inh: Inherite
   return createScope(layers);
 }
 
+/**
+ * The magic variables, made once per host for as long as what they are made of holds: the
+ * batch, the run's state (play_hosts changes when a host fails), the roles the task is in
+ * and the host's groups. A data layer is never changed by its readers, so tasks share it.
+ */
 function magic(run: RunState, h: HostRun, br: BatchRun, inh: Inherited): Record<string, unknown> {
+  const c = h.magic;
+  if (c !== undefined && c.batch === br && c.version === run.stateVersion && c.roles === inh.roles && c.groups === h.inv.groups) return c.vars;
+  const vars = makeMagic(run, h, br, inh);
+  h.magic = { batch: br, version: run.stateVersion, roles: inh.roles, groups: h.inv.groups, vars };
+  return vars;
+}
+
+function makeMagic(run: RunState, h: HostRun, br: BatchRun, inh: Inherited): Record<string, unknown> {
   // the active host list changes only when a host fails: cache it per batch
   if (!br.active || br.active.version !== run.stateVersion) {
     br.active = { version: run.stateVersion, names: br.hosts.filter((x) => x.state === 'ok').map((x) => x.name) };

@@ -78,7 +78,10 @@ export class VarScope extends LazyMapping {
   /** The variable's value (rendered if it comes from a template layer), or undefined. */
   get(name: string): unknown {
     const layer = this.owner(name);
-    if (!layer) return undefined;
+    return layer ? this.valueIn(layer, name) : undefined;
+  }
+
+  private valueIn(layer: ScopeLayer, name: string): unknown {
     const raw = layer.vars[name];
     if (layer.kind === 'data') return raw;
     this.resolving ??= new Set();
@@ -98,14 +101,23 @@ export class VarScope extends LazyMapping {
     }
   }
 
-  /** For templates: a missing name is an `Undefined` marker, not an error (yet). */
-  readonly lookup: Lookup = (name) => {
-    // Ansible's `vars`: every variable of this scope as a mapping, resolved on access (a
-    // LazyMapping has no way to change the scope: templates only read through get/has/keys)
-    if (name === 'vars' && !this.has(name)) return this;
-    const v = this.has(name) ? this.get(name) : undefined;
-    return v === undefined ? new Undefined(`'${name}' is undefined`) : v;
-  };
+  #lookup: Lookup | undefined;
+
+  /**
+   * For templates: a missing name is an `Undefined` marker, not an error (yet). Made when first
+   * asked for: a task's scope is a chain of a dozen or more scopes, and templates read only the top one.
+   */
+  get lookup(): Lookup {
+    return (this.#lookup ??= (name) => {
+      // Ansible's `vars`: every variable of this scope as a mapping, resolved on access (a
+      // LazyMapping has no way to change the scope: templates only read through get/has/keys)
+      // one walk down the layers: the layer that has the name is the one get() would read
+      const layer = this.owner(name);
+      if (!layer && name === 'vars') return this;
+      const v = layer ? this.valueIn(layer, name) : undefined;
+      return v === undefined ? new Undefined(`'${name}' is undefined`) : v;
+    });
+  }
 
   keys(): string[] {
     const seen = new Set<string>();
