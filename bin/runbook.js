@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
+import { fileURLToPath } from 'node:url';
 
 // V8 optimises a function with TurboFan once it has run a budget of bytecode; a run is a few
 // seconds of many different functions each run a few hundred times, so at the default budget the
@@ -15,7 +16,11 @@ setFlagsFromString('--interrupt-budget=1081344');
 // stays under 100 MiB (bench:certs). src/cli/commands/certs.ts sets it too, for other callers.
 // (apply and run tune the heap once they know how many hosts they run on: src/cli/heap.ts)
 if (process.argv[2] === 'certs') setFlagsFromString('--semi-space-growth-factor=1');
-// the bundle of dist/cli (scripts/bundle.js): one file per command instead of ~380 modules to load
-const { main } = await import('../dist/bundle/main.js');
+// the bundle of dist/cli (scripts/bundle.js), one file instead of ~380 modules to load, compiled
+// with V8's code cache of the last run of the same command (src/cli/code-cache.ts); loaded after
+// the flags above, which V8 checks the cache against
+const { loadBundle } = await import('../dist/cli/code-cache.js');
+const bundle = loadBundle(fileURLToPath(new URL('../dist/bundle/main.cjs', import.meta.url)), process.argv.slice(2));
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await bundle.exports.main(process.argv.slice(2));
+bundle.finish(process.exitCode);

@@ -1,34 +1,89 @@
 // Second step of `npm run build`: bundle tsc's output (dist/cli/main.js) into dist/bundle/, which
-// bin/runbook.js runs.
+// bin/runbook.js runs, and train the bundle's code cache.
 //
 // Why: Node's ESM loader resolves, reads and compiles each file on its own. runbook's CLI pulled in
 // about 380 files (its own ~230 plus yaml, diff, ...) before doing anything, which cost 0.52 CPU-s
-// per start of `runbook apply` on this machine, more than the whole ten-task run on one host. The
-// bundle is a few chunks (one per lazily loaded command, via splitting) and starts in about 0.24
-// CPU-s. Packages with native code (ssh2's optional bindings, better-sqlite3) and ajv (loaded with
-// createRequire only when a schema must be compiled at run time) stay in node_modules.
+// per start of `runbook apply` on this machine, more than the whole ten-task run on one host. As a
+// few ES module chunks it started in about 0.23 CPU-s, of which V8's compiling of the chunks was
+// the largest part. Node 20 keeps no code cache for ES modules, so the CLI is now one CommonJS
+// file (main.cjs) that bin/runbook.js compiles with V8's code cache of the last run of the same
+// command (src/cli/code-cache.ts); the training runs below make the first caches, so that a fresh
+// build starts fast too. Packages with native code (ssh2's optional bindings, better-sqlite3) and
+// ajv (loaded with createRequire only when a schema must be compiled at run time) stay in
+// node_modules.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WRAPPER_END, WRAPPER_START } from '../dist/cli/code-cache.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 
-await build({
-  // apt-proxy-main is started as its own process by the lab (src/lab/full.ts finds it next to the
-  // module that starts it, so it must sit beside the bundle's chunks)
-  entryPoints: { main: join(root, 'dist/cli/main.js'), 'apt-proxy-main': join(root, 'dist/lab/apt-proxy-main.js') },
-  outdir,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   external: ['ssh2', 'better-sqlite3', 'ajv'],
+  logLevel: 'warning',
+};
+
+// apt-proxy-main is started as its own process by the lab (src/lab/full.ts finds it next to the
+// module that starts it, so it must sit beside the CLI's bundle)
+await build({
+  ...common,
+  entryPoints: { 'apt-proxy-main': join(root, 'dist/lab/apt-proxy-main.js') },
+  outdir,
+  format: 'esm',
   // CommonJS packages inside an ESM bundle call require() for Node's built-ins
   banner: { js: "import { createRequire as __runbookCreateRequire } from 'node:module'; const require = __runbookCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
 });
+
+// The CLI: one CommonJS file. The commands' lazy import()s become calls of functions in the same
+// file (no dynamic import is left: vm.Script, which compiles it, has no loader for one), and
+// import.meta.url is the bundle's own URL.
+const main = join(outdir, 'main.cjs');
+await build({
+  ...common,
+  entryPoints: [join(root, 'dist/cli/main.js')],
+  outfile: main,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  inject: [join(root, 'scripts/import-meta-url.js')],
+  define: { 'import.meta.url': 'importMetaUrl' },
+  // Node's CommonJS wrapper, written here rather than added when loading: V8 then compiles the
+  // file's text as it was read, without first copying it into one string with the wrapper
+  banner: { js: WRAPPER_START },
+  footer: { js: WRAPPER_END },
+});
+
+// esbuild writes code as ASCII (its default charset escapes the rest); only comments it keeps may
+// hold other characters. src/cli/code-cache.ts reads the bundle as latin1, the cheapest decoding, so
+// those become '?' (one UTF-16 unit each, as before: the source map's columns stay right).
+const text = readFileSync(main, 'utf8');
+const lines = text.split('\n');
+lines.forEach((line, i) => {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(line) && !/^\s*(?:\/\/|\/\*|\*)/.test(line)) throw new Error(`${main}:${i + 1}: a non-ASCII character outside a comment`);
+});
+// eslint-disable-next-line no-control-regex
+if (/[^\x00-\x7f]/.test(text)) writeFileSync(main, text.replace(/[^\x00-\x7f]/g, '?'));
+
+// Training: each run leaves the code cache of its command (main.cjs.COMMAND.cache); run through
+// bin/runbook.js so that V8's flags are those the cache will be used with. Only reads files of
+// this repository. A real run of the command later replaces its training cache once.
+const bin = join(root, 'bin', 'runbook.js');
+const training = [
+  ['--version'],
+  ['validate', 'playbooks/allmon3.yml', 'playbooks/dms.yml', '-i', 'examples/fleet/inventory.yml'],
+  ['apply', 'playbooks/allmon3.yml', '-i', 'examples/fleet/inventory.yml', '--list-tasks'],
+  ['apply', 'bench/fleet.yml', '-i', 'examples/fleet/inventory.yml', '--list-tasks'],
+];
+for (const args of training) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, RUNBOOK_CODE_CACHE: 'build' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  // a cache is only an optimisation: the build goes on without one, but says so
+  if (r.status !== 0) process.stderr.write(`scripts/bundle.js: training run \`runbook ${args.join(' ')}\` exited ${r.status ?? r.signal}; its code cache may be missing\n${r.stderr}`);
+}
