@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, symlinkSync, mkdirSync, chmodSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileFact, parseFileState } from './file.js';
+import { fileFact, parseFileState, STDIN_READ } from './file.js';
 import { combineFacts, splitSections } from './combine.js';
 import type { Fact } from './types.js';
 
@@ -22,6 +22,41 @@ function runFact<T>(fact: Fact<T>): T {
 }
 
 describe('file fact', () => {
+  it('stdinSame: bash compares a same-size file with stdin itself (no sha256sum), anything else gets the tool; stdin is read once, for the write too', () => {
+    const d = mkdtempSync(join(tmpdir(), 'rb-same-'));
+    const p = join(d, 'f');
+    // a PATH with stat only: a checksum line that needed sha256sum comes out empty
+    const bin = join(d, 'bin');
+    mkdirSync(bin);
+    symlinkSync('/usr/bin/stat', join(bin, 'stat'));
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const cases: Array<[file: Buffer, content: Buffer, inShell: boolean]> = [
+      [Buffer.from('x\n'), Buffer.from('x\n'), true],
+      [Buffer.from(''), Buffer.from(''), true],
+      [Buffer.from('h\u00e9llo \\ \r\n'), Buffer.from('h\u00e9llo \\ \r\n'), true],
+      [Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from([0xff, 0xfe, 0x0a]), true],
+      // same size, other bytes; a NUL where the content has none; another size
+      [Buffer.from('y\n'), Buffer.from('x\n'), false],
+      [Buffer.from('\0\n'), Buffer.from('x\n'), false],
+      [Buffer.from('x\n'), Buffer.from('x\nmore'), false],
+    ];
+    for (const shell of ['/bin/bash', '/bin/dash']) {
+      for (const [file, content, inShell] of cases) {
+        writeFileSync(p, file);
+        const fact = fileFact(p, { checksum: 'sha256', follow: true, keep: 'rb_to', stdinSame: { sum: `${sha(content)}  -`, bytes: content.length } });
+        const script = `${fact.command.toShell()}; if [ -n "\${BASH_VERSION-}" ]; then ${STDIN_READ}; printf 'left:%s|' "$_rb_c"; fi; /bin/cat >/dev/null`; // all of stdin taken (else EPIPE)
+        const run = (path: string) => execFileSync(shell, ['-c', script], { input: content, env: { PATH: path }, stdio: ['pipe', 'pipe', 'ignore'] }).toString('latin1');
+        const full = run(`${process.env.PATH ?? ''}`);
+        expect(fact.parse(full.replace(/left:[\s\S]*$/, ''), '', 0).checksum).toBe(sha(file));
+        // the content read for the comparison is still there for the write
+        if (shell === '/bin/bash') expect(full.slice(full.indexOf('left:') + 5, -1)).toBe(content.toString('latin1'));
+        const sum = /sum:(\S*)/.exec(run(bin))?.[1];
+        expect(sum).toBe(shell === '/bin/bash' && inShell ? sha(file) : '');
+      }
+    }
+    // many real shells: slow under a loaded machine's full suite
+  }, 30_000);
+
   it('parses stat output', () => {
     const st = parseFileState('/x', 'stat:regular file|640|0|33|root|www-data|12|1700000000\nsum:abc\ncontent:\nhello\n', '', 0, { content: true });
     expect(st).toEqual({ path: '/x', exists: true, type: 'file', kind: 'regular file', mode: '0640', uid: 0, gid: 33, owner: 'root', group: 'www-data', size: 12, mtime: 1700000000, checksum: 'abc', content: 'hello\n' });

@@ -1,6 +1,6 @@
 // The state of one path: type, mode, owner, size, mtime, link target, and on request a
 // checksum and the content. One `stat` plus optional extras, so a module needs one round trip.
-import { sh, raw, ShellCommand } from '../transport/command.js';
+import { sh, raw, ShellCommand, type Raw } from '../transport/command.js';
 import type { Fact } from './types.js';
 
 export type FileType = 'file' | 'directory' | 'link' | 'other';
@@ -61,6 +61,34 @@ export interface FileFactOptions {
    * Must be a shell name; each fact of a combined probe needs its own.
    */
   keep?: string;
+  /**
+   * With `keep` and `checksum`, on a one-command path whose stdin is this content (up to
+   * SHELL_READ_MAX bytes, no NUL): under bash a regular file of the same size is compared with
+   * stdin in the shell itself (both read by `read`, no process) and, when equal, the checksum
+   * line is this content's `sum`; otherwise (dash, another size, a difference) the checksum tool
+   * runs as without it. stdin is read once into `$_rb_c` (STDIN_READ), for the write too.
+   */
+  stdinSame?: { sum: string; bytes: number };
+}
+
+/**
+ * Up to this many bytes of stdin are read by bash's `read` instead of a process. bash reads a
+ * pipe a byte at a time: measured here, `cat` costs the host 1.2 ms of CPU (fork + exec) whatever
+ * the size, `read` 0.25 ms for 100 bytes, 0.45 ms for 1000, 1.1 ms for 4000.
+ */
+export const SHELL_READ_MAX = 2048;
+
+/**
+ * bash only: all of stdin into `$_rb_c`, once per script (`$_rb_r` is read's status: 1 when it
+ * reached the end, the only status that means all of it arrived). `IFS= read -r -d ''` keeps
+ * every byte but NUL, its delimiter: only content without NUL may be read this way.
+ */
+export const STDIN_READ = `[ -n "\${_rb_r-}" ] || { IFS= read -r -d '' _rb_c; _rb_r=$?; }`;
+
+/** Whether content can travel through STDIN_READ: small, and no NUL. */
+export function readableInShell(content: string | Buffer): boolean {
+  if (typeof content === 'string') return content.length <= SHELL_READ_MAX && Buffer.byteLength(content) <= SHELL_READ_MAX && !content.includes('\0');
+  return content.length <= SHELL_READ_MAX && !content.includes(0);
 }
 
 // the same one `stat` also gives atime, ctime, inode, device, link count, blocks and a device
@@ -84,7 +112,9 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
     extras.push(
       keep === undefined
         ? sh`if ${regular}; then printf 'sum:'; ${tool} < ${path} || echo; fi`
-        : sh`if ${regular}; then ${raw(keep)}_sum=$(exec ${tool} < ${path}); printf 'sum:%s\\n' "$${raw(keep)}_sum"; fi`,
+        : opts.stdinSame === undefined
+          ? sh`if ${regular}; then ${raw(keep)}_sum=$(exec ${tool} < ${path}); printf 'sum:%s\\n' "$${raw(keep)}_sum"; fi`
+          : sameAsStdin(path, regular, keep, tool, opts.stdinSame),
     );
   }
   if (opts.content) {
@@ -99,6 +129,16 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
   // `NAME=$(stat ...)` is one process too (the subshell execs stat), and the status is stat's
   const K = raw(keep);
   return sh`${K}=; ${K}_sum=; if [ -e ${path} ] || [ -L ${path} ]; then ${K}=$(stat ${statFlag}-c ${format} -- ${path}) && printf '%s\\n' "$${K}" && { ${joined}; }; else echo absent; fi`;
+}
+
+/**
+ * The checksum step of `stdinSame`: the stat line in `$KEEP` gives the size (its 7th field);
+ * `rb_o` stays unset when the file cannot be opened, and `read` returns 0 when it stops at a
+ * NUL (then the file differs from a content without one): either way the tool decides.
+ */
+function sameAsStdin(path: string, regular: ShellCommand, keep: string, tool: ShellCommand | Raw, same: { sum: string; bytes: number }): ShellCommand {
+  const K = raw(keep);
+  return sh`if ${regular}; then if [ -n "\${BASH_VERSION-}" ]; then rb_z=$\{${K}#*|*|*|*|*|*|}; if [ "$\{rb_z%%|*}" = ${String(same.bytes)} ]; then ${raw(STDIN_READ)}; unset rb_o; if [ "$_rb_r" = 1 ]; then IFS= read -r -d '' rb_o < ${path}; [ $? = 1 ] && [ -n "$\{rb_o+s}" ] && [ "$rb_o" = "$_rb_c" ] && ${K}_sum=${same.sum}; fi 2>/dev/null; fi; fi; [ -n "$${K}_sum" ] || ${K}_sum=$(exec ${tool} < ${path}); printf 'sum:%s\\n' "$${K}_sum"; fi`;
 }
 
 export function parseFileState(path: string, stdout: string, stderr: string, exitCode: number | null, opts: FileFactOptions = {}): FileState {

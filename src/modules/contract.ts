@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ShellCommand } from '../transport/command.js';
 import type { ExecResult } from '../transport/types.js';
-import type { Probe } from '../facts/types.js';
+import type { Fact, Probe } from '../facts/types.js';
 import type { FileDiff, HostDeferral, ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 
 /** What a plan may know besides facts and arguments, passed in so plans are pure functions. */
@@ -95,6 +95,11 @@ export interface FastPath<S> {
   classify: ShellCommand;
   /** every class whose plan has commands, with a state that stands for it */
   cases: Array<{ key: string; state: S }>;
+  /**
+   * the probe of this path when it differs from the module's own (it may read stdin, which a
+   * one-command path always has): it must parse to the same state
+   */
+  probe?: Fact<S>;
 }
 
 /** A plan that changes nothing. */

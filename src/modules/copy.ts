@@ -3,7 +3,7 @@
 // command writes a temp file, sets attributes, validates, backs up and renames it into place.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { fileFact, type FileState } from '../facts/file.js';
+import { fileFact, readableInShell, type FileFactOptions, type FileState } from '../facts/file.js';
 import { combineFacts } from '../facts/combine.js';
 import type { Fact } from '../facts/types.js';
 import { moduleSchema } from './util/schema.js';
@@ -97,11 +97,11 @@ function targetCandidates(args: CopyArgs): { direct: string; inDir?: string } {
 /** The shell variables the probe leaves the stat and checksum lines in (fileFact's `keep`), for copyFast's classify. */
 const KEEP = { to: 'rb_to', in: 'rb_in' } as const;
 
-export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>): Fact<CopyProbe> {
+export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>, stdinSame?: FileFactOptions['stdinSame']): Fact<CopyProbe> {
   const t = targetCandidates(args);
   // follow: a destination that is a symlink is compared by its target (mode, content)
   // remote_src compares with the source's sha1 (which is also what copy registers as `checksum`)
-  const opts = { checksum: isRemoteSrc(args) ? ('sha1' as const) : ('sha256' as const), content: env.diff, maxContentBytes: DIFF_MAX_BYTES, follow: true };
+  const opts: FileFactOptions = { checksum: isRemoteSrc(args) ? 'sha1' : 'sha256', content: env.diff, maxContentBytes: DIFF_MAX_BYTES, follow: true, ...(stdinSame ? { stdinSame } : {}) };
   const parentPath = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
   // the parent matters only for a destination that is not there yet: no stat of it otherwise
   const parentFact = fileFact(parentPath, { follow: true });
@@ -330,7 +330,10 @@ export function copyFast(args: CopyPlanArgs): FastPath<CopyProbe | undefined> | 
       cases.push({ key: `${where}:same:${letters}`, state: probeFor(where, { path, exists: true, type: 'file', checksum: sha256(args.text), ...attrsFor(letters, attrs) }) });
     }
   }
-  return { classify, cases };
+  // the content is on stdin here: a destination of the same size is compared with it in the
+  // shell (bash), no sha256sum (facts/file.ts stdinSame)
+  const probe = readableInShell(args.text) ? copyProbeFact(args, { diff: false }, { sum: `${sha256(args.text)}  -`, bytes: Buffer.byteLength(args.text) }) : undefined;
+  return probe ? { classify, cases, probe } : { classify, cases };
 }
 
 /** copy's and template's parts after the content is known (template renders it first). */

@@ -182,7 +182,7 @@ export async function runPlanModule<A, S, P>(spec: PlanSpec<A, S, P>, ctx: Modul
   const p = spec.prepare ? await spec.prepare(ctx, args) : (args as unknown as P);
   const probe = spec.probe?.(p, env);
   const fast = env.check || env.diff ? undefined : spec.fast?.(p, env);
-  if (fast && probe && !isControllerFact(probe)) return runFast(ctx, spec, p, env, probe, fast);
+  if (fast && probe && !isControllerFact(probe)) return runFast(ctx, spec, p, env, fast.probe ?? probe, fast);
   const state = probe ? await readProbe(ctx, probe) : (undefined as S);
   return executePlan(ctx, spec.plan(p, state, env), env);
 }

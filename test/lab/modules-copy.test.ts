@@ -199,4 +199,34 @@ describe.skipIf(labSkipReason())('copy and unarchive over real SSH + sudo (issue
     expect(results(good).get('checked copy')?.status).toBe('changed');
     expect(await sh(`cat ${D}/ck.conf`)).toBe('new\n');
   }, 120_000);
+  it('small contents through the shell (bash login shell) and through cat (become: /bin/sh): same bytes, same-size changes caught, modes kept, second run ok', async () => {
+    const user = lab.users.nopasswd.name;
+    // the user's own directory (its login shell is bash) and root's (become: dash runs the script)
+    await sh(`mkdir -p ${D}/u ${D}/r && chown ${user}: ${D}/u && for d in u r; do printf 'AAAA\\n' > ${D}/$d/same.conf; printf 'BBBB\\n' > ${D}/$d/size.conf; printf 'a' > ${D}/$d/nonl.conf; chmod 0640 ${D}/$d/size.conf; done && chown ${user}: ${D}/u/*`);
+    const tasks = (d: string) => [
+      { name: 'same content', copy: { content: 'AAAA\n', dest: `${D}/${d}/same.conf` } },
+      { name: 'same size, other bytes', copy: { content: 'CCCC\n', dest: `${D}/${d}/size.conf` } },
+      { name: 'new file', copy: { content: 'h\u00e9llo \\ $HOME `x`\r\n  \n\n', dest: `${D}/${d}/new.conf` } },
+      { name: 'line after a last line without newline', lineinfile: { path: `${D}/${d}/nonl.conf`, line: 'b' } },
+    ];
+    writeFileSync(join(dir, 'small.yml'), stringify([
+      { hosts: 'all', gather_facts: false, tasks: tasks('u') },
+      { hosts: 'all', gather_facts: false, become: true, tasks: tasks('r') },
+    ]));
+    const cli = () => runCli(['apply', 'small.yml', '-i', 'hosts.yml', '--json'], { cwd: dir });
+    const first = await cli();
+    expect(first.code, first.out + first.err).toBe(0);
+    const statuses = (run: CliRun) => run.events.flatMap((e) => (e.type === 'task_result' ? [`${e.task.name}: ${e.status}`] : []));
+    const want = ['same content: ok', 'same size, other bytes: changed', 'new file: changed', 'line after a last line without newline: changed'];
+    expect(statuses(first)).toEqual([...want, ...want]);
+    for (const d of ['u', 'r']) {
+      const owner = d === 'u' ? user : 'root';
+      expect(await sh(`cd ${D}/${d} && cat same.conf size.conf new.conf nonl.conf && stat -c '%n %a %U' size.conf new.conf`)).toBe(
+        `AAAA\nCCCC\nh\u00e9llo \\ $HOME \`x\`\r\n  \n\na\nb\nsize.conf 640 ${owner}\nnew.conf 644 ${owner}\n`,
+      );
+    }
+    const second = await cli();
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(statuses(second).every((s) => s.endsWith(': ok')), statuses(second).join('\n')).toBe(true);
+  }, 120_000);
 });

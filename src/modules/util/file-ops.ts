@@ -2,8 +2,10 @@
 // a path's mode/owner/group with what is wanted, and write new content atomically in one
 // remote command (temp file in the same directory, attributes, optional validate and backup,
 // rename), so a change costs one round trip and a failed validation leaves the file as it was.
-import { sh, rawCommand, quote, type Raw, type ShellCommand } from '../../transport/command.js';
-import type { FileState } from '../../facts/file.js';
+import { sh, raw, rawCommand, quote, type Raw, type ShellCommand } from '../../transport/command.js';
+import { readableInShell, STDIN_READ, type FileState } from '../../facts/file.js';
+
+export { readableInShell, SHELL_READ_MAX } from '../../facts/file.js';
 import { sameMode, wantedMode } from './mode.js';
 import { FAIL_MARKER, joinCommands, simpleCommand } from '../runner.js';
 
@@ -83,29 +85,13 @@ type PathWord = string | ShellCommand | Raw;
  */
 export function createTemp(tmp: PathWord, from?: PathWord, reader?: ShellCommand, stdin?: string | Buffer): ShellCommand {
   if (reader === undefined && from === undefined && stdin !== undefined && readableInShell(stdin)) {
-    return sh`{ set -C; if [ -n "\${BASH_VERSION-}" ]; then IFS= read -r -d '' _rb_c; [ $? = 1 ] && printf '%s' "$_rb_c" > ${tmp}; else cat > ${tmp}; fi; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
+    // bash: `read` puts stdin into `$_rb_c` (or a copy probe already did) and the builtin printf
+    // writes it (no process, nothing in an argv); dash has no `read -d`: `cat` as always
+    return sh`{ set -C; if [ -n "\${BASH_VERSION-}" ]; then ${raw(STDIN_READ)}; [ "$_rb_r" = 1 ] && printf '%s' "$_rb_c" > ${tmp}; else cat > ${tmp}; fi; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
   }
   // what fills it: a command that prints the content (copy remote_src), a file, or stdin
   const fill = reader ?? (from === undefined ? sh`cat` : sh`cat -- ${from}`);
   return sh`{ set -C; ${fill} > ${tmp}; _rb_w=$?; set +C; [ "$_rb_w" = 0 ]; }`;
-}
-
-/**
- * Up to this many bytes of stdin are read by bash's `read` instead of a `cat` process. bash reads
- * a pipe a byte at a time: measured here, `cat` costs the host 1.2 ms of CPU (fork + exec)
- * whatever the size, `read` 0.25 ms for 100 bytes, 0.45 ms for 1000, 1.1 ms for 4000.
- */
-export const SHELL_READ_MAX = 2048;
-
-/**
- * Whether stdin's content can be put into the temp file by the shell itself: bash's
- * `IFS= read -r -d ''` keeps every byte but NUL (its delimiter) and returns 1 at end of input,
- * and the builtin printf writes it (no process, nothing in an argv). dash has no `read -d`:
- * there (the first command of a connection, become's /bin/sh) `cat` does it as before.
- */
-export function readableInShell(content: string | Buffer): boolean {
-  if (typeof content === 'string') return content.length <= SHELL_READ_MAX && Buffer.byteLength(content) <= SHELL_READ_MAX && !content.includes('\0');
-  return content.length <= SHELL_READ_MAX && !content.includes(0);
 }
 
 /** chown's `owner`, `owner:group` or `:group`; undefined when neither is wanted. */
