@@ -8,9 +8,9 @@
 // the largest part. Node 20 keeps no code cache for ES modules, so the CLI is now one CommonJS
 // file (main.cjs) that bin/runbook.js compiles with V8's code cache of the last run of the same
 // command (src/cli/code-cache.ts); the training runs below make the first caches, so that a fresh
-// build starts fast too. Packages with native code (ssh2's optional bindings, better-sqlite3) and
-// ajv (loaded with createRequire only when a schema must be compiled at run time) stay in
-// node_modules.
+// build starts fast too. better-sqlite3 (native code found by its own path search) and ajv
+// (loaded with createRequire only when a schema must be compiled at run time) stay in
+// node_modules; ssh2 is bundled, its native parts are not (below).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,8 +46,30 @@ await build({
 // file (no dynamic import is left: vm.Script, which compiles it, has no loader for one), and
 // import.meta.url is the bundle's own URL.
 const main = join(outdir, 'main.cjs');
+// ssh2 and its pure-JavaScript dependencies (asn1, bcrypt-pbkdf, tweetnacl) go into the bundle, so
+// that their code is in the code cache too: compiling them as node_modules files cost a real
+// `apply` about 20 ms of CPU. What ssh2 loads from native code (its crypto binding, cpu-features,
+// both optional) is resolved at run time from ssh2's own directory in node_modules, as ssh2 would
+// itself. (After an update of ssh2 in node_modules, `npm run build` again, as for every bundled
+// package.)
+const ssh2Native = {
+  name: 'ssh2-native',
+  setup(b) {
+    b.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => {
+      if (!args.importer.includes('/node_modules/ssh2/')) return undefined;
+      const spec = args.path === 'cpu-features' ? 'cpu-features' : join(dirname(args.importer), args.path).replace(/.*\/node_modules\/ssh2\/lib\//, './');
+      return { path: spec, namespace: 'ssh2-native' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'ssh2-native' }, (args) => ({
+      contents: `const { createRequire } = require('node:module');\nmodule.exports = require(createRequire(createRequire(__filename).resolve('ssh2')).resolve(${JSON.stringify(args.path)}));`,
+      loader: 'js',
+    }));
+  },
+};
 await build({
   ...common,
+  external: ['better-sqlite3', 'ajv'],
+  plugins: [ssh2Native],
   entryPoints: [join(root, 'dist/cli/main.js')],
   outfile: main,
   format: 'cjs',
