@@ -170,7 +170,7 @@ export const PROCESS_REASONS: Readonly<Record<string, string>> = {
     'the probe of a task that must know the path first (file mode, file absent, lineinfile, and on the no-change run copy, template, file directory): changed or ok, and the mode/owner/uid/gid/size Ansible registers for an unchanged path; ' +
     'after a create (file directory, copy, template: a new path) one stat of the result for the mode/owner/size Ansible registers, which the controller cannot know (umask, a setgid parent, the host\'s user names, a directory\'s size); ' +
     'a mode-only change and a write over an existing path need none (runbook derives them from the probe). The floor\'s one stat is the stat task\'s',
-  cat: 'lineinfile: the probe prints the file (the plan\'s message, backrefs, --diff need it); copy and template: the content travels on stdin (it may be secret: never in the command line, where the floor puts it): up to 2 KiB without a NUL, bash\'s builtin `read` puts it into the temp file (no process), else (more, binary, or under dash: a connection\'s first command, become\'s /bin/sh) `cat` does, binary-safe',
+  cat: 'lineinfile: the probe prints the file (the plan\'s message, backrefs, --diff need it); copy and template: the content travels on stdin (it may be secret: never in the command line, where the floor puts it) and goes into the temp file. Under bash, up to 2 KiB without a NUL, both are done by the shell\'s `read` (no process: the fleet bench\'s case); `cat` does them for bigger or binary content and under dash (a connection\'s first command, become\'s /bin/sh)',
   mv: 'atomic writes (copy, template, lineinfile): the temp file next to the destination is renamed over it, as Ansible\'s atomic_move, so a reader never sees a half-written file',
   chmod: 'lineinfile: the temp file gets the mode of the file it replaces (chmod --reference) before the rename',
   sed: 'lineinfile appending a line: GNU sed `$a\\` copies the file into the temp file and ends its last line with a newline where it lacks one (Ansible adds the missing one): one process where `cat` + `tail -c1` were two',
@@ -180,5 +180,5 @@ export const PROCESS_REASONS: Readonly<Record<string, string>> = {
   sha1sum: 'the stat module\'s checksum (get_checksum defaults to true in Ansible: sha1 of the file)',
   file: 'the stat module\'s mimetype and charset (get_mime defaults to true; Ansible runs `file` too)',
   lsattr: 'the stat module\'s attributes and version (get_attributes defaults to true; Ansible runs `lsattr -vd` too)',
-  grep: 'lineinfile\'s classify step: whether the line is there already (the floor runs the same grep)',
+  grep: 'lineinfile\'s classify step: whether the line is there already (the floor runs the same grep); under bash, with the file read by the probe (up to 2 KiB, no NUL), the shell\'s `case` answers instead (no process: the fleet bench\'s case)',
 };

@@ -69,6 +69,14 @@ export interface FileFactOptions {
    * runs as without it. stdin is read once into `$_rb_c` (STDIN_READ), for the write too.
    */
   stdinSame?: { sum: string; bytes: number };
+  /**
+   * With `keep` and `content` (no cap): under bash a regular file of up to SHELL_READ_MAX bytes
+   * is read by `read` (no `cat` process) into `$KEEP_txt`, printed from there, and
+   * `$KEEP_txt_ok` is 1; a NUL in the file (read stops there), a bigger file or dash: `cat` as
+   * without it, and `$KEEP_txt_ok` stays empty. A one-command path's classify may then test
+   * the text with the shell's own `case` (lineinfile).
+   */
+  shellText?: boolean;
 }
 
 /**
@@ -117,7 +125,9 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
           : sameAsStdin(path, regular, keep, tool, opts.stdinSame),
     );
   }
-  if (opts.content) {
+  if (opts.content && opts.shellText && keep !== undefined && opts.maxContentBytes === undefined) {
+    extras.push(shellTextRead(path, keep));
+  } else if (opts.content) {
     const reader = opts.maxContentBytes !== undefined ? sh`head -c ${opts.maxContentBytes + 1} -- ${path}` : sh`cat -- ${path}`;
     extras.push(sh`if [ -f ${path} ]; then echo content: && ${reader}; fi`);
   }
@@ -139,6 +149,15 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
 function sameAsStdin(path: string, regular: ShellCommand, keep: string, tool: ShellCommand | Raw, same: { sum: string; bytes: number }): ShellCommand {
   const K = raw(keep);
   return sh`if ${regular}; then if [ -n "\${BASH_VERSION-}" ]; then rb_z=$\{${K}#*|*|*|*|*|*|}; if [ "$\{rb_z%%|*}" = ${String(same.bytes)} ]; then ${raw(STDIN_READ)}; unset rb_o; if [ "$_rb_r" = 1 ]; then IFS= read -r -d '' rb_o < ${path}; [ $? = 1 ] && [ -n "$\{rb_o+s}" ] && [ "$rb_o" = "$_rb_c" ] && ${K}_sum=${same.sum}; fi 2>/dev/null; fi; fi; [ -n "$${K}_sum" ] || ${K}_sum=$(exec ${tool} < ${path}); printf 'sum:%s\\n' "$${K}_sum"; fi`;
+}
+
+/**
+ * shellText's content step: the size is the stat line's 7th field; `read` returning 1 (the end
+ * of the file, no NUL met) means `$KEEP_txt` holds all of it. `printf` is bash's builtin here.
+ */
+function shellTextRead(path: string, keep: string): ShellCommand {
+  const K = raw(keep);
+  return sh`if [ -f ${path} ]; then ${K}_txt_ok=; if [ -n "\${BASH_VERSION-}" ]; then rb_z=$\{${K}#*|*|*|*|*|*|}; rb_z=$\{rb_z%%|*}; if [ "$rb_z" -le ${String(SHELL_READ_MAX)} ] 2>/dev/null; then unset ${K}_txt; IFS= read -r -d '' ${K}_txt < ${path}; [ $? = 1 ] && [ -n "$\{${K}_txt+s}" ] && ${K}_txt_ok=1; fi 2>/dev/null; fi; if [ -n "$${K}_txt_ok" ]; then echo content: && printf '%s' "$${K}_txt"; else echo content: && cat -- ${path}; fi; fi`;
 }
 
 export function parseFileState(path: string, stdout: string, stderr: string, exitCode: number | null, opts: FileFactOptions = {}): FileState {

@@ -1,7 +1,7 @@
 // lineinfile: one line in a text file is present (replacing the line a regexp matches) or
 // absent. The file is read once (stat + content in one probe); the edit is computed on the
 // controller (Ansible's algorithm); the new content is written atomically only if it differs.
-import { sh } from '../transport/command.js';
+import { raw, sh, type ShellCommand } from '../transport/command.js';
 import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
 import { fileFact, type FileState } from '../facts/file.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
@@ -46,7 +46,9 @@ function wantsAttributes(args: LineinfileArgs): boolean {
 
 export function lineinfileProbe(args: LineinfileArgs): Fact<LineinfileState> {
   // keep: the one-command path's classify reads this stat line (no second stat)
-  const file = fileFact(args.path, { content: true, follow: true, keep: LINE_KEEP });
+  // shellText: under bash a small file is read by `read` into $rb_st_txt (no `cat`), which the
+  // one-command path's classify tests with `case` (no `grep`)
+  const file = fileFact(args.path, { content: true, follow: true, keep: LINE_KEEP, shellText: true });
   if (!wantsAttributes(args)) return file;
   const all = combineFacts([file, attrsFact(args.path)]);
   return {
@@ -263,9 +265,25 @@ export function lineinfileFast(args: LineinfileArgs): FastPath<FileState> | unde
   const file = (content: string, letters: string): FileState => ({ path: p, exists: true, type: 'file', content, ...attrsFor(letters, attrs) });
   return {
     // a line ending in CR (a CRLF file) counts as the line, as in the planner
-    classify: sh`if [ -f ${p} ]; then if grep -qxF -e ${line} -e ${`${line}\r`} -- ${p}; then k=has:; ${attrLetters(LINE_KEEP, attrs)}; else k=add; fi; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=missing; fi`,
+    classify: sh`if [ -f ${p} ]; then ${hasLine(p, line)}; if [ -n "$rb_has" ]; then k=has:; ${attrLetters(LINE_KEEP, attrs)}; else k=add; fi; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=missing; fi`,
     cases: [{ key: 'add', state: file('', '') }, ...letterSets(attrs).map((l) => ({ key: `has:${l}`, state: file(`${line}\n`, l) }))],
   };
+}
+
+/**
+ * Sets `$rb_has` when the file has `line` as a whole line (or with a CR before its newline), as
+ * `grep -qxF` tells. When the probe left the whole text in `$rb_st_txt` (bash, a small file
+ * without NUL), the shell's `case` looks for it between newlines, with the text wrapped in
+ * newlines so the first and a last unterminated line count: no `grep` process. Compared in the
+ * C locale (bytes, as grep -F matches them); an empty line is left to grep (the wrapping newline
+ * after a final newline would look like one).
+ */
+function hasLine(p: string, line: string): ShellCommand {
+  const grep = sh`grep -qxF -e ${line} -e ${`${line}\r`} -- ${p} && rb_has=1`;
+  if (line === '') return sh`rb_has=; ${grep}`;
+  const nl = raw('"$rb_nl"');
+  return sh`rb_has=; if [ -n "$\{${raw(LINE_KEEP)}_txt_ok-}" ]; then rb_nl='
+'; rb_lc=$\{LC_ALL-}; rb_lcs=$\{LC_ALL+s}; LC_ALL=C; case "$rb_nl$${raw(LINE_KEEP)}_txt$rb_nl" in *${nl}${line}${nl}*|*${nl}${`${line}\r`}${nl}*) rb_has=1 ;; esac; if [ -n "$rb_lcs" ]; then LC_ALL=$rb_lc; else unset LC_ALL; fi; else ${grep}; fi`;
 }
 
 export const lineinfileModule = defineModule<LineinfileArgs, LineinfileState>({
