@@ -198,7 +198,7 @@ export function planLineinfile(args: LineinfileArgs, st: LineinfileState, env: P
   if (st.exists && isSimpleAppend(args) && edit.msg === 'line added') {
     // the line goes at the end: the host appends it to what it has (no content travels)
     const plan: Plan = {
-      commands: [appendLineCommand(path, args.line ?? '', { mode: wantedMode(args.mode, st.mode, false), owner: args.owner, group: args.group, tmpSuffix: env.tmpSuffix }), ...chattrCommands],
+      commands: [appendLineCommand(path, args.line ?? '', { mode: wantedMode(args.mode, st.mode, false), owner: args.owner, group: args.group, tmpSuffix: env.tmpSuffix, shellText: `${LINE_KEEP}_txt` }), ...chattrCommands],
       msg,
       data,
     };

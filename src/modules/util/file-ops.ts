@@ -144,7 +144,7 @@ export function writeFileCommand(dest: string, o: WriteFileOptions): ShellComman
  * next to it (with a final newline if the file lacks one), then the line, the wanted (or the current)
  * attributes, and replaces the file. Nothing of the content travels: the host has it.
  */
-export function appendLineCommand(dest: string, line: string, o: Omit<WriteFileOptions, 'exists' | 'backupFile' | 'validate'>): ShellCommand {
+export function appendLineCommand(dest: string, line: string, o: Omit<WriteFileOptions, 'exists' | 'backupFile' | 'validate'> & { shellText?: string }): ShellCommand {
   const tmp = tempPathFor(dest, o.tmpSuffix);
   const setMode = o.mode !== undefined ? sh`chmod ${o.mode} -- ${tmp}` : sh`chmod --reference=${dest} -- ${tmp}`;
   const spec = ownerSpec(o.owner, o.group);
@@ -152,7 +152,14 @@ export function appendLineCommand(dest: string, line: string, o: Omit<WriteFileO
   // GNU sed's `$a\` copies the file and ends its last line with a newline when it lacks one
   // (an empty file stays empty): one process where `cat` and `tail -c1` were two, and a last
   // byte NUL (which `$(tail -c1)` could not tell from a newline) is handled as the planner does
-  const copy = createTemp(tmp, undefined, sh`sed -e '$a\\' -- ${dest}`);
+  const sed = sh`sed -e '$a\\' -- ${dest}`;
+  // the probe of the same script may hold the whole file in a shell variable (facts/file.ts
+  // shellText, set only when it read all of it): the builtin printf writes it, with the
+  // missing final newline (an empty file stays empty), no process
+  const T = o.shellText;
+  const fill = T === undefined ? sed : sh`if [ -n "$\{${raw(T)}_ok-}" ]; then case "$${raw(T)}" in ''|*'
+') printf '%s' "$${raw(T)}" ;; *) printf '%s\n' "$${raw(T)}" ;; esac; else ${sed}; fi`;
+  const copy = createTemp(tmp, undefined, fill);
   return sh`{ ${copy} && printf '%s\n' ${line} >> ${tmp} && ${setMode} && ${setOwner} && mv -f -- ${tmp} ${dest}; } || { rm -f -- ${tmp}; false; }`;
 }
 

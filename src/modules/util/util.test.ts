@@ -5,7 +5,7 @@ import { shlexSplit, extractFreeFormOptions } from './shlex.js';
 import { unifiedDiff } from '../../util/diff.js';
 import { moduleSchema, normalizeArgs, requiredNames } from './schema.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempPathFor, backupPathFor, createTemp, ownerSpec, readableInShell, SHELL_READ_MAX, appendLineCommand } from './file-ops.js';
@@ -171,6 +171,9 @@ describe('file-ops shell pieces', () => {
       ['a\n\n', 'a\n\nL\n'],
       ['x\0', 'x\0\nL\n'],
     ];
+    const noSed = join(d, 'bin');
+    mkdirSync(noSed);
+    for (const tool of ['chmod', 'chown', 'mv', 'rm']) symlinkSync(execFileSync('/bin/sh', ['-c', `command -v ${tool}`]).toString().trim(), join(noSed, tool));
     cases.forEach(([before, after], i) => {
       const f = join(d, `f${i}`);
       writeFileSync(f, before, { mode: 0o640 });
@@ -179,6 +182,14 @@ describe('file-ops shell pieces', () => {
         execFileSync(shell, ['-c', appendLineCommand(f, 'L', { tmpSuffix: `s${i}` }).toShell()]);
         expect(readFileSync(f, 'latin1')).toBe(after);
       }
+      // from the text a probe left in the shell (bash, no NUL: lineinfile's probe), or sed without it
+      writeFileSync(f, before);
+      const probe = `rb_t_ok=; IFS= read -r -d '' rb_t < ${f}; [ $? = 1 ] && rb_t_ok=1; `;
+      // without sed on the PATH: a file without NUL must not need it
+      const path = before.includes('\0') ? (process.env.PATH ?? '') : noSed;
+      execFileSync('/bin/bash', ['-c', probe + appendLineCommand(f, 'L', { tmpSuffix: `t${i}`, shellText: 'rb_t' }).toShell()], { env: { PATH: path } });
+      expect(readFileSync(f, 'latin1')).toBe(after);
+      expect(statSync(f).mode & 0o777).toBe(0o640);
     });
     // many real shells: slow under a loaded machine's full suite
   }, 30_000);
