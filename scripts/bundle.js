@@ -96,16 +96,19 @@ if (/[^\x00-\x7f]/.test(text)) writeFileSync(main, text.replace(/[^\x00-\x7f]/g,
 
 // Training: each run leaves the code cache of its command (main.cjs.COMMAND.cache); run through
 // bin/runbook.js so that V8's flags are those the cache will be used with. Only reads files of
-// this repository. A real run of the command later replaces its training cache once.
+// this repository. The first real apply replaces apply's training cache once.
 const bin = join(root, 'bin', 'runbook.js');
+// `final`: the training does what real runs of the command do (apply's listing loads and checks
+// the playbook but runs nothing on hosts, so the first real apply that adds to it replaces it).
 const training = [
-  ['--version'],
-  ['validate', 'playbooks/allmon3.yml', 'playbooks/dms.yml', '-i', 'examples/fleet/inventory.yml'],
-  ['apply', 'playbooks/allmon3.yml', '-i', 'examples/fleet/inventory.yml', '--list-tasks'],
-  ['apply', 'bench/fleet.yml', '-i', 'examples/fleet/inventory.yml', '--list-tasks'],
+  { args: ['--version'], final: true },
+  { args: ['validate', 'playbooks/allmon3.yml', 'playbooks/dms.yml', '-i', 'examples/fleet/inventory.yml'], final: true },
+  { args: ['apply', 'playbooks/allmon3.yml', '-i', 'examples/fleet/inventory.yml', '--list-tasks'], final: false },
+  { args: ['apply', 'bench/fleet.yml', '-i', 'examples/fleet/inventory.yml', '--list-tasks'], final: false },
 ];
-for (const args of training) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, RUNBOOK_CODE_CACHE: 'build' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+for (const { args, final } of training) {
+  const env = { ...process.env, RUNBOOK_CODE_CACHE: final ? 'build-final' : 'build' };
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   // a cache is only an optimisation: the build goes on without one, but says so
   if (r.status !== 0) process.stderr.write(`scripts/bundle.js: training run \`runbook ${args.join(' ')}\` exited ${r.status ?? r.signal}; its code cache may be missing\n${r.stderr}`);
 }

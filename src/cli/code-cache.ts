@@ -25,7 +25,7 @@
 // own dist/), is used only when its owner is the bundle's and it is writable by no one who cannot
 // write the bundle, and is written atomically (a new file in the same directory, then rename).
 // It is never looked for or written anywhere else; a read-only dist/ runs without one.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -153,6 +153,15 @@ function writeAtomic(file: string, parts: readonly Buffer[]): boolean {
   }
 }
 
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A fingerprint of V8's flags as they are now: the code cache data of a tiny script carries V8's flag hash. */
 function flagsProbe(probe: Script): string {
   return createHash('sha256').update(probe.createCachedData()).digest('hex');
@@ -161,11 +170,15 @@ function flagsProbe(probe: Script): string {
 /**
  * Load a CommonJS bundle with V8's code cache kept beside it (see the top of this file).
  * `argv` (without node and the script) picks the cache file; RUNBOOK_CODE_CACHE=off loads without
- * one, =build always writes one (scripts/bundle.js's training runs). RUNBOOK_CODE_CACHE_DEBUG=1
+ * one, =build always writes one (scripts/bundle.js's training runs; =build-final for a training
+ * run that does all its command does, whose cache no real run needs to replace). RUNBOOK_CODE_CACHE_DEBUG=1
  * reports on stderr what happened to the cache.
  */
 export function loadBundle<T>(file: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): LoadedBundle<T> {
-  const mode = env.RUNBOOK_CODE_CACHE === 'off' ? 'off' : env.RUNBOOK_CODE_CACHE === 'build' ? 'build' : 'normal';
+  const setting = env.RUNBOOK_CODE_CACHE;
+  const mode = setting === 'off' ? 'off' : setting === 'build' || setting === 'build-final' ? 'build' : 'normal';
+  // a training run that does what real runs of its command do (validate) makes a final cache
+  const buildOrigin: Origin = setting === 'build-final' ? 'run' : 'build';
   const cacheFile = join(dirname(file), `${basename(file)}.${cacheKey(argv, process.execArgv, env.NODE_OPTIONS)}.cache`);
 
   // the bundle and its identity from one open file, so a bundle replaced meanwhile cannot pair with the other's stat
@@ -222,9 +235,11 @@ export function loadBundle<T>(file: string, argv: readonly string[], env: NodeJS
         if (!probe) outcome = mode === 'off' ? 'not used' : 'kept';
         else if (mode !== 'build' && NO_WRITE_EXITS.has(code)) outcome = `not written (exit ${code})`;
         else if (flagsProbe(probe) !== flagsAtStart) outcome = 'not written (V8 flags changed during the run)';
+        // asked before serialising (~10 ms for apply's cache): a read-only dist/ pays nothing per run
+        else if (!writable(dirname(cacheFile))) outcome = 'not written (cannot write beside the bundle)';
         else {
           const data = script.createCachedData();
-          outcome = writeAtomic(cacheFile, [Buffer.from(header(mode === 'build' ? 'build' : 'run', id, data), 'latin1'), data]) ? 'written' : 'not written (cannot write beside the bundle)';
+          outcome = writeAtomic(cacheFile, [Buffer.from(header(mode === 'build' ? buildOrigin : 'run', id, data), 'latin1'), data]) ? 'written' : 'not written (cannot write beside the bundle)';
         }
       } catch (e) {
         outcome = `not written (${e instanceof Error ? e.message : String(e)})`;
