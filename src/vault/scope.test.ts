@@ -63,4 +63,25 @@ describe('withKeyring', () => {
     expect(await fourth).toBe(b);
     expect(currentKeyring()).toBeUndefined();
   });
+
+  it('a scope opened inside an overlapping scope that outlived the first one sees its own keyring', async () => {
+    const a = ring('a');
+    const b = ring('b');
+    const c = ring('c');
+    let release = (): void => undefined;
+    const first = withKeyring(a, () => new Promise<void>((r) => (release = r)));
+    // b goes through the storage (a is running); a ends while b still runs; c opens inside b
+    const second = withKeyring(b, async () => {
+      await delay(1);
+      release();
+      await first;
+      const inner = await withKeyring(c, async () => {
+        await delay(1);
+        return currentKeyring();
+      });
+      return [inner, currentKeyring()];
+    });
+    expect(await second).toEqual([c, b]);
+    expect(currentKeyring()).toBeUndefined();
+  });
 });

@@ -18,7 +18,9 @@ let storage: AsyncLocalStorage<Keyring> | undefined;
 
 /** Run `fn` (and everything it awaits) with `keyring` as the vault passwords. */
 export function withKeyring<T>(keyring: Keyring, fn: () => T): T {
-  if (active !== undefined) {
+  // inside another scope (the module variable's, or one of the storage's that outlived it) a
+  // new scope goes through the storage, whose innermost keyring is what currentKeyring() reads
+  if (active !== undefined || storage?.getStore() !== undefined) {
     storage ??= new AsyncLocalStorage<Keyring>();
     return storage.run(keyring, fn);
   }
