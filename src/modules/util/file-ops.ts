@@ -4,8 +4,6 @@
 // rename), so a change costs one round trip and a failed validation leaves the file as it was.
 import { sh, raw, rawCommand, quote, type Raw, type ShellCommand } from '../../transport/command.js';
 import { readableInShell, STDIN_READ, type FileState } from '../../facts/file.js';
-
-export { readableInShell, SHELL_READ_MAX } from '../../facts/file.js';
 import { sameMode, wantedMode } from './mode.js';
 import { FAIL_MARKER, joinCommands, simpleCommand } from '../runner.js';
 
@@ -64,7 +62,7 @@ export interface WriteFileOptions {
   reader?: ShellCommand;
   /** copy's `checksum`: the sha1 the written temp file must have, checked on the host before it is put in place */
   checksum?: string;
-  /** the content that will arrive on stdin: a small text is then read by bash's builtin (see stdinFill) */
+  /** the content that will arrive on stdin: a small text is then read by bash's builtin (see createTemp) */
   stdin?: string | Buffer;
 }
 

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempPathFor, backupPathFor, createTemp, ownerSpec, readableInShell, SHELL_READ_MAX, appendLineCommand } from './file-ops.js';
+import { tempPathFor, backupPathFor, createTemp, ownerSpec, appendLineCommand } from './file-ops.js';
+import { readableInShell, SHELL_READ_MAX } from '../../facts/file.js';
 
 describe('args', () => {
   it('reads Ansible booleans and lists', () => {
