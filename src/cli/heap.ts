@@ -12,10 +12,22 @@
 // flight. V8 reads both flags when it next sizes a space, so setting them before the run takes
 // effect (the size flags would not).
 import { setFlagsFromString } from 'node:v8';
+import type { RunPlan } from '../engine/plan.js';
 
 export const FLEET_HEAP_HOSTS = 500;
 
-/** Tune the heap for `inFlight` hosts at once (min of forks and the inventory's hosts). */
+/**
+ * How many hosts a run keeps in flight at most: forks, or fewer when --limit, the plays'
+ * patterns or `serial:` leave fewer at once (a `--limit` of 10 hosts in a 1000-host inventory
+ * must not pay the fleet settings' collector CPU).
+ */
+export function hostsInFlight(plan: Pick<RunPlan, 'plays'>, forks: number): number {
+  let widest = 0;
+  for (const p of plan.plays) for (const b of p.batches) widest = Math.max(widest, b.length);
+  return Math.min(forks, widest);
+}
+
+/** Tune the heap for `inFlight` hosts at once (hostsInFlight). */
 export function tuneHeapForFleet(inFlight: number): boolean {
   if (inFlight < FLEET_HEAP_HOSTS) return false;
   setFlagsFromString('--semi-space-growth-factor=1');

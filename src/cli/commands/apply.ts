@@ -30,7 +30,7 @@ import { defaultStorePath } from '../../store/paths.js';
 import { extraVarsDigest, historyRetention, prepareResume, resumePointFor, rolloutRunOptions, ROLLOUT_HELP, ROLLOUT_OPTIONS, startHistory } from '../rollout.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 import { pathListSetting } from '../config.js';
-import { tuneHeapForFleet } from '../heap.js';
+import { hostsInFlight, tuneHeapForFleet } from '../heap.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
 // `runbook validate` and the other commands start without it.
@@ -323,7 +323,7 @@ export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks:
     readFile: readControllerFile,
   };
   try {
-    tuneHeapForFleet(Math.min(forks, inventory.hosts.size));
+    tuneHeapForFleet(hostsInFlight(plan, forks));
     const recap = await runPlaybook(loaded.playbook, inventory, options, reporter);
     // the playbooks' outcomes (certificate paths, expiry) go to the store for `runbook certs --history`
     if (!adhoc && !options.check && recap.outputs && Object.keys(recap.outputs).length > 0) {
