@@ -1,12 +1,12 @@
-// The history area on a real SQLite file: a run recorded from events (results batched, host ends
-// at once), the filters, retention, and what --resume reads back.
+// The history area on a real SQLite file: a run recorded from events (results and host ends
+// batched, batch ends at once), the filters, retention, and what --resume reads back.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { RunEvent } from '../engine/events.js';
 import { openStore } from './db.js';
-import { chainFinished, getRun, historyArea, listRuns, pruneHistory, resumeChain, resumePoint, runDetail, startRunRecord } from './history.js';
+import { chainFinished, FLUSH_MS, getRun, historyArea, listRuns, pruneHistory, resumeChain, resumePoint, runDetail, startRunRecord } from './history.js';
 
 const task = { id: 'p0.tasks.0', name: 'work', module: 'shell', where: 'site.yml:5' };
 const meta = { kind: 'apply' as const, playbook: 'site.yml', digest: 'abc', files: ['/x/site.yml'], options: {} };
@@ -16,8 +16,14 @@ function feed(events: RunEvent[], rec: { reporter: { onEvent?: (e: RunEvent) => 
 }
 
 describe('history area', () => {
-  it('records a run as it goes; a host end commits the results queued before it; filters and resume point', () => {
-    const s = openStore(join(mkdtempSync(join(tmpdir(), 'runbook-hist-')), 'h.db'), [historyArea]);
+  it('records a run as it goes; results and host ends are committed together, in order, by the timer; filters and resume point', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const path = join(mkdtempSync(join(tmpdir(), 'runbook-hist-')), 'h.db');
+    const s = openStore(path, [historyArea]);
+    // what another process (`--resume` after a SIGKILL) reads: only what was committed
+    const other = openStore(path, [historyArea]);
+    onTestFinished(() => other.close());
     const rec = startRunRecord(s.db, meta);
     feed(
       [
@@ -32,7 +38,16 @@ describe('history area', () => {
     // queued, not yet committed
     expect(runDetail(s.db, rec.id)?.results).toHaveLength(0);
     feed([{ type: 'host_end', host: 'a', state: 'failed' }], rec);
-    const d = runDetail(s.db, rec.id);
+    // a's end is queued too: killed now, the record says a was still running, so --resume runs a
+    // again (a host that finished may run twice; one that did not is never skipped)
+    expect(runDetail(other.db, rec.id)?.results).toHaveLength(0);
+    expect(getRun(other.db, rec.id)?.hosts).toEqual({ b: 'running', a: 'running' });
+    expect(resumePoint(other.db, resumeChain(other.db, rec.id), () => false).plays[0]?.done).toEqual([]);
+    vi.advanceTimersByTime(FLUSH_MS - 1);
+    expect(getRun(other.db, rec.id)?.hosts).toEqual({ b: 'running', a: 'running' });
+    // the timer commits the results and the end together, in their order
+    vi.advanceTimersByTime(1);
+    const d = runDetail(other.db, rec.id);
     expect(d?.results.map((r) => [r.host, r.status])).toEqual([
       ['a', 'failed'],
       ['b', 'changed'],
@@ -49,10 +64,18 @@ describe('history area', () => {
     expect(resumePoint(s.db, chain, () => false)).toEqual({ plays: { 0: { hosts: ['b', 'a', 'c', 'd'], done: ['a'] } }, failed: ['a'], unreachable: [] });
     // b ends ok: done without handlers; with handlers only once its batch ended
     feed([{ type: 'host_end', host: 'b', state: 'ok' }], rec);
+    expect(resumePoint(s.db, chain, () => false).plays[0]?.done).toEqual(['a']);
+    vi.advanceTimersByTime(FLUSH_MS);
     expect(resumePoint(s.db, chain, () => false).plays[0]?.done).toEqual(['a', 'b']);
     expect(resumePoint(s.db, chain, () => true).plays[0]?.done).toEqual(['a']);
     feed([{ type: 'batch_end', play: 'p', batch: 1, batches: 2, hosts: { a: 'failed', b: 'ok' } }], rec);
     expect(resumePoint(s.db, chain, () => true).plays[0]?.done).toEqual(['a', 'b']);
+    // a batch's end commits at once, with the host ends queued before it
+    feed([{ type: 'batch_start', play: 'p', batch: 2, batches: 2, hosts: ['c', 'd'] }, { type: 'host_end', host: 'c', state: 'ok' }], rec);
+    expect(getRun(other.db, rec.id)?.hosts).toMatchObject({ c: 'running', d: 'running' });
+    feed([{ type: 'host_end', host: 'd', state: 'unreachable' }, { type: 'batch_end', play: 'p', batch: 2, batches: 2, hosts: { c: 'ok', d: 'unreachable' } }], rec);
+    expect(getRun(other.db, rec.id)?.hosts).toMatchObject({ c: 'ok', d: 'unreachable' });
+    expect(resumePoint(other.db, chain, () => true)).toEqual({ plays: { 0: { hosts: ['b', 'a', 'c', 'd'], done: ['a', 'b', 'c', 'd'] } }, failed: ['a'], unreachable: ['d'] });
     // a resumed run joins the chain; its recap finishes the rollout
     const second = startRunRecord(s.db, { ...meta, resumeOf: rec.id });
     feed([{ type: 'recap', hosts: {}, notStarted: [], pendingHandlers: {}, failures: [], interrupted: false, durationMs: 1, exitCode: 0 }], second);

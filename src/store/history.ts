@@ -5,8 +5,14 @@
 // moment leaves a record of everything up to the last commit (WAL: a commit is durable once it
 // returns, a half-written transaction is rolled back on the next open).
 //
-// Cheap: task results are queued and committed together every FLUSH_MS in one transaction;
-// what `--resume` relies on (a batch started, a host done, a batch ended) is committed at once.
+// Cheap: task results and host ends are queued and committed together every FLUSH_MS in one
+// transaction (a fleet's hosts end together: one commit, not one per host); the rest of what
+// `--resume` relies on (a play or batch started, a batch ended, the recap) is committed at once,
+// with everything queued before it. Queued rows are committed in the order of their events, so
+// a host's end is never in the file without its results. A controller killed before the timer
+// loses at most FLUSH_MS of host ends: those hosts read back as `running`, and `--resume` runs
+// them again (a host that had finished may run twice, one that had not is never skipped: a
+// host counts as done only once its end is committed).
 //
 // `--resume` reads it back (resumePoint): the plays and batches the interrupted run started, the
 // hosts it finished, the hosts it lost; the engine then skips what is done (RunOptions.resume).
@@ -154,7 +160,10 @@ export interface RunRecorder {
 type Statement = () => void;
 
 /** Start recording a run: its row is committed now (status `running`); events fill the rest. */
-export function startRunRecord(db: Db, meta: RunMeta, now: () => Date = () => new Date()): RunRecorder {
+export function startRunRecord(db: Db, meta: RunMeta, given?: () => Date): RunRecorder {
+  // the real clock unless a test gives one
+  const clock = given === undefined;
+  const now = given ?? ((): Date => new Date());
   const user = meta.user ?? safeUser();
   const info = db
     .prepare('INSERT INTO history_runs (kind, user, controller, pid, started_at, status, playbook, digest, files, options, resume_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -200,7 +209,18 @@ export function startRunRecord(db: Db, meta: RunMeta, now: () => Date = () => ne
     queue.push(s);
     flush();
   };
-  const at = (): string => now().toISOString();
+  // one ISO string per millisecond, not per event (a fleet's events come many to a millisecond)
+  let lastMs = NaN;
+  let lastIso = '';
+  const at = (): string => {
+    if (!clock) return now().toISOString();
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    return lastIso;
+  };
 
   const onEvent = (e: RunEvent): void => {
     switch (e.type) {
@@ -240,7 +260,8 @@ export function startRunRecord(db: Db, meta: RunMeta, now: () => Date = () => ne
       }
       case 'host_end': {
         const p = play;
-        now_(() => st.hostEnd.run(e.state, at(), id, p, e.host));
+        const when = at();
+        later(() => st.hostEnd.run(e.state, when, id, p, e.host));
         break;
       }
       case 'batch_end': {
