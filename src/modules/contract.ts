@@ -140,13 +140,31 @@ export interface PlanSpec<A, S, P = A> extends Omit<ModuleDefinition<A>, 'run' |
 
 export type ModuleSpec<A, S, P> = RunSpec<A> | PlanSpec<A, S, P>;
 
+// Temp suffixes come from the system's CSPRNG a block at a time: a randomBytes call per plan
+// (per task and host) was a native call, a Buffer and its backing store each time.
+const SUFFIX_BYTES = 6;
+const POOL_BYTES = SUFFIX_BYTES * 256;
+let pool: Buffer | undefined;
+let poolAt = POOL_BYTES;
+
+/** 12 hex digits of fresh randomness (the same as randomBytes(6).toString('hex')). */
+export function randomSuffix(): string {
+  if (pool === undefined || poolAt + SUFFIX_BYTES > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  const s = pool.toString('hex', poolAt, poolAt + SUFFIX_BYTES);
+  poolAt += SUFFIX_BYTES;
+  return s;
+}
+
 /** The env of one run: the context's check/diff/vars, the clock, a fresh temp suffix. */
 export function planEnv(ctx: Pick<ModuleContext, 'check' | 'diff' | 'vars'>): PlanEnv {
   return {
     check: ctx.check,
     diff: ctx.diff,
     now: new Date(),
-    tmpSuffix: randomBytes(6).toString('hex'),
+    tmpSuffix: randomSuffix(),
     // on access: resolving every variable of the task's scope was a third of the controller's
     // CPU per task on the fleet benchmark, and only a few modules' plans read it
     get vars() {
