@@ -3,12 +3,11 @@
 // checked against known_hosts; jump hosts; commands wrapped (wrap.ts) so sudo, timeouts and
 // aborts behave; files written atomically over SFTP on the same connection.
 import { appendFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client as SshClient } from 'ssh2';
 
 // ssh2 is CommonJS: its named exports are only reachable through the default import
-const { Client, utils } = ssh2;
+const { Client } = ssh2;
 type Client = SshClient;
 
 import { connect as tcpConnect, type Socket } from 'node:net';
@@ -30,6 +29,7 @@ import {
 } from './known-hosts.js';
 import { StopEscalation, abortReason, type StopSignal } from './stop.js';
 import { atomicPut, type PutFileOps } from './atomic-put.js';
+import { loadPrivateKey, type LoadedKey } from './private-keys.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PreopenMode, PutOptions, Transport } from './types.js';
 import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } from './wrap.js';
 import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
@@ -304,29 +304,12 @@ export class SshTransport implements Transport {
     });
   }
 
-  private async loadKeys(): Promise<Map<string, Buffer | string>> {
-    // file -> key text, or the reason it cannot be used
-    const out = new Map<string, Buffer | string>();
+  private async loadKeys(): Promise<Map<string, LoadedKey>> {
+    // file -> parsed key, or the reason it cannot be used (each file parsed once per process: private-keys.ts)
+    const out = new Map<string, LoadedKey>();
     const files = new Set([...this.spec.privateKeyFiles, ...this.spec.jump.flatMap((j) => j.privateKeyFiles ?? [])]);
     const passphrase = this.spec.privateKeyPassphrase ?? process.env.RUNBOOK_SSH_KEY_PASSPHRASE;
-    for (const file of files) {
-      let buf: Buffer;
-      try {
-        buf = await readFile(file);
-      } catch (e) {
-        out.set(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-        continue;
-      }
-      const parsed = utils.parseKey(buf, passphrase);
-      if (parsed instanceof Error) {
-        const msg = parsed.message;
-        if (/no passphrase given/i.test(msg)) out.set(file, `${file} is encrypted: give its passphrase (RUNBOOK_SSH_KEY_PASSPHRASE or the passphrase prompt)`);
-        else if (/passphrase/i.test(msg)) out.set(file, `${file}: wrong passphrase`);
-        else out.set(file, `${file} is not a private key ssh2 can read (${msg})`);
-        continue;
-      }
-      out.set(file, buf);
-    }
+    for (const file of files) out.set(file, await loadPrivateKey(file, passphrase));
     return out;
   }
 
@@ -362,13 +345,12 @@ export class SshTransport implements Transport {
     });
   }
 
-  private connectHop(hop: Hop, sock: Duplex | undefined, known: KnownHosts, keys: Map<string, Buffer | string>): Promise<Client> {
+  private connectHop(hop: Hop, sock: Duplex | undefined, known: KnownHosts, keys: Map<string, LoadedKey>): Promise<Client> {
     const spec = this.spec;
     const client = new Client();
     let hostKeyError: UnreachableError | undefined;
     const tried: string[] = [];
     let serverMethods: string[] | undefined;
-    const passphrase = spec.privateKeyPassphrase ?? process.env.RUNBOOK_SSH_KEY_PASSPHRASE;
 
     // auth plan: each usable key file, then the agent, then the password
     type Auth = { type: AuthenticationType; describe: string; build: () => AnyAuthMethod };
@@ -380,7 +362,8 @@ export class SshTransport implements Transport {
         unusable.push(key ?? file);
         continue;
       }
-      plan.push({ type: 'publickey', describe: `publickey (${file})`, build: () => (passphrase === undefined ? { type: 'publickey', username: hop.user, key } : { type: 'publickey', username: hop.user, key, passphrase }) });
+      // the key is parsed already (decrypted with the passphrase): ssh2 takes it as it is
+      plan.push({ type: 'publickey', describe: `publickey (${file})`, build: () => ({ type: 'publickey', username: hop.user, key }) });
     }
     if (spec.agent) {
       const agent = spec.agent;
