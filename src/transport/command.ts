@@ -102,12 +102,29 @@ function render(p: Part, display: boolean): string {
  *   sh`certbot certonly -d ${domain} --email ${email}`
  */
 export function sh(strings: TemplateStringsArray, ...values: unknown[]): ShellCommand {
+  const literal = literalsOf(strings);
   const parts: Part[] = [];
-  strings.forEach((s, i) => {
-    if (s) parts.push(new Raw(s));
+  for (let i = 0; i < strings.length; i++) {
+    const r = literal[i];
+    if (r !== undefined) parts.push(r);
     if (i < values.length) pushValue(parts, values[i]);
-  });
+  }
   return new ShellCommand(parts);
+}
+
+/**
+ * A template's literal texts as Raw parts, made once per call site: the strings array of a
+ * tagged template is the same object at every call of that site, and Raw is immutable, so the
+ * modules' commands share them instead of allocating them per command.
+ */
+const literalCache = new WeakMap<TemplateStringsArray, ReadonlyArray<Raw | undefined>>();
+function literalsOf(strings: TemplateStringsArray): ReadonlyArray<Raw | undefined> {
+  let lits = literalCache.get(strings);
+  if (lits === undefined) {
+    lits = strings.map((s) => (s ? new Raw(s) : undefined));
+    literalCache.set(strings, lits);
+  }
+  return lits;
 }
 
 function pushValue(parts: Part[], v: unknown): void {

@@ -9,6 +9,9 @@ import type { WrappedCommand } from './wrap.js';
 
 export const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
 
+/** shared by every session for "nothing yet" (never written to: a zero-length Buffer has no bytes) */
+const EMPTY = Buffer.alloc(0);
+
 export interface SessionIO {
   writeStdin(data: string | Buffer): void;
   endStdin(): void;
@@ -28,34 +31,51 @@ export interface SessionParams {
 
 type Stream = 'stdout' | 'stderr';
 
+/** a pid line found by findMarker */
+export interface Marker {
+  /** where the line starts and where the byte after its newline is */
+  index: number;
+  end: number;
+  pid: number;
+  /** what follows the pid after one space (the portable wrapper's login shell) */
+  rest: string | undefined;
+}
+
+/** `head` (ASCII) is at `at` in `buf` */
+function bytesAt(buf: Buffer, head: string, at: number): boolean {
+  if (at + head.length > buf.length) return false;
+  for (let i = 0; i < head.length; i++) if (buf[at + i] !== head.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * The first complete `<tag>:<pid>[ <rest>]\n` line in `buf`: where it starts and ends, the pid
  * and what follows it. Byte search, no RegExp: the tags differ per command and compiling a
- * pattern for each was a tenth of the controller's CPU per command.
+ * pattern for each was a tenth of the controller's CPU per command. The line is nearly always
+ * the first thing in the buffer: that is checked first, without Buffer.indexOf's string search.
  */
-export function findMarker(buf: Buffer, tag: string): { index: number; end: number; pid: number; rest?: string } | undefined {
+export function findMarker(buf: Buffer, tag: string): Marker | undefined {
   const head = `${tag}:`;
-  let from = 0;
-  for (;;) {
-    const index = buf.indexOf(head, from, 'latin1');
-    if (index === -1) return undefined;
-    const nl = buf.indexOf(10, index + head.length);
+  let index = bytesAt(buf, head, 0) ? 0 : buf.indexOf(head, 0, 'latin1');
+  while (index !== -1) {
+    const start = index + head.length;
+    const nl = buf.indexOf(10, start);
     if (nl === -1) return undefined;
-    const line = buf.toString('latin1', index + head.length, nl);
-    const sp = line.indexOf(' ');
-    const digits = sp === -1 ? line : line.slice(0, sp);
-    if (/^\d+$/.test(digits)) {
-      const found: { index: number; end: number; pid: number; rest?: string } = { index, end: nl + 1, pid: Number(digits) };
-      if (sp !== -1) found.rest = line.slice(sp + 1);
-      return found;
+    // digits up to the first space or the newline
+    let i = start;
+    while (i < nl && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+    if (i > start && (i === nl || buf[i] === 0x20)) {
+      return { index, end: nl + 1, pid: Number(buf.toString('latin1', start, i)), rest: i === nl ? undefined : buf.toString('latin1', i + 1, nl) };
     }
-    from = index + 1;
+    index = buf.indexOf(head, index + 1, 'latin1');
   }
+  return undefined;
 }
 
 /** Live output goes out line by line so a secret is never split across two chunks. */
 export class LineEmitter {
-  private readonly decoder = new StringDecoder('utf8');
+  // made on the first bytes: most commands print nothing on stderr, many nothing on stdout
+  private decoder: StringDecoder | undefined;
   private pending = '';
   constructor(
     private readonly stream: Stream,
@@ -65,7 +85,7 @@ export class LineEmitter {
 
   push(chunk: Buffer): void {
     if (!this.sink) return;
-    this.pending += this.decoder.write(chunk);
+    this.pending += (this.decoder ??= new StringDecoder('utf8')).write(chunk);
     const cut = this.pending.lastIndexOf('\n');
     // a very long line without newline (progress output) is flushed anyway
     if (cut === -1 && this.pending.length < 65536) return;
@@ -100,7 +120,7 @@ export class LineEmitter {
 
   flush(): void {
     if (!this.sink) return;
-    this.pending += this.decoder.end();
+    if (this.decoder) this.pending += this.decoder.end();
     if (this.pending) this.emit(this.pending);
     this.pending = '';
   }
@@ -115,7 +135,9 @@ export class LineEmitter {
 }
 
 class Capture {
-  private readonly chunks: Buffer[] = [];
+  // most commands send their output in one chunk: kept as is, no array and no copy
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
   private size = 0;
   truncated = false;
   constructor(private readonly limit: number) {}
@@ -127,11 +149,13 @@ class Capture {
     }
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     if (part.length < chunk.length) this.truncated = true;
-    this.chunks.push(part);
+    if (this.first === undefined) this.first = part;
+    else (this.more ??= [this.first]).push(part);
     this.size += part.length;
   }
   buffer(): Buffer {
-    return Buffer.concat(this.chunks);
+    if (this.more) return Buffer.concat(this.more);
+    return this.first ?? EMPTY;
   }
 }
 
@@ -159,8 +183,8 @@ export class ExecSession {
   private readonly err: Capture;
   private readonly liveOut: LineEmitter;
   private readonly liveErr: LineEmitter;
-  private stdoutPre: Buffer = Buffer.alloc(0);
-  private stderrPre: Buffer = Buffer.alloc(0);
+  private stdoutPre: Buffer = EMPTY;
+  private stderrPre: Buffer = EMPTY;
   private pidSeen = false;
   private passwordSent = false;
   private promptsSeen = 0;
@@ -187,13 +211,13 @@ export class ExecSession {
 
   stdout(chunk: Buffer): void {
     if (this.running && this.pidSeen) return this.deliver('stdout', chunk);
-    this.stdoutPre = Buffer.concat([this.stdoutPre, chunk]);
+    this.stdoutPre = this.stdoutPre.length === 0 ? chunk : Buffer.concat([this.stdoutPre, chunk]);
     this.scanStdout();
   }
 
   stderr(chunk: Buffer): void {
     if (this.running || this.p.wrapped.prompt === undefined) return this.deliver('stderr', chunk);
-    this.stderrPre = Buffer.concat([this.stderrPre, chunk]);
+    this.stderrPre = this.stderrPre.length === 0 ? chunk : Buffer.concat([this.stderrPre, chunk]);
     this.scanPrompt();
   }
 
@@ -278,7 +302,7 @@ export class ExecSession {
       if (!okTag) {
         this.running = true;
         const rest = this.stdoutPre;
-        this.stdoutPre = Buffer.alloc(0);
+        this.stdoutPre = EMPTY;
         this.deliver('stdout', rest);
         return;
       }
@@ -290,7 +314,7 @@ export class ExecSession {
     this.innerPid = m.pid;
     this.deliver('stdout', this.stdoutPre.subarray(0, m.index));
     const rest = this.stdoutPre.subarray(m.end);
-    this.stdoutPre = Buffer.alloc(0);
+    this.stdoutPre = EMPTY;
     this.startRunning();
     this.deliver('stdout', rest);
     this.onPid?.();
@@ -300,7 +324,7 @@ export class ExecSession {
   private overflowPre(): void {
     if (this.stdoutPre.length > 256 * 1024) {
       const all = this.stdoutPre;
-      this.stdoutPre = Buffer.alloc(0);
+      this.stdoutPre = EMPTY;
       this.deliver('stdout', all);
     }
   }
@@ -334,7 +358,7 @@ export class ExecSession {
     if (this.stderrPre.length === 0) return;
     const prompt = this.p.wrapped.prompt;
     let text = this.stderrPre.toString('utf8');
-    this.stderrPre = Buffer.alloc(0);
+    this.stderrPre = EMPTY;
     if (prompt !== undefined) text = text.split(prompt).join('');
     // sudo -S echoes a newline after reading the password
     text = text.replace(/^\n/, '');
@@ -344,7 +368,7 @@ export class ExecSession {
   private flushPre(): void {
     if (this.stdoutPre.length > 0) {
       const rest = this.stdoutPre;
-      this.stdoutPre = Buffer.alloc(0);
+      this.stdoutPre = EMPTY;
       this.deliver('stdout', rest);
     }
     this.flushStderrPre();

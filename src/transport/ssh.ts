@@ -14,7 +14,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rawCommand, sh, type ShellCommand } from './command.js';
 import { ExecError, UnreachableError, failedResult, type UnreachableReason } from './errors.js';
-import { ExecSession } from './exec-session.js';
+import { ExecSession, type SessionIO } from './exec-session.js';
 import { resolveMaxHandshakes, sharedHandshakeLimiter, type HandshakeLimiter } from './handshake-limiter.js';
 import {
   appendKnownHost,
@@ -34,10 +34,45 @@ import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PreopenMod
 import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } from './wrap.js';
 import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
 
-/** exit statuses that arrived before drive() listened (see run()) */
 import { Semaphore } from '../util/semaphore.js';
 
-const earlyExit = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
+/**
+ * An exec channel's exit status, listened for from the moment the channel exists: under load
+ * the exec reply, the output, exit-status and close can arrive in one TCP read, and ssh2 emits
+ * 'exit' before drive() has attached its listeners (several microtasks later). Output is
+ * buffered by the stream until read, but 'exit' is a plain event: it is kept here until drive()
+ * hands over its session. One listener per channel (not a second one in drive(), nor a WeakMap
+ * entry per channel, which the garbage collector traces at every scavenge).
+ */
+interface ExitTap {
+  exit?: { code: number | null | undefined; signal: string | undefined };
+  session?: ExecSession;
+}
+
+function tapExit(ch: ClientChannel, onExit?: () => void): ExitTap {
+  const tap: ExitTap = {};
+  ch.once('exit', (code: number | null | undefined, signal?: string) => {
+    onExit?.();
+    if (tap.session) exitInto(tap.session, code, signal);
+    else tap.exit = { code, signal };
+  });
+  return tap;
+}
+
+function exitInto(session: ExecSession, code: number | null | undefined, signal: string | undefined): void {
+  session.exit(code ?? null, code === null || code === undefined ? (signal ?? null) : null);
+}
+
+/** stdin of a command on its channel */
+class ChannelInput implements SessionIO {
+  constructor(private readonly channel: ClientChannel) {}
+  writeStdin(d: string | Buffer): void {
+    if (this.channel.writable) this.channel.write(d);
+  }
+  endStdin(): void {
+    if (this.channel.writable) this.channel.end();
+  }
+}
 
 export interface SshTransportOptions {
   /** warnings for the operator (host key checking off, unreadable key file); default: stderr */
@@ -61,8 +96,8 @@ interface Spare {
   pidTag: string;
   /** what the loader runs in (preopen.ts): the login shell, or /bin/sh */
   loginShell: LoginShell;
-  /** the channel once its exec is confirmed; undefined when that failed */
-  ready: Promise<ClientChannel | undefined>;
+  /** the channel once its exec is confirmed (and its exit status tap); undefined when that failed */
+  ready: Promise<{ channel: ClientChannel; tap: ExitTap } | undefined>;
   /** it ended (or failed) before a command was given to it */
   dead: boolean;
   /** a command was given to it */
@@ -138,6 +173,8 @@ export class SshTransport implements Transport {
   private readonly warn: (message: string) => void;
   /** process-wide: at most this many handshakes (connect + kex + auth) at once */
   readonly handshakes: HandshakeLimiter;
+  /** RUNBOOK_SSH_PREOPEN, read once per transport (it was read from the environment per command) */
+  private readonly envPreopen: PreopenMode;
 
   constructor(
     readonly spec: ConnectionSpec,
@@ -146,6 +183,8 @@ export class SshTransport implements Transport {
     this.host = spec.host;
     this.limiter = new Semaphore(Math.max(1, Math.ceil(spec.maxChannels)));
     this.warn = options.onWarning ?? defaultWarning;
+    const env = process.env.RUNBOOK_SSH_PREOPEN;
+    this.envPreopen = env === 'always' || env === 'auto' ? env : 'never';
     if (options.handshakeLimiter) this.handshakes = options.handshakeLimiter;
     else {
       const { limit, warning } = resolveMaxHandshakes(spec.maxHandshakes);
@@ -519,7 +558,8 @@ export class SshTransport implements Transport {
   /** Open a channel with `open`, retrying when the server refuses it (MaxSessions). */
   private async openChannel<T>(open: (client: Client, cb: (err: Error | undefined, ch: T) => void) => void): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const client = await this.ready();
+      // connected: no promise to wait on (two per command were)
+      const client = this.client !== undefined && this.lost === undefined ? this.client : await this.ready();
       try {
         const ch = await new Promise<T>((resolve, reject) => {
           open(client, (err, c) => (err ? reject(err) : resolve(c)));
@@ -548,33 +588,31 @@ export class SshTransport implements Transport {
   private async run(command: ShellCommand, options: ExecOptions, captureLimit?: number, priority = false): Promise<{ result: ExecResult; stdout: Buffer }> {
     if (options.signal?.aborted) throw abortReason(options.signal);
     const wrapped = wrapCommand(command, options, undefined, this.loginShell);
-    await this.ready();
+    if (this.client === undefined || this.lost !== undefined) await this.ready();
     // kill commands skip the queue: they must run even when every slot is taken by what they stop
     const release = priority ? () => {} : await this.limiter.acquire();
     try {
       // aborted while connecting or queued: nothing has started, so nothing is sent
       if (options.signal?.aborted) throw abortReason(options.signal);
-      const ahead = priority ? undefined : await this.takeSpare(command, options);
+      const ahead = priority || this.spares.length === 0 ? undefined : await this.takeSpare(command, options);
       if (ahead) {
         this.topUpSpares();
-        return await this.drive(ahead.channel, command, options, ahead.wrapped, captureLimit);
+        return await this.drive(ahead.channel, ahead.tap, command, options, ahead.wrapped, captureLimit);
       }
       if (options.signal?.aborted) throw abortReason(options.signal);
       const sent = performance.now();
+      let tap: ExitTap = {};
       const channel = await this.openChannel<ClientChannel>((c, cb) =>
         c.exec(wrapped.text, (err, ch) => {
-          // Under load the exec reply, the output, exit-status and close can arrive in one TCP
-          // read: ssh2 emits 'exit' before drive() has attached its listeners (several
-          // microtasks later), and the exit code would be lost. Output is buffered by the
-          // stream until read, but 'exit' is a plain event: record it right here.
-          if (!err) ch.once('exit', (code: number | null, signal?: string) => earlyExit.set(ch, { code, signal }));
+          // the exit status may come before drive() listens: see ExitTap
+          if (!err) tap = tapExit(ch);
           cb(err, ch);
         }),
       );
       this.execMinMs = Math.min(this.execMinMs, performance.now() - sent);
       this.execSamples++;
       if (!priority) this.topUpSpares();
-      return await this.drive(channel, command, options, wrapped, captureLimit);
+      return await this.drive(channel, tap, command, options, wrapped, captureLimit);
     } finally {
       release();
     }
@@ -586,8 +624,7 @@ export class SshTransport implements Transport {
     // Off unless asked for: the round trip measured here is the controller's too, and a busy
     // controller on a LAN (50 handshakes at once at load 10) measured 20 ms and more, starting two
     // sessions per host for nothing.
-    const env = process.env.RUNBOOK_SSH_PREOPEN;
-    const mode = this.options.preopen ?? this.spec.preopen ?? (env === 'always' || env === 'auto' ? env : 'never');
+    const mode = this.options.preopen ?? this.spec.preopen ?? this.envPreopen;
     if (mode === 'never' || this.preopenRefused || this.closed || this.lost) return false;
     return mode === 'always' || (this.stats.tcpRttMs >= PREOPEN_MIN_RTT_MS && this.execSamples >= 2 && this.execMinMs >= 2 * PREOPEN_MIN_RTT_MS);
   }
@@ -606,7 +643,7 @@ export class SshTransport implements Transport {
       const pidTag = `__RUNBOOK_PID_${nonce}`;
       const loginShell = kind;
       const spare: Spare = { client, nonce, pidTag, loginShell, dead: false, used: false, ready: Promise.resolve(undefined) };
-      spare.ready = new Promise<ClientChannel | undefined>((resolve) => {
+      spare.ready = new Promise<{ channel: ClientChannel; tap: ExitTap } | undefined>((resolve) => {
         try {
           client.exec(loaderText(pidTag, nonce, loginShell), (err, ch) => {
             if (err) {
@@ -617,15 +654,14 @@ export class SshTransport implements Transport {
             }
             this.stats.preopened++;
             // as in run(): an exit that comes before drive() listens is kept
-            ch.once('exit', (code: number | null, signal?: string) => {
+            const tap = tapExit(ch, () => {
               if (!spare.used) spare.dead = true;
-              earlyExit.set(ch, { code, signal });
             });
             ch.once('close', () => {
               if (!spare.used) spare.dead = true;
             });
             if (spare.dead) ch.close();
-            resolve(ch);
+            resolve({ channel: ch, tap });
           });
         } catch {
           // not connected any more
@@ -643,11 +679,15 @@ export class SshTransport implements Transport {
    * markers use that session's nonce), or undefined: none is there, or the command cannot go
    * that way (its script is too long).
    */
-  private async takeSpare(command: ShellCommand, options: ExecOptions): Promise<{ channel: ClientChannel; wrapped: ReturnType<typeof wrapCommand> } | undefined> {
+  private async takeSpare(
+    command: ShellCommand,
+    options: ExecOptions,
+  ): Promise<{ channel: ClientChannel; tap: ExitTap; wrapped: ReturnType<typeof wrapCommand> } | undefined> {
     while (this.spares.length > 0) {
       const spare = this.spares[0]!;
       // a session still starting was asked for earlier than a new one would be: wait for it
-      const channel = await spare.ready;
+      const started = await spare.ready;
+      const channel = started?.channel;
       // taken by another command meanwhile (spares are shared by the connection's commands)
       if (this.spares[0] !== spare) continue;
       if (!channel || spare.dead || spare.client !== this.client) {
@@ -669,7 +709,7 @@ export class SshTransport implements Transport {
       this.stats.channelsOpened++;
       this.stats.preopenUsed++;
       channel.write(script);
-      return { channel, wrapped };
+      return { channel, tap: started.tap, wrapped };
     }
     return undefined;
   }
@@ -686,12 +726,13 @@ export class SshTransport implements Transport {
     this.spares = [];
     for (const s of spares) {
       s.dead = true;
-      void s.ready.then((ch) => ch?.close());
+      void s.ready.then((started) => started?.channel.close());
     }
   }
 
   private drive(
     channel: ClientChannel,
+    tap: ExitTap,
     command: ShellCommand,
     options: ExecOptions,
     wrapped: ReturnType<typeof wrapCommand>,
@@ -704,80 +745,75 @@ export class SshTransport implements Transport {
       options,
       wrapped,
       captureLimit,
-      io: {
-        writeStdin: (d) => {
-          if (channel.writable) channel.write(d);
-        },
-        endStdin: () => {
-          if (channel.writable) channel.end();
-        },
-      },
+      io: new ChannelInput(channel),
     });
     channel.on('data', (d: Buffer) => session.stdout(d));
     channel.stderr.on('data', (d: Buffer) => session.stderr(d));
-    const onExit = (code: number | null | undefined, signal?: string): void =>
-      session.exit(code ?? null, code === null || code === undefined ? (signal ?? null) : null);
-    const early = earlyExit.get(channel);
-    if (early) onExit(early.code, early.signal);
-    else channel.once('exit', onExit);
+    const early = tap.exit;
+    if (early) exitInto(session, early.code, early.signal);
+    else tap.session = session;
 
     return new Promise((resolve, reject) => {
+      const signal = options.signal;
       let finished = false;
-      const timers: NodeJS.Timeout[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      // made only when the command has to be stopped (timeout, abort): most never are
+      let escalation: StopEscalation | undefined;
       const finish = (): void => {
         if (finished) return;
         finished = true;
-        timers.forEach(clearTimeout);
-        escalation.dispose();
-        options.signal?.removeEventListener('abort', onAbort);
+        if (timer !== undefined) clearTimeout(timer);
+        escalation?.dispose();
+        signal?.removeEventListener('abort', stop);
         if (session.loginShell !== undefined) {
           this.loginShell = loginShellKind(session.loginShell);
           this.loaderKind = loaderKind(session.loginShell);
         }
         const lost = this.lost;
         if (lost && !session.gotExit) return reject(lost);
-        if (options.signal?.aborted && !session.timedOut) return reject(abortReason(options.signal));
+        if (signal?.aborted && !session.timedOut) return reject(abortReason(signal));
         resolve({ result: session.result(), stdout: session.stdoutBuffer() });
       };
-      const escalation = new StopEscalation({
-        send: (sig) => this.signalRemote(session, sig, options.become),
-        // a host that does not answer any more: give up on the channel
-        giveUp: () => {
-          channel.close();
-          finish();
-        },
-        graceMs: KILL_GRACE_MS,
-      });
-      const stop = (): void => escalation.stop();
+      const stop = (): void => {
+        escalation ??= new StopEscalation({
+          send: (sig) => this.signalRemote(session, sig, options.become),
+          // a host that does not answer any more: give up on the channel
+          giveUp: () => {
+            channel.close();
+            finish();
+          },
+          graceMs: KILL_GRACE_MS,
+        });
+        escalation.stop();
+      };
       // a command aborted before its pid was known is stopped as soon as the pid arrives
       session.onPid = () => {
-        if (escalation.stopping) void this.signalRemote(session, 'TERM', options.become);
+        if (escalation?.stopping) void this.signalRemote(session, 'TERM', options.become);
       };
-      const onAbort = (): void => stop();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      // an abort while the channel was opening fires no event any more: stop what just started
-      if (options.signal?.aborted) stop();
-      if (options.timeoutMs !== undefined) {
-        timers.push(
-          setTimeout(() => {
-            session.timedOut = true;
-            stop();
-          }, options.timeoutMs),
-        );
+      if (signal) {
+        signal.addEventListener('abort', stop, { once: true });
+        // an abort while the channel was opening fires no event any more: stop what just started
+        if (signal.aborted) stop();
       }
-      // the result is final only when the channel closes (exit-status may come before the last output)
-      channel.on('close', () => {
-        if (!session.gotExit && !this.lost) {
-          // the connection may be going down: give its close event a moment to tell us
-          setTimeout(finish, 50);
-        } else finish();
-      });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          session.timedOut = true;
+          stop();
+        }, options.timeoutMs);
+      }
       const onLost = (): void => {
         // ssh2 closes every channel of a dead connection, but do not count on it
         setTimeout(finish, session.gotExit ? 100 : 10);
       };
       this.inFlight.add(onLost);
-      channel.once('close', () => this.inFlight.delete(onLost));
+      // the result is final only when the channel closes (exit-status may come before the last output)
+      channel.once('close', () => {
+        this.inFlight.delete(onLost);
+        if (!session.gotExit && !this.lost) {
+          // the connection may be going down: give its close event a moment to tell us
+          setTimeout(finish, 50);
+        } else finish();
+      });
     });
   }
 
