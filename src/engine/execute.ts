@@ -42,13 +42,15 @@ export async function executeTask(step: TaskStep, gather = false, capture?: (o: 
     run.emit({ type: 'task_start', host: h.name, task: shown });
     // templated keywords: a loop renders them per item (they may use the item), no_log first
     const resolved = resolveKeywords(inh, scope, task.loop !== undefined ? ['no_log'] : undefined);
-    const call: TaskCall = { ...step, inh: resolved.ok ? resolved.inh : inh, ref: shown, noLog: (resolved.ok ? resolved.inh : inh).noLog ?? false };
+    const callInh = resolved.ok ? resolved.inh : inh;
+    // literals of one shape, not spreads of the step (a generic object copy per task and host)
+    const call: TaskCall = { run, host: h, batch: br, task, inh: callInh, handler: step.handler, ref: shown, noLog: callInh.noLog ?? false };
     let o: TaskOutcome;
     if (module === undefined) o = await gatherStep(run, h, factsVia(run, h, inh));
     else if (module === null) o = failure(`${where(task)}: unknown module '${task.module}'`);
     else if (!resolved.ok) o = failure(`${where(task)}: ${resolved.msg}`);
-    else if (task.loop !== undefined) o = await runLoop({ ...call, module }, scope);
-    else o = await invoke({ ...call, module }, scope);
+    else if (task.loop !== undefined) o = await runLoop(moduleCall(call, module), scope);
+    else o = await invoke(moduleCall(call, module), scope);
     capture?.(o);
     return settle(call, o, module ?? undefined, Date.now() - t0, scope);
   } catch (err) {
@@ -60,6 +62,11 @@ export async function executeTask(step: TaskStep, gather = false, capture?: (o: 
     }
     throw err;
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function moduleCall(c: TaskCall, module: ModuleDefinition<any>): ModuleCall {
+  return { run: c.run, host: c.host, batch: c.batch, task: c.task, inh: c.inh, handler: c.handler, ref: c.ref, noLog: c.noLog, module };
 }
 
 /** The outcome becomes the host's: registered, reported, counted, handlers notified. */

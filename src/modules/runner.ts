@@ -4,7 +4,7 @@
 // `run` the engine calls.
 import { ShellCommand, raw, sh } from '../transport/command.js';
 import { ExecError } from '../transport/errors.js';
-import type { ExecOptions } from '../transport/types.js';
+import type { ExecOptions, ExecResult } from '../transport/types.js';
 import { combineFacts } from '../facts/combine.js';
 import { isControllerFact, type Fact, type Probe } from '../facts/types.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
@@ -103,7 +103,15 @@ async function runCommands(ctx: ModuleContext, plan: Plan): Promise<CommandOutco
   }
   const start = new Date();
   const r = await ctx.exec(joinFinal(plan.commands), options);
-  return { ...r, start, end: new Date() };
+  return outcomeOf(r, r.stdout, start, new Date());
+}
+
+/**
+ * The transport's result with the command's times: a literal of one shape (a spread of the
+ * result was a slow generic object copy, per command).
+ */
+function outcomeOf(r: ExecResult, stdout: string, start: Date, end: Date): CommandOutcome {
+  return { host: r.host, command: r.command, exitCode: r.exitCode, signal: r.signal, stdout, stderr: r.stderr, truncated: r.truncated, timedOut: r.timedOut, durationMs: r.durationMs, ok: r.ok, start, end };
 }
 
 /**
@@ -171,7 +179,7 @@ async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, arg
   }
   // the branch's own output comes after the probe's sections
   const tail = r.stdout.slice(r.stdout.lastIndexOf('@@fast-end 1 ')).replace(/^[^\n]*\n?/, '');
-  return executePlan(ctx, planned, env, { ...r, stdout: tail, start, end });
+  return executePlan(ctx, planned, env, outcomeOf(r, tail, start, end));
 }
 
 /** The generic runner: every plan-based module runs through here. */
