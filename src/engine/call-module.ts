@@ -8,7 +8,7 @@ import { taskSearchPath } from '../playbook/search-path.js';
 import type { ModuleResult } from '../modules/types.js';
 import { maskSecrets } from '../transport/command.js';
 import { ExecError, UnreachableError } from '../transport/errors.js';
-import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
+import type { AbortWatchers, BecomeOptions, ExecResult, Transport } from '../transport/types.js';
 import { InterruptedError } from '../util/errors.js';
 import { prepareArgs } from './args.js';
 import { addSecret, registerArgSecrets } from './secrets.js';
@@ -72,9 +72,12 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
   // what the module call waits on: told directly by whoever aborts (Ctrl-C, the task's
   // timeout), not through a listener on the signal (EventTarget listeners cost, per command)
   let onAborted: (() => void) | undefined;
+  // the running commands' stop functions, told the same way (ExecOptions.abortWatchers)
+  const abortWatchers: AbortWatchers = new Set();
   const abort = (reason: Error): void => {
     if (controller.signal.aborted) return;
     controller.abort(reason);
+    for (const stop of [...abortWatchers]) stop();
     onAborted?.();
   };
   const offKill = run.onKill(() => abort(new Error('interrupted (Ctrl-C)')));
@@ -93,6 +96,7 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
     becomeOnRequest: { user: 'root', ...(rootPassword ? { password: rootPassword } : {}) },
     env,
     signal: controller.signal,
+    abortWatchers,
     secrets,
     scope,
     // a delegated module acts on the delegated host: its facts; connection: local keeps the host's

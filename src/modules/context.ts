@@ -6,7 +6,7 @@ import type { HostFacts } from '../facts/types.js';
 import { evaluate, render, renderFile } from '../template/index.js';
 import type { VarScope } from '../template/index.js';
 import { ExecError, UnreachableError } from '../transport/errors.js';
-import type { BecomeOptions, ExecResult, Transport } from '../transport/types.js';
+import type { AbortWatchers, BecomeOptions, ExecResult, Transport } from '../transport/types.js';
 import { LocalTransport } from '../transport/local.js';
 import type { ShellCommand } from '../transport/command.js';
 import type { ModuleContext } from './types.js';
@@ -27,6 +27,8 @@ export interface ModuleContextSpec {
   env?: Record<string, string>;
   /** aborts running commands (Ctrl-C, task timeout) */
   signal?: AbortSignal;
+  /** told by whoever aborts `signal` (see ExecOptions.abortWatchers) */
+  abortWatchers?: AbortWatchers;
   /** masked out of command output and errors */
   secrets?: readonly string[];
   /** the task's variables: `vars`, renderTemplate, evaluate, evaluateValue */
@@ -62,7 +64,7 @@ export function createModuleContext(spec: ModuleContextSpec): ModuleContext {
       ...rest,
       env: { ...spec.env, ...rest.env },
       ...(b ? { become: b } : {}),
-      ...(spec.signal ? { signal: spec.signal } : {}),
+      ...(spec.signal ? (spec.abortWatchers ? { signal: spec.signal, abortWatchers: spec.abortWatchers } : { signal: spec.signal }) : {}),
       secrets: [...(spec.secrets ?? []), ...(rest.secrets ?? [])],
       ...(rest.onOutput || spec.onOutput
         ? {

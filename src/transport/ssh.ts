@@ -45,13 +45,18 @@ import { Semaphore } from '../util/semaphore.js';
  * entry per channel, which the garbage collector traces at every scavenge).
  */
 interface ExitTap {
+  /** the first exit status came (later ones are ignored, as with once()) */
+  done: boolean;
   exit?: { code: number | null | undefined; signal: string | undefined };
   session?: ExecSession;
 }
 
 function tapExit(ch: ClientChannel, onExit?: () => void): ExitTap {
-  const tap: ExitTap = {};
-  ch.once('exit', (code: number | null | undefined, signal?: string) => {
+  const tap: ExitTap = { done: false };
+  // on() and a flag: once() wraps the listener in a bound function per channel
+  ch.on('exit', (code: number | null | undefined, signal?: string) => {
+    if (tap.done) return;
+    tap.done = true;
     onExit?.();
     if (tap.session) exitInto(tap.session, code, signal);
     else tap.exit = { code, signal };
@@ -502,12 +507,13 @@ export class SshTransport implements Transport {
     const mode = this.spec.hostKeyChecking;
     if (mode === 'off') return;
     const verdict = verifyHostKey(known, hop.address, hop.port, key);
+    // the usual case first: the words for the other cases (a SHA-256 of the key) are not needed
+    if (verdict.status === 'ok') return;
     const fp = fingerprint(key);
     const type = keyTypeLabel(keyTypeOfBlob(key));
     const name = knownHostsName(hop.address, hop.port);
     const files = this.spec.knownHostsFiles;
     const who = hop.label;
-    if (verdict.status === 'ok') return;
     if (verdict.status === 'revoked') {
       throw new UnreachableError(
         this.host,
@@ -601,7 +607,7 @@ export class SshTransport implements Transport {
       }
       if (options.signal?.aborted) throw abortReason(options.signal);
       const sent = performance.now();
-      let tap: ExitTap = {};
+      let tap: ExitTap = { done: false };
       const channel = await this.openChannel<ClientChannel>((c, cb) =>
         c.exec(wrapped.text, (err, ch) => {
           // the exit status may come before drive() listens: see ExitTap
@@ -755,6 +761,8 @@ export class SshTransport implements Transport {
 
     return new Promise((resolve, reject) => {
       const signal = options.signal;
+      // told directly by whoever aborts the signal, when they offer it (ExecOptions.abortWatchers)
+      const watchers = signal ? options.abortWatchers : undefined;
       let finished = false;
       let timer: NodeJS.Timeout | undefined;
       // made only when the command has to be stopped (timeout, abort): most never are
@@ -764,7 +772,8 @@ export class SshTransport implements Transport {
         finished = true;
         if (timer !== undefined) clearTimeout(timer);
         escalation?.dispose();
-        signal?.removeEventListener('abort', stop);
+        if (watchers) watchers.delete(stop);
+        else signal?.removeEventListener('abort', stop);
         if (session.loginShell !== undefined) {
           this.loginShell = loginShellKind(session.loginShell);
           this.loaderKind = loaderKind(session.loginShell);
@@ -791,7 +800,8 @@ export class SshTransport implements Transport {
         if (escalation?.stopping) void this.signalRemote(session, 'TERM', options.become);
       };
       if (signal) {
-        signal.addEventListener('abort', stop, { once: true });
+        if (watchers) watchers.add(stop);
+        else signal.addEventListener('abort', stop, { once: true });
         // an abort while the channel was opening fires no event any more: stop what just started
         if (signal.aborted) stop();
       }
@@ -807,7 +817,7 @@ export class SshTransport implements Transport {
       };
       this.inFlight.add(onLost);
       // the result is final only when the channel closes (exit-status may come before the last output)
-      channel.once('close', () => {
+      channel.on('close', () => {
         this.inFlight.delete(onLost);
         if (!session.gotExit && !this.lost) {
           // the connection may be going down: give its close event a moment to tell us
