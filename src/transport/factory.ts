@@ -251,6 +251,9 @@ export function resolveConnection(host: { name: string; vars: Record<string, unk
   if (agent !== undefined) spec.agent = agent;
   const preopen = preopenOf(vars.runbook_ssh_preopen, name);
   if (preopen !== undefined) spec.preopen = preopen;
+  const mux = bool(vars.runbook_ssh_mux);
+  if (vars.runbook_ssh_mux !== undefined && mux === undefined) throw new ValidationError(`${name}: runbook_ssh_mux must be true or false, got ${JSON.stringify(vars.runbook_ssh_mux)}`);
+  if (mux !== undefined) spec.mux = mux;
   const maxHandshakes = overrides.maxHandshakes ?? num(env.RUNBOOK_MAX_HANDSHAKES, 'RUNBOOK_MAX_HANDSHAKES', name);
   if (maxHandshakes !== undefined) {
     if (!Number.isInteger(maxHandshakes) || maxHandshakes < 1) {

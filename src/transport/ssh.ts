@@ -33,6 +33,9 @@ import { loadPrivateKey, type LoadedKey } from './private-keys.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PreopenMode, PutOptions, Transport } from './types.js';
 import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } from './wrap.js';
 import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
+import { endTagOf, muxCanCarry, muxFrame, muxLoop, muxReadyTag, wrapForMux } from './mux.js';
+import { MuxChannel, MuxCommand } from './mux-channel.js';
+import { constants as osConstants } from 'node:os';
 
 import { Semaphore } from '../util/semaphore.js';
 
@@ -126,6 +129,17 @@ let warnedMaxHandshakes = false;
 const KILL_GRACE_MS = 3000;
 const GET_LIMIT = 512 * 1024 * 1024;
 const CHANNEL_RETRIES = 12;
+/** a host whose command loop failed this often gets one exec per command again */
+const MUX_MAX_FAILURES = 3;
+
+/** a command in the loop gets its input in its frame: nothing goes on the session's stdin later */
+const NO_INPUT = { writeStdin(): void {}, endStdin(): void {} };
+
+/** `SIGTERM` for 15 (a loop command killed by a signal exits 128 + its number) */
+function signalName(n: number): string | null {
+  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name;
+  return null;
+}
 
 interface Hop {
   /** how the hop is named in messages */
@@ -165,7 +179,7 @@ export class SshTransport implements Transport {
    * counters for tests and -vvv: channels opened, and refused opens that were retried; sessions
    * started ahead, and those used; the TCP handshake's round trip to the first hop (ms)
    */
-  readonly stats = { channelsOpened: 0, channelRetries: 0, preopened: 0, preopenUsed: 0, tcpRttMs: NaN };
+  readonly stats = { channelsOpened: 0, channelRetries: 0, preopened: 0, preopenUsed: 0, muxCommands: 0, muxRetried: 0, tcpRttMs: NaN };
   /** sessions started ahead (preopen.ts), oldest first */
   private spares: Spare[] = [];
   /** quickest exec round trip seen on this connection, and how many were measured */
@@ -180,6 +194,13 @@ export class SshTransport implements Transport {
   readonly handshakes: HandshakeLimiter;
   /** RUNBOOK_SSH_PREOPEN, read once per transport (it was read from the environment per command) */
   private readonly envPreopen: PreopenMode;
+  /** the host's command loop (mux.ts), once started; its start, while it is being started */
+  private mux: MuxChannel | undefined;
+  private muxOpening: Promise<MuxChannel | undefined> | undefined;
+  /** loops that failed to start or ended while in use: after MUX_MAX_FAILURES, commands are exec'd */
+  private muxFailures = 0;
+  /** RUNBOOK_SSH_MUX, read once per transport */
+  private readonly envMux: boolean;
 
   constructor(
     readonly spec: ConnectionSpec,
@@ -190,6 +211,7 @@ export class SshTransport implements Transport {
     this.warn = options.onWarning ?? defaultWarning;
     const env = process.env.RUNBOOK_SSH_PREOPEN;
     this.envPreopen = env === 'always' || env === 'auto' ? env : 'never';
+    this.envMux = process.env.RUNBOOK_SSH_MUX !== 'off';
     if (options.handshakeLimiter) this.handshakes = options.handshakeLimiter;
     else {
       const { limit, warning } = resolveMaxHandshakes(spec.maxHandshakes);
@@ -216,6 +238,8 @@ export class SshTransport implements Transport {
   close(): Promise<void> {
     this.closed = true;
     this.dropSpares();
+    this.mux?.close();
+    this.mux = undefined;
     // a lost connection closed on purpose may be opened again (reboot, wait_for_connection)
     this.lost = undefined;
     for (const c of [...this.clients].reverse()) c.end();
@@ -593,8 +617,16 @@ export class SshTransport implements Transport {
 
   private async run(command: ShellCommand, options: ExecOptions, captureLimit?: number, priority = false): Promise<{ result: ExecResult; stdout: Buffer }> {
     if (options.signal?.aborted) throw abortReason(options.signal);
-    const wrapped = wrapCommand(command, options, undefined, this.loginShell);
     if (this.client === undefined || this.lost !== undefined) await this.ready();
+    // the host's loop when it is free; kill commands never wait for it (it runs what they stop)
+    if (!priority && this.muxOn() && options.become?.password === undefined && muxCanCarry(options.stdin)) {
+      const mux = await this.idleMux();
+      if (mux && !options.signal?.aborted) {
+        const done = await this.driveMux(mux, command, options, captureLimit);
+        if (done) return done;
+      }
+    }
+    const wrapped = wrapCommand(command, options, undefined, this.loginShell);
     // kill commands skip the queue: they must run even when every slot is taken by what they stop
     const release = priority ? () => {} : await this.limiter.acquire();
     try {
@@ -760,70 +792,178 @@ export class SshTransport implements Transport {
     else tap.session = session;
 
     return new Promise((resolve, reject) => {
-      const signal = options.signal;
-      // told directly by whoever aborts the signal, when they offer it (ExecOptions.abortWatchers)
-      const watchers = signal ? options.abortWatchers : undefined;
-      let finished = false;
-      let timer: NodeJS.Timeout | undefined;
-      // made only when the command has to be stopped (timeout, abort): most never are
-      let escalation: StopEscalation | undefined;
-      const finish = (): void => {
-        if (finished) return;
-        finished = true;
-        if (timer !== undefined) clearTimeout(timer);
-        escalation?.dispose();
-        if (watchers) watchers.delete(stop);
-        else signal?.removeEventListener('abort', stop);
-        if (session.loginShell !== undefined) {
-          this.loginShell = loginShellKind(session.loginShell);
-          this.loaderKind = loaderKind(session.loginShell);
-        }
-        const lost = this.lost;
-        if (lost && !session.gotExit) return reject(lost);
-        if (signal?.aborted && !session.timedOut) return reject(abortReason(signal));
-        resolve({ result: session.result(), stdout: session.stdoutBuffer() });
-      };
-      const stop = (): void => {
-        escalation ??= new StopEscalation({
-          send: (sig) => this.signalRemote(session, sig, options.become),
-          // a host that does not answer any more: give up on the channel
-          giveUp: () => {
-            channel.close();
-            finish();
-          },
-          graceMs: KILL_GRACE_MS,
-        });
-        escalation.stop();
-      };
-      // a command aborted before its pid was known is stopped as soon as the pid arrives
-      session.onPid = () => {
-        if (escalation?.stopping) void this.signalRemote(session, 'TERM', options.become);
-      };
-      if (signal) {
-        if (watchers) watchers.add(stop);
-        else signal.addEventListener('abort', stop, { once: true });
-        // an abort while the channel was opening fires no event any more: stop what just started
-        if (signal.aborted) stop();
-      }
-      if (options.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          session.timedOut = true;
-          stop();
-        }, options.timeoutMs);
-      }
-      const onLost = (): void => {
-        // ssh2 closes every channel of a dead connection, but do not count on it
-        setTimeout(finish, session.gotExit ? 100 : 10);
-      };
-      this.inFlight.add(onLost);
+      const w = this.watch(session, options, () => channel.close(), resolve, reject);
       // the result is final only when the channel closes (exit-status may come before the last output)
       channel.on('close', () => {
-        this.inFlight.delete(onLost);
+        w.unlisten();
         if (!session.gotExit && !this.lost) {
           // the connection may be going down: give its close event a moment to tell us
-          setTimeout(finish, 50);
-        } else finish();
+          setTimeout(w.finish, 50);
+        } else w.finish();
       });
+    });
+  }
+
+  /**
+   * What every running command waits under: its timeout, an abort (Ctrl-C), the connection
+   * going away. `finish` settles the promise with the session's result (or the reason it has
+   * none); `dispose` stops watching without settling; `unlisten` stops listening for the
+   * connection's loss (its channel closed).
+   */
+  private watch(
+    session: ExecSession,
+    options: ExecOptions,
+    giveUp: () => void,
+    resolve: (r: { result: ExecResult; stdout: Buffer }) => void,
+    reject: (e: unknown) => void,
+  ): { finish: () => void; dispose: () => void; unlisten: () => void; stopping: () => boolean } {
+    const signal = options.signal;
+    // told directly by whoever aborts the signal, when they offer it (ExecOptions.abortWatchers)
+    const watchers = signal ? options.abortWatchers : undefined;
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    // made only when the command has to be stopped (timeout, abort): most never are
+    let escalation: StopEscalation | undefined;
+    const dispose = (): boolean => {
+      if (finished) return false;
+      finished = true;
+      this.inFlight.delete(onLost);
+      if (timer !== undefined) clearTimeout(timer);
+      escalation?.dispose();
+      if (watchers) watchers.delete(stop);
+      else signal?.removeEventListener('abort', stop);
+      return true;
+    };
+    const finish = (): void => {
+      if (!dispose()) return;
+      if (session.loginShell !== undefined) {
+        this.loginShell = loginShellKind(session.loginShell);
+        this.loaderKind = loaderKind(session.loginShell);
+      }
+      const lost = this.lost;
+      if (lost && !session.gotExit) return reject(lost);
+      if (signal?.aborted && !session.timedOut) return reject(abortReason(signal));
+      resolve({ result: session.result(), stdout: session.stdoutBuffer() });
+    };
+    const stop = (): void => {
+      escalation ??= new StopEscalation({
+        send: (sig) => this.signalRemote(session, sig, options.become),
+        // a host that does not answer any more: give up on the channel
+        giveUp: () => {
+          giveUp();
+          finish();
+        },
+        graceMs: KILL_GRACE_MS,
+      });
+      escalation.stop();
+    };
+    // a command aborted before its pid was known is stopped as soon as the pid arrives
+    session.onPid = () => {
+      if (escalation?.stopping) void this.signalRemote(session, 'TERM', options.become);
+    };
+    if (signal) {
+      if (watchers) watchers.add(stop);
+      else signal.addEventListener('abort', stop, { once: true });
+      // an abort while the channel was opening fires no event any more: stop what just started
+      if (signal.aborted) stop();
+    }
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        session.timedOut = true;
+        stop();
+      }, options.timeoutMs);
+    }
+    const onLost = (): void => {
+      // ssh2 closes every channel of a dead connection, but do not count on it
+      setTimeout(finish, session.gotExit ? 100 : 10);
+    };
+    this.inFlight.add(onLost);
+    return { finish, dispose: () => void dispose(), unlisten: () => this.inFlight.delete(onLost), stopping: () => escalation?.stopping === true };
+  }
+
+  // ---------------------------------------------------------------- the host's command loop
+
+  private muxOn(): boolean {
+    return (this.spec.mux ?? this.envMux) && this.loaderKind === 'posix' && this.muxFailures < MUX_MAX_FAILURES && this.limiter.limit >= 2 && !this.closed;
+  }
+
+  /** The loop when it is free (started now if there is none); undefined: busy, or it cannot start. */
+  private async idleMux(): Promise<MuxChannel | undefined> {
+    const have = this.mux;
+    if (have && !have.dead && have.client === this.client) return have.busy ? undefined : have;
+    this.muxOpening ??= this.openMux().finally(() => {
+      this.muxOpening = undefined;
+    });
+    const mux = await this.muxOpening;
+    return mux && !mux.busy && !mux.dead ? mux : undefined;
+  }
+
+  private async openMux(): Promise<MuxChannel | undefined> {
+    const client = this.client;
+    if (!client) return undefined;
+    // the loop holds one of the connection's channel slots for as long as it runs
+    const release = await this.limiter.acquire();
+    const readyTag = muxReadyTag(newNonce());
+    let channel: ClientChannel;
+    try {
+      channel = await this.openChannel<ClientChannel>((c, cb) => c.exec(muxLoop(readyTag), cb));
+    } catch {
+      release();
+      this.muxFailures++;
+      return undefined;
+    }
+    if (this.client !== client || this.closed) {
+      channel.close();
+      release();
+      return undefined;
+    }
+    const mux = new MuxChannel(channel, client, readyTag, (m) => {
+      release();
+      if (this.mux === m) this.mux = undefined;
+      if (!m.closing && !this.lost && !this.closed) this.muxFailures++;
+    });
+    this.mux = mux;
+    return mux;
+  }
+
+  /**
+   * Run a command in the loop. undefined: it did not start there (too big for a frame, or the
+   * loop ended before the command's pid line: nothing of it ran), so it is to be exec'd.
+   */
+  private driveMux(mux: MuxChannel, command: ShellCommand, options: ExecOptions, captureLimit: number | undefined): Promise<{ result: ExecResult; stdout: Buffer } | undefined> {
+    // taken meanwhile by a command that waited for the same loop (nothing is awaited from here
+    // to send(), so the check holds)
+    if (mux.busy || mux.dead) return Promise.resolve(undefined);
+    const nonce = newNonce();
+    const wrapped = wrapForMux(command, options, nonce);
+    const endTag = endTagOf(nonce);
+    const frame = muxFrame(endTag, wrapped.text, options.stdin);
+    if (!frame) return Promise.resolve(undefined);
+    const session = new ExecSession({ host: this.host, loginUser: this.spec.user, command, options, wrapped, captureLimit, io: NO_INPUT });
+    this.stats.muxCommands++;
+    return new Promise((resolve, reject) => {
+      const w = this.watch(session, options, () => mux.close(), resolve, reject);
+      const onEnd = (): void => {
+        const code = cmd.outCode ?? 255;
+        // killed by our TERM/KILL: reported as a signal, as an exec'd command's is
+        const sig = w.stopping() && code > 128 ? signalName(code - 128) : null;
+        session.exit(sig === null ? code : null, sig);
+        w.finish();
+      };
+      const onClose = (): void => {
+        cmd.flushHeld();
+        if (session.outerPid === undefined && !this.lost && !options.signal?.aborted && !session.timedOut) {
+          // nothing of the command ran: it goes the old way
+          w.dispose();
+          this.stats.muxRetried++;
+          return resolve(undefined);
+        }
+        // the loop itself was ended (`kill $$`): the command ends with it, as an exec'd one would
+        if (mux.exit) session.exit(mux.exit.code, mux.exit.signal);
+        setTimeout(w.finish, session.gotExit || this.lost ? 0 : 50);
+      };
+      const cmd = new MuxCommand(session, endTag, onEnd, onClose);
+      mux.send(cmd, frame);
     });
   }
 

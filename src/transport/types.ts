@@ -115,6 +115,12 @@ export interface ConnectionSpec {
    * `auto` (once the link's round trip is 20 ms or more), `always`
    */
   preopen?: PreopenMode;
+  /**
+   * run the host's commands in one bash loop on one session (transport/mux.ts) once its login
+   * shell is known to be bash: inventory `runbook_ssh_mux`, else RUNBOOK_SSH_MUX (`off` turns it
+   * off), else on
+   */
+  mux?: boolean;
 }
 
 export type PreopenMode = 'auto' | 'always' | 'never';

@@ -1,0 +1,146 @@
+// The controller's side of a host's command loop (mux.ts): the loop's session, which command
+// runs in it now, and that command's share of the two streams.
+import type { ClientChannel } from 'ssh2';
+import { findMarker, type ExecSession } from './exec-session.js';
+import { EndScanner } from './mux.js';
+
+/** one command sent to the loop */
+export class MuxCommand {
+  readonly out: EndScanner;
+  readonly err: EndScanner;
+  /** the exit code on the end line of each stream, once it came */
+  outCode: number | undefined;
+  errCode: number | undefined;
+  constructor(
+    readonly session: ExecSession,
+    endTag: string,
+    /** both end lines came: the command is over */
+    readonly onEnd: () => void,
+    /** the loop's session closed first */
+    readonly onClose: () => void,
+  ) {
+    this.out = new EndScanner(endTag);
+    this.err = new EndScanner(endTag);
+  }
+
+  /** output held back as a possible end line that never completed: it was the command's */
+  flushHeld(): void {
+    const o = this.out.rest();
+    if (o) this.session.stdout(o);
+    const e = this.err.rest();
+    if (e) this.session.stderr(e);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+/** what an rc file may print before the ready line, at most (more is dropped as it comes) */
+const PRE_MAX = 64 * 1024;
+
+export class MuxChannel {
+  /** the session closed */
+  dead = false;
+  /** closed by us (the transport closing), not by the host */
+  closing = false;
+  /** the loop's exit status or signal, when the session sent one */
+  exit: { code: number | null; signal: string | null } | undefined;
+  current: MuxCommand | undefined;
+  private readyOut = false;
+  private readyErr = false;
+  private preOut: Buffer = EMPTY;
+  private preErr: Buffer = EMPTY;
+
+  constructor(
+    private readonly channel: ClientChannel,
+    /** the connection it belongs to (a reconnect makes a new loop) */
+    readonly client: object,
+    private readonly readyTag: string,
+    onClosed: (mux: MuxChannel) => void,
+  ) {
+    channel.on('data', (d: Buffer) => this.onStdout(d));
+    channel.stderr.on('data', (d: Buffer) => this.onStderr(d));
+    channel.on('exit', (code: number | null | undefined, signal?: string) => {
+      this.exit ??= { code: code ?? null, signal: code === null || code === undefined ? (signal ?? null) : null };
+    });
+    channel.on('close', () => {
+      this.dead = true;
+      const c = this.current;
+      this.current = undefined;
+      onClosed(this);
+      c?.onClose();
+    });
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  send(command: MuxCommand, frame: Buffer): void {
+    this.current = command;
+    this.channel.write(frame);
+  }
+
+  close(): void {
+    this.closing = true;
+    this.channel.close();
+  }
+
+  private onStdout(d: Buffer): void {
+    if (!this.readyOut) {
+      const rest = this.skipToReady('out', d);
+      if (rest === undefined) return;
+      d = rest;
+    }
+    const c = this.current;
+    // nothing runs, or the command has ended: late output of something it left running
+    if (!c || c.outCode !== undefined || d.length === 0) return;
+    const r = c.out.push(d);
+    if (r.data.length > 0) c.session.stdout(r.data);
+    if (r.end) {
+      c.outCode = r.end.code;
+      this.maybeEnd(c);
+    }
+  }
+
+  private onStderr(d: Buffer): void {
+    if (!this.readyErr) {
+      const rest = this.skipToReady('err', d);
+      if (rest === undefined) return;
+      d = rest;
+    }
+    const c = this.current;
+    if (!c || c.errCode !== undefined || d.length === 0) return;
+    const r = c.err.push(d);
+    if (r.data.length > 0) c.session.stderr(r.data);
+    if (r.end) {
+      c.errCode = r.end.code;
+      this.maybeEnd(c);
+    }
+  }
+
+  /** What follows the ready line on a stream (what an rc file printed before it is dropped); undefined: not there yet. */
+  private skipToReady(stream: 'out' | 'err', d: Buffer): Buffer | undefined {
+    const pre = stream === 'out' ? this.preOut : this.preErr;
+    let buf = pre.length === 0 ? d : Buffer.concat([pre, d]);
+    const m = findMarker(buf, this.readyTag);
+    if (!m) {
+      if (buf.length > PRE_MAX) buf = buf.subarray(buf.length - PRE_MAX);
+      if (stream === 'out') this.preOut = buf;
+      else this.preErr = buf;
+      return undefined;
+    }
+    if (stream === 'out') {
+      this.readyOut = true;
+      this.preOut = EMPTY;
+    } else {
+      this.readyErr = true;
+      this.preErr = EMPTY;
+    }
+    return buf.subarray(m.end);
+  }
+
+  private maybeEnd(c: MuxCommand): void {
+    if (c.outCode === undefined || c.errCode === undefined) return;
+    this.current = undefined;
+    c.onEnd();
+  }
+}

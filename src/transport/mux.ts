@@ -1,0 +1,172 @@
+// One shell per host for the host's commands (Mitogen's idea, in bash): the pure parts.
+//
+// With one exec per command, every command costs the host a new sshd session (a fork, the
+// session's set-up, the login shell started and its rc file read) and the controller a channel
+// opened and closed: on the fleet benchmark that was most of the whole machine's CPU beyond the
+// commands' own work. So once a host's login shell is known to be bash, the ssh transport starts
+// one more session on it that runs MUX_LOOP: a loop that reads framed commands from its stdin
+// and runs each in a forked subshell, one at a time.
+//
+// A frame is a fixed header (the command's end tag and two byte counts), the script, then the
+// command's input. bash's `read -N` reads a counted pipe in one read(2) (a line `read` takes a
+// read per byte), and in the C locale it counts bytes; it cannot hold a NUL byte, so input with
+// one goes the old way (one exec). The loop unsets its own variables and positional parameters
+// before the script runs, so the script sees a fresh shell's; each command runs in its own
+// process group (`set -m` in the loop, `set +m` in the subshell), which the pid line names, so a
+// timeout or Ctrl-C stops it and everything it started exactly as before. After it, the loop
+// writes `<end tag>:<exit code>` on both streams: the controller knows the command's output
+// is complete when both have come. A command's stdout and stderr are the session's own, so
+// output is never copied on the host.
+//
+// What differs from one exec per command, on purpose: `$$` and `$PPID` are the loop shell's
+// (`$BASHPID` is the command's); the rc files ran once per connection, not once per command.
+import { sudoPrefix, innerScript, type WrapOptions, type WrappedCommand } from './wrap.js';
+import { quote, type ShellCommand } from './command.js';
+import type { BecomeOptions } from './types.js';
+
+/** bytes in a frame header: the end tag, then the script's and the input's byte counts */
+const TAG_LEN = 34;
+const COUNT_LEN = 10;
+export const HEADER_LEN = TAG_LEN + 2 * COUNT_LEN;
+
+/** a script or an input larger than this goes the old way (it is held in a shell variable) */
+export const MUX_MAX_BYTES = 256 * 1024;
+
+export function endTagOf(nonce: string): string {
+  const tag = `__RUNBOOK_END_${nonce}`;
+  if (tag.length !== TAG_LEN) throw new RangeError(`a mux end tag is ${TAG_LEN} bytes, got ${tag.length}`);
+  return tag;
+}
+
+/** The ready line the loop prints first: `<tag>:<pid>`. */
+export function muxReadyTag(nonce: string): string {
+  return `__RUNBOOK_MUX_${nonce}`;
+}
+
+const V = '__rb_h __rb_t __rb_n __rb_m __rb_c __rb_i __rb_r';
+const RUN = `( set +m -- "$__rb_c"; unset ${V}; eval "shift;$1" )`;
+
+/**
+ * The loop, run by the login bash as an exec'd command (so after the rc files, as the direct
+ * form's scripts are). The shell's own stderr goes to /dev/null, so its job notices ("Killed")
+ * are not mixed into a command's stderr; commands get the session's stderr as fd 2.
+ */
+export function muxLoop(readyTag: string): string {
+  return [
+    'set +euC; set +o pipefail; set -m; exec 3>&2 2>/dev/null',
+    // on both streams: what an rc file printed before it, on either, is not a command's
+    `printf '%s\\n' "${readyTag}:$$" || exit 1; printf '%s\\n' "${readyTag}:$$" >&3`,
+    `while LC_ALL=C IFS= read -r -N ${HEADER_LEN} __rb_h && [ "\${#__rb_h}" = ${HEADER_LEN} ]; do`,
+    `  __rb_t=\${__rb_h:0:${TAG_LEN}}; __rb_n=$((10#\${__rb_h:${TAG_LEN}:${COUNT_LEN}})); __rb_m=$((10#\${__rb_h:${TAG_LEN + COUNT_LEN}:${COUNT_LEN}}))`,
+    '  LC_ALL=C IFS= read -r -N "$__rb_n" __rb_c || break',
+    '  if [ "$__rb_m" -gt 0 ]; then',
+    '    LC_ALL=C IFS= read -r -N "$__rb_m" __rb_i || break',
+    `    ${RUN} < <(printf %s "$__rb_i") 2>&3 3>&-`,
+    '  else',
+    `    ${RUN} </dev/null 2>&3 3>&-`,
+    '  fi',
+    '  __rb_r=$?; __rb_i=',
+    `  printf '%s:%s\\n' "$__rb_t" "$__rb_r"; printf '%s:%s\\n' "$__rb_t" "$__rb_r" >&3`,
+    'done',
+    'exit 0',
+  ].join('\n');
+}
+
+/** Whether an input can travel in a frame: no NUL byte (a shell variable cannot hold one), not too big. */
+export function muxCanCarry(input: string | Buffer | undefined): boolean {
+  if (input === undefined || input.length === 0) return true;
+  if (typeof input === 'string') return Buffer.byteLength(input) <= MUX_MAX_BYTES && !input.includes('\0');
+  return input.length <= MUX_MAX_BYTES && !input.includes(0);
+}
+
+/** The bytes written to the loop's stdin for one command; undefined: the script is too big. */
+export function muxFrame(endTag: string, script: string, input: string | Buffer | undefined): Buffer | undefined {
+  const body = Buffer.from(script, 'utf8');
+  if (body.length > MUX_MAX_BYTES || body.length === 0) return undefined;
+  const data = input === undefined ? undefined : typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const n = String(body.length).padStart(COUNT_LEN, '0');
+  const m = String(data?.length ?? 0).padStart(COUNT_LEN, '0');
+  const head = Buffer.from(`${endTag}${n}${m}`, 'latin1');
+  return data && data.length > 0 ? Buffer.concat([head, body, data]) : Buffer.concat([head, body]);
+}
+
+/**
+ * The script a command runs as in the loop's subshell, wrapped as wrap.ts wraps it (same pid
+ * line, same sudo success marker and prompt-less sudo), with `$BASHPID`: `$$` is the loop's. A
+ * sudo password is asked for on stdin, which a frame cannot answer: such commands go the old way.
+ */
+export function wrapForMux(command: ShellCommand, options: WrapOptions, nonce: string): WrappedCommand {
+  const pidTag = `__RUNBOOK_PID_${nonce}`;
+  const inner = innerScript(command, options);
+  if (!options.become) {
+    return { text: `printf '%s\\n' "${pidTag}:$BASHPID" || exit 1\nset +euC\n${inner}`, pidTag, stdinNull: true };
+  }
+  const become: BecomeOptions = options.become;
+  if (become.password !== undefined) throw new TypeError('a command with a sudo password cannot run in the mux');
+  const okTag = `__RUNBOOK_OK_${nonce}`;
+  const script = `printf '%s\\n' "${okTag}:$$" || exit 1\n${inner}`;
+  return {
+    text: `printf '%s\\n' "${pidTag}:$BASHPID" && exec ${sudoPrefix(become, undefined)} /bin/sh -c ${quote(script)}`,
+    pidTag,
+    okTag,
+    becomeUser: become.user ?? 'root',
+    stdinNull: true,
+  };
+}
+
+/** The end line found in a stream: where it starts, and the exit code it carries. */
+export interface EndLine {
+  index: number;
+  end: number;
+  code: number;
+}
+
+/**
+ * One stream of the loop's session, for the command that runs now: everything up to
+ * `<tag>:<code>\n` is the command's. A chunk that ends with what may be the start of the end line
+ * keeps those bytes back until the next chunk tells.
+ */
+export class EndScanner {
+  private held: Buffer | undefined;
+  private readonly head: Buffer;
+  constructor(tag: string) {
+    this.head = Buffer.from(`${tag}:`, 'latin1');
+  }
+
+  /** The command's part of `chunk` (possibly empty), and the end line once it is complete. */
+  push(chunk: Buffer): { data: Buffer; end?: EndLine } {
+    const buf = this.held ? Buffer.concat([this.held, chunk]) : chunk;
+    this.held = undefined;
+    const at = buf.indexOf(this.head);
+    if (at !== -1) {
+      const nl = buf.indexOf(10, at + this.head.length);
+      if (nl === -1) {
+        this.held = buf.subarray(at);
+        return { data: buf.subarray(0, at) };
+      }
+      const digits = buf.toString('latin1', at + this.head.length, nl);
+      const code = /^\d{1,3}$/.test(digits) ? Number(digits) : 255;
+      return { data: buf.subarray(0, at), end: { index: at, end: nl + 1, code } };
+    }
+    const keep = this.partialTail(buf);
+    if (keep > 0) this.held = buf.subarray(buf.length - keep);
+    return { data: keep > 0 ? buf.subarray(0, buf.length - keep) : buf };
+  }
+
+  /** bytes held back (the stream ended without the end line: they are the command's) */
+  rest(): Buffer | undefined {
+    const h = this.held;
+    this.held = undefined;
+    return h;
+  }
+
+  /** how many bytes at the end of `buf` are a proper prefix of the end line's head */
+  private partialTail(buf: Buffer): number {
+    const head = this.head;
+    for (let k = Math.min(head.length - 1, buf.length); k > 0; k--) {
+      if (buf[buf.length - k] !== head[0]) continue;
+      if (buf.compare(head, 0, k, buf.length - k, buf.length) === 0) return k;
+    }
+    return 0;
+  }
+}

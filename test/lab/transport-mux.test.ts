@@ -1,0 +1,136 @@
+// The host's command loop (transport/mux.ts) against real OpenSSH, bash and sudo: once the
+// login shell is known to be bash, commands run in one session, and each still behaves as an
+// exec'd one: exit codes and signals, both streams byte for byte, input on stdin, a fresh
+// shell's state, timeouts that stop the command and its children, sudo.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabHostInfo, LabInfo } from '../support/lab.js';
+import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
+import { rawCommand } from '../../src/transport/command.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+
+const NAME = 'tr-mux';
+let lab: LabInfo;
+const open: SshTransport[] = [];
+
+function host(i: number): LabHostInfo {
+  const h = lab.hosts[i];
+  if (!h) throw new Error(`lab has no host #${i}`);
+  return h;
+}
+
+function connect(i = 0, vars: Record<string, unknown> = {}): SshTransport {
+  const t = new SshTransport(labConnectionSpec(lab, host(i), vars));
+  open.push(t);
+  return t;
+}
+
+/** a transport whose loop is running (the first command told it the login shell) */
+async function warm(i = 0, vars: Record<string, unknown> = {}): Promise<SshTransport> {
+  const t = connect(i, vars);
+  expect((await t.exec(rawCommand('true'))).ok).toBe(true);
+  return t;
+}
+
+describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', () => {
+  beforeAll(async () => {
+    lab = await startLab({ name: NAME, fleet: 2 });
+  });
+
+  afterAll(async () => {
+    for (const t of open) await t.close();
+    await stopLab(NAME);
+  });
+
+  it('runs the commands after the first in one session', async () => {
+    const t = await warm();
+    const before = t.stats.channelsOpened;
+    for (let i = 0; i < 10; i++) expect((await t.exec(rawCommand(`echo ${i}`))).stdout).toBe(`${i}\n`);
+    expect(t.stats.muxCommands).toBe(10);
+    // the loop's own session, nothing else
+    expect(t.stats.channelsOpened - before).toBe(1);
+  });
+
+  it('keeps exit codes, both streams byte for byte, and output without a final newline', async () => {
+    const t = await warm();
+    const r = await t.exec(rawCommand(`printf 'out\\001\\377'; printf 'err' >&2; exit 7`));
+    expect(r).toMatchObject({ exitCode: 7, signal: null, ok: false, stderr: 'err' });
+    expect(Buffer.from(r.stdout, 'utf8').equals(Buffer.from('out\u0001\ufffd', 'utf8'))).toBe(true);
+    const big = await t.exec(rawCommand('head -c 300000 /dev/zero | tr "\\0" x; echo; seq 1 20000 >&2'));
+    expect(big.stdout).toBe(`${'x'.repeat(300000)}\n`);
+    expect(big.stderr.split('\n')).toHaveLength(20001);
+    // a NUL in the output is output like any other byte
+    expect((await t.exec(rawCommand(`printf 'a\\0b'`))).stdout).toBe('a\0b');
+    expect(t.stats.muxCommands).toBe(3);
+  });
+
+  it('gives each command its input exactly, and only its input', async () => {
+    const t = await warm();
+    const text = 'héllo\n  wörld \\ $HOME `x` \r\n\tlast line without newline';
+    const r = await t.exec(rawCommand('cat; echo "|"; cat'), { stdin: text });
+    expect(r.stdout).toBe(`${text}|\n`);
+    const bytes = Buffer.from(Array.from({ length: 255 }, (_, i) => i + 1));
+    const sum = await t.exec(rawCommand('od -An -tx1 | tr -d " \\n"'), { stdin: bytes });
+    expect(sum.stdout).toBe(bytes.toString('hex'));
+    // a command that reads nothing leaves nothing behind for the next one
+    await t.exec(rawCommand('true'), { stdin: 'unread input\n' });
+    expect((await t.exec(rawCommand('cat'))).stdout).toBe('');
+    const muxed = t.stats.muxCommands;
+    // input with a NUL byte cannot travel in a frame: it is exec'd, and arrives whole
+    const nul = await t.exec(rawCommand('od -An -tx1 | tr -d " \\n"'), { stdin: Buffer.from([0x61, 0, 0x62]) });
+    expect(nul.stdout).toBe('610062');
+    expect(t.stats.muxCommands).toBe(muxed);
+  });
+
+  it("starts every command from a fresh shell's state", async () => {
+    const t = await warm();
+    await t.exec(rawCommand('cd /tmp; export RB_LEAK=1; rb_var=2; set -eu; alias ll=ls; f() { echo f; }; umask 077; trap "echo trapped" EXIT'));
+    const r = await t.exec(rawCommand('pwd; echo "[${RB_LEAK-}][${rb_var-}][$#][$*]"; type f 2>&1 | head -1; umask; set | grep -c "^__rb_"; echo "$-"'));
+    const [pwd, vars, fn, umask, mine, flags] = r.stdout.split('\n');
+    expect(pwd).not.toBe('/tmp');
+    expect(vars).toBe('[][][0][]');
+    expect(fn).toMatch(/not found/);
+    expect(umask).not.toBe('0077');
+    expect(mine).toBe('0');
+    expect(flags).not.toMatch(/[eum]/);
+    expect(r.stdout).not.toContain('trapped');
+  });
+
+  it('reports a signal that ends the loop itself, and carries on', async () => {
+    const t = await warm();
+    expect(await t.exec(rawCommand('kill -TERM $$'))).toMatchObject({ exitCode: null, signal: 'SIGTERM', ok: false });
+    expect((await t.exec(rawCommand('echo after'))).stdout).toBe('after\n');
+    expect((await t.exec(rawCommand('echo again'))).stdout).toBe('again\n');
+  });
+
+  it('a timeout stops the command and what it started; the next command runs in the loop', async () => {
+    const t = await warm();
+    const tag = `rbmux${process.pid}`;
+    const r = await t.exec(rawCommand(`sleep 300 & exec -a ${tag} sleep 301`), { timeoutMs: 800 });
+    expect(r).toMatchObject({ timedOut: true, ok: false, exitCode: null, signal: 'SIGTERM' });
+    const left = await labExec(lab, host(0).name, ['pgrep', '-af', 'sleep 30[01]']);
+    expect(left.stdout).toBe('');
+    const n = t.stats.muxCommands;
+    expect((await t.exec(rawCommand('echo next'))).stdout).toBe('next\n');
+    expect(t.stats.muxCommands).toBe(n + 1);
+  });
+
+  it('runs commands given at once: one in the loop, the others exec\'d', async () => {
+    const t = await warm();
+    const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => t.exec(rawCommand(`sleep 0.2; echo ${i}`))));
+    expect(rs.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
+    expect(t.stats.muxCommands).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs become commands in the loop through sudo -n, input included', async () => {
+    const t = await warm();
+    const r = await t.exec(rawCommand('id -u; cat'), { become: { user: 'root' }, stdin: 'to root\n' });
+    expect(r).toMatchObject({ ok: true, stdout: '0\nto root\n' });
+    expect(t.stats.muxCommands).toBe(1);
+  });
+
+  it('is off with runbook_ssh_mux: false', async () => {
+    const t = await warm(1, { runbook_ssh_mux: false });
+    await t.exec(rawCommand('true'));
+    expect(t.stats.muxCommands).toBe(0);
+  });
+});
