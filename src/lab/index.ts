@@ -174,7 +174,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   const log = opts.log ?? (() => undefined);
   assertLabPlatform();
   await ensurePackages(
-    [...PACKAGES.fleet, ...(full.length ? PACKAGES.full : []), ...(opts.acme ? PACKAGES.acme : [])],
+    [
+      ...PACKAGES.fleet,
+      ...(full.length ? PACKAGES.full : []),
+      ...(opts.acme ? PACKAGES.acme : []),
+      ...(opts.dns ? PACKAGES.dns : []),
+      ...(full.some((f) => f.behind !== undefined) ? PACKAGES.site : []),
+    ],
     log,
   );
   const stateDir = stateDirOf(name, env);

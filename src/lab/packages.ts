@@ -16,6 +16,9 @@ export const PACKAGES = {
   site: ['nftables'],
 } as const;
 
+/** held around every apt-get the lab runs (see ensurePackages) */
+const APT_LOCK = '/run/lock/runbook-lab-apt.lock';
+
 /** Packages from `wanted` that dpkg does not report as installed. */
 export async function missingPackages(wanted: readonly string[]): Promise<string[]> {
   const unique = [...new Set(wanted)];
@@ -40,11 +43,19 @@ export async function ensurePackages(wanted: readonly string[], log: (line: stri
   }
   log(`installing ${missing.join(' ')} (apt-get)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = await run(['apt-get', 'install', '-y', '--no-install-recommends', ...missing], { env });
+  // Labs coming up at once on a fresh machine (test files in parallel) both install: apt-get
+  // runs under one lock file, so the second waits (dpkg's own lock fails at once, and `update`
+  // has a lock of its own), then installs only what the first did not.
+  const apt = async (args: string[]) => {
+    const still = await missingPackages(missing);
+    if (still.length === 0) return { code: 0, signal: null, stdout: '', stderr: '' };
+    return run(['flock', '-w', '900', APT_LOCK, 'apt-get', ...args, ...(args[0] === 'install' ? still : [])], { env });
+  };
+  let r = await apt(['install', '-y', '--no-install-recommends']);
   if (r.code !== 0) {
     // a fresh machine often has no package lists yet
-    await run(['apt-get', 'update'], { env });
-    r = await run(['apt-get', 'install', '-y', '--no-install-recommends', ...missing], { env });
+    await apt(['update']);
+    r = await apt(['install', '-y', '--no-install-recommends']);
   }
   if (r.code !== 0) {
     throw new EnvironmentError(
