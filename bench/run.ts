@@ -18,7 +18,7 @@ import { TOOLS, extraProcesses, ratios, summarise, table, targets } from './repo
 import { startProcCounter } from './procs.js';
 import { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from '../src/lab/index.js';
 import type { ProcCounter } from './procs.js';
-import { renderAppConf } from './tasks.js';
+import { floorCommands, renderAppConf } from './tasks.js';
 import { timeValidate, validateLines } from './validate.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -626,7 +626,7 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
       }
     }
 
-    const rows = summarise(records);
+    const rows = summarise(records, N * floorCommands('/x', 'h').length);
     const loads = records.map((r) => r.load ?? 0).sort((a, b) => a - b);
     const loadText = loads.length ? `load average at run starts ${loads[0]?.toFixed(1)}–${loads[loads.length - 1]?.toFixed(1)}` : '';
     const slowRatio = (phase: Phase): string => {
@@ -787,7 +787,7 @@ async function main(argv: string[]): Promise<number> {
       ...sections.flatMap((t) => [t, '']),
       ...(validate ? validateLines(validate, 7) : ['']),
       '',
-      'CPU time and tree peak: the tool\'s cgroup (its whole process tree). CPU per remote command = that CPU (startup included) / the remote commands counted on the hosts. ' +
+      'CPU time and tree peak: the tool\'s cgroup (its whole process tree). CPU per task·host = that CPU (startup included) / (hosts × tasks), the floor\'s remote commands: runbook runs a host\'s commands in one SSH session (transport/mux.ts), so sshd\'s session count (remote cmds/host) no longer counts its commands. ' +
         'Max RSS: /usr/bin/time %M, the largest single process. Remote commands: sshd VERBOSE "Starting session" lines. Processes: BSD process accounting, descendants of each host\'s sshd (its per-connection sshd processes included). ' +
         'Wall time on a shared machine depends on its load (see the load averages); CPU, commands and processes do not, or much less.',
     ].join('\n');

@@ -46,6 +46,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'roles_path', section: 'defaults', env: ['RUNBOOK_ROLES_PATH', 'ANSIBLE_ROLES_PATH'], flag: '(none)', describe: 'where roles are looked for after roles/ beside the playbook (colon-separated)', fallback: '~/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles' },
   { key: 'collections_path', section: 'defaults', env: ['RUNBOOK_COLLECTIONS_PATH', 'ANSIBLE_COLLECTIONS_PATH'], flag: '(none)', describe: 'where ns.collection.role roles are looked for (colon-separated)', fallback: '~/.ansible/collections:/usr/share/ansible/collections' },
   { key: 'ssh_preopen', section: 'ssh_connection', env: ['RUNBOOK_SSH_PREOPEN'], flag: '(none)', describe: 'SSH sessions started ahead of their commands, one round trip saved per command on slow links: never | auto (round trip of 20 ms or more) | always; inventory: runbook_ssh_preopen', fallback: 'never' },
+  { key: 'ssh_mux', section: 'ssh_connection', env: ['RUNBOOK_SSH_MUX'], flag: '(none)', describe: "a host's commands run in one bash loop on one SSH session once its login shell is known to be bash (no session, shell start and rc file per command): on | off; inventory: runbook_ssh_mux", fallback: 'on' },
   { key: 'ssh_common_args', section: 'ssh_connection', env: ['RUNBOOK_SSH_COMMON_ARGS', 'ANSIBLE_SSH_COMMON_ARGS'], flag: '--ssh-common-args', describe: 'extra ssh options (-o ..., -J ...) where the inventory gives none' },
 ];
 

@@ -47,6 +47,14 @@ describe('configuration: flags > environment > runbook.cfg/ansible.cfg > default
     expect(runSettings(args({ inventory: ['h.yml'] }), io(dir), 'apply').defaults.runbook_ssh_preopen).toBe('always');
   });
 
+  it('ssh_mux from runbook.cfg or RUNBOOK_SSH_MUX becomes runbook_ssh_mux under the inventory; unset, nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rb-cfg-'));
+    expect(runSettings(args({ inventory: ['h.yml'] }), io(dir), 'apply').defaults).not.toHaveProperty('runbook_ssh_mux');
+    expect(runSettings(args({ inventory: ['h.yml'] }), io(dir, { RUNBOOK_SSH_MUX: 'off' }), 'apply').defaults.runbook_ssh_mux).toBe('off');
+    await writeFile(join(dir, 'runbook.cfg'), '[ssh_connection]\nssh_mux = no\n');
+    expect(runSettings(args({ inventory: ['h.yml'] }), io(dir), 'apply').defaults.runbook_ssh_mux).toBe('no');
+  });
+
   it('runbook.cfg wins over ansible.cfg in the same directory; RUNBOOK_ over ANSIBLE_; bad values name their source', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rb-cfg-'));
     await writeFile(join(dir, 'ansible.cfg'), '[defaults]\nforks = 3\n');

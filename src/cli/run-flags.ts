@@ -124,6 +124,8 @@ export function runSettings(args: ParsedArgs, io: CommandIo, command: string): R
   // only a value someone set: the default (never) is the transport's own
   const preopen = config.settings.get('ssh_preopen');
   if (preopen?.source !== 'default' && preopen?.value !== undefined) defaults.runbook_ssh_preopen = preopen.value;
+  const mux = config.settings.get('ssh_mux');
+  if (mux?.source !== 'default' && mux?.value !== undefined) defaults.runbook_ssh_mux = mux.value;
   if (boolOf(config, 'become')) defaults.ansible_become = true;
   const becomeUser = config.settings.get('become_user');
   if (becomeUser?.source !== 'default' && becomeUser?.value !== undefined) defaults.ansible_become_user = becomeUser.value;

@@ -161,3 +161,18 @@ describe('runbook_ssh_preopen', () => {
     expect(() => spec('sometimes')).toThrow(new ValidationError('n1: runbook_ssh_preopen must be never, auto or always, got "sometimes"'));
   });
 });
+
+describe('runbook_ssh_mux', () => {
+  const spec = (v: unknown) => resolveConnection({ name: 'n1', vars: v === undefined ? {} : { runbook_ssh_mux: v } }, { sshConfigFiles: [], env: noEnv });
+  it('is unset unless the inventory says (the transport then follows RUNBOOK_SSH_MUX, else on)', () => {
+    expect(spec(undefined).mux).toBeUndefined();
+  });
+  it('takes Ansible booleans', () => {
+    expect(spec(false).mux).toBe(false);
+    expect(spec('off').mux).toBe(false);
+    expect(spec('Yes').mux).toBe(true);
+  });
+  it('refuses anything else, naming the host and the variable', () => {
+    expect(() => spec('sometimes')).toThrow(new ValidationError('n1: runbook_ssh_mux must be true or false, got "sometimes"'));
+  });
+});

@@ -38,6 +38,7 @@ import { MuxChannel, MuxCommand } from './mux-channel.js';
 import { constants as osConstants } from 'node:os';
 
 import { Semaphore } from '../util/semaphore.js';
+import { parseAnsibleBool } from '../util/booleans.js';
 
 /**
  * An exec channel's exit status, listened for from the moment the channel exists: under load
@@ -211,7 +212,7 @@ export class SshTransport implements Transport {
     this.warn = options.onWarning ?? defaultWarning;
     const env = process.env.RUNBOOK_SSH_PREOPEN;
     this.envPreopen = env === 'always' || env === 'auto' ? env : 'never';
-    this.envMux = process.env.RUNBOOK_SSH_MUX !== 'off';
+    this.envMux = parseAnsibleBool(process.env.RUNBOOK_SSH_MUX) !== false;
     if (options.handshakeLimiter) this.handshakes = options.handshakeLimiter;
     else {
       const { limit, warning } = resolveMaxHandshakes(spec.maxHandshakes);

@@ -22,8 +22,9 @@ function host(): LabHostInfo {
   return h;
 }
 
+/** with the host command loop (transport/mux.ts) off: it takes a host's commands before any spare would */
 function connect(preopen: SshTransportOptions['preopen'], vars: Record<string, unknown> = {}): SshTransport {
-  const t = new SshTransport(labConnectionSpec(lab, host(), vars), { preopen, onWarning: () => {} });
+  const t = new SshTransport(labConnectionSpec(lab, host(), { runbook_ssh_mux: false, ...vars }), { preopen, onWarning: () => {} });
   open.push(t);
   return t;
 }
@@ -145,6 +146,19 @@ describe.skipIf(labSkipReason())('sessions started ahead (lab)', () => {
       // an exec'd command cannot take less than two round trips (160 ms): these did
       expect(Math.min(...took.slice(3))).toBeLessThan(160);
       await t.close();
+      // the host command loop (the default) also takes one round trip per command, no spares
+      const looped = new SshTransport(labConnectionSpec(lab, host()), { onWarning: () => {} });
+      open.push(looped);
+      const tookLoop: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const started = performance.now();
+        expect((await looped.exec(rawCommand(`echo ${i}`))).stdout).toBe(`${i}\n`);
+        tookLoop.push(performance.now() - started);
+      }
+      expect(looped.stats.muxCommands).toBe(6);
+      expect(looped.stats.preopened).toBe(0);
+      expect(Math.max(...tookLoop.slice(2))).toBeLessThan(160);
+      await looped.close();
     } finally {
       await stopSlowLink(lab);
     }

@@ -28,10 +28,10 @@ describe('bench report', () => {
   });
 
   it('uses only the successful runs of a tool when there are any, and says how many were ok', () => {
-    const rows = summarise([run('runbook', 'first', 3), run('runbook', 'first', 100, { ok: false, run: 2 }), run('runbook', 'first', 5, { run: 3 })]);
+    const rows = summarise([run('runbook', 'first', 3), run('runbook', 'first', 100, { ok: false, run: 2 }), run('runbook', 'first', 5, { run: 3 })], 500);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ tool: 'runbook', phase: 'first', runs: 3, okRuns: 2, wallS: 4 });
-    // median [min–max] of the successful runs only; CPU per remote command = 1 s / 500 commands
+    // median [min–max] of the successful runs only; CPU per task·host = 1 s / (50 hosts × 10 tasks)
     expect(table(rows, ctx50)).toContain('| runbook --json | first | 4.00 [3.00–5.00] | 1.00 [1.00–1.00] | 2.000 |');
   });
 
@@ -46,29 +46,29 @@ describe('bench report', () => {
       run('ansible', 'first', 60),
       run('ansible', 'second', 40),
     ];
-    const rows = summarise(records);
+    const rows = summarise(records, 500);
     const t = targets(rows, ctx50);
     expect(t).toContain('within 1.25x of the floor, first run (wall, medians): 1.20x (extremes 1.20–1.20x) → met');
     expect(t).toContain('within 1.15x of the floor, second run (wall, medians): 1.60x (extremes 1.60–1.60x) → MISSED');
-    // 0.6/0.5 = 1.2 per command (same command count), 0.7/0.5 = 1.4
-    expect(t).toContain("CPU per remote command at most 1.3x the floor's, first run: 1.20x → met");
-    expect(t).toContain("CPU per remote command at most 1.3x the floor's, second run: 1.40x → MISSED");
+    // 0.6/0.5 = 1.2 per task·host (the same work), 0.7/0.5 = 1.4
+    expect(t).toContain("CPU per remote command (per task·host: the floor's commands) at most 1.3x the floor's, first run: 1.20x → met");
+    expect(t).toContain("CPU per remote command (per task·host: the floor's commands) at most 1.3x the floor's, second run: 1.40x → MISSED");
     // 60/2.4 = 25 but 40/3.2 = 12.5: both runs must be 15x
     expect(t).toContain('at least 15x faster than Ansible: first 25.00x, second 12.50x → MISSED');
     expect(t).toContain('max 11 per host → MISSED');
     // 3.6 / 3.2 = +12.5%: the worse phase decides
     expect(t).toContain('terminal renderer costs under 10% over --json: worst +12.5% → MISSED');
     expect(t).toContain('1000 hosts, every host ok, max RSS under 300 MiB: not measured at this size (50 hosts');
-    expect(ratios(rows)).toContain('- first run: runbook/floor wall 1.20x, CPU 1.20x, CPU per remote command 1.20x');
+    expect(ratios(rows)).toContain('- first run: runbook/floor wall 1.20x, CPU 1.20x, CPU per task·host 1.20x');
   });
 
   it('names every process a tool starts beyond the floor, by command', () => {
-    const rows = summarise([run('floor', 'first', 2, { procs: { sshd: 3, bash: 5 } }), run('runbook', 'first', 2, { procs: { sshd: 3, bash: 6, stat: 2 } })]);
+    const rows = summarise([run('floor', 'first', 2, { procs: { sshd: 3, bash: 5 } }), run('runbook', 'first', 2, { procs: { sshd: 3, bash: 6, stat: 2 } })], 500);
     expect(extraProcesses(rows)).toContain('11 per host vs the floor\'s 8; difference by command: stat +2.0, bash +1.0');
   });
 
   it('gives the reason for every extra process by command, and flags a command without one', () => {
-    const rows = summarise([run('floor', 'first', 2, { procs: { sshd: 3, bash: 5, mkdir: 1 } }), run('runbook', 'first', 2, { procs: { sshd: 3, bash: 5, stat: 2, mv: 1, frobnicate: 1 } })]);
+    const rows = summarise([run('floor', 'first', 2, { procs: { sshd: 3, bash: 5, mkdir: 1 } }), run('runbook', 'first', 2, { procs: { sshd: 3, bash: 5, stat: 2, mv: 1, frobnicate: 1 } })], 500);
     const text = extraProcesses(rows);
     expect(text).toContain(`    - stat +2.0: ${PROCESS_REASONS.stat}`);
     expect(text).toContain(`    - mv +1.0: ${PROCESS_REASONS.mv}`);
@@ -91,17 +91,17 @@ describe('bench report', () => {
   });
 
   it('a tool that never succeeded is not measured, never met', () => {
-    const rows = summarise([run('floor', 'first', 2), run('runbook', 'first', 1, { ok: false })]);
+    const rows = summarise([run('floor', 'first', 2), run('runbook', 'first', 1, { ok: false })], 500);
     expect(targets(rows, ctx50)).toContain('within 1.25x of the floor, first run (wall, medians): n/ax (extremes n/a–n/ax) → not measured');
   });
 
   it('1000 hosts: met only when every run had every host ok and max RSS stayed under 300 MiB', () => {
     const ctx = { hosts: 1000, tasks: 10, unavailable: {} };
-    const good = summarise([run('runbook', 'first', 60, { rssMiB: 250 }), run('runbook', 'second', 50, { rssMiB: 290 })]);
+    const good = summarise([run('runbook', 'first', 60, { rssMiB: 250 }), run('runbook', 'second', 50, { rssMiB: 290 })], 500);
     expect(targets(good, ctx)).toContain('every run: every host ok in the recap, max RSS 290 MiB → met');
-    const heavy = summarise([run('runbook', 'first', 60, { rssMiB: 310 }), run('runbook', 'second', 50, { rssMiB: 250 })]);
+    const heavy = summarise([run('runbook', 'first', 60, { rssMiB: 310 }), run('runbook', 'second', 50, { rssMiB: 250 })], 500);
     expect(targets(heavy, ctx)).toContain('max RSS 310 MiB → MISSED');
-    const incomplete = summarise([run('runbook', 'first', 60, { ok: false }), run('runbook', 'second', 50)]);
+    const incomplete = summarise([run('runbook', 'first', 60, { ok: false }), run('runbook', 'second', 50)], 500);
     expect(targets(incomplete, ctx)).toContain('1 of 2 runs did not end with every host ok');
     expect(targets(incomplete, ctx)).toContain('→ MISSED');
   });
