@@ -84,6 +84,25 @@ export class MuxChannel {
     this.channel.close();
   }
 
+  /**
+   * End the loop: EOF on its stdin when nothing runs (it exits at once), else close the channel;
+   * resolves when the session has closed, or after `waitMs`.
+   */
+  end(waitMs: number): Promise<void> {
+    this.closing = true;
+    if (this.dead) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.channel.once('close', done);
+      if (this.current) this.channel.close();
+      else this.channel.end();
+    });
+  }
+
   private onStdout(d: Buffer): void {
     if (!this.readyOut) {
       const rest = this.skipToReady('out', d);

@@ -1,18 +1,23 @@
 // The host command loop's pure parts (frames, the end-line scanner) and the loop itself in a
 // real bash on this machine, fed frames on a pipe as sshd would feed it.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { rawCommand } from './command.js';
 import { EndScanner, HEADER_LEN, MUX_MAX_BYTES, endTagOf, muxCanCarry, muxFrame, muxLoop, muxReadyTag, wrapForMux } from './mux.js';
 import { newNonce } from './wrap.js';
 
 describe('muxFrame', () => {
-  it('is the tag, the byte counts of script and input, the script, the input', () => {
+  it('is the tag, how the input goes, the byte counts of script and input, the script, the input', () => {
     const tag = endTagOf(newNonce());
+    // a short input ending in a newline goes as a here-string, which adds the newline back
     const f = muxFrame(tag, 'echo é', 'in\n')!;
-    expect(f.length).toBe(HEADER_LEN + 7 + 3);
-    expect(f.toString('latin1', 0, HEADER_LEN)).toBe(`${tag}00000000070000000003`);
-    expect(f.subarray(HEADER_LEN).toString('utf8')).toBe('echo éin\n');
+    expect(f.length).toBe(HEADER_LEN + 7 + 2);
+    expect(f.toString('latin1', 0, HEADER_LEN)).toBe(`${tag}h00000000070000000002`);
+    expect(f.subarray(HEADER_LEN).toString('utf8')).toBe('echo éin');
+    expect(muxFrame(tag, 'cat', 'no newline')!.toString('latin1', 0, HEADER_LEN)).toBe(`${tag}p00000000030000000010`);
+    expect(muxFrame(tag, 'cat', `${'x'.repeat(5000)}\n`)!.toString('latin1', 0, HEADER_LEN)).toBe(`${tag}p00000000030000005001`);
+    expect(muxFrame(tag, 'cat', undefined)!.toString('latin1', 0, HEADER_LEN)).toBe(`${tag}n00000000030000000000`);
   });
   it('refuses an empty or too big script; inputs with a NUL or too big cannot travel', () => {
     const tag = endTagOf(newNonce());
@@ -90,6 +95,11 @@ describe('the loop in a real bash', () => {
     const l = localLoop();
     expect(await l.run('echo out; echo err >&2; exit 3')).toEqual({ out: 'out\n', err: 'err\n', code: 3 });
     expect(await l.run('cat; printf "|%s" "$#"', 'ünïcode\n\\no newline')).toEqual({ out: 'ünïcode\n\\no newline|0'.replace(/[^\0-\x7f]/g, (c) => Buffer.from(c).toString('latin1')), err: '', code: 0 });
+    // every way the input can go arrives byte for byte
+    for (const input of ['\n', '\n\n', 'a\n', `${'y'.repeat(4095)}\n`, `${'z'.repeat(4096)}\n`, 'x'.repeat(70000), `${'w'.repeat(70000)}\n`]) {
+      const r = await l.run('md5sum', input);
+      expect(r).toEqual({ out: `${createHash('md5').update(input).digest('hex')}  -\n`, err: '', code: 0 });
+    }
     // what a command leaves unread is gone with it; the next one reads nothing
     expect((await l.run('true', 'unread')).code).toBe(0);
     expect(await l.run('cat')).toEqual({ out: '', err: '', code: 0 });

@@ -130,6 +130,8 @@ let warnedMaxHandshakes = false;
 const KILL_GRACE_MS = 3000;
 const GET_LIMIT = 512 * 1024 * 1024;
 const CHANNEL_RETRIES = 12;
+/** how long close() waits for the loop to end after its EOF */
+const MUX_END_WAIT_MS = 2000;
 /** a host whose command loop failed this often gets one exec per command again */
 const MUX_MAX_FAILURES = 3;
 
@@ -236,18 +238,20 @@ export class SshTransport implements Transport {
     return this.connecting;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
     this.dropSpares();
-    this.mux?.close();
+    const mux = this.mux;
     this.mux = undefined;
+    // the loop is told to end (EOF) and ends before the connection does, so its processes are
+    // never orphans of an sshd that went first (a host's process accounting keeps their parent)
+    if (mux && !this.lost) await mux.end(MUX_END_WAIT_MS);
     // a lost connection closed on purpose may be opened again (reboot, wait_for_connection)
     this.lost = undefined;
     for (const c of [...this.clients].reverse()) c.end();
     this.clients.length = 0;
     this.client = undefined;
     this.connecting = undefined;
-    return Promise.resolve();
   }
 
   // ---------------------------------------------------------------- connect
