@@ -70,6 +70,11 @@ export class MuxChannel {
     });
   }
 
+  /** the loop printed its ready line (it runs): one that never did cannot run on this host */
+  get started(): boolean {
+    return this.readyOut;
+  }
+
   get busy(): boolean {
     return this.current !== undefined;
   }

@@ -54,7 +54,7 @@ export function muxReadyTag(nonce: string): string {
   return `__RUNBOOK_MUX_${nonce}`;
 }
 
-const V = '__rb_h __rb_t __rb_n __rb_m __rb_c __rb_i __rb_r';
+const V = '__rb_h __rb_t __rb_n __rb_m __rb_c __rb_i __rb_r __rb_p';
 // The script is the body of the subshell itself, as `bash -c` runs it, not an `eval` inside a
 // subshell: then bash execs the last simple command instead of forking it (measured: one process
 // fewer per command on the fleet benchmark). The `)` goes on a line of its own, after any comment
@@ -70,6 +70,10 @@ const RUN = `eval "( unset ${V}; set +m --; $__rb_c"'
 export function muxLoop(readyTag: string): string {
   return [
     'set +euC; set +o pipefail; set -m; exec 3>&2 2>/dev/null',
+    // bash 4.2 or later (`read -N` counting bytes); here-strings through a pipe from 5.1 (a
+    // temporary file before: input never touches a disk, so older bash pipes it from printf)
+    '[ "${BASH_VERSINFO[0]:-0}" -gt 4 ] || { [ "${BASH_VERSINFO[0]:-0}" = 4 ] && [ "${BASH_VERSINFO[1]:-0}" -ge 2 ]; } || exit 3',
+    '__rb_p=; [ "${BASH_VERSINFO[0]}" -gt 5 ] || { [ "${BASH_VERSINFO[0]}" = 5 ] && [ "${BASH_VERSINFO[1]}" -ge 1 ]; } || __rb_p=1',
     // on both streams: what an rc file printed before it, on either, is not a command's
     `printf '%s\\n' "${readyTag}:$$" || exit 1; printf '%s\\n' "${readyTag}:$$" >&3`,
     `while LC_ALL=C IFS= read -r -N ${HEADER_LEN} __rb_h && [ "\${#__rb_h}" = ${HEADER_LEN} ]; do`,
@@ -77,7 +81,7 @@ export function muxLoop(readyTag: string): string {
     '  LC_ALL=C IFS= read -r -N "$__rb_n" __rb_c || break',
     '  if [ "$__rb_m" -gt 0 ]; then LC_ALL=C IFS= read -r -N "$__rb_m" __rb_i || break; fi',
     `  case \${__rb_h:${TAG_LEN}:1} in`,
-    `    h) ${RUN} <<<"$__rb_i" 2>&3 3>&- ;;`,
+    `    h) if [ -z "$__rb_p" ]; then ${RUN} <<<"$__rb_i" 2>&3 3>&-; else ${RUN} < <(printf '%s\\n' "$__rb_i") 2>&3 3>&-; fi ;;`,
     `    p) ${RUN} < <(printf %s "$__rb_i") 2>&3 3>&- ;;`,
     `    *) ${RUN} </dev/null 2>&3 3>&- ;;`,
     '  esac',

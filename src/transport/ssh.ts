@@ -605,6 +605,15 @@ export class SshTransport implements Transport {
         if (this.lost) throw this.lost;
         if (isChannelOpenFailure(e) && attempt < CHANNEL_RETRIES) {
           this.stats.channelRetries++;
+          // a server that allows few sessions (MaxSessions 1): the idle loop gives its session
+          // back, and this connection runs one exec per command from now on
+          const mux = this.mux;
+          if (mux && !mux.busy) {
+            this.muxFailures = MUX_MAX_FAILURES;
+            this.mux = undefined;
+            await mux.end(MUX_END_WAIT_MS);
+            continue;
+          }
           await sleep(Math.min(2000, 50 * 2 ** attempt) + Math.random() * 50);
           continue;
         }
@@ -925,7 +934,9 @@ export class SshTransport implements Transport {
     const mux = new MuxChannel(channel, client, readyTag, (m) => {
       release();
       if (this.mux === m) this.mux = undefined;
-      if (!m.closing && !this.lost && !this.closed) this.muxFailures++;
+      // a loop that never started (no bash 4.2 here, an rc file that exits) will not start next time
+      if (!m.started) this.muxFailures = MUX_MAX_FAILURES;
+      else if (!m.closing && !this.lost && !this.closed) this.muxFailures++;
     });
     this.mux = mux;
     return mux;

@@ -9,7 +9,10 @@ import { rawCommand } from '../../src/transport/command.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 
 const NAME = 'tr-mux';
+const ONE = 'tr-mux1';
 let lab: LabInfo;
+/** a host whose sshd allows one session per connection */
+let one: LabInfo;
 const open: SshTransport[] = [];
 
 function host(i: number): LabHostInfo {
@@ -33,12 +36,12 @@ async function warm(i = 0, vars: Record<string, unknown> = {}): Promise<SshTrans
 
 describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', () => {
   beforeAll(async () => {
-    lab = await startLab({ name: NAME, fleet: 2 });
+    [lab, one] = await Promise.all([startLab({ name: NAME, fleet: 2 }), startLab({ name: ONE, fleet: 1, maxSessions: 1 })]);
   });
 
   afterAll(async () => {
     for (const t of open) await t.close();
-    await stopLab(NAME);
+    await Promise.all([stopLab(NAME), stopLab(ONE)]);
   });
 
   it('runs the commands after the first in one session', async () => {
@@ -125,6 +128,21 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
     const t = await warm();
     const r = await t.exec(rawCommand('id -u; cat'), { become: { user: 'root' }, stdin: 'to root\n' });
     expect(r).toMatchObject({ ok: true, stdout: '0\nto root\n' });
+    expect(t.stats.muxCommands).toBe(1);
+  });
+
+  it('on a server that allows one session (MaxSessions 1), the loop gives its session back to a command that needs an exec', async () => {
+    const t = new SshTransport(labConnectionSpec(one, one.hosts[0]!));
+    open.push(t);
+    expect((await t.exec(rawCommand('true'))).ok).toBe(true);
+    expect((await t.exec(rawCommand('echo looped'))).stdout).toBe('looped\n');
+    expect(t.stats.muxCommands).toBe(1);
+    // input with a NUL byte goes as an exec: it needs the session the loop holds
+    const nul = await t.exec(rawCommand('od -An -tx1 | tr -d " \\n"'), { stdin: Buffer.from([0x61, 0, 0x62]) });
+    expect(nul.stdout).toBe('610062');
+    // the server refused that exec's channel once, while the loop held the session
+    expect(t.stats.channelRetries).toBeGreaterThanOrEqual(1);
+    expect((await t.exec(rawCommand('echo after'))).stdout).toBe('after\n');
     expect(t.stats.muxCommands).toBe(1);
   });
 
