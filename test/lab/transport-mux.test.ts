@@ -117,6 +117,23 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
     expect(t.stats.muxCommands).toBe(n + 1);
   });
 
+  it('a timeout stops a command that runs through sudo -n in the loop, with its children; an abort stops one too', async () => {
+    const t = await warm();
+    // /bin/sh under sudo: dash has no `exec -a`
+    const r = await t.exec(rawCommand('sleep 310 & sleep 311'), { become: { user: 'root' }, timeoutMs: 800 });
+    expect(r).toMatchObject({ timedOut: true, ok: false });
+    expect(t.stats.muxCommands).toBe(1);
+    expect((await labExec(lab, host(0).name, ['pgrep', '-af', 'sleep 31[01]'])).stdout).toBe('');
+    const ac = new AbortController();
+    const running = t.exec(rawCommand('sleep 312'), { signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    await expect(running).rejects.toThrow();
+    for (let i = 0; i < 50 && (await labExec(lab, host(0).name, ['pgrep', '-af', 'sleep 312'])).stdout !== ''; i++) await new Promise((res) => setTimeout(res, 100));
+    expect((await labExec(lab, host(0).name, ['pgrep', '-af', 'sleep 312'])).stdout).toBe('');
+    expect(t.stats.muxCommands).toBe(2);
+    expect((await t.exec(rawCommand('echo still'))).stdout).toBe('still\n');
+  });
+
   it('runs commands given at once: one in the loop, the others exec\'d', async () => {
     const t = await warm();
     const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => t.exec(rawCommand(`sleep 0.2; echo ${i}`))));
