@@ -599,7 +599,7 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
             const cpu = m.cpuUserMs + m.cpuSysMs;
             log(
               `${tag} ${tool} round ${k}/${opts.runs} ${phase} (load ${load.toFixed(1)}): ${(m.wallMs / 1000).toFixed(2)} s wall, ${(cpu / 1000).toFixed(2)} s CPU` +
-                `${commands && commands.total > 0 ? ` (${(cpu / commands.total).toFixed(3)} ms/cmd)` : ''}, ` +
+                ` (${(cpu / (N * floorCommands('/x', 'h').length)).toFixed(3)} ms/task·host), ` +
                 `${(m.maxRssKiB / 1024).toFixed(0)} MiB max RSS, cmds/host ${commands ? `${commands.median} (max ${commands.max})` : 'n/a'}` +
                 `${procCount ? `, procs/host ${procCount.median} (max ${procCount.max})` : ''}` +
                 `${outcome ? `, changed ${outcome.changed}` : ''}${ok ? '' : ` — FAILED: ${note ?? ''}`}`,
