@@ -56,8 +56,8 @@ export class MuxChannel {
     private readonly readyTag: string,
     onClosed: (mux: MuxChannel) => void,
   ) {
-    channel.on('data', (d: Buffer) => this.onStdout(d));
-    channel.stderr.on('data', (d: Buffer) => this.onStderr(d));
+    channel.on('data', (d: Buffer) => this.onData('out', d));
+    channel.stderr.on('data', (d: Buffer) => this.onData('err', d));
     channel.on('exit', (code: number | null | undefined, signal?: string) => {
       this.exit ??= { code: code ?? null, signal: code === null || code === undefined ? (signal ?? null) : null };
     });
@@ -108,37 +108,26 @@ export class MuxChannel {
     });
   }
 
-  private onStdout(d: Buffer): void {
-    if (!this.readyOut) {
-      const rest = this.skipToReady('out', d);
+  /** A chunk of one stream of the loop's session: the running command's, up to its end line. */
+  private onData(stream: 'out' | 'err', d: Buffer): void {
+    const out = stream === 'out';
+    if (!(out ? this.readyOut : this.readyErr)) {
+      const rest = this.skipToReady(stream, d);
       if (rest === undefined) return;
       d = rest;
     }
     const c = this.current;
     // nothing runs, or the command has ended: late output of something it left running
-    if (!c || c.outCode !== undefined || d.length === 0) return;
-    const r = c.out.push(d);
-    if (r.data.length > 0) c.session.stdout(r.data);
-    if (r.end) {
-      c.outCode = r.end.code;
-      this.maybeEnd(c);
+    if (!c || (out ? c.outCode : c.errCode) !== undefined || d.length === 0) return;
+    const r = (out ? c.out : c.err).push(d);
+    if (r.data.length > 0) {
+      if (out) c.session.stdout(r.data);
+      else c.session.stderr(r.data);
     }
-  }
-
-  private onStderr(d: Buffer): void {
-    if (!this.readyErr) {
-      const rest = this.skipToReady('err', d);
-      if (rest === undefined) return;
-      d = rest;
-    }
-    const c = this.current;
-    if (!c || c.errCode !== undefined || d.length === 0) return;
-    const r = c.err.push(d);
-    if (r.data.length > 0) c.session.stderr(r.data);
-    if (r.end) {
-      c.errCode = r.end.code;
-      this.maybeEnd(c);
-    }
+    if (!r.end) return;
+    if (out) c.outCode = r.end.code;
+    else c.errCode = r.end.code;
+    this.maybeEnd(c);
   }
 
   /** What follows the ready line on a stream (what an rc file printed before it is dropped); undefined: not there yet. */
