@@ -853,6 +853,9 @@ export class SshTransport implements Transport {
       if (session.loginShell !== undefined) {
         this.loginShell = loginShellKind(session.loginShell);
         this.loaderKind = loaderKind(session.loginShell);
+        // start the loop now, not when the next command comes: on a slow link its session's two
+        // round trips then overlap the controller's work between the two commands
+        if (this.mux === undefined && this.muxOpening === undefined && !this.lost && this.muxOn()) void this.idleMux();
       }
       const lost = this.lost;
       if (lost && !session.gotExit) return reject(lost);
