@@ -41,8 +41,8 @@ export class MuxChannel {
   dead = false;
   /** closed by us (the transport closing), not by the host */
   closing = false;
-  /** the loop's exit status or signal, when the session sent one */
-  exit: { code: number | null; signal: string | null } | undefined;
+  /** the loop's exit status as the session sent it (ssh.ts's exitInto reads it as an exec's) */
+  exit: { code: number | null | undefined; signal: string | undefined } | undefined;
   current: MuxCommand | undefined;
   private readyOut = false;
   private readyErr = false;
@@ -59,7 +59,7 @@ export class MuxChannel {
     channel.on('data', (d: Buffer) => this.onData('out', d));
     channel.stderr.on('data', (d: Buffer) => this.onData('err', d));
     channel.on('exit', (code: number | null | undefined, signal?: string) => {
-      this.exit ??= { code: code ?? null, signal: code === null || code === undefined ? (signal ?? null) : null };
+      this.exit ??= { code, signal };
     });
     channel.on('close', () => {
       this.dead = true;

@@ -11,6 +11,7 @@ const { Client } = ssh2;
 type Client = SshClient;
 
 import { connect as tcpConnect, type Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { rawCommand, sh, type ShellCommand } from './command.js';
 import { ExecError, UnreachableError, failedResult, type UnreachableReason } from './errors.js';
@@ -35,7 +36,6 @@ import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } fr
 import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
 import { endTagOf, muxCanCarry, muxFrame, muxLoop, muxReadyTag, wrapForMux } from './mux.js';
 import { MuxChannel, MuxCommand } from './mux-channel.js';
-import { constants as osConstants } from 'node:os';
 
 import { Semaphore } from '../util/semaphore.js';
 import { parseAnsibleBool } from '../util/booleans.js';
@@ -180,7 +180,8 @@ export class SshTransport implements Transport {
   private loaderKind: LoginShell | undefined;
   /**
    * counters for tests and -vvv: channels opened, and refused opens that were retried; sessions
-   * started ahead, and those used; the TCP handshake's round trip to the first hop (ms)
+   * started ahead, and those used; commands run in the host's loop, and those that went the old
+   * way after the loop ended before them; the TCP handshake's round trip to the first hop (ms)
    */
   readonly stats = { channelsOpened: 0, channelRetries: 0, preopened: 0, preopenUsed: 0, muxCommands: 0, muxRetried: 0, tcpRttMs: NaN };
   /** sessions started ahead (preopen.ts), oldest first */
@@ -978,7 +979,7 @@ export class SshTransport implements Transport {
           return resolve(undefined);
         }
         // the loop itself was ended (`kill $$`): the command ends with it, as an exec'd one would
-        if (mux.exit) session.exit(mux.exit.code, mux.exit.signal);
+        if (mux.exit) exitInto(session, mux.exit.code, mux.exit.signal);
         setTimeout(w.finish, session.gotExit || this.lost ? 0 : 50);
       };
       const cmd = new MuxCommand(session, endTag, onEnd, onClose);
