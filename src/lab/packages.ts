@@ -14,6 +14,8 @@ export const PACKAGES = {
   dns: ['bind9', 'bind9-dnsutils'],
   // the hub's NAT for its site, set from outside the hub (its image has no nft)
   site: ['nftables'],
+  // login shells that are not bash, for the transport's tests (fleet hosts share this machine's files)
+  shells: ['csh', 'tcsh', 'zsh'],
 } as const;
 
 /** held around every apt-get the lab runs (see ensurePackages) */

@@ -49,13 +49,22 @@ export class MuxChannel {
   private preOut: Buffer = EMPTY;
   private preErr: Buffer = EMPTY;
 
+  /** resolves true once the loop has printed its ready line, false if its session closed before */
+  readonly ready: Promise<boolean>;
+  private settleReady: (started: boolean) => void = () => {};
+
   constructor(
     private readonly channel: ClientChannel,
     /** the connection it belongs to (a reconnect makes a new loop) */
     readonly client: object,
     private readonly readyTag: string,
+    /** started before the login shell was known to be bash */
+    readonly speculative: boolean,
     onClosed: (mux: MuxChannel) => void,
   ) {
+    this.ready = new Promise((resolve) => {
+      this.settleReady = resolve;
+    });
     channel.on('data', (d: Buffer) => this.onData('out', d));
     channel.stderr.on('data', (d: Buffer) => this.onData('err', d));
     channel.on('exit', (code: number | null | undefined, signal?: string) => {
@@ -63,6 +72,7 @@ export class MuxChannel {
     });
     channel.on('close', () => {
       this.dead = true;
+      this.settleReady(this.readyOut);
       const c = this.current;
       this.current = undefined;
       onClosed(this);
@@ -144,6 +154,7 @@ export class MuxChannel {
     if (stream === 'out') {
       this.readyOut = true;
       this.preOut = EMPTY;
+      this.settleReady(true);
     } else {
       this.readyErr = true;
       this.preErr = EMPTY;

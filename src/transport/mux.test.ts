@@ -2,6 +2,9 @@
 // real bash on this machine, fed frames on a pipe as sshd would feed it.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rawCommand } from './command.js';
 import { EndScanner, HEADER_LEN, MUX_MAX_BYTES, endTagOf, muxCanCarry, muxFrame, muxLoop, muxReadyTag, wrapForMux } from './mux.js';
@@ -129,3 +132,41 @@ describe('the loop in a real bash', () => {
     l.close();
   });
 });
+
+describe('the loop under a login shell that is not a plain bash', () => {
+  /** the loop as `SHELL -c` runs it in a fresh directory, with a frame already on its stdin */
+  async function under(argv: string[]): Promise<{ code: number | null; out: string; err: string; left: string[] }> {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-mux-shell-'));
+    try {
+      const ready = muxReadyTag(newNonce());
+      const child = spawn(argv[0]!, [...argv.slice(1), '-c', muxLoop(ready)], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdin.on('error', () => {});
+      child.stdin.end(muxFrame(endTagOf(newNonce()), 'echo ran > ran.txt', undefined));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      return { code, out, err, left: readdirSync(dir) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.each([
+    ['dash (a login shell /bin/sh on Debian)', ['dash']],
+    ['bash in POSIX mode (a login shell named sh)', ['bash', '--posix']],
+    ['restricted bash', ['bash', '-r']],
+  ])('%s ends it at once: no ready line, nothing run, nothing written', async (_name, argv) => {
+    const r = await under(argv);
+    expect(r).toMatchObject({ code: 3, out: '', left: [] });
+  });
+
+  it('a plain bash runs it, and the frame it was given', async () => {
+    const r = await under(['bash']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/__RUNBOOK_MUX_\w+:\d+\n/);
+    expect(r.left).toEqual(['ran.txt']);
+  });
+});
+

@@ -3,9 +3,11 @@
 // With one exec per command, every command costs the host a new sshd session (a fork, the
 // session's set-up, the login shell started and its rc file read) and the controller a channel
 // opened and closed: on the fleet benchmark that was most of the whole machine's CPU beyond the
-// commands' own work. So once a host's login shell is known to be bash, the ssh transport starts
-// one more session on it that runs MUX_LOOP: a loop that reads framed commands from its stdin
-// and runs each in a forked subshell, one at a time.
+// commands' own work. So the ssh transport starts one session per host that runs muxLoop: a
+// loop in the login bash that reads framed commands from its stdin and runs each in a forked
+// subshell, one at a time. It is started with the host's first command, before the login shell
+// is known: a login shell that is not bash ends it at its first line, and that host's commands
+// are exec'd, one session each.
 //
 // A frame is a fixed header (the command's end tag and two byte counts), the script, then the
 // command's input. bash's `read -N` reads a counted pipe in one read(2) (a line `read` takes a
@@ -69,6 +71,16 @@ const RUN = `eval "( unset ${V}; set +m --; $__rb_c"'
  */
 export function muxLoop(readyTag: string): string {
   return [
+    // The loop may be started before the login shell is known (ssh.ts), so a shell that is not
+    // bash must end here, before any other line does something. csh and tcsh run every line of
+    // a -c script, errors and `exit` notwithstanding, so the first line replaces them: their
+    // `$?NAME` is 0 for an unset variable, where a POSIX shell reads `$?` then the name. fish
+    // rejects the whole script unread. Then sh, dash, ksh and zsh: BASH_VERSION is bash's own.
+    // Then a bash that would not run scripts as the direct form does: restricted, or in POSIX
+    // mode (a login shell named sh).
+    'test "$?BASH_VERSION" = 0 && exec false',
+    'test -n "$BASH_VERSION" || exit 3',
+    'shopt -q restricted_shell && exit 3; case :$SHELLOPTS: in *:posix:*) exit 3 ;; esac',
     'set +euC; set +o pipefail; set -m; exec 3>&2 2>/dev/null',
     // bash 4.2 or later (`read -N` counting bytes); here-strings through a pipe from 5.1 (a
     // temporary file before: input never touches a disk, so older bash pipes it from printf)

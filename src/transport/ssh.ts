@@ -134,6 +134,12 @@ const CHANNEL_RETRIES = 12;
 const MUX_END_WAIT_MS = 2000;
 /** a host whose command loop failed this often gets one exec per command again */
 const MUX_MAX_FAILURES = 3;
+/**
+ * How long the first command waits for a loop started before the login shell was known: a login
+ * shell that neither runs it nor ends (a menu waiting for a key) costs this once, then the host's
+ * commands are exec'd. An rc file slower than this only costs the loop.
+ */
+const MUX_READY_WAIT_MS = 15_000;
 
 /** a command in the loop gets its input in its frame: nothing goes on the session's stdin later */
 const NO_INPUT = { writeStdin(): void {}, endStdin(): void {} };
@@ -178,6 +184,8 @@ export class SshTransport implements Transport {
   private loginShell: LoginShell = 'unknown';
   /** the loader sessions started ahead run (preopen.ts), once a pid line told the login shell; undefined: none */
   private loaderKind: LoginShell | undefined;
+  /** an exec's pid line or the loop's ready line told what the login shell is */
+  private loginShellKnown = false;
   /**
    * counters for tests and -vvv: channels opened, and refused opens that were retried; sessions
    * started ahead, and those used; commands run in the host's loop, and those that went the old
@@ -854,6 +862,7 @@ export class SshTransport implements Transport {
       if (session.loginShell !== undefined) {
         this.loginShell = loginShellKind(session.loginShell);
         this.loaderKind = loaderKind(session.loginShell);
+        this.loginShellKnown = true;
         // start the loop now, not when the next command comes: on a slow link its session's two
         // round trips then overlap the controller's work between the two commands
         if (this.mux === undefined && this.muxOpening === undefined && !this.lost && this.muxOn()) void this.idleMux();
@@ -901,8 +910,22 @@ export class SshTransport implements Transport {
 
   // ---------------------------------------------------------------- the host's command loop
 
+  /**
+   * Whether commands go through the loop: on a login bash, and on a host whose login shell is
+   * not known yet (the loop is started speculatively with the first command: it is the login
+   * shell's own command, and one that is not bash ends it at once; see muxLoop).
+   */
   private muxOn(): boolean {
-    return (this.spec.mux ?? this.envMux) && this.loaderKind === 'posix' && this.muxFailures < MUX_MAX_FAILURES && this.limiter.limit >= 2 && !this.closed;
+    const shellFits = this.loaderKind === 'posix' || !this.loginShellKnown;
+    return (this.spec.mux ?? this.envMux) && shellFits && this.muxFailures < MUX_MAX_FAILURES && this.limiter.limit >= 2 && !this.closed;
+  }
+
+  /** The loop's ready line came: the login shell is a bash that runs runbook's scripts as the direct form does. */
+  private loopStarted(): void {
+    if (this.loginShellKnown) return;
+    this.loginShellKnown = true;
+    this.loginShell = 'posix';
+    this.loaderKind = 'posix';
   }
 
   /** The loop when it is free (started now if there is none); undefined: busy, or it cannot start. */
@@ -935,7 +958,7 @@ export class SshTransport implements Transport {
       release();
       return undefined;
     }
-    const mux = new MuxChannel(channel, client, readyTag, (m) => {
+    const mux = new MuxChannel(channel, client, readyTag, !this.loginShellKnown, (m) => {
       release();
       if (this.mux === m) this.mux = undefined;
       // a loop that never started (no bash 4.2 here, an rc file that exits) will not start next time
@@ -950,10 +973,22 @@ export class SshTransport implements Transport {
    * Run a command in the loop. undefined: it did not start there (too big for a frame, or the
    * loop ended before the command's pid line: nothing of it ran), so it is to be exec'd.
    */
-  private driveMux(mux: MuxChannel, command: ShellCommand, options: ExecOptions, captureLimit: number | undefined): Promise<{ result: ExecResult; stdout: Buffer } | undefined> {
+  private async driveMux(mux: MuxChannel, command: ShellCommand, options: ExecOptions, captureLimit: number | undefined): Promise<{ result: ExecResult; stdout: Buffer } | undefined> {
+    // a loop started before the login shell was known gets no bytes until it has said it runs:
+    // a shell that is not bash has ended it, and must never read a frame as its input
+    if (!mux.started && mux.speculative) {
+      if (!(await readyWithin(mux, MUX_READY_WAIT_MS, options.signal))) {
+        if (!mux.dead && !options.signal?.aborted) {
+          this.muxFailures = MUX_MAX_FAILURES;
+          mux.close();
+        }
+        return undefined;
+      }
+      this.loopStarted();
+    }
     // taken meanwhile by a command that waited for the same loop (nothing is awaited from here
     // to send(), so the check holds)
-    if (mux.busy || mux.dead) return Promise.resolve(undefined);
+    if (mux.busy || mux.dead) return undefined;
     const nonce = newNonce();
     const wrapped = wrapForMux(command, options, nonce);
     const endTag = endTagOf(nonce);
@@ -961,7 +996,7 @@ export class SshTransport implements Transport {
     if (!frame) return Promise.resolve(undefined);
     const session = new ExecSession({ host: this.host, loginUser: this.spec.user, command, options, wrapped, captureLimit, io: NO_INPUT });
     this.stats.muxCommands++;
-    return new Promise((resolve, reject) => {
+    return await new Promise((resolve, reject) => {
       const w = this.watch(session, options, () => mux.close(), resolve, reject);
       const onEnd = (): void => {
         const code = cmd.outCode ?? 255;
@@ -1120,5 +1155,21 @@ function sftpWrite(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void>
       };
       writeAt(0);
     });
+  });
+}
+
+/** Whether the loop said it runs within `ms` (false at once on an abort: the command then goes the exec way, which sees the abort). */
+function readyWithin(mux: MuxChannel, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void mux.ready.then(done);
   });
 }

@@ -1,12 +1,16 @@
-// The host's command loop (transport/mux.ts) against real OpenSSH, bash and sudo: once the
-// login shell is known to be bash, commands run in one session, and each still behaves as an
-// exec'd one: exit codes and signals, both streams byte for byte, input on stdin, a fresh
-// shell's state, timeouts that stop the command and its children, sudo.
+// The host's command loop (transport/mux.ts) against real OpenSSH, bash and sudo: on a login
+// bash, commands run in one session from the first on, and each still behaves as an exec'd one:
+// exit codes and signals, both streams byte for byte, input on stdin, a fresh shell's state,
+// timeouts that stop the command and its children, sudo. A login shell that is not bash ends the
+// loop at once and its commands are exec'd.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabHostInfo, LabInfo } from '../support/lab.js';
 import { labConnectionSpec, labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { rawCommand } from '../../src/transport/command.js';
 import { SshTransport } from '../../src/transport/ssh.js';
+import { PACKAGES, ensurePackages } from '../../src/lab/packages.js';
 
 const NAME = 'tr-mux';
 const ONE = 'tr-mux1';
@@ -41,7 +45,7 @@ async function leftOver(pattern: string): Promise<string> {
   return out;
 }
 
-/** a transport whose loop is running (the first command told it the login shell) */
+/** a transport whose loop is running (it ran the first command) */
 async function warm(i = 0, vars: Record<string, unknown> = {}): Promise<SshTransport> {
   const t = connect(i, vars);
   expect((await t.exec(rawCommand('true'))).ok).toBe(true);
@@ -50,7 +54,7 @@ async function warm(i = 0, vars: Record<string, unknown> = {}): Promise<SshTrans
 
 describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', () => {
   beforeAll(async () => {
-    [lab, one] = await Promise.all([startLab({ name: NAME, fleet: 2 }), startLab({ name: ONE, fleet: 1, maxSessions: 1 })]);
+    [lab, one] = await Promise.all([startLab({ name: NAME, fleet: 2 }), startLab({ name: ONE, fleet: 1, maxSessions: 1 }), ensurePackages(PACKAGES.shells)]);
   });
 
   afterAll(async () => {
@@ -58,12 +62,43 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
     await Promise.all([stopLab(NAME), stopLab(ONE)]);
   });
 
-  it('runs the commands after the first in one session', async () => {
-    const t = await warm();
+  it('runs every command in one session, the first one included', async () => {
+    const t = connect();
     for (let i = 0; i < 10; i++) expect((await t.exec(rawCommand(`echo ${i}`))).stdout).toBe(`${i}\n`);
     expect(t.stats.muxCommands).toBe(10);
-    // the first command's session and the loop's, nothing else
+    // the loop's session, nothing else
+    expect(t.stats.channelsOpened).toBe(1);
+    // the login shell is known from the loop: a command exec'd now runs in it directly (wrap.ts)
+    const nul = await t.exec(rawCommand('ps -o comm= -p $$; od -An -tx1 | tr -d " \\n"'), { stdin: Buffer.from([0x61, 0, 0x62]) });
+    expect(nul.stdout).toBe('bash\n610062');
     expect(t.stats.channelsOpened).toBe(2);
+  });
+
+  it.each(['/bin/sh', '/bin/csh', '/bin/tcsh', '/bin/zsh'])('a login shell that is not bash (%s) ends the loop at once: commands are exec\'d, and the loop ran nothing', async (shell) => {
+    const passwd = join(lab.stateDir, 'etc', 'passwd');
+    const before = readFileSync(passwd, 'utf8');
+    const user = lab.users.passwd.name;
+    const line = new RegExp(`^(${user}:[^\\n]*:)/bin/bash$`, 'm');
+    expect(before).toMatch(line);
+    const home = join(lab.stateDir, 'home', user);
+    const homeBefore = readdirSync(home).sort();
+    // in place: the hosts have this very file bind-mounted
+    writeFileSync(passwd, before.replace(line, `$1${shell}`));
+    try {
+      const t = connect(1, { ansible_user: user });
+      const shellOf = async () => (await t.exec(rawCommand('ps -o comm= -p $$; true'))).stdout.trim();
+      // in /bin/sh (wrap.ts's portable form), or in the login shell /bin/sh itself (its direct form)
+      expect(await shellOf()).toBe('sh');
+      expect(await shellOf()).toBe('sh');
+      expect((await t.exec(rawCommand('cat'), { stdin: 'in\n' })).stdout).toBe('in\n');
+      // the loop's script wrote nothing where dash ran it (the login directory)
+      expect(readdirSync(home).sort()).toEqual(homeBefore);
+      expect(t.stats.muxCommands).toBe(0);
+      // the loop's one try, then one session per command
+      expect(t.stats.channelsOpened).toBe(4);
+    } finally {
+      writeFileSync(passwd, before);
+    }
   });
 
   it('keeps exit codes, both streams byte for byte, and output without a final newline', async () => {
@@ -76,7 +111,7 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
     expect(big.stderr.split('\n')).toHaveLength(20001);
     // a NUL in the output is output like any other byte
     expect((await t.exec(rawCommand(`printf 'a\\0b'`))).stdout).toBe('a\0b');
-    expect(t.stats.muxCommands).toBe(3);
+    expect(t.stats.muxCommands).toBe(4);
   });
 
   it('gives each command its input exactly, and only its input', async () => {
@@ -134,14 +169,14 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
     // /bin/sh under sudo: dash has no `exec -a`
     const r = await t.exec(rawCommand('sleep 310 & sleep 311'), { become: { user: 'root' }, timeoutMs: 800 });
     expect(r).toMatchObject({ timedOut: true, ok: false });
-    expect(t.stats.muxCommands).toBe(1);
+    expect(t.stats.muxCommands).toBe(2);
     expect(await leftOver('sleep 31[01]')).toBe('');
     const ac = new AbortController();
     const running = t.exec(rawCommand('sleep 312'), { signal: ac.signal });
     setTimeout(() => ac.abort(), 300);
     await expect(running).rejects.toThrow();
     expect(await leftOver('sleep 312')).toBe('');
-    expect(t.stats.muxCommands).toBe(2);
+    expect(t.stats.muxCommands).toBe(3);
     expect((await t.exec(rawCommand('echo still'))).stdout).toBe('still\n');
   });
 
@@ -156,7 +191,7 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
     const t = await warm();
     const r = await t.exec(rawCommand('id -u; cat'), { become: { user: 'root' }, stdin: 'to root\n' });
     expect(r).toMatchObject({ ok: true, stdout: '0\nto root\n' });
-    expect(t.stats.muxCommands).toBe(1);
+    expect(t.stats.muxCommands).toBe(2);
   });
 
   it('on a server that allows one session (MaxSessions 1), the loop gives its session back to a command that needs an exec', async () => {
@@ -164,14 +199,14 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
     open.push(t);
     expect((await t.exec(rawCommand('true'))).ok).toBe(true);
     expect((await t.exec(rawCommand('echo looped'))).stdout).toBe('looped\n');
-    expect(t.stats.muxCommands).toBe(1);
+    expect(t.stats.muxCommands).toBe(2);
     // input with a NUL byte goes as an exec: it needs the session the loop holds
     const nul = await t.exec(rawCommand('od -An -tx1 | tr -d " \\n"'), { stdin: Buffer.from([0x61, 0, 0x62]) });
     expect(nul.stdout).toBe('610062');
     // the server refused that exec's channel once, while the loop held the session
     expect(t.stats.channelRetries).toBeGreaterThanOrEqual(1);
     expect((await t.exec(rawCommand('echo after'))).stdout).toBe('after\n');
-    expect(t.stats.muxCommands).toBe(1);
+    expect(t.stats.muxCommands).toBe(2);
   });
 
   it('is off with runbook_ssh_mux: false', async () => {

@@ -349,7 +349,8 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
 
     it('runs the first command in /bin/sh, later ones directly in the POSIX login shell (bash here), become always through sudo\'s /bin/sh', async () => {
       const h = host(1);
-      const t = connectTo(specFor(h));
+      // one exec per command (the host's loop runs every command in bash: transport-mux.test.ts)
+      const t = connectTo(specFor(h, { runbook_ssh_mux: false }));
       const shellOf = async (opts: ExecOptions = {}) => (await t.exec(rawCommand('ps -o comm= -p $$; true'), opts)).stdout.trim();
       expect(await shellOf()).toBe('sh');
       expect(await shellOf()).toBe('bash');
