@@ -253,8 +253,9 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
     return { commands, changes };
   };
 
-  const withAttrs = (commands: ShellCommand[], what: string, current: FileState | undefined, isDir: boolean, opts: { created?: boolean } = {}): Plan => {
-    const a = attributeCommands(path, current, attrs, { isDir });
+  const withAttrs = (commands: ShellCommand[], what: string, current: FileState | undefined, isDir: boolean, opts: { created?: boolean; modeSet?: string } = {}): Plan => {
+    const a = attributeCommands(path, current, opts.modeSet === undefined ? attrs : { ...attrs, mode: undefined }, { isDir });
+    if (opts.modeSet !== undefined) a.changes.unshift(`mode ${opts.modeSet}`);
     const x = current?.exists || opts.created ? extras(isDir) : { commands: [], changes: [] };
     if ('error' in x && x.error) return fail(x.error);
     if (current?.mode !== undefined && a.commands.some((c) => c.toShell().startsWith('chmod'))) {
@@ -293,7 +294,12 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
       if (st.exists && st.type !== 'directory') {
         return fail(`${path} exists and is ${describeType(st)}, not a directory: remove it first or choose another path`);
       }
-      if (!st.exists) return withAttrs([sh`mkdir -p -- ${path}`], 'a directory', undefined, true);
+      if (!st.exists) {
+        // a plain octal mode is mkdir's own (-m: exactly that mode, umask aside): no chmod process
+        const mode = wantedMode(args.mode, undefined, true);
+        if (mode !== undefined && /^0?[0-7]{3}$/.test(mode)) return withAttrs([sh`mkdir -p -m ${mode} -- ${path}`], 'a directory', undefined, true, { modeSet: mode });
+        return withAttrs([sh`mkdir -p -- ${path}`], 'a directory', undefined, true);
+      }
       if (toBool(args.recurse) && probe.recurseMismatch) {
         const rec = attributeCommands(path, undefined, attrs, { recurse: true, isDir: true });
         return withPathInfo({ commands: rec.commands, msg: `${path}: set ${rec.changes.join(', ')} recursively`, data }, path, true);
