@@ -4,14 +4,16 @@
 // line. Host keys are still checked against the lab's known_hosts (skipping that would make the
 // floor cheaper than anything a careful operator would run).
 //
-//   node floor.js JOB.json [verify]
+//   node floor.js JOB.json [verify|ansible]
 //
 // JOB.json: { hosts: [{name,address,port}], user, keyFile, knownHostsFile, root }
+// With `ansible`, each task's command does what Ansible's module semantics need on the host
+// (tasks.ts's ansibleFloorCommands): the floor with Ansible's semantics.
 // With `verify`, it runs tasks.ts's verifyCommand once per host instead and prints
 // {"host": output} as JSON (used by the harness, never measured).
 import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
-import { floorCommands, verifyCommand } from './tasks.js';
+import { ansibleFloorCommands, floorCommands, verifyCommand } from './tasks.js';
 
 interface FloorHost {
   name: string;
@@ -107,7 +109,7 @@ async function runHost(h: FloorHost, job: FloorJob, key: Buffer, known: Map<stri
 async function main(argv: string[]): Promise<number> {
   const [jobFile, mode] = argv;
   if (jobFile === undefined) {
-    process.stderr.write('usage: floor JOB.json [verify]\n');
+    process.stderr.write('usage: floor JOB.json [verify|ansible]\n');
     return 1;
   }
   const job = JSON.parse(readFileSync(jobFile, 'utf8')) as FloorJob;
@@ -117,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const results = await Promise.allSettled(
     job.hosts.map((h) =>
-      runHost(h, job, key, known, verify ? [verifyCommand(job.root, h.name)] : floorCommands(job.root, h.name)),
+      runHost(h, job, key, known, verify ? [verifyCommand(job.root, h.name)] : mode === 'ansible' ? ansibleFloorCommands(job.root, h.name) : floorCommands(job.root, h.name)),
     ),
   );
   const failures: string[] = [];

@@ -3,12 +3,13 @@
 import type { Measurement } from './measure.js';
 import { PROCESS_REASONS, type ProcCount } from './procs.js';
 
-export const TOOLS = ['floor', 'runbook', 'baseline', 'runbook-tty', 'ansible'] as const;
+export const TOOLS = ['floor', 'floor-ansible', 'runbook', 'baseline', 'runbook-tty', 'ansible'] as const;
 export type ToolName = (typeof TOOLS)[number];
 export type Phase = 'first' | 'second';
 
 export const TOOL_LABEL: Record<ToolName, string> = {
   floor: 'floor (raw ssh2)',
+  'floor-ansible': "floor with Ansible's semantics",
   runbook: 'runbook --json',
   baseline: 'runbook --json (baseline checkout)',
   'runbook-tty': 'runbook (terminal view, pty)',
@@ -184,7 +185,7 @@ export function extraProcesses(rows: Row[]): string {
   const out: string[] = [];
   for (const phase of ['first', 'second'] as const) {
     const fl = find(rows, 'floor', phase);
-    for (const tool of ['runbook', 'baseline'] as const) {
+    for (const tool of ['floor-ansible', 'runbook', 'baseline'] as const) {
       const rb = find(rows, tool, phase);
       if (!fl?.procNames || !rb?.procNames) continue;
       const names = new Set([...Object.keys(fl.procNames), ...Object.keys(rb.procNames)]);
@@ -216,12 +217,14 @@ export function ratios(rows: Row[]): string {
   const out: string[] = [];
   for (const phase of ['first', 'second'] as const) {
     const fl = find(rows, 'floor', phase);
+    const fa = find(rows, 'floor-ansible', phase);
     const rb = find(rows, 'runbook', phase);
     const bl = find(rows, 'baseline', phase);
     const an = find(rows, 'ansible', phase);
     const tty = find(rows, 'runbook-tty', phase);
     out.push(
       `- ${phase} run: runbook/floor wall ${f(ratio(rb, fl, 'wallS'))}x, CPU ${f(ratio(rb, fl, 'cpuS'))}x, CPU per task·host ${f(ratio(rb, fl, 'cpuPerCmdMs'))}x` +
+        (fa ? `; floor with Ansible's semantics/floor wall ${f(ratio(fa, fl, 'wallS'))}x, runbook/it wall ${f(ratio(rb, fa, 'wallS'))}x, CPU ${f(ratio(rb, fa, 'cpuS'))}x` : '') +
         (bl ? `; runbook/baseline wall ${f(ratio(rb, bl, 'wallS'))}x, CPU ${f(ratio(rb, bl, 'cpuS'))}x` : '') +
         (an ? `; Ansible/runbook wall ${f(ratio(an, rb, 'wallS'))}x (CPU ${f(ratio(an, rb, 'cpuS'))}x)` : '') +
         (tty ? `; terminal view over --json: wall ${pct(ratio(tty, rb, 'wallS'))}, CPU ${pct(ratio(tty, rb, 'cpuS'))}` : ''),

@@ -62,6 +62,15 @@ describe('bench report', () => {
     expect(ratios(rows)).toContain('- first run: runbook/floor wall 1.20x, CPU 1.20x, CPU per task·host 1.20x');
   });
 
+  it("puts the floor with Ansible's semantics between the floor and runbook: its ratio to the floor, runbook's to it", () => {
+    const rows = summarise([run('floor', 'first', 2, { cpuS: 0.5 }), run('floor-ansible', 'first', 2.5, { cpuS: 0.55 }), run('runbook', 'first', 3, { cpuS: 0.66 })], 500);
+    // 2.5/2 = 1.25; 3/2.5 = 1.2; 0.66/0.55 = 1.2
+    expect(ratios(rows)).toContain("; floor with Ansible's semantics/floor wall 1.25x, runbook/it wall 1.20x, CPU 1.20x");
+    expect(table(rows, ctx50)).toContain("| floor with Ansible's semantics | first | 2.50 [2.50–2.50] |");
+    // the targets stay the plain floor's
+    expect(targets(rows, ctx50)).toContain('within 1.25x of the floor, first run (wall, medians): 1.50x');
+  });
+
   it('names every process a tool starts beyond the floor, by command', () => {
     const rows = summarise([run('floor', 'first', 2, { procs: { sshd: 3, bash: 5 } }), run('runbook', 'first', 2, { procs: { sshd: 3, bash: 6, stat: 2 } })], 500);
     expect(extraProcesses(rows)).toContain('11 per host vs the floor\'s 8; difference by command: stat +2.0, bash +1.0');
