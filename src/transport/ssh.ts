@@ -977,7 +977,8 @@ export class SshTransport implements Transport {
     // a loop started before the login shell was known gets no bytes until it has said it runs:
     // a shell that is not bash has ended it, and must never read a frame as its input
     if (!mux.started && mux.speculative) {
-      if (!(await readyWithin(mux, MUX_READY_WAIT_MS, options.signal))) {
+      // within the command's own timeout too: the wait for the loop is part of its time
+      if (!(await readyWithin(mux, Math.min(MUX_READY_WAIT_MS, options.timeoutMs ?? Infinity), options.signal))) {
         if (!mux.dead && !options.signal?.aborted) {
           this.muxFailures = MUX_MAX_FAILURES;
           mux.close();
