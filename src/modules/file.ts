@@ -1,6 +1,6 @@
 // file: a path is a directory, a file with given attributes, a symlink, or absent.
 // One probe (`stat`, plus a `find` for recurse) decides; only the missing steps run.
-import { sh, type ShellCommand } from '../transport/command.js';
+import { rawCommand, sh, type ShellCommand } from '../transport/command.js';
 import { fileFact, type FileState } from '../facts/file.js';
 import { combineFacts } from '../facts/combine.js';
 import type { Fact } from '../facts/types.js';
@@ -118,6 +118,17 @@ const DEFAULT_TIME_FORMAT = '%Y%m%d%H%M.%S';
 function timeSpec(value: string | undefined, format: string | undefined): string | undefined {
   if (value === undefined || value === 'preserve' || value === 'now') return undefined;
   return parseTimestamp(value, format ?? DEFAULT_TIME_FORMAT);
+}
+
+/**
+ * Shell (no process) that sets the positional parameters to the path's missing directories,
+ * outermost first. undefined for a path with `.` or `..` in it, whose components are not the
+ * directories mkdir makes.
+ */
+export function missingDirs(path: string): ShellCommand | undefined {
+  const p = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+  if (p.split('/').some((c) => c === '.' || c === '..')) return undefined;
+  return sh`rb_d=${p}; set --; while [ ! -e "$rb_d" ] && [ ! -L "$rb_d" ]; do set -- "$rb_d" "$@"; case $rb_d in */*) rb_d=$\{rb_d%/*}; [ -n "$rb_d" ] || break ;; *) break ;; esac; done`;
 }
 
 /** The shell variable the probe leaves the path's stat line in, for fileFast's classify. */
@@ -253,8 +264,8 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
     return { commands, changes };
   };
 
-  const withAttrs = (commands: ShellCommand[], what: string, current: FileState | undefined, isDir: boolean, opts: { created?: boolean; modeSet?: string } = {}): Plan => {
-    const a = attributeCommands(path, current, opts.modeSet === undefined ? attrs : { ...attrs, mode: undefined }, { isDir });
+  const withAttrs = (commands: ShellCommand[], what: string, current: FileState | undefined, isDir: boolean, opts: { created?: boolean; modeSet?: string; targets?: ShellCommand } = {}): Plan => {
+    const a = attributeCommands(path, current, opts.modeSet === undefined ? attrs : { ...attrs, mode: undefined }, { isDir, ...(opts.targets ? { targets: opts.targets } : {}) });
     if (opts.modeSet !== undefined) a.changes.unshift(`mode ${opts.modeSet}`);
     const x = current?.exists || opts.created ? extras(isDir) : { commands: [], changes: [] };
     if ('error' in x && x.error) return fail(x.error);
@@ -295,10 +306,16 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
         return fail(`${path} exists and is ${describeType(st)}, not a directory: remove it first or choose another path`);
       }
       if (!st.exists) {
-        // a plain octal mode is mkdir's own (-m: exactly that mode, umask aside): no chmod process
+        const missing = missingDirs(path);
+        // a path with `.` or `..` in it: mkdir -p, and the attributes on the path only
+        if (!missing) return withAttrs([sh`mkdir -p -- ${path}`], 'a directory', undefined, true);
+        // As Ansible, every directory the task creates gets the mode, owner and group, not
+        // only the last: the host lists the missing ones (no process), one mkdir makes them
+        // all. A plain octal mode is mkdir's own (-m: exactly that mode, umask aside).
         const mode = wantedMode(args.mode, undefined, true);
-        if (mode !== undefined && /^0?[0-7]{3}$/.test(mode)) return withAttrs([sh`mkdir -p -m ${mode} -- ${path}`], 'a directory', undefined, true, { modeSet: mode });
-        return withAttrs([sh`mkdir -p -- ${path}`], 'a directory', undefined, true);
+        const all = rawCommand('"$@"');
+        if (mode !== undefined && /^0?[0-7]{3}$/.test(mode)) return withAttrs([sh`${missing}; mkdir -p -m ${mode} -- ${all}`], 'a directory', undefined, true, { modeSet: mode, targets: all });
+        return withAttrs([sh`${missing}; mkdir -p -- ${all}`], 'a directory', undefined, true, { targets: all });
       }
       if (toBool(args.recurse) && probe.recurseMismatch) {
         const rec = attributeCommands(path, undefined, attrs, { recurse: true, isDir: true });
@@ -396,7 +413,7 @@ export const fileModule = defineModule<FileArgs, FileProbe>({
       state: {
         type: 'string',
         enum: ['file', 'directory', 'absent', 'touch', 'link', 'hard'],
-        description: '`directory` creates it (with parents), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse).',
+        description: '`directory` creates it (with parents: each directory it creates gets mode, owner and group, as in Ansible), `absent` removes it (recursively), `touch` creates an empty file or updates its times, `link` makes a symlink to `src`, `hard` a hard link to `src`, `file` only sets attributes of an existing file. Default: the current type, or `file` (`directory` with recurse).',
       },
       mode: modeSchema(),
       owner: { type: 'string', description: 'user name or uid that should own the path' },

@@ -117,6 +117,33 @@ describe.skipIf(labSkipReason())('core modules over real SSH', () => {
     expect(cat.stdout).toBe(`alpha\nbeta\nmanaged=yes\nhello fleet\nWelcome to ${h.name} (repeater)\n600\ngone\n`);
   });
 
+  it('file state=directory: every directory it creates gets mode and owner, as Ansible does; an existing parent is left alone', async () => {
+    const h = host('fleet');
+    const t = transportFor(h);
+    const user = lab.users.nopasswd.name;
+    const base = `/tmp/runbook-mods-dirs-${h.name}`;
+    const mine = `/tmp/runbook-mods-dirs-own-${h.name}`;
+    await labExec(lab, h.name, ['sh', '-c', `rm -rf ${base} ${mine} && mkdir -m 0711 ${base} && mkdir ${mine} && chown ${user} ${mine}`]);
+    const modes = async (paths: string[]): Promise<string> => (await labExec(lab, h.name, ['stat', '-c', '%a %U', ...paths])).stdout;
+    // with become (sudo's /bin/sh: dash); doubled and trailing slashes, a space in a name
+    const made = await run(t, fileModule, { path: `${base}//a b/c/d/`, state: 'directory', mode: '0750', owner: user });
+    expect(made.result, made.result.msg).toMatchObject({ changed: true });
+    expect(await modes([base, `${base}/a b`, `${base}/a b/c`, `${base}/a b/c/d`])).toBe(`711 root\n750 ${user}\n750 ${user}\n750 ${user}\n`);
+    const again = await run(t, fileModule, { path: `${base}//a b/c/d/`, state: 'directory', mode: '0750', owner: user });
+    expect(again.result.changed).toBe(false);
+    expect(again.commands).toHaveLength(1);
+    // without become (the login bash's loop), a symbolic mode: chmod of each directory made
+    const sym = await run(t, fileModule, { path: `${mine}/x/y`, state: 'directory', mode: 'u=rwx,g=rx,o=' }, { become: undefined });
+    expect(sym.result, sym.result.msg).toMatchObject({ changed: true });
+    expect(await modes([`${mine}/x`, `${mine}/x/y`])).toBe(`750 ${user}\n750 ${user}\n`);
+    // with `..` in it the components are not what mkdir makes: the path alone gets the mode
+    const dots = await run(t, fileModule, { path: `${mine}/p/../q`, state: 'directory', mode: '0700' }, { become: undefined });
+    expect(dots.result, dots.result.msg).toMatchObject({ changed: true });
+    const [p, q] = (await modes([`${mine}/p`, `${mine}/q`])).split('\n');
+    expect(q).toBe(`700 ${user}`);
+    expect(p).not.toBe(`700 ${user}`);
+  });
+
   it('copy with become writes a root-owned file with mode, validated, atomically', async () => {
     const h = host('fleet');
     const t = transportFor(h);

@@ -23,22 +23,26 @@ function sameId(wanted: string, name: string | undefined, id: number | undefined
   return wanted === name || (/^\d+$/.test(wanted) && Number(wanted) === id);
 }
 
-/** Commands that set mode/owner/group on an existing path when they differ. */
-export function attributeCommands(path: string, state: FileState | undefined, args: AttributeArgs, opts: { recurse?: boolean; isDir?: boolean } = {}): AttributeChange {
+/**
+ * Commands that set mode/owner/group on an existing path when they differ. `targets`: the shell
+ * words they act on instead of the path (the directories a task created: `"$@"`).
+ */
+export function attributeCommands(path: string, state: FileState | undefined, args: AttributeArgs, opts: { recurse?: boolean; isDir?: boolean; targets?: ShellCommand } = {}): AttributeChange {
   const commands: ShellCommand[] = [];
   const changes: string[] = [];
   const r = opts.recurse ? sh`-R ` : sh``;
+  const on = opts.targets ?? sh`${path}`;
   const isDir = opts.isDir ?? state?.type === 'directory';
   const mode = wantedMode(args.mode, state?.mode, isDir);
   if (mode !== undefined && !sameMode(mode, state?.mode)) {
-    commands.push(simpleCommand(sh`chmod ${r}${mode} -- ${path}`));
+    commands.push(simpleCommand(sh`chmod ${r}${mode} -- ${on}`));
     changes.push(state?.mode ? `mode ${state.mode} → ${mode}` : `mode ${mode}`);
   }
   const ownerDiffers = args.owner !== undefined && !sameId(args.owner, state?.owner, state?.uid);
   const groupDiffers = args.group !== undefined && !sameId(args.group, state?.group, state?.gid);
   if (ownerDiffers || groupDiffers) {
     const spec = ownerDiffers && groupDiffers ? `${args.owner}:${args.group}` : ownerDiffers ? `${args.owner}` : `:${args.group}`;
-    commands.push(simpleCommand(sh`chown ${r}${spec} -- ${path}`));
+    commands.push(simpleCommand(sh`chown ${r}${spec} -- ${on}`));
     if (ownerDiffers) changes.push(state?.owner ? `owner ${state.owner} → ${args.owner}` : `owner ${args.owner}`);
     if (groupDiffers) changes.push(state?.group ? `group ${state.group} → ${args.group}` : `group ${args.group}`);
   }
