@@ -922,7 +922,6 @@ export class SshTransport implements Transport {
 
   /** The loop's ready line came: the login shell is a bash that runs runbook's scripts as the direct form does. */
   private loopStarted(): void {
-    if (this.loginShellKnown) return;
     this.loginShellKnown = true;
     this.loginShell = 'posix';
     this.loaderKind = 'posix';
@@ -976,9 +975,9 @@ export class SshTransport implements Transport {
   private async driveMux(mux: MuxChannel, command: ShellCommand, options: ExecOptions, captureLimit: number | undefined): Promise<{ result: ExecResult; stdout: Buffer } | undefined> {
     // a loop started before the login shell was known gets no bytes until it has said it runs:
     // a shell that is not bash has ended it, and must never read a frame as its input
-    if (!mux.started && mux.speculative) {
+    if (mux.speculative && !this.loginShellKnown) {
       // within the command's own timeout too: the wait for the loop is part of its time
-      if (!(await readyWithin(mux, Math.min(MUX_READY_WAIT_MS, options.timeoutMs ?? Infinity), options.signal))) {
+      if (!mux.started && !(await readyWithin(mux, Math.min(MUX_READY_WAIT_MS, options.timeoutMs ?? Infinity), options.signal))) {
         if (!mux.dead && !options.signal?.aborted) {
           this.muxFailures = MUX_MAX_FAILURES;
           mux.close();
@@ -994,7 +993,7 @@ export class SshTransport implements Transport {
     const wrapped = wrapForMux(command, options, nonce);
     const endTag = endTagOf(nonce);
     const frame = muxFrame(endTag, wrapped.text, options.stdin);
-    if (!frame) return Promise.resolve(undefined);
+    if (!frame) return undefined;
     const session = new ExecSession({ host: this.host, loginUser: this.spec.user, command, options, wrapped, captureLimit, io: NO_INPUT });
     this.stats.muxCommands++;
     return await new Promise((resolve, reject) => {
