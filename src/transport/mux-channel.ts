@@ -58,8 +58,6 @@ export class MuxChannel {
     /** the connection it belongs to (a reconnect makes a new loop) */
     readonly client: object,
     private readonly readyTag: string,
-    /** started before the login shell was known to be bash */
-    readonly speculative: boolean,
     onClosed: (mux: MuxChannel) => void,
   ) {
     this.ready = new Promise((resolve) => {

@@ -957,7 +957,7 @@ export class SshTransport implements Transport {
       release();
       return undefined;
     }
-    const mux = new MuxChannel(channel, client, readyTag, !this.loginShellKnown, (m) => {
+    const mux = new MuxChannel(channel, client, readyTag, (m) => {
       release();
       if (this.mux === m) this.mux = undefined;
       // a loop that never started (no bash 4.2 here, an rc file that exits) will not start next time
@@ -973,9 +973,10 @@ export class SshTransport implements Transport {
    * loop ended before the command's pid line: nothing of it ran), so it is to be exec'd.
    */
   private async driveMux(mux: MuxChannel, command: ShellCommand, options: ExecOptions, captureLimit: number | undefined): Promise<{ result: ExecResult; stdout: Buffer } | undefined> {
-    // a loop started before the login shell was known gets no bytes until it has said it runs:
-    // a shell that is not bash has ended it, and must never read a frame as its input
-    if (mux.speculative && !this.loginShellKnown) {
+    // while the login shell is not known, the loop was started speculatively: it gets no bytes
+    // until it has said it runs (a shell that is not bash has ended it, and must never read a
+    // frame as its input)
+    if (!this.loginShellKnown) {
       // within the command's own timeout too: the wait for the loop is part of its time
       if (!mux.started && !(await readyWithin(mux, Math.min(MUX_READY_WAIT_MS, options.timeoutMs ?? Infinity), options.signal))) {
         if (!mux.dead && !options.signal?.aborted) {
