@@ -8,11 +8,10 @@ import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { attributeCommands } from './util/file-ops.js';
-import { parseModeArg } from './util/mode.js';
+import { parseModeArg, plainOctalMode, wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
 import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
 import { pathInfo, pathState, withChmodPathInfo, withPathInfo } from './util/path-info.js';
-import { wantedMode } from './util/mode.js';
 import { joinCommands, simpleCommand } from './runner.js';
 
 export interface FileArgs {
@@ -314,7 +313,7 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
         // all. A plain octal mode is mkdir's own (-m: exactly that mode, umask aside).
         const mode = wantedMode(args.mode, undefined, true);
         const all = rawCommand('"$@"');
-        if (mode !== undefined && /^0?[0-7]{3}$/.test(mode)) return withAttrs([sh`${missing}; mkdir -p -m ${mode} -- ${all}`], 'a directory', undefined, true, { modeSet: mode, targets: all });
+        if (mode !== undefined && plainOctalMode(mode)) return withAttrs([sh`${missing}; mkdir -p -m ${mode} -- ${all}`], 'a directory', undefined, true, { modeSet: mode, targets: all });
         return withAttrs([sh`${missing}; mkdir -p -- ${all}`], 'a directory', undefined, true, { targets: all });
       }
       if (toBool(args.recurse) && probe.recurseMismatch) {

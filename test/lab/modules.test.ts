@@ -132,7 +132,7 @@ describe.skipIf(labSkipReason())('core modules over real SSH', () => {
     const again = await run(t, fileModule, { path: `${base}//a b/c/d/`, state: 'directory', mode: '0750', owner: user });
     expect(again.result.changed).toBe(false);
     expect(again.commands).toHaveLength(1);
-    // without become (the login bash's loop), a symbolic mode: chmod of each directory made
+    // without become (the login bash's loop), a symbolic mode (resolved from 0755, the new-path default)
     const sym = await run(t, fileModule, { path: `${mine}/x/y`, state: 'directory', mode: 'u=rwx,g=rx,o=' }, { become: undefined });
     expect(sym.result, sym.result.msg).toMatchObject({ changed: true });
     expect(await modes([`${mine}/x`, `${mine}/x/y`])).toBe(`750 ${user}\n750 ${user}\n`);

@@ -84,6 +84,11 @@ export function wantedMode(arg: unknown, current: string | undefined, isDir: boo
   return padMode(applySymbolicMode(base, parsed.symbolic, isDir).toString(8));
 }
 
+/** An octal mode with permission bits only (no setuid, setgid or sticky bit): what a mode sets exactly, whatever the path had. */
+export function plainOctalMode(mode: string): boolean {
+  return /^0?[0-7]{3}$/.test(mode);
+}
+
 /** Same mode? ('644' vs '0644') */
 export function sameMode(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;

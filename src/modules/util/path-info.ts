@@ -5,6 +5,7 @@
 import { sh } from '../../transport/command.js';
 import type { FileState } from '../../facts/file.js';
 import type { Plan } from '../contract.js';
+import { plainOctalMode } from './mode.js';
 import { failedOutcomePlan, simpleCommand } from '../runner.js';
 
 const MARK = '@@rb-path-info ';
@@ -72,7 +73,7 @@ export function withPathInfo(plan: Plan, path: string, follow = false): Plan {
 export function withChmodPathInfo(plan: Plan, path: string, follow: boolean, probe: { state: FileState; followed: boolean; mode: string | undefined; isDir: boolean }): Plan {
   const st = probe.state;
   const certain =
-    st.exists && !st.error && st.type !== undefined && !probe.isDir && st.type !== 'directory' && probe.followed === follow && probe.mode !== undefined && /^0?[0-7]{3}$/.test(probe.mode);
+    st.exists && !st.error && st.type !== undefined && !probe.isDir && st.type !== 'directory' && probe.followed === follow && probe.mode !== undefined && plainOctalMode(probe.mode);
   if (!certain || plan.commands.length === 0 || plan.failed) return withPathInfo(plan, path, follow);
   const info = pathInfo({ ...st, mode: probe.mode!.padStart(4, '0') });
   return {
