@@ -3,7 +3,7 @@
 // This is how a module asks everything it needs about a host with a single command. The
 // markers follow the one section protocol (sections.ts): `@@fact N` before a fact's output,
 // `@@fact-end N RC` after it, framed exactly so content without a final newline survives.
-import { ShellCommand, raw } from '../transport/command.js';
+import { ShellCommand, raw, type Raw } from '../transport/command.js';
 import type { Fact } from './types.js';
 
 
@@ -16,29 +16,30 @@ type FactValues<T extends readonly Fact<unknown>[]> = { [K in keyof T]: T[K] ext
 export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T, tag = 'fact'): Fact<FactValues<T>> {
   const START = `@@${tag} `;
   const END = `@@${tag}-end `;
-  const parts: ShellCommand[] = [];
-  facts.forEach((f, i) => {
-    parts.push(
-      new ShellCommand([
-        raw(`printf '%s\\n' '${START}${i}'; { `),
-        f.command,
-        raw(`\n}; printf '\\n%s%s\\n' '${END}${i} ' "$?"`),
-      ]),
-    );
-  });
-  const command = new ShellCommand(parts.flatMap((p, i) => (i === 0 ? [p] : [raw('; '), p])));
-  return {
-    name: facts.map((f) => f.name).join('+'),
-    command,
-    parse(stdout, stderr, exitCode) {
-      const sections = splitSections(stdout, facts.length, tag);
-      return facts.map((f, i) => {
-        const s = sections[i];
-        // A missing section means the remote shell died before reaching it.
-        if (!s) return f.parse('', stderr, exitCode === 0 ? null : exitCode);
-        return f.parse(s.stdout, stderr, s.exitCode);
-      }) as FactValues<T>;
-    },
+  const parts: Array<ShellCommand | Raw> = [];
+  for (let i = 0; i < facts.length; i++) {
+    if (i > 0) parts.push(SEPARATOR);
+    parts.push(new ShellCommand([raw(`printf '%s\\n' '${START}${i}'; { `), (facts[i] as Fact<unknown>).command, raw(`\n}; printf '\\n%s%s\\n' '${END}${i} ' "$?"`)]));
+  }
+  return { name: facts.map((f) => f.name).join('+'), command: new ShellCommand(parts), parse: sectionParser(facts.map((f) => f.parse), tag) as Fact<FactValues<T>>['parse'] };
+}
+
+const SEPARATOR = raw('; ');
+
+/**
+ * The combined fact's parser, made apart from the commands: it holds only the facts' parsers, so
+ * a command waiting for its output keeps no command text alive with it (hundreds of hosts wait at
+ * once, and what they hold is what the garbage collector copies).
+ */
+function sectionParser(parsers: ReadonlyArray<Fact<unknown>['parse']>, tag: string): Fact<unknown[]>['parse'] {
+  return (stdout, stderr, exitCode) => {
+    const sections = splitSections(stdout, parsers.length, tag);
+    return parsers.map((parse, i) => {
+      const s = sections[i];
+      // A missing section means the remote shell died before reaching it.
+      if (!s) return parse('', stderr, exitCode === 0 ? null : exitCode);
+      return parse(s.stdout, stderr, s.exitCode);
+    });
   };
 }
 

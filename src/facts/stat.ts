@@ -98,13 +98,15 @@ export function statFact(path: string, o: StatOptions): Fact<StatState> {
   // the other algorithms Ansible offers: the host's coreutils tool of the same name
   if (o.checksum && !native) parts.push({ name: 'sum', command: sh`if [ -f ${path} ]${o.follow ? sh`` : sh` && [ ! -L ${path} ]`}; then ${sh`${`${o.checksum}sum`}`} < ${path}; fi; :`, parse: (out) => /^([0-9a-f]+)/.exec(out)?.[1] });
   const all = combineFacts(parts);
+  // the parser alone waits for the output (not the facts and their command text)
+  const parseAll = all.parse;
   return {
     name: 'stat',
     command: lsattrLast ? sh`${all.command}; if [ -e ${path} ] || [ -L ${path} ]; then printf '%s\\n' ${ATTR_MARK}; exec lsattr -vd -- ${path} 2>/dev/null; fi` : all.command,
     parse(stdout, stderr, code) {
       const at = lsattrLast ? stdout.lastIndexOf(`\n${ATTR_MARK}\n`) : -1;
       // past the marker every section was printed: their own exit codes count, not lsattr's
-      const [f, more, sum] = all.parse(at < 0 ? stdout : stdout.slice(0, at + 1), stderr, at < 0 ? code : 0) as [FileState, StatExtra, string | undefined];
+      const [f, more, sum] = parseAll(at < 0 ? stdout : stdout.slice(0, at + 1), stderr, at < 0 ? code : 0) as [FileState, StatExtra, string | undefined];
       // the fine type, blocks and device numbers are the file fact's (one stat)
       const extra: StatExtra = { ...more };
       if (at >= 0 && code === 0) {

@@ -6,8 +6,11 @@ export interface Fact<T> {
   command: ShellCommand;
   /** bytes the command reads on stdin (unarchive's probe compares an archive from the controller with dest) */
   stdin?: string | Buffer;
-  /** parse the command's output; exitCode lets a fact tell "absent" from "error" */
-  parse(stdout: string, stderr: string, exitCode: number | null): T;
+  /**
+   * parse the command's output; exitCode lets a fact tell "absent" from "error". A plain
+   * function (no `this`): a combined fact keeps its parts' parsers without the parts.
+   */
+  parse: (stdout: string, stderr: string, exitCode: number | null) => T;
 }
 
 /** What the controller can tell a controller-side fact about the host (no command runs for it). */

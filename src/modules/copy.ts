@@ -1,7 +1,7 @@
 // copy: a file on the host has exactly this content and these attributes. One probe returns
 // the destination's sha256, mode and owner; when they match nothing else runs, otherwise one
 // command writes a temp file, sets attributes, validates, backs up and renames it into place.
-import { createHash } from 'node:crypto';
+import { hexDigest } from '../util/digest.js';
 import { posix } from 'node:path';
 import { fileFact, readableInShell, type FileFactOptions, type FileState } from '../facts/file.js';
 import { combineFacts } from '../facts/combine.js';
@@ -105,21 +105,24 @@ export function copyProbeFact(args: CopyArgs, env: Pick<PlanEnv, 'diff'>, stdinS
   const parentPath = posix.dirname(t.direct.replace(/\/+$/, '')) || '/';
   // the parent matters only for a destination that is not there yet: no stat of it otherwise
   const parentFact = fileFact(parentPath, { follow: true });
+  // the parsers alone are kept for the output (not the facts: their command text would wait with them)
+  const parentParse = parentFact.parse;
   // The plan asks of the parent only whether it is a directory: the shell's own test answers
   // that (no `stat` process); anything else gets the full stat, for the plan's messages.
   const parent: Fact<FileState | undefined> = {
     name: 'parent',
     command: sh`if [ -e ${t.direct} ] || [ -L ${t.direct} ]; then echo unasked; elif [ -d ${parentPath} ]; then echo directory; else ${parentFact.command}; fi`,
     parse: (stdout, stderr, code) =>
-      stdout === 'unasked\n' ? undefined : stdout === 'directory\n' && code === 0 ? { path: parentPath, exists: true, type: 'directory' } : parentFact.parse(stdout, stderr, code),
+      stdout === 'unasked\n' ? undefined : stdout === 'directory\n' && code === 0 ? { path: parentPath, exists: true, type: 'directory' } : parentParse(stdout, stderr, code),
   };
   const facts = [fileFact(t.direct, { ...opts, keep: KEEP.to }), parent, ...(t.inDir ? [fileFact(t.inDir, { ...opts, keep: KEEP.in })] : [])];
   const all = combineFacts(facts);
+  const parseAll = all.parse;
   return {
     name: 'copy',
     command: all.command,
     parse(stdout, stderr, code) {
-      const [dest, parent, inDir] = all.parse(stdout, stderr, code) as [FileState, FileState | undefined, FileState | undefined];
+      const [dest, parent, inDir] = parseAll(stdout, stderr, code) as [FileState, FileState | undefined, FileState | undefined];
       return { dest, parent, inDir };
     },
   };
@@ -163,11 +166,12 @@ export function copyPlannedProbe(args: CopyPlanArgs, env: Pick<PlanEnv, 'diff'>)
   ] as const;
   const present = parts.filter((p) => p !== undefined) as Array<Fact<unknown>>;
   const all = combineFacts(present, 'copy');
+  const parseAll = all.parse;
   return {
     name: 'copy',
     command: all.command,
     parse(stdout, stderr, code) {
-      const values = all.parse(stdout, stderr, code);
+      const values = parseAll(stdout, stderr, code);
       let i = 0;
       const probe = { ...(values[i++] as CopyProbe) };
       if (remote) {
@@ -189,7 +193,7 @@ export function copyPlannedProbe(args: CopyPlanArgs, env: Pick<PlanEnv, 'diff'>)
 }
 
 export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hexDigest('sha256', text);
 }
 
 /** Ansible's `mode: preserve`: the source's mode (controller file, or the host's for remote_src). */
@@ -233,8 +237,8 @@ export function planCopy(args: CopyPlanArgs, probe: CopyProbe | undefined, env: 
     ? { dest, checksum: probe.src?.checksum, size: probe.src?.size }
     : {
         dest,
-        checksum: createHash('sha1').update(args.text).digest('hex'),
-        md5sum: createHash('md5').update(args.text).digest('hex'),
+        checksum: hexDigest('sha1', args.text),
+        md5sum: hexDigest('md5', args.text),
         size: Buffer.byteLength(args.text),
       };
   if (args.src !== undefined) data.src = args.src;

@@ -159,13 +159,16 @@ export function fileProbeFact(args: FileArgs): Fact<FileProbe> {
   if (m !== undefined) parts.push(['wantMtime', epochFact(m)]);
   if (a !== undefined) parts.push(['wantAtime', epochFact(a)]);
   const all = combineFacts(parts.map(([, f]) => f));
+  // the parser and the names alone wait for the output (not the facts and their command text)
+  const parseAll = all.parse;
+  const keys = parts.map(([k]) => k);
   return {
     name: 'file',
     command: all.command,
     parse(o, e, c) {
-      const values = all.parse(o, e, c);
+      const values = parseAll(o, e, c);
       const out: Record<string, unknown> = {};
-      parts.forEach(([k], i) => (out[k] = values[i]));
+      keys.forEach((k, i) => (out[k] = values[i]));
       return out as unknown as FileProbe;
     },
   };

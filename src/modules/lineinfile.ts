@@ -51,11 +51,12 @@ export function lineinfileProbe(args: LineinfileArgs): Fact<LineinfileState> {
   const file = fileFact(args.path, { content: true, follow: true, keep: LINE_KEEP, shellText: true });
   if (!wantsAttributes(args)) return file;
   const all = combineFacts([file, attrsFact(args.path)]);
+  const parseAll = all.parse;
   return {
     name: 'lineinfile',
     command: all.command,
     parse(o, e, c) {
-      const [st, attrs] = all.parse(o, e, c) as [FileState, LineinfileState['attrs']];
+      const [st, attrs] = parseAll(o, e, c) as [FileState, LineinfileState['attrs']];
       return attrs === undefined ? st : { ...st, attrs };
     },
   };

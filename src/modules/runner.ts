@@ -2,7 +2,7 @@
 // (check/diff: show) → apply, the same for every module. Also the one-command path, built from
 // the module's own plan (FastPath), and `defineModule`, which turns a module's parts into the
 // `run` the engine calls.
-import { ShellCommand, raw, sh } from '../transport/command.js';
+import { ShellCommand, raw, sameParts, sh } from '../transport/command.js';
 import { ExecError } from '../transport/errors.js';
 import type { ExecOptions, ExecResult } from '../transport/types.js';
 import { combineFacts } from '../facts/combine.js';
@@ -136,6 +136,15 @@ export async function executePlan(ctx: ModuleContext, plan: Plan, env: PlanEnv, 
 const shellOf = (p: Plan): string => p.commands.map((c) => c.toShell()).join('\n');
 
 /**
+ * The two plans send the same commands: compared part by part first, which builds no text (the
+ * plan for the probed state is made anew and its text was never needed), then as text.
+ */
+function sameCommands(a: Plan, b: Plan): boolean {
+  if (a.commands.length === b.commands.length && a.commands.every((c, i) => sameParts(c, b.commands[i] as ShellCommand))) return true;
+  return shellOf(a) === shellOf(b);
+}
+
+/**
  * The branches of a fast path: each class's plan that has commands to run. A branch may have an
  * `after`: it reads the branch's own output (the runner hands it only what follows the probe).
  */
@@ -152,7 +161,8 @@ export function fastCommand<S>(probe: Fact<S>, fast: FastPath<S>, branches: Read
   // the case is the end of the script: a branch's simple last command is exec'd (joinFinal)
   const cases = branches.map((b) => sh`${b.key}) ${joinFinal(b.plan.commands)} ;;\n`);
   const command = sh`${both.command}; case "$k" in\n${new ShellCommand(cases)}esac`;
-  return { command, parse: (o, e, c) => both.parse(o, e, c) };
+  // the parser alone, not the combined fact: what waits for the output holds no command text
+  return { command, parse: both.parse };
 }
 
 async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, args: P, env: PlanEnv, probe: Fact<S>, fast: FastPath<S>): Promise<ModuleResult> {
@@ -170,7 +180,7 @@ async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, arg
   const planned = spec.plan(args, state, env);
   const ran = branches.find((b) => b.key === key);
   if (!ran) return executePlan(ctx, planned, env); // nothing ran: the probed state, planned as usual
-  if (shellOf(ran.plan) !== shellOf(planned)) {
+  if (!sameCommands(ran.plan, planned)) {
     return {
       changed: r.ok,
       failed: true,
@@ -188,9 +198,10 @@ export async function runPlanModule<A, S, P>(spec: PlanSpec<A, S, P>, ctx: Modul
   // `~` in path arguments is the (become) user's home on the host, as in Ansible
   const args = spec.homePaths?.length ? await expandHomeArgs(ctx, given, spec.homePaths) : given;
   const p = spec.prepare ? await spec.prepare(ctx, args) : (args as unknown as P);
-  const probe = spec.probe?.(p, env);
   const fast = env.check || env.diff ? undefined : spec.fast?.(p, env);
-  if (fast && probe && !isControllerFact(probe)) return runFast(ctx, spec, p, env, fast.probe ?? probe, fast);
+  // a one-command path's own probe stands for the module's (FastPath.probe): only one is made
+  const probe = fast?.probe ?? spec.probe?.(p, env);
+  if (fast && probe && !isControllerFact(probe)) return runFast(ctx, spec, p, env, probe, fast);
   const state = probe ? await readProbe(ctx, probe) : (undefined as S);
   return executePlan(ctx, spec.plan(p, state, env), env);
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MASK, maskSecrets, quote, raw, rawCommand, secret, sh } from './command.js';
+import { MASK, maskSecrets, quote, raw, rawCommand, sameParts, secret, sh, ShellCommand } from './command.js';
 
 // what the shell really receives: print each argument on its own line
 function argsSeenByShell(command: string): string[] {
@@ -62,5 +62,41 @@ describe('sh and secrets', () => {
   it('masks every occurrence of every secret in text', () => {
     expect(maskSecrets('pw=hunter2 again hunter2; other=abc', ['hunter2', 'abc', ''])).toBe(`pw=${MASK} again ${MASK}; other=${MASK}`);
     expect(rawCommand('echo $HOME | wc -c').toShell()).toBe('echo $HOME | wc -c');
+  });
+});
+
+describe('sameParts', () => {
+  const build = (path: string, mode: string) => sh`mkdir -p ${path} && ${sh`chmod ${mode} ${path}`}`;
+
+  it('is true for commands built alike from equal values (no text is built for it)', () => {
+    const a = build('/srv/a b', '0755');
+    const b = build('/srv/a b', '0755');
+    expect(sameParts(a, b)).toBe(true);
+    expect(sameParts(a, a)).toBe(true);
+    expect(sameParts(sh`x ${secret('pw')}`, sh`x ${secret('pw')}`)).toBe(true);
+    expect(sameParts(new ShellCommand([raw('a'), 'b']), new ShellCommand([raw('a'), 'b']))).toBe(true);
+  });
+
+  it('is false for another value, literal, secret or nesting', () => {
+    const a = build('/srv/a', '0755');
+    expect(sameParts(a, build('/srv/b', '0755'))).toBe(false);
+    expect(sameParts(a, build('/srv/a', '0700'))).toBe(false);
+    expect(sameParts(a, sh`mkdir -p ${'/srv/a'}`)).toBe(false);
+    expect(sameParts(sh`x ${secret('pw')}`, sh`x ${secret('other')}`)).toBe(false);
+    // a value and a literal of the same text are different parts (one is quoted)
+    expect(sameParts(new ShellCommand(['a b']), new ShellCommand([raw('a b')]))).toBe(false);
+    expect(sameParts(new ShellCommand([sh`a`]), new ShellCommand([raw('a')]))).toBe(false);
+  });
+
+  it('says nothing about text built from other parts: that is for toShell to compare', () => {
+    const split = new ShellCommand([raw('echo '), raw('hi')]);
+    const whole = new ShellCommand([raw('echo hi')]);
+    expect(sameParts(split, whole)).toBe(false);
+    expect(split.toShell()).toBe(whole.toShell());
+  });
+
+  it('quotes a value repeated in one command the same each time', () => {
+    const p = "it's here";
+    expect(argsSeenByShell(sh`${p} ${p} ${'x'} ${p}`.toShell())).toEqual([p, p, 'x', p]);
   });
 });

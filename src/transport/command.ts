@@ -65,9 +65,19 @@ export class ShellCommand {
   #build(): string {
     let text = '';
     let list: string[] | undefined;
-    for (const p of this.parts) {
-      if (typeof p === 'string') text += quote(p);
-      else if (p instanceof Raw) text += p.text;
+    // the same value (a path) is often interpolated many times into one command: quoted once
+    let lastValue: string | undefined;
+    let lastQuoted = '';
+    const parts = this.parts;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as Part;
+      if (typeof p === 'string') {
+        if (p !== lastValue) {
+          lastValue = p;
+          lastQuoted = quote(p);
+        }
+        text += lastQuoted;
+      } else if (p instanceof Raw) text += p.text;
       else if (p instanceof Secret) {
         text += quote(p.value);
         (list ??= []).push(p.value);
@@ -86,6 +96,31 @@ export class ShellCommand {
   toString(): string {
     return this.toDisplay();
   }
+}
+
+/**
+ * Whether two commands are made of the same parts (the same literal text, values and secrets,
+ * nested alike). True means they send the same text; false does not mean they differ: the same
+ * text can be built from other parts (an empty literal, a value split in two), so callers that
+ * must know compare toShell() then. Walks the parts without building any text.
+ */
+export function sameParts(a: ShellCommand, b: ShellCommand): boolean {
+  if (a === b) return true;
+  const pa = a.parts;
+  const pb = b.parts;
+  if (pa.length !== pb.length) return false;
+  for (let i = 0; i < pa.length; i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === y) continue;
+    if (typeof x === 'string' || typeof y === 'string') return false;
+    if (x instanceof Raw) {
+      if (!(y instanceof Raw) || x.text !== y.text) return false;
+    } else if (x instanceof Secret) {
+      if (!(y instanceof Secret) || x.value !== y.value) return false;
+    } else if (!(y instanceof ShellCommand) || !(x instanceof ShellCommand) || !sameParts(x, y)) return false;
+  }
+  return true;
 }
 
 function render(p: Part, display: boolean): string {
@@ -127,12 +162,15 @@ function literalsOf(strings: TemplateStringsArray): ReadonlyArray<Raw | undefine
   return lits;
 }
 
+// Raw is immutable: one separator for every array value
+const SPACE = new Raw(' ');
+
 function pushValue(parts: Part[], v: unknown): void {
   if (Array.isArray(v)) {
-    v.forEach((item, j) => {
-      if (j > 0) parts.push(new Raw(' '));
-      pushValue(parts, item);
-    });
+    for (let j = 0; j < v.length; j++) {
+      if (j > 0) parts.push(SPACE);
+      pushValue(parts, v[j]);
+    }
   } else if (v instanceof Raw || v instanceof Secret || v instanceof ShellCommand) {
     parts.push(v);
   } else if (typeof v === 'string') {
