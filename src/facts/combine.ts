@@ -3,7 +3,7 @@
 // This is how a module asks everything it needs about a host with a single command. The
 // markers follow the one section protocol (sections.ts): `@@fact N` before a fact's output,
 // `@@fact-end N RC` after it, framed exactly so content without a final newline survives.
-import { ShellCommand, raw, type Raw } from '../transport/command.js';
+import { ShellCommand, joinWith, raw } from '../transport/command.js';
 import type { Fact } from './types.js';
 
 
@@ -16,15 +16,9 @@ type FactValues<T extends readonly Fact<unknown>[]> = { [K in keyof T]: T[K] ext
 export function combineFacts<T extends readonly Fact<unknown>[]>(facts: T, tag = 'fact'): Fact<FactValues<T>> {
   const START = `@@${tag} `;
   const END = `@@${tag}-end `;
-  const parts: Array<ShellCommand | Raw> = [];
-  for (let i = 0; i < facts.length; i++) {
-    if (i > 0) parts.push(SEPARATOR);
-    parts.push(new ShellCommand([raw(`printf '%s\\n' '${START}${i}'; { `), (facts[i] as Fact<unknown>).command, raw(`\n}; printf '\\n%s%s\\n' '${END}${i} ' "$?"`)]));
-  }
-  return { name: facts.map((f) => f.name).join('+'), command: new ShellCommand(parts), parse: sectionParser(facts.map((f) => f.parse), tag) as Fact<FactValues<T>>['parse'] };
+  const framed = facts.map((f, i) => new ShellCommand([raw(`printf '%s\\n' '${START}${i}'; { `), f.command, raw(`\n}; printf '\\n%s%s\\n' '${END}${i} ' "$?"`)]));
+  return { name: facts.map((f) => f.name).join('+'), command: joinWith(framed, '; '), parse: sectionParser(facts.map((f) => f.parse), tag) as Fact<FactValues<T>>['parse'] };
 }
-
-const SEPARATOR = raw('; ');
 
 /**
  * The combined fact's parser, made apart from the commands: it holds only the facts' parsers, so

@@ -1,6 +1,6 @@
 // The state of one path: type, mode, owner, size, mtime, link target, and on request a
 // checksum and the content. One `stat` plus optional extras, so a module needs one round trip.
-import { sh, raw, ShellCommand, type Raw } from '../transport/command.js';
+import { joinWith, sh, raw, type Raw, type ShellCommand } from '../transport/command.js';
 import type { Fact } from './types.js';
 
 export type FileType = 'file' | 'directory' | 'link' | 'other';
@@ -131,7 +131,7 @@ export function fileFactCommand(path: string, opts: FileFactOptions = {}): Shell
     const reader = opts.maxContentBytes !== undefined ? sh`head -c ${opts.maxContentBytes + 1} -- ${path}` : sh`cat -- ${path}`;
     extras.push(sh`if [ -f ${path} ]; then echo content: && ${reader}; fi`);
   }
-  const joined = new ShellCommand(extras.flatMap((e, i) => (i === 0 ? [e] : [raw('; '), e])));
+  const joined = joinWith(extras, '; ');
   const format = 'stat:' + STAT_FORMAT;
   if (keep === undefined) {
     return sh`if [ -e ${path} ] || [ -L ${path} ]; then stat ${statFlag}-c ${format} -- ${path} && { ${joined}; }; else echo absent; fi`;

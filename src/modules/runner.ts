@@ -2,7 +2,7 @@
 // (check/diff: show) → apply, the same for every module. Also the one-command path, built from
 // the module's own plan (FastPath), and `defineModule`, which turns a module's parts into the
 // `run` the engine calls.
-import { ShellCommand, raw, sameParts, sh } from '../transport/command.js';
+import { ShellCommand, joinWith, raw, sameParts, sh } from '../transport/command.js';
 import { ExecError } from '../transport/errors.js';
 import type { ExecOptions, ExecResult } from '../transport/types.js';
 import { combineFacts } from '../facts/combine.js';
@@ -20,7 +20,7 @@ export const FAIL_MARKER = 'runbook-fail: ';
 
 /** `a && b && c` as one command; a command that is itself a list must already be grouped. */
 export function joinCommands(commands: readonly ShellCommand[]): ShellCommand {
-  return new ShellCommand(commands.flatMap((c, i) => (i === 0 ? [c] : [raw(' && '), c])));
+  return joinWith(commands, ' && ');
 }
 
 // Commands that are one program and its arguments: when such a command is the last thing the

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MASK, maskSecrets, quote, raw, rawCommand, sameParts, secret, sh, ShellCommand } from './command.js';
+import { joinWith, MASK, maskSecrets, quote, raw, rawCommand, sameParts, secret, sh, ShellCommand } from './command.js';
 
 // what the shell really receives: print each argument on its own line
 function argsSeenByShell(command: string): string[] {
@@ -98,5 +98,34 @@ describe('sameParts', () => {
   it('quotes a value repeated in one command the same each time', () => {
     const p = "it's here";
     expect(argsSeenByShell(sh`${p} ${p} ${'x'} ${p}`.toShell())).toEqual([p, p, 'x', p]);
+  });
+});
+
+describe('building nested commands', () => {
+  it('gives the same text and secrets whether the inner commands were built before or not', () => {
+    const make = () => {
+      const a = sh`printf %s ${secret('pw-a')} > ${'/tmp/a b'}`;
+      const b = sh`echo ${'x'} ${secret('pw-b')}`;
+      return { a, b, outer: joinWith([sh`{ ${a}; }`, b, sh`${[a, b]}`], ' && ') };
+    };
+    const fresh = make();
+    const built = make();
+    // one inner command built (and kept) first, the other not
+    built.a.toShell();
+    expect(built.outer.toShell()).toBe(fresh.outer.toShell());
+    expect(fresh.outer.toShell()).toBe("{ printf %s pw-a > '/tmp/a b'; } && echo x pw-b && printf %s pw-a > '/tmp/a b' echo x pw-b");
+    expect(new Set(built.outer.secrets())).toEqual(new Set(['pw-a', 'pw-b']));
+    expect(new Set(fresh.outer.secrets())).toEqual(new Set(['pw-a', 'pw-b']));
+    expect(fresh.outer.toDisplay()).not.toMatch(/pw-/);
+    expect(fresh.outer.toDisplay()).toContain(MASK);
+    // the inner commands render on their own afterwards too
+    expect(fresh.b.toShell()).toBe('echo x pw-b');
+    expect(fresh.b.secrets()).toEqual(['pw-b']);
+  });
+
+  it('joins with a separator, and nothing for one or no command', () => {
+    expect(joinWith([sh`a`, sh`b ${'c d'}`, sh`e`], '; ').toShell()).toBe("a; b 'c d'; e");
+    expect(joinWith([sh`a`], ' && ').toShell()).toBe('a');
+    expect(joinWith([], ' && ').toShell()).toBe('');
   });
 });

@@ -30,6 +30,7 @@ import { defaultStorePath } from '../../store/paths.js';
 import { extraVarsDigest, historyRetention, prepareResume, resumePointFor, rolloutRunOptions, ROLLOUT_HELP, ROLLOUT_OPTIONS, startHistory } from '../rollout.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, askCredentials, connectionOverrides, loadInventories, runSettings, withDefaults } from '../run-flags.js';
 import { pathListSetting } from '../config.js';
+import { controllerFileReader } from '../controller-files.js';
 import { hostsInFlight, tuneHeapForFleet } from '../heap.js';
 
 // What only a run needs (the engine, facts, SSH) is imported inside runApply, where it is used:
@@ -199,7 +200,7 @@ export async function runApply(argsGiven: ParsedArgs, ioGiven: CommandIo, hooks:
   const startAtTask = typeof v['start-at-task'] === 'string' ? v['start-at-task'] : undefined;
   // copy/template sources encrypted with ansible-vault are opened, as Ansible does
   const keyring = currentKeyring() ?? new Keyring([]);
-  const readControllerFile = async (p: string): Promise<string> => keyring.openFile(await readFile(resolve(io.cwd, p), 'utf8'), p);
+  const readControllerFile = controllerFileReader(io.cwd, (text, p) => keyring.openFile(text, p));
   // the run's plan (hosts per play, --limit, --start-at-task): bad input fails here, before any prompt or connection
   const plan = await planRun(loaded.playbook, inventory, { limit, extraVars, tags, skipTags, ...(startAtTask !== undefined ? { startAtTask } : {}), readFile: readControllerFile });
 

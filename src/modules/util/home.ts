@@ -2,7 +2,7 @@
 // as on the host (the become user when the task becomes one, else the connecting user), or
 // `~NAME`'s home. Asked on the host in one command, only when some argument starts with `~`,
 // from the passwd database (sudo may keep the caller's $HOME, the database does not lie).
-import { raw, sh, ShellCommand } from '../../transport/command.js';
+import { joinWith, sh, type ShellCommand } from '../../transport/command.js';
 import type { ModuleContext } from '../types.js';
 
 const TILDE = /^~([a-z_][a-z0-9_.-]*\$?)?(?=\/|$)/i;
@@ -21,7 +21,7 @@ export function homesCommand(users: readonly string[]): ShellCommand {
       ? sh`{ h=$(getent passwd "$(id -u)" | cut -d: -f6); printf '%s\\n' "\${h:-$HOME}"; }`
       : sh`{ h=$(getent passwd ${u} | cut -d: -f6); printf '%s\\n' "\${h:-~}"; }`,
   );
-  return new ShellCommand(parts.flatMap((p, i) => (i === 0 ? [p] : [raw('; '), p])));
+  return joinWith(parts, '; ');
 }
 
 /** The arguments with `~` expanded in the named path arguments (strings and lists of strings). */

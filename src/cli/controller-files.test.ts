@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { controllerFileReader } from './controller-files.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rb-ctlfiles-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** a reader whose `open` counts the reads that really happened */
+function reader(): { read: (p: string) => Promise<string>; opened: string[] } {
+  const opened: string[] = [];
+  return {
+    opened,
+    read: controllerFileReader(dir, (text, p) => {
+      opened.push(p);
+      return text.toUpperCase();
+    }),
+  };
+}
+
+describe('controllerFileReader', () => {
+  it('reads a file once while it stays the same, through open', async () => {
+    writeFileSync(join(dir, 'a.j2'), 'hello {{ x }}\n');
+    const r = reader();
+    for (let i = 0; i < 5; i++) expect(await r.read('a.j2')).toBe('HELLO {{ X }}\n');
+    expect(r.opened).toEqual(['a.j2']);
+    // the same file by its absolute path is the same file
+    expect(await r.read(join(dir, 'a.j2'))).toBe('HELLO {{ X }}\n');
+    expect(r.opened).toEqual(['a.j2']);
+  });
+
+  it('reads it again once it was written, even with the same size and modification time', async () => {
+    const f = join(dir, 'b.j2');
+    writeFileSync(f, 'one\n');
+    const r = reader();
+    expect(await r.read('b.j2')).toBe('ONE\n');
+    writeFileSync(f, 'two\n');
+    // the same mtime as before: the change time still moves
+    utimesSync(f, new Date(2020, 0, 1), new Date(2020, 0, 1));
+    expect(await r.read('b.j2')).toBe('TWO\n');
+    writeFileSync(f, 'six\n');
+    utimesSync(f, new Date(2020, 0, 1), new Date(2020, 0, 1));
+    expect(await r.read('b.j2')).toBe('SIX\n');
+    // replaced by another file (a new inode) of the same size
+    writeFileSync(join(dir, 'b.new'), 'ten\n');
+    rmSync(f);
+    writeFileSync(f, 'ten\n');
+    expect(await r.read('b.j2')).toBe('TEN\n');
+    expect(r.opened).toHaveLength(4);
+  });
+
+  it('fails as a plain read fails: a missing file, a directory', async () => {
+    const r = reader();
+    await expect(r.read('missing.j2')).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining(`open '${join(dir, 'missing.j2')}'`) as unknown });
+    mkdirSync(join(dir, 'd'));
+    await expect(r.read('d')).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(r.opened).toEqual([]);
+  });
+});

@@ -1,0 +1,45 @@
+// The files a run reads on the controller: copy and template sources, include_vars files,
+// `--limit @file`. A task that templates a file reads its source once per host, hundreds of times
+// in a row on a fleet (each an open, a read and a close on libuv's thread pool): the text is kept
+// with the file's identity (device, inode, size, modification and change times in ns) and is
+// read again only when a stat of the file says it is another file or has been written since.
+import { statSync, type BigIntStats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+/** files larger than this are read each time (not kept in memory) */
+const KEEP_MAX_BYTES = 4n << 20n;
+/** distinct files kept */
+const KEEP_FILES = 256;
+
+interface Kept {
+  id: string;
+  text: string;
+}
+
+const identity = (s: BigIntStats): string => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+
+/**
+ * A reader of controller files relative to `cwd`, through `open` (which opens vault-encrypted
+ * files): the same text as reading the file each time, errors included.
+ */
+export function controllerFileReader(cwd: string, open: (text: string, path: string) => string): (path: string) => Promise<string> {
+  const kept = new Map<string, Kept>();
+  return async (path) => {
+    const abs = resolve(cwd, path);
+    let st: BigIntStats | undefined;
+    try {
+      st = statSync(abs, { bigint: true });
+    } catch {
+      // the read below fails with the error people know (open, not stat)
+    }
+    if (st === undefined || !st.isFile() || st.size > KEEP_MAX_BYTES) return open(await readFile(abs, 'utf8'), path);
+    const id = identity(st);
+    const hit = kept.get(abs);
+    if (hit?.id === id) return hit.text;
+    const text = open(await readFile(abs, 'utf8'), path);
+    if (kept.size >= KEEP_FILES && !kept.has(abs)) kept.delete(kept.keys().next().value as string);
+    kept.set(abs, { id, text });
+    return text;
+  };
+}
