@@ -2,16 +2,19 @@
 // that the two plans send the same commands (modules/runner.ts). The check compares parts first
 // and text when the parts differ: plans built from other parts but sending the same text pass,
 // plans that would send something else are reported. Run for real through /bin/sh.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ShellCommand, raw, sh } from '../transport/command.js';
 import { defineModule } from './runner.js';
 import { runLocal } from './testing/local-context.js';
 import type { Plan } from './contract.js';
 
 type State = 'absent' | 'present';
+
+const dir = mkdtempSync(join(tmpdir(), 'rb-same-plan-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * A module with one branch (the path is absent): its first plan (the branch, planned before the
@@ -33,7 +36,7 @@ function twoFaced(path: string, branch: (p: string) => ShellCommand, probed: (p:
 
 describe('the one-command path checks the branch it ran against the probed plan', () => {
   it('passes plans that send the same text from other parts, and reports the change', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'rb-same-plan-')), 'm');
+    const path = join(dir, 'same-text');
     // the branch's command is split into other parts than the probed plan's: the same text
     const m = twoFaced(path, (p) => new ShellCommand([raw('touch '), p]), (p) => sh`touch ${p}`);
     const { result, commands } = await runLocal(m, {});
@@ -44,7 +47,7 @@ describe('the one-command path checks the branch it ran against the probed plan'
   });
 
   it('reports an internal error when the branch that ran is not the probed state\'s plan', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'rb-same-plan-')), 'm');
+    const path = join(dir, 'other-text');
     const m = twoFaced(path, (p) => sh`touch ${p}`, (p) => sh`touch ${p} ${`${p}.other`}`);
     const { result } = await runLocal(m, {});
     expect(result.failed).toBe(true);
