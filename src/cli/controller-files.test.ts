@@ -58,3 +58,24 @@ describe('controllerFileReader', () => {
     expect(r.opened).toEqual([]);
   });
 });
+
+describe('controllerFileReader keeps little', () => {
+  it('reads a source larger than 1 MiB each time', async () => {
+    writeFileSync(join(dir, 'big.j2'), 'x'.repeat((1 << 20) + 1));
+    const r = reader();
+    for (let i = 0; i < 3; i++) expect((await r.read('big.j2')).length).toBe((1 << 20) + 1);
+    expect(r.opened).toEqual(['big.j2', 'big.j2', 'big.j2']);
+  });
+
+  it('keeps 32 files: the one read first is read again', async () => {
+    const names = Array.from({ length: 33 }, (_, i) => `f${i}.j2`);
+    for (const n of names) writeFileSync(join(dir, n), n);
+    const r = reader();
+    for (const n of names) await r.read(n);
+    // the newest 32 are kept, the first went out
+    for (const n of names.slice(1)) await r.read(n);
+    expect(r.opened).toHaveLength(33);
+    await r.read('f0.j2');
+    expect(r.opened).toHaveLength(34);
+  });
+});
