@@ -1,7 +1,7 @@
 // apache: Debian's Apache modules and sites enabled or disabled (a2enmod/a2ensite), and
 // never a reload onto a configuration that does not pass `apachectl configtest`: a change that
 // breaks the configuration is rolled back before anything is reloaded.
-import { raw, sh, ShellCommand } from '../transport/command.js';
+import { joinWith, sh, type ShellCommand } from '../transport/command.js';
 import { combineFacts } from '../facts/combine.js';
 import { apacheFact, configtestFact, type ApacheState } from '../facts/apache.js';
 import { step, type Plan, type PlanEnv } from './contract.js';
@@ -183,7 +183,7 @@ export function planApacheTask(args: ApacheArgs, state: ApacheState, env: PlanEn
         // undo from what really changed: a2enmod also enables dependencies (ssl → socache_shmcb)
         const undo = undoCommands(state, now);
         return {
-          commands: undo.length > 0 ? [new ShellCommand(undo.flatMap((c, i) => (i === 0 ? [raw('{ '), c] : [raw('; '), c])).concat(raw('; }')))] : [],
+          commands: undo.length > 0 ? [sh`{ ${joinWith(undo, '; ')}; }`] : [],
           failed: true,
           msg: `after ${describe(plan)}, apachectl configtest fails, so the change was undone and Apache not reloaded:\n${ct?.output ?? ''}${ignoreNote}`,
         };

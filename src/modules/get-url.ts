@@ -4,7 +4,7 @@
 // before the file is moved into place. One probe (the destination's stat and digest) decides;
 // the download, verification, comparison and atomic rename are one more command.
 import { posix } from 'node:path';
-import { raw, sh, ShellCommand } from '../transport/command.js';
+import { joinWith, raw, sh, ShellCommand } from '../transport/command.js';
 import { urlDestFact, type DigestAlgo, type UrlDestState } from '../facts/url-dest.js';
 import type { FileState } from '../facts/file.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
@@ -120,7 +120,7 @@ export function downloadCommand(a: GetUrlArgs, t: Target, sum: { algo: DigestAlg
     sh`mv -f "$_rb_t" ${t.path} && echo '@@changed'`,
   ]);
   steps.push(sh`if [ -f ${t.path} ] && cmp -s "$_rb_t" ${t.path}; then echo '@@same'; else ${replace}; fi`);
-  const command = sh`( ${new ShellCommand(steps.flatMap((s, i) => (i === 0 ? [s] : [raw('\n'), s])))}\n)`;
+  const command = sh`( ${joinWith(steps, '\n')}\n)`;
   return { command, stdin: `${config.join('\n')}\n${CONFIG_END}\n`, ...(backup ? { backup } : {}) };
 }
 

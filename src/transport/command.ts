@@ -83,19 +83,11 @@ export class ShellCommand {
 
   /** Append the text's pieces to `out` and the secrets to `secrets`. */
   #emit(out: string[], secrets: string[]): void {
-    // the same value (a path) is often interpolated many times into one command: quoted once
-    let lastValue: string | undefined;
-    let lastQuoted = '';
     const parts = this.parts;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i] as Part;
-      if (typeof p === 'string') {
-        if (p !== lastValue) {
-          lastValue = p;
-          lastQuoted = quoteOnce(p);
-        }
-        out.push(lastQuoted);
-      } else if (p instanceof Raw) out.push(p.text);
+      if (typeof p === 'string') out.push(quoteOnce(p));
+      else if (p instanceof Raw) out.push(p.text);
       else if (p instanceof Secret) {
         out.push(quote(p.value));
         secrets.push(p.value);
@@ -137,8 +129,9 @@ export function sameParts(a: ShellCommand, b: ShellCommand): boolean {
   return true;
 }
 
-// A path is quoted in many places of one command, several commands apart (the probe, each
-// branch): the last value quoted is remembered (a test of its characters each time, otherwise).
+// A path is quoted in many places of one command, in a row and several commands apart (the
+// probe, each branch): the last value quoted is remembered (a test of its characters each time,
+// otherwise).
 let quotedIn: string | undefined;
 let quotedOut = '';
 function quoteOnce(value: string): string {
