@@ -199,7 +199,7 @@ describe.skipIf(labSkipReason())('engine over real SSH', () => {
   gather_facts: false
   tasks:
     - name: too slow
-      command: sleep 301
+      command: sleep 6301
       timeout: 2
     - name: after
       command: "true"
@@ -209,7 +209,7 @@ describe.skipIf(labSkipReason())('engine over real SSH', () => {
     expect(r.code).toBe(2);
     expect(r.recap?.failures[0]).toMatchObject({ host: h, task: 'too slow' });
     expect(r.recap?.failures[0]?.msg).toMatch(/timed out after 2s/);
-    expect((await labExec(lab, h, ['pgrep', '-f', 'sleep 301'])).code).not.toBe(0);
+    expect((await labExec(lab, h, ['pgrep', '-f', 'sleep 6301'])).code).not.toBe(0);
     expect(readFileSync(join(dir, 'timeout.retry'), 'utf8')).toBe(`${h}\n`);
   });
 });

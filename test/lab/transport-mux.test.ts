@@ -34,6 +34,8 @@ function connect(i = 0, vars: Record<string, unknown> = {}): SshTransport {
 /**
  * The host's processes matching `pattern`, once they are gone or 3 s have passed: a signalled
  * process exits when it is next scheduled, which on a loaded machine is after the command's end.
+ * Fleet hosts share the machine's PID namespace: the durations here are used by no other test
+ * (engine.test's `sleep 301` could match this file's `sleep 30[01]` when both ran at once).
  */
 async function leftOver(pattern: string): Promise<string> {
   let out = '';
@@ -156,9 +158,9 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
   it('a timeout stops the command and what it started; the next command runs in the loop', async () => {
     const t = await warm();
     const tag = `rbmux${process.pid}`;
-    const r = await t.exec(rawCommand(`sleep 300 & exec -a ${tag} sleep 301`), { timeoutMs: 800 });
+    const r = await t.exec(rawCommand(`sleep 7300 & exec -a ${tag} sleep 7301`), { timeoutMs: 800 });
     expect(r).toMatchObject({ timedOut: true, ok: false, exitCode: null, signal: 'SIGTERM' });
-    expect(await leftOver('sleep 30[01]')).toBe('');
+    expect(await leftOver('sleep 730[01]')).toBe('');
     const n = t.stats.muxCommands;
     expect((await t.exec(rawCommand('echo next'))).stdout).toBe('next\n');
     expect(t.stats.muxCommands).toBe(n + 1);
@@ -167,15 +169,15 @@ describe.skipIf(labSkipReason())('ssh transport: the host command loop (lab)', (
   it('a timeout stops a command that runs through sudo -n in the loop, with its children; an abort stops one too', async () => {
     const t = await warm();
     // /bin/sh under sudo: dash has no `exec -a`
-    const r = await t.exec(rawCommand('sleep 310 & sleep 311'), { become: { user: 'root' }, timeoutMs: 800 });
+    const r = await t.exec(rawCommand('sleep 7310 & sleep 7311'), { become: { user: 'root' }, timeoutMs: 800 });
     expect(r).toMatchObject({ timedOut: true, ok: false });
     expect(t.stats.muxCommands).toBe(2);
-    expect(await leftOver('sleep 31[01]')).toBe('');
+    expect(await leftOver('sleep 731[01]')).toBe('');
     const ac = new AbortController();
-    const running = t.exec(rawCommand('sleep 312'), { signal: ac.signal });
+    const running = t.exec(rawCommand('sleep 7312'), { signal: ac.signal });
     setTimeout(() => ac.abort(), 300);
     await expect(running).rejects.toThrow();
-    expect(await leftOver('sleep 312')).toBe('');
+    expect(await leftOver('sleep 7312')).toBe('');
     expect(t.stats.muxCommands).toBe(3);
     expect((await t.exec(rawCommand('echo still'))).stdout).toBe('still\n');
   });
