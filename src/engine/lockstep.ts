@@ -11,7 +11,12 @@ export class Lockstep {
   private readonly at = new Map<string, number>();
   /** position → how many hosts are there (few distinct positions: min is cheap) */
   private readonly counts = new Map<number, number>();
-  private readonly waiting: Array<{ pos: number; resolve: () => void }> = [];
+  /**
+   * position → the hosts waiting to run it. Keyed by position so that an arrival that does not
+   * move the minimum wakes nobody without looking at each waiter: with a waiter list, every
+   * arrival scanned every host already waiting, O(hosts²) per task.
+   */
+  private readonly waiting = new Map<number, Array<() => void>>();
   private open = false;
 
   constructor(hosts: readonly string[]) {
@@ -26,7 +31,9 @@ export class Lockstep {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      this.waiting.push({ pos, resolve });
+      const at = this.waiting.get(pos);
+      if (at) at.push(resolve);
+      else this.waiting.set(pos, [resolve]);
       this.wake();
     });
   }
@@ -65,14 +72,13 @@ export class Lockstep {
   }
 
   private wake(): void {
-    if (this.waiting.length === 0) return;
+    if (this.waiting.size === 0) return;
     const m = this.open ? Infinity : this.min();
-    let keep = 0;
-    for (const w of this.waiting) {
-      if (w.pos <= m) w.resolve();
-      else this.waiting[keep++] = w;
+    for (const [pos, resolves] of this.waiting) {
+      if (pos > m) continue;
+      this.waiting.delete(pos);
+      for (let i = 0; i < resolves.length; i++) (resolves[i] as () => void)();
     }
-    this.waiting.length = keep;
   }
 }
 
