@@ -119,26 +119,25 @@ export async function callModule(call: ModuleCall, taskScope: VarScope): Promise
   let res: ModuleResult;
   try {
     const running = module.run(ctx, args);
-    running.catch(() => undefined);
-    // On abort (Ctrl-C, task timeout) the transport stops the remote command, which takes a
-    // round trip: wait for the module to give up, but never longer than ABORT_SETTLE_MS,
-    // so a module that ignores its signal cannot hold the run.
-    const settled = (): Promise<void> =>
-      Promise.race([running.then(() => undefined, () => undefined), new Promise<void>((r) => setTimeout(r, ABORT_SETTLE_MS).unref())]);
-    const guard = new Promise<never>((_, reject) => {
-      const onAbort = (): void => {
-        const reason = controller.signal.reason instanceof Error ? controller.signal.reason : new Error('aborted');
-        void settled().then(() => reject(reason));
-      };
-      if (controller.signal.aborted) onAbort();
-      else onAborted = onAbort;
-    });
     if (timeoutS !== undefined && timeoutS > 0) {
       timer = setTimeout(() => {
         abort(new Error(`task timed out after ${timeoutS}s (timeout: ${timeoutS}) and was stopped`));
       }, timeoutS * 1000);
     }
-    res = await Promise.race([running, guard]);
+    // The module's result, or on abort (Ctrl-C, task timeout) the abort's reason: the transport
+    // stops the remote command, which takes a round trip, so the module gets until it gives up,
+    // but never longer than ABORT_SETTLE_MS (one that ignores its signal cannot hold the run).
+    // Whichever settles first wins; one promise per task, not a race of two.
+    res = await new Promise<ModuleResult>((resolve, reject) => {
+      running.then(resolve, reject);
+      const onAbort = (): void => {
+        const reason = controller.signal.reason instanceof Error ? controller.signal.reason : new Error('aborted');
+        setTimeout(() => reject(reason), ABORT_SETTLE_MS).unref();
+        running.then(() => reject(reason), () => reject(reason));
+      };
+      if (controller.signal.aborted) onAbort();
+      else onAborted = onAbort;
+    });
     // the module ended because it was stopped: that, not its own result, is the outcome
     if (controller.signal.aborted) return stoppedOutcome();
   } catch (err) {

@@ -46,71 +46,121 @@ export interface ModuleContextSpec {
   /** every command's result */
   onResult?(result: ExecResult): void;
   /** command output as it arrives */
-  onOutput?(stream: 'stdout' | 'stderr', chunk: string): void;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
 }
 
 export function createModuleContext(spec: ModuleContextSpec): ModuleContext {
-  const { transport, scope } = spec;
-  const needTransport = (): Transport => {
-    if (!transport) throw new Error(`module ${spec.module} is controller-only and cannot run commands on the host`);
-    return transport;
-  };
-  const exec: ModuleContext['exec'] = async (command, o = {}) => {
-    const { become: useBecome, ...rest } = o;
+  return new HostContext(spec);
+}
+
+const NO_ENV: Record<string, string> = Object.freeze({});
+const NO_SECRETS: readonly string[] = Object.freeze([]);
+
+/**
+ * A class, not an object literal of closures: one is made per task and host, and a literal
+ * allocated a dozen closures and an accessor each time, in shapes that varied with the optional
+ * members (so every module's `ctx.exec` was a polymorphic load). Every member is always
+ * present here, undefined when the context lacks it (modules test them with `?.`).
+ */
+class HostContext implements ModuleContext {
+  readonly host: string;
+  readonly check: boolean;
+  readonly diff: boolean;
+  readonly searchPath: readonly string[] | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly interact: ModuleContext['interact'];
+  readonly localConnection: true | undefined;
+  readonly reconnect: ((timeoutMs: number) => Promise<void>) | undefined;
+  #vars: Record<string, unknown> | undefined;
+
+  constructor(private readonly spec: ModuleContextSpec) {
+    this.host = spec.host;
+    this.check = spec.check;
+    this.diff = spec.diff;
+    this.searchPath = spec.searchPath;
+    this.signal = spec.signal;
+    this.interact = spec.interact;
+    const t = spec.transport;
+    this.localConnection = t instanceof LocalTransport ? true : undefined;
+    this.reconnect = t ? (timeoutMs: number) => reconnectTransport(t, timeoutMs) : undefined;
+  }
+
+  // resolving every variable costs; most modules never look
+  get vars(): Record<string, unknown> {
+    return (this.#vars ??= this.spec.scope.toObject());
+  }
+
+  facts(): Promise<HostFacts> {
+    return this.spec.facts();
+  }
+
+  private transport(): Transport {
+    const t = this.spec.transport;
+    if (!t) throw new Error(`module ${this.spec.module} is controller-only and cannot run commands on the host`);
+    return t;
+  }
+
+  async exec(command: ShellCommand, o: Parameters<ModuleContext['exec']>[1] = {}): Promise<ExecResult> {
+    const spec = this.spec;
+    const useBecome = o.become;
     const b = useBecome === false ? undefined : useBecome === true ? (spec.become ?? spec.becomeOnRequest) : spec.become;
-    const t = needTransport();
+    const t = this.transport();
     spec.onCommand?.(command);
+    const own = o.onOutput;
+    const tell = spec.onOutput;
+    // one object of one shape per command: absent options are undefined (the transports test them so)
     const r = await t.exec(command, {
-      ...rest,
-      env: { ...spec.env, ...rest.env },
-      ...(b ? { become: b } : {}),
-      ...(spec.signal ? (spec.abortWatchers ? { signal: spec.signal, abortWatchers: spec.abortWatchers } : { signal: spec.signal }) : {}),
-      secrets: [...(spec.secrets ?? []), ...(rest.secrets ?? [])],
-      ...(rest.onOutput || spec.onOutput
-        ? {
-            onOutput: (stream: 'stdout' | 'stderr', chunk: string) => {
-              rest.onOutput?.(stream, chunk);
-              spec.onOutput?.(stream, chunk);
-            },
-          }
-        : {}),
+      stdin: o.stdin,
+      cwd: o.cwd,
+      timeoutMs: o.timeoutMs,
+      env: o.env === undefined ? (spec.env ?? NO_ENV) : spec.env === undefined ? o.env : { ...spec.env, ...o.env },
+      become: b,
+      signal: spec.signal,
+      abortWatchers: spec.signal ? spec.abortWatchers : undefined,
+      secrets: o.secrets === undefined || o.secrets.length === 0 ? (spec.secrets ?? NO_SECRETS) : [...(spec.secrets ?? []), ...o.secrets],
+      onOutput: own && tell ? (stream, chunk) => (own(stream, chunk), tell(stream, chunk)) : (own ?? tell),
     });
     spec.onResult?.(r);
     return r;
-  };
-  let vars: Record<string, unknown> | undefined;
-  return {
-    host: spec.host,
-    check: spec.check,
-    diff: spec.diff,
-    facts: () => spec.facts(),
-    // resolving every variable costs; most modules never look
-    get vars() {
-      return (vars ??= scope.toObject());
-    },
-    exec,
-    run: async (command, o) => {
-      const r = await exec(command, o);
-      if (!r.ok) throw new ExecError(r);
-      return r;
-    },
-    put: (path, content, o = {}) => needTransport().put(path, content, { ...o, ...(spec.become ? { become: spec.become } : {}) }),
-    readLocalFile: (p) => spec.readLocalFile(p),
-    ...(spec.searchPath ? { searchPath: spec.searchPath } : {}),
-    renderTemplate: (text, file) => {
-      if (!file) return String(render(text, scope));
-      const { vars: extra, ...options } = file;
-      return renderFile(text, extra ? scope.child({ name: 'template vars', kind: 'data', vars: extra }) : scope, options);
-    },
-    evaluate: (expr) => evaluate(expr, scope),
-    evaluateValue: (expr) => render(`{{ ${expr} }}`, scope),
-    warn: (message) => spec.warn(message),
-    progress: (message) => spec.progress(message),
-    ...(spec.signal ? { signal: spec.signal } : {}),
-    ...(spec.interact ? { interact: spec.interact } : {}),
-    ...(transport ? { reconnect: (timeoutMs: number) => reconnectTransport(transport, timeoutMs) } : {}),
-    ...(transport instanceof LocalTransport ? { localConnection: true } : {}),
-  };
+  }
+
+  async run(command: ShellCommand, o?: Parameters<ModuleContext['run']>[1]): Promise<ExecResult> {
+    const r = await this.exec(command, o);
+    if (!r.ok) throw new ExecError(r);
+    return r;
+  }
+
+  put(path: string, content: string | Buffer, o: Parameters<ModuleContext['put']>[2] = {}): Promise<void> {
+    const become = this.spec.become;
+    return this.transport().put(path, content, become ? { ...o, become } : o);
+  }
+
+  readLocalFile(p: string): Promise<string> {
+    return this.spec.readLocalFile(p);
+  }
+
+  renderTemplate(text: string, file?: Parameters<ModuleContext['renderTemplate']>[1]): string {
+    const scope = this.spec.scope;
+    if (!file) return String(render(text, scope));
+    const { vars: extra, ...options } = file;
+    return renderFile(text, extra ? scope.child({ name: 'template vars', kind: 'data', vars: extra }) : scope, options);
+  }
+
+  evaluate(expr: string): boolean {
+    return evaluate(expr, this.spec.scope);
+  }
+
+  evaluateValue(expr: string): unknown {
+    return render(`{{ ${expr} }}`, this.spec.scope);
+  }
+
+  warn(message: string): void {
+    this.spec.warn(message);
+  }
+
+  progress(message: string): void {
+    this.spec.progress(message);
+  }
 }
 
 /**
