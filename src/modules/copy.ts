@@ -10,7 +10,7 @@ import { moduleSchema } from './util/schema.js';
 import { defineModule } from './runner.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
-import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
+import { attrLetters, attrsFor, differingLetterSets, fastModeOk } from './util/fast.js';
 import { raw, sh } from '../transport/command.js';
 import { wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
@@ -330,7 +330,7 @@ export function copyFast(args: CopyPlanArgs): FastPath<CopyProbe | undefined> | 
     const path = where === 'to' ? t.direct : t.inDir!;
     cases.push({ key: `${where}:new`, state: probeFor(where, { path, exists: false }) });
     cases.push({ key: `${where}:write`, state: probeFor(where, { path, exists: true, type: 'file', checksum: 'other', mode: '0644' }) });
-    for (const letters of letterSets(attrs)) {
+    for (const letters of differingLetterSets(attrs)) {
       cases.push({ key: `${where}:same:${letters}`, state: probeFor(where, { path, exists: true, type: 'file', checksum: sha256(args.text), ...attrsFor(letters, attrs) }) });
     }
   }

@@ -10,7 +10,7 @@ import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { attributeCommands } from './util/file-ops.js';
 import { parseModeArg, plainOctalMode, wantedMode } from './util/mode.js';
 import { failPlan, noop, type FastPath, type Plan, type PlanEnv } from './contract.js';
-import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
+import { attrLetters, attrsFor, differingLetterSets, fastModeOk } from './util/fast.js';
 import { pathInfo, pathState, withChmodPathInfo, withPathInfo } from './util/path-info.js';
 import { joinCommands, simpleCommand } from './runner.js';
 
@@ -390,12 +390,12 @@ export function fileFast(args: FileArgs): FastPath<FileProbe> | undefined {
     case 'directory':
       return {
         classify: sh`if [ -d ${p} ]; then k=dir:; ${attrLetters(FILE_KEEP, attrs)}; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=new; fi`,
-        cases: [{ key: 'new', state: { state: { path: p, exists: false } } }, ...letterSets(attrs).map((l) => ({ key: `dir:${l}`, state: like('directory', l) }))],
+        cases: [{ key: 'new', state: { state: { path: p, exists: false } } }, ...differingLetterSets(attrs).map((l) => ({ key: `dir:${l}`, state: like('directory', l) }))],
       };
     case 'file':
       return {
         classify: sh`if [ ! -e ${p} ]; then k=missing; elif [ -d ${p} ]; then k=isdir; else k=file:; ${attrLetters(FILE_KEEP, attrs)}; fi`,
-        cases: letterSets(attrs).map((l) => ({ key: `file:${l}`, state: like('file', l) })),
+        cases: differingLetterSets(attrs).map((l) => ({ key: `file:${l}`, state: like('file', l) })),
       };
     case 'absent':
       return {

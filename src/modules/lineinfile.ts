@@ -2,7 +2,7 @@
 // absent. The file is read once (stat + content in one probe); the edit is computed on the
 // controller (Ansible's algorithm); the new content is written atomically only if it differs.
 import { raw, sh, type ShellCommand } from '../transport/command.js';
-import { attrLetters, attrsFor, fastModeOk, letterSets } from './util/fast.js';
+import { attrLetters, attrsFor, differingLetterSets, fastModeOk } from './util/fast.js';
 import { fileFact, type FileState } from '../facts/file.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { appendLineCommand, attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
@@ -267,7 +267,7 @@ export function lineinfileFast(args: LineinfileArgs): FastPath<FileState> | unde
   return {
     // a line ending in CR (a CRLF file) counts as the line, as in the planner
     classify: sh`if [ -f ${p} ]; then ${hasLine(p, line)}; if [ -n "$rb_has" ]; then k=has:; ${attrLetters(LINE_KEEP, attrs)}; else k=add; fi; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=missing; fi`,
-    cases: [{ key: 'add', state: file('', '') }, ...letterSets(attrs).map((l) => ({ key: `has:${l}`, state: file(`${line}\n`, l) }))],
+    cases: [{ key: 'add', state: file('', '') }, ...differingLetterSets(attrs).map((l) => ({ key: `has:${l}`, state: file(`${line}\n`, l) }))],
   };
 }
 
