@@ -39,7 +39,11 @@ export function prepareArgs(rendered: unknown, module: AnyModule, task: TaskNode
     delete args._raw_params;
   }
   // `default(omit)`: the argument is left out
-  for (const [k, v] of Object.entries(args)) if (typeof v === 'string' && v.startsWith('__omit_place_holder__')) delete args[k];
+  // for-in, not entries(): this runs per task and host (an array per entry, and the iterator, in unoptimised code)
+  for (const k in args) {
+    const v = args[k];
+    if (typeof v === 'string' && v.startsWith('__omit_place_holder__')) delete args[k];
+  }
   const keys = templated(task);
   if (keys.size === 0) return { ok: true, args };
   const moved = module.freeForm !== undefined && keys.has('_raw_params') ? module.freeForm : undefined;

@@ -10,35 +10,44 @@ import type { VarScope } from './templating.js';
 
 type Layer = { name: string; vars: Record<string, unknown>; kind: 'template' | 'data' };
 
+/** The layers of `what` of each role, in order, onto `out`. */
+function pushRoleLayers(out: Layer[], what: 'defaults' | 'vars' | 'params', roles: readonly RoleRef[]): void {
+  for (let i = 0; i < roles.length; i++) {
+    const r = roles[i] as RoleRef;
+    const vars = r[what];
+    if (vars) out.push({ name: `role ${what === 'params' ? 'params' : what} (${r.name})`, kind: 'template', vars });
+  }
+}
+
+// Built with push and indexed loops: this runs per task and host, and in code V8 has not
+// optimised every spread and for-of is an iterator and a result object per element.
 export function taskScope(run: RunState, h: HostRun, br: BatchRun, inh: Inherited, loopVars?: Record<string, unknown>): VarScope {
   const play = br.play;
   // the play's public roles (roles:, import_role, include_role public), then the roles the task is in, outer to inner
   const shared = h.publicRoles ? [...(play.roles ?? []), ...h.publicRoles] : (play.roles ?? []);
   const chain = inh.roles ? [...inh.roles].reverse() : [];
-  const roleLayers = (what: 'defaults' | 'vars' | 'params', roles: readonly RoleRef[]): Layer[] =>
-    roles.flatMap((r): Layer[] => {
-      const vars = r[what];
-      return vars ? [{ name: `role ${what === 'params' ? 'params' : what} (${r.name})`, kind: 'template', vars }] : [];
-    });
-  const layers: Layer[] = [
-    ...roleLayers('defaults', shared),
-    ...roleLayers('defaults', chain),
-    { name: 'inventory', kind: 'template', vars: h.inv.vars },
-    { name: 'magic variables', kind: 'data', vars: magic(run, h, br, inh) },
-    { name: 'facts', kind: 'data', vars: h.factVars },
-    { name: 'play vars', kind: 'template', vars: play.vars },
-    ...play.varsFiles.map((vf): Layer => ({ name: `vars_files ${vf.file}`, kind: 'template', vars: vf.vars })),
-    ...roleLayers('vars', shared),
-    ...roleLayers('vars', chain),
-    ...inh.vars.map((v): Layer => ({ name: 'task vars', kind: 'template', vars: v })),
-    ...(h.includeVars ? [{ name: 'include_vars', kind: 'template', vars: h.includeVars } satisfies Layer] : []),
-    ...(inh.rescueVars ? [{ name: 'rescue', kind: 'data', vars: inh.rescueVars } satisfies Layer] : []),
-    ...(loopVars ? [{ name: 'loop', kind: 'data', vars: loopVars } satisfies Layer] : []),
-    { name: 'registered and set_fact', kind: 'data', vars: h.vars },
-    ...roleLayers('params', chain),
-    ...(inh.includeParams ?? []).map((p): Layer => ({ name: 'include params', kind: p.kind, vars: p.vars })),
-    { name: 'extra vars', kind: 'template', vars: run.options.extraVars ?? {} },
-  ];
+  const layers: Layer[] = [];
+  pushRoleLayers(layers, 'defaults', shared);
+  pushRoleLayers(layers, 'defaults', chain);
+  layers.push({ name: 'inventory', kind: 'template', vars: h.inv.vars });
+  layers.push({ name: 'magic variables', kind: 'data', vars: magic(run, h, br, inh) });
+  layers.push({ name: 'facts', kind: 'data', vars: h.factVars });
+  layers.push({ name: 'play vars', kind: 'template', vars: play.vars });
+  for (let i = 0; i < play.varsFiles.length; i++) {
+    const vf = play.varsFiles[i] as (typeof play.varsFiles)[number];
+    layers.push({ name: `vars_files ${vf.file}`, kind: 'template', vars: vf.vars });
+  }
+  pushRoleLayers(layers, 'vars', shared);
+  pushRoleLayers(layers, 'vars', chain);
+  for (let i = 0; i < inh.vars.length; i++) layers.push({ name: 'task vars', kind: 'template', vars: inh.vars[i] as Record<string, unknown> });
+  if (h.includeVars) layers.push({ name: 'include_vars', kind: 'template', vars: h.includeVars });
+  if (inh.rescueVars) layers.push({ name: 'rescue', kind: 'data', vars: inh.rescueVars });
+  if (loopVars) layers.push({ name: 'loop', kind: 'data', vars: loopVars });
+  layers.push({ name: 'registered and set_fact', kind: 'data', vars: h.vars });
+  pushRoleLayers(layers, 'params', chain);
+  const params = inh.includeParams;
+  if (params) for (let i = 0; i < params.length; i++) layers.push({ name: 'include params', kind: (params[i] as (typeof params)[number]).kind, vars: (params[i] as (typeof params)[number]).vars });
+  layers.push({ name: 'extra vars', kind: 'template', vars: run.options.extraVars ?? {} });
   return createScope(layers);
 }
 

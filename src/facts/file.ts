@@ -181,27 +181,30 @@ export function parseFileState(path: string, stdout: string, stderr: string, exi
       break;
     }
     if (line.startsWith('stat:')) {
-      const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = '', mtime = '', ...more] = line.slice(5).split('|');
+      // indexed, not destructured: array destructuring runs the iterator protocol (an object
+      // per element) in code V8 has not optimised, and this runs for every path probed
+      const f = line.slice(5).split('|');
+      const kind = f[0] ?? '';
       st.type = kind.includes('regular') ? 'file' : kind === 'directory' ? 'directory' : kind === 'symbolic link' ? 'link' : 'other';
-      st.mode = mode.padStart(4, '0');
-      st.uid = Number(uid);
-      st.gid = Number(gid);
-      st.owner = owner;
-      st.group = group;
-      st.size = Number(size);
-      st.mtime = Number(mtime);
-      const [atime, ctime, inode, dev, nlink, blocks, blockSize, major, minor] = more;
+      st.mode = (f[1] ?? '').padStart(4, '0');
+      st.uid = Number(f[2] ?? '');
+      st.gid = Number(f[3] ?? '');
+      st.owner = f[4] ?? '';
+      st.group = f[5] ?? '';
+      st.size = Number(f[6] ?? '');
+      st.mtime = Number(f[7] ?? '');
       st.kind = kind;
-      if (atime !== undefined) st.atime = Number(atime);
-      if (ctime !== undefined) st.ctime = Number(ctime);
-      if (inode !== undefined) st.inode = Number(inode);
-      if (dev !== undefined) st.dev = Number(dev);
-      if (nlink !== undefined) st.nlink = Number(nlink);
-      if (blocks !== undefined) st.blocks = Number(blocks);
-      if (blockSize !== undefined) st.blockSize = Number(blockSize);
-      if (major !== undefined && minor !== undefined) {
-        const maj = parseInt(major, 16);
-        const min = parseInt(minor, 16);
+      // the fields after mtime: atime, ctime, inode, dev, nlink, blocks, block size, major, minor
+      if (f.length > 8) st.atime = Number(f[8]);
+      if (f.length > 9) st.ctime = Number(f[9]);
+      if (f.length > 10) st.inode = Number(f[10]);
+      if (f.length > 11) st.dev = Number(f[11]);
+      if (f.length > 12) st.nlink = Number(f[12]);
+      if (f.length > 13) st.blocks = Number(f[13]);
+      if (f.length > 14) st.blockSize = Number(f[14]);
+      if (f.length > 16) {
+        const maj = parseInt(f[15] as string, 16);
+        const min = parseInt(f[16] as string, 16);
         // Linux's dev_t encoding, as os.stat's st_rdev
         st.rdev = ((maj & 0xfff) << 8) | (min & 0xff) | ((min & ~0xff) << 12) | ((maj & ~0xfff) * 2 ** 32);
       }

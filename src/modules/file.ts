@@ -243,6 +243,9 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
         diff.after.attributes = c.after;
       }
     }
+    // most tasks set no time: no tuples to build and walk then (per task and host)
+    const timed = (args.modification_time !== undefined && args.modification_time !== 'preserve') || (args.access_time !== undefined && args.access_time !== 'preserve');
+    if (!timed) return { commands, changes };
     for (const [kind, value, want, current, flag] of [
       ['modification', args.modification_time, probe.wantMtime, st.mtime, '-m'],
       ['access', args.access_time, probe.wantAtime, st.atime, '-a'],

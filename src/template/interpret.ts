@@ -284,7 +284,9 @@ export class Interpreter {
 
   private block(body: AstNode[], frame: Frame): string {
     let out = '';
-    for (const stmt of body) {
+    // indexed: every template of every task and host renders through here (no iterator objects in unoptimised code)
+    for (let i = 0; i < body.length; i++) {
+      const stmt = body[i] as AstNode;
       switch (stmt.type) {
         case 'Comment':
           break;

@@ -71,7 +71,11 @@ export function normalizeArgs<A>(schema: SchemaObject, args: Record<string, unkn
     }
     out[canonical] = args[k];
   }
-  for (const [k, d] of defaults) {
+  // indexed, no destructuring: both run the iterator protocol in unoptimised code (per task and host)
+  for (let i = 0; i < defaults.length; i++) {
+    const pair = defaults[i] as readonly [string, unknown];
+    const k = pair[0];
+    const d = pair[1];
     if (out[k] === undefined) {
       // a module may change what it got: lists and dicts are copied, plain values need not be
       out[k] = typeof d === 'object' && d !== null ? structuredClone(d) : d;
