@@ -30,6 +30,24 @@ describe('controllerFileReader', () => {
     expect(r.opened).toEqual(['a.j2']);
   });
 
+  it('reads a file once when many hosts ask at the same time; a read that fails is not kept', async () => {
+    writeFileSync(join(dir, 'herd.j2'), 'all at once\n');
+    const r = reader();
+    const texts = await Promise.all(Array.from({ length: 50 }, () => r.read('herd.j2')));
+    expect(new Set(texts)).toEqual(new Set(['ALL AT ONCE\n']));
+    expect(r.opened).toEqual(['herd.j2']);
+    // open throws (a vault file with a wrong password): every caller fails, the next one tries again
+    let fail = true;
+    const flaky = controllerFileReader(dir, (text) => {
+      if (fail) throw new Error('cannot open');
+      return text;
+    });
+    const first = await Promise.allSettled([flaky('herd.j2'), flaky('herd.j2')]);
+    expect(first.map((x) => x.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await flaky('herd.j2')).toBe('all at once\n');
+  });
+
   it('reads it again once it was written, even with the same size and modification time', async () => {
     const f = join(dir, 'b.j2');
     writeFileSync(f, 'one\n');

@@ -3,7 +3,7 @@
 // in a row on a fleet (each an open, a read and a close on libuv's thread pool): the text is kept
 // with the file's identity (device, inode, size, modification and change times in ns) and is
 // read again only when a stat of the file says it is another file or has been written since.
-import { statSync, type BigIntStats } from 'node:fs';
+import { readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
@@ -15,7 +15,11 @@ const KEEP_FILES = 32;
 
 interface Kept {
   id: string;
-  text: string;
+  /**
+   * the read, kept from when it starts: a fleet's hosts reach a template task together, and
+   * with only finished reads kept each of them read the file itself (200 reads at 200 hosts)
+   */
+  text: Promise<string>;
 }
 
 const identity = (s: BigIntStats): string => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
@@ -32,15 +36,23 @@ export function controllerFileReader(cwd: string, open: (text: string, path: str
     try {
       st = statSync(abs, { bigint: true });
     } catch {
-      // the read below fails with the error people know (open, not stat)
+      // Not there (the search path's first candidates, for every host): the open's own error,
+      // which people know, from a synchronous open that fails at once, not a round trip through
+      // libuv's thread pool per candidate and host. Should the file have appeared, it is read.
+      return open(readFileSync(abs, 'utf8'), path);
     }
-    if (st === undefined || !st.isFile() || st.size > KEEP_MAX_BYTES) return open(await readFile(abs, 'utf8'), path);
+    if (!st.isFile() || st.size > KEEP_MAX_BYTES) return open(await readFile(abs, 'utf8'), path);
     const id = identity(st);
     const hit = kept.get(abs);
     if (hit?.id === id) return hit.text;
-    const text = open(await readFile(abs, 'utf8'), path);
+    const text = readFile(abs, 'utf8').then((t) => open(t, path));
     if (kept.size >= KEEP_FILES && !kept.has(abs)) kept.delete(kept.keys().next().value as string);
-    kept.set(abs, { id, text });
+    const entry: Kept = { id, text };
+    kept.set(abs, entry);
+    // a read that failed is not kept: the next call reads again (and fails with its own error)
+    text.catch(() => {
+      if (kept.get(abs) === entry) kept.delete(abs);
+    });
     return text;
   };
 }

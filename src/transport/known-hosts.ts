@@ -10,7 +10,8 @@
 // prepared once. Before, every connection re-read the file and built a RegExp per name per
 // entry: O(hosts²) at 1000 hosts.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { globToRegExp } from '../util/glob.js';
 
@@ -207,14 +208,13 @@ export class KnownHosts {
 /** path → the parsed file (a promise, so concurrent connections share one read) */
 const fileCache = new Map<string, { version: string; index: Promise<FileIndex | undefined> }>();
 
-async function fileVersion(file: string): Promise<{ version: string; size: bigint } | undefined> {
-  try {
-    const st = await stat(file, { bigint: true });
-    return { version: `${st.ino}:${st.size}:${st.mtimeNs}`, size: st.size };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+// A stat on the event loop, not libuv's thread pool: every connection checks each known_hosts
+// file, and a pool round trip (a wake-up of a worker thread and of the loop) cost the controller
+// more than the stat itself, per host of a fleet.
+function fileVersion(file: string): { version: string; size: bigint } | undefined {
+  const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (st === undefined) return undefined;
+  return { version: `${st.ino}:${st.size}:${st.mtimeNs}`, size: st.size };
 }
 
 async function readIndex(file: string, version: string, size: bigint): Promise<FileIndex | undefined> {
@@ -233,7 +233,7 @@ async function readIndex(file: string, version: string, size: bigint): Promise<F
 }
 
 async function loadFileIndex(file: string): Promise<FileIndex | undefined> {
-  const v = await fileVersion(file);
+  const v = fileVersion(file);
   if (!v) {
     fileCache.delete(file);
     return undefined;
@@ -374,7 +374,7 @@ export async function appendKnownHost(file: string, host: string, port: number, 
   const cached = fileCache.get(file);
   const before = cached ? await cached.index.catch(() => undefined) : undefined;
   let prefix = '';
-  if (before && (await fileVersion(file))?.version === before.version) {
+  if (before && fileVersion(file)?.version === before.version) {
     // the cache knows how the file ends: no need to read it
     if (!before.endsWithNewline) prefix = '\n';
   } else {
@@ -390,7 +390,12 @@ export async function appendKnownHost(file: string, host: string, port: number, 
   await appendFile(file, text, { mode: 0o644 });
   const [hosts = '', keyType = ''] = lineText.split(' ');
   const entry: KnownHostEntry = { file, line: 0, marker: undefined, hosts, keyType, key: blob.toString('base64') };
-  const after = await fileVersion(file).catch(() => undefined);
+  let after: ReturnType<typeof fileVersion>;
+  try {
+    after = fileVersion(file);
+  } catch {
+    after = undefined;
+  }
   if (before && after && fileCache.get(file) === cached && after.size === before.size + BigInt(Buffer.byteLength(text))) {
     // only our line was added since the parse: extend the cached index instead of re-reading
     entry.line = before.newlines + (prefix ? 2 : 1);
