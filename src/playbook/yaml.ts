@@ -134,8 +134,28 @@ class LimitExceeded extends Error {
  */
 const SAFE_PARSE_DEPTH = 1000;
 
+/**
+ * A bound on nestingBeyond's estimate from native string scans alone: its flow depth is at most
+ * the file's `[` and `{`, its indentation stack at most the widest line, the indicators on one
+ * line at most that line's length. Under `limit` (every real file), the lexer pass is skipped:
+ * it was a third of the time an inventory took to load.
+ */
+function nestingCannotPass(source: string, limit: number): boolean {
+  let brackets = 0;
+  for (const c of ['[', '{']) for (let at = source.indexOf(c); at !== -1 && brackets <= limit; at = source.indexOf(c, at + 1)) brackets++;
+  let widest = 0;
+  for (let start = 0; start <= source.length && brackets + 2 * widest <= limit; ) {
+    const nl = source.indexOf('\n', start);
+    const end = nl === -1 ? source.length : nl;
+    if (end - start > widest) widest = end - start;
+    start = end + 1;
+  }
+  return brackets + 2 * widest <= limit;
+}
+
 /** Offset where an upper-bound estimate of nesting depth passes `limit`, or undefined. */
 function nestingBeyond(source: string, limit: number): number | undefined {
+  if (nestingCannotPass(source, limit)) return undefined;
   let offset = 0;
   let flow = 0;
   const indents: number[] = [];
