@@ -24,7 +24,9 @@ const parsedFiles = new Map<string, { stamp: string; parsed: Parsed }>();
 function parsedConfig(file: string): Parsed | undefined {
   let stamp: string;
   try {
-    const st = statSync(file);
+    // no exception for a missing file (~/.ssh/config often is): this runs for every host
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st === undefined) return undefined;
     stamp = `${st.size}:${st.mtimeMs}`;
   } catch {
     return undefined;
