@@ -130,6 +130,11 @@ export function missingDirs(path: string): ShellCommand | undefined {
   return sh`rb_d=${p}; set --; while [ ! -e "$rb_d" ] && [ ! -L "$rb_d" ]; do set -- "$rb_d" "$@"; case $rb_d in */*) rb_d=$\{rb_d%/*}; [ -n "$rb_d" ] || break ;; *) break ;; esac; done`;
 }
 
+/** The task sets a modification or access time (anything but `preserve`). */
+function setsTimes(args: Pick<FileArgs, 'modification_time' | 'access_time'>): boolean {
+  return (args.modification_time !== undefined && args.modification_time !== 'preserve') || (args.access_time !== undefined && args.access_time !== 'preserve');
+}
+
 /** The shell variable the probe leaves the path's stat line in, for fileFast's classify. */
 const FILE_KEEP = 'rb_st';
 
@@ -244,8 +249,7 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
       }
     }
     // most tasks set no time: no tuples to build and walk then (per task and host)
-    const timed = (args.modification_time !== undefined && args.modification_time !== 'preserve') || (args.access_time !== undefined && args.access_time !== 'preserve');
-    if (!timed) return { commands, changes };
+    if (!setsTimes(args)) return { commands, changes };
     for (const [kind, value, want, current, flag] of [
       ['modification', args.modification_time, probe.wantMtime, st.mtime, '-m'],
       ['access', args.access_time, probe.wantAtime, st.atime, '-a'],
@@ -385,7 +389,7 @@ export function planFile(args: FileArgs, probe: FileProbe, _env: PlanEnv): Plan 
  */
 export function fileFast(args: FileArgs): FastPath<FileProbe> | undefined {
   if (toBool(args.recurse) || !fastModeOk(args.mode) || !toBool(args.follow, true)) return undefined;
-  if ((args.attributes !== undefined && args.attributes !== '') || [args.modification_time, args.access_time].some((t) => t !== undefined && t !== 'preserve')) return undefined;
+  if ((args.attributes !== undefined && args.attributes !== '') || setsTimes(args)) return undefined;
   const p = args.path;
   const attrs = { mode: args.mode, owner: args.owner, group: args.group };
   const like = (type: 'file' | 'directory', letters: string): FileProbe => ({ state: { path: p, exists: true, type, ...attrsFor(letters, attrs) } });
