@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, verify } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -10,8 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), 'runbook-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => clearPrivateKeyCache());
 
-function keyFile(name: string, passphrase?: string): string {
-  const pair = passphrase === undefined ? utils.generateKeyPairSync('ed25519') : utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 });
+function keyFile(name: string, passphrase?: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): string {
+  const opts = { bits: type === 'ecdsa' ? 384 : 2048, ...(passphrase === undefined ? {} : { passphrase, cipher: 'aes256-ctr', rounds: 4 }) };
+  const pair = type === 'ed25519' ? utils.generateKeyPairSync(type, passphrase === undefined ? {} : { passphrase, cipher: 'aes256-ctr', rounds: 4 }) : utils.generateKeyPairSync(type, opts);
   const file = join(dir, name);
   writeFileSync(file, pair.private, { mode: 0o600 });
   return file;
@@ -68,5 +70,46 @@ describe('private keys (loadPrivateKey)', () => {
     chmodSync(file, 0o400);
     expect(typeof (await loadPrivateKey(file, undefined))).not.toBe('string');
     expect(privateKeyStats.parses - before).toBe(1);
+  });
+
+  it('signs as ssh2 would with the PEM, from a key decoded once (each type, each hash ssh2 asks for, encrypted files too)', async () => {
+    const data = Buffer.from('session id and userauth request');
+    // [type, passphrase, hash ssh2 passes (undefined: the key's own default), that default as node names it]
+    const cases: ['ed25519' | 'ecdsa' | 'rsa', string | undefined, string | undefined, string | null][] = [
+      ['ed25519', undefined, undefined, null],
+      ['ed25519', 'pw', undefined, null],
+      ['ecdsa', undefined, undefined, 'sha384'],
+      ['rsa', undefined, 'sha256', 'sha256'],
+      ['rsa', 'pw', 'sha512', 'sha512'],
+      ['rsa', undefined, undefined, 'sha1'],
+    ];
+    for (const [type, pass, algo, hash] of cases) {
+      const file = keyFile(`sign-${type}-${algo ?? 'default'}-${pass ?? 'plain'}`, pass, type);
+      const key = await loadPrivateKey(file, pass);
+      if (typeof key === 'string') throw new Error(key);
+      // the key's own sign method, not ssh2's (which decodes the PEM text at every call)
+      expect(Object.prototype.hasOwnProperty.call(key, 'sign')).toBe(true);
+      const sig = key.sign(data, algo);
+      expect(sig).toBeInstanceOf(Buffer);
+      const pub = createPublicKey(key.getPrivatePEM());
+      expect(verify(hash, data, pub, sig)).toBe(true);
+      // ssh2's own verification of what it signed, as the server would check it
+      expect(key.verify(data, sig, algo)).toBe(true);
+      // deterministic signatures are byte for byte ssh2's own
+      if (type !== 'ecdsa') {
+        const fresh = utils.parseKey(readFileSync(file), pass);
+        if (fresh instanceof Error) throw fresh;
+        expect(fresh.sign(data, algo).equals(sig)).toBe(true);
+      }
+    }
+  });
+
+  it('gives ssh2 a signing error as ssh2 does (returned, not thrown)', async () => {
+    const key = await loadPrivateKey(keyFile('bad-algo'), undefined);
+    if (typeof key === 'string') throw new Error(key);
+    const keyRsa = await loadPrivateKey(keyFile('bad-algo-rsa', undefined, 'rsa'), undefined);
+    if (typeof keyRsa === 'string') throw new Error(keyRsa);
+    expect(keyRsa.sign(Buffer.from('x'), 'no-such-hash')).toBeInstanceOf(Error);
+    expect(key.sign(Buffer.from('x'))).toBeInstanceOf(Buffer);
   });
 });
