@@ -245,6 +245,26 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       expect(e.message).toContain(fingerprint(hostKeyBlob(h)));
     });
 
+    it("the host's announcement of its other keys is acknowledged, not proved: no signature asked of each key (UpdateHostKeys no)", async () => {
+      const h = host(2);
+      const trace = join(dir, 'hostkeys.trace');
+      const before = process.env.RUNBOOK_SSH_TRACE;
+      process.env.RUNBOOK_SSH_TRACE = trace;
+      let t: SshTransport;
+      try {
+        t = connectTo(specFor(h));
+        await t.connect();
+      } finally {
+        if (before === undefined) delete process.env.RUNBOOK_SSH_TRACE;
+        else process.env.RUNBOOK_SSH_TRACE = before;
+      }
+      // the connection carries on
+      expect((await t.exec(rawCommand('hostname'))).stdout).toBe(`${h.name}\n`);
+      const log = readFileSync(trace, 'utf8');
+      expect(log).toContain('Inbound: GLOBAL_REQUEST (hostkeys-00@openssh.com)');
+      expect(log).not.toContain('hostkeys-prove');
+    });
+
     it('accept-new records the key, then strict accepts it', async () => {
       const h = host(2);
       const kh = join(dir, 'accept_known_hosts');
