@@ -119,6 +119,7 @@ class HostContext implements ModuleContext {
       abortWatchers: spec.signal ? spec.abortWatchers : undefined,
       secrets: o.secrets === undefined || o.secrets.length === 0 ? (spec.secrets ?? NO_SECRETS) : [...(spec.secrets ?? []), ...o.secrets],
       onOutput: own && tell ? (stream, chunk) => (own(stream, chunk), tell(stream, chunk)) : (own ?? tell),
+      outputAtEnd: o.outputAtEnd,
     });
     spec.onResult?.(r);
     return r;

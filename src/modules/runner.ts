@@ -48,7 +48,8 @@ export async function readProbe<S>(ctx: ModuleContext, probe: Probe<S>): Promise
   if (isControllerFact(probe)) {
     return probe.read({ hostFacts: () => ctx.facts().then((f) => f as typeof f | undefined, () => undefined), signal: ctx.signal });
   }
-  const r = await ctx.exec(probe.command, probe.stdin !== undefined ? { stdin: probe.stdin } : {});
+  // the probe's output is the module's to read: nobody watches it as it comes
+  const r = await ctx.exec(probe.command, probe.stdin !== undefined ? { stdin: probe.stdin, outputAtEnd: true } : { outputAtEnd: true });
   return probe.parse(r.stdout, r.stderr, r.exitCode);
 }
 
@@ -174,7 +175,7 @@ async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, arg
   }
   const { command, parse } = fastCommand(probe, fast, branches);
   const start = new Date();
-  const r = await ctx.exec(command, stdin !== undefined ? { stdin } : {});
+  const r = await ctx.exec(command, stdin !== undefined ? { stdin, outputAtEnd: true } : { outputAtEnd: true });
   const end = new Date();
   const [state, key] = parse(r.stdout, r.stderr, r.exitCode);
   const planned = spec.plan(args, state, env);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findMarker, LineEmitter } from './exec-session.js';
+import { sh } from './command.js';
+import { ExecSession, findMarker, LineEmitter } from './exec-session.js';
+import type { ExecOptions } from './types.js';
 
 describe('findMarker', () => {
   const tag = '__RUNBOOK_PID_abc';
@@ -47,5 +49,61 @@ describe('LineEmitter', () => {
 
   it('emits whole lines at once and the rest at the end', () => {
     expect(run(['one\ntw', 'o\nthree'])).toEqual(['one\n', 'two\n', 'three']);
+  });
+});
+
+describe('ExecSession output to onOutput', () => {
+  const secret = 'p4ss-w0rd-xyz';
+  const session = (extra: Partial<ExecOptions>): { s: ExecSession; told: Array<[string, string]> } => {
+    const told: Array<[string, string]> = [];
+    const options: ExecOptions = { secrets: [secret], onOutput: (stream, chunk) => told.push([stream, chunk]), ...extra };
+    const s = new ExecSession({
+      host: 'h',
+      loginUser: 'u',
+      command: sh`printf ${'x'}`,
+      options,
+      wrapped: { text: '', pidTag: '__RUNBOOK_PID_t', stdinNull: true },
+      io: { writeStdin() {}, endStdin() {} },
+    });
+    return { s, told };
+  };
+  const feed = (s: ExecSession): void => {
+    s.stdout(Buffer.from('__RUNBOOK_PID_t:42\n@@fact 0\n'));
+    s.stderr(Buffer.from('warn 1\n'));
+    s.stdout(Buffer.from(`stat:${secret}\n`));
+    s.stdout(Buffer.from('@@fact-end 0 0\nno newline'));
+    s.stderr(Buffer.from('warn 2\n'));
+    s.exit(0, null);
+  };
+
+  it('tells each chunk as it comes, line by line', () => {
+    const { s, told } = session({});
+    feed(s);
+    const r = s.result();
+    expect(told).toEqual([
+      ['stdout', '@@fact 0\n'],
+      ['stderr', 'warn 1\n'],
+      ['stdout', 'stat:********\n'],
+      ['stdout', '@@fact-end 0 0\n'],
+      ['stderr', 'warn 2\n'],
+      ['stdout', 'no newline'],
+    ]);
+    expect(r.stdout).toBe(`@@fact 0\nstat:${secret}\n@@fact-end 0 0\nno newline`);
+  });
+
+  it('with outputAtEnd tells nothing while it runs, then each stream whole and masked, once', () => {
+    const { s, told } = session({ outputAtEnd: true });
+    feed(s);
+    expect(told).toEqual([]);
+    const r = s.result();
+    expect(told).toEqual([
+      ['stdout', '@@fact 0\nstat:********\n@@fact-end 0 0\nno newline'],
+      ['stderr', 'warn 1\nwarn 2\n'],
+    ]);
+    // the result is the same output as without (the module's data is not masked here)
+    expect(r.stdout).toBe(`@@fact 0\nstat:${secret}\n@@fact-end 0 0\nno newline`);
+    expect(r.stderr).toBe('warn 1\nwarn 2\n');
+    s.result();
+    expect(told).toHaveLength(2);
   });
 });

@@ -118,6 +118,12 @@ export class LineEmitter {
     return at === 0 ? text.length : at;
   }
 
+  /** A stream's whole output in one call (nothing was pushed before): ExecOptions.outputAtEnd. */
+  whole(all: Buffer): void {
+    if (!this.sink || all.length === 0) return;
+    this.emit(all.toString('utf8'));
+  }
+
   flush(): void {
     if (!this.sink) return;
     if (this.decoder) this.pending += this.decoder.end();
@@ -190,6 +196,8 @@ export class ExecSession {
   private promptsSeen = 0;
   private stdinDone = false;
   private readonly started = Date.now();
+  /** outputAtEnd: the whole output went to onOutput (result() may be asked again) */
+  private toldAtEnd = false;
 
   constructor(private readonly p: SessionParams) {
     const extra = p.options.secrets ?? [];
@@ -234,6 +242,11 @@ export class ExecSession {
 
   result(): ExecResult {
     this.flushPre();
+    if (this.p.options.outputAtEnd && !this.toldAtEnd) {
+      this.toldAtEnd = true;
+      this.liveOut.whole(this.out.buffer());
+      this.liveErr.whole(this.err.buffer());
+    }
     this.liveOut.flush();
     this.liveErr.flush();
     // the captured streams are the module's data (a registered `stdout` compared with a vaulted
@@ -277,12 +290,13 @@ export class ExecSession {
 
   private deliver(stream: Stream, chunk: Buffer): void {
     if (chunk.length === 0) return;
+    const live = !this.p.options.outputAtEnd;
     if (stream === 'stdout') {
       this.out.push(chunk);
-      this.liveOut.push(chunk);
+      if (live) this.liveOut.push(chunk);
     } else {
       this.err.push(chunk);
-      this.liveErr.push(chunk);
+      if (live) this.liveErr.push(chunk);
     }
   }
 

@@ -26,6 +26,13 @@ export interface ExecOptions {
   secrets?: readonly string[];
   /** live output (already masked) for `-vv` and "still alive" indicators */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+  /**
+   * The output is the module's own to read (a probe, a one-command path): onOutput gets it once
+   * the command has ended, whole, one call per stream, instead of a call per chunk as it comes.
+   * Such a command prints a few short lines in as many writes, which were most of a fleet run's
+   * output events (seven per task and host) for nobody to watch live.
+   */
+  outputAtEnd?: boolean;
   /** abort signal: stops the remote command (Ctrl-C) */
   signal?: AbortSignal;
   /**
