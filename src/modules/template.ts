@@ -22,6 +22,10 @@ export interface TemplateArgs extends Omit<CopyArgs, 'content'> {
 /** Ansible's default `ansible_managed` text (ansible.cfg `ansible_managed`). */
 export const ANSIBLE_MANAGED = 'Ansible managed';
 
+// the controller's name (Ansible's template_host): asked of the OS once, not once per task and
+// host (a uname system call each time)
+let controllerName: string | undefined;
+
 /**
  * A file another template includes or imports: looked for beside the including template, then
  * along the search path's `templates/` folders (and the folders themselves) as `src` is.
@@ -93,7 +97,7 @@ export const templateModule = defineModule<TemplateArgs, CopyProbe | undefined, 
       // the variables Ansible's template action adds for the template only
       const vars = {
         ansible_managed: ANSIBLE_MANAGED,
-        template_host: hostname(),
+        template_host: (controllerName ??= hostname()),
         template_destpath: args.dest,
       };
       return { ...copyArgs, text: ctx.renderTemplate(source, { trimBlocks, lstripBlocks, newline, includes, vars }) };
