@@ -17,6 +17,7 @@ import type { Context, Outcome, Phase, RunRecord, ToolName } from './report.js';
 import { TOOLS, extraProcesses, ratios, summarise, table, targets } from './report.js';
 import { startProcCounter } from './procs.js';
 import { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from '../src/lab/index.js';
+import { inventoryText } from '../src/lab/inventory.js';
 import type { ProcCounter } from './procs.js';
 import { floorCommands, renderAppConf } from './tasks.js';
 import { timeValidate, validateLines } from './validate.js';
@@ -479,9 +480,12 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
   const { opts, tools, unavailable, floorJs, outDir, logDir, hostsRoot } = s;
   let lab: LabInfo;
   let started = false;
+  // hosts in the lab's own inventory (a running lab may have more than this size measures)
+  let inInventory = 0;
   if (opts.labInfo) {
     lab = JSON.parse(readFileSync(opts.labInfo, 'utf8')) as LabInfo;
     log(`using the running lab '${lab.name}' (${lab.hosts.length} hosts) from ${opts.labInfo}`);
+    inInventory = lab.hosts.length;
     if (lab.hosts.length > size) lab = { ...lab, hosts: lab.hosts.slice(0, size) };
   } else {
     log(`starting lab '${LAB_NAME}' with ${size} fleet hosts`);
@@ -494,9 +498,16 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
     lab = { ...lab, hosts: lab.hosts.filter((h) => h.kind !== 'full') };
     if (lab.hosts.length < size) log(`only ${lab.hosts.length} fleet hosts available (asked for ${size})`);
     const tag = `${lab.hosts.length}h`;
+    // a running lab larger than the size asked for: runbook gets an inventory of the hosts measured
+    // (the lab's own lists them all, and runbook would run on every one)
+    let runbookInventory = lab.inventoryFile;
+    if (opts.labInfo && lab.hosts.length < inInventory) {
+      runbookInventory = join(outDir, `runbook-inventory-${tag}.yml`);
+      writeFileSync(runbookInventory, inventoryText(lab, new Map()));
+    }
     const p: Prepared = {
       floorJs,
-      runbookInventory: lab.inventoryFile,
+      runbookInventory,
       ansibleInventory: join(outDir, `ansible-inventory-${tag}.yml`),
       jobDir: join(outDir, `jobs-${tag}`),
       profDir: join(outDir, `prof-${tag}`),
