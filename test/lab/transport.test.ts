@@ -263,6 +263,9 @@ describe.skipIf(labSkipReason())('ssh transport on real OpenSSH (lab)', () => {
       const log = readFileSync(trace, 'utf8');
       expect(log).toContain('Inbound: GLOBAL_REQUEST (hostkeys-00@openssh.com)');
       expect(log).not.toContain('hostkeys-prove');
+      // something went back at once (a keepalive), so sshd's next packet did not wait for our ACK
+      const after = log.slice(log.indexOf('GLOBAL_REQUEST (hostkeys-00@openssh.com)'));
+      expect(after).toContain('Sending ping');
     });
 
     it('accept-new records the key, then strict accepts it', async () => {
