@@ -1160,7 +1160,6 @@ function sftpWrite(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void>
   });
 }
 
-/** Whether the loop said it runs within `ms` (false at once on an abort: the command then goes the exec way, which sees the abort). */
 /**
  * After authentication OpenSSH's sshd announces all its host keys (hostkeys-00@openssh.com, for
  * the client's UpdateHostKeys). ssh2 answers by asking the server to prove every one of them: a
@@ -1193,6 +1192,7 @@ function ignoreHostKeyAnnouncements(client: Client): void {
   };
 }
 
+/** Whether the loop said it runs within `ms` (false at once on an abort: the command then goes the exec way, which sees the abort). */
 function readyWithin(mux: MuxChannel, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
