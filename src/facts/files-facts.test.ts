@@ -2,10 +2,10 @@
 // the real commands: each fact's command is run here by /bin/sh against temp files, so the
 // parser is tested on what the shell really prints, not on hand-written strings alone.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Fact } from './types.js';
 import { crontabFact, parseCrontab, stripCrontabHeader } from './cron.js';
 import { authorizedKeysFact, parseAuthorizedKeys } from './authorized-keys.js';
@@ -23,6 +23,11 @@ function runFact<T>(f: Fact<T>): T {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'rb-facts-'));
+// the temp directories this file makes, removed after it
+const made = [dir];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe('cron fact', () => {
   it('reads a cron file exactly, a missing final newline included', () => {
@@ -104,7 +109,9 @@ describe('stat fact: lsattr last (exec\'d)', () => {
     const shm = '/dev/shm';
     let f = join(dir, 'none.txt');
     try {
-      f = join(mkdtempSync(join(shm, 'rb-facts-')), 'none.txt');
+      const tmp = mkdtempSync(join(shm, 'rb-facts-'));
+      made.push(tmp);
+      f = join(tmp, 'none.txt');
     } catch {
       // no /dev/shm here: a file where lsattr may work; the assertions below still hold for the sections
     }
