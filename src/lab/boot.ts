@@ -136,7 +136,9 @@ export function bootScript(b: BootSpec): string {
       `exec env -i container=runbook-lab PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot ${R} /lib/systemd/systemd`,
     );
   } else {
-    lines.push(`exec chroot ${R} /sbin/lab-init ${shq(b.name)}`);
+    // a clean environment, as a machine boots with (the systemd branch too): what the operator's
+    // shell had (TMPDIR, proxies, locale) is not the host's, and services lab-init starts inherit it
+    lines.push(`exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot ${R} /sbin/lab-init ${shq(b.name)}`);
   }
   return `${lines.join('\n')}\n`;
 }
