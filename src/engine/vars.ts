@@ -45,10 +45,13 @@ export function taskScope(run: RunState, h: HostRun, br: BatchRun, inh: Inherite
   if (loopVars) layers.push({ name: 'loop', kind: 'data', vars: loopVars });
   layers.push({ name: 'registered and set_fact', kind: 'data', vars: h.vars });
   pushRoleLayers(layers, 'params', chain);
-  const params = inh.includeParams ?? [];
-  for (let i = 0; i < params.length; i++) {
-    const p = params[i] as (typeof params)[number];
-    layers.push({ name: 'include params', kind: p.kind, vars: p.vars });
+  const params = inh.includeParams;
+  // most tasks have none: no empty array made per task and host for them
+  if (params) {
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as (typeof params)[number];
+      layers.push({ name: 'include params', kind: p.kind, vars: p.vars });
+    }
   }
   layers.push({ name: 'extra vars', kind: 'template', vars: run.options.extraVars ?? {} });
   return createScope(layers);
