@@ -62,7 +62,7 @@ describe('ExecSession output to onOutput', () => {
       loginUser: 'u',
       command: sh`printf ${'x'}`,
       options,
-      wrapped: { text: '', pidTag: '__RUNBOOK_PID_t', stdinNull: true },
+      wrapped: { pidTag: '__RUNBOOK_PID_t', stdinNull: true },
       io: { writeStdin() {}, endStdin() {} },
     });
     return { s, told };

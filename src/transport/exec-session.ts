@@ -23,7 +23,8 @@ export interface SessionParams {
   loginUser: string;
   command: ShellCommand;
   options: ExecOptions;
-  wrapped: WrappedCommand;
+  /** the wrapping's tags (the session never reads the text sent) */
+  wrapped: Omit<WrappedCommand, 'text'>;
   io: SessionIO;
   /** bytes kept in memory per stream */
   captureLimit?: number;

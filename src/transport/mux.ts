@@ -22,7 +22,7 @@
 //
 // What differs from one exec per command, on purpose: `$$` and `$PPID` are the loop shell's
 // (`$BASHPID` is the command's); the rc files ran once per connection, not once per command.
-import { sudoPrefix, innerScript, type WrapOptions, type WrappedCommand } from './wrap.js';
+import { newNonce, sudoPrefix, innerScript, type WrapOptions, type WrappedCommand } from './wrap.js';
 import { quote, type ShellCommand } from './command.js';
 import type { BecomeOptions } from './types.js';
 
@@ -111,10 +111,15 @@ export function muxCanCarry(input: string | Buffer | undefined): boolean {
   return input.length <= MUX_MAX_BYTES && !input.includes(0);
 }
 
-/** The bytes written to the loop's stdin for one command; undefined: the script is too big. */
+/**
+ * The bytes written to the loop's stdin for one command; undefined: the script is too big.
+ * Written into one buffer of the frame's size: the script was encoded into a buffer of its own,
+ * then copied with the header and the input into a third (a one-command script is kilobytes, one
+ * per task and host).
+ */
 export function muxFrame(endTag: string, script: string, input: string | Buffer | undefined): Buffer | undefined {
-  const body = Buffer.from(script, 'utf8');
-  if (body.length > MUX_MAX_BYTES || body.length === 0) return undefined;
+  const scriptBytes = Buffer.byteLength(script, 'utf8');
+  if (scriptBytes > MUX_MAX_BYTES || scriptBytes === 0) return undefined;
   let data = input === undefined ? undefined : typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   let how = 'n';
   if (data && data.length > 0) {
@@ -124,10 +129,12 @@ export function muxFrame(endTag: string, script: string, input: string | Buffer 
       data = data.subarray(0, data.length - 1);
     }
   }
-  const n = String(body.length).padStart(COUNT_LEN, '0');
-  const m = String(data?.length ?? 0).padStart(COUNT_LEN, '0');
-  const head = Buffer.from(`${endTag}${how}${n}${m}`, 'latin1');
-  return data && data.length > 0 ? Buffer.concat([head, body, data]) : Buffer.concat([head, body]);
+  const dataBytes = data?.length ?? 0;
+  const frame = Buffer.allocUnsafe(HEADER_LEN + scriptBytes + dataBytes);
+  frame.write(`${endTag}${how}${String(scriptBytes).padStart(COUNT_LEN, '0')}${String(dataBytes).padStart(COUNT_LEN, '0')}`, 0, HEADER_LEN, 'latin1');
+  frame.write(script, HEADER_LEN, scriptBytes, 'utf8');
+  if (data && dataBytes > 0) data.copy(frame, HEADER_LEN + scriptBytes);
+  return frame;
 }
 
 /**
@@ -152,6 +159,26 @@ export function wrapForMux(command: ShellCommand, options: WrapOptions, nonce: s
     becomeUser: become.user ?? 'root',
     stdinNull: true,
   };
+}
+
+/** A command made ready for the loop: its frame, its end tag, and its tags without the script's text. */
+export interface MuxFramed {
+  frame: Buffer;
+  endTag: string;
+  wrapped: Omit<WrappedCommand, 'text'>;
+}
+
+/**
+ * wrapForMux and muxFrame for one command (undefined: too big for a frame). The text is not
+ * kept: what waits for the command's end holds its tags, not a copy of the script (kilobytes for
+ * a one-command path, for a round trip, per host).
+ */
+export function muxCommand(command: ShellCommand, options: WrapOptions): MuxFramed | undefined {
+  const nonce = newNonce();
+  const { text, ...wrapped } = wrapForMux(command, options, nonce);
+  const endTag = endTagOf(nonce);
+  const frame = muxFrame(endTag, text, options.stdin);
+  return frame ? { frame, endTag, wrapped } : undefined;
 }
 
 /** The end line found in a stream: where it starts, and the exit code it carries. */

@@ -34,7 +34,7 @@ import { loadPrivateKey, type LoadedKey } from './private-keys.js';
 import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PreopenMode, PutOptions, Transport } from './types.js';
 import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } from './wrap.js';
 import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
-import { endTagOf, muxCanCarry, muxFrame, muxLoop, muxReadyTag, wrapForMux } from './mux.js';
+import { muxCanCarry, muxCommand, muxLoop, muxReadyTag } from './mux.js';
 import { MuxChannel, MuxCommand } from './mux-channel.js';
 
 import { Semaphore } from '../util/semaphore.js';
@@ -991,11 +991,9 @@ export class SshTransport implements Transport {
     // taken meanwhile by a command that waited for the same loop (nothing is awaited from here
     // to send(), so the check holds)
     if (mux.busy || mux.dead) return undefined;
-    const nonce = newNonce();
-    const wrapped = wrapForMux(command, options, nonce);
-    const endTag = endTagOf(nonce);
-    const frame = muxFrame(endTag, wrapped.text, options.stdin);
-    if (!frame) return undefined;
+    const framed = muxCommand(command, options);
+    if (!framed) return undefined;
+    const { frame, endTag, wrapped } = framed;
     const session = new ExecSession({ host: this.host, loginUser: this.spec.user, command, options, wrapped, captureLimit, io: NO_INPUT });
     this.stats.muxCommands++;
     return await new Promise((resolve, reject) => {
