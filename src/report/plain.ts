@@ -12,6 +12,9 @@ import { visible, visibleLine } from '../util/visible.js';
 const name = visibleLine;
 const text = visible;
 
+/** a backlog this large is written without waiting for the end of the turn */
+const FLUSH_AT = 64 * 1024;
+
 export interface PlainReporterOptions {
   verbosity?: number;
   style?: Style;
@@ -40,8 +43,24 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
       connectFailed.delete(h);
     }
   };
+  // The lines of one turn of the event loop go out in one write, as the JSON reporter's do: a
+  // write per line was a syscall per task and host (stdout is synchronous for files and pipes).
+  let pending = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === '') return;
+    const lines = pending;
+    pending = '';
+    out.write(lines);
+  };
   const w = (line: string): void => {
-    out.write(`${line}\n`);
+    pending += `${line}\n`;
+    if (pending.length >= FLUSH_AT) return flush();
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   };
   const timer = setInterval(() => {
     const now = Date.now();
@@ -142,12 +161,14 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
           flushConnect();
           clearInterval(timer);
           running.clear();
+          flush();
           out.write(formatRecap(e, { style: s, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));
           break;
       }
     },
     close(): void {
       clearInterval(timer);
+      flush();
     },
   };
 }

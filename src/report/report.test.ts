@@ -273,9 +273,35 @@ describe('hostile names and messages reach the terminal escaped', () => {
     expect(out.text).toContain('runbook apply site\\x1b[2J.yml --limit @/tmp/site.retry');
   });
 
+  it('the plain lines of one turn of the event loop go out in one write, before the recap and at close', async () => {
+    const writes: string[] = [];
+    const out = new Sink();
+    const write = out.write.bind(out);
+    out.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      writes.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof out.write;
+    const r = createPlainReporter(out);
+    const result = (host: string): RunEvent => ({ type: 'task_result', host, task, status: 'ok', durationMs: 1 });
+    r.onEvent(result('web1'));
+    r.onEvent(result('web2'));
+    expect(writes).toEqual([]);
+    await new Promise((res) => setImmediate(res));
+    expect(writes).toEqual(['web1  ok: Install nginx (1ms)\nweb2  ok: Install nginx (1ms)\n']);
+    r.onEvent(result('web3'));
+    r.onEvent(recap);
+    expect(writes[1]).toBe('web3  ok: Install nginx (1ms)\n');
+    expect(writes[2]).toContain('PLAY RECAP');
+    r.onEvent(result('web4'));
+    void r.close?.();
+    expect(writes.at(-1)).toBe('web4  ok: Install nginx (1ms)\n');
+  });
+
   it('a name cannot forge a line of its own in the plain output', () => {
     const out = new Sink();
-    feed(createPlainReporter(out), [{ type: 'task_result', host: 'web1', task: { ...task, name: 'x\nweb2  ok: forged' }, status: 'ok', durationMs: 1 }]);
+    const r = createPlainReporter(out);
+    feed(r, [{ type: 'task_result', host: 'web1', task: { ...task, name: 'x\nweb2  ok: forged' }, status: 'ok', durationMs: 1 }]);
+    void r.close?.();
     expect(out.text).toBe('web1  ok: x\\nweb2  ok: forged (1ms)\n');
   });
 
