@@ -32,5 +32,8 @@ export function tuneHeapForFleet(inFlight: number): boolean {
   if (inFlight < FLEET_HEAP_HOSTS) return false;
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--heap-growing-percent=30');
+  // bin/runbook.js starts apply and run without incremental marking (fewer full collections,
+  // less CPU); a fleet this big needs its collections started early again, before the limit
+  setFlagsFromString('--incremental-marking');
   return true;
 }
