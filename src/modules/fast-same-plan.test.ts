@@ -1,7 +1,7 @@
 // The one-command path runs the branch the host picked, then plans the probed state and checks
-// that the two plans send the same commands (modules/runner.ts). The check compares parts first
-// and text when the parts differ: plans built from other parts but sending the same text pass,
-// plans that would send something else are reported. Run for real through /bin/sh.
+// that the probed plan sends the text the branch sent (modules/runner.ts): plans built from other
+// parts but sending the same text pass, plans that would send something else are reported. Run
+// for real through /bin/sh.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

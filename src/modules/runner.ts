@@ -2,7 +2,7 @@
 // (check/diff: show) → apply, the same for every module. Also the one-command path, built from
 // the module's own plan (FastPath), and `defineModule`, which turns a module's parts into the
 // `run` the engine calls.
-import { ShellCommand, joinWith, raw, sameParts, sh } from '../transport/command.js';
+import { ShellCommand, joinWith, raw, sh } from '../transport/command.js';
 import { ExecError } from '../transport/errors.js';
 import type { ExecOptions, ExecResult } from '../transport/types.js';
 import { combineFacts } from '../facts/combine.js';
@@ -134,17 +134,6 @@ export async function executePlan(ctx: ModuleContext, plan: Plan, env: PlanEnv, 
   return resultOf(plan, env);
 }
 
-const shellOf = (p: Plan): string => p.commands.map((c) => c.toShell()).join('\n');
-
-/**
- * The two plans send the same commands: compared part by part first, which builds no text (the
- * plan for the probed state is made anew and its text was never needed), then as text.
- */
-function sameCommands(a: Plan, b: Plan): boolean {
-  if (a.commands.length === b.commands.length && a.commands.every((c, i) => sameParts(c, b.commands[i] as ShellCommand))) return true;
-  return shellOf(a) === shellOf(b);
-}
-
 /**
  * The branches of a fast path: each class's plan that has commands to run. A branch may have an
  * `after`: it reads the branch's own output (the runner hands it only what follows the probe).
@@ -155,33 +144,61 @@ export function fastBranches<S, P>(spec: Pick<PlanSpec<unknown, S, P>, 'plan'>, 
     .filter((b) => b.plan.commands.length > 0 && !b.plan.failed && !b.plan.next && b.plan.cwd === undefined);
 }
 
-/** The one command of a fast path: probe, classify, and run the class's branch. */
-export function fastCommand<S>(probe: Fact<S>, fast: FastPath<S>, branches: ReadonlyArray<{ key: string; plan: Plan }>): { command: ShellCommand; parse: Fact<readonly [S, string]>['parse'] } {
+/**
+ * The one command of a fast path: probe, classify, and run the class's branch. `finals` are the
+ * branches' commands as the script ends with them (joinFinal), in the branches' order.
+ */
+export function fastCommand<S>(probe: Fact<S>, fast: FastPath<S>, branches: ReadonlyArray<{ key: string; plan: Plan }>): { command: ShellCommand; parse: Fact<readonly [S, string]>['parse']; finals: ShellCommand[] } {
   const classify: Fact<string> = { name: 'class', command: sh`k=; ${fast.classify}; printf '%s\\n' "$k"`, parse: (o) => o.trim() };
   const both = combineFacts([probe, classify] as const, 'fast');
   // the case is the end of the script: a branch's simple last command is exec'd (joinFinal)
-  const cases = branches.map((b) => sh`${b.key}) ${joinFinal(b.plan.commands)} ;;\n`);
+  const finals = branches.map((b) => joinFinal(b.plan.commands));
+  const cases = branches.map((b, i) => sh`${b.key}) ${finals[i] as ShellCommand} ;;\n`);
   const command = sh`${both.command}; case "$k" in\n${new ShellCommand(cases)}esac`;
   // the parser alone, not the combined fact: what waits for the output holds no command text
-  return { command, parse: both.parse };
+  return { command, parse: both.parse, finals };
 }
 
-async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, args: P, env: PlanEnv, probe: Fact<S>, fast: FastPath<S>): Promise<ModuleResult> {
+/**
+ * What a one-command path sends, made without waiting for anything: the script as one piece of
+ * text (ShellCommand.built), each branch's text, and the parser of the output. What waits for
+ * the host's answer holds only these: the probe, the branches' plans and the trees of parts
+ * they are built of are garbage once the text is made (at a few hundred hosts they lived a round
+ * trip, outlived scavenges and were copied by each: fleet benchmark).
+ */
+function fastSend<S, P>(spec: PlanSpec<unknown, S, P>, args: P, env: PlanEnv, probe: Fact<S>, fast: FastPath<S>): FastSending<S> {
   const branches = fastBranches(spec, args, fast, env);
   const stdins = branches.map((b) => b.plan.stdin).filter((s) => s !== undefined);
   const stdin = stdins[0];
   if (stdins.some((s) => s.toString() !== stdin?.toString())) {
     throw new Error(`internal error: ${spec.name}'s one-command branches need different stdin`);
   }
-  const { command, parse } = fastCommand(probe, fast, branches);
+  const { command, parse, finals } = fastCommand(probe, fast, branches);
+  // each branch's text first: the script's text is then made of them as they are
+  const texts = finals.map((f) => f.toShell());
+  return { command: ShellCommand.built(command), keys: branches.map((b) => b.key), texts, parse, stdin };
+}
+
+interface FastSending<S> {
+  command: ShellCommand;
+  /** the classes that have a branch, and the text each sends */
+  keys: string[];
+  texts: string[];
+  parse: Fact<readonly [S, string]>['parse'];
+  stdin: string | Buffer | undefined;
+}
+
+async function runFast<A, S, P>(ctx: ModuleContext, spec: PlanSpec<A, S, P>, args: P, env: PlanEnv, sending: FastSending<S>): Promise<ModuleResult> {
+  const { command, keys, texts, parse, stdin } = sending;
   const start = new Date();
   const r = await ctx.exec(command, stdin !== undefined ? { stdin, outputAtEnd: true } : { outputAtEnd: true });
   const end = new Date();
   const [state, key] = parse(r.stdout, r.stderr, r.exitCode);
   const planned = spec.plan(args, state, env);
-  const ran = branches.find((b) => b.key === key);
-  if (!ran) return executePlan(ctx, planned, env); // nothing ran: the probed state, planned as usual
-  if (!sameCommands(ran.plan, planned)) {
+  const at = keys.indexOf(key);
+  if (at === -1) return executePlan(ctx, planned, env); // nothing ran: the probed state, planned as usual
+  // what ran must be what the probed state's plan sends (the same text, whatever its parts)
+  if (texts[at] !== joinFinal(planned.commands).toShell()) {
     return {
       changed: r.ok,
       failed: true,
@@ -202,7 +219,7 @@ export async function runPlanModule<A, S, P>(spec: PlanSpec<A, S, P>, ctx: Modul
   const fast = env.check || env.diff ? undefined : spec.fast?.(p, env);
   // a one-command path's own probe stands for the module's (FastPath.probe): only one is made
   const probe = fast?.probe ?? spec.probe?.(p, env);
-  if (fast && probe && !isControllerFact(probe)) return runFast(ctx, spec, p, env, probe, fast);
+  if (fast && probe && !isControllerFact(probe)) return runFast(ctx, spec, p, env, fastSend(spec, p, env, probe, fast));
   const state = probe ? await readProbe(ctx, probe) : (undefined as S);
   return executePlan(ctx, spec.plan(p, state, env), env);
 }

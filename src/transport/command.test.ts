@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { joinWith, MASK, maskSecrets, quote, raw, rawCommand, sameParts, secret, sh, ShellCommand } from './command.js';
+import { joinWith, MASK, maskSecrets, quote, raw, rawCommand, secret, sh, ShellCommand } from './command.js';
 
 // what the shell really receives: print each argument on its own line
 function argsSeenByShell(command: string): string[] {
@@ -65,42 +65,6 @@ describe('sh and secrets', () => {
   });
 });
 
-describe('sameParts', () => {
-  const build = (path: string, mode: string) => sh`mkdir -p ${path} && ${sh`chmod ${mode} ${path}`}`;
-
-  it('is true for commands built alike from equal values (no text is built for it)', () => {
-    const a = build('/srv/a b', '0755');
-    const b = build('/srv/a b', '0755');
-    expect(sameParts(a, b)).toBe(true);
-    expect(sameParts(a, a)).toBe(true);
-    expect(sameParts(sh`x ${secret('pw')}`, sh`x ${secret('pw')}`)).toBe(true);
-    expect(sameParts(new ShellCommand([raw('a'), 'b']), new ShellCommand([raw('a'), 'b']))).toBe(true);
-  });
-
-  it('is false for another value, literal, secret or nesting', () => {
-    const a = build('/srv/a', '0755');
-    expect(sameParts(a, build('/srv/b', '0755'))).toBe(false);
-    expect(sameParts(a, build('/srv/a', '0700'))).toBe(false);
-    expect(sameParts(a, sh`mkdir -p ${'/srv/a'}`)).toBe(false);
-    expect(sameParts(sh`x ${secret('pw')}`, sh`x ${secret('other')}`)).toBe(false);
-    // a value and a literal of the same text are different parts (one is quoted)
-    expect(sameParts(new ShellCommand(['a b']), new ShellCommand([raw('a b')]))).toBe(false);
-    expect(sameParts(new ShellCommand([sh`a`]), new ShellCommand([raw('a')]))).toBe(false);
-  });
-
-  it('says nothing about text built from other parts: that is for toShell to compare', () => {
-    const split = new ShellCommand([raw('echo '), raw('hi')]);
-    const whole = new ShellCommand([raw('echo hi')]);
-    expect(sameParts(split, whole)).toBe(false);
-    expect(split.toShell()).toBe(whole.toShell());
-  });
-
-  it('quotes a value repeated in one command the same each time', () => {
-    const p = "it's here";
-    expect(argsSeenByShell(sh`${p} ${p} ${'x'} ${p}`.toShell())).toEqual([p, p, 'x', p]);
-  });
-});
-
 describe('building nested commands', () => {
   it('gives the same text and secrets whether the inner commands were built before or not', () => {
     const make = () => {
@@ -127,5 +91,29 @@ describe('building nested commands', () => {
     expect(joinWith([sh`a`, sh`b ${'c d'}`, sh`e`], '; ').toShell()).toBe("a; b 'c d'; e");
     expect(joinWith([sh`a`], ' && ').toShell()).toBe('a');
     expect(joinWith([], ' && ').toShell()).toBe('');
+  });
+});
+
+describe('ShellCommand.built', () => {
+  it('sends, shows and masks what the command it was made from does, and nests the same', () => {
+    const pw = 's3cret pass';
+    const tree = sh`mkdir -p ${'/srv/a dir'} && ${joinWith([sh`echo ${secret(pw)}`, sh`chmod ${'0755'} ${'/srv/a dir'}`], '; ')}`;
+    const built = ShellCommand.built(tree);
+    expect(built.toShell()).toBe(tree.toShell());
+    expect(built.toDisplay()).toBe(tree.toDisplay());
+    expect(built.toDisplay()).not.toContain(pw);
+    expect(built.secrets()).toEqual([pw]);
+    const outer = sh`( ${built} ) || exit 1`;
+    expect(outer.toShell()).toBe(sh`( ${tree} ) || exit 1`.toShell());
+    expect(outer.toDisplay()).not.toContain(pw);
+    expect(outer.secrets()).toEqual([pw]);
+  });
+
+  it('keeps none of the parts it was built from', () => {
+    const tree = sh`printf '%s\\n' ${'a'.repeat(300)} ${'b'}`;
+    const built = ShellCommand.built(tree);
+    expect(built.parts).toHaveLength(1);
+    expect(built.parts[0]).not.toBeInstanceOf(ShellCommand);
+    expect(execFileSync('sh', ['-c', built.toShell()], { encoding: 'utf8' })).toBe(`${'a'.repeat(300)}\nb\n`);
   });
 });

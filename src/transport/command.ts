@@ -122,31 +122,21 @@ export class ShellCommand {
   toString(): string {
     return this.toDisplay();
   }
-}
 
-/**
- * Whether two commands are made of the same parts (the same literal text, values and secrets,
- * nested alike). True means they send the same text; false does not mean they differ: the same
- * text can be built from other parts (an empty literal, a value split in two), so callers that
- * must know compare toShell() then. Walks the parts without building any text.
- */
-export function sameParts(a: ShellCommand, b: ShellCommand): boolean {
-  if (a === b) return true;
-  const pa = a.parts;
-  const pb = b.parts;
-  if (pa.length !== pb.length) return false;
-  for (let i = 0; i < pa.length; i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === y) continue;
-    if (typeof x === 'string' || typeof y === 'string') return false;
-    if (x instanceof Raw) {
-      if (!(y instanceof Raw) || x.text !== y.text) return false;
-    } else if (x instanceof Secret) {
-      if (!(y instanceof Secret) || x.value !== y.value) return false;
-    } else if (!(y instanceof ShellCommand) || !(x instanceof ShellCommand) || !sameParts(x, y)) return false;
+  /**
+   * The same command as one piece of text: what it sends, shows and masks, without the parts it
+   * was built from. For a command that is kept while it runs (a one-command path's script, a
+   * round trip or more): its parts are a tree of hundreds of objects, and kept that long at a few
+   * hundred hosts they outlived scavenges and were copied by each (fleet benchmark).
+   */
+  static built(command: ShellCommand): ShellCommand {
+    const text = command.toShell();
+    const built = new ShellCommand([new Raw(text)]);
+    built.#shell = text;
+    built.#display = command.toDisplay();
+    built.#secrets = command.#secrets;
+    return built;
   }
-  return true;
 }
 
 // A path is quoted in many places of one command, in a row and several commands apart (the
