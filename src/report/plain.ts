@@ -4,6 +4,7 @@ import type { Reporter, RunEvent, TaskResultEvent } from './events.js';
 import { unifiedDiff } from '../util/diff.js';
 import { displayPath, formatRecap } from './recap.js';
 import { formatDuration, NO_COLOR } from './style.js';
+import { createTurnWriter } from './turn-writer.js';
 import type { Style } from './style.js';
 import { visible, visibleLine } from '../util/visible.js';
 
@@ -11,9 +12,6 @@ import { visible, visibleLine } from '../util/visible.js';
 // names) before it is printed: a task named "\u001b[2J" must not clear the operator's screen.
 const name = visibleLine;
 const text = visible;
-
-/** a backlog this large is written without waiting for the end of the turn */
-const FLUSH_AT = 64 * 1024;
 
 export interface PlainReporterOptions {
   verbosity?: number;
@@ -43,25 +41,9 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
       connectFailed.delete(h);
     }
   };
-  // The lines of one turn of the event loop go out in one write, as the JSON reporter's do: a
-  // write per line was a syscall per task and host (stdout is synchronous for files and pipes).
-  let pending = '';
-  let scheduled = false;
-  const flush = (): void => {
-    scheduled = false;
-    if (pending === '') return;
-    const lines = pending;
-    pending = '';
-    out.write(lines);
-  };
-  const w = (line: string): void => {
-    pending += `${line}\n`;
-    if (pending.length >= FLUSH_AT) return flush();
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-  };
+  // the lines of one turn of the event loop in one write (turn-writer.ts)
+  const lines = createTurnWriter(out);
+  const w = (line: string): void => lines.write(`${line}\n`);
   const timer = setInterval(() => {
     const now = Date.now();
     for (const [host, r] of running) {
@@ -161,14 +143,14 @@ export function createPlainReporter(out: NodeJS.WritableStream, options: PlainRe
           flushConnect();
           clearInterval(timer);
           running.clear();
-          flush();
+          lines.flush();
           out.write(formatRecap(e, { style: s, ...(options.rerun ? { rerun: options.rerun } : {}), ...(options.displayRoot ? { displayRoot: options.displayRoot } : {}) }));
           break;
       }
     },
     close(): void {
       clearInterval(timer);
-      flush();
+      lines.flush();
     },
   };
 }
