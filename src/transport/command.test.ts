@@ -65,6 +65,13 @@ describe('sh and secrets', () => {
   });
 });
 
+describe('quoting values', () => {
+  it('quotes a value repeated in one command the same each time', () => {
+    const p = "it's here";
+    expect(argsSeenByShell(sh`${p} ${p} ${'x'} ${p}`.toShell())).toEqual([p, p, 'x', p]);
+  });
+});
+
 describe('building nested commands', () => {
   it('gives the same text and secrets whether the inner commands were built before or not', () => {
     const make = () => {
