@@ -4,16 +4,35 @@
 // line. Host keys are still checked against the lab's known_hosts (skipping that would make the
 // floor cheaper than anything a careful operator would run).
 //
-//   node floor.js JOB.json [verify|ansible]
+//   node floor.js JOB.json [verify|ansible|lean]
 //
 // JOB.json: { hosts: [{name,address,port}], user, keyFile, knownHostsFile, root }
 // With `ansible`, each task's command does what Ansible's module semantics need on the host
 // (tasks.ts's ansibleFloorCommands): the floor with Ansible's semantics.
+// With `lean`, ssh2 is handled as runbook handles it, with runbook's own code: the key decoded
+// once and signing from a KeyObject (transport/private-keys.ts), the host keys sshd announces
+// acknowledged, not proved (transport/host-key-announcements.ts). Raw ssh2 does both on every
+// connection: about a seventh of the floor's CPU at 200 hosts (bench/README.md, session 15).
 // With `verify`, it runs tasks.ts's verifyCommand once per host instead and prints
 // {"host": output} as JSON (used by the harness, never measured).
 import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
+import type * as HostKeyAnnouncements from '../src/transport/host-key-announcements.js';
+import type * as PrivateKeys from '../src/transport/private-keys.js';
 import { ansibleFloorCommands, floorCommands, verifyCommand } from './tasks.js';
+
+/** runbook's ssh2 handling, from its build (dist/), for `lean`; floor.js runs from bench/results/.build */
+interface Lean {
+  key: PrivateKeys.LoadedKey;
+  ignoreHostKeyAnnouncements: typeof HostKeyAnnouncements.ignoreHostKeyAnnouncements;
+}
+
+async function loadLean(keyFile: string): Promise<Lean> {
+  const dist = new URL('../../../dist/transport/', import.meta.url);
+  const keys = (await import(new URL('private-keys.js', dist).href)) as typeof PrivateKeys;
+  const announcements = (await import(new URL('host-key-announcements.js', dist).href)) as typeof HostKeyAnnouncements;
+  return { key: await keys.loadPrivateKey(keyFile, undefined), ignoreHostKeyAnnouncements: announcements.ignoreHostKeyAnnouncements };
+}
 
 interface FloorHost {
   name: string;
@@ -71,7 +90,7 @@ function exec(conn: Client, command: string): Promise<string> {
   });
 }
 
-function connect(h: FloorHost, job: FloorJob, key: Buffer, known: Map<string, Buffer[]>): Promise<Client> {
+function connect(h: FloorHost, job: FloorJob, key: Buffer, known: Map<string, Buffer[]>, lean: Lean | undefined): Promise<Client> {
   const allowed = known.get(knownName(h)) ?? known.get(h.name) ?? [];
   return new Promise((resolve, reject) => {
     const conn = new Client();
@@ -86,17 +105,18 @@ function connect(h: FloorHost, job: FloorJob, key: Buffer, known: Map<string, Bu
       host: h.address,
       port: h.port,
       username: job.user,
-      privateKey: key,
+      ...(lean ? { authHandler: (_methods, _partial, next) => next({ type: 'publickey', username: job.user, key: lean.key }) } : { privateKey: key }),
       // logins are CPU-bound on the hosts' side (~15/s on 2 cores): at 1000 hosts the last one
       // waits about a minute, which is slow, not unreachable
       readyTimeout: 300_000,
       hostVerifier: (blob: Buffer) => allowed.some((k) => k.equals(blob)),
     });
+    lean?.ignoreHostKeyAnnouncements(conn);
   });
 }
 
-async function runHost(h: FloorHost, job: FloorJob, key: Buffer, known: Map<string, Buffer[]>, commands: string[]): Promise<string[]> {
-  const conn = await connect(h, job, key, known);
+async function runHost(h: FloorHost, job: FloorJob, key: Buffer, known: Map<string, Buffer[]>, commands: string[], lean: Lean | undefined): Promise<string[]> {
+  const conn = await connect(h, job, key, known, lean);
   try {
     const outputs: string[] = [];
     for (const c of commands) outputs.push(await exec(conn, c));
@@ -109,17 +129,18 @@ async function runHost(h: FloorHost, job: FloorJob, key: Buffer, known: Map<stri
 async function main(argv: string[]): Promise<number> {
   const [jobFile, mode] = argv;
   if (jobFile === undefined) {
-    process.stderr.write('usage: floor JOB.json [verify|ansible]\n');
+    process.stderr.write('usage: floor JOB.json [verify|ansible|lean]\n');
     return 1;
   }
   const job = JSON.parse(readFileSync(jobFile, 'utf8')) as FloorJob;
   const key = readFileSync(job.keyFile);
   const known = readKnownHosts(job.knownHostsFile);
   const verify = mode === 'verify';
+  const lean = mode === 'lean' ? await loadLean(job.keyFile) : undefined;
   const started = Date.now();
   const results = await Promise.allSettled(
     job.hosts.map((h) =>
-      runHost(h, job, key, known, verify ? [verifyCommand(job.root, h.name)] : mode === 'ansible' ? ansibleFloorCommands(job.root, h.name) : floorCommands(job.root, h.name)),
+      runHost(h, job, key, known, verify ? [verifyCommand(job.root, h.name)] : mode === 'ansible' ? ansibleFloorCommands(job.root, h.name) : floorCommands(job.root, h.name), lean),
     ),
   );
   const failures: string[] = [];

@@ -3,12 +3,13 @@
 import type { Measurement } from './measure.js';
 import { PROCESS_REASONS, type ProcCount } from './procs.js';
 
-export const TOOLS = ['floor', 'floor-ansible', 'runbook', 'baseline', 'runbook-tty', 'ansible'] as const;
+export const TOOLS = ['floor', 'floor-lean', 'floor-ansible', 'runbook', 'baseline', 'runbook-tty', 'ansible'] as const;
 export type ToolName = (typeof TOOLS)[number];
 export type Phase = 'first' | 'second';
 
 export const TOOL_LABEL: Record<ToolName, string> = {
   floor: 'floor (raw ssh2)',
+  'floor-lean': 'floor, ssh2 handled as runbook does',
   'floor-ansible': "floor with Ansible's semantics",
   runbook: 'runbook --json',
   baseline: 'runbook --json (baseline checkout)',
@@ -218,12 +219,14 @@ export function ratios(rows: Row[]): string {
   for (const phase of ['first', 'second'] as const) {
     const fl = find(rows, 'floor', phase);
     const fa = find(rows, 'floor-ansible', phase);
+    const fn = find(rows, 'floor-lean', phase);
     const rb = find(rows, 'runbook', phase);
     const bl = find(rows, 'baseline', phase);
     const an = find(rows, 'ansible', phase);
     const tty = find(rows, 'runbook-tty', phase);
     out.push(
       `- ${phase} run: runbook/floor wall ${f(ratio(rb, fl, 'wallS'))}x, CPU ${f(ratio(rb, fl, 'cpuS'))}x, CPU per task·host ${f(ratio(rb, fl, 'cpuPerCmdMs'))}x` +
+        (fn ? `; runbook/floor handling ssh2 as runbook does: wall ${f(ratio(rb, fn, 'wallS'))}x, CPU ${f(ratio(rb, fn, 'cpuS'))}x (it/floor CPU ${f(ratio(fn, fl, 'cpuS'))}x)` : '') +
         (fa ? `; floor with Ansible's semantics/floor wall ${f(ratio(fa, fl, 'wallS'))}x, runbook/it wall ${f(ratio(rb, fa, 'wallS'))}x, CPU ${f(ratio(rb, fa, 'cpuS'))}x` : '') +
         (bl ? `; runbook/baseline wall ${f(ratio(rb, bl, 'wallS'))}x, CPU ${f(ratio(rb, bl, 'cpuS'))}x` : '') +
         (an ? `; Ansible/runbook wall ${f(ratio(an, rb, 'wallS'))}x (CPU ${f(ratio(an, rb, 'cpuS'))}x)` : '') +
@@ -261,6 +264,12 @@ export function targets(rows: Row[], ctx: Context): string {
   for (const phase of ['first', 'second'] as const) {
     const r = ratio(find(rows, 'runbook', phase), find(rows, 'floor', phase), 'cpuPerCmdMs');
     out.push(`- controller CPU per remote command (per task·host: the floor's commands) at most 1.3x the floor's, ${phase} run: ${f(r)}x → ${verdict(r === null ? null : r <= 1.3)}`);
+  }
+  // the same against the floor that handles ssh2 as runbook does (issue 19: "same connection handling")
+  for (const phase of ['first', 'second'] as const) {
+    if (!find(rows, 'floor-lean', phase)) continue;
+    const r = ratio(find(rows, 'runbook', phase), find(rows, 'floor-lean', phase), 'cpuPerCmdMs');
+    out.push(`- the same against the floor handling ssh2 as runbook does, ${phase} run: ${f(r)}x → ${verdict(r === null ? null : r <= 1.3)}`);
   }
   if (find(rows, 'ansible', 'first')) {
     const an = ratio(find(rows, 'ansible', 'first'), find(rows, 'runbook', 'first'), 'wallS');

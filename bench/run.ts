@@ -32,8 +32,9 @@ const USAGE = `usage: npm run bench -- [options]
   --hosts N[,M...]   lab fleet hosts (default 50); a list runs each size in turn (e.g. 50,200)
   --runs K           interleaved rounds (every tool once per round), medians and min/max
                      reported (default 5)
-  --tools LIST       comma list of floor,floor-ansible,runbook,baseline,runbook-tty,ansible
-                     (default: floor,floor-ansible,runbook; Ansible only up to 200 hosts);
+  --tools LIST       comma list of floor,floor-lean,floor-ansible,runbook,baseline,runbook-tty,ansible
+                     (default: floor,floor-lean,floor-ansible,runbook; Ansible only up to 200 hosts);
+                     floor-lean: the floor handling ssh2 as runbook does (floor.ts);
                      floor-ansible: the floor with Ansible's module semantics (tasks.ts)
   --scale            the 1000-host check: --hosts 1000 --runs 1 --tools floor,runbook;
                      every host must be ok in the recap and max RSS under 300 MiB
@@ -132,7 +133,7 @@ function parseOptions(argv: string[]): Options | undefined {
     if (bad.length > 0) throw new Error(`--tools: unknown ${bad.join(', ')} (known: ${TOOLS.join(', ')})`);
   } else {
     // the issue's comparison; Ansible (minutes per run) and the pty view only when named
-    tools = ['floor', ...(scale ? [] : (['floor-ansible'] as const)), 'runbook', ...(values['baseline-dir'] !== undefined ? (['baseline'] as const) : [])];
+    tools = ['floor', ...(scale ? [] : (['floor-lean', 'floor-ansible'] as const)), 'runbook', ...(values['baseline-dir'] !== undefined ? (['baseline'] as const) : [])];
   }
   if (tools.includes('baseline') && values['baseline-dir'] === undefined) throw new Error('--tools baseline needs --baseline-dir DIR');
   return {
@@ -342,6 +343,8 @@ function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, ph
       return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`)], env: process.env };
     case 'floor-ansible':
       return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`), 'ansible'], env: process.env };
+    case 'floor-lean':
+      return { argv: ['node', p.floorJs, join(p.jobDir, `floor-${root.split('/').pop() ?? 'x'}.json`), 'lean'], env: process.env };
     case 'runbook':
     case 'baseline':
       // behind the slow link runbook is told it is one (ssh_preopen=auto: sessions started ahead,
@@ -413,7 +416,7 @@ function readOutcome(tool: ToolName, stdout: string): Outcome | null {
     }
     return seen ? o : null;
   }
-  if (tool === 'floor' || tool === 'floor-ansible') {
+  if (tool === 'floor' || tool === 'floor-lean' || tool === 'floor-ansible') {
     try {
       const s = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { ok: number; failed: number };
       return { ok: s.ok, changed: 0, failed: s.failed, unreachable: 0 };

@@ -35,6 +35,7 @@ import type { BecomeOptions, ConnectionSpec, ExecOptions, ExecResult, PreopenMod
 import { killScript, loginShellKind, newNonce, wrapCommand, type LoginShell } from './wrap.js';
 import { loaderKind, loaderScript, loaderText, PREOPEN_DEPTH } from './preopen.js';
 import { muxCanCarry, muxCommand, muxLoop, muxReadyTag } from './mux.js';
+import { ignoreHostKeyAnnouncements } from './host-key-announcements.js';
 import { MuxChannel, MuxCommand } from './mux-channel.js';
 
 import { Semaphore } from '../util/semaphore.js';
@@ -1156,38 +1157,6 @@ function sftpWrite(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void>
       writeAt(0);
     });
   });
-}
-
-/**
- * After authentication OpenSSH's sshd announces all its host keys (hostkeys-00@openssh.com, for
- * the client's UpdateHostKeys). ssh2 answers by asking the server to prove every one of them: a
- * signature with each key on the host (RSA's among them) and a verification of each here, for a
- * 'hostkeys' event runbook does not listen to, since it never learns host keys that way (as ssh
- * with UpdateHostKeys no). Those were about 3% of the controller's CPU at 200 hosts. Every other
- * global request goes to ssh2; an ssh2 whose client no longer has this handler keeps its own
- * behaviour.
- *
- * Something still goes back at once, a keepalive (the cheapest request there is): with nothing
- * to send, our ACK of the announcement waits for the delayed-ACK timer, and sshd (Nagle on, as
- * for every session without a terminal) holds its next packet, the channel's confirmation, until
- * it comes: 40 ms more for the first command of every connection (measured).
- */
-function ignoreHostKeyAnnouncements(client: Client): void {
-  type Proto = { requestSuccess(): void; ping(): void };
-  type GlobalRequest = (p: Proto, name: string, wantReply: boolean, data: unknown) => void;
-  const c = client as unknown as { _protocol?: { _handlers?: { GLOBAL_REQUEST?: GlobalRequest } }; _callbacks?: unknown };
-  const handlers = c._protocol?._handlers;
-  const ssh2s = handlers?.GLOBAL_REQUEST;
-  if (!handlers || typeof ssh2s !== 'function') return;
-  handlers.GLOBAL_REQUEST = (p, name, wantReply, data) => {
-    if (name !== 'hostkeys-00@openssh.com') return ssh2s(p, name, wantReply, data);
-    if (wantReply) return p.requestSuccess();
-    // replies to global requests are matched to ssh2's queue of callbacks in order: one for ours
-    const queue = c._callbacks;
-    if (!Array.isArray(queue)) return;
-    queue.push(() => {});
-    p.ping();
-  };
 }
 
 /** Whether the loop said it runs within `ms` (false at once on an abort: the command then goes the exec way, which sees the abort). */
