@@ -6,7 +6,8 @@
 //
 //   node floor.js JOB.json [verify|ansible|lean]
 //
-// JOB.json: { hosts: [{name,address,port}], user, keyFile, knownHostsFile, root }
+// JOB.json: { hosts: [{name,address,port}], user, keyFile, knownHostsFile, root, commands? }
+// (`commands`: run only the first that many of the ten, for the bench's --split)
 // With `ansible`, each task's command does what Ansible's module semantics need on the host
 // (tasks.ts's ansibleFloorCommands): the floor with Ansible's semantics.
 // With `lean`, ssh2 is handled as runbook handles it, with runbook's own code: the key decoded
@@ -46,6 +47,8 @@ interface FloorJob {
   keyFile: string;
   knownHostsFile: string;
   root: string;
+  /** the first `commands` of the ten only (bench --split: connection and start-up apart) */
+  commands?: number;
 }
 
 /** known_hosts entries by the name ssh looks up: `addr` for port 22, `[addr]:port` otherwise. */
@@ -140,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const results = await Promise.allSettled(
     job.hosts.map((h) =>
-      runHost(h, job, key, known, verify ? [verifyCommand(job.root, h.name)] : mode === 'ansible' ? ansibleFloorCommands(job.root, h.name) : floorCommands(job.root, h.name), lean),
+      runHost(h, job, key, known, verify ? [verifyCommand(job.root, h.name)] : (mode === 'ansible' ? ansibleFloorCommands(job.root, h.name) : floorCommands(job.root, h.name)).slice(0, job.commands), lean),
     ),
   );
   const failures: string[] = [];

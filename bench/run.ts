@@ -16,6 +16,7 @@ import { killActive, measure } from './measure.js';
 import type { Context, Outcome, Phase, RunRecord, ToolName } from './report.js';
 import { TOOLS, extraProcesses, ratios, summarise, table, targets } from './report.js';
 import { startProcCounter } from './procs.js';
+import { runSplit, splitText, type SplitResult } from './split.js';
 import { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from '../src/lab/index.js';
 import { inventoryText } from '../src/lab/inventory.js';
 import type { ProcCounter } from './procs.js';
@@ -55,6 +56,9 @@ const USAGE = `usage: npm run bench -- [options]
   --runbook-args=S   extra arguments for runbook apply, split on spaces
                      (e.g. --runbook-args="-e ansible_timeout=300")
   --no-build         do not run \`npm run build\` before runbook
+  --split            after the rounds, split runbook's CPU beyond the lean floor's into start-up,
+                     per host, per command and per fleet task, by difference of whole runs
+                     (bench/split.ts; --runs rounds of seven first runs each)
   --profile          run runbook under node --cpu-prof (profiles in <results>/prof; slows it:
                      summarise with \`npx tsx bench/profile.ts FILE\`)
   -h, --help`;
@@ -76,6 +80,7 @@ interface Options {
   timeoutS: number;
   build: boolean;
   profile: boolean;
+  split: boolean;
   /** checkout whose bin/runbook.js is measured */
   runbookDir: string;
   runbookArgs: string[];
@@ -103,6 +108,7 @@ function parseOptions(argv: string[]): Options | undefined {
       timeout: { type: 'string' },
       'no-build': { type: 'boolean' },
       profile: { type: 'boolean' },
+      split: { type: 'boolean' },
       'runbook-dir': { type: 'string' },
       'runbook-args': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -160,6 +166,7 @@ function parseOptions(argv: string[]): Options | undefined {
     timeoutS: int('timeout', values.timeout, 1800, 1),
     build: !values['no-build'],
     profile: values.profile === true,
+    split: values.split === true,
     runbookDir: resolve(values['runbook-dir'] ?? REPO),
     runbookArgs: (values['runbook-args'] ?? '').split(' ').filter(Boolean),
   };
@@ -334,6 +341,17 @@ function controlDir(root: string, phase: Phase): string {
   return `/tmp/rbb-cp-${process.pid}-${root.split('/').pop() ?? 'x'}-${phase}`;
 }
 
+/**
+ * runbook's environment in the bench: its run history in a store of the bench's own
+ * (bench/results/.store), not the operator's. Every run records itself and the oldest run beyond
+ * history_keep (500) is pruned: a bench of a few hundred hosts filled the operator's history with
+ * its runs and pushed theirs out. The store is kept from bench to bench, so once it holds 500
+ * runs each run pays the pruning an operator's full store would (RUNBOOK_STORE, if set, wins).
+ */
+function runbookEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { RUNBOOK_STORE: join(BENCH, 'results', '.store', 'runbook.db'), ...process.env, ...extra };
+}
+
 function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, phase: Phase): { argv: string[]; env: NodeJS.ProcessEnv } {
   const node = opts.profile ? ['node', '--cpu-prof', `--cpu-prof-dir=${join(p.profDir, `${tool}-${root.split('/').pop() ?? 'x'}-${phase}`)}`] : ['node'];
   const dir = tool === 'baseline' && opts.baselineDir ? opts.baselineDir : opts.runbookDir;
@@ -349,12 +367,12 @@ function commandFor(tool: ToolName, p: Prepared, opts: Options, root: string, ph
     case 'baseline':
       // behind the slow link runbook is told it is one (ssh_preopen=auto: sessions started ahead,
       // src/transport/preopen.ts), as Ansible here runs with pipelining and ControlPersist
-      return { argv: [...runbook, '--json'], env: opts.slowLink ? { ...process.env, RUNBOOK_SSH_PREOPEN: process.env.RUNBOOK_SSH_PREOPEN ?? 'auto' } : process.env };
+      return { argv: [...runbook, '--json'], env: opts.slowLink ? runbookEnv({ RUNBOOK_SSH_PREOPEN: process.env.RUNBOOK_SSH_PREOPEN ?? 'auto' }) : runbookEnv() };
     case 'runbook-tty':
       // a pseudo-terminal of a fixed size, so the terminal view renders its live tree as in a terminal
       return {
         argv: ['script', '-qefc', `stty cols 160 rows 50 2>/dev/null; exec ${shellQuote(runbook)}`, '/dev/null'],
-        env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm-256color' },
+        env: runbookEnv({ SHELL: '/bin/sh', TERM: 'xterm-256color' }),
       };
     case 'ansible': {
       const cp = controlDir(root, phase);
@@ -643,6 +661,24 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
       }
     }
 
+    let split: SplitResult | undefined;
+    if (opts.split) {
+      split = await runSplit({
+        lab,
+        floorJs,
+        inventory: p.runbookInventory,
+        runbook: ['node', join(opts.runbookDir, 'bin', 'runbook.js')],
+        runbookArgs: opts.runbookArgs,
+        env: runbookEnv(),
+        forks: opts.forks,
+        runs: opts.runs,
+        dir: join(p.jobDir, 'split'),
+        hostsRoot: `${hostsRoot}/${tag}`,
+        repo: REPO,
+        log,
+      });
+    }
+
     const rows = summarise(records, N * floorCommands('/x', 'h').length);
     const loads = records.map((r) => r.load ?? 0).sort((a, b) => a - b);
     const loadText = loads.length ? `load average at run starts ${loads[0]?.toFixed(1)}–${loads[loads.length - 1]?.toFixed(1)}` : '';
@@ -668,8 +704,9 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
       '',
       'Targets:',
       targets(rows, context),
+      ...(split ? ['', splitText(split)] : []),
     ].join('\n');
-    return { text, json: { hosts: N, rows, records, ...(linkJson ? { slowLink: linkJson } : {}) }, ok: records.every((r) => r.ok) };
+    return { text, json: { hosts: N, rows, records, ...(linkJson ? { slowLink: linkJson } : {}), ...(split ? { split } : {}) }, ok: records.every((r) => r.ok) && (split?.ok ?? true) };
   } finally {
     if (started) {
       log(`stopping lab '${LAB_NAME}'`);
