@@ -8,6 +8,7 @@
 // Each round runs, on fresh host directories, first runs only:
 //   floor-lean  1 host × 1 command,  N hosts × 1 command,  N hosts × its 10 commands
 //   runbook     1 host × 1 `command`, N hosts × 1, N hosts × 10 `command` tasks, N hosts × the fleet
+//               (and the fleet again on the same hosts: the no-change run)
 // and the medians are split into:
 //   start-up     runbook(1×1) − floor(1×1): process start, loading, parsing, the history store
 //   per host     (N×1 − 1×1) / (N − 1): connection, host key, login, the first command, the end
@@ -15,7 +16,8 @@
 //                are the fleet's own shell commands, runbook's `echo`: the command's own work
 //                on the host is not the controller's)
 //   per task     (fleet − N×10) / 10N: what the fleet's tasks cost beyond a plain command (module
-//                planning, the one-command scripts, their facts, results), the floor has no such part
+//                planning, the one-command scripts, their facts, results), the floor has no such
+//                part; the same for the no-change run
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +26,7 @@ import { inventoryText } from '../src/lab/inventory.js';
 import { measure } from './measure.js';
 import { median } from './report.js';
 
-const VARIANTS = ['floor-1x1', 'floor-Nx1', 'floor-Nx10', 'runbook-1x1', 'runbook-Nx1', 'runbook-Nx10', 'runbook-fleet'] as const;
+const VARIANTS = ['floor-1x1', 'floor-Nx1', 'floor-Nx10', 'runbook-1x1', 'runbook-Nx1', 'runbook-Nx10', 'runbook-fleet', 'runbook-fleet-again'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 export interface SplitSetup {
@@ -63,6 +65,8 @@ export interface SplitResult {
   parts: SplitPart[];
   /** runbook's fleet CPU minus the floor's ten commands, both medians */
   gapS: number;
+  /** the no-change run's per-task part and its gap */
+  again: { taskMs: number; gapS: number };
   ok: boolean;
   failures: string[];
 }
@@ -96,6 +100,11 @@ export function splitParts(m: Record<Variant, number>, n: number): { parts: Spli
   return { parts, gapS: (m['runbook-fleet'] - m['floor-Nx10']) / 1000 };
 }
 
+/** The no-change run (the fleet again on the same hosts): its per-task part and its gap. */
+export function splitAgain(m: Record<Variant, number>, n: number): { taskMs: number; gapS: number } {
+  return { taskMs: (m['runbook-fleet-again'] - m['runbook-Nx10']) / (10 * n), gapS: (m['runbook-fleet-again'] - m['floor-Nx10']) / 1000 };
+}
+
 export async function runSplit(s: SplitSetup): Promise<SplitResult> {
   const { lab } = s;
   const n = lab.hosts.length;
@@ -112,7 +121,8 @@ export async function runSplit(s: SplitSetup): Promise<SplitResult> {
   const failures: string[] = [];
   for (let k = 1; k <= s.runs; k++) {
     for (const v of VARIANTS) {
-      const root = `${s.hostsRoot}/split-${v}-r${k}`;
+      // the no-change run is the fleet's second run on the same host directories
+      const root = `${s.hostsRoot}/split-${v === 'runbook-fleet-again' ? 'runbook-fleet' : v}-r${k}`;
       mkdirSync(root, { recursive: true });
       for (let d = root; d !== '/tmp' && d !== '/'; d = dirname(d)) chmodSync(d, 0o1777);
       const hosts = v.includes('1x1') ? [one] : lab.hosts;
@@ -122,7 +132,7 @@ export async function runSplit(s: SplitSetup): Promise<SplitResult> {
         writeFileSync(job, JSON.stringify({ hosts, user: lab.users.nopasswd.name, keyFile: lab.keyFile, knownHostsFile: lab.knownHostsFile, root, commands: v.endsWith('x10') ? 10 : 1 }));
         argv = ['node', s.floorJs, job, 'lean'];
       } else {
-        const playbook = v === 'runbook-fleet' ? 'bench/fleet.yml' : v.endsWith('x10') ? pb10 : pb1;
+        const playbook = v.startsWith('runbook-fleet') ? 'bench/fleet.yml' : v.endsWith('x10') ? pb10 : pb1;
         argv = [...s.runbook, 'apply', playbook, '-i', v.includes('1x1') ? oneInventory : s.inventory, '--forks', String(s.forks), '-e', `bench_root=${root}`, '--json', ...s.runbookArgs];
       }
       const base = join(s.dir, `${v}-r${k}`);
@@ -133,13 +143,13 @@ export async function runSplit(s: SplitSetup): Promise<SplitResult> {
         failures.push(`${v} round ${k}: exit ${m.exitCode}${err ? `: ${err.slice(0, 140)}` : ''}`);
       } else cpuMs[v].push(cpu);
       s.log(`split ${v} round ${k}/${s.runs}: ${(cpu / 1000).toFixed(2)} s CPU, ${(m.wallMs / 1000).toFixed(2)} s wall${m.exitCode === 0 ? '' : ' — FAILED'}`);
-      rmSync(root, { recursive: true, force: true });
+      if (v !== 'runbook-fleet') rmSync(root, { recursive: true, force: true });
       await sleep(700);
     }
   }
   const medians = Object.fromEntries(VARIANTS.map((v) => [v, median(cpuMs[v])])) as Record<Variant, number>;
   const { parts, gapS } = splitParts(medians, n);
-  return { hosts: n, cpuMs, parts, gapS, ok: failures.length === 0, failures };
+  return { hosts: n, cpuMs, parts, gapS, again: splitAgain(medians, n), ok: failures.length === 0, failures };
 }
 
 const f = (x: number | null, d = 3): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
@@ -162,6 +172,7 @@ export function splitText(r: SplitResult): string {
     ...rows,
     '',
     `The gap (runbook's fleet run − the lean floor's ten commands, medians): ${f(r.gapS, 2)} s (the parts add up to it by construction).`,
+    `No-change run (the fleet again on the same hosts): ${f(r.again.taskMs)} ms per fleet task beyond a plain command, ${f((r.again.taskMs * 10 * r.hosts) / 1000, 2)} s; its gap ${f(r.again.gapS, 2)} s.`,
     `CPU s per variant, median [min–max]: ${spread}.`,
     ...(r.failures.length ? ['', `Failed runs (left out): ${r.failures.join('; ')}`] : []),
   ].join('\n');

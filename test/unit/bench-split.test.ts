@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { commandsPlaybook, splitParts, splitText } from '../../bench/split.js';
+import { commandsPlaybook, splitAgain, splitParts, splitText } from '../../bench/split.js';
 
 describe('bench split', () => {
   // 100 hosts: runbook 300 ms to start, 4 ms more per host, 0.2 ms per command, 0.1 ms per task;
@@ -18,7 +18,8 @@ describe('bench split', () => {
   const fl1 = 150;
   const flN1 = fl1 + 3 * (n - 1);
   const flN10 = flN1 + 0.25 * 9 * n;
-  const medians = { 'floor-1x1': fl1, 'floor-Nx1': flN1, 'floor-Nx10': flN10, 'runbook-1x1': rb1, 'runbook-Nx1': rbN1, 'runbook-Nx10': rbN10, 'runbook-fleet': fleet };
+  const again = rbN10 + 0.05 * 10 * n;
+  const medians = { 'floor-1x1': fl1, 'floor-Nx1': flN1, 'floor-Nx10': flN10, 'runbook-1x1': rb1, 'runbook-Nx1': rbN1, 'runbook-Nx10': rbN10, 'runbook-fleet': fleet, 'runbook-fleet-again': again };
 
   it('gives each part per unit, for runbook and the floor', () => {
     const { parts } = splitParts(medians, n);
@@ -37,10 +38,16 @@ describe('bench split', () => {
     expect(parts.reduce((a, p) => a + p.extraS, 0)).toBeCloseTo(gapS, 9);
   });
 
+  it('gives the no-change run its own per-task part and gap', () => {
+    const a = splitAgain(medians, n);
+    expect(a.taskMs).toBeCloseTo(0.05, 9);
+    expect(a.gapS).toBeCloseTo((again - flN10) / 1000, 9);
+  });
+
   it('reports a part it cannot measure with one host as n/a, not as a number', () => {
     const { parts } = splitParts(medians, 1);
     expect(parts[1]?.runbookMs).toBeNaN();
-    const text = splitText({ hosts: 1, cpuMs: Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, [v]])) as never, parts, gapS: 0.1, ok: true, failures: [] });
+    const text = splitText({ hosts: 1, cpuMs: Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, [v]])) as never, parts, gapS: 0.1, again: splitAgain(medians, 1), ok: true, failures: [] });
     expect(text).toContain('| per further host (connect, first command, end) | n/a | n/a | 0 |');
   });
 
