@@ -672,6 +672,7 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
         env: runbookEnv(),
         forks: opts.forks,
         runs: opts.runs,
+        timeoutMs: opts.timeoutS * 1000,
         dir: join(p.jobDir, 'split'),
         hostsRoot: `${hostsRoot}/${tag}`,
         repo: REPO,

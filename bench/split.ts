@@ -41,6 +41,8 @@ export interface SplitSetup {
   env: NodeJS.ProcessEnv;
   forks: number;
   runs: number;
+  /** a run that takes longer is ended (the bench's --timeout) */
+  timeoutMs: number;
   /** where job files, playbooks and logs go */
   dir: string;
   /** under it, one directory per run (the lab users write there) */
@@ -54,8 +56,9 @@ export interface SplitPart {
   /** runbook's and the floor's CPU ms per unit (the floor has no per-task part: null) */
   runbookMs: number;
   floorMs: number | null;
-  /** the part's share of the difference between runbook's fleet run and the floor's */
+  /** how many of the unit the fleet run has (hosts after the first, commands, tasks) */
   units: number;
+  /** runbook − floor over all of them, CPU s: the part's share of the gap */
   extraS: number;
 }
 
@@ -136,7 +139,7 @@ export async function runSplit(s: SplitSetup): Promise<SplitResult> {
         argv = [...s.runbook, 'apply', playbook, '-i', v.includes('1x1') ? oneInventory : s.inventory, '--forks', String(s.forks), '-e', `bench_root=${root}`, '--json', ...s.runbookArgs];
       }
       const base = join(s.dir, `${v}-r${k}`);
-      const m = await measure(argv, { cwd: s.repo, env: s.env, stdoutFile: `${base}.out`, stderrFile: `${base}.err`, timeoutMs: 1_800_000 });
+      const m = await measure(argv, { cwd: s.repo, env: s.env, stdoutFile: `${base}.out`, stderrFile: `${base}.err`, timeoutMs: s.timeoutMs });
       const cpu = m.cpuUserMs + m.cpuSysMs;
       if (m.exitCode !== 0) {
         const err = readFileSync(`${base}.err`, 'utf8').trim().split('\n')[0] ?? '';
