@@ -58,7 +58,8 @@ const USAGE = `usage: npm run bench -- [options]
   --no-build         do not run \`npm run build\` before runbook
   --split            after the rounds, split runbook's CPU beyond the lean floor's into start-up,
                      per host, per command and per fleet task, by difference of whole runs
-                     (bench/split.ts; --runs rounds of seven first runs each)
+                     (bench/split.ts; --runs rounds of seven first runs and the fleet's
+                     no-change run each)
   --profile          run runbook under node --cpu-prof (profiles in <results>/prof; slows it:
                      summarise with \`npx tsx bench/profile.ts FILE\`)
   -h, --help`;
