@@ -133,15 +133,6 @@ const GET_LIMIT = 512 * 1024 * 1024;
 const CHANNEL_RETRIES = 12;
 /** how long close() waits for the loop to end after its EOF */
 const MUX_END_WAIT_MS = 2000;
-
-/**
- * A monotonic clock in milliseconds, for the round trips measured per connection and command.
- * Not `performance.now()`: its first use loads node's perf_hooks, ten built-in modules compiled
- * at the start of every run that connects (about 0.7 ms on Debian's node).
- */
-function nowMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
 /** a host whose command loop failed this often gets one exec per command again */
 const MUX_MAX_FAILURES = 3;
 /**
@@ -153,6 +144,15 @@ const MUX_READY_WAIT_MS = 15_000;
 
 /** a command in the loop gets its input in its frame: nothing goes on the session's stdin later */
 const NO_INPUT = { writeStdin(): void {}, endStdin(): void {} };
+
+/**
+ * A monotonic clock in milliseconds, for the round trips measured per connection and command.
+ * Not `performance.now()`: its first use loads node's perf_hooks, ten built-in modules compiled
+ * at the start of every run that connects (about 0.7 ms on Debian's node).
+ */
+function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 /** `SIGTERM` for 15 (a loop command killed by a signal exits 128 + its number) */
 function signalName(n: number): string | null {
