@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyPair, type KeyType } from '../../test/support/ssh-keys.js';
 import { clearPrivateKeyCache, loadPrivateKey, privateKeyStats } from './private-keys.js';
 
 const { utils } = ssh2;
@@ -11,9 +12,8 @@ const dir = mkdtempSync(join(tmpdir(), 'runbook-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => clearPrivateKeyCache());
 
-function keyFile(name: string, passphrase?: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): string {
-  const opts = { bits: type === 'ecdsa' ? 384 : 2048, ...(passphrase === undefined ? {} : { passphrase, cipher: 'aes256-ctr', rounds: 4 }) };
-  const pair = type === 'ed25519' ? utils.generateKeyPairSync(type, passphrase === undefined ? {} : { passphrase, cipher: 'aes256-ctr', rounds: 4 }) : utils.generateKeyPairSync(type, opts);
+function keyFile(name: string, passphrase?: string, type: KeyType = 'ed25519'): string {
+  const pair = generateKeyPair(type, passphrase);
   const file = join(dir, name);
   writeFileSync(file, pair.private, { mode: 0o600 });
   return file;
@@ -37,7 +37,7 @@ describe('private keys (loadPrivateKey)', () => {
   it('parses again when the file is another version (rewritten, replaced)', async () => {
     const file = keyFile('changing');
     const first = await loadPrivateKey(file, undefined);
-    writeFileSync(file, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(file, generateKeyPair().private, { mode: 0o600 });
     const second = await loadPrivateKey(file, undefined);
     expect(typeof first).not.toBe('string');
     expect(typeof second).not.toBe('string');

@@ -11,6 +11,7 @@ import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rawCommand, sh } from './command.js';
+import { generateKeyPair } from '../../test/support/ssh-keys.js';
 import { UnreachableError } from './errors.js';
 import { fingerprint } from './known-hosts.js';
 import { HandshakeLimiter } from './handshake-limiter.js';
@@ -203,7 +204,7 @@ function transport(s: ConnectionSpec, warnings?: string[], handshakeLimiter?: Ha
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'runbook-sshfake-'));
-  hostKey = utils.generateKeyPairSync('ed25519');
+  hostKey = generateKeyPair();
   hostBlob = blobOf(hostKey.public);
   clientKeyFile = join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', clientKeyFile]);
@@ -491,7 +492,7 @@ describe('host keys', () => {
 
   it('a changed key fails with the fingerprint and the ssh-keygen -R fix', async () => {
     const fake = await startFake();
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateKeyPair();
     const kh = join(dir, 'known_hosts');
     writeFileSync(kh, `[127.0.0.1]:${fake.port} ${other.public.trim().split(/\s+/).slice(0, 2).join(' ')}\n`);
     const err = await transport(spec(fake.port)).connect().catch((e: unknown) => e);
