@@ -51,7 +51,7 @@ describe('bench pool', () => {
     expect(text).toContain('- wall within 1.25x of the floor, first run: pooled 1.25x → met; benches that met it: 1 of 2');
     expect(text).toContain('- wall within 1.15x of the floor, second run: pooled 1.25x → MISSED; benches that met it: 0 of 2');
     expect(text).toContain("- controller CPU at most 1.3x the floor's, first run: pooled 1.30x → met; benches that met it: 1 of 2");
-    expect(text).toContain("- controller CPU at most 1.3x the lean floor's, first run: pooled 1.73x → MISSED; benches that met it: 0 of 2");
+    expect(text).toContain("- for information, not the issue's floor: controller CPU at most 1.3x the lean floor's, first run: pooled 1.73x → MISSED; benches that met it: 0 of 2");
   });
 
   it('counts only the runs that ended well, says "not measured" for a tool that did not run, and keeps sizes apart', () => {
@@ -61,7 +61,7 @@ describe('bench pool', () => {
     const small = { ...bench('a', { floor: 1, runbook: 1.5 }, { floor: 2, runbook: 2 }), hosts: 50 };
     const text = poolText([a, small]);
     expect(text).toContain('| a | abc1234 | 4 | 1.10x / 1.10x | 1.10x / 1.10x | n/a / n/a |');
-    expect(text).toContain("- controller CPU at most 1.3x the lean floor's, first run: pooled n/a → not measured; benches that met it: 0 of 0");
+    expect(text).toContain("- for information, not the issue's floor: controller CPU at most 1.3x the lean floor's, first run: pooled n/a → not measured; benches that met it: 0 of 0");
     expect(text.indexOf('## 200 hosts')).toBeLessThan(text.indexOf('## 50 hosts'));
     expect(text).toContain("- controller CPU at most 1.3x the floor's, first run: pooled 1.50x → MISSED; benches that met it: 0 of 1");
   });
