@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { find, summarise, type Row, type RunRecord } from './report.js';
+import { find, LIMITS, ratio as rowRatio, summarise, type Row, type RunRecord } from './report.js';
 
 /** One bench's runs at one size, as results.json holds them. */
 export interface PoolInput {
@@ -26,15 +26,10 @@ interface Ratios {
   cpuLean: Array<number | null>;
 }
 
-/** issue 19's limits: wall first and no-change run against the floor; controller CPU per command */
-export const LIMITS = { wall: [1.25, 1.15], cpu: 1.3 } as const;
-
 const PHASES = ['first', 'second'] as const;
 
 function ratio(rows: Row[], tool: 'floor' | 'floor-lean', phase: 'first' | 'second', key: 'wallS' | 'cpuS'): number | null {
-  const rb = find(rows, 'runbook', phase);
-  const other = find(rows, tool, phase);
-  return rb && other && other[key] > 0 ? rb[key] / other[key] : null;
+  return rowRatio(find(rows, 'runbook', phase), find(rows, tool, phase), key);
 }
 
 export function ratiosOf(records: RunRecord[], taskHosts: number): Ratios {
@@ -77,7 +72,8 @@ export function poolText(inputs: readonly PoolInput[]): string {
     );
     for (const [k, phase] of PHASES.entries()) {
       const wall = pooled.wallFloor[k] ?? null;
-      out.push(`- wall within ${LIMITS.wall[k]}x of the floor, ${phase} run: pooled ${f(wall)} → ${wall === null ? 'not measured' : wall <= (LIMITS.wall[k] as number) ? 'met' : 'MISSED'}; benches that met it: ${met(each.map((e) => e.r.wallFloor[k] ?? null), LIMITS.wall[k] as number)}`);
+      const limit = LIMITS.wall[phase];
+      out.push(`- wall within ${limit}x of the floor, ${phase} run: pooled ${f(wall)} → ${wall === null ? 'not measured' : wall <= limit ? 'met' : 'MISSED'}; benches that met it: ${met(each.map((e) => e.r.wallFloor[k] ?? null), limit)}`);
     }
     for (const [name, key] of [
       ['the floor', 'cpuFloor'],
