@@ -137,6 +137,11 @@ export function createAptProxy(opts: { allowed: ReadonlySet<string>; cacheDir: s
         });
         ur.on('error', () => rmSync(tmp, { force: true }));
       }
+      // An upstream that dies mid-body must not leave apt waiting on a response that never
+      // ends (pipe() does not end the client's side on an error): the client sees the
+      // connection drop and retries or fails.
+      ur.on('error', () => res.destroy());
+      ur.on('aborted', () => res.destroy());
       ur.pipe(res);
     });
     up.on('timeout', () => up.destroy(new Error('upstream timeout')));
@@ -147,6 +152,13 @@ export function createAptProxy(opts: { allowed: ReadonlySet<string>; cacheDir: s
     });
     req.pipe(up);
   });
+  // Node closes an idle keep-alive connection after 5 s; apt keeps its connection to the proxy
+  // across the gaps of an update (a signature check, the next index), and a close that races
+  // apt's next request is one more way for it to fail. An `apt-get update` through the proxy once
+  // hung until a test's 600 s timeout with its connection closed by the proxy this way (whether
+  // that caused the hang is not known); apt closes its connections itself when it is done.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   // CONNECT (https tunnels) is refused: only the mirror's plain http is allowed
   server.on('connect', (_req, socket) => {
     socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
