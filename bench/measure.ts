@@ -22,6 +22,36 @@ export interface Measurement {
   exitCode: number;
   /** processes still in the cgroup after the tool exited (e.g. ssh masters), ended by us */
   leftovers: number;
+  /**
+   * busy CPU of the whole machine over the run (/proc/stat), the tool's included: on the lab the
+   * hosts' sshds, shells and commands run on this machine's cores, so machine minus tool is what
+   * the tool's work cost the hosts (plus anything else running, which the bench keeps quiet)
+   */
+  machineCpuMs?: number;
+}
+
+/**
+ * Busy time of all CPUs in /proc/stat's first line, in its clock ticks: user, nice, system, irq,
+ * softirq and steal (not idle, not iowait; guest time is already in user).
+ */
+export function busyTicks(procStat: string): number | undefined {
+  const m = /^cpu\s+(.*)$/m.exec(procStat);
+  if (!m?.[1]) return undefined;
+  const v = m[1].trim().split(/\s+/).map(Number);
+  if (v.length < 8 || v.some((x) => !Number.isFinite(x))) return undefined;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = v;
+  return user + nice + system + irq + softirq + steal;
+}
+
+/** /proc/stat counts in USER_HZ, which Linux fixes at 100 per second on every architecture it exports */
+const TICK_MS = 10;
+
+function machineBusyTicks(): number | undefined {
+  try {
+    return busyTicks(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 interface Cgroup {
@@ -169,6 +199,7 @@ export async function measure(argv: string[], opts: MeasureOptions): Promise<Mea
   const out = openSync(opts.stdoutFile, 'w');
   const err = openSync(opts.stderrFile, 'w');
   const before = cg?.readCpu();
+  const busyBefore = machineBusyTicks();
   const t0 = process.hrtime.bigint();
   const exitCode = await new Promise<number>((resolve) => {
     const child = spawn('/bin/sh', ['-c', script, timeFile, ...argv], {
@@ -196,6 +227,7 @@ export async function measure(argv: string[], opts: MeasureOptions): Promise<Mea
     });
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const busyAfter = machineBusyTicks();
   closeSync(out);
   closeSync(err);
   // /usr/bin/time: "elapsed user sys maxrssKiB" (a "Command exited with non-zero status" line may precede it)
@@ -223,5 +255,6 @@ export async function measure(argv: string[], opts: MeasureOptions): Promise<Mea
     ...(treePeakBytes !== undefined ? { treePeakBytes } : {}),
     exitCode,
     leftovers,
+    ...(busyBefore !== undefined && busyAfter !== undefined ? { machineCpuMs: (busyAfter - busyBefore) * TICK_MS } : {}),
   };
 }

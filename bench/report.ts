@@ -68,6 +68,12 @@ export interface Row {
    * session count no longer sees, and sends more of them (probes) than the floor.
    */
   cpuPerCmdMs: number | null;
+  /**
+   * the machine's busy CPU beyond the tool's own (median over runs, s): on the lab, what the
+   * hosts spent on the tool's work (sshd, shells, the commands), the other half of the wall time
+   * on a machine whose cores the controller and the hosts share; null when not measured
+   */
+  hostsCpuS: number | null;
   maxRssMiB: number;
   maxRssMaxMiB: number;
   procsPerHost: number | null;
@@ -119,6 +125,7 @@ export function summarise(records: RunRecord[], taskHosts: number): Row[] {
         cpuMinS: Math.min(...cpus),
         cpuMaxS: Math.max(...cpus),
         cpuPerCmdMs: medianOrNull(perCmd),
+        hostsCpuS: medianOrNull(use.map((r) => (r.measurement.machineCpuMs === undefined ? null : (r.measurement.machineCpuMs - r.measurement.cpuUserMs - r.measurement.cpuSysMs) / 1000))),
         maxRssMiB: median(use.map((r) => r.measurement.maxRssKiB / 1024)),
         maxRssMaxMiB: Math.max(...use.map((r) => r.measurement.maxRssKiB / 1024)),
         procsPerHost: medianOrNull(use.map((r) => r.procs?.median)),
@@ -143,7 +150,7 @@ export function find(rows: Row[], tool: ToolName, phase: Phase): Row | undefined
   return rows.find((r) => r.tool === tool && r.phase === phase && r.okRuns > 0);
 }
 
-export function ratio(a: Row | undefined, b: Row | undefined, key: 'wallS' | 'cpuS' | 'cpuPerCmdMs'): number | null {
+export function ratio(a: Row | undefined, b: Row | undefined, key: 'wallS' | 'cpuS' | 'cpuPerCmdMs' | 'hostsCpuS'): number | null {
   const x = a?.[key];
   const y = b?.[key];
   return typeof x === 'number' && typeof y === 'number' && y > 0 ? x / y : null;
@@ -165,18 +172,18 @@ function spread(m: number, lo: number, hi: number, digits = 2): string {
 
 export function table(rows: Row[], ctx: Context): string {
   const lines = [
-    '| tool | run | wall s median [min–max] | CPU s (user+sys) median [min–max] | CPU ms per task·host | max RSS MiB (median, max) | tree peak MiB (cgroup) | remote cmds/host (median, max) | processes/host (median, max) | changed (sum) | runs ok |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| tool | run | wall s median [min–max] | CPU s (user+sys) median [min–max] | CPU ms per task·host | hosts\' CPU s (machine beyond the tool) | max RSS MiB (median, max) | tree peak MiB (cgroup) | remote cmds/host (median, max) | processes/host (median, max) | changed (sum) | runs ok |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const cmds = r.cmdsPerHost === null ? 'n/a' : `${f(r.cmdsPerHost, 0)}, ${f(r.cmdsMaxPerHost, 0)}`;
     const procs = r.procsPerHost === null ? 'n/a' : `${f(r.procsPerHost, 0)}, ${f(r.procsMaxPerHost, 0)}`;
     lines.push(
-      `| ${TOOL_LABEL[r.tool]} | ${r.phase} | ${spread(r.wallS, r.wallMinS, r.wallMaxS)} | ${spread(r.cpuS, r.cpuMinS, r.cpuMaxS)} | ${f(r.cpuPerCmdMs, 3)} | ${f(r.maxRssMiB, 0)}, ${f(r.maxRssMaxMiB, 0)} | ${f(r.treePeakMiB, 0)} | ${cmds} | ${procs} | ${f(r.changed, 0)} | ${r.okRuns}/${r.runs}${r.note ? ` (${r.note})` : ''} |`,
+      `| ${TOOL_LABEL[r.tool]} | ${r.phase} | ${spread(r.wallS, r.wallMinS, r.wallMaxS)} | ${spread(r.cpuS, r.cpuMinS, r.cpuMaxS)} | ${f(r.cpuPerCmdMs, 3)} | ${f(r.hostsCpuS)} | ${f(r.maxRssMiB, 0)}, ${f(r.maxRssMaxMiB, 0)} | ${f(r.treePeakMiB, 0)} | ${cmds} | ${procs} | ${f(r.changed, 0)} | ${r.okRuns}/${r.runs}${r.note ? ` (${r.note})` : ''} |`,
     );
   }
   for (const [tool, why] of Object.entries(ctx.unavailable)) {
-    lines.push(`| ${TOOL_LABEL[tool as ToolName]} | – | not available: ${why.replace(/\|/g, '/')} | | | | | | | | |`);
+    lines.push(`| ${TOOL_LABEL[tool as ToolName]} | – | not available: ${why.replace(/\|/g, '/')} | | | | | | | | | |`);
   }
   return lines.join('\n');
 }
@@ -226,6 +233,7 @@ export function ratios(rows: Row[]): string {
     const tty = find(rows, 'runbook-tty', phase);
     out.push(
       `- ${phase} run: runbook/floor wall ${f(ratio(rb, fl, 'wallS'))}x, CPU ${f(ratio(rb, fl, 'cpuS'))}x, CPU per task·host ${f(ratio(rb, fl, 'cpuPerCmdMs'))}x` +
+        (rb?.hostsCpuS != null && fl?.hostsCpuS != null ? `, the hosts' CPU ${f(rb.hostsCpuS)} s against ${f(fl.hostsCpuS)} s (${f(ratio(rb, fl, 'hostsCpuS'))}x)` : '') +
         (fn ? `; runbook/floor handling ssh2 as runbook does: wall ${f(ratio(rb, fn, 'wallS'))}x, CPU ${f(ratio(rb, fn, 'cpuS'))}x (it/floor CPU ${f(ratio(fn, fl, 'cpuS'))}x)` : '') +
         (fa ? `; floor with Ansible's semantics/floor wall ${f(ratio(fa, fl, 'wallS'))}x, runbook/it wall ${f(ratio(rb, fa, 'wallS'))}x, CPU ${f(ratio(rb, fa, 'cpuS'))}x` : '') +
         (bl ? `; runbook/baseline wall ${f(ratio(rb, bl, 'wallS'))}x, CPU ${f(ratio(rb, bl, 'cpuS'))}x` : '') +

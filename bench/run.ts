@@ -635,6 +635,7 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
             const cpu = m.cpuUserMs + m.cpuSysMs;
             log(
               `${tag} ${tool} round ${k}/${opts.runs} ${phase} (load ${load.toFixed(1)}): ${(m.wallMs / 1000).toFixed(2)} s wall, ${(cpu / 1000).toFixed(2)} s CPU` +
+                `${m.machineCpuMs !== undefined ? ` (the hosts' ${((m.machineCpuMs - cpu) / 1000).toFixed(2)} s)` : ''}` +
                 ` (${(cpu / (N * floorCommands('/x', 'h').length)).toFixed(3)} ms/task·host), ` +
                 `${(m.maxRssKiB / 1024).toFixed(0)} MiB max RSS, cmds/host ${commands ? `${commands.median} (max ${commands.max})` : 'n/a'}` +
                 `${procCount ? `, procs/host ${procCount.median} (max ${procCount.max})` : ''}` +

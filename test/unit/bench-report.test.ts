@@ -2,15 +2,16 @@
 // ratios the issue's targets are stated in, and met / MISSED / not measured.
 import { describe, expect, it } from 'vitest';
 import { PROCESS_REASONS, attribute } from '../../bench/procs.js';
+import { busyTicks } from '../../bench/measure.js';
 import { extraProcesses, median, ratios, summarise, table, targets, type Phase, type RunRecord, type ToolName } from '../../bench/report.js';
 
-function run(tool: ToolName, phase: Phase, wallS: number, o: { ok?: boolean; cpuS?: number; rssMiB?: number; cmdsMax?: number; run?: number; procs?: Record<string, number> } = {}): RunRecord {
+function run(tool: ToolName, phase: Phase, wallS: number, o: { ok?: boolean; cpuS?: number; machineS?: number; rssMiB?: number; cmdsMax?: number; run?: number; procs?: Record<string, number> } = {}): RunRecord {
   const procTotal = Object.values(o.procs ?? {}).reduce((a, b) => a + b, 0);
   return {
     tool,
     phase,
     run: o.run ?? 1,
-    measurement: { wallMs: wallS * 1000, cpuUserMs: (o.cpuS ?? 1) * 1000, cpuSysMs: 0, cpuSource: 'rusage', maxRssKiB: (o.rssMiB ?? 100) * 1024, exitCode: o.ok === false ? 2 : 0, leftovers: 0 },
+    measurement: { wallMs: wallS * 1000, cpuUserMs: (o.cpuS ?? 1) * 1000, cpuSysMs: 0, cpuSource: 'rusage', maxRssKiB: (o.rssMiB ?? 100) * 1024, exitCode: o.ok === false ? 2 : 0, leftovers: 0, ...(o.machineS !== undefined ? { machineCpuMs: o.machineS * 1000 } : {}) },
     commands: { min: 10, median: 10, max: o.cmdsMax ?? 10, total: 500 },
     procs: o.procs ? { min: procTotal, median: procTotal, max: procTotal, total: procTotal * 50, byName: o.procs } : null,
     outcome: { ok: 500, changed: phase === 'first' ? 350 : 0, failed: 0, unreachable: 0 },
@@ -69,6 +70,35 @@ describe('bench report', () => {
     expect(table(rows, ctx50)).toContain("| floor with Ansible's semantics | first | 2.50 [2.50–2.50] |");
     // the targets stay the plain floor's
     expect(targets(rows, ctx50)).toContain('within 1.25x of the floor, first run (wall, medians): 1.50x');
+  });
+
+  it("the hosts' CPU is the machine's busy time beyond the tool's own, median over runs", () => {
+    const rows = summarise(
+      [
+        run('floor', 'first', 2, { cpuS: 0.5, machineS: 4.5 }),
+        run('floor', 'first', 2, { cpuS: 0.5, machineS: 5.5, run: 2 }),
+        run('runbook', 'first', 2.4, { cpuS: 0.6, machineS: 6.6 }),
+        // a run of a tool that failed does not count
+        run('runbook', 'first', 2.4, { cpuS: 0.6, machineS: 60, ok: false, run: 2 }),
+      ],
+      500,
+    );
+    // floor: median of 4.0 and 5.0; runbook: 6.6 - 0.6
+    expect(table(rows, ctx50)).toContain('| runbook --json | first | 2.40 [2.40–2.40] | 0.60 [0.60–0.60] | 1.200 | 6.00 |');
+    expect(table(rows, ctx50)).toContain('| floor (raw ssh2) | first | 2.00 [2.00–2.00] | 0.50 [0.50–0.50] | 1.000 | 4.50 |');
+    expect(ratios(rows)).toContain("CPU per task·host 1.20x, the hosts' CPU 6.00 s against 4.50 s (1.33x)");
+    // not measured: n/a in the table, nothing in the ratios
+    const plain = summarise([run('floor', 'first', 2), run('runbook', 'first', 2.4)], 500);
+    expect(table(plain, ctx50)).toContain('| 2.000 | n/a |');
+    expect(ratios(plain)).not.toContain("the hosts' CPU");
+  });
+
+  it("reads the machine's busy ticks from /proc/stat's cpu line: not idle, not iowait", () => {
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    const stat = 'cpu  100 2 30 9000 50 4 6 8 0 0\ncpu0 50 1 15 4500 25 2 3 4 0 0\nintr 123\n';
+    expect(busyTicks(stat)).toBe(100 + 2 + 30 + 4 + 6 + 8);
+    expect(busyTicks('intr 1\n')).toBeUndefined();
+    expect(busyTicks('cpu  1 2 x 4 5 6 7 8\n')).toBeUndefined();
   });
 
   it('names every process a tool starts beyond the floor, by command', () => {
