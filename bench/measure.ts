@@ -31,16 +31,17 @@ export interface Measurement {
 }
 
 /**
- * Busy time of all CPUs in /proc/stat's first line, in its clock ticks: user, nice, system, irq,
- * softirq and steal (not idle, not iowait; guest time is already in user).
+ * Busy time of all CPUs in /proc/stat's first line, in its clock ticks: user, nice, system, irq
+ * and softirq (not idle, not iowait, not steal: time a hypervisor gave to others is no work done
+ * here; guest time is already in user).
  */
 export function busyTicks(procStat: string): number | undefined {
   const m = /^cpu\s+(.*)$/m.exec(procStat);
   if (!m?.[1]) return undefined;
   const v = m[1].trim().split(/\s+/).map(Number);
   if (v.length < 8 || v.some((x) => !Number.isFinite(x))) return undefined;
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = v;
-  return user + nice + system + irq + softirq + steal;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = v;
+  return user + nice + system + irq + softirq;
 }
 
 /** /proc/stat counts in USER_HZ, which Linux fixes at 100 per second on every architecture it exports */
