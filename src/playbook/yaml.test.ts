@@ -49,6 +49,21 @@ describe('parseYaml', () => {
     expect(r.yaml.locate([0, 'tasks', 0, 'nope'])).toEqual({ file: 'f.yml', line: 3, col: 7 });
   });
 
+  it('locates keys of a large mapping (an inventory\'s hosts) as of a small one: numbers and strings alike, the first of a key', () => {
+    const hosts = Array.from({ length: 40 }, (_, i) => `    h${i}:\n      ansible_host: 10.0.0.${i}\n`).join('');
+    // a numeric key and a quoted one among them; YAML merge-free duplicates are rejected elsewhere
+    const r = parseYaml(`all:\n  hosts:\n${hosts}    7:\n      x: 1\n    "q h":\n      x: 2\n`, 'f.yml');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.yaml.locate(['all', 'hosts', 'h0'])).toEqual({ file: 'f.yml', line: 3, col: 5 });
+    expect(r.yaml.locate(['all', 'hosts', 'h39'])).toEqual({ file: 'f.yml', line: 81, col: 5 });
+    expect(r.yaml.locateValue(['all', 'hosts', 'h39', 'ansible_host'])).toEqual({ file: 'f.yml', line: 82, col: 21 });
+    expect(r.yaml.locate(['all', 'hosts', 7, 'x'])).toEqual({ file: 'f.yml', line: 84, col: 7 });
+    expect(r.yaml.locate(['all', 'hosts', '7'])).toEqual({ file: 'f.yml', line: 83, col: 5 });
+    expect(r.yaml.locate(['all', 'hosts', 'q h', 'x'])).toEqual({ file: 'f.yml', line: 86, col: 7 });
+    // not there: the deepest known position, the hosts key
+    expect(r.yaml.locate(['all', 'hosts', 'h40'])).toEqual({ file: 'f.yml', line: 2, col: 3 });
+  });
+
   it('rejects a billion laughs alias bomb', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 10; i++) {

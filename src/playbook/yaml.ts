@@ -19,7 +19,9 @@ import {
   type ScalarTag,
   type Document,
   type Node as YamlNode,
+  type Pair,
   type YAMLError,
+  type YAMLMap,
 } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../util/diagnostic.js';
 import { markVaulted } from '../template/vaulted.js';
@@ -611,6 +613,9 @@ function dedupe(diags: Diagnostic[]): Diagnostic[] {
   });
 }
 
+/** below this many pairs a mapping is searched, not indexed */
+const INDEX_MIN_PAIRS = 16;
+
 function makeParsed(
   file: string,
   source: string,
@@ -618,6 +623,25 @@ function makeParsed(
   doc: Document.Parsed | undefined,
   at: (offset: number | undefined) => SourceLocation,
 ): ParsedYaml {
+  // A mapping's pairs by key, made the first time a path goes through a large mapping: an
+  // inventory locates each of its hosts, and a search of the hosts mapping per host made loading
+  // a 1000-host inventory quadratic. The first pair of a key wins, as the search did.
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, seg: string | number): Pair | undefined => {
+    const key = String(seg);
+    if (map.items.length < INDEX_MIN_PAIRS) return map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    let index = indexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const p of map.items) {
+        if (!isScalar(p.key)) continue;
+        const k = String(p.key.value);
+        if (!index.has(k)) index.set(k, p);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   /** Walk the AST along `path`; returns [key offset, value offset] of the deepest node found. */
   const find = (path: ReadonlyArray<string | number>): { keyOffset: number; valueOffset: number } => {
     let node: unknown = doc?.contents;
@@ -626,7 +650,7 @@ function makeParsed(
     for (const seg of path) {
       if (isAlias(node) && doc !== undefined) node = node.resolve(doc);
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = pairOf(node, seg);
         if (pair === undefined) break;
         const k = pair.key as YamlNode;
         keyOffset = k.range?.[0] ?? keyOffset;
