@@ -140,8 +140,9 @@ export function createAptProxy(opts: { allowed: ReadonlySet<string>; cacheDir: s
       // An upstream that dies mid-body must not leave apt waiting on a response that never
       // ends (pipe() does not end the client's side on an error): the client sees the
       // connection drop and retries or fails.
-      ur.on('error', () => res.destroy());
-      ur.on('aborted', () => res.destroy());
+      ur.on('close', () => {
+        if (!ur.complete) res.destroy();
+      });
       ur.pipe(res);
     });
     up.on('timeout', () => up.destroy(new Error('upstream timeout')));
