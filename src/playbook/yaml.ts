@@ -627,16 +627,17 @@ function makeParsed(
   // inventory locates each of its hosts, and a search of the hosts mapping per host made loading
   // a 1000-host inventory quadratic. The first pair of a key wins, as the search did.
   const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  // the key a path segment names: a scalar's value as text (other keys are never named)
+  const keyOf = (p: Pair): string | undefined => (isScalar(p.key) ? String(p.key.value) : undefined);
   const pairOf = (map: YAMLMap, seg: string | number): Pair | undefined => {
     const key = String(seg);
-    if (map.items.length < INDEX_MIN_PAIRS) return map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    if (map.items.length < INDEX_MIN_PAIRS) return map.items.find((p) => keyOf(p) === key);
     let index = indexes.get(map);
     if (index === undefined) {
       index = new Map();
       for (const p of map.items) {
-        if (!isScalar(p.key)) continue;
-        const k = String(p.key.value);
-        if (!index.has(k)) index.set(k, p);
+        const k = keyOf(p);
+        if (k !== undefined && !index.has(k)) index.set(k, p);
       }
       indexes.set(map, index);
     }
