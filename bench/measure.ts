@@ -30,6 +30,11 @@ export interface Measurement {
   machineCpuMs?: number;
 }
 
+/** What the run cost the hosts (the machine's busy CPU beyond the tool's own), ms; undefined when not measured. */
+export function hostsCpuMs(m: Measurement): number | undefined {
+  return m.machineCpuMs === undefined ? undefined : m.machineCpuMs - m.cpuUserMs - m.cpuSysMs;
+}
+
 /**
  * Busy time of all CPUs in /proc/stat's first line, in its clock ticks: user, nice, system, irq
  * and softirq (not idle, not iowait, not steal: time a hypervisor gave to others is no work done

@@ -1,6 +1,6 @@
 // Turning measured runs into the benchmark's table: medians per tool and phase, the ratios the
 // targets are stated in, and each target as met / missed / not measured at this size.
-import type { Measurement } from './measure.js';
+import { hostsCpuMs, type Measurement } from './measure.js';
 import { PROCESS_REASONS, type ProcCount } from './procs.js';
 
 export const TOOLS = ['floor', 'floor-lean', 'floor-ansible', 'runbook', 'baseline', 'runbook-tty', 'ansible'] as const;
@@ -125,7 +125,8 @@ export function summarise(records: RunRecord[], taskHosts: number): Row[] {
         cpuMinS: Math.min(...cpus),
         cpuMaxS: Math.max(...cpus),
         cpuPerCmdMs: medianOrNull(perCmd),
-        hostsCpuS: medianOrNull(use.map((r) => (r.measurement.machineCpuMs === undefined ? null : (r.measurement.machineCpuMs - r.measurement.cpuUserMs - r.measurement.cpuSysMs) / 1000))),
+        // a run without the machine's CPU gives NaN, which medianOrNull leaves out
+        hostsCpuS: medianOrNull(use.map((r) => (hostsCpuMs(r.measurement) ?? NaN) / 1000)),
         maxRssMiB: median(use.map((r) => r.measurement.maxRssKiB / 1024)),
         maxRssMaxMiB: Math.max(...use.map((r) => r.measurement.maxRssKiB / 1024)),
         procsPerHost: medianOrNull(use.map((r) => r.procs?.median)),

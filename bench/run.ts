@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabInfo } from '../src/lab/types.js';
 import { existingLogs, sshdLogCounter } from './commands.js';
 import type { CommandCounter } from './commands.js';
-import { killActive, measure } from './measure.js';
+import { hostsCpuMs, killActive, measure } from './measure.js';
 import type { Context, Outcome, Phase, RunRecord, ToolName } from './report.js';
 import { TOOLS, extraProcesses, ratios, summarise, table, targets } from './report.js';
 import { startProcCounter } from './procs.js';
@@ -633,9 +633,10 @@ async function benchSize(s: Shared, size: number): Promise<{ text: string; json:
             }
             records.push({ tool, phase, run: k, measurement: m, commands, procs: procCount, outcome, hostsOk, ok, load, ...(note ? { note } : {}) });
             const cpu = m.cpuUserMs + m.cpuSysMs;
+            const hostsMs = hostsCpuMs(m);
             log(
               `${tag} ${tool} round ${k}/${opts.runs} ${phase} (load ${load.toFixed(1)}): ${(m.wallMs / 1000).toFixed(2)} s wall, ${(cpu / 1000).toFixed(2)} s CPU` +
-                `${m.machineCpuMs !== undefined ? ` (the hosts' ${((m.machineCpuMs - cpu) / 1000).toFixed(2)} s)` : ''}` +
+                `${hostsMs !== undefined ? ` (the hosts' ${(hostsMs / 1000).toFixed(2)} s)` : ''}` +
                 ` (${(cpu / (N * floorCommands('/x', 'h').length)).toFixed(3)} ms/task·host), ` +
                 `${(m.maxRssKiB / 1024).toFixed(0)} MiB max RSS, cmds/host ${commands ? `${commands.median} (max ${commands.max})` : 'n/a'}` +
                 `${procCount ? `, procs/host ${procCount.median} (max ${procCount.max})` : ''}` +
