@@ -19,6 +19,7 @@ import { startProcCounter } from './procs.js';
 import { runSplit, splitText, type SplitResult } from './split.js';
 import { checkSlowLink, slowLinkStats, startSlowLink, stopSlowLink } from '../src/lab/index.js';
 import { inventoryText } from '../src/lab/inventory.js';
+import { ensurePackages } from '../src/lab/packages.js';
 import type { ProcCounter } from './procs.js';
 import { floorCommands, renderAppConf } from './tasks.js';
 import { timeValidate, validateLines } from './validate.js';
@@ -306,15 +307,15 @@ function writeAnsibleInventory(lab: LabInfo, file: string): void {
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
-function ensureAnsible(): string | undefined {
+async function ensureAnsible(): Promise<string | undefined> {
   if (sh('command -v ansible-playbook') !== '') return undefined;
   log('ansible-playbook missing: apt-get install ansible-core');
-  let r = spawnSync('apt-get', ['install', '-y', '-q', 'ansible-core'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit' });
-    r = spawnSync('apt-get', ['install', '-y', '-q', 'ansible-core'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
-  return r.status === 0 && sh('command -v ansible-playbook') !== '' ? undefined : 'apt-get install ansible-core failed';
+  // the lab's own installer: one lock with any lab installing beside it, dpkg's lock waited for
+  const why = await ensurePackages(['ansible-core'], log).then(
+    () => undefined,
+    (e: unknown) => (e as Error).message,
+  );
+  return why ?? (sh('command -v ansible-playbook') !== '' ? undefined : 'ansible-core installed, but ansible-playbook is not on PATH');
 }
 
 /** Build runbook and check that `apply` exists; a reason when it cannot run. */
@@ -759,7 +760,7 @@ async function main(argv: string[]): Promise<number> {
 
   const unavailable: Partial<Record<ToolName, string>> = {};
   if (opts.tools.includes('ansible')) {
-    const why = ensureAnsible();
+    const why = await ensureAnsible();
     if (why) unavailable.ansible = why;
   }
   if (opts.tools.includes('runbook') || opts.tools.includes('runbook-tty')) {

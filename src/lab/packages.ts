@@ -47,11 +47,12 @@ export async function ensurePackages(wanted: readonly string[], log: (line: stri
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // Labs coming up at once on a fresh machine (test files in parallel) both install: apt-get
   // runs under one lock file, so the second waits (dpkg's own lock fails at once, and `update`
-  // has a lock of its own), then installs only what the first did not.
+  // has a lock of its own), then installs only what the first did not. An apt-get outside that
+  // lock (the machine's own upgrades, a tool run by hand) is waited for on dpkg's lock.
   const apt = async (args: string[]) => {
     const still = await missingPackages(missing);
     if (still.length === 0) return { code: 0, signal: null, stdout: '', stderr: '' };
-    return run(['flock', '-w', '900', APT_LOCK, 'apt-get', ...args, ...(args[0] === 'install' ? still : [])], { env });
+    return run(['flock', '-w', '900', APT_LOCK, 'apt-get', '-o', 'DPkg::Lock::Timeout=600', ...args, ...(args[0] === 'install' ? still : [])], { env });
   };
   let r = await apt(['install', '-y', '--no-install-recommends']);
   if (r.code !== 0) {

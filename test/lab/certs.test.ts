@@ -20,6 +20,7 @@ import { stringify } from 'yaml';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labExec, labSkipReason, startLab, stopHost, stopLab, type LabInfo } from '../support/lab.js';
+import { ensurePackages } from '../../src/lab/packages.js';
 import { runCli } from '../support/cli.js';
 import { assertLabRoute, ROOT, runbook as runApply } from '../e2e/helpers.js';
 import type { CertsReport, HostReport, LineageReport } from '../../src/certs/types.js';
@@ -152,22 +153,20 @@ function pngPixels(file: string): { width: number; height: number; count: (rgb: 
   };
 }
 
-/** Debian's chromium and prometheus (promtool), installed by the test set-up when missing. */
-async function ensurePackages(): Promise<void> {
+/**
+ * Debian's chromium and prometheus (promtool), installed by the test set-up when missing, the
+ * way the lab installs its own packages (one lock with the labs starting beside it).
+ */
+async function ensureBrowserAndPromtool(): Promise<void> {
   if (existsSync('/usr/bin/chromium') && existsSync('/usr/bin/promtool')) return;
   const t0 = Date.now();
-  const r = await sh('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', 'chromium', 'prometheus'], 900_000);
-  if (r.code !== 0) {
-    await sh('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], 600_000);
-    const again = await sh('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', 'chromium', 'prometheus'], 900_000);
-    if (again.code !== 0) throw new Error(`apt-get install chromium prometheus failed:\n${again.stderr}`);
-  }
+  await ensurePackages(['chromium', 'prometheus']);
   timings.aptInstall = Date.now() - t0;
 }
 
 describe.skipIf(labSkipReason())('runbook certs on real hosts (certbot, Pebble, Apache)', () => {
   beforeAll(async () => {
-    const packages = ensurePackages();
+    const packages = ensureBrowserAndPromtool();
     const t0 = Date.now();
     lab = await startLab({ name: LAB, full: [{ name: 'ce1', layer: 'apache' }, { name: 'ce2', layer: 'apache' }, { name: 'ce3', layer: 'apache', init: 'systemd' }], fleet: 2, acme: true });
     timings.labUp = Date.now() - t0;

@@ -18,6 +18,7 @@ import { main } from '../../src/cli/main.js';
 import type { LabInfo } from '../support/lab.js';
 import { labExec, labSkipReason, startLab, stopLab } from '../support/lab.js';
 import { TextSink } from '../support/cli.js';
+import { ensurePackages } from '../../src/lab/packages.js';
 
 const NAME = 'va';
 const TOKEN = 'Api-Tok3n-From-Group-Vault';
@@ -29,16 +30,11 @@ let lab: LabInfo;
 let dir: string;
 let sudoPassword: string;
 
-/** ansible-vault from Debian's ansible-core; installed here when missing (the lab tier runs as root). */
-function ensureAnsibleVault(): void {
+/** ansible-vault from Debian's ansible-core; installed here when missing, as the lab installs its own packages. */
+async function ensureAnsibleVault(): Promise<void> {
   if (spawnSync('ansible-vault', ['--version']).status === 0) return;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], { env, encoding: 'utf8' });
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update'], { env });
-    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], { env, encoding: 'utf8' });
-  }
-  if (spawnSync('ansible-vault', ['--version']).status !== 0) throw new Error(`ansible-vault is needed and could not be installed: ${r.stderr}`);
+  await ensurePackages(['ansible-core']);
+  if (spawnSync('ansible-vault', ['--version']).status !== 0) throw new Error('ansible-vault is needed: ansible-core installed, but ansible-vault does not run');
 }
 
 interface Run {
@@ -102,7 +98,7 @@ const PLAYBOOK = `
 
 describe.skipIf(labSkipReason())('Ansible Vault over real SSH and sudo', () => {
   beforeAll(async () => {
-    ensureAnsibleVault();
+    await ensureAnsibleVault();
     lab = await startLab({ name: NAME, fleet: 2 });
     sudoPassword = lab.users.passwd.sudoPassword ?? '';
     dir = mkdtempSync(join(tmpdir(), 'runbook-va-'));
