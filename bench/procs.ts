@@ -167,7 +167,7 @@ export function startProcCounter(file: string, listeners: () => ReadonlyMap<numb
  */
 export const PROCESS_REASONS: Readonly<Record<string, string>> = {
   stat:
-    'the probe of a task that must know the path first (file mode, file absent, lineinfile, and on the no-change run copy, template, file directory): changed or ok, and the mode/owner/uid/gid/size Ansible registers for an unchanged path; ' +
+    'the probe of a task that must know the path first (file mode, lineinfile, file absent when the path is there and is neither a directory nor a symlink (a file with more than one name is Ansible\'s `hard`: the link count), and on the no-change run copy, template, file directory): changed or ok, and the mode/owner/uid/gid/size Ansible registers for an unchanged path; ' +
     'after a create (file directory, copy, template: a new path) one stat of the result for the mode/owner/size Ansible registers, which the controller cannot know (umask, a setgid parent, the host\'s user names, a directory\'s size); ' +
     'a mode-only change and a write over an existing path need none (runbook derives them from the probe). The floor\'s one stat is the stat task\'s',
   cat: 'lineinfile: the probe prints the file (the plan\'s message, backrefs, --diff need it); copy and template: the content travels on stdin (it may be secret: never in the command line, where the floor puts it) and goes into the temp file. Under bash, up to 2 KiB without a NUL, both are done by the shell\'s `read` (no process: the fleet bench\'s case); `cat` does them for bigger or binary content and under dash (become\'s /bin/sh, a host whose login shell is not bash)',

@@ -219,6 +219,25 @@ export function parseFileState(path: string, stdout: string, stderr: string, exi
   return st;
 }
 
+/**
+ * What `path` is, where only its type matters (a removal: what it was, not its mode or owner):
+ * a symlink or a directory is told by the shell's own tests, no process; anything else by
+ * fileFact, whose `stat` also gives a regular file's link count (Ansible's `hard`) and an error
+ * a person can act on. A missing path, or one the user cannot see, is `absent` as in fileFact.
+ */
+export function pathTypeFact(path: string): Fact<FileState> {
+  const full = fileFact(path);
+  const parseFull = full.parse;
+  return {
+    name: 'file',
+    command: sh`if [ -L ${path} ]; then echo type:link; elif [ -d ${path} ]; then echo type:directory; else ${full.command}; fi`,
+    parse(stdout, stderr, exitCode) {
+      if (exitCode === 0 && stdout.startsWith('type:')) return { path, exists: true, type: stdout.startsWith('type:link') ? 'link' : 'directory' };
+      return parseFull(stdout, stderr, exitCode);
+    },
+  };
+}
+
 /** The state of `path` on the host. */
 export function fileFact(path: string, opts: FileFactOptions = {}): Fact<FileState> {
   return {

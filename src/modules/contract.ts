@@ -97,8 +97,8 @@ export interface FastPath<S> {
   cases: Array<{ key: string; state: S }>;
   /**
    * the probe of this path when it differs from the module's own (it may read stdin, which a
-   * one-command path always has): it must parse to the same state, and the module's own probe
-   * is then not made at all
+   * one-command path always has, or leave out what no plan of this path reads): the module must
+   * plan the same from its state, and the module's own probe is then not made at all
    */
   probe?: Fact<S>;
 }

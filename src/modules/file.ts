@@ -1,7 +1,7 @@
 // file: a path is a directory, a file with given attributes, a symlink, or absent.
 // One probe (`stat`, plus a `find` for recurse) decides; only the missing steps run.
 import { rawCommand, sh, type ShellCommand } from '../transport/command.js';
-import { fileFact, type FileState } from '../facts/file.js';
+import { fileFact, pathTypeFact, type FileState } from '../facts/file.js';
 import { combineFacts } from '../facts/combine.js';
 import type { Fact } from '../facts/types.js';
 import { moduleSchema } from './util/schema.js';
@@ -404,11 +404,16 @@ export function fileFast(args: FileArgs): FastPath<FileProbe> | undefined {
         classify: sh`if [ ! -e ${p} ]; then k=missing; elif [ -d ${p} ]; then k=isdir; else k=file:; ${attrLetters(FILE_KEEP, attrs)}; fi`,
         cases: differingLetterSets(attrs).map((l) => ({ key: `file:${l}`, state: like('file', l) })),
       };
-    case 'absent':
+    case 'absent': {
+      // the removal needs only what the path was (a directory or a link: no `stat`)
+      const what = pathTypeFact(p);
+      const parseWhat = what.parse;
       return {
         classify: sh`if [ -e ${p} ] || [ -L ${p} ]; then k=rm; else k=gone; fi`,
         cases: [{ key: 'rm', state: { state: { path: p, exists: true, type: 'file' } } }],
+        probe: { name: 'file', command: what.command, parse: (o, e, c) => ({ state: parseWhat(o, e, c) }) },
       };
+    }
     default:
       return undefined;
   }

@@ -1,7 +1,7 @@
 // Modules run for real on this machine (LocalTransport: /bin/sh, real files in a temp dir):
 // idempotence (second run: not changed, ONE remote command), --check changes nothing, and the
 // failure paths leave files as they were.
-import { chownSync, mkdtempSync, readFileSync, writeFileSync, existsSync, statSync, readdirSync, mkdirSync } from 'node:fs';
+import { chownSync, linkSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync, statSync, readdirSync, mkdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,39 @@ describe('one-command paths (no --check/--diff)', () => {
     expect(mode.result).toMatchObject({ changed: true });
     expect(mode.result.msg).toMatch(new RegExp(`^${join(d, 'f')}: mode 0[0-7]{3} → 0600$`));
     expect(mode.commands).toHaveLength(1);
+  });
+
+  it('file absent: the one command says what was removed as the planned path does; a directory or a link is told without stat', async () => {
+    const d = tmp();
+    mkdirSync(join(d, 'dir/sub'), { recursive: true });
+    writeFileSync(join(d, 'dir/sub/f'), 'x');
+    symlinkSync(join(d, 'dir'), join(d, 'link'));
+    writeFileSync(join(d, 'one'), 'x');
+    writeFileSync(join(d, 'two'), 'x');
+    linkSync(join(d, 'two'), join(d, 'two-again'));
+    // a PATH where `rm` is the only program: a probe that ran `stat` for a directory or a link fails
+    const onlyRm = join(d, 'bin');
+    mkdirSync(onlyRm);
+    symlinkSync('/bin/rm', join(onlyRm, 'rm'));
+    const expected: Array<[string, string, boolean]> = [['link', 'link', true], ['dir', 'directory', true], ['one', 'file', false], ['two', 'hard', false]];
+    for (const [name, state, toldByTests] of expected) {
+      const args = { path: join(d, name), state: 'absent' } as const;
+      const planned = await runLocal(fileModule, args, { check: true });
+      const saved = process.env.PATH;
+      if (toldByTests) process.env.PATH = onlyRm;
+      let real: Awaited<ReturnType<typeof runLocal>>;
+      try {
+        real = await runLocal(fileModule, args);
+      } finally {
+        process.env.PATH = saved;
+      }
+      expect(real.result.failed ?? false, real.result.msg).toBe(false);
+      expect(real.commands).toHaveLength(1);
+      expect(real.result).toMatchObject({ changed: true, msg: planned.result.msg, data: { state: 'absent', diff: { before: { path: args.path, state }, after: { path: args.path, state: 'absent' } } } });
+      expect(existsSync(args.path)).toBe(false);
+    }
+    // the link went, not what it pointed to (already removed above as `dir`); the other name of `two` stays
+    expect(readdirSync(d).sort()).toEqual(['bin', 'two-again']);
   });
 
   it('copy: a missing directory fails clearly; a first write and an attribute fix are one command each', async () => {
