@@ -220,6 +220,31 @@ export function parseFileState(path: string, stdout: string, stderr: string, exi
 }
 
 /**
+ * A small text file's content, for a plan that reads only its content (not its mode, owner or
+ * size: lineinfile with no attributes to set): under bash, a regular file (links followed) of
+ * up to SHELL_READ_MAX bytes without NUL is read by `read` alone, no `stat` and no `cat`, and
+ * left in `$KEEP_txt` with `$KEEP_txt_ok` 1 as fileFact's shellText leaves it. `read -n` stops
+ * after SHELL_READ_MAX + 1 bytes (the C locale counts bytes), and its status is 1 only when it
+ * met the end of the file first. Anything else (a bigger file, a NUL, no file, a directory, a
+ * file it cannot read, dash) is fileFact with content, follow and shellText, as the planned
+ * path probes it: the same state, the same errors.
+ */
+export function smallTextFact(path: string, keep: string): Fact<FileState> {
+  const full = fileFact(path, { content: true, follow: true, keep, shellText: true });
+  const parseFull = full.parse;
+  const K = raw(keep);
+  const read = sh`{ unset ${K}_txt; LC_ALL=C IFS= read -r -d '' -n ${String(SHELL_READ_MAX + 1)} ${K}_txt < ${path}; [ $? = 1 ] && [ -n "$\{${K}_txt+s}" ]; } 2>/dev/null`;
+  return {
+    name: 'file',
+    command: sh`${K}=; ${K}_txt_ok=; if [ -n "\${BASH_VERSION-}" ] && [ -f ${path} ] && ${read}; then ${K}_txt_ok=1; printf 'text:\\ncontent:\\n%s' "$${K}_txt"; else ${full.command}; fi`,
+    parse(stdout, stderr, exitCode) {
+      if (exitCode !== 0 || !stdout.startsWith('text:\n')) return parseFull(stdout, stderr, exitCode);
+      return { ...parseFileState(path, stdout.slice(6), stderr, exitCode), type: 'file' };
+    },
+  };
+}
+
+/**
  * What `path` is, where only its type matters (a removal: what it was, not its mode or owner):
  * a symlink or a directory is told by the shell's own tests, no process; anything else by
  * fileFact, whose `stat` also gives a regular file's link count (Ansible's `hard`) and an error

@@ -3,7 +3,7 @@
 // controller (Ansible's algorithm); the new content is written atomically only if it differs.
 import { raw, sh, type ShellCommand } from '../transport/command.js';
 import { attrLetters, attrsFor, differingLetterSets, fastModeOk } from './util/fast.js';
-import { fileFact, type FileState } from '../facts/file.js';
+import { fileFact, smallTextFact, type FileState } from '../facts/file.js';
 import { boolSchema, modeSchema, toBool } from './util/args.js';
 import { appendLineCommand, attributeCommands, backupPathFor, writeFileCommand } from './util/file-ops.js';
 import { wantedMode } from './util/mode.js';
@@ -268,6 +268,8 @@ export function lineinfileFast(args: LineinfileArgs): FastPath<FileState> | unde
     // a line ending in CR (a CRLF file) counts as the line, as in the planner
     classify: sh`if [ -f ${p} ]; then ${hasLine(p, line)}; if [ -n "$rb_has" ]; then k=has:; ${attrLetters(LINE_KEEP, attrs)}; else k=add; fi; elif [ -e ${p} ] || [ -L ${p} ]; then k=other; else k=missing; fi`,
     cases: [{ key: 'add', state: file('', '') }, ...differingLetterSets(attrs).map((l) => ({ key: `has:${l}`, state: file(`${line}\n`, l) }))],
+    // no attributes to compare: the plan reads the content alone (a small file: no `stat`)
+    ...(attrs.mode === undefined && attrs.owner === undefined && attrs.group === undefined ? { probe: smallTextFact(p, LINE_KEEP) } : {}),
   };
 }
 
